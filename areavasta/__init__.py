@@ -1,0 +1,3 @@
+"""areavasta: service-portfolio analysis for Italian provinces and metropolitan cities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,152 @@
+"""The ``areavasta`` command line.
+
+Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected);
+2 wrong usage (unknown option, missing file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from areavasta.findings import Finding, findings_json
+from areavasta.settings import load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="areavasta: bilanci delle province e città metropolitane.")
+console = Console()
+
+Lang = Annotated[str, typer.Option("--lang", help="Lingua dei messaggi: it o en.")]
+Body = Annotated[Optional[str], typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
+Year = Annotated[Optional[int], typer.Option("--year", help="Esercizio di bilancio.")]
+Phase = Annotated[Optional[str], typer.Option("--phase", help="previsione o rendiconto.")]
+Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="File da leggere (xlsx o csv).")]
+
+
+def _findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Table:
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("gravità" if lang == "it" else "severity", "codice" if lang == "it" else "code", "file", "foglio" if lang == "it" else "sheet",
+                   "cella" if lang == "it" else "cell", "messaggio" if lang == "it" else "message"):
+        table.add_column(column, overflow="fold")
+    for finding in findings[:limit]:
+        style = "red" if finding.is_error else "yellow"
+        where = finding.cell or (f"riga {finding.row}" if finding.row else "")
+        table.add_row(f"[{style}]{finding.severity}[/]", finding.code, finding.file, finding.sheet or "", where, finding.message(lang))
+    if len(findings) > limit:
+        table.caption = f"… e altri {len(findings) - limit}" if lang == "it" else f"… and {len(findings) - limit} more"
+    return table
+
+
+@app.command()
+def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
+             json_out: Annotated[Optional[Path], typer.Option("--json", help="Scrive i rilievi anche in JSON.")] = None) -> None:
+    """Controlla i file senza caricarli (prova a secco). Esce con 1 se ci sono errori."""
+    from sources.intake import validate_file
+
+    settings = load_settings()
+    all_findings: list[Finding] = []
+    for path in files:
+        result = validate_file(path, settings, body=body, year=year, phase=phase)
+        all_findings += result.findings
+        state = "[green]valido[/]" if result.ok else "[red]respinto[/]"
+        if lang == "en":
+            state = "[green]valid[/]" if result.ok else "[red]rejected[/]"
+        console.print(f"{path.name}: {state} - {result.layout or '?'} - {result.lines.height} righe")
+    if all_findings:
+        console.print(_findings_table(all_findings, lang))
+    if json_out:
+        json_out.write_text(findings_json(all_findings, lang), encoding="utf-8")
+    raise typer.Exit(1 if any(f.is_error for f in all_findings) else 0)
+
+
+@app.command()
+def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
+           user: Annotated[Optional[str], typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
+    """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
+    from sources.intake import ingest_files
+
+    settings = load_settings()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Caricamento" if lang == "it" else "Loading", total=len(files))
+        outcomes = ingest_files(files, settings, body=body, year=year, phase=phase, user=user,
+                                on_done=lambda _: progress.advance(task))
+    summary = Table(header_style="bold")
+    for column in ("file", "esito" if lang == "it" else "outcome", "formato" if lang == "it" else "layout", "righe" if lang == "it" else "rows",
+                   "enti/anni" if lang == "it" else "bodies/years", "errori" if lang == "it" else "errors", "avvisi" if lang == "it" else "warnings"):
+        summary.add_column(column)
+    labels = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "rejected": ("[red]respinto[/]", "[red]rejected[/]"),
+              "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]")}
+    findings: list[Finding] = []
+    for outcome in outcomes:
+        v = outcome.validation
+        findings += v.findings
+        errors = sum(f.is_error for f in v.findings)
+        parts = ", ".join(f"{b}/{y}/{p[:4]}" for b, y, p in outcome.partitions[:4]) + ("…" if len(outcome.partitions) > 4 else "")
+        summary.add_row(v.file, labels[outcome.status][lang == "en"], v.layout or "", str(v.lines.height), parts, str(errors), str(len(v.findings) - errors))
+    console.print(summary)
+    if findings:
+        console.print(_findings_table(findings, lang))
+    console.print(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}")
+    raise typer.Exit(1 if any(o.status == "rejected" for o in outcomes) else 0)
+
+
+@app.command()
+def template(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
+             year: Annotated[int, typer.Option("--year")],
+             phase: Annotated[str, typer.Option("--phase", help="previsione o rendiconto.")],
+             output: Annotated[Path, typer.Option("-o", "--output", help="File xlsx da scrivere.")] = Path("modello.xlsx")) -> None:
+    """Scrive il modello xlsx da compilare per un ente, un esercizio e una fase."""
+    from areavasta.reference import resolve_body
+    from sources.metadata import normalise_phase
+    from sources.template import write_template
+
+    code = resolve_body(body)
+    if code is None:
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message()}[/]")
+        raise typer.Exit(2)
+    if normalise_phase(phase) is None:
+        console.print(f"[red]{Finding('PHASE_UNKNOWN', params={'value': phase}).message()}[/]")
+        raise typer.Exit(2)
+    write_template(output, code, year, normalise_phase(phase))
+    console.print(f"Modello scritto: {output}")
+
+
+@app.command()
+def sample(output: Annotated[Path, typer.Option("-o", "--output", help="Cartella dei file generati.")] = Path("var/samples"),
+           bodies: Annotated[str, typer.Option(help="Enti separati da virgola, o 'all'.")] = "237,036,097",
+           years: Annotated[str, typer.Option(help="Anni, es. 2023-2025 o 2024,2025.")] = "2024-2025",
+           phases: Annotated[str, typer.Option(help="Fasi separate da virgola.")] = "previsione,rendiconto",
+           layouts: Annotated[str, typer.Option(help="Formati separati da virgola, o 'all'.")] = "all",
+           seed: Annotated[int, typer.Option(help="Seme: stessi argomenti, stessi file.")] = 0) -> None:
+    """Genera bilanci di esempio realistici (deterministici) in ogni formato supportato."""
+    from areavasta.samples.writer import write_samples
+
+    paths = write_samples(output, bodies, years, phases, layouts, seed)
+    console.print(f"{len(paths)} file scritti in {output}")
+
+
+@app.command()
+def demo(inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio inclusi.")] = Path("demo/inbox")) -> None:
+    """Carica i bilanci di esempio inclusi e dice dove sono i risultati."""
+    from areavasta.demo import run_demo
+
+    raise typer.Exit(run_demo(inbox, console))
+
+
+@app.command()
+def layouts(lang: Lang = "it") -> None:
+    """Elenca i formati di file riconosciuti."""
+    from sources.layouts import profiles
+
+    table = Table("nome" if lang == "it" else "name", "motore" if lang == "it" else "engine", "file", "descrizione" if lang == "it" else "description")
+    for profile in profiles():
+        table.add_row(profile.name, profile.engine, ", ".join(profile.formats), profile.description(lang))
+    console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

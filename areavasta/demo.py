@@ -1,0 +1,35 @@
+"""``make run`` at this stage: ingest the bundled sample files and say where everything is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from areavasta import warehouse
+from areavasta.settings import load_settings
+from sources.intake import ingest_files
+
+
+def run_demo(inbox: Path, console: Console) -> int:
+    settings = load_settings()
+    files = sorted(p for p in inbox.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
+    outcomes = ingest_files(files, settings, user="demo")
+    table = Table("file", "esito", "formato", "righe", title="Bilanci di esempio")
+    for outcome in outcomes:
+        v = outcome.validation
+        table.add_row(v.file, outcome.status, v.layout or "", str(v.lines.height))
+    console.print(table)
+    with warehouse.connect(settings.warehouse_path) as con:
+        summary = con.execute(
+            "SELECT body, year, phase, count(*) AS righe, round(sum(amount_cents) / 100e6, 1) AS milioni_euro "
+            "FROM core.budget_lines GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    totals = Table("ente", "anno", "fase", "righe", "milioni di euro", title="Magazzino")
+    for row in summary:
+        totals.add_row(*[str(v) for v in row])
+    console.print(totals)
+    console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}")
+    console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}")
+    return 1 if any(o.status == "rejected" for o in outcomes) else 0

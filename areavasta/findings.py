@@ -1,0 +1,94 @@
+"""Findings: what is wrong with an input, in words a finance officer understands.
+
+A finding has a stable ``code`` (catalogue in ``data/findings.yaml``), a severity, and a
+location (file, sheet, cell in A1 notation or row). Texts are Italian by default, English
+with ``lang="en"``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+
+import yaml
+
+from areavasta.reference import DATA_DIR
+
+
+@cache
+def catalogue() -> dict[str, dict]:
+    return yaml.safe_load((DATA_DIR / "findings.yaml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    file: str = ""
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in catalogue():
+            raise KeyError(f"finding code {self.code!r} is not in data/findings.yaml")
+
+    @property
+    def severity(self) -> str:
+        return catalogue()[self.code]["severity"]
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def location(self) -> str:
+        parts = [self.file] if self.file else []
+        if self.sheet:
+            parts.append(f"foglio '{self.sheet}'")
+        if self.cell:
+            parts.append(f"cella {self.cell}")
+        elif self.row is not None:
+            parts.append(f"riga {self.row}")
+        return ", ".join(parts)
+
+    def message(self, lang: str = "it") -> str:
+        template = catalogue()[self.code].get(lang) or catalogue()[self.code]["it"]
+        return template.format_map(_Missing(self.params))
+
+    def to_dict(self, lang: str = "it") -> dict:
+        data = asdict(self)
+        data["severity"] = self.severity
+        data["message"] = self.message(lang)
+        return data
+
+
+class _Missing(dict):
+    """Leaves unknown placeholders visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.is_error for f in findings)
+
+
+def findings_json(findings: list[Finding], lang: str = "it") -> str:
+    return json.dumps([f.to_dict(lang) for f in findings], ensure_ascii=False, indent=2)
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def a1(row0: int, col0: int) -> str:
+    """0-based row and column → A1 notation."""
+    return f"{column_letter(col0)}{row0 + 1}"

@@ -1,0 +1,117 @@
+"""The code lists and catalogues the product ships (``areavasta/data``), loaded once.
+
+Everything here is data: the CSV files carry their sources (see ``data/reference/SOURCES.md``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+
+
+def _read_csv(name: str) -> pl.DataFrame:
+    return pl.read_csv(REFERENCE_DIR / name, infer_schema=False)
+
+
+@cache
+def missions() -> pl.DataFrame:
+    """Missioni: ``code`` ("04"), ``name``."""
+    return _read_csv("missioni.csv")
+
+
+@cache
+def programmes() -> pl.DataFrame:
+    """Programmi: ``code`` ("04.02"), ``name``, ``parent_code`` ("04"), ``regions_only``."""
+    return _read_csv("programmi.csv").with_columns(pl.col("regions_only") == "true")
+
+
+@cache
+def titles() -> pl.DataFrame:
+    """Titoli di spesa: ``code`` ("1"), ``name``."""
+    return _read_csv("titoli_spesa.csv")
+
+
+@cache
+def macroaggregates() -> pl.DataFrame:
+    """Macroaggregati di spesa: ``code`` ("1.03"), ``name``, ``parent_code`` (titolo), ``regions_only``."""
+    return _read_csv("macroaggregati_spesa.csv").with_columns(pl.col("regions_only") == "true")
+
+
+@cache
+def bodies() -> pl.DataFrame:
+    """The 107 supra-municipal units (ISTAT), with population (census 2011)."""
+    return _read_csv("enti.csv").with_columns(
+        pl.col("population_census2011").cast(pl.Int64),
+        pl.col("n_comuni_2023").cast(pl.Int32),
+        pl.col("l56_2014_ordinary_regime_inferred") == "true",
+    )
+
+
+@cache
+def fundamental_functions() -> pl.DataFrame:
+    return _read_csv("funzioni_fondamentali.csv")
+
+
+@cache
+def amount_kinds() -> pl.DataFrame:
+    """The closed vocabulary of amount kinds (``data/amount_kinds.csv``)."""
+    return pl.read_csv(DATA_DIR / "amount_kinds.csv", infer_schema=False).with_columns(
+        pl.col("allow_negative") == "true"
+    )
+
+
+@cache
+def settings_defaults() -> dict:
+    return yaml.safe_load((DATA_DIR / "settings.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def code_sets() -> dict[str, frozenset[str]]:
+    """Valid codes per dimension, for fast membership checks."""
+    return {
+        "missione": frozenset(missions()["code"]),
+        "programma": frozenset(programmes()["code"]),
+        "titolo": frozenset(titles()["code"]),
+        "macroaggregato": frozenset(macroaggregates()["code"]),
+        "amount_kind": frozenset(amount_kinds()["code"]),
+        "body": frozenset(bodies()["istat_code"]),
+    }
+
+
+def resolve_body(value: str | None) -> str | None:
+    """Turn what a user or a file says about a body into its ISTAT code, or None.
+
+    Accepted: the ISTAT code of the unit (``237``), the historical province code (``037``),
+    the car plate (``BO``) or the name (``Bologna``, ``Città metropolitana di Bologna``).
+    The two code lists never collide (checked by a test).
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    table = bodies()
+    if text.isdigit():
+        code = text.zfill(3)
+        for column in ("istat_code", "historical_province_code"):
+            hit = table.filter(pl.col(column) == code)
+            if hit.height == 1:
+                return hit["istat_code"][0]
+        return None
+    folded = text.casefold()
+    for column in ("sigla", "name", "ente_denominazione"):
+        hit = table.filter(pl.col(column).str.to_lowercase() == folded)
+        if hit.height == 1:
+            return hit["istat_code"][0]
+    return None
+
+
+def body_name(code: str) -> str:
+    hit = bodies().filter(pl.col("istat_code") == code)
+    return hit["ente_denominazione"][0] if hit.height else code

@@ -1,0 +1,1 @@
+"""Deterministic, realistic sample budgets of provinces and metropolitan cities, in every layout."""

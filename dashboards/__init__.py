@@ -1,0 +1,1 @@
+"""Charts (Altair) and the self-contained pages planners read."""

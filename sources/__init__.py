@@ -1,0 +1,1 @@
+"""Reading and validating inputs: containers, layouts, readers, checks, archive, intake."""

@@ -1,0 +1,44 @@
+"""Every accepted upload kept exactly as received, named by its SHA-256, with a metadata sidecar."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+SAFE_SUFFIXES = {".xlsx", ".csv"}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archived_path(archive_dir: Path, sha256: str, kind: str) -> Path:
+    """Stored names never come from user input: ``ab/abcdef….xlsx`` by content hash and detected kind."""
+    suffix = ".csv" if kind == "csv" else ".xlsx"
+    return archive_dir / sha256[:2] / f"{sha256}{suffix}"
+
+
+def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dict) -> Path:
+    """Copy the file into the archive atomically (temp file + rename) and write its metadata sidecar."""
+    target = archived_path(archive_dir, sha256, kind)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+            with source.open("rb") as handle:
+                shutil.copyfileobj(handle, tmp)
+        os.replace(tmp.name, target)
+    sidecar = target.with_suffix(target.suffix + ".json")
+    history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
+    history.append(metadata)
+    tmp_sidecar = sidecar.with_suffix(".tmp")
+    tmp_sidecar.write_text(json.dumps(history, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp_sidecar, sidecar)
+    return target

@@ -1,0 +1,146 @@
+"""Domain checks on extracted budget lines: every problem at once, each with its cell.
+
+Codes that exist and fit together, amounts that parse and have the right sign, duplicate
+keys, files with no data. (Subtotal rows and total columns are checked by the reader that
+sees them; body, year and phase by :mod:`sources.metadata`.)
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from areavasta.findings import Finding
+from areavasta.reference import amount_kinds, code_sets, macroaggregates, programmes
+
+DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
+DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "titolo", "macroaggregato", "amount_kind")
+
+
+def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: list[str] | None, large_amount_eur: int) -> list[Finding]:
+    if lines.is_empty():
+        return [Finding("NO_DATA", file=file_name)]
+    codes = code_sets()
+    kinds = amount_kinds()
+    phases_of = {row["code"]: row["phases"].split(";") for row in kinds.iter_rows(named=True)}
+    negative_ok = set(kinds.filter(pl.col("allow_negative"))["code"])
+    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(
+        macroaggregates().filter(pl.col("regions_only"))["code"]
+    )
+    frame = lines.with_row_index("_i")
+
+    def raw(dim: str) -> pl.Expr:
+        return pl.coalesce(pl.col(f"{dim}_raw"), pl.col(dim), pl.lit(""))
+
+    def where(dim: str) -> pl.Expr:
+        return pl.coalesce(pl.col(f"{dim}_cell"), pl.col("cell")) if f"{dim}_cell" in frame.columns else pl.col("cell")
+
+    rules: list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]] = [
+        ("MISSION_UNKNOWN", ~pl.col("missione").is_in(codes["missione"]).fill_null(False), {"value": raw("missione")}, where("missione")),
+        (
+            "PROGRAMME_UNKNOWN",
+            (pl.col("programma").is_not_null() & ~pl.col("programma").is_in(codes["programma"]))
+            | (pl.col("programma").is_null() & (pl.col("programma_raw").fill_null("") != "")),
+            {"value": raw("programma")},
+            where("programma"),
+        ),
+        (
+            "PROGRAMME_NOT_IN_MISSION",
+            pl.col("programma").is_in(codes["programma"])
+            & pl.col("missione").is_in(codes["missione"])
+            & (pl.col("programma").str.slice(0, 2) != pl.col("missione")),
+            {"programma": pl.col("programma"), "missione": pl.col("missione")},
+            where("programma"),
+        ),
+        (
+            "TITLE_UNKNOWN",
+            (pl.col("titolo").is_not_null() & ~pl.col("titolo").is_in(codes["titolo"]))
+            | (pl.col("titolo").is_null() & (pl.col("titolo_raw").fill_null("") != "")),
+            {"value": raw("titolo")},
+            where("titolo"),
+        ),
+        (
+            "MACRO_UNKNOWN",
+            (pl.col("macroaggregato").is_not_null() & ~pl.col("macroaggregato").is_in(codes["macroaggregato"]))
+            | (pl.col("macroaggregato").is_null() & (pl.col("macroaggregato_raw").fill_null("") != "")),
+            {"value": raw("macroaggregato")},
+            where("macroaggregato"),
+        ),
+        (
+            "MACRO_NOT_IN_TITLE",
+            pl.col("macroaggregato").is_in(codes["macroaggregato"])
+            & pl.col("titolo").is_in(codes["titolo"])
+            & (pl.col("macroaggregato").str.slice(0, 1) != pl.col("titolo")),
+            {"macroaggregato": pl.col("macroaggregato"), "titolo": pl.col("titolo")},
+            where("macroaggregato"),
+        ),
+        ("AMOUNT_KIND_UNKNOWN", pl.col("amount_kind").is_null(), {"value": raw("amount_kind")}, where("amount_kind")),
+        (
+            "AMOUNT_NOT_NUMBER",
+            pl.col("amount_cents").is_null() & pl.col("amount_text").is_not_null(),
+            {"value": pl.col("amount_text")},
+            pl.col("cell"),
+        ),
+        (
+            "AMOUNT_NEGATIVE",
+            (pl.col("amount_cents") < 0) & ~pl.col("amount_kind").is_in(negative_ok).fill_null(False),
+            {"value": pl.col("amount_text"), "kind": pl.col("amount_kind")},
+            pl.col("cell"),
+        ),
+        ("AMOUNT_TOO_PRECISE", pl.col("amount_rounded").fill_null(False), {"value": pl.col("amount_text")}, pl.col("cell")),
+        (
+            "AMOUNT_IMPLAUSIBLE",
+            pl.col("amount_cents").abs() > large_amount_eur * 100,
+            {"value": pl.col("amount_text"), "limit": pl.lit(f"{large_amount_eur:,}".replace(",", "."))},
+            pl.col("cell"),
+        ),
+        (
+            "REGIONS_ONLY_CODE",
+            (pl.col("programma").is_in(regions_only) | pl.col("macroaggregato").is_in(regions_only)) & (pl.col("amount_cents") != 0),
+            {"value": pl.when(pl.col("programma").is_in(regions_only)).then(pl.col("programma")).otherwise(pl.col("macroaggregato"))},
+            pl.col("cell"),
+        ),
+    ]
+    line_phase = pl.coalesce(pl.col("phase"), pl.lit(phase, pl.String))
+    allowed = pl.col("amount_kind").replace_strict(
+        {k: ";".join(v) for k, v in phases_of.items()}, default="", return_dtype=pl.String
+    )
+    rules.append(
+        (
+            "AMOUNT_KIND_PHASE",
+            pl.col("amount_kind").is_not_null() & line_phase.is_not_null() & ~allowed.str.contains(line_phase).fill_null(True),
+            {"kind": pl.col("amount_kind"), "phase": line_phase},
+            where("amount_kind"),
+        )
+    )
+    findings: list[Finding] = []
+    for code, condition, params, cell in rules:
+        hits = frame.filter(condition)
+        if hits.is_empty():
+            continue
+        table = hits.select(pl.col("sheet"), cell.alias("_cell"), pl.col("source_row"), **params)
+        for row in table.iter_rows(named=True):
+            sheet, at, source_row = row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
+            findings.append(Finding(code, file=file_name, sheet=sheet, cell=at, row=source_row, params=_printable(row)))
+    findings += _duplicates(frame, file_name, key)
+    return findings
+
+
+def _printable(params: dict) -> dict:
+    return {k: ("" if v is None else v) for k, v in params.items()}
+
+
+def _duplicates(frame: pl.DataFrame, file_name: str, key: list[str] | None) -> list[Finding]:
+    columns = [c for c in (key or DEFAULT_KEY) if c in frame.columns]
+    keyed = frame.with_columns(_first=pl.col("source_row").min().over(columns), _n=pl.len().over(columns))
+    repeated = keyed.filter(pl.col("_n") > 1, pl.col("source_row") != pl.col("_first"))
+    findings = []
+    for row in repeated.iter_rows(named=True):
+        label = " / ".join(str(row[c]) for c in columns if row[c] not in (None, "") and c not in ("body", "year", "phase"))
+        findings.append(
+            Finding(
+                "DUPLICATE_KEY", file=file_name, sheet=row["sheet"], cell=row["cell"], row=row["source_row"],
+                params={"key": label, "other_row": row["_first"]},
+            )
+        )
+    return findings
+

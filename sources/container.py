@@ -1,0 +1,233 @@
+"""Look inside an uploaded file before any parser touches it.
+
+Decides what the file is (xlsx workbook or CSV text), and refuses hostile or broken files
+cleanly: not a spreadsheet, legacy or encrypted OLE files, macro-enabled workbooks (never
+executed, never opened by a spreadsheet library), zip bombs, oversized sheets and formulas
+whose value was never computed. Only the zip directory, the small workbook parts and each
+sheet's XML stream are read here.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+from areavasta.findings import Finding
+from areavasta.settings import Settings
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', re.S)
+_FORMULA_TEXT = re.compile(rb"<f[^>]*>(.*?)</f>|<f[^>]*/>", re.S)
+_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
+_FORMULA_TAG = re.compile(rb"<f[ >/]")  # not <formula1> of data validations
+
+
+@dataclass
+class SheetInfo:
+    name: str
+    xml_path: str
+    first_row: int = 0  # 0-based offset of the sheet's used range (calamine trims empty edges)
+    first_col: int = 0
+    rows: int = 0
+    columns: int = 0
+
+
+@dataclass
+class Container:
+    """What the file is, and for workbooks, its sheets in order."""
+
+    path: Path
+    kind: str  # "xlsx" | "csv"
+    sheets: list[SheetInfo] = field(default_factory=list)
+    text: str | None = None  # decoded CSV text
+    encoding: str | None = None
+
+
+def col_index(letters: bytes | str) -> int:
+    value = 0
+    for ch in letters if isinstance(letters, str) else letters.decode():
+        value = value * 26 + (ord(ch) - 64)
+    return value - 1
+
+
+def inspect_file(path: Path, settings: Settings, display_name: str | None = None) -> tuple[Container | None, list[Finding]]:
+    """Return the container, or None and the findings that refuse the file."""
+    name = display_name or path.name
+    size = path.stat().st_size
+    if size == 0:
+        return None, [Finding("FILE_EMPTY", file=name)]
+    if size > settings.max_file_mb * 1024 * 1024:
+        return None, [
+            Finding("FILE_TOO_LARGE", file=name, params={"size_mb": round(size / 2**20, 1), "limit_mb": settings.max_file_mb})
+        ]
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        return None, [_ole_finding(path, name)]
+    if head.startswith(ZIP_MAGIC):
+        return _inspect_workbook(path, name, size, settings)
+    return _inspect_text(path, name)
+
+
+def _ole_finding(path: Path, name: str) -> Finding:
+    data = path.read_bytes()
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        return Finding("FILE_ENCRYPTED", file=name)
+    return Finding("FILE_LEGACY_XLS", file=name)
+
+
+def _inspect_text(path: Path, name: str) -> tuple[Container | None, list[Finding]]:
+    raw = path.read_bytes()
+    if raw.startswith(b"%PDF"):
+        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "è un PDF"})]
+    if b"\x00" in raw[:65536]:
+        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "contenuto binario"})]
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - latin-1 decodes every byte
+        return None, [Finding("ENCODING_UNREADABLE", file=name)]
+    first_line = text.split("\n", 1)[0]
+    if first_line.count(";") + first_line.count(",") + first_line.count("\t") == 0:
+        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "testo senza separatori di colonna"})]
+    return Container(path=path, kind="csv", text=text, encoding=encoding), []
+
+
+def _inspect_workbook(path: Path, name: str, size: int, settings: Settings) -> tuple[Container | None, list[Finding]]:
+    try:
+        archive = zipfile.ZipFile(path)
+        members = {info.filename: info for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError) as exc:
+        return None, [Finding("FILE_CORRUPT", file=name, params={"detail": str(exc)})]
+    with archive:
+        unpacked = sum(info.file_size for info in members.values())
+        ratio = unpacked / max(size, 1)
+        if unpacked > settings.max_uncompressed_mb * 2**20 or ratio > settings.max_compression_ratio:
+            return None, [
+                Finding(
+                    "FILE_ZIP_BOMB",
+                    file=name,
+                    params={
+                        "unpacked_mb": round(unpacked / 2**20, 1),
+                        "ratio": round(ratio),
+                        "limit_mb": settings.max_uncompressed_mb,
+                        "limit_ratio": settings.max_compression_ratio,
+                    },
+                )
+            ]
+        if "xl/workbook.xml" not in members:
+            kind = "un documento Word" if "word/document.xml" in members else "un archivio zip"
+            if "EncryptedPackage" in members:
+                return None, [Finding("FILE_ENCRYPTED", file=name)]
+            return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": kind})]
+        macro_parts = [m for m in members if m.lower().endswith("vbaproject.bin") or m.startswith("xl/macrosheets/")]
+        content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in members else b""
+        if macro_parts or b"macroEnabled" in content_types:
+            detail = macro_parts[0] if macro_parts else "xlsm"
+            return None, [Finding("FILE_MACRO_ENABLED", file=name, params={"detail": detail})]
+        try:
+            sheets = _sheet_list(archive)
+        except (KeyError, ElementTree.ParseError) as exc:
+            return None, [Finding("FILE_CORRUPT", file=name, params={"detail": f"struttura interna non valida ({exc})"})]
+        findings: list[Finding] = []
+        for sheet in sheets:
+            if sheet.xml_path not in members:
+                return None, [Finding("FILE_CORRUPT", file=name, params={"detail": f"manca {sheet.xml_path}"})]
+            findings += _sheet_size(archive, sheet, name, settings)
+        if findings:
+            return None, findings
+    return Container(path=path, kind="xlsx", sheets=sheets), []
+
+
+def _sheet_list(archive: zipfile.ZipFile) -> list[SheetInfo]:
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels.iter(f"{NS_PKG_REL}Relationship")}
+    sheets = []
+    for sheet in workbook.iter(f"{NS_MAIN}sheet"):
+        target = targets[sheet.get(f"{NS_REL}id")]
+        xml_path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        sheets.append(SheetInfo(name=sheet.get("name"), xml_path=xml_path))
+    return sheets
+
+
+def _sheet_size(archive: zipfile.ZipFile, sheet: SheetInfo, name: str, settings: Settings) -> list[Finding]:
+    """The sheet's used range from its ``<dimension>`` (first bytes of its XML only), against the limits."""
+    with archive.open(sheet.xml_path) as stream:
+        head = stream.read(4096)
+    match = _DIMENSION.search(head)
+    if match:
+        first_col, first_row = col_index(match.group(1)), int(match.group(2)) - 1
+        last_col = col_index(match.group(3) or match.group(1))
+        last_row = int(match.group(4) or match.group(2)) - 1
+        sheet.first_row, sheet.first_col = first_row, first_col
+        sheet.rows, sheet.columns = last_row - first_row + 1, last_col - first_col + 1
+    if sheet.rows > settings.max_rows or sheet.columns > settings.max_columns:
+        return [
+            Finding(
+                "SHEET_TOO_LARGE",
+                file=name,
+                sheet=sheet.name,
+                params={"rows": sheet.rows, "columns": sheet.columns, "max_rows": settings.max_rows, "max_columns": settings.max_columns},
+            )
+        ]
+    return []
+
+
+def scan_formulas(container: Container, name: str, limit: int = 20) -> list[Finding]:
+    """Cells whose formula has no computed value (written by a program that cannot calculate).
+
+    Streams each sheet's XML; only a sheet that holds a formula is searched cell by cell. Runs
+    beside the calamine read (both release the GIL), so it costs little wall time.
+    """
+    findings: list[Finding] = []
+    with zipfile.ZipFile(container.path) as archive:
+        calc_on_load = b"fullCalcOnLoad" in archive.read("xl/workbook.xml")
+        for sheet in container.sheets:
+            has_formula, tail = False, b""
+            with archive.open(sheet.xml_path) as stream:
+                while chunk := stream.read(1 << 20):
+                    if _FORMULA_TAG.search(tail + chunk[:16]) or _FORMULA_TAG.search(chunk):
+                        has_formula = True
+                        break
+                    tail = chunk[-8:]
+            if not has_formula:
+                continue
+            for cell in _FORMULA_CELL.finditer(archive.read(sheet.xml_path)):
+                body = cell.group(2)
+                formula = _FORMULA_TEXT.search(body)
+                if formula is None or (not calc_on_load and _VALUE.search(body)):
+                    continue
+                text = (formula.group(1) or b"").decode("utf-8", "replace")
+                findings.append(
+                    Finding("FORMULA_WITHOUT_VALUE", file=name, sheet=sheet.name, cell=cell.group(1).decode(), params={"formula": "=" + text})
+                )
+                if len(findings) >= limit:
+                    return findings
+    return findings
+
+
+def used_range_from_cells(archive_path: Path, xml_path: str) -> tuple[int, int]:
+    """Slow fallback when a sheet has no (or a wrong) <dimension>: the first row and column with a cell."""
+    with zipfile.ZipFile(archive_path) as archive:
+        xml = archive.read(xml_path)
+    rows, cols = [], []
+    for match in _CELL_REF.finditer(xml):
+        cols.append(col_index(match.group(1)))
+        rows.append(int(match.group(2)) - 1)
+    return (min(rows), min(cols)) if rows else (0, 0)
+
+
+__all__ = ["Container", "SheetInfo", "inspect_file", "scan_formulas", "used_range_from_cells"]

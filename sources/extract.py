@@ -1,0 +1,76 @@
+"""From a file on disk to extracted budget lines: look inside, pick the layout, run its reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+from areavasta.findings import Finding
+from areavasta.settings import Settings
+from concurrent.futures import ThreadPoolExecutor
+
+from sources.container import Container, inspect_file, scan_formulas
+from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
+from sources.layouts import Profile, folded_head, matches, profiles
+from sources.readers.base import Extracted
+from sources.readers.blocks import read_blocks
+from sources.readers.table import read_table
+
+
+_SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
+
+
+def extract(path: Path, settings: Settings, display_name: str | None = None, year: int | None = None) -> tuple[list[Extracted], list[Finding]]:
+    """Every sheet of the file that fits one layout, read by that layout's engine."""
+    name = display_name or path.name
+    container, findings = inspect_file(path, settings, name)
+    if container is None:
+        return [], findings
+    formulas = _SCANNER.submit(scan_formulas, container, name) if container.kind == "xlsx" else None
+    try:
+        chosen = _choose(container)
+    except Exception as exc:  # calamine refuses a damaged part of the workbook
+        chosen = exc
+    if formulas is not None and (findings := formulas.result()):
+        return [], findings
+    if isinstance(chosen, Exception):
+        return [], [Finding("FILE_CORRUPT", file=name, params={"detail": (str(chosen).splitlines() or ["?"])[0][:200]})]
+    if chosen is None:
+        return [], [Finding("LAYOUT_UNKNOWN", file=name)]
+    profile, grids = chosen
+    extracted = []
+    for grid in grids:
+        if profile.engine == "table":
+            extracted.append(read_table(profile, grid, name, year))
+        else:
+            extracted.append(read_blocks(profile, grid, name, settings.subtotal_tolerance_cents, year))
+    for part in extracted:
+        part.kind = container.kind
+    return extracted, []
+
+
+def _choose(container: Container) -> tuple[Profile, list[Grid]] | None:
+    if container.kind == "csv":
+        grid = read_csv_grid(container)
+        head = folded_head(grid.frame)
+        for profile in profiles():
+            if matches(profile, "csv", None, head):
+                return profile, [grid]
+        return None
+    reader = open_workbook(container)
+    grids: dict[str, Grid] = {}
+
+    def grid_of(sheet) -> Grid:
+        if sheet.name not in grids:
+            grids[sheet.name] = read_sheet(reader, container, sheet)
+        return grids[sheet.name]
+
+    for profile in profiles():
+        if "xlsx" not in profile.formats:
+            continue
+        wanted = profile.detect.get("sheet")
+        candidates = [s for s in container.sheets if wanted is None or s.name == wanted]
+        hits = [grid_of(s) for s in candidates if matches(profile, "xlsx", s.name, folded_head(grid_of(s).frame))]
+        if hits:
+            return profile, hits
+    return None

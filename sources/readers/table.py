@@ -1,0 +1,155 @@
+"""The ``table`` engine: a header row naming each field, one budget line per row below it.
+
+Serves the product's template (one amount per row, its kind in a column) and tidy open-data
+files such as BDAP's (several amount columns, one per kind; many bodies in one file).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from areavasta.findings import Finding
+from areavasta.reference import bodies
+from sources.grid import Grid
+from sources.layouts import Profile, folded_head, header_row_with
+from sources.readers.base import Extracted, FileMeta, cell_expr, finish_lines
+from sources.vocab import amount_kind_of
+from transforms.codes import fold, macro_code, map_distinct, mission_code, programme_code, title_code
+
+
+def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | None = None) -> Extracted:
+    spec = profile.spec
+    cells = folded_head(grid.frame)
+    header = header_row_with(cells, profile.detect["header_cells"])
+    meta = _label_metadata(grid, cells[: header or 0], spec.get("metadata_labels", {}))
+    findings: list[Finding] = []
+
+    header_cells = cells[header]
+    position: dict[str, int] = {}
+    for field_name, texts in spec.get("columns", {}).items():
+        for index, cell in enumerate(header_cells):
+            if cell in texts:
+                position[field_name] = index
+                break
+    for missing in [f for f in spec.get("required", []) if f not in position]:
+        findings.append(
+            Finding("COLUMN_MISSING", file=file_name, sheet=grid.sheet, row=grid.excel_row(header), params={"column": missing})
+        )
+    if findings:
+        return Extracted(profile, finish_lines(pl.DataFrame({"amount_text": []}, schema={"amount_text": pl.String}), "it"), meta, findings)
+
+    body = grid.frame.slice(header + 1).with_row_index("_row", offset=header + 1)
+    named = body.select(
+        pl.col("_row"),
+        *[pl.col(f"c{index}").alias(field_name) for field_name, index in position.items()],
+        *[pl.col(f"c{index}").alias(f"_amount_{kind}") for kind, index in _amount_columns(spec, header_cells).items()],
+    )
+    named = named.filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
+
+    if "amount_columns" in spec:
+        lines, meta = _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings)
+    else:
+        year = given_year or (int(meta.year) if meta.year and str(meta.year).isdigit() else None)
+        kinds = {text: amount_kind_of(text, year) for text in named["amount_kind"].drop_nulls().unique().to_list()}
+        lines = named.with_columns(
+            amount_kind_raw=pl.col("amount_kind"),
+            amount_kind=pl.col("amount_kind").replace_strict(kinds, default=None, return_dtype=pl.String),
+            amount_text=pl.col("amount"),
+            cell=cell_expr(grid, position["amount"], pl.col("_row")),
+        )
+    lines = _codes(lines).with_columns(
+        sheet=pl.lit(grid.sheet, pl.String),
+        source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32),
+        **{
+            f"{dim}_cell": cell_expr(grid, position[dim], pl.col("_row"))
+            for dim in ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
+            if dim in position
+        },
+    )
+    return Extracted(profile, finish_lines(lines, profile.number_format), meta, findings)
+
+
+PARSERS = {
+    "missione": mission_code,
+    "programma": lambda raw: programme_code(fold(raw)),
+    "titolo": title_code,
+    "macroaggregato": macro_code,
+}
+
+
+def _codes(lines: pl.DataFrame) -> pl.DataFrame:
+    """Canonical codes next to the raw text the officer wrote (parsed once per distinct text)."""
+    for dim, parse in PARSERS.items():
+        if dim in lines.columns:
+            lines = lines.with_columns(pl.col(dim).cast(pl.String).str.strip_chars().alias(f"{dim}_raw"))
+            lines = map_distinct(lines, f"{dim}_raw", parse, dim)
+    return lines
+
+
+def _amount_columns(spec: dict, header_cells: list[str]) -> dict[str, int]:
+    found = {}
+    for kind, texts in spec.get("amount_columns", {}).items():
+        for index, cell in enumerate(header_cells):
+            if cell in texts:
+                found[kind] = index
+                break
+    return found
+
+
+def _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings):
+    """Tidy files with one column per amount kind, and a body on every row (BDAP)."""
+    for phase, texts in spec.get("phase_from_columns", {}).items():
+        if any(t in header_cells for t in texts):
+            meta.phase = phase
+    selected = named.filter(fold(pl.col("body_type")).str.contains(spec["body_filter"]))
+    if selected.is_empty():
+        findings.append(Finding("BDAP_NO_BODY", file=file_name, sheet=grid.sheet, params={"detail": ""}))
+    lookup = bodies().select(
+        pl.col("historical_province_code").alias("_province"), pl.col("istat_code").alias("body")
+    )
+    selected = selected.with_columns(_province=pl.col("province_code").str.strip_chars().str.zfill(3)).join(
+        lookup, on="_province", how="left"
+    )
+    unknown = selected.filter(pl.col("body").is_null())
+    for row in unknown.select("_row", "body_name").unique("body_name").iter_rows():
+        findings.append(
+            Finding("BODY_UNKNOWN", file=file_name, sheet=grid.sheet, row=grid.excel_row(row[0]), params={"value": row[1]})
+        )
+    amount_cols = [c for c in selected.columns if c.startswith("_amount_")]
+    positions = _amount_columns(spec, header_cells)
+    long = selected.unpivot(
+        index=[c for c in selected.columns if c not in amount_cols], on=amount_cols, variable_name="_kind", value_name="amount_text"
+    ).with_columns(amount_kind=pl.col("_kind").str.strip_prefix("_amount_"))
+    long = long.with_columns(
+        amount_kind_raw=pl.col("amount_kind"),
+        year=pl.col("year").cast(pl.String).str.extract(r"(\d{4})", 1).cast(pl.Int32),
+        phase=pl.lit(meta.phase, pl.String),
+        cell=pl.concat_str(
+            pl.col("amount_kind").replace_strict(
+                {k: re.sub(r"\d+$", "", grid.cell(0, i)) for k, i in positions.items()}, default=None, return_dtype=pl.String
+            ),
+            (pl.col("_row") + grid.first_row + 1).cast(pl.String),
+        ),
+    ).filter(pl.col("body").is_not_null())
+    return long, meta
+
+
+def _label_metadata(grid: Grid, cells: list[list[str]], labels: dict) -> FileMeta:
+    """``Ente | 237 - Città metropolitana di Bologna`` pairs in the rows above the header."""
+    meta = FileMeta()
+    for field_name, texts in labels.items():
+        for row_index, row in enumerate(cells):
+            for col_index, cell in enumerate(row):
+                if cell in texts:
+                    values = [
+                        (c, v) for c, v in enumerate(grid.frame.row(row_index)) if c > col_index and v not in (None, "")
+                    ]
+                    if values:
+                        col, value = values[0]
+                        setattr(meta, field_name, str(value).strip())
+                        meta.where[field_name] = (grid.sheet, grid.cell(row_index, col))
+                    break
+    return meta
+

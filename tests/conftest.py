@@ -1,0 +1,40 @@
+"""Shared fixtures: settings pointing at a temporary home, generated sample files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from areavasta.samples.budget import generate_budget
+from areavasta.samples.layouts import write_layout
+from areavasta.samples.writer import sample_name
+from areavasta.settings import load_settings
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("AREAVASTA_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("AREAVASTA_WAREHOUSE", raising=False)
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def budget_237_2025():
+    return generate_budget("237", 2025, "rendiconto")
+
+
+@pytest.fixture(scope="session")
+def small_budget():
+    """Vercelli (176,941 inhabitants): a small province, about 1,300 lines."""
+    return generate_budget("002", 2026, "previsione")
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("samples")
+
+
+def write_sample(directory: Path, lines, layout: str, **kwargs) -> Path:
+    row = lines.row(0, named=True)
+    return write_layout(layout, lines, directory / sample_name(row["body"], row["year"], row["phase"], layout), **kwargs)
