@@ -60,6 +60,8 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
     frames = []
     for part in extracted:
         findings += part.findings
+        if part.lines.is_empty() and has_errors(part.findings):
+            continue  # the structure is broken: what follows would only repeat it
         resolved, meta_findings = resolve(part.meta, body, year, phase, name, settings, per_row=per_row)
         findings += [f for f in meta_findings if f not in findings]
         lines = part.lines

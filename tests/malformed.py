@@ -1,0 +1,87 @@
+"""Builders of malformed files for the validation corpus (tests/test_malformed_corpus.py).
+
+Each builder starts from a valid file made by the project's own writers and breaks one thing.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+
+from areavasta.samples.budget import generate_budget
+from areavasta.samples.layouts import write_bdap, write_layout
+from sources.template import write_template
+
+GOOD_ROWS = pl.DataFrame(
+    {
+        "missione": ["10", "10", "04"],
+        "programma": ["10.05", "10.05", "04.02"],
+        "titolo": ["1", "2", "1"],
+        "macroaggregato": ["1.03", "2.02", "1.03"],
+        "amount_kind": ["stanziamento", "stanziamento", "stanziamento"],
+        "amount_cents": [125_000_000, 480_000_050, 36_512_075],
+        "capitolo": ["10520/1", "21005/2", "04230/1"],
+        "description": ["Manutenzione strade", "Messa in sicurezza SP 12", "Utenze scuole"],
+    }
+)
+
+
+def template(path: Path, rows: pl.DataFrame = GOOD_ROWS, body="237", year=2026, phase="previsione") -> Path:
+    return write_template(path, body, year, phase, rows)
+
+
+def edit_xlsx(source: Path, target: Path, sheet: str, cells: dict[str, object]) -> Path:
+    """Change some cells with openpyxl (which, like many tools, writes formulas without values)."""
+    workbook = openpyxl.load_workbook(source)
+    for ref, value in cells.items():
+        workbook[sheet][ref] = value
+    workbook.save(target)
+    return target
+
+
+def find_row(path: Path, sheet: str, column: int, startswith: str) -> int:
+    """1-based row of the first cell in ``column`` (1-based) starting with the text."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    for index, row in enumerate(workbook[sheet].iter_rows(min_col=column, max_col=column, values_only=True), start=1):
+        if isinstance(row[0], str) and row[0].startswith(startswith):
+            return index
+    raise LookupError(startswith)
+
+
+def annex(path: Path, layout: str, body="002", year=2025, phase="rendiconto") -> Path:
+    return write_layout(layout, generate_budget(body, year, phase), path)
+
+
+def zip_with(path: Path, members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def add_member(source: Path, target: Path, name: str, data: bytes) -> Path:
+    buffer = io.BytesIO(source.read_bytes())
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(name, data)
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+def open_format_csv(path: Path, body="036", year=2025, phase="rendiconto") -> Path:
+    return write_layout("open_format_matrix", generate_budget(body, year, phase), path)
+
+
+def edit_csv(source: Path, target: Path, edit) -> Path:
+    """Apply ``edit(rows)`` to the CSV's rows (lists of cells) and write it back as latin-1 ';'."""
+    rows = [line.split(";") for line in source.read_bytes().decode("latin-1").split("\r\n") if line]
+    edit(rows)
+    target.write_bytes(("\r\n".join(";".join(r) for r in rows) + "\r\n").encode("latin-1"))
+    return target
+
+
+def bdap(path: Path, bodies=("237", "002"), year=2024) -> Path:
+    return write_bdap([generate_budget(b, year, "rendiconto") for b in bodies], path)
