@@ -90,7 +90,7 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
     console.print(summary)
     if findings:
         console.print(_findings_table(findings, lang))
-    console.print(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}")
+    console.print(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}", soft_wrap=True)
     raise typer.Exit(1 if any(o.status == "rejected" for o in outcomes) else 0)
 
 

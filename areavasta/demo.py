@@ -30,6 +30,6 @@ def run_demo(inbox: Path, console: Console) -> int:
     for row in summary:
         totals.add_row(*[str(v) for v in row])
     console.print(totals)
-    console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}")
-    console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}")
+    console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}", soft_wrap=True)
+    console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}", soft_wrap=True)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0

@@ -62,8 +62,8 @@ def load(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, *, sha256: str, or
     """Replace the partitions the file brings; returns the (body, year, phase) keys it made current."""
     received_at = received_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     keys = lines.group_by("body", "year", "phase").agg(n_rows=pl.len()).sort("body", "year", "phase")
-    incoming = lines.to_arrow()  # noqa: F841 - read by DuckDB by name
-    incoming_keys = keys.to_arrow()  # noqa: F841
+    con.register("incoming", lines.to_arrow())  # zero-copy Arrow, never row by row
+    con.register("incoming_keys", keys.to_arrow())
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -84,6 +84,9 @@ def load(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, *, sha256: str, or
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister("incoming")
+        con.unregister("incoming_keys")
     return [tuple(row) for row in keys.select("body", "year", "phase").iter_rows()]
 
 

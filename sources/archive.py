@@ -30,7 +30,7 @@ def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dic
     """Copy the file into the archive atomically (temp file + rename) and write its metadata sidecar."""
     target = archived_path(archive_dir, sha256, kind)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
+    if not target.exists():  # content-addressed: the same bytes are stored once
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
             with source.open("rb") as handle:
                 shutil.copyfileobj(handle, tmp)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
 
 from areavasta.findings import Finding
 from areavasta.settings import Settings
-from concurrent.futures import ThreadPoolExecutor
-
 from sources.container import Container, inspect_file, scan_formulas
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
 from sources.layouts import Profile, folded_head, matches, profiles
 from sources.readers.base import Extracted
 from sources.readers.blocks import read_blocks
 from sources.readers.table import read_table
-
 
 _SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
 

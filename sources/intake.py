@@ -11,8 +11,8 @@ import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import polars as pl
 import pandera.errors
+import polars as pl
 from pandera.config import ValidationDepth, config_context
 
 from areavasta import warehouse

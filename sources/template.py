@@ -13,7 +13,14 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from areavasta.reference import amount_kinds, body_name, macroaggregates, missions, programmes, titles
+from areavasta.reference import (
+    amount_kinds,
+    body_name,
+    macroaggregates,
+    missions,
+    programmes,
+    titles,
+)
 
 HEADER = ["Missione", "Programma", "Titolo", "Macroaggregato", "Tipo importo", "Importo", "Capitolo", "Descrizione"]
 HEADER_ROW = 4  # 0-based: row 5 in Excel

@@ -7,7 +7,15 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from areavasta.reference import amount_kinds, bodies, body_name, macroaggregates, missions, programmes, titles
+from areavasta.reference import (
+    amount_kinds,
+    bodies,
+    body_name,
+    macroaggregates,
+    missions,
+    programmes,
+    titles,
+)
 from areavasta.samples.budget import aggregate
 from sources.template import write_template
 

@@ -16,7 +16,14 @@ from sources.grid import Grid
 from sources.layouts import Profile, folded_head, header_row_with
 from sources.readers.base import Extracted, FileMeta, cell_expr, finish_lines
 from sources.vocab import amount_kind_of
-from transforms.codes import fold, macro_code, map_distinct, mission_code, programme_code, title_code
+from transforms.codes import (
+    fold,
+    macro_code,
+    map_distinct,
+    mission_code,
+    programme_code,
+    title_code,
+)
 
 
 def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | None = None) -> Extracted:

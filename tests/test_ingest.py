@@ -1,0 +1,116 @@
+"""Archive and warehouse: nothing lost, nothing half-written, the same file twice is a no-op."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+
+from areavasta import warehouse
+from areavasta.samples.budget import generate_budget
+from sources import archive
+from sources.intake import ingest_files
+from tests import malformed as m
+from tests.conftest import write_sample
+
+
+def _lines(settings) -> pl.DataFrame:
+    with warehouse.connect(settings.warehouse_path) as con:
+        return warehouse.budget_lines(con)
+
+
+def _uploads(settings) -> pl.DataFrame:
+    with warehouse.connect(settings.warehouse_path) as con:
+        return warehouse.uploads(con)
+
+
+def test_accepted_file_is_archived_as_received_with_metadata(tmp_path, settings, small_budget):
+    path = write_sample(tmp_path, small_budget, "template")
+    [outcome] = ingest_files([path], settings, user="ufficio.ragioneria")
+    assert outcome.status == "accepted"
+    sha = archive.sha256_of(path)
+    stored = settings.archive_dir / sha[:2] / f"{sha}.xlsx"
+    assert stored.read_bytes() == path.read_bytes()
+    [meta] = json.loads(stored.with_suffix(".xlsx.json").read_text())
+    assert meta["original_name"] == path.name and meta["received_by"] == "ufficio.ragioneria"
+    assert meta["partitions"] == [["002", 2026, "previsione"]]
+    lines = _lines(settings)
+    assert lines.height == small_budget.height and set(lines["source_sha256"]) == {sha}
+    assert lines["amount_cents"].sum() == small_budget["amount_cents"].sum()
+
+
+def test_same_file_twice_is_a_no_op(tmp_path, settings, small_budget):
+    path = write_sample(tmp_path, small_budget, "template")
+    ingest_files([path], settings)
+    copy = tmp_path / "copia con altro nome.xlsx"
+    copy.write_bytes(path.read_bytes())
+    [outcome] = ingest_files([copy], settings)
+    assert outcome.status == "unchanged"
+    assert _lines(settings).height == small_budget.height and _uploads(settings).height == 1
+
+
+def test_newer_file_supersedes_older_which_stays_archived(tmp_path, settings):
+    first = write_sample(tmp_path / "a", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
+    second = write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto", seed=7), "template")
+    ingest_files([first], settings)
+    ingest_files([second], settings)
+    uploads = _uploads(settings)
+    assert uploads.select("layout", "status").rows() == [("annex_amount_kinds", "superseded"), ("template", "current")]
+    assert uploads["superseded_by"][0] == archive.sha256_of(second)
+    assert set(_lines(settings)["source_sha256"]) == {archive.sha256_of(second)}
+    assert all(pathlib_exists(p) for p in uploads["archive_path"])
+
+
+def pathlib_exists(path: str) -> bool:
+    from pathlib import Path
+
+    return Path(path).exists()
+
+
+def test_rejected_file_writes_nothing(tmp_path, settings):
+    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "bad.xlsx", "Dati", {"F6": "mille euro"})
+    [outcome] = ingest_files([bad], settings)
+    assert outcome.status == "rejected"
+    assert _lines(settings).height == 0 and _uploads(settings).height == 0
+    assert not settings.archive_dir.exists() or not any(settings.archive_dir.rglob("*.xlsx"))
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path, settings, small_budget):
+    good = write_sample(tmp_path, small_budget, "template")
+    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "bad.xlsx", "Dati", {"A6": "77"})
+    outcomes = ingest_files([bad, good], settings)
+    assert [o.status for o in outcomes] == ["rejected", "accepted"]
+
+
+def test_crash_mid_load_leaves_the_warehouse_as_it_was(tmp_path, settings, small_budget, monkeypatch):
+    first = write_sample(tmp_path / "a", small_budget, "template")
+    ingest_files([first], settings)
+    before = _lines(settings).sort("cell")
+    replacement = write_sample(tmp_path / "b", generate_budget("002", 2026, "previsione", seed=3), "annex_amount_kinds")
+
+    real_execute = duckdb.DuckDBPyConnection.execute
+
+    def failing_execute(self, query, *args, **kwargs):
+        if query.startswith("UPDATE core.uploads"):
+            raise RuntimeError("simulated crash after the insert")
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb.DuckDBPyConnection, "execute", failing_execute)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest_files([replacement], settings)
+    monkeypatch.undo()
+    after = _lines(settings).sort("cell")
+    assert after.equals(before)
+    assert _uploads(settings)["status"].to_list() == ["current"]
+    [outcome] = ingest_files([replacement], settings)  # and the same file loads cleanly afterwards
+    assert outcome.status == "accepted"
+
+
+def test_bdap_file_loads_many_bodies_in_one_upload(tmp_path, settings):
+    path = m.bdap(tmp_path / "bdap_2024_rendiconto.csv", bodies=("237", "002", "036"))
+    [outcome] = ingest_files([path], settings)
+    assert outcome.partitions == [("002", 2024, "rendiconto"), ("036", 2024, "rendiconto"), ("237", 2024, "rendiconto")]
+    assert _uploads(settings).height == 3
+    assert (settings.archive_dir / outcome.validation.sha256[:2] / f"{outcome.validation.sha256}.csv").exists()
