@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -44,7 +45,7 @@ CREATE TABLE IF NOT EXISTS core.uploads (
 @contextmanager
 def connect(path: Path, read_only: bool = False):
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"preserve_insertion_order": False})
     try:
         if not read_only:
             con.execute(SCHEMA_SQL)
@@ -57,13 +58,59 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
     return con.execute("SELECT count(*) FROM core.uploads WHERE sha256 = ?", [sha256]).fetchone()[0] > 0
 
 
-def load(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, *, sha256: str, original_name: str, layout: str,
-         received_by: str, archive_path: Path, received_at: dt.datetime | None = None) -> list[tuple[str, int, str]]:
-    """Replace the partitions the file brings; returns the (body, year, phase) keys it made current."""
-    received_at = received_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    keys = lines.group_by("body", "year", "phase").agg(n_rows=pl.len()).sort("body", "year", "phase")
+@dataclass
+class Upload:
+    """One accepted file, ready to load: its canonical lines and where it came from."""
+
+    lines: pl.DataFrame
+    sha256: str
+    original_name: str
+    layout: str
+    received_by: str
+    archive_path: Path
+    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+
+    def partitions(self) -> list[tuple[str, int, str]]:
+        return self.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
+
+
+def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None:
+    """Load a batch of accepted files in one transaction.
+
+    Each (body, year, phase) a file brings replaces what the warehouse held for it; within the
+    batch, a later file for the same partition supersedes an earlier one, exactly as if they
+    had been loaded one by one. One transaction for the batch: a crash leaves the warehouse as it
+    was before the batch, and the commit cost is paid once.
+    """
+    if not uploads_in_order:
+        return
+    register = []
+    winner: dict[tuple, int] = {}
+    for index, upload in enumerate(uploads_in_order):
+        counts = upload.lines.group_by("body", "year", "phase").agg(n_rows=pl.len())
+        for body, year, phase, n_rows in counts.iter_rows():
+            winner[(body, year, phase)] = index
+            register.append((index, body, year, phase, n_rows))
+    rows = []
+    for index, body, year, phase, n_rows in register:
+        upload, last = uploads_in_order[index], winner[(body, year, phase)]
+        superseded_by = None if last == index else uploads_in_order[last].sha256
+        rows.append((upload.sha256, upload.original_name, upload.layout, body, year, phase, upload.received_at,
+                     upload.received_by, n_rows, str(upload.archive_path), "current" if superseded_by is None else "superseded",
+                     superseded_by))
+    register_frame = pl.DataFrame(rows, schema=UPLOAD_SCHEMA, orient="row")
+    keys = pl.DataFrame(
+        [(b, y, p, uploads_in_order[i].sha256) for (b, y, p), i in winner.items()],
+        schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "sha256": pl.String},
+        orient="row",
+    )
+    lines = pl.concat(
+        [u.lines.join(keys.filter(pl.col("sha256") == u.sha256).drop("sha256"), on=["body", "year", "phase"], how="semi")
+         for u in uploads_in_order]
+    )
     con.register("incoming", lines.to_arrow())  # zero-copy Arrow, never row by row
     con.register("incoming_keys", keys.to_arrow())
+    con.register("incoming_uploads", register_frame.to_arrow())
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -72,22 +119,24 @@ def load(con: duckdb.DuckDBPyConnection, lines: pl.DataFrame, *, sha256: str, or
         )
         con.execute("INSERT INTO core.budget_lines SELECT * FROM incoming")
         con.execute(
-            "UPDATE core.uploads u SET status = 'superseded', superseded_by = ? FROM incoming_keys k "
-            "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.status = 'current'",
-            [sha256],
+            "UPDATE core.uploads u SET status = 'superseded', superseded_by = k.sha256 FROM incoming_keys k "
+            "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.status = 'current'"
         )
-        con.execute(
-            "INSERT INTO core.uploads SELECT ?, ?, ?, body, year, phase, ?, ?, n_rows, ?, 'current', NULL FROM incoming_keys",
-            [sha256, original_name, layout, received_at, received_by, str(archive_path)],
-        )
+        con.execute("INSERT INTO core.uploads SELECT * FROM incoming_uploads")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("incoming")
-        con.unregister("incoming_keys")
-    return [tuple(row) for row in keys.select("body", "year", "phase").iter_rows()]
+        for name in ("incoming", "incoming_keys", "incoming_uploads"):
+            con.unregister(name)
+
+
+UPLOAD_SCHEMA = {
+    "sha256": pl.String, "original_name": pl.String, "layout": pl.String, "body": pl.String, "year": pl.Int32,
+    "phase": pl.String, "received_at": pl.Datetime("us"), "received_by": pl.String, "n_rows": pl.Int64,
+    "archive_path": pl.String, "status": pl.String, "superseded_by": pl.String,
+}
 
 
 def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pl.DataFrame:

@@ -16,7 +16,10 @@ DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "amount_kind"
 DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "titolo", "macroaggregato", "amount_kind")
 
 
-def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: list[str] | None, large_amount_eur: int) -> list[Finding]:
+def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: list[str] | None, large_amount_eur: int,
+                letters: dict[str, str] | None = None) -> list[Finding]:
+    """All findings on the lines; ``letters`` maps a code's dimension to its column (template) so
+    that a wrong code is reported at its own cell, not at the amount's."""
     if lines.is_empty():
         return [Finding("NO_DATA", file=file_name)]
     codes = code_sets()
@@ -32,7 +35,9 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
         return pl.coalesce(pl.col(f"{dim}_raw"), pl.col(dim), pl.lit(""))
 
     def where(dim: str) -> pl.Expr:
-        return pl.coalesce(pl.col(f"{dim}_cell"), pl.col("cell")) if f"{dim}_cell" in frame.columns else pl.col("cell")
+        if letters and dim in letters:
+            return pl.concat_str(pl.lit(letters[dim]), pl.col("source_row").cast(pl.String))
+        return pl.col("cell")
 
     rules: list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]] = [
         ("MISSION_UNKNOWN", ~pl.col("missione").is_in(codes["missione"]).fill_null(False), {"value": raw("missione")}, where("missione")),
@@ -112,16 +117,21 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
             where("amount_kind"),
         )
     )
+    key_columns = [c for c in (key or DEFAULT_KEY) if c in frame.columns]
+    flags = frame.select(
+        *[condition.fill_null(False).alias(code) for code, condition, _, _ in rules],
+        pl.struct(key_columns).is_duplicated().alias("DUPLICATE_KEY"),
+    ).sum()  # one pass over the lines: a clean file stops here
     findings: list[Finding] = []
     for code, condition, params, cell in rules:
-        hits = frame.filter(condition)
-        if hits.is_empty():
+        if not flags[code][0]:
             continue
-        table = hits.select(pl.col("sheet"), cell.alias("_cell"), pl.col("source_row"), **params)
+        table = frame.filter(condition).select(pl.col("sheet"), cell.alias("_cell"), pl.col("source_row"), **params)
         for row in table.iter_rows(named=True):
             sheet, at, source_row = row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
             findings.append(Finding(code, file=file_name, sheet=sheet, cell=at, row=source_row, params=_printable(row)))
-    findings += _duplicates(frame, file_name, key)
+    if flags["DUPLICATE_KEY"][0]:
+        findings += _duplicates(frame, file_name, key_columns)
     return findings
 
 
@@ -129,8 +139,7 @@ def _printable(params: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in params.items()}
 
 
-def _duplicates(frame: pl.DataFrame, file_name: str, key: list[str] | None) -> list[Finding]:
-    columns = [c for c in (key or DEFAULT_KEY) if c in frame.columns]
+def _duplicates(frame: pl.DataFrame, file_name: str, columns: list[str]) -> list[Finding]:
     keyed = frame.with_columns(_first=pl.col("source_row").min().over(columns), _n=pl.len().over(columns))
     repeated = keyed.filter(pl.col("_n") > 1, pl.col("source_row") != pl.col("_first"))
     findings = []

@@ -9,7 +9,7 @@ from areavasta.findings import Finding
 from areavasta.settings import Settings
 from sources.container import Container, inspect_file, scan_formulas
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
-from sources.layouts import Profile, folded_head, matches, profiles
+from sources.layouts import Profile, matches, profiles
 from sources.readers.base import Extracted
 from sources.readers.blocks import read_blocks
 from sources.readers.table import read_table
@@ -49,7 +49,7 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
 def _choose(container: Container) -> tuple[Profile, list[Grid]] | None:
     if container.kind == "csv":
         grid = read_csv_grid(container)
-        head = folded_head(grid.frame)
+        head = grid.head_cells()
         for profile in profiles():
             if matches(profile, "csv", None, head):
                 return profile, [grid]
@@ -67,7 +67,7 @@ def _choose(container: Container) -> tuple[Profile, list[Grid]] | None:
             continue
         wanted = profile.detect.get("sheet")
         candidates = [s for s in container.sheets if wanted is None or s.name == wanted]
-        hits = [grid_of(s) for s in candidates if matches(profile, "xlsx", s.name, folded_head(grid_of(s).frame))]
+        hits = [grid_of(s) for s in candidates if matches(profile, "xlsx", s.name, grid_of(s).head_cells())]
         if hits:
             return profile, hits
     return None

@@ -16,6 +16,7 @@ import polars as pl
 
 from areavasta.findings import a1
 from sources.container import Container, SheetInfo, used_range_from_cells
+from transforms.codes import fold_text
 
 
 @dataclass
@@ -24,6 +25,14 @@ class Grid:
     frame: pl.DataFrame  # string columns c0..cN, one row per sheet row
     first_row: int = 0
     first_col: int = 0
+
+    _head: list[list[str]] | None = None
+
+    def head_cells(self, rows: int = 40) -> list[list[str]]:
+        """The first rows as folded text (for detection and header search), computed once."""
+        if self._head is None:
+            self._head = [[fold_text(v) for v in row] for row in self.frame.head(rows).iter_rows()]
+        return self._head
 
     def cell(self, row: int, col: int) -> str:
         """A1 reference of a position in the frame."""

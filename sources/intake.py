@@ -6,14 +6,13 @@ what is wrong. ``ingest_files`` adds the archive copy and the all-or-nothing war
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandera.errors
 import polars as pl
-from pandera.config import ValidationDepth, config_context
 
 from areavasta import warehouse
 from areavasta.findings import Finding, has_errors
@@ -46,12 +45,19 @@ class Outcome:
     status: str  # accepted | rejected | unchanged
     partitions: list[tuple[str, int, str]] = field(default_factory=list)
     archive_path: Path | None = None
+    upload: warehouse.Upload | None = field(default=None, repr=False)
 
 
 def validate_file(path: Path, settings: Settings, *, body: str | None = None, year: int | None = None,
-                  phase: str | None = None, display_name: str | None = None) -> Validation:
+                  phase: str | None = None, display_name: str | None = None, sha256: str | None = None,
+                  schema_check: bool = True) -> Validation:
+    """Dry run: everything wrong with the file, and its canonical lines if nothing is.
+
+    ``schema_check=False`` leaves the pandera check to the caller (ingest checks a whole
+    batch at once, just before loading it).
+    """
     name = display_name or path.name
-    sha = archive.sha256_of(path)
+    sha = sha256 or archive.sha256_of(path)
     extracted, findings = extract(path, settings, name, year)
     if not extracted:
         return Validation(name, sha, None, None, empty_budget_lines(), findings)
@@ -69,16 +75,21 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
             lines, row_findings = _per_row_bodies(lines, body, resolved.body, name, settings)
             findings += row_findings
         if not (lines.is_empty() and any(f.code == "BDAP_NO_BODY" for f in findings)):
-            findings += check_lines(lines, name, resolved.phase, profile.spec.get("key"), settings.large_amount_eur)
+            findings += check_lines(lines, name, resolved.phase, profile.spec.get("key"), settings.large_amount_eur, part.letters)
         frames.append(to_budget_lines(lines, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha, file_name=name))
     canonical = pl.concat(frames) if frames else empty_budget_lines()
-    if not has_errors(findings):
-        try:  # structure and types only here: the domain checks above already judged the values
-            with config_context(validation_depth=ValidationDepth.SCHEMA_ONLY):
-                BudgetLines.validate(canonical, lazy=True)
-        except pandera.errors.SchemaErrors as exc:  # a gap in the domain checks: never load such rows
-            raise RuntimeError(f"{name}: canonical table failed its schema after domain checks passed:\n{exc}") from exc
+    if schema_check and not has_errors(findings):
+        check_schema(canonical, name)
     return Validation(name, sha, profile.name, extracted[0].kind, canonical, findings)
+
+
+def check_schema(lines: pl.DataFrame, what: str) -> None:
+    """The canonical pandera schema, in full. Domain checks have already produced the officer's
+    findings; a failure here is a gap in them, so nothing is loaded and the error is raised."""
+    try:
+        BudgetLines.validate(lines, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        raise RuntimeError(f"{what}: canonical table failed its schema after the domain checks passed:\n{exc}") from exc
 
 
 def _per_row_bodies(lines: pl.DataFrame, wanted: str | None, resolved: str | None, name: str, settings: Settings):
@@ -94,37 +105,69 @@ def _per_row_bodies(lines: pl.DataFrame, wanted: str | None, resolved: str | Non
     return lines, findings
 
 
+BATCH_ROWS = 60_000  # accepted rows per warehouse transaction: small enough to overlap loading with reading
+
+
 def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = None, year: int | None = None,
                  phase: str | None = None, user: str | None = None, display_names: list[str] | None = None,
-                 on_done=None) -> list[Outcome]:
-    """Validate each file; archive and load the accepted ones. Files are independent: one bad file stops only itself."""
+                 on_done=None, workers: int = 1) -> list[Outcome]:
+    """Validate each file; archive and load the accepted ones. Files are independent: one bad file stops only itself.
+
+    With ``workers`` > 1 files are read and validated in threads (calamine and polars release
+    the GIL). Archiving and loading stay in this thread, in the order given, so the single
+    DuckDB writer is never shared; accepted files are loaded in batches of whole files
+    (:func:`areavasta.warehouse.load`), each batch one transaction.
+    """
     user = user or getpass.getuser()
-    outcomes = []
+    names = display_names or [p.name for p in paths]
+    outcomes: list[Outcome] = []
+    batch: list[tuple[Outcome, warehouse.Upload]] = []
     with warehouse.connect(settings.warehouse_path) as con:
-        for index, path in enumerate(paths):
-            name = display_names[index] if display_names else path.name
-            outcomes.append(_ingest_one(con, path, name, settings, body, year, phase, user))
-            if on_done:
-                on_done(outcomes[-1])
+        loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
+
+        def check(index: int) -> Validation:
+            sha = archive.sha256_of(paths[index])
+            if sha in loaded:
+                return Validation(names[index], sha, None, None, empty_budget_lines())
+            return validate_file(paths[index], settings, body=body, year=year, phase=phase, display_name=names[index], sha256=sha,
+                                 schema_check=False)
+
+        def flush() -> None:
+            if batch:
+                check_schema(pl.concat([upload.lines for _, upload in batch]), f"{len(batch)} file")
+            warehouse.load(con, [upload for _, upload in batch])
+            for outcome, _ in batch:
+                if on_done:
+                    on_done(outcome)
+            batch.clear()
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for index, validation in enumerate(pool.map(check, range(len(paths)))):
+                outcome = _accept(paths[index], validation, user, settings, loaded)
+                outcomes.append(outcome)
+                if outcome.status == "accepted":
+                    batch.append((outcome, outcome.upload))
+                    if sum(u.lines.height for _, u in batch) >= BATCH_ROWS:
+                        flush()
+                elif on_done:
+                    on_done(outcome)
+        flush()
     return outcomes
 
 
-def _ingest_one(con, path, name, settings, body, year, phase, user) -> Outcome:
-    sha = archive.sha256_of(path)
-    if warehouse.already_loaded(con, sha):
+def _accept(path: Path, validation: Validation, user: str, settings: Settings, loaded: set[str]) -> Outcome:
+    """Decide a file's fate; an accepted file is archived now and queued for the warehouse."""
+    sha, name = validation.sha256, validation.file
+    if sha in loaded:  # already in the warehouse, or given twice in this call
         return Outcome(Validation(name, sha, None, None, empty_budget_lines()), "unchanged")
-    validation = validate_file(path, settings, body=body, year=year, phase=phase, display_name=name)
     if not validation.ok:
         return Outcome(validation, "rejected")
-    received_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    keys = validation.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
+    upload = warehouse.Upload(validation.lines, sha, name, validation.layout, user, Path())
+    partitions = upload.partitions()
     metadata = {
-        "sha256": sha, "original_name": name, "layout": validation.layout, "received_at": received_at.isoformat() + "Z",
-        "received_by": user, "partitions": [list(k) for k in keys], "rows": validation.lines.height,
+        "sha256": sha, "original_name": name, "layout": validation.layout, "received_at": upload.received_at.isoformat() + "Z",
+        "received_by": user, "partitions": [list(k) for k in partitions], "rows": validation.lines.height,
     }
-    stored = archive.store(path, settings.archive_dir, sha, validation.kind or "xlsx", metadata)
-    partitions = warehouse.load(
-        con, validation.lines, sha256=sha, original_name=name, layout=validation.layout, received_by=user,
-        archive_path=stored, received_at=received_at,
-    )
-    return Outcome(validation, "accepted", partitions, stored)
+    upload.archive_path = archive.store(path, settings.archive_dir, sha, validation.kind or "xlsx", metadata)
+    loaded.add(sha)
+    return Outcome(validation, "accepted", partitions, upload.archive_path, upload)

@@ -14,14 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import polars as pl
 import yaml
 
 from areavasta.reference import DATA_DIR
-from transforms.codes import fold
 
 LAYOUT_DIR = DATA_DIR / "layouts"
-DETECT_ROWS = 40
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,6 @@ def profile(name: str) -> Profile:
         if candidate.name == name:
             return candidate
     raise KeyError(name)
-
-
-def folded_head(frame: pl.DataFrame, rows: int = DETECT_ROWS) -> list[list[str]]:
-    """The first rows of a grid as folded text cells (empty string for empty cells)."""
-    head = frame.head(rows).select(fold(pl.col(c)).fill_null("").alias(c) for c in frame.columns)
-    return [list(row) for row in head.iter_rows()]
 
 
 def header_row_with(cells: list[list[str]], wanted: list[str]) -> int | None:

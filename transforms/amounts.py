@@ -18,7 +18,7 @@ import polars as pl
 
 _THOUSANDS_DOTS = r"^\d{1,3}(\.\d{3})+$"
 _PLAIN = r"^\d+(\.\d+)?$"
-_PLAIN_SIGNED = r"^-?\d+(\.\d{1,2}|\.\d{4,})?$"  # not exactly three decimals: "1.234" is Italian thousands
+_PLAIN_CENTS = r"^-?\d{1,13}(\.\d{1,2})?$"  # a numeric cell of euro and cents, small enough for an exact float
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
@@ -68,23 +68,43 @@ def too_precise(decimal_text: pl.Expr) -> pl.Expr:
     return digits.is_not_null() & ~digits.is_in(["000", "999"])
 
 
+def odd_amounts(column: str) -> pl.Expr:
+    """Distinct texts that are not plain numbers with at most two decimals (they need the exact rules)."""
+    text = pl.col(column)
+    return text.filter(~text.str.contains(_PLAIN_CENTS).fill_null(True)).unique().implode()
+
+
+def amount_columns(column: str, odd: list[str], number_format: str) -> list[pl.Expr]:
+    """``amount_cents`` and ``amount_rounded`` from the text column; ``odd`` from :func:`odd_amounts`.
+
+    Plain texts with at most two decimals go through a binary float, which is exact here:
+    below 2^51 cents (22 trillion euro) ``round(float(text) * 100)`` is the true number of cents.
+    Every other text (Italian format, sub-cent digits) is parsed exactly, once per distinct text.
+    """
+    text = pl.col(column)
+    plain = text.str.contains(_PLAIN_CENTS)
+    fast = (text.cast(pl.Float64, strict=False) * 100).round().cast(pl.Int64)
+    if not odd:
+        return [pl.when(plain).then(fast).alias("amount_cents"), pl.lit(False).alias("amount_rounded")]
+    table = pl.DataFrame({"old": odd}, schema={"old": pl.String}).with_columns(
+        _decimal=canonical_decimal_text(pl.col("old"), number_format)
+    ).with_columns(cents=to_cents(pl.col("_decimal")), rounded=too_precise(pl.col("_decimal")))
+    slow_cents = text.replace_strict(table["old"], table["cents"], default=None, return_dtype=pl.Int64)
+    slow_rounded = text.replace_strict(table["old"], table["rounded"], default=False, return_dtype=pl.Boolean)
+    return [
+        pl.when(plain).then(fast).otherwise(slow_cents).alias("amount_cents"),
+        pl.when(plain).then(False).otherwise(slow_rounded).alias("amount_rounded"),
+    ]
+
+
 def parse_amounts(frame: pl.DataFrame, column: str, number_format: str) -> pl.DataFrame:
     """Add ``amount_cents`` (null where the text is not a number) and ``amount_rounded`` flags.
 
     Numeric cells (already ``-1234.5``) skip the format rules; the rest are converted once per
     distinct text.
     """
-    text = pl.col(column)
-    odd = frame.filter(~text.str.contains(_PLAIN_SIGNED).fill_null(True)).get_column(column).unique()
-    if odd.len():
-        table = pl.DataFrame({"old": odd}).with_columns(new=canonical_decimal_text(pl.col("old"), number_format))
-        decimal = text.replace_strict(table["old"], table["new"], default=text, return_dtype=pl.String)
-    else:
-        decimal = text
-    return frame.with_columns(_decimal=decimal).with_columns(
-        amount_cents=to_cents(pl.col("_decimal")),
-        amount_rounded=too_precise(pl.col("_decimal")),
-    ).drop("_decimal")
+    odd = frame.select(odd_amounts(column)).item().to_list()
+    return frame.with_columns(amount_columns(column, odd, number_format))
 
 
 def format_euro(cents: int | None, lang: str = "it") -> str:

@@ -8,6 +8,7 @@ inside a ``MISSIONE 4`` block, macroaggregates as ``1.03``, ``103``, ``1030000``
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 import polars as pl
@@ -24,13 +25,17 @@ def fold(expr: pl.Expr) -> pl.Expr:
     )
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def fold_text(text: str | None) -> str:
-    """The same folding for one Python string."""
+    """The same folding as :func:`fold`, for one Python string."""
     if text is None:
         return ""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
+    text = str(text)
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 def mission_code(expr: pl.Expr) -> pl.Expr:

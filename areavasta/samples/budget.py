@@ -48,7 +48,7 @@ def _rng(*parts) -> random.Random:
 
 def chapters_per_line(population: int) -> int:
     """How finely the body's accounts split each programme × macroaggregate (2k–20k rows a budget)."""
-    return max(1, min(60, round(1.5 + population / 85_000)))
+    return max(2, min(60, round(2 + population / 75_000)))
 
 
 def generate_budget(body: str, year: int, phase: str, seed: int = 0, detail: bool = True) -> pl.DataFrame:

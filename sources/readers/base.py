@@ -24,11 +24,6 @@ LINE_COLUMNS: dict[str, pl.DataType] = {
     "titolo_raw": pl.String(),
     "macroaggregato_raw": pl.String(),
     "amount_kind_raw": pl.String(),
-    "missione_cell": pl.String(),
-    "programma_cell": pl.String(),
-    "titolo_cell": pl.String(),
-    "macroaggregato_cell": pl.String(),
-    "amount_kind_cell": pl.String(),
     "amount_text": pl.String(),
     "amount_cents": pl.Int64(),
     "amount_rounded": pl.Boolean(),
@@ -60,6 +55,7 @@ class Extracted:
     meta: FileMeta
     findings: list[Finding] = field(default_factory=list)
     kind: str = "xlsx"  # the container: xlsx or csv (set by sources.extract)
+    letters: dict[str, str] = field(default_factory=dict)  # dimension -> column letter, for findings on code cells
 
 
 def finish_lines(frame: pl.DataFrame, number_format: str) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import polars as pl
 
 from areavasta.findings import Finding, column_letter
 from sources.grid import Grid
-from sources.layouts import Profile, folded_head
+from sources.layouts import Profile
 from sources.readers.base import Extracted, FileMeta, finish_lines
 from sources.vocab import amount_kind_of, body_in_text, macro_of, mission_of
 from transforms.amounts import format_euro, parse_amounts
@@ -42,7 +42,7 @@ class Column:
 
 def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, given_year: int | None = None) -> Extracted:
     spec = profile.spec
-    cells = folded_head(grid.frame)
+    cells = grid.head_cells()
     findings: list[Finding] = []
     dims = spec["header"]["dimensions"]
 

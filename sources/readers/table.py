@@ -10,16 +10,22 @@ import re
 
 import polars as pl
 
-from areavasta.findings import Finding
+from areavasta.findings import Finding, column_letter
 from areavasta.reference import bodies
 from sources.grid import Grid
-from sources.layouts import Profile, folded_head, header_row_with
-from sources.readers.base import Extracted, FileMeta, cell_expr, finish_lines
+from sources.layouts import Profile, header_row_with
+from sources.readers.base import (
+    LINE_COLUMNS,
+    Extracted,
+    FileMeta,
+    cell_expr,
+    finish_lines,
+)
 from sources.vocab import amount_kind_of
+from transforms.amounts import amount_columns, odd_amounts
 from transforms.codes import (
     fold,
     macro_code,
-    map_distinct,
     mission_code,
     programme_code,
     title_code,
@@ -28,7 +34,7 @@ from transforms.codes import (
 
 def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | None = None) -> Extracted:
     spec = profile.spec
-    cells = folded_head(grid.frame)
+    cells = grid.head_cells()
     header = header_row_with(cells, profile.detect["header_cells"])
     meta = _label_metadata(grid, cells[: header or 0], spec.get("metadata_labels", {}))
     findings: list[Finding] = []
@@ -52,47 +58,74 @@ def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | N
         pl.col("_row"),
         *[pl.col(f"c{index}").alias(field_name) for field_name, index in position.items()],
         *[pl.col(f"c{index}").alias(f"_amount_{kind}") for kind, index in _amount_columns(spec, header_cells).items()],
-    )
-    named = named.filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
+    ).filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
 
     if "amount_columns" in spec:
         lines, meta = _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings)
+        kind_column = None
     else:
-        year = given_year or (int(meta.year) if meta.year and str(meta.year).isdigit() else None)
-        kinds = {text: amount_kind_of(text, year) for text in named["amount_kind"].drop_nulls().unique().to_list()}
-        lines = named.with_columns(
-            amount_kind_raw=pl.col("amount_kind"),
-            amount_kind=pl.col("amount_kind").replace_strict(kinds, default=None, return_dtype=pl.String),
-            amount_text=pl.col("amount"),
-            cell=cell_expr(grid, position["amount"], pl.col("_row")),
+        lines = named.with_columns(amount_text=pl.col("amount"), cell=cell_expr(grid, position["amount"], pl.col("_row")))
+        kind_column = "amount_kind"
+    year = given_year or (int(meta.year) if meta.year and str(meta.year).isdigit() else None)
+    dims = [d for d in PARSERS if d in lines.columns]
+    distinct = lines.select(
+        *[pl.col(d).str.strip_chars().unique().drop_nulls().implode() for d in dims + ([kind_column] if kind_column else [])],
+        odd_amounts("amount_text").alias("_odd"),
+    ).row(0, named=True)  # one pass: the few distinct codes, and amounts written as text
+    lazy = (
+        lines.lazy()
+        .with_columns(
+            *_code_columns(dims, distinct),
+            *(_kind_columns(distinct[kind_column], year) if kind_column else []),
+            *amount_columns("amount_text", distinct["_odd"], profile.number_format),
+            sheet=pl.lit(grid.sheet, pl.String),
+            source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32),
         )
-    lines = _codes(lines).with_columns(
-        sheet=pl.lit(grid.sheet, pl.String),
-        source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32),
-        **{
-            f"{dim}_cell": cell_expr(grid, position[dim], pl.col("_row"))
-            for dim in ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
-            if dim in position
-        },
     )
-    return Extracted(profile, finish_lines(lines, profile.number_format), meta, findings)
+    present = set(lazy.collect_schema().names())
+    lines = lazy.select(
+        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name) for name, dtype in LINE_COLUMNS.items()
+    ).collect()
+    letters = {dim: column_letter(grid.first_col + position[dim]) for dim in CODE_DIMENSIONS if dim in position}
+    return Extracted(profile, lines, meta, findings, letters=letters)
 
 
+CODE_DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
 PARSERS = {
     "missione": mission_code,
     "programma": lambda raw: programme_code(fold(raw)),
     "titolo": title_code,
     "macroaggregato": macro_code,
 }
+_CODE_CACHE: dict[str, dict[str, str | None]] = {dim: {} for dim in PARSERS}
 
 
-def _codes(lines: pl.DataFrame) -> pl.DataFrame:
-    """Canonical codes next to the raw text the officer wrote (parsed once per distinct text)."""
-    for dim, parse in PARSERS.items():
-        if dim in lines.columns:
-            lines = lines.with_columns(pl.col(dim).cast(pl.String).str.strip_chars().alias(f"{dim}_raw"))
-            lines = map_distinct(lines, f"{dim}_raw", parse, dim)
-    return lines
+def _codes_of(dim: str, texts: list[str]) -> dict[str, str | None]:
+    """Canonical code of each text, parsed once per process (spellings recur across files)."""
+    cache = _CODE_CACHE[dim]
+    new = [t for t in texts if t not in cache]
+    if new:
+        if len(cache) > 100_000:
+            cache.clear()
+        parsed = pl.DataFrame({"raw": new}, schema={"raw": pl.String}).with_columns(code=PARSERS[dim](pl.col("raw")))
+        cache.update(zip(parsed["raw"], parsed["code"]))
+    return {t: cache[t] for t in texts}
+
+
+def _code_columns(dims: list[str], distinct: dict) -> list[pl.Expr]:
+    """Canonical codes next to the raw text the officer wrote (one hash lookup per column)."""
+    exprs = []
+    for dim in dims:
+        raw = pl.col(dim).str.strip_chars()
+        mapping = _codes_of(dim, distinct[dim])
+        exprs += [raw.alias(f"{dim}_raw"), raw.replace_strict(mapping, default=None, return_dtype=pl.String).alias(dim)]
+    return exprs
+
+
+def _kind_columns(texts: list[str], year: int | None) -> list[pl.Expr]:
+    raw = pl.col("amount_kind").str.strip_chars()
+    mapping = {text: amount_kind_of(text, year) for text in texts}
+    return [raw.alias("amount_kind_raw"), raw.replace_strict(mapping, default=None, return_dtype=pl.String).alias("amount_kind")]
 
 
 def _amount_columns(spec: dict, header_cells: list[str]) -> dict[str, int]:
@@ -128,9 +161,8 @@ def _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings):
     positions = _amount_columns(spec, header_cells)
     long = selected.unpivot(
         index=[c for c in selected.columns if c not in amount_cols], on=amount_cols, variable_name="_kind", value_name="amount_text"
-    ).with_columns(amount_kind=pl.col("_kind").str.strip_prefix("_amount_"))
+    ).with_columns(amount_kind=pl.col("_kind").str.strip_prefix("_amount_"), amount_kind_raw=pl.col("_kind").str.strip_prefix("_amount_"))
     long = long.with_columns(
-        amount_kind_raw=pl.col("amount_kind"),
         year=pl.col("year").cast(pl.String).str.extract(r"(\d{4})", 1).cast(pl.Int32),
         phase=pl.lit(meta.phase, pl.String),
         cell=pl.concat_str(

@@ -1,0 +1,116 @@
+"""Benchmark: full ingest against the bare calamine read and against openpyxl, on generated workbooks.
+
+    .venv/bin/python bench/ingest.py [--bodies all] [--workers 1 2] [--openpyxl-files 25] [--repeat 3]
+
+The corpus (one template workbook per body, ~1k-18k chapter lines each; 107 bodies by default)
+is generated once into bench/.corpus/ and reused. Reported per mode (sequential, 2 threads):
+
+* bare read: ``fastexcel.read_excel(f).load_sheet("Dati").to_polars()`` of every file;
+* full ingest: container checks + read + validate + normalise + archive + DuckDB load,
+  into a fresh warehouse each repeat;
+* openpyxl: the same sheet read with ``openpyxl.load_workbook(read_only=True)`` (a subset of files,
+  rows/s extrapolated).
+
+Targets (issue 2): full ingest >= 0.75 x the bare read's rows/s; >= 10 x openpyxl's rows/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import fastexcel
+import openpyxl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from areavasta.reference import bodies as body_table  # noqa: E402
+from areavasta.samples.budget import generate_budget  # noqa: E402
+from areavasta.settings import load_settings  # noqa: E402
+from sources.intake import ingest_files  # noqa: E402
+from sources.template import write_template  # noqa: E402
+
+CORPUS = Path(__file__).parent / ".corpus"
+
+
+def build_corpus(codes: list[str], year: int = 2025, phase: str = "rendiconto") -> list[Path]:
+    CORPUS.mkdir(exist_ok=True)
+    paths = []
+    for code in codes:
+        path = CORPUS / f"{code}_{year}_{phase}_template.xlsx"
+        if not path.exists():
+            write_template(path, code, year, phase, generate_budget(code, year, phase))
+        paths.append(path)
+    return paths
+
+
+def bare_read(path: Path) -> int:
+    return fastexcel.read_excel(str(path)).load_sheet("Dati", header_row=4).to_polars().height
+
+
+def openpyxl_read(path: Path) -> int:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    rows = sum(1 for _ in workbook["Dati"].iter_rows(min_row=6, values_only=True))
+    workbook.close()
+    return rows
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bodies", default="all")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--openpyxl-files", type=int, default=25)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    codes = body_table()["istat_code"].to_list() if args.bodies == "all" else args.bodies.split(",")
+    start = time.perf_counter()
+    paths = build_corpus(codes)
+    print(f"corpus: {len(paths)} workbooks in {CORPUS} ({time.perf_counter() - start:.1f} s to build or find)")
+    rows = sum(bare_read(p) for p in paths)  # also warms the page cache
+    print(f"rows: {rows:,} ({min(bare_read(p) for p in paths):,}-{max(bare_read(p) for p in paths):,} per file)")
+
+    subset = paths[:: max(1, len(paths) // args.openpyxl_files)][: args.openpyxl_files]
+    subset_rows = sum(bare_read(p) for p in subset)
+    openpyxl_seconds = timed(lambda: [openpyxl_read(p) for p in subset], 1)
+    openpyxl_rate = subset_rows / openpyxl_seconds
+    print(f"openpyxl read-only, {len(subset)} files: {openpyxl_rate:,.0f} rows/s")
+
+    for workers in args.workers:
+        with ThreadPoolExecutor(workers) as pool:
+            bare = timed(lambda: list(pool.map(bare_read, paths)), args.repeat)
+
+        def ingest() -> None:
+            home = Path(tempfile.mkdtemp(prefix="areavasta-bench-"))
+            settings = load_settings().with_(home=home)
+            try:
+                outcomes = ingest_files(paths, settings, user="bench", workers=workers)
+                assert all(o.status == "accepted" for o in outcomes), [o.validation.findings[:3] for o in outcomes if o.status != "accepted"]
+            finally:
+                shutil.rmtree(home)
+
+        full = timed(ingest, args.repeat)
+        bare_rate, full_rate = rows / bare, rows / full
+        print(
+            f"workers={workers}: bare read {bare:.2f} s ({bare_rate:,.0f} rows/s) | full ingest {full:.2f} s "
+            f"({full_rate:,.0f} rows/s) | ingest/bare = {full_rate / bare_rate:.2f} (target >= 0.75) | "
+            f"ingest/openpyxl = {full_rate / openpyxl_rate:.1f}x (target >= 10)"
+        )
+
+
+if __name__ == "__main__":
+    main()
