@@ -113,10 +113,14 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
     con.register("incoming_uploads", register_frame.to_arrow())
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "DELETE FROM core.budget_lines b USING incoming_keys k "
-            "WHERE b.body = k.body AND b.year = k.year AND b.phase = k.phase"
-        )
+        replaced = con.execute(
+            "SELECT count(*) FROM core.uploads u JOIN incoming_keys k USING (body, year, phase) WHERE u.status = 'current'"
+        ).fetchone()[0]
+        if replaced:  # scanning the lines table is only worth it when a partition is really replaced
+            con.execute(
+                "DELETE FROM core.budget_lines b USING incoming_keys k "
+                "WHERE b.body = k.body AND b.year = k.year AND b.phase = k.phase"
+            )
         con.execute("INSERT INTO core.budget_lines SELECT * FROM incoming")
         con.execute(
             "UPDATE core.uploads u SET status = 'superseded', superseded_by = k.sha256 FROM incoming_keys k "

@@ -70,12 +70,53 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
+def stage_breakdown(paths: list[Path]) -> None:
+    """Seconds spent in each stage of one sequential ingest (where the time goes)."""
+    from collections import defaultdict
+
+    import sources.extract as extract_module
+    import sources.intake as intake
+    from areavasta import warehouse
+    from sources import archive
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def wrap(module, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def timed_call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - start
+
+        setattr(module, name, timed_call)
+
+    for module, name, label in [
+        (extract_module, "inspect_file", "container checks"), (extract_module, "read_sheet", "calamine read (strings)"),
+        (extract_module, "read_table", "reader engine"), (intake, "check_lines", "domain checks"),
+        (intake, "to_budget_lines", "normalise"), (intake, "check_schema", "pandera (per batch)"),
+        (archive, "store", "archive copy"), (warehouse, "load", "DuckDB load"),
+    ]:
+        wrap(module, name, label)
+    home = Path(tempfile.mkdtemp(prefix="areavasta-bench-"))
+    start = time.perf_counter()
+    ingest_files(paths, load_settings().with_(home=home), user="bench", workers=1)
+    wall = time.perf_counter() - start
+    shutil.rmtree(home)
+    print(f"stages of one sequential ingest ({wall:.2f} s wall; stages overlap with the formula scan thread):")
+    for label, seconds in spent.items():
+        print(f"  {label:28s} {seconds:6.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bodies", default="all")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--openpyxl-files", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", action="store_true", help="also print where the ingest time goes")
     args = parser.parse_args()
     codes = body_table()["istat_code"].to_list() if args.bodies == "all" else args.bodies.split(",")
     start = time.perf_counter()
@@ -110,6 +151,8 @@ def main() -> None:
             f"({full_rate:,.0f} rows/s) | ingest/bare = {full_rate / bare_rate:.2f} (target >= 0.75) | "
             f"ingest/openpyxl = {full_rate / openpyxl_rate:.1f}x (target >= 10)"
         )
+    if args.stages:
+        stage_breakdown(paths)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@ same intake code path as the command line. The full partitioned graph (metrics, 
 priorities, plans, reports) is built on top of it.
 """
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 
@@ -14,7 +12,6 @@ import dagster as dg
 
 from areavasta.settings import load_settings
 from sources.intake import ingest_files
-
 
 @dg.asset(kinds={"duckdb", "polars"}, description="Budget lines of every accepted file in the inbox (core.budget_lines).")
 def budget_lines(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -32,6 +29,5 @@ def budget_lines(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "rejected": dg.MetadataValue.json(rejected),
         }
     )
-
 
 defs = dg.Definitions(assets=[budget_lines])

@@ -114,6 +114,9 @@ def _data_sheet(workbook, sheet, fmt, body, year, phase, lists, lines, protect: 
     sheet.write(2, 1, phase, fmt["meta"])
     sheet.write_row(HEADER_ROW, 0, HEADER, fmt["header"])
     sheet.freeze_panes(HEADER_ROW + 1, 0)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # printed: all columns on the page width, header repeated
+    sheet.repeat_rows(HEADER_ROW)
     last = HEADER_ROW + max(DATA_ROWS, 0 if lines is None else lines.height)
     for col, key in enumerate(["missione", "programma", "titolo", "macroaggregato", "tipo importo"]):
         letter = chr(ord("A") + list(lists).index(key))

@@ -70,6 +70,8 @@ def _title_block(sheet, fmt, body, year, phase, subtitle, width) -> None:
     sheet.merge_range(1, 0, 1, width, f"{heading} {years}", fmt["title"])
     sheet.merge_range(2, 0, 2, width, subtitle, fmt["sub"])
     sheet.merge_range(3, 0, 3, width, "(importi in euro)", fmt["note"])
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
 
 
 def _fmt(workbook):
@@ -107,7 +109,7 @@ def _annex_macro(agg: pl.DataFrame, path: Path, body, year, phase, text_numbers)
         for j, macro in enumerate(macros):
             sheet.write(header_row, 2 + j, f"{macro.replace('.', '')} {macro_names[macro]}", fmt["head"])
         sheet.write(header_row, 2 + len(macros), "TOTALE", fmt["head"])
-        sheet.set_column(0, 0, 10)
+        sheet.set_column(0, 0, 26)
         sheet.set_column(1, 1, 48)
         sheet.set_column(2, 2 + len(macros), 16)
         pivot = part.pivot(on="macroaggregato", index=["missione", "programma"], values="amount_cents", aggregate_function="sum").fill_null(0)
@@ -158,7 +160,7 @@ def _annex_kinds(agg: pl.DataFrame, path: Path, body, year, phase, text_numbers)
                        "stanziamento_anno_3": f"Previsioni di competenza anno {year + 2}", "fpv": "di cui Fondo pluriennale vincolato"})
     for j, kind in enumerate(kinds):
         sheet.write(header_row, 2 + j, labels[kind], fmt["head"])
-    sheet.set_column(0, 0, 14)
+    sheet.set_column(0, 0, 26)
     sheet.set_column(1, 1, 52)
     sheet.set_column(2, 1 + len(kinds), 18)
     pivot = agg.pivot(on="amount_kind", index=["missione", "programma", "titolo", "macroaggregato"], values="amount_cents", aggregate_function="sum").fill_null(0)
