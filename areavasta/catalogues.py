@@ -1,0 +1,47 @@
+"""The classification catalogues the product ships (``data/classification``), loaded once.
+
+Analysts read and edit these files; ``docs/CLASSIFICATION.md`` explains every default.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+import yaml
+
+from areavasta.reference import DATA_DIR
+
+CLASSIFICATION_DIR = DATA_DIR / "classification"
+ATTRIBUTES = ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")
+STATUSES = ("retained", "transferred", "delegated", "not_applicable")
+ATTRIBUTE_LABELS = {
+    "it": {"permits": "autorizzazioni", "controls": "controlli e sanzioni", "binding_plans": "piani vincolanti",
+           "allocation": "allocazione di risorse", "legal_mandate": "funzione fondamentale", "direct_delivery": "erogazione diretta"},
+    "en": {"permits": "permits", "controls": "controls and sanctions", "binding_plans": "binding plans",
+           "allocation": "allocation of funds", "legal_mandate": "fundamental function", "direct_delivery": "direct delivery"},
+}
+
+
+@cache
+def classification_config() -> dict:
+    return yaml.safe_load((CLASSIFICATION_DIR / "classification.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def spending_classes() -> pl.DataFrame:
+    return pl.read_csv(CLASSIFICATION_DIR / "spending_classes.csv", infer_schema=False).with_columns(
+        pl.col("rigid") == "true", pl.col("capital") == "true"
+    )
+
+
+@cache
+def authority_catalogue() -> pl.DataFrame:
+    return pl.read_csv(CLASSIFICATION_DIR / "authority_catalogue.csv", infer_schema=False).with_columns(
+        pl.col(list(ATTRIBUTES)).cast(pl.Int8)
+    )
+
+
+@cache
+def quadrants() -> pl.DataFrame:
+    return pl.read_csv(CLASSIFICATION_DIR / "quadrants.csv", infer_schema=False)
