@@ -49,3 +49,53 @@ def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = Non
     sensitivity = threshold_sensitivity(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin,
                                         config["sensitivity_steps"])
     return Classification(classified, totals, sensitivity, movement(classified), config)
+
+
+FUNCTION_COLUMNS = [
+    "body", "year", "phase", "function", "name", "coarse", "status", "kind", "total_cents", "per_capita_eur",
+    "transfer_share", "operating_share", "financial_share", "excluded_share", "rigid_share", "capital_share",
+    "permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery", "authority",
+    "quadrant", "service_type_it", "service_type_en", "governance_it", "governance_en",
+    "distance_spending", "distance_authority", "borderline", "not_classified", "explanation_it", "explanation_en",
+    "override_note", "justification",
+]
+
+
+def classify_warehouse(con, overrides_extra: pl.DataFrame | None = None, config: dict | None = None,
+                       body: str | None = None, year: int | None = None, phase: str | None = None) -> Classification:
+    """Classify what the warehouse holds (optionally one body / year / phase), with the recorded overrides."""
+    from areavasta import warehouse
+
+    where, params = [], []
+    for column, value in (("body", body), ("year", year), ("phase", phase)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    lines = warehouse.budget_lines(con, ("WHERE " + " AND ".join(where)) if where else "", params)
+    overrides = warehouse.authority_overrides(con)
+    if overrides_extra is not None:
+        overrides = pl.concat([overrides, overrides_extra])
+    return run_classification(lines, overrides, config)
+
+
+def write_outputs(result: Classification, directory) -> dict[str, str]:
+    """CSV files a planner can open, and the parameters used, in ``directory``."""
+    import json
+    from pathlib import Path
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    columns = [c for c in FUNCTION_COLUMNS if c in result.functions.columns]
+    paths = {
+        "functions": directory / "functions.csv",
+        "bodies": directory / "bodies.csv",
+        "sensitivity": directory / "sensitivity.csv",
+        "movement": directory / "movement.csv",
+        "parameters": directory / "parameters.json",
+    }
+    result.functions.select(columns).write_csv(paths["functions"])
+    result.bodies.write_csv(paths["bodies"])
+    result.sensitivity.write_csv(paths["sensitivity"])
+    result.movement.write_csv(paths["movement"])
+    paths["parameters"].write_text(json.dumps(result.parameters, indent=2, ensure_ascii=False), encoding="utf-8")
+    return {k: str(v) for k, v in paths.items()}

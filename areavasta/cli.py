@@ -138,6 +138,70 @@ def demo(inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio 
 
 
 @app.command()
+def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
+             overrides: Annotated[Optional[Path], typer.Option("--overrides", exists=True, dir_okay=False,
+                                                             help="File YAML di modifiche al catalogo dell'autorità.")] = None,
+             spending_threshold: Annotated[Optional[float], typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
+             authority_threshold: Annotated[Optional[float], typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
+             output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
+    """Classifica ogni funzione nella matrice di Ruffini e scrive i risultati (CSV)."""
+    import copy
+
+    from areavasta import warehouse
+    from areavasta.catalogues import classification_config
+    from areavasta.classification import classify_warehouse, write_outputs
+    from areavasta.reference import resolve_body
+    from sources.overrides import read_yaml
+
+    settings = load_settings()
+    config = copy.deepcopy(classification_config())
+    if spending_threshold is not None:
+        config["thresholds"]["spending"] = spending_threshold
+    if authority_threshold is not None:
+        config["thresholds"]["authority"] = authority_threshold
+    extra = None
+    if overrides:
+        extra, problems = read_yaml(overrides, user=getpass_user())
+        if problems:
+            console.print(_findings_table(problems, lang))
+            raise typer.Exit(1)
+    code = resolve_body(body) if body else None
+    with warehouse.connect(settings.warehouse_path) as con:
+        result = classify_warehouse(con, extra, config, code, year, phase)
+    if result.functions.is_empty():
+        console.print("Nessun dato nel magazzino per questa selezione." if lang == "it" else "No data in the warehouse for this selection.")
+        raise typer.Exit(1)
+    _print_classification(result, lang)
+    paths = write_outputs(result, output or settings.outputs_dir / "classification")
+    console.print(("Risultati: " if lang == "it" else "Results: ") + paths["functions"], soft_wrap=True)
+
+
+def getpass_user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def _print_classification(result, lang: str) -> None:
+    import polars as pl
+
+    functions = result.functions
+    for (body, year, phase), part in functions.sort("body", "year", "phase").group_by(["body", "year", "phase"], maintain_order=True):
+        table = Table(title=f"{body} {year} {phase}", header_style="bold", show_lines=False)
+        for column in ("funzione" if lang == "it" else "function", "quadrante" if lang == "it" else "quadrant",
+                       "trasf." if lang == "it" else "transf.", "autorità" if lang == "it" else "authority", "!", "spiegazione" if lang == "it" else "explanation"):
+            table.add_column(column, overflow="fold")
+        for row in part.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
+            share = "" if row["transfer_share"] is None else f"{row['transfer_share']:.0%}"
+            authority = "" if row["authority"] is None else f"{row['authority']:.2f}"
+            flag = ("≈" if row["borderline"] else "") + ("✎" if row["override_note"] else "")
+            explanation = row[f"explanation_{lang}"] + (f" [override: {row['override_note']}]" if row["override_note"] else "")
+            table.add_row(row["function"], row["quadrant"] or "—", share, authority, flag, explanation)
+        console.print(table)
+    console.print("≈ vicino a una soglia, ✎ modificato dall'ente" if lang == "it" else "≈ near a threshold, ✎ changed by the body")
+
+
+@app.command()
 def layouts(lang: Lang = "it") -> None:
     """Elenca i formati di file riconosciuti."""
     from sources.layouts import profiles

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from areavasta import warehouse
+from areavasta.classification import classify_warehouse, write_outputs
 from areavasta.settings import load_settings
 from sources.intake import ingest_files
 
@@ -30,6 +31,15 @@ def run_demo(inbox: Path, console: Console) -> int:
     for row in summary:
         totals.add_row(*[str(v) for v in row])
     console.print(totals)
+    with warehouse.connect(settings.warehouse_path) as con:
+        result = classify_warehouse(con)
+    paths = write_outputs(result, settings.outputs_dir / "classification")
+    counts = result.functions.group_by("quadrant").len().sort("quadrant", nulls_last=True)
+    quadrant_table = Table("quadrante", "funzioni", title="Matrice di Ruffini (tutti gli enti e anni)")
+    for quadrant, n in counts.iter_rows():
+        quadrant_table.add_row(quadrant or "non classificate", str(n))
+    console.print(quadrant_table)
+    console.print(f"Classificazione: {Path(paths['functions']).resolve()}", soft_wrap=True)
     console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}", soft_wrap=True)
     console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}", soft_wrap=True)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0

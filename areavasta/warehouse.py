@@ -39,6 +39,17 @@ CREATE TABLE IF NOT EXISTS core.uploads (
     superseded_by VARCHAR,
     PRIMARY KEY (sha256, body, year, phase)
 );
+CREATE TABLE IF NOT EXISTS core.authority_overrides (
+    body VARCHAR NOT NULL,
+    programma VARCHAR NOT NULL,
+    attribute VARCHAR NOT NULL,       -- an authority attribute, or 'status'
+    value VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    author VARCHAR NOT NULL,
+    date VARCHAR NOT NULL,
+    source_sha256 VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+);
 """
 
 
@@ -69,6 +80,7 @@ class Upload:
     received_by: str
     archive_path: Path
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    overrides: pl.DataFrame | None = None  # authority-catalogue changes the file carries
 
     def partitions(self) -> list[tuple[str, int, str]]:
         return self.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
@@ -111,6 +123,10 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
     con.register("incoming", lines.to_arrow())  # zero-copy Arrow, never row by row
     con.register("incoming_keys", keys.to_arrow())
     con.register("incoming_uploads", register_frame.to_arrow())
+    overrides = [
+        u.overrides.with_columns(source_sha256=pl.lit(u.sha256), recorded_at=pl.lit(u.received_at))
+        for u in uploads_in_order if u.overrides is not None and u.overrides.height
+    ]
     con.execute("BEGIN TRANSACTION")
     try:
         replaced = con.execute(
@@ -127,6 +143,10 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
             "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.status = 'current'"
         )
         con.execute("INSERT INTO core.uploads SELECT * FROM incoming_uploads")
+        if overrides:
+            con.register("incoming_overrides", pl.concat(overrides).to_arrow())
+            con.execute("INSERT INTO core.authority_overrides SELECT * FROM incoming_overrides")
+            con.unregister("incoming_overrides")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -145,6 +165,13 @@ UPLOAD_SCHEMA = {
 
 def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pl.DataFrame:
     return con.execute(f"SELECT * FROM core.budget_lines {where}", params or []).pl()
+
+
+def authority_overrides(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every recorded change to the authority catalogue, oldest first (the latest one wins)."""
+    return con.execute(
+        "SELECT body, programma, attribute, value, reason, author, date FROM core.authority_overrides ORDER BY recorded_at"
+    ).pl()
 
 
 def uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

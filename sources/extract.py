@@ -41,8 +41,16 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
             extracted.append(read_table(profile, grid, name, year))
         else:
             extracted.append(read_blocks(profile, grid, name, settings.subtotal_tolerance_cents, year))
+    extras = {}
+    if container.kind == "xlsx":
+        by_name = {sheet.name: sheet for sheet in container.sheets}
+        reader = open_workbook(container)
+        for key, sheet_name in profile.spec.get("extra_sheets", {}).items():
+            if sheet_name in by_name:
+                extras[key] = read_sheet(reader, container, by_name[sheet_name])
     for part in extracted:
         part.kind = container.kind
+        part.extras = extras
     return extracted, []
 
 

@@ -22,6 +22,7 @@ from sources import archive
 from sources.checks import check_lines
 from sources.extract import extract
 from sources.metadata import plausible_year, resolve
+from sources.overrides import parse_rows, read_sheet_rows
 from transforms.normalise import to_budget_lines
 
 
@@ -33,6 +34,7 @@ class Validation:
     kind: str | None
     lines: pl.DataFrame
     findings: list[Finding] = field(default_factory=list)
+    overrides: pl.DataFrame | None = None  # authority-catalogue changes (template sheet), author still to fill
 
     @property
     def ok(self) -> bool:
@@ -78,9 +80,16 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
             findings += check_lines(lines, name, resolved.phase, profile.spec.get("key"), settings.large_amount_eur, part.letters)
         frames.append(to_budget_lines(lines, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha, file_name=name))
     canonical = pl.concat(frames) if frames else empty_budget_lines()
+    overrides = None
+    if "overrides" in extracted[0].extras and resolved.body:
+        grid = extracted[0].extras["overrides"]
+        overrides, override_findings = parse_rows(
+            read_sheet_rows(grid.frame, grid.first_row), resolved.body, name, grid.sheet, "", ""
+        )
+        findings += override_findings
     if schema_check and not has_errors(findings):
         check_schema(canonical, name)
-    return Validation(name, sha, profile.name, extracted[0].kind, canonical, findings)
+    return Validation(name, sha, profile.name, extracted[0].kind, canonical, findings, overrides)
 
 
 def check_schema(lines: pl.DataFrame, what: str) -> None:
@@ -163,6 +172,11 @@ def _accept(path: Path, validation: Validation, user: str, settings: Settings, l
     if not validation.ok:
         return Outcome(validation, "rejected")
     upload = warehouse.Upload(validation.lines, sha, name, validation.layout, user, Path())
+    if validation.overrides is not None:  # who and when default to the uploader and the upload
+        upload.overrides = validation.overrides.with_columns(
+            author=pl.when(pl.col("author") == "").then(pl.lit(user)).otherwise(pl.col("author")),
+            date=pl.when(pl.col("date") == "").then(pl.lit(upload.received_at.date().isoformat())).otherwise(pl.col("date")),
+        )
     partitions = upload.partitions()
     metadata = {
         "sha256": sha, "original_name": name, "layout": validation.layout, "received_at": upload.received_at.isoformat() + "Z",

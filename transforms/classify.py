@@ -74,10 +74,11 @@ def classify(placed: pl.DataFrame, quadrants: pl.DataFrame, spending_threshold: 
         "authority", "spending"
     )
     out = placed.with_columns(
-        _transfer=pl.when(ok).then(side(x, spending_threshold)),
-        _high=pl.when(ok).then(side(y, authority_threshold)),
-        distance_spending=pl.when(ok).then(x - spending_threshold),
-        distance_authority=pl.when(ok).then(y - authority_threshold),
+        _transfer=pl.when(ok).then(side(x.round(12), spending_threshold)),
+        _high=pl.when(ok).then(side(y.round(12), authority_threshold)),
+        # rounded so that 0.6 - 0.5 is exactly 0.1 (binary noise must not flip the borderline flag)
+        distance_spending=pl.when(ok).then((x - spending_threshold).round(12)),
+        distance_authority=pl.when(ok).then((y - authority_threshold).round(12)),
     ).join(table, on=["_transfer", "_high"], how="left")
     out = out.with_columns(
         borderline=pl.when(ok).then((pl.col("distance_spending").abs() < margin) | (pl.col("distance_authority").abs() < margin)),

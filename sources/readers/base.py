@@ -56,6 +56,7 @@ class Extracted:
     findings: list[Finding] = field(default_factory=list)
     kind: str = "xlsx"  # the container: xlsx or csv (set by sources.extract)
     letters: dict[str, str] = field(default_factory=dict)  # dimension -> column letter, for findings on code cells
+    extras: dict[str, Grid] = field(default_factory=dict)  # other sheets the profile asks for (e.g. overrides)
 
 
 def finish_lines(frame: pl.DataFrame, number_format: str) -> pl.DataFrame:

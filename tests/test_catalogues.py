@@ -1,0 +1,47 @@
+"""The classification catalogues: complete, in range, and documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from areavasta.catalogues import ATTRIBUTES, authority_catalogue, quadrants, spending_classes
+from areavasta.reference import macroaggregates, programmes
+
+
+def test_every_programme_has_exactly_one_catalogue_row():
+    catalogue = authority_catalogue()
+    assert catalogue["programma"].is_unique().all()
+    assert sorted(catalogue["programma"]) == sorted(programmes()["code"])
+
+
+def test_catalogue_values_are_in_range_and_justified():
+    catalogue = authority_catalogue()
+    for attribute in ATTRIBUTES:
+        assert catalogue[attribute].is_between(0, 3).all(), attribute
+    assert set(catalogue["kind"]) == {"service", "support", "technical", "regions_only"}
+    statuses = {"retained", "transferred", "delegated", "not_applicable"}
+    assert set(catalogue["status_provincia"]) <= statuses and set(catalogue["status_citta_metropolitana"]) <= statuses
+    assert catalogue["justification"].str.len_chars().min() > 10
+    regions_only = set(programmes().filter(pl.col("regions_only"))["code"])
+    assert set(catalogue.filter(pl.col("kind") == "regions_only")["programma"]) == regions_only
+
+
+def test_every_macroaggregate_has_a_spending_class():
+    classes = spending_classes()
+    assert sorted(classes["macroaggregato"]) == sorted(macroaggregates()["code"])
+    assert set(classes["spending_class"]) == {"operating", "transfer", "financial", "excluded"}
+    rigid = set(classes.filter(pl.col("rigid"))["macroaggregato"])
+    assert {"1.01", "1.07"} <= rigid and all(code[0] in "14" for code in rigid)
+
+
+def test_four_quadrants_cover_both_axes():
+    table = quadrants()
+    assert sorted(zip(table["authority"], table["spending"])) == [("high", "operating"), ("high", "transfer"), ("low", "operating"), ("low", "transfer")]
+
+
+def test_catalogues_are_documented():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "CLASSIFICATION.md").read_text(encoding="utf-8")
+    for needle in ("spending_classes.csv", "authority_catalogue.csv", "quadrants.csv", "classification.yaml", "tie"):
+        assert needle in text
