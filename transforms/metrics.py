@@ -10,7 +10,7 @@ Definitions (shares are over the function's spending on titles 1 and 2):
   macroaggregate → class table; they sum to 1 when every line has a macroaggregate;
 * ``rigid_share``: macroaggregates flagged ``rigid`` in the table within titles 1-2, by default
   staff (1.01) and interest (1.07);
-* ``capital_share``: title 2;
+* ``capital_share``: title 2; ``staff_share`` (1.01) and ``goods_services_share`` (1.03) for the plans;
 * ``per_capita_eur``: spending on titles 1 and 2 per inhabitant.
 """
 
@@ -46,12 +46,14 @@ def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.
         **{f"{name}_cents": amount.filter(pl.col("t12") & (pl.col("spending_class") == name)).sum() for name in CLASSES},
         unmapped_cents=amount.filter(pl.col("t12") & pl.col("spending_class").is_null()).sum(),
         rigid_cents=amount.filter(pl.col("t12") & pl.col("rigid").fill_null(False)).sum(),
+        staff_cents=amount.filter(pl.col("macroaggregato") == "1.01").sum(),
+        goods_services_cents=amount.filter(pl.col("macroaggregato") == "1.03").sum(),
         capital_cents=amount.filter(pl.col("titolo") == "2").sum(),
         lines=pl.len(),
     )
     share = {
         f"{name}_share": pl.when(pl.col("total_cents") != 0).then(pl.col(f"{name}_cents") / pl.col("total_cents"))
-        for name in (*CLASSES, "rigid", "capital", "unmapped")
+        for name in (*CLASSES, "rigid", "capital", "unmapped", "staff", "goods_services")
     }
     return (
         grouped.with_columns(**share, has_macro_detail=pl.col("unmapped_cents") == 0)

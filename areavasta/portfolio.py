@@ -1,0 +1,67 @@
+"""Glue for the portfolio analysis: classified functions in, ranked portfolio with reasons and flags out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+import yaml
+
+from areavasta.reference import DATA_DIR, bodies
+from transforms import portfolio as tp
+
+PORTFOLIO_DIR = DATA_DIR / "portfolio"
+
+
+@cache
+def portfolio_config() -> dict:
+    return yaml.safe_load((PORTFOLIO_DIR / "priorities.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def flag_rules() -> list[dict]:
+    return yaml.safe_load((PORTFOLIO_DIR / "rules.yaml").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Portfolio:
+    ranked: pl.DataFrame        # classified functions with components, score, tier, reasons, flags
+    sensitivity: pl.DataFrame   # functions whose tier moves when a weight moves by ±20 %
+    peers: pl.DataFrame         # body, year, phase, peer, band
+    parameters: dict
+
+
+def growth(functions: pl.DataFrame) -> pl.Expr:
+    """Average yearly change of spending since the first available year (null with one year only)."""
+    first_year = pl.col("year").min().over("body", "phase", "function")
+    first_total = pl.col("total_cents").sort_by("year").first().over("body", "phase", "function")
+    years = pl.col("year") - first_year
+    return pl.when((years > 0) & (first_total > 0)).then(
+        (pl.col("total_cents") / first_total).pow(1 / years) - 1
+    )
+
+
+def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed: pl.DataFrame | None = None,
+                  weights: dict | None = None) -> Portfolio:
+    config = config or portfolio_config()
+    weights = weights or config["weights"]
+    table = bodies().select(
+        pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"),
+        pl.col("population_census2011").alias("population"),
+    )
+    ranked = functions.filter(pl.col("quadrant").is_not_null()).with_columns(growth=growth(functions))
+    ranked = tp.outliers(ranked, config["outliers"], confirmed)
+    groups = tp.peer_groups(table, ranked.select("body", "year", "phase").unique(), config["peers"])
+    ranked = ranked.join(tp.peer_medians(ranked, groups), on=["body", "year", "phase", "function"], how="left")
+    ranked = tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"])
+    ranked = tp.flags(ranked, flag_rules())
+    rows = ranked.to_dicts()
+    ranked = ranked.with_columns(
+        reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),
+        reasons_en=pl.Series([tp.reasons(r, weights, "en") for r in rows], dtype=pl.String),
+        tier_it=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_it"].items()}, return_dtype=pl.String),
+        tier_en=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_en"].items()}, return_dtype=pl.String),
+    ).sort("body", "year", "phase", "rank")
+    sensitivity = tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])
+    return Portfolio(ranked, sensitivity, groups, {**config, "weights": weights})

@@ -1,0 +1,98 @@
+"""Portfolio priorities on hand-worked cases: scores, tiers, reasons, flags, peers, outliers."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from areavasta.classification import run_classification
+from areavasta.portfolio import portfolio_config, run_portfolio
+from areavasta.samples.budget import generate_budget
+from transforms import portfolio as tp
+
+WEIGHTS = {"size": 0.25, "manoeuvrability": 0.20, "transformation": 0.25, "peer_gap": 0.15, "trend": 0.05, "status": 0.10}
+
+
+def _functions(rows):
+    """rows: function, quadrant, total (k€), rigid share, status, per capita, peer median, growth."""
+    return pl.DataFrame(
+        rows, schema=["function", "quadrant", "total_cents", "rigid_share", "status", "per_capita_eur", "peer_median_eur", "growth"],
+        orient="row",
+    ).with_columns(body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"), outlier=pl.lit(False),
+                   total_cents=pl.col("total_cents") * 100_000)
+
+
+def test_score_computed_by_hand():
+    frame = _functions([
+        # roads: largest (size 1), rigid 10 %, direct (1.0), per capita 60 vs peers 40 (+50 % -> 0.5), flat (0.5), retained (0.3)
+        ("10.05", "direct", 10_000, 0.10, "retained", 60.0, 40.0, 0.0),
+        # planning: a tenth of roads (size 0.1), rigid 60 %, regulation (0.5), per capita at peers (0), +10 %/yr (0.75), retained
+        ("08.01", "regulation", 1_000, 0.60, "retained", 5.0, 5.0, 0.10),
+    ])
+    scored = tp.score(tp.components(frame, portfolio_config()), WEIGHTS).sort("function")
+    # 10.05: 100 * (0.25*1 + 0.20*0.9 + 0.25*1.0 + 0.15*0.5 + 0.05*0.5 + 0.10*0.3) / 1.0 = 81.0
+    # 08.01: 100 * (0.25*0.1 + 0.20*0.4 + 0.25*0.5 + 0.15*0 + 0.05*0.75 + 0.10*0.3) = 29.75
+    assert scored["score"].to_list() == [pytest.approx(29.75), pytest.approx(81.0)]
+
+
+def test_missing_components_are_left_out_not_counted_as_zero():
+    frame = _functions([("10.05", "direct", 10_000, 0.10, "retained", 60.0, None, None)])
+    row = tp.score(tp.components(frame, portfolio_config()), WEIGHTS).row(0, named=True)
+    # no peers, one year: 100 * (0.25 + 0.18 + 0.25 + 0.03) / (0.25 + 0.20 + 0.25 + 0.10) = 88.75
+    assert row["score"] == pytest.approx(88.75)
+
+
+def test_quartile_and_mean_sd_tiers():
+    frame = pl.DataFrame({"body": "002", "year": 2025, "phase": "rendiconto", "function": list("abcdefgh"),
+                          "score": [90.0, 80, 70, 60, 50, 40, 30, 20]})
+    assert tp.tiers(frame, "quartiles")["tier"].to_list() == [1, 1, 2, 2, 3, 3, 4, 4]
+    # mean 55, sd 24.5: >= 79.5 -> 1; >= 55 -> 2; >= 30.5 -> 3; else 4
+    assert tp.tiers(frame, "mean_sd")["tier"].to_list() == [1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_flags_follow_the_written_rules():
+    frame = pl.DataFrame({"quadrant": ["direct", "allocation"], "direct_delivery": [3, 0], "status": ["transferred", "retained"],
+                          "total_cents": [100, 100], "tier": [3, 1], "legal_mandate": [0, 3], "permits": [0, 1],
+                          "operating_share": [0.9, 0.05], "goods_services_share": [0.5, 0.0], "outlier": [False, True]})
+    assert tp.flags(frame, __import__("areavasta.portfolio", fromlist=["flag_rules"]).flag_rules())["flags"].to_list() == [
+        ["hand_over", "co_produce", "commission"], ["verify_data", "partner", "protect"],
+    ]
+
+
+@pytest.fixture(scope="module")
+def national():
+    bodies = ["002", "003", "004", "005", "006", "096", "103", "034", "035"]
+    lines = pl.concat([generate_budget(b, y, "rendiconto") for b in bodies for y in (2024, 2025)])
+    return lines
+
+
+def test_a_data_error_never_tops_the_ranking(national):
+    # Novara (003) reports its planning spending in cents as if it were euro: 100 times too much.
+    broken = national.with_columns(
+        amount_cents=pl.when((pl.col("body") == "003") & (pl.col("programma") == "08.01") & (pl.col("year") == 2025))
+        .then(pl.col("amount_cents") * 100).otherwise(pl.col("amount_cents"))
+    )
+    portfolio = run_portfolio(run_classification(broken).functions)
+    novara = portfolio.ranked.filter(pl.col("body") == "003", pl.col("year") == 2025)
+    planning = novara.filter(pl.col("function") == "08.01").row(0, named=True)
+    assert planning["outlier"] and "verify_data" in planning["flags"]
+    assert planning["c_peer_gap"] is None and planning["c_trend"] is None
+    assert novara.row(0, named=True)["function"] != "08.01"
+    # ...and the error does not move the peers' medians: Vercelli's planning gap is unchanged
+    clean = run_portfolio(run_classification(national).functions).ranked
+    key = (pl.col("body") == "002") & (pl.col("function") == "08.01") & (pl.col("year") == 2025)
+    assert portfolio.ranked.filter(key)["peer_median_eur"].item() == pytest.approx(clean.filter(key)["peer_median_eur"].item(), rel=0.2)
+
+
+def test_peers_same_type_widened_until_five(national):
+    portfolio = run_portfolio(run_classification(national).functions)
+    vercelli = portfolio.peers.filter(pl.col("body") == "002", pl.col("year") == 2025)
+    assert vercelli.height >= 5 and vercelli["band"].n_unique() == 1
+    assert "237" not in vercelli["peer"].to_list()  # a metropolitan city is not a province's peer
+
+
+def test_every_ranked_function_has_reasons_and_weight_sensitivity(national):
+    portfolio = run_portfolio(run_classification(national).functions)
+    assert portfolio.ranked["reasons_it"].str.len_chars().min() > 10
+    assert set(portfolio.sensitivity["weight"]) <= set(tp.COMPONENTS)
+    assert set(portfolio.sensitivity["factor"].round(2)) <= {0.8, 1.2}

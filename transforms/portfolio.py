@@ -1,0 +1,187 @@
+"""Portfolio analysis: a priority score per function, tiers, reasons, flags (pure polars).
+
+Learned from Priority Based Budgeting, minus its faults: every component and weight is visible
+and configurable (``data/portfolio/priorities.yaml``), each function carries the reasons of its
+score in words, and data errors cannot top the ranking (outliers and sudden jumps are flagged,
+left out of peer medians and of their own peer and trend components until confirmed).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+COMPONENTS = ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status")
+KEYS = ["body", "year", "phase"]
+OPS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
+
+
+def peer_groups(bodies: pl.DataFrame, present: pl.DataFrame, config: dict) -> pl.DataFrame:
+    """For each body: comparable bodies among those loaded (same type, similar population, widened until enough).
+
+    ``bodies``: body, metro, population. ``present``: body, year, phase (what is loaded).
+    Returns body, year, phase, peer, band.
+    """
+    pairs = present.join(present.select(pl.col("body").alias("peer"), "year", "phase"), on=["year", "phase"]).filter(
+        pl.col("body") != pl.col("peer")
+    )
+    info = bodies.select("body", "metro", "population")
+    pairs = pairs.join(info, on="body").join(
+        info.rename({"body": "peer", "metro": "peer_metro", "population": "peer_population"}), on="peer"
+    )
+    if config["same_type"]:
+        pairs = pairs.filter(pl.col("metro") == pl.col("peer_metro"))
+    pairs = pairs.with_columns(distance=(pl.col("peer_population") / pl.col("population") - 1).abs())
+    bands = []
+    band = config["start_band"]
+    while band <= config["max_band"] + 1e-9:
+        bands.append(band)
+        band += config["widen_step"]
+    chosen = pl.lit(None, pl.Float64)
+    counts = {b: (pl.col("distance") <= b).sum().over(KEYS) for b in bands}
+    for b in reversed(bands):
+        chosen = pl.when(counts[b] >= config["min_peers"]).then(pl.lit(b)).otherwise(chosen)
+    return (
+        pairs.with_columns(band=pl.coalesce(chosen, pl.lit(bands[-1])))
+        .filter(pl.col("distance") <= pl.col("band"))
+        .select(*KEYS, "peer", "band")
+    )
+
+
+def outliers(functions: pl.DataFrame, config: dict, confirmed: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Flag per-capita values far from the other bodies (robust z) and sudden year-on-year jumps."""
+    keys = ["year", "phase", "function"]
+    data = functions.with_columns(
+        _median=pl.col("per_capita_eur").median().over(keys),
+    ).with_columns(_mad=(pl.col("per_capita_eur") - pl.col("_median")).abs().median().over(keys))
+    robust = pl.when(pl.col("_mad") > 0).then(0.6745 * (pl.col("per_capita_eur") - pl.col("_median")) / pl.col("_mad"))
+    previous = pl.col("total_cents").shift(1).over("body", "phase", "function", order_by="year")
+    jump = pl.when(previous > 0).then(pl.col("total_cents") / previous - 1)
+    data = data.with_columns(robust_z=robust, yearly_change=jump).with_columns(
+        outlier_peer=(pl.col("robust_z").abs() > config["robust_z"]).fill_null(False),
+        outlier_jump=(pl.col("yearly_change").abs() > config["jump"]).fill_null(False),
+    )
+    if confirmed is not None and confirmed.height:
+        data = data.join(confirmed.select("body", "function", pl.lit(True).alias("_confirmed")), on=["body", "function"], how="left")
+    else:
+        data = data.with_columns(_confirmed=pl.lit(None, pl.Boolean))
+    return data.with_columns(
+        outlier=(pl.col("outlier_peer") | pl.col("outlier_jump")) & pl.col("_confirmed").is_null()
+    ).drop("_median", "_mad", "_confirmed")
+
+
+def peer_medians(functions: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Median spending per inhabitant of each body's peers, per function, leaving out flagged values."""
+    clean = functions.filter(~pl.col("outlier")).select(
+        pl.col("body").alias("peer"), "year", "phase", "function", pl.col("per_capita_eur").alias("_peer_value")
+    )
+    joined = groups.join(clean, on=["peer", "year", "phase"])
+    return joined.group_by(*KEYS, "function").agg(peer_median_eur=pl.col("_peer_value").median(), peers=pl.len())
+
+
+def components(functions: pl.DataFrame, config: dict) -> pl.DataFrame:
+    """Each component 0-1 (null when it cannot be measured: no peers, one year, flagged data)."""
+    share = pl.col("total_cents") / pl.col("total_cents").sum().over(KEYS)
+    potential = config["transformation_potential"]
+    trend = config["trend"]
+    return functions.with_columns(
+        share_of_body=share,
+        c_size=share / share.max().over(KEYS),
+        c_manoeuvrability=(1 - pl.col("rigid_share")).clip(0, 1),
+        c_transformation=pl.col("quadrant").replace_strict(potential, default=None, return_dtype=pl.Float64),
+        c_peer_gap=pl.when(~pl.col("outlier") & (pl.col("peer_median_eur") > 0)).then(
+            ((pl.col("per_capita_eur") / pl.col("peer_median_eur") - 1) / config["peer_gap"]["full_at"]).clip(0, 1)
+        ),
+        c_trend=pl.when(~pl.col("outlier")).then(
+            (trend["neutral"] + trend["per_unit_growth"] * pl.col("growth")).clip(0, 1)
+        ),
+        c_status=pl.col("status").replace_strict(config["status_score"], default=0.0, return_dtype=pl.Float64),
+    )
+
+
+def score(frame: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
+    """Score 0-100 = 100 · Σ w·c / Σ w over the components available for that function."""
+    num = pl.sum_horizontal([pl.col(f"c_{c}").fill_null(0) * weights[c] for c in COMPONENTS])
+    den = pl.sum_horizontal([pl.col(f"c_{c}").is_not_null().cast(pl.Float64) * weights[c] for c in COMPONENTS])
+    return frame.with_columns(score=(100 * num / den).round(2))
+
+
+def tiers(frame: pl.DataFrame, method: str) -> pl.DataFrame:
+    """Tier 1 (intervene first) to 4, within each body, year and phase."""
+    s = pl.col("score")
+    if method == "mean_sd":
+        mean, sd = s.mean().over(KEYS), s.std().over(KEYS).fill_null(0)
+        tier = pl.when(s >= mean + sd).then(1).when(s >= mean).then(2).when(s >= mean - sd).then(3).otherwise(4)
+    elif method == "quartiles":
+        rank = s.rank("ordinal", descending=True).over(KEYS)
+        tier = ((rank - 1) * 4 // pl.len().over(KEYS)) + 1
+    else:
+        raise ValueError(f"unknown tier method {method!r}")
+    return frame.with_columns(tier=tier.cast(pl.Int8), rank=s.rank("ordinal", descending=True).over(KEYS).cast(pl.Int32))
+
+
+REASON_TEXT = {
+    "it": {
+        "size": "pesa il {share:.0%} della spesa dell'ente",
+        "manoeuvrability": "spesa manovrabile al {manoeuvrable:.0%} (rigida {rigid:.0%})",
+        "transformation": "{quadrant}: margine per un nuovo modello di servizio",
+        "peer_gap": "spesa per abitante {gap:+.0%} rispetto agli enti simili",
+        "trend": "spesa in variazione del {growth:+.0%} l'anno",
+        "status": "funzione {status}",
+    },
+    "en": {
+        "size": "{share:.0%} of the body's spending",
+        "manoeuvrability": "{manoeuvrable:.0%} manoeuvrable spending (rigid {rigid:.0%})",
+        "transformation": "{quadrant}: room for a new delivery mode",
+        "peer_gap": "spending per inhabitant {gap:+.0%} against peers",
+        "trend": "spending changing {growth:+.0%} a year",
+        "status": "{status} function",
+    },
+}
+STATUS_WORDS = {"it": {"transferred": "trasferita", "delegated": "delegata", "retained": "mantenuta", "mixed": "mista",
+                       "not_applicable": "non pertinente"}}
+
+
+def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2) -> str:
+    """The components that contribute most to this function's score, in words."""
+    contributions = sorted(
+        ((row[f"c_{c}"] * weights[c], c) for c in COMPONENTS if row.get(f"c_{c}") is not None), reverse=True
+    )
+    values = {
+        "share": row.get("share_of_body") or 0, "manoeuvrable": 1 - (row.get("rigid_share") or 0), "rigid": row.get("rigid_share") or 0,
+        "quadrant": row.get(f"service_type_{lang}") or row.get("quadrant") or "-", "growth": row.get("growth") or 0,
+        "gap": (row["per_capita_eur"] / row["peer_median_eur"] - 1) if row.get("peer_median_eur") else 0,
+        "status": STATUS_WORDS.get(lang, {}).get(row.get("status"), row.get("status")),
+    }
+    return "; ".join(REASON_TEXT[lang][c].format(**values) for weight, c in contributions[:top] if weight > 0)
+
+
+def condition(column: str, spec: dict) -> pl.Expr:
+    exprs = []
+    for op, value in spec.items():
+        if op == "in":
+            exprs.append(pl.col(column).is_in(value))
+        else:
+            exprs.append(getattr(pl.col(column), OPS[op])(value))
+    return pl.all_horizontal(exprs).fill_null(False)
+
+
+def flags(frame: pl.DataFrame, rules: list[dict]) -> pl.DataFrame:
+    """``flags``: list of rule codes whose conditions all hold (rules from ``data/portfolio/rules.yaml``)."""
+    hits = [
+        pl.when(pl.all_horizontal([condition(c, spec) for c, spec in rule["when"].items()])).then(pl.lit(rule["code"]))
+        for rule in rules
+    ]
+    return frame.with_columns(flags=pl.concat_list(hits).list.drop_nulls())
+
+
+def weight_sensitivity(frame: pl.DataFrame, weights: dict[str, float], method: str, change: float) -> pl.DataFrame:
+    """Functions whose tier changes when one weight moves by ±change (e.g. ±20 %)."""
+    base = tiers(score(frame, weights), method).select(*KEYS, "function", pl.col("tier").alias("tier_before"))
+    moved = []
+    for component in COMPONENTS:
+        for factor in (1 - change, 1 + change):
+            shifted = {**weights, component: weights[component] * factor}
+            after = tiers(score(frame, shifted), method).select(*KEYS, "function", pl.col("tier").alias("tier_after"))
+            changed = base.join(after, on=[*KEYS, "function"]).filter(pl.col("tier_before") != pl.col("tier_after"))
+            moved.append(changed.with_columns(weight=pl.lit(component), factor=pl.lit(factor)))
+    return pl.concat(moved)
