@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from areavasta.catalogues import authority_catalogue, classification_config, quadrants, spending_classes
+from areavasta.catalogues import (
+    authority_catalogue,
+    classification_config,
+    quadrants,
+    spending_classes,
+)
 from areavasta.reference import bodies
 from transforms.authority import authority_table, empty_overrides, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity

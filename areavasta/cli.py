@@ -202,6 +202,22 @@ def _print_classification(result, lang: str) -> None:
 
 
 @app.command()
+def report(body: Body = None, year: Year = None, phase: Phase = None,
+           output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
+    """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino."""
+    from areavasta.reference import resolve_body
+    from areavasta.report import write_reports
+
+    settings = load_settings()
+    paths = write_reports(settings, output, resolve_body(body) if body else None, year, phase)
+    if not paths:
+        console.print("Nessun dato nel magazzino per questa selezione.")
+        raise typer.Exit(1)
+    for path in paths:
+        console.print(f"Rapporto: {path}", soft_wrap=True)
+
+
+@app.command()
 def layouts(lang: Lang = "it") -> None:
     """Elenca i formati di file riconosciuti."""
     from sources.layouts import profiles

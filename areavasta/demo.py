@@ -9,6 +9,7 @@ from rich.table import Table
 
 from areavasta import warehouse
 from areavasta.classification import classify_warehouse, write_outputs
+from areavasta.report import write_reports
 from areavasta.settings import load_settings
 from sources.intake import ingest_files
 
@@ -40,6 +41,9 @@ def run_demo(inbox: Path, console: Console) -> int:
         quadrant_table.add_row(quadrant or "non classificate", str(n))
     console.print(quadrant_table)
     console.print(f"Classificazione: {Path(paths['functions']).resolve()}", soft_wrap=True)
+    reports = write_reports(settings)
+    console.print(f"Rapporti Excel ({len(reports)}): {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
+    console.print(f"Scenari: {(settings.outputs_dir / 'scenarios').resolve()}", soft_wrap=True)
     console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}", soft_wrap=True)
     console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}", soft_wrap=True)
     return 1 if any(o.status == "rejected" for o in outcomes) else 0

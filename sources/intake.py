@@ -181,6 +181,7 @@ def _accept(path: Path, validation: Validation, user: str, settings: Settings, l
     metadata = {
         "sha256": sha, "original_name": name, "layout": validation.layout, "received_at": upload.received_at.isoformat() + "Z",
         "received_by": user, "partitions": [list(k) for k in partitions], "rows": validation.lines.height,
+        "warnings": [f.to_dict() for f in validation.findings],
     }
     upload.archive_path = archive.store(path, settings.archive_dir, sha, validation.kind or "xlsx", metadata)
     loaded.add(sha)

@@ -34,11 +34,17 @@ def template(path: Path, rows: pl.DataFrame = GOOD_ROWS, body="237", year=2026, 
     return write_template(path, body, year, phase, rows)
 
 
+class Text(str):
+    """A value to store as text even when it starts with '=' (openpyxl would make it a formula)."""
+
+
 def edit_xlsx(source: Path, target: Path, sheet: str, cells: dict[str, object]) -> Path:
     """Change some cells with openpyxl (which, like many tools, writes formulas without values)."""
     workbook = openpyxl.load_workbook(source)
     for ref, value in cells.items():
         workbook[sheet][ref] = value
+        if isinstance(value, Text):
+            workbook[sheet][ref].data_type = "s"
     workbook.save(target)
     return target
 

@@ -1,0 +1,99 @@
+"""The Excel report: opened by openpyxl and by LibreOffice; values not formulas; input text never a formula."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from areavasta.samples.budget import generate_budget
+from areavasta.report import write_reports
+from sources.intake import ingest_files
+from tests import malformed as m
+from tests.conftest import write_sample
+
+SHEETS = ["Sintesi", "Matrice", "Priorità", "Piano di riassetto", "Scenari", "Dati", "Controlli", "Metodo"]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    os.environ["AREAVASTA_HOME"] = str(home)
+    from areavasta.settings import load_settings
+
+    settings = load_settings()
+    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003", "005") for y in (2024, 2025)]
+    hostile = m.edit_xlsx(
+        write_sample(home / "in2", generate_budget("006", 2025, "rendiconto"), "template"),
+        home / "in2" / "=HYPERLINK(evil).xlsx", "Override autorità",
+        {"A4": "10.05", "B4": "controlli_sanzioni", "C4": 3, "E4": m.Text('=HYPERLINK("http://example.invalid","clic")'), "F4": m.Text("@SUM(1)")},
+    )
+    outcomes = ingest_files([*files, hostile], settings)
+    assert all(o.status == "accepted" for o in outcomes), [o.validation.findings for o in outcomes]
+    paths = write_reports(settings)
+    del os.environ["AREAVASTA_HOME"]
+    return settings, paths
+
+
+def test_one_workbook_per_body_year_phase_with_every_sheet(reports):
+    _, paths = reports
+    assert sorted(p.name for p in paths) == sorted(
+        [f"{b}_{y}_rendiconto.xlsx" for b in ("002", "003", "005") for y in (2024, 2025)] + ["006_2025_rendiconto.xlsx"]
+    )
+    workbook = openpyxl.load_workbook(paths[0])
+    assert workbook.sheetnames == SHEETS
+    with zipfile.ZipFile(paths[0]) as archive:  # the matrix chart as a picture
+        assert any(name.startswith("xl/media/") and name.endswith(".png") for name in archive.namelist())
+    assert workbook["Priorità"].freeze_panes and workbook["Priorità"].auto_filter.ref
+
+
+def test_values_not_formulas_and_input_text_is_never_a_formula(reports):
+    _, paths = reports
+    for path in paths:
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (path.name, sheet.title, cell.coordinate)
+    hostile = openpyxl.load_workbook(next(p for p in paths if p.name.startswith("006")))
+    notes = [c.value for c in hostile["Matrice"]["K"] if c.value and "HYPERLINK" in str(c.value)]
+    assert notes and all(isinstance(v, str) for v in notes)
+    names = [c.value for c in hostile["Metodo"]["A"] if c.value and str(c.value).startswith("=")]
+    assert names == ["=HYPERLINK(evil).xlsx"]
+
+
+def test_numbers_trace_to_the_analysis(reports):
+    settings, paths = reports
+    workbook = openpyxl.load_workbook(next(p for p in paths if p.name == "002_2025_rendiconto.xlsx"))
+    sheet = workbook["Priorità"]
+    header = [c.value for c in sheet[4]]
+    first = [c.value for c in sheet[5]]
+    assert header[:4] == ["Rango", "Codice", "Funzione", "Punteggio"] and first[0] == 1
+    method = " ".join(str(c.value) for c in workbook["Metodo"]["B"] if c.value)
+    assert "SHA-256" in method and "thresholds" in method
+
+
+def test_scenarios_are_saved_with_their_parameters(reports):
+    settings, _ = reports
+    saved = sorted(p.name for p in (settings.outputs_dir / "scenarios").iterdir())
+    assert {"piano.json", "prudente.json", "ambizioso.json", "piano_projection.csv"} <= set(saved)
+
+
+def test_libreoffice_opens_the_workbook(reports, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice is required under CI=true (.ci/run installs it)")
+        pytest.skip("LibreOffice not installed: install libreoffice-calc-nogui to run this test")
+    _, paths = reports
+    result = subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(paths[0])],
+                            capture_output=True, timeout=240)
+    pdf = tmp_path / paths[0].with_suffix(".pdf").name
+    assert result.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shutil.copy(pdf, artifacts / pdf.name)  # kept for a person to look at
