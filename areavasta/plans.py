@@ -44,7 +44,9 @@ def _pct(value) -> str:
     return "n.d." if value is None else f"{value:.0%}".replace(".", ",")
 
 
-def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "it") -> Plans:
+def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "it", effect_scale: float = 1.0,
+                logic_scale: dict[str, float] | None = None) -> Plans:
+    """Plans for the functions in ``plan_tiers``. Scenarios scale the expected effects (all, or per response logic)."""
     config = config or plan_config()
     chosen = ranked.filter(pl.col("tier").is_in(config["plan_tiers"])).with_columns(
         operating_cents=pl.col("operating_share") * pl.col("total_cents"),
@@ -53,7 +55,10 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     )
     projects = tplans.positions(chosen, _csv("quadrant_plans.csv"), _csv("bovaird_grid.csv"), lang)
     projects = tplans.response_logics(projects, _rules(), lang)
-    effects = _csv("effects.csv")
+    effects = _csv("effects.csv").with_columns(
+        pl.col("low").cast(pl.Float64) * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64) * effect_scale,
+        pl.col("high").cast(pl.Float64) * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64) * effect_scale,
+    )
     projects = tplans.expected_effect(projects, effects)
     projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"])
     kpis = _kpis(projects, lang)

@@ -20,15 +20,17 @@ from areavasta.classification import run_classification
 from areavasta.plans import build_plans, plan_config
 from areavasta.portfolio import portfolio_config, run_portfolio
 from areavasta.reference import DATA_DIR
+from transforms.strategy import merge_catalogue, strategic_analysis
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
+STRATEGY_FILE = DATA_DIR / "strategy" / "actors.csv"
 
 
 def scenarios() -> list[dict]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCENARIO_DIR.glob("*.yaml"))]
 
 
-def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict) -> dict:
+def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
     """Classification, portfolio and plans with a scenario's changes; returns the pieces and its parameters."""
     c_config = copy.deepcopy(classification_config())
     p_config = copy.deepcopy(portfolio_config())
@@ -39,18 +41,12 @@ def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict) ->
         if key in changes:
             plan[key] = changes[key]
     classification = run_classification(lines, overrides, c_config)
-    portfolio = run_portfolio(classification.functions, p_config, weights=weights)
-    plans = build_plans(portfolio.ranked, plan)
-    scale = changes.get("effect_scale", 1.0)
-    if scale != 1.0:
-        projects = plans.projects.with_columns(
-            (pl.col("effect_low_cents") * scale).round(0).cast(pl.Int64), (pl.col("effect_high_cents") * scale).round(0).cast(pl.Int64)
-        )
-        from transforms.plans import projection
-
-        plans.projects, plans.projection = projects, projection(projects, plan["adoption"])
+    portfolio = run_portfolio(classification.functions, p_config, confirmed=confirmed, weights=weights)
+    plans = build_plans(portfolio.ranked, plan, effect_scale=changes.get("effect_scale", 1.0),
+                        logic_scale=changes.get("effect_scale_by_logic", {}))
     parameters = {"thresholds": c_config["thresholds"], "weights": weights, "plan_tiers": plan["plan_tiers"],
-                  "adoption": plan["adoption"], "effect_scale": scale}
+                  "adoption": plan["adoption"], "effect_scale": changes.get("effect_scale", 1.0),
+                  "effect_scale_by_logic": changes.get("effect_scale_by_logic", {})}
     return {"classification": classification, "portfolio": portfolio, "plans": plans, "parameters": parameters}
 
 
@@ -93,7 +89,10 @@ def write_reports(settings, output: Path | None = None, body: str | None = None,
         lines = warehouse.budget_lines(con)
         overrides = warehouse.authority_overrides(con)
         uploads = warehouse.uploads(con)
-    runs = {s["name"]: run_scenario(lines, overrides, s.get("changes") or {}) for s in scenarios()}
+    confirmed_file = settings.home / "confirmed_outliers.csv"  # body,function: values checked and confirmed by a person
+    confirmed = pl.read_csv(confirmed_file, infer_schema=False) if confirmed_file.exists() else None
+    runs = {s["name"]: run_scenario(lines, overrides, s.get("changes") or {}, confirmed) for s in scenarios()}
+    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
     for name, run in runs.items():
         folder = settings.outputs_dir / "scenarios"
         folder.mkdir(parents=True, exist_ok=True)
@@ -116,6 +115,8 @@ def write_reports(settings, output: Path | None = None, body: str | None = None,
             return frame.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
 
         ranked = pick(main["portfolio"].ranked)
+        body_file = settings.home / "strategy" / f"{b}.csv"  # a body's own actors replace the defaults
+        catalogue = merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None)
         classified = pick(functions).join(ranked.select("function", "tier"), on="function", how="left")
         own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
         inputs = ReportInputs(
@@ -123,6 +124,7 @@ def write_reports(settings, output: Path | None = None, body: str | None = None,
             ranked=ranked, projects=pick(main["plans"].projects), projection=pick(main["plans"].projection),
             kpis=main["plans"].kpis.filter(pl.col("body") == b, pl.col("year") == y), phases=main["plans"].phases,
             risks=main["plans"].risks, scenarios=pick(comparison), uploads=own_uploads,
+            strategy=strategic_analysis(pick(functions), catalogue),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters={"classificazione": main["classification"].parameters, "portafoglio": main["portfolio"].parameters,
                         "piano": plan_config(), "scenari": {n: r["parameters"] for n, r in runs.items()}},

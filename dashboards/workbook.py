@@ -36,6 +36,7 @@ class ReportInputs:
     risks: pl.DataFrame
     scenarios: pl.DataFrame            # scenario comparison (name, projected_year, total)
     uploads: pl.DataFrame              # files behind these numbers
+    strategy: pl.DataFrame | None = None  # actors, resources, alternative delivery modes per function
     findings: list[dict] = field(default_factory=list)   # warnings of the accepted files
     parameters: dict = field(default_factory=dict)
     catalogue_versions: dict = field(default_factory=dict)
@@ -117,6 +118,7 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
     _summary(workbook, fmt, inputs)
     _matrix(workbook, fmt, inputs)
     _priorities(workbook, fmt, inputs)
+    _strategy(workbook, fmt, inputs)
     _plan(workbook, fmt, inputs)
     _scenarios(workbook, fmt, inputs)
     _data(workbook, fmt, inputs)
@@ -193,6 +195,16 @@ def _priorities(workbook, fmt, inputs):
     s.autofilter(13)
 
 
+def _strategy(workbook, fmt, inputs):
+    s = _Sheet(workbook, "Analisi strategica", fmt, [9, 22, 30, 50, 60, 12])
+    s.title("Analisi strategica: soggetti, risorse, modalità alternative", "Dal catalogo per quadrante e per programma (modificabile dall'ente)")
+    s.header("Codice", "Quadrante", "Soggetto", "Risorse che porta", "Modalità alternativa di erogazione", "Fonte")
+    if inputs.strategy is not None:
+        for r in inputs.strategy.iter_rows(named=True):
+            s.line(r["function"], r["quadrant"], r["actor"], r["resources_it"], r["delivery_mode_it"], r["source"])
+    s.autofilter(6)
+
+
 def _plan(workbook, fmt, inputs):
     s = _Sheet(workbook, "Piano di riassetto", fmt, [30, 110])
     s.title("Piano di riassetto: progetti di sviluppo", _heading(inputs))
@@ -232,13 +244,15 @@ def _plan(workbook, fmt, inputs):
 
 
 def _scenarios(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Scenari", fmt, [30, 12, 22, 22])
-    s.title("Scenari: spesa proiettata nei prossimi tre anni", "Base = andamento attuale; piano = effetto medio atteso × adozione")
-    s.header("Scenario", "Anno", "Spesa delle funzioni prioritarie", "Differenza dalla base")
-    base = dict(inputs.scenarios.filter(pl.col("scenario") == "base").select("projected_year", "total_cents").iter_rows())
-    for r in inputs.scenarios.iter_rows(named=True):
-        s.line(r["scenario"], (r["projected_year"], "int"), (r["total_cents"], "euro"), (r["total_cents"] - base.get(r["projected_year"], 0), "euro"))
-    s.autofilter(4)
+    """Side by side: one column per scenario, one row per projected year (parameters in the Metodo sheet)."""
+    names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
+    s = _Sheet(workbook, "Scenari", fmt, [12] + [22] * len(names))
+    s.title("Scenari: spesa proiettata delle funzioni nel piano, prossimi tre anni",
+            "Base = andamento attuale senza piano; ogni scenario = effetto medio atteso × adozione (parametri nel foglio Metodo)")
+    s.header("Anno", *names)
+    wide = inputs.scenarios.pivot(on="scenario", index="projected_year", values="total_cents").sort("projected_year")
+    for r in wide.iter_rows(named=True):
+        s.line((r["projected_year"], "int"), *[(r.get(n), "euro") for n in names])
 
 
 def _data(workbook, fmt, inputs):

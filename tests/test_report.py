@@ -17,7 +17,7 @@ from sources.intake import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
 
-SHEETS = ["Sintesi", "Matrice", "Priorità", "Piano di riassetto", "Scenari", "Dati", "Controlli", "Metodo"]
+SHEETS = ["Sintesi", "Matrice", "Priorità", "Analisi strategica", "Piano di riassetto", "Scenari", "Dati", "Controlli", "Metodo"]
 
 
 @pytest.fixture(scope="module")
