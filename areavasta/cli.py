@@ -202,14 +202,14 @@ def _print_classification(result, lang: str) -> None:
 
 
 @app.command()
-def report(body: Body = None, year: Year = None, phase: Phase = None,
+def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
            output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
     """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino."""
     from areavasta.reference import resolve_body
     from areavasta.report import write_reports
 
     settings = load_settings()
-    paths = write_reports(settings, output, resolve_body(body) if body else None, year, phase)
+    paths = write_reports(settings, output, resolve_body(body) if body else None, year, phase, lang)
     if not paths:
         console.print("Nessun dato nel magazzino per questa selezione.")
         raise typer.Exit(1)

@@ -128,9 +128,10 @@ def write_reports(settings, output: Path | None = None, body: str | None = None,
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters={"classificazione": main["classification"].parameters, "portafoglio": main["portfolio"].parameters,
                         "piano": plan_config(), "scenari": {n: r["parameters"] for n, r in runs.items()}},
-            catalogue_versions=versions,
+            catalogue_versions=versions, lang=lang,
+            logic_names=pl.read_csv(DATA_DIR / "plans" / "response_logics.csv", infer_schema=False),
             chart_png=to_png(matrix_chart(classified, main["classification"].parameters["thresholds"], lang)) if classified["quadrant"].is_not_null().any() else None,
         )
-        written.append(write_report(inputs, output / f"{b}_{y}_{p}.xlsx"))
+        written.append(write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx"))
     return written
 

@@ -10,15 +10,29 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+import yaml
 
-from areavasta.reference import body_name
+from areavasta.reference import DATA_DIR, body_name
 
 EURO = '[$€-410] #,##0'
-STATUS_IT = {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "mixed": "mista", "not_applicable": "n.a."}
+STATUS = {
+    "it": {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "mixed": "mista", "not_applicable": "n.a."},
+    "en": {"retained": "retained", "transferred": "transferred", "delegated": "delegated", "mixed": "mixed", "not_applicable": "n.a."},
+}
+
+
+@cache
+def _labels() -> dict:
+    return yaml.safe_load((DATA_DIR / "report_labels.yaml").read_text(encoding="utf-8"))
+
+
+def label(key: str, lang: str):
+    return _labels()[key][lang]
 
 
 @dataclass
@@ -41,6 +55,11 @@ class ReportInputs:
     parameters: dict = field(default_factory=dict)
     catalogue_versions: dict = field(default_factory=dict)
     chart_png: bytes | None = None
+    lang: str = "it"
+    logic_names: pl.DataFrame | None = None  # response logic code -> name in each language
+
+    def t(self, key: str):
+        return label(key, self.lang)
 
 
 class _Sheet:
@@ -129,8 +148,7 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
 
 
 def _heading(inputs) -> str:
-    phase = "bilancio di previsione" if inputs.phase == "previsione" else "rendiconto"
-    return f"{body_name(inputs.body)} - {phase} {inputs.year}"
+    return f"{body_name(inputs.body)} - {inputs.t('phase_' + inputs.phase)} {inputs.year}"
 
 
 def _png_display_height(png: bytes) -> float:
@@ -144,61 +162,64 @@ def _png_display_height(png: bytes) -> float:
 
 
 def _summary(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Sintesi", fmt, [58, 16, 18, 90])
-    s.title("Sintesi", _heading(inputs))
+    t, lang = inputs.t, inputs.lang
+    s = _Sheet(workbook, t("summary"), fmt, [58, 16, 18, 90])
+    s.title(t("summary"), _heading(inputs))
     b = inputs.body_figures
-    s.line("Spesa dei titoli 1 e 2", (b.get("total_cents"), "euro"))
-    s.line("Spesa per abitante (euro)", (b.get("per_capita_eur"), "num"))
-    s.line("Rigidità della spesa (personale, interessi, rimborso prestiti)", (b.get("rigidity_share"), "pct"))
-    s.line("di cui personale", (b.get("staff_share"), "pct"))
-    s.line("di cui servizio del debito", (b.get("debt_service_share"), "pct"))
-    s.line("Quota di trasferimenti", (b.get("transfer_share"), "pct"))
+    s.line(t("spending_t12"), (b.get("total_cents"), "euro"))
+    s.line(t("per_capita"), (b.get("per_capita_eur"), "num"))
+    s.line(t("rigidity"), (b.get("rigidity_share"), "pct"))
+    s.line(t("staff"), (b.get("staff_share"), "pct"))
+    s.line(t("debt_service"), (b.get("debt_service_share"), "pct"))
+    s.line(t("transfer_share"), (b.get("transfer_share"), "pct"))
     s.row += 1
-    s.line("Funzioni per quadrante della matrice", "funzioni", "spesa", style="bold")
+    s.line(t("by_quadrant"), t("functions"), t("spending"), style="bold")
     counts = inputs.functions.group_by("quadrant").agg(n=pl.len(), spend=pl.col("total_cents").sum()).sort("quadrant", nulls_last=True)
     for quadrant, n, spend in counts.iter_rows():
-        label = inputs.functions.filter(pl.col("quadrant") == quadrant)["service_type_it"].first() if quadrant else "non classificate"
-        s.line(label or quadrant, (n, "int"), (spend, "euro"))
+        name = inputs.functions.filter(pl.col("quadrant") == quadrant)[f"service_type_{lang}"].first() if quadrant else t("not_classified")
+        s.line(name or quadrant, (n, "int"), (spend, "euro"))
     s.row += 1
-    s.line("Dove intervenire per prime (priorità più alte)", style="bold")
+    s.line(t("top"), style="bold")
     for r in inputs.ranked.head(5).iter_rows(named=True):
-        s.line(f"{r['rank']}. {r['function']} {r.get('name') or ''}", f"{r['score']:.1f} / 100", r["tier_it"], r["reasons_it"] or "")
+        s.line(f"{r['rank']}. {r['function']} {r.get('name') or ''}", f"{r['score']:.1f} / 100", r[f"tier_{lang}"], r[f"reasons_{lang}"] or "")
     s.row += 1
-    s.line("Progetti di sviluppo nel piano di riassetto", (inputs.projects.height, "int"))
+    s.line(t("projects_count"), (inputs.projects.height, "int"))
 
 
 def _matrix(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Matrice", fmt, [9, 36, 12, 16, 11, 10, 22, 26, 9, 70, 30])
-    s.title("Matrice per tipologia di spesa e grado di autorità", _heading(inputs))
+    t, lang = inputs.t, inputs.lang
+    s = _Sheet(workbook, t("matrix"), fmt, [9, 36, 12, 16, 11, 10, 22, 26, 9, 70, 30])
+    s.title(t("matrix_title"), _heading(inputs))
     if inputs.chart_png:
         scale = 0.5
         s.ws.insert_image(s.row, 0, "matrice.png", {"image_data": io.BytesIO(inputs.chart_png), "x_scale": scale, "y_scale": scale})
         s.row += int(_png_display_height(inputs.chart_png) * scale / 20) + 2  # default rows are 20 px high
-    s.header("Codice", "Funzione", "Stato", "Spesa", "Trasferimenti", "Autorità", "Tipo di servizio", "Modello di governo",
-             "Vicina a soglia", "Spiegazione", "Modifiche dell'ente")
+    s.header(*t("matrix_header"))
     for r in inputs.functions.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
-        s.line(r["function"], r.get("name") or "", STATUS_IT.get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
-               (r.get("transfer_share"), "pct"), (r.get("authority"), "num"), r.get("service_type_it") or "",
-               r.get("governance_it") or "", "sì" if r.get("borderline") else "", r.get("explanation_it") or "", r.get("override_note") or "")
+        s.line(r["function"], r.get("name") or "", STATUS[lang].get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
+               (r.get("transfer_share"), "pct"), (r.get("authority"), "num"), r.get(f"service_type_{lang}") or "",
+               r.get(f"governance_{lang}") or "", t("yes_word") if r.get("borderline") else "", r.get(f"explanation_{lang}") or "",
+               r.get("override_note") or "")
     s.autofilter(11)
 
 
 def _priorities(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Priorità", fmt, [7, 9, 36, 9, 20, 10, 10, 10, 10, 10, 10, 70, 40])
-    s.title("Analisi di portafoglio: priorità di intervento", "Punteggio 0-100 e componenti (0-1); metodo nel foglio Metodo")
-    s.header("Rango", "Codice", "Funzione", "Punteggio", "Fascia", "Dimensione", "Manovrabilità", "Trasformabilità",
-             "Scarto dai pari", "Tendenza", "Stato", "Perché", "Segnalazioni")
+    t, lang = inputs.t, inputs.lang
+    s = _Sheet(workbook, t("priorities"), fmt, [7, 9, 36, 9, 20, 10, 10, 10, 10, 10, 10, 70, 40])
+    s.title(t("priorities_title"), t("priorities_subtitle"))
+    s.header(*t("priorities_header"))
     for r in inputs.ranked.iter_rows(named=True):
-        s.line((r["rank"], "int"), r["function"], r.get("name") or "", (r["score"], "num"), r["tier_it"],
+        s.line((r["rank"], "int"), r["function"], r.get("name") or "", (r["score"], "num"), r[f"tier_{lang}"],
                *[(r.get(f"c_{c}"), "num") for c in ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status")],
-               r["reasons_it"] or "", ", ".join(r["flags"] or []))
+               r[f"reasons_{lang}"] or "", ", ".join(r["flags"] or []))
     s.autofilter(13)
 
 
 def _strategy(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Analisi strategica", fmt, [9, 22, 30, 50, 60, 12])
-    s.title("Analisi strategica: soggetti, risorse, modalità alternative", "Dal catalogo per quadrante e per programma (modificabile dall'ente)")
-    s.header("Codice", "Quadrante", "Soggetto", "Risorse che porta", "Modalità alternativa di erogazione", "Fonte")
+    t = inputs.t
+    s = _Sheet(workbook, t("strategy"), fmt, [9, 22, 30, 50, 60, 12])
+    s.title(t("strategy_title"), t("strategy_subtitle"))
+    s.header(*t("strategy_header"))
     if inputs.strategy is not None:
         for r in inputs.strategy.iter_rows(named=True):
             s.line(r["function"], r["quadrant"], r["actor"], r["resources_it"], r["delivery_mode_it"], r["source"])
@@ -206,38 +227,40 @@ def _strategy(workbook, fmt, inputs):
 
 
 def _plan(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Piano di riassetto", fmt, [30, 110])
-    s.title("Piano di riassetto: progetti di sviluppo", _heading(inputs))
-    names = {"commissioning": "più committenza", "change_management": "change management", "asset_valorisation": "valorizzazione del patrimonio",
-             "procurement": "migliore procurement", "coproduction": "co-produzione"}
+    t, lang = inputs.t, inputs.lang
+    s = _Sheet(workbook, t("plan"), fmt, [30, 110])
+    s.title(t("plan_title"), _heading(inputs))
+    names = dict(zip(inputs.logic_names["code"], inputs.logic_names[f"name_{lang}"])) if inputs.logic_names is not None else {}
+    labels = t("plan_rows")
     for p in inputs.projects.iter_rows(named=True):
         s.line(f"{p['function']} {p.get('name') or ''}", style="bold")
         rows = [
-            ("Posizione attuale (griglia di Bovaird)", p.get("current_position")),
-            ("Posizione obiettivo", p.get("target_position")),
-            ("Logiche di risposta", ", ".join(names.get(x, x) for x in p["logics"]) + f" ({p.get('logic_reasons') or ''})"),
-            ("Forme di co-produzione", p.get("coproduction_types_it")),
-            ("Strumenti", p.get("instrument_it")),
-            ("Esperienze di riferimento", p.get("examples")),
-            ("Fasi", "; ".join(f"{r['label_it']} ({r['months_from']}-{r['months_to']} mesi): {r['description_it']}" for r in inputs.phases.iter_rows(named=True))),
-            ("Rischi", "; ".join(f"{r['label_it']}: {r['mitigation_it']}" for r in inputs.risks.iter_rows(named=True))),
+            (labels[0], p.get("current_position")),
+            (labels[1], p.get("target_position")),
+            (labels[2], ", ".join(names.get(x, x) for x in p["logics"]) + f" ({p.get('logic_reasons') or ''})"),
+            (labels[3], p.get(f"coproduction_types_{lang}")),
+            (labels[4], p.get(f"instrument_{lang}")),
+            (labels[5], p.get("examples")),
+            (labels[6], "; ".join(f"{r[f'label_{lang}']} ({r['months_from']}-{r['months_to']} {t('months')}): {r['description_it']}"
+                                  for r in inputs.phases.iter_rows(named=True))),
+            (labels[7], "; ".join(f"{r[f'label_{lang}']}: {r['mitigation_it']}" for r in inputs.risks.iter_rows(named=True))),
         ]
-        for label, text in rows:
-            s.ws.write_string(s.row, 0, label, fmt["bold"])
+        for name, text in rows:
+            s.ws.write_string(s.row, 0, name, fmt["bold"])
             s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
             s.row += 1
-        s.ws.write_string(s.row, 0, "Risorse di avvio", fmt["bold"])
+        s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
         s.ws.write_number(s.row, 1, p["kick_start_cents"] / 100, fmt["euro"])
         s.row += 1
-        s.ws.write_string(s.row, 0, "Effetto atteso annuo (min - max)", fmt["bold"])
+        s.ws.write_string(s.row, 0, labels[9], fmt["bold"])
         s.ws.write_string(s.row, 1, f"{p['effect_low_cents'] / 100:,.0f} - {p['effect_high_cents'] / 100:,.0f} euro".replace(",", "."), fmt["wrap"])
         s.row += 1
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
-            s.ws.write_string(s.row, 0, f"Indicatore: {k['label']}", fmt["bold"])
+            s.ws.write_string(s.row, 0, f"{labels[10]}: {k['label']}", fmt["bold"])
             kind = "num" if k["format"] == "eur" else "pct"
             s.ws.write_number(s.row, 1, k["baseline"] or 0, fmt[kind])
             s.row += 1
-        s.ws.write_string(s.row, 0, "Testo per il DUP", fmt["bold"])
+        s.ws.write_string(s.row, 0, labels[11], fmt["bold"])
         s.ws.write_string(s.row, 1, p["dup_text"], fmt["wrap"])
         s.ws.set_row(s.row, 220)
         s.row += 2
@@ -246,10 +269,9 @@ def _plan(workbook, fmt, inputs):
 def _scenarios(workbook, fmt, inputs):
     """Side by side: one column per scenario, one row per projected year (parameters in the Metodo sheet)."""
     names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
-    s = _Sheet(workbook, "Scenari", fmt, [12] + [22] * len(names))
-    s.title("Scenari: spesa proiettata delle funzioni nel piano, prossimi tre anni",
-            "Base = andamento attuale senza piano; ogni scenario = effetto medio atteso × adozione (parametri nel foglio Metodo)")
-    s.header("Anno", *names)
+    s = _Sheet(workbook, inputs.t("scenarios"), fmt, [12] + [22] * len(names))
+    s.title(inputs.t("scenarios_title"), inputs.t("scenarios_subtitle"))
+    s.header(inputs.t("year"), *names)
     wide = inputs.scenarios.pivot(on="scenario", index="projected_year", values="total_cents").sort("projected_year")
     for r in wide.iter_rows(named=True):
         s.line((r["projected_year"], "int"), *[(r.get(n), "euro") for n in names])
@@ -258,11 +280,9 @@ def _scenarios(workbook, fmt, inputs):
 def _data(workbook, fmt, inputs):
     columns = ["function", "name", "kind", "coarse", "total_cents", "per_capita_eur", "transfer_share", "operating_share",
                "financial_share", "rigid_share", "capital_share", "authority", "quadrant", "not_classified"]
-    labels = ["Codice", "Funzione", "Tipo", "Solo missione", "Spesa", "Per abitante", "Trasferimenti", "Funzionamento",
-              "Finanziaria", "Rigida", "Capitale", "Autorità", "Quadrante", "Non classificata perché"]
-    s = _Sheet(workbook, "Dati", fmt, [9, 40, 12, 8, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40])
-    s.title("Dati per funzione", _heading(inputs))
-    s.header(*labels)
+    s = _Sheet(workbook, inputs.t("data"), fmt, [9, 40, 12, 8, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40])
+    s.title(inputs.t("data_title"), _heading(inputs))
+    s.header(*inputs.t("data_header"))
     kinds = {"total_cents": "euro", "per_capita_eur": "num", "authority": "num"}
     for r in inputs.functions.sort("function").iter_rows(named=True):
         cells = []
@@ -273,7 +293,7 @@ def _data(workbook, fmt, inputs):
             elif c in kinds:
                 cells.append((v, kinds[c]))
             elif isinstance(v, bool):
-                cells.append("sì" if v else "")
+                cells.append(inputs.t("yes_word") if v else "")
             else:
                 cells.append("" if v is None else str(v))
         s.line(*cells)
@@ -281,26 +301,27 @@ def _data(workbook, fmt, inputs):
 
 
 def _checks(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Controlli", fmt, [40, 20, 14, 12, 70])
-    s.title("Controlli sui file ricevuti", "Gli errori bloccano il caricamento; qui restano gli avvisi dei file accettati")
-    s.header("File", "Foglio", "Cella", "Codice", "Messaggio")
+    s = _Sheet(workbook, inputs.t("checks"), fmt, [40, 20, 14, 12, 70])
+    s.title(inputs.t("checks_title"), inputs.t("checks_subtitle"))
+    s.header(*inputs.t("checks_header"))
     for f in inputs.findings:
         s.line(f.get("file") or "", f.get("sheet") or "", f.get("cell") or (str(f.get("row")) if f.get("row") else ""), f.get("code") or "", f.get("message") or "")
     if not inputs.findings:
-        s.line("Nessun avviso sui file in uso.")
+        s.line(inputs.t("no_warnings"))
 
 
 def _method(workbook, fmt, inputs):
-    s = _Sheet(workbook, "Metodo", fmt, [44, 100])
-    s.title("Metodo: parametri, cataloghi e file di origine", "Con questi elementi i numeri del rapporto si riproducono")
-    s.line("Parametri", style="bold")
+    t = inputs.t
+    s = _Sheet(workbook, t("method"), fmt, [44, 100])
+    s.title(t("method_title"), t("method_subtitle"))
+    s.line(t("parameters"), style="bold")
     for key, value in inputs.parameters.items():
         s.line(key, json.dumps(value, ensure_ascii=False, default=str))
     s.row += 1
-    s.line("Cataloghi (SHA-256)", style="bold")
+    s.line(t("catalogues"), style="bold")
     for name, digest in inputs.catalogue_versions.items():
         s.line(name, digest)
     s.row += 1
-    s.line("File di origine", style="bold")
+    s.line(t("sources"), style="bold")
     for u in inputs.uploads.iter_rows(named=True):
-        s.line(u["original_name"], f"SHA-256 {u['sha256']} - formato {u['layout']} - ricevuto {u['received_at']} da {u['received_by']} - {u['status']}")
+        s.line(u["original_name"], f"SHA-256 {u['sha256']} - {t('layout')} {u['layout']} - {t('received')} {u['received_at']} {t('by')} {u['received_by']} - {u['status']}")

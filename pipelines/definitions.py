@@ -13,6 +13,7 @@ import dagster as dg
 from areavasta.settings import load_settings
 from sources.intake import ingest_files
 
+
 @dg.asset(kinds={"duckdb", "polars"}, description="Budget lines of every accepted file in the inbox (core.budget_lines).")
 def budget_lines(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     inbox = Path(os.environ.get("AREAVASTA_INBOX", "demo/inbox"))

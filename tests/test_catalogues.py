@@ -6,7 +6,12 @@ from pathlib import Path
 
 import polars as pl
 
-from areavasta.catalogues import ATTRIBUTES, authority_catalogue, quadrants, spending_classes
+from areavasta.catalogues import (
+    ATTRIBUTES,
+    authority_catalogue,
+    quadrants,
+    spending_classes,
+)
 from areavasta.reference import macroaggregates, programmes
 
 

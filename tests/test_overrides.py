@@ -6,8 +6,8 @@ import polars as pl
 from typer.testing import CliRunner
 
 from areavasta import warehouse
-from areavasta.cli import app
 from areavasta.classification import classify_warehouse, run_classification
+from areavasta.cli import app
 from areavasta.samples.budget import generate_budget
 from sources.intake import ingest_files, validate_file
 from sources.overrides import read_yaml

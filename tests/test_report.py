@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from areavasta.samples.budget import generate_budget
 from areavasta.report import write_reports
+from areavasta.samples.budget import generate_budget
 from sources.intake import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
@@ -97,3 +97,13 @@ def test_libreoffice_opens_the_workbook(reports, tmp_path):
     artifacts = Path(__file__).parent / "artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(pdf, artifacts / pdf.name)  # kept for a person to look at
+
+
+def test_english_workbook_on_request(reports, tmp_path):
+    settings, _ = reports
+    [path] = write_reports(settings, tmp_path, body="002", year=2025, lang="en")
+    workbook = openpyxl.load_workbook(path)
+    assert path.name == "002_2025_rendiconto_en.xlsx"
+    assert workbook.sheetnames == ["Summary", "Matrix", "Priorities", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]
+    explanations = [c.value for c in workbook["Matrix"]["J"] if c.value and "→" in str(c.value)]
+    assert explanations and all("authority" in e or "Not classified" in e for e in explanations)
