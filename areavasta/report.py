@@ -20,7 +20,6 @@ from areavasta.classification import run_classification
 from areavasta.plans import build_plans, plan_config
 from areavasta.portfolio import portfolio_config, run_portfolio
 from areavasta.reference import DATA_DIR
-from transforms.strategy import merge_catalogue, strategic_analysis
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 STRATEGY_FILE = DATA_DIR / "strategy" / "actors.csv"
@@ -80,58 +79,16 @@ def _warnings(uploads: pl.DataFrame) -> list[dict]:
 
 def write_reports(settings, output: Path | None = None, body: str | None = None, year: int | None = None,
                   phase: str | None = None, lang: str = "it") -> list[Path]:
-    """One workbook per body, year and phase in the warehouse (or the selection); scenarios saved beside."""
-    from dashboards.charts import matrix_chart, to_png
-    from dashboards.workbook import ReportInputs, write_report
+    """Run every stage for the selection (peers and scenarios use every body of its years) and write the workbooks."""
+    from areavasta.analytics import present_keys, run_all, stage_reports
 
-    output = output or settings.outputs_dir / "reports"
     with warehouse.connect(settings.warehouse_path) as con:
-        lines = warehouse.budget_lines(con)
-        overrides = warehouse.authority_overrides(con)
-        uploads = warehouse.uploads(con)
-    confirmed_file = settings.home / "confirmed_outliers.csv"  # body,function: values checked and confirmed by a person
-    confirmed = pl.read_csv(confirmed_file, infer_schema=False) if confirmed_file.exists() else None
-    runs = {s["name"]: run_scenario(lines, overrides, s.get("changes") or {}, confirmed) for s in scenarios()}
-    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    for name, run in runs.items():
-        folder = settings.outputs_dir / "scenarios"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.json").write_text(json.dumps(run["parameters"], indent=2), encoding="utf-8")
-        run["plans"].projection.write_csv(folder / f"{name}_projection.csv")
-    comparison = scenario_comparison(runs)
-    main = runs["piano"]
-    functions = main["classification"].functions
-    keys = functions.select("body", "year", "phase").unique().sort("body", "year", "phase")
-    if body:
-        keys = keys.filter(pl.col("body") == body)
-    if year:
-        keys = keys.filter(pl.col("year") == year)
-    if phase:
-        keys = keys.filter(pl.col("phase") == phase)
-    versions = catalogue_versions()
-    written = []
-    for b, y, p in keys.iter_rows():
-        def pick(frame: pl.DataFrame) -> pl.DataFrame:
-            return frame.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
-
-        ranked = pick(main["portfolio"].ranked)
-        body_file = settings.home / "strategy" / f"{b}.csv"  # a body's own actors replace the defaults
-        catalogue = merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None)
-        classified = pick(functions).join(ranked.select("function", "tier"), on="function", how="left")
-        own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
-        inputs = ReportInputs(
-            body=b, year=y, phase=p, functions=classified, body_figures=pick(main["classification"].bodies).row(0, named=True),
-            ranked=ranked, projects=pick(main["plans"].projects), projection=pick(main["plans"].projection),
-            kpis=main["plans"].kpis.filter(pl.col("body") == b, pl.col("year") == y), phases=main["plans"].phases,
-            risks=main["plans"].risks, scenarios=pick(comparison), uploads=own_uploads,
-            strategy=strategic_analysis(pick(functions), catalogue),
-            findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
-            parameters={"classificazione": main["classification"].parameters, "portafoglio": main["portfolio"].parameters,
-                        "piano": plan_config(), "scenari": {n: r["parameters"] for n, r in runs.items()}},
-            catalogue_versions=versions, lang=lang,
-            logic_names=pl.read_csv(DATA_DIR / "plans" / "response_logics.csv", infer_schema=False),
-            chart_png=to_png(matrix_chart(classified, main["classification"].parameters["thresholds"], lang)) if classified["quadrant"].is_not_null().any() else None,
-        )
-        written.append(write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx"))
-    return written
-
+        keys = present_keys(con)
+        if body:
+            keys = keys.filter(pl.col("body") == body)
+        if year:
+            keys = keys.filter(pl.col("year") == year)
+        if keys.is_empty():
+            return []
+        run_all(con, keys, settings)
+        return stage_reports(con, keys, settings, output, lang, phase)

@@ -176,3 +176,52 @@ def authority_overrides(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.execute("SELECT * FROM core.uploads ORDER BY received_at, sha256").pl()
+
+
+def replace_partitions(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame) -> int:
+    """Replace the rows of ``keys`` (columns shared with ``frame``, e.g. body and year) in ``core.<table>``, in one transaction.
+
+    Derived tables only: the table is (re)created from the frame's schema when it is missing or its
+    columns changed, so a rerun always leaves exactly what the code computes.
+    """
+    name = f"core.{table}"
+    key_columns = keys.columns
+    con.register("_frame", frame.to_arrow())
+    con.register("_keys", keys.unique().to_arrow())
+    try:
+        existing = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position", [table]
+        ).fetchall()]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if existing and existing != frame.columns:
+                con.execute(f"DROP TABLE {name}")
+                existing = []
+            if not existing:
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
+            match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
+            con.execute(f"DELETE FROM {name} t USING _keys k WHERE {match}")
+            con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("_frame")
+        con.unregister("_keys")
+    return frame.height
+
+
+def read_table(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Rows of ``core.<table>`` (optionally only those matching ``keys``); empty frame when the table is missing."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]).fetchone()[0]
+    if not exists:
+        return pl.DataFrame()
+    if keys is None:
+        return con.execute(f"SELECT * FROM core.{table}").pl()
+    con.register("_want", keys.unique().to_arrow())
+    try:
+        match = " AND ".join(f"t.{c} = w.{c}" for c in keys.columns)
+        return con.execute(f"SELECT t.* FROM core.{table} t SEMI JOIN _want w ON {match}").pl()
+    finally:
+        con.unregister("_want")

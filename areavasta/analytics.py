@@ -1,0 +1,235 @@
+"""The method's stages over the warehouse, each reading its inputs from and writing its outputs to DuckDB.
+
+One function per stage, vectorised over any set of (body, year) keys: the Dagster assets call them
+(one run for a whole national backfill), and so do ``areavasta run`` / ``report`` and the demo.
+Every write replaces exactly the keys computed (``warehouse.replace_partitions``), so reruns are
+idempotent and a crash leaves each table as it was.
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from areavasta import warehouse
+from areavasta.catalogues import (
+    authority_catalogue,
+    classification_config,
+    quadrants,
+    spending_classes,
+)
+from areavasta.plans import build_plans, plan_config
+from areavasta.portfolio import flag_rules, portfolio_config
+from areavasta.reference import bodies
+from transforms import portfolio as tp
+from transforms.authority import authority_table, mission_authority
+from transforms.classify import classify, movement, place, threshold_sensitivity
+from transforms.metrics import body_metrics, function_metrics
+
+KEY = ["body", "year"]
+
+
+def keys_frame(pairs) -> pl.DataFrame:
+    return pl.DataFrame([(str(b), int(y)) for b, y in pairs], schema={"body": pl.String, "year": pl.Int32}, orient="row")
+
+
+def _body_table() -> pl.DataFrame:
+    table = bodies()
+    return table.select(pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"),
+                        pl.col("population_census2011").alias("population"))
+
+
+def present_keys(con) -> pl.DataFrame:
+    """Every (body, year) with budget lines in the warehouse."""
+    return con.execute("SELECT DISTINCT body, year FROM core.budget_lines ORDER BY ALL").pl().with_columns(pl.col("year").cast(pl.Int32))
+
+
+def stage_metrics(con, keys: pl.DataFrame) -> dict:
+    lines = warehouse.read_table(con, "budget_lines", keys)
+    population = _body_table().select("body", "population")
+    basis = classification_config()["amount_basis"]
+    metrics = function_metrics(lines, spending_classes(), population, basis)
+    totals = body_metrics(lines, spending_classes(), population, basis)
+    warehouse.replace_partitions(con, "function_metrics", metrics, keys)
+    warehouse.replace_partitions(con, "body_metrics", totals, keys)
+    return {"functions": metrics.height, "lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)}
+
+
+def stage_authority(con, keys: pl.DataFrame) -> dict:
+    config = classification_config()
+    present = _body_table().join(keys.select("body").unique(), on="body", how="semi").select("body", "metro")
+    overrides = warehouse.authority_overrides(con)
+    table = authority_table(authority_catalogue(), present, overrides, config["authority_weights"], config["direct_delivery_weight"])
+    per_year = table.join(keys, on="body")
+    warehouse.replace_partitions(con, "authority_scores", per_year, keys)
+    return {"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())}
+
+
+def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> dict:
+    config = config or classification_config()
+    metrics = warehouse.read_table(con, "function_metrics", keys)
+    authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
+    totals = warehouse.read_table(con, "body_metrics", keys)
+    placed = place(metrics, authority, mission_authority(authority), totals, config)
+    t, margin = config["thresholds"], config["borderline_margin"]
+    matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
+    sensitivity = threshold_sensitivity(placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"])
+    warehouse.replace_partitions(con, "ruffini_matrix", matrix, keys)
+    warehouse.replace_partitions(con, "matrix_sensitivity", sensitivity, keys)
+    history = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
+    moved = movement(history).join(keys, on=KEY, how="semi")
+    warehouse.replace_partitions(con, "matrix_movement", moved, keys)
+    return {"functions": matrix.height, "classified": int(matrix["quadrant"].is_not_null().sum()),
+            "borderline": int(matrix["borderline"].fill_null(False).sum()), "moved_with_thresholds": sensitivity["function"].n_unique()}
+
+
+def stage_peers(con, years: list[int]) -> dict:
+    """Cross-body, per year: outliers, peer groups and peer medians (needs every body of the year)."""
+    config = portfolio_config()
+    history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
+    from areavasta.portfolio import growth
+
+    data = history.with_columns(growth=growth(history))
+    data = tp.outliers(data, config["outliers"], _confirmed(con))
+    wanted = data.filter(pl.col("year").is_in(years))
+    groups = tp.peer_groups(_body_table(), wanted.select("body", "year", "phase").unique(), config["peers"])
+    medians = tp.peer_medians(wanted, groups)
+    benchmarks = wanted.select("body", "year", "phase", "function", "per_capita_eur", "growth", "robust_z", "yearly_change",
+                               "outlier_peer", "outlier_jump", "outlier").join(medians, on=["body", "year", "phase", "function"], how="left")
+    year_keys = pl.DataFrame({"year": years}, schema={"year": pl.Int32})
+    warehouse.replace_partitions(con, "peer_benchmarks", benchmarks, year_keys)
+    warehouse.replace_partitions(con, "peer_groups", groups, year_keys)
+    return {"rows": benchmarks.height, "outliers": int(benchmarks["outlier"].sum()), "bodies": benchmarks["body"].n_unique()}
+
+
+def _confirmed(con) -> pl.DataFrame | None:
+    table = warehouse.read_table(con, "confirmed_outliers")
+    return table if table.height else None
+
+
+def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None) -> dict:
+    config = portfolio_config()
+    weights = weights or config["weights"]
+    matrix = warehouse.read_table(con, "ruffini_matrix", keys).filter(pl.col("quadrant").is_not_null())
+    bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
+    ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
+    ranked = tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"])
+    ranked = tp.flags(ranked, flag_rules())
+    rows = ranked.to_dicts()
+    ranked = ranked.with_columns(
+        reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),
+        reasons_en=pl.Series([tp.reasons(r, weights, "en") for r in rows], dtype=pl.String),
+        tier_it=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_it"].items()}, return_dtype=pl.String),
+        tier_en=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_en"].items()}, return_dtype=pl.String),
+    ).sort("body", "year", "phase", "rank")
+    sensitivity = tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])
+    warehouse.replace_partitions(con, "portfolio", ranked, keys)
+    warehouse.replace_partitions(con, "portfolio_sensitivity", sensitivity, keys)
+    return {"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())}
+
+
+def stage_plans(con, keys: pl.DataFrame) -> dict:
+    ranked = warehouse.read_table(con, "portfolio", keys)
+    plans = build_plans(ranked, plan_config())
+    warehouse.replace_partitions(con, "plans", plans.projects, keys)
+    warehouse.replace_partitions(con, "plan_projection", plans.projection, keys)
+    warehouse.replace_partitions(con, "plan_kpis", plans.kpis, keys)
+    return {"projects": plans.projects.height,
+            "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
+            "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)}
+
+
+def stage_scenarios(con, years: list[int], output_dir=None) -> dict:
+    """Every scenario of ``data/scenarios`` end to end for the bodies of these years, compared with the baseline."""
+    from areavasta.report import run_scenario, scenario_comparison, scenarios
+
+    lines = con.execute("SELECT * FROM core.budget_lines WHERE year <= ?", [max(years)]).pl()
+    overrides = warehouse.authority_overrides(con)
+    runs = {s["name"]: run_scenario(lines, overrides, s.get("changes") or {}, _confirmed(con)) for s in scenarios()}
+    comparison = scenario_comparison(runs).filter(pl.col("year").is_in(years))
+    parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(r["parameters"]) for r in runs.values()]})
+    year_keys = pl.DataFrame({"year": years}, schema={"year": pl.Int32})
+    warehouse.replace_partitions(con, "scenario_comparison", comparison, year_keys)
+    warehouse.replace_partitions(con, "scenario_parameters", parameters, pl.DataFrame({"scenario": list(runs)}))
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for name, run in runs.items():
+            (output_dir / f"{name}.json").write_text(json.dumps(run["parameters"], indent=2), encoding="utf-8")
+            run["plans"].projection.filter(pl.col("year").is_in(years)).write_csv(output_dir / f"{name}_projection.csv")
+    return {"scenarios": len(runs), "rows": comparison.height}
+
+
+def stage_national(con, years: list[int]) -> dict:
+    """Per year: how each body's spending splits by quadrant (the national overview)."""
+    matrix = con.execute("SELECT body, year, phase, quadrant, total_cents FROM core.ruffini_matrix").pl().filter(pl.col("year").is_in(years))
+    overview = matrix.with_columns(quadrant=pl.col("quadrant").fill_null("non_classificata")).group_by(
+        "body", "year", "phase", "quadrant").agg(total_cents=pl.col("total_cents").sum()).with_columns(
+        share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase")).sort("year", "body", "phase", "quadrant")
+    warehouse.replace_partitions(con, "national_overview", overview, pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
+    return {"bodies": overview["body"].n_unique(), "rows": overview.height}
+
+
+def run_all(con, keys: pl.DataFrame, settings=None) -> dict:
+    """Every stage for these keys (what ``make run`` and ``areavasta run`` do without Dagster's UI)."""
+    years = sorted(keys["year"].unique().to_list())
+    summary = {
+        "metrics": stage_metrics(con, keys), "authority": stage_authority(con, keys), "matrix": stage_matrix(con, keys),
+        "peers": stage_peers(con, years), "portfolio": stage_portfolio(con, keys), "plans": stage_plans(con, keys),
+        "scenarios": stage_scenarios(con, years, settings.outputs_dir / "scenarios" if settings else None),
+        "national": stage_national(con, years),
+    }
+    return summary
+
+
+def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None) -> list:
+    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
+    from pathlib import Path
+
+    from areavasta.catalogues import classification_config
+    from areavasta.plans import PLANS_DIR
+    from areavasta.reference import DATA_DIR
+    from areavasta.report import STRATEGY_FILE, _warnings, catalogue_versions
+    from dashboards.charts import matrix_chart, to_png
+    from dashboards.workbook import ReportInputs, write_report
+    from transforms.strategy import merge_catalogue, strategic_analysis
+
+    output = Path(output or settings.outputs_dir / "reports")
+    tables = {name: warehouse.read_table(con, name, keys) for name in (
+        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis")}
+    comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
+    scenario_parameters = warehouse.read_table(con, "scenario_parameters")
+    uploads = warehouse.uploads(con)
+    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
+    phases, risks = pl.read_csv(PLANS_DIR / "phases.csv", infer_schema=False), pl.read_csv(PLANS_DIR / "risks.csv", infer_schema=False)
+    logic_names = pl.read_csv(DATA_DIR / "plans" / "response_logics.csv", infer_schema=False)
+    versions = catalogue_versions()
+    parameters = {"classificazione": classification_config(), "portafoglio": portfolio_config(), "piano": plan_config(),
+                  "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}}
+    combos = tables["ruffini_matrix"].select("body", "year", "phase").unique().sort("body", "year", "phase")
+    if phase:
+        combos = combos.filter(pl.col("phase") == phase)
+    written = []
+    for b, y, p in combos.iter_rows():
+        def pick(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p) if frame.height else frame
+
+        ranked = pick(tables["portfolio"])
+        functions = pick(tables["ruffini_matrix"])
+        functions = functions.join(ranked.select("function", "tier"), on="function", how="left") if ranked.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
+        body_file = settings.home / "strategy" / f"{b}.csv"
+        catalogue = merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None)
+        own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
+        has_points = functions["quadrant"].is_not_null().any()
+        inputs = ReportInputs(
+            body=b, year=y, phase=p, functions=functions, body_figures=pick(tables["body_metrics"]).row(0, named=True),
+            ranked=ranked, projects=pick(tables["plans"]), projection=pick(tables["plan_projection"]),
+            kpis=tables["plan_kpis"].filter(pl.col("body") == b, pl.col("year") == y) if tables["plan_kpis"].height else tables["plan_kpis"],
+            phases=phases, risks=risks, scenarios=pick(comparison), uploads=own_uploads,
+            strategy=strategic_analysis(functions, catalogue),
+            findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
+            parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
+            chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
+        )
+        written.append(write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx"))
+    return written
