@@ -218,6 +218,32 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
 
 
 @app.command()
+def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
+        year: Annotated[Optional[list[int]], typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None) -> None:
+    """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
+    from areavasta import warehouse
+    from areavasta.reference import resolve_body
+    from pipelines.instance import embedded_instance
+    from pipelines.runner import run_pipeline
+
+    settings = load_settings()
+    with warehouse.connect(settings.warehouse_path) as con:
+        loaded = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
+    years = year or loaded
+    if not years:
+        console.print("Nessun dato nel magazzino: caricare prima i file (areavasta ingest).")
+        raise typer.Exit(1)
+    codes = [resolve_body(b) for b in body] if body else None
+    if codes and None in codes:
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': ', '.join(body)}).message()}[/]")
+        raise typer.Exit(2)
+    results = run_pipeline(embedded_instance(settings.home), years, codes, home=str(settings.home))
+    console.print(f"Esecuzioni: {len(results)}, riuscite: {sum(r.success for r in results)}")
+    console.print(f"Rapporti: {settings.outputs_dir / 'reports'}  Magazzino: {settings.warehouse_path}", soft_wrap=True)
+    raise typer.Exit(0 if all(r.success for r in results) else 1)
+
+
+@app.command()
 def layouts(lang: Lang = "it") -> None:
     """Elenca i formati di file riconosciuti."""
     from sources.layouts import profiles

@@ -1,4 +1,4 @@
-"""``make run`` at this stage: ingest the bundled sample files and say where everything is."""
+"""``make run``: ingest the bundled sample files, run the whole pipeline through Dagster, say where everything is."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from rich.console import Console
 from rich.table import Table
 
 from areavasta import warehouse
-from areavasta.classification import classify_warehouse, write_outputs
-from areavasta.report import write_reports
 from areavasta.settings import load_settings
 from sources.intake import ingest_files
 
 
 def run_demo(inbox: Path, console: Console) -> int:
+    from pipelines.instance import embedded_instance
+    from pipelines.runner import run_pipeline
+
     settings = load_settings()
     files = sorted(p for p in inbox.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
     outcomes = ingest_files(files, settings, user="demo")
@@ -24,26 +25,22 @@ def run_demo(inbox: Path, console: Console) -> int:
         table.add_row(v.file, outcome.status, v.layout or "", str(v.lines.height))
     console.print(table)
     with warehouse.connect(settings.warehouse_path) as con:
-        summary = con.execute(
-            "SELECT body, year, phase, count(*) AS righe, round(sum(amount_cents) / 100e6, 1) AS milioni_euro "
-            "FROM core.budget_lines GROUP BY ALL ORDER BY ALL"
-        ).fetchall()
-    totals = Table("ente", "anno", "fase", "righe", "milioni di euro", title="Magazzino")
-    for row in summary:
-        totals.add_row(*[str(v) for v in row])
-    console.print(totals)
+        years = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
+    instance = embedded_instance(settings.home)
+    results = run_pipeline(instance, years, home=str(settings.home))
     with warehouse.connect(settings.warehouse_path) as con:
-        result = classify_warehouse(con)
-    paths = write_outputs(result, settings.outputs_dir / "classification")
-    counts = result.functions.group_by("quadrant").len().sort("quadrant", nulls_last=True)
-    quadrant_table = Table("quadrante", "funzioni", title="Matrice di Ruffini (tutti gli enti e anni)")
-    for quadrant, n in counts.iter_rows():
-        quadrant_table.add_row(quadrant or "non classificate", str(n))
-    console.print(quadrant_table)
-    console.print(f"Classificazione: {Path(paths['functions']).resolve()}", soft_wrap=True)
-    reports = write_reports(settings)
-    console.print(f"Rapporti Excel ({len(reports)}): {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
+        summary = con.execute(
+            "SELECT body, year, phase, count(*) FILTER (WHERE quadrant IS NOT NULL) AS classificate, "
+            "count(*) FILTER (WHERE quadrant IS NULL) AS non_classificate FROM core.ruffini_matrix GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    matrix = Table("ente", "anno", "fase", "funzioni classificate", "non classificate", title="Matrice di Ruffini")
+    for row in summary:
+        matrix.add_row(*[str(v) for v in row])
+    console.print(matrix)
+    console.print(f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in {instance.root_directory})", soft_wrap=True)
+    console.print(f"Rapporti Excel: {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
     console.print(f"Scenari: {(settings.outputs_dir / 'scenarios').resolve()}", soft_wrap=True)
     console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}", soft_wrap=True)
     console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}", soft_wrap=True)
-    return 1 if any(o.status == "rejected" for o in outcomes) else 0
+    console.print("Interfaccia Dagster: DAGSTER_HOME=" + instance.root_directory + " .venv/bin/dagster dev -w workspace.yaml", soft_wrap=True)
+    return 1 if any(o.status == "rejected" for o in outcomes) or not all(r.success for r in results) else 0

@@ -1,0 +1,155 @@
+"""The asset graph, mirroring the method: archived uploads → budget lines → function metrics → authority →
+Ruffini matrix → (per year: peer benchmarks, scenarios, national overview) → portfolio priorities →
+restructuring plans → report workbooks.
+
+Thin wiring: every asset calls one stage of :mod:`areavasta.analytics` for all the partitions of its run
+(single-run backfills: a national backfill is one run, vectorised in polars), and writes only those
+partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dagster_home/dagster.yaml``).
+"""
+
+
+import polars as pl
+import dagster as dg
+
+from areavasta import analytics, warehouse
+from areavasta.model import BudgetLines
+from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
+from pipelines.resources import Warehouse
+
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+COMMON = {"backfill_policy": SINGLE_RUN, "pool": "warehouse", "group_name": "metodo"}
+# Assets after the first body stage follow their inputs on their own (declarative automation): a new upload or
+# the annual rerun materialises the body stage, and Dagster then brings the year and later stages up to date.
+FOLLOW = {**COMMON, "automation_condition": dg.AutomationCondition.eager()}
+
+archived_uploads = dg.AssetSpec(
+    "archived_uploads", description="Files accepted by the intake (inbox sensor, CLI or portal), kept in var/archive by SHA-256.",
+    group_name="metodo", kinds={"xlsx", "csv"},
+)
+
+
+def _keys(context) -> pl.DataFrame:
+    return analytics.keys_frame(split(k) for k in context.partition_keys)
+
+
+def _years(context) -> list[int]:
+    return sorted(int(k) for k in context.partition_keys)
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[archived_uploads], kinds={"duckdb"}, **COMMON,
+          check_specs=[dg.AssetCheckSpec("schema", asset="budget_lines", blocking=True,
+                                         description="The canonical pandera schema (blocking)"),
+                       dg.AssetCheckSpec("totals_reconcile", asset="budget_lines",
+                                         description="Lines in the warehouse = rows recorded for the current uploads")])
+def budget_lines(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+    """core.budget_lines for these partitions, as loaded by the intake; checked against the schema and the upload register."""
+    keys = _keys(context)
+    with warehouse_db.connect() as con:
+        lines = warehouse.read_table(con, "budget_lines", keys)
+        register = con.execute("SELECT body, year, sum(n_rows) AS n FROM core.uploads WHERE status = 'current' GROUP BY ALL").pl()
+    try:
+        BudgetLines.validate(lines, lazy=True)
+        schema = dg.AssetCheckResult(check_name="schema", passed=True)
+    except Exception as exc:  # pandera SchemaErrors: report failure cases as metadata
+        cases = getattr(exc, "failure_cases", None)
+        sample = cases.head(20).to_dicts() if cases is not None and hasattr(cases, "head") else str(exc)[:2000]
+        schema = dg.AssetCheckResult(check_name="schema", passed=False, metadata={"failure_cases": dg.MetadataValue.json(sample)})
+    counted = lines.group_by("body", "year").len().join(register.with_columns(pl.col("year").cast(pl.Int32)), on=["body", "year"], how="full", coalesce=True)
+    counted = counted.join(keys, on=["body", "year"], how="semi")
+    bad = counted.filter(pl.col("len").fill_null(0) != pl.col("n").fill_null(0))
+    yield dg.MaterializeResult(metadata={"rows": lines.height, "partitions": keys.height,
+                                         "spending_eur": int((lines["amount_cents"].sum() or 0) / 100)})
+    yield schema
+    yield dg.AssetCheckResult(check_name="totals_reconcile", passed=bad.is_empty(),
+                              metadata={"mismatches": dg.MetadataValue.json(bad.to_dicts()[:20])})
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON)
+def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """Spending per function by class, rigid and capital shares, per capita; body rigidity (core.function_metrics, core.body_metrics)."""
+    with warehouse_db.connect() as con:
+        return dg.MaterializeResult(metadata=analytics.stage_metrics(con, _keys(context)))
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON)
+def authority_scores(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """Authority catalogue with each body's overrides, scored 0-1 (core.authority_scores)."""
+    with warehouse_db.connect() as con:
+        return dg.MaterializeResult(metadata=analytics.stage_authority(con, _keys(context)))
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[function_metrics, authority_scores], kinds={"duckdb", "polars"}, **COMMON,
+          check_specs=[dg.AssetCheckSpec("every_function_placed", asset="ruffini_matrix",
+                                         description="Every function with spending has a quadrant or a stated reason")])
+def ruffini_matrix(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+    """Quadrant, service type, governance mode, borderline flag and explanation; sensitivity and movement."""
+    keys = _keys(context)
+    with warehouse_db.connect() as con:
+        metadata = analytics.stage_matrix(con, keys)
+        matrix = warehouse.read_table(con, "ruffini_matrix", keys)
+    silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())
+    yield dg.MaterializeResult(metadata=metadata)
+    yield dg.AssetCheckResult(check_name="every_function_placed", passed=silent.is_empty(),
+                              metadata={"unexplained": dg.MetadataValue.json(silent.select("body", "year", "function").to_dicts()[:20])})
+
+
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW,
+          check_specs=[dg.AssetCheckSpec("year_on_year_jumps", asset="peer_benchmarks",
+                                         description="Spending jumping by more than 50 % from one year to the next (flagged, not blocking)")])
+def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+    """Per year, across bodies: peer groups, peer medians, outliers and jumps (core.peer_benchmarks)."""
+    years = _years(context)
+    with warehouse_db.connect() as con:
+        metadata = analytics.stage_peers(con, years)
+        bench = warehouse.read_table(con, "peer_benchmarks", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
+    jumps = bench.filter(pl.col("outlier_jump"))
+    yield dg.MaterializeResult(metadata=metadata)
+    yield dg.AssetCheckResult(check_name="year_on_year_jumps", passed=jumps.is_empty(), severity=dg.AssetCheckSeverity.WARN,
+                              metadata={"jumps": dg.MetadataValue.json(jumps.select("body", "year", "function", "yearly_change").to_dicts()[:30])})
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[ruffini_matrix, dg.AssetDep(peer_benchmarks, partition_mapping=BY_YEAR)],
+          kinds={"duckdb", "polars"}, **FOLLOW)
+def portfolio_priorities(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """Priority score, tier, reasons and flags per function (core.portfolio)."""
+    with warehouse_db.connect() as con:
+        return dg.MaterializeResult(metadata=analytics.stage_portfolio(con, _keys(context)))
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities], kinds={"duckdb", "polars"}, **FOLLOW)
+def restructuring_plans(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """Development projects for the priority functions (core.plans, core.plan_projection, core.plan_kpis)."""
+    with warehouse_db.connect() as con:
+        return dg.MaterializeResult(metadata=analytics.stage_plans(con, _keys(context)))
+
+
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW)
+def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """Every scenario of data/scenarios end to end, projected three years against the baseline (core.scenario_comparison)."""
+    with warehouse_db.connect() as con:
+        return dg.MaterializeResult(metadata=analytics.stage_scenarios(con, _years(context), warehouse_db.settings().outputs_dir / "scenarios"))
+
+
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb"}, **FOLLOW)
+def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """How each body's spending splits by quadrant, per year (core.national_overview)."""
+    with warehouse_db.connect() as con:
+        return dg.MaterializeResult(metadata=analytics.stage_national(con, _years(context)))
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],
+          kinds={"excel"}, **FOLLOW)
+def report_workbooks(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """One Excel report per body, year and phase (var/outputs/reports)."""
+    settings = warehouse_db.settings()
+    with warehouse_db.connect() as con:
+        paths = analytics.stage_reports(con, _keys(context), settings)
+    return dg.MaterializeResult(metadata={"workbooks": len(paths), "folder": str(settings.outputs_dir / "reports")})
+
+
+BODY_STAGE_1 = [budget_lines, function_metrics, authority_scores, ruffini_matrix]
+YEAR_STAGE = [peer_benchmarks, national_overview]
+BODY_STAGE_2 = [portfolio_priorities, restructuring_plans]
+YEAR_STAGE_2 = [scenarios]
+BODY_STAGE_3 = [report_workbooks]
+ALL_ASSETS = [*BODY_STAGE_1, *YEAR_STAGE, *BODY_STAGE_2, *YEAR_STAGE_2, *BODY_STAGE_3]

@@ -1,0 +1,19 @@
+"""The embedded default Dagster instance: SQLite under ``var/dagster`` with the shipped ``dagster.yaml``."""
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
+
+
+def embedded_instance(home: Path) -> dg.DagsterInstance:
+    """``DAGSTER_HOME`` if set, else ``<home>/dagster``; the shipped configuration is copied there when missing."""
+    dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster").resolve()
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        shutil.copy(SHIPPED_CONFIG, dagster_home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    return dg.DagsterInstance.get()
