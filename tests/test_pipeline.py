@@ -1,31 +1,149 @@
-"""The Dagster definitions load, and the budget-lines asset materialises through the same intake."""
+"""The Dagster pipeline: definitions, partitioned runs, checks, idempotent reruns, sensor, schedule."""
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
+import pytest
 
 from areavasta import warehouse
-from pipelines.definitions import budget_lines, defs
+from areavasta.samples.budget import generate_budget
+from pipelines.definitions import defs
+from pipelines.partitions import BODIES, YEARS
+from pipelines.runner import run_pipeline
+from pipelines.schedules import annual_rerun
+from pipelines.sensors import inbox_sensor
+from pipelines.resources import Warehouse
+from sources.intake import ingest_files
+from tests import malformed as m
+from tests.conftest import write_sample
 
-ROOT = Path(__file__).resolve().parents[1]
+TABLES = ["function_metrics", "ruffini_matrix", "peer_benchmarks", "portfolio", "plans", "scenario_comparison", "national_overview"]
 
 
-def test_definitions_load():
-    assert defs.resolve_asset_graph().get_all_asset_keys() == {dg.AssetKey("budget_lines")}
+def test_definitions_load_with_every_stage():
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"archived_uploads", "budget_lines", "function_metrics", "authority_scores", "ruffini_matrix", "peer_benchmarks",
+                    "national_overview", "portfolio_priorities", "restructuring_plans", "scenarios", "report_workbooks"}
+    for job in ("ingest_job", "annual_job", "rejected_upload"):
+        defs.resolve_job_def(job)
 
 
-def test_budget_lines_asset_loads_the_inbox(tmp_path, settings, monkeypatch):
+@pytest.fixture
+def loaded(tmp_path, settings):
+    files = [write_sample(tmp_path / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003") for y in (2024, 2025)]
+    ingest_files(files, settings)
+    return settings
+
+
+def _snapshot(settings) -> dict:
+    with warehouse.connect(settings.warehouse_path) as con:
+        return {t: warehouse.read_table(con, t).sort(pl.all()) for t in TABLES}
+
+
+def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
+    instance = dg.DagsterInstance.ephemeral()
+    results = run_pipeline(instance, [2024, 2025], home=str(loaded.home))
+    assert all(r.success for r in results) and len(results) == 7  # 3 body-stage runs, 2 x 2 year-stage runs
+    assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions("ente") == ["002", "003"]
+    first = _snapshot(loaded)
+    assert first["portfolio"].height > 0 and first["plans"].height > 0
+    assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == [
+        "002_2024_rendiconto.xlsx", "002_2025_rendiconto.xlsx", "003_2024_rendiconto.xlsx", "003_2025_rendiconto.xlsx"]
+    run_pipeline(instance, [2024, 2025], home=str(loaded.home))
+    second = _snapshot(loaded)
+    assert all(first[t].equals(second[t]) for t in TABLES)
+    status = instance.get_status_by_partition(dg.AssetKey("ruffini_matrix"), ["2025|002"], defs.resolve_asset_graph().get(dg.AssetKey("ruffini_matrix")).partitions_def)
+    assert status["2025|002"].value == "MATERIALIZED"
+
+
+def test_blocking_schema_check_stops_the_downstream_assets(loaded):
+    with warehouse.connect(loaded.warehouse_path) as con:
+        con.execute("UPDATE core.budget_lines SET amount_kind = 'boh' WHERE body = '002' AND year = 2025 AND source_row = (SELECT min(source_row) FROM core.budget_lines WHERE body = '002' AND year = 2025)")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("anno", ["2025"])
+    instance.add_dynamic_partitions("ente", ["002", "003"])
+    from pipelines.assets import ALL_ASSETS, BODY_STAGE_1
+
+    result = dg.materialize(ALL_ASSETS, selection=BODY_STAGE_1, instance=instance, partition_key="2025|002",
+                            resources={"warehouse_db": Warehouse(home=str(loaded.home))}, raise_on_error=False)
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["schema"] is False
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "budget_lines" in materialized and "ruffini_matrix" not in materialized
+
+
+def test_a_run_killed_midway_then_rerun_leaves_consistent_tables(loaded, monkeypatch):
+    instance = dg.DagsterInstance.ephemeral()
+    run_pipeline(instance, [2024, 2025], home=str(loaded.home))
+    clean = _snapshot(loaded)
+    calls = {"n": 0}
+    real = warehouse.replace_partitions
+
+    def dying(con, table, frame, keys):
+        calls["n"] += 1
+        if table == "matrix_sensitivity":
+            raise RuntimeError("killed")
+        return real(con, table, frame, keys)
+
+    monkeypatch.setattr(warehouse, "replace_partitions", dying)
+    with pytest.raises(Exception):
+        run_pipeline(instance, [2025], home=str(loaded.home))
+    monkeypatch.undo()
+    run_pipeline(instance, [2024, 2025], home=str(loaded.home))
+    again = _snapshot(loaded)
+    assert all(clean[t].equals(again[t]) for t in TABLES)
+
+
+def test_inbox_sensor_requests_exactly_the_new_partitions(tmp_path, settings, monkeypatch):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for name in ("002_2025_rendiconto_annex_macroaggregates.xlsx", "036_2025_rendiconto_open_format_matrix.csv"):
-        shutil.copy(ROOT / "demo" / "inbox" / name, inbox / name)
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
-    result = dg.materialize([budget_lines], instance=dg.DagsterInstance.ephemeral())
-    assert result.success
-    metadata = result.asset_materializations_for_node("budget_lines")[0].metadata
-    assert metadata["accepted"].value == 2 and metadata["rejected"].value == []
-    with warehouse.connect(settings.warehouse_path) as con:
-        assert sorted(warehouse.uploads(con)["body"]) == ["002", "036"]
+    good = write_sample(inbox, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
+    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), inbox / "sbagliato.xlsx", "Dati", {"A6": "77"})
+    instance = dg.DagsterInstance.ephemeral()
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))})
+    result = inbox_sensor(context)
+    requests = {(r.job_name, r.partition_key) for r in result.run_requests}
+    assert requests == {("ingest_job", "2025|237"), ("rejected_upload", None)}
+    added = {(r.partitions_def_name, tuple(r.partition_keys)) for r in result.dynamic_partitions_requests}
+    assert added == {("anno", ("2025",)), ("ente", ("237",))}
+    assert (inbox / "accepted" / good.name).exists() and (inbox / "rejected" / bad.name).exists()
+    text = (inbox / "rejected" / "sbagliato.xlsx.rilievi.txt").read_text(encoding="utf-8")
+    assert "MISSION_UNKNOWN" in text and "Missione '77' inesistente" in text
+    assert (inbox / "rejected" / "sbagliato.xlsx.findings.json").exists()
+    shutil.copy(inbox / "accepted" / good.name, inbox / good.name)  # the same file again: nothing to do
+    again = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    assert again.run_requests == []
+
+
+def test_sensor_registered_partitions_land_in_the_instance(tmp_path, settings, monkeypatch):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
+    write_sample(inbox, generate_budget("002", 2024, "rendiconto"), "annex_amount_kinds")
+    instance = dg.DagsterInstance.ephemeral()
+    result = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    for request in result.dynamic_partitions_requests:  # what the sensor daemon does with them
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    assert instance.get_dynamic_partitions(YEARS.name) == ["2024"] and instance.get_dynamic_partitions(BODIES.name) == ["002"]
+    [request] = result.run_requests
+    job = defs.resolve_job_def("ingest_job")
+    outcome = job.execute_in_process(instance=instance, partition_key=request.partition_key,
+                                     resources={"warehouse_db": Warehouse(home=str(settings.home))})
+    assert outcome.success
+
+
+def test_annual_schedule_reruns_the_latest_year_of_every_body():
+    with dg.instance_for_test() as instance:
+        assert isinstance(annual_rerun(dg.build_schedule_context(instance=instance)), dg.SkipReason)
+        instance.add_dynamic_partitions("anno", ["2023", "2024", "2025"])
+        instance.add_dynamic_partitions("ente", ["002", "036", "237"])
+        request = annual_rerun(dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime.datetime(2026, 5, 15, 6)))
+    assert request.tags["dagster/asset_partition_range_start"] == "2025|002"
+    assert request.tags["dagster/asset_partition_range_end"] == "2025|237"
+    assert annual_rerun.execution_timezone == "Europe/Rome" and annual_rerun.cron_schedule == "0 6 15 5 *"
