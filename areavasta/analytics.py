@@ -45,15 +45,25 @@ def present_keys(con) -> pl.DataFrame:
     return con.execute("SELECT DISTINCT body, year FROM core.budget_lines ORDER BY ALL").pl().with_columns(pl.col("year").cast(pl.Int32))
 
 
+METRIC_COLUMNS = ["body", "year", "phase", "missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"]
+
+
+def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
+    """Only the columns and amount kinds the metrics use (the basis of each phase), straight from DuckDB."""
+    basis = classification_config()["amount_basis"]
+    where = " OR ".join(f"(t.phase = '{phase}' AND t.amount_kind = '{kind}')" for phase, kind in basis.items())
+    return warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, f"({where}) OR t.titolo = '4'")
+
+
 def stage_metrics(con, keys: pl.DataFrame) -> dict:
-    lines = warehouse.read_table(con, "budget_lines", keys)
+    lines = basis_lines(con, keys)
     population = _body_table().select("body", "population")
     basis = classification_config()["amount_basis"]
     metrics = function_metrics(lines, spending_classes(), population, basis)
     totals = body_metrics(lines, spending_classes(), population, basis)
     warehouse.replace_partitions(con, "function_metrics", metrics, keys)
     warehouse.replace_partitions(con, "body_metrics", totals, keys)
-    return {"functions": metrics.height, "lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)}
+    return {"functions": metrics.height, "basis_lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)}
 
 
 def stage_authority(con, keys: pl.DataFrame) -> dict:
@@ -142,11 +152,11 @@ def stage_plans(con, keys: pl.DataFrame) -> dict:
 
 def stage_scenarios(con, years: list[int], output_dir=None) -> dict:
     """Every scenario of ``data/scenarios`` end to end for the bodies of these years, compared with the baseline."""
-    from areavasta.report import run_scenario, scenario_comparison, scenarios
+    from areavasta.report import run_scenario_on_tables, scenario_comparison, scenarios
 
-    lines = con.execute("SELECT * FROM core.budget_lines WHERE year <= ?", [max(years)]).pl()
-    overrides = warehouse.authority_overrides(con)
-    runs = {s["name"]: run_scenario(lines, overrides, s.get("changes") or {}, _confirmed(con)) for s in scenarios()}
+    until = pl.DataFrame({"year": list(range(2000, max(years) + 1))}, schema={"year": pl.Int32})
+    tables = {name: warehouse.read_table(con, name, until) for name in ("function_metrics", "body_metrics", "authority_scores")}
+    runs = {s["name"]: run_scenario_on_tables(tables, s.get("changes") or {}, _confirmed(con)) for s in scenarios()}
     comparison = scenario_comparison(runs).filter(pl.col("year").is_in(years))
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(r["parameters"]) for r in runs.values()]})
     year_keys = pl.DataFrame({"year": years}, schema={"year": pl.Int32})

@@ -45,7 +45,7 @@ def _pct(value) -> str:
 
 
 def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "it", effect_scale: float = 1.0,
-                logic_scale: dict[str, float] | None = None) -> Plans:
+                logic_scale: dict[str, float] | None = None, texts: bool = True) -> Plans:
     """Plans for the functions in ``plan_tiers``. Scenarios scale the expected effects (all, or per response logic)."""
     config = config or plan_config()
     chosen = ranked.filter(pl.col("tier").is_in(config["plan_tiers"])).with_columns(
@@ -62,9 +62,14 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     projects = tplans.expected_effect(projects, effects)
     projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"])
     kpis = _kpis(projects, lang)
-    projects = projects.with_columns(
-        dup_text=pl.Series([_dup_text(r, effects, kpis, lang) for r in projects.to_dicts()], dtype=pl.String)
-    )
+    if texts:
+        kpi_rows: dict[tuple, list[dict]] = {}
+        for k in kpis.iter_rows(named=True):
+            kpi_rows.setdefault((k["body"], k["year"], k["function"]), []).append(k)
+        projects = projects.with_columns(
+            dup_text=pl.Series([_dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
+                                for r in projects.to_dicts()], dtype=pl.String)
+        )
     risks = _csv("risks.csv")
     return Plans(projects, tplans.projection(projects, config["adoption"]), kpis, _csv("phases.csv"), risks)
 
@@ -82,14 +87,13 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _dup_text(row: dict, effects: pl.DataFrame, kpis: pl.DataFrame, lang: str) -> str:
+def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str) -> str:
     """Text ready to paste into the body's DUP (Documento Unico di Programmazione)."""
     names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
     assumptions = [r[f"assumption_{lang}"] for r in effects.iter_rows(named=True) if r["logic"] in row["logics"]]
-    own = kpis.filter(pl.col("function") == row["function"], pl.col("body") == row["body"])
     kpi_text = "; ".join(
         f"{k['label']}: {format_euro(round(k['baseline'] * 100)) if k['format'] == 'eur' and k['baseline'] is not None else _pct(k['baseline'])}"
-        for k in own.iter_rows(named=True)
+        for k in own
     )
     template = Template((PLANS_DIR / "dup_it.txt").read_text(encoding="utf-8"))
     return template.safe_substitute(

@@ -43,7 +43,7 @@ def growth(functions: pl.DataFrame) -> pl.Expr:
 
 
 def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed: pl.DataFrame | None = None,
-                  weights: dict | None = None) -> Portfolio:
+                  weights: dict | None = None, sensitivity: bool = True) -> Portfolio:
     config = config or portfolio_config()
     weights = weights or config["weights"]
     table = bodies().select(
@@ -56,6 +56,8 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
     ranked = ranked.join(tp.peer_medians(ranked, groups), on=["body", "year", "phase", "function"], how="left")
     ranked = tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"])
     ranked = tp.flags(ranked, flag_rules())
+    if not sensitivity:  # scenario runs: the ranking is enough
+        return Portfolio(ranked, pl.DataFrame(), groups, {**config, "weights": weights})
     rows = ranked.to_dicts()
     ranked = ranked.with_columns(
         reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),
@@ -63,5 +65,5 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
         tier_it=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_it"].items()}, return_dtype=pl.String),
         tier_en=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_en"].items()}, return_dtype=pl.String),
     ).sort("body", "year", "phase", "rank")
-    sensitivity = tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])
-    return Portfolio(ranked, sensitivity, groups, {**config, "weights": weights})
+    moved = tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])
+    return Portfolio(ranked, moved, groups, {**config, "weights": weights})

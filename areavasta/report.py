@@ -49,6 +49,34 @@ def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, co
     return {"classification": classification, "portfolio": portfolio, "plans": plans, "parameters": parameters}
 
 
+def run_scenario_on_tables(tables: dict, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
+    """A scenario from the stored metrics and authority (thresholds, weights and plan parameters do not change them)."""
+    from areavasta.catalogues import quadrants
+    from areavasta.classification import Classification
+    from transforms.authority import mission_authority
+    from transforms.classify import classify, place
+
+    c_config = copy.deepcopy(classification_config())
+    p_config = copy.deepcopy(portfolio_config())
+    plan = copy.deepcopy(plan_config())
+    c_config["thresholds"].update(changes.get("thresholds", {}))
+    weights = {**p_config["weights"], **changes.get("weights", {})}
+    for key in ("plan_tiers", "adoption"):
+        if key in changes:
+            plan[key] = changes[key]
+    authority = tables["authority_scores"].drop("year").unique(["body", "programma"])
+    placed = place(tables["function_metrics"], authority, mission_authority(authority), tables["body_metrics"], c_config)
+    t = c_config["thresholds"]
+    classified = classify(placed, quadrants(), t["spending"], t["authority"], c_config["borderline_margin"])
+    portfolio = run_portfolio(classified, p_config, confirmed=confirmed, weights=weights, sensitivity=False)
+    plans = build_plans(portfolio.ranked, plan, effect_scale=changes.get("effect_scale", 1.0),
+                        logic_scale=changes.get("effect_scale_by_logic", {}), texts=False)
+    parameters = {"thresholds": t, "weights": weights, "plan_tiers": plan["plan_tiers"], "adoption": plan["adoption"],
+                  "effect_scale": changes.get("effect_scale", 1.0), "effect_scale_by_logic": changes.get("effect_scale_by_logic", {})}
+    return {"classification": Classification(classified, tables["body_metrics"], pl.DataFrame(), pl.DataFrame(), c_config),
+            "portfolio": portfolio, "plans": plans, "parameters": parameters}
+
+
 def scenario_comparison(runs: dict[str, dict]) -> pl.DataFrame:
     """Per body, year, phase and projected year: spending of the plan's functions, baseline and each scenario."""
     frames = []

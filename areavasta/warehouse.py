@@ -212,16 +212,20 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, table: str, frame: pl.Dat
     return frame.height
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Rows of ``core.<table>`` (optionally only those matching ``keys``); empty frame when the table is missing."""
+def read_table(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame | None = None,
+               columns: list[str] | None = None, where: str = "") -> pl.DataFrame:
+    """Rows of ``core.<table>`` (only those matching ``keys``, only ``columns``, an extra SQL ``where``);
+    an empty frame when the table is missing."""
     exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]).fetchone()[0]
     if not exists:
         return pl.DataFrame()
+    select = ", ".join(f"t.{c}" for c in columns) if columns else "t.*"
+    condition = f" WHERE {where}" if where else ""
     if keys is None:
-        return con.execute(f"SELECT * FROM core.{table}").pl()
+        return con.execute(f"SELECT {select} FROM core.{table} t{condition}").pl()
     con.register("_want", keys.unique().to_arrow())
     try:
         match = " AND ".join(f"t.{c} = w.{c}" for c in keys.columns)
-        return con.execute(f"SELECT t.* FROM core.{table} t SEMI JOIN _want w ON {match}").pl()
+        return con.execute(f"SELECT {select} FROM core.{table} t SEMI JOIN _want w ON {match}{condition}").pl()
     finally:
         con.unregister("_want")

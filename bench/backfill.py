@@ -1,0 +1,112 @@
+"""Benchmark: national backfill through Dagster — 107 bodies × 10 years of generated data.
+
+    .venv/bin/python bench/backfill.py [--years 2016-2025] [--bodies all] [--subset 5]
+
+Generated canonical lines are loaded straight into a fresh warehouse (the ingest has its own
+benchmark, bench/ingest.py). Then, timed: every analytic table for every body and year in
+single-run backfills (one run per stage and year range), then the workbooks of the latest year;
+peak memory of the process; and, for a subset, the same work with one run per partition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from areavasta import warehouse  # noqa: E402
+from areavasta.model import conform  # noqa: E402
+from areavasta.reference import bodies as body_table  # noqa: E402
+from areavasta.samples.budget import generate_budget  # noqa: E402
+from areavasta.samples.writer import parse_years  # noqa: E402
+from areavasta.settings import load_settings  # noqa: E402
+from pipelines.assets import ALL_ASSETS, BODY_STAGE_1, BODY_STAGE_2, BODY_STAGE_3, YEAR_STAGE, YEAR_STAGE_2  # noqa: E402
+from pipelines.partitions import key_of  # noqa: E402
+from pipelines.resources import Warehouse  # noqa: E402
+from pipelines.runner import register  # noqa: E402
+
+CORPUS = Path(__file__).parent / ".corpus"
+
+
+def national_lines(codes: list[str], years: list[int]) -> pl.DataFrame:
+    path = CORPUS / f"national_{len(codes)}_{years[0]}_{years[-1]}.parquet"
+    if not path.exists():
+        CORPUS.mkdir(exist_ok=True)
+        frames = [conform(generate_budget(c, y, "rendiconto").with_columns(
+            source_sha256=pl.lit("0" * 64), source_file=pl.lit("generated"))) for c in codes for y in years]
+        pl.concat(frames).write_parquet(path)
+    return pl.read_parquet(path)
+
+
+def timed(label: str, fn) -> float:
+    start = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - start
+    print(f"{label:58s} {seconds:7.1f} s")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--years", default="2016-2025")
+    parser.add_argument("--bodies", default="all")
+    parser.add_argument("--subset", type=int, default=4, help="partitions run one by one for the ratio")
+    args = parser.parse_args()
+    years = parse_years(args.years)
+    codes = body_table()["istat_code"].sort().to_list() if args.bodies == "all" else args.bodies.split(",")
+    start = time.perf_counter()
+    lines = national_lines(codes, years)
+    print(f"data: {len(codes)} bodies x {len(years)} years, {lines.height:,} budget lines ({time.perf_counter() - start:.1f} s to generate or read)")
+    home = Path(tempfile.mkdtemp(prefix="areavasta-backfill-"))
+    settings = load_settings().with_(home=home)
+    with warehouse.connect(settings.warehouse_path) as con:
+        con.register("generated", lines.to_arrow())
+        con.execute("INSERT INTO core.budget_lines SELECT * FROM generated")
+    del lines
+    instance = dg.DagsterInstance.ephemeral()
+    register(instance, years, codes)
+    resources = {"warehouse_db": Warehouse(home=str(home))}
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    all_range = {"dagster/asset_partition_range_start": key_of(codes[0], years[0]), "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}
+    year_range = {"dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])}
+
+    def stage(selection, tags):
+        result = dg.materialize(ALL_ASSETS, selection=selection, instance=instance, resources=resources, tags=tags, run_config=quiet)
+        assert result.success
+
+    analytic = sum([
+        timed("budget lines, metrics, authority, matrix (1 run)", lambda: stage(BODY_STAGE_1, all_range)),
+        timed("peer benchmarks, national overview (1 run)", lambda: stage(YEAR_STAGE, year_range)),
+        timed("priorities, plans (1 run)", lambda: stage(BODY_STAGE_2, all_range)),
+        timed("scenarios (1 run)", lambda: stage(YEAR_STAGE_2, year_range)),
+    ])
+    latest = {"dagster/asset_partition_range_start": key_of(codes[0], years[-1]), "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}
+    reports = timed(f"workbooks of {years[-1]} for every body (1 run)", lambda: stage(BODY_STAGE_3, latest))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"all analytic tables: {analytic:.1f} s (target <= 60) | with workbooks: {analytic + reports:.1f} s (target <= 120) | peak memory {peak:,.0f} MB (target <= 2048)")
+
+    subset = [key_of(c, years[-1]) for c in codes[: args.subset]]
+    one_by_one = time.perf_counter()
+    for key in subset:
+        for selection in (BODY_STAGE_1, BODY_STAGE_2):
+            dg.materialize(ALL_ASSETS, selection=selection, instance=instance, resources=resources, partition_key=key, run_config=quiet)
+    one_by_one = time.perf_counter() - one_by_one
+    batch = time.perf_counter()
+    tags = {"dagster/asset_partition_range_start": subset[0], "dagster/asset_partition_range_end": subset[-1]}
+    stage(BODY_STAGE_1, tags)
+    stage(BODY_STAGE_2, tags)
+    batch = time.perf_counter() - batch
+    print(f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all {batch:.1f} s "
+          f"-> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs {batch / len(subset):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
