@@ -192,6 +192,14 @@ def run_all(con, keys: pl.DataFrame, settings=None) -> dict:
     return summary
 
 
+def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
+    """Rows grouped by (body, year, phase) — or other ``keys`` — once, instead of a filter per workbook."""
+    keys = keys or ["body", "year", "phase"]
+    if frame.is_empty() or not set(keys) <= set(frame.columns):
+        return {}
+    return frame.partition_by(keys, as_dict=True)
+
+
 def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None) -> list:
     """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
     from pathlib import Path
@@ -219,27 +227,37 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     combos = tables["ruffini_matrix"].select("body", "year", "phase").unique().sort("body", "year", "phase")
     if phase:
         combos = combos.filter(pl.col("phase") == phase)
-    written = []
-    for b, y, p in combos.iter_rows():
-        def pick(frame: pl.DataFrame) -> pl.DataFrame:
-            return frame.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p) if frame.height else frame
+    groups = {name: _by_key(frame) for name, frame in {**tables, "scenario_comparison": comparison}.items()}
+    kpis_by = _by_key(tables["plan_kpis"], ["body", "year"])
 
-        ranked = pick(tables["portfolio"])
-        functions = pick(tables["ruffini_matrix"])
+    def one(combo: tuple) -> Path:
+        b, y, p = combo
+
+        def pick(name: str) -> pl.DataFrame:
+            frame = groups[name].get(combo)
+            return frame if frame is not None else tables.get(name, comparison).clear()
+
+        ranked = pick("portfolio")
+        functions = pick("ruffini_matrix")
         functions = functions.join(ranked.select("function", "tier"), on="function", how="left") if ranked.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
         body_file = settings.home / "strategy" / f"{b}.csv"
         catalogue = merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None)
         own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
         has_points = functions["quadrant"].is_not_null().any()
         inputs = ReportInputs(
-            body=b, year=y, phase=p, functions=functions, body_figures=pick(tables["body_metrics"]).row(0, named=True),
-            ranked=ranked, projects=pick(tables["plans"]), projection=pick(tables["plan_projection"]),
-            kpis=tables["plan_kpis"].filter(pl.col("body") == b, pl.col("year") == y) if tables["plan_kpis"].height else tables["plan_kpis"],
-            phases=phases, risks=risks, scenarios=pick(comparison), uploads=own_uploads,
+            body=b, year=y, phase=p, functions=functions, body_figures=pick("body_metrics").row(0, named=True),
+            ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
+            kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
+            phases=phases, risks=risks, scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
             strategy=strategic_analysis(functions, catalogue),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
         )
-        written.append(write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx"))
+        return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # chart rendering (vl-convert) runs outside the GIL
+        written = list(pool.map(one, combos.rows()))
     return written

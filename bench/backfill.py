@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,18 +60,21 @@ def main() -> None:
     parser.add_argument("--years", default="2016-2025")
     parser.add_argument("--bodies", default="all")
     parser.add_argument("--subset", type=int, default=4, help="partitions run one by one for the ratio")
+    parser.add_argument("--load-into", help=argparse.SUPPRESS)  # internal: fill a warehouse in a child process
     args = parser.parse_args()
     years = parse_years(args.years)
     codes = body_table()["istat_code"].sort().to_list() if args.bodies == "all" else args.bodies.split(",")
-    start = time.perf_counter()
-    lines = national_lines(codes, years)
-    print(f"data: {len(codes)} bodies x {len(years)} years, {lines.height:,} budget lines ({time.perf_counter() - start:.1f} s to generate or read)")
+    if args.load_into:
+        lines = national_lines(codes, years)
+        with warehouse.connect(load_settings().with_(home=Path(args.load_into)).warehouse_path) as con:
+            con.register("generated", lines.to_arrow())
+            con.execute("INSERT INTO core.budget_lines SELECT * FROM generated")
+        print(f"data: {len(codes)} bodies x {len(years)} years, {lines.height:,} budget lines")
+        return
     home = Path(tempfile.mkdtemp(prefix="areavasta-backfill-"))
     settings = load_settings().with_(home=home)
-    with warehouse.connect(settings.warehouse_path) as con:
-        con.register("generated", lines.to_arrow())
-        con.execute("INSERT INTO core.budget_lines SELECT * FROM generated")
-    del lines
+    # the data is generated and loaded by a child process, so the peak memory below is the pipeline's own
+    subprocess.run([sys.executable, __file__, "--years", args.years, "--bodies", args.bodies, "--load-into", str(home)], check=True)
     instance = dg.DagsterInstance.ephemeral()
     register(instance, years, codes)
     resources = {"warehouse_db": Warehouse(home=str(home))}
