@@ -261,3 +261,42 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     with ThreadPoolExecutor(max_workers=2) as pool:  # chart rendering (vl-convert) runs outside the GIL
         written = list(pool.map(one, combos.rows()))
     return written
+
+
+def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it") -> list:
+    """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
+    from areavasta.reference import body_name
+    from dashboards import pages
+
+    folder = settings.outputs_dir / "dashboards"
+    pages.write_bundle(folder)
+    matrix = warehouse.read_table(con, "ruffini_matrix", keys)
+    ranked = warehouse.read_table(con, "portfolio", keys)
+    moved = warehouse.read_table(con, "matrix_movement", keys)
+    history = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique(), ["body", "year", "phase", "function", "transfer_share", "authority"])
+    config = classification_config()
+    weights = portfolio_config()["weights"]
+    by_matrix, by_ranked = _by_key(matrix), _by_key(ranked)
+    written = []
+    for combo in matrix.select("body", "year", "phase").unique().sort("body", "year", "phase").rows():
+        b, y, p = combo
+        functions = by_matrix[combo]
+        own = by_ranked.get(combo, ranked.clear() if ranked.height else pl.DataFrame({"peer_median_eur": []}, schema={"peer_median_eur": pl.Float64}))
+        functions = functions.join(own.select("function", "tier"), on="function", how="left") if own.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
+        before = history.filter(pl.col("body") == b, pl.col("phase") == p, pl.col("year") < y)
+        arrows = pl.DataFrame()
+        if moved.height and before.height:
+            last = before["year"].max()
+            arrows = functions.filter(pl.col("quadrant").is_not_null()).join(
+                before.filter(pl.col("year") == last).select("function", pl.col("transfer_share").alias("transfer_before"),
+                                                            pl.col("authority").alias("authority_before")), on="function")
+        path = folder / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.html"
+        path.write_text(pages.body_page(functions, own, arrows, weights, {"thresholds": config["thresholds"],
+                                                                          "borderline_margin": config["borderline_margin"],
+                                                                          "amount_basis": config["amount_basis"], "weights": weights},
+                                        b, y, p, lang), encoding="utf-8")
+        written.append(path)
+    index = [(r.name, body_name(r.name.split("_")[0])) for r in sorted(folder.glob("*.html")) if r.name != "index.html"]
+    overview = warehouse.read_table(con, "national_overview")
+    (folder / "index.html").write_text(pages.index_page(index, overview, lang), encoding="utf-8")
+    return written

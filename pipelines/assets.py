@@ -147,9 +147,19 @@ def report_workbooks(context: dg.AssetExecutionContext, warehouse_db: Warehouse)
     return dg.MaterializeResult(metadata={"workbooks": len(paths), "folder": str(settings.outputs_dir / "reports")})
 
 
+@dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities, ruffini_matrix, dg.AssetDep(national_overview, partition_mapping=BY_YEAR)],
+          kinds={"html"}, **FOLLOW)
+def dashboard_pages(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+    """Self-contained HTML pages per body, year and phase, and the index (var/outputs/dashboards)."""
+    settings = warehouse_db.settings()
+    with warehouse_db.connect() as con:
+        paths = analytics.stage_dashboards(con, _keys(context), settings)
+    return dg.MaterializeResult(metadata={"pages": len(paths), "index": str(settings.outputs_dir / "dashboards" / "index.html")})
+
+
 BODY_STAGE_1 = [budget_lines, function_metrics, authority_scores, ruffini_matrix]
 YEAR_STAGE = [peer_benchmarks, national_overview]
 BODY_STAGE_2 = [portfolio_priorities, restructuring_plans]
 YEAR_STAGE_2 = [scenarios]
-BODY_STAGE_3 = [report_workbooks]
+BODY_STAGE_3 = [report_workbooks, dashboard_pages]
 ALL_ASSETS = [*BODY_STAGE_1, *YEAR_STAGE, *BODY_STAGE_2, *YEAR_STAGE_2, *BODY_STAGE_3]

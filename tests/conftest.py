@@ -5,6 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Timing is not what the property tests check: on a loaded 2-core CI machine a deadline only makes them flaky.
+hypothesis_settings.register_profile("areavasta", deadline=None)
+hypothesis_settings.load_profile("areavasta")
 
 from areavasta.samples.budget import generate_budget
 from areavasta.samples.layouts import write_layout

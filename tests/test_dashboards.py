@@ -1,0 +1,89 @@
+"""The dashboards, rendered in headless Chromium: charts drawn, no console errors, nothing fetched, input escaped."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from areavasta import analytics, warehouse
+from areavasta.samples.budget import generate_budget
+from sources.intake import ingest_files
+from tests import malformed as m
+from tests.browser import render
+from tests.conftest import write_sample
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    import os
+
+    home = tmp_path_factory.mktemp("home")
+    os.environ["AREAVASTA_HOME"] = str(home)
+    from areavasta.settings import load_settings
+
+    settings = load_settings()
+    del os.environ["AREAVASTA_HOME"]
+    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003", "005", "006") for y in (2024, 2025)]
+    hostile = m.edit_xlsx(write_sample(home / "in2", generate_budget("096", 2025, "rendiconto"), "template"), home / "in2" / "096_hostile.xlsx",
+                          "Override autorità", {"A4": "10.05", "B4": "controlli_sanzioni", "C4": 3, "E4": "<script>alert('x')</script> & co"})
+    assert all(o.status == "accepted" for o in ingest_files([*files, hostile], settings))
+    with warehouse.connect(settings.warehouse_path) as con:
+        keys = analytics.present_keys(con)
+        analytics.run_all(con, keys, settings)
+        analytics.stage_dashboards(con, keys, settings)
+        matrix = warehouse.read_table(con, "ruffini_matrix", keys)
+    return settings.outputs_dir / "dashboards", matrix
+
+
+def test_every_page_renders_offline_without_errors(site):
+    folder, matrix = site
+    pages = sorted(folder.glob("*.html"))
+    assert len(pages) == 10  # 9 body-year pages and the index
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r'(src|href)="(https?:)?//', html), page.name  # nothing loaded from the network
+        dom, log = render(page, ARTIFACTS / "dashboards" / f"{page.stem}.png")
+        assert "<svg" in dom, page.name
+        errors = [line for line in log.splitlines() if "CONSOLE" in line and ("ERROR" in line or "Uncaught" in line)]
+        assert errors == [], (page.name, errors)
+
+
+def test_matrix_draws_one_mark_per_classified_function_with_circles_and_squares(site):
+    folder, matrix = site
+    page = folder / "002_2025_rendiconto.html"
+    dom, _ = render(page)
+    chart = dom.split('id="matrix"', 1)[1].split('id="movement"', 1)[0]
+    points = re.findall(r'aria-roledescription="point"[^>]*aria-label="([^"]*)"', chart) or re.findall(
+        r'aria-label="([^"]*)"[^>]*aria-roledescription="point"', chart)
+    expected = matrix.filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("quadrant").is_not_null()).height
+    assert len(points) == expected
+    assert any("mantenuta" in p for p in points) and any("trasferita" in p for p in points)
+
+
+def test_text_from_uploads_is_escaped(site):
+    folder, _ = site
+    html = (folder / "096_2025_rendiconto.html").read_text(encoding="utf-8")
+    outside_scripts = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    assert "<script>alert" not in outside_scripts  # the table shows it as text...
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in outside_scripts
+    specs = re.findall(r"<script>(vegaEmbed.*?)</script>", html, flags=re.S)
+    assert specs and all("</script" not in spec for spec in specs)  # ...and inside a chart spec it cannot close the tag
+    assert html.count("</script>") == len(specs) + 1  # the bundle and one embed per chart: no tag closed early
+    dom, _ = render(folder / "096_2025_rendiconto.html")
+    table = dom.split("<table", 1)[1]
+    assert "&lt;script&gt;alert" in table and "<script>alert" not in table
+
+
+def test_index_links_every_page_and_has_a_selector(site):
+    folder, _ = site
+    html = (folder / "index.html").read_text(encoding="utf-8")
+    for page in folder.glob("0*.html"):
+        assert f'href="{page.name}"' in html
+    assert '<select id="open"' in html
+    dom, _ = render(folder / "index.html", ARTIFACTS / "dashboards" / "index.png")
+    assert dom.count('aria-roledescription="bar"') >= 5
