@@ -65,10 +65,14 @@ def write_bundle(directory: Path) -> Path:
     return path
 
 
-def _embed(element: str, chart: alt.TopLevelMixin) -> str:
+ITALIAN_NUMBERS = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€ ", ""]}
+
+
+def _embed(element: str, chart: alt.TopLevelMixin, lang: str = "it") -> str:
     spec = json.dumps(chart.to_dict(), ensure_ascii=False).replace("</", "<\\/")
+    options = {"renderer": "svg", "actions": False, **({"formatLocale": ITALIAN_NUMBERS} if lang == "it" else {})}
     return (f'<div class="chart" id="{element}" role="img"></div>\n'
-            f'<script>vegaEmbed("#{element}", {spec}, {{renderer: "svg", actions: false}});</script>')
+            f'<script>vegaEmbed("#{element}", {spec}, {json.dumps(options)});</script>')
 
 
 def _page(title: str, subtitle: str, body: str, lang: str) -> str:
@@ -162,11 +166,11 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
         for r in functions.sort("function").iter_rows(named=True))
     parts = [
         f'<div class="note"><b>{t["how"]}</b><br>{html.escape(t["how_text"])}</div>',
-        f'<h2>{t["matrix"]}</h2>' + (_embed("matrix", matrix_chart(points, parameters["thresholds"], lang, interactive=True)) if points.height else ""),
-        f'<h2>{t["movement"]}</h2>' + (_embed("movement", movement_chart(moved, lang)) if moved.height else f"<p>{t['no_movement']}</p>"),
-        f'<h2>{t["priorities"]}</h2>' + (_embed("priorities", priorities_chart(ranked, weights, lang)) if ranked.height else ""),
-        f'<h2>{t["composition"]}</h2>' + _embed("composition", composition_chart(functions, lang)),
-        f'<h2>{t["peers"]}</h2>' + (_embed("peers", peers_chart(ranked, lang)) if ranked.height and ranked["peer_median_eur"].is_not_null().any()
+        f'<h2>{t["matrix"]}</h2>' + (_embed("matrix", matrix_chart(points, parameters["thresholds"], lang, interactive=True), lang) if points.height else ""),
+        f'<h2>{t["movement"]}</h2>' + (_embed("movement", movement_chart(moved, lang), lang) if moved.height else f"<p>{t['no_movement']}</p>"),
+        f'<h2>{t["priorities"]}</h2>' + (_embed("priorities", priorities_chart(ranked, weights, lang), lang) if ranked.height else ""),
+        f'<h2>{t["composition"]}</h2>' + _embed("composition", composition_chart(functions, lang), lang),
+        f'<h2>{t["peers"]}</h2>' + (_embed("peers", peers_chart(ranked, lang), lang) if ranked.height and ranked["peer_median_eur"].is_not_null().any()
                                     else f"<p>{t['no_peers']}</p>"),
         f'<h2>{t["table"]}</h2><table><tr><th>cod.</th><th></th><th></th><th></th><th></th></tr>{table_rows}</table>',
         f'<h2>{t["params"]}</h2><pre>{html.escape(json.dumps(parameters, ensure_ascii=False, indent=1))}</pre>',
@@ -191,6 +195,6 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str) 
         pages_by_body = {href.split("_")[0]: href for href, _ in links if f"_{latest}_" in href}
         data = overview.filter(pl.col("year") == latest).with_columns(
             page=pl.col("body").replace_strict(pages_by_body, default=None, return_dtype=pl.String))
-        chart = f'<h2>{t["national"]} ({latest})</h2>' + _embed("national", national_chart(data, lang))
+        chart = f'<h2>{t["national"]} ({latest})</h2>' + _embed("national", national_chart(data, lang), lang)
     items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(label)} - {html.escape(describe(href))}</a></li>' for href, label in links)
     return _page(t["index"], "areavasta", f"{selector}{chart}<h2>{t['index']}</h2><ul>{items}</ul>", lang)
