@@ -263,7 +263,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     return written
 
 
-def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it") -> list:
+def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False) -> list:
     """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
     from areavasta.reference import body_name
     from dashboards import pages
@@ -290,13 +290,18 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it") -> lis
             arrows = functions.filter(pl.col("quadrant").is_not_null()).join(
                 before.filter(pl.col("year") == last).select("function", pl.col("transfer_share").alias("transfer_before"),
                                                             pl.col("authority").alias("authority_before")), on="function")
-        path = folder / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.html"
-        path.write_text(pages.body_page(functions, own, arrows, weights, {"thresholds": config["thresholds"],
-                                                                          "borderline_margin": config["borderline_margin"],
-                                                                          "amount_basis": config["amount_basis"], "weights": weights},
-                                        b, y, p, lang), encoding="utf-8")
+        stem = f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}"
+        parameters = {"thresholds": config["thresholds"], "borderline_margin": config["borderline_margin"],
+                      "amount_basis": config["amount_basis"], "weights": weights}
+        charts = pages.body_charts(functions, own, arrows, weights, parameters, lang)
+        path = folder / f"{stem}.html"
+        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts), encoding="utf-8")
         written.append(path)
-    index = [(r.name, body_name(r.name.split("_")[0])) for r in sorted(folder.glob("*.html")) if r.name != "index.html"]
+        if export:
+            written += pages.export_charts(charts, folder / "charts", stem, lang)
+    suffix = "" if lang == "it" else f"_{lang}"
+    index = [(r.name, body_name(r.name.split("_")[0])) for r in sorted(folder.glob("*.html"))
+             if not r.name.startswith("index") and (r.stem.endswith(suffix) if suffix else r.stem.count("_") == 2)]
     overview = warehouse.read_table(con, "national_overview")
-    (folder / "index.html").write_text(pages.index_page(index, overview, lang), encoding="utf-8")
+    (folder / f"index{suffix}.html").write_text(pages.index_page(index, overview, lang), encoding="utf-8")
     return written

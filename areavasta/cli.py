@@ -244,6 +244,28 @@ def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (
 
 
 @app.command()
+def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
+               export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False) -> None:
+    """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
+    from areavasta import analytics, warehouse
+    from areavasta.reference import resolve_body
+
+    settings = load_settings()
+    with warehouse.connect(settings.warehouse_path) as con:
+        keys = analytics.present_keys(con)
+        if body:
+            keys = keys.filter(keys["body"] == resolve_body(body))
+        if year:
+            keys = keys.filter(keys["year"] == year)
+        if keys.is_empty() or warehouse.read_table(con, "ruffini_matrix").is_empty():
+            console.print("Nessun dato analizzato: eseguire prima 'areavasta run'.")
+            raise typer.Exit(1)
+        written = analytics.stage_dashboards(con, keys, settings, lang, export)
+    index = settings.outputs_dir / "dashboards" / ("index.html" if lang == "it" else f"index_{lang}.html")
+    console.print(f"{len(written)} file; indice: {index}", soft_wrap=True)
+
+
+@app.command()
 def layouts(lang: Lang = "it") -> None:
     """Elenca i formati di file riconosciuti."""
     from sources.layouts import profiles

@@ -29,7 +29,14 @@ from areavasta.reference import bodies as body_table  # noqa: E402
 from areavasta.samples.budget import generate_budget  # noqa: E402
 from areavasta.samples.writer import parse_years  # noqa: E402
 from areavasta.settings import load_settings  # noqa: E402
-from pipelines.assets import ALL_ASSETS, BODY_STAGE_1, BODY_STAGE_2, BODY_STAGE_3, YEAR_STAGE, YEAR_STAGE_2  # noqa: E402
+from pipelines.assets import (  # noqa: E402
+    ALL_ASSETS,
+    BODY_STAGE_1,
+    BODY_STAGE_2,
+    BODY_STAGE_3,
+    YEAR_STAGE,
+    YEAR_STAGE_2,
+)
 from pipelines.partitions import key_of  # noqa: E402
 from pipelines.resources import Warehouse  # noqa: E402
 from pipelines.runner import register  # noqa: E402

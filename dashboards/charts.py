@@ -56,8 +56,9 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
                  *([f"explanation_{lang}"] if f"explanation_{lang}" in optional else []),
                  *(["override_note"] if "override_note" in optional else [])],
     )
-    if interactive:
-        points = points.add_params(choice)
+    if interactive:  # the page's drop-down highlights one function in every chart
+        points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(
+            opacity=alt.condition("highlight == null || datum.function == highlight", alt.value(0.9), alt.value(0.12)))
     labels = base.mark_text(dx=9, dy=-9, fontSize=10).encode(x="transfer_share:Q", y="authority:Q", text="function:N")
     rules = alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}).to_pandas()).mark_rule(strokeDash=[4, 4]).encode(x="x:Q") + alt.Chart(
         pl.DataFrame({"y": [thresholds["authority"]]}).to_pandas()

@@ -8,8 +8,8 @@ partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dag
 """
 
 
-import polars as pl
 import dagster as dg
+import polars as pl
 
 from areavasta import analytics, warehouse
 from areavasta.model import BudgetLines

@@ -8,7 +8,14 @@ range: a single-run backfill); year assets run once per year. Runs go to the giv
 
 import dagster as dg
 
-from pipelines.assets import ALL_ASSETS, BODY_STAGE_1, BODY_STAGE_2, BODY_STAGE_3, YEAR_STAGE, YEAR_STAGE_2
+from pipelines.assets import (
+    ALL_ASSETS,
+    BODY_STAGE_1,
+    BODY_STAGE_2,
+    BODY_STAGE_3,
+    YEAR_STAGE,
+    YEAR_STAGE_2,
+)
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
 

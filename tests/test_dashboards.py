@@ -71,9 +71,9 @@ def test_text_from_uploads_is_escaped(site):
     outside_scripts = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
     assert "<script>alert" not in outside_scripts  # the table shows it as text...
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in outside_scripts
-    specs = re.findall(r"<script>(vegaEmbed.*?)</script>", html, flags=re.S)
+    specs = re.findall(r"<script>(VIEWS\.push\(vegaEmbed.*?)</script>", html, flags=re.S)
     assert specs and all("</script" not in spec for spec in specs)  # ...and inside a chart spec it cannot close the tag
-    assert html.count("</script>") == len(specs) + 1  # the bundle and one embed per chart: no tag closed early
+    assert html.count("</script>") == len(specs) + 3  # bundle, VIEWS, one embed per chart, the selector: no tag closed early
     dom, _ = render(folder / "096_2025_rendiconto.html")
     table = dom.split("<table", 1)[1]
     assert "&lt;script&gt;alert" in table and "<script>alert" not in table
@@ -87,3 +87,31 @@ def test_index_links_every_page_and_has_a_selector(site):
     assert '<select id="open"' in html
     dom, _ = render(folder / "index.html", ARTIFACTS / "dashboards" / "index.png")
     assert dom.count('aria-roledescription="bar"') >= 5
+
+
+def test_english_pages_and_chart_export(site, tmp_path):
+    folder, _ = site
+    from areavasta import analytics, warehouse
+    from areavasta.settings import load_settings
+
+    settings = load_settings().with_(home=folder.parents[1])
+    with warehouse.connect(settings.warehouse_path) as con:
+        written = analytics.stage_dashboards(con, analytics.keys_frame([("002", 2025)]), settings, lang="en", export=True)
+    page = folder / "002_2025_rendiconto_en.html"
+    assert page in written and 'lang="en"' in page.read_text(encoding="utf-8") and "How to read the matrix" in page.read_text(encoding="utf-8")
+    charts = sorted(p.name for p in written if p.parent.name == "charts")
+    assert "002_2025_rendiconto_en_matrix.png" in charts and "002_2025_rendiconto_en_matrix.svg" in charts
+    assert (folder / "charts" / "002_2025_rendiconto_en_matrix.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (folder / "charts" / "002_2025_rendiconto_en_composition.svg").read_text(encoding="utf-8")
+    index = (folder / "index_en.html").read_text(encoding="utf-8")
+    assert 'href="002_2025_rendiconto_en.html"' in index and 'href="002_2025_rendiconto.html"' not in index
+
+
+def test_every_chart_of_a_page_shares_the_highlight_selector(site):
+    folder, _ = site
+    html = (folder / "002_2025_rendiconto.html").read_text(encoding="utf-8")
+    chunks = html.split('VIEWS.push(vegaEmbed("#')[1:]
+    names = {chunk.split('"', 1)[0] for chunk in chunks}
+    assert names >= {"matrix", "priorities", "composition"}
+    assert all('"name": "highlight"' in chunk.split("</script>", 1)[0] for chunk in chunks)
+    assert '<select id="fn">' in html and 'signal("highlight"' in html

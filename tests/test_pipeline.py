@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -14,10 +13,10 @@ from areavasta import warehouse
 from areavasta.samples.budget import generate_budget
 from pipelines.definitions import defs
 from pipelines.partitions import BODIES, YEARS
+from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
 from pipelines.schedules import annual_rerun
 from pipelines.sensors import inbox_sensor
-from pipelines.resources import Warehouse
 from sources.intake import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
