@@ -79,7 +79,6 @@ def main() -> None:
         print(f"data: {len(codes)} bodies x {len(years)} years, {lines.height:,} budget lines")
         return
     home = Path(tempfile.mkdtemp(prefix="areavasta-backfill-"))
-    settings = load_settings().with_(home=home)
     # the data is generated and loaded by a child process, so the peak memory below is the pipeline's own
     subprocess.run([sys.executable, __file__, "--years", args.years, "--bodies", args.bodies, "--load-into", str(home)], check=True)
     instance = dg.DagsterInstance.ephemeral()

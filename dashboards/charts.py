@@ -11,6 +11,7 @@ import vl_convert as vlc
 SHAPES = {"retained": "circle", "transferred": "square", "delegated": "triangle-up", "mixed": "diamond", "not_applicable": "cross"}
 STATUS_IT = {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "mixed": "mista", "not_applicable": "n.a."}
 TIER_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#999999"]  # Okabe-Ito, colour-blind safe
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
 
 def _euro_it(cents: int | None) -> str:

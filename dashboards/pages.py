@@ -16,7 +16,7 @@ import polars as pl
 import vl_convert as vlc
 
 from areavasta.reference import body_name
-from dashboards.charts import STATUS_IT, TIER_COLOURS, matrix_chart
+from dashboards.charts import OKABE_ITO, STATUS_IT, TIER_COLOURS, matrix_chart
 
 BUNDLE = "vega-bundle.js"
 TEXT = {
@@ -120,7 +120,7 @@ def priorities_chart(ranked: pl.DataFrame, weights: dict, lang: str) -> alt.TopL
     return with_highlight(highlighted(alt.Chart(data).mark_bar()).encode(
         y=alt.Y("function:N", sort=alt.SortField("rank"), title=None),
         x=alt.X("sum(points):Q", title="Punteggio (0-100)" if lang == "it" else "Score (0-100)"),
-        color=alt.Color("component:N", scale=alt.Scale(scheme="tableau10"), title=None),
+        color=alt.Color("component:N", scale=alt.Scale(range=OKABE_ITO), title=None),
         tooltip=["function:N", "component:N", alt.Tooltip("points:Q", format=".1f"), "tier:N"],
     ).properties(width=560, height=max(160, 14 * ranked.height)))
 
@@ -161,7 +161,7 @@ def national_chart(overview: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     data = data.to_pandas()
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("name:N", title=None), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
-        color=alt.Color("quadrant:N", scale=alt.Scale(scheme="tableau10"), title=None),
+        color=alt.Color("quadrant:N", scale=alt.Scale(range=OKABE_ITO), title=None),
         href="page:N", tooltip=["name:N", "quadrant:N", alt.Tooltip("share:Q", format=".0%")],
     ).properties(width=560, height=max(120, 16 * overview["body"].n_unique()))
 
