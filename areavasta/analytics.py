@@ -20,7 +20,7 @@ from areavasta.catalogues import (
     spending_classes,
 )
 from areavasta.plans import build_plans, plan_config
-from areavasta.portfolio import flag_rules, portfolio_config
+from areavasta.portfolio import portfolio_config, rank
 from areavasta.reference import bodies
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
@@ -124,16 +124,7 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None) -> dic
     matrix = warehouse.read_table(con, "ruffini_matrix", keys).filter(pl.col("quadrant").is_not_null())
     bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
-    ranked = tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"])
-    ranked = tp.flags(ranked, flag_rules())
-    rows = ranked.to_dicts()
-    ranked = ranked.with_columns(
-        reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),
-        reasons_en=pl.Series([tp.reasons(r, weights, "en") for r in rows], dtype=pl.String),
-        tier_it=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_it"].items()}, return_dtype=pl.String),
-        tier_en=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_en"].items()}, return_dtype=pl.String),
-    ).sort("body", "year", "phase", "rank")
-    sensitivity = tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])
+    ranked, sensitivity = rank(ranked, config, weights)
     warehouse.replace_partitions(con, "portfolio", ranked, keys)
     warehouse.replace_partitions(con, "portfolio_sensitivity", sensitivity, keys)
     return {"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())}

@@ -54,10 +54,16 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
     ranked = tp.outliers(ranked, config["outliers"], confirmed)
     groups = tp.peer_groups(table, ranked.select("body", "year", "phase").unique(), config["peers"])
     ranked = ranked.join(tp.peer_medians(ranked, groups), on=["body", "year", "phase", "function"], how="left")
-    ranked = tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"])
-    ranked = tp.flags(ranked, flag_rules())
     if not sensitivity:  # scenario runs: the ranking is enough
+        ranked = tp.flags(tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"]), flag_rules())
         return Portfolio(ranked, pl.DataFrame(), groups, {**config, "weights": weights})
+    ranked, moved = rank(ranked, config, weights)
+    return Portfolio(ranked, moved, groups, {**config, "weights": weights})
+
+
+def rank(functions: pl.DataFrame, config: dict, weights: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Components, score, tiers, flags and reasons for functions that carry their peer figures; and the weight sensitivity."""
+    ranked = tp.flags(tp.tiers(tp.score(tp.components(functions, config), weights), config["tiers"]["method"]), flag_rules())
     rows = ranked.to_dicts()
     ranked = ranked.with_columns(
         reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),
@@ -65,5 +71,4 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
         tier_it=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_it"].items()}, return_dtype=pl.String),
         tier_en=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_en"].items()}, return_dtype=pl.String),
     ).sort("body", "year", "phase", "rank")
-    moved = tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])
-    return Portfolio(ranked, moved, groups, {**config, "weights": weights})
+    return ranked, tp.weight_sensitivity(ranked, weights, config["tiers"]["method"], config["weight_sensitivity"])

@@ -29,8 +29,8 @@ def scenarios() -> list[dict]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCENARIO_DIR.glob("*.yaml"))]
 
 
-def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
-    """Classification, portfolio and plans with a scenario's changes; returns the pieces and its parameters."""
+def _scenario_configs(changes: dict) -> tuple[dict, dict, dict, dict]:
+    """The shipped parameters with a scenario's changes applied: classification, portfolio, weights, plan."""
     c_config = copy.deepcopy(classification_config())
     p_config = copy.deepcopy(portfolio_config())
     plan = copy.deepcopy(plan_config())
@@ -39,6 +39,12 @@ def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, co
     for key in ("plan_tiers", "adoption"):
         if key in changes:
             plan[key] = changes[key]
+    return c_config, p_config, weights, plan
+
+
+def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
+    """Classification, portfolio and plans with a scenario's changes; returns the pieces and its parameters."""
+    c_config, p_config, weights, plan = _scenario_configs(changes)
     classification = run_classification(lines, overrides, c_config)
     portfolio = run_portfolio(classification.functions, p_config, confirmed=confirmed, weights=weights)
     plans = build_plans(portfolio.ranked, plan, effect_scale=changes.get("effect_scale", 1.0),
@@ -56,14 +62,7 @@ def run_scenario_on_tables(tables: dict, changes: dict, confirmed: pl.DataFrame 
     from transforms.authority import mission_authority
     from transforms.classify import classify, place
 
-    c_config = copy.deepcopy(classification_config())
-    p_config = copy.deepcopy(portfolio_config())
-    plan = copy.deepcopy(plan_config())
-    c_config["thresholds"].update(changes.get("thresholds", {}))
-    weights = {**p_config["weights"], **changes.get("weights", {})}
-    for key in ("plan_tiers", "adoption"):
-        if key in changes:
-            plan[key] = changes[key]
+    c_config, p_config, weights, plan = _scenario_configs(changes)
     authority = tables["authority_scores"].drop("year").unique(["body", "programma"])
     placed = place(tables["function_metrics"], authority, mission_authority(authority), tables["body_metrics"], c_config)
     t = c_config["thresholds"]
