@@ -266,6 +266,56 @@ def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
 
 
 @app.command()
+def serve(host: Annotated[str, typer.Option(help="Indirizzo di ascolto.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Porta.")] = 8000) -> None:
+    """Avvia il portale di caricamento (http://127.0.0.1:8000). I file accettati vanno nell'inbox della pipeline."""
+    import uvicorn
+
+    from dashboards.portal import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False)
+
+
+users = typer.Typer(help="Account del portale (amministratore).", no_args_is_help=True)
+app.add_typer(users, name="user")
+
+
+@users.command("add")
+def user_add(username: str, role: Annotated[str, typer.Option(help="officer, planner o admin.")] = "officer",
+             body: Body = None) -> None:
+    """Crea un account; stampa la password iniziale una sola volta."""
+    from areavasta import accounts
+    from areavasta.reference import resolve_body
+
+    code = resolve_body(body) if body else None
+    try:
+        password = accounts.add_user(load_settings(), username, role, code)
+    except Exception as exc:  # duplicate user, unknown role, officer without body
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2)
+    console.print(f"Creato {username} ({role}{', ' + code if code else ''}). Password iniziale: {password}")
+
+
+@users.command("disable")
+def user_disable(username: str) -> None:
+    """Disattiva un account."""
+    from areavasta import accounts
+
+    raise typer.Exit(0 if accounts.set_active(load_settings(), username, False) else 1)
+
+
+@users.command("reset")
+def user_reset(username: str) -> None:
+    """Genera una nuova password per un account."""
+    from areavasta import accounts
+
+    password = accounts.reset_password(load_settings(), username)
+    if password is None:
+        raise typer.Exit(1)
+    console.print(f"Nuova password di {username}: {password}")
+
+
+@app.command()
 def layouts(lang: Lang = "it") -> None:
     """Elenca i formati di file riconosciuti."""
     from sources.layouts import profiles

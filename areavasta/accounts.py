@@ -1,0 +1,124 @@
+"""Portal accounts and the upload log: a small SQLite file (``var/portal/portal.sqlite``), never the warehouse.
+
+Roles: ``officer`` (one body: uploads and sees that body only), ``planner`` (reads every body, uploads
+nothing), ``admin`` (manages accounts from the command line). Passwords are hashed with Argon2id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = ("officer", "planner", "admin")
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("timing-equaliser")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY, role TEXT NOT NULL, body TEXT, password_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY, body TEXT NOT NULL, year INTEGER, phase TEXT, original_name TEXT NOT NULL,
+    stored_as TEXT NOT NULL, sha256 TEXT NOT NULL, username TEXT NOT NULL, received_at TEXT NOT NULL,
+    status TEXT NOT NULL, findings_json TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    body: str | None
+
+    def may_see(self, body: str) -> bool:
+        return self.role in ("planner", "admin") or self.body == body
+
+    @property
+    def may_upload(self) -> bool:
+        return self.role == "officer"
+
+
+def portal_dir(settings) -> Path:
+    return settings.home / "portal"
+
+
+@contextmanager
+def connect(settings):
+    folder = portal_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(folder / "portal.sqlite")
+    con.row_factory = sqlite3.Row
+    try:
+        con.executescript(SCHEMA)
+        yield con
+        con.commit()
+    finally:
+        con.close()
+
+
+def add_user(settings, username: str, role: str, body: str | None, password: str | None = None) -> str:
+    """Create an account; returns the password (generated when not given)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    if role == "officer" and not body:
+        raise ValueError("an officer belongs to one body")
+    password = password or secrets.token_urlsafe(12)
+    with connect(settings) as con:
+        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, 1, ?)",
+                    (username, role, body if role == "officer" else None, _HASHER.hash(password), dt.datetime.now().isoformat()))
+    return password
+
+
+def set_active(settings, username: str, active: bool) -> bool:
+    with connect(settings) as con:
+        return con.execute("UPDATE users SET active = ? WHERE username = ?", (int(active), username)).rowcount == 1
+
+
+def reset_password(settings, username: str, password: str | None = None) -> str | None:
+    password = password or secrets.token_urlsafe(12)
+    with connect(settings) as con:
+        done = con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), username)).rowcount
+    return password if done else None
+
+
+def authenticate(settings, username: str, password: str) -> User | None:
+    with connect(settings) as con:
+        row = con.execute("SELECT * FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
+    try:
+        _HASHER.verify(row["password_hash"] if row else _DUMMY_HASH, password)  # same work whether the user exists or not
+    except (VerificationError, InvalidHashError):
+        return None
+    return User(row["username"], row["role"], row["body"]) if row else None
+
+
+def user(settings, username: str) -> User | None:
+    with connect(settings) as con:
+        row = con.execute("SELECT * FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
+    return User(row["username"], row["role"], row["body"]) if row else None
+
+
+def log_upload(settings, **record) -> None:
+    with connect(settings) as con:
+        con.execute("INSERT INTO uploads VALUES (:id, :body, :year, :phase, :original_name, :stored_as, :sha256, :username, "
+                    ":received_at, :status, :findings_json)", record)
+
+
+def uploads_of(settings, body: str | None = None) -> list[sqlite3.Row]:
+    with connect(settings) as con:
+        if body:
+            return con.execute("SELECT * FROM uploads WHERE body = ? ORDER BY received_at DESC", (body,)).fetchall()
+        return con.execute("SELECT * FROM uploads ORDER BY received_at DESC").fetchall()
+
+
+def upload(settings, upload_id: str) -> sqlite3.Row | None:
+    with connect(settings) as con:
+        return con.execute("SELECT * FROM uploads WHERE id = ?", (upload_id,)).fetchone()
