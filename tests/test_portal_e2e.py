@@ -1,0 +1,115 @@
+"""End to end in headless Chromium (Debian package, driven by Playwright): the officer's and the planner's day."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import uvicorn
+
+from areavasta import accounts
+from areavasta.samples.budget import generate_budget
+from dashboards.portal import create_app
+from pipelines.resources import Warehouse
+from pipelines.runner import run_pipeline
+from pipelines.sensors import inbox_sensor
+from tests import malformed as m
+from tests.browser import chromium
+from tests.conftest import write_sample
+
+ARTIFACTS = Path(__file__).parent / "artifacts" / "portal"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def server(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("AREAVASTA_SECRET", "e2e-secret-" + "y" * 40)
+    monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
+    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
+    accounts.add_user(settings, "pianificatore", "planner", None, "pw-planner")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    uv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if uv.started:
+            break
+        time.sleep(0.05)
+    yield settings, f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=5)
+
+
+def _login(page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('Entra')")
+    page.wait_for_url(f"{base}/")
+
+
+def _upload(page, path: Path, year: int = 2025, phase: str = "rendiconto") -> None:
+    page.fill("input[name=year]", str(year))
+    page.select_option("select[name=phase]", phase)
+    page.set_input_files("input[name=file]", str(path))
+    page.click("button:has-text('Carica')")
+
+
+def test_officer_and_planner_in_a_real_browser(server, tmp_path):
+    chromium()
+    from playwright.sync_api import sync_playwright
+
+    settings, base = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx", body="237", year=2025, phase="rendiconto",
+                                 rows=m.GOOD_ROWS.with_columns(amount_kind=m.pl.lit("impegni"))), tmp_path / "sbagliato.xlsx", "Dati", {"A6": "77"})
+    good = write_sample(tmp_path / "ok", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+        _login(page, base, "ufficio.bo", "pw-bologna")
+        with page.expect_download() as download:
+            page.click("a:has-text('Scarica il modello')")
+        saved = tmp_path / "modello.xlsx"
+        download.value.save_as(saved)
+        assert saved.read_bytes()[:2] == b"PK"
+        page.screenshot(path=str(ARTIFACTS / "1_officer_home.png"), full_page=True)
+
+        _upload(page, bad)
+        page.wait_for_selector("#findings")
+        assert "Missione '77' inesistente" in page.inner_text("#findings")
+        page.screenshot(path=str(ARTIFACTS / "2_findings.png"), full_page=True)
+
+        page.goto(f"{base}/")
+        _upload(page, good)
+        page.wait_for_selector("text=elaborazione in corso")
+        # what the daemon does while the officer waits: the inbox sensor and the pipeline
+        resources = {"warehouse_db": Warehouse(home=str(settings.home))}
+        instance = dg.DagsterInstance.ephemeral()
+        result = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        assert [r.partition_key for r in result.run_requests] == ["2025|237"]
+        run_pipeline(instance, [2025], ["237"], home=str(settings.home))
+        page.reload()
+        page.click("#dashboard")
+        page.wait_for_selector("#matrix svg")
+        assert page.locator("#matrix [aria-roledescription=point]").count() > 5
+        page.screenshot(path=str(ARTIFACTS / "3_matrix.png"))
+
+        page.goto(f"{base}/")
+        page.click("button:has-text('Esci')")
+        _login(page, base, "pianificatore", "pw-planner")
+        home = page.inner_text("main")
+        assert "Città metropolitana di Bologna" in home and "Provincia di Vercelli" in home
+        page.goto(f"{base}/body/237")
+        assert "in uso" in page.inner_text("#history")
+        page.goto(f"{base}/body/002")
+        assert page.locator("#history").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "4_planner.png"), full_page=True)
+        browser.close()
