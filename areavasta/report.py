@@ -16,7 +16,6 @@ import yaml
 
 from areavasta import warehouse
 from areavasta.catalogues import classification_config
-from areavasta.classification import run_classification
 from areavasta.plans import build_plans, plan_config
 from areavasta.portfolio import portfolio_config, run_portfolio
 from areavasta.reference import DATA_DIR
@@ -43,16 +42,22 @@ def _scenario_configs(changes: dict) -> tuple[dict, dict, dict, dict]:
 
 
 def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
-    """Classification, portfolio and plans with a scenario's changes; returns the pieces and its parameters."""
-    c_config, p_config, weights, plan = _scenario_configs(changes)
-    classification = run_classification(lines, overrides, c_config)
-    portfolio = run_portfolio(classification.functions, p_config, confirmed=confirmed, weights=weights)
-    plans = build_plans(portfolio.ranked, plan, effect_scale=changes.get("effect_scale", 1.0),
-                        logic_scale=changes.get("effect_scale_by_logic", {}))
-    parameters = {"thresholds": c_config["thresholds"], "weights": weights, "plan_tiers": plan["plan_tiers"],
-                  "adoption": plan["adoption"], "effect_scale": changes.get("effect_scale", 1.0),
-                  "effect_scale_by_logic": changes.get("effect_scale_by_logic", {})}
-    return {"classification": classification, "portfolio": portfolio, "plans": plans, "parameters": parameters}
+    """A scenario straight from budget lines (the pipeline uses :func:`run_scenario_on_tables` on stored tables)."""
+    from areavasta.catalogues import authority_catalogue, spending_classes
+    from areavasta.classification import _body_inputs
+    from transforms.authority import authority_table
+    from transforms.metrics import body_metrics, function_metrics
+
+    config = classification_config()
+    population, kinds = _body_inputs()
+    present = kinds.join(lines.select("body").unique(), on="body", how="semi")
+    tables = {
+        "function_metrics": function_metrics(lines, spending_classes(), population, config["amount_basis"]),
+        "body_metrics": body_metrics(lines, spending_classes(), population, config["amount_basis"]),
+        "authority_scores": authority_table(authority_catalogue(), present, overrides, config["authority_weights"],
+                                            config["direct_delivery_weight"]).with_columns(year=pl.lit(0, pl.Int32)),
+    }
+    return run_scenario_on_tables(tables, changes, confirmed)
 
 
 def run_scenario_on_tables(tables: dict, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
