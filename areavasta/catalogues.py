@@ -14,15 +14,6 @@ from areavasta.reference import DATA_DIR
 
 CLASSIFICATION_DIR = DATA_DIR / "classification"
 ATTRIBUTES = ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")
-STATUSES = ("retained", "transferred", "delegated", "not_applicable")
-ATTRIBUTE_LABELS = {
-    "it": {"permits": "autorizzazioni", "controls": "controlli e sanzioni", "binding_plans": "piani vincolanti",
-           "allocation": "allocazione di risorse", "legal_mandate": "funzione fondamentale", "direct_delivery": "erogazione diretta"},
-    "en": {"permits": "permits", "controls": "controls and sanctions", "binding_plans": "binding plans",
-           "allocation": "allocation of funds", "legal_mandate": "fundamental function", "direct_delivery": "direct delivery"},
-}
-
-
 @cache
 def classification_config() -> dict:
     return yaml.safe_load((CLASSIFICATION_DIR / "classification.yaml").read_text(encoding="utf-8"))

@@ -65,10 +65,6 @@ def connect(path: Path, read_only: bool = False):
         con.close()
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
-    return con.execute("SELECT count(*) FROM core.uploads WHERE sha256 = ?", [sha256]).fetchone()[0] > 0
-
-
 @dataclass
 class Upload:
     """One accepted file, ready to load: its canonical lines and where it came from."""

@@ -19,9 +19,16 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -30,7 +37,6 @@ from areavasta import accounts
 from areavasta.findings import findings_json
 from areavasta.reference import bodies, body_name
 from areavasta.settings import load_settings
-from sources.container import inspect_file
 from sources.intake import validate_file
 from sources.metadata import normalise_phase
 from sources.template import write_template
@@ -168,14 +174,11 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             return PlainTextResponse(f"File troppo grande: il limite è {max_bytes // 2**20} MB.", status_code=413)
         upload_id = uuid.uuid4().hex
         incoming.mkdir(parents=True, exist_ok=True)
-        raw = incoming / upload_id  # never a name from the user
+        raw = incoming / upload_id  # never a name from the user; the type is told by the content
         raw.write_bytes(data)
-        container, refused = inspect_file(raw, settings, display_name="file")
-        kind = container.kind if container else None
-        stored = raw.with_suffix(".csv" if kind == "csv" else ".xlsx")
-        raw.rename(stored)
         original = Path(str(sent.filename or "file")).name[:200]
-        result = validate_file(stored, settings, body=user.body, year=int(year), phase=phase, display_name=original)
+        result = validate_file(raw, settings, body=user.body, year=int(year), phase=phase, display_name=original)
+        stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
         status = "accepted" if result.ok else "rejected"
         if result.ok:  # the inbox sensor runs the same intake and the pipeline; the name carries body, year and phase
             inbox.mkdir(parents=True, exist_ok=True)
@@ -246,8 +249,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
-
-    from starlette.middleware.base import BaseHTTPMiddleware
 
     app = Starlette(
         routes=[

@@ -9,8 +9,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-SAFE_SUFFIXES = {".xlsx", ".csv"}
-
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()

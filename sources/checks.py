@@ -12,7 +12,6 @@ import polars as pl
 from areavasta.findings import Finding
 from areavasta.reference import amount_kinds, code_sets, macroaggregates, programmes
 
-DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
 DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "titolo", "macroaggregato", "amount_kind")
 
 

@@ -50,3 +50,24 @@ def test_catalogues_are_documented():
     text = (Path(__file__).resolve().parents[1] / "docs" / "CLASSIFICATION.md").read_text(encoding="utf-8")
     for needle in ("spending_classes.csv", "authority_catalogue.csv", "quadrants.csv", "classification.yaml", "tie"):
         assert needle in text
+
+
+def test_default_statuses_follow_the_fundamental_functions_table():
+    """A programme mapped only to retained functions is retained (or delegated back); only to transferred ones, transferred.
+
+    Programmes the table maps both ways (12.04 and 15.01: equal opportunities stayed, social and job services left)
+    are a choice of the catalogue, documented in its justification.
+    """
+    from areavasta.reference import fundamental_functions
+
+    catalogue = authority_catalogue()
+    for who, column in (("province", "status_provincia"), ("citta_metropolitane", "status_citta_metropolitana")):
+        retained, transferred = set(), set()
+        for row in fundamental_functions().iter_rows(named=True):
+            if who in row["applies_to"] and not row["applies_to"].startswith("province_montane"):
+                codes = set(row["missione_programma_codes"].split(";"))
+                (retained if row["retained"] == "true" else transferred).update(codes)
+        status = dict(zip(catalogue["programma"], catalogue[column]))
+        assert retained & transferred == {"12.04", "15.01"}
+        assert {status[p] for p in retained - transferred} <= {"retained", "delegated"}
+        assert {status[p] for p in transferred - retained} <= {"transferred", "delegated"}

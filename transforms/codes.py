@@ -79,14 +79,6 @@ def macro_code(expr: pl.Expr, title: pl.Expr | None = None) -> pl.Expr:
     return pl.coalesce(full, pl.concat_str(title, pl.lit("."), short))
 
 
-def map_distinct(frame: pl.DataFrame, column: str, expr, alias: str) -> pl.DataFrame:
-    """Add ``alias`` = ``expr(pl.col(column))``, computed once per distinct value (codes repeat a lot)."""
-    distinct = frame.select(pl.col(column).unique().drop_nulls())
-    table = distinct.with_columns(expr(pl.col(column)).alias("_new"))
-    mapped = pl.col(column).replace_strict(table[column], table["_new"], default=None, return_dtype=pl.String)
-    return frame.with_columns(mapped.alias(alias))
-
-
 def best_name_match(label: str, names: dict[str, str], cutoff: float = 0.84) -> str | None:
     """Code whose folded name best matches ``label``, tolerant of case, accents, spacing and small damage.
 
