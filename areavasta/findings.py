@@ -21,6 +21,11 @@ def catalogue() -> dict[str, dict]:
     return yaml.safe_load((DATA_DIR / "findings.yaml").read_text(encoding="utf-8"))
 
 
+@cache
+def words() -> dict[str, dict]:
+    return yaml.safe_load((DATA_DIR / "finding_words.yaml").read_text(encoding="utf-8"))
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -55,7 +60,11 @@ class Finding:
 
     def message(self, lang: str = "it") -> str:
         template = catalogue()[self.code].get(lang) or catalogue()[self.code]["it"]
-        return template.format_map(_Missing(self.params))
+        params = dict(self.params)
+        for key, table in words().items():  # internal keys (e.g. "macroaggregato") never reach the officer
+            if key in params and params[key] in table:
+                params[key] = table[params[key]][lang if lang in table[params[key]] else "it"]
+        return template.format_map(_Missing(params))
 
     def to_dict(self, lang: str = "it") -> dict:
         data = asdict(self)

@@ -77,15 +77,65 @@ class BudgetLines(pa.DataFrameModel):
         coerce = False
 
 
+REVENUE_LINE_COLUMNS: dict[str, pl.DataType] = {
+    "body": pl.String(),
+    "year": pl.Int32(),
+    "phase": pl.String(),
+    "titolo": pl.String(),
+    "tipologia": pl.String(),
+    "amount_kind": pl.String(),
+    "amount_cents": pl.Int64(),
+    "description": pl.String(),
+    "source_sha256": pl.String(),
+    "source_file": pl.String(),
+    "sheet": pl.String(),
+    "cell": pl.String(),
+    "source_row": pl.Int32(),
+}
+
+
+class RevenueLines(pa.DataFrameModel):
+    """Pandera schema of the canonical revenue table (titolo x tipologia x amount kind)."""
+
+    body: str = pa.Field(isin=_codes("body"))
+    year: pl.Int32 = pa.Field(ge=2000, le=2100)
+    phase: str = pa.Field(isin=list(PHASES))
+    titolo: str = pa.Field(isin=_codes("titolo_entrata"))
+    tipologia: str = pa.Field(isin=_codes("tipologia"))
+    amount_kind: str = pa.Field(isin=_codes("amount_kind"))
+    amount_cents: pl.Int64
+    description: str = pa.Field(nullable=True)
+    source_sha256: str = pa.Field(str_length={"min_value": 64, "max_value": 64})
+    source_file: str
+    sheet: str = pa.Field(nullable=True)
+    cell: str = pa.Field(nullable=True)
+    source_row: pl.Int32 = pa.Field(nullable=True)
+
+    @pa.dataframe_check
+    def tipologia_within_title(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("tipologia").str.slice(0, 1) == pl.col("titolo"))
+
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+
+
+TABLES = {  # profile "table" -> (warehouse table, columns, schema)
+    "budget": ("budget_lines", BUDGET_LINE_COLUMNS, BudgetLines),
+    "revenue": ("revenue_lines", REVENUE_LINE_COLUMNS, RevenueLines),
+}
+
+
 def empty_budget_lines() -> pl.DataFrame:
     return pl.DataFrame(schema=BUDGET_LINE_COLUMNS)
 
 
-def conform(frame: pl.DataFrame) -> pl.DataFrame:
+def conform(frame: pl.DataFrame, columns: dict[str, pl.DataType] = BUDGET_LINE_COLUMNS) -> pl.DataFrame:
     """Select and cast the canonical columns in order (missing optional ones become null)."""
     return frame.select(
         [
             (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-            for name, dtype in BUDGET_LINE_COLUMNS.items()
+            for name, dtype in columns.items()
         ]
     )

@@ -44,6 +44,18 @@ def macroaggregates() -> pl.DataFrame:
 
 
 @cache
+def revenue_titles() -> pl.DataFrame:
+    """Titoli di entrata: ``code`` ("1"), ``roman`` ("I"), ``name``."""
+    return _read_csv("titoli_entrata.csv")
+
+
+@cache
+def tipologie() -> pl.DataFrame:
+    """Tipologie di entrata: ``code`` ("10101"), ``number`` ("101"), ``name``, ``parent_code`` (titolo), ``regions_only``."""
+    return _read_csv("tipologie_entrata.csv").with_columns(pl.col("regions_only") == "true")
+
+
+@cache
 def bodies() -> pl.DataFrame:
     """The 107 supra-municipal units (ISTAT), with population (census 2011)."""
     return _read_csv("enti.csv").with_columns(
@@ -80,6 +92,8 @@ def code_sets() -> dict[str, frozenset[str]]:
         "titolo": frozenset(titles()["code"]),
         "macroaggregato": frozenset(macroaggregates()["code"]),
         "amount_kind": frozenset(amount_kinds()["code"]),
+        "titolo_entrata": frozenset(revenue_titles()["code"]),
+        "tipologia": frozenset(tipologie()["code"]),
         "body": frozenset(bodies()["istat_code"]),
     }
 

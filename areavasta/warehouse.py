@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from areavasta.model import BUDGET_LINE_COLUMNS
+from areavasta.model import BUDGET_LINE_COLUMNS, REVENUE_LINE_COLUMNS, TABLES
 
 _DUCK_TYPES = {pl.String(): "VARCHAR", pl.Int32(): "INTEGER", pl.Int64(): "BIGINT"}
 
@@ -23,6 +23,9 @@ SCHEMA_SQL = f"""
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE TABLE IF NOT EXISTS core.budget_lines (
     {", ".join(f"{name} {_DUCK_TYPES[dtype]}" for name, dtype in BUDGET_LINE_COLUMNS.items())}
+);
+CREATE TABLE IF NOT EXISTS core.revenue_lines (
+    {", ".join(f"{name} {_DUCK_TYPES[dtype]}" for name, dtype in REVENUE_LINE_COLUMNS.items())}
 );
 CREATE TABLE IF NOT EXISTS core.uploads (
     sha256 VARCHAR NOT NULL,
@@ -37,8 +40,10 @@ CREATE TABLE IF NOT EXISTS core.uploads (
     archive_path VARCHAR NOT NULL,
     status VARCHAR NOT NULL,          -- current | superseded
     superseded_by VARCHAR,
+    content VARCHAR NOT NULL DEFAULT 'budget',  -- which table the file fed: budget (spending) or revenue
     PRIMARY KEY (sha256, body, year, phase)
 );
+ALTER TABLE core.uploads ADD COLUMN IF NOT EXISTS content VARCHAR DEFAULT 'budget';
 CREATE TABLE IF NOT EXISTS core.authority_overrides (
     body VARCHAR NOT NULL,
     programma VARCHAR NOT NULL,
@@ -77,6 +82,7 @@ class Upload:
     archive_path: Path
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     overrides: pl.DataFrame | None = None  # authority-catalogue changes the file carries
+    table: str = "budget"  # the canonical table the lines go to (areavasta.model.TABLES)
 
     def partitions(self) -> list[tuple[str, int, str]]:
         return self.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
@@ -85,7 +91,8 @@ class Upload:
 def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None:
     """Load a batch of accepted files in one transaction.
 
-    Each (body, year, phase) a file brings replaces what the warehouse held for it; within the
+    Each (body, year, phase) a file brings replaces what the warehouse held for it in the file's
+    table (spending or revenue: a revenue file never supersedes a spending one); within the
     batch, a later file for the same partition supersedes an earlier one, exactly as if they
     had been loaded one by one. One transaction for the batch: a crash leaves the warehouse as it
     was before the batch, and the commit cost is paid once.
@@ -97,48 +104,56 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
     for index, upload in enumerate(uploads_in_order):
         counts = upload.lines.group_by("body", "year", "phase").agg(n_rows=pl.len())
         for body, year, phase, n_rows in counts.iter_rows():
-            winner[(body, year, phase)] = index
+            winner[(body, year, phase, upload.table)] = index
             register.append((index, body, year, phase, n_rows))
     rows = []
     for index, body, year, phase, n_rows in register:
-        upload, last = uploads_in_order[index], winner[(body, year, phase)]
+        upload = uploads_in_order[index]
+        last = winner[(body, year, phase, upload.table)]
         superseded_by = None if last == index else uploads_in_order[last].sha256
         rows.append((upload.sha256, upload.original_name, upload.layout, body, year, phase, upload.received_at,
                      upload.received_by, n_rows, str(upload.archive_path), "current" if superseded_by is None else "superseded",
-                     superseded_by))
+                     superseded_by, upload.table))
     register_frame = pl.DataFrame(rows, schema=UPLOAD_SCHEMA, orient="row")
     keys = pl.DataFrame(
-        [(b, y, p, uploads_in_order[i].sha256) for (b, y, p), i in winner.items()],
-        schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "sha256": pl.String},
+        [(b, y, p, t, uploads_in_order[i].sha256) for (b, y, p, t), i in winner.items()],
+        schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "content": pl.String, "sha256": pl.String},
         orient="row",
     )
-    lines = pl.concat(
-        [u.lines.join(keys.filter(pl.col("sha256") == u.sha256).drop("sha256"), on=["body", "year", "phase"], how="semi")
-         for u in uploads_in_order]
-    )
-    con.register("incoming", lines.to_arrow())  # zero-copy Arrow, never row by row
+    incoming = {}
+    for table in dict.fromkeys(u.table for u in uploads_in_order):
+        incoming[table] = pl.concat([
+            u.lines.join(keys.filter(pl.col("sha256") == u.sha256, pl.col("content") == table).drop("sha256", "content"),
+                         on=["body", "year", "phase"], how="semi")
+            for u in uploads_in_order if u.table == table
+        ])
     con.register("incoming_keys", keys.to_arrow())
     con.register("incoming_uploads", register_frame.to_arrow())
+    for table, lines in incoming.items():
+        con.register(f"incoming_{table}", lines.to_arrow())  # zero-copy Arrow, never row by row
     overrides = [
         u.overrides.with_columns(source_sha256=pl.lit(u.sha256), recorded_at=pl.lit(u.received_at))
         for u in uploads_in_order if u.overrides is not None and u.overrides.height
     ]
     con.execute("BEGIN TRANSACTION")
     try:
-        replaced = con.execute(
-            "SELECT count(*) FROM core.uploads u JOIN incoming_keys k USING (body, year, phase) WHERE u.status = 'current'"
-        ).fetchone()[0]
-        if replaced:  # scanning the lines table is only worth it when a partition is really replaced
-            con.execute(
-                "DELETE FROM core.budget_lines b USING incoming_keys k "
-                "WHERE b.body = k.body AND b.year = k.year AND b.phase = k.phase"
-            )
-        con.execute("INSERT INTO core.budget_lines SELECT * FROM incoming")
+        for table in incoming:
+            target = TABLES[table][0]
+            replaced = con.execute(
+                "SELECT count(*) FROM core.uploads u JOIN incoming_keys k USING (body, year, phase, content) "
+                "WHERE u.status = 'current' AND k.content = ?", [table]
+            ).fetchone()[0]
+            if replaced:  # scanning the lines table is only worth it when a partition is really replaced
+                con.execute(
+                    f"DELETE FROM core.{target} b USING incoming_keys k "
+                    "WHERE b.body = k.body AND b.year = k.year AND b.phase = k.phase AND k.content = ?", [table]
+                )
+            con.execute(f"INSERT INTO core.{target} SELECT * FROM incoming_{table}")
         con.execute(
             "UPDATE core.uploads u SET status = 'superseded', superseded_by = k.sha256 FROM incoming_keys k "
-            "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.status = 'current'"
+            "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.content = k.content AND u.status = 'current'"
         )
-        con.execute("INSERT INTO core.uploads SELECT * FROM incoming_uploads")
+        con.execute("INSERT INTO core.uploads BY NAME SELECT * FROM incoming_uploads")
         if overrides:
             con.register("incoming_overrides", pl.concat(overrides).to_arrow())
             con.execute("INSERT INTO core.authority_overrides SELECT * FROM incoming_overrides")
@@ -148,14 +163,14 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
         con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("incoming", "incoming_keys", "incoming_uploads"):
+        for name in ["incoming_keys", "incoming_uploads", *(f"incoming_{t}" for t in incoming)]:
             con.unregister(name)
 
 
 UPLOAD_SCHEMA = {
     "sha256": pl.String, "original_name": pl.String, "layout": pl.String, "body": pl.String, "year": pl.Int32,
     "phase": pl.String, "received_at": pl.Datetime("us"), "received_by": pl.String, "n_rows": pl.Int64,
-    "archive_path": pl.String, "status": pl.String, "superseded_by": pl.String,
+    "archive_path": pl.String, "status": pl.String, "superseded_by": pl.String, "content": pl.String,
 }
 
 

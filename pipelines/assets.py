@@ -55,7 +55,7 @@ def budget_lines(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
                 failures += cases.head(20).to_dicts() if cases is not None and hasattr(cases, "head") else [{"error": str(exc)[:2000]}]
             counts.append(lines.group_by("body", "year").len())
             spending += int(lines["amount_cents"].sum() or 0)
-        register = con.execute("SELECT body, year, sum(n_rows)::BIGINT AS n FROM core.uploads WHERE status = 'current' GROUP BY ALL").pl()
+        register = con.execute("SELECT body, year, sum(n_rows)::BIGINT AS n FROM core.uploads WHERE status = 'current' AND content = 'budget' GROUP BY ALL").pl()
     counted = pl.concat(counts).join(register.with_columns(pl.col("year").cast(pl.Int32)), on=["body", "year"], how="full", coalesce=True)
     bad = counted.join(keys, on=["body", "year"], how="semi").filter(pl.col("len").fill_null(0) != pl.col("n").fill_null(0))
     yield dg.MaterializeResult(metadata={"rows": int(counted["len"].fill_null(0).sum()), "partitions": keys.height, "spending_eur": spending // 100})

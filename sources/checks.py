@@ -10,24 +10,26 @@ from __future__ import annotations
 import polars as pl
 
 from areavasta.findings import Finding
-from areavasta.reference import amount_kinds, code_sets, macroaggregates, programmes
+from areavasta.reference import amount_kinds, code_sets, macroaggregates, programmes, tipologie
 
 DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "titolo", "macroaggregato", "amount_kind")
+REVENUE_KEY = ("body", "year", "phase", "titolo", "tipologia", "amount_kind")
 
 
 def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: list[str] | None, large_amount_eur: int,
-                letters: dict[str, str] | None = None) -> list[Finding]:
+                letters: dict[str, str] | None = None, side: str = "spese") -> list[Finding]:
     """All findings on the lines; ``letters`` maps a code's dimension to its column (template) so
-    that a wrong code is reported at its own cell, not at the amount's."""
+    that a wrong code is reported at its own cell, not at the amount's. ``side``: ``spese`` or ``entrate``."""
     if lines.is_empty():
         return [Finding("NO_DATA", file=file_name)]
     codes = code_sets()
     kinds = amount_kinds()
     phases_of = {row["code"]: row["phases"].split(";") for row in kinds.iter_rows(named=True)}
     negative_ok = set(kinds.filter(pl.col("allow_negative"))["code"])
+    other_side = set(kinds.filter(pl.col("side") == ("entrate" if side == "spese" else "spese"))["code"])
     regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(
         macroaggregates().filter(pl.col("regions_only"))["code"]
-    )
+    ) | set(tipologie().filter(pl.col("regions_only"))["code"])
     frame = lines.with_row_index("_i")
 
     def raw(dim: str) -> pl.Expr:
@@ -38,7 +40,71 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
             return pl.concat_str(pl.lit(letters[dim]), pl.col("source_row").cast(pl.String))
         return pl.col("cell")
 
-    rules: list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]] = [
+    rules = _spending_rules(codes, raw, where) if side == "spese" else _revenue_rules(codes, raw, where)
+    rules += [
+        ("SPENDING_KIND" if side == "spese" else "REVENUE_KIND", pl.col("amount_kind").is_in(other_side),
+         {"value": raw("amount_kind")}, where("amount_kind")),
+        ("AMOUNT_KIND_UNKNOWN", pl.col("amount_kind").is_null(), {"value": raw("amount_kind")}, where("amount_kind")),
+        (
+            "AMOUNT_NOT_NUMBER",
+            pl.col("amount_cents").is_null() & pl.col("amount_text").is_not_null(),
+            {"value": pl.col("amount_text")},
+            pl.col("cell"),
+        ),
+        (
+            "AMOUNT_NEGATIVE",
+            (pl.col("amount_cents") < 0) & ~pl.col("amount_kind").is_in(negative_ok).fill_null(False),
+            {"value": pl.col("amount_text"), "kind": pl.col("amount_kind")},
+            pl.col("cell"),
+        ),
+        ("AMOUNT_TOO_PRECISE", pl.col("amount_rounded").fill_null(False), {"value": pl.col("amount_text")}, pl.col("cell")),
+        (
+            "AMOUNT_IMPLAUSIBLE",
+            pl.col("amount_cents").abs() > large_amount_eur * 100,
+            {"value": pl.col("amount_text"), "limit": pl.lit(f"{large_amount_eur:,}".replace(",", "."))},
+            pl.col("cell"),
+        ),
+        (
+            "REGIONS_ONLY_CODE",
+            pl.any_horizontal([pl.col(c).is_in(regions_only) for c in ("programma", "macroaggregato", "tipologia") if c in frame.columns])
+            & (pl.col("amount_cents") != 0),
+            {"value": pl.coalesce([pl.when(pl.col(c).is_in(regions_only)).then(pl.col(c))
+                                   for c in ("programma", "macroaggregato", "tipologia") if c in frame.columns])},
+            pl.col("cell"),
+        ),
+    ]
+    line_phase = pl.coalesce(pl.col("phase"), pl.lit(phase, pl.String))
+    allowed = pl.col("amount_kind").replace_strict(
+        {k: ";".join(v) for k, v in phases_of.items()}, default="", return_dtype=pl.String
+    )
+    rules.append(
+        (
+            "AMOUNT_KIND_PHASE",
+            pl.col("amount_kind").is_not_null() & line_phase.is_not_null() & ~allowed.str.contains(line_phase).fill_null(True),
+            {"kind": pl.col("amount_kind"), "phase": line_phase},
+            where("amount_kind"),
+        )
+    )
+    key_columns = [c for c in (key or DEFAULT_KEY) if c in frame.columns]
+    flags = frame.select(
+        *[condition.fill_null(False).alias(code) for code, condition, _, _ in rules],
+        pl.struct(key_columns).is_duplicated().alias("DUPLICATE_KEY"),
+    ).sum()  # one pass over the lines: a clean file stops here
+    findings: list[Finding] = []
+    for code, condition, params, cell in rules:
+        if not flags[code][0]:
+            continue
+        table = frame.filter(condition).select(pl.col("sheet"), cell.alias("_cell"), pl.col("source_row"), **params)
+        for row in table.iter_rows(named=True):
+            sheet, at, source_row = row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
+            findings.append(Finding(code, file=file_name, sheet=sheet, cell=at, row=source_row, params=_printable(row)))
+    if flags["DUPLICATE_KEY"][0]:
+        findings += _duplicates(frame, file_name, key_columns)
+    return findings
+
+
+def _spending_rules(codes, raw, where) -> list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]]:
+    return [
         ("MISSION_UNKNOWN", ~pl.col("missione").is_in(codes["missione"]).fill_null(False), {"value": raw("missione")}, where("missione")),
         (
             "PROGRAMME_UNKNOWN",
@@ -77,61 +143,30 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
             {"macroaggregato": pl.col("macroaggregato"), "titolo": pl.col("titolo")},
             where("macroaggregato"),
         ),
-        ("AMOUNT_KIND_UNKNOWN", pl.col("amount_kind").is_null(), {"value": raw("amount_kind")}, where("amount_kind")),
+    ]
+
+
+def _revenue_rules(codes, raw, where) -> list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]]:
+    return [
         (
-            "AMOUNT_NOT_NUMBER",
-            pl.col("amount_cents").is_null() & pl.col("amount_text").is_not_null(),
-            {"value": pl.col("amount_text")},
-            pl.col("cell"),
+            "TITLE_UNKNOWN",
+            ~pl.col("titolo").is_in(codes["titolo_entrata"]).fill_null(False),
+            {"value": raw("titolo")},
+            where("titolo"),
         ),
         (
-            "AMOUNT_NEGATIVE",
-            (pl.col("amount_cents") < 0) & ~pl.col("amount_kind").is_in(negative_ok).fill_null(False),
-            {"value": pl.col("amount_text"), "kind": pl.col("amount_kind")},
-            pl.col("cell"),
-        ),
-        ("AMOUNT_TOO_PRECISE", pl.col("amount_rounded").fill_null(False), {"value": pl.col("amount_text")}, pl.col("cell")),
-        (
-            "AMOUNT_IMPLAUSIBLE",
-            pl.col("amount_cents").abs() > large_amount_eur * 100,
-            {"value": pl.col("amount_text"), "limit": pl.lit(f"{large_amount_eur:,}".replace(",", "."))},
-            pl.col("cell"),
+            "TIPOLOGIA_UNKNOWN",
+            ~pl.col("tipologia").is_in(codes["tipologia"]).fill_null(False),
+            {"value": raw("tipologia")},
+            where("tipologia"),
         ),
         (
-            "REGIONS_ONLY_CODE",
-            (pl.col("programma").is_in(regions_only) | pl.col("macroaggregato").is_in(regions_only)) & (pl.col("amount_cents") != 0),
-            {"value": pl.when(pl.col("programma").is_in(regions_only)).then(pl.col("programma")).otherwise(pl.col("macroaggregato"))},
-            pl.col("cell"),
+            "TIPOLOGIA_NOT_IN_TITLE",
+            pl.col("tipologia").is_in(codes["tipologia"]) & (pl.col("tipologia").str.slice(0, 1) != pl.col("titolo")),
+            {"tipologia": pl.col("tipologia"), "titolo": pl.col("titolo")},
+            where("tipologia"),
         ),
     ]
-    line_phase = pl.coalesce(pl.col("phase"), pl.lit(phase, pl.String))
-    allowed = pl.col("amount_kind").replace_strict(
-        {k: ";".join(v) for k, v in phases_of.items()}, default="", return_dtype=pl.String
-    )
-    rules.append(
-        (
-            "AMOUNT_KIND_PHASE",
-            pl.col("amount_kind").is_not_null() & line_phase.is_not_null() & ~allowed.str.contains(line_phase).fill_null(True),
-            {"kind": pl.col("amount_kind"), "phase": line_phase},
-            where("amount_kind"),
-        )
-    )
-    key_columns = [c for c in (key or DEFAULT_KEY) if c in frame.columns]
-    flags = frame.select(
-        *[condition.fill_null(False).alias(code) for code, condition, _, _ in rules],
-        pl.struct(key_columns).is_duplicated().alias("DUPLICATE_KEY"),
-    ).sum()  # one pass over the lines: a clean file stops here
-    findings: list[Finding] = []
-    for code, condition, params, cell in rules:
-        if not flags[code][0]:
-            continue
-        table = frame.filter(condition).select(pl.col("sheet"), cell.alias("_cell"), pl.col("source_row"), **params)
-        for row in table.iter_rows(named=True):
-            sheet, at, source_row = row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
-            findings.append(Finding(code, file=file_name, sheet=sheet, cell=at, row=source_row, params=_printable(row)))
-    if flags["DUPLICATE_KEY"][0]:
-        findings += _duplicates(frame, file_name, key_columns)
-    return findings
 
 
 def _printable(params: dict) -> dict:

@@ -17,8 +17,9 @@ from sources.readers.table import read_table
 _SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
 
 
-def extract(path: Path, settings: Settings, display_name: str | None = None, year: int | None = None) -> tuple[list[Extracted], list[Finding]]:
-    """Every sheet of the file that fits one layout, read by that layout's engine."""
+def extract(path: Path, settings: Settings, display_name: str | None = None, year: int | None = None,
+            mapping: dict | None = None) -> tuple[list[Extracted], list[Finding]]:
+    """Every sheet of the file that fits one layout, read by that layout's engine (with the officer's mapping, if any)."""
     name = display_name or path.name
     container, findings = inspect_file(path, settings, name)
     if container is None:
@@ -40,7 +41,7 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
         if profile.engine == "table":
             extracted.append(read_table(profile, grid, name, year))
         else:
-            extracted.append(read_blocks(profile, grid, name, settings.subtotal_tolerance_cents, year))
+            extracted.append(read_blocks(profile, grid, name, settings.subtotal_tolerance_cents, year, mapping))
     extras = {}
     if container.kind == "xlsx":
         by_name = {sheet.name: sheet for sheet in container.sheets}

@@ -16,10 +16,12 @@ import polars as pl
 
 from areavasta import warehouse
 from areavasta.findings import Finding, has_errors
-from areavasta.model import BudgetLines, empty_budget_lines
+from areavasta.model import TABLES, empty_budget_lines
 from areavasta.settings import Settings
 from sources import archive
-from sources.checks import check_lines
+from areavasta.reference import resolve_body
+from sources import mappings, plausibility
+from sources.checks import REVENUE_KEY, check_lines
 from sources.extract import extract
 from sources.metadata import plausible_year, resolve
 from sources.overrides import parse_rows, read_sheet_rows
@@ -35,6 +37,10 @@ class Validation:
     lines: pl.DataFrame
     findings: list[Finding] = field(default_factory=list)
     overrides: pl.DataFrame | None = None  # authority-catalogue changes (template sheet), author still to fill
+    table: str = "budget"  # which canonical table the lines belong to (model.TABLES): budget or revenue
+    unplaced: list[dict] = field(default_factory=list)  # columns and rows the officer can place with a mapping
+    fingerprint: str | None = None  # of the layout as this file shows it (sources.mappings)
+    body: str | None = None  # resolved body, when known
 
     @property
     def ok(self) -> bool:
@@ -52,7 +58,7 @@ class Outcome:
 
 def validate_file(path: Path, settings: Settings, *, body: str | None = None, year: int | None = None,
                   phase: str | None = None, display_name: str | None = None, sha256: str | None = None,
-                  schema_check: bool = True) -> Validation:
+                  schema_check: bool = True, mapping: dict | None = None) -> Validation:
     """Dry run: everything wrong with the file, and its canonical lines if nothing is.
 
     ``schema_check=False`` leaves the pandera check to the caller (ingest checks a whole
@@ -60,12 +66,25 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
     """
     name = display_name or path.name
     sha = sha256 or archive.sha256_of(path)
-    extracted, findings = extract(path, settings, name, year)
+    extracted, findings = extract(path, settings, name, year, mapping)
     if not extracted:
         return Validation(name, sha, None, None, empty_budget_lines(), findings)
     profile = extracted[0].profile
+    unplaced = [item for part in extracted for item in part.unplaced]
+    fingerprint = mappings.fingerprint(profile.name, unplaced) if unplaced else None
+    if unplaced and mapping is None:  # the officer may have told us last time (or last year) what these are
+        known_body = resolve_body(body) or next((p.meta.body for p in extracted if p.meta.body), None)
+        saved = mappings.load(settings, known_body, fingerprint) if known_body else None
+        if saved is not None:
+            again = validate_file(path, settings, body=body, year=year, phase=phase, display_name=display_name, sha256=sha,
+                                  schema_check=schema_check, mapping=saved)
+            again.findings.insert(0, mappings.applied_finding(saved, name))
+            return again
+    table = profile.spec.get("table", "budget")
+    side = "entrate" if table == "revenue" else "spese"
+    columns = TABLES[table][1]
     per_row = "amount_columns" in profile.spec
-    frames = []
+    frames, resolved = [], None
     for part in extracted:
         findings += part.findings
         if part.lines.is_empty() and has_errors(part.findings):
@@ -77,26 +96,31 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
             lines, row_findings = _per_row_bodies(lines, body, resolved.body, name, settings)
             findings += row_findings
         if not (lines.is_empty() and any(f.code == "BDAP_NO_BODY" for f in findings)):
-            findings += check_lines(lines, name, resolved.phase, profile.spec.get("key"), settings.large_amount_eur, part.letters)
-        frames.append(to_budget_lines(lines, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha, file_name=name))
-    canonical = pl.concat(frames) if frames else empty_budget_lines()
+            findings += check_lines(lines, name, resolved.phase, profile.spec.get("key") or (REVENUE_KEY if side == "entrate" else None),
+                                    settings.large_amount_eur, part.letters, side)
+        frames.append(to_budget_lines(lines, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha, file_name=name,
+                                      columns=columns))
+    canonical = pl.concat(frames) if frames else pl.DataFrame(schema=columns)
+    if not has_errors(findings) and table == "budget":
+        findings += plausibility.check_body_amounts(canonical, name)
     overrides = None
-    if "overrides" in extracted[0].extras and resolved.body:
+    if "overrides" in extracted[0].extras and resolved and resolved.body:
         grid = extracted[0].extras["overrides"]
         overrides, override_findings = parse_rows(
             read_sheet_rows(grid.frame, grid.first_row), resolved.body, name, grid.sheet, "", ""
         )
         findings += override_findings
     if schema_check and not has_errors(findings):
-        check_schema(canonical, name)
-    return Validation(name, sha, profile.name, extracted[0].kind, canonical, findings, overrides)
+        check_schema(canonical, name, table)
+    return Validation(name, sha, profile.name, extracted[0].kind, canonical, findings, overrides, table, unplaced, fingerprint,
+                      resolved.body if resolved else resolve_body(body))
 
 
-def check_schema(lines: pl.DataFrame, what: str) -> None:
+def check_schema(lines: pl.DataFrame, what: str, table: str = "budget") -> None:
     """The canonical pandera schema, in full. Domain checks have already produced the officer's
     findings; a failure here is a gap in them, so nothing is loaded and the error is raised."""
     try:
-        BudgetLines.validate(lines, lazy=True)
+        TABLES[table][2].validate(lines, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         raise RuntimeError(f"{what}: canonical table failed its schema after the domain checks passed:\n{exc}") from exc
 
@@ -142,8 +166,8 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
                                  schema_check=False)
 
         def flush() -> None:
-            if batch:
-                check_schema(pl.concat([upload.lines for _, upload in batch]), f"{len(batch)} file")
+            for table in {upload.table for _, upload in batch}:
+                check_schema(pl.concat([u.lines for _, u in batch if u.table == table]), f"{len(batch)} file", table)
             warehouse.load(con, [upload for _, upload in batch])
             for outcome, _ in batch:
                 if on_done:
@@ -171,7 +195,7 @@ def _accept(path: Path, validation: Validation, user: str, settings: Settings, l
         return Outcome(Validation(name, sha, None, None, empty_budget_lines()), "unchanged")
     if not validation.ok:
         return Outcome(validation, "rejected")
-    upload = warehouse.Upload(validation.lines, sha, name, validation.layout, user, Path())
+    upload = warehouse.Upload(validation.lines, sha, name, validation.layout, user, Path(), table=validation.table)
     if validation.overrides is not None:  # who and when default to the uploader and the upload
         upload.overrides = validation.overrides.with_columns(
             author=pl.when(pl.col("author") == "").then(pl.lit(user)).otherwise(pl.col("author")),
@@ -180,7 +204,7 @@ def _accept(path: Path, validation: Validation, user: str, settings: Settings, l
     partitions = upload.partitions()
     metadata = {
         "sha256": sha, "original_name": name, "layout": validation.layout, "received_at": upload.received_at.isoformat() + "Z",
-        "received_by": user, "partitions": [list(k) for k in partitions], "rows": validation.lines.height,
+        "received_by": user, "partitions": [list(k) for k in partitions], "rows": validation.lines.height, "table": validation.table,
         "warnings": [f.to_dict() for f in validation.findings],
     }
     upload.archive_path = archive.store(path, settings.archive_dir, sha, validation.kind or "xlsx", metadata)

@@ -53,6 +53,15 @@ def _mission_names() -> dict[str, str]:
     return dict(zip(missions()["code"], missions()["name"]))
 
 
+def mission_name(code: str) -> str:
+    return _mission_names().get(code, "")
+
+
+def mission_order() -> list[str]:
+    """Mission codes in the order of the D.Lgs. 118/2011 scheme (the order export columns follow)."""
+    return list(_mission_names())
+
+
 _MISSION_CODE = re.compile(r"^(?:missione\s*)?(\d{1,2})\b")
 
 

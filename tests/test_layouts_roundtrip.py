@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from areavasta.model import BudgetLines
-from areavasta.samples.budget import aggregate, generate_budget
+from areavasta.samples.budget import aggregate, generate_budget, with_total_payments
 from areavasta.samples.layouts import OPEN_FORMAT_KINDS, write_bdap
 from sources.intake import validate_file
 from tests.conftest import write_sample
@@ -67,7 +67,7 @@ def test_open_format_matrix_body_and_year_from_file_name(tmp_path, settings, pha
     result = validate_file(path, settings)
     assert result.layout == "open_format_matrix" and result.findings == []
     kinds = list(OPEN_FORMAT_KINDS[phase])
-    expected = aggregate(lines).filter(pl.col("amount_kind").is_in(kinds), pl.col("titolo").is_in(["1", "2", "3", "4", "7"]))
+    expected = with_total_payments(aggregate(lines)).filter(pl.col("amount_kind").is_in(kinds), pl.col("titolo").is_in(["1", "2", "3", "4", "7"]))
     keys = ["missione", "titolo", "macroaggregato", "amount_kind"]
     assert _totals(result.lines, keys) == _totals(expected, keys)
     assert result.lines["programma"].null_count() == result.lines.height  # mission level only

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from areavasta.model import conform
+from areavasta.model import BUDGET_LINE_COLUMNS, conform
 
 
-def to_budget_lines(lines: pl.DataFrame, *, body: str | None, year: int | None, phase: str | None, sha256: str, file_name: str) -> pl.DataFrame:
-    """Fill body, year and phase where the rows do not carry them, add provenance, keep canonical columns."""
+def to_budget_lines(lines: pl.DataFrame, *, body: str | None, year: int | None, phase: str | None, sha256: str, file_name: str,
+                    columns: dict[str, pl.DataType] = BUDGET_LINE_COLUMNS) -> pl.DataFrame:
+    """Fill body, year and phase where the rows do not carry them, add provenance, keep canonical
+    columns (the budget table's, or ``columns`` of another canonical table such as revenue)."""
     return conform(
         lines.with_columns(
             body=pl.coalesce(pl.col("body"), pl.lit(body, pl.String)),
@@ -16,5 +18,6 @@ def to_budget_lines(lines: pl.DataFrame, *, body: str | None, year: int | None, 
             phase=pl.coalesce(pl.col("phase"), pl.lit(phase, pl.String)),
             source_sha256=pl.lit(sha256),
             source_file=pl.lit(file_name),
-        )
+        ),
+        columns,
     )

@@ -105,3 +105,13 @@ def aggregate(lines: pl.DataFrame) -> pl.DataFrame:
     """Programme × macroaggregate × kind totals (what the official annexes print)."""
     keys = ["body", "year", "phase", "missione", "programma", "titolo", "macroaggregato", "amount_kind"]
     return lines.group_by(keys).agg(pl.col("amount_cents").sum()).sort(keys)
+
+
+def with_total_payments(agg: pl.DataFrame) -> pl.DataFrame:
+    """Add ``pagamenti`` (payments on competence + on residues) beside the two parts."""
+    keys = [c for c in agg.columns if c not in ("amount_kind", "amount_cents")]
+    total = (
+        agg.filter(pl.col("amount_kind").is_in(["pagamenti_competenza", "pagamenti_residui"]))
+        .group_by(keys).agg(pl.col("amount_cents").sum()).with_columns(amount_kind=pl.lit("pagamenti"))
+    )
+    return pl.concat([agg.filter(pl.col("amount_kind") != "pagamenti"), total.select(agg.columns)])

@@ -16,12 +16,12 @@ from areavasta.reference import (
     programmes,
     titles,
 )
-from areavasta.samples.budget import aggregate
+from areavasta.samples.budget import aggregate, with_total_payments
 from sources.template import write_template
 
 KIND_LABEL = dict(zip(amount_kinds()["code"], amount_kinds()["label_it"]))
 OPEN_FORMAT_KINDS = {
-    "rendiconto": {"impegni": "Impegnato", "fpv": "FPV", "pagamenti_competenza": "Pagato"},
+    "rendiconto": {"impegni": "Impegnato", "fpv": "FPV", "pagamenti": "Pagato"},  # Pagato = total payments
     "previsione": {"stanziamento": "Previsioni di competenza", "fpv": "FPV", "stanziamento_cassa": "Previsioni di cassa"},
 }
 ANNEX_SHEETS = {
@@ -211,6 +211,8 @@ def _open_format(agg: pl.DataFrame, path: Path, phase: str) -> Path:
     mission_names = _names(missions())
     title_names, macro_names = _names(titles()), _names(macroaggregates())
     mission_codes = sorted(agg["missione"].unique())
+    if "pagamenti" in kinds:  # the export's "Pagato" is payments on competence and on residues together
+        agg = with_total_payments(agg)
     part = agg.filter(pl.col("amount_kind").is_in(list(kinds)))
     cells = {(r["titolo"], r["macroaggregato"], r["missione"], r["amount_kind"]): r["amount_cents"] for r in part.group_by("titolo", "macroaggregato", "missione", "amount_kind").agg(pl.col("amount_cents").sum()).iter_rows(named=True)}
     top = ["", ""] + [f" {mission_names[m].upper()} " if i == 0 else "" for m in mission_codes for i in range(len(kinds))] + ["TOTALE"] + [""] * (len(kinds) - 1)

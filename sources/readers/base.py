@@ -18,11 +18,13 @@ LINE_COLUMNS: dict[str, pl.DataType] = {
     "programma": pl.String(),
     "titolo": pl.String(),
     "macroaggregato": pl.String(),
+    "tipologia": pl.String(),
     "amount_kind": pl.String(),
     "missione_raw": pl.String(),
     "programma_raw": pl.String(),
     "titolo_raw": pl.String(),
     "macroaggregato_raw": pl.String(),
+    "tipologia_raw": pl.String(),
     "amount_kind_raw": pl.String(),
     "amount_text": pl.String(),
     "amount_cents": pl.Int64(),
@@ -57,6 +59,7 @@ class Extracted:
     kind: str = "xlsx"  # the container: xlsx or csv (set by sources.extract)
     letters: dict[str, str] = field(default_factory=dict)  # dimension -> column letter, for findings on code cells
     extras: dict[str, Grid] = field(default_factory=dict)  # other sheets the profile asks for (e.g. overrides)
+    unplaced: list[dict] = field(default_factory=list)  # columns and rows nothing could place (see sources.mappings)
 
 
 def finish_lines(frame: pl.DataFrame, number_format: str) -> pl.DataFrame:

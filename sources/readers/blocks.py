@@ -1,17 +1,17 @@
 """The ``blocks`` engine: annexes and matrices with a title block, nested row blocks and subtotals.
 
-Rows: labels in the columns left of the first amount column say which mission, programme,
-title or macroaggregate a row opens or details (patterns from the profile); each level is
-forward-filled inside its parent block. Columns: one or two header rows name the dimension(s)
-the amount columns carry (macroaggregate, amount kind, or mission × amount kind). Subtotal rows
-and total columns are checked against the detail they summarise, then dropped.
+A sheet holds one table or several one after another (an annex prints one per spending title);
+each table starts at a header row (``sources.readers.headers``) and runs to the next. Rows:
+labels in the columns left of the first amount column say which mission, programme, title,
+macroaggregate or revenue tipologia a row opens or details (patterns from the profile); each
+level is forward-filled inside its parent block. Subtotal rows and total columns are checked
+against the detail they summarise (``sources.readers.reconcile``), then dropped.
 Everything is vectorised over the sheet; Python loops only run over header cells and findings.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -19,58 +19,50 @@ from areavasta.findings import Finding, column_letter
 from sources.grid import Grid
 from sources.layouts import Profile
 from sources.readers.base import Extracted, FileMeta, finish_lines
-from sources.vocab import amount_kind_of, body_in_text, macro_of, mission_of
-from transforms.amounts import format_euro, parse_amounts
+from sources.readers.headers import Column, Header, find_headers, place_columns
+from sources.readers.reconcile import check_placed_by_order, check_subtotals, check_total_columns, check_unplaced
+from sources.vocab import body_in_text
+from transforms.amounts import parse_amounts
 from transforms.codes import fold
 
-# How many parts each code has and how wide each part is zero-padded.
-CODE_SHAPE = {"missione": (2,), "programma": (2, 2), "titolo": (1,), "macroaggregato": (1, 2)}
-PARENT_PREFIX = {"programma": ("missione", 2), "macroaggregato": ("titolo", 1)}
-HEADER_MATCHERS = {"macroaggregato": macro_of, "missione": mission_of}
+# How many parts each code has, how wide each part is zero-padded, and how parts are joined.
+CODE_SHAPE = {"missione": (2,), "programma": (2, 2), "titolo": (1,), "macroaggregato": (1, 2), "tipologia": (1, 4)}
+JOIN = {"tipologia": ""}
+PARENT_PREFIX = {"programma": "missione", "macroaggregato": "titolo", "tipologia": "titolo"}
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "x": "10"}
+DIMENSIONS = ("missione", "amount_kind", "macroaggregato")
 YEAR = re.compile(r"\b(20\d{2})\b")
 
 
-@dataclass
-class Column:
-    name: str  # frame column, "c7"
-    index: int
-    dims: dict  # dimension -> code, for amount columns
-    total: bool = False
-    restrict_title: str | None = None  # a "Totale titolo N" column sums only that title's macroaggregates
-    label: str = ""  # header text as written
+def _empty(profile: Profile, meta: FileMeta, findings: list[Finding]) -> Extracted:
+    return Extracted(profile, finish_lines(pl.DataFrame(schema={"amount_text": pl.String}), "it"), meta, findings)
 
 
-def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, given_year: int | None = None) -> Extracted:
+def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, given_year: int | None = None,
+                mapping: dict | None = None) -> Extracted:
     spec = profile.spec
-    cells = grid.head_cells()
-    findings: list[Finding] = []
     dims = spec["header"]["dimensions"]
-
-    header = _find_header(cells, dims[-1], spec["header"]["min_matches"])
-    if header is None:
+    findings: list[Finding] = []
+    headers = find_headers(grid.frame, dims, spec["header"]["min_matches"], None, spec["header"]["total_pattern"])
+    if not headers:
         findings.append(Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)}))
-        return Extracted(profile, finish_lines(pl.DataFrame(schema={"amount_text": pl.String}), "it"), FileMeta(), findings)
-    top = header - (len(dims) - 1)
-    meta, fixed = _title_metadata(spec, cells[:top], findings, file_name, grid)
+        return _empty(profile, FileMeta(), findings)
+    top = headers[0].row - (0 if headers[0].one_row else len(dims) - 1)
+    meta, fixed = _title_metadata(spec, grid.head_cells()[:max(top, 0)], findings, file_name, grid)
     year = given_year or (int(meta.year) if meta.year else None)
-    columns = _header_columns(spec, grid, cells, header, dims, year, findings, file_name)
-    value_cols = [c for c in columns if not c.total]
-    if not value_cols:
-        findings.append(Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)}))
-        return Extracted(profile, finish_lines(pl.DataFrame(schema={"amount_text": pl.String}), "it"), meta, findings)
-    label_cols = [f"c{i}" for i in range(min(c.index for c in columns))]
-
-    rows = _classify_rows(spec, grid.frame.slice(header + 1).with_row_index("_row", offset=header + 1), label_cols)
-    long = _cells(rows, columns, profile.number_format, grid.first_col)
-    hierarchy = [level["dimension"] for level in spec["rows"]["hierarchy"]]
-
-    details = long.filter(pl.col("_kind") == "detail", ~pl.col("_total"))
-    _check_unrecognised(rows, long, grid, file_name, findings, spec["rows"]["detail"])
-    _check_subtotals(long, details, hierarchy, grid, file_name, tolerance, findings)
-    if not any(f.code == "COLUMN_UNMATCHED" for f in findings):  # an unknown column would make every total differ
-        _check_total_columns(long, columns, grid, file_name, tolerance, findings)
-
-    lines = details.filter(pl.col("amount_text").is_not_null(), pl.col("amount_cents").fill_null(1) != 0)
+    parts, unplaced = [], []
+    for number, header in enumerate(headers):
+        end = headers[number + 1].row - (0 if headers[number + 1].one_row else len(dims) - 1) if number + 1 < len(headers) else grid.frame.height
+        part, part_unplaced = _read_table(spec, grid, header, end, year, mapping, file_name, tolerance, findings, profile.number_format)
+        unplaced += part_unplaced
+        if part is not None:
+            parts.append(part)
+    if not parts:
+        if not any(f.code == "COLUMN_UNMATCHED" for f in findings):
+            findings.append(Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)}))
+        return _empty(profile, meta, findings)
+    lines = pl.concat(parts, how="diagonal_relaxed")
+    lines = lines.filter(pl.col("amount_text").is_not_null(), pl.col("amount_cents").fill_null(1) != 0)
     lines = lines.with_columns([pl.lit(v, pl.String).alias(k) for k, v in fixed.items()])
     if "titolo" not in lines.columns or "macroaggregato" in lines.columns:
         lines = _derive_parents(lines)
@@ -80,21 +72,30 @@ def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, gi
         source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32),
         description=pl.col("_label_raw"),
     )
-    return Extracted(profile, finish_lines(lines, profile.number_format), meta, findings)
+    extracted = Extracted(profile, finish_lines(lines, profile.number_format), meta, findings)
+    extracted.unplaced = unplaced
+    return extracted
 
 
-def _find_header(cells: list[list[str]], dim: str, minimum: int) -> int | None:
-    for index, row in enumerate(cells):
-        hits = sum(1 for cell in row if cell and _match_header(dim, cell, None))
-        if hits >= minimum:
-            return index
-    return None
-
-
-def _match_header(dim: str, text: str, year: int | None) -> str | None:
-    if dim == "amount_kind":
-        return amount_kind_of(text, year)
-    return HEADER_MATCHERS[dim](text)
+def _read_table(spec, grid: Grid, header: Header, end: int, year, mapping, file_name, tolerance, findings, number_format):
+    """One table: its columns, its rows classified, its checks; the detail cells (or None) and what it could not place."""
+    columns = place_columns(spec, grid.frame, header, year, mapping)
+    if not any(c.role == "value" for c in columns) and not any(c.role == "unplaced" for c in columns):
+        return None, []
+    label_cols = [f"c{i}" for i in range(min(c.index for c in columns))]
+    body = grid.frame.slice(header.row + 1, max(end - header.row - 1, 0)).with_row_index("_row", offset=header.row + 1)
+    rows = classify_rows(spec, body, label_cols, mapping)
+    long = _cells(rows, columns, number_format, grid.first_col)
+    hierarchy = [level["dimension"] for level in spec["rows"]["hierarchy"]]
+    unplaced = check_unplaced(long, columns, grid, file_name, findings)
+    values = long.filter(pl.col("_role") == "value")
+    details = values.filter(pl.col("_kind") == "detail")
+    unplaced += _check_unrecognised(rows, values, grid, file_name, findings, spec["rows"]["detail"])
+    check_subtotals(values, details, long, hierarchy, grid, file_name, tolerance, findings)
+    if not unplaced:  # an unplaced column or row would make every total differ
+        mismatched = check_total_columns(long, columns, hierarchy, grid, file_name, tolerance, findings)
+        unplaced += check_placed_by_order(columns, mismatched, grid, file_name, findings)
+    return details, unplaced
 
 
 def _title_metadata(spec, title_rows, findings, file_name, grid) -> tuple[FileMeta, dict]:
@@ -120,59 +121,13 @@ def _title_metadata(spec, title_rows, findings, file_name, grid) -> tuple[FileMe
     return meta, fixed
 
 
-def _header_columns(spec, grid, cells, header, dims, year, findings, file_name) -> list[Column]:
-    total_pattern = re.compile(spec["header"]["total_pattern"])
-    bottom = cells[header]
-    top = _fill_right(cells[header - 1]) if len(dims) == 2 else None
-    columns: list[Column] = []
-    unmatched: dict[str, tuple[int, int]] = {}
-    first_value = None
-    for index, cell in enumerate(bottom):
-        if not cell and not (top and top[index]):
-            continue
-        codes = {dims[-1]: _match_header(dims[-1], cell, year)} if cell else {}
-        top_text = top[index] if top else ""
-        is_total = bool(total_pattern.search(cell)) or bool(top and total_pattern.search(top_text))
-        if top is not None and not is_total and top_text:
-            codes[dims[0]] = _match_header(dims[0], top_text, year)
-            if codes[dims[0]] is None:
-                unmatched.setdefault(top_text, (header - 1, index))
-        if is_total:
-            title = re.search(r"titolo (\d)", cell)
-            kind = codes.get(dims[-1]) if dims[-1] == "amount_kind" else None
-            label = " ".join(filter(None, [grid.frame[header - 1, f"c{index}"] if top else None, grid.frame[header, f"c{index}"]]))
-            columns.append(Column(f"c{index}", index, {"amount_kind": kind} if kind else {}, True, title.group(1) if title else None, label))
-        elif all(codes.get(d) for d in dims):
-            columns.append(Column(f"c{index}", index, codes))
-            first_value = index if first_value is None else first_value
-        elif first_value is not None or codes.get(dims[-1]):
-            if cell and not codes.get(dims[-1]):
-                unmatched.setdefault(cell, (header, index))
-    for label, (row, col) in unmatched.items():
-        original = grid.frame[row, f"c{col}"]
-        findings.append(
-            Finding(
-                "COLUMN_UNMATCHED",
-                file=file_name,
-                sheet=grid.sheet,
-                cell=grid.cell(row, col),
-                params={"label": original or label, "dimension": dims[0] if row == header - 1 and len(dims) == 2 else dims[-1]},
-            )
-        )
-    return columns
+def _part(extracted: pl.Expr, group: int, width: int) -> pl.Expr:
+    text = extracted.struct.field(str(group))
+    return text.replace(ROMAN).str.zfill(width)
 
 
-def _fill_right(row: list[str]) -> list[str]:
-    """Merged header cells: a mission name spreads over the kinds beneath it."""
-    filled, current = [], ""
-    for cell in row:
-        current = cell or current
-        filled.append(current)
-    return filled
-
-
-def _classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str]) -> pl.DataFrame:
-    """Add ``_kind`` (detail/subtotal/heading/skip/other), ``_level`` and the forward-filled codes."""
+def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mapping: dict | None = None) -> pl.DataFrame:
+    """Add ``_kind`` (detail/subtotal/heading/adjustment/skip/other/outside), ``_level`` and the forward-filled codes."""
     rows_spec = spec["rows"]
     folded = [fold(pl.col(c)).fill_null("") for c in label_cols]
     frame = frame.with_columns(
@@ -183,9 +138,18 @@ def _classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str]) -> pl
     subtotal = pl.lit(None, pl.String)
     for rule in reversed(rows_spec["subtotals"]):
         subtotal = pl.when(pl.col("_label").str.contains(rule["pattern"])).then(pl.lit(rule["level"])).otherwise(subtotal)
-    skip = pl.any_horizontal([pl.col("_label").str.contains(p) for p in rows_spec.get("skip", [])] or [pl.lit(False)])
-    frame = frame.with_columns(_subtotal=subtotal, _skip=skip)
-    context = pl.col("_subtotal").is_null() & ~pl.col("_skip")
+
+    def any_of(patterns):
+        return pl.any_horizontal([pl.col("_label").str.contains(p) for p in patterns] or [pl.lit(False)])
+
+    mapped_rows = {k: v for k, v in _mapped_rows(mapping).items()}
+    ignored = [k for k, v in mapped_rows.items() if v == "ignora"]
+    frame = frame.with_columns(
+        _subtotal=subtotal,
+        _skip=any_of(rows_spec.get("skip", [])) | pl.col("_label").is_in(ignored),
+        _adjustment=any_of(rows_spec.get("adjustments", [])),
+    )
+    context = pl.col("_subtotal").is_null() & ~pl.col("_skip") & ~pl.col("_adjustment")
 
     parent_run = None
     hit_levels = []
@@ -197,14 +161,16 @@ def _classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str]) -> pl
             for pattern in level["patterns"]:
                 groups = re.compile(pattern).groups
                 extracted = pl.col(f"_f{i}").str.extract_groups(pattern)
-                widths = shape[len(shape) - groups :]  # a partial code captures the last part(s)
-                parts = [extracted.struct.field(str(g + 1)).str.zfill(widths[g]) for g in range(groups)]
+                widths = shape[len(shape) - groups:]  # a partial code captures the last part(s)
+                parts = [_part(extracted, g + 1, widths[g]) for g in range(groups)]
                 if groups == len(shape):
-                    candidates.append(pl.concat_str(parts, separator="."))
+                    candidates.append(pl.concat_str(parts, separator=JOIN.get(dim, ".")))
                 else:
-                    parent, _ = PARENT_PREFIX[dim]
                     partials.append(parts[0])
-                    candidates.append(pl.concat_str([pl.col(parent), parts[0]], separator="."))
+                    candidates.append(pl.concat_str([pl.col(PARENT_PREFIX[dim]), parts[0]], separator=JOIN.get(dim, ".")))
+        mapped = {k: v[dim] for k, v in mapped_rows.items() if isinstance(v, dict) and v.get(dim)}
+        if mapped:
+            candidates.insert(0, pl.col("_label").replace_strict(mapped, default=None, return_dtype=pl.String))
         hit = pl.when(context).then(pl.coalesce(candidates))
         partial = pl.when(context).then(pl.coalesce(partials)) if partials else pl.lit(None, pl.String)
         frame = frame.with_columns(hit.alias(f"_hit_{dim}"), partial.alias(f"_partial_{dim}"))
@@ -224,6 +190,8 @@ def _classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str]) -> pl
         .then(pl.lit("subtotal"))
         .when(pl.col("_skip"))
         .then(pl.lit("skip"))
+        .when(pl.col("_adjustment"))
+        .then(pl.lit("adjustment"))
         .when(pl.col(f"_hit_{detail}").is_not_null())
         .then(pl.lit("detail"))
         .when(pl.col(f"_partial_{detail}").is_not_null())
@@ -235,8 +203,14 @@ def _classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str]) -> pl
     )
 
 
+def _mapped_rows(mapping: dict | None) -> dict:
+    from transforms.codes import fold_text
+
+    return {fold_text(k): v for k, v in (mapping or {}).get("rows", {}).items()}
+
+
 def _cells(rows: pl.DataFrame, columns: list[Column], number_format: str, first_col: int) -> pl.DataFrame:
-    """One row per (sheet row, amount column) with the column's codes and the parsed amount."""
+    """One row per (sheet row, column) with the column's codes, role and the parsed amount."""
     keep = [c for c in rows.columns if c.startswith("_") or c in CODE_SHAPE]
     long = rows.select(*keep, *[pl.col(c.name) for c in columns]).unpivot(
         index=keep, on=[c.name for c in columns], variable_name="_column", value_name="amount_text"
@@ -245,15 +219,15 @@ def _cells(rows: pl.DataFrame, columns: list[Column], number_format: str, first_
         {
             "_column": [c.name for c in columns],
             "_letter": [column_letter(first_col + c.index) for c in columns],
-            "_total": [c.total for c in columns],
+            "_role": [c.role for c in columns],
+            "_total": [c.role == "total" for c in columns],
             "_restrict_title": [c.restrict_title for c in columns],
-            **{f"_col_{d}": [c.dims.get(d) for c in columns] for d in ("missione", "amount_kind", "macroaggregato")},
+            **{f"_col_{d}": [c.dims.get(d) for c in columns] for d in DIMENSIONS},
         },
-        schema_overrides={f"_col_{d}": pl.String for d in ("missione", "amount_kind", "macroaggregato")}
-        | {"_restrict_title": pl.String},
+        schema_overrides={f"_col_{d}": pl.String for d in DIMENSIONS} | {"_restrict_title": pl.String},
     )
     long = long.join(column_table, on="_column", how="left")
-    for dim in ("missione", "amount_kind", "macroaggregato"):
+    for dim in DIMENSIONS:
         column_value = pl.col(f"_col_{dim}")
         long = long.with_columns((pl.coalesce(column_value, pl.col(dim)) if dim in long.columns else column_value).alias(dim))
     return parse_amounts(long, "amount_text", number_format)
@@ -270,76 +244,15 @@ def _derive_parents(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(updates) if updates else lines
 
 
-def _check_unrecognised(rows, long, grid, file_name, findings, detail):
-    amounts = (
-        long.filter(~pl.col("_total"), pl.col("amount_cents").fill_null(1) != 0, pl.col("amount_text").is_not_null())
-        .group_by("_row")
-        .len()
-    )
+def _check_unrecognised(rows, values, grid, file_name, findings, detail) -> list[dict]:
+    """Rows with amounts that are neither detail, heading, subtotal nor a known row to skip; returned as unplaced rows."""
+    amounts = values.filter(pl.col("amount_cents").fill_null(1) != 0, pl.col("amount_text").is_not_null()).group_by("_row").len()
     odd = rows.join(amounts, on="_row").filter(pl.col("_kind").is_in(["other", "outside"])).sort("_row")
+    unplaced = []
     for row, kind, label in odd.select("_row", "_kind", "_label_raw").iter_rows():
         code = "ROW_OUTSIDE_BLOCK" if kind == "outside" else "ROW_UNRECOGNISED"
         findings.append(
             Finding(code, file=file_name, sheet=grid.sheet, cell=grid.cell(row, 0), params={"label": label or "", "dimension": detail})
         )
-
-
-def _check_subtotals(long, details, hierarchy, grid, file_name, tolerance, findings):
-    """Subtotal rows (and heading rows carrying amounts) must equal the sum of their detail."""
-    checks = long.filter(
-        ~pl.col("_total"), (pl.col("_kind") == "subtotal") | ((pl.col("_kind") == "heading") & pl.col("amount_text").is_not_null())
-    )
-    if checks.is_empty():
-        return
-    mismatches = []
-    for level, group in checks.group_by("_level"):
-        level = level[0]
-        keys = [] if level == "all" else hierarchy[: hierarchy.index(level) + 1]
-        sums = details.group_by([*keys, "_column"]).agg(_computed=pl.col("amount_cents").sum())
-        joined = group.join(sums, on=[*keys, "_column"], how="left", nulls_equal=True).with_columns(
-            _stated=pl.col("amount_cents").fill_null(0), _computed=pl.col("_computed").fill_null(0)
-        )
-        mismatches.append(joined.filter((pl.col("_stated") - pl.col("_computed")).abs() > tolerance))
-    bad = pl.concat(mismatches, how="diagonal_relaxed").sort("_row", "_column")
-    for row in bad.select("_row", "_letter", "_label_raw", "_stated", "_computed").iter_rows():
-        findings.append(_mismatch("SUBTOTAL_MISMATCH", grid, file_name, row))
-
-
-def _check_total_columns(long, columns, grid, file_name, tolerance, findings):
-    """Total columns must equal the sum of the row's amount columns (same kind, same title)."""
-    totals = [c for c in columns if c.total]
-    if not totals:
-        return
-    values = long.filter(~pl.col("_total"), pl.col("_kind").is_in(["detail", "subtotal", "heading"]))
-    for column in totals:
-        part = values
-        if kind := column.dims.get("amount_kind"):
-            part = part.filter(pl.col("amount_kind") == kind)
-        if column.restrict_title:
-            part = part.filter(pl.col("macroaggregato").str.starts_with(column.restrict_title + "."))
-        sums = part.group_by("_row").agg(_computed=pl.col("amount_cents").sum())
-        stated = long.filter(pl.col("_column") == column.name, pl.col("_kind").is_in(["detail", "subtotal", "heading"]))
-        bad = (
-            stated.join(sums, on="_row", how="left")
-            .with_columns(_stated=pl.col("amount_cents").fill_null(0), _computed=pl.col("_computed").fill_null(0))
-            .filter((pl.col("_stated") - pl.col("_computed")).abs() > tolerance)
-            .sort("_row")
-        )
-        for row in bad.select("_row", "_letter", "_label_raw", "_stated", "_computed").iter_rows():
-            findings.append(_mismatch("TOTAL_COLUMN_MISMATCH", grid, file_name, row, column.label))
-
-
-def _mismatch(code, grid, file_name, row, label=None) -> Finding:
-    index, letter, row_label, stated, computed = row
-    return Finding(
-        code,
-        file=file_name,
-        sheet=grid.sheet,
-        cell=f"{letter}{index + grid.first_row + 1}",
-        params={
-            "label": label or row_label or "",
-            "stated": format_euro(stated),
-            "computed": format_euro(computed),
-            "difference": format_euro(stated - computed),
-        },
-    )
+        unplaced.append({"kind": "row", "label": label or "", "cell": grid.cell(row, 0), "sheet": grid.sheet})
+    return unplaced
