@@ -33,7 +33,7 @@ def _findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Tabl
                    "cella" if lang == "it" else "cell", "messaggio" if lang == "it" else "message"):
         table.add_column(column, overflow="fold")
     for finding in findings[:limit]:
-        style = "red" if finding.is_error else "yellow"
+        style = "red" if finding.is_error else ("yellow" if finding.severity == "warning" else "cyan")
         where = finding.cell or (f"riga {finding.row}" if finding.row else "")
         table.add_row(f"[{style}]{finding.severity}[/]", finding.code, finding.file, finding.sheet or "", where, finding.message(lang))
     if len(findings) > limit:
@@ -92,6 +92,57 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
         console.print(_findings_table(findings, lang))
     console.print(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}", soft_wrap=True)
     raise typer.Exit(1 if any(o.status == "rejected" for o in outcomes) else 0)
+
+
+@app.command()
+def mapping(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Il file respinto (xlsx o csv).")],
+            body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
+            apply: Annotated[Optional[Path], typer.Option("--apply", exists=True, dir_okay=False,
+                                                          help="La mappa compilata da verificare e salvare per l'ente.")] = None,
+            output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Dove scrivere la mappa da compilare.")] = None,
+            user: Annotated[Optional[str], typer.Option("--user", help="Chi salva la mappa.")] = None) -> None:
+    """Dice cosa sono le colonne o righe che areavasta non sa collocare: scrive la mappa da compilare,
+    oppure (--apply) la verifica sul file e la salva per l'ente, che la ritroverà negli anni successivi."""
+    import getpass
+
+    from sources import mappings
+    from sources.intake import validate_file
+
+    settings = load_settings()
+    plain = validate_file(file, settings, body=body, year=year, phase=phase)
+    it = lang != "en"
+    if not plain.unplaced:
+        console.print("Nel file non ci sono colonne o righe da collocare." if it else "The file has no columns or rows to place.")
+        if plain.findings:
+            console.print(_findings_table(plain.findings, lang))
+        raise typer.Exit(0 if plain.ok else 1)
+    if apply is None:
+        text = mappings.skeleton(file.name, plain.layout or "?", plain.body, plain.unplaced)
+        target = output or file.with_name(file.stem + ".mappa.yaml")
+        target.write_text(text, encoding="utf-8")
+        console.print((f"Mappa da compilare scritta in {target}: {len(plain.unplaced)} voci." if it
+                       else f"Mapping to fill in written to {target}: {len(plain.unplaced)} entries."))
+        raise typer.Exit(0)
+    parsed, problems = mappings.parse(apply.read_text(encoding="utf-8"), apply.name)
+    if parsed is None:
+        console.print(_findings_table(problems, lang))
+        raise typer.Exit(1)
+    result = validate_file(file, settings, body=body, year=year, phase=phase, mapping=parsed)
+    if not result.ok or result.unplaced or not plain.body:
+        if not plain.body:
+            result.findings.insert(0, Finding("BODY_MISSING", file=file.name))
+        console.print(_findings_table(result.findings, lang))
+        console.print("La mappa non è stata salvata: il file resta respinto." if it else "The mapping was not saved: the file is still rejected.")
+        raise typer.Exit(1)
+    path = mappings.store(settings, plain.body, plain.fingerprint, parsed, layout=plain.layout, file_name=file.name,
+                          user=user or getpass.getuser())
+    console.print((f"Mappa verificata e salvata ({path}): il file ora è valido ({result.lines.height} righe) e la mappa "
+                   "sarà applicata da sola ai prossimi file dell'ente con le stesse colonne." if it else
+                   f"Mapping checked and saved ({path}): the file is now valid ({result.lines.height} rows) and the mapping "
+                   "will be applied by itself to this body's next files with the same columns."))
+    if result.findings:
+        console.print(_findings_table(result.findings, lang))
+    raise typer.Exit(0)
 
 
 @app.command()

@@ -23,7 +23,7 @@ from areavasta.reference import resolve_body
 from sources import mappings, plausibility
 from sources.checks import REVENUE_KEY, check_lines
 from sources.extract import extract
-from sources.metadata import plausible_year, resolve
+from sources.metadata import from_file_name, plausible_year, resolve
 from sources.overrides import parse_rows, read_sheet_rows
 from transforms.normalise import to_budget_lines
 
@@ -73,7 +73,8 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
     unplaced = [item for part in extracted for item in part.unplaced]
     fingerprint = mappings.fingerprint(profile.name, unplaced) if unplaced else None
     if unplaced and mapping is None:  # the officer may have told us last time (or last year) what these are
-        known_body = resolve_body(body) or next((p.meta.body for p in extracted if p.meta.body), None)
+        known_body = resolve_body(body) or next((p.meta.body for p in extracted if p.meta.body), None) \
+            or resolve_body(from_file_name(name).body)
         saved = mappings.load(settings, known_body, fingerprint) if known_body else None
         if saved is not None:
             again = validate_file(path, settings, body=body, year=year, phase=phase, display_name=display_name, sha256=sha,

@@ -58,7 +58,7 @@ def skeleton(file_name: str, layout: str, body: str | None, unplaced: list[dict]
         if item["kind"] == "column":
             columns.setdefault(item.get("key") or item["label"], item)
     for key, item in columns.items():
-        hint = " / ".join(f'{{missione: "{m}"}}  # {mission_name(m)}' for m in item.get("candidates", []))
+        hint = " oppure ".join(f'{{missione: "{m}"}} ({mission_name(m)})' for m in item.get("candidates", []))
         lines.append(f"  # cella {item['cell']}" + (f"; può essere: {hint}" if hint else ""))
         lines.append(f"  {_quote(key)}: {{}}")
     if not columns:

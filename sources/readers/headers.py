@@ -40,6 +40,7 @@ class Column:
     candidates: tuple[str, ...] = ()  # unplaced mission columns: the missions order leaves open
     cell: tuple[int, int] = (0, 0)  # (frame row, column) of the header cell, for findings
     group_text: str = ""  # two dimensions: the (folded) mission text shared by a group of kind columns
+    group_label: str = ""  # the same text as written in the file
     group_cell: tuple[int, int] | None = None  # where that mission text is written (two-row headers: the row above)
 
     @property
@@ -62,6 +63,15 @@ def split_kind(text: str, year: int | None) -> tuple[str, str | None]:
         if kind:
             return " ".join(words[:-size]), kind
     return " ".join(words), None
+
+
+def _raw_group_text(raw, year: int | None) -> str:
+    """The mission part of a one-row header cell as written (the cell without its trailing kind words)."""
+    words = str(raw or "").split()
+    for size in range(min(5, len(words) - 1), 0, -1):
+        if amount_kind_of(" ".join(words[-size:]), year):
+            return " ".join(words[:-size])
+    return " ".join(words)
 
 
 def _match(dim: str, text: str, year: int | None) -> str | None:
@@ -160,7 +170,8 @@ def place_columns(spec: dict, frame: pl.DataFrame, header: Header, year: int | N
         by_mapping = top_text in mapped
         mission = mapped[top_text].get("missione") if by_mapping else (mission_of(top_text) if top_text else None)
         columns.append(Column(f"c{index}", index, {"amount_kind": kind, "missione": mission}, label=label, cell=cell,
-                              placed_by="mapping" if by_mapping else "name", group_text=top_text, group_cell=group_cell))
+                              placed_by="mapping" if by_mapping else "name", group_text=top_text, group_cell=group_cell,
+                              group_label=_raw_group_text(raw, year) if header.one_row else str(top_raw or "").strip()))
         first_value = index if first_value is None else first_value
     if len(dims) == 2:
         _place_missions(columns)
