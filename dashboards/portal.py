@@ -37,6 +37,8 @@ from areavasta import accounts
 from areavasta.findings import findings_json
 from areavasta.reference import bodies, body_name
 from areavasta.settings import load_settings
+from dashboards import mapping_form
+from sources import mappings
 from sources.intake import validate_file
 from sources.metadata import normalise_phase
 from sources.template import write_template
@@ -179,15 +181,53 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         original = Path(str(sent.filename or "file")).name[:200]
         result = validate_file(raw, settings, body=user.body, year=int(year), phase=phase, display_name=original)
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
-        status = "accepted" if result.ok else "rejected"
+        accept(result, stored, upload_id, user, int(year), phase, original)
+        return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
+
+    def accept(result, stored: Path, upload_id: str, user, year: int, phase: str, original: str) -> None:
+        """Log the dry run; an accepted file goes to the inbox, a rejected one keeps what a mapping could place."""
         if result.ok:  # the inbox sensor runs the same intake and the pipeline; the name carries body, year and phase
             inbox.mkdir(parents=True, exist_ok=True)
             stored.rename(inbox / f"{user.body}_{year}_{phase}_{upload_id}{stored.suffix}")
-        accounts.log_upload(settings, id=upload_id, body=user.body, year=int(year), phase=phase, original_name=original,
+        elif result.unplaced:
+            (incoming / f"{upload_id}.mapping.json").write_text(json.dumps(
+                {"layout": result.layout, "fingerprint": result.fingerprint, "unplaced": result.unplaced}), encoding="utf-8")
+        accounts.log_upload(settings, id=upload_id, body=user.body, year=year, phase=phase, original_name=original,
                             stored_as=stored.name, sha256=result.sha256, username=user.username,
-                            received_at=dt.datetime.now().isoformat(timespec="microseconds"), status=status,
-                            findings_json=findings_json(result.findings))
-        return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
+                            received_at=dt.datetime.now().isoformat(timespec="microseconds"),
+                            status="accepted" if result.ok else "rejected", findings_json=findings_json(result.findings))
+
+    def mapping_of(record) -> dict | None:
+        path = incoming / f"{record['id']}.mapping.json"
+        return json.loads(path.read_text(encoding="utf-8")) if record["status"] == "rejected" and path.exists() else None
+
+    async def upload_mapping(request: Request) -> Response:
+        """The officer places what the reader could not; the mapping is checked on the file, kept for the body, and the file re-sent."""
+        user, record = own_upload(request)
+        if record is None or not user.may_upload or user.body != record["body"]:  # only the body's own officer
+            return forbidden()
+        form = await checked_form(request)
+        if form is None:
+            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
+        info = mapping_of(record)
+        if info is None:
+            return PlainTextResponse("Nessuna colonna da collocare per questo caricamento.", status_code=404)
+        parsed, problems = mappings.parse_data(mapping_form.answers(form, info["unplaced"]), record["original_name"])
+        raw = incoming / record["stored_as"]
+        result = None if parsed is None else validate_file(raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
+                                                           display_name=record["original_name"], mapping=parsed)
+        if result is None or not result.ok:
+            shown = problems if result is None else result.findings
+            return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="",
+                        findings=json.loads(findings_json(shown)), fields=mapping_form.fields(info["unplaced"]))
+        mappings.store(settings, record["body"], info["fingerprint"], parsed, layout=info["layout"],
+                       file_name=record["original_name"], user=user.username)
+        new_id = uuid.uuid4().hex
+        copy = incoming / f"{new_id}{raw.suffix}"
+        copy.write_bytes(raw.read_bytes())
+        result.findings.insert(0, mappings.applied_finding(mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]))
+        accept(result, copy, new_id, user, record["year"], record["phase"], record["original_name"])
+        return RedirectResponse(f"/uploads/{new_id}", status_code=303)
 
     def own_upload(request: Request):
         user = current(request)
@@ -204,7 +244,9 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         page_file = settings.outputs_dir / "dashboards" / f"{stem}.html"
         received = dt.datetime.fromisoformat(record["received_at"]).timestamp()
         ready = record["status"] == "accepted" and page_file.exists() and page_file.stat().st_mtime > received
-        return page(request, "upload.html", "Caricamento", up=record, findings=json.loads(record["findings_json"]), ready=ready, stem=stem)
+        info = mapping_of(record) if user.may_upload and user.body == record["body"] else None
+        return page(request, "upload.html", "Caricamento", up=record, findings=json.loads(record["findings_json"]), ready=ready, stem=stem,
+                    fields=mapping_form.fields(info["unplaced"]) if info else [])
 
     async def upload_findings(request: Request) -> Response:
         user, record = own_upload(request)
@@ -255,6 +297,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             Route("/", home), Route("/login", login, methods=["GET", "POST"]), Route("/logout", logout, methods=["POST"]),
             Route("/template", template), Route("/upload", upload, methods=["POST"]),
             Route("/uploads/{upload_id:str}", upload_status), Route("/uploads/{upload_id:str}/findings.json", upload_findings),
+            Route("/uploads/{upload_id:str}/mapping", upload_mapping, methods=["POST"]),
             Route("/body/{body:str}", body_page), Route("/files/{kind:str}/{name:str}", files),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],

@@ -67,7 +67,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
             write_findings(target, outcome)
             run_requests.append(dg.RunRequest(run_key=f"rejected-{sha}", job_name="rejected_upload", run_config={
                 "ops": {"report_rejection": {"config": {"file": path.name, "findings": json.loads(findings_json(outcome.validation.findings))}}}}))
-        elif outcome.status == "accepted":
+        elif outcome.status == "accepted" and outcome.validation.table == "budget":  # revenue feeds no stage yet: nothing to rerun
             for body, year, _phase in outcome.partitions:
                 years.add(str(year))
                 bodies.add(body)

@@ -174,8 +174,9 @@ def _printable(params: dict) -> dict:
 
 
 def _duplicates(frame: pl.DataFrame, file_name: str, columns: list[str]) -> list[Finding]:
-    keyed = frame.with_columns(_first=pl.col("source_row").min().over(columns), _n=pl.len().over(columns))
-    repeated = keyed.filter(pl.col("_n") > 1, pl.col("source_row") != pl.col("_first"))
+    # every occurrence after the first, also when both sit on one row (two columns placed on the same key)
+    keyed = frame.sort("_i").with_columns(_first=pl.col("source_row").first().over(columns), _rank=pl.int_range(pl.len()).over(columns))
+    repeated = keyed.filter(pl.col("_rank") > 0)
     findings = []
     for row in repeated.iter_rows(named=True):
         label = " / ".join(str(row[c]) for c in columns if row[c] not in (None, "") and c not in ("body", "year", "phase"))

@@ -81,6 +81,11 @@ def parse(text: str, file_name: str = "") -> tuple[dict | None, list[Finding]]:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         return None, [_invalid(file_name, f"YAML non leggibile ({str(exc).splitlines()[0]})")]
+    return parse_data(data, file_name)
+
+
+def parse_data(data, file_name: str = "") -> tuple[dict | None, list[Finding]]:
+    """Same as :func:`parse`, from the parsed structure (the portal's form builds it directly)."""
     if not isinstance(data, dict):
         return None, [_invalid(file_name, "attese le sezioni 'colonne' e 'righe'")]
     mapping: dict = {"columns": {}, "rows": {}}

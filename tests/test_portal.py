@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -160,3 +161,50 @@ def test_template_download_for_the_officers_body(portal):
     response = client.get("/template?year=2026&phase=previsione")
     assert response.status_code == 200 and response.content[:2] == b"PK"
     assert "modello_237_2026_previsione.xlsx" in response.headers["content-disposition"]
+
+
+OFFICIAL = Path(__file__).parent / "fixtures" / "official"
+
+
+def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_the_body(portal, tmp_path):
+    settings, app = portal
+    accounts.add_user(settings, "ufficio.ro", "officer", "029", "pw-rovigo")
+    source = OFFICIAL / "rendiconto_2023_formato_aperto_colonna_ignota.csv"
+    client = TestClient(app)
+    _login(client, "ufficio.ro", "pw-rovigo")
+    rejected = _upload(client, source, year=2023)
+    status = client.get(rejected.headers["location"])
+    assert "COLUMN_UNMATCHED" in status.text and 'id="mapping"' in status.text
+    assert status.text.index('value="10"') < status.text.index('value="01"')  # the missions order leaves open come first
+    upload_id = rejected.headers["location"].rsplit("/", 1)[1]
+    field = re.search(r'<select name="(col_0)"', status.text).group(1)
+    token = _token(client)
+
+    # another body's officer can neither see the form nor post it
+    other = TestClient(app)
+    _login(other, "ufficio.bo", "pw-bologna")
+    assert other.get(f"/uploads/{upload_id}").status_code == 403
+    assert other.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": _token(other)}).status_code == 403
+    planner = TestClient(app)
+    _login(planner, "pianificatore", "pw-planner")
+    assert planner.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": _token(planner)}).status_code == 403
+    assert client.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": ""}).status_code == 403
+    assert not (settings.home / "mappings").exists()
+
+    # a wrong choice is checked on the file: the totals do not come back, nothing is kept
+    wrong = client.post(f"/uploads/{upload_id}/mapping", data={field: "01", "csrf": token}, follow_redirects=False)
+    assert wrong.status_code == 422 and "DUPLICATE_KEY" in wrong.text and not (settings.home / "mappings").exists()
+
+    done = client.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": token}, follow_redirects=False)
+    assert done.status_code == 303
+    page = client.get(done.headers["location"]).text
+    assert "File accettato con 1 avvisi" in page
+    stored = list((settings.home / "mappings" / "029").glob("*.yaml"))
+    assert len(stored) == 1 and "ufficio.ro" in stored[0].read_text(encoding="utf-8")
+    inbox = list((tmp_path / "inbox").glob("029_2023_rendiconto_*.csv"))
+    assert len(inbox) == 1
+    # the sensor's intake (no body but the file name's) finds the body's mapping by itself
+    from sources.intake import validate_file
+
+    again = validate_file(inbox[0], settings)
+    assert again.ok and again.findings[0].code == "MAPPING_APPLIED"

@@ -254,5 +254,6 @@ def _check_unrecognised(rows, values, grid, file_name, findings, detail) -> list
         findings.append(
             Finding(code, file=file_name, sheet=grid.sheet, cell=grid.cell(row, 0), params={"label": label or "", "dimension": detail})
         )
-        unplaced.append({"kind": "row", "label": label or "", "cell": grid.cell(row, 0), "sheet": grid.sheet})
+        unplaced.append({"kind": "row", "label": label or "", "key": label or "", "cell": grid.cell(row, 0), "sheet": grid.sheet,
+                         "dimension": detail})
     return unplaced

@@ -40,7 +40,7 @@ def check_unplaced(long: pl.DataFrame, columns: list[Column], grid: Grid, file_n
             findings.append(Finding("COLUMN_UNMATCHED", file=file_name, sheet=grid.sheet, cell=cell,
                                     params={"label": column.label, "dimension": dimension, "hint": _hint(column)}))
             unplaced.append({"kind": "column", "label": column.label, "key": column.group_label or column.label, "cell": cell,
-                             "sheet": grid.sheet, "amount_kind": column.dims.get("amount_kind"),
+                             "sheet": grid.sheet, "amount_kind": column.dims.get("amount_kind"), "dimension": dimension,
                              "candidates": [c for c in column.candidates if c.isdigit()]})
         elif column.label and not any(f.code == "COLUMN_IGNORED" and f.sheet == grid.sheet and f.params.get("label") == column.label
                                       for f in findings):  # one warning per caption and sheet, not one per table
@@ -160,7 +160,8 @@ def check_placed_by_order(columns: list[Column], mismatched: set[str], grid: Gri
             findings.append(Finding("COLUMN_UNMATCHED", file=file_name, sheet=grid.sheet, cell=cell,
                                     params={"label": first.label, "dimension": "missione", "hint": f" ({mission} {mission_name(mission)}?)"}))
             unplaced.append({"kind": "column", "label": first.label, "key": first.group_label or first.label, "cell": cell,
-                             "sheet": grid.sheet, "amount_kind": first.dims.get("amount_kind"), "candidates": [mission]})
+                             "sheet": grid.sheet, "amount_kind": first.dims.get("amount_kind"), "dimension": "missione",
+                             "candidates": [mission]})
     return unplaced
 
 
