@@ -78,13 +78,18 @@ def _formats(workbook):
     }
 
 
+def _spending_kinds():
+    """The template carries spending lines: revenue kinds (accertamenti, riscossioni) are not offered."""
+    return amount_kinds().filter(pl.col("side") != "entrate")
+
+
 def _lists() -> dict[str, list[str]]:
     return {
         "missione": [f"{c} - {n}" for c, n in missions().select("code", "name").iter_rows()],
         "programma": [f"{c} - {n}" for c, n in programmes().select("code", "name").iter_rows()],
         "titolo": [f"{c} - {n}" for c, n in titles().select("code", "name").iter_rows()],
         "macroaggregato": [f"{c} - {n}" for c, n in macroaggregates().select("code", "name").iter_rows()],
-        "tipo importo": amount_kinds()["label_it"].to_list(),
+        "tipo importo": _spending_kinds()["label_it"].to_list(),
         "attributo": AUTHORITY_ATTRIBUTES,
         "stato": STATUSES,
     }
@@ -97,7 +102,7 @@ def _instructions(workbook, fmt) -> None:
     for text, style in INSTRUCTIONS:
         sheet.write(row, 0, text, fmt.get(style) if style else None)
         row += 1
-    for label, note in amount_kinds().select("label_it", "phases").iter_rows():
+    for label, note in _spending_kinds().select("label_it", "phases").iter_rows():
         sheet.write(row, 0, f"• {label} (fase: {note.replace(';', ', ')})")
         row += 1
 

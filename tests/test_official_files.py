@@ -172,3 +172,18 @@ def test_comune_uploaded_as_metropolitan_city_is_warned_in_plain_words(settings)
     text = warning.message("it")
     assert "Città metropolitana di Bologna" in text and "comune" in text and result.ok
     assert float(warning.params["ratio"].replace(",", ".")) > 3
+
+
+def test_a_name_claimed_by_two_column_groups_is_trusted_for_neither(tmp_path, settings):
+    """The export shifted a name: mission 14's columns carry mission 15's name. Order places both, totals confirm."""
+    from tests.fixtures.official import build
+
+    matrix = build.Matrix(31, ["Impegnato", "FPV", "Pagato"], scale=10.0)
+    path = tmp_path / "spostato.csv"
+    build.write_csv(path, build.open_format_rows(matrix, list(build.MISSIONS), {"14": build.MISSIONS["15"]}, one_row=True))
+    result = validate_file(path, settings, body="028", year=2023, phase="rendiconto")
+    assert result.ok, [f.message() for f in result.findings if f.is_error]
+    placed = sorted(f.params["mission"][:2] for f in result.findings if f.code == "COLUMN_PLACED_BY_ORDER")
+    assert placed == ["14", "15"]
+    assert _by(result.lines, "amount_kind", "missione") == {
+        {"Impegnato": "impegni", "FPV": "fpv", "Pagato": "pagamenti"}[k]: matrix.mission_totals(k) for k in matrix.kinds}

@@ -113,3 +113,35 @@ def test_officer_and_planner_in_a_real_browser(server, tmp_path):
         assert page.locator("#history").count() == 1
         page.screenshot(path=str(ARTIFACTS / "4_planner.png"), full_page=True)
         browser.close()
+
+
+def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_it(server, tmp_path):
+    """Portal → mapping form → inbox → sensor (no body but the file name's) → warehouse, in a real browser."""
+    chromium()
+    from playwright.sync_api import sync_playwright
+
+    from areavasta import warehouse
+
+    settings, base = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    source = Path(__file__).parent / "fixtures" / "official" / "rendiconto_2023_formato_aperto_colonna_ignota.csv"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _login(page, base, "ufficio.bo", "pw-bologna")
+        _upload(page, source, year=2023)
+        page.wait_for_selector("form#mapping")
+        assert "Missione ### (descrizione non disponibile)" in page.inner_text("form#mapping")
+        page.select_option("form#mapping select", "10")
+        page.screenshot(path=str(ARTIFACTS / "5_mapping_form.png"), full_page=True)
+        page.click("button:has-text('Verifica e ricarica')")
+        page.wait_for_selector("text=elaborazione in corso")
+        browser.close()
+    resources = {"warehouse_db": Warehouse(home=str(settings.home))}
+    result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources))
+    assert [r.partition_key for r in result.run_requests] == ["2023|237"]
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        loaded = con.execute("SELECT missione, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2023 "
+                             "AND amount_kind = 'impegni' GROUP BY 1").fetchall()
+    expected = __import__("json").loads((source.parent / "expected.json").read_text())[source.name]["mission_totals"]["impegni"]
+    assert dict(loaded) == expected
