@@ -89,3 +89,40 @@ def test_demo_loads_the_bundled_samples(settings):
     result = runner.invoke(app, ["demo"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert result.output.count("accepted") == 6 and "warehouse.duckdb" in result.output
+
+
+def test_mapping_command_writes_the_skeleton_checks_the_filled_one_and_ingest_uses_it(tmp_path, settings):
+    from pathlib import Path
+
+    source = Path(__file__).parent / "fixtures" / "official" / "rendiconto_2023_formato_aperto_colonna_ignota.csv"
+    named = tmp_path / "029_2023_rendiconto_export.csv"
+    named.write_bytes(source.read_bytes())
+    assert runner.invoke(app, ["ingest", str(named)]).exit_code == 1
+    skeleton = tmp_path / "mappa.yaml"
+    result = runner.invoke(app, ["mapping", str(named), "-o", str(skeleton)])
+    assert result.exit_code == 0 and "voci" in result.output and skeleton.exists()
+    text = skeleton.read_text(encoding="utf-8")
+    assert "può essere" in text and "Soccorso civile" in text
+    # an empty entry, then a wrong mission (totals do not reconcile), are refused and nothing is kept
+    refused = runner.invoke(app, ["mapping", str(named), "--apply", str(skeleton)])
+    assert refused.exit_code == 1 and "da compilare" in refused.output
+    skeleton.write_text(text.replace(": {}\n", ': {missione: "01"}\n', 1), encoding="utf-8")
+    wrong = runner.invoke(app, ["mapping", str(named), "--apply", str(skeleton), "--lang", "en"])
+    assert wrong.exit_code == 1 and "not saved" in wrong.output
+    skeleton.write_text(text.replace(": {}\n", ': {missione: "10"}\n', 1), encoding="utf-8")
+    applied = runner.invoke(app, ["mapping", str(named), "--apply", str(skeleton), "--user", "rossi"])
+    assert applied.exit_code == 0 and "salvata" in applied.output
+    loaded = runner.invoke(app, ["ingest", str(named)])
+    assert loaded.exit_code == 0 and "caricato" in loaded.output
+
+
+def test_revenue_export_is_ingested_from_the_command_line(tmp_path, settings):
+    from pathlib import Path
+
+    import duckdb
+
+    source = Path(__file__).parent / "fixtures" / "official" / "rendiconto_2023_formato_aperto_entrate.csv"
+    result = runner.invoke(app, ["ingest", str(source), "--body", "201", "--year", "2023", "--phase", "rendiconto"])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT tipologia) FROM core.revenue_lines").fetchone()[0] > 15
