@@ -22,3 +22,13 @@ def test_every_layout_is_in_the_readme():
 
 def test_every_finding_has_both_languages():
     assert [code for code, spec in catalogue().items() if not (spec.get("it") and spec.get("en"))] == []
+
+
+def test_every_amount_kind_and_official_fixture_is_documented():
+    import polars as pl
+
+    text = (ROOT / "docs" / "LAYOUTS.md").read_text(encoding="utf-8")
+    kinds = pl.read_csv(ROOT / "areavasta" / "data" / "amount_kinds.csv", infer_schema=False)["code"]
+    assert [k for k in kinds if f"`{k}`" not in text] == []
+    fixtures = [p.name for p in (ROOT / "tests" / "fixtures" / "official").iterdir() if p.suffix in (".csv", ".xlsx")]
+    assert [f for f in fixtures if f"`{f}`" not in text] == []
