@@ -37,6 +37,9 @@ def run_demo(inbox: Path, console: Console) -> int:
     for row in summary:
         matrix.add_row(*[str(v) for v in row])
     console.print(matrix)
+    with warehouse.connect(settings.warehouse_path) as con:
+        revenue = con.execute("SELECT count(*), count(DISTINCT body) FROM core.revenue_lines").fetchone()
+    console.print(f"Entrate (formato aperto): {revenue[0]} righe per {revenue[1]} enti in core.revenue_lines", soft_wrap=True)
     console.print(f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in {instance.root_directory})", soft_wrap=True)
     console.print(f"Rapporti Excel: {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
     console.print(f"Cruscotti (aprire nel browser): {(settings.outputs_dir / 'dashboards' / 'index.html').resolve()}", soft_wrap=True)
