@@ -23,7 +23,7 @@ from sources.readers.headers import Column, Header, find_headers, place_columns
 from sources.readers.reconcile import check_placed_by_order, check_subtotals, check_total_columns, check_unplaced
 from sources.vocab import body_in_text
 from transforms.amounts import parse_amounts
-from transforms.codes import fold
+from transforms.codes import fold, fold_text
 
 # How many parts each code has, how wide each part is zero-padded, and how parts are joined.
 CODE_SHAPE = {"missione": (2,), "programma": (2, 2), "titolo": (1,), "macroaggregato": (1, 2), "tipologia": (1, 4)}
@@ -58,7 +58,7 @@ def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, gi
         if part is not None:
             parts.append(part)
     if not parts:
-        if not any(f.code == "COLUMN_UNMATCHED" for f in findings):
+        if not any(f.is_error for f in findings):
             findings.append(Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)}))
         return _empty(profile, meta, findings)
     lines = pl.concat(parts, how="diagonal_relaxed")
@@ -82,7 +82,13 @@ def _read_table(spec, grid: Grid, header: Header, end: int, year, mapping, file_
     columns = place_columns(spec, grid.frame, header, year, mapping)
     if not any(c.role == "value" for c in columns) and not any(c.role == "unplaced" for c in columns):
         return None, []
-    label_cols = [f"c{i}" for i in range(min(c.index for c in columns))]
+    first = min(c.index for c in columns)
+    if first == 0:  # nothing left of the amounts says what a row is
+        cell = grid.cell(header.row, 0)
+        findings.append(Finding("ROW_LABELS_MISSING", file=file_name, sheet=grid.sheet, cell=cell,
+                                params={"cell_ref": cell, "dimension": spec["rows"]["detail"]}))
+        return None, []
+    label_cols = [f"c{i}" for i in range(first)]
     body = grid.frame.slice(header.row + 1, max(end - header.row - 1, 0)).with_row_index("_row", offset=header.row + 1)
     rows = classify_rows(spec, body, label_cols, mapping)
     long = _cells(rows, columns, number_format, grid.first_col)
@@ -142,7 +148,7 @@ def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mappin
     def any_of(patterns):
         return pl.any_horizontal([pl.col("_label").str.contains(p) for p in patterns] or [pl.lit(False)])
 
-    mapped_rows = {k: v for k, v in _mapped_rows(mapping).items()}
+    mapped_rows = _mapped_rows(mapping)
     ignored = [k for k, v in mapped_rows.items() if v == "ignora"]
     frame = frame.with_columns(
         _subtotal=subtotal,
@@ -204,8 +210,6 @@ def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mappin
 
 
 def _mapped_rows(mapping: dict | None) -> dict:
-    from transforms.codes import fold_text
-
     return {fold_text(k): v for k, v in (mapping or {}).get("rows", {}).items()}
 
 
