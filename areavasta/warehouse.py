@@ -41,9 +41,11 @@ CREATE TABLE IF NOT EXISTS core.uploads (
     status VARCHAR NOT NULL,          -- current | superseded
     superseded_by VARCHAR,
     content VARCHAR NOT NULL DEFAULT 'budget',  -- which table the file fed: budget (spending) or revenue
+    receipt_seq BIGINT,               -- order of receipt (sources.receipts): the latest receipt is current
     PRIMARY KEY (sha256, body, year, phase)
 );
 ALTER TABLE core.uploads ADD COLUMN IF NOT EXISTS content VARCHAR DEFAULT 'budget';
+ALTER TABLE core.uploads ADD COLUMN IF NOT EXISTS receipt_seq BIGINT;
 CREATE TABLE IF NOT EXISTS core.authority_overrides (
     body VARCHAR NOT NULL,
     programma VARCHAR NOT NULL,
@@ -83,6 +85,7 @@ class Upload:
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     overrides: pl.DataFrame | None = None  # authority-catalogue changes the file carries
     table: str = "budget"  # the canonical table the lines go to (areavasta.model.TABLES)
+    receipt_seq: int | None = None  # order of receipt; a partition's current upload is its latest receipt
 
     def partitions(self) -> list[tuple[str, int, str]]:
         return self.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
@@ -99,21 +102,28 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
     """
     if not uploads_in_order:
         return
+    uploads_in_order = sorted(uploads_in_order, key=lambda u: (u.receipt_seq is None, u.receipt_seq or 0))  # stable
+    newer = _newer_receipts(con, uploads_in_order)
     register = []
     winner: dict[tuple, int] = {}
     for index, upload in enumerate(uploads_in_order):
         counts = upload.lines.group_by("body", "year", "phase").agg(n_rows=pl.len())
         for body, year, phase, n_rows in counts.iter_rows():
-            winner[(body, year, phase, upload.table)] = index
+            if not _older(upload, newer.get((body, year, phase, upload.table))):
+                winner[(body, year, phase, upload.table)] = index
             register.append((index, body, year, phase, n_rows))
     rows = []
     for index, body, year, phase, n_rows in register:
         upload = uploads_in_order[index]
-        last = winner[(body, year, phase, upload.table)]
-        superseded_by = None if last == index else uploads_in_order[last].sha256
+        key = (body, year, phase, upload.table)
+        last = winner.get(key)
+        if last is not None:
+            superseded_by = None if last == index else uploads_in_order[last].sha256
+        else:  # the warehouse already holds a later receipt for this partition
+            superseded_by = newer[key][0]
         rows.append((upload.sha256, upload.original_name, upload.layout, body, year, phase, upload.received_at,
                      upload.received_by, n_rows, str(upload.archive_path), "current" if superseded_by is None else "superseded",
-                     superseded_by, upload.table))
+                     superseded_by, upload.table, upload.receipt_seq))
     register_frame = pl.DataFrame(rows, schema=UPLOAD_SCHEMA, orient="row")
     keys = pl.DataFrame(
         [(b, y, p, t, uploads_in_order[i].sha256) for (b, y, p, t), i in winner.items()],
@@ -170,8 +180,24 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
 UPLOAD_SCHEMA = {
     "sha256": pl.String, "original_name": pl.String, "layout": pl.String, "body": pl.String, "year": pl.Int32,
     "phase": pl.String, "received_at": pl.Datetime("us"), "received_by": pl.String, "n_rows": pl.Int64,
-    "archive_path": pl.String, "status": pl.String, "superseded_by": pl.String, "content": pl.String,
+    "archive_path": pl.String, "status": pl.String, "superseded_by": pl.String, "content": pl.String, "receipt_seq": pl.Int64,
 }
+
+
+def _newer_receipts(con: duckdb.DuckDBPyConnection, uploads: list[Upload]) -> dict[tuple, tuple[str, int]]:
+    """Current uploads from a later receipt than some incoming file: (body, year, phase, content) -> (sha256, seq)."""
+    seqs = [u.receipt_seq for u in uploads if u.receipt_seq is not None]
+    if not seqs:
+        return {}
+    current = con.execute(
+        "SELECT body, year, phase, content, sha256, receipt_seq FROM core.uploads WHERE status = 'current' AND receipt_seq > ?",
+        [min(seqs)]).fetchall()
+    return {(body, year, phase, content): (sha, seq) for body, year, phase, content, sha, seq in current}
+
+
+def _older(upload: Upload, current: tuple[str, int] | None) -> bool:
+    """Did the warehouse's current upload for a partition arrive after this one? Then this one never becomes current."""
+    return current is not None and upload.receipt_seq is not None and upload.receipt_seq < current[1]
 
 
 def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pl.DataFrame:

@@ -1,8 +1,9 @@
 """The upload portal (Starlette): finance officers upload, everyone authorised reads what the runs wrote.
 
-One code path for files: a dry run (``sources.intake.validate_file``) shows the findings at once; an
-accepted file is handed to the inbox, where the sensor runs the same intake as the command line. The
-portal never opens the DuckDB warehouse: it serves the pages and workbooks the runs write.
+One code path for files: ``sources.intake.receive`` with the officer's identity and body runs the dry run
+(findings shown at once) and, for an accepted file, archives it and registers its receipt; the sensor
+loads receipts in order of receipt. The portal never opens the DuckDB warehouse: it serves the pages and
+workbooks the runs write.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ from areavasta.reference import bodies, body_name
 from areavasta.settings import load_settings
 from dashboards import mapping_form
 from sources import mappings
-from sources.intake import validate_file
+from sources.intake import receive, validate_file
+from sources.receipts import Uploader
 from sources.metadata import normalise_phase
 from sources.template import write_template
 
@@ -86,6 +88,11 @@ class LoginLimiter:
             self.failures[key].append(time.monotonic())
 
 
+def officer(user: accounts.User) -> Uploader:
+    """An officer may write their own body only."""
+    return Uploader(user.username, frozenset({user.body}))
+
+
 def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     settings = settings or load_settings()
     max_bytes = int((max_upload_mb or float(os.environ.get("AREAVASTA_MAX_UPLOAD_MB", 20))) * 2**20)
@@ -93,7 +100,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     templates.env.globals["body_name"] = body_name
     limiter = LoginLimiter()
     incoming = accounts.portal_dir(settings) / "incoming"
-    inbox = Path(os.environ.get("AREAVASTA_INBOX", settings.home / "inbox"))
 
     def csrf(request: Request) -> str:
         if "csrf" not in request.session:
@@ -179,16 +185,15 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         raw = incoming / upload_id  # never a name from the user; the type is told by the content
         raw.write_bytes(data)
         original = Path(str(sent.filename or "file")).name[:200]
-        result = validate_file(raw, settings, body=user.body, year=int(year), phase=phase, display_name=original)
+        result, _ = receive(raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original)
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
         accept(result, stored, upload_id, user, int(year), phase, original)
         return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
 
     def accept(result, stored: Path, upload_id: str, user, year: int, phase: str, original: str) -> None:
-        """Log the dry run; an accepted file goes to the inbox, a rejected one keeps what a mapping could place."""
-        if result.ok:  # the inbox sensor runs the same intake and the pipeline; the name carries body, year and phase
-            inbox.mkdir(parents=True, exist_ok=True)
-            stored.rename(inbox / f"{user.body}_{year}_{phase}_{upload_id}{stored.suffix}")
+        """Log the dry run; a rejected file keeps what a mapping could place."""
+        if result.ok:
+            stored.unlink(missing_ok=True)  # archived as received, with its receipt: the sensor loads it in order of receipt
         elif result.unplaced:
             (incoming / f"{upload_id}.mapping.json").write_text(json.dumps(
                 {"layout": result.layout, "fingerprint": result.fingerprint, "unplaced": result.unplaced}), encoding="utf-8")
@@ -215,7 +220,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         parsed, problems = mappings.parse_data(mapping_form.answers(form, info["unplaced"]), record["original_name"])
         raw = incoming / record["stored_as"]
         result = None if parsed is None else validate_file(raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
-                                                           display_name=record["original_name"], mapping=parsed)
+                                                           display_name=record["original_name"], mapping=parsed, uploader=officer(user))
         if result is None or not result.ok:
             shown = problems if result is None else result.findings
             return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="",
@@ -223,10 +228,10 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         mappings.store(settings, record["body"], info["fingerprint"], parsed, layout=info["layout"],
                        file_name=record["original_name"], user=user.username)
         new_id = uuid.uuid4().hex
-        copy = incoming / f"{new_id}{raw.suffix}"
-        copy.write_bytes(raw.read_bytes())
         result.findings.insert(0, mappings.applied_finding(mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]))
-        accept(result, copy, new_id, user, record["year"], record["phase"], record["original_name"])
+        receive(raw, settings, officer(user), validation=result)
+        accept(result, raw, new_id, user, record["year"], record["phase"], record["original_name"])
+        (incoming / f"{record['id']}.mapping.json").unlink(missing_ok=True)
         return RedirectResponse(f"/uploads/{new_id}", status_code=303)
 
     def own_upload(request: Request):

@@ -1,9 +1,13 @@
-"""The inbox sensor: files dropped in a folder go through the same intake as the command line and the portal.
+"""The inbox sensor: registered receipts become warehouse loads and run requests, in order of receipt.
 
-Accepted: archived and loaded, its years registered, a run requested for exactly its partitions, the file
-moved to ``inbox/accepted/``. Rejected: the findings written beside it (Italian text and JSON), the file
-moved to ``inbox/rejected/``, and a run of ``rejected_upload`` that fails with the findings, so the UI shows
-a failed event. The same file again (same SHA-256) does nothing.
+Two sources of receipts, one intake (``sources.intake.receive``): the portal registers its uploads
+itself (with the officer's identity and body); files an operator drops in the inbox folder are
+received here, as the folder's operator (``AREAVASTA_INBOX_USER``, every body), oldest first. Then
+every pending receipt is loaded in order of receipt (``load_receipts``: the uploader's rights are
+applied again, the latest receipt of a partition ends current) and a run is requested for exactly
+the partitions loaded. A rejected folder file gets its findings written beside it (Italian text and
+JSON), is moved to ``inbox/rejected/``, and a run of ``rejected_upload`` fails with the findings, so
+the UI shows a failed event. The same file again (same SHA-256) does nothing.
 """
 
 import json
@@ -17,7 +21,8 @@ from areavasta.findings import findings_json
 from pipelines.assets import BODY_STAGE_1
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
-from sources.intake import ingest_files
+from sources.intake import load_receipts, receive
+from sources.receipts import Uploader
 
 SUFFIXES = {".xlsx", ".csv", ".xls", ".xlsm"}
 ingest_job = dg.define_asset_job("ingest_job", selection=BODY_STAGE_1, description="Budget lines, metrics, authority and matrix of new uploads")
@@ -41,39 +46,51 @@ def rejected_upload():
     report_rejection()
 
 
-def write_findings(target: Path, outcome) -> None:
+def write_findings(target: Path, findings) -> None:
     """``<file>.rilievi.txt`` (Italian) and ``<file>.findings.json`` beside the rejected file."""
-    findings = outcome.validation.findings
     text = "\n".join(f"[{f.severity}] {f.code} - {f.location}: {f.message('it')}" for f in findings)
     target.with_name(target.name + ".rilievi.txt").write_text(text + "\n", encoding="utf-8")
     target.with_name(target.name + ".findings.json").write_text(findings_json(findings), encoding="utf-8")
 
 
-@dg.sensor(jobs=[ingest_job, rejected_upload], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
-def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
-    settings = warehouse_db.settings()
+def folder_operator() -> Uploader:
+    """Whoever can write into the server's inbox folder is an operator: every body."""
+    return Uploader(os.environ.get("AREAVASTA_INBOX_USER", "cartella inbox"))
+
+
+def receive_folder(settings) -> list[dg.RunRequest]:
+    """Receive the files dropped in the inbox folder, oldest first; rejected ones are moved aside with their findings."""
     inbox = inbox_dir(settings)
-    files = sorted(p for p in inbox.glob("*") if p.is_file() and p.suffix.lower() in SUFFIXES) if inbox.exists() else []
-    if not files:
-        return dg.SkipReason(f"nessun file in {inbox}")
-    run_requests, years, bodies = [], set(), set()
-    for outcome, path in zip(ingest_files(files, settings, user="inbox"), files):
-        folder = inbox / ("rejected" if outcome.status == "rejected" else "accepted")
+    files = [p for p in inbox.glob("*") if p.is_file() and p.suffix.lower() in SUFFIXES] if inbox.exists() else []
+    requests = []
+    for path in sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name)):
+        validation, receipt = receive(path, settings, folder_operator(), display_name=path.name)
+        folder = inbox / ("rejected" if receipt is None else "accepted")
         folder.mkdir(exist_ok=True)
         target = folder / path.name
         shutil.move(str(path), target)
-        sha = outcome.validation.sha256
-        if outcome.status == "rejected":
-            write_findings(target, outcome)
-            run_requests.append(dg.RunRequest(run_key=f"rejected-{sha}", job_name="rejected_upload", run_config={
-                "ops": {"report_rejection": {"config": {"file": path.name, "findings": json.loads(findings_json(outcome.validation.findings))}}}}))
-        elif outcome.status == "accepted" and outcome.validation.table == "budget":  # revenue feeds no stage yet: nothing to rerun
+        if receipt is None:
+            write_findings(target, validation.findings)
+            requests.append(dg.RunRequest(run_key=f"rejected-{validation.sha256}", job_name="rejected_upload", run_config={
+                "ops": {"report_rejection": {"config": {"file": path.name, "findings": json.loads(findings_json(validation.findings))}}}}))
+    return requests
+
+
+@dg.sensor(jobs=[ingest_job, rejected_upload], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
+    settings = warehouse_db.settings()
+    run_requests = receive_folder(settings)
+    years, bodies = set(), set()
+    for outcome in load_receipts(settings):
+        if outcome.status == "accepted" and outcome.validation.table == "budget":  # revenue feeds no stage yet: nothing to rerun
             for body, year, _phase in outcome.partitions:
                 years.add(str(year))
                 bodies.add(body)
-                run_requests.append(dg.RunRequest(run_key=f"{sha}-{year}-{body}", job_name="ingest_job", partition_key=key_of(body, year)))
-    run_requests = list({r.run_key: r for r in run_requests}.values())
+                run_requests.append(dg.RunRequest(run_key=f"receipt-{outcome.receipt.seq}-{year}-{body}", job_name="ingest_job",
+                                                  partition_key=key_of(body, year)))
+    if not run_requests:
+        return dg.SkipReason("nessun file ricevuto da caricare")
     return dg.SensorResult(
-        run_requests=run_requests,
+        run_requests=list({r.run_key: r for r in run_requests}.values()),
         dynamic_partitions_requests=[YEARS.build_add_request(sorted(years)), BODIES.build_add_request(sorted(bodies))] if years else [],
     )

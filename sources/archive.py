@@ -40,3 +40,16 @@ def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dic
     tmp_sidecar.write_text(json.dumps(history, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     os.replace(tmp_sidecar, sidecar)
     return target
+
+
+def mark(stored: Path, seq: int, status: str) -> None:
+    """Record on the sidecar what became of a receipt (``loaded`` only after the warehouse committed)."""
+    sidecar = stored.with_suffix(stored.suffix + ".json")
+    history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
+    for entry in history:
+        if entry.get("receipt") == seq or (entry.get("receipt") is None and entry.get("status") == "received"):
+            entry["receipt"], entry["status"] = seq, status
+            break
+    tmp_sidecar = sidecar.with_suffix(".tmp")
+    tmp_sidecar.write_text(json.dumps(history, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp_sidecar, sidecar)

@@ -9,6 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from areavasta import accounts
+from sources import receipts
+from sources.intake import load_receipts
 from areavasta.samples.budget import generate_budget
 from dashboards.portal import create_app
 from tests import malformed as m
@@ -112,7 +114,7 @@ def test_login_attempts_are_rate_limited(portal):
     assert _login(client, "ufficio.bo", "pw-bologna")[0].status_code == 429
 
 
-def test_bad_upload_shows_findings_and_good_upload_goes_to_the_inbox(portal, tmp_path):
+def test_bad_upload_shows_findings_and_good_upload_is_received_for_the_officers_body(portal, tmp_path):
     settings, app = portal
     client = TestClient(app)
     _login(client, "ufficio.bo", "pw-bologna")
@@ -126,14 +128,17 @@ def test_bad_upload_shows_findings_and_good_upload_goes_to_the_inbox(portal, tmp
     good = write_sample(tmp_path / "ok", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     response = _upload(client, good)
     assert "elaborazione in corso" in client.get(response.headers["location"]).text
-    inbox = list((tmp_path / "inbox").iterdir())
-    assert len(inbox) == 1 and re.fullmatch(r"237_2025_rendiconto_[0-9a-f]{32}\.xlsx", inbox[0].name)
+    [receipt] = receipts.pending(settings)
+    assert (receipt.body, receipt.year, receipt.phase, receipt.original_name) == ("237", 2025, "rendiconto", good.name)
+    assert receipt.uploader.name == "ufficio.bo" and receipt.uploader.bodies == {"237"}
+    assert Path(receipt.archive_path).read_bytes() == good.read_bytes()  # kept as received
+    assert not (tmp_path / "inbox").exists()  # nothing travels by file name any more
     history = client.get("/body/237").text
     assert "bad.xlsx" in history and good.name in history and "in uso" in history and "respinto" in history
 
 
 def test_size_limit_wrong_type_and_hostile_names(portal, tmp_path):
-    _, app = portal
+    settings, app = portal
     client = TestClient(app)
     _login(client, "ufficio.bo", "pw-bologna")
     big = tmp_path / "big.csv"
@@ -146,8 +151,8 @@ def test_size_limit_wrong_type_and_hostile_names(portal, tmp_path):
     good = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     response = _upload(client, good, name="../../etc/<script>x</script>.xlsx")
     assert response.status_code == 303
-    stored = list((tmp_path / "inbox").iterdir())
-    assert all("/" not in p.name and "script" not in p.name for p in stored)
+    stored = [Path(r.archive_path) for r in receipts.pending(settings)]
+    assert stored and all("script" not in str(p) for p in stored)
     history = client.get("/body/237").text
     assert "script&gt;.xlsx" in history and "<script" not in history  # only the last path part is kept, and it is escaped
     for url in ("/files/dashboards/..%2F..%2Fportal.sqlite", "/files/reports/../../portal/portal.sqlite", "/files/dashboards/237_2025_rendiconto.xlsx"):
@@ -201,10 +206,8 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     assert "File accettato con 1 avvisi" in page
     stored = list((settings.home / "mappings" / "029").glob("*.yaml"))
     assert len(stored) == 1 and "ufficio.ro" in stored[0].read_text(encoding="utf-8")
-    inbox = list((tmp_path / "inbox").glob("029_2023_rendiconto_*.csv"))
-    assert len(inbox) == 1
-    # the sensor's intake (no body but the file name's) finds the body's mapping by itself
-    from sources.intake import validate_file
-
-    again = validate_file(inbox[0], settings)
-    assert again.ok and again.findings[0].code == "MAPPING_APPLIED"
+    [receipt] = receipts.pending(settings)
+    assert (receipt.body, receipt.year, receipt.uploader.name) == ("029", 2023, "ufficio.ro")
+    # the sensor's load reads the archived file with the receipt's body and finds the body's mapping by itself
+    [outcome] = load_receipts(settings)
+    assert outcome.status == "accepted" and outcome.validation.findings[0].code == "MAPPING_APPLIED"
