@@ -102,7 +102,6 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
     """
     if not uploads_in_order:
         return
-    uploads_in_order = sorted(uploads_in_order, key=lambda u: (u.receipt_seq is None, u.receipt_seq or 0))  # stable
     newer = _newer_receipts(con, uploads_in_order)
     register = []
     winner: dict[tuple, int] = {}

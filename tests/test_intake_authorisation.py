@@ -1,0 +1,160 @@
+"""Every write path is an authorisation path: portal → receipt → sensor → warehouse, tried as an attacker would.
+
+An officer may write only their own body, whatever the file holds; the uploader's name reaches the
+warehouse's register; the latest receipt of a partition ends current, whatever the order in which
+files are named, loaded or sent by concurrent clients.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import dagster as dg
+import polars as pl
+import pytest
+from starlette.testclient import TestClient
+
+from areavasta import accounts, warehouse
+from areavasta.samples.budget import generate_budget
+from dashboards.portal import create_app
+from pipelines.resources import Warehouse
+from pipelines.sensors import inbox_sensor
+from sources import receipts
+from sources.intake import ingest_files, load_receipts, receive
+from sources.receipts import Uploader
+from tests import malformed as m
+from tests.conftest import write_sample
+
+
+@pytest.fixture
+def portal(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("AREAVASTA_SECRET", "authz-secret-" + "z" * 40)
+    monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
+    return settings, create_app(settings, max_upload_mb=5)
+
+
+def _client(app, username: str, password: str) -> tuple[TestClient, str]:
+    client = TestClient(app)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": username, "password": password, "csrf": token}, follow_redirects=False)
+    return client, re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+
+
+def _post(client, token, path, year, phase="rendiconto"):
+    with path.open("rb") as handle:
+        return client.post("/upload", data={"year": str(year), "phase": phase, "csrf": token},
+                           files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+
+
+def _tick(settings):
+    return inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
+                                                resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+
+
+def _state(settings, body: str) -> tuple:
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        return con.execute("SELECT count(*), sum(amount_cents) FROM core.budget_lines WHERE body = ?", [body]).fetchone()
+
+
+def test_officer_cannot_overwrite_another_body_with_a_multi_body_file(portal, tmp_path):
+    """The reported attack: an officer of 237 uploads a BDAP CSV that also holds 036's rows."""
+    settings, app = portal
+    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
+    ingest_files([write_sample(tmp_path, generate_budget("036", 2024, "rendiconto"), "template")], settings, user="ufficio.mo")
+    before = _state(settings, "036")
+    assert before[0] > 0
+    attack = m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "036"), year=2024)
+    client, token = _client(app, "ufficio.bo", "pw-bologna")
+    status = client.get(_post(client, token, attack, 2024).headers["location"]).text
+    assert "elaborazione in corso" in status  # 237's own rows are accepted...
+    [receipt] = receipts.pending(settings)
+    assert receipt.uploader == Uploader("ufficio.bo", frozenset({"237"})) and receipt.body == "237"
+    result = _tick(settings)  # ...and the sensor, loading the receipt, applies the same rights again
+    assert {r.partition_key for r in result.run_requests} == {"2024|237"}
+    assert _state(settings, "036") == before  # untouched
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        register = con.execute("SELECT body, received_by, original_name, status FROM core.uploads ORDER BY body").fetchall()
+    assert ("237", "ufficio.bo", "bdap_2024.csv", "current") in register
+    assert [r for r in register if r[0] == "036"] == [("036", "ufficio.mo", register[0][2], "current")]
+
+
+def test_rows_of_other_bodies_are_refused_with_a_finding_that_says_so(settings, tmp_path):
+    attack = m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "036"), year=2024)
+    validation, receipt = receive(attack, settings, Uploader("ufficio.bo", frozenset({"237"})))
+    [refused] = [f for f in validation.findings if f.code == "BODY_ROWS_REFUSED"]
+    assert "036" in refused.message("it") and "ufficio.bo" in refused.message("it") and "036" in refused.message("en")
+    assert set(validation.lines["body"]) == {"237"} and receipt is not None
+    only_theirs = m.bdap(tmp_path / "solo_036.csv", bodies=("036",), year=2024)
+    validation, receipt = receive(only_theirs, settings, Uploader("ufficio.bo", frozenset({"237"})))
+    assert receipt is None and "BDAP_NO_BODY" in {f.code for f in validation.findings}
+    assert receipts.pending(settings) == [] or all(r.original_name != "solo_036.csv" for r in receipts.pending(settings))
+
+
+def test_a_single_body_file_of_another_body_is_refused(settings, tmp_path):
+    other = write_sample(tmp_path, generate_budget("036", 2024, "rendiconto"), "template")  # the template names its body
+    validation, receipt = receive(other, settings, Uploader("ufficio.bo", frozenset({"237"})))
+    assert receipt is None and "BODY_NOT_ALLOWED" in {f.code for f in validation.findings}
+
+
+def test_a_forged_receipt_cannot_widen_the_rights_at_load(settings, tmp_path):
+    """Even a receipt edited on disk to name another body is loaded only within its uploader's rights."""
+    attack = m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "036"), year=2024)
+    _, receipt = receive(attack, settings, Uploader("ufficio.bo", frozenset({"237"})))
+    receipt.body = None  # as if the file had been received for every body
+    [outcome] = load_receipts(settings, [receipt])
+    assert outcome.status == "accepted" and {b for b, _, _ in outcome.partitions} == {"237"}
+
+
+def test_the_latest_receipt_stays_current_whatever_the_loading_order(settings, tmp_path):
+    first = write_sample(tmp_path / "a", generate_budget("237", 2024, "rendiconto"), "template")
+    second = write_sample(tmp_path / "b", generate_budget("237", 2024, "rendiconto").with_columns(pl.col("amount_cents") + 100), "template")
+    uploader = Uploader("ufficio.bo", frozenset({"237"}))
+    _, older = receive(first, settings, uploader)
+    _, newer = receive(second, settings, uploader)
+    load_receipts(settings, [newer])
+    load_receipts(settings, [older])  # arrives late (a retry): must not become current
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        register = dict(con.execute("SELECT receipt_seq, status FROM core.uploads").fetchall())
+        lines = con.execute("SELECT DISTINCT source_sha256 FROM core.budget_lines").fetchall()
+    assert register == {newer.seq: "current", older.seq: "superseded"} and lines == [(newer.sha256,)]
+    assert [r.status for r in receipts.all_receipts(settings)] == ["loaded", "loaded"]
+
+
+def test_twenty_uploads_from_four_concurrent_clients_end_with_the_latest_receipt_current(portal, tmp_path):
+    settings, app = portal
+    bodies = ["002", "036", "237", "201", "215", "024", "028", "029", "003", "004"]
+    for body in bodies:
+        accounts.add_user(settings, f"ufficio.{body}", "officer", body, f"pw-{body}")
+    files = {}
+    for body in bodies:
+        base = generate_budget(body, 2025, "rendiconto")
+        files[body] = [write_sample(tmp_path / f"{body}_{n}", base.with_columns(pl.col("amount_cents") + n), "template") for n in (1, 2)]
+    errors = []
+
+    def client_work(group: list[str]) -> None:
+        try:
+            for round_ in (0, 1):
+                for body in group:
+                    client, token = _client(app, f"ufficio.{body}", f"pw-{body}")
+                    assert _post(client, token, files[body][round_], 2025).status_code == 303
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client_work, args=(bodies[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    registered = receipts.pending(settings)
+    assert len(registered) == 20 and [r.seq for r in registered] == sorted(r.seq for r in registered)
+    latest = {}
+    for receipt in registered:
+        latest[receipt.body] = receipt.sha256  # in order of receipt: the last one wins
+    _tick(settings)
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        current = dict(con.execute("SELECT body, sha256 FROM core.uploads WHERE status = 'current'").fetchall())
+        by_whom = dict(con.execute("SELECT body, any_value(received_by) FROM core.uploads GROUP BY body").fetchall())
+    assert current == latest
+    assert by_whom == {b: f"ufficio.{b}" for b in bodies}
