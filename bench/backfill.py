@@ -23,12 +23,12 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from areavasta import warehouse  # noqa: E402
-from areavasta.model import conform  # noqa: E402
-from areavasta.reference import bodies as body_table  # noqa: E402
-from areavasta.samples.budget import generate_budget  # noqa: E402
-from areavasta.samples.writer import parse_years  # noqa: E402
-from areavasta.settings import load_settings  # noqa: E402
+from pipelines import warehouse  # noqa: E402
+from sources.model import conform  # noqa: E402
+from sources.reference import bodies as body_table  # noqa: E402
+from sources.samples.budget import generate_budget  # noqa: E402
+from sources.samples.writer import parse_years  # noqa: E402
+from sources.settings import load_settings  # noqa: E402
 from pipelines.assets import (  # noqa: E402
     ALL_ASSETS,
     BODY_STAGE_1,

@@ -30,10 +30,10 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from areavasta.reference import bodies as body_table  # noqa: E402
-from areavasta.samples.budget import generate_budget  # noqa: E402
-from areavasta.settings import load_settings  # noqa: E402
-from sources.intake import ingest_files  # noqa: E402
+from sources.reference import bodies as body_table  # noqa: E402
+from sources.samples.budget import generate_budget  # noqa: E402
+from sources.settings import load_settings  # noqa: E402
+from pipelines.loading import ingest_files  # noqa: E402
 from sources.template import write_template  # noqa: E402
 
 CORPUS = Path(__file__).parent / ".corpus"
@@ -75,8 +75,9 @@ def stage_breakdown(paths: list[Path]) -> None:
     from collections import defaultdict
 
     import sources.extract as extract_module
+    import pipelines.loading as loading
     import sources.intake as intake
-    from areavasta import warehouse
+    from pipelines import warehouse
     from sources import archive
 
     spent: dict[str, float] = defaultdict(float)
@@ -96,7 +97,7 @@ def stage_breakdown(paths: list[Path]) -> None:
     for module, name, label in [
         (extract_module, "inspect_file", "container checks"), (extract_module, "read_sheet", "calamine read (strings)"),
         (extract_module, "read_table", "reader engine"), (intake, "check_lines", "domain checks"),
-        (intake, "to_budget_lines", "normalise"), (intake, "check_schema", "pandera (per batch)"),
+        (intake, "to_canonical", "normalise"), (loading, "check_schema", "pandera (per batch)"),
         (archive, "store", "archive copy"), (warehouse, "load", "DuckDB load"),
     ]:
         wrap(module, name, label)

@@ -22,9 +22,9 @@ import dagster as dg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from areavasta.samples.budget import generate_budget  # noqa: E402
-from areavasta.samples.layouts import write_layout  # noqa: E402
-from areavasta.settings import load_settings  # noqa: E402
+from sources.samples.budget import generate_budget  # noqa: E402
+from sources.samples.layouts import write_layout  # noqa: E402
+from sources.settings import load_settings  # noqa: E402
 from pipelines.resources import Warehouse  # noqa: E402
 from pipelines.runner import run_pipeline  # noqa: E402
 from pipelines.sensors import inbox_sensor  # noqa: E402

@@ -6,7 +6,7 @@ structure ``sources.mappings.parse_data`` validates - the same path as the YAML 
 
 from __future__ import annotations
 
-from areavasta.reference import macroaggregates, missions, programmes, tipologie
+from sources.reference import macroaggregates, missions, programmes, tipologie
 from sources.mappings import IGNORE
 
 _TABLES = {"missione": missions, "macroaggregato": macroaggregates, "programma": programmes, "tipologia": tipologie}

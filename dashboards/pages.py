@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from areavasta.reference import body_name
+from sources.reference import body_name
 from dashboards.charts import OKABE_ITO, STATUS_IT, TIER_COLOURS, matrix_chart
 
 BUNDLE = "vega-bundle.js"

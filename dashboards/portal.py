@@ -34,10 +34,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from areavasta import accounts
-from areavasta.findings import findings_json
-from areavasta.reference import bodies, body_name
-from areavasta.settings import load_settings
+from dashboards import accounts
+from sources.findings import findings_json
+from sources.reference import bodies, body_name
+from sources.settings import load_settings
 from dashboards import mapping_form
 from sources import mappings
 from sources.intake import receive, validate_file

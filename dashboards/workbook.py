@@ -17,7 +17,7 @@ import polars as pl
 import xlsxwriter
 import yaml
 
-from areavasta.reference import DATA_DIR, body_name
+from sources.reference import DATA_DIR, body_name
 
 EURO = '[$€-410] #,##0'
 STATUS = {

@@ -2,7 +2,7 @@
 Ruffini matrix → (per year: peer benchmarks, scenarios, national overview) → portfolio priorities →
 restructuring plans → report workbooks.
 
-Thin wiring: every asset calls one stage of :mod:`areavasta.analytics` for all the partitions of its run
+Thin wiring: every asset calls one stage of :mod:`pipelines.stages` for all the partitions of its run
 (single-run backfills: a national backfill is one run, vectorised in polars), and writes only those
 partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dagster_home/dagster.yaml``).
 """
@@ -11,8 +11,8 @@ partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dag
 import dagster as dg
 import polars as pl
 
-from areavasta import analytics, warehouse
-from areavasta.model import BudgetLines
+from pipelines import stages as analytics, warehouse
+from sources.model import BudgetLines
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.resources import Warehouse
 

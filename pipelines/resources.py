@@ -6,8 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from areavasta import warehouse
-from areavasta.settings import Settings, load_settings
+from pipelines import warehouse
+from sources.settings import Settings, load_settings
 
 
 class Warehouse(dg.ConfigurableResource):

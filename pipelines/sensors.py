@@ -17,11 +17,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from areavasta.findings import findings_json
+from sources.findings import findings_json
 from pipelines.assets import BODY_STAGE_1
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
-from sources.intake import load_receipts, receive
+from sources.intake import receive
+from pipelines.loading import load_receipts
 from sources.receipts import Uploader
 
 SUFFIXES = {".xlsx", ".csv", ".xls", ".xlsm"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from areavasta.findings import Finding
-from areavasta.settings import Settings
+from sources.findings import Finding
+from sources.settings import Settings
 from sources.container import Container, inspect_file, scan_formulas
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
 from sources.layouts import Profile, matches, profiles

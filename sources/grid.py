@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import fastexcel
 import polars as pl
 
-from areavasta.findings import a1
+from sources.findings import a1
 from sources.container import Container, SheetInfo, used_range_from_cells
 from transforms.codes import fold_text
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from areavasta.reference import DATA_DIR
+from sources.reference import DATA_DIR
 
 LAYOUT_DIR = DATA_DIR / "layouts"
 

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import yaml
 
-from areavasta.findings import Finding
-from areavasta.reference import code_sets
-from areavasta.settings import Settings
+from sources.findings import Finding
+from sources.reference import code_sets
+from sources.settings import Settings
 from sources.vocab import amount_kind_of, mission_name
 from transforms.codes import fold_text
 

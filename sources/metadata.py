@@ -7,10 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from areavasta.findings import Finding
-from areavasta.model import PHASES
-from areavasta.reference import resolve_body
-from areavasta.settings import Settings
+from sources.findings import Finding
+from sources.model import PHASES
+from sources.reference import resolve_body
+from sources.settings import Settings
 from sources.readers.base import FileMeta
 
 _PHASE_WORDS = {"previsione": "previsione", "bilancio di previsione": "previsione", "rendiconto": "rendiconto", "consuntivo": "rendiconto"}

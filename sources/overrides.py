@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from areavasta.findings import Finding
-from areavasta.reference import code_sets, resolve_body
+from sources.findings import Finding
+from sources.reference import code_sets, resolve_body
 from transforms.authority import OVERRIDE_COLUMNS
 from transforms.codes import fold_text
 

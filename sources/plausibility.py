@@ -13,8 +13,8 @@ from functools import cache
 import polars as pl
 import yaml
 
-from areavasta.findings import Finding
-from areavasta.reference import DATA_DIR, bodies
+from sources.findings import Finding
+from sources.reference import DATA_DIR, bodies
 from transforms.amounts import format_euro
 
 

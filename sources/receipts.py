@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from areavasta.settings import Settings
+from sources.settings import Settings
 
 
 @dataclass(frozen=True)

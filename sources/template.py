@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from areavasta.reference import (
+from sources.reference import (
     amount_kinds,
     body_name,
     macroaggregates,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from areavasta.reference import amount_kinds, bodies, macroaggregates, missions
+from sources.reference import amount_kinds, bodies, macroaggregates, missions
 from transforms.codes import best_name_match, fold_text
 
 _YEAR = re.compile(r"\b(20\d{2})\b")

@@ -11,10 +11,10 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("areavasta", deadline=None)
 hypothesis_settings.load_profile("areavasta")
 
-from areavasta.samples.budget import generate_budget
-from areavasta.samples.layouts import write_layout
-from areavasta.samples.writer import sample_name
-from areavasta.settings import load_settings
+from sources.samples.budget import generate_budget
+from sources.samples.layouts import write_layout
+from sources.samples.writer import sample_name
+from sources.settings import load_settings
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 
-from areavasta.samples.budget import generate_budget
-from areavasta.samples.layouts import write_bdap, write_layout
+from sources.samples.budget import generate_budget
+from sources.samples.layouts import write_bdap, write_layout
 from sources.template import write_template
 
 GOOD_ROWS = pl.DataFrame(

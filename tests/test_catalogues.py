@@ -6,13 +6,13 @@ from pathlib import Path
 
 import polars as pl
 
-from areavasta.catalogues import (
+from sources.catalogues import (
     ATTRIBUTES,
     authority_catalogue,
     quadrants,
     spending_classes,
 )
-from areavasta.reference import macroaggregates, programmes
+from sources.reference import macroaggregates, programmes
 
 
 def test_every_programme_has_exactly_one_catalogue_row():
@@ -58,7 +58,7 @@ def test_default_statuses_follow_the_fundamental_functions_table():
     Programmes the table maps both ways (12.04 and 15.01: equal opportunities stayed, social and job services left)
     are a choice of the catalogue, documented in its justification.
     """
-    from areavasta.reference import fundamental_functions
+    from sources.reference import fundamental_functions
 
     catalogue = authority_catalogue()
     for who, column in (("province", "status_provincia"), ("citta_metropolitane", "status_citta_metropolitana")):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from areavasta.classification import run_classification
+from pipelines.classification import run_classification
 
 K = 100_000  # cents in a thousand euro
 

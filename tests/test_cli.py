@@ -7,7 +7,7 @@ import json
 import openpyxl
 from typer.testing import CliRunner
 
-from areavasta.cli import app
+from pipelines.cli import app
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from areavasta import analytics, warehouse
-from areavasta.samples.budget import generate_budget
-from sources.intake import ingest_files
+from pipelines import stages as analytics, warehouse
+from sources.samples.budget import generate_budget
+from pipelines.loading import ingest_files
 from tests import malformed as m
 from tests.browser import render
 from tests.conftest import write_sample
@@ -24,7 +24,7 @@ def site(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("home")
     os.environ["AREAVASTA_HOME"] = str(home)
-    from areavasta.settings import load_settings
+    from sources.settings import load_settings
 
     settings = load_settings()
     del os.environ["AREAVASTA_HOME"]
@@ -91,8 +91,8 @@ def test_index_links_every_page_and_has_a_selector(site):
 
 def test_english_pages_and_chart_export(site, tmp_path):
     folder, _ = site
-    from areavasta import analytics, warehouse
-    from areavasta.settings import load_settings
+    from pipelines import stages as analytics, warehouse
+    from sources.settings import load_settings
 
     settings = load_settings().with_(home=folder.parents[1])
     with warehouse.connect(settings.warehouse_path) as con:

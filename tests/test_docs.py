@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from areavasta.findings import catalogue
+from sources.findings import catalogue
 from sources.layouts import profiles
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from areavasta import warehouse
-from areavasta.samples.budget import generate_budget
+from pipelines import warehouse
+from sources.samples.budget import generate_budget
 from sources import archive
-from sources.intake import ingest_files
+from pipelines.loading import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -15,13 +15,15 @@ import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
-from areavasta import accounts, warehouse
-from areavasta.samples.budget import generate_budget
+from dashboards import accounts
+from pipelines import warehouse
+from sources.samples.budget import generate_budget
 from dashboards.portal import create_app
 from pipelines.resources import Warehouse
 from pipelines.sensors import inbox_sensor
 from sources import receipts
-from sources.intake import ingest_files, load_receipts, receive
+from sources.intake import receive
+from pipelines.loading import ingest_files, load_receipts
 from sources.receipts import Uploader
 from tests import malformed as m
 from tests.conftest import write_sample

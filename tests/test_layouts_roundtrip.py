@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from areavasta.model import BudgetLines
-from areavasta.samples.budget import aggregate, generate_budget, with_total_payments
-from areavasta.samples.layouts import OPEN_FORMAT_KINDS, write_bdap
+from sources.model import BudgetLines
+from sources.samples.budget import aggregate, generate_budget, with_total_payments
+from sources.samples.layouts import OPEN_FORMAT_KINDS, write_bdap
 from sources.intake import validate_file
 from tests.conftest import write_sample
 

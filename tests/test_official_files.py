@@ -13,9 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from areavasta import warehouse
+from pipelines import warehouse
 from sources import mappings
-from sources.intake import ingest_files, validate_file
+from sources.intake import validate_file
+from pipelines.loading import ingest_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "official"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import polars as pl
 from typer.testing import CliRunner
 
-from areavasta import warehouse
-from areavasta.classification import classify_warehouse, run_classification
-from areavasta.cli import app
-from areavasta.samples.budget import generate_budget
-from sources.intake import ingest_files, validate_file
+from pipelines import warehouse
+from pipelines.classification import classify_warehouse, run_classification
+from pipelines.cli import app
+from sources.samples.budget import generate_budget
+from sources.intake import validate_file
+from pipelines.loading import ingest_files
 from sources.overrides import read_yaml
 from tests import malformed as m
 from tests.conftest import write_sample

@@ -9,8 +9,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from areavasta import warehouse
-from areavasta.samples.budget import generate_budget
+from pipelines import warehouse
+from sources.samples.budget import generate_budget
 from pipelines.definitions import defs
 from pipelines.partitions import BODIES, YEARS
 from pipelines.resources import Warehouse
@@ -18,7 +18,7 @@ from pipelines.runner import run_pipeline
 from pipelines.schedules import annual_rerun
 from pipelines.sensors import inbox_sensor
 from sources import receipts
-from sources.intake import ingest_files
+from pipelines.loading import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from areavasta.classification import run_classification
-from areavasta.plans import build_plans
-from areavasta.portfolio import run_portfolio
-from areavasta.samples.budget import generate_budget
+from pipelines.classification import run_classification
+from pipelines.plans import build_plans
+from pipelines.portfolio import run_portfolio
+from sources.samples.budget import generate_budget
 
 
 @pytest.fixture(scope="module")

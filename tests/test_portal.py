@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from areavasta import accounts
+from dashboards import accounts
 from sources import receipts
-from sources.intake import load_receipts
-from areavasta.samples.budget import generate_budget
+from pipelines.loading import load_receipts
+from sources.samples.budget import generate_budget
 from dashboards.portal import create_app
 from tests import malformed as m
 from tests.conftest import write_sample

@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 import uvicorn
 
-from areavasta import accounts
-from areavasta.samples.budget import generate_budget
+from dashboards import accounts
+from sources.samples.budget import generate_budget
 from dashboards.portal import create_app
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
@@ -120,7 +120,7 @@ def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_i
     chromium()
     from playwright.sync_api import sync_playwright
 
-    from areavasta import warehouse
+    from pipelines import warehouse
 
     settings, base = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from areavasta.classification import run_classification
-from areavasta.portfolio import portfolio_config, run_portfolio
-from areavasta.samples.budget import generate_budget
+from pipelines.classification import run_classification
+from pipelines.portfolio import portfolio_config, run_portfolio
+from sources.samples.budget import generate_budget
 from transforms import portfolio as tp
 
 WEIGHTS = {"size": 0.25, "manoeuvrability": 0.20, "transformation": 0.25, "peer_gap": 0.15, "trend": 0.05, "status": 0.10}
@@ -54,7 +54,7 @@ def test_flags_follow_the_written_rules():
     frame = pl.DataFrame({"quadrant": ["direct", "allocation"], "direct_delivery": [3, 0], "status": ["transferred", "retained"],
                           "total_cents": [100, 100], "tier": [3, 1], "legal_mandate": [0, 3], "permits": [0, 1],
                           "operating_share": [0.9, 0.05], "goods_services_share": [0.5, 0.0], "outlier": [False, True]})
-    assert tp.flags(frame, __import__("areavasta.portfolio", fromlist=["flag_rules"]).flag_rules())["flags"].to_list() == [
+    assert tp.flags(frame, __import__("pipelines.portfolio", fromlist=["flag_rules"]).flag_rules())["flags"].to_list() == [
         ["hand_over", "co_produce", "commission"], ["verify_data", "partner", "protect"],
     ]
 

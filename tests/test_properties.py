@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from areavasta.reference import code_sets, programmes
-from areavasta.samples.budget import generate_budget
-from areavasta.samples.layouts import it_number
+from sources.reference import code_sets, programmes
+from sources.samples.budget import generate_budget
+from sources.samples.layouts import it_number
 from transforms.amounts import parse_amounts
 from transforms.codes import macro_code, programme_code
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from areavasta.reference import (
+from sources.reference import (
     REFERENCE_DIR,
     bodies,
     macroaggregates,

@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from areavasta.report import write_reports
-from areavasta.samples.budget import generate_budget
-from sources.intake import ingest_files
+from pipelines.report import write_reports
+from sources.samples.budget import generate_budget
+from pipelines.loading import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
 
@@ -24,7 +24,7 @@ SHEETS = ["Sintesi", "Matrice", "Priorità", "Analisi strategica", "Piano di ria
 def reports(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     os.environ["AREAVASTA_HOME"] = str(home)
-    from areavasta.settings import load_settings
+    from sources.settings import load_settings
 
     settings = load_settings()
     files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003", "005") for y in (2024, 2025)]

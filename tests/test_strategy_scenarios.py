@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from areavasta.report import STRATEGY_FILE, run_scenario, scenario_comparison, scenarios
-from areavasta.samples.budget import generate_budget
+from pipelines.report import STRATEGY_FILE, run_scenario, scenario_comparison, scenarios
+from sources.samples.budget import generate_budget
 from transforms.authority import empty_overrides
 from transforms.strategy import merge_catalogue, strategic_analysis
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from areavasta.findings import Finding, column_letter
+from sources.findings import Finding, column_letter
 from sources.grid import Grid
 from sources.layouts import Profile
 from transforms.amounts import parse_amounts

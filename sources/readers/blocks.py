@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from areavasta.findings import Finding, column_letter
+from sources.findings import Finding, column_letter
 from sources.grid import Grid
 from sources.layouts import Profile
 from sources.readers.base import Extracted, FileMeta, finish_lines

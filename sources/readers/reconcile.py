@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from areavasta.findings import Finding
+from sources.findings import Finding
 from sources.grid import Grid
 from sources.readers.headers import Column
 from sources.vocab import mission_name

@@ -10,8 +10,8 @@ import re
 
 import polars as pl
 
-from areavasta.findings import Finding, column_letter
-from areavasta.reference import bodies
+from sources.findings import Finding, column_letter
+from sources.reference import bodies
 from sources.grid import Grid
 from sources.layouts import Profile, header_row_with
 from sources.readers.base import (

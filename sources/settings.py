@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from areavasta.reference import settings_defaults
+from sources.reference import settings_defaults
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from areavasta.reference import code_sets
+from sources.reference import code_sets
 
 PHASES = ("previsione", "rendiconto")
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from areavasta.catalogues import (
+from sources.catalogues import (
     authority_catalogue,
     classification_config,
     quadrants,
     spending_classes,
 )
-from areavasta.reference import bodies
+from sources.reference import bodies
 from transforms.authority import authority_table, empty_overrides, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.metrics import body_metrics, function_metrics
@@ -69,7 +69,7 @@ FUNCTION_COLUMNS = [
 def classify_warehouse(con, overrides_extra: pl.DataFrame | None = None, config: dict | None = None,
                        body: str | None = None, year: int | None = None, phase: str | None = None) -> Classification:
     """Classify what the warehouse holds (optionally one body / year / phase), with the recorded overrides."""
-    from areavasta import warehouse
+    from pipelines import warehouse
 
     where, params = [], []
     for column, value in (("body", body), ("year", year), ("phase", phase)):

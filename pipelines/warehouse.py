@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from areavasta.model import BUDGET_LINE_COLUMNS, REVENUE_LINE_COLUMNS, TABLES
+from sources.model import BUDGET_LINE_COLUMNS, REVENUE_LINE_COLUMNS, TABLES
 
 _DUCK_TYPES = {pl.String(): "VARCHAR", pl.Int32(): "INTEGER", pl.Int64(): "BIGINT"}
 
@@ -84,7 +84,7 @@ class Upload:
     archive_path: Path
     received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     overrides: pl.DataFrame | None = None  # authority-catalogue changes the file carries
-    table: str = "budget"  # the canonical table the lines go to (areavasta.model.TABLES)
+    table: str = "budget"  # the canonical table the lines go to (sources.model.TABLES)
     receipt_seq: int | None = None  # order of receipt; a partition's current upload is its latest receipt
 
     def partitions(self) -> list[tuple[str, int, str]]:

@@ -14,11 +14,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from areavasta import warehouse
-from areavasta.catalogues import classification_config
-from areavasta.plans import build_plans, plan_config
-from areavasta.portfolio import portfolio_config, run_portfolio
-from areavasta.reference import DATA_DIR
+from pipelines import warehouse
+from sources.catalogues import classification_config
+from pipelines.plans import build_plans, plan_config
+from pipelines.portfolio import portfolio_config, run_portfolio
+from sources.reference import DATA_DIR
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 STRATEGY_FILE = DATA_DIR / "strategy" / "actors.csv"
@@ -43,8 +43,8 @@ def _scenario_configs(changes: dict) -> tuple[dict, dict, dict, dict]:
 
 def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
     """A scenario straight from budget lines (the pipeline uses :func:`run_scenario_on_tables` on stored tables)."""
-    from areavasta.catalogues import authority_catalogue, spending_classes
-    from areavasta.classification import _body_inputs
+    from sources.catalogues import authority_catalogue, spending_classes
+    from pipelines.classification import _body_inputs
     from transforms.authority import authority_table
     from transforms.metrics import body_metrics, function_metrics
 
@@ -62,8 +62,8 @@ def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, co
 
 def run_scenario_on_tables(tables: dict, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
     """A scenario from the stored metrics and authority (thresholds, weights and plan parameters do not change them)."""
-    from areavasta.catalogues import quadrants
-    from areavasta.classification import Classification
+    from sources.catalogues import quadrants
+    from pipelines.classification import Classification
     from transforms.authority import mission_authority
     from transforms.classify import classify, place
 
@@ -112,7 +112,7 @@ def _warnings(uploads: pl.DataFrame) -> list[dict]:
 def write_reports(settings, output: Path | None = None, body: str | None = None, year: int | None = None,
                   phase: str | None = None, lang: str = "it") -> list[Path]:
     """Run every stage for the selection (peers and scenarios use every body of its years) and write the workbooks."""
-    from areavasta.analytics import present_keys, run_all, stage_reports
+    from pipelines.stages import present_keys, run_all, stage_reports
 
     with warehouse.connect(settings.warehouse_path) as con:
         keys = present_keys(con)

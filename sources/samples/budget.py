@@ -13,8 +13,8 @@ from functools import cache
 
 import polars as pl
 
-from areavasta.model import BUDGET_LINE_COLUMNS
-from areavasta.reference import DATA_DIR, bodies, macroaggregates, programmes
+from sources.model import BUDGET_LINE_COLUMNS
+from sources.reference import DATA_DIR, bodies, macroaggregates, programmes
 
 BASE_YEAR = 2020
 KINDS = {

@@ -10,7 +10,7 @@ from functools import cache
 import polars as pl
 import yaml
 
-from areavasta.reference import DATA_DIR
+from sources.reference import DATA_DIR
 
 CLASSIFICATION_DIR = DATA_DIR / "classification"
 ATTRIBUTES = ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")

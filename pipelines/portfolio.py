@@ -8,7 +8,7 @@ from functools import cache
 import polars as pl
 import yaml
 
-from areavasta.reference import DATA_DIR, bodies
+from sources.reference import DATA_DIR, bodies
 from transforms import portfolio as tp
 
 PORTFOLIO_DIR = DATA_DIR / "portfolio"

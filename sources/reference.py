@@ -6,12 +6,14 @@ Everything here is data: the CSV files carry their sources (see ``data/reference
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 import polars as pl
 import yaml
 
-DATA_DIR = Path(__file__).parent / "data"
+# Data files (code lists, catalogues, layouts) ship in the ``areavasta`` package: data, not code.
+DATA_DIR = Path(str(files("areavasta") / "data"))
 REFERENCE_DIR = DATA_DIR / "reference"
 
 

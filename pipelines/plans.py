@@ -9,7 +9,7 @@ from string import Template
 import polars as pl
 import yaml
 
-from areavasta.reference import DATA_DIR
+from sources.reference import DATA_DIR
 from transforms import plans as tplans
 from transforms.amounts import format_euro
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from areavasta import warehouse
-from areavasta.settings import load_settings
-from sources.intake import ingest_files
+from pipelines import warehouse
+from sources.settings import load_settings
+from pipelines.loading import ingest_files
 
 
 def run_demo(inbox: Path, console: Console) -> int:

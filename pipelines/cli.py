@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from areavasta.findings import Finding, findings_json
-from areavasta.settings import load_settings
+from sources.findings import Finding, findings_json
+from sources.settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="areavasta: bilanci delle province e città metropolitane.")
 console = Console()
@@ -67,7 +67,7 @@ def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = 
 def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
            user: Annotated[Optional[str], typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
     """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
-    from sources.intake import ingest_files
+    from pipelines.loading import ingest_files
 
     settings = load_settings()
     with Progress(console=console, transient=True) as progress:
@@ -151,7 +151,7 @@ def template(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTA
              phase: Annotated[str, typer.Option("--phase", help="previsione o rendiconto.")],
              output: Annotated[Path, typer.Option("-o", "--output", help="File xlsx da scrivere.")] = Path("modello.xlsx")) -> None:
     """Scrive il modello xlsx da compilare per un ente, un esercizio e una fase."""
-    from areavasta.reference import resolve_body
+    from sources.reference import resolve_body
     from sources.metadata import normalise_phase
     from sources.template import write_template
 
@@ -174,7 +174,7 @@ def sample(output: Annotated[Path, typer.Option("-o", "--output", help="Cartella
            layouts: Annotated[str, typer.Option(help="Formati separati da virgola, o 'all'.")] = "all",
            seed: Annotated[int, typer.Option(help="Seme: stessi argomenti, stessi file.")] = 0) -> None:
     """Genera bilanci di esempio realistici (deterministici) in ogni formato supportato."""
-    from areavasta.samples.writer import write_samples
+    from sources.samples.writer import write_samples
 
     paths = write_samples(output, bodies, years, phases, layouts, seed)
     console.print(f"{len(paths)} file scritti in {output}")
@@ -183,7 +183,7 @@ def sample(output: Annotated[Path, typer.Option("-o", "--output", help="Cartella
 @app.command()
 def demo(inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio inclusi.")] = Path("demo/inbox")) -> None:
     """Carica i bilanci di esempio inclusi e dice dove sono i risultati."""
-    from areavasta.demo import run_demo
+    from pipelines.demo import run_demo
 
     raise typer.Exit(run_demo(inbox, console))
 
@@ -198,10 +198,10 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
     """Classifica ogni funzione nella matrice di Ruffini e scrive i risultati (CSV)."""
     import copy
 
-    from areavasta import warehouse
-    from areavasta.catalogues import classification_config
-    from areavasta.classification import classify_warehouse, write_outputs
-    from areavasta.reference import resolve_body
+    from pipelines import warehouse
+    from sources.catalogues import classification_config
+    from pipelines.classification import classify_warehouse, write_outputs
+    from sources.reference import resolve_body
     from sources.overrides import read_yaml
 
     settings = load_settings()
@@ -256,8 +256,8 @@ def _print_classification(result, lang: str) -> None:
 def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
            output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
     """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino."""
-    from areavasta.reference import resolve_body
-    from areavasta.report import write_reports
+    from sources.reference import resolve_body
+    from pipelines.report import write_reports
 
     settings = load_settings()
     paths = write_reports(settings, output, resolve_body(body) if body else None, year, phase, lang)
@@ -272,8 +272,8 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
 def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
         year: Annotated[Optional[list[int]], typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None) -> None:
     """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
-    from areavasta import warehouse
-    from areavasta.reference import resolve_body
+    from pipelines import warehouse
+    from sources.reference import resolve_body
     from pipelines.instance import embedded_instance
     from pipelines.runner import run_pipeline
 
@@ -298,8 +298,8 @@ def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (
 def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
                export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False) -> None:
     """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
-    from areavasta import analytics, warehouse
-    from areavasta.reference import resolve_body
+    from pipelines import stages as analytics, warehouse
+    from sources.reference import resolve_body
 
     settings = load_settings()
     with warehouse.connect(settings.warehouse_path) as con:
@@ -335,8 +335,8 @@ app.add_typer(users, name="user")
 def user_add(username: str, role: Annotated[str, typer.Option(help="officer, planner o admin.")] = "officer",
              body: Body = None) -> None:
     """Crea un account; stampa la password iniziale una sola volta."""
-    from areavasta import accounts
-    from areavasta.reference import resolve_body
+    from dashboards import accounts
+    from sources.reference import resolve_body
 
     code = resolve_body(body) if body else None
     try:
@@ -350,7 +350,7 @@ def user_add(username: str, role: Annotated[str, typer.Option(help="officer, pla
 @users.command("disable")
 def user_disable(username: str) -> None:
     """Disattiva un account."""
-    from areavasta import accounts
+    from dashboards import accounts
 
     raise typer.Exit(0 if accounts.set_active(load_settings(), username, False) else 1)
 
@@ -358,7 +358,7 @@ def user_disable(username: str) -> None:
 @users.command("reset")
 def user_reset(username: str) -> None:
     """Genera una nuova password per un account."""
-    from areavasta import accounts
+    from dashboards import accounts
 
     password = accounts.reset_password(load_settings(), username)
     if password is None:

@@ -13,7 +13,7 @@ from functools import cache
 
 import yaml
 
-from areavasta.reference import DATA_DIR
+from sources.reference import DATA_DIR
 
 
 @cache

@@ -12,16 +12,16 @@ import json
 
 import polars as pl
 
-from areavasta import warehouse
-from areavasta.catalogues import (
+from pipelines import warehouse
+from sources.catalogues import (
     authority_catalogue,
     classification_config,
     quadrants,
     spending_classes,
 )
-from areavasta.plans import build_plans, plan_config
-from areavasta.portfolio import portfolio_config, rank
-from areavasta.reference import bodies
+from pipelines.plans import build_plans, plan_config
+from pipelines.portfolio import portfolio_config, rank
+from sources.reference import bodies
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
@@ -98,7 +98,7 @@ def stage_peers(con, years: list[int]) -> dict:
     """Cross-body, per year: outliers, peer groups and peer medians (needs every body of the year)."""
     config = portfolio_config()
     history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
-    from areavasta.portfolio import growth
+    from pipelines.portfolio import growth
 
     data = history.with_columns(growth=growth(history))
     data = tp.outliers(data, config["outliers"], _confirmed(con))
@@ -143,7 +143,7 @@ def stage_plans(con, keys: pl.DataFrame) -> dict:
 
 def stage_scenarios(con, years: list[int], output_dir=None) -> dict:
     """Every scenario of ``data/scenarios`` end to end for the bodies of these years, compared with the baseline."""
-    from areavasta.report import run_scenario_on_tables, scenario_comparison, scenarios
+    from pipelines.report import run_scenario_on_tables, scenario_comparison, scenarios
 
     until = pl.DataFrame({"year": list(range(2000, max(years) + 1))}, schema={"year": pl.Int32})
     tables = {name: warehouse.read_table(con, name, until) for name in ("function_metrics", "body_metrics", "authority_scores")}
@@ -195,10 +195,10 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
     from pathlib import Path
 
-    from areavasta.catalogues import classification_config
-    from areavasta.plans import PLANS_DIR
-    from areavasta.reference import DATA_DIR
-    from areavasta.report import STRATEGY_FILE, _warnings, catalogue_versions
+    from sources.catalogues import classification_config
+    from pipelines.plans import PLANS_DIR
+    from sources.reference import DATA_DIR
+    from pipelines.report import STRATEGY_FILE, _warnings, catalogue_versions
     from dashboards.charts import matrix_chart, to_png
     from dashboards.workbook import ReportInputs, write_report
     from transforms.strategy import merge_catalogue, strategic_analysis
@@ -256,7 +256,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
 
 def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False) -> list:
     """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
-    from areavasta.reference import body_name
+    from sources.reference import body_name
     from dashboards import pages
 
     folder = settings.outputs_dir / "dashboards"

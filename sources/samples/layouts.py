@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from areavasta.reference import (
+from sources.reference import (
     amount_kinds,
     bodies,
     body_name,
@@ -16,7 +16,7 @@ from areavasta.reference import (
     programmes,
     titles,
 )
-from areavasta.samples.budget import aggregate, with_total_payments
+from sources.samples.budget import aggregate, with_total_payments
 from sources.template import write_template
 
 KIND_LABEL = dict(zip(amount_kinds()["code"], amount_kinds()["label_it"]))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from areavasta.reference import bodies as body_table
-from areavasta.reference import resolve_body
-from areavasta.samples.budget import generate_budget
-from areavasta.samples.layouts import LAYOUTS, write_bdap, write_layout
+from sources.reference import bodies as body_table
+from sources.reference import resolve_body
+from sources.samples.budget import generate_budget
+from sources.samples.layouts import LAYOUTS, write_bdap, write_layout
 
 EXTENSION = {"open_format_matrix": ".csv", "bdap_missions": ".csv"}
 

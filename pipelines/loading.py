@@ -1,0 +1,151 @@
+"""Receipts into the warehouse, in order of receipt (the inbox sensor, the command line, the demo).
+
+``load_receipts`` takes pending receipts (``sources.receipts``) in order, reads each archived file
+again with the body, year, phase and rights its receipt records, and loads batches of whole files
+in one transaction each; only after the commit are receipts and archive entries marked ``loaded``.
+``ingest_files`` receives files and loads them at once, for the command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import warehouse
+from sources import archive, receipts
+from sources.intake import Validation, check_schema, receive, validate_file
+from sources.model import empty_budget_lines
+from sources.receipts import Receipt, Uploader
+from sources.settings import Settings
+
+BATCH_ROWS = 60_000  # accepted rows per warehouse transaction: small enough to overlap loading with reading
+
+
+@dataclass
+class Outcome:
+    validation: Validation
+    status: str  # accepted | rejected | unchanged
+    partitions: list[tuple[str, int, str]] = field(default_factory=list)
+    archive_path: Path | None = None
+    upload: warehouse.Upload | None = field(default=None, repr=False)
+    receipt: Receipt | None = None
+
+
+
+def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, validated: dict[int, Validation] | None = None,
+                  on_done=None, workers: int = 1) -> list[Outcome]:
+    """Load receipts into the warehouse in order of receipt (the latest receipt of a partition ends current).
+
+    Each archived file is read again with the body, year, phase and rights its receipt records
+    (``validated`` may hand over the dry runs of files received by this same process). Batches of
+    whole files go in one transaction each; only after the commit are their receipts and archive
+    entries marked ``loaded``.
+    """
+    pending = sorted(receipts.pending(settings) if pending is None else pending, key=lambda r: r.seq)
+    validated = validated or {}
+    outcomes: list[Outcome] = []
+    batch: list[Outcome] = []
+    with warehouse.connect(settings.warehouse_path) as con:
+        loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
+
+        def check(receipt: Receipt) -> Validation:
+            if receipt.sha256 in loaded:
+                return Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines())
+            return validated.get(receipt.seq) or validate_file(
+                Path(receipt.archive_path), settings, body=receipt.body, year=receipt.year, phase=receipt.phase,
+                display_name=receipt.original_name, sha256=receipt.sha256, schema_check=False, uploader=receipt.uploader)
+
+        def flush() -> None:
+            for table in {o.upload.table for o in batch}:
+                check_schema(pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table)
+            warehouse.load(con, [o.upload for o in batch])
+            for outcome in batch:  # committed: now, and only now, the receipt is loaded
+                receipts.mark(settings, outcome.receipt, "loaded")
+                archive.mark(outcome.archive_path, outcome.receipt.seq, "loaded")
+                if on_done:
+                    on_done(outcome)
+            batch.clear()
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for receipt, validation in zip(pending, pool.map(check, pending)):
+                outcome = _outcome(receipt, validation, loaded)
+                outcomes.append(outcome)
+                if outcome.status == "accepted":
+                    batch.append(outcome)
+                    if sum(o.upload.lines.height for o in batch) >= BATCH_ROWS:
+                        flush()
+                else:
+                    receipts.mark(settings, receipt, outcome.status, "; ".join(f.message() for f in validation.findings if f.is_error)[:2000])
+                    if on_done:
+                        on_done(outcome)
+        flush()
+    return outcomes
+
+
+def _outcome(receipt: Receipt, validation: Validation, loaded: set[str]) -> Outcome:
+    """What becomes of one receipt; an accepted one is queued for the warehouse with its uploader and time of receipt."""
+    if receipt.sha256 in loaded:  # already in the warehouse, or twice in this call
+        return Outcome(Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines()), "unchanged", receipt=receipt)
+    if not validation.ok:
+        return Outcome(validation, "rejected", receipt=receipt)
+    received_at = dt.datetime.fromisoformat(receipt.received_at)
+    upload = warehouse.Upload(validation.lines, receipt.sha256, receipt.original_name, validation.layout, receipt.uploader.name,
+                              Path(receipt.archive_path), received_at=received_at, table=validation.table, receipt_seq=receipt.seq)
+    if validation.overrides is not None:  # who and when default to the uploader and the upload
+        upload.overrides = validation.overrides.with_columns(
+            author=pl.when(pl.col("author") == "").then(pl.lit(receipt.uploader.name)).otherwise(pl.col("author")),
+            date=pl.when(pl.col("date") == "").then(pl.lit(received_at.date().isoformat())).otherwise(pl.col("date")),
+        )
+    loaded.add(receipt.sha256)
+    return Outcome(validation, "accepted", upload.partitions(), upload.archive_path, upload, receipt)
+
+
+def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = None, year: int | None = None,
+                 phase: str | None = None, user: str | None = None, display_names: list[str] | None = None,
+                 on_done=None, workers: int = 1, uploader: Uploader | None = None) -> list[Outcome]:
+    """Receive each file and load it at once (command line, demo). Files are independent: one bad file stops only itself.
+
+    The uploader defaults to the operator running the command, who may write every body. With
+    ``workers`` > 1 files are read and validated in threads (calamine and polars release the GIL);
+    receipts are registered and loaded in the order given, so the order of receipt is the order of the
+    arguments and the single DuckDB writer is never shared.
+    """
+    uploader = uploader or Uploader(user or getpass.getuser())
+    names = display_names or [p.name for p in paths]
+    with warehouse.connect(settings.warehouse_path) as con:
+        loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
+
+    def check(index: int) -> Validation:
+        sha = archive.sha256_of(paths[index])
+        if sha in loaded:
+            return Validation(names[index], sha, None, None, empty_budget_lines())
+        return validate_file(paths[index], settings, body=body, year=year, phase=phase, display_name=names[index], sha256=sha,
+                             schema_check=False, uploader=uploader)
+
+    outcomes: dict[int, Outcome] = {}
+    taken: list[tuple[int, Receipt]] = []
+    validated: dict[int, Validation] = {}
+    seen: set[str] = set()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for index, validation in enumerate(pool.map(check, range(len(paths)))):
+            if validation.sha256 in loaded or validation.sha256 in seen:
+                outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
+            elif not validation.ok:
+                outcomes[index] = Outcome(validation, "rejected")
+            else:
+                _, receipt = receive(paths[index], settings, uploader, validation=validation)
+                seen.add(validation.sha256)
+                taken.append((index, receipt))
+                validated[receipt.seq] = validation
+                continue
+            if on_done:
+                on_done(outcomes[index])
+    results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1)
+    for (index, _), outcome in zip(taken, results):
+        outcomes[index] = outcome
+    return [outcomes[i] for i in range(len(paths))]
