@@ -8,6 +8,8 @@ partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dag
 """
 
 
+from typing import Optional
+
 import dagster as dg
 import polars as pl
 
@@ -15,6 +17,29 @@ from pipelines import stages as analytics, warehouse
 from sources.model import BudgetLines
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.resources import Warehouse
+
+class MatrixConfig(dg.Config):
+    """What the command line may change in the classification (defaults: data/classification/classification.yaml)."""
+
+    spending_threshold: Optional[float] = None
+    authority_threshold: Optional[float] = None
+
+
+class AuthorityConfig(dg.Config):
+    """A YAML file of authority-catalogue changes applied on top of the recorded ones (``areavasta classify --overrides``)."""
+
+    overrides_file: Optional[str] = None
+    overrides_user: str = ""
+
+
+class OutputConfig(dg.Config):
+    """Language, phase, folder and chart export of the written outputs (workbooks, pages)."""
+
+    lang: str = "it"
+    phase: Optional[str] = None
+    folder: Optional[str] = None
+    export: bool = False
+
 
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 COMMON = {"backfill_policy": SINGLE_RUN, "pool": "warehouse", "group_name": "metodo"}
@@ -72,20 +97,20 @@ def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse)
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON)
-def authority_scores(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+def authority_scores(context: dg.AssetExecutionContext, config: AuthorityConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """Authority catalogue with each body's overrides, scored 0-1 (core.authority_scores)."""
     with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_authority(con, _keys(context)))
+        return dg.MaterializeResult(metadata=analytics.stage_authority(con, _keys(context), config.overrides_file, config.overrides_user))
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[function_metrics, authority_scores], kinds={"duckdb", "polars"}, **COMMON,
           check_specs=[dg.AssetCheckSpec("every_function_placed", asset="ruffini_matrix",
                                          description="Every function with spending has a quadrant or a stated reason")])
-def ruffini_matrix(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, warehouse_db: Warehouse):
     """Quadrant, service type, governance mode, borderline flag and explanation; sensitivity and movement."""
     keys = _keys(context)
     with warehouse_db.connect() as con:
-        metadata = analytics.stage_matrix(con, keys)
+        metadata = analytics.stage_matrix(con, keys, analytics.matrix_parameters(config.spending_threshold, config.authority_threshold))
         matrix = warehouse.read_table(con, "ruffini_matrix", keys)
     silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())
     yield dg.MaterializeResult(metadata=metadata)
@@ -139,21 +164,22 @@ def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],
           kinds={"excel"}, **FOLLOW)
-def report_workbooks(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """One Excel report per body, year and phase (var/outputs/reports)."""
     settings = warehouse_db.settings()
     with warehouse_db.connect() as con:
-        paths = analytics.stage_reports(con, _keys(context), settings)
-    return dg.MaterializeResult(metadata={"workbooks": len(paths), "folder": str(settings.outputs_dir / "reports")})
+        paths = analytics.stage_reports(con, _keys(context), settings, config.folder, config.lang, config.phase)
+    return dg.MaterializeResult(metadata={"workbooks": len(paths), "paths": dg.MetadataValue.json([str(p) for p in paths]),
+                                          "folder": str(config.folder or settings.outputs_dir / "reports")})
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities, ruffini_matrix, dg.AssetDep(national_overview, partition_mapping=BY_YEAR)],
           kinds={"html"}, **FOLLOW)
-def dashboard_pages(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+def dashboard_pages(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """Self-contained HTML pages per body, year and phase, and the index (var/outputs/dashboards)."""
     settings = warehouse_db.settings()
     with warehouse_db.connect() as con:
-        paths = analytics.stage_dashboards(con, _keys(context), settings)
+        paths = analytics.stage_dashboards(con, _keys(context), settings, config.lang, config.export)
     return dg.MaterializeResult(metadata={"pages": len(paths), "index": str(settings.outputs_dir / "dashboards" / "index.html")})
 
 

@@ -1,15 +1,19 @@
-"""Glue for the classification: catalogues and warehouse in, classified tables out.
+"""Glue for the classification: catalogues in, classified tables out.
 
-The logic is in ``transforms/`` (metrics, authority, classify); this module only gathers its
-inputs (lines, population, body type, overrides) and applies the configured parameters.
+The logic is in ``transforms/`` (metrics, authority, classify). ``run_classification`` assembles it in
+memory from budget lines (tests, scenarios from lines); the pipeline's assets store the same tables,
+and ``stored_classification`` reads them back for the command line.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
+from pipelines import warehouse
 from sources.catalogues import (
     authority_catalogue,
     classification_config,
@@ -66,28 +70,18 @@ FUNCTION_COLUMNS = [
 ]
 
 
-def classify_warehouse(con, overrides_extra: pl.DataFrame | None = None, config: dict | None = None,
-                       body: str | None = None, year: int | None = None, phase: str | None = None) -> Classification:
-    """Classify what the warehouse holds (optionally one body / year / phase), with the recorded overrides."""
-    from pipelines import warehouse
+def stored_classification(con, keys: pl.DataFrame, phase: str | None = None, parameters: dict | None = None) -> Classification:
+    """What the assets wrote for ``keys`` (and ``phase``): the matrix, body figures, sensitivity and movement."""
+    def read(table: str) -> pl.DataFrame:
+        frame = warehouse.read_table(con, table, keys)
+        return frame.filter(pl.col("phase") == phase) if phase and "phase" in frame.columns and frame.height else frame
 
-    where, params = [], []
-    for column, value in (("body", body), ("year", year), ("phase", phase)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    lines = warehouse.budget_lines(con, ("WHERE " + " AND ".join(where)) if where else "", params)
-    overrides = warehouse.authority_overrides(con)
-    if overrides_extra is not None:
-        overrides = pl.concat([overrides, overrides_extra])
-    return run_classification(lines, overrides, config)
+    return Classification(read("ruffini_matrix"), read("body_metrics"), read("matrix_sensitivity"), read("matrix_movement"),
+                          parameters or classification_config())
 
 
 def write_outputs(result: Classification, directory) -> dict[str, str]:
     """CSV files a planner can open, and the parameters used, in ``directory``."""
-    import json
-    from pathlib import Path
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     columns = [c for c in FUNCTION_COLUMNS if c in result.functions.columns]

@@ -195,36 +195,61 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
              spending_threshold: Annotated[Optional[float], typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
              authority_threshold: Annotated[Optional[float], typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
              output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
-    """Classifica ogni funzione nella matrice di Ruffini e scrive i risultati (CSV)."""
-    import copy
-
-    from pipelines import warehouse
-    from sources.catalogues import classification_config
-    from pipelines.classification import classify_warehouse, write_outputs
-    from sources.reference import resolve_body
+    """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
+    from pipelines import stages, warehouse
+    from pipelines.classification import stored_classification, write_outputs
     from sources.overrides import read_yaml
 
     settings = load_settings()
-    config = copy.deepcopy(classification_config())
-    if spending_threshold is not None:
-        config["thresholds"]["spending"] = spending_threshold
-    if authority_threshold is not None:
-        config["thresholds"]["authority"] = authority_threshold
-    extra = None
     if overrides:
-        extra, problems = read_yaml(overrides, user=getpass_user())
+        _, problems = read_yaml(overrides, user=getpass_user())
         if problems:
             console.print(_findings_table(problems, lang))
             raise typer.Exit(1)
-    code = resolve_body(body) if body else None
+    keys = _selection(settings, body, year)
+    config = {"ruffini_matrix": {"spending_threshold": spending_threshold, "authority_threshold": authority_threshold},
+              "authority_scores": {"overrides_file": str(overrides.resolve()) if overrides else None, "overrides_user": getpass_user()}}
+    _run(settings, keys, config, ("body_1",))
     with warehouse.connect(settings.warehouse_path) as con:
-        result = classify_warehouse(con, extra, config, code, year, phase)
+        result = stored_classification(con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold))
     if result.functions.is_empty():
         console.print("Nessun dato nel magazzino per questa selezione." if lang == "it" else "No data in the warehouse for this selection.")
         raise typer.Exit(1)
     _print_classification(result, lang)
     paths = write_outputs(result, output or settings.outputs_dir / "classification")
     console.print(("Risultati: " if lang == "it" else "Results: ") + paths["functions"], soft_wrap=True)
+
+
+def _selection(settings, body: str | None, year: int | None):
+    """The (body, year) keys the warehouse holds for the selection; exits when there are none."""
+    from pipelines import stages, warehouse
+    from sources.reference import resolve_body
+
+    code = resolve_body(body) if body else None
+    if body and code is None:
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message()}[/]")
+        raise typer.Exit(2)
+    with warehouse.connect(settings.warehouse_path) as con:
+        keys = stages.present_keys(con)
+    keys = keys.filter(keys["body"] == code) if code else keys
+    keys = keys.filter(keys["year"] == year) if year else keys
+    if keys.is_empty():
+        console.print("Nessun dato nel magazzino per questa selezione: caricare prima i file (areavasta ingest).")
+        raise typer.Exit(1)
+    return keys
+
+
+def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
+    """Materialise the assets in process, on the embedded instance, with the command line's run configuration."""
+    from pipelines.instance import embedded_instance
+    from pipelines.runner import run_pipeline
+
+    bodies = sorted(keys["body"].unique().to_list())
+    years = sorted(keys["year"].unique().to_list())
+    results = run_pipeline(embedded_instance(settings.home), years, bodies, home=str(settings.home), config=config, stages=stage_names)
+    if not all(r.success for r in results):
+        console.print("[red]Un'esecuzione della pipeline non è riuscita: vedere l'interfaccia Dagster.[/]")
+        raise typer.Exit(1)
 
 
 def getpass_user() -> str:
@@ -246,7 +271,7 @@ def _print_classification(result, lang: str) -> None:
             share = "" if row["transfer_share"] is None else f"{row['transfer_share']:.0%}"
             authority = "" if row["authority"] is None else f"{row['authority']:.2f}"
             flag = ("≈" if row["borderline"] else "") + ("✎" if row["override_note"] else "")
-            explanation = row[f"explanation_{lang}"] + (f" [override: {row['override_note']}]" if row["override_note"] else "")
+            explanation = (row[f"explanation_{lang}"] or "") + (f" [override: {row['override_note']}]" if row["override_note"] else "")
             table.add_row(row["function"], row["quadrant"] or "—", share, authority, flag, explanation)
         console.print(table)
     console.print("≈ vicino a una soglia, ✎ modificato dall'ente" if lang == "it" else "≈ near a threshold, ✎ changed by the body")
@@ -255,17 +280,17 @@ def _print_classification(result, lang: str) -> None:
 @app.command()
 def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
            output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
-    """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino."""
-    from sources.reference import resolve_body
-    from pipelines.report import write_reports
-
+    """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
-    paths = write_reports(settings, output, resolve_body(body) if body else None, year, phase, lang)
-    if not paths:
-        console.print("Nessun dato nel magazzino per questa selezione.")
-        raise typer.Exit(1)
-    for path in paths:
-        console.print(f"Rapporto: {path}", soft_wrap=True)
+    keys = _selection(settings, body, year)
+    folder = (output or settings.outputs_dir / "reports").resolve()
+    _run(settings, keys, {"report_workbooks": {"lang": lang, "phase": phase, "folder": str(folder)}},
+         ("body_1", "year_1", "body_2", "year_2", "body_reports"))
+    suffix = "" if lang == "it" else f"_{lang}"
+    for b, y in keys.select("body", "year").rows():
+        for path in sorted(folder.glob(f"{b}_{y}_*{suffix}.xlsx")):
+            if (phase is None or f"_{phase}" in path.stem) and (suffix or path.stem.count("_") == 2):
+                console.print(f"Rapporto: {path}", soft_wrap=True)
 
 
 @app.command()
@@ -298,22 +323,18 @@ def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (
 def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
                export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False) -> None:
     """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
-    from pipelines import stages as analytics, warehouse
-    from sources.reference import resolve_body
+    from pipelines import warehouse
 
     settings = load_settings()
+    keys = _selection(settings, body, year)
     with warehouse.connect(settings.warehouse_path) as con:
-        keys = analytics.present_keys(con)
-        if body:
-            keys = keys.filter(keys["body"] == resolve_body(body))
-        if year:
-            keys = keys.filter(keys["year"] == year)
-        if keys.is_empty() or warehouse.read_table(con, "ruffini_matrix").is_empty():
-            console.print("Nessun dato analizzato: eseguire prima 'areavasta run'.")
-            raise typer.Exit(1)
-        written = analytics.stage_dashboards(con, keys, settings, lang, export)
+        analysed = warehouse.read_table(con, "ruffini_matrix", keys, ["body"])
+    if analysed.is_empty():
+        console.print("Nessun dato analizzato: eseguire prima 'areavasta run'.")
+        raise typer.Exit(1)
+    _run(settings, keys, {"dashboard_pages": {"lang": lang, "export": export}}, ("body_pages",))
     index = settings.outputs_dir / "dashboards" / ("index.html" if lang == "it" else f"index_{lang}.html")
-    console.print(f"{len(written)} file; indice: {index}", soft_wrap=True)
+    console.print(f"Pagine scritte; indice: {index}", soft_wrap=True)
 
 
 @app.command()

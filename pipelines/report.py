@@ -1,4 +1,4 @@
-"""From the warehouse to the analyses and the Excel reports: classification → portfolio → plans → scenarios → workbooks.
+"""Scenarios and what the workbooks need besides the stored tables (catalogue versions, upload warnings).
 
 Scenarios are data (``data/scenarios/*.yaml``): each changes thresholds, weights, plan tiers,
 adoption or the expected-effect scale, is run end to end, and is saved with its parameters.
@@ -14,11 +14,14 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from pipelines import warehouse
-from sources.catalogues import classification_config
+from pipelines.classification import Classification, _body_inputs
 from pipelines.plans import build_plans, plan_config
 from pipelines.portfolio import portfolio_config, run_portfolio
+from sources.catalogues import authority_catalogue, classification_config, quadrants, spending_classes
 from sources.reference import DATA_DIR
+from transforms.authority import authority_table, mission_authority
+from transforms.classify import classify, place
+from transforms.metrics import body_metrics, function_metrics
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 STRATEGY_FILE = DATA_DIR / "strategy" / "actors.csv"
@@ -43,11 +46,6 @@ def _scenario_configs(changes: dict) -> tuple[dict, dict, dict, dict]:
 
 def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
     """A scenario straight from budget lines (the pipeline uses :func:`run_scenario_on_tables` on stored tables)."""
-    from sources.catalogues import authority_catalogue, spending_classes
-    from pipelines.classification import _body_inputs
-    from transforms.authority import authority_table
-    from transforms.metrics import body_metrics, function_metrics
-
     config = classification_config()
     population, kinds = _body_inputs()
     present = kinds.join(lines.select("body").unique(), on="body", how="semi")
@@ -62,11 +60,6 @@ def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, co
 
 def run_scenario_on_tables(tables: dict, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
     """A scenario from the stored metrics and authority (thresholds, weights and plan parameters do not change them)."""
-    from sources.catalogues import quadrants
-    from pipelines.classification import Classification
-    from transforms.authority import mission_authority
-    from transforms.classify import classify, place
-
     c_config, p_config, weights, plan = _scenario_configs(changes)
     authority = tables["authority_scores"].drop("year").unique(["body", "programma"])
     placed = place(tables["function_metrics"], authority, mission_authority(authority), tables["body_metrics"], c_config)
@@ -107,20 +100,3 @@ def _warnings(uploads: pl.DataFrame) -> list[dict]:
             for record in json.loads(sidecar.read_text(encoding="utf-8")):
                 found += record.get("warnings", [])
     return found
-
-
-def write_reports(settings, output: Path | None = None, body: str | None = None, year: int | None = None,
-                  phase: str | None = None, lang: str = "it") -> list[Path]:
-    """Run every stage for the selection (peers and scenarios use every body of its years) and write the workbooks."""
-    from pipelines.stages import present_keys, run_all, stage_reports
-
-    with warehouse.connect(settings.warehouse_path) as con:
-        keys = present_keys(con)
-        if body:
-            keys = keys.filter(pl.col("body") == body)
-        if year:
-            keys = keys.filter(pl.col("year") == year)
-        if keys.is_empty():
-            return []
-        run_all(con, keys, settings)
-        return stage_reports(con, keys, settings, output, lang, phase)

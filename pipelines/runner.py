@@ -49,8 +49,19 @@ def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dic
     return [{"dagster/asset_partition_range_start": a, "dagster/asset_partition_range_end": b} for a, b in runs]
 
 
-def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[str] | None = None, home: str = "") -> list[dg.ExecuteInProcessResult]:
-    """Materialise every asset for the selection (default: every body with data); raises if a run fails."""
+STAGES = {"body_1": BODY_STAGE_1, "year_1": YEAR_STAGE, "body_2": BODY_STAGE_2, "year_2": YEAR_STAGE_2, "body_3": BODY_STAGE_3,
+          "body_reports": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "report_workbooks"],
+          "body_pages": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "dashboard_pages"]}
+EVERY_STAGE = ("body_1", "year_1", "body_2", "year_2", "body_3")
+
+
+def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[str] | None = None, home: str = "",
+                 config: dict[str, dict] | None = None, stages: tuple[str, ...] = EVERY_STAGE) -> list[dg.ExecuteInProcessResult]:
+    """Materialise the assets of ``stages`` for the selection (default: every stage, every body with data).
+
+    ``config`` is each asset's run configuration, by asset name (e.g. ``{"ruffini_matrix":
+    {"spending_threshold": 0.6}}``): what the command line says reaches the assets, and the run records it.
+    """
     resources = {"warehouse_db": Warehouse(home=home)}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
     with resources["warehouse_db"].connect() as con:
@@ -58,18 +69,19 @@ def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[st
     register(instance, years, bodies or loaded)
     results = []
 
-    def body_stage(stage):
-        for tags in _body_runs(instance, years, bodies):
-            results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources, tags=tags, run_config=quiet))
+    def run_config(stage) -> dict:
+        names = {a.key.to_user_string() for a in stage}
+        ops = {name: {"config": values} for name, values in (config or {}).items() if name in names}
+        return {**quiet, "ops": ops} if ops else quiet
 
-    def year_stage(stage):
-        for year in sorted(years):
-            results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources, partition_key=str(year),
-                                          run_config=quiet))
-
-    body_stage(BODY_STAGE_1)
-    year_stage(YEAR_STAGE)
-    body_stage(BODY_STAGE_2)
-    year_stage(YEAR_STAGE_2)
-    body_stage(BODY_STAGE_3)
+    for name in stages:
+        stage = STAGES[name]
+        if name.startswith("body"):
+            for tags in _body_runs(instance, years, bodies):
+                results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources, tags=tags,
+                                              run_config=run_config(stage)))
+        else:
+            for year in sorted(years):
+                results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources,
+                                              partition_key=str(year), run_config=run_config(stage)))
     return results

@@ -8,7 +8,10 @@ idempotent and a crash leaves each table as it was.
 
 from __future__ import annotations
 
+import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import polars as pl
 
@@ -20,8 +23,15 @@ from sources.catalogues import (
     spending_classes,
 )
 from pipelines.plans import build_plans, plan_config
-from pipelines.portfolio import portfolio_config, rank
-from sources.reference import bodies
+from pipelines.portfolio import growth, portfolio_config, rank
+from dashboards import pages
+from dashboards.charts import matrix_chart, to_png
+from dashboards.workbook import ReportInputs, write_report
+from pipelines.plans import PLANS_DIR
+from pipelines.report import STRATEGY_FILE, _warnings, catalogue_versions, run_scenario_on_tables, scenario_comparison, scenarios
+from sources.reference import DATA_DIR, bodies, body_name
+from transforms.strategy import merge_catalogue, strategic_analysis
+from sources.overrides import read_yaml
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
@@ -66,10 +76,25 @@ def stage_metrics(con, keys: pl.DataFrame) -> dict:
     return {"functions": metrics.height, "basis_lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)}
 
 
-def stage_authority(con, keys: pl.DataFrame) -> dict:
+def matrix_parameters(spending_threshold: float | None = None, authority_threshold: float | None = None) -> dict:
+    """The classification parameters, with the thresholds a command line (run configuration) gives."""
+    config = copy.deepcopy(classification_config())
+    if spending_threshold is not None:
+        config["thresholds"]["spending"] = spending_threshold
+    if authority_threshold is not None:
+        config["thresholds"]["authority"] = authority_threshold
+    return config
+
+
+def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> dict:
     config = classification_config()
     present = _body_table().join(keys.select("body").unique(), on="body", how="semi").select("body", "metro")
     overrides = warehouse.authority_overrides(con)
+    if overrides_file:  # already checked by the command line; a bad file here is a bug, so it raises
+        extra, problems = read_yaml(Path(overrides_file), user=overrides_user)
+        if problems:
+            raise ValueError("; ".join(f.message() for f in problems))
+        overrides = pl.concat([overrides, extra.select(overrides.columns)])
     table = authority_table(authority_catalogue(), present, overrides, config["authority_weights"], config["direct_delivery_weight"])
     per_year = table.join(keys, on="body")
     warehouse.replace_partitions(con, "authority_scores", per_year, keys)
@@ -98,7 +123,6 @@ def stage_peers(con, years: list[int]) -> dict:
     """Cross-body, per year: outliers, peer groups and peer medians (needs every body of the year)."""
     config = portfolio_config()
     history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
-    from pipelines.portfolio import growth
 
     data = history.with_columns(growth=growth(history))
     data = tp.outliers(data, config["outliers"], _confirmed(con))
@@ -143,7 +167,6 @@ def stage_plans(con, keys: pl.DataFrame) -> dict:
 
 def stage_scenarios(con, years: list[int], output_dir=None) -> dict:
     """Every scenario of ``data/scenarios`` end to end for the bodies of these years, compared with the baseline."""
-    from pipelines.report import run_scenario_on_tables, scenario_comparison, scenarios
 
     until = pl.DataFrame({"year": list(range(2000, max(years) + 1))}, schema={"year": pl.Int32})
     tables = {name: warehouse.read_table(con, name, until) for name in ("function_metrics", "body_metrics", "authority_scores")}
@@ -171,18 +194,6 @@ def stage_national(con, years: list[int]) -> dict:
     return {"bodies": overview["body"].n_unique(), "rows": overview.height}
 
 
-def run_all(con, keys: pl.DataFrame, settings=None) -> dict:
-    """Every stage for these keys (what ``make run`` and ``areavasta run`` do without Dagster's UI)."""
-    years = sorted(keys["year"].unique().to_list())
-    summary = {
-        "metrics": stage_metrics(con, keys), "authority": stage_authority(con, keys), "matrix": stage_matrix(con, keys),
-        "peers": stage_peers(con, years), "portfolio": stage_portfolio(con, keys), "plans": stage_plans(con, keys),
-        "scenarios": stage_scenarios(con, years, settings.outputs_dir / "scenarios" if settings else None),
-        "national": stage_national(con, years),
-    }
-    return summary
-
-
 def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
     """Rows grouped by (body, year, phase) — or other ``keys`` — once, instead of a filter per workbook."""
     keys = keys or ["body", "year", "phase"]
@@ -193,16 +204,6 @@ def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
 
 def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None) -> list:
     """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
-    from pathlib import Path
-
-    from sources.catalogues import classification_config
-    from pipelines.plans import PLANS_DIR
-    from sources.reference import DATA_DIR
-    from pipelines.report import STRATEGY_FILE, _warnings, catalogue_versions
-    from dashboards.charts import matrix_chart, to_png
-    from dashboards.workbook import ReportInputs, write_report
-    from transforms.strategy import merge_catalogue, strategic_analysis
-
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
         "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis")}
@@ -247,8 +248,6 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
 
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=2) as pool:  # chart rendering (vl-convert) runs outside the GIL
         written = list(pool.map(one, combos.rows()))
     return written
@@ -256,9 +255,6 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
 
 def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False) -> list:
     """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
-    from sources.reference import body_name
-    from dashboards import pages
-
     folder = settings.outputs_dir / "dashboards"
     pages.write_bundle(folder)
     matrix = warehouse.read_table(con, "ruffini_matrix", keys)

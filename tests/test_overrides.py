@@ -6,7 +6,11 @@ import polars as pl
 from typer.testing import CliRunner
 
 from pipelines import warehouse
-from pipelines.classification import classify_warehouse, run_classification
+import dagster as dg
+
+from pipelines import stages
+from pipelines.classification import run_classification, stored_classification
+from pipelines.runner import run_pipeline
 from pipelines.cli import app
 from sources.samples.budget import generate_budget
 from sources.intake import validate_file
@@ -55,9 +59,10 @@ def test_template_override_sheet_is_loaded_with_the_file(tmp_path, settings):
     })
     [outcome] = ingest_files([path], settings, user="ufficio.ragioneria")
     assert outcome.status == "accepted", outcome.validation.findings
+    run_pipeline(dg.DagsterInstance.ephemeral(), [2025], home=str(settings.home), stages=("body_1",))
     with warehouse.connect(settings.warehouse_path) as con:
         stored = warehouse.authority_overrides(con)
-        result = classify_warehouse(con)
+        result = stored_classification(con, stages.present_keys(con))
     assert stored.select("programma", "attribute", "author").rows() == [
         ("10.05", "controls", "ufficio.ragioneria"), ("16.02", "status", "l.bianchi"),
     ]

@@ -11,7 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.report import write_reports
+import dagster as dg
+
+from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from pipelines.loading import ingest_files
 from tests import malformed as m
@@ -35,9 +37,9 @@ def reports(tmp_path_factory):
     )
     outcomes = ingest_files([*files, hostile], settings)
     assert all(o.status == "accepted" for o in outcomes), [o.validation.findings for o in outcomes]
-    paths = write_reports(settings)
+    run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))  # the assets write the workbooks
     del os.environ["AREAVASTA_HOME"]
-    return settings, paths
+    return settings, sorted((settings.outputs_dir / "reports").glob("*.xlsx"))
 
 
 def test_one_workbook_per_body_year_phase_with_every_sheet(reports):
@@ -101,7 +103,9 @@ def test_libreoffice_opens_the_workbook(reports, tmp_path):
 
 def test_english_workbook_on_request(reports, tmp_path):
     settings, _ = reports
-    [path] = write_reports(settings, tmp_path, body="002", year=2025, lang="en")
+    config = {"report_workbooks": {"lang": "en", "folder": str(tmp_path)}}
+    run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(settings.home), config=config, stages=("body_reports",))
+    [path] = sorted(tmp_path.glob("*.xlsx"))
     workbook = openpyxl.load_workbook(path)
     assert path.name == "002_2025_rendiconto_en.xlsx"
     assert workbook.sheetnames == ["Summary", "Matrix", "Priorities", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]

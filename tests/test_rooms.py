@@ -1,0 +1,53 @@
+"""The four rooms of docs/ARCHITECTURE.md hold: arrows one way, no cycles, transforms pure, areavasta/ only data."""
+
+from __future__ import annotations
+
+import ast
+
+from tests import rooms
+
+
+def test_imports_follow_the_room_rules():
+    assert rooms.violations(rooms.graph()) == []
+
+
+def test_no_import_cycles_between_modules():
+    assert rooms.cycles(rooms.graph()) == []
+
+
+def test_transforms_do_no_io_and_read_nothing_at_import_time():
+    forbidden = {"open", "read_csv", "read_text", "read_excel", "connect", "scan_csv", "read_parquet"}
+    found = []
+    for name, path in rooms.modules().items():
+        if rooms.room(name) != "transforms":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                if called in forbidden:
+                    found.append(f"{name}: {called}")
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                if module and module.split(".")[0] in {"duckdb", "dagster", "yaml", "openpyxl", "fastexcel", "pathlib", "os"}:
+                    found.append(f"{name}: imports {module}")
+    assert found == []
+
+
+def test_areavasta_holds_only_data():
+    code = [name for name in rooms.modules() if rooms.room(name) == "areavasta"]
+    assert code == ["areavasta"]  # the package that ships the data files, nothing else
+
+
+def test_the_checker_sees_a_broken_rule(tmp_path):
+    """The rules are not vacuous: a transforms module importing sources is caught."""
+    for room in rooms.ROOMS + ("areavasta",):
+        (tmp_path / room).mkdir()
+        (tmp_path / room / "__init__.py").write_text("")
+    (tmp_path / "sources" / "kernel.py").write_text("X = 1\n")
+    (tmp_path / "transforms" / "bad.py").write_text("def f():\n    from sources.kernel import X\n    return X\n")
+    (tmp_path / "sources" / "a.py").write_text("import sources.b\n")
+    (tmp_path / "sources" / "b.py").write_text("import sources.a\n")
+    edges = rooms.graph(tmp_path)
+    assert rooms.violations(edges) == ["transforms.bad -> sources.kernel: transforms may not import sources"]
+    assert rooms.cycles(edges) == [["sources.a", "sources.b"]]
