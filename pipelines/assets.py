@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines import stages as analytics, warehouse
+from pipelines.schemas import check_results, check_specs
 from sources.model import BudgetLines
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.resources import Warehouse
@@ -89,77 +90,107 @@ def budget_lines(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
                               metadata={"mismatches": dg.MetadataValue.json(bad.to_dicts()[:20])})
 
 
-@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON)
-def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+def _stage(warehouse_db: Warehouse, check_keys: pl.DataFrame, tables: list[str], run):
+    """Run one stage, then check every table it wrote for these partitions against its schema."""
+    with warehouse_db.connect() as con:
+        metadata = run(con)
+        yield dg.MaterializeResult(metadata=metadata)
+        yield from check_results(con, tables, check_keys)
+
+
+def _year_keys(context) -> pl.DataFrame:
+    return pl.DataFrame({"year": _years(context)}, schema={"year": pl.Int32})
+
+
+METRIC_TABLES = ["function_metrics", "body_metrics"]
+MATRIX_TABLES = ["ruffini_matrix", "matrix_sensitivity", "matrix_movement"]
+PLAN_TABLES = ["plans", "plan_projection", "plan_kpis"]
+PEER_TABLES = ["peer_benchmarks", "peer_groups"]
+PORTFOLIO_TABLES = ["portfolio", "portfolio_sensitivity"]
+SCENARIO_TABLES = ["scenario_comparison", "scenario_parameters"]
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON,
+          check_specs=check_specs("function_metrics", METRIC_TABLES))
+def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Spending per function by class, rigid and capital shares, per capita; body rigidity (core.function_metrics, core.body_metrics)."""
-    with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_metrics(con, _keys(context)))
+    keys = _keys(context)
+    yield from _stage(warehouse_db, keys, METRIC_TABLES, lambda con: analytics.stage_metrics(con, keys))
 
 
-@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON)
-def authority_scores(context: dg.AssetExecutionContext, config: AuthorityConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
+@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON,
+          check_specs=check_specs("authority_scores", ["authority_scores"]))
+def authority_scores(context: dg.AssetExecutionContext, config: AuthorityConfig, warehouse_db: Warehouse):
     """Authority catalogue with each body's overrides, scored 0-1 (core.authority_scores)."""
-    with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_authority(con, _keys(context), config.overrides_file, config.overrides_user))
+    keys = _keys(context)
+    yield from _stage(warehouse_db, keys, ["authority_scores"],
+                      lambda con: analytics.stage_authority(con, keys, config.overrides_file, config.overrides_user))
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[function_metrics, authority_scores], kinds={"duckdb", "polars"}, **COMMON,
           check_specs=[dg.AssetCheckSpec("every_function_placed", asset="ruffini_matrix",
-                                         description="Every function with spending has a quadrant or a stated reason")])
+                                         description="Every function with spending has a quadrant or a stated reason"),
+                       *check_specs("ruffini_matrix", MATRIX_TABLES)])
 def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, warehouse_db: Warehouse):
     """Quadrant, service type, governance mode, borderline flag and explanation; sensitivity and movement."""
     keys = _keys(context)
     with warehouse_db.connect() as con:
         metadata = analytics.stage_matrix(con, keys, analytics.matrix_parameters(config.spending_threshold, config.authority_threshold))
         matrix = warehouse.read_table(con, "ruffini_matrix", keys)
-    silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())
-    yield dg.MaterializeResult(metadata=metadata)
-    yield dg.AssetCheckResult(check_name="every_function_placed", passed=silent.is_empty(),
-                              metadata={"unexplained": dg.MetadataValue.json(silent.select("body", "year", "function").to_dicts()[:20])})
+        silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())
+        yield dg.MaterializeResult(metadata=metadata)
+        yield dg.AssetCheckResult(check_name="every_function_placed", passed=silent.is_empty(),
+                                  metadata={"unexplained": dg.MetadataValue.json(silent.select("body", "year", "function").to_dicts()[:20])})
+        yield from check_results(con, MATRIX_TABLES, keys)
 
 
 @dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW,
           check_specs=[dg.AssetCheckSpec("year_on_year_jumps", asset="peer_benchmarks",
-                                         description="Spending jumping by more than 50 % from one year to the next (flagged, not blocking)")])
+                                         description="Spending jumping by more than 50 % from one year to the next (flagged, not blocking)"),
+                       *check_specs("peer_benchmarks", PEER_TABLES)])
 def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Per year, across bodies: peer groups, peer medians, outliers and jumps (core.peer_benchmarks)."""
-    years = _years(context)
+    years = _year_keys(context)
     with warehouse_db.connect() as con:
-        metadata = analytics.stage_peers(con, years)
-        bench = warehouse.read_table(con, "peer_benchmarks", pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
-    jumps = bench.filter(pl.col("outlier_jump"))
-    yield dg.MaterializeResult(metadata=metadata)
-    yield dg.AssetCheckResult(check_name="year_on_year_jumps", passed=jumps.is_empty(), severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"jumps": dg.MetadataValue.json(jumps.select("body", "year", "function", "yearly_change").to_dicts()[:30])})
+        metadata = analytics.stage_peers(con, years["year"].to_list())
+        jumps = warehouse.read_table(con, "peer_benchmarks", years).filter(pl.col("outlier_jump"))
+        yield dg.MaterializeResult(metadata=metadata)
+        yield dg.AssetCheckResult(check_name="year_on_year_jumps", passed=jumps.is_empty(), severity=dg.AssetCheckSeverity.WARN,
+                                  metadata={"jumps": dg.MetadataValue.json(jumps.select("body", "year", "function", "yearly_change").to_dicts()[:30])})
+        yield from check_results(con, PEER_TABLES, years)
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[ruffini_matrix, dg.AssetDep(peer_benchmarks, partition_mapping=BY_YEAR)],
-          kinds={"duckdb", "polars"}, **FOLLOW)
-def portfolio_priorities(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+          kinds={"duckdb", "polars"}, **FOLLOW, check_specs=check_specs("portfolio_priorities", PORTFOLIO_TABLES))
+def portfolio_priorities(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Priority score, tier, reasons and flags per function (core.portfolio)."""
-    with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_portfolio(con, _keys(context)))
+    keys = _keys(context)
+    yield from _stage(warehouse_db, keys, PORTFOLIO_TABLES, lambda con: analytics.stage_portfolio(con, keys))
 
 
-@dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities], kinds={"duckdb", "polars"}, **FOLLOW)
-def restructuring_plans(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+@dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities], kinds={"duckdb", "polars"}, **FOLLOW,
+          check_specs=check_specs("restructuring_plans", PLAN_TABLES))
+def restructuring_plans(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Development projects for the priority functions (core.plans, core.plan_projection, core.plan_kpis)."""
-    with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_plans(con, _keys(context)))
+    keys = _keys(context)
+    yield from _stage(warehouse_db, keys, PLAN_TABLES, lambda con: analytics.stage_plans(con, keys))
 
 
-@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW)
-def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW,
+          check_specs=check_specs("scenarios", SCENARIO_TABLES))
+def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Every scenario of data/scenarios end to end, projected three years against the baseline (core.scenario_comparison)."""
-    with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_scenarios(con, _years(context), warehouse_db.settings().outputs_dir / "scenarios"))
+    years = _year_keys(context)
+    folder = warehouse_db.settings().outputs_dir / "scenarios"
+    yield from _stage(warehouse_db, years, SCENARIO_TABLES, lambda con: analytics.stage_scenarios(con, years["year"].to_list(), folder))
 
 
-@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb"}, **FOLLOW)
-def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> dg.MaterializeResult:
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb"}, **FOLLOW,
+          check_specs=check_specs("national_overview", ["national_overview"]))
+def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """How each body's spending splits by quadrant, per year (core.national_overview)."""
-    with warehouse_db.connect() as con:
-        return dg.MaterializeResult(metadata=analytics.stage_national(con, _years(context)))
+    years = _year_keys(context)
+    yield from _stage(warehouse_db, years, ["national_overview"], lambda con: analytics.stage_national(con, years["year"].to_list()))
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],

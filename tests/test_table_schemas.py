@@ -1,0 +1,69 @@
+"""Every stored table has a pandera schema and an asset check generated from it; the checks catch wrong data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from pipelines import schemas, warehouse
+from pipelines.definitions import defs
+from pipelines.loading import ingest_files
+from pipelines.runner import run_pipeline
+from sources.samples.budget import generate_budget
+from tests.conftest import write_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_table_a_stage_writes_has_a_schema_and_a_check():
+    written = set(re.findall(r'replace_partitions\(con, "([a-z_]+)"', (ROOT / "pipelines" / "stages.py").read_text(encoding="utf-8")))
+    assert written and written <= set(schemas.TABLES)
+    checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert {f"schema_{t}" for t in written} <= checks
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    import os
+
+    home = tmp_path_factory.mktemp("home")
+    os.environ["AREAVASTA_HOME"] = str(home)
+    from sources.settings import load_settings
+
+    settings = load_settings()
+    del os.environ["AREAVASTA_HOME"]
+    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "237") for y in (2024, 2025)]
+    assert all(o.status == "accepted" for o in ingest_files(files, settings))
+    results = run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        tables = {t: warehouse.read_table(con, t) for t in schemas.TABLES}
+    return results, tables
+
+
+def test_the_pipeline_passes_every_schema_check(stored):
+    results, tables = stored
+    evaluations = [e for r in results for e in r.get_asset_check_evaluations() if e.check_name.startswith("schema")]
+    assert evaluations and all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
+    assert all(schemas.validate(frame, name) == [] for name, frame in tables.items())
+
+
+@pytest.mark.parametrize(("table", "column", "value"), [
+    ("ruffini_matrix", "transfer_share", 1.5), ("ruffini_matrix", "quadrant", "somewhere"), ("portfolio", "tier", 7),
+    ("authority_scores", "permits", 9), ("body_metrics", "population", -1), ("function_metrics", "phase", "consuntivo"),
+])
+def test_a_wrong_value_fails_the_tables_check_with_a_sample(stored, table, column, value):
+    _, tables = stored
+    frame = tables[table]
+    broken = frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(value)).otherwise(pl.col(column)).cast(frame[column].dtype).alias(column))
+    failures = schemas.validate(broken, table)
+    assert failures and any(column in str(f) for f in failures)
+
+
+def test_a_duplicated_key_fails_the_check(stored):
+    _, tables = stored
+    frame = tables["plans"]
+    assert schemas.validate(pl.concat([frame, frame.head(1)]), "plans")
