@@ -78,7 +78,8 @@ def main() -> None:
     start = time.perf_counter()
     ingest_files(paths, settings, workers=2)
     with warehouse.connect(settings.warehouse_path) as con:
-        analytics.stage_metrics(con, analytics.present_keys(con))
+        for name, (frame, keys) in analytics.stage_metrics(con, analytics.present_keys(con)).tables.items():
+            warehouse.replace_partitions(con, name, frame, keys)
     t_full = time.perf_counter() - start
     shutil.rmtree(home)
     print(f"{len(paths)} workbooks, {len(reference):,} result rows")

@@ -91,10 +91,12 @@ def budget_lines(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
 
 
 def _stage(warehouse_db: Warehouse, check_keys: pl.DataFrame, tables: list[str], run):
-    """Run one stage, then check every table it wrote for these partitions against its schema."""
+    """Run one stage, persist what it computed through the resource, then check each table against its schema."""
     with warehouse_db.connect() as con:
-        metadata = run(con)
-        yield dg.MaterializeResult(metadata=metadata)
+        stored = run(con)
+        assert set(stored.tables) == set(tables), (sorted(stored.tables), tables)  # the checks declared are the tables written
+        warehouse_db.store(con, stored.tables)
+        yield dg.MaterializeResult(metadata=stored.metadata)
         yield from check_results(con, tables, check_keys)
 
 
@@ -135,10 +137,11 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
     """Quadrant, service type, governance mode, borderline flag and explanation; sensitivity and movement."""
     keys = _keys(context)
     with warehouse_db.connect() as con:
-        metadata = analytics.stage_matrix(con, keys, analytics.matrix_parameters(config.spending_threshold, config.authority_threshold))
-        matrix = warehouse.read_table(con, "ruffini_matrix", keys)
+        stored = analytics.stage_matrix(con, keys, analytics.matrix_parameters(config.spending_threshold, config.authority_threshold))
+        warehouse_db.store(con, stored.tables)
+        matrix = stored.tables["ruffini_matrix"][0]
         silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())
-        yield dg.MaterializeResult(metadata=metadata)
+        yield dg.MaterializeResult(metadata=stored.metadata)
         yield dg.AssetCheckResult(check_name="every_function_placed", passed=silent.is_empty(),
                                   metadata={"unexplained": dg.MetadataValue.json(silent.select("body", "year", "function").to_dicts()[:20])})
         yield from check_results(con, MATRIX_TABLES, keys)
@@ -152,9 +155,10 @@ def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Per year, across bodies: peer groups, peer medians, outliers and jumps (core.peer_benchmarks)."""
     years = _year_keys(context)
     with warehouse_db.connect() as con:
-        metadata = analytics.stage_peers(con, years["year"].to_list())
-        jumps = warehouse.read_table(con, "peer_benchmarks", years).filter(pl.col("outlier_jump"))
-        yield dg.MaterializeResult(metadata=metadata)
+        stored = analytics.stage_peers(con, years["year"].to_list())
+        warehouse_db.store(con, stored.tables)
+        jumps = stored.tables["peer_benchmarks"][0].filter(pl.col("outlier_jump"))
+        yield dg.MaterializeResult(metadata=stored.metadata)
         yield dg.AssetCheckResult(check_name="year_on_year_jumps", passed=jumps.is_empty(), severity=dg.AssetCheckSeverity.WARN,
                                   metadata={"jumps": dg.MetadataValue.json(jumps.select("body", "year", "function", "yearly_change").to_dicts()[:30])})
         yield from check_results(con, PEER_TABLES, years)

@@ -1,4 +1,4 @@
-"""The warehouse as a Dagster resource: one DuckDB file under a configurable home."""
+"""The warehouse as a Dagster resource: one DuckDB file under a configurable home, the one way assets persist tables."""
 
 
 from contextlib import contextmanager
@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import warehouse
+from pipelines.schemas import TABLES
 from sources.settings import Settings, load_settings
 
 
@@ -23,3 +24,11 @@ class Warehouse(dg.ConfigurableResource):
     def connect(self):
         with warehouse.connect(self.settings().warehouse_path) as con:
             yield con
+
+    def store(self, con, tables: dict) -> None:
+        """Persist what a stage computed (table → (frame, keys it replaces)); only tables with a schema in ``pipelines.schemas``."""
+        undeclared = sorted(set(tables) - set(TABLES))
+        if undeclared:
+            raise ValueError(f"tables without a schema in pipelines.schemas: {undeclared}")
+        for name, (frame, keys) in tables.items():
+            warehouse.replace_partitions(con, name, frame, keys)

@@ -1,15 +1,16 @@
-"""The method's stages over the warehouse, each reading its inputs from and writing its outputs to DuckDB.
+"""The method's stages over the warehouse: each reads its inputs from DuckDB and returns what it computed.
 
-One function per stage, vectorised over any set of (body, year) keys: the Dagster assets call them
-(one run for a whole national backfill), and so do ``areavasta run`` / ``report`` and the demo.
-Every write replaces exactly the keys computed (``warehouse.replace_partitions``), so reruns are
-idempotent and a crash leaves each table as it was.
+One function per stage, vectorised over any set of (body, year) keys; the Dagster assets call them
+(one run for a whole national backfill) and persist the returned tables through the ``Warehouse``
+resource (``Stored.tables``: table → (frame, keys it replaces)), which refuses a table without a
+schema in ``pipelines.schemas`` and replaces exactly the keys computed, so reruns are idempotent.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,6 +41,18 @@ from transforms.metrics import body_metrics, function_metrics
 KEY = ["body", "year"]
 
 
+@dataclass
+class Stored:
+    """What a stage computed: metadata for the run, and each table with the keys it replaces."""
+
+    metadata: dict
+    tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
+
+
+def _years(years: list[int]) -> pl.DataFrame:
+    return pl.DataFrame({"year": years}, schema={"year": pl.Int32})
+
+
 def keys_frame(pairs) -> pl.DataFrame:
     return pl.DataFrame([(str(b), int(y)) for b, y in pairs], schema={"body": pl.String, "year": pl.Int32}, orient="row")
 
@@ -65,15 +78,14 @@ def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
     return warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, f"({where}) OR t.titolo = '4'")
 
 
-def stage_metrics(con, keys: pl.DataFrame) -> dict:
+def stage_metrics(con, keys: pl.DataFrame) -> Stored:
     lines = basis_lines(con, keys)
     population = _body_table().select("body", "population")
     basis = classification_config()["amount_basis"]
     metrics = function_metrics(lines, spending_classes(), population, basis)
     totals = body_metrics(lines, spending_classes(), population, basis)
-    warehouse.replace_partitions(con, "function_metrics", metrics, keys)
-    warehouse.replace_partitions(con, "body_metrics", totals, keys)
-    return {"functions": metrics.height, "basis_lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)}
+    return Stored({"functions": metrics.height, "basis_lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)},
+                  {"function_metrics": (metrics, keys), "body_metrics": (totals, keys)})
 
 
 def matrix_parameters(spending_threshold: float | None = None, authority_threshold: float | None = None) -> dict:
@@ -86,7 +98,7 @@ def matrix_parameters(spending_threshold: float | None = None, authority_thresho
     return config
 
 
-def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> dict:
+def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> Stored:
     config = classification_config()
     present = _body_table().join(keys.select("body").unique(), on="body", how="semi").select("body", "metro")
     overrides = warehouse.authority_overrides(con)
@@ -97,11 +109,11 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
         overrides = pl.concat([overrides, extra.select(overrides.columns)])
     table = authority_table(authority_catalogue(), present, overrides, config["authority_weights"], config["direct_delivery_weight"])
     per_year = table.join(keys, on="body")
-    warehouse.replace_partitions(con, "authority_scores", per_year, keys)
-    return {"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())}
+    return Stored({"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())},
+                  {"authority_scores": (per_year, keys)})
 
 
-def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> dict:
+def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> Stored:
     config = config or classification_config()
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
@@ -110,16 +122,15 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> dict:
     t, margin = config["thresholds"], config["borderline_margin"]
     matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
     sensitivity = threshold_sensitivity(placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"])
-    warehouse.replace_partitions(con, "ruffini_matrix", matrix, keys)
-    warehouse.replace_partitions(con, "matrix_sensitivity", sensitivity, keys)
-    history = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
+    stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
+    history = pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
     moved = movement(history).join(keys, on=KEY, how="semi")
-    warehouse.replace_partitions(con, "matrix_movement", moved, keys)
-    return {"functions": matrix.height, "classified": int(matrix["quadrant"].is_not_null().sum()),
-            "borderline": int(matrix["borderline"].fill_null(False).sum()), "moved_with_thresholds": sensitivity["function"].n_unique()}
+    return Stored({"functions": matrix.height, "classified": int(matrix["quadrant"].is_not_null().sum()),
+                   "borderline": int(matrix["borderline"].fill_null(False).sum()), "moved_with_thresholds": sensitivity["function"].n_unique()},
+                  {"ruffini_matrix": (matrix, keys), "matrix_sensitivity": (sensitivity, keys), "matrix_movement": (moved, keys)})
 
 
-def stage_peers(con, years: list[int]) -> dict:
+def stage_peers(con, years: list[int]) -> Stored:
     """Cross-body, per year: outliers, peer groups and peer medians (needs every body of the year)."""
     config = portfolio_config()
     history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
@@ -131,10 +142,8 @@ def stage_peers(con, years: list[int]) -> dict:
     medians = tp.peer_medians(wanted, groups)
     benchmarks = wanted.select("body", "year", "phase", "function", "per_capita_eur", "growth", "robust_z", "yearly_change",
                                "outlier_peer", "outlier_jump", "outlier").join(medians, on=["body", "year", "phase", "function"], how="left")
-    year_keys = pl.DataFrame({"year": years}, schema={"year": pl.Int32})
-    warehouse.replace_partitions(con, "peer_benchmarks", benchmarks, year_keys)
-    warehouse.replace_partitions(con, "peer_groups", groups, year_keys)
-    return {"rows": benchmarks.height, "outliers": int(benchmarks["outlier"].sum()), "bodies": benchmarks["body"].n_unique()}
+    return Stored({"rows": benchmarks.height, "outliers": int(benchmarks["outlier"].sum()), "bodies": benchmarks["body"].n_unique()},
+                  {"peer_benchmarks": (benchmarks, _years(years)), "peer_groups": (groups, _years(years))})
 
 
 def _confirmed(con) -> pl.DataFrame | None:
@@ -142,30 +151,27 @@ def _confirmed(con) -> pl.DataFrame | None:
     return table if table.height else None
 
 
-def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None) -> dict:
+def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None) -> Stored:
     config = portfolio_config()
     weights = weights or config["weights"]
     matrix = warehouse.read_table(con, "ruffini_matrix", keys).filter(pl.col("quadrant").is_not_null())
     bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
     ranked, sensitivity = rank(ranked, config, weights)
-    warehouse.replace_partitions(con, "portfolio", ranked, keys)
-    warehouse.replace_partitions(con, "portfolio_sensitivity", sensitivity, keys)
-    return {"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())}
+    return Stored({"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
+                  {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)})
 
 
-def stage_plans(con, keys: pl.DataFrame) -> dict:
+def stage_plans(con, keys: pl.DataFrame) -> Stored:
     ranked = warehouse.read_table(con, "portfolio", keys)
     plans = build_plans(ranked, plan_config())
-    warehouse.replace_partitions(con, "plans", plans.projects, keys)
-    warehouse.replace_partitions(con, "plan_projection", plans.projection, keys)
-    warehouse.replace_partitions(con, "plan_kpis", plans.kpis, keys)
-    return {"projects": plans.projects.height,
-            "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
-            "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)}
+    return Stored({"projects": plans.projects.height,
+                   "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
+                   "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)},
+                  {"plans": (plans.projects, keys), "plan_projection": (plans.projection, keys), "plan_kpis": (plans.kpis, keys)})
 
 
-def stage_scenarios(con, years: list[int], output_dir=None) -> dict:
+def stage_scenarios(con, years: list[int], output_dir=None) -> Stored:
     """Every scenario of ``data/scenarios`` end to end for the bodies of these years, compared with the baseline."""
 
     until = pl.DataFrame({"year": list(range(2000, max(years) + 1))}, schema={"year": pl.Int32})
@@ -173,25 +179,22 @@ def stage_scenarios(con, years: list[int], output_dir=None) -> dict:
     runs = {s["name"]: run_scenario_on_tables(tables, s.get("changes") or {}, _confirmed(con)) for s in scenarios()}
     comparison = scenario_comparison(runs).filter(pl.col("year").is_in(years))
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(r["parameters"]) for r in runs.values()]})
-    year_keys = pl.DataFrame({"year": years}, schema={"year": pl.Int32})
-    warehouse.replace_partitions(con, "scenario_comparison", comparison, year_keys)
-    warehouse.replace_partitions(con, "scenario_parameters", parameters, pl.DataFrame({"scenario": list(runs)}))
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
         for name, run in runs.items():
             (output_dir / f"{name}.json").write_text(json.dumps(run["parameters"], indent=2), encoding="utf-8")
             run["plans"].projection.filter(pl.col("year").is_in(years)).write_csv(output_dir / f"{name}_projection.csv")
-    return {"scenarios": len(runs), "rows": comparison.height}
+    return Stored({"scenarios": len(runs), "rows": comparison.height},
+                  {"scenario_comparison": (comparison, _years(years)), "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)}))})
 
 
-def stage_national(con, years: list[int]) -> dict:
+def stage_national(con, years: list[int]) -> Stored:
     """Per year: how each body's spending splits by quadrant (the national overview)."""
     matrix = con.execute("SELECT body, year, phase, quadrant, total_cents FROM core.ruffini_matrix").pl().filter(pl.col("year").is_in(years))
     overview = matrix.with_columns(quadrant=pl.col("quadrant").fill_null("non_classificata")).group_by(
         "body", "year", "phase", "quadrant").agg(total_cents=pl.col("total_cents").sum()).with_columns(
         share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase")).sort("year", "body", "phase", "quadrant")
-    warehouse.replace_partitions(con, "national_overview", overview, pl.DataFrame({"year": years}, schema={"year": pl.Int32}))
-    return {"bodies": overview["body"].n_unique(), "rows": overview.height}
+    return Stored({"bodies": overview["body"].n_unique(), "rows": overview.height}, {"national_overview": (overview, _years(years))})
 
 
 def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:

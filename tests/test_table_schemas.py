@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_table_a_stage_writes_has_a_schema_and_a_check():
-    written = set(re.findall(r'replace_partitions\(con, "([a-z_]+)"', (ROOT / "pipelines" / "stages.py").read_text(encoding="utf-8")))
+    written = set(re.findall(r'"([a-z_]+)": \(', (ROOT / "pipelines" / "stages.py").read_text(encoding="utf-8")))  # Stored.tables
     assert written and written <= set(schemas.TABLES)
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {f"schema_{t}" for t in written} <= checks
@@ -67,3 +67,11 @@ def test_a_duplicated_key_fails_the_check(stored):
     _, tables = stored
     frame = tables["plans"]
     assert schemas.validate(pl.concat([frame, frame.head(1)]), "plans")
+
+
+def test_the_resource_refuses_a_table_without_a_schema(settings):
+    from pipelines.resources import Warehouse
+
+    resource = Warehouse(home=str(settings.home))
+    with resource.connect() as con, pytest.raises(ValueError, match="without a schema"):
+        resource.store(con, {"mystery_table": (pl.DataFrame({"body": ["237"]}), pl.DataFrame({"body": ["237"]}))})
