@@ -33,6 +33,21 @@ class AuthorityConfig(dg.Config):
     overrides_user: str = ""
 
 
+class PortfolioConfig(dg.Config):
+    """Weights of the priority components that differ from data/portfolio/priorities.yaml (a scenario's)."""
+
+    weights: dict[str, float] = {}
+
+
+class PlanConfig(dg.Config):
+    """Plan parameters a scenario changes (defaults: data/plans)."""
+
+    plan_tiers: Optional[list[int]] = None
+    adoption: Optional[list[float]] = None
+    effect_scale: float = 1.0
+    effect_scale_by_logic: dict[str, float] = {}
+
+
 class OutputConfig(dg.Config):
     """Language, phase, folder and chart export of the written outputs (workbooks, pages)."""
 
@@ -166,18 +181,20 @@ def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[ruffini_matrix, dg.AssetDep(peer_benchmarks, partition_mapping=BY_YEAR)],
           kinds={"duckdb", "polars"}, **FOLLOW, check_specs=check_specs("portfolio_priorities", PORTFOLIO_TABLES))
-def portfolio_priorities(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+def portfolio_priorities(context: dg.AssetExecutionContext, config: PortfolioConfig, warehouse_db: Warehouse):
     """Priority score, tier, reasons and flags per function (core.portfolio)."""
     keys = _keys(context)
-    yield from _stage(warehouse_db, keys, PORTFOLIO_TABLES, lambda con: analytics.stage_portfolio(con, keys))
+    yield from _stage(warehouse_db, keys, PORTFOLIO_TABLES, lambda con: analytics.stage_portfolio(con, keys, config.weights))
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities], kinds={"duckdb", "polars"}, **FOLLOW,
           check_specs=check_specs("restructuring_plans", PLAN_TABLES))
-def restructuring_plans(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+def restructuring_plans(context: dg.AssetExecutionContext, config: PlanConfig, warehouse_db: Warehouse):
     """Development projects for the priority functions (core.plans, core.plan_projection, core.plan_kpis)."""
     keys = _keys(context)
-    yield from _stage(warehouse_db, keys, PLAN_TABLES, lambda con: analytics.stage_plans(con, keys))
+    yield from _stage(warehouse_db, keys, PLAN_TABLES, lambda con: analytics.stage_plans(
+        con, keys, plan_tiers=config.plan_tiers, adoption=config.adoption, effect_scale=config.effect_scale,
+        effect_scale_by_logic=config.effect_scale_by_logic))
 
 
 @dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW,

@@ -295,7 +295,8 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
 
 @app.command()
 def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
-        year: Annotated[Optional[list[int]], typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None) -> None:
+        year: Annotated[Optional[list[int]], typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None,
+        scenario: Annotated[Optional[str], typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios).")] = None) -> None:
     """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
     from pipelines import warehouse
     from sources.reference import resolve_body
@@ -313,7 +314,16 @@ def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (
     if codes and None in codes:
         console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': ', '.join(body)}).message()}[/]")
         raise typer.Exit(2)
-    results = run_pipeline(embedded_instance(settings.home), years, codes, home=str(settings.home))
+    config = None
+    if scenario:
+        from pipelines.report import scenario_by_name, scenario_run_config
+
+        try:
+            config = scenario_run_config(scenario_by_name(scenario).get("changes") or {})
+        except KeyError:
+            console.print(f"[red]Scenario '{scenario}' sconosciuto.[/]")
+            raise typer.Exit(2) from None
+    results = run_pipeline(embedded_instance(settings.home), years, codes, home=str(settings.home), config=config)
     console.print(f"Esecuzioni: {len(results)}, riuscite: {sum(r.success for r in results)}")
     console.print(f"Rapporti: {settings.outputs_dir / 'reports'}  Magazzino: {settings.warehouse_path}", soft_wrap=True)
     raise typer.Exit(0 if all(r.success for r in results) else 1)

@@ -1,12 +1,13 @@
 """Scenarios and what the workbooks need besides the stored tables (catalogue versions, upload warnings).
 
 Scenarios are data (``data/scenarios/*.yaml``): each changes thresholds, weights, plan tiers,
-adoption or the expected-effect scale, is run end to end, and is saved with its parameters.
+adoption or the expected-effect scale. A scenario is **run configuration** of the assets that use
+those parameters (``scenario_run_config``): the scenarios asset runs the same stages with it
+(``pipelines.stages.run_scenario``), and ``areavasta run --scenario NAME`` materialises the assets with it.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from pathlib import Path
@@ -14,14 +15,10 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from pipelines.classification import Classification, _body_inputs
-from pipelines.plans import build_plans, plan_config
-from pipelines.portfolio import portfolio_config, run_portfolio
-from sources.catalogues import authority_catalogue, classification_config, quadrants, spending_classes
+from pipelines.plans import plan_config
+from pipelines.portfolio import portfolio_config
+from sources.catalogues import classification_config
 from sources.reference import DATA_DIR
-from transforms.authority import authority_table, mission_authority
-from transforms.classify import classify, place
-from transforms.metrics import body_metrics, function_metrics
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 STRATEGY_FILE = DATA_DIR / "strategy" / "actors.csv"
@@ -31,54 +28,42 @@ def scenarios() -> list[dict]:
     return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCENARIO_DIR.glob("*.yaml"))]
 
 
-def _scenario_configs(changes: dict) -> tuple[dict, dict, dict, dict]:
-    """The shipped parameters with a scenario's changes applied: classification, portfolio, weights, plan."""
-    c_config = copy.deepcopy(classification_config())
-    p_config = copy.deepcopy(portfolio_config())
-    plan = copy.deepcopy(plan_config())
-    c_config["thresholds"].update(changes.get("thresholds", {}))
-    weights = {**p_config["weights"], **changes.get("weights", {})}
-    for key in ("plan_tiers", "adoption"):
-        if key in changes:
-            plan[key] = changes[key]
-    return c_config, p_config, weights, plan
+def scenario_run_config(changes: dict) -> dict[str, dict]:
+    """A scenario's changes (data/scenarios/*.yaml) as run configuration of the assets that use them."""
+    config: dict[str, dict] = {}
+    if changes.get("thresholds"):
+        config["ruffini_matrix"] = {f"{axis}_threshold": value for axis, value in changes["thresholds"].items()}
+    if changes.get("weights"):
+        config["portfolio_priorities"] = {"weights": changes["weights"]}
+    plans = {key: changes[key] for key in ("plan_tiers", "adoption", "effect_scale", "effect_scale_by_logic") if key in changes}
+    if plans:
+        config["restructuring_plans"] = plans
+    return config
 
 
-def run_scenario(lines: pl.DataFrame, overrides: pl.DataFrame, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
-    """A scenario straight from budget lines (the pipeline uses :func:`run_scenario_on_tables` on stored tables)."""
-    config = classification_config()
-    population, kinds = _body_inputs()
-    present = kinds.join(lines.select("body").unique(), on="body", how="semi")
-    tables = {
-        "function_metrics": function_metrics(lines, spending_classes(), population, config["amount_basis"]),
-        "body_metrics": body_metrics(lines, spending_classes(), population, config["amount_basis"]),
-        "authority_scores": authority_table(authority_catalogue(), present, overrides, config["authority_weights"],
-                                            config["direct_delivery_weight"]).with_columns(year=pl.lit(0, pl.Int32)),
-    }
-    return run_scenario_on_tables(tables, changes, confirmed)
+def scenario_parameters(config: dict[str, dict]) -> dict:
+    """The parameters a scenario's run configuration amounts to, in full (shown in the workbook)."""
+    thresholds = dict(classification_config()["thresholds"])
+    for axis in ("spending", "authority"):
+        value = config.get("ruffini_matrix", {}).get(f"{axis}_threshold")
+        thresholds[axis] = thresholds[axis] if value is None else value
+    plans = {**plan_config(), **config.get("restructuring_plans", {})}
+    return {"thresholds": thresholds, "weights": {**portfolio_config()["weights"], **config.get("portfolio_priorities", {}).get("weights", {})},
+            "plan_tiers": plans["plan_tiers"], "adoption": plans["adoption"], "effect_scale": plans.get("effect_scale", 1.0),
+            "effect_scale_by_logic": plans.get("effect_scale_by_logic", {}), "run_config": config}
 
 
-def run_scenario_on_tables(tables: dict, changes: dict, confirmed: pl.DataFrame | None = None) -> dict:
-    """A scenario from the stored metrics and authority (thresholds, weights and plan parameters do not change them)."""
-    c_config, p_config, weights, plan = _scenario_configs(changes)
-    authority = tables["authority_scores"].drop("year").unique(["body", "programma"])
-    placed = place(tables["function_metrics"], authority, mission_authority(authority), tables["body_metrics"], c_config)
-    t = c_config["thresholds"]
-    classified = classify(placed, quadrants(), t["spending"], t["authority"], c_config["borderline_margin"])
-    portfolio = run_portfolio(classified, p_config, confirmed=confirmed, weights=weights, sensitivity=False)
-    plans = build_plans(portfolio.ranked, plan, effect_scale=changes.get("effect_scale", 1.0),
-                        logic_scale=changes.get("effect_scale_by_logic", {}), texts=False)
-    parameters = {"thresholds": t, "weights": weights, "plan_tiers": plan["plan_tiers"], "adoption": plan["adoption"],
-                  "effect_scale": changes.get("effect_scale", 1.0), "effect_scale_by_logic": changes.get("effect_scale_by_logic", {})}
-    return {"classification": Classification(classified, tables["body_metrics"], pl.DataFrame(), pl.DataFrame(), c_config),
-            "portfolio": portfolio, "plans": plans, "parameters": parameters}
+def scenario_by_name(name: str) -> dict:
+    for scenario in scenarios():
+        if scenario["name"] == name:
+            return scenario
+    raise KeyError(name)
 
 
-def scenario_comparison(runs: dict[str, dict]) -> pl.DataFrame:
+def scenario_comparison(projections: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """Per body, year, phase and projected year: spending of the plan's functions, baseline and each scenario."""
     frames = []
-    for name, run in runs.items():
-        proj = run["plans"].projection
+    for name, proj in projections.items():
         if name == "piano":
             frames.append(proj.group_by("body", "year", "phase", "projected_year").agg(total_cents=pl.col("baseline_cents").sum())
                           .with_columns(scenario=pl.lit("base")))

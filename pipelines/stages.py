@@ -24,12 +24,12 @@ from sources.catalogues import (
     spending_classes,
 )
 from pipelines.plans import build_plans, plan_config
-from pipelines.portfolio import growth, portfolio_config, rank
+from pipelines.portfolio import flag_rules, growth, portfolio_config, rank
 from dashboards import pages
 from dashboards.charts import matrix_chart, to_png
 from dashboards.workbook import ReportInputs, write_report
 from pipelines.plans import PLANS_DIR
-from pipelines.report import STRATEGY_FILE, _warnings, catalogue_versions, run_scenario_on_tables, scenario_comparison, scenarios
+from pipelines.report import STRATEGY_FILE, _warnings, catalogue_versions, scenario_comparison, scenario_parameters, scenario_run_config, scenarios
 from sources.reference import DATA_DIR, bodies, body_name
 from transforms.strategy import merge_catalogue, strategic_analysis
 from sources.overrides import read_yaml
@@ -151,39 +151,64 @@ def _confirmed(con) -> pl.DataFrame | None:
     return table if table.height else None
 
 
-def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None) -> Stored:
+def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix: pl.DataFrame | None = None,
+                    light: bool = False) -> Stored:
+    """Rank the classified functions against their peers. ``matrix`` replaces the stored one (a scenario);
+    ``light`` skips the reasons and the weight sensitivity (a scenario needs the tiers only)."""
     config = portfolio_config()
-    weights = weights or config["weights"]
-    matrix = warehouse.read_table(con, "ruffini_matrix", keys).filter(pl.col("quadrant").is_not_null())
+    weights = {**config["weights"], **(weights or {})}
+    matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(pl.col("quadrant").is_not_null())
     bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
+    if light:
+        ranked = tp.flags(tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"]), flag_rules())
+        return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
     ranked, sensitivity = rank(ranked, config, weights)
     return Stored({"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
                   {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)})
 
 
-def stage_plans(con, keys: pl.DataFrame) -> Stored:
-    ranked = warehouse.read_table(con, "portfolio", keys)
-    plans = build_plans(ranked, plan_config())
+def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, plan_tiers: list[int] | None = None,
+                adoption: list[float] | None = None, effect_scale: float = 1.0, effect_scale_by_logic: dict | None = None,
+                texts: bool = True) -> Stored:
+    """Plans for the priority functions; the keyword arguments are the run configuration a scenario changes."""
+    ranked = warehouse.read_table(con, "portfolio", keys) if ranked is None else ranked
+    config = {**plan_config(), **({"plan_tiers": plan_tiers} if plan_tiers else {}), **({"adoption": adoption} if adoption else {})}
+    plans = build_plans(ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts)
     return Stored({"projects": plans.projects.height,
                    "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
                    "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)},
                   {"plans": (plans.projects, keys), "plan_projection": (plans.projection, keys), "plan_kpis": (plans.kpis, keys)})
 
 
-def stage_scenarios(con, years: list[int], output_dir=None) -> Stored:
-    """Every scenario of ``data/scenarios`` end to end for the bodies of these years, compared with the baseline."""
+def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, pl.DataFrame]:
+    """A scenario: the stages of ``ruffini_matrix``, ``portfolio_priorities`` and ``restructuring_plans`` run with the
+    scenario's run configuration (``report.scenario_run_config``), in memory; metrics, authority and peers as stored."""
+    matrix_config = config.get("ruffini_matrix", {})
+    matrix = stage_matrix(con, keys, matrix_parameters(matrix_config.get("spending_threshold"), matrix_config.get("authority_threshold")))
+    ranked = stage_portfolio(con, keys, config.get("portfolio_priorities", {}).get("weights"),
+                             matrix.tables["ruffini_matrix"][0], light=True)
+    plans = stage_plans(con, keys, ranked.tables["portfolio"][0], texts=False, **config.get("restructuring_plans", {}))
+    return {"matrix": matrix.tables["ruffini_matrix"][0], "portfolio": ranked.tables["portfolio"][0],
+            "projection": plans.tables["plan_projection"][0]}
 
-    until = pl.DataFrame({"year": list(range(2000, max(years) + 1))}, schema={"year": pl.Int32})
-    tables = {name: warehouse.read_table(con, name, until) for name in ("function_metrics", "body_metrics", "authority_scores")}
-    runs = {s["name"]: run_scenario_on_tables(tables, s.get("changes") or {}, _confirmed(con)) for s in scenarios()}
-    comparison = scenario_comparison(runs).filter(pl.col("year").is_in(years))
-    parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(r["parameters"]) for r in runs.values()]})
+
+def stage_scenarios(con, years: list[int], output_dir=None) -> Stored:
+    """Every scenario of ``data/scenarios`` for the bodies of these years, compared with the baseline.
+
+    A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own.
+    """
+    keys = present_keys(con).filter(pl.col("year").is_in(years))
+    runs = {s["name"]: (scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
+    projections = {name: run_scenario(con, keys, config)["projection"] for name, (config, _) in runs.items()}
+    comparison = scenario_comparison(projections)
+    full = {name: scenario_parameters(config) for name, (config, _) in runs.items()}
+    parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
-        for name, run in runs.items():
-            (output_dir / f"{name}.json").write_text(json.dumps(run["parameters"], indent=2), encoding="utf-8")
-            run["plans"].projection.filter(pl.col("year").is_in(years)).write_csv(output_dir / f"{name}_projection.csv")
+        for name in runs:
+            (output_dir / f"{name}.json").write_text(json.dumps(full[name], indent=2), encoding="utf-8")
+            projections[name].write_csv(output_dir / f"{name}_projection.csv")
     return Stored({"scenarios": len(runs), "rows": comparison.height},
                   {"scenario_comparison": (comparison, _years(years)), "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)}))})
 

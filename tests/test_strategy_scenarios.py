@@ -1,13 +1,14 @@
-"""Strategic analysis from the catalogue (overridable per body), scenarios side by side, confirmed outliers."""
+"""Strategic analysis from the catalogue (overridable per body), scenarios as run configuration of the same stages, confirmed outliers."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from pipelines.report import STRATEGY_FILE, run_scenario, scenario_comparison, scenarios
+import json
+
+from pipelines.report import STRATEGY_FILE, scenario_by_name, scenario_run_config
 from sources.samples.budget import generate_budget
-from transforms.authority import empty_overrides
 from transforms.strategy import merge_catalogue, strategic_analysis
 
 
@@ -35,33 +36,89 @@ def test_a_body_replaces_the_rows_it_redefines():
 
 
 @pytest.fixture(scope="module")
-def runs():
+def warehouse_home(tmp_path_factory):
+    import os
+
+    import dagster as dg
+
+    from pipelines.loading import ingest_files
+    from pipelines.runner import run_pipeline
+    from tests.conftest import write_sample
+
+    home = tmp_path_factory.mktemp("home")
+    os.environ["AREAVASTA_HOME"] = str(home)
+    from sources.settings import load_settings
+
+    settings = load_settings()
+    del os.environ["AREAVASTA_HOME"]
     bodies = ["002", "003", "004", "005", "006", "096"]
-    lines = pl.concat([generate_budget(b, y, "rendiconto") for b in bodies for y in (2024, 2025)])
-    return {s["name"]: run_scenario(lines, empty_overrides(), s.get("changes") or {}) for s in scenarios()}
+    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "template") for b in bodies for y in (2024, 2025)]
+    assert all(o.status == "accepted" for o in ingest_files(files, settings))
+    run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))
+    return settings
 
 
-def test_scenarios_compare_side_by_side(runs):
-    table = scenario_comparison(runs).filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("projected_year") == 2028)
-    totals = dict(table.select("scenario", "total_cents").iter_rows())
+def _con(settings):
+    from pipelines import warehouse
+
+    return warehouse.connect(settings.warehouse_path, read_only=True)
+
+
+def test_scenarios_compare_side_by_side(warehouse_home):
+    with _con(warehouse_home) as con:
+        table = con.execute("SELECT scenario, total_cents FROM core.scenario_comparison WHERE body = '002' AND year = 2025 "
+                            "AND projected_year = 2028").fetchall()
+        parameters = {s: json.loads(p) for s, p in con.execute("SELECT * FROM core.scenario_parameters").fetchall()}
+    totals = dict(table)
     assert set(totals) == {"base", "piano", "prudente", "ambizioso", "piu_coproduzione"}
     assert totals["piano"] < totals["prudente"] < totals["base"]  # half the effect, slower adoption
     assert totals["piu_coproduzione"] < totals["piano"]
-    assert runs["prudente"]["parameters"]["effect_scale"] == 0.5 and runs["ambizioso"]["parameters"]["plan_tiers"] == [1, 2]
+    assert parameters["prudente"]["effect_scale"] == 0.5 and parameters["ambizioso"]["plan_tiers"] == [1, 2]
+    assert parameters["ambizioso"]["run_config"] == {"ruffini_matrix": {"authority_threshold": 0.45},
+                                                     "portfolio_priorities": {"weights": {"transformation": 0.35, "size": 0.20}},
+                                                     "restructuring_plans": {"plan_tiers": [1, 2]}}
 
 
-def test_ambitious_scenario_moves_the_authority_threshold(runs):
-    assert runs["ambizioso"]["classification"].parameters["thresholds"]["authority"] == 0.45
-    roads = runs["ambizioso"]["classification"].functions.filter(pl.col("body") == "002", pl.col("function") == "10.05", pl.col("year") == 2025)
+def test_a_scenario_is_run_configuration_of_the_same_stages(warehouse_home):
+    from pipelines import stages
+
+    with _con(warehouse_home) as con:
+        keys = stages.present_keys(con).filter(pl.col("body") == "002", pl.col("year") == 2025)
+        ambitious = stages.run_scenario(con, keys, scenario_run_config(scenario_by_name("ambizioso")["changes"]))
+        baseline = stages.run_scenario(con, keys, {})
+        stored = con.execute("SELECT function, quadrant FROM core.ruffini_matrix WHERE body = '002' AND year = 2025").pl()
+    roads = ambitious["matrix"].filter(pl.col("function") == "10.05")
     assert roads["quadrant"].item() == "regulation"  # authority 0.45 is now on the high side (tie rule)
+    assert baseline["matrix"].select("function", "quadrant").sort("function").equals(stored.sort("function"))  # {} = the assets' own run
+
+
+def test_the_assets_accept_a_scenarios_run_configuration(warehouse_home, tmp_path):
+    """The same configuration given to the assets themselves (what `areavasta run --scenario` does)."""
+    import dagster as dg
+
+    from pipelines.runner import run_pipeline
+
+    config = scenario_run_config(scenario_by_name("ambizioso")["changes"])
+    results = run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(warehouse_home.home), config=config,
+                           stages=("body_1", "body_2"))
+    assert all(r.success for r in results)
+    with _con(warehouse_home) as con:
+        quadrant = con.execute("SELECT quadrant FROM core.ruffini_matrix WHERE body = '002' AND year = 2025 AND function = '10.05'").fetchone()
+        tiers = con.execute("SELECT DISTINCT tier FROM core.plans WHERE body = '002' AND year = 2025").fetchall()
+    assert quadrant == ("regulation",) and {t for (t,) in tiers} <= {1, 2} and len(tiers) == 2
+    run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(warehouse_home.home), stages=("body_1", "body_2"))  # back to the defaults
 
 
 def test_confirmed_outlier_is_no_longer_flagged():
+    from pipelines.classification import run_classification
+    from pipelines.portfolio import run_portfolio
+
     bodies = ["002", "003", "004", "005", "006", "096", "103"]
     lines = pl.concat([generate_budget(b, 2025, "rendiconto") for b in bodies]).with_columns(
         amount_cents=pl.when((pl.col("body") == "003") & (pl.col("programma") == "08.01")).then(pl.col("amount_cents") * 50).otherwise(pl.col("amount_cents"))
     )
-    flagged = run_scenario(lines, empty_overrides(), {})["portfolio"].ranked
-    confirmed = run_scenario(lines, empty_overrides(), {}, pl.DataFrame({"body": ["003"], "function": ["08.01"]}))["portfolio"].ranked
+    functions = run_classification(lines).functions
+    flagged = run_portfolio(functions, sensitivity=False).ranked
+    confirmed = run_portfolio(functions, confirmed=pl.DataFrame({"body": ["003"], "function": ["08.01"]}), sensitivity=False).ranked
     key = (pl.col("body") == "003") & (pl.col("function") == "08.01")
     assert flagged.filter(key)["outlier"].item() and not confirmed.filter(key)["outlier"].item()
