@@ -127,3 +127,24 @@ def test_revenue_export_is_ingested_from_the_command_line(tmp_path, settings):
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT tipologia) FROM core.revenue_lines").fetchone()[0] > 15
+
+
+def test_sample_into_a_folder_that_does_not_exist_yet(tmp_path):
+    target = tmp_path / "nuova" / "cartella"
+    result = runner.invoke(app, ["sample", "--layouts", "bdap_missions", "--bodies", "237", "--years", "2025", "--phases", "rendiconto",
+                                 "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in target.iterdir()] == ["bdap_2025_rendiconto_riepilogo_missioni.csv"]
+
+
+def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without_traceback(tmp_path, settings):
+    """Regression: a null explanation beside an override note raised a TypeError in the table printer."""
+    import polars as pl
+
+    from pipelines.cli import _print_classification
+    from pipelines.classification import Classification
+
+    functions = pl.DataFrame({"body": ["237"], "year": [2025], "phase": ["rendiconto"], "function": ["99.01"], "quadrant": [None],
+                              "transfer_share": [None], "authority": [None], "borderline": [None], "override_note": ["modificato"],
+                              "explanation_it": [None], "explanation_en": [None]})
+    _print_classification(Classification(functions, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), {}), "it")

@@ -35,6 +35,7 @@ def sample_name(body: str, year: int, phase: str, layout: str) -> str:
 
 def write_samples(output: Path, bodies: str, years: str, phases: str, layouts: str, seed: int = 0) -> list[Path]:
     chosen = list(LAYOUTS) if layouts == "all" else layouts.split(",")
+    output.mkdir(parents=True, exist_ok=True)  # every writer, BDAP's included, writes into it
     paths = []
     for year in parse_years(years):
         for phase in phases.split(","):
