@@ -239,6 +239,16 @@ def _selection(settings, body: str | None, year: int | None):
     return keys
 
 
+def _recover(instance) -> None:
+    """Runs left unfinished by a command that was killed would block this one: close them, and say so."""
+    from pipelines.runner import recover_stale_runs
+
+    recovered = recover_stale_runs(instance)
+    if recovered:
+        console.print(f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): "
+                      f"{', '.join(r[:8] for r in recovered)}; il magazzino è tornato libero.[/]")
+
+
 def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
     """Materialise the assets in process, on the embedded instance, with the command line's run configuration."""
     from pipelines.instance import embedded_instance
@@ -246,7 +256,9 @@ def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
 
     bodies = sorted(keys["body"].unique().to_list())
     years = sorted(keys["year"].unique().to_list())
-    results = run_pipeline(embedded_instance(settings.home), years, bodies, home=str(settings.home), config=config, stages=stage_names)
+    instance = embedded_instance(settings.home)
+    _recover(instance)
+    results = run_pipeline(instance, years, bodies, home=str(settings.home), config=config, stages=stage_names)
     if not all(r.success for r in results):
         console.print("[red]Un'esecuzione della pipeline non è riuscita: vedere l'interfaccia Dagster.[/]")
         raise typer.Exit(1)
@@ -323,7 +335,9 @@ def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (
         except KeyError:
             console.print(f"[red]Scenario '{scenario}' sconosciuto.[/]")
             raise typer.Exit(2) from None
-    results = run_pipeline(embedded_instance(settings.home), years, codes, home=str(settings.home), config=config)
+    instance = embedded_instance(settings.home)
+    _recover(instance)
+    results = run_pipeline(instance, years, codes, home=str(settings.home), config=config)
     console.print(f"Esecuzioni: {len(results)}, riuscite: {sum(r.success for r in results)}")
     console.print(f"Rapporti: {settings.outputs_dir / 'reports'}  Magazzino: {settings.warehouse_path}", soft_wrap=True)
     raise typer.Exit(0 if all(r.success for r in results) else 1)

@@ -14,7 +14,7 @@ from pipelines.loading import ingest_files
 
 def run_demo(inbox: Path, console: Console) -> int:
     from pipelines.instance import embedded_instance
-    from pipelines.runner import run_pipeline
+    from pipelines.runner import recover_stale_runs, run_pipeline
 
     settings = load_settings()
     files = sorted(p for p in inbox.iterdir() if p.suffix.lower() in {".xlsx", ".csv"})
@@ -27,6 +27,9 @@ def run_demo(inbox: Path, console: Console) -> int:
     with warehouse.connect(settings.warehouse_path) as con:
         years = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
     instance = embedded_instance(settings.home)
+    recovered = recover_stale_runs(instance)
+    if recovered:
+        console.print(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato).")
     results = run_pipeline(instance, years, home=str(settings.home))
     with warehouse.connect(settings.warehouse_path) as con:
         summary = con.execute(

@@ -6,6 +6,9 @@ range: a single-run backfill); year assets run once per year. Runs go to the giv
 """
 
 
+import os
+import socket
+
 import dagster as dg
 
 from pipelines.assets import (
@@ -18,6 +21,34 @@ from pipelines.assets import (
 )
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
+
+
+PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
+UNFINISHED = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def recover_stale_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Runs started in process by a command that died (``kill -9``, a crash) still hold the single warehouse slot:
+    mark them failed and free their slots, so the next run does not wait for ever. Returns their ids."""
+    recovered = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=UNFINISHED, tags={HOST_TAG: socket.gethostname()})):
+        run = record.dagster_run
+        pid = int(run.tags.get(PID_TAG, "0") or 0)
+        if pid and pid != os.getpid() and not _alive(pid):
+            instance.report_run_failed(run, message=f"Il processo {pid} che eseguiva questa esecuzione non esiste più: chiusa d'ufficio.")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            recovered.append(run.run_id)
+    return recovered
 
 
 def register(instance: dg.DagsterInstance, years: list[int], bodies: list[str]) -> None:
@@ -64,6 +95,7 @@ def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[st
     """
     resources = {"warehouse_db": Warehouse(home=home)}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
+    owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}  # so a later command can tell this run died
     with resources["warehouse_db"].connect() as con:
         loaded = [b for (b,) in con.execute("SELECT DISTINCT body FROM core.budget_lines ORDER BY 1").fetchall()]
     register(instance, years, bodies or loaded)
@@ -78,10 +110,10 @@ def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[st
         stage = STAGES[name]
         if name.startswith("body"):
             for tags in _body_runs(instance, years, bodies):
-                results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources, tags=tags,
+                results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources, tags={**tags, **owner},
                                               run_config=run_config(stage)))
         else:
             for year in sorted(years):
                 results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources,
-                                              partition_key=str(year), run_config=run_config(stage)))
+                                              partition_key=str(year), run_config=run_config(stage), tags=owner))
     return results
