@@ -422,5 +422,45 @@ def layouts(lang: Lang = "it") -> None:
     console.print(table)
 
 
+@app.command()
+def rebuild(lang: Lang = "it") -> None:
+    """Ricostruisce il magazzino dall'archivio: rilegge ogni file ricevuto e caricato, in ordine di ricevimento."""
+    from pipelines.rebuild import rebuild_warehouse
+    from transforms.amounts import format_euro
+
+    settings = load_settings()
+    report = rebuild_warehouse(settings)
+    it = lang != "en"
+    if report.set_aside:
+        console.print((f"Il magazzino precedente è conservato in {report.set_aside}." if it else
+                       f"The previous warehouse is kept as {report.set_aside}."), soft_wrap=True)
+    table = Table("tabella" if it else "table", "righe" if it else "rows", "attese dall'archivio" if it else "expected from the archive",
+                  "somma (€)" if it else "sum (€)", title=(f"Ricevimenti rilanciati: {report.receipts}" if it else f"Receipts replayed: {report.receipts}"))
+    for name, (rows, expected, cents) in report.tables.items():
+        table.add_row(name, f"{rows:,}".replace(",", "." if it else ","), f"{expected:,}".replace(",", "." if it else ","),
+                      format_euro(cents, lang))
+    console.print(table)
+    if not report.ok:
+        console.print("[red]Le righe caricate non corrispondono a quelle registrate nell'archivio.[/]" if it else
+                      "[red]The rows loaded differ from those recorded in the archive.[/]")
+        raise typer.Exit(1)
+    console.print("Magazzino ricostruito: eseguire 'areavasta run' per ricalcolare le analisi." if it else
+                  "Warehouse rebuilt: run 'areavasta run' to recompute the analyses.")
+
+
+def main() -> None:
+    """The console script: every command, and warehouse problems told in words instead of a traceback (exit 3)."""
+    import sys
+
+    from pipelines.warehouse import WarehouseError
+
+    try:
+        app()
+    except WarehouseError as exc:
+        lang = "en" if "--lang" in sys.argv and sys.argv[sys.argv.index("--lang") + 1:][:1] == ["en"] else "it"
+        console.print(f"[red]{exc.message(lang)}[/]", soft_wrap=True)
+        raise SystemExit(3) from None
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines import warehouse
 from sources import archive, receipts
+from sources.findings import Finding
 from sources.intake import Validation, check_schema, receive, validate_file
 from sources.model import empty_budget_lines
 from sources.receipts import Receipt, Uploader
@@ -56,9 +57,12 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
         def check(receipt: Receipt) -> Validation:
             if receipt.sha256 in loaded:
                 return Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines())
-            return validated.get(receipt.seq) or validate_file(
-                Path(receipt.archive_path), settings, body=receipt.body, year=receipt.year, phase=receipt.phase,
-                display_name=receipt.original_name, sha256=receipt.sha256, schema_check=False, uploader=receipt.uploader)
+            try:
+                return validated.get(receipt.seq) or validate_file(
+                    Path(receipt.archive_path), settings, body=receipt.body, year=receipt.year, phase=receipt.phase,
+                    display_name=receipt.original_name, sha256=receipt.sha256, schema_check=False, uploader=receipt.uploader)
+            except Exception as exc:  # one receipt never blocks the others
+                return failed_validation(Path(receipt.archive_path), exc, receipt.original_name, receipt.sha256)
 
         def flush() -> None:
             for table in {o.upload.table for o in batch}:
@@ -149,3 +153,14 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
     for (index, _), outcome in zip(taken, results):
         outcomes[index] = outcome
     return [outcomes[i] for i in range(len(paths))]
+
+
+def failed_validation(path: Path, exc: Exception, name: str | None = None, sha256: str | None = None) -> Validation:
+    """What an unexpected failure on one file becomes: a rejection with a finding, so the other files go on."""
+    detail = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+    try:
+        sha = sha256 or archive.sha256_of(path)
+    except OSError:
+        sha = "0" * 64
+    return Validation(name or path.name, sha, None, None, empty_budget_lines(), [Finding("INTAKE_FAILED", file=name or path.name,
+                                                                                        params={"detail": detail})])

@@ -22,7 +22,8 @@ from pipelines.assets import BODY_STAGE_1
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
 from sources.intake import receive
-from pipelines.loading import load_receipts
+from pipelines.loading import failed_validation, load_receipts
+from pipelines.warehouse import WarehouseError
 from sources.receipts import Uploader
 
 SUFFIXES = {".xlsx", ".csv", ".xls", ".xlsm"}
@@ -65,7 +66,12 @@ def receive_folder(settings) -> list[dg.RunRequest]:
     files = [p for p in inbox.glob("*") if p.is_file() and p.suffix.lower() in SUFFIXES] if inbox.exists() else []
     requests = []
     for path in sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name)):
-        validation, receipt = receive(path, settings, folder_operator(), display_name=path.name)
+        try:
+            validation, receipt = receive(path, settings, folder_operator(), display_name=path.name)
+        except WarehouseError:
+            raise
+        except Exception as exc:  # one file never blocks the others: it is set aside with what happened
+            validation, receipt = failed_validation(path, exc), None
         folder = inbox / ("rejected" if receipt is None else "accepted")
         folder.mkdir(exist_ok=True)
         target = folder / path.name
@@ -80,9 +86,13 @@ def receive_folder(settings) -> list[dg.RunRequest]:
 @dg.sensor(jobs=[ingest_job, rejected_upload], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     settings = warehouse_db.settings()
-    run_requests = receive_folder(settings)
+    try:
+        run_requests = receive_folder(settings)
+        outcomes = load_receipts(settings)
+    except WarehouseError as exc:  # busy past the wait, or damaged: the next tick tries again; nothing is lost
+        return dg.SkipReason(exc.message())
     years, bodies = set(), set()
-    for outcome in load_receipts(settings):
+    for outcome in outcomes:
         if outcome.status == "accepted" and outcome.validation.table == "budget":  # revenue feeds no stage yet: nothing to rerun
             for body, year, _phase in outcome.partitions:
                 years.add(str(year))

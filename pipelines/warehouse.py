@@ -8,6 +8,10 @@ back to the warehouse as it was.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,16 +64,78 @@ CREATE TABLE IF NOT EXISTS core.authority_overrides (
 """
 
 
+class WarehouseError(Exception):
+    """A warehouse problem told in words (Italian, English on request), never a DuckDB traceback."""
+
+    def __init__(self, it: str, en: str):
+        super().__init__(it)
+        self.it, self.en = it, en
+
+    def message(self, lang: str = "it") -> str:
+        return self.en if lang == "en" else self.it
+
+
+class WarehouseBusy(WarehouseError):
+    pass
+
+
+class WarehouseDamaged(WarehouseError):
+    def __init__(self, path: Path, detail: str):
+        first = (detail.splitlines() or ["?"])[0][:300]
+        super().__init__(
+            f"Il magazzino {path} è danneggiato e non si può usare ({first}). I file ricevuti sono tutti nell'archivio: "
+            "'areavasta rebuild' ricostruisce il magazzino da lì (il file danneggiato viene conservato a parte).",
+            f"The warehouse {path} is damaged and cannot be used ({first}). Every received file is in the archive: "
+            "'areavasta rebuild' rebuilds the warehouse from it (the damaged file is kept aside).")
+
+
+_LOCK = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
+_DAMAGE = ("not a valid duckdb database", "checksum", "corrupt", "invalid block", "failed to read", "truncated", "serializ")
+
+
+def _wait_seconds() -> float:
+    return float(os.environ.get("AREAVASTA_WAREHOUSE_WAIT", "300"))
+
+
 @contextmanager
-def connect(path: Path, read_only: bool = False):
+def connect(path: Path, read_only: bool = False, wait: float | None = None, on_wait=None):
+    """Open the warehouse. Another process writing: wait (bounded, ``AREAVASTA_WAREHOUSE_WAIT`` seconds) and say so
+    once; past the limit, or when the file is damaged, raise a ``WarehouseError`` that says what to do."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"preserve_insertion_order": False})
+    wait = _wait_seconds() if wait is None else wait
+    deadline, told = time.monotonic() + wait, False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only, config={"preserve_insertion_order": False})
+            break
+        except duckdb.IOException as exc:
+            holder = _LOCK.search(str(exc))
+            if holder is None:
+                raise WarehouseDamaged(path, str(exc)) from None
+            who = f"{Path(holder.group(1)).name} (PID {holder.group(2)})"
+            if time.monotonic() > deadline:
+                raise WarehouseBusy(f"Il magazzino {path} è ancora in uso da {who} dopo {wait:.0f} s: riprovare più tardi.",
+                                    f"The warehouse {path} is still in use by {who} after {wait:.0f} s: try again later.") from None
+            if not told:
+                (on_wait or _tell)(f"Il magazzino è in uso da {who}: attendo (al massimo {wait:.0f} s)…")
+                told = True
+            time.sleep(0.25)
+        except duckdb.Error as exc:
+            raise WarehouseDamaged(path, str(exc)) from None
     try:
         if not read_only:
             con.execute(SCHEMA_SQL)
         yield con
+    except duckdb.Error as exc:
+        if any(word in str(exc).lower() for word in _DAMAGE):
+            raise WarehouseDamaged(path, str(exc)) from None
+        raise
     finally:
         con.close()
+
+
+def _tell(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -152,10 +152,12 @@ def receive(path: Path, settings: Settings, uploader: Uploader, *, body: str | N
     if not validation.ok:
         return validation, None
     partitions = validation.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
+    counts = validation.lines.group_by("body", "year", "phase").len()
     metadata = {
         "sha256": validation.sha256, "original_name": validation.file, "layout": validation.layout, "table": validation.table,
         "received_at": receipts.now() + "Z", "received_by": uploader.name, "partitions": [list(k) for k in partitions],
         "rows": validation.lines.height, "status": "received", "warnings": [f.to_dict() for f in validation.findings],
+        "partition_rows": {f"{b}|{y}|{p}": n for b, y, p, n in counts.iter_rows()},
     }
     stored = archive.store(path, settings.archive_dir, validation.sha256, validation.kind or "xlsx", metadata)
     single = {b for b, _, _ in partitions}

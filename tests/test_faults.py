@@ -40,3 +40,96 @@ def test_a_run_killed_while_holding_the_warehouse_slot_does_not_block_the_next(t
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "Recuperate 1 esecuzioni interrotte" in rerun.stdout and "Traceback" not in rerun.stderr
     assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+
+
+def _ingest(settings, files, *extra):
+    env = _env(settings)
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", *map(str, files), *extra], env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_a_second_ingest_waits_for_the_first_instead_of_failing(tmp_path, settings):
+    first = write_sample(tmp_path / "a", generate_budget("237", 2025, "rendiconto"), "template")
+    second = write_sample(tmp_path / "b", generate_budget("002", 2025, "rendiconto"), "template")
+    assert _ingest(settings, [first]).returncode == 0
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(3)",
+                               str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"  # the writer holds the lock now
+    started = time.monotonic()
+    result = _ingest(settings, [second])
+    holder.wait()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Il magazzino è in uso da" in result.stderr and "attendo" in result.stderr and "Traceback" not in result.stderr
+    assert time.monotonic() - started >= 1.5
+
+
+def test_a_busy_warehouse_past_the_limit_is_a_message_not_a_traceback(tmp_path, settings):
+    file = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(8)",
+                               str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"
+    env = {**_env(settings), "AREAVASTA_WAREHOUSE_WAIT": "1"}
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", str(file)], env=env, capture_output=True, text=True, timeout=60)
+    holder.kill()
+    assert result.returncode == 3 and "ancora in uso" in result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["overwrite", "truncate", "garbage"])
+def test_a_damaged_warehouse_is_named_and_rebuilt_from_the_archive(tmp_path, settings, damage):
+    files = [write_sample(tmp_path, generate_budget(b, 2025, "rendiconto"), "template") for b in ("237", "002")]
+    newer = write_sample(tmp_path / "v2", generate_budget("237", 2025, "rendiconto").head(500), "template")
+    assert _ingest(settings, [*files, newer]).returncode == 0
+    from pipelines import warehouse
+
+    def state():
+        with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+            return con.execute("SELECT body, count(*), sum(amount_cents) FROM core.budget_lines GROUP BY body ORDER BY body").fetchall()
+
+    before = state()
+    size = settings.warehouse_path.stat().st_size
+    with open(settings.warehouse_path, "r+b") as handle:
+        if damage == "overwrite":
+            handle.seek(8192)
+            handle.write(b"\xff" * 4096)
+        elif damage == "truncate":
+            handle.truncate(size // 3)
+        else:
+            handle.seek(0)
+            handle.write(b"garbage" * 2000)
+    refused = _ingest(settings, [files[0]])
+    assert refused.returncode == 3 and "danneggiato" in refused.stdout and "areavasta rebuild" in refused.stdout
+    assert "Traceback" not in refused.stderr
+    rebuilt = subprocess.run([sys.executable, "-m", "pipelines.cli", "rebuild"], env=_env(settings), capture_output=True, text=True, timeout=180)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "Ricevimenti rilanciati: 3" in rebuilt.stdout and "danneggiato-" in rebuilt.stdout
+    assert state() == before  # the newer upload of 237 is current again, exactly as before
+
+
+def test_one_file_that_breaks_the_intake_does_not_block_the_inbox(tmp_path, settings, monkeypatch):
+    """Each file on its own: the broken one is set aside with its finding, the good one beside it is loaded."""
+    import dagster as dg
+
+    import pipelines.sensors as sensors
+    from pipelines.resources import Warehouse
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
+    good = write_sample(inbox, generate_budget("237", 2025, "rendiconto"), "template")
+    bad = write_sample(inbox, generate_budget("002", 2025, "rendiconto"), "template")
+    real = sensors.receive
+
+    def flaky(path, *args, **kwargs):
+        if path.name == bad.name:
+            raise RuntimeError("boom")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(sensors, "receive", flaky)
+    result = sensors.inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
+                                                          resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    assert {r.partition_key for r in result.run_requests if r.job_name == "ingest_job"} == {"2025|237"}
+    assert (inbox / "accepted" / good.name).exists() and (inbox / "rejected" / bad.name).exists()
+    assert "INTAKE_FAILED" in (inbox / "rejected" / f"{bad.name}.rilievi.txt").read_text(encoding="utf-8")
+    sidecars = list(settings.archive_dir.rglob("*.json"))
+    assert len(sidecars) == 1 and len(__import__("json").loads(sidecars[0].read_text())) == 1  # appended once per receipt
