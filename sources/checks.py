@@ -46,6 +46,12 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
          {"value": raw("amount_kind")}, where("amount_kind")),
         ("AMOUNT_KIND_UNKNOWN", pl.col("amount_kind").is_null(), {"value": raw("amount_kind")}, where("amount_kind")),
         (
+            "AMOUNT_MISSING",
+            pl.col("amount_cents").is_null() & pl.col("amount_text").is_null(),
+            {},
+            pl.col("cell"),
+        ),
+        (
             "AMOUNT_NOT_NUMBER",
             pl.col("amount_cents").is_null() & pl.col("amount_text").is_not_null(),
             {"value": pl.col("amount_text")},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -50,6 +51,7 @@ class Container:
     sheets: list[SheetInfo] = field(default_factory=list)
     text: str | None = None  # decoded CSV text
     encoding: str | None = None
+    warnings: list[Finding] = field(default_factory=list)  # what the officer should know, though the file is read
 
 
 def col_index(letters: bytes | str) -> int:
@@ -74,8 +76,18 @@ def inspect_file(path: Path, settings: Settings, display_name: str | None = None
     if head.startswith(OLE_MAGIC):
         return None, [_ole_finding(path, name)]
     if head.startswith(ZIP_MAGIC):
-        return _inspect_workbook(path, name, size, settings)
+        try:
+            return _inspect_workbook(path, name, size, settings)
+        except DAMAGED_ZIP as exc:  # sizes, offsets or compressed data that lie
+            return None, [Finding("FILE_CORRUPT", file=name, params={"detail": _first_line(exc)})]
     return _inspect_text(path, name)
+
+
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError, NotImplementedError)
+
+
+def _first_line(exc: Exception) -> str:
+    return ((str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__)[:200]
 
 
 def _ole_finding(path: Path, name: str) -> Finding:
@@ -89,20 +101,69 @@ def _inspect_text(path: Path, name: str) -> tuple[Container | None, list[Finding
     raw = path.read_bytes()
     if raw.startswith(b"%PDF"):
         return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "è un PDF"})]
-    if b"\x00" in raw[:65536]:
+    text, encoding, warnings = _decode(raw, name)
+    if text is None:
         return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "contenuto binario"})]
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - latin-1 decodes every byte
-        return None, [Finding("ENCODING_UNREADABLE", file=name)]
     first_line = text.split("\n", 1)[0]
     if first_line.count(";") + first_line.count(",") + first_line.count("\t") == 0:
         return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "testo senza separatori di colonna"})]
-    return Container(path=path, kind="csv", text=text, encoding=encoding), []
+    return Container(path=path, kind="csv", text=text, encoding=encoding, warnings=warnings), []
+
+
+def _utf16(raw: bytes) -> str | None:
+    """UTF-16 with a byte-order mark, or without one when every other byte of the start is zero."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = raw[:4096]
+    if len(sample) >= 8 and sample[1::2].count(0) > 0.9 * len(sample[1::2]):
+        return "utf-16-le"
+    if len(sample) >= 8 and sample[0::2].count(0) > 0.9 * len(sample[0::2]):
+        return "utf-16-be"
+    return None
+
+
+def _decode(raw: bytes, name: str) -> tuple[str | None, str | None, list[Finding]]:
+    """The text of a CSV and its encoding: UTF-8, UTF-16, Windows-1252/Latin-1, or UTF-8 with some lines in another
+    encoding (each such line read as Windows-1252, and a warning naming the rows and the bytes)."""
+    wide = _utf16(raw)
+    if wide:
+        try:
+            return raw.decode(wide).lstrip("\ufeff"), wide, []
+        except UnicodeDecodeError:
+            return None, None, []
+    if b"\x00" in raw[:65536]:
+        return None, None, []
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig", []
+    except UnicodeDecodeError:
+        pass
+    lines = raw.split(b"\n")
+    utf8_lines = sum(1 for line in lines if not line.isascii() and _is_utf8(line))
+    if not utf8_lines:  # a legacy encoding throughout
+        for encoding in ("cp1252", "latin-1"):
+            try:
+                return raw.decode(encoding), encoding, []
+            except UnicodeDecodeError:
+                continue
+    decoded, odd = [], []
+    for number, line in enumerate(lines, start=1):
+        if _is_utf8(line):
+            decoded.append(line.decode("utf-8"))
+        else:
+            decoded.append(line.decode("cp1252", errors="replace"))
+            bad = sorted({f"{b:02X}" for b in line if b >= 0x80})
+            odd.append(f"{number} ({' '.join(bad[:6])})")
+    warning = Finding("ENCODING_MIXED", file=name, row=int(odd[0].split()[0]),
+                      params={"rows": ", ".join(odd[:10]) + (" …" if len(odd) > 10 else ""), "count": len(odd)})
+    return "\n".join(decoded).lstrip("\ufeff"), "mixed", [warning]
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _inspect_workbook(path: Path, name: str, size: int, settings: Settings) -> tuple[Container | None, list[Finding]]:

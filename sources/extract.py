@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sources.findings import Finding
 from sources.settings import Settings
-from sources.container import Container, inspect_file, scan_formulas
+from sources.container import DAMAGED_ZIP, Container, _first_line, inspect_file, scan_formulas
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
 from sources.layouts import Profile, matches, profiles
 from sources.readers.base import Extracted
@@ -29,8 +29,13 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
         chosen = _choose(container)
     except Exception as exc:  # calamine refuses a damaged part of the workbook
         chosen = exc
-    if formulas is not None and (findings := formulas.result()):
-        return [], findings
+    if formulas is not None:
+        try:
+            findings = formulas.result()
+        except DAMAGED_ZIP as exc:  # a member whose compressed data is damaged
+            return [], [Finding("FILE_CORRUPT", file=name, params={"detail": _first_line(exc)})]
+        if findings:
+            return [], findings
     if isinstance(chosen, Exception):
         return [], [Finding("FILE_CORRUPT", file=name, params={"detail": (str(chosen).splitlines() or ["?"])[0][:200]})]
     if chosen is None:
@@ -52,6 +57,8 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
     for part in extracted:
         part.kind = container.kind
         part.extras = extras
+    if extracted and container.warnings:
+        extracted[0].findings[:0] = container.warnings
     return extracted, []
 
 

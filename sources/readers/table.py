@@ -171,7 +171,7 @@ def _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings):
             ),
             (pl.col("_row") + grid.first_row + 1).cast(pl.String),
         ),
-    ).filter(pl.col("body").is_not_null())
+    ).filter(pl.col("body").is_not_null(), pl.col("amount_text").is_not_null())  # a blank cell of a wide file states nothing
     return long, meta
 
 
