@@ -7,6 +7,7 @@ nothing), ``admin`` (manages accounts from the command line). Passwords are hash
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import sqlite3
 from contextlib import contextmanager
@@ -31,6 +32,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     status TEXT NOT NULL, findings_json TEXT NOT NULL
 );
 """
+MIGRATIONS = [  # columns added after the first release: (table, column, definition)
+    ("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),  # bumped by logout and reset: older cookies stop working
+    ("uploads", "receipt_seq", "INTEGER"),  # the receipt the upload became (sources.receipts), for its fate
+]
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,17 @@ def portal_dir(settings) -> Path:
 @contextmanager
 def connect(settings):
     folder = portal_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(folder / "portal.sqlite")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "portal.sqlite"
+    if not path.exists():  # password hashes: readable by the owner only, from creation
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    con = sqlite3.connect(path)
     con.row_factory = sqlite3.Row
     try:
         con.executescript(SCHEMA)
+        for table, column, definition in MIGRATIONS:
+            if column not in {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         yield con
         con.commit()
     finally:
@@ -73,7 +84,7 @@ def add_user(settings, username: str, role: str, body: str | None, password: str
         raise ValueError("an officer belongs to one body")
     password = password or secrets.token_urlsafe(12)
     with connect(settings) as con:
-        con.execute("INSERT INTO users VALUES (?, ?, ?, ?, 1, ?)",
+        con.execute("INSERT INTO users (username, role, body, password_hash, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
                     (username, role, body if role == "officer" else None, _HASHER.hash(password), dt.datetime.now().isoformat()))
     return password
 
@@ -86,7 +97,8 @@ def set_active(settings, username: str, active: bool) -> bool:
 def reset_password(settings, username: str, password: str | None = None) -> str | None:
     password = password or secrets.token_urlsafe(12)
     with connect(settings) as con:
-        done = con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), username)).rowcount
+        done = con.execute("UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE username = ?",
+                           (_HASHER.hash(password), username)).rowcount
     return password if done else None
 
 
@@ -100,16 +112,32 @@ def authenticate(settings, username: str, password: str) -> User | None:
     return User(row["username"], row["role"], row["body"]) if row else None
 
 
-def user(settings, username: str) -> User | None:
+def user(settings, username: str, version: int | None = None) -> User | None:
+    """The active account; with ``version``, only if the session was opened after the last logout or reset."""
     with connect(settings) as con:
         row = con.execute("SELECT * FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
-    return User(row["username"], row["role"], row["body"]) if row else None
+    if row is None or (version is not None and row["session_version"] != version):
+        return None
+    return User(row["username"], row["role"], row["body"])
+
+
+def session_version(settings, username: str) -> int:
+    with connect(settings) as con:
+        row = con.execute("SELECT session_version FROM users WHERE username = ?", (username,)).fetchone()
+    return row["session_version"] if row else -1
+
+
+def end_sessions(settings, username: str) -> None:
+    """Logout: every cookie issued to the user so far stops working (signed cookies cannot be recalled one by one)."""
+    with connect(settings) as con:
+        con.execute("UPDATE users SET session_version = session_version + 1 WHERE username = ?", (username,))
 
 
 def log_upload(settings, **record) -> None:
     with connect(settings) as con:
-        con.execute("INSERT INTO uploads VALUES (:id, :body, :year, :phase, :original_name, :stored_as, :sha256, :username, "
-                    ":received_at, :status, :findings_json)", record)
+        con.execute("INSERT INTO uploads (id, body, year, phase, original_name, stored_as, sha256, username, received_at, status, "
+                    "findings_json, receipt_seq) VALUES (:id, :body, :year, :phase, :original_name, :stored_as, :sha256, :username, "
+                    ":received_at, :status, :findings_json, :receipt_seq)", {"receipt_seq": None, **record})
 
 
 def uploads_of(settings, body: str | None = None) -> list[sqlite3.Row]:

@@ -13,9 +13,11 @@ import json
 import os
 import re
 import secrets
+import tempfile
 import time
 import uuid
-from collections import defaultdict, deque
+import asyncio
+from collections import OrderedDict, deque
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -39,7 +41,7 @@ from sources.findings import findings_json
 from sources.reference import bodies, body_name
 from sources.settings import load_settings
 from dashboards import mapping_form
-from sources import mappings
+from sources import mappings, receipts
 from sources.intake import receive, validate_file
 from sources.receipts import Uploader
 from sources.metadata import normalise_phase
@@ -54,38 +56,69 @@ SECURITY_HEADERS = {
 DASHBOARD_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 
+MIN_SECRET_BYTES = 32
+
+
 def secret_key() -> str:
-    """From AREAVASTA_SECRET, else a file outside the repository (created once, readable by the owner only)."""
-    if os.environ.get("AREAVASTA_SECRET"):
-        return os.environ["AREAVASTA_SECRET"]
-    path = Path(os.environ.get("AREAVASTA_SECRET_FILE", Path.home() / ".config" / "areavasta" / "portal-secret"))
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    """From AREAVASTA_SECRET, else a file outside the repository (created once with mode 600, never chmod-ed later).
+    A secret shorter than 32 bytes would let anyone forge a session: the portal refuses to start with one."""
+    secret = os.environ.get("AREAVASTA_SECRET")
+    if secret is None:
+        path = Path(os.environ.get("AREAVASTA_SECRET_FILE", Path.home() / ".config" / "areavasta" / "portal-secret"))
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(secrets.token_urlsafe(48))
+        secret = path.read_text(encoding="utf-8").strip()
+    if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise SystemExit(f"Il segreto delle sessioni è di {len(secret.encode('utf-8'))} byte: ne servono almeno {MIN_SECRET_BYTES} "
+                         "(AREAVASTA_SECRET o il file AREAVASTA_SECRET_FILE). Il portale non parte.")
+    return secret
 
 
 class LoginLimiter:
-    """At most ``attempts`` failed logins per user name and per client address in ``window`` seconds."""
+    """Failed logins, bounded in memory: a user name is slowed per client address (progressive delay, then a
+    short block), never every user behind one office address; an address trying many names is slowed too."""
 
-    def __init__(self, attempts: int = 5, window: float = 300):
-        self.attempts, self.window = attempts, window
-        self.failures: dict[str, deque] = defaultdict(deque)
+    def __init__(self, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000):
+        self.attempts, self.window, self.address_attempts, self.keys = attempts, window, address_attempts, keys
+        self.failures: OrderedDict[str, deque] = OrderedDict()
 
-    def blocked(self, *keys: str) -> bool:
+    def _recent(self, key: str) -> int:
+        queue = self.failures.get(key)
+        if not queue:
+            return 0
         now = time.monotonic()
-        for key in keys:
-            queue = self.failures[key]
-            while queue and now - queue[0] > self.window:
-                queue.popleft()
-            if len(queue) >= self.attempts:
-                return True
-        return False
+        while queue and now - queue[0] > self.window:
+            queue.popleft()
+        return len(queue)
 
-    def failed(self, *keys: str) -> None:
-        for key in keys:
-            self.failures[key].append(time.monotonic())
+    def blocked(self, username: str, address: str) -> bool:
+        return self._recent(f"{username}|{address}") >= self.attempts or self._recent(f"@{address}") >= self.address_attempts
+
+    def delay(self, username: str, address: str) -> float:
+        """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … (at most 4)."""
+        return min(4.0, 0.25 * 2 ** max(0, self._recent(f"{username}|{address}") - 1))
+
+    def failed(self, username: str, address: str) -> None:
+        for key in (f"{username}|{address}", f"@{address}"):
+            self.failures.setdefault(key, deque(maxlen=max(self.attempts, self.address_attempts))).append(time.monotonic())
+            self.failures.move_to_end(key)
+        while len(self.failures) > self.keys:  # bounded: the oldest entries go first
+            self.failures.popitem(last=False)
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def valid_year(text: str) -> int | None:
+    """Four ASCII digits in a plausible range (``isdigit`` also accepts '²²²²'); None otherwise."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{4}", text):
+        return None
+    year = int(text)
+    return year if MIN_YEAR <= year <= MAX_YEAR else None
 
 
 def officer(user: accounts.User) -> Uploader:
@@ -108,13 +141,14 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
 
     async def checked_form(request: Request):
         form = await request.form(max_part_size=max_bytes + 1024)
-        if not secrets.compare_digest(str(form.get("csrf", "")), request.session.get("csrf", "")):
+        expected, sent = request.session.get("csrf", ""), str(form.get("csrf", ""))
+        if not expected or not secrets.compare_digest(sent, expected):  # a missing or empty token never matches
             return None
         return form
 
     def current(request: Request) -> accounts.User | None:
         name = request.session.get("user")
-        return accounts.user(settings, name) if name else None
+        return accounts.user(settings, name, request.session.get("version", -1)) if name else None
 
     def page(request: Request, name: str, title: str, status_code: int = 200, **context) -> Response:
         return templates.TemplateResponse(request, name, {"title": title, "user": current(request), "csrf": csrf(request), **context},
@@ -129,20 +163,24 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         form = await checked_form(request)
         if form is None:
             return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
-        username, client = str(form.get("username", "")), request.client.host if request.client else "?"
-        if limiter.blocked(f"u:{username}", f"c:{client}"):
+        username, client = str(form.get("username", ""))[:100], request.client.host if request.client else "?"
+        if limiter.blocked(username, client):
             return page(request, "login.html", "Accesso", 429, error="Troppi tentativi: riprovare tra qualche minuto.")
-        found = accounts.authenticate(settings, username, str(form.get("password", "")))
+        found = accounts.authenticate(settings, username, str(form.get("password", ""))[:1000])
         if found is None:
-            limiter.failed(f"u:{username}", f"c:{client}")
+            limiter.failed(username, client)
+            await asyncio.sleep(limiter.delay(username, client))
             return page(request, "login.html", "Accesso", 401, error="Utente o password non validi.")
         request.session.clear()
         request.session["user"] = found.username
+        request.session["version"] = accounts.session_version(settings, found.username)
         return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> Response:
         if await checked_form(request) is None:
             return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
+        if request.session.get("user"):
+            accounts.end_sessions(settings, request.session["user"])  # a cookie copied before logout is dead too
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -157,12 +195,18 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         user = current(request)
         if user is None or not user.may_upload:
             return forbidden()
-        year = int(request.query_params.get("year", dt.date.today().year))
-        phase = normalise_phase(request.query_params.get("phase", "previsione")) or "previsione"
-        path = incoming / f"modello-{uuid.uuid4().hex}.xlsx"
-        write_template(path, user.body, year, phase)
-        return FileResponse(path, filename=f"modello_{user.body}_{year}_{phase}.xlsx",
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        year = valid_year(request.query_params.get("year", str(dt.date.today().year)))
+        phase = normalise_phase(request.query_params.get("phase", "previsione"))
+        if year is None or phase is None:
+            return PlainTextResponse(f"Esercizio o fase non validi: indicare un anno tra {MIN_YEAR} e {MAX_YEAR} e "
+                                     "'previsione' o 'rendiconto'.", status_code=400)
+        incoming.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=incoming) as folder:  # nothing left behind
+            path = Path(folder) / "modello.xlsx"
+            write_template(path, user.body, year, phase)
+            content = path.read_bytes()
+        return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="modello_{user.body}_{year}_{phase}.xlsx"'})
 
     async def upload(request: Request) -> Response:
         user = current(request)
@@ -174,9 +218,10 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         if form is None:
             return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
         sent = form.get("file")
-        year, phase = str(form.get("year", "")), normalise_phase(str(form.get("phase", "")))
-        if sent is None or not hasattr(sent, "read") or not year.isdigit() or phase is None:
-            return PlainTextResponse("Indicare esercizio, fase e file.", status_code=400)
+        year, phase = valid_year(str(form.get("year", ""))), normalise_phase(str(form.get("phase", ""))[:20])
+        if sent is None or not hasattr(sent, "read") or year is None or phase is None:
+            return PlainTextResponse(f"Indicare esercizio (un anno tra {MIN_YEAR} e {MAX_YEAR}), fase (previsione o rendiconto) e file.",
+                                     status_code=400)
         data = await sent.read(max_bytes + 1)
         if len(data) > max_bytes:
             return PlainTextResponse(f"File troppo grande: il limite è {max_bytes // 2**20} MB.", status_code=413)
@@ -185,12 +230,12 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         raw = incoming / upload_id  # never a name from the user; the type is told by the content
         raw.write_bytes(data)
         original = Path(str(sent.filename or "file")).name[:200]
-        result, _ = receive(raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original)
+        result, receipt = receive(raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original)
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
-        accept(result, stored, upload_id, user, int(year), phase, original)
+        accept(result, stored, upload_id, user, int(year), phase, original, receipt)
         return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
 
-    def accept(result, stored: Path, upload_id: str, user, year: int, phase: str, original: str) -> None:
+    def accept(result, stored: Path, upload_id: str, user, year: int, phase: str, original: str, receipt=None) -> None:
         """Log the dry run; a rejected file keeps what a mapping could place."""
         if result.ok:
             stored.unlink(missing_ok=True)  # archived as received, with its receipt: the sensor loads it in order of receipt
@@ -200,7 +245,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         accounts.log_upload(settings, id=upload_id, body=user.body, year=year, phase=phase, original_name=original,
                             stored_as=stored.name, sha256=result.sha256, username=user.username,
                             received_at=dt.datetime.now().isoformat(timespec="microseconds"),
-                            status="accepted" if result.ok else "rejected", findings_json=findings_json(result.findings))
+                            status="accepted" if result.ok else "rejected", findings_json=findings_json(result.findings),
+                            receipt_seq=receipt.seq if receipt else None)
 
     def mapping_of(record) -> dict | None:
         path = incoming / f"{record['id']}.mapping.json"
@@ -229,8 +275,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                        file_name=record["original_name"], user=user.username)
         new_id = uuid.uuid4().hex
         result.findings.insert(0, mappings.applied_finding(mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]))
-        receive(raw, settings, officer(user), validation=result)
-        accept(result, raw, new_id, user, record["year"], record["phase"], record["original_name"])
+        _, receipt = receive(raw, settings, officer(user), validation=result)
+        accept(result, raw, new_id, user, record["year"], record["phase"], record["original_name"], receipt)
         (incoming / f"{record['id']}.mapping.json").unlink(missing_ok=True)
         return RedirectResponse(f"/uploads/{new_id}", status_code=303)
 
@@ -250,8 +296,9 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         received = dt.datetime.fromisoformat(record["received_at"]).timestamp()
         ready = record["status"] == "accepted" and page_file.exists() and page_file.stat().st_mtime > received
         info = mapping_of(record) if user.may_upload and user.body == record["body"] else None
+        fate = receipts.get(settings, record["receipt_seq"]) if record["receipt_seq"] else None
         return page(request, "upload.html", "Caricamento", up=record, findings=json.loads(record["findings_json"]), ready=ready, stem=stem,
-                    fields=mapping_form.fields(info["unplaced"]) if info else [])
+                    fields=mapping_form.fields(info["unplaced"]) if info else [], fate=fate)
 
     async def upload_findings(request: Request) -> Response:
         user, record = own_upload(request)
@@ -295,6 +342,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if os.environ.get("AREAVASTA_HTTPS", "") == "1":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     app = Starlette(

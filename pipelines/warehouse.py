@@ -125,6 +125,8 @@ def connect(path: Path, read_only: bool = False, wait: float | None = None, on_w
     try:
         if not read_only:
             con.execute(SCHEMA_SQL)
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)  # budgets and who uploaded them: the owner only
         yield con
     except duckdb.Error as exc:
         if any(word in str(exc).lower() for word in _DAMAGE):

@@ -27,7 +27,8 @@ def archived_path(archive_dir: Path, sha256: str, kind: str) -> Path:
 def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dict) -> Path:
     """Copy the file into the archive atomically (temp file + rename) and write its metadata sidecar."""
     target = archived_path(archive_dir, sha256, kind)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # personal data: the owner only
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not target.exists():  # content-addressed: the same bytes are stored once
         with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
             with source.open("rb") as handle:
@@ -36,10 +37,17 @@ def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dic
     sidecar = target.with_suffix(target.suffix + ".json")
     history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
     history.append(metadata)
-    tmp_sidecar = sidecar.with_suffix(".tmp")
-    tmp_sidecar.write_text(json.dumps(history, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp_sidecar, sidecar)
+    _write_private(sidecar, json.dumps(history, ensure_ascii=False, indent=2, default=str))
     return target
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Atomic write of a file readable by the owner only."""
+    tmp = path.with_suffix(".tmp")
+    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
 
 
 def mark(stored: Path, seq: int, status: str) -> None:
@@ -50,6 +58,4 @@ def mark(stored: Path, seq: int, status: str) -> None:
         if entry.get("receipt") == seq or (entry.get("receipt") is None and entry.get("status") == "received"):
             entry["receipt"], entry["status"] = seq, status
             break
-    tmp_sidecar = sidecar.with_suffix(".tmp")
-    tmp_sidecar.write_text(json.dumps(history, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp_sidecar, sidecar)
+    _write_private(sidecar, json.dumps(history, ensure_ascii=False, indent=2, default=str))

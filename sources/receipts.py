@@ -77,7 +77,7 @@ def folder(settings: Settings) -> Path:
 def _locked(settings: Settings):
     """One process at a time registers or lists receipts (portal workers, command line, sensor)."""
     path = folder(settings)
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(path / ".lock", "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -87,8 +87,11 @@ def _locked(settings: Settings):
 
 
 def _write(path: Path, receipt: Receipt) -> None:
+    """Atomically, readable by the owner only (who uploaded what is personal data)."""
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(receipt.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(json.dumps(receipt.to_dict(), ensure_ascii=False, indent=1))
     os.replace(tmp, path)
 
 
@@ -116,6 +119,11 @@ def all_receipts(settings: Settings) -> list[Receipt]:
         return []
     with _locked(settings) as base:
         return [Receipt.from_dict(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(base.glob("*.json"))]
+
+
+def get(settings: Settings, seq: int) -> Receipt | None:
+    path = _file(folder(settings), seq)
+    return Receipt.from_dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
 
 
 def pending(settings: Settings) -> list[Receipt]:

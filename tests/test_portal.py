@@ -203,7 +203,7 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     done = client.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": token}, follow_redirects=False)
     assert done.status_code == 303
     page = client.get(done.headers["location"]).text
-    assert "File accettato con 1 avvisi" in page
+    assert "File accettato (avvisi: 1)" in page
     stored = list((settings.home / "mappings" / "029").glob("*.yaml"))
     assert len(stored) == 1 and "ufficio.ro" in stored[0].read_text(encoding="utf-8")
     [receipt] = receipts.pending(settings)

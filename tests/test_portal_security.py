@@ -1,0 +1,174 @@
+"""The portal under a hostile user: sessions that end, CSRF on every POST, secrets, limiter, bad input, file modes."""
+
+from __future__ import annotations
+
+import re
+import stat
+
+import pytest
+from starlette.testclient import TestClient
+
+from dashboards import accounts
+from dashboards.portal import LoginLimiter, create_app
+from sources.samples.budget import generate_budget
+from tests.conftest import write_sample
+
+
+@pytest.fixture
+def portal(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("AREAVASTA_SECRET", "security-secret-" + "s" * 40)
+    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
+    accounts.add_user(settings, "ufficio.mo", "officer", "036", "pw-modena")
+    return settings, create_app(settings, max_upload_mb=2)
+
+
+def _token(client: TestClient, url: str = "/login") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(url).text).group(1)
+
+
+def _login(client: TestClient, username: str, password: str):
+    return client.post("/login", data={"username": username, "password": password, "csrf": _token(client)}, follow_redirects=False)
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(portal):
+    _, app = portal
+    client = TestClient(app)
+    assert _login(client, "ufficio.bo", "pw-bologna").status_code == 303
+    stolen = dict(client.cookies)
+    assert client.post("/logout", data={"csrf": _token(client, "/")}, follow_redirects=False).status_code == 303
+    thief = TestClient(app, cookies=stolen)
+    assert thief.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert thief.get("/template").status_code == 403
+
+
+def test_a_password_reset_ends_every_session(portal):
+    settings, app = portal
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    assert client.get("/", follow_redirects=False).status_code == 200
+    accounts.reset_password(settings, "ufficio.bo", "nuova-password")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("token", [None, "", "not-the-token"])
+def test_login_without_a_valid_csrf_token_is_refused(portal, token):
+    _, app = portal
+    client = TestClient(app)  # no cookie at all
+    data = {"username": "ufficio.bo", "password": "pw-bologna"} | ({} if token is None else {"csrf": token})
+    response = client.post("/login", data=data, follow_redirects=False)
+    assert response.status_code == 403 and "user" not in str(client.cookies)
+
+
+@pytest.mark.parametrize("secret", ["", "short", "x" * 31])
+def test_a_short_signing_secret_stops_the_portal(settings, monkeypatch, secret):
+    monkeypatch.setenv("AREAVASTA_SECRET", secret)
+    with pytest.raises(SystemExit, match="almeno 32"):
+        create_app(settings)
+
+
+def test_the_secret_file_is_created_readable_by_the_owner_only(settings, monkeypatch, tmp_path):
+    monkeypatch.delenv("AREAVASTA_SECRET", raising=False)
+    monkeypatch.setenv("AREAVASTA_SECRET_FILE", str(tmp_path / "cfg" / "segreto"))
+    create_app(settings)
+    assert stat.S_IMODE((tmp_path / "cfg" / "segreto").stat().st_mode) == 0o600
+    (tmp_path / "vuoto").write_text("")
+    monkeypatch.setenv("AREAVASTA_SECRET_FILE", str(tmp_path / "vuoto"))
+    with pytest.raises(SystemExit):
+        create_app(settings)
+
+
+def test_failed_logins_slow_one_user_but_never_the_whole_office(portal, monkeypatch):
+    _, app = portal
+    monkeypatch.setattr("dashboards.portal.LoginLimiter.delay", lambda self, u, a: 0)
+    attacker = TestClient(app)
+    for _ in range(5):
+        assert _login(attacker, "ufficio.bo", "sbagliata").status_code == 401
+    assert _login(attacker, "ufficio.bo", "pw-bologna").status_code == 429  # that user, from that address: blocked for now
+    colleague = TestClient(app)  # same address (the office's NAT), another user
+    assert _login(colleague, "ufficio.mo", "pw-modena").status_code == 303
+
+
+def test_the_limiter_is_bounded_and_delays_progressively():
+    limiter = LoginLimiter(keys=1000)
+    for n in range(5000):
+        limiter.failed(f"user{n}", "10.0.0.1")
+    assert len(limiter.failures) <= 1000
+    limiter.failed("a", "x")
+    first = limiter.delay("a", "x")
+    limiter.failed("a", "x")
+    assert limiter.delay("a", "x") == 2 * first and limiter.delay("a", "x") <= 4
+
+
+@pytest.mark.parametrize("year", ["²²²²", "10^22", "9" * 5000, "abc", "1999", "2101", ""])
+def test_bad_form_input_is_a_400_in_italian(portal, tmp_path, year):
+    _, app = portal
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto").head(50), "template")
+    with path.open("rb") as handle:
+        response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": _token(client, "/")},
+                               files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+    assert response.status_code == 400 and "esercizio" in response.text.lower()
+    assert client.get(f"/template?year={year}").status_code == 400
+
+
+def test_template_downloads_leave_nothing_behind(portal):
+    settings, app = portal
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    for _ in range(3):
+        response = client.get("/template?year=2026&phase=previsione")
+        assert response.status_code == 200 and response.content[:2] == b"PK"
+    incoming = accounts.portal_dir(settings) / "incoming"
+    assert not incoming.exists() or list(incoming.iterdir()) == []
+
+
+def test_secrets_and_personal_data_are_owner_only(portal, tmp_path):
+    settings, app = portal
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")
+    with path.open("rb") as handle:
+        client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": _token(client, "/")},
+                    files={"file": (path.name, handle, "application/octet-stream")})
+    database = accounts.portal_dir(settings) / "portal.sqlite"
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    receipt = next((settings.home / "receipts").glob("*.json"))
+    assert stat.S_IMODE(receipt.stat().st_mode) == 0o600 and stat.S_IMODE(receipt.parent.stat().st_mode) == 0o700
+
+
+def test_hsts_when_served_over_https(settings, monkeypatch):
+    monkeypatch.setenv("AREAVASTA_SECRET", "https-secret-" + "h" * 40)
+    monkeypatch.setenv("AREAVASTA_HTTPS", "1")
+    response = TestClient(create_app(settings)).get("/login")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
+    import dagster as dg
+
+    from pipelines.resources import Warehouse
+    from pipelines.sensors import inbox_sensor
+
+    settings, app = portal
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
+    token = _token(client, "/")
+    for year in ("2025", "2025"):
+        with path.open("rb") as handle:
+            response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": token},
+                                   files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+    inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    assert "identico a uno già caricato" in client.get(response.headers["location"]).text
+
+
+def test_the_warehouse_and_the_archive_are_owner_only(settings, tmp_path):
+    from pipelines.loading import ingest_files
+
+    [outcome] = ingest_files([write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")], settings)
+    assert stat.S_IMODE(settings.warehouse_path.stat().st_mode) == 0o600
+    archived = outcome.archive_path
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o600 and stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(archived.with_suffix(archived.suffix + ".json").stat().st_mode) == 0o600
