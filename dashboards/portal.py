@@ -21,6 +21,7 @@ from collections import OrderedDict, deque
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -230,7 +231,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         raw = incoming / upload_id  # never a name from the user; the type is told by the content
         raw.write_bytes(data)
         original = Path(str(sent.filename or "file")).name[:200]
-        result, receipt = receive(raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original)
+        result, receipt = await run_in_threadpool(  # the dry run must not stall the other users' requests
+            receive, raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original)
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
         accept(result, stored, upload_id, user, int(year), phase, original, receipt)
         return RedirectResponse(f"/uploads/{upload_id}", status_code=303)

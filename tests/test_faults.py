@@ -133,3 +133,35 @@ def test_one_file_that_breaks_the_intake_does_not_block_the_inbox(tmp_path, sett
     assert "INTAKE_FAILED" in (inbox / "rejected" / f"{bad.name}.rilievi.txt").read_text(encoding="utf-8")
     sidecars = list(settings.archive_dir.rglob("*.json"))
     assert len(sidecars) == 1 and len(__import__("json").loads(sidecars[0].read_text())) == 1  # appended once per receipt
+
+
+def _content(settings) -> tuple:
+    """Row count, sum and a content hash of the loaded lines (provenance included), and the current uploads."""
+    from pipelines import warehouse
+
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        lines = con.execute("SELECT count(*), sum(amount_cents), hash(string_agg(concat_ws('|', body, year, phase, missione, programma, "
+                            "titolo, macroaggregato, amount_kind, amount_cents, source_sha256, cell), ',' ORDER BY source_sha256, cell, amount_kind))"
+                            " FROM core.budget_lines").fetchone()
+        current = con.execute("SELECT body, year, phase, sha256 FROM core.uploads WHERE status = 'current' ORDER BY ALL").fetchall()
+    return lines, current
+
+
+@pytest.mark.parametrize("kill_after", [0.8, 1.6, 2.4])
+def test_an_ingest_killed_at_any_point_then_rerun_equals_a_clean_ingest(tmp_path, settings, kill_after, monkeypatch):
+    files = [write_sample(tmp_path / "in", generate_budget(b, 2025, "rendiconto"), "template") for b in ("237", "002", "036", "201")]
+    clean_home = tmp_path / "clean"
+    monkeypatch.setenv("AREAVASTA_HOME", str(clean_home))
+    from sources.settings import load_settings
+
+    clean = load_settings()
+    assert all(o.status == "accepted" for o in ingest_files(files, clean))
+    monkeypatch.setenv("AREAVASTA_HOME", str(settings.home))
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", *map(str, files)], env=_env(settings),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(kill_after)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rerun = _ingest(settings, files)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert _content(settings) == _content(clean)
