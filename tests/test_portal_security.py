@@ -172,3 +172,52 @@ def test_the_warehouse_and_the_archive_are_owner_only(settings, tmp_path):
     archived = outcome.archive_path
     assert stat.S_IMODE(archived.stat().st_mode) == 0o600 and stat.S_IMODE(archived.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(archived.with_suffix(archived.suffix + ".json").stat().st_mode) == 0o600
+
+
+ROLES = {"anonimo": None, "ufficio.bo": "pw-bologna", "ufficio.mo": "pw-modena", "pianificatore": "pw-planner"}
+ROUTES = [  # (method, url, expected status per role: anonymous, officer of 237, officer of 036, planner)
+    ("GET", "/", (303, 200, 200, 200)),
+    ("GET", "/body/237", (303, 200, 403, 200)),
+    ("GET", "/body/036", (303, 403, 200, 200)),
+    ("GET", "/template?year=2026&phase=previsione", (403, 200, 200, 403)),
+    ("GET", "/files/dashboards/237_2025_rendiconto.html", (303, 200, 403, 200)),
+    ("GET", "/files/reports/036_2025_rendiconto.xlsx", (303, 403, 200, 200)),
+    ("GET", "/uploads/{upload_237}", (303, 200, 403, 200)),
+    ("GET", "/uploads/{upload_237}/findings.json", (403, 200, 403, 200)),
+    ("POST", "/uploads/{upload_237}/mapping", (403, 404, 403, 403)),
+    ("POST", "/upload", (403, 400, 400, 403)),
+]
+
+
+@pytest.fixture
+def matrix_portal(portal, tmp_path):
+    settings, app = portal
+    accounts.add_user(settings, "pianificatore", "planner", None, "pw-planner")
+    for stem in ("237_2025_rendiconto", "036_2025_rendiconto"):
+        (settings.outputs_dir / "dashboards").mkdir(parents=True, exist_ok=True)
+        (settings.outputs_dir / "reports").mkdir(parents=True, exist_ok=True)
+        (settings.outputs_dir / "dashboards" / f"{stem}.html").write_text(stem, encoding="utf-8")
+        (settings.outputs_dir / "reports" / f"{stem}.xlsx").write_bytes(b"PK")
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
+    with path.open("rb") as handle:
+        response = client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": _token(client, "/")},
+                               files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+    return app, response.headers["location"].rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(("method", "url", "expected"), ROUTES, ids=[f"{m} {u}" for m, u, _ in ROUTES])
+def test_authorisation_matrix(matrix_portal, method, url, expected):
+    app, upload_237 = matrix_portal
+    for (role, password), status in zip(ROLES.items(), expected):
+        client = TestClient(app)
+        if password:
+            _login(client, role, password)
+        target = url.format(upload_237=upload_237)
+        if method == "GET":
+            response = client.get(target, follow_redirects=False)
+        else:
+            token = _token(client, "/") if password else ""
+            response = client.post(target, data={"csrf": token, "year": "x", "phase": "rendiconto"}, follow_redirects=False)
+        assert response.status_code == status, (role, method, target, response.status_code)
