@@ -21,6 +21,7 @@ from sources.findings import findings_json
 from pipelines.assets import BODY_STAGE_1
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
+from pipelines.runner import recover_stale_runs
 from sources.intake import receive
 from pipelines.loading import failed_validation, load_receipts
 from pipelines.warehouse import WarehouseError
@@ -86,6 +87,9 @@ def receive_folder(settings) -> list[dg.RunRequest]:
 @dg.sensor(jobs=[ingest_job, rejected_upload], minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     settings = warehouse_db.settings()
+    recovered = recover_stale_runs(context.instance)  # a dead command's run must not hold the queue and the slot for ever
+    if recovered:
+        context.log.warning(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {', '.join(recovered)}")
     try:
         run_requests = receive_folder(settings)
         outcomes = load_receipts(settings)

@@ -165,3 +165,26 @@ def test_an_ingest_killed_at_any_point_then_rerun_equals_a_clean_ingest(tmp_path
     rerun = _ingest(settings, files)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert _content(settings) == _content(clean)
+
+
+def test_the_inbox_sensor_frees_the_slot_a_killed_command_left(tmp_path, settings, monkeypatch):
+    """With dagster dev, a slot held by a dead command would stop every later run: the sensor frees it at its next tick."""
+    import dagster as dg
+
+    from pipelines.resources import Warehouse
+    from pipelines.sensors import inbox_sensor
+
+    files = [write_sample(tmp_path, generate_budget(b, 2025, "rendiconto"), "template") for b in ("237", "002")]
+    assert all(o.status == "accepted" for o in ingest_files(files, settings))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    instance = embedded_instance(settings.home)
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+    monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
+    inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
