@@ -40,6 +40,32 @@ def test_a_run_killed_while_holding_the_warehouse_slot_does_not_block_the_next(t
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "Recuperate 1 esecuzioni interrotte" in rerun.stdout and "Traceback" not in rerun.stderr
     assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
+    # the warehouse after the interrupted run and the rerun equals a clean run of the same inputs
+    clean_home = tmp_path / "clean"
+    monkeypatch.setenv("AREAVASTA_HOME", str(clean_home))
+    from sources.settings import load_settings
+
+    assert all(o.status == "accepted" for o in ingest_files(files, load_settings()))
+    clean_env = {**env, "AREAVASTA_HOME": str(clean_home)}
+    assert subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], env=clean_env, capture_output=True, timeout=180).returncode == 0
+    assert _analyses(settings.warehouse_path) == _analyses(clean_home / "warehouse.duckdb")
+
+
+def _analyses(path) -> dict:
+    """Row count and a content hash of every derived table (sorted, so the order of writing does not matter)."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
+                                            "AND table_name NOT IN ('uploads', 'budget_lines', 'revenue_lines', 'authority_overrides')").fetchall()]
+        out = {}
+        for table in sorted(tables):
+            out[table] = con.execute(f"SELECT count(*), hash(string_agg(CAST(t AS VARCHAR), ',' ORDER BY CAST(t AS VARCHAR))) "
+                                     f"FROM core.{table} t").fetchone()
+        return out
+    finally:
+        con.close()
 
 
 def _ingest(settings, files, *extra):
