@@ -62,6 +62,9 @@ COMMON = {"backfill_policy": SINGLE_RUN, "pool": "warehouse", "group_name": "met
 # Assets after the first body stage follow their inputs on their own (declarative automation): a new upload or
 # the annual rerun materialises the body stage, and Dagster then brings the year and later stages up to date.
 FOLLOW = {**COMMON, "automation_condition": dg.AutomationCondition.eager()}
+# A year's cross-body assets depend on every registered body's partition of that year, and a body without data that
+# year never fills its own: requiring all of them present would leave a new year unprocessed for ever.
+FOLLOW_YEAR = {**COMMON, "automation_condition": dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())}
 
 archived_uploads = dg.AssetSpec(
     "archived_uploads", description="Files accepted by the intake (inbox sensor, CLI or portal), kept in var/archive by SHA-256.",
@@ -162,7 +165,7 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
         yield from check_results(con, MATRIX_TABLES, keys)
 
 
-@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW,
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW_YEAR,
           check_specs=[dg.AssetCheckSpec("year_on_year_jumps", asset="peer_benchmarks",
                                          description="Spending jumping by more than 50 % from one year to the next (flagged, not blocking)"),
                        *check_specs("peer_benchmarks", PEER_TABLES)])
@@ -197,7 +200,7 @@ def restructuring_plans(context: dg.AssetExecutionContext, config: PlanConfig, w
         effect_scale_by_logic=config.effect_scale_by_logic))
 
 
-@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW,
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW_YEAR,
           check_specs=check_specs("scenarios", SCENARIO_TABLES))
 def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Every scenario of data/scenarios end to end, projected three years against the baseline (core.scenario_comparison)."""
@@ -206,7 +209,7 @@ def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     yield from _stage(warehouse_db, years, SCENARIO_TABLES, lambda con: analytics.stage_scenarios(con, years["year"].to_list(), folder))
 
 
-@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb"}, **FOLLOW,
+@dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb"}, **FOLLOW_YEAR,
           check_specs=check_specs("national_overview", ["national_overview"]))
 def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """How each body's spending splits by quadrant, per year (core.national_overview)."""

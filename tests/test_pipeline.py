@@ -11,6 +11,7 @@ import pytest
 
 from pipelines import warehouse
 from sources.samples.budget import generate_budget
+from pipelines.assets import ALL_ASSETS
 from pipelines.definitions import defs
 from pipelines.partitions import BODIES, YEARS
 from pipelines.resources import Warehouse
@@ -148,3 +149,55 @@ def test_annual_schedule_reruns_the_latest_year_of_every_body():
     assert request.tags["dagster/asset_partition_range_start"] == "2025|002"
     assert request.tags["dagster/asset_partition_range_end"] == "2025|237"
     assert annual_rerun.execution_timezone == "Europe/Rome" and annual_rerun.cron_schedule == "0 6 15 5 *"
+
+
+def test_a_new_years_upload_leads_to_refreshed_outputs_through_sensor_and_automation(tmp_path, settings, monkeypatch):
+    """As deployed: the sensor loads a receipt for a year never seen, runs its partition, and declarative automation
+    then asks for every later stage of that body and year, down to the workbook and the page."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
+    resources = {"warehouse_db": Warehouse(home=str(settings.home))}
+    with dg.instance_for_test() as instance:
+        write_sample(inbox, generate_budget("237", 2024, "rendiconto"), "annex_amount_kinds")
+        first = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        for request in first.dynamic_partitions_requests:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        job = defs.resolve_job_def("ingest_job")
+        assert job.execute_in_process(instance=instance, partition_key="2024|237", resources=resources).success
+        write_sample(inbox, generate_budget("036", 2024, "rendiconto"), "annex_amount_kinds")  # another body, known year
+        for request in inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources)).dynamic_partitions_requests:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        assert job.execute_in_process(instance=instance, partition_key="2024|036", resources=resources).success
+        cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor  # the daemon has been running
+        # the year never seen before arrives, for one body only
+        write_sample(inbox, generate_budget("237", 2023, "rendiconto"), "annex_amount_kinds")
+        result = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        for request in result.dynamic_partitions_requests:
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        assert "2023" in instance.get_dynamic_partitions(YEARS.name)
+        [request] = [r for r in result.run_requests if r.job_name == "ingest_job"]
+        assert request.partition_key == "2023|237"
+        assert job.execute_in_process(instance=instance, partition_key=request.partition_key, resources=resources).success
+        wanted = set()
+        for _ in range(8):  # what the automation daemon does, tick after tick: evaluate, then run what it asks for
+            evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+            cursor = evaluation.cursor
+            asked = [(key.to_user_string(), partition) for key, partitions in _requested(evaluation).items() for partition in partitions]
+            if not asked:
+                break
+            wanted |= set(asked)
+            for name, partition in asked:
+                dg.materialize(ALL_ASSETS, selection=[name], instance=instance, resources=resources, partition_key=partition)
+        refreshed = {name for name, partition in wanted if partition in ("2023", "2023|237")}
+        assert not any(partition.endswith("|036") for _, partition in wanted)  # no run for a body without data that year
+        assert {"peer_benchmarks", "national_overview", "portfolio_priorities", "restructuring_plans", "scenarios",
+                "report_workbooks", "dashboard_pages"} <= refreshed
+    assert (settings.outputs_dir / "reports" / "237_2023_rendiconto.xlsx").exists()
+    assert (settings.outputs_dir / "dashboards" / "237_2023_rendiconto.html").exists()
+
+
+def _requested(evaluation) -> dict:
+    """Asset key -> partition keys the automation asked for in one evaluation."""
+    keys = [a.key for a in ALL_ASSETS]
+    return {key: evaluation.get_requested_partitions(key) for key in keys if evaluation.get_num_requested(key)}
