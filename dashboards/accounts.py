@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     stored_as TEXT NOT NULL, sha256 TEXT NOT NULL, username TEXT NOT NULL, received_at TEXT NOT NULL,
     status TEXT NOT NULL, findings_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
 """
 MIGRATIONS = [  # columns added after the first release: (table, column, definition)
     ("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),  # bumped by logout and reset: older cookies stop working

@@ -17,7 +17,6 @@ import tempfile
 import time
 import uuid
 import asyncio
-from collections import OrderedDict, deque
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -79,35 +78,46 @@ def secret_key() -> str:
 
 
 class LoginLimiter:
-    """Failed logins, bounded in memory: a user name is slowed per client address (progressive delay, then a
-    short block), never every user behind one office address; an address trying many names is slowed too."""
+    """Failed logins, kept in the portal database so that a restart does not reset them, and bounded: a user name is
+    slowed per client address (progressive delay, then a short block), never every user behind one office address;
+    an address trying many names is slowed too. Entries older than the window are pruned; at most ``keys`` rows."""
 
-    def __init__(self, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000):
-        self.attempts, self.window, self.address_attempts, self.keys = attempts, window, address_attempts, keys
-        self.failures: OrderedDict[str, deque] = OrderedDict()
+    def __init__(self, settings=None, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000):
+        self.settings, self.attempts, self.window, self.address_attempts, self.keys = settings, attempts, window, address_attempts, keys
+        self.memory: list[tuple[str, float]] = []  # without settings (tests of the policy alone)
 
-    def _recent(self, key: str) -> int:
-        queue = self.failures.get(key)
-        if not queue:
-            return 0
-        now = time.monotonic()
-        while queue and now - queue[0] > self.window:
-            queue.popleft()
-        return len(queue)
+    def _rows(self, key: str) -> int:
+        since = time.time() - self.window
+        if self.settings is None:
+            return sum(1 for k, at in self.memory if k == key and at > since)
+        with accounts.connect(self.settings) as con:
+            con.execute("DELETE FROM login_failures WHERE at <= ?", (since,))
+            return con.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at > ?", (key, since)).fetchone()[0]
 
     def blocked(self, username: str, address: str) -> bool:
-        return self._recent(f"{username}|{address}") >= self.attempts or self._recent(f"@{address}") >= self.address_attempts
+        return self._rows(f"{username}|{address}") >= self.attempts or self._rows(f"@{address}") >= self.address_attempts
 
     def delay(self, username: str, address: str) -> float:
         """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … (at most 4)."""
-        return min(4.0, 0.25 * 2 ** max(0, self._recent(f"{username}|{address}") - 1))
+        return min(4.0, 0.25 * 2 ** max(0, self._rows(f"{username}|{address}") - 1))
 
     def failed(self, username: str, address: str) -> None:
-        for key in (f"{username}|{address}", f"@{address}"):
-            self.failures.setdefault(key, deque(maxlen=max(self.attempts, self.address_attempts))).append(time.monotonic())
-            self.failures.move_to_end(key)
-        while len(self.failures) > self.keys:  # bounded: the oldest entries go first
-            self.failures.popitem(last=False)
+        now = time.time()
+        keys = [f"{username}|{address}", f"@{address}"]
+        if self.settings is None:
+            self.memory = (self.memory + [(k, now) for k in keys])[-self.keys:]
+            return
+        with accounts.connect(self.settings) as con:
+            con.executemany("INSERT INTO login_failures VALUES (?, ?)", [(k, now) for k in keys])
+            con.execute("DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at DESC LIMIT -1 OFFSET ?)",
+                        (self.keys,))
+
+    @property
+    def size(self) -> int:
+        if self.settings is None:
+            return len(self.memory)
+        with accounts.connect(self.settings) as con:
+            return con.execute("SELECT count(*) FROM login_failures").fetchone()[0]
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -132,7 +142,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     max_bytes = int((max_upload_mb or float(os.environ.get("AREAVASTA_MAX_UPLOAD_MB", 20))) * 2**20)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["body_name"] = body_name
-    limiter = LoginLimiter()
+    limiter = LoginLimiter(settings)
     incoming = accounts.portal_dir(settings) / "incoming"
 
     def csrf(request: Request) -> str:

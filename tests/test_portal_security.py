@@ -88,11 +88,16 @@ def test_failed_logins_slow_one_user_but_never_the_whole_office(portal, monkeypa
     assert _login(colleague, "ufficio.mo", "pw-modena").status_code == 303
 
 
-def test_the_limiter_is_bounded_and_delays_progressively():
-    limiter = LoginLimiter(keys=1000)
-    for n in range(5000):
+def test_the_limiter_is_bounded_persistent_and_delays_progressively(settings):
+    limiter = LoginLimiter(settings, keys=1000)
+    for n in range(800):
         limiter.failed(f"user{n}", "10.0.0.1")
-    assert len(limiter.failures) <= 1000
+    assert limiter.size <= 1000
+    for _ in range(5):
+        limiter.failed("ufficio.bo", "10.0.0.2")
+    assert LoginLimiter(settings).blocked("ufficio.bo", "10.0.0.2")  # a restart (a new limiter) remembers
+    assert not LoginLimiter(settings).blocked("ufficio.mo", "10.0.0.2")
+    limiter = LoginLimiter(keys=1000)
     limiter.failed("a", "x")
     first = limiter.delay("a", "x")
     limiter.failed("a", "x")
