@@ -43,3 +43,18 @@ def sample_dir(tmp_path_factory) -> Path:
 def write_sample(directory: Path, lines, layout: str, **kwargs) -> Path:
     row = lines.row(0, named=True)
     return write_layout(layout, lines, directory / sample_name(row["body"], row["year"], row["phase"], layout), **kwargs)
+
+
+def settings_for(home: Path):
+    """Settings for a home that outlives one test (module-scoped fixtures), without leaving AREAVASTA_HOME set."""
+    import os
+
+    previous = os.environ.get("AREAVASTA_HOME")
+    os.environ["AREAVASTA_HOME"] = str(home)
+    try:
+        return load_settings()
+    finally:
+        if previous is None:
+            del os.environ["AREAVASTA_HOME"]
+        else:
+            os.environ["AREAVASTA_HOME"] = previous

@@ -15,21 +15,15 @@ from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from tests import malformed as m
 from tests.browser import render
-from tests.conftest import write_sample
+from tests.conftest import settings_for, write_sample
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    import os
-
     home = tmp_path_factory.mktemp("home")
-    os.environ["AREAVASTA_HOME"] = str(home)
-    from sources.settings import load_settings
-
-    settings = load_settings()
-    del os.environ["AREAVASTA_HOME"]
+    settings = settings_for(home)
     files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003", "005", "006") for y in (2024, 2025)]
     hostile = m.edit_xlsx(write_sample(home / "in2", generate_budget("096", 2025, "rendiconto"), "template"), home / "in2" / "096_hostile.xlsx",
                           "Override autorità", {"A4": "10.05", "B4": "controlli_sanzioni", "C4": 3, "E4": "<script>alert('x')</script> & co"})

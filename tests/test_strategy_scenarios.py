@@ -37,20 +37,14 @@ def test_a_body_replaces_the_rows_it_redefines():
 
 @pytest.fixture(scope="module")
 def warehouse_home(tmp_path_factory):
-    import os
-
     import dagster as dg
 
     from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
-    from tests.conftest import write_sample
+    from tests.conftest import settings_for, write_sample
 
     home = tmp_path_factory.mktemp("home")
-    os.environ["AREAVASTA_HOME"] = str(home)
-    from sources.settings import load_settings
-
-    settings = load_settings()
-    del os.environ["AREAVASTA_HOME"]
+    settings = settings_for(home)
     bodies = ["002", "003", "004", "005", "006", "096"]
     files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "template") for b in bodies for y in (2024, 2025)]
     assert all(o.status == "accepted" for o in ingest_files(files, settings))

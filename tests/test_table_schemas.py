@@ -14,7 +14,7 @@ from pipelines.definitions import defs
 from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
-from tests.conftest import write_sample
+from tests.conftest import settings_for, write_sample
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,14 +28,8 @@ def test_every_table_a_stage_writes_has_a_schema_and_a_check():
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory):
-    import os
-
     home = tmp_path_factory.mktemp("home")
-    os.environ["AREAVASTA_HOME"] = str(home)
-    from sources.settings import load_settings
-
-    settings = load_settings()
-    del os.environ["AREAVASTA_HOME"]
+    settings = settings_for(home)
     files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "237") for y in (2024, 2025)]
     assert all(o.status == "accepted" for o in ingest_files(files, settings))
     results = run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))
