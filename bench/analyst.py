@@ -22,10 +22,11 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines import stages as analytics, warehouse  # noqa: E402
-from sources.catalogues import spending_classes  # noqa: E402
-from sources.settings import load_settings  # noqa: E402
-from pipelines.loading import ingest_files  # noqa: E402
+from pipelines import stages as analytics
+from pipelines import warehouse
+from pipelines.loading import ingest_files
+from sources.catalogues import spending_classes
+from sources.settings import load_settings
 
 CORPUS = Path(__file__).parent / ".corpus"
 CLASSES = {row["macroaggregato"]: row["spending_class"] for row in spending_classes().iter_rows(named=True)}

@@ -23,13 +23,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines import warehouse  # noqa: E402
-from sources.model import conform  # noqa: E402
-from sources.reference import bodies as body_table  # noqa: E402
-from sources.samples.budget import generate_budget  # noqa: E402
-from sources.samples.writer import parse_years  # noqa: E402
-from sources.settings import load_settings  # noqa: E402
-from pipelines.assets import (  # noqa: E402
+from pipelines import warehouse
+from pipelines.assets import (
     ALL_ASSETS,
     BODY_STAGE_1,
     BODY_STAGE_2,
@@ -37,9 +32,14 @@ from pipelines.assets import (  # noqa: E402
     YEAR_STAGE,
     YEAR_STAGE_2,
 )
-from pipelines.partitions import key_of  # noqa: E402
-from pipelines.resources import Warehouse  # noqa: E402
-from pipelines.runner import register  # noqa: E402
+from pipelines.partitions import key_of
+from pipelines.resources import Warehouse
+from pipelines.runner import register
+from sources.model import conform
+from sources.reference import bodies as body_table
+from sources.samples.budget import generate_budget
+from sources.samples.writer import parse_years
+from sources.settings import load_settings
 
 CORPUS = Path(__file__).parent / ".corpus"
 

@@ -30,11 +30,11 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sources.reference import bodies as body_table  # noqa: E402
-from sources.samples.budget import generate_budget  # noqa: E402
-from sources.settings import load_settings  # noqa: E402
-from pipelines.loading import ingest_files  # noqa: E402
-from sources.template import write_template  # noqa: E402
+from pipelines.loading import ingest_files
+from sources.reference import bodies as body_table
+from sources.samples.budget import generate_budget
+from sources.settings import load_settings
+from sources.template import write_template
 
 CORPUS = Path(__file__).parent / ".corpus"
 
@@ -75,10 +75,8 @@ def stage_breakdown(paths: list[Path]) -> None:
     from collections import defaultdict
 
     import sources.extract as extract_module
-    import pipelines.loading as loading
-    import sources.intake as intake
-    from pipelines import warehouse
-    from sources import archive
+    from pipelines import loading, warehouse
+    from sources import archive, intake
 
     spent: dict[str, float] = defaultdict(float)
 

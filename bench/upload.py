@@ -22,12 +22,12 @@ import dagster as dg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sources.samples.budget import generate_budget  # noqa: E402
-from sources.samples.layouts import write_layout  # noqa: E402
-from sources.settings import load_settings  # noqa: E402
-from pipelines.resources import Warehouse  # noqa: E402
-from pipelines.runner import run_pipeline  # noqa: E402
-from pipelines.sensors import inbox_sensor  # noqa: E402
+from pipelines.resources import Warehouse
+from pipelines.runner import run_pipeline
+from pipelines.sensors import inbox_sensor
+from sources.samples.budget import generate_budget
+from sources.samples.layouts import write_layout
+from sources.settings import load_settings
 
 
 def main() -> None:

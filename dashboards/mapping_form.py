@@ -6,8 +6,8 @@ structure ``sources.mappings.parse_data`` validates - the same path as the YAML 
 
 from __future__ import annotations
 
-from sources.reference import macroaggregates, missions, programmes, tipologie
 from sources.mappings import IGNORE
+from sources.reference import macroaggregates, missions, programmes, tipologie
 
 _TABLES = {"missione": missions, "macroaggregato": macroaggregates, "programma": programmes, "tipologia": tipologie}
 

@@ -15,8 +15,8 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from sources.reference import body_name
 from dashboards.charts import OKABE_ITO, STATUS_IT, TIER_COLOURS, matrix_chart
+from sources.reference import body_name
 
 BUNDLE = "vega-bundle.js"
 TEXT = {

@@ -8,6 +8,7 @@ workbooks the runs write.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -16,7 +17,6 @@ import secrets
 import tempfile
 import time
 import uuid
-import asyncio
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -36,15 +36,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from dashboards import accounts
+from dashboards import accounts, mapping_form
+from sources import mappings, receipts
 from sources.findings import findings_json
+from sources.intake import receive, validate_file
+from sources.metadata import normalise_phase
+from sources.receipts import Uploader
 from sources.reference import bodies, body_name
 from sources.settings import load_settings
-from dashboards import mapping_form
-from sources import mappings, receipts
-from sources.intake import receive, validate_file
-from sources.receipts import Uploader
-from sources.metadata import normalise_phase
 from sources.template import write_template
 
 HERE = Path(__file__).parent

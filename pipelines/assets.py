@@ -8,28 +8,29 @@ partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dag
 """
 
 
-from typing import Optional
 
 import dagster as dg
 import polars as pl
 
-from pipelines import stages as analytics, warehouse
-from pipelines.schemas import check_results, check_specs
-from sources.model import BudgetLines
+from pipelines import stages as analytics
+from pipelines import warehouse
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.resources import Warehouse
+from pipelines.schemas import check_results, check_specs
+from sources.model import BudgetLines
+
 
 class MatrixConfig(dg.Config):
     """What the command line may change in the classification (defaults: data/classification/classification.yaml)."""
 
-    spending_threshold: Optional[float] = None
-    authority_threshold: Optional[float] = None
+    spending_threshold: float | None = None
+    authority_threshold: float | None = None
 
 
 class AuthorityConfig(dg.Config):
     """A YAML file of authority-catalogue changes applied on top of the recorded ones (``areavasta classify --overrides``)."""
 
-    overrides_file: Optional[str] = None
+    overrides_file: str | None = None
     overrides_user: str = ""
 
 
@@ -42,8 +43,8 @@ class PortfolioConfig(dg.Config):
 class PlanConfig(dg.Config):
     """Plan parameters a scenario changes (defaults: data/plans)."""
 
-    plan_tiers: Optional[list[int]] = None
-    adoption: Optional[list[float]] = None
+    plan_tiers: list[int] | None = None
+    adoption: list[float] | None = None
     effect_scale: float = 1.0
     effect_scale_by_logic: dict[str, float] = {}
 
@@ -52,8 +53,8 @@ class OutputConfig(dg.Config):
     """Language, phase, folder and chart export of the written outputs (workbooks, pages)."""
 
     lang: str = "it"
-    phase: Optional[str] = None
-    folder: Optional[str] = None
+    phase: str | None = None
+    folder: str | None = None
     export: bool = False
 
 

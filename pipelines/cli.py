@@ -7,7 +7,7 @@ Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (re
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -21,9 +21,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="areavasta: b
 console = Console()
 
 Lang = Annotated[str, typer.Option("--lang", help="Lingua dei messaggi: it o en.")]
-Body = Annotated[Optional[str], typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
-Year = Annotated[Optional[int], typer.Option("--year", help="Esercizio di bilancio.")]
-Phase = Annotated[Optional[str], typer.Option("--phase", help="previsione o rendiconto.")]
+Body = Annotated[str | None, typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
+Year = Annotated[int | None, typer.Option("--year", help="Esercizio di bilancio.")]
+Phase = Annotated[str | None, typer.Option("--phase", help="previsione o rendiconto.")]
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="File da leggere (xlsx o csv).")]
 
 
@@ -43,7 +43,7 @@ def _findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Tabl
 
 @app.command()
 def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-             json_out: Annotated[Optional[Path], typer.Option("--json", help="Scrive i rilievi anche in JSON.")] = None) -> None:
+             json_out: Annotated[Path | None, typer.Option("--json", help="Scrive i rilievi anche in JSON.")] = None) -> None:
     """Controlla i file senza caricarli (prova a secco). Esce con 1 se ci sono errori."""
     from sources.intake import validate_file
 
@@ -65,7 +65,7 @@ def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = 
 
 @app.command()
 def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-           user: Annotated[Optional[str], typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
+           user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
     """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
     from pipelines.loading import ingest_files
 
@@ -97,10 +97,10 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
 @app.command()
 def mapping(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Il file respinto (xlsx o csv).")],
             body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-            apply: Annotated[Optional[Path], typer.Option("--apply", exists=True, dir_okay=False,
+            apply: Annotated[Path | None, typer.Option("--apply", exists=True, dir_okay=False,
                                                           help="La mappa compilata da verificare e salvare per l'ente.")] = None,
-            output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Dove scrivere la mappa da compilare.")] = None,
-            user: Annotated[Optional[str], typer.Option("--user", help="Chi salva la mappa.")] = None) -> None:
+            output: Annotated[Path | None, typer.Option("-o", "--output", help="Dove scrivere la mappa da compilare.")] = None,
+            user: Annotated[str | None, typer.Option("--user", help="Chi salva la mappa.")] = None) -> None:
     """Dice cosa sono le colonne o righe che areavasta non sa collocare: scrive la mappa da compilare,
     oppure (--apply) la verifica sul file e la salva per l'ente, che la ritroverà negli anni successivi."""
     import getpass
@@ -120,8 +120,8 @@ def mapping(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, re
         text = mappings.skeleton(file.name, plain.layout or "?", plain.body, plain.unplaced)
         target = output or file.with_name(file.stem + ".mappa.yaml")
         target.write_text(text, encoding="utf-8")
-        console.print((f"Mappa da compilare scritta in {target}: {len(plain.unplaced)} voci." if it
-                       else f"Mapping to fill in written to {target}: {len(plain.unplaced)} entries."))
+        console.print(f"Mappa da compilare scritta in {target}: {len(plain.unplaced)} voci." if it
+                       else f"Mapping to fill in written to {target}: {len(plain.unplaced)} entries.")
         raise typer.Exit(0)
     parsed, problems = mappings.parse(apply.read_text(encoding="utf-8"), apply.name)
     if parsed is None:
@@ -136,10 +136,10 @@ def mapping(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, re
         raise typer.Exit(1)
     path = mappings.store(settings, plain.body, plain.fingerprint, parsed, layout=plain.layout, file_name=file.name,
                           user=user or getpass.getuser())
-    console.print((f"Mappa verificata e salvata ({path}): il file ora è valido ({result.lines.height} righe) e la mappa "
+    console.print(f"Mappa verificata e salvata ({path}): il file ora è valido ({result.lines.height} righe) e la mappa "
                    "sarà applicata da sola ai prossimi file dell'ente con le stesse colonne." if it else
                    f"Mapping checked and saved ({path}): the file is now valid ({result.lines.height} rows) and the mapping "
-                   "will be applied by itself to this body's next files with the same columns."))
+                   "will be applied by itself to this body's next files with the same columns.")
     if result.findings:
         console.print(_findings_table(result.findings, lang))
     raise typer.Exit(0)
@@ -151,8 +151,8 @@ def template(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTA
              phase: Annotated[str, typer.Option("--phase", help="previsione o rendiconto.")],
              output: Annotated[Path, typer.Option("-o", "--output", help="File xlsx da scrivere.")] = Path("modello.xlsx")) -> None:
     """Scrive il modello xlsx da compilare per un ente, un esercizio e una fase."""
-    from sources.reference import resolve_body
     from sources.metadata import normalise_phase
+    from sources.reference import resolve_body
     from sources.template import write_template
 
     code = resolve_body(body)
@@ -190,11 +190,11 @@ def demo(inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio 
 
 @app.command()
 def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-             overrides: Annotated[Optional[Path], typer.Option("--overrides", exists=True, dir_okay=False,
+             overrides: Annotated[Path | None, typer.Option("--overrides", exists=True, dir_okay=False,
                                                              help="File YAML di modifiche al catalogo dell'autorità.")] = None,
-             spending_threshold: Annotated[Optional[float], typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
-             authority_threshold: Annotated[Optional[float], typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
-             output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
+             spending_threshold: Annotated[float | None, typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
+             authority_threshold: Annotated[float | None, typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
+             output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
     """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
     from pipelines import stages, warehouse
     from pipelines.classification import stored_classification, write_outputs
@@ -291,7 +291,7 @@ def _print_classification(result, lang: str) -> None:
 
 @app.command()
 def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-           output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
+           output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
     """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
     keys = _selection(settings, body, year)
@@ -306,14 +306,14 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
 
 
 @app.command()
-def run(body: Annotated[Optional[list[str]], typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
-        year: Annotated[Optional[list[int]], typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None,
-        scenario: Annotated[Optional[str], typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios).")] = None) -> None:
+def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
+        year: Annotated[list[int] | None, typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None,
+        scenario: Annotated[str | None, typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios).")] = None) -> None:
     """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
     from pipelines import warehouse
-    from sources.reference import resolve_body
     from pipelines.instance import embedded_instance
     from pipelines.runner import run_pipeline
+    from sources.reference import resolve_body
 
     settings = load_settings()
     with warehouse.connect(settings.warehouse_path) as con:

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import warehouse
-from sources.settings import load_settings
 from pipelines.loading import ingest_files
+from sources.settings import load_settings
 
 
 def run_demo(inbox: Path, console: Console) -> int:

@@ -22,7 +22,6 @@ from pipelines.assets import (
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
 
-
 PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 UNFINISHED = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
 

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.findings import findings_json
 from pipelines.assets import BODY_STAGE_1
+from pipelines.loading import failed_validation, load_receipts
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
 from pipelines.runner import recover_stale_runs
-from sources.intake import receive
-from pipelines.loading import failed_validation, load_receipts
 from pipelines.warehouse import WarehouseError
+from sources.findings import findings_json
+from sources.intake import receive
 from sources.receipts import Uploader
 
 SUFFIXES = {".xlsx", ".csv", ".xls", ".xlsm"}

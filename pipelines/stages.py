@@ -10,33 +10,40 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
+from dashboards import pages
+from dashboards.charts import matrix_chart, to_png
+from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
+from pipelines.plans import PLANS_DIR, build_plans, plan_config
+from pipelines.portfolio import flag_rules, growth, portfolio_config, rank
+from pipelines.report import (
+    STRATEGY_FILE,
+    _warnings,
+    catalogue_versions,
+    scenario_comparison,
+    scenario_parameters,
+    scenario_run_config,
+    scenarios,
+)
 from sources.catalogues import (
     authority_catalogue,
     classification_config,
     quadrants,
     spending_classes,
 )
-from pipelines.plans import build_plans, plan_config
-from pipelines.portfolio import flag_rules, growth, portfolio_config, rank
-from dashboards import pages
-from dashboards.charts import matrix_chart, to_png
-from dashboards.workbook import ReportInputs, write_report
-from pipelines.plans import PLANS_DIR
-from pipelines.report import STRATEGY_FILE, _warnings, catalogue_versions, scenario_comparison, scenario_parameters, scenario_run_config, scenarios
-from sources.reference import DATA_DIR, bodies, body_name
-from transforms.strategy import merge_catalogue, strategic_analysis
 from sources.overrides import read_yaml
+from sources.reference import DATA_DIR, bodies, body_name
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.metrics import body_metrics, function_metrics
+from transforms.strategy import merge_catalogue, strategic_analysis
 
 KEY = ["body", "year"]
 

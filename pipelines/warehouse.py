@@ -150,7 +150,7 @@ class Upload:
     layout: str
     received_by: str
     archive_path: Path
-    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    received_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     overrides: pl.DataFrame | None = None  # authority-catalogue changes the file carries
     table: str = "budget"  # the canonical table the lines go to (sources.model.TABLES)
     receipt_seq: int | None = None  # order of receipt; a partition's current upload is its latest receipt

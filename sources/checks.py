@@ -10,7 +10,13 @@ from __future__ import annotations
 import polars as pl
 
 from sources.findings import Finding
-from sources.reference import amount_kinds, code_sets, macroaggregates, programmes, tipologie
+from sources.reference import (
+    amount_kinds,
+    code_sets,
+    macroaggregates,
+    programmes,
+    tipologie,
+)
 
 DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "titolo", "macroaggregato", "amount_kind")
 REVENUE_KEY = ("body", "year", "phase", "titolo", "tipologia", "amount_kind")

@@ -26,8 +26,8 @@ NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 _CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', re.S)
-_FORMULA_TEXT = re.compile(rb"<f[^>]*>(.*?)</f>|<f[^>]*/>", re.S)
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', re.DOTALL)
+_FORMULA_TEXT = re.compile(rb"<f[^>]*>(.*?)</f>|<f[^>]*/>", re.DOTALL)
 _VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
 _FORMULA_TAG = re.compile(rb"<f[ >/]")  # not <formula1> of data validations
 

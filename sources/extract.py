@@ -5,14 +5,20 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from sources.container import (
+    DAMAGED_ZIP,
+    Container,
+    _first_line,
+    inspect_file,
+    scan_formulas,
+)
 from sources.findings import Finding
-from sources.settings import Settings
-from sources.container import DAMAGED_ZIP, Container, _first_line, inspect_file, scan_formulas
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
 from sources.layouts import Profile, matches, profiles
 from sources.readers.base import Extracted
 from sources.readers.blocks import read_blocks
 from sources.readers.table import read_table
+from sources.settings import Settings
 
 _SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import fastexcel
 import polars as pl
 
-from sources.findings import a1
 from sources.container import Container, SheetInfo, used_range_from_cells
+from sources.findings import a1
 from transforms.codes import fold_text
 
 

@@ -17,8 +17,8 @@ import polars as pl
 from sources import archive, mappings, plausibility, receipts
 from sources.checks import REVENUE_KEY, check_lines
 from sources.extract import extract
-from sources.metadata import from_file_name, plausible_year, resolve
 from sources.findings import Finding, has_errors
+from sources.metadata import from_file_name, plausible_year, resolve
 from sources.model import TABLES, empty_budget_lines
 from sources.overrides import parse_rows, read_sheet_rows
 from sources.receipts import Receipt, Uploader

@@ -161,7 +161,7 @@ def store(settings: Settings, body: str, key: str, mapping: dict, *, layout: str
     path = _path(settings, body, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"body": body, "layout": layout, "fingerprint": key, "file": file_name, "saved_by": user,
-              "saved_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **mapping}
+              "saved_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), **mapping}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     tmp.replace(path)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sources.findings import Finding
 from sources.model import PHASES
+from sources.readers.base import FileMeta
 from sources.reference import resolve_body
 from sources.settings import Settings
-from sources.readers.base import FileMeta
 
 _PHASE_WORDS = {"previsione": "previsione", "bilancio di previsione": "previsione", "rendiconto": "rendiconto", "consuntivo": "rendiconto"}
 

@@ -100,7 +100,7 @@ def _file(base: Path, seq: int) -> Path:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def register(settings: Settings, **fields) -> Receipt:

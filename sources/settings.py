@@ -34,7 +34,7 @@ class Settings:
     def outputs_dir(self) -> Path:
         return self.home / "outputs"
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
 

@@ -6,8 +6,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sources.catalogues import classification_config, quadrants, spending_classes
 from pipelines.classification import run_classification
+from sources.catalogues import classification_config, quadrants, spending_classes
 from transforms.classify import classify
 from transforms.metrics import CLASSES, function_metrics
 

@@ -141,8 +141,8 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
     """Regression: a null explanation beside an override note raised a TypeError in the table printer."""
     import polars as pl
 
-    from pipelines.cli import _print_classification
     from pipelines.classification import Classification
+    from pipelines.cli import _print_classification
 
     functions = pl.DataFrame({"body": ["237"], "year": [2025], "phase": ["rendiconto"], "function": ["99.01"], "quadrant": [None],
                               "transfer_share": [None], "authority": [None], "borderline": [None], "override_note": ["modificato"],

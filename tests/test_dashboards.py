@@ -9,10 +9,11 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines import stages as analytics, warehouse
-from sources.samples.budget import generate_budget
+from pipelines import stages as analytics
+from pipelines import warehouse
 from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.browser import render
 from tests.conftest import settings_for, write_sample
@@ -62,10 +63,10 @@ def test_matrix_draws_one_mark_per_classified_function_with_circles_and_squares(
 def test_text_from_uploads_is_escaped(site):
     folder, _ = site
     html = (folder / "096_2025_rendiconto.html").read_text(encoding="utf-8")
-    outside_scripts = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    outside_scripts = re.sub(r"<script>.*?</script>", "", html, flags=re.DOTALL)
     assert "<script>alert" not in outside_scripts  # the table shows it as text...
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in outside_scripts
-    specs = re.findall(r"<script>(VIEWS\.push\(vegaEmbed.*?)</script>", html, flags=re.S)
+    specs = re.findall(r"<script>(VIEWS\.push\(vegaEmbed.*?)</script>", html, flags=re.DOTALL)
     assert specs and all("</script" not in spec for spec in specs)  # ...and inside a chart spec it cannot close the tag
     assert html.count("</script>") == len(specs) + 3  # bundle, VIEWS, one embed per chart, the selector: no tag closed early
     dom, _ = render(folder / "096_2025_rendiconto.html")
@@ -85,7 +86,8 @@ def test_index_links_every_page_and_has_a_selector(site):
 
 def test_english_pages_and_chart_export(site, tmp_path):
     folder, _ = site
-    from pipelines import stages as analytics, warehouse
+    from pipelines import stages as analytics
+    from pipelines import warehouse
     from sources.settings import load_settings
 
     settings = load_settings().with_(home=folder.parents[1])

@@ -136,7 +136,7 @@ def test_one_file_that_breaks_the_intake_does_not_block_the_inbox(tmp_path, sett
     """Each file on its own: the broken one is set aside with its finding, the good one beside it is loaded."""
     import dagster as dg
 
-    import pipelines.sensors as sensors
+    from pipelines import sensors
     from pipelines.resources import Warehouse
 
     inbox = tmp_path / "inbox"

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from pipelines import warehouse
-from sources.samples.budget import generate_budget
-from sources import archive
 from pipelines.loading import ingest_files
+from sources import archive
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -16,15 +16,15 @@ import pytest
 from starlette.testclient import TestClient
 
 from dashboards import accounts
-from pipelines import warehouse
-from sources.samples.budget import generate_budget
 from dashboards.portal import create_app
+from pipelines import warehouse
+from pipelines.loading import ingest_files, load_receipts
 from pipelines.resources import Warehouse
 from pipelines.sensors import inbox_sensor
 from sources import receipts
 from sources.intake import receive
-from pipelines.loading import ingest_files, load_receipts
 from sources.receipts import Uploader
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from sources.intake import validate_file
 from sources.model import BudgetLines
 from sources.samples.budget import aggregate, generate_budget, with_total_payments
 from sources.samples.layouts import OPEN_FORMAT_KINDS, write_bdap
-from sources.intake import validate_file
 from tests.conftest import write_sample
 
 KEYS = ["missione", "programma", "titolo", "macroaggregato", "amount_kind"]

@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 
 from pipelines import warehouse
+from pipelines.loading import ingest_files
 from sources import mappings
 from sources.intake import validate_file
-from pipelines.loading import ingest_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "official"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import random
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from sources.intake import validate_file
 from tests.fixtures.official import build

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+import dagster as dg
 import polars as pl
 from typer.testing import CliRunner
 
-from pipelines import warehouse
-import dagster as dg
-
-from pipelines import stages
+from pipelines import stages, warehouse
 from pipelines.classification import run_classification, stored_classification
-from pipelines.runner import run_pipeline
 from pipelines.cli import app
-from sources.samples.budget import generate_budget
-from sources.intake import validate_file
 from pipelines.loading import ingest_files
+from pipelines.runner import run_pipeline
+from sources.intake import validate_file
 from sources.overrides import read_yaml
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 

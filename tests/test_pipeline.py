@@ -10,16 +10,16 @@ import polars as pl
 import pytest
 
 from pipelines import warehouse
-from sources.samples.budget import generate_budget
 from pipelines.assets import ALL_ASSETS
 from pipelines.definitions import defs
+from pipelines.loading import ingest_files
 from pipelines.partitions import BODIES, YEARS
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
 from pipelines.schedules import annual_rerun
 from pipelines.sensors import inbox_sensor
 from sources import receipts
-from pipelines.loading import ingest_files
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -9,10 +9,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from dashboards import accounts
-from sources import receipts
-from pipelines.loading import load_receipts
-from sources.samples.budget import generate_budget
 from dashboards.portal import create_app
+from pipelines.loading import load_receipts
+from sources import receipts
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 

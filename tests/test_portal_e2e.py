@@ -12,11 +12,11 @@ import pytest
 import uvicorn
 
 from dashboards import accounts
-from sources.samples.budget import generate_budget
 from dashboards.portal import create_app
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
 from pipelines.sensors import inbox_sensor
+from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.browser import chromium
 from tests.conftest import write_sample

@@ -8,14 +8,13 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import openpyxl
 import pytest
 
-import dagster as dg
-
+from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
-from pipelines.loading import ingest_files
 from tests import malformed as m
 from tests.conftest import write_sample
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
-
-import json
 
 from pipelines.report import STRATEGY_FILE, scenario_by_name, scenario_run_config
 from sources.samples.budget import generate_budget

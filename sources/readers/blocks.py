@@ -20,7 +20,12 @@ from sources.grid import Grid
 from sources.layouts import Profile
 from sources.readers.base import Extracted, FileMeta, finish_lines
 from sources.readers.headers import Column, Header, find_headers, place_columns
-from sources.readers.reconcile import check_placed_by_order, check_subtotals, check_total_columns, check_unplaced
+from sources.readers.reconcile import (
+    check_placed_by_order,
+    check_subtotals,
+    check_total_columns,
+    check_unplaced,
+)
 from sources.vocab import body_in_text
 from transforms.amounts import parse_amounts
 from transforms.codes import fold, fold_text

@@ -101,9 +101,7 @@ def find_headers(frame: pl.DataFrame, dims: list[str], minimum: int, year: int |
         matched = sum(1 for c in cells if c and _match(last, c, year))
         short_table = matched >= 1 and any(total.search(c) for c in cells if c) and not numbers
         if matched >= minimum or (len(dims) == 1 and short_table):
-            if len(dims) == 2 and index > 0:
-                found.append(Header(index))
-            elif len(dims) == 1:
+            if len(dims) == 2 and index > 0 or len(dims) == 1:
                 found.append(Header(index))
         elif len(dims) == 2 and not numbers and sum(1 for c in cells if c and all(split_kind(c, year))) >= minimum:
             found.append(Header(index, one_row=True))

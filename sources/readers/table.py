@@ -11,7 +11,6 @@ import re
 import polars as pl
 
 from sources.findings import Finding, column_letter
-from sources.reference import bodies
 from sources.grid import Grid
 from sources.layouts import Profile, header_row_with
 from sources.readers.base import (
@@ -21,6 +20,7 @@ from sources.readers.base import (
     cell_expr,
     finish_lines,
 )
+from sources.reference import bodies
 from sources.vocab import amount_kind_of
 from transforms.amounts import amount_columns, odd_amounts
 from transforms.codes import (
