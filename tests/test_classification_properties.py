@@ -99,3 +99,18 @@ def test_defaults_are_the_documented_ones():
     assert config["thresholds"] == {"spending": 0.5, "authority": 0.5} and config["borderline_margin"] == 0.1
     assert config["amount_basis"] == {"rendiconto": "impegni", "previsione": "stanziamento"}
     assert abs(sum(config["authority_weights"].values()) - 1) < 1e-9
+
+
+def test_technical_missions_at_mission_level_are_technical_never_negligible():
+    """BDAP's mission-level files: mission 50 (debt) with hundreds of millions is technical, not 'negligible spending'."""
+    from pipelines.classification import run_classification
+
+    lines = pl.DataFrame({
+        "body": ["237"] * 4, "year": [2024] * 4, "phase": ["rendiconto"] * 4, "missione": ["50", "20", "99", "10"],
+        "programma": [None] * 4, "titolo": [None] * 4, "macroaggregato": [None] * 4, "amount_kind": ["impegni"] * 4,
+        "amount_cents": [298_000_000_00, 0, 5_000_000_00, 80_000_000_00],
+    }, schema_overrides={"year": pl.Int32, "programma": pl.String, "titolo": pl.String, "macroaggregato": pl.String})
+    functions = run_classification(lines).functions
+    reasons = dict(functions.select("function", "not_classified").iter_rows())
+    assert reasons["50"] == "technical" and reasons["20"] == "technical" and reasons["99"] == "technical"
+    assert reasons["10"] == "no_detail"  # a service mission without macroaggregates: spending type not measurable

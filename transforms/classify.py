@@ -43,10 +43,15 @@ def place(metrics: pl.DataFrame, authority: pl.DataFrame, mission_authority: pl.
     programmes = metrics.filter(~pl.col("coarse")).join(
         authority.rename({"programma": "function"}), on=["body", "function"], how="left"
     )
+    # a mission whose programmes are all technical (funds, debt, advances, clearing items) is technical at mission level too
+    technical = authority.group_by("body", pl.col("programma").str.slice(0, 2).alias("function")).agg(
+        _technical=(pl.col("kind") == "technical").all())
     missions = metrics.filter(pl.col("coarse")).join(
         mission_authority.rename({"missione": "function"}), on=["body", "function"], how="left"
-    ).with_columns(kind=pl.lit("service"), name=pl.lit(None, pl.String), override_note=pl.lit(None, pl.String),
-                   justification=pl.lit("media dei programmi di servizio della missione", pl.String))
+    ).join(technical, on=["body", "function"], how="left").with_columns(
+        kind=pl.when(pl.col("_technical").fill_null(False)).then(pl.lit("technical")).otherwise(pl.lit("service")),
+        name=pl.lit(None, pl.String), override_note=pl.lit(None, pl.String),
+        justification=pl.lit("media dei programmi di servizio della missione", pl.String)).drop("_technical")
     data = pl.concat([programmes, missions], how="diagonal_relaxed").join(
         body_totals.select("body", "year", "phase", pl.col("total_cents").alias("body_total_cents")),
         on=["body", "year", "phase"], how="left",
