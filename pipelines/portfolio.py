@@ -55,15 +55,19 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
     groups = tp.peer_groups(table, ranked.select("body", "year", "phase").unique(), config["peers"])
     ranked = ranked.join(tp.peer_medians(ranked, groups), on=["body", "year", "phase", "function"], how="left")
     if not sensitivity:  # scenario runs: the ranking is enough
-        ranked = tp.flags(tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"]), flag_rules())
-        return Portfolio(ranked, pl.DataFrame(), groups, {**config, "weights": weights})
+        return Portfolio(tiered(ranked, config, weights), pl.DataFrame(), groups, {**config, "weights": weights})
     ranked, moved = rank(ranked, config, weights)
     return Portfolio(ranked, moved, groups, {**config, "weights": weights})
 
 
+def tiered(functions: pl.DataFrame, config: dict, weights: dict) -> pl.DataFrame:
+    """Components, score, tiers and flags (what a scenario needs; ``rank`` adds reasons and sensitivity)."""
+    return tp.flags(tp.tiers(tp.score(tp.components(functions, config), weights), config["tiers"]["method"]), flag_rules())
+
+
 def rank(functions: pl.DataFrame, config: dict, weights: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Components, score, tiers, flags and reasons for functions that carry their peer figures; and the weight sensitivity."""
-    ranked = tp.flags(tp.tiers(tp.score(tp.components(functions, config), weights), config["tiers"]["method"]), flag_rules())
+    ranked = tiered(functions, config, weights)
     rows = ranked.to_dicts()
     ranked = ranked.with_columns(
         reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),

@@ -21,7 +21,7 @@ from dashboards.charts import matrix_chart, to_png
 from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
 from pipelines.plans import PLANS_DIR, build_plans, plan_config
-from pipelines.portfolio import flag_rules, growth, portfolio_config, rank
+from pipelines.portfolio import growth, portfolio_config, rank, tiered
 from pipelines.report import (
     STRATEGY_FILE,
     _warnings,
@@ -168,7 +168,7 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix
     bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
     if light:
-        ranked = tp.flags(tp.tiers(tp.score(tp.components(ranked, config), weights), config["tiers"]["method"]), flag_rules())
+        ranked = tiered(ranked, config, weights)
         return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
     ranked, sensitivity = rank(ranked, config, weights)
     return Stored({"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},

@@ -15,10 +15,16 @@ from sources.reference import code_sets
 
 PHASES = ("previsione", "rendiconto")
 
+KEY_COLUMNS: dict[str, pl.DataType] = {"body": pl.String(), "year": pl.Int32(), "phase": pl.String()}
+PROVENANCE_COLUMNS: dict[str, pl.DataType] = {
+    "source_sha256": pl.String(),
+    "source_file": pl.String(),
+    "sheet": pl.String(),
+    "cell": pl.String(),
+    "source_row": pl.Int32(),
+}
 BUDGET_LINE_COLUMNS: dict[str, pl.DataType] = {
-    "body": pl.String(),
-    "year": pl.Int32(),
-    "phase": pl.String(),
+    **KEY_COLUMNS,
     "missione": pl.String(),
     "programma": pl.String(),
     "titolo": pl.String(),
@@ -27,11 +33,7 @@ BUDGET_LINE_COLUMNS: dict[str, pl.DataType] = {
     "amount_cents": pl.Int64(),
     "capitolo": pl.String(),
     "description": pl.String(),
-    "source_sha256": pl.String(),
-    "source_file": pl.String(),
-    "sheet": pl.String(),
-    "cell": pl.String(),
-    "source_row": pl.Int32(),
+    **PROVENANCE_COLUMNS,
 }
 
 
@@ -78,19 +80,13 @@ class BudgetLines(pa.DataFrameModel):
 
 
 REVENUE_LINE_COLUMNS: dict[str, pl.DataType] = {
-    "body": pl.String(),
-    "year": pl.Int32(),
-    "phase": pl.String(),
+    **KEY_COLUMNS,
     "titolo": pl.String(),
     "tipologia": pl.String(),
     "amount_kind": pl.String(),
     "amount_cents": pl.Int64(),
     "description": pl.String(),
-    "source_sha256": pl.String(),
-    "source_file": pl.String(),
-    "sheet": pl.String(),
-    "cell": pl.String(),
-    "source_row": pl.Int32(),
+    **PROVENANCE_COLUMNS,
 }
 
 
