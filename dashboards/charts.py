@@ -1,6 +1,9 @@
-"""Altair charts. The Ruffini matrix is faithful to the seed's chart: x = transfer share (spending
-type), y = degree of authority, threshold lines, the four quadrants labelled with service type and
-governance mode, circles for retained and squares for transferred functions (triangles for delegated)."""
+"""Altair charts. The Ruffini matrix is drawn as the seed draws it: spending type across, with
+**transfers on the left and operating spending on the right** (the transfer share axis runs from
+100 % to 0 %), authority up; allocation top-left, regulation top-right, indirect bottom-left,
+direct bottom-right. Threshold lines, the four quadrants labelled with service type and governance
+mode, circles for retained and squares for transferred functions (triangles for delegated and
+non-fundamental ones); code labels placed so that they do not overlap, names in the tooltips."""
 
 from __future__ import annotations
 
@@ -8,8 +11,12 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-SHAPES = {"retained": "circle", "transferred": "square", "delegated": "triangle-up", "mixed": "diamond", "not_applicable": "cross"}
-STATUS_IT = {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "mixed": "mista", "not_applicable": "n.a."}
+SHAPES = {"retained": "circle", "transferred": "square", "delegated": "triangle-up", "non_fundamental": "triangle-down", "mixed": "diamond",
+          "not_applicable": "cross"}
+STATUS_IT = {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "non_fundamental": "non fondamentale",
+             "mixed": "mista", "not_applicable": "n.a."}
+X_DOMAIN = (-0.02, 1.02)  # drawn reversed (X_SCALE): 100 % transfers on the left, as in the seed
+Y_DOMAIN = (-0.12, 1.08)
 TIER_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#999999"]  # Okabe-Ito, colour-blind safe
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
@@ -19,6 +26,50 @@ def _euro_it(cents: int | None) -> str:
         return ""
     whole, frac = divmod(abs(int(cents)), 100)
     return ("-" if cents < 0 else "") + "€ " + f"{whole:,}".replace(",", ".") + f",{frac:02d}"
+
+
+LABEL_OFFSETS = [(9, -9), (9, 11), (-9, -9), (-9, 11), (0, -14), (0, 16), (16, 0), (-16, 0), (18, -18), (-18, 18)]
+
+
+def matrix_x_scale() -> alt.Scale:
+    return alt.Scale(domain=list(X_DOMAIN), nice=False, reverse=True)
+
+
+def label_positions(points: list[tuple[float, float]], width: int, height: int, x_domain: tuple[float, float],
+                    y_domain: tuple[float, float], box: tuple[int, int] = (30, 12)) -> list[tuple[float, float, str]]:
+    """Where to write each point's label (data coordinates and alignment) so that no two labels overlap.
+
+    Greedy: points in order of position; each label takes the first offset (pixels) whose box clears
+    the labels and the points already placed and stays inside the plot; if none clears, the least crowded one.
+    """
+    def px(x, y):
+        return ((x - x_domain[0]) / (x_domain[1] - x_domain[0]) * width, (y_domain[1] - y) / (y_domain[1] - y_domain[0]) * height)
+
+    def data(px_x, px_y):
+        return (x_domain[0] + px_x / width * (x_domain[1] - x_domain[0]), y_domain[1] - px_y / height * (y_domain[1] - y_domain[0]))
+
+    centres = [px(x, y) for x, y in points]
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[float, float, str] | None] = [None] * len(points)
+    w, h = box
+    for i in sorted(range(len(points)), key=lambda i: centres[i]):
+        cx, cy = centres[i]
+        best, best_hits = None, None
+        for dx, dy in LABEL_OFFSETS:
+            align = "left" if dx > 0 else "right" if dx < 0 else "center"
+            left = cx + dx if align == "left" else cx + dx - w if align == "right" else cx + dx - w / 2
+            rect = (left, cy + dy - h / 2, left + w, cy + dy + h / 2)
+            hits = sum(1 for r in placed if rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3])
+            hits += sum(1 for j, (ox, oy) in enumerate(centres) if j != i and rect[0] - 3 < ox < rect[2] + 3 and rect[1] - 3 < oy < rect[3] + 3)
+            hits += 2 * (rect[0] < 0 or rect[2] > width or rect[1] < 0 or rect[3] > height)  # outside the plot
+            if best_hits is None or hits < best_hits:
+                best, best_hits = (rect, dx, dy, align), hits
+            if hits == 0:
+                break
+        rect, dx, dy, align = best
+        placed.append(rect)
+        out[i] = (*data(cx + dx, cy + dy), align)
+    return out
 
 
 def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", width: int = 560, height: int = 460,
@@ -43,9 +94,11 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
         base = base.transform_filter("missione == null || datum.mission == missione")
     points = base.mark_point(filled=True, opacity=0.85, stroke="black").encode(
         strokeWidth=alt.StrokeWidth("edge:Q", legend=None, scale=None),
-        x=alt.X("transfer_share:Q", scale=alt.Scale(domain=[-0.02, 1.02], nice=False), axis=alt.Axis(format="%", values=[i / 10 for i in range(11)]),
-                title="Tipologia di spesa: quota di trasferimenti" if lang == "it" else "Spending type: transfer share"),
-        y=alt.Y("authority:Q", scale=alt.Scale(domain=[-0.12, 1.08], nice=False), axis=alt.Axis(values=[i / 10 for i in range(11)]),
+        x=alt.X("transfer_share:Q", scale=matrix_x_scale(),
+                axis=alt.Axis(format="%", values=[i / 10 for i in range(11)]),
+                title=("Tipologia di spesa: ← trasferimenti (quota sulla spesa) · spesa di funzionamento →" if lang == "it" else
+                       "Spending type: ← transfers (share of spending) · operating spending →")),
+        y=alt.Y("authority:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False), axis=alt.Axis(values=[i / 10 for i in range(11)]),
                 title="Esercizio di autorità" if lang == "it" else "Degree of authority"),
         shape=alt.Shape("stato:N", scale=alt.Scale(domain=[STATUS_IT[k] for k in SHAPES], range=list(SHAPES.values())),
                         title="Funzione" if lang == "it" else "Function"),
@@ -60,19 +113,28 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
     if interactive:  # the page's drop-down highlights one function in every chart
         points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(
             opacity=alt.condition("highlight == null || datum.function == highlight", alt.value(0.9), alt.value(0.12)))
-    labels = base.mark_text(dx=9, dy=-9, fontSize=10).encode(x="transfer_share:Q", y="authority:Q", text="function:N")
-    rules = alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}).to_pandas()).mark_rule(strokeDash=[4, 4]).encode(x="x:Q") + alt.Chart(
+    spots = label_positions(list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN)  # pixel order: reversed
+    data["label_x"], data["label_y"], data["label_align"] = [s[0] for s in spots], [s[1] for s in spots], [s[2] for s in spots]
+    labels = alt.layer(*[
+        alt.Chart(data[data["label_align"] == align]).mark_text(fontSize=10, align=align, baseline="middle").encode(
+            x=alt.X("label_x:Q", scale=matrix_x_scale()),
+            y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)), text="function:N")
+        for align in ("left", "right", "center") if (data["label_align"] == align).any()
+    ]) if len(data) else base.mark_text()
+    if interactive:
+        labels = labels.transform_filter("missione == null || datum.mission == missione")
+    rules = alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}).to_pandas()).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=matrix_x_scale())) + alt.Chart(
         pl.DataFrame({"y": [thresholds["authority"]]}).to_pandas()
     ).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
-    corners = pl.DataFrame({
-        "x": [1.0, 0.0, 1.0, 0.0], "y": [1.05, 1.05, -0.08, -0.08], "align": ["right", "left", "right", "left"],
+    corners = pl.DataFrame({  # transfers on the left: allocation and indirect at x = 100 %
+        "x": [1.0, 0.0, 1.0, 0.0], "y": [1.05, 1.05, -0.08, -0.08], "align": ["left", "right", "left", "right"],
         "text": (["Servizi di allocazione → network", "Servizi di regolazione → coregolazione",
                   "Servizi indiretti → esternalizzazione / coprogettazione", "Servizi diretti → coproduzione"] if lang == "it" else
                  ["Allocation → network", "Regulation → co-regulation", "Indirect → outsourcing / co-design", "Direct → co-production"]),
     })
     quadrant_labels = alt.Chart(corners.filter(pl.col("align") == "right").to_pandas()).mark_text(align="right", fontWeight="bold", color="#444").encode(
-        x="x:Q", y="y:Q", text="text:N") + alt.Chart(corners.filter(pl.col("align") == "left").to_pandas()).mark_text(
-        align="left", fontWeight="bold", color="#444").encode(x="x:Q", y="y:Q", text="text:N")
+        x=alt.X("x:Q", scale=matrix_x_scale()), y="y:Q", text="text:N") + alt.Chart(corners.filter(pl.col("align") == "left").to_pandas()).mark_text(
+        align="left", fontWeight="bold", color="#444").encode(x=alt.X("x:Q", scale=matrix_x_scale()), y="y:Q", text="text:N")
     return (rules + quadrant_labels + points + labels).properties(width=width, height=height)
 
 

@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from dashboards.charts import OKABE_ITO, STATUS_IT, TIER_COLOURS, matrix_chart
+from dashboards.charts import OKABE_ITO, STATUS_IT, TIER_COLOURS, matrix_chart, matrix_x_scale
 from sources.reference import body_name
 
 BUNDLE = "vega-bundle.js"
@@ -96,7 +96,8 @@ def movement_chart(movement: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     data = movement.select("function", "transfer_before", "authority_before", "transfer_share", "authority").to_pandas()
     base = alt.Chart(data)
     arrows = base.mark_rule(color="#555").encode(
-        x=alt.X("transfer_before:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="Trasferimenti" if lang == "it" else "Transfers"),
+        x=alt.X("transfer_before:Q", scale=matrix_x_scale(), axis=alt.Axis(format="%"),
+                title="← trasferimenti · spesa di funzionamento →" if lang == "it" else "← transfers · operating spending →"),
         x2="transfer_share:Q",
         y=alt.Y("authority_before:Q", scale=alt.Scale(domain=[0, 1]), title="Autorità" if lang == "it" else "Authority"), y2="authority:Q")
     heads = highlighted(base.mark_point(shape="triangle-up", filled=True, size=60, color="#D55E00").encode(

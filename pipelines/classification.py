@@ -16,6 +16,7 @@ import polars as pl
 from pipelines import warehouse
 from sources.catalogues import (
     authority_catalogue,
+    body_statuses,
     classification_config,
     quadrants,
     spending_classes,
@@ -48,7 +49,8 @@ def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = Non
     present = kinds.join(lines.select("body").unique(), on="body", how="semi")
     authority = authority_table(
         authority_catalogue(), present, overrides if overrides is not None else empty_overrides(),
-        config["authority_weights"], config["direct_delivery_weight"],
+        config["authority_weights"], config["direct_delivery_weight"], body_statuses(),
+        config["strongest_power_weight"],
     )
     metrics = function_metrics(lines, spending_classes(), population, config["amount_basis"])
     totals = body_metrics(lines, spending_classes(), population, config["amount_basis"])

@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines import warehouse
 from sources.model import BudgetLines, RevenueLines
+from transforms.authority import ATTRIBUTES
 
 QUADRANTS = ["allocation", "regulation", "direct", "indirect"]
 PHASES = ["previsione", "rendiconto"]
@@ -70,9 +71,9 @@ TABLES: dict[str, Table] = {
         "total_cents": _cents(), "rigidity_share": _share(), "staff_share": _share(), "debt_service_share": _share(),
         "transfer_share": _share(), "population": pa.Column(pl.Int64, nullable=True, checks=[pa.Check.gt(0)])})),
     "authority_scores": Table(_table("authority_scores", ("body", "year", "programma"), {
-        "authority": _share(), "status": pa.Column(pl.String, checks=[pa.Check.isin(["retained", "delegated", "transferred", "not_applicable"])]),
+        "authority": _share(), "status": pa.Column(pl.String, checks=[pa.Check.isin(["retained", "delegated", "transferred", "non_fundamental", "not_applicable"])]),
         **{a: pa.Column(pl.Int8, nullable=True, checks=[pa.Check.in_range(0, 3)])
-           for a in ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")}})),
+           for a in ATTRIBUTES}})),
     "ruffini_matrix": Table(_table("ruffini_matrix", ("body", "year", "phase", "function"), MATRIX)),
     "matrix_sensitivity": Table(_table("matrix_sensitivity", ("body", "year", "phase", "function", "axis", "step"), {
         "quadrant_after": pa.Column(pl.String, nullable=True, checks=[pa.Check.isin(QUADRANTS)])}), blocking=False),

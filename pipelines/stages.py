@@ -33,6 +33,7 @@ from pipelines.report import (
 )
 from sources.catalogues import (
     authority_catalogue,
+    body_statuses,
     classification_config,
     quadrants,
     spending_classes,
@@ -114,7 +115,8 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
         if problems:
             raise ValueError("; ".join(f.message() for f in problems))
         overrides = pl.concat([overrides, extra.select(overrides.columns)])
-    table = authority_table(authority_catalogue(), present, overrides, config["authority_weights"], config["direct_delivery_weight"])
+    table = authority_table(authority_catalogue(), present, overrides, config["authority_weights"], config["direct_delivery_weight"],
+                            body_statuses(), config["strongest_power_weight"])
     per_year = table.join(keys, on="body")
     return Stored({"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())},
                   {"authority_scores": (per_year, keys)})

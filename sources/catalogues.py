@@ -13,7 +13,7 @@ import yaml
 from sources.reference import DATA_DIR
 
 CLASSIFICATION_DIR = DATA_DIR / "classification"
-ATTRIBUTES = ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")
+from transforms.authority import ATTRIBUTES
 @cache
 def classification_config() -> dict:
     return yaml.safe_load((CLASSIFICATION_DIR / "classification.yaml").read_text(encoding="utf-8"))
@@ -31,6 +31,12 @@ def authority_catalogue() -> pl.DataFrame:
     return pl.read_csv(CLASSIFICATION_DIR / "authority_catalogue.csv", infer_schema=False).with_columns(
         pl.col(list(ATTRIBUTES)).cast(pl.Int8)
     )
+
+
+@cache
+def body_statuses() -> pl.DataFrame:
+    """Statuses that hold for named bodies only (c. 86: the three mountain border provinces)."""
+    return pl.read_csv(CLASSIFICATION_DIR / "status_by_body.csv", infer_schema=False)
 
 
 @cache

@@ -26,9 +26,11 @@ ATTRIBUTE_NAMES = {
     "allocazione_risorse": "allocation", "allocation": "allocation",
     "mandato_legale": "legal_mandate", "legal_mandate": "legal_mandate",
     "erogazione_diretta": "direct_delivery", "direct_delivery": "direct_delivery",
+    "risorse_proprie": "own_funding", "own_funding": "own_funding",
 }
 STATUS_NAMES = {"mantenuta": "retained", "retained": "retained", "trasferita": "transferred", "transferred": "transferred",
-                "delegata": "delegated", "delegated": "delegated"}
+                "delegata": "delegated", "delegated": "delegated",
+                "non_fondamentale": "non_fundamental", "non_fundamental": "non_fundamental"}
 SHEET = "Override autorità"
 HEADER_ROW = 2  # 0-based: row 3 in Excel
 

@@ -26,7 +26,7 @@ def test_catalogue_values_are_in_range_and_justified():
     for attribute in ATTRIBUTES:
         assert catalogue[attribute].is_between(0, 3).all(), attribute
     assert set(catalogue["kind"]) == {"service", "support", "technical", "regions_only"}
-    statuses = {"retained", "transferred", "delegated", "not_applicable"}
+    statuses = {"retained", "transferred", "delegated", "non_fundamental", "not_applicable"}
     assert set(catalogue["status_provincia"]) <= statuses and set(catalogue["status_citta_metropolitana"]) <= statuses
     assert catalogue["justification"].str.len_chars().min() > 10
     regions_only = set(programmes().filter(pl.col("regions_only"))["code"])
@@ -71,3 +71,31 @@ def test_default_statuses_follow_the_fundamental_functions_table():
         assert retained & transferred == {"12.04", "15.01"}
         assert {status[p] for p in retained - transferred} <= {"retained", "delegated"}
         assert {status[p] for p in transferred - retained} <= {"transferred", "delegated"}
+
+
+def test_every_status_cites_its_source_and_no_status_claims_a_wrong_paragraph():
+    catalogue = authority_catalogue()
+    assert catalogue["status_source"].str.len_chars().min() > 10
+    source = dict(zip(catalogue["programma"], catalogue["status_source"]))
+    status = dict(zip(catalogue["programma"], catalogue["status_provincia"]))
+    # assistance to disabled pupils went to the Regions (L. 208/2015 c. 947), not kept under c. 85
+    assert status["04.06"] == "transferred" and "L. 208/2015 art. 1 c. 947" in source["04.06"]
+    # provincial police is not a c. 85 function: only the staff needed for the fundamental functions stays
+    assert "D.L. 78/2015 art. 5" in source["03.01"] and "non elencata al c. 85" in source["03.01"]
+    # c. 86 covers the three mountain border provinces only
+    assert status["19.01"] == "non_fundamental" and "c. 86" in source["19.01"]
+    for programme, text in source.items():
+        if status[programme] == "retained" and catalogue.filter(pl.col("programma") == programme)["kind"][0] == "service":
+            assert any(s in text for s in ("c. 85", "c. 44", "c. 86", "art.")), programme
+
+
+def test_mountain_border_provinces_keep_international_relations_as_a_fundamental_function():
+    from pipelines.classification import run_classification
+
+    lines = pl.DataFrame({"missione": ["19"], "programma": ["19.01"], "titolo": ["1"], "macroaggregato": ["1.03"],
+                          "amount_kind": ["impegni"], "amount_cents": [5_000_000_00]})
+    both = pl.concat([lines.with_columns(body=pl.lit(b)) for b in ("025", "002")]).with_columns(
+        year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
+    rows = {r["body"]: r for r in run_classification(both).functions.iter_rows(named=True)}
+    assert rows["025"]["status"] == "retained" and "c. 86 lett. b)" in rows["025"]["status_source"]  # Belluno
+    assert rows["002"]["status"] == "non_fundamental"  # Vercelli

@@ -2,8 +2,9 @@
 
 Provincia di Vercelli (002, 176,941 inhabitants), rendiconto 2025, commitments (the default basis
 for final accounts). Amounts below are in thousands of euro. Authority scores use the catalogue's
-attributes and the default weights: score = Σ w·a/3 − 0.30·direct_delivery/3, clamped to [0, 1],
-with w = permits 0.25, controls 0.25, binding plans 0.20, allocation 0.15, legal mandate 0.15.
+attributes and the default weights: score = 0.6·max(a/3) + 0.4·Σ w·a/3 − 0.30·direct_delivery/3, clamped to [0, 1],
+with w = permits 0.25, controls 0.25, binding plans 0.30, allocation 0.20, and 60 % of the score from the
+strongest single power (no weight for legal status).
 """
 
 from __future__ import annotations
@@ -57,31 +58,34 @@ def _row(result, function: str) -> dict:
 
 
 # function: (transfer share, authority by hand, quadrant, borderline)
+# authority = 0.6·M + 0.4·S − 0.30·dd/3, M = strongest level/3, S = Σ w·level/3 with
+# w = permits .25, controls .25, binding plans .30, allocation .20. Being a fundamental function adds
+# nothing: status is the chart's mark, not authority.
 EXPECTED = {
-    # 0 transfers; 0.20*2/3 + 0.15*1/3 + 0.15*3/3 - 0.30*2/3 = 0.1333 + 0.05 + 0.15 - 0.20 = 0.1333
-    "04.02": (0.0, 0.133333, "direct", False),
-    # 400/1000 = 0.40 (distance exactly -0.10: not borderline); 0.05 + 0.15 - 0.30 < 0 -> 0
+    # 0 transfers; M = 2/3, S = .20 + .0667 = .2667: .40 + .1067 - .20 = .3067
+    "04.02": (0.0, 0.306667, "direct", False),
+    # 400/1000 = 0.40 (distance exactly -0.10: not borderline); M = 1/3, S = .0667: .20 + .0267 - .30 < 0 -> 0
     "04.06": (0.4, 0.0, "direct", False),
-    # 100/1000; 0.25/3 + 0.25/3 + 0.20 + 0.15 = 0.5167 (0.017 above the threshold: borderline)
-    "08.01": (0.1, 0.516667, "regulation", True),
-    # 100/1000; 0.25 + 0.25 + 0.1333 + 0.15 = 0.7833
-    "09.02": (0.1, 0.783333, "regulation", False),
-    # 9500/10000; 0.0833 + 0.0833 + 0.1333 + 0.15 + 0.15 = 0.60 (distance exactly 0.10: not borderline)
-    "10.02": (0.95, 0.6, "allocation", False),
-    # 0/400; 0.25 + 0.25 + 0.15 = 0.65
-    "10.04": (0.0, 0.65, "regulation", False),
-    # 0/10000; 0.1667 + 0.1667 + 0.0667 + 0.15 - 0.10 = 0.45 (0.05 below: borderline)
-    "10.05": (0.0, 0.45, "direct", True),
-    # 800/1000; 0.0667 + 0.10 - 0.30 < 0 -> 0
-    "12.02": (0.8, 0.0, "indirect", False),
-    # 1800/2000; 0.0833 + 0.0833 + 0.0667 + 0.15 - 0.10 = 0.2833
-    "15.02": (0.9, 0.283333, "indirect", False),
-    # 0/400; 0.25 + 0.25 + 0.1333 + 0.05 = 0.6833
-    "16.02": (0.0, 0.683333, "regulation", False),
-    # 500/500; 0.15 + 0.05 = 0.20
-    "18.01": (1.0, 0.2, "indirect", False),
-    # (200 + 500)/1000; 0.0833 + 0.1333 + 0.05 + 0.10 - 0.20 = 0.1667
-    "11.01": (0.7, 0.166667, "indirect", False),
+    # 100/1000; M = 1, S = .0833 + .1667 + .30 = .55: .60 + .22 = .82
+    "08.01": (0.1, 0.82, "regulation", False),
+    # 100/1000; M = 1, S = .25 + .25 + .20 = .70: .60 + .28 = .88
+    "09.02": (0.1, 0.88, "regulation", False),
+    # 9500/10000; M = 1, S = .0833 + .0833 + .20 + .20 = .5667: .60 + .2267 = .8267
+    "10.02": (0.95, 0.826667, "allocation", False),
+    # 0/400; M = 1, S = .50: .60 + .20 = .80
+    "10.04": (0.0, 0.8, "regulation", False),
+    # 0/10000; M = 2/3, S = .1667 + .1667 + .10 = .4333: .40 + .1733 - .10 = .4733 (0.027 below: borderline)
+    "10.05": (0.0, 0.473333, "direct", True),
+    # 800/1000; M = 2/3, S = .10 + .1333 = .2333: .40 + .0933 - .30 = .1933
+    "12.02": (0.8, 0.193333, "indirect", False),
+    # 1800/2000; M = 1, S = .0833 + .0833 + .10 + .20 = .4667: .60 + .1867 - .10 = .6867
+    "15.02": (0.9, 0.686667, "allocation", False),
+    # 0/400; M = 1, S = .70: .88
+    "16.02": (0.0, 0.88, "regulation", False),
+    # 500/500; M = 1, S = .20: .60 + .08 = .68 (transfers to the comuni by public decision: allocation)
+    "18.01": (1.0, 0.68, "allocation", False),
+    # (200 + 500)/1000; M = 2/3, S = .0833 + .20 + .0667 = .35: .40 + .14 - .20 = .34
+    "11.01": (0.7, 0.34, "indirect", False),
 }
 
 
@@ -128,10 +132,10 @@ def test_body_rigidity_includes_debt_service(result):
 
 def test_explanation_sentence(result):
     assert _row(result, "10.02")["explanation_it"] == (
-        "Trasferimenti 95% della spesa; autorità alta (0,60: piani vincolanti, allocazione di risorse, funzione fondamentale)"
+        "Trasferimenti 95% della spesa; autorità alta (0,83: piani vincolanti, allocazione di risorse)"
         " → servizi di allocazione → network"
     )
-    assert _row(result, "09.02")["explanation_en"].startswith("Operating spending 90% (transfers 10%); authority high (0.78: permits, controls")
+    assert _row(result, "09.02")["explanation_en"].startswith("Operating spending 90% (transfers 10%); authority high (0.88: permits, controls")
 
 
 def test_status_from_the_catalogue(result):
@@ -141,9 +145,12 @@ def test_status_from_the_catalogue(result):
 
 
 def test_sensitivity_names_what_moves(result):
-    moved = result.sensitivity.filter(pl.col("function") == "10.05").select("axis", "step", "quadrant_after").sort("step").rows()
-    # authority 0.45: the threshold at 0.45 or 0.40 makes it high -> regulation; above 0.5 nothing changes
-    assert moved == [("authority", -0.1, "regulation"), ("authority", -0.05, "regulation")]
-    assert {"08.01", "04.06"} <= set(result.sensitivity["function"])
-    # 10.02 (authority 0.60) stays high when the threshold rises to 0.60: ties go to high authority
-    assert "10.02" not in set(result.sensitivity["function"])
+    def moved(function):
+        return result.sensitivity.filter(pl.col("function") == function).select("axis", "step", "quadrant_after").sort("step").rows()
+
+    # 10.05 (authority 0.473): a threshold at 0.45 or 0.40 makes it high -> regulation; above 0.5 nothing changes
+    assert moved("10.05") == [("authority", -0.1, "regulation"), ("authority", -0.05, "regulation")]
+    # 04.06 (transfer share exactly 0.40): at a 0.40 spending threshold the tie goes to transfers -> indirect
+    assert moved("04.06") == [("spending", -0.1, "indirect")]
+    # 08.01 (0.82) and 10.02 (0.83) are far from both thresholds
+    assert moved("08.01") == moved("10.02") == []

@@ -33,7 +33,7 @@ def test_yaml_overrides_change_the_score_and_are_shown(tmp_path):
     assert overrides.select("programma", "attribute", "value").rows() == [("10.05", "controls", "3"), ("16.02", "status", "retained")]
     result = run_classification(generate_budget("002", 2025, "rendiconto"), overrides)
     roads = result.functions.filter(pl.col("function") == "10.05").row(0, named=True)
-    assert roads["controls"] == 3 and abs(roads["authority"] - (0.45 + 0.25 / 3)) < 1e-9
+    assert roads["controls"] == 3 and abs(roads["authority"] - (0.6 + 0.4 * (0.5 / 3 + 0.75 / 3 + 0.3 / 3) - 0.1)) < 1e-9
     assert roads["override_note"] == "controls=3 (vigilanza stradale; m.rossi, 2026-03-01)"
     hunting = result.functions.filter(pl.col("function") == "16.02").row(0, named=True)
     assert hunting["status"] == "retained" and "planner" in hunting["override_note"]

@@ -1,8 +1,16 @@
 """Degree of authority per body and programme: catalogue defaults, the body's overrides, a 0-1 score.
 
-Score = clamp(Σ weight·attribute/3 − direct_delivery_weight·direct_delivery/3, 0, 1), attributes
-0-3 (scale in ``data/classification/authority_scale.csv``). A body may override any attribute or
-the status of any programme, with a reason; the override is carried into every result row
+Score = clamp(s·max(a/3) + (1 − s)·Σ w·a/3 − direct_delivery_weight·direct_delivery/3, 0, 1) over
+the attributes ``a`` named in ``authority_weights`` (permits, controls, binding plans, allocation:
+the four forms of public power), levels 0-3 (scale in ``data/classification/authority_scale.csv``),
+``s`` = ``strongest_power_weight``: a function whose core is one power (inspections and sanctions,
+say) is high authority even when it exercises no other; the weighted sum rewards combining them.
+The legal status (retained, delegated, transferred, non-fundamental) and ``legal_mandate`` are
+*not* authority: they are carried beside the score, as the mark on the chart and for the plans.
+Statuses come from the catalogue, then ``status_by_body.csv`` (e.g. c. 86 for the three mountain
+border provinces), then the body's overrides. A body may override any attribute (including
+``own_funding``: how much of a transferred function it still pays from its own resources) or the
+status of any programme, with a reason; the override is carried into every result row
 (``override_note``) so that it is shown wherever the result is.
 """
 
@@ -10,8 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-POSITIVE = ("permits", "controls", "binding_plans", "allocation", "legal_mandate")
-ATTRIBUTES = (*POSITIVE, "direct_delivery")
+ATTRIBUTES = ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery", "own_funding")
 OVERRIDE_COLUMNS = {"body": pl.String, "programma": pl.String, "attribute": pl.String, "value": pl.String,
                     "reason": pl.String, "author": pl.String, "date": pl.String}
 
@@ -20,13 +27,16 @@ def empty_overrides() -> pl.DataFrame:
     return pl.DataFrame(schema=OVERRIDE_COLUMNS)
 
 
-def score_expr(weights: dict[str, float], direct_delivery_weight: float) -> pl.Expr:
-    positive = pl.sum_horizontal([pl.col(a).cast(pl.Float64) * (weights[a] / 3) for a in POSITIVE])
-    return (positive - pl.col("direct_delivery").cast(pl.Float64) * (direct_delivery_weight / 3)).clip(0.0, 1.0)
+def score_expr(weights: dict[str, float], direct_delivery_weight: float, strongest_weight: float = 0.0) -> pl.Expr:
+    combined = pl.sum_horizontal([pl.col(a).cast(pl.Float64) * (w / 3) for a, w in weights.items()])
+    strongest = pl.max_horizontal([pl.col(a).cast(pl.Float64) / 3 for a in weights])
+    powers = strongest_weight * strongest + (1 - strongest_weight) * combined
+    return (powers - pl.col("direct_delivery").cast(pl.Float64) * (direct_delivery_weight / 3)).clip(0.0, 1.0)
 
 
 def authority_table(catalogue: pl.DataFrame, bodies: pl.DataFrame, overrides: pl.DataFrame,
-                    weights: dict[str, float], direct_delivery_weight: float) -> pl.DataFrame:
+                    weights: dict[str, float], direct_delivery_weight: float,
+                    body_statuses: pl.DataFrame | None = None, strongest_weight: float = 0.0) -> pl.DataFrame:
     """One row per body and programme. ``bodies``: ``body`` and ``metro`` (bool, metropolitan city).
 
     ``overrides`` rows name an attribute (value 0-3) or ``status`` (retained / transferred /
@@ -35,6 +45,10 @@ def authority_table(catalogue: pl.DataFrame, bodies: pl.DataFrame, overrides: pl
     base = bodies.join(catalogue, how="cross").with_columns(
         status=pl.when(pl.col("metro")).then(pl.col("status_citta_metropolitana")).otherwise(pl.col("status_provincia"))
     )
+    if body_statuses is not None and body_statuses.height:
+        base = base.join(body_statuses.select("body", "programma", pl.col("status").alias("_s"), pl.col("status_source").alias("_src")),
+                         on=["body", "programma"], how="left").with_columns(
+            status=pl.coalesce("_s", "status"), status_source=pl.coalesce("_src", "status_source")).drop("_s", "_src")
     latest = overrides.unique(["body", "programma", "attribute"], keep="last", maintain_order=True)
     for attribute in (*ATTRIBUTES, "status"):
         part = latest.filter(pl.col("attribute") == attribute).select("body", "programma", pl.col("value").alias("_new"))
@@ -53,8 +67,9 @@ def authority_table(catalogue: pl.DataFrame, bodies: pl.DataFrame, overrides: pl
     )
     return (
         base.join(notes, on=["body", "programma"], how="left")
-        .with_columns(authority=score_expr(weights, direct_delivery_weight))
-        .select("body", "programma", "name", "kind", *ATTRIBUTES, "authority", "status", "override_note", "justification")
+        .with_columns(authority=score_expr(weights, direct_delivery_weight, strongest_weight))
+        .select("body", "programma", "name", "kind", *ATTRIBUTES, "authority", "status", "status_source", "override_note",
+                "justification")
     )
 
 

@@ -15,9 +15,9 @@ import polars as pl
 KEYS = ["body", "year", "phase", "function"]
 ATTRIBUTE_WORDS = {
     "it": {"permits": "autorizzazioni", "controls": "controlli", "binding_plans": "piani vincolanti",
-           "allocation": "allocazione di risorse", "legal_mandate": "funzione fondamentale"},
+           "allocation": "allocazione di risorse"},
     "en": {"permits": "permits", "controls": "controls", "binding_plans": "binding plans",
-           "allocation": "allocation of funds", "legal_mandate": "fundamental function"},
+           "allocation": "allocation of funds"},
 }
 REASONS = {
     "technical": ("programma tecnico (fondi, debito, partite di giro): non è una linea di servizio",

@@ -138,7 +138,8 @@ REASON_TEXT = {
     },
 }
 STATUS_WORDS = {"it": {"transferred": "trasferita", "delegated": "delegata", "retained": "mantenuta", "mixed": "mista",
-                       "not_applicable": "non pertinente"}}
+                       "non_fundamental": "non fondamentale", "not_applicable": "non pertinente"},
+                "en": {"non_fundamental": "non-fundamental"}}
 
 
 def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2) -> str:
