@@ -15,7 +15,13 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-from dashboards.charts import OKABE_ITO, STATUS_IT, TIER_COLOURS, matrix_chart, matrix_x_scale
+from dashboards.charts import (
+    OKABE_ITO,
+    STATUS_IT,
+    TIER_COLOURS,
+    matrix_chart,
+    matrix_x_scale,
+)
 from sources.reference import body_name
 
 BUNDLE = "vega-bundle.js"

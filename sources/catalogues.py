@@ -14,6 +14,8 @@ from sources.reference import DATA_DIR
 
 CLASSIFICATION_DIR = DATA_DIR / "classification"
 from transforms.authority import ATTRIBUTES
+
+
 @cache
 def classification_config() -> dict:
     return yaml.safe_load((CLASSIFICATION_DIR / "classification.yaml").read_text(encoding="utf-8"))
