@@ -11,10 +11,10 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
-SHAPES = {"retained": "circle", "transferred": "square", "delegated": "triangle-up", "non_fundamental": "triangle-down", "mixed": "diamond",
-          "not_applicable": "cross"}
-STATUS_IT = {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "non_fundamental": "non fondamentale",
-             "mixed": "mista", "not_applicable": "n.a."}
+from sources.catalogues import status_labels, statuses
+
+SHAPES = dict(zip(statuses()["status"], statuses()["shape"]))
+STATUS_IT = status_labels("it")
 X_DOMAIN = (-0.02, 1.02)  # drawn reversed (X_SCALE): 100 % transfers on the left, as in the seed
 Y_DOMAIN = (-0.12, 1.08)
 TIER_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#999999"]  # Okabe-Ito, colour-blind safe

@@ -17,13 +17,11 @@ import polars as pl
 import xlsxwriter
 import yaml
 
+from sources.catalogues import status_labels
 from sources.reference import DATA_DIR, body_name
 
 EURO = '[$€-410] #,##0'
-STATUS = {
-    "it": {"retained": "mantenuta", "transferred": "trasferita", "delegated": "delegata", "mixed": "mista", "not_applicable": "n.a."},
-    "en": {"retained": "retained", "transferred": "transferred", "delegated": "delegated", "mixed": "mixed", "not_applicable": "n.a."},
-}
+STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
 
 
 @cache
@@ -278,12 +276,14 @@ def _scenarios(workbook, fmt, inputs):
 
 
 def _data(workbook, fmt, inputs):
-    columns = ["function", "name", "kind", "coarse", "total_cents", "per_capita_eur", "transfer_share", "operating_share",
-               "financial_share", "rigid_share", "capital_share", "authority", "quadrant", "not_classified"]
-    s = _Sheet(workbook, inputs.t("data"), fmt, [9, 40, 12, 8, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40])
+    columns = ["function", "name", "kind", "coarse", "total_cents", "direct_cents", "support_allocated_cents", "full_cents",
+               "per_capita_eur", "transfer_share", "operating_share", "financial_share", "rigid_share", "capital_share", "authority",
+               "quadrant", "not_classified"]
+    s = _Sheet(workbook, inputs.t("data"), fmt, [9, 40, 12, 8, 16, 16, 16, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40])
     s.title(inputs.t("data_title"), _heading(inputs))
     s.header(*inputs.t("data_header"))
-    kinds = {"total_cents": "euro", "per_capita_eur": "num", "authority": "num"}
+    kinds = {"total_cents": "euro", "direct_cents": "euro", "support_allocated_cents": "euro", "full_cents": "euro",
+             "per_capita_eur": "num", "authority": "num"}
     for r in inputs.functions.sort("function").iter_rows(named=True):
         cells = []
         for c in columns:

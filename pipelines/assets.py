@@ -25,6 +25,7 @@ class MatrixConfig(dg.Config):
 
     spending_threshold: float | None = None
     authority_threshold: float | None = None
+    cost_basis: str | None = None  # direct | full (support programmes shared over the service lines)
 
 
 class AuthorityConfig(dg.Config):
@@ -156,7 +157,8 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
     """Quadrant, service type, governance mode, borderline flag and explanation; sensitivity and movement."""
     keys = _keys(context)
     with warehouse_db.connect() as con:
-        stored = analytics.stage_matrix(con, keys, analytics.matrix_parameters(config.spending_threshold, config.authority_threshold))
+        stored = analytics.stage_matrix(con, keys, analytics.matrix_parameters(
+            config.spending_threshold, config.authority_threshold, config.cost_basis))
         warehouse_db.store(con, stored.tables)
         matrix = stored.tables["ruffini_matrix"][0]
         silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())

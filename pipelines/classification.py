@@ -24,6 +24,7 @@ from sources.catalogues import (
 from sources.reference import bodies
 from transforms.authority import authority_table, empty_overrides, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
+from transforms.full_cost import with_cost_basis
 from transforms.metrics import body_metrics, function_metrics
 
 
@@ -54,7 +55,8 @@ def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = Non
     )
     metrics = function_metrics(lines, spending_classes(), population, config["amount_basis"])
     totals = body_metrics(lines, spending_classes(), population, config["amount_basis"])
-    placed = place(metrics, authority, mission_authority(authority), totals, config)
+    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config),
+                             config["cost_basis"], config["full_cost_driver"])
     thresholds, margin = config["thresholds"], config["borderline_margin"]
     classified = classify(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin)
     sensitivity = threshold_sensitivity(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin,
@@ -63,7 +65,8 @@ def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = Non
 
 
 FUNCTION_COLUMNS = [
-    "body", "year", "phase", "function", "name", "coarse", "status", "kind", "total_cents", "per_capita_eur",
+    "body", "year", "phase", "function", "name", "coarse", "status", "status_source", "kind", "cost_basis", "direct_cents",
+    "support_allocated_cents", "full_cents", "total_cents", "per_capita_eur",
     "transfer_share", "operating_share", "financial_share", "excluded_share", "rigid_share", "capital_share",
     "permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery", "authority",
     "quadrant", "service_type_it", "service_type_en", "governance_it", "governance_en",

@@ -194,6 +194,8 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
                                                              help="File YAML di modifiche al catalogo dell'autorità.")] = None,
              spending_threshold: Annotated[float | None, typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
              authority_threshold: Annotated[float | None, typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
+             cost_basis: Annotated[str | None, typer.Option(help="Base di costo: direct (costo diretto) o full (costo pieno, "
+                                                                 "con i servizi generali ripartiti).")] = None,
              output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
     """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
     from pipelines import stages, warehouse
@@ -207,11 +209,11 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
             console.print(_findings_table(problems, lang))
             raise typer.Exit(1)
     keys = _selection(settings, body, year)
-    config = {"ruffini_matrix": {"spending_threshold": spending_threshold, "authority_threshold": authority_threshold},
+    config = {"ruffini_matrix": {"spending_threshold": spending_threshold, "authority_threshold": authority_threshold, "cost_basis": cost_basis},
               "authority_scores": {"overrides_file": str(overrides.resolve()) if overrides else None, "overrides_user": getpass_user()}}
     _run(settings, keys, config, ("body_1",))
     with warehouse.connect(settings.warehouse_path) as con:
-        result = stored_classification(con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold))
+        result = stored_classification(con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold, cost_basis))
     if result.functions.is_empty():
         console.print("Nessun dato nel magazzino per questa selezione." if lang == "it" else "No data in the warehouse for this selection.")
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ from functools import cache
 import polars as pl
 import yaml
 
+from sources.catalogues import status_labels
 from sources.reference import DATA_DIR, bodies
 from transforms import portfolio as tp
 
@@ -70,8 +71,8 @@ def rank(functions: pl.DataFrame, config: dict, weights: dict) -> tuple[pl.DataF
     ranked = tiered(functions, config, weights)
     rows = ranked.to_dicts()
     ranked = ranked.with_columns(
-        reasons_it=pl.Series([tp.reasons(r, weights, "it") for r in rows], dtype=pl.String),
-        reasons_en=pl.Series([tp.reasons(r, weights, "en") for r in rows], dtype=pl.String),
+        reasons_it=pl.Series([tp.reasons(r, weights, "it", status_words=status_labels("it")) for r in rows], dtype=pl.String),
+        reasons_en=pl.Series([tp.reasons(r, weights, "en", status_words=status_labels("en")) for r in rows], dtype=pl.String),
         tier_it=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_it"].items()}, return_dtype=pl.String),
         tier_en=pl.col("tier").replace_strict({int(k): v for k, v in config["tiers"]["labels_en"].items()}, return_dtype=pl.String),
     ).sort("body", "year", "phase", "rank")

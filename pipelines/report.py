@@ -33,6 +33,8 @@ def scenario_run_config(changes: dict) -> dict[str, dict]:
     config: dict[str, dict] = {}
     if changes.get("thresholds"):
         config["ruffini_matrix"] = {f"{axis}_threshold": value for axis, value in changes["thresholds"].items()}
+    if changes.get("cost_basis"):
+        config.setdefault("ruffini_matrix", {})["cost_basis"] = changes["cost_basis"]
     if changes.get("weights"):
         config["portfolio_priorities"] = {"weights": changes["weights"]}
     plans = {key: changes[key] for key in ("plan_tiers", "adoption", "effect_scale", "effect_scale_by_logic") if key in changes}
@@ -48,7 +50,8 @@ def scenario_parameters(config: dict[str, dict]) -> dict:
         value = config.get("ruffini_matrix", {}).get(f"{axis}_threshold")
         thresholds[axis] = thresholds[axis] if value is None else value
     plans = {**plan_config(), **config.get("restructuring_plans", {})}
-    return {"thresholds": thresholds, "weights": {**portfolio_config()["weights"], **config.get("portfolio_priorities", {}).get("weights", {})},
+    basis = config.get("ruffini_matrix", {}).get("cost_basis") or classification_config()["cost_basis"]
+    return {"thresholds": thresholds, "cost_basis": basis, "weights": {**portfolio_config()["weights"], **config.get("portfolio_priorities", {}).get("weights", {})},
             "plan_tiers": plans["plan_tiers"], "adoption": plans["adoption"], "effect_scale": plans.get("effect_scale", 1.0),
             "effect_scale_by_logic": plans.get("effect_scale_by_logic", {}), "run_config": config}
 

@@ -50,6 +50,8 @@ MATRIX = {
     "total_cents": _cents(), "transfer_share": _share(), "operating_share": _share(), "capital_share": _share(),
     "authority": _share(), "quadrant": pa.Column(pl.String, nullable=True, checks=[pa.Check.isin(QUADRANTS)]),
     "borderline": pa.Column(pl.Boolean, nullable=True),
+    "direct_cents": _cents(), "full_cents": _cents(),
+    "cost_basis": pa.Column(pl.String, checks=[pa.Check.isin(["direct", "full"])]),
 }
 
 

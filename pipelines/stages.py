@@ -43,6 +43,7 @@ from sources.reference import DATA_DIR, bodies, body_name
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
+from transforms.full_cost import with_cost_basis
 from transforms.metrics import body_metrics, function_metrics
 from transforms.strategy import merge_catalogue, strategic_analysis
 
@@ -96,13 +97,16 @@ def stage_metrics(con, keys: pl.DataFrame) -> Stored:
                   {"function_metrics": (metrics, keys), "body_metrics": (totals, keys)})
 
 
-def matrix_parameters(spending_threshold: float | None = None, authority_threshold: float | None = None) -> dict:
-    """The classification parameters, with the thresholds a command line (run configuration) gives."""
+def matrix_parameters(spending_threshold: float | None = None, authority_threshold: float | None = None,
+                      cost_basis: str | None = None) -> dict:
+    """The classification parameters, with the thresholds and cost basis a command line (run configuration) gives."""
     config = copy.deepcopy(classification_config())
     if spending_threshold is not None:
         config["thresholds"]["spending"] = spending_threshold
     if authority_threshold is not None:
         config["thresholds"]["authority"] = authority_threshold
+    if cost_basis is not None:
+        config["cost_basis"] = cost_basis
     return config
 
 
@@ -127,7 +131,8 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> Stored:
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
     totals = warehouse.read_table(con, "body_metrics", keys)
-    placed = place(metrics, authority, mission_authority(authority), totals, config)
+    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config),
+                             config["cost_basis"], config["full_cost_driver"])
     t, margin = config["thresholds"], config["borderline_margin"]
     matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
     sensitivity = threshold_sensitivity(placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"])
@@ -194,7 +199,8 @@ def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, 
     """A scenario: the stages of ``ruffini_matrix``, ``portfolio_priorities`` and ``restructuring_plans`` run with the
     scenario's run configuration (``report.scenario_run_config``), in memory; metrics, authority and peers as stored."""
     matrix_config = config.get("ruffini_matrix", {})
-    matrix = stage_matrix(con, keys, matrix_parameters(matrix_config.get("spending_threshold"), matrix_config.get("authority_threshold")))
+    matrix = stage_matrix(con, keys, matrix_parameters(matrix_config.get("spending_threshold"), matrix_config.get("authority_threshold"),
+                                                       matrix_config.get("cost_basis")))
     ranked = stage_portfolio(con, keys, config.get("portfolio_priorities", {}).get("weights"),
                              matrix.tables["ruffini_matrix"][0], light=True)
     plans = stage_plans(con, keys, ranked.tables["portfolio"][0], texts=False, **config.get("restructuring_plans", {}))

@@ -36,6 +36,16 @@ def authority_catalogue() -> pl.DataFrame:
 
 
 @cache
+def statuses() -> pl.DataFrame:
+    """Legal statuses: labels, the chart's mark, and the kind of plan (development or hand-over)."""
+    return pl.read_csv(CLASSIFICATION_DIR / "statuses.csv", infer_schema=False)
+
+
+def status_labels(lang: str = "it") -> dict[str, str]:
+    return dict(zip(statuses()["status"], statuses()[f"label_{lang}"]))
+
+
+@cache
 def body_statuses() -> pl.DataFrame:
     """Statuses that hold for named bodies only (c. 86: the three mountain border provinces)."""
     return pl.read_csv(CLASSIFICATION_DIR / "status_by_body.csv", infer_schema=False)

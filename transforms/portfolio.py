@@ -137,12 +137,7 @@ REASON_TEXT = {
         "status": "{status} function",
     },
 }
-STATUS_WORDS = {"it": {"transferred": "trasferita", "delegated": "delegata", "retained": "mantenuta", "mixed": "mista",
-                       "non_fundamental": "non fondamentale", "not_applicable": "non pertinente"},
-                "en": {"non_fundamental": "non-fundamental"}}
-
-
-def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2) -> str:
+def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2, status_words: dict[str, str] | None = None) -> str:
     """The components that contribute most to this function's score, in words."""
     contributions = sorted(
         ((row[f"c_{c}"] * weights[c], c) for c in COMPONENTS if row.get(f"c_{c}") is not None), reverse=True
@@ -151,7 +146,7 @@ def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2) -> st
         "share": row.get("share_of_body") or 0, "manoeuvrable": 1 - (row.get("rigid_share") or 0), "rigid": row.get("rigid_share") or 0,
         "quadrant": row.get(f"service_type_{lang}") or row.get("quadrant") or "-", "growth": row.get("growth") or 0,
         "gap": (row["per_capita_eur"] / row["peer_median_eur"] - 1) if row.get("peer_median_eur") else 0,
-        "status": STATUS_WORDS.get(lang, {}).get(row.get("status"), row.get("status")),
+        "status": (status_words or {}).get(row.get("status"), row.get("status")),
     }
     return "; ".join(REASON_TEXT[lang][c].format(**values) for weight, c in contributions[:top] if weight > 0)
 
