@@ -215,13 +215,14 @@ def _priorities(workbook, fmt, inputs):
 
 def _strategy(workbook, fmt, inputs):
     t = inputs.t
-    s = _Sheet(workbook, t("strategy"), fmt, [9, 22, 30, 50, 60, 12])
+    s = _Sheet(workbook, t("strategy"), fmt, [9, 18, 30, 45, 50, 70, 12])
     s.title(t("strategy_title"), t("strategy_subtitle"))
     s.header(*t("strategy_header"))
     if inputs.strategy is not None:
         for r in inputs.strategy.iter_rows(named=True):
-            s.line(r["function"], r["quadrant"], r["actor"], r["resources_it"], r["delivery_mode_it"], r["source"])
-    s.autofilter(6)
+            s.line(r["function"], r.get("field_name") or r.get("field") or "", r["actor"], r["resources_it"], r["delivery_mode_it"],
+                   r.get("modes_it") or "", r["source"])
+    s.autofilter(7)
 
 
 def _plan(workbook, fmt, inputs):
@@ -229,38 +230,40 @@ def _plan(workbook, fmt, inputs):
     s = _Sheet(workbook, t("plan"), fmt, [30, 110])
     s.title(t("plan_title"), _heading(inputs))
     names = dict(zip(inputs.logic_names["code"], inputs.logic_names[f"name_{lang}"])) if inputs.logic_names is not None else {}
-    labels = t("plan_rows")
+    labels, kinds = t("plan_rows"), t("plan_kinds")
     for p in inputs.projects.iter_rows(named=True):
         s.line(f"{p['function']} {p.get('name') or ''}", style="bold")
-        rows = [
-            (labels[0], p.get("current_position")),
-            (labels[1], p.get("target_position")),
-            (labels[2], ", ".join(names.get(x, x) for x in p["logics"]) + f" ({p.get('logic_reasons') or ''})"),
-            (labels[3], p.get(f"coproduction_types_{lang}")),
-            (labels[4], p.get(f"instrument_{lang}")),
-            (labels[5], p.get("examples")),
-            (labels[6], "; ".join(f"{r[f'label_{lang}']} ({r['months_from']}-{r['months_to']} {t('months')}): {r['description_it']}"
-                                  for r in inputs.phases.iter_rows(named=True))),
-            (labels[7], "; ".join(f"{r[f'label_{lang}']}: {r['mitigation_it']}" for r in inputs.risks.iter_rows(named=True))),
-        ]
+        develop = p.get("plan_kind", "development") == "development"
+        rows = [(labels[12], kinds.get(p.get("plan_kind") or "development", "")), (labels[13], p.get("coproduction_why")),
+                (labels[14], p.get("actors")), (labels[4], p.get("instruments")), (labels[6], p.get("phases_text")),
+                (labels[7], p.get("risks_text"))]
+        if develop:
+            rows[2:2] = [
+                (labels[0], p.get("current_position")), (labels[1], p.get("target_position")),
+                (labels[2], ", ".join(names.get(x, x) for x in p["logics"]) + f" ({p.get('logic_reasons') or ''})"),
+                (labels[3], p.get("coproduction_types")), (labels[5], p.get("cases")),
+            ]
         for name, text in rows:
             s.ws.write_string(s.row, 0, name, fmt["bold"])
             s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
             s.row += 1
-        s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
-        s.ws.write_number(s.row, 1, p["kick_start_cents"] / 100, fmt["euro"])
-        s.row += 1
-        s.ws.write_string(s.row, 0, labels[9], fmt["bold"])
-        s.ws.write_string(s.row, 1, f"{p['effect_low_cents'] / 100:,.0f} - {p['effect_high_cents'] / 100:,.0f} euro".replace(",", "."), fmt["wrap"])
-        s.row += 1
+        if develop:
+            s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
+            s.ws.write_number(s.row, 1, p["kick_start_cents"] / 100, fmt["euro"])
+            s.row += 1
+            s.ws.write_string(s.row, 0, labels[9], fmt["bold"])
+            s.ws.write_string(s.row, 1, f"{p['effect_low_cents'] / 100:,.0f} - {p['effect_high_cents'] / 100:,.0f} euro".replace(",", "."), fmt["wrap"])
+            s.row += 1
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
-            s.ws.write_string(s.row, 0, f"{labels[10]}: {k['label']}", fmt["bold"])
-            kind = "num" if k["format"] == "eur" else "pct"
-            s.ws.write_number(s.row, 1, k["baseline"] or 0, fmt[kind])
+            s.ws.write_string(s.row, 0, f"{labels[10]}: {k['label']} ({k.get('unit') or ''})", fmt["bold"])
+            if k["baseline"] is None:
+                s.ws.write_string(s.row, 1, f"{t('kpi_unknown')} ({k.get('data_needed') or ''})", fmt["wrap"])
+            else:
+                s.ws.write_number(s.row, 1, k["baseline"], fmt["num" if k["format"] == "eur" else "pct"])
             s.row += 1
         s.ws.write_string(s.row, 0, labels[11], fmt["bold"])
         s.ws.write_string(s.row, 1, p["dup_text"], fmt["wrap"])
-        s.ws.set_row(s.row, 220)
+        s.ws.set_row(s.row, 300)
         s.row += 2
 
 

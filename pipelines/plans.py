@@ -9,11 +9,14 @@ from string import Template
 import polars as pl
 import yaml
 
+from sources.catalogues import status_labels, statuses
 from sources.reference import DATA_DIR
 from transforms import plans as tplans
+from transforms import strategy as tstrategy
 from transforms.amounts import format_euro
 
 PLANS_DIR = DATA_DIR / "plans"
+STRATEGY_DIR = DATA_DIR / "strategy"
 
 
 @cache
@@ -31,11 +34,27 @@ def _rules() -> list[dict]:
     return yaml.safe_load((PLANS_DIR / "response_rules.yaml").read_text(encoding="utf-8"))
 
 
+@cache
+def _strategy(name: str) -> pl.DataFrame:
+    return pl.read_csv(STRATEGY_DIR / name, infer_schema=False)
+
+
+def field_catalogue() -> pl.DataFrame:
+    return _strategy("fields.csv")
+
+
+def labelled_modes(lang: str = "it") -> pl.DataFrame:
+    """Delivery modes per field with the mode's name in words (never the internal key)."""
+    names = _strategy("modes.csv")
+    return _strategy("delivery_modes.csv").join(names.select("mode", pl.col(f"label_{lang}").alias("_label")), on="mode", how="left").with_columns(
+        mode=pl.col("_label")).drop("_label")
+
+
 @dataclass
 class Plans:
-    projects: pl.DataFrame     # one row per priority function: positions, logics, effect, kick-start, DUP text
+    projects: pl.DataFrame     # one row per plan: development (priority functions) or hand-over (transferred, delegated)
     projection: pl.DataFrame   # baseline vs with-plan spending for the next three years
-    kpis: pl.DataFrame         # indicators with today's baseline
+    kpis: pl.DataFrame         # field indicators (baseline "dato da rilevare" until the body gives it) and financial ratios
     phases: pl.DataFrame
     risks: pl.DataFrame
 
@@ -44,23 +63,47 @@ def _pct(value) -> str:
     return "n.d." if value is None else f"{value:.0%}".replace(".", ",")
 
 
+def _labels(codes: str | None, table: pl.DataFrame, key: str, lang: str, cite: bool = False) -> str:
+    wanted = [c for c in (codes or "").split(";") if c]
+    rows = {r[key]: r for r in table.iter_rows(named=True)}
+    return "; ".join(f"{rows[c][f'label_{lang}']}" + (f" ({rows[c]['citation']})" if cite else "") for c in wanted if c in rows)
+
+
+def handover_candidates(matrix: pl.DataFrame, ranked: pl.DataFrame) -> pl.DataFrame:
+    """Transferred and delegated functions with real spending that the ranking left out (not own-funded)."""
+    kinds = dict(zip(statuses()["status"], statuses()["plan"]))
+    candidates = matrix.filter(tstrategy.plan_kind(kinds) == "handover", pl.col("kind") == "service",
+                               ~pl.col("not_classified").fill_null("").is_in(["negligible", "technical", "regions_only"]),
+                               pl.col("total_cents") > 0)
+    return candidates.join(ranked.select("body", "year", "phase", "function"), on=["body", "year", "phase", "function"], how="anti")
+
+
 def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "it", effect_scale: float = 1.0,
-                logic_scale: dict[str, float] | None = None, texts: bool = True) -> Plans:
-    """Plans for the functions in ``plan_tiers``. Scenarios scale the expected effects (all, or per response logic)."""
+                logic_scale: dict[str, float] | None = None, texts: bool = True, matrix: pl.DataFrame | None = None) -> Plans:
+    """Development plans for the functions in ``plan_tiers`` that the body owns; hand-over plans for transferred and
+    delegated ones (ranked ones in those tiers, and every one of ``matrix`` the ranking left out). Scenarios scale the
+    expected effects (all, or per response logic)."""
     config = config or plan_config()
-    chosen = ranked.filter(pl.col("tier").is_in(config["plan_tiers"])).with_columns(
+    kinds = dict(zip(statuses()["status"], statuses()["plan"]))
+    chosen = ranked.filter(pl.col("tier").is_in(config["plan_tiers"]))
+    if matrix is not None and matrix.height:
+        chosen = pl.concat([chosen, handover_candidates(matrix, ranked)], how="diagonal_relaxed")
+    chosen = tstrategy.with_field(chosen, field_catalogue()).with_columns(
+        plan_kind=tstrategy.plan_kind(kinds),
         operating_cents=pl.col("operating_share") * pl.col("total_cents"),
         transfer_cents=pl.col("transfer_share") * pl.col("total_cents"),
-        coproduced_share=pl.lit(0.0),
     )
-    projects = tplans.positions(chosen, _csv("quadrant_plans.csv"), _csv("bovaird_grid.csv"), lang)
-    projects = tplans.response_logics(projects, _rules(), lang)
+    projects = tplans.positions(chosen, _csv("quadrant_plans.csv"), _csv("bovaird_grid.csv"), field_catalogue(), lang)
+    projects = tplans.response_logics(projects, _rules(), lang).with_columns(
+        logics=pl.when(pl.col("plan_kind") == "development").then(pl.col("logics")).otherwise(pl.lit([], dtype=pl.List(pl.String))))
     effects = _csv("effects.csv").with_columns(
         pl.col("low").cast(pl.Float64) * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64) * effect_scale,
         pl.col("high").cast(pl.Float64) * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64) * effect_scale,
     )
     projects = tplans.expected_effect(projects, effects)
-    projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"])
+    projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"]).with_columns(
+        kick_start_cents=pl.when(pl.col("plan_kind") == "development").then(pl.col("kick_start_cents")).otherwise(0))
+    projects = projects.with_columns(**_field_parts(projects, lang))
     kpis = _kpis(projects, lang)
     if texts:
         kpi_rows: dict[tuple, list[dict]] = {}
@@ -70,42 +113,101 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
             dup_text=pl.Series([_dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
                                 for r in projects.to_dicts()], dtype=pl.String)
         )
+    return Plans(projects, tplans.projection(projects, config["adoption"]), kpis, _csv("phases.csv"), _csv("risks.csv"))
+
+
+def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
+    """The field-specific parts of every plan, in words: co-production types with why, actors, instruments with their
+    citation, cases, phases (AICCON, or hand-over steps), risks with mitigations."""
+    fields = {r["field"]: r for r in field_catalogue().iter_rows(named=True)}
+    actors = _strategy("actors.csv")
     risks = _csv("risks.csv")
-    return Plans(projects, tplans.projection(projects, config["adoption"]), kpis, _csv("phases.csv"), risks)
+    parts: dict[str, list] = {k: [] for k in ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments",
+                                              "cases", "phases_text", "risks_text")}
+    for r in projects.iter_rows(named=True):
+        f = fields.get(r["field"]) or {}
+        develop = r["plan_kind"] == "development"
+        parts["field_name"].append(f.get(f"name_{lang}") or r.get("name") or r["function"])
+        parts["coproduction_types"].append(_labels(f.get("coproduction_types"), _csv("coproduction_types.csv"), "type", lang) if develop else "")
+        parts["coproduction_why"].append(f.get(f"why_{lang}") or "")
+        own = actors.filter(((pl.col("scope") == "field") & (pl.col("key") == r["field"])) | ((pl.col("scope") == "programme") & (pl.col("key") == r["function"])))
+        parts["actors"].append("; ".join(f"{a['actor']} ({a['resources_it']}: {a['delivery_mode_it']})" for a in own.iter_rows(named=True)))
+        parts["instruments"].append(_labels(f.get("instruments"), _csv("instruments.csv"), "instrument", lang, cite=True))
+        parts["cases"].append(_labels(f.get("cases"), _csv("cases.csv"), "case", lang) if develop else "")
+        if develop:
+            steps = [Template(p[f"description_{lang}"]).safe_substitute(pilot=f.get(f"pilot_{lang}") or "", instruments=parts["instruments"][-1])
+                     for p in _csv("phases.csv").iter_rows(named=True)]
+            parts["phases_text"].append("; ".join(
+                f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} mesi, {p[f'owner_{lang}']}): {s}"
+                for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps)))
+        else:
+            parts["phases_text"].append("; ".join(
+                f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} mesi): {s[f'description_{lang}']}"
+                for s in _csv("handover_steps.csv").iter_rows(named=True)))
+        mine = risks.filter((pl.col("scope") == "all") | (pl.col("key") == r["field"]))
+        parts["risks_text"].append("; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in mine.iter_rows(named=True)))
+    return {k: pl.Series(v, dtype=pl.String) for k, v in parts.items()}
 
 
 def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
-    table = _csv("kpis.csv")
+    """Field indicators first (output, outcome; baseline unknown until the body gives it), financial ratios beside them."""
+    field_kpis = _csv("field_kpis.csv")
+    financial = _csv("kpis.csv")
     rows = []
     for project in projects.iter_rows(named=True):
-        for kpi in table.iter_rows(named=True):
+        for kpi in field_kpis.filter(pl.col("field") == project["field"]).iter_rows(named=True):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
-                         "label": kpi[f"label_{lang}"], "baseline": project.get(kpi["column"]), "format": kpi["format"],
-                         "direction": kpi["direction"]})
-    schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "kpi": pl.String, "label": pl.String,
-              "baseline": pl.Float64, "format": pl.String, "direction": pl.String}
+                         "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "unit": kpi["unit"], "baseline": None,
+                         "format": "unit", "direction": kpi["direction"], "data_needed": kpi["data_needed_it"]})
+        for kpi in financial.iter_rows(named=True):
+            rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
+                         "kind": "financial", "label": kpi[f"label_{lang}"], "unit": "€" if kpi["format"] == "eur" else "%",
+                         "baseline": project.get(kpi["column"]), "format": kpi["format"], "direction": kpi["direction"],
+                         "data_needed": "bilancio caricato"})
+    schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "kpi": pl.String, "kind": pl.String, "label": pl.String,
+              "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 
+UNKNOWN = "dato da rilevare"
+
+
+def _kpi_text(k: dict) -> str:
+    if k["baseline"] is None:
+        return f"{k['label']} ({k['unit']}): {UNKNOWN} ({k['data_needed']})"
+    value = format_euro(round(k["baseline"] * 100)) if k["format"] == "eur" else _pct(k["baseline"])
+    return f"{k['label']}: {value}"
+
+
 def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str) -> str:
-    """Text ready to paste into the body's DUP (Documento Unico di Programmazione)."""
+    """Text ready to paste into the body's DUP (Documento Unico di Programmazione), from the plan's own parts."""
     names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
     assumptions = [r[f"assumption_{lang}"] for r in effects.iter_rows(named=True) if r["logic"] in row["logics"]]
-    kpi_text = "; ".join(
-        f"{k['label']}: {format_euro(round(k['baseline'] * 100)) if k['format'] == 'eur' and k['baseline'] is not None else _pct(k['baseline'])}"
-        for k in own
+    common = dict(
+        name=row.get("name") or row["function"], function=row["function"], year=row["year"], spending=format_euro(row["total_cents"]),
+        per_capita=format_euro(round((row.get("per_capita_eur") or 0) * 100)), actors=row["actors"], instruments=row["instruments"],
+        risks=row["risks_text"], kpis="; ".join(_kpi_text(k) for k in own if k["kind"] != "financial"),
+        verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere",
     )
+    if row["plan_kind"] == "handover":
+        level = int(row.get("own_funding") or 0)
+        funding = ("Non risulta spesa a carico del bilancio proprio: va verificato nella ricognizione quanto è coperto da trasferimenti."
+                   if level == 0 else
+                   f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
+                   "per questo la funzione entra nella graduatoria delle priorità.")
+        template = Template((PLANS_DIR / "handover_it.txt").read_text(encoding="utf-8"))
+        return template.safe_substitute(**common, status_word=status_labels("it").get(row["status"], ""), status_source=row.get("status_source") or "",
+                                        funding=funding, steps=row["phases_text"])
     template = Template((PLANS_DIR / "dup_it.txt").read_text(encoding="utf-8"))
     return template.safe_substitute(
-        name=row.get("name") or row["function"], function=row["function"], year=row["year"],
-        spending=format_euro(row["total_cents"]), per_capita=format_euro(round((row.get("per_capita_eur") or 0) * 100)),
-        share=_pct(row.get("share_of_body")), rigid=_pct(row.get("rigid_share")), transfer=_pct(row.get("transfer_share")),
+        **common, share=_pct(row.get("share_of_body")), rigid=_pct(row.get("rigid_share")), transfer=_pct(row.get("transfer_share")),
         service_type=row.get("service_type_it"), authority=f"{row['authority']:.2f}".replace(".", ","), governance=row.get("governance_it"),
         current_position=row.get("current_position"), target_position=row.get("target_position"),
+        field_name=row["field_name"], why=row["coproduction_why"],
         logics=", ".join(names[code].lower() for code in row["logics"]), logic_reasons=row.get("logic_reasons") or "",
-        coproduction=row.get("coproduction_types_it"), instrument=row.get("instrument_it"), examples=row.get("examples"),
-        kick_start=format_euro(row["kick_start_cents"]), kpis=kpi_text,
-        verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere",
+        coproduction=row["coproduction_types"], cases=row["cases"] or "nessuna esperienza dei materiali di riferimento per questo campo",
+        phases=row["phases_text"], kick_start=format_euro(row["kick_start_cents"]),
+        financial="; ".join(_kpi_text(k) for k in own if k["kind"] == "financial"),
         effect_low=format_euro(row["effect_low_cents"]), effect_high=format_euro(row["effect_high_cents"]),
-        assumptions="; ".join(assumptions), risks="; ".join(_csv("risks.csv")["label_it"]).lower(),
+        assumptions="; ".join(assumptions),
     )

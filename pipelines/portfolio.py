@@ -8,9 +8,10 @@ from functools import cache
 import polars as pl
 import yaml
 
-from sources.catalogues import status_labels
+from sources.catalogues import status_labels, statuses
 from sources.reference import DATA_DIR, bodies
 from transforms import portfolio as tp
+from transforms.strategy import in_development_ranking
 
 PORTFOLIO_DIR = DATA_DIR / "portfolio"
 
@@ -33,6 +34,11 @@ class Portfolio:
     parameters: dict
 
 
+def development_ranking() -> pl.Expr:
+    """Which classified functions the ranking compares: the body's own, and transferred or delegated ones it still funds."""
+    return in_development_ranking(dict(zip(statuses()["status"], statuses()["plan"])))
+
+
 def growth(functions: pl.DataFrame) -> pl.Expr:
     """Average yearly change of spending since the first available year (null with one year only)."""
     first_year = pl.col("year").min().over("body", "phase", "function")
@@ -51,7 +57,7 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
         pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"),
         pl.col("population_census2011").alias("population"),
     )
-    ranked = functions.filter(pl.col("quadrant").is_not_null()).with_columns(growth=growth(functions))
+    ranked = functions.filter(pl.col("quadrant").is_not_null(), development_ranking()).with_columns(growth=growth(functions))
     ranked = tp.outliers(ranked, config["outliers"], confirmed)
     groups = tp.peer_groups(table, ranked.select("body", "year", "phase").unique(), config["peers"])
     ranked = ranked.join(tp.peer_medians(ranked, groups), on=["body", "year", "phase", "function"], how="left")

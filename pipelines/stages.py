@@ -20,8 +20,20 @@ from dashboards import pages
 from dashboards.charts import matrix_chart, to_png
 from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
-from pipelines.plans import PLANS_DIR, build_plans, plan_config
-from pipelines.portfolio import growth, portfolio_config, rank, tiered
+from pipelines.plans import (
+    PLANS_DIR,
+    build_plans,
+    field_catalogue,
+    labelled_modes,
+    plan_config,
+)
+from pipelines.portfolio import (
+    development_ranking,
+    growth,
+    portfolio_config,
+    rank,
+    tiered,
+)
 from pipelines.report import (
     STRATEGY_FILE,
     _warnings,
@@ -171,7 +183,8 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix
     ``light`` skips the reasons and the weight sensitivity (a scenario needs the tiers only)."""
     config = portfolio_config()
     weights = {**config["weights"], **(weights or {})}
-    matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(pl.col("quadrant").is_not_null())
+    matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(
+        pl.col("quadrant").is_not_null(), development_ranking())
     bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
     if light:
@@ -187,8 +200,9 @@ def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, pla
                 texts: bool = True) -> Stored:
     """Plans for the priority functions; the keyword arguments are the run configuration a scenario changes."""
     ranked = warehouse.read_table(con, "portfolio", keys) if ranked is None else ranked
+    matrix = warehouse.read_table(con, "ruffini_matrix", keys)
     config = {**plan_config(), **({"plan_tiers": plan_tiers} if plan_tiers else {}), **({"adoption": adoption} if adoption else {})}
-    plans = build_plans(ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts)
+    plans = build_plans(ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix)
     return Stored({"projects": plans.projects.height,
                    "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
                    "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)},
@@ -284,7 +298,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
             kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
             phases=phases, risks=risks, scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
-            strategy=strategic_analysis(functions, catalogue),
+            strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang)),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,

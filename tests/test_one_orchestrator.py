@@ -44,4 +44,4 @@ def test_classify_with_a_threshold_equals_the_asset_with_that_run_configuration(
     # the run the command made is in the instance, with its configuration
     records = embedded_instance(settings.home).get_run_records()
     configs = [r.dagster_run.run_config.get("ops", {}).get("ruffini_matrix", {}).get("config", {}) for r in records]
-    assert {"spending_threshold": 0.6, "authority_threshold": None} in configs
+    assert {"spending_threshold": 0.6, "authority_threshold": None, "cost_basis": None} in configs

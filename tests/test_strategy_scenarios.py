@@ -7,6 +7,7 @@ import json
 import polars as pl
 import pytest
 
+from pipelines.plans import field_catalogue, labelled_modes
 from pipelines.report import STRATEGY_FILE, scenario_by_name, scenario_run_config
 from sources.samples.budget import generate_budget
 from transforms.strategy import merge_catalogue, strategic_analysis
@@ -17,21 +18,22 @@ def _functions():
                          "function": ["10.05", "09.02", "01.02"], "quadrant": ["direct", "regulation", None]})
 
 
-def test_actors_from_programme_rows_then_quadrant_rows():
+def test_actors_and_delivery_modes_come_from_the_functions_field():
     catalogue = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    result = strategic_analysis(_functions(), catalogue)
-    roads = result.filter(pl.col("function") == "10.05")
-    assert roads["source"].to_list()[:2] == ["programma", "programma"]
-    assert set(roads["actor"]) >= {"Comuni", "Cittadini e utenti", "Enti del Terzo settore"}
-    assert roads.filter(pl.col("actor") == "Comuni")["source"].to_list() == ["programma"]  # no duplicate from the quadrant
+    result = strategic_analysis(_functions(), catalogue, field_catalogue(), labelled_modes("it"))
+    roads, environment = result.filter(pl.col("function") == "10.05"), result.filter(pl.col("function") == "09.02")
+    assert set(roads["field"]) == {"roads"} and set(environment["field"]) == {"environment_control"}
+    assert "Comuni e unioni di comuni" in roads["actor"].to_list() and "Guardie ecologiche volontarie" in environment["actor"].to_list()
+    assert not set(roads["actor"]) & set(environment["actor"])  # different fields, different actors
+    assert "co-produzione (preferita)" in roads["modes_it"][0] and "co_production" not in roads["modes_it"][0]
     assert "01.02" not in result["function"].to_list()  # not classified: no strategy row
 
 
 def test_a_body_replaces_the_rows_it_redefines():
     catalogue = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    own = pl.DataFrame({"scope": ["programme"], "key": ["10.05"], "actor": ["Unione montana"], "resources_it": ["mezzi"],
+    own = pl.DataFrame({"scope": ["field"], "key": ["roads"], "actor": ["Unione montana"], "resources_it": ["mezzi"],
                         "delivery_mode_it": ["gestione associata"]})
-    roads = strategic_analysis(_functions(), merge_catalogue(catalogue, own)).filter(pl.col("source") == "programma", pl.col("function") == "10.05")
+    roads = strategic_analysis(_functions(), merge_catalogue(catalogue, own), field_catalogue()).filter(pl.col("function") == "10.05")
     assert roads["actor"].to_list() == ["Unione montana"]
 
 
@@ -98,7 +100,7 @@ def test_the_assets_accept_a_scenarios_run_configuration(warehouse_home, tmp_pat
     assert all(r.success for r in results)
     with _con(warehouse_home) as con:
         quadrant = con.execute("SELECT quadrant FROM core.ruffini_matrix WHERE body = '002' AND year = 2025 AND function = '10.05'").fetchone()
-        tiers = con.execute("SELECT DISTINCT tier FROM core.plans WHERE body = '002' AND year = 2025").fetchall()
+        tiers = con.execute("SELECT DISTINCT tier FROM core.plans WHERE body = '002' AND year = 2025 AND plan_kind = 'development'").fetchall()
     assert quadrant == ("regulation",) and {t for (t,) in tiers} <= {1, 2} and len(tiers) == 2
     run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(warehouse_home.home), stages=("body_1", "body_2"))  # back to the defaults
 

@@ -1,7 +1,8 @@
 """Restructuring plans for the priority functions (pure polars and plain Python on a few rows).
 
-Every element is traced to the data or to a written rule: the Bovaird-grid positions and the
-co-production forms come from the function's quadrant (``data/plans/quadrant_plans.csv``), the
+Every element is traced to the data or to a written rule: the Bovaird-grid position today comes from
+the function's quadrant (``data/plans/quadrant_plans.csv``), the target and the co-production forms
+from its field (``data/strategy/fields.csv``), the
 response logics from rules on its spending structure (``response_rules.yaml``), the expected
 effect from the function's own amounts times editable ranges (``effects.csv``), the KPIs'
 baselines from its metrics (``kpis.csv``).
@@ -44,8 +45,9 @@ def kick_start(frame: pl.DataFrame, share: float, min_eur: float, max_eur: float
     return frame.with_columns(kick_start_cents=(pl.col("total_cents") * share).clip(min_eur * 100, max_eur * 100).round(0).cast(pl.Int64))
 
 
-def positions(frame: pl.DataFrame, quadrant_plans: pl.DataFrame, grid: pl.DataFrame, lang: str = "it") -> pl.DataFrame:
-    """Current and target cell of Bovaird's planners × deliverers grid, with their labels."""
+def positions(frame: pl.DataFrame, quadrant_plans: pl.DataFrame, grid: pl.DataFrame, fields: pl.DataFrame,
+              lang: str = "it") -> pl.DataFrame:
+    """Current cell of Bovaird's planners × deliverers grid (from the quadrant) and target cell (from the field)."""
     label = f"label_{lang}"
     current = grid.select(pl.col("planners").alias("current_planners"), pl.col("deliverers").alias("current_deliverers"),
                           pl.col(label).alias("current_position"))
@@ -53,6 +55,7 @@ def positions(frame: pl.DataFrame, quadrant_plans: pl.DataFrame, grid: pl.DataFr
                          pl.col(label).alias("target_position"))
     return (
         frame.join(quadrant_plans, on="quadrant", how="left")
+        .join(fields.select("field", "target_planners", "target_deliverers"), on="field", how="left")
         .join(current, on=["current_planners", "current_deliverers"], how="left")
         .join(target, on=["target_planners", "target_deliverers"], how="left")
     )

@@ -1,7 +1,10 @@
 """Strategic analysis: who could share each function's work, what they bring, how it could be delivered.
 
-From a catalogue by quadrant with programme-specific rows on top (``data/strategy/actors.csv``);
-a body's own file (same columns) replaces the rows of the same scope and key.
+Every service programme belongs to a *field* (``data/strategy/fields.csv``: roads, school buildings,
+environmental controls, …). Actors (``actors.csv``) and alternative delivery modes with their
+conditions and the evidence they need (``delivery_modes.csv``) are catalogued per field, with
+programme-specific rows on top; a body's own file (same columns) replaces the rows of the same
+scope and key.
 """
 
 from __future__ import annotations
@@ -17,17 +20,49 @@ def merge_catalogue(default: pl.DataFrame, body_rows: pl.DataFrame | None) -> pl
     return pl.concat([default.join(replaced, on=["scope", "key"], how="anti"), body_rows.select(default.columns)])
 
 
-def strategic_analysis(functions: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
-    """One row per function and actor: programme-specific actors first, then those of its quadrant."""
-    classified = functions.filter(pl.col("quadrant").is_not_null()).select("body", "year", "phase", "function", "quadrant")
+def strategic_analysis(functions: pl.DataFrame, catalogue: pl.DataFrame, fields: pl.DataFrame,
+                       modes: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per function and actor of its field (programme-specific rows first), with the field's delivery modes.
+
+    ``catalogue``: scope (``field`` | ``programme``), key, actor, resources_it, delivery_mode_it.
+    """
+    classified = with_field(functions.filter(pl.col("quadrant").is_not_null()), fields).select(
+        "body", "year", "phase", "function", "quadrant", "field")
     specific = classified.join(
         catalogue.filter(pl.col("scope") == "programme").rename({"key": "function"}), on="function"
     ).with_columns(source=pl.lit("programma"))
     general = classified.join(
-        catalogue.filter(pl.col("scope") == "quadrant").rename({"key": "quadrant"}), on="quadrant"
+        catalogue.filter(pl.col("scope") == "field").rename({"key": "field"}), on="field"
     ).join(specific.select("body", "year", "phase", "function", "actor"), on=["body", "year", "phase", "function", "actor"], how="anti").with_columns(
-        source=pl.lit("quadrante")
+        source=pl.lit("ambito")
     )
-    return pl.concat([specific.drop("scope"), general.drop("scope")], how="diagonal_relaxed").sort(
-        "body", "year", "phase", "function", pl.col("source") != "programma", "actor"
-    )
+    out = pl.concat([specific.drop("scope"), general.drop("scope")], how="diagonal_relaxed").join(
+        fields.select("field", pl.col("name_it").alias("field_name")), on="field", how="left")
+    if modes is not None:
+        chosen = modes.group_by("field", maintain_order=True).agg(
+            modes_it=pl.concat_str(pl.col("mode"), pl.lit(" ("), pl.col("fit"), pl.lit("): "), pl.col("conditions_it"),
+                                   pl.lit("; dati: "), pl.col("evidence_it")).str.join(" | "))
+        out = out.join(chosen, on="field", how="left")
+    return out.sort("body", "year", "phase", "function", pl.col("source") != "programma", "actor")
+
+
+def programme_fields(fields: pl.DataFrame) -> pl.DataFrame:
+    """``function`` → ``field`` from the field catalogue's ``programmes`` column (``10.05`` or ``05.01;05.02``)."""
+    return fields.select("field", pl.col("programmes").str.split(";").alias("function")).explode("function")
+
+
+def with_field(functions: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame:
+    """Each function's field (null for a programme the catalogue does not cover, e.g. a support programme)."""
+    return functions.join(programme_fields(fields), on="function", how="left")
+
+
+def plan_kind(status_plans: dict[str, str]) -> pl.Expr:
+    """``development`` or ``handover``: transferred and delegated functions are handed over, never developed
+    as if the body owned them — even when it still pays for them (then they are ranked, and the plan says so)."""
+    return pl.col("status").replace_strict(status_plans, default="development", return_dtype=pl.String)
+
+
+def in_development_ranking(status_plans: dict[str, str]) -> pl.Expr:
+    """Functions the ranking compares: those the body owns, and transferred ones it still funds itself (own_funding >= 1)."""
+    own = pl.col("own_funding").cast(pl.Int8, strict=False).fill_null(0) >= 1
+    return (plan_kind(status_plans) != "handover") | own
