@@ -114,3 +114,15 @@ def test_technical_missions_at_mission_level_are_technical_never_negligible():
     reasons = dict(functions.select("function", "not_classified").iter_rows())
     assert reasons["50"] == "technical" and reasons["20"] == "technical" and reasons["99"] == "technical"
     assert reasons["10"] == "no_detail"  # a service mission without macroaggregates: spending type not measurable
+
+
+def test_mission_level_shares_that_cannot_be_measured_are_empty_not_zero():
+    from pipelines.classification import run_classification
+
+    lines = pl.DataFrame({"missione": ["10", "50"], "programma": [None, None], "titolo": ["1", "1"], "macroaggregato": [None, None],
+                          "amount_kind": ["impegni"] * 2, "amount_cents": [50_000_000_00, 298_000_000_00]},
+                         schema_overrides={"programma": pl.String, "macroaggregato": pl.String}).with_columns(
+        body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
+    rows = {r["function"]: r for r in run_classification(lines).functions.iter_rows(named=True)}
+    assert rows["10"]["transfer_share"] is None and rows["10"]["rigid_share"] is None and rows["10"]["not_classified"] == "no_detail"
+    assert rows["50"]["not_classified"] == "technical"  # 298 million of debt is never "negligible"

@@ -55,8 +55,11 @@ def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.
         f"{name}_share": pl.when(pl.col("total_cents") != 0).then(pl.col(f"{name}_cents") / pl.col("total_cents"))
         for name in (*CLASSES, "rigid", "capital", "unmapped", "staff", "goods_services")
     }
+    # without macroaggregates (mission-level riepiloghi) the class shares cannot be measured: empty, never 0
+    by_class = [f"{name}_share" for name in (*CLASSES, "rigid", "staff", "goods_services")]
     return (
         grouped.with_columns(**share, has_macro_detail=pl.col("unmapped_cents") == 0)
+        .with_columns([pl.when(pl.col("has_macro_detail")).then(pl.col(c)).alias(c) for c in by_class])
         .join(population, on="body", how="left")
         .with_columns(per_capita_eur=pl.col("total_cents") / 100 / pl.col("population"))
         .sort(*KEYS, "function")
