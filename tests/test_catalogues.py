@@ -99,3 +99,20 @@ def test_mountain_border_provinces_keep_international_relations_as_a_fundamental
     rows = {r["body"]: r for r in run_classification(both).functions.iter_rows(named=True)}
     assert rows["025"]["status"] == "retained" and "c. 86 lett. b)" in rows["025"]["status_source"]  # Belluno
     assert rows["002"]["status"] == "non_fundamental"  # Vercelli
+
+
+def test_every_programme_a_body_runs_has_a_field_with_actors_kpis_and_known_instruments():
+    from pipelines.plans import _csv, _strategy, field_catalogue
+
+    fields = field_catalogue()
+    mapped = [p for ps in fields["programmes"] for p in ps.split(";")]
+    assert len(mapped) == len(set(mapped))  # a programme belongs to one field
+    catalogue = authority_catalogue().filter(pl.col("kind") == "service")
+    run = catalogue.filter((pl.col("status_provincia") != "not_applicable") | (pl.col("status_citta_metropolitana") != "not_applicable"))
+    assert set(run["programma"]) <= set(mapped)
+    instruments, cases = set(_csv("instruments.csv")["instrument"]), set(_csv("cases.csv")["case"])
+    for f in fields.iter_rows(named=True):
+        assert set(f["instruments"].split(";")) <= instruments and set(f["cases"].split(";")) <= cases, f["field"]
+        assert f["field"] in set(_strategy("actors.csv")["key"]) and f["field"] in set(_csv("field_kpis.csv")["field"]), f["field"]
+        assert f["reasoning"]
+    assert _csv("instruments.csv")["citation"].str.len_chars().min() > 5
