@@ -44,8 +44,6 @@ class ReportInputs:
     projects: pl.DataFrame             # plans
     projection: pl.DataFrame
     kpis: pl.DataFrame
-    phases: pl.DataFrame
-    risks: pl.DataFrame
     scenarios: pl.DataFrame            # scenario comparison (name, projected_year, total)
     uploads: pl.DataFrame              # files behind these numbers
     strategy: pl.DataFrame | None = None  # actors, resources, alternative delivery modes per function

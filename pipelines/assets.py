@@ -196,7 +196,7 @@ def portfolio_priorities(context: dg.AssetExecutionContext, config: PortfolioCon
 @dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities], kinds={"duckdb", "polars"}, **FOLLOW,
           check_specs=check_specs("restructuring_plans", PLAN_TABLES))
 def restructuring_plans(context: dg.AssetExecutionContext, config: PlanConfig, warehouse_db: Warehouse):
-    """Development projects for the priority functions (core.plans, core.plan_projection, core.plan_kpis)."""
+    """Development projects for the priority functions, hand-over plans for transferred ones (core.plans, core.plan_projection, core.plan_kpis)."""
     keys = _keys(context)
     yield from _stage(warehouse_db, keys, PLAN_TABLES, lambda con: analytics.stage_plans(
         con, keys, plan_tiers=config.plan_tiers, adoption=config.adoption, effect_scale=config.effect_scale,

@@ -9,7 +9,7 @@ from string import Template
 import polars as pl
 import yaml
 
-from sources.catalogues import status_labels, statuses
+from sources.catalogues import status_labels, status_plans
 from sources.reference import DATA_DIR
 from transforms import plans as tplans
 from transforms import strategy as tstrategy
@@ -55,8 +55,6 @@ class Plans:
     projects: pl.DataFrame     # one row per plan: development (priority functions) or hand-over (transferred, delegated)
     projection: pl.DataFrame   # baseline vs with-plan spending for the next three years
     kpis: pl.DataFrame         # field indicators (baseline "dato da rilevare" until the body gives it) and financial ratios
-    phases: pl.DataFrame
-    risks: pl.DataFrame
 
 
 def _pct(value) -> str:
@@ -71,8 +69,7 @@ def _labels(codes: str | None, table: pl.DataFrame, key: str, lang: str, cite: b
 
 def handover_candidates(matrix: pl.DataFrame, ranked: pl.DataFrame) -> pl.DataFrame:
     """Transferred and delegated functions with real spending that the ranking left out (not own-funded)."""
-    kinds = dict(zip(statuses()["status"], statuses()["plan"]))
-    candidates = matrix.filter(tstrategy.plan_kind(kinds) == "handover", pl.col("kind") == "service",
+    candidates = matrix.filter(tstrategy.plan_kind(status_plans()) == "handover", pl.col("kind") == "service",
                                ~pl.col("not_classified").fill_null("").is_in(["negligible", "technical", "regions_only"]),
                                pl.col("total_cents") > 0)
     return candidates.join(ranked.select("body", "year", "phase", "function"), on=["body", "year", "phase", "function"], how="anti")
@@ -84,12 +81,11 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     delegated ones (ranked ones in those tiers, and every one of ``matrix`` the ranking left out). Scenarios scale the
     expected effects (all, or per response logic)."""
     config = config or plan_config()
-    kinds = dict(zip(statuses()["status"], statuses()["plan"]))
     chosen = ranked.filter(pl.col("tier").is_in(config["plan_tiers"]))
     if matrix is not None and matrix.height:
         chosen = pl.concat([chosen, handover_candidates(matrix, ranked)], how="diagonal_relaxed")
     chosen = tstrategy.with_field(chosen, field_catalogue()).with_columns(
-        plan_kind=tstrategy.plan_kind(kinds),
+        plan_kind=tstrategy.plan_kind(status_plans()),
         operating_cents=pl.col("operating_share") * pl.col("total_cents"),
         transfer_cents=pl.col("transfer_share") * pl.col("total_cents"),
     )
@@ -113,7 +109,7 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
             dup_text=pl.Series([_dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
                                 for r in projects.to_dicts()], dtype=pl.String)
         )
-    return Plans(projects, tplans.projection(projects, config["adoption"]), kpis, _csv("phases.csv"), _csv("risks.csv"))
+    return Plans(projects, tplans.projection(projects, config["adoption"]), kpis)
 
 
 def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:

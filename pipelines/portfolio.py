@@ -8,7 +8,7 @@ from functools import cache
 import polars as pl
 import yaml
 
-from sources.catalogues import status_labels, statuses
+from sources.catalogues import status_labels, status_plans
 from sources.reference import DATA_DIR, bodies
 from transforms import portfolio as tp
 from transforms.strategy import in_development_ranking
@@ -36,7 +36,7 @@ class Portfolio:
 
 def development_ranking() -> pl.Expr:
     """Which classified functions the ranking compares: the body's own, and transferred or delegated ones it still funds."""
-    return in_development_ranking(dict(zip(statuses()["status"], statuses()["plan"])))
+    return in_development_ranking(status_plans())
 
 
 def growth(functions: pl.DataFrame) -> pl.Expr:

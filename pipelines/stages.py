@@ -51,7 +51,7 @@ from sources.catalogues import (
     spending_classes,
 )
 from sources.overrides import read_yaml
-from sources.reference import DATA_DIR, bodies, body_name
+from sources.reference import bodies, body_name
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
@@ -195,12 +195,13 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix
                   {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)})
 
 
-def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, plan_tiers: list[int] | None = None,
+def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, matrix: pl.DataFrame | None = None,
+                plan_tiers: list[int] | None = None,
                 adoption: list[float] | None = None, effect_scale: float = 1.0, effect_scale_by_logic: dict | None = None,
                 texts: bool = True) -> Stored:
     """Plans for the priority functions; the keyword arguments are the run configuration a scenario changes."""
     ranked = warehouse.read_table(con, "portfolio", keys) if ranked is None else ranked
-    matrix = warehouse.read_table(con, "ruffini_matrix", keys)
+    matrix = warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix
     config = {**plan_config(), **({"plan_tiers": plan_tiers} if plan_tiers else {}), **({"adoption": adoption} if adoption else {})}
     plans = build_plans(ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix)
     return Stored({"projects": plans.projects.height,
@@ -217,7 +218,8 @@ def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, 
                                                        matrix_config.get("cost_basis")))
     ranked = stage_portfolio(con, keys, config.get("portfolio_priorities", {}).get("weights"),
                              matrix.tables["ruffini_matrix"][0], light=True)
-    plans = stage_plans(con, keys, ranked.tables["portfolio"][0], texts=False, **config.get("restructuring_plans", {}))
+    plans = stage_plans(con, keys, ranked.tables["portfolio"][0], matrix.tables["ruffini_matrix"][0], texts=False,
+                        **config.get("restructuring_plans", {}))
     return {"matrix": matrix.tables["ruffini_matrix"][0], "portfolio": ranked.tables["portfolio"][0],
             "projection": plans.tables["plan_projection"][0]}
 
@@ -268,8 +270,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     scenario_parameters = warehouse.read_table(con, "scenario_parameters")
     uploads = warehouse.uploads(con)
     actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    phases, risks = pl.read_csv(PLANS_DIR / "phases.csv", infer_schema=False), pl.read_csv(PLANS_DIR / "risks.csv", infer_schema=False)
-    logic_names = pl.read_csv(DATA_DIR / "plans" / "response_logics.csv", infer_schema=False)
+    logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
     versions = catalogue_versions()
     parameters = {"classificazione": classification_config(), "portafoglio": portfolio_config(), "piano": plan_config(),
                   "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}}
@@ -297,7 +298,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             body=b, year=y, phase=p, functions=functions, body_figures=pick("body_metrics").row(0, named=True),
             ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
             kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
-            phases=phases, risks=risks, scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
+            scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang)),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,

@@ -41,6 +41,11 @@ def statuses() -> pl.DataFrame:
     return pl.read_csv(CLASSIFICATION_DIR / "statuses.csv", infer_schema=False)
 
 
+def status_plans() -> dict[str, str]:
+    """Status → kind of plan (``development``, ``handover``, ``none``)."""
+    return dict(zip(statuses()["status"], statuses()["plan"]))
+
+
 def status_labels(lang: str = "it") -> dict[str, str]:
     return dict(zip(statuses()["status"], statuses()[f"label_{lang}"]))
 
