@@ -279,13 +279,15 @@ def _scenarios(workbook, fmt, inputs):
 def _data(workbook, fmt, inputs):
     columns = ["function", "name", "kind", "coarse", "total_cents", "direct_cents", "support_allocated_cents", "full_cents",
                "per_capita_eur", "transfer_share", "operating_share", "financial_share", "rigid_share", "capital_share", "authority",
-               "quadrant", "not_classified"]
-    s = _Sheet(workbook, inputs.t("data"), fmt, [9, 40, 12, 8, 16, 16, 16, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40])
+               "quadrant", "not_classified", "revenue_cents", "cost_recovery_share", "revenue_sources"]
+    s = _Sheet(workbook, inputs.t("data"), fmt, [9, 40, 12, 8, 16, 16, 16, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40, 16, 11, 60])
     s.title(inputs.t("data_title"), _heading(inputs))
     s.header(*inputs.t("data_header"))
-    kinds = {"total_cents": "euro", "direct_cents": "euro", "support_allocated_cents": "euro", "full_cents": "euro",
+    kinds = {"total_cents": "euro", "direct_cents": "euro", "revenue_cents": "euro", "support_allocated_cents": "euro", "full_cents": "euro",
              "per_capita_eur": "num", "authority": "num"}
-    for r in inputs.functions.sort("function").iter_rows(named=True):
+    rows = inputs.functions.sort("function")
+    rows = rows.with_columns(cost_recovery_share=pl.col("cost_recovery")) if "cost_recovery" in rows.columns else rows
+    for r in rows.iter_rows(named=True):
         cells = []
         for c in columns:
             v = r.get(c)

@@ -158,7 +158,7 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
     keys = _keys(context)
     with warehouse_db.connect() as con:
         stored = analytics.stage_matrix(con, keys, analytics.matrix_parameters(
-            config.spending_threshold, config.authority_threshold, config.cost_basis))
+            config.spending_threshold, config.authority_threshold, config.cost_basis), home=warehouse_db.settings().home)
         warehouse_db.store(con, stored.tables)
         matrix = stored.tables["ruffini_matrix"][0]
         silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())

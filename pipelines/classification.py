@@ -71,7 +71,7 @@ FUNCTION_COLUMNS = [
     "permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery", "authority",
     "quadrant", "service_type_it", "service_type_en", "governance_it", "governance_en",
     "distance_spending", "distance_authority", "borderline", "not_classified", "explanation_it", "explanation_en",
-    "override_note", "justification",
+    "override_note", "justification", "revenue_cents", "cost_recovery", "revenue_sources",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +25,11 @@ def run_demo(inbox: Path, console: Console) -> int:
         v = outcome.validation
         table.add_row(v.file, outcome.status, v.layout or "", str(v.lines.height))
     console.print(table)
+    attributions = sorted((inbox.parent / "revenue").glob("*.csv"))  # which revenue belongs to which function, per body
+    if attributions:
+        (settings.home / "revenue").mkdir(parents=True, exist_ok=True)
+        for path in attributions:
+            shutil.copyfile(path, settings.home / "revenue" / path.name)
     with warehouse.connect(settings.warehouse_path) as con:
         years = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
     instance = embedded_instance(settings.home)

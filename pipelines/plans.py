@@ -159,7 +159,7 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": "financial", "label": kpi[f"label_{lang}"], "unit": "€" if kpi["format"] == "eur" else "%",
                          "baseline": project.get(kpi["column"]), "format": kpi["format"], "direction": kpi["direction"],
-                         "data_needed": "bilancio caricato"})
+                         "data_needed": kpi["data_needed_it"]})
     schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "kpi": pl.String, "kind": pl.String, "label": pl.String,
               "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String}
     return pl.DataFrame(rows, schema=schema)

@@ -52,6 +52,8 @@ MATRIX = {
     "borderline": pa.Column(pl.Boolean, nullable=True),
     "direct_cents": _cents(), "full_cents": _cents(),
     "cost_basis": pa.Column(pl.String, checks=[pa.Check.isin(["direct", "full"])]),
+    "revenue_cents": pa.Column(pl.Int64, nullable=True, checks=[pa.Check.ge(0)]),
+    "cost_recovery": pa.Column(pl.Float64, nullable=True, checks=[pa.Check.ge(0)]),
 }
 
 

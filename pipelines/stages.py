@@ -52,11 +52,13 @@ from sources.catalogues import (
 )
 from sources.overrides import read_yaml
 from sources.reference import bodies, body_name
+from sources.revenue_attribution import attribution
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.full_cost import with_cost_basis
 from transforms.metrics import body_metrics, function_metrics
+from transforms.revenue import attributed_revenue, with_cost_recovery
 from transforms.strategy import merge_catalogue, strategic_analysis
 
 KEY = ["body", "year"]
@@ -138,7 +140,8 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
                   {"authority_scores": (per_year, keys)})
 
 
-def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> Stored:
+def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path | None = None) -> Stored:
+    """The matrix for ``keys``; with ``home``, the revenue attributed by the bodies' files there (cost recovery)."""
     config = config or classification_config()
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
@@ -147,6 +150,9 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None) -> Stored:
                              config["cost_basis"], config["full_cost_driver"])
     t, margin = config["thresholds"], config["borderline_margin"]
     matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
+    revenue = warehouse.read_table(con, "revenue_lines", keys)
+    rules = attribution(home, keys["body"].unique().to_list())
+    matrix = with_cost_recovery(matrix, attributed_revenue(revenue, rules, config["revenue_basis"]) if revenue.height else None)
     sensitivity = threshold_sensitivity(placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"])
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
     history = pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
