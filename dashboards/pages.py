@@ -28,10 +28,12 @@ BUNDLE = "vega-bundle.js"
 TEXT = {
     "it": {
         "how": "Come leggere la matrice",
-        "how_text": ("Ogni punto è una funzione (programma di bilancio). In orizzontale la quota di spesa trasferita ad altri, in verticale "
-                     "il grado di esercizio di autorità. I cerchi sono funzioni mantenute, i quadrati funzioni trasferite, i triangoli "
-                     "funzioni delegate; la dimensione è la spesa, il colore la fascia di priorità. Il contorno spesso segnala le funzioni "
-                     "vicine a una soglia: la loro posizione dipende dalle soglie scelte."),
+        "how_text": ("Ogni punto è una funzione (programma di bilancio). Come nello schema del metodo, a sinistra le funzioni che "
+                     "trasferiscono la spesa ad altri, a destra quelle che la spendono per funzionare; in alto l'esercizio di autorità. "
+                     "I cerchi sono funzioni mantenute, i quadrati funzioni trasferite, i triangoli funzioni delegate o non fondamentali; "
+                     "la dimensione è la spesa, il colore la fascia di priorità (in bianco le funzioni trasferite o delegate, fuori "
+                     "graduatoria: hanno un piano di cessione). Il contorno spesso segnala le funzioni vicine a una soglia: la loro "
+                     "posizione dipende dalle soglie scelte."),
         "params": "Parametri del metodo", "matrix": "Matrice per tipologia di spesa e grado di autorità",
         "movement": "Spostamenti rispetto all'anno precedente", "priorities": "Priorità di intervento (punteggio e componenti)",
         "composition": "Composizione della spesa per funzione", "peers": "Spesa per abitante rispetto agli enti simili",
@@ -41,10 +43,11 @@ TEXT = {
     },
     "en": {
         "how": "How to read the matrix",
-        "how_text": ("Each point is a function (budget programme). Horizontally the share of spending transferred to others, vertically "
-                     "the degree of authority. Circles are retained functions, squares transferred, triangles delegated; size is "
-                     "spending, colour the priority tier. A thick outline marks functions near a threshold: their place depends on "
-                     "the thresholds chosen."),
+        "how_text": ("Each point is a function (budget programme). As in the method's chart, functions that transfer their "
+                     "spending to others are on the left, those that spend it to run the service on the right; authority is upward. "
+                     "Circles are retained functions, squares transferred, triangles delegated or non-fundamental; size is spending, "
+                     "colour the priority tier (white: transferred or delegated functions, outside the ranking, with a hand-over "
+                     "plan). A thick outline marks functions near a threshold: their place depends on the thresholds chosen."),
         "params": "Method parameters", "matrix": "Matrix by spending type and degree of authority",
         "movement": "Movement since the previous year", "priorities": "Where to intervene first (score and components)",
         "composition": "Spending composition by function", "peers": "Spending per inhabitant against comparable bodies",

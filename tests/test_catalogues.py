@@ -97,7 +97,8 @@ def test_mountain_border_provinces_keep_international_relations_as_a_fundamental
     both = pl.concat([lines.with_columns(body=pl.lit(b)) for b in ("025", "002")]).with_columns(
         year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
     rows = {r["body"]: r for r in run_classification(both).functions.iter_rows(named=True)}
-    assert rows["025"]["status"] == "retained" and "c. 86 lett. b)" in rows["025"]["status_source"]  # Belluno
+    assert rows["025"]["status"] == "retained" and "relazioni con gli enti territoriali montani" in rows["025"]["status_source"]  # Belluno
+    assert "solo province montane" in rows["002"]["status_source"]
     assert rows["002"]["status"] == "non_fundamental"  # Vercelli
 
 

@@ -118,7 +118,7 @@ def test_transferred_functions_leave_the_ranking_unless_the_body_funds_them():
     from pipelines.portfolio import development_ranking
 
     frame = pl.DataFrame({"status": ["retained", "transferred", "transferred", "delegated", "non_fundamental"],
-                          "own_funding": [0, 0, 2, 0, 0]})
+                          "own_funding": [0, 0, 1, 0, 0]})  # a marginal own share is enough to be ranked
     assert frame.select(development_ranking())["status"].to_list() == [True, False, True, False, True]
 
 
