@@ -16,6 +16,9 @@ from transforms import strategy as tstrategy
 from transforms.amounts import format_euro
 
 PLANS_DIR = DATA_DIR / "plans"
+UNKNOWN = "dato da rilevare"
+MISSION_ONLY = {"it": "Dati solo per missione, che comprende più campi: con il dettaglio per programma il piano si concentra su uno.",
+                "en": "Mission-level data only, covering several fields: with programme detail the plan focuses on one."}
 STRATEGY_DIR = DATA_DIR / "strategy"
 
 
@@ -121,15 +124,19 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
     parts: dict[str, list] = {k: [] for k in ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments",
                                               "cases", "phases_text", "risks_text")}
     for r in projects.iter_rows(named=True):
+        keys = [k for k in (r["fields"] or []) if k in fields]
         f = fields.get(r["field"]) or {}
         develop = r["plan_kind"] == "development"
-        parts["field_name"].append(f.get(f"name_{lang}") or r.get("name") or r["function"])
-        parts["coproduction_types"].append(_labels(f.get("coproduction_types"), _csv("coproduction_types.csv"), "type", lang) if develop else "")
-        parts["coproduction_why"].append(f.get(f"why_{lang}") or "")
-        own = actors.filter(((pl.col("scope") == "field") & (pl.col("key") == r["field"])) | ((pl.col("scope") == "programme") & (pl.col("key") == r["function"])))
+        merged = {col: ";".join(dict.fromkeys(c for k in keys for c in fields[k][col].split(";")))
+                  for col in ("coproduction_types", "instruments", "cases")}
+        parts["field_name"].append(", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"])
+        parts["coproduction_types"].append(_labels(merged["coproduction_types"], _csv("coproduction_types.csv"), "type", lang) if develop else "")
+        parts["coproduction_why"].append(f.get(f"why_{lang}") or "" if len(keys) < 2 else (MISSION_ONLY[lang] + " " + "; ".join(
+            f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys)))
+        own = actors.filter(((pl.col("scope") == "field") & pl.col("key").is_in(keys)) | ((pl.col("scope") == "programme") & (pl.col("key") == r["function"])))
         parts["actors"].append("; ".join(f"{a['actor']} ({a['resources_it']}: {a['delivery_mode_it']})" for a in own.iter_rows(named=True)))
-        parts["instruments"].append(_labels(f.get("instruments"), _csv("instruments.csv"), "instrument", lang, cite=True))
-        parts["cases"].append(_labels(f.get("cases"), _csv("cases.csv"), "case", lang) if develop else "")
+        parts["instruments"].append(_labels(merged["instruments"], _csv("instruments.csv"), "instrument", lang, cite=True))
+        parts["cases"].append(_labels(merged["cases"], _csv("cases.csv"), "case", lang) if develop else "")
         if develop:
             steps = [Template(p[f"description_{lang}"]).safe_substitute(pilot=f.get(f"pilot_{lang}") or "", instruments=parts["instruments"][-1])
                      for p in _csv("phases.csv").iter_rows(named=True)]
@@ -140,7 +147,7 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
             parts["phases_text"].append("; ".join(
                 f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} mesi): {s[f'description_{lang}']}"
                 for s in _csv("handover_steps.csv").iter_rows(named=True)))
-        mine = risks.filter((pl.col("scope") == "all") | (pl.col("key") == r["field"]))
+        mine = risks.filter((pl.col("scope") == "all") | pl.col("key").is_in(keys))
         parts["risks_text"].append("; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in mine.iter_rows(named=True)))
     return {k: pl.Series(v, dtype=pl.String) for k, v in parts.items()}
 
@@ -151,7 +158,7 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
     financial = _csv("kpis.csv")
     rows = []
     for project in projects.iter_rows(named=True):
-        for kpi in field_kpis.filter(pl.col("field") == project["field"]).iter_rows(named=True):
+        for kpi in field_kpis.filter(pl.col("field").is_in(project["fields"] or [])).iter_rows(named=True):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "unit": kpi["unit"], "baseline": None,
                          "format": "unit", "direction": kpi["direction"], "data_needed": kpi["data_needed_it"]})
@@ -165,7 +172,11 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-UNKNOWN = "dato da rilevare"
+
+
+def _sentence(text: str | None) -> str:
+    text = (text or "").strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else ""
 
 
 def _kpi_text(k: dict) -> str:
@@ -199,7 +210,7 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str) -> s
         **common, share=_pct(row.get("share_of_body")), rigid=_pct(row.get("rigid_share")), transfer=_pct(row.get("transfer_share")),
         service_type=row.get("service_type_it"), authority=f"{row['authority']:.2f}".replace(".", ","), governance=row.get("governance_it"),
         current_position=row.get("current_position"), target_position=row.get("target_position"),
-        field_name=row["field_name"], why=row["coproduction_why"],
+        field_name=row["field_name"], why=_sentence(row["coproduction_why"]),
         logics=", ".join(names[code].lower() for code in row["logics"]), logic_reasons=row.get("logic_reasons") or "",
         coproduction=row["coproduction_types"], cases=row["cases"] or "nessuna esperienza dei materiali di riferimento per questo campo",
         phases=row["phases_text"], kick_start=format_euro(row["kick_start_cents"]),

@@ -131,3 +131,13 @@ def test_job_centres_in_the_demo_budget_are_not_ranked_and_get_a_handover_plan(p
     jobs = result.projects.filter(pl.col("function") == "15.01").row(0, named=True)
     assert jobs["plan_kind"] == "handover" and jobs["tier"] is None
     assert "L. 205/2017" in jobs["dup_text"]
+
+
+def test_a_mission_level_function_gets_the_fields_of_its_programmes():
+    projects, result = _plans_for(["10"], "direct")
+    plan = projects["10"]
+    assert plan["field_name"] == "Strade provinciali, Pianificazione del trasporto pubblico locale, Autorizzazioni e controlli sul trasporto privato"
+    assert "Dati solo per missione" in plan["coproduction_why"] and "Comuni e unioni di comuni" in plan["actors"]
+    kpis = set(result.kpis.filter(pl.col("kind") != "financial")["kpi"])
+    assert {"cost_per_km", "passengers", "irregularity_rate"} <= kpis
+    assert "Indicatori. ." not in plan["dup_text"]

@@ -27,7 +27,7 @@ def strategic_analysis(functions: pl.DataFrame, catalogue: pl.DataFrame, fields:
     ``catalogue``: scope (``field`` | ``programme``), key, actor, resources_it, delivery_mode_it.
     """
     classified = with_field(functions.filter(pl.col("quadrant").is_not_null()), fields).select(
-        "body", "year", "phase", "function", "quadrant", "field")
+        "body", "year", "phase", "function", "quadrant", pl.col("fields").alias("field")).explode("field")
     specific = classified.join(
         catalogue.filter(pl.col("scope") == "programme").rename({"key": "function"}), on="function"
     ).with_columns(source=pl.lit("programma"))
@@ -52,8 +52,17 @@ def programme_fields(fields: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_field(functions: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame:
-    """Each function's field (null for a programme the catalogue does not cover, e.g. a support programme)."""
-    return functions.join(programme_fields(fields), on="function", how="left")
+    """Each function's ``field`` and ``fields`` (a list): one field for a programme; for a mission-level function
+    (files with mission detail only) every field of the mission's programmes, ``field`` being the first.
+    Null for a programme the catalogue does not cover (e.g. a support programme)."""
+    mapping = programme_fields(fields)
+    by_mission = mapping.group_by(pl.col("function").str.slice(0, 2), maintain_order=True).agg(
+        _mission_fields=pl.col("field").unique(maintain_order=True))
+    out = functions.join(mapping, on="function", how="left").join(by_mission, on="function", how="left")
+    return out.with_columns(
+        fields=pl.when(pl.col("field").is_not_null()).then(pl.concat_list("field")).otherwise(pl.col("_mission_fields")),
+        field=pl.coalesce("field", pl.col("_mission_fields").list.first()),
+    ).drop("_mission_fields")
 
 
 def plan_kind(status_plans: dict[str, str]) -> pl.Expr:
