@@ -21,7 +21,7 @@ from sources.catalogues import (
     quadrants,
     spending_classes,
 )
-from sources.reference import bodies
+from sources.reference import bodies, missions
 from transforms.authority import authority_table, empty_overrides, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.full_cost import with_cost_basis
@@ -55,7 +55,7 @@ def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = Non
     )
     metrics = function_metrics(lines, spending_classes(), population, config["amount_basis"])
     totals = body_metrics(lines, spending_classes(), population, config["amount_basis"])
-    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config),
+    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, missions()),
                              config["cost_basis"], config["full_cost_driver"])
     thresholds, margin = config["thresholds"], config["borderline_margin"]
     classified = classify(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin)

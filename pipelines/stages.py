@@ -51,7 +51,7 @@ from sources.catalogues import (
     spending_classes,
 )
 from sources.overrides import read_yaml
-from sources.reference import bodies, body_name
+from sources.reference import bodies, body_name, missions
 from sources.revenue_attribution import attribution
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
@@ -146,7 +146,7 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
     totals = warehouse.read_table(con, "body_metrics", keys)
-    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config),
+    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, missions()),
                              config["cost_basis"], config["full_cost_driver"])
     t, margin = config["thresholds"], config["borderline_margin"]
     matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)

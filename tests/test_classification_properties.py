@@ -126,3 +126,14 @@ def test_mission_level_shares_that_cannot_be_measured_are_empty_not_zero():
     rows = {r["function"]: r for r in run_classification(lines).functions.iter_rows(named=True)}
     assert rows["10"]["transfer_share"] is None and rows["10"]["rigid_share"] is None and rows["10"]["not_classified"] == "no_detail"
     assert rows["50"]["not_classified"] == "technical"  # 298 million of debt is never "negligible"
+
+
+def test_mission_level_functions_carry_the_missions_name():
+    from pipelines.classification import run_classification
+
+    lines = pl.DataFrame({"missione": ["10"], "programma": [None], "titolo": ["1"], "macroaggregato": ["1.03"],
+                          "amount_kind": ["impegni"], "amount_cents": [50_000_000_00]},
+                         schema_overrides={"programma": pl.String}).with_columns(
+        body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
+    row = run_classification(lines).functions.row(0, named=True)
+    assert (row["function"], row["name"]) == ("10", "Trasporti e diritto alla mobilità")

@@ -37,8 +37,10 @@ def side(share: pl.Expr, threshold: float) -> pl.Expr:
 
 
 def place(metrics: pl.DataFrame, authority: pl.DataFrame, mission_authority: pl.DataFrame, body_totals: pl.DataFrame,
-          config: dict) -> pl.DataFrame:
-    """Join metrics with authority and decide, for every function, whether it can be classified."""
+          config: dict, mission_names: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Join metrics with authority and decide, for every function, whether it can be classified.
+
+    ``mission_names`` (``code``, ``name``) names the mission-level functions of files with mission detail only."""
     negligible = config["negligible"]
     programmes = metrics.filter(~pl.col("coarse")).join(
         authority.rename({"programma": "function"}), on=["body", "function"], how="left"
@@ -50,8 +52,10 @@ def place(metrics: pl.DataFrame, authority: pl.DataFrame, mission_authority: pl.
         mission_authority.rename({"missione": "function"}), on=["body", "function"], how="left"
     ).join(technical, on=["body", "function"], how="left").with_columns(
         kind=pl.when(pl.col("_technical").fill_null(False)).then(pl.lit("technical")).otherwise(pl.lit("service")),
-        name=pl.lit(None, pl.String), override_note=pl.lit(None, pl.String),
+        override_note=pl.lit(None, pl.String),
         justification=pl.lit("media dei programmi di servizio della missione", pl.String)).drop("_technical")
+    names = mission_names if mission_names is not None else pl.DataFrame(schema={"code": pl.String, "name": pl.String})
+    missions = missions.join(names.select(pl.col("code").alias("function"), "name"), on="function", how="left")
     data = pl.concat([programmes, missions], how="diagonal_relaxed").join(
         body_totals.select("body", "year", "phase", pl.col("total_cents").alias("body_total_cents")),
         on=["body", "year", "phase"], how="left",
