@@ -116,7 +116,7 @@ def _formats(workbook) -> dict:
         "title": workbook.add_format({"bold": True, "font_size": 14, "font_color": "#1f4e79"}),
         "subtitle": workbook.add_format({"italic": True, "font_color": "#555555"}),
         "header": workbook.add_format({"bold": True, "bg_color": "#dde8f3", "border": 1, "text_wrap": True, "valign": "top"}),
-        "bold": workbook.add_format({"bold": True}),
+        "bold": workbook.add_format({"bold": True, "valign": "top", "text_wrap": True}),
         "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
         "euro": workbook.add_format({"num_format": EURO}),
         "euro_bold": workbook.add_format({"num_format": EURO, "bold": True}),
@@ -223,6 +223,12 @@ def _strategy(workbook, fmt, inputs):
     s.autofilter(7)
 
 
+def _wrapped_height(text: str, width_chars: int, line_points: float = 15.0) -> float:
+    """Row height (points) for ``text`` wrapped in a column ``width_chars`` wide: one line per started width, per paragraph."""
+    lines = sum(max(1, -(-len(paragraph) // int(width_chars * 1.1))) for paragraph in text.split("\n"))
+    return line_points * lines
+
+
 def _plan(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
     s = _Sheet(workbook, t("plan"), fmt, [30, 110])
@@ -244,6 +250,7 @@ def _plan(workbook, fmt, inputs):
         for name, text in rows:
             s.ws.write_string(s.row, 0, name, fmt["bold"])
             s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
+            s.ws.set_row(s.row, _wrapped_height(text or "", 110))
             s.row += 1
         if develop:
             s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
@@ -260,9 +267,11 @@ def _plan(workbook, fmt, inputs):
                 s.ws.write_number(s.row, 1, k["baseline"], fmt["num" if k["format"] == "eur" else "pct"])
             s.row += 1
         s.ws.write_string(s.row, 0, labels[11], fmt["bold"])
-        s.ws.write_string(s.row, 1, p["dup_text"], fmt["wrap"])
-        s.ws.set_row(s.row, 300)
-        s.row += 2
+        for paragraph in (x for x in p["dup_text"].split("\n\n") if x.strip()):  # one row each: rows stop at 409 points
+            s.ws.write_string(s.row, 1, paragraph, fmt["wrap"])
+            s.ws.set_row(s.row, min(_wrapped_height(paragraph, 110), 409))
+            s.row += 1
+        s.row += 1
 
 
 def _scenarios(workbook, fmt, inputs):

@@ -110,3 +110,16 @@ def test_english_workbook_on_request(reports, tmp_path):
     assert workbook.sheetnames == ["Summary", "Matrix", "Priorities", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]
     explanations = [c.value for c in workbook["Matrix"]["J"] if c.value and "→" in str(c.value)]
     assert explanations and all("authority" in e or "Not classified" in e for e in explanations)
+
+
+def test_plan_rows_are_tall_enough_for_their_wrapped_text(reports):
+    """Long plan texts wrap in a row high enough for them: nothing printed on top of the next row, no cut DUP text."""
+    _, paths = reports
+    sheet = openpyxl.load_workbook(paths[0])["Piano di riassetto"]
+    long_rows = [cell.row for cell in sheet["B"] if isinstance(cell.value, str) and len(cell.value) > 300]
+    assert long_rows
+    for row in long_rows:
+        height = sheet.row_dimensions[row].height or 15
+        lines = -(-len(sheet.cell(row, 2).value) // 121)
+        assert height >= min(15 * lines, 409), (row, height, lines)
+        assert len(sheet.cell(row, 2).value) < 409 / 15 * 121 * 1.2  # a DUP paragraph fits in one row
