@@ -8,7 +8,6 @@ Metodo. Values only (no formulas). Every text that comes from inputs is written 
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -17,10 +16,11 @@ import polars as pl
 import xlsxwriter
 import yaml
 
-from sources.catalogues import status_labels
+from sources.catalogues import flag_labels, status_labels
 from sources.reference import DATA_DIR, body_name
+from transforms.classify import REASONS
 
-EURO = '[$€-410] #,##0'
+EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
 STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
 
 
@@ -53,23 +53,35 @@ class ReportInputs:
     chart_png: bytes | None = None
     lang: str = "it"
     logic_names: pl.DataFrame | None = None  # response logic code -> name in each language
+    scenario_labels: dict = field(default_factory=dict)  # scenario name -> its label in the report's language
 
     def t(self, key: str):
         return label(key, self.lang)
 
 
 class _Sheet:
-    """A worksheet with a cursor and the report's formats; every text goes through write_string."""
+    """A worksheet with a cursor and the report's formats; every text goes through write_string.
 
-    def __init__(self, workbook, name, fmt, widths):
+    Printing: A4 landscape, fitted to the page width only (as many pages tall as needed), the table's
+    header row repeated on every page, the body, phase and year in the page header and "page n of m"
+    in the footer. Columns in ``wrap`` wrap their text and each row is made tall enough for it.
+    """
+
+    def __init__(self, workbook, name, fmt, widths, inputs, wrap=()):
         self.ws = workbook.add_worksheet(name)
         self.fmt = fmt
         self.row = 0
+        self.widths = widths
+        self.wrap = set(wrap)
         for col, width in enumerate(widths):
             self.ws.set_column(col, col, width)
         self.ws.set_landscape()
         self.ws.fit_to_pages(1, 0)
         self.ws.set_paper(9)  # A4
+        self.ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        heading = _heading(inputs).replace("&", "&&")
+        self.ws.set_header(f"&L&8{heading}&R&8{name.replace('&', '&&')}")
+        self.ws.set_footer("&C&8" + inputs.t("page_of").replace("{n}", "&P").replace("{m}", "&N"))
 
     def value(self, col, value, kind="text", style=None):
         row = self.row
@@ -87,14 +99,24 @@ class _Sheet:
             self.ws.write_string(row, col, str(value), self.fmt.get(style))
 
     def line(self, *cells, style=None):
+        height = 0.0
         for col, cell in enumerate(cells):
             value, kind = cell if isinstance(cell, tuple) else (cell, "text")
-            self.value(col, value, kind, style)
+            if col in self.wrap and kind == "text" and value:
+                self.ws.write_string(self.row, col, str(value), self.fmt["wrap"])
+                height = max(height, _wrapped_height(str(value), self.widths[col]))
+            else:
+                self.value(col, value, kind, style)
+        if height > 15:
+            self.ws.set_row(self.row, min(height, 409))
         self.row += 1
 
     def header(self, *titles):
         self.ws.write_row(self.row, 0, titles, self.fmt["header"])
+        lines = max((-(-len(str(x)) // max(int(self.widths[i]), 1)) for i, x in enumerate(titles) if i < len(self.widths)), default=1)
+        self.ws.set_row(self.row, 15 * max(lines, 1) + 2)  # header text wraps, never cut
         self.ws.freeze_panes(self.row + 1, 0)
+        self.ws.repeat_rows(self.row)
         self.first_data = self.row
         self.row += 1
 
@@ -118,16 +140,16 @@ def _formats(workbook) -> dict:
         "header": workbook.add_format({"bold": True, "bg_color": "#dde8f3", "border": 1, "text_wrap": True, "valign": "top"}),
         "bold": workbook.add_format({"bold": True, "valign": "top", "text_wrap": True}),
         "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-        "euro": workbook.add_format({"num_format": EURO}),
-        "euro_bold": workbook.add_format({"num_format": EURO, "bold": True}),
-        "pct": workbook.add_format({"num_format": "0%"}),
-        "num": workbook.add_format({"num_format": "0.00"}),
+        "euro": workbook.add_format({"num_format": EURO, "valign": "top"}),
+        "euro_bold": workbook.add_format({"num_format": EURO, "bold": True, "valign": "top"}),
+        "pct": workbook.add_format({"num_format": "0%", "valign": "top"}),
+        "num": workbook.add_format({"num_format": "0.00", "valign": "top"}),
     }
 
 
 def write_report(inputs: ReportInputs, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
+    workbook = xlsxwriter.Workbook(str(path), {"default_format_properties": {"valign": "top"}})
     workbook.set_properties({"title": f"areavasta - {body_name(inputs.body)} {inputs.year} {inputs.phase}", "author": "areavasta"})
     fmt = _formats(workbook)
     _summary(workbook, fmt, inputs)
@@ -147,19 +169,9 @@ def _heading(inputs) -> str:
     return f"{body_name(inputs.body)} - {inputs.t('phase_' + inputs.phase)} {inputs.year}"
 
 
-def _png_display_height(png: bytes) -> float:
-    """Height in screen pixels as a spreadsheet shows it (96 dpi, after the PNG's own pHYs density)."""
-    height = int.from_bytes(png[20:24], "big")  # IHDR height
-    at = png.find(b"pHYs")
-    if at > 0 and png[at + 12] == 1:  # unit: metre
-        dpi = int.from_bytes(png[at + 8:at + 12], "big") * 0.0254
-        return height * 96 / dpi
-    return height
-
-
 def _summary(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("summary"), fmt, [58, 16, 18, 90])
+    s = _Sheet(workbook, t("summary"), fmt, [46, 18, 18, 70], inputs, wrap=(3,))
     s.title(t("summary"), _heading(inputs))
     b = inputs.body_figures
     s.line(t("spending_t12"), (b.get("total_cents"), "euro"))
@@ -184,12 +196,8 @@ def _summary(workbook, fmt, inputs):
 
 def _matrix(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("matrix"), fmt, [9, 36, 12, 16, 11, 10, 22, 26, 9, 70, 30])
+    s = _Sheet(workbook, t("matrix"), fmt, [7, 30, 11, 16, 13, 9, 18, 20, 8, 48, 22], inputs, wrap=(1, 6, 7, 9, 10))
     s.title(t("matrix_title"), _heading(inputs))
-    if inputs.chart_png:
-        scale = 0.5
-        s.ws.insert_image(s.row, 0, "matrice.png", {"image_data": io.BytesIO(inputs.chart_png), "x_scale": scale, "y_scale": scale})
-        s.row += int(_png_display_height(inputs.chart_png) * scale / 20) + 2  # default rows are 20 px high
     s.header(*t("matrix_header"))
     for r in inputs.functions.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
         s.line(r["function"], r.get("name") or "", STATUS[lang].get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
@@ -197,23 +205,28 @@ def _matrix(workbook, fmt, inputs):
                r.get(f"governance_{lang}") or "", t("yes_word") if r.get("borderline") else "", r.get(f"explanation_{lang}") or "",
                r.get("override_note") or "")
     s.autofilter(11)
+    if inputs.chart_png:  # below the table, on a page of its own: the table's header stays frozen at the top
+        s.row += 1
+        s.ws.set_h_pagebreaks([s.row])
+        s.ws.write_string(s.row, 0, t("matrix_chart"), fmt["title"])
+        s.ws.insert_image(s.row + 1, 0, "matrice.png", {"image_data": io.BytesIO(inputs.chart_png), "x_scale": 0.85, "y_scale": 0.85})
 
 
 def _priorities(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("priorities"), fmt, [7, 9, 36, 9, 20, 10, 10, 10, 10, 10, 10, 70, 40])
+    s = _Sheet(workbook, t("priorities"), fmt, [6, 7, 28, 8, 14, 9, 9, 9, 9, 9, 9, 48, 36], inputs, wrap=(2, 11, 12))
     s.title(t("priorities_title"), t("priorities_subtitle"))
     s.header(*t("priorities_header"))
     for r in inputs.ranked.iter_rows(named=True):
         s.line((r["rank"], "int"), r["function"], r.get("name") or "", (r["score"], "num"), r[f"tier_{lang}"],
                *[(r.get(f"c_{c}"), "num") for c in ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status")],
-               r[f"reasons_{lang}"] or "", ", ".join(r["flags"] or []))
+               r[f"reasons_{lang}"] or "", "; ".join(flag_labels(lang).get(f, f) for f in r["flags"] or []))
     s.autofilter(13)
 
 
 def _strategy(workbook, fmt, inputs):
     t = inputs.t
-    s = _Sheet(workbook, t("strategy"), fmt, [9, 18, 30, 45, 50, 70, 12])
+    s = _Sheet(workbook, t("strategy"), fmt, [7, 16, 24, 34, 34, 52, 9], inputs, wrap=(1, 2, 3, 4, 5))
     s.title(t("strategy_title"), t("strategy_subtitle"))
     s.header(*t("strategy_header"))
     if inputs.strategy is not None:
@@ -231,7 +244,7 @@ def _wrapped_height(text: str, width_chars: int, line_points: float = 15.0) -> f
 
 def _plan(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("plan"), fmt, [30, 110])
+    s = _Sheet(workbook, t("plan"), fmt, [30, 110], inputs)
     s.title(t("plan_title"), _heading(inputs))
     names = dict(zip(inputs.logic_names["code"], inputs.logic_names[f"name_{lang}"])) if inputs.logic_names is not None else {}
     labels, kinds = t("plan_rows"), t("plan_kinds")
@@ -277,9 +290,9 @@ def _plan(workbook, fmt, inputs):
 def _scenarios(workbook, fmt, inputs):
     """Side by side: one column per scenario, one row per projected year (parameters in the Metodo sheet)."""
     names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
-    s = _Sheet(workbook, inputs.t("scenarios"), fmt, [12] + [22] * len(names))
+    s = _Sheet(workbook, inputs.t("scenarios"), fmt, [12] + [22] * len(names), inputs)
     s.title(inputs.t("scenarios_title"), inputs.t("scenarios_subtitle"))
-    s.header(inputs.t("year"), *names)
+    s.header(inputs.t("year"), *[inputs.t("baseline") if n == "base" else inputs.scenario_labels.get(n, n) for n in names])
     wide = inputs.scenarios.pivot(on="scenario", index="projected_year", values="total_cents").sort("projected_year")
     for r in wide.iter_rows(named=True):
         s.line((r["projected_year"], "int"), *[(r.get(n), "euro") for n in names])
@@ -289,17 +302,20 @@ def _data(workbook, fmt, inputs):
     columns = ["function", "name", "kind", "coarse", "total_cents", "direct_cents", "support_allocated_cents", "full_cents",
                "per_capita_eur", "transfer_share", "operating_share", "financial_share", "rigid_share", "capital_share", "authority",
                "quadrant", "not_classified", "revenue_cents", "cost_recovery_share", "revenue_sources"]
-    s = _Sheet(workbook, inputs.t("data"), fmt, [9, 40, 12, 8, 16, 16, 16, 16, 12, 11, 11, 11, 11, 11, 9, 12, 40, 16, 11, 60])
+    s = _Sheet(workbook, inputs.t("data"), fmt, [7, 28, 10, 8, 15, 15, 15, 15, 10, 9, 9, 9, 9, 9, 8, 12, 28, 15, 9, 40], inputs, wrap=(1, 16, 19))
     s.title(inputs.t("data_title"), _heading(inputs))
     s.header(*inputs.t("data_header"))
     kinds = {"total_cents": "euro", "direct_cents": "euro", "revenue_cents": "euro", "support_allocated_cents": "euro", "full_cents": "euro",
              "per_capita_eur": "num", "authority": "num"}
     rows = inputs.functions.sort("function")
     rows = rows.with_columns(cost_recovery_share=pl.col("cost_recovery")) if "cost_recovery" in rows.columns else rows
+    lang = inputs.lang
+    words = {"kind": inputs.t("kinds"), "not_classified": {k: v[0 if lang == "it" else 1] for k, v in REASONS.items()}}
     for r in rows.iter_rows(named=True):
         cells = []
+        r = {**r, "quadrant": r.get(f"service_type_{lang}") or ""}  # the words, never the internal key
         for c in columns:
-            v = r.get(c)
+            v = words[c].get(r.get(c), r.get(c)) if c in words else r.get(c)
             if c.endswith("_share"):
                 cells.append((v, "pct"))
             elif c in kinds:
@@ -313,7 +329,7 @@ def _data(workbook, fmt, inputs):
 
 
 def _checks(workbook, fmt, inputs):
-    s = _Sheet(workbook, inputs.t("checks"), fmt, [40, 20, 14, 12, 70])
+    s = _Sheet(workbook, inputs.t("checks"), fmt, [36, 18, 12, 22, 70], inputs, wrap=(0, 4))
     s.title(inputs.t("checks_title"), inputs.t("checks_subtitle"))
     s.header(*inputs.t("checks_header"))
     for f in inputs.findings:
@@ -324,16 +340,70 @@ def _checks(workbook, fmt, inputs):
 
 def _method(workbook, fmt, inputs):
     t = inputs.t
-    s = _Sheet(workbook, t("method"), fmt, [44, 100])
+    s = _Sheet(workbook, t("method"), fmt, [52, 90], inputs, wrap=(0, 1))
     s.title(t("method_title"), t("method_subtitle"))
     s.line(t("parameters"), style="bold")
-    for key, value in inputs.parameters.items():
-        s.line(key, json.dumps(value, ensure_ascii=False, default=str))
+    for path, value in parameter_rows(inputs.parameters, inputs.lang):
+        s.line(path, value)
     s.row += 1
     s.line(t("catalogues"), style="bold")
     for name, digest in inputs.catalogue_versions.items():
-        s.line(name, digest)
+        s.line(name, short_checksum(digest))
     s.row += 1
     s.line(t("sources"), style="bold")
+    states = t("upload_states")
     for u in inputs.uploads.iter_rows(named=True):
-        s.line(u["original_name"], f"SHA-256 {u['sha256']} - {t('layout')} {u['layout']} - {t('received')} {u['received_at']} {t('by')} {u['received_by']} - {u['status']}")
+        layout = _layout_description(u["layout"], inputs.lang)
+        s.line(u["original_name"], f"SHA-256 {short_checksum(u['sha256'])} - {t('layout')}: {layout} - {t('received')} "
+                                   f"{date_time(u['received_at'], inputs.lang)} {t('by')} {u['received_by']} - {states.get(u['status'], u['status'])}")
+
+
+def _layout_description(name: str | None, lang: str) -> str:
+    from sources.layouts import profile
+
+    try:
+        return profile(name).description(lang) or name
+    except (KeyError, ValueError, TypeError):
+        return name or ""
+
+
+def short_checksum(digest: str | None, keep: int = 12) -> str:
+    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the archive)."""
+    return "" if not digest else (digest if len(digest) <= keep else digest[:keep] + "…")
+
+
+def date_time(value, lang: str = "it") -> str:
+    """24/11/2026 02:14 (Italian) or 2026-11-24 02:14 (English) from a datetime or an ISO text."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment.strftime("%d/%m/%Y %H:%M" if lang == "it" else "%Y-%m-%d %H:%M")
+
+
+def parameter_rows(parameters: dict, lang: str) -> list[tuple[str, str]]:
+    """Every parameter as a row: its path in words ("Classificazione › Soglie › Spesa") and its value in words."""
+    words = label("parameter_words", lang)
+    rows: list[tuple[str, str]] = []
+
+    def text(value) -> str:
+        if isinstance(value, bool):
+            return label("yes_word", lang) if value else "no"
+        if isinstance(value, float):
+            return f"{value:g}".replace(".", ",") if lang == "it" else f"{value:g}"
+        if isinstance(value, list):
+            return ", ".join(text(v) for v in value)
+        return words.get(str(value), str(value))
+
+    def walk(prefix: list[str], value) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                if key in ("run_config", "labels_it", "labels_en"):  # the same choices again, or labels shown elsewhere
+                    continue
+                walk([*prefix, words.get(str(key), str(key))], inner)
+        else:
+            rows.append((" › ".join(prefix), text(value) if value != {} else "-"))
+
+    walk([], parameters)
+    return rows

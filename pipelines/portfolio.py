@@ -8,7 +8,7 @@ from functools import cache
 import polars as pl
 import yaml
 
-from sources.catalogues import status_labels, status_plans
+from sources.catalogues import flag_rules, status_labels, status_plans
 from sources.reference import DATA_DIR, bodies
 from transforms import portfolio as tp
 from transforms.strategy import in_development_ranking
@@ -19,11 +19,6 @@ PORTFOLIO_DIR = DATA_DIR / "portfolio"
 @cache
 def portfolio_config() -> dict:
     return yaml.safe_load((PORTFOLIO_DIR / "priorities.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def flag_rules() -> list[dict]:
-    return yaml.safe_load((PORTFOLIO_DIR / "rules.yaml").read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -308,6 +308,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang)),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
+            scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()},
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")

@@ -36,6 +36,16 @@ def authority_catalogue() -> pl.DataFrame:
 
 
 @cache
+def flag_rules() -> list[dict]:
+    """The PBB-like flags: code, Italian and English words, conditions (``data/portfolio/rules.yaml``)."""
+    return yaml.safe_load((DATA_DIR / "portfolio" / "rules.yaml").read_text(encoding="utf-8"))
+
+
+def flag_labels(lang: str = "it") -> dict[str, str]:
+    return {rule["code"]: rule[lang] for rule in flag_rules()}
+
+
+@cache
 def statuses() -> pl.DataFrame:
     """Legal statuses: labels, the chart's mark, and the kind of plan (development or hand-over)."""
     return pl.read_csv(CLASSIFICATION_DIR / "statuses.csv", infer_schema=False)

@@ -54,7 +54,7 @@ def test_flags_follow_the_written_rules():
     frame = pl.DataFrame({"quadrant": ["direct", "allocation"], "direct_delivery": [3, 0], "status": ["transferred", "retained"],
                           "total_cents": [100, 100], "tier": [3, 1], "legal_mandate": [0, 3], "permits": [0, 1],
                           "operating_share": [0.9, 0.05], "goods_services_share": [0.5, 0.0], "outlier": [False, True]})
-    assert tp.flags(frame, __import__("pipelines.portfolio", fromlist=["flag_rules"]).flag_rules())["flags"].to_list() == [
+    assert tp.flags(frame, __import__("sources.catalogues", fromlist=["flag_rules"]).flag_rules())["flags"].to_list() == [
         ["hand_over", "co_produce", "commission"], ["verify_data", "partner", "protect"],
     ]
 

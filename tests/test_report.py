@@ -75,7 +75,9 @@ def test_numbers_trace_to_the_analysis(reports):
     first = [c.value for c in sheet[5]]
     assert header[:4] == ["Rango", "Codice", "Funzione", "Punteggio"] and first[0] == 1
     method = " ".join(str(c.value) for c in workbook["Metodo"]["B"] if c.value)
-    assert "SHA-256" in method and "thresholds" in method
+    names = [str(c.value) for c in workbook["Metodo"]["A"] if c.value]
+    assert "SHA-256" in method and "Classificazione › Soglie › quota di trasferimenti" in names
+    assert not any(word in " ".join(names) for word in ("thresholds", "weights", "run_config", "{"))  # words, not keys or JSON
 
 
 def test_scenarios_are_saved_with_their_parameters(reports):
@@ -123,3 +125,21 @@ def test_plan_rows_are_tall_enough_for_their_wrapped_text(reports):
         lines = -(-len(sheet.cell(row, 2).value) // 121)
         assert height >= min(15 * lines, 409), (row, height, lines)
         assert len(sheet.cell(row, 2).value) < 409 / 15 * 121 * 1.2  # a DUP paragraph fits in one row
+
+
+def test_every_sheet_prints_to_the_width_with_titles_header_footer_and_cents(reports):
+    _, paths = reports
+    workbook = openpyxl.load_workbook(paths[0])
+    for sheet in workbook.worksheets:
+        setup = sheet.page_setup
+        assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), (None, 0)), sheet.title  # width only, never squeezed to 1 page
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert "&P" in (sheet.oddFooter.center.text or "") and "&N" in sheet.oddFooter.center.text, sheet.title
+        assert "Vercelli" in (sheet.oddHeader.left.text or ""), sheet.title
+    matrix = workbook["Matrice"]
+    header_row = next(c.row for c in matrix["A"] if c.value == "Codice")
+    assert matrix.freeze_panes == f"A{header_row + 1}"  # just below the table's header, not below a picture
+    assert matrix.print_title_rows.replace("$", "") == f"{header_row}:{header_row}"
+    spending = next(c for c in matrix["D"][header_row:] if isinstance(c.value, float))
+    assert "0.00" in spending.number_format and "€" in spending.number_format
+    assert workbook["Scenari"]["B4"].value == "Base (senza piano)" and "piu_coproduzione" not in [c.value for c in workbook["Scenari"][4]]
