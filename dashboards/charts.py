@@ -21,6 +21,24 @@ TIER_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#999999"]  # Okabe-Ito, colour
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
 
+TIP_WORDS = {  # tooltip titles: words, never column names
+    "it": {"function": "codice", "name": "funzione", "stato": "stato", "spesa": "spesa", "transfer_share": "trasferimenti",
+                  "authority": "autorità", "explanation_it": "spiegazione", "explanation_en": "spiegazione", "override_note": "modifiche dell'ente",
+                  "component": "componente", "points": "punti", "tier": "fascia", "class": "classe", "share": "quota",
+                  "per_capita_eur": "€ per abitante", "peer_median_eur": "mediana enti simili", "quadrant": "quadrante", "body": "ente"},
+    "en": {"function": "code", "name": "function", "stato": "status", "spesa": "spending", "transfer_share": "transfers",
+                  "authority": "authority", "explanation_it": "explanation", "explanation_en": "explanation", "override_note": "body's changes",
+                  "component": "component", "points": "points", "tier": "tier", "class": "class", "share": "share",
+                  "per_capita_eur": "€ per inhabitant", "peer_median_eur": "peers' median", "quadrant": "quadrant", "body": "body"},
+}
+
+
+def tip(field: str, lang: str, **kw) -> alt.Tooltip:
+    """A tooltip whose title is a word in the page's language."""
+    name = field.split(":")[0]
+    return alt.Tooltip(field, title=TIP_WORDS[lang].get(name, name), **kw)
+
+
 def _euro_it(cents: int | None) -> str:
     if cents is None:
         return ""
@@ -79,7 +97,7 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
     data = functions.filter(pl.col("quadrant").is_not_null()).with_columns(
         spending_eur=pl.col("total_cents") / 100,
         spesa=pl.col("total_cents").map_elements(_euro_it, return_dtype=pl.String),
-        stato=pl.col("status").replace_strict(STATUS_IT, default="?", return_dtype=pl.String),
+        stato=pl.col("status").replace_strict(status_labels(lang), default="?", return_dtype=pl.String),
         tier_label=pl.col("tier").cast(pl.String) if "tier" in functions.columns else pl.lit("-"),
         mission=pl.col("function").str.slice(0, 2),
         edge=pl.when(pl.col("borderline").fill_null(False)).then(2.5).otherwise(0.5),
@@ -100,15 +118,15 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
                        "Spending type: ← transfers (share of spending) · operating spending →")),
         y=alt.Y("authority:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False), axis=alt.Axis(values=[i / 10 for i in range(11)]),
                 title="Esercizio di autorità" if lang == "it" else "Degree of authority"),
-        shape=alt.Shape("stato:N", scale=alt.Scale(domain=[STATUS_IT[k] for k in SHAPES], range=list(SHAPES.values())),
+        shape=alt.Shape("stato:N", scale=alt.Scale(domain=[status_labels(lang)[k] for k in SHAPES], range=list(SHAPES.values())),
                         title="Funzione" if lang == "it" else "Function"),
         size=alt.Size("spending_eur:Q", scale=alt.Scale(range=[40, 900]), title="Spesa (€)" if lang == "it" else "Spending (€)"),
         color=alt.Color("tier_label:N", scale=alt.Scale(domain=["1", "2", "3", "4"], range=TIER_COLOURS),
                         title="Priorità" if lang == "it" else "Priority tier"),
-        tooltip=["function", *(["name"] if "name" in optional else []), "stato", alt.Tooltip("spesa:N", title="spesa"),
-                 alt.Tooltip("transfer_share:Q", format=".0%"), alt.Tooltip("authority:Q", format=".2f"),
-                 *([f"explanation_{lang}"] if f"explanation_{lang}" in optional else []),
-                 *(["override_note"] if "override_note" in optional else [])],
+        tooltip=[tip("function:N", lang), *([tip("name:N", lang)] if "name" in optional else []), tip("stato:N", lang),
+                 tip("spesa:N", lang), tip("transfer_share:Q", lang, format=".0%"), tip("authority:Q", lang, format=".2f"),
+                 *([tip(f"explanation_{lang}:N", lang)] if f"explanation_{lang}" in optional else []),
+                 *([tip("override_note:N", lang)] if "override_note" in optional else [])],
     )
     if interactive:  # the page's drop-down highlights one function in every chart
         points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(

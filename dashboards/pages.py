@@ -7,21 +7,25 @@ that comes from data is escaped for HTML, and the JSON is escaped so that no ``<
 
 from __future__ import annotations
 
-import html
 import json
+from functools import cache
 from pathlib import Path
 
 import altair as alt
+import jinja2
 import polars as pl
 import vl_convert as vlc
 
 from dashboards.charts import (
     OKABE_ITO,
-    STATUS_IT,
     TIER_COLOURS,
+    TIP_WORDS,
     matrix_chart,
     matrix_x_scale,
+    tip,
 )
+from dashboards.words import parameter_rows
+from sources.catalogues import status_labels
 from sources.reference import body_name
 
 BUNDLE = "vega-bundle.js"
@@ -40,6 +44,21 @@ TEXT = {
         "national": "Quadro nazionale: spesa per quadrante in ogni ente", "index": "Cruscotti degli enti", "open": "Apri un ente",
         "table": "Funzioni (tabella)", "no_movement": "Un solo anno caricato: nessuno spostamento da mostrare.",
         "mission": "Missione", "all": "tutte", "highlight": "Evidenzia una funzione in tutti i grafici", "no_peers": "Nessun ente simile caricato (stesso tipo, popolazione comparabile).",
+        "no_matrix_title": "Perché qui non c'è la matrice",
+        "no_matrix_text": ("Il file di questo ente ha solo il dettaglio per missione, senza macroaggregati: la quota di trasferimenti "
+                           "non si può misurare e la matrice non si può disegnare. Caricando l'allegato al bilancio «spese per missioni, "
+                           "programmi e macroaggregati» (o il modello di areavasta) la matrice compare."),
+        "chart_data": "Dati del grafico (tabella)", "choose": "— scegli un ente —", "all_pages": "Tutte le pagine",
+        "table_header": ["Codice", "Funzione", "Stato", "Spesa", "Tipo di servizio", "Spiegazione"], "changes": "Modifiche dell'ente",
+        "rigid_note": "La tacca nera su ogni barra è la quota di spesa rigida (personale e interessi).",
+        "peer_note": "La tacca nera è la mediana degli enti simili.",
+        "describe": {"matrix": "Ogni funzione per quota di trasferimenti e grado di autorità; la tabella delle funzioni riporta gli stessi dati.",
+                     "movement": "Da dove a dove si è spostata ogni funzione rispetto all'anno precedente.",
+                     "priorities": "Punteggio di priorità di ogni funzione, diviso nelle componenti che lo formano.",
+                     "composition": "Quota di spesa di funzionamento, trasferimenti, finanziaria ed esclusa per funzione.",
+                     "peers": "Spesa per abitante dell'ente e mediana degli enti simili, per funzione.",
+                     "national": "Quota della spesa di ogni ente in ciascun quadrante della matrice."},
+        "phases": {"rendiconto": "Rendiconto", "previsione": "Bilancio di previsione"},
     },
     "en": {
         "how": "How to read the matrix",
@@ -54,6 +73,21 @@ TEXT = {
         "national": "National overview: spending by quadrant in each body", "index": "Body dashboards", "open": "Open a body",
         "table": "Functions (table)", "no_movement": "One year loaded: no movement to show.",
         "mission": "Mission", "all": "all", "highlight": "Highlight a function in every chart", "no_peers": "No comparable body loaded (same type, similar population).",
+        "no_matrix_title": "Why there is no matrix here",
+        "no_matrix_text": ("This body's file has mission detail only, without macroaggregates: the transfer share cannot be measured "
+                           "and the matrix cannot be drawn. Loading the budget annex 'spending by mission, programme and "
+                           "macroaggregate' (or the areavasta template) makes it appear."),
+        "chart_data": "Chart data (table)", "choose": "— choose a body —", "all_pages": "All pages",
+        "table_header": ["Code", "Function", "Status", "Spending", "Service type", "Explanation"], "changes": "Body's changes",
+        "rigid_note": "The black tick on each bar is the rigid share of spending (staff and interest).",
+        "peer_note": "The black tick is the median of comparable bodies.",
+        "describe": {"matrix": "Each function by transfer share and degree of authority; the functions table gives the same data.",
+                     "movement": "Where each function moved since the previous year.",
+                     "priorities": "Each function's priority score, split into its components.",
+                     "composition": "Share of operating, transfer, financial and excluded spending by function.",
+                     "peers": "The body's spending per inhabitant and the median of comparable bodies, by function.",
+                     "national": "Share of each body's spending in each quadrant of the matrix."},
+        "phases": {"rendiconto": "Final accounts", "previsione": "Forecast"},
     },
 }
 CSS = """
@@ -61,7 +95,8 @@ body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:24px;max-width:1200px
 h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
 .sub{color:#555;margin-top:4px}.note{background:#f4f6f8;padding:10px 14px;border-left:4px solid #0072B2}
 table{border-collapse:collapse;font-size:.85em}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}
-th{background:#dde8f3}.chart{margin:8px 0}
+th{background:#dde8f3}.chart{margin:8px 0}td.num{text-align:right;white-space:nowrap}
+figure{margin:0}figcaption{color:#555;font-size:.85em}details{margin:4px 0 12px}
 @media print{.chart{page-break-inside:avoid}body{margin:0}}
 """
 
@@ -87,18 +122,22 @@ def with_highlight(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.add_params(alt.param(name=HIGHLIGHT, value=None))
 
 
-def _embed(element: str, chart: alt.TopLevelMixin, lang: str = "it") -> str:
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def _chart(element: str, chart: alt.TopLevelMixin, lang: str, label: str, table: dict | None = None) -> dict:
+    """What the chart template needs; the spec is JSON with ``</`` escaped so it cannot close the script tag."""
     spec = json.dumps(chart.to_dict(), ensure_ascii=False).replace("</", "<\\/")
     options = {"renderer": "svg", "actions": False, **({"formatLocale": ITALIAN_NUMBERS} if lang == "it" else {})}
-    return (f'<div class="chart" id="{element}" role="img"></div>\n'
-            f'<script>VIEWS.push(vegaEmbed("#{element}", {spec}, {json.dumps(options)}).then(r => r.view));</script>')
+    return {"id": element, "spec": spec, "options": json.dumps(options), "label": label,
+            "description": TEXT[lang]["describe"].get(element, ""), "table": table}
 
 
-def _page(title: str, subtitle: str, body: str, lang: str) -> str:
-    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style>'
-            f'<script src="{BUNDLE}"></script><script>const VIEWS = [];</script></head><body><h1>{html.escape(title)}</h1>'
-            f'<p class="sub">{html.escape(subtitle)}</p>{body}</body></html>')
+def _render(template: str, lang: str, **context) -> str:
+    return _templates().get_template(f"dashboard/{template}").render(lang=lang, css=CSS, bundle=BUNDLE, t=TEXT[lang], **context)
 
 
 def movement_chart(movement: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
@@ -110,7 +149,7 @@ def movement_chart(movement: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
         x2="transfer_share:Q",
         y=alt.Y("authority_before:Q", scale=alt.Scale(domain=[0, 1]), title="Autorità" if lang == "it" else "Authority"), y2="authority:Q")
     heads = highlighted(base.mark_point(shape="triangle-up", filled=True, size=60, color="#D55E00").encode(
-        x="transfer_share:Q", y="authority:Q", tooltip=["function:N"]))
+        x="transfer_share:Q", y="authority:Q", tooltip=[tip("function:N", lang)]))
     labels = base.mark_text(dx=8, dy=-8, fontSize=10).encode(x="transfer_share:Q", y="authority:Q", text="function:N")
     return with_highlight(highlighted(arrows) + heads + labels).properties(width=560, height=360)
 
@@ -123,6 +162,8 @@ CLASS_IT = {"operating": "funzionamento", "transfer": "trasferimenti", "financia
 def priorities_chart(ranked: pl.DataFrame, weights: dict, lang: str) -> alt.TopLevelMixin:
     parts = []
     for component, weight in weights.items():
+        if not weight or ranked[f"c_{component}"].fill_null(0).max() in (None, 0):
+            continue  # nothing drawn for it: no legend entry either
         label = COMPONENT_IT[component] if lang == "it" else component.replace("_", " ")
         parts.append(ranked.select("function", "rank", "tier", pl.lit(label).alias("component"),
                                    (pl.col(f"c_{component}").fill_null(0) * weight * 100).alias("points")))
@@ -131,7 +172,7 @@ def priorities_chart(ranked: pl.DataFrame, weights: dict, lang: str) -> alt.TopL
         y=alt.Y("function:N", sort=alt.SortField("rank"), title=None),
         x=alt.X("sum(points):Q", title="Punteggio (0-100)" if lang == "it" else "Score (0-100)"),
         color=alt.Color("component:N", scale=alt.Scale(range=OKABE_ITO), title=None),
-        tooltip=["function:N", "component:N", alt.Tooltip("points:Q", format=".1f"), "tier:N"],
+        tooltip=[tip("function:N", lang), tip("component:N", lang), tip("points:Q", lang, format=".1f"), tip("tier:N", lang)],
     ).properties(width=560, height=max(160, 14 * ranked.height)))
 
 
@@ -145,7 +186,7 @@ def composition_chart(functions: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     bars = highlighted(alt.Chart(data).mark_bar()).encode(
         y=alt.Y("function:N", title=None), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("class:N", scale=alt.Scale(domain=list(CLASS_IT.values()) if lang == "it" else list(CLASS_IT), range=TIER_COLOURS), title=None),
-        tooltip=["function:N", "class:N", alt.Tooltip("share:Q", format=".0%")])
+        tooltip=[tip("function:N", lang), tip("class:N", lang), tip("share:Q", lang, format=".0%")])
     rigid = alt.Chart(data).mark_tick(color="black", thickness=2).encode(y="function:N", x="rigid_share:Q",
                                                                           tooltip=[alt.Tooltip("rigid_share:Q", format=".0%", title="rigida" if lang == "it" else "rigid")])
     return with_highlight(bars + rigid).properties(width=560, height=max(160, 14 * shares["function"].n_unique()))
@@ -155,7 +196,8 @@ def peers_chart(ranked: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     data = ranked.filter(pl.col("peer_median_eur").is_not_null()).select("function", "per_capita_eur", "peer_median_eur").to_pandas()
     base = alt.Chart(data)
     bars = highlighted(base.mark_bar(color="#56B4E9")).encode(y=alt.Y("function:N", title=None), x=alt.X("per_capita_eur:Q", title="€ / abitante" if lang == "it" else "€ per inhabitant"),
-                                                 tooltip=["function:N", alt.Tooltip("per_capita_eur:Q", format=",.2f"), alt.Tooltip("peer_median_eur:Q", format=",.2f")])
+                                                 tooltip=[tip("function:N", lang), tip("per_capita_eur:Q", lang, format=",.2f"),
+                                                          tip("peer_median_eur:Q", lang, format=",.2f")])
     ticks = base.mark_tick(color="black", thickness=2, size=14).encode(y="function:N", x="peer_median_eur:Q")
     return with_highlight(bars + ticks).properties(width=560, height=max(120, 14 * len(data)))
 
@@ -172,7 +214,7 @@ def national_chart(overview: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("name:N", title=None), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("quadrant:N", scale=alt.Scale(range=OKABE_ITO), title=None),
-        href="page:N", tooltip=["name:N", "quadrant:N", alt.Tooltip("share:Q", format=".0%")],
+        href="page:N", tooltip=[alt.Tooltip("name:N", title=TIP_WORDS[lang]["body"]), tip("quadrant:N", lang), tip("share:Q", lang, format=".0%")],
     ).properties(width=560, height=max(120, 16 * overview["body"].n_unique()))
 
 
@@ -186,7 +228,8 @@ def body_charts(functions, ranked, moved, weights, parameters, lang) -> dict:
         charts["movement"] = movement_chart(moved, lang)
     if ranked.height:
         charts["priorities"] = priorities_chart(ranked, weights, lang)
-    charts["composition"] = composition_chart(functions, lang)
+    if functions["operating_share"].is_not_null().any():  # mission-level data: the composition cannot be measured
+        charts["composition"] = composition_chart(functions, lang)
     if ranked.height and ranked["peer_median_eur"].is_not_null().any():
         charts["peers"] = peers_chart(ranked, lang)
     return charts
@@ -206,51 +249,67 @@ def export_charts(charts: dict, folder: Path, stem: str, lang: str) -> list[Path
     return written
 
 
+def _euro(cents, lang: str) -> str:
+    if cents is None:
+        return ""
+    text = f"{cents / 100:,.2f} €"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "it" else text
+
+
+def page_label(body: str, year: int, phase: str, lang: str) -> str:
+    """"Provincia di Vercelli - Rendiconto 2025": how a person names a page (never ``2025_rendiconto``)."""
+    return f"{body_name(body)} - {TEXT[lang]['phases'].get(phase, phase)} {year}"
+
+
 def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None) -> str:
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
-    table_rows = "".join(
-        f"<tr><td>{html.escape(r['function'])}</td><td>{html.escape(r.get('name') or '')}</td>"
-        f"<td>{html.escape(STATUS_IT.get(r.get('status'), r.get('status') or '') if lang == 'it' else (r.get('status') or ''))}</td>"
-        f"<td>{html.escape(r.get(f'explanation_{lang}') or '')}</td><td>{html.escape(r.get('override_note') or '')}</td></tr>"
-        for r in functions.sort("function").iter_rows(named=True))
-    codes = sorted(functions.filter(pl.col("quadrant").is_not_null())["function"].to_list())
+    statuses = status_labels(lang)
+    rows = functions.sort("function")
+    changes = "override_note" in rows.columns and rows["override_note"].is_not_null().any()
+    table = {"header": [*t["table_header"], *([t["changes"]] if changes else [])], "rows": [
+        [r["function"], r.get("name") or "", statuses.get(r.get("status"), r.get("status") or ""), _euro(r.get("total_cents"), lang),
+         r.get(f"service_type_{lang}") or "", r.get(f"explanation_{lang}") or "", *([r.get("override_note") or ""] if changes else [])]
+        for r in rows.iter_rows(named=True)]}
+    classified = functions.filter(pl.col("quadrant").is_not_null())
     names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
-    options = "".join(f'<option value="{html.escape(c)}">{html.escape(c)} {html.escape(names.get(c, ""))}</option>' for c in codes)
-    selector = (f'<p><label for="fn">{t["highlight"]}: </label><select id="fn"><option value="">{t["all"]}</option>{options}</select></p>'
-                '<script>document.getElementById("fn").addEventListener("change", e => Promise.all(VIEWS).then(vs => '
-                'vs.forEach(v => v.signal("highlight", e.target.value || null).runAsync())));</script>')
+    options = [(c, names.get(c, "")) for c in sorted(classified["function"].to_list())]
+    notes = {"composition": t["rigid_note"], "peers": t["peer_note"]}
+    empty = {"movement": t["no_movement"], "peers": t["no_peers"]}
+    sections = []
+    for name in ("matrix", "movement", "priorities", "composition", "peers"):
+        if name in charts:
+            chart = _chart(name, charts[name], lang, t[name])
+            chart["description"] = " ".join(x for x in (chart["description"], notes.get(name, "")) if x)
+            sections.append({"heading": t[name], "chart": chart})
+        elif name in empty and "matrix" in charts:
+            sections.append({"heading": t[name], "empty": empty[name]})
+    return _render("body.html", lang, title=page_label(body, year, phase, lang), subtitle="areavasta", matrix="matrix" in charts,
+                   options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang))
 
-    def section(name: str, empty: str = "") -> str:
-        return f'<h2>{t[name]}</h2>' + (_embed(name, charts[name], lang) if name in charts else (f"<p>{empty}</p>" if empty else ""))
 
-    parts = [
-        f'<div class="note"><b>{t["how"]}</b><br>{html.escape(t["how_text"])}</div>', selector,
-        section("matrix"), section("movement", t["no_movement"]), section("priorities"), section("composition"),
-        section("peers", t["no_peers"]),
-        f'<h2>{t["table"]}</h2><table><tr><th>cod.</th><th></th><th></th><th></th><th></th></tr>{table_rows}</table>',
-        f'<h2>{t["params"]}</h2><pre>{html.escape(json.dumps(parameters, ensure_ascii=False, indent=1))}</pre>',
-    ]
-    title = f"{body_name(body)} - {phase} {year}"
-    return _page(title, "areavasta", "\n".join(parts), lang)
+def national_year(overview: pl.DataFrame) -> tuple[int, str]:
+    """The year and phase of the national overview: the one most bodies have, final accounts before forecasts, latest first."""
+    counts = overview.group_by("year", "phase").agg(bodies=pl.col("body").n_unique()).sort(
+        "bodies", pl.col("phase") == "rendiconto", "year", descending=True)
+    return counts.row(0)[:2]
 
 
 def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str) -> str:
-    """Every page, a selector to open one body, and the national overview of the latest year."""
+    """Every page, a selector to open one body, and the national overview of the year most bodies have."""
     t = TEXT[lang]
-    def describe(href: str) -> str:
-        year, phase = href[4:-5].split("_")[:2]
-        return f"{phase} {year}"
 
-    options = "".join(f'<option value="{html.escape(href)}">{html.escape(label)} - {html.escape(describe(href))}</option>' for href, label in links)
-    selector = (f'<label for="open">{t["open"]}: </label><select id="open" onchange="if(this.value)location.href=this.value">'
-                f'<option value=""></option>{options}</select>')
-    chart = ""
+    def describe(href: str) -> str:
+        body, year, phase = href[:-5].split("_")[:3]
+        return page_label(body, int(year), phase, lang)
+
+    entries = [{"href": href, "label": describe(href)} for href, _ in links]
+    national = None
     if overview.height:
-        latest = overview["year"].max()
-        pages_by_body = {href.split("_")[0]: href for href, _ in links if f"_{latest}_" in href}
-        data = overview.filter(pl.col("year") == latest).with_columns(
+        year, phase = national_year(overview)
+        pages_by_body = {href.split("_")[0]: href for href, _ in links if f"_{year}_{phase}" in href}
+        data = overview.filter(pl.col("year") == year, pl.col("phase") == phase).with_columns(
             page=pl.col("body").replace_strict(pages_by_body, default=None, return_dtype=pl.String))
-        chart = f'<h2>{t["national"]} ({latest})</h2>' + _embed("national", national_chart(data, lang), lang)
-    items = "".join(f'<li><a href="{html.escape(href)}">{html.escape(label)} - {html.escape(describe(href))}</a></li>' for href, label in links)
-    return _page(t["index"], "areavasta", f"{selector}{chart}<h2>{t['index']}</h2><ul>{items}</ul>", lang)
+        heading = f"{t['national']} ({t['phases'].get(phase, phase)} {year})"
+        national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading)}
+    return _render("index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national)

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
-import yaml
 
+from dashboards.words import date_time, label, parameter_rows, short_checksum
 from sources.catalogues import flag_labels, status_labels
-from sources.reference import DATA_DIR, body_name
+from sources.reference import body_name
 from transforms.classify import REASONS
 
 EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
 STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
-
-
-@cache
-def _labels() -> dict:
-    return yaml.safe_load((DATA_DIR / "report_labels.yaml").read_text(encoding="utf-8"))
-
-
-def label(key: str, lang: str):
-    return _labels()[key][lang]
 
 
 @dataclass
@@ -365,45 +355,3 @@ def _layout_description(name: str | None, lang: str) -> str:
         return profile(name).description(lang) or name
     except (KeyError, ValueError, TypeError):
         return name or ""
-
-
-def short_checksum(digest: str | None, keep: int = 12) -> str:
-    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the archive)."""
-    return "" if not digest else (digest if len(digest) <= keep else digest[:keep] + "…")
-
-
-def date_time(value, lang: str = "it") -> str:
-    """24/11/2026 02:14 (Italian) or 2026-11-24 02:14 (English) from a datetime or an ISO text."""
-    import datetime as dt
-
-    if value is None:
-        return ""
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment.strftime("%d/%m/%Y %H:%M" if lang == "it" else "%Y-%m-%d %H:%M")
-
-
-def parameter_rows(parameters: dict, lang: str) -> list[tuple[str, str]]:
-    """Every parameter as a row: its path in words ("Classificazione › Soglie › Spesa") and its value in words."""
-    words = label("parameter_words", lang)
-    rows: list[tuple[str, str]] = []
-
-    def text(value) -> str:
-        if isinstance(value, bool):
-            return label("yes_word", lang) if value else "no"
-        if isinstance(value, float):
-            return f"{value:g}".replace(".", ",") if lang == "it" else f"{value:g}"
-        if isinstance(value, list):
-            return ", ".join(text(v) for v in value)
-        return words.get(str(value), str(value))
-
-    def walk(prefix: list[str], value) -> None:
-        if isinstance(value, dict) and value:
-            for key, inner in value.items():
-                if key in ("run_config", "labels_it", "labels_en"):  # the same choices again, or labels shown elsewhere
-                    continue
-                walk([*prefix, words.get(str(key), str(key))], inner)
-        else:
-            rows.append((" › ".join(prefix), text(value) if value != {} else "-"))
-
-    walk([], parameters)
-    return rows

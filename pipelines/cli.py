@@ -67,7 +67,7 @@ def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = 
 def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
            user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
     """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
-    from pipelines.loading import ingest_files
+    from pipelines.loading import OUTCOME_WORDS, ingest_files
 
     settings = load_settings()
     with Progress(console=console, transient=True) as progress:
@@ -78,8 +78,7 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
     for column in ("file", "esito" if lang == "it" else "outcome", "formato" if lang == "it" else "layout", "righe" if lang == "it" else "rows",
                    "enti/anni" if lang == "it" else "bodies/years", "errori" if lang == "it" else "errors", "avvisi" if lang == "it" else "warnings"):
         summary.add_column(column)
-    labels = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "rejected": ("[red]respinto[/]", "[red]rejected[/]"),
-              "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]")}
+    labels = OUTCOME_WORDS
     findings: list[Finding] = []
     for outcome in outcomes:
         v = outcome.validation

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import warehouse
-from pipelines.loading import ingest_files
+from pipelines.loading import OUTCOME_WORDS, ingest_files
+from sources.layouts import profile
 from sources.settings import load_settings
 
 
@@ -23,7 +24,8 @@ def run_demo(inbox: Path, console: Console) -> int:
     table = Table("file", "esito", "formato", "righe", title="Bilanci di esempio")
     for outcome in outcomes:
         v = outcome.validation
-        table.add_row(v.file, outcome.status, v.layout or "", str(v.lines.height))
+        layout = profile(v.layout).description("it") if v.layout else ""
+        table.add_row(v.file, OUTCOME_WORDS[outcome.status][0], layout, str(v.lines.height))
     console.print(table)
     attributions = sorted((inbox.parent / "revenue").glob("*.csv"))  # which revenue belongs to which function, per body
     if attributions:

@@ -38,6 +38,10 @@ class Outcome:
 
 
 
+OUTCOME_WORDS = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "rejected": ("[red]respinto[/]", "[red]rejected[/]"),
+                 "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]")}  # rich markup, Italian and English
+
+
 def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, validated: dict[int, Validation] | None = None,
                   on_done=None, workers: int = 1) -> list[Outcome]:
     """Load receipts into the warehouse in order of receipt (the latest receipt of a partition ends current).

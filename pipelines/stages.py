@@ -325,7 +325,6 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     matrix = warehouse.read_table(con, "ruffini_matrix", keys)
     ranked = warehouse.read_table(con, "portfolio", keys)
     moved = warehouse.read_table(con, "matrix_movement", keys)
-    history = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique(), ["body", "year", "phase", "function", "transfer_share", "authority"])
     config = classification_config()
     weights = portfolio_config()["weights"]
     by_matrix, by_ranked = _by_key(matrix), _by_key(ranked)
@@ -335,13 +334,13 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
         functions = by_matrix[combo]
         own = by_ranked.get(combo, ranked.clear() if ranked.height else pl.DataFrame({"peer_median_eur": []}, schema={"peer_median_eur": pl.Float64}))
         functions = functions.join(own.select("function", "tier"), on="function", how="left") if own.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
-        before = history.filter(pl.col("body") == b, pl.col("phase") == p, pl.col("year") < y)
         arrows = pl.DataFrame()
-        if moved.height and before.height:
-            last = before["year"].max()
+        if moved.height:  # each function from its previous classified year (core.matrix_movement) to this one
             arrows = functions.filter(pl.col("quadrant").is_not_null()).join(
-                before.filter(pl.col("year") == last).select("function", pl.col("transfer_share").alias("transfer_before"),
-                                                            pl.col("authority").alias("authority_before")), on="function")
+                moved.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p).select(
+                    "function", "shift_spending", "shift_authority"), on="function").with_columns(
+                transfer_before=pl.col("transfer_share") - pl.col("shift_spending"),
+                authority_before=pl.col("authority") - pl.col("shift_authority"))
         stem = f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}"
         parameters = {"thresholds": config["thresholds"], "borderline_margin": config["borderline_margin"],
                       "amount_basis": config["amount_basis"], "weights": weights}

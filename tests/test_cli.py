@@ -85,13 +85,6 @@ def test_sample_command_writes_every_layout(tmp_path):
     ]
 
 
-def test_demo_loads_the_bundled_samples(settings):
-    result = runner.invoke(app, ["demo"], terminal_width=200)
-    assert result.exit_code == 0, result.output
-    assert result.output.count("accepted") == 8 and "warehouse.duckdb" in result.output
-    assert "open_format_revenue" in result.output and "44 righe per 1 enti" in result.output
-
-
 def test_mapping_command_writes_the_skeleton_checks_the_filled_one_and_ingest_uses_it(tmp_path, settings):
     from pathlib import Path
 

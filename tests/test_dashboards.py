@@ -65,7 +65,7 @@ def test_text_from_uploads_is_escaped(site):
     html = (folder / "096_2025_rendiconto.html").read_text(encoding="utf-8")
     outside_scripts = re.sub(r"<script>.*?</script>", "", html, flags=re.DOTALL)
     assert "<script>alert" not in outside_scripts  # the table shows it as text...
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in outside_scripts
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in outside_scripts
     specs = re.findall(r"<script>(VIEWS\.push\(vegaEmbed.*?)</script>", html, flags=re.DOTALL)
     assert specs and all("</script" not in spec for spec in specs)  # ...and inside a chart spec it cannot close the tag
     assert html.count("</script>") == len(specs) + 3  # bundle, VIEWS, one embed per chart, the selector: no tag closed early

@@ -1,0 +1,63 @@
+"""What a person reads instead of an internal key: parameters in words, short checksums, dates.
+
+Shared by the workbook and the dashboard pages; the words themselves are data (``data/report_labels.yaml``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import yaml
+
+from sources.reference import DATA_DIR
+
+
+@cache
+def _labels() -> dict:
+    return yaml.safe_load((DATA_DIR / "report_labels.yaml").read_text(encoding="utf-8"))
+
+
+def label(key: str, lang: str):
+    return _labels()[key][lang]
+
+
+def short_checksum(digest: str | None, keep: int = 12) -> str:
+    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the archive)."""
+    return "" if not digest else (digest if len(digest) <= keep else digest[:keep] + "…")
+
+
+def date_time(value, lang: str = "it") -> str:
+    """24/11/2026 02:14 (Italian) or 2026-11-24 02:14 (English) from a datetime or an ISO text."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment.strftime("%d/%m/%Y %H:%M" if lang == "it" else "%Y-%m-%d %H:%M")
+
+
+def parameter_rows(parameters: dict, lang: str) -> list[tuple[str, str]]:
+    """Every parameter as a row: its path in words ("Classificazione › Soglie › Spesa") and its value in words."""
+    words = label("parameter_words", lang)
+    rows: list[tuple[str, str]] = []
+
+    def text(value) -> str:
+        if isinstance(value, bool):
+            return label("yes_word", lang) if value else "no"
+        if isinstance(value, float):
+            return f"{value:g}".replace(".", ",") if lang == "it" else f"{value:g}"
+        if isinstance(value, list):
+            return ", ".join(text(v) for v in value)
+        return words.get(str(value), str(value))
+
+    def walk(prefix: list[str], value) -> None:
+        if isinstance(value, dict) and value:
+            for key, inner in value.items():
+                if key in ("run_config", "labels_it", "labels_en"):  # the same choices again, or labels shown elsewhere
+                    continue
+                walk([*prefix, words.get(str(key), str(key))], inner)
+        else:
+            rows.append((" › ".join(prefix), text(value) if value != {} else "-"))
+
+    walk([], parameters)
+    return rows
