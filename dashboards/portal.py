@@ -19,6 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
+import polars as pl
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -37,6 +38,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from dashboards import accounts, mapping_form
+from dashboards.words import date_time, short_checksum
 from sources import mappings, receipts
 from sources.findings import findings_json
 from sources.intake import receive, validate_file
@@ -47,6 +49,17 @@ from sources.settings import load_settings
 from sources.template import write_template
 
 HERE = Path(__file__).parent
+ROLE_WORDS = {"officer": "ufficio finanziario dell'ente", "planner": "pianificazione", "admin": "amministrazione"}
+PHASE_WORDS = {"previsione": "Bilancio di previsione", "rendiconto": "Rendiconto"}
+UPLOAD_WORDS = {"accepted": "accettato", "rejected": "respinto", "current": "in uso", "superseded": "sostituito"}
+
+
+def page_name(stem: str) -> str:
+    """"Rendiconto 2024" for ``002_2024_rendiconto``."""
+    _, year, phase = stem.split("_")[:3]
+    return f"{PHASE_WORDS.get(phase, phase)} {year}"
+
+
 STEM = re.compile(r"^(\d{3})_(\d{4})_(previsione|rendiconto)(_en)?$")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
@@ -140,7 +153,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     settings = settings or load_settings()
     max_bytes = int((max_upload_mb or float(os.environ.get("AREAVASTA_MAX_UPLOAD_MB", 20))) * 2**20)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals["body_name"] = body_name
+    templates.env.globals.update(body_name=body_name, date_time=date_time, short_checksum=short_checksum,
+                                 role_word=ROLE_WORDS.get, phase_word=PHASE_WORDS.get, page_name=page_name)
     limiter = LoginLimiter(settings)
     incoming = accounts.portal_dir(settings) / "incoming"
 
@@ -198,8 +212,14 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         user = current(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        visible = [user.body] if user.role == "officer" else sorted(bodies()["istat_code"].to_list())
-        return page(request, "home.html", "Bilanci", bodies=visible, this_year=dt.date.today().year, max_mb=max_bytes // 2**20)
+        everyone = request.query_params.get("tutti") == "1"
+        table = bodies() if everyone else bodies().filter(pl.col("l56_2014_ordinary_regime_inferred") == "true")
+        visible = [user.body] if user.role == "officer" else sorted(table["istat_code"].to_list())
+        folder = settings.outputs_dir / "dashboards"
+        with_data = {p.stem[:3] for p in folder.glob("*.html") if STEM.match(p.stem)} if folder.exists() else set()
+        history = accounts.uploads_of(settings, user.body)[:20] if user.role == "officer" else []
+        return page(request, "home.html", "Bilanci", bodies=visible, with_data=with_data, everyone=everyone, history=history,
+                    this_year=dt.date.today().year, max_mb=max_bytes // 2**20)
 
     async def template(request: Request) -> Response:
         user = current(request)

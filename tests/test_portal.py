@@ -203,7 +203,7 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     done = client.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": token}, follow_redirects=False)
     assert done.status_code == 303
     page = client.get(done.headers["location"]).text
-    assert "File accettato (avvisi: 1)" in page
+    assert "Avvisi sul file accettato" in page
     stored = list((settings.home / "mappings" / "029").glob("*.yaml"))
     assert len(stored) == 1 and "ufficio.ro" in stored[0].read_text(encoding="utf-8")
     [receipt] = receipts.pending(settings)
@@ -211,3 +211,30 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     # the sensor's load reads the archived file with the receipt's body and finds the body's mapping by itself
     [outcome] = load_receipts(settings)
     assert outcome.status == "accepted" and outcome.validation.findings[0].code == "MAPPING_APPLIED"
+
+
+def test_home_pages_speak_to_each_role(tmp_path):
+    """Officer: own upload history and roles in words; planner: bodies marked with data, bodies outside law 56 hidden unless asked."""
+    from starlette.testclient import TestClient
+
+    from dashboards import accounts
+    from dashboards.portal import create_app
+    from tests.conftest import settings_for
+
+    settings = settings_for(tmp_path)
+    accounts.add_user(settings, "ufficio.vc", "officer", "002", "pw-vercelli-1")
+    accounts.add_user(settings, "piano", "planner", None, "pw-planner-12")
+    (settings.outputs_dir / "dashboards").mkdir(parents=True)
+    (settings.outputs_dir / "dashboards" / "002_2025_rendiconto.html").write_text("<html></html>", encoding="utf-8")
+    app = create_app(settings)
+    with TestClient(app) as officer:
+        _login(officer, "ufficio.vc", "pw-vercelli-1")
+        home = __import__("html").unescape(officer.get("/").text)
+        assert "ufficio finanziario dell'ente" in home and "(officer" not in home
+        assert "I tuoi caricamenti" in home and "Nessun file caricato finora." in home
+    with TestClient(app) as planner:
+        _login(planner, "piano", "pw-planner-12")
+        home = planner.get("/").text
+        assert "Provincia di Vercelli</a> <span class=\"ok\">— dati caricati" in home
+        assert "Provincia di Novara</a> <span class=\"muted\">— nessun dato" in home
+        assert "Libero consorzio" not in home and "Libero consorzio" in planner.get("/?tutti=1").text
