@@ -14,13 +14,33 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from pipelines.cli_language import language, speak
 from sources.findings import Finding, findings_json
 from sources.settings import load_settings
 
+speak(language())
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="areavasta: bilanci delle province e città metropolitane.")
 console = Console()
 
-Lang = Annotated[str, typer.Option("--lang", help="Lingua dei messaggi: it o en.")]
+Lang = Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG", help="Lingua dei messaggi: it o en.")]
+
+
+@app.callback()
+def everywhere(ctx: typer.Context,
+               lang: Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG",
+                                                 help="Lingua di tutti i comandi: it o en (anche AREAVASTA_LANG).")] = "it") -> None:
+    """areavasta: bilanci delle province e città metropolitane."""
+    import os
+
+    previous = os.environ.get("AREAVASTA_LANG")
+    os.environ["AREAVASTA_LANG"] = lang  # every command's own --lang defaults to it
+
+    def restore() -> None:  # for callers that run several commands in one process (tests, scripts)
+        os.environ.pop("AREAVASTA_LANG") if previous is None else os.environ.__setitem__("AREAVASTA_LANG", previous)
+        speak(language([]))
+
+    ctx.call_on_close(restore)
+    speak(lang)
 Body = Annotated[str | None, typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
 Year = Annotated[int | None, typer.Option("--year", help="Esercizio di bilancio.")]
 Phase = Annotated[str | None, typer.Option("--phase", help="previsione o rendiconto.")]

@@ -141,3 +141,24 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
                               "transfer_share": [None], "authority": [None], "borderline": [None], "override_note": ["modificato"],
                               "explanation_it": [None], "explanation_en": [None]})
     _print_classification(Classification(functions, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), {}), "it")
+
+
+def test_help_and_usage_errors_speak_italian_and_english_on_request(monkeypatch):
+    monkeypatch.delenv("AREAVASTA_LANG", raising=False)
+    italian = runner.invoke(app, ["ingest", "--help"], terminal_width=100).output
+    assert "Uso:" in italian and "Opzioni" in italian and "Mostra questo aiuto ed esce." in italian
+    assert not [w for w in ("Usage", "Options", "Show this message", "<str>", "<list", "<int>", "<bool>") if w in italian]
+    missing = runner.invoke(app, ["ingest"], terminal_width=100).output
+    assert "Manca l'argomento 'files'." in missing and "Missing" not in missing
+    english = runner.invoke(app, ["--lang", "en", "ingest", "--help"], terminal_width=100).output
+    assert "Usage:" in english and "Show this message and exit." in english
+    assert "Uso:" in runner.invoke(app, ["ingest", "--help"], terminal_width=100).output  # one command's language does not stick
+
+
+def test_lang_is_global_and_read_from_the_environment(tmp_path, settings, monkeypatch):
+    path = tmp_path / "vuoto.csv"
+    path.write_text("niente\n", encoding="utf-8")
+    assert "respinto" in runner.invoke(app, ["validate", str(path)]).output
+    assert "rejected" in runner.invoke(app, ["--lang", "en", "validate", str(path)]).output
+    monkeypatch.setenv("AREAVASTA_LANG", "en")
+    assert "rejected" in runner.invoke(app, ["validate", str(path)]).output
