@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from pipelines.cli_language import language, speak
 from sources.findings import Finding, findings_json
@@ -47,18 +49,34 @@ Phase = Annotated[str | None, typer.Option("--phase", help="previsione o rendico
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="File da leggere (xlsx o csv).")]
 
 
-def _findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Table:
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("gravità" if lang == "it" else "severity", "codice" if lang == "it" else "code", "file", "foglio" if lang == "it" else "sheet",
-                   "cella" if lang == "it" else "cell", "messaggio" if lang == "it" else "message"):
-        table.add_column(column, overflow="fold")
+PHASE_WORDS = {"it": {"rendiconto": "rendiconto", "previsione": "previsione"}, "en": {"rendiconto": "final accounts", "previsione": "forecast"}}
+SEVERITY_WORDS = {"it": {"error": "errore", "warning": "avviso", "info": "nota"}, "en": {"error": "error", "warning": "warning", "info": "note"}}
+SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def _findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Group:
+    """The findings laid out for an 80-column terminal: one heading per file, then one wrapped paragraph per finding
+    ("errore, cella O1 del foglio Spese: message"). Codes stay in ``--json``; a person reads the message."""
+    lines: list = []
+    current = None
     for finding in findings[:limit]:
-        style = "red" if finding.is_error else ("yellow" if finding.severity == "warning" else "cyan")
-        where = finding.cell or (f"riga {finding.row}" if finding.row else "")
-        table.add_row(f"[{style}]{finding.severity}[/]", finding.code, finding.file, finding.sheet or "", where, finding.message(lang))
+        if finding.file != current:
+            current = finding.file
+            lines.append(Text(f"\n{finding.file}", style="bold", overflow="fold"))
+        where = []
+        if finding.cell or finding.row:
+            where.append((f"cella {finding.cell}" if lang == "it" else f"cell {finding.cell}") if finding.cell else
+                         (f"riga {finding.row}" if lang == "it" else f"row {finding.row}"))
+        if finding.sheet:
+            where.append(f"foglio {finding.sheet}" if lang == "it" else f"sheet {finding.sheet}")
+        head = ", ".join([SEVERITY_WORDS[lang].get(finding.severity, finding.severity), *where])
+        text = Text("• ", overflow="fold")
+        text.append(head, style=SEVERITY_STYLE.get(finding.severity, ""))
+        text.append(": " + finding.message(lang))
+        lines.append(Padding(text, (0, 0, 0, 2)))  # wrapped lines stay indented under their bullet
     if len(findings) > limit:
-        table.caption = f"… e altri {len(findings) - limit}" if lang == "it" else f"… and {len(findings) - limit} more"
-    return table
+        lines.append(Text(f"… e altri {len(findings) - limit}" if lang == "it" else f"… and {len(findings) - limit} more"))
+    return Group(*lines)
 
 
 @app.command()
@@ -66,6 +84,7 @@ def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = 
              json_out: Annotated[Path | None, typer.Option("--json", help="Scrive i rilievi anche in JSON.")] = None) -> None:
     """Controlla i file senza caricarli (prova a secco). Esce con 1 se ci sono errori."""
     from sources.intake import validate_file
+    from sources.layouts import profile
 
     settings = load_settings()
     all_findings: list[Finding] = []
@@ -75,7 +94,8 @@ def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = 
         state = "[green]valido[/]" if result.ok else "[red]respinto[/]"
         if lang == "en":
             state = "[green]valid[/]" if result.ok else "[red]rejected[/]"
-        console.print(f"{path.name}: {state} - {result.layout or '?'} - {result.lines.height} righe")
+        layout = profile(result.layout).description(lang) if result.layout else "?"
+        console.print(f"{path.name}: {state} - {layout} - {result.lines.height} {'righe' if lang == 'it' else 'rows'}")
     if all_findings:
         console.print(_findings_table(all_findings, lang))
     if json_out:
@@ -88,24 +108,30 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
            user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
     """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
     from pipelines.loading import OUTCOME_WORDS, ingest_files
+    from sources.layouts import profile
+    from sources.reference import body_name
 
     settings = load_settings()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Caricamento" if lang == "it" else "Loading", total=len(files))
         outcomes = ingest_files(files, settings, body=body, year=year, phase=phase, user=user,
                                 on_done=lambda _: progress.advance(task))
-    summary = Table(header_style="bold")
-    for column in ("file", "esito" if lang == "it" else "outcome", "formato" if lang == "it" else "layout", "righe" if lang == "it" else "rows",
-                   "enti/anni" if lang == "it" else "bodies/years", "errori" if lang == "it" else "errors", "avvisi" if lang == "it" else "warnings"):
-        summary.add_column(column)
-    labels = OUTCOME_WORDS
+    summary = Table(header_style="bold", expand=True)  # fits 80 columns: the file column folds, never cuts a name
+    it = lang == "it"
+    summary.add_column("file", overflow="fold", ratio=1)
+    for column in ("esito" if it else "outcome", "righe" if it else "rows", "errori" if it else "errors", "avvisi" if it else "warnings"):
+        summary.add_column(column, no_wrap=True, justify="right" if column != ("esito" if it else "outcome") else "left")
     findings: list[Finding] = []
     for outcome in outcomes:
         v = outcome.validation
         findings += v.findings
         errors = sum(f.is_error for f in v.findings)
-        parts = ", ".join(f"{b}/{y}/{p[:4]}" for b, y, p in outcome.partitions[:4]) + ("…" if len(outcome.partitions) > 4 else "")
-        summary.add_row(v.file, labels[outcome.status][lang == "en"], v.layout or "", str(v.lines.height), parts, str(errors), str(len(v.findings) - errors))
+        parts = ", ".join(f"{body_name(b)} {PHASE_WORDS[lang].get(p, p)} {y}" for b, y, p in outcome.partitions[:3])
+        parts += "…" if len(outcome.partitions) > 3 else ""
+        layout = profile(v.layout).description(lang) if v.layout else ""
+        detail = " · ".join(x for x in (layout, parts) if x)
+        summary.add_row(f"{v.file}\n[dim]{detail}[/]" if detail else v.file, OUTCOME_WORDS[outcome.status][lang == "en"],
+                        str(v.lines.height), str(errors), str(len(v.findings) - errors))
     console.print(summary)
     if findings:
         console.print(_findings_table(findings, lang))

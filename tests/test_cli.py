@@ -46,7 +46,8 @@ def test_validate_exit_codes_and_json(tmp_path, settings, small_budget):
     report = tmp_path / "rilievi.json"
     result = runner.invoke(app, ["validate", str(bad), "--json", str(report)], terminal_width=200)
     assert result.exit_code == 1
-    assert "PROGRAMME_UNKNOWN" in result.output and "inesistente" in result.output
+    assert "errore, cella B6, foglio Dati: Programma '10.99' inesistente" in result.output
+    assert "PROGRAMME_UNKNOWN" not in result.output and "template" not in result.output  # the code is for --json; words here
     [finding] = json.loads(report.read_text())
     assert (finding["code"], finding["sheet"], finding["cell"], finding["severity"]) == ("PROGRAMME_UNKNOWN", "Dati", "B6", "error")
 
@@ -68,7 +69,8 @@ def test_ingest_summary_and_rerun(tmp_path, settings, small_budget):
 def test_ingest_with_a_rejected_file_exits_1(tmp_path, settings):
     bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "bad.xlsx", "Dati", {"A6": "77"})
     result = runner.invoke(app, ["ingest", str(bad)], terminal_width=200)
-    assert result.exit_code == 1 and "respinto" in result.output and "MISSION_UNKNOWN" in result.output
+    assert result.exit_code == 1 and "respinto" in result.output and "MISSION_UNKNOWN" not in result.output
+    assert "Missione" in result.output and "errore" in result.output
 
 
 def test_missing_file_is_a_usage_error(tmp_path):
