@@ -21,10 +21,10 @@ from transforms.codes import fold_text
 
 ATTRIBUTE_NAMES = {
     "autorizzazioni": "permits", "permits": "permits",
-    "controlli_sanzioni": "controls", "controlli": "controls", "controls": "controls",
+    "controlli_sanzioni": "controls", "controlli_e_sanzioni": "controls", "controlli": "controls", "controls": "controls",
     "piani_vincolanti": "binding_plans", "binding_plans": "binding_plans",
-    "allocazione_risorse": "allocation", "allocation": "allocation",
-    "mandato_legale": "legal_mandate", "legal_mandate": "legal_mandate",
+    "allocazione_risorse": "allocation", "allocazione_di_risorse": "allocation", "allocation": "allocation",
+    "mandato_legale": "legal_mandate", "mandato_di_legge": "legal_mandate", "legal_mandate": "legal_mandate",
     "erogazione_diretta": "direct_delivery", "direct_delivery": "direct_delivery",
     "risorse_proprie": "own_funding", "own_funding": "own_funding",
 }
@@ -66,7 +66,7 @@ def parse_rows(rows: list[dict], body: str, file_name: str, sheet: str | None, d
                 continue
             changes.append((name, str(score)))
         if status not in (None, ""):
-            name = STATUS_NAMES.get(fold_text(status))
+            name = STATUS_NAMES.get(fold_text(status).replace(" ", "_"))
             if name is None:
                 findings.append(Finding("OVERRIDE_STATUS_UNKNOWN", **where, params={"value": status}))
                 continue

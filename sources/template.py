@@ -26,10 +26,11 @@ HEADER = ["Missione", "Programma", "Titolo", "Macroaggregato", "Tipo importo", "
 HEADER_ROW = 4  # 0-based: row 5 in Excel
 DATA_ROWS = 30_000  # rows prepared with drop-downs and unlocked cells
 OVERRIDE_HEADER = ["Programma", "Attributo", "Valore (0-3)", "Stato", "Motivazione (obbligatoria)", "Autore", "Data"]
-AUTHORITY_ATTRIBUTES = [
-    "autorizzazioni", "controlli_sanzioni", "piani_vincolanti", "allocazione_risorse", "mandato_legale", "erogazione_diretta",
+AUTHORITY_ATTRIBUTES = [  # words an officer reads; sources/overrides.py reads them back
+    "autorizzazioni", "controlli e sanzioni", "piani vincolanti", "allocazione di risorse", "mandato di legge", "erogazione diretta",
+    "risorse proprie",
 ]
-STATUSES = ["mantenuta", "trasferita", "delegata"]
+STATUSES = ["mantenuta", "trasferita", "delegata", "non fondamentale"]
 
 INSTRUCTIONS = [
     ("Modello di caricamento del bilancio - areavasta", "title"),
@@ -37,13 +38,19 @@ INSTRUCTIONS = [
     ("Come compilare", "heading"),
     ("1. Nel foglio «Dati» controllare in alto ente, esercizio e fase (previsione o rendiconto).", None),
     ("2. Dalla riga 6 in giù inserire una riga per ogni capitolo (o voce) di spesa e per ogni tipo di importo.", None),
-    ("3. Missione, programma, titolo, macroaggregato e tipo di importo si scelgono dagli elenchi a discesa;", None),
-    ("   si può anche scrivere il solo codice (es. 04.02, 1, 1.03).", None),
-    ("4. Gli importi sono in euro, con al massimo due decimali (es. 1.234.567,89). Non usare formule.", None),
+    ("3. Missione, programma, titolo, macroaggregato e tipo di importo si scelgono dagli elenchi a discesa: Excel rifiuta"
+     " un valore scritto a mano che non è nell'elenco. Incollando righe da un altro file basta il codice (es. 04.02, 1, 1.03).", None),
+    ("4. Gli importi sono in euro, con al massimo due decimali (es. 1.234.567,89): Excel rifiuta un testo al posto"
+     " di un numero. Non usare formule.", None),
     ("5. Non modificare l'intestazione (riga 5): è protetta. Non aggiungere righe di totale: il controllo le ricalcola.", None),
     ("6. Il foglio «Esempio» mostra alcune righe compilate; non viene caricato.", None),
-    ("7. Il foglio «Override autorità» è facoltativo: serve a correggere, con motivazione, il grado di autorità", None),
-    ("   di un programma o il suo stato (mantenuta, trasferita, delegata) per questo ente.", None),
+    ("7. Il foglio «Override autorità» è facoltativo: serve a correggere, con motivazione, il grado di autorità"
+     " di un programma o il suo stato (mantenuta, trasferita, delegata, non fondamentale) per questo ente.", None),
+    ("", None),
+    ("Dove inviarlo", "heading"),
+    ("Caricare il file nel portale areavasta dell'ente («Carica il bilancio», con esercizio e fase) oppure consegnarlo"
+     " all'ufficio che gestisce areavasta. Se il file ha errori, il portale dice foglio, riga e colonna da correggere"
+     " e nulla viene caricato finché non è corretto.", None),
     ("", None),
     ("Tipi di importo", "heading"),
 ]
@@ -75,6 +82,7 @@ def _formats(workbook):
         "meta": workbook.add_format({"locked": True, "bg_color": "#f2f2f2"}),
         "cell": workbook.add_format({"locked": False}),
         "amount": workbook.add_format({"locked": False, "num_format": "#,##0.00"}),
+        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
     }
 
 
@@ -97,10 +105,15 @@ def _lists() -> dict[str, list[str]]:
 
 def _instructions(workbook, fmt) -> None:
     sheet = workbook.add_worksheet("Istruzioni")
-    sheet.set_column(0, 0, 110)
+    sheet.set_column(0, 0, 68, fmt["wrap"])  # fits A4 portrait at 100 %: long lines wrap, none is cut
+    sheet.set_paper(9)
+    sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
     row = 0
     for text, style in INSTRUCTIONS:
-        sheet.write(row, 0, text, fmt.get(style) if style else None)
+        sheet.write(row, 0, text, fmt.get(style) if style else fmt["wrap"])
+        if len(text) > 68:
+            sheet.set_row(row, 15 * (-(-len(text) // 68)))
         row += 1
     for label, note in _spending_kinds().select("label_it", "phases").iter_rows():
         sheet.write(row, 0, f"• {label} (fase: {note.replace(';', ', ')})")
@@ -127,10 +140,12 @@ def _data_sheet(workbook, sheet, fmt, body, year, phase, lists, lines, protect: 
         letter = chr(ord("A") + list(lists).index(key))
         sheet.data_validation(
             HEADER_ROW + 1, col, last, col,
-            {"validate": "list", "source": f"=Elenchi!${letter}$2:${letter}${len(lists[key]) + 1}", "error_type": "warning",
-             "error_title": "Valore non in elenco", "error_message": "Scegliere una voce dall'elenco o scrivere il codice."},
+            {"validate": "list", "source": f"=Elenchi!${letter}$2:${letter}${len(lists[key]) + 1}", "error_type": "stop",
+             "error_title": "Valore non in elenco", "error_message": "Scegliere una voce dall'elenco a discesa."},
         )
-    sheet.data_validation(HEADER_ROW + 1, 5, last, 5, {"validate": "decimal", "criteria": ">=", "value": -1e12, "error_type": "warning"})
+    sheet.data_validation(HEADER_ROW + 1, 5, last, 5, {"validate": "decimal", "criteria": ">=", "value": -1e12, "error_type": "stop",
+                                                      "error_title": "Importo non valido",
+                                                      "error_message": "Scrivere un importo in euro, come numero (es. 1234,56)."})
     if lines is not None:
         labels = dict(zip(amount_kinds()["code"], amount_kinds()["label_it"]))
         for offset, row in enumerate(lines.iter_rows(named=True)):

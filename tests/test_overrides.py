@@ -87,3 +87,16 @@ def test_classify_command(tmp_path, settings):
     assert moved.exit_code == 0 and "allocation services" not in moved.output and "indirect services" in moved.output
     empty = runner.invoke(app, ["classify", "--body", "RM"])
     assert empty.exit_code == 1
+
+
+def test_the_templates_dropdown_words_are_read_back():
+    from sources.overrides import parse_rows
+    from sources.template import AUTHORITY_ATTRIBUTES, STATUSES
+
+    rows = [{"programma": "10.05", "attribute": word, "value": 1, "reason": "prova", "_cell": f"B{i}"} for i, word in enumerate(AUTHORITY_ATTRIBUTES, 4)]
+    rows += [{"programma": "19.01", "status": word, "reason": "prova", "_cell": f"D{i}"} for i, word in enumerate(STATUSES, 20)]
+    overrides, findings = parse_rows(rows, "002", "modello.xlsx", "Override autorità", "ufficio", "2026-11-24")
+    assert findings == []
+    assert set(overrides["attribute"]) >= {"controls", "allocation", "legal_mandate", "own_funding", "status"}
+    assert "non_fundamental" in overrides.filter(overrides["attribute"] == "status")["value"].to_list()
+    assert not [w for w in AUTHORITY_ATTRIBUTES + STATUSES if "_" in w]  # words, not keys, in the drop-downs
