@@ -23,7 +23,13 @@ def catalogue() -> dict[str, dict]:
 
 @cache
 def words() -> dict[str, dict]:
-    return yaml.safe_load((DATA_DIR / "finding_words.yaml").read_text(encoding="utf-8"))
+    """Placeholder → internal key → words: ``finding_words.yaml``, and the amount kinds' own labels for ``{kind}``."""
+    import csv
+
+    table = yaml.safe_load((DATA_DIR / "finding_words.yaml").read_text(encoding="utf-8"))
+    with open(DATA_DIR / "amount_kinds.csv", encoding="utf-8", newline="") as handle:
+        kinds = {row["code"]: {"it": row["label_it"].lower(), "en": row["label_en"].lower()} for row in csv.DictReader(handle)}
+    return {**table, "kind": {**kinds, **table.get("kind", {})}}
 
 
 @dataclass(frozen=True)

@@ -331,3 +331,13 @@ def test_corpus_is_large_enough():
     module = sys.modules[__name__]
     tests = [name for name in dir(module) if name.startswith("test_") and name != "test_corpus_is_large_enough"]
     assert len(tests) - 1 + len(CELL_CASES) >= 30
+
+
+def test_a_total_row_gives_one_finding_that_says_what_to_do(tmp_path):
+    from sources.intake import validate_file
+    from sources.settings import load_settings
+
+    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "totale.xlsx", "Dati", {"A8": "Totale", "B8": "Totale programma"})
+    findings = validate_file(bad, load_settings()).findings
+    assert [(f.code, f.cell) for f in findings] == [("TOTAL_ROW", "A8")]
+    assert "rimuovere le righe di totale" in findings[0].message("it")
