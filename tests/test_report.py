@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -143,3 +144,26 @@ def test_every_sheet_prints_to_the_width_with_titles_header_footer_and_cents(rep
     spending = next(c for c in matrix["D"][header_row:] if isinstance(c.value, float))
     assert "0.00" in spending.number_format and "€" in spending.number_format
     assert workbook["Scenari"]["B4"].value == "Base (senza piano)" and "piu_coproduzione" not in [c.value for c in workbook["Scenari"][4]]
+
+
+INTERNAL_KEYS = {"direct", "indirect", "regulation", "allocation", "retained", "transferred", "delegated", "non_fundamental",
+                 "not_applicable", "service", "support", "technical", "regions_only", "no_detail", "negligible", "development",
+                 "handover", "co_produce", "hand_over", "revenue_opportunity", "verify_data", "piu_coproduzione", "current",
+                 "superseded", "annex_amount_kinds", "template", "rendiconto_2025"}
+
+
+def test_no_internal_key_reaches_a_reader_of_the_workbook(reports):
+    """Every text cell of every sheet: words, never one of the product's internal keys or a raw structure."""
+    _, paths = reports
+    leaks = []
+    for path in paths:
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if not isinstance(cell.value, str) or re.search(r"\.(csv|yaml|txt|xlsx)\b", cell.value):
+                        continue  # a file's name is what the person needs to find it
+                    tokens = set(re.findall(r"[a-z_0-9]+", cell.value))
+                    found = tokens & INTERNAL_KEYS
+                    if found or cell.value.lstrip().startswith(("{", "[")) or re.search(r"\b[a-z]+_[a-z_]+\b", cell.value):
+                        leaks.append((path.name, sheet.title, cell.coordinate, cell.value[:60]))
+    assert not leaks, leaks[:15]
