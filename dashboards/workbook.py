@@ -232,6 +232,9 @@ def _wrapped_height(text: str, width_chars: int, line_points: float = 15.0) -> f
     return line_points * lines
 
 
+PLAN_PARTS = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text")
+
+
 def _plan(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
     s = _Sheet(workbook, t("plan"), fmt, [30, 110], inputs)
@@ -239,6 +242,8 @@ def _plan(workbook, fmt, inputs):
     names = dict(zip(inputs.logic_names["code"], inputs.logic_names[f"name_{lang}"])) if inputs.logic_names is not None else {}
     labels, kinds = t("plan_rows"), t("plan_kinds")
     for p in inputs.projects.iter_rows(named=True):
+        if lang != "it":  # the plan's parts in the report's language (stored in both)
+            p = {**p, **{k: p[f"{k}_{lang}"] for k in PLAN_PARTS if p.get(f"{k}_{lang}") is not None}}
         s.line(f"{p['function']} {p.get('name') or ''}", style="bold")
         develop = p.get("plan_kind", "development") == "development"
         rows = [(labels[12], kinds.get(p.get("plan_kind") or "development", "")), (labels[13], p.get("coproduction_why")),
@@ -263,7 +268,7 @@ def _plan(workbook, fmt, inputs):
             s.ws.write_string(s.row, 1, f"{p['effect_low_cents'] / 100:,.0f} - {p['effect_high_cents'] / 100:,.0f} euro".replace(",", "."), fmt["wrap"])
             s.row += 1
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
-            s.ws.write_string(s.row, 0, f"{labels[10]}: {k['label']} ({k.get('unit') or ''})", fmt["bold"])
+            s.ws.write_string(s.row, 0, f"{labels[10]}: {k.get(f'label_{lang}') or k['label']} ({k.get('unit') or ''})", fmt["bold"])
             if k["baseline"] is None:
                 s.ws.write_string(s.row, 1, f"{t('kpi_unknown')} ({k.get('data_needed') or ''})", fmt["wrap"])
             else:

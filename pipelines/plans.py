@@ -17,6 +17,7 @@ from transforms.amounts import format_euro
 
 PLANS_DIR = DATA_DIR / "plans"
 UNKNOWN = "dato da rilevare"
+MONTHS = {"it": "mesi", "en": "months"}
 MISSION_ONLY = {"it": "Dati solo per missione, che comprende più campi: con il dettaglio per programma il piano si concentra su uno.",
                 "en": "Mission-level data only, covering several fields: with programme detail the plan focuses on one."}
 STRATEGY_DIR = DATA_DIR / "strategy"
@@ -102,7 +103,8 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     projects = tplans.expected_effect(projects, effects)
     projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"]).with_columns(
         kick_start_cents=pl.when(pl.col("plan_kind") == "development").then(pl.col("kick_start_cents")).otherwise(0))
-    projects = projects.with_columns(**_field_parts(projects, lang))
+    other = "en" if lang == "it" else "it"  # both languages stored: the workbook is written in either
+    projects = projects.with_columns(**_field_parts(projects, lang), **{f"{k}_{other}": v for k, v in _field_parts(projects, other).items()})
     kpis = _kpis(projects, lang)
     if texts:
         kpi_rows: dict[tuple, list[dict]] = {}
@@ -141,11 +143,11 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
             steps = [Template(p[f"description_{lang}"]).safe_substitute(pilot=f.get(f"pilot_{lang}") or "", instruments=parts["instruments"][-1])
                      for p in _csv("phases.csv").iter_rows(named=True)]
             parts["phases_text"].append("; ".join(
-                f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} mesi, {p[f'owner_{lang}']}): {s}"
+                f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} {MONTHS[lang]}, {p[f'owner_{lang}']}): {s}"
                 for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps)))
         else:
             parts["phases_text"].append("; ".join(
-                f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} mesi): {s[f'description_{lang}']}"
+                f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} {MONTHS[lang]}): {s[f'description_{lang}']}"
                 for s in _csv("handover_steps.csv").iter_rows(named=True)))
         mine = risks.filter((pl.col("scope") == "all") | pl.col("key").is_in(keys))
         parts["risks_text"].append("; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in mine.iter_rows(named=True)))
@@ -160,15 +162,16 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
     for project in projects.iter_rows(named=True):
         for kpi in field_kpis.filter(pl.col("field").is_in(project["fields"] or [])).iter_rows(named=True):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
-                         "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "unit": kpi["unit"], "baseline": None,
+                         "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"], "unit": kpi["unit"], "baseline": None,
                          "format": "unit", "direction": kpi["direction"], "data_needed": kpi["data_needed_it"]})
         for kpi in financial.iter_rows(named=True):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
-                         "kind": "financial", "label": kpi[f"label_{lang}"], "unit": "€" if kpi["format"] == "eur" else "%",
+                         "kind": "financial", "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"],
+                         "unit": "€" if kpi["format"] == "eur" else "%",
                          "baseline": project.get(kpi["column"]), "format": kpi["format"], "direction": kpi["direction"],
                          "data_needed": kpi["data_needed_it"]})
     schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "kpi": pl.String, "kind": pl.String, "label": pl.String,
-              "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String}
+              "label_en": pl.String, "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 

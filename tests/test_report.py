@@ -113,6 +113,10 @@ def test_english_workbook_on_request(reports, tmp_path):
     assert workbook.sheetnames == ["Summary", "Matrix", "Priorities", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]
     explanations = [c.value for c in workbook["Matrix"]["J"] if c.value and "→" in str(c.value)]
     assert explanations and all("authority" in e or "Not classified" in e for e in explanations)
+    plan = " ".join(str(c.value) for c in workbook["Restructuring plan"]["B"] if c.value)
+    assert "Co-planning (0-4 months" in plan and "Co-programmazione" not in plan.split("Progetto di sviluppo")[0]
+    labels = [str(c.value) for c in workbook["Restructuring plan"]["A"] if c.value]
+    assert any(label.startswith("Indicator: ") and "Spending per inhabitant" in label for label in labels)
 
 
 def test_plan_rows_are_tall_enough_for_their_wrapped_text(reports):
