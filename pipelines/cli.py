@@ -24,7 +24,16 @@ speak(language())
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="areavasta: bilanci delle province e città metropolitane.")
 console = Console()
 
-Lang = Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG", help="Lingua dei messaggi: it o en.")]
+def _command_lang(value: str) -> str:
+    """A command's own --lang holds for everything that command prints (restored when it ends, see ``everywhere``)."""
+    import os
+
+    os.environ["AREAVASTA_LANG"] = value
+    speak(value)
+    return value
+
+
+Lang = Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG", callback=_command_lang, help="Lingua dei messaggi: it o en.")]
 
 
 @app.callback()
@@ -50,6 +59,13 @@ Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readab
 
 
 PHASE_WORDS = {"it": {"rendiconto": "rendiconto", "previsione": "previsione"}, "en": {"rendiconto": "final accounts", "previsione": "forecast"}}
+def say(italian: str, english: str) -> str:
+    """The text in the command line's language (``--lang`` anywhere, or ``AREAVASTA_LANG``)."""
+    import os
+
+    return english if os.environ.get("AREAVASTA_LANG") == "en" else italian
+
+
 SEVERITY_WORDS = {"it": {"error": "errore", "warning": "avviso", "info": "nota"}, "en": {"error": "error", "warning": "warning", "info": "note"}}
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -135,7 +151,8 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
     console.print(summary)
     if findings:
         console.print(_findings_table(findings, lang))
-    console.print(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}", soft_wrap=True)
+    console.print(say(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}",
+                      f"Warehouse: {settings.warehouse_path}  Archive: {settings.archive_dir}"), soft_wrap=True)
     raise typer.Exit(1 if any(o.status == "rejected" for o in outcomes) else 0)
 
 
@@ -202,13 +219,13 @@ def template(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTA
 
     code = resolve_body(body)
     if code is None:
-        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message()}[/]")
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message(say('it', 'en'))}[/]")
         raise typer.Exit(2)
     if normalise_phase(phase) is None:
-        console.print(f"[red]{Finding('PHASE_UNKNOWN', params={'value': phase}).message()}[/]")
+        console.print(f"[red]{Finding('PHASE_UNKNOWN', params={'value': phase}).message(say('it', 'en'))}[/]")
         raise typer.Exit(2)
     write_template(output, code, year, normalise_phase(phase))
-    console.print(f"Modello scritto: {output}")
+    console.print(say(f"Modello scritto: {output}", f"Template written: {output}"))
 
 
 @app.command()
@@ -222,7 +239,7 @@ def sample(output: Annotated[Path, typer.Option("-o", "--output", help="Cartella
     from sources.samples.writer import write_samples
 
     paths = write_samples(output, bodies, years, phases, layouts, seed)
-    console.print(f"{len(paths)} file scritti in {output}")
+    console.print(say(f"{len(paths)} file scritti in {output}", f"{len(paths)} files written in {output}"))
 
 
 @app.command()
@@ -274,14 +291,15 @@ def _selection(settings, body: str | None, year: int | None):
 
     code = resolve_body(body) if body else None
     if body and code is None:
-        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message()}[/]")
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message(say('it', 'en'))}[/]")
         raise typer.Exit(2)
     with warehouse.connect(settings.warehouse_path) as con:
         keys = stages.present_keys(con)
     keys = keys.filter(keys["body"] == code) if code else keys
     keys = keys.filter(keys["year"] == year) if year else keys
     if keys.is_empty():
-        console.print("Nessun dato nel magazzino per questa selezione: caricare prima i file (areavasta ingest).")
+        console.print(say("Nessun dato nel magazzino per questa selezione: caricare prima i file (areavasta ingest).",
+                          "No data in the warehouse for this selection: load the files first (areavasta ingest)."))
         raise typer.Exit(1)
     return keys
 
@@ -292,8 +310,10 @@ def _recover(instance) -> None:
 
     recovered = recover_stale_runs(instance)
     if recovered:
-        console.print(f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): "
-                      f"{', '.join(r[:8] for r in recovered)}; il magazzino è tornato libero.[/]")
+        runs = ", ".join(r[:8] for r in recovered)
+        console.print(say(f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {runs}; "
+                          "il magazzino è tornato libero.[/]",
+                          f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free again.[/]"))
 
 
 def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
@@ -307,7 +327,8 @@ def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
     _recover(instance)
     results = run_pipeline(instance, years, bodies, home=str(settings.home), config=config, stages=stage_names)
     if not all(r.success for r in results):
-        console.print("[red]Un'esecuzione della pipeline non è riuscita: vedere l'interfaccia Dagster.[/]")
+        console.print(say("[red]Un'esecuzione della pipeline non è riuscita: vedere l'interfaccia Dagster.[/]",
+                          "[red]A pipeline run failed: see the Dagster UI.[/]"))
         raise typer.Exit(1)
 
 
@@ -349,7 +370,7 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
     for b, y in keys.select("body", "year").rows():
         for path in sorted(folder.glob(f"{b}_{y}_*{suffix}.xlsx")):
             if (phase is None or f"_{phase}" in path.stem) and (suffix or path.stem.count("_") == 2):
-                console.print(f"Rapporto: {path}", soft_wrap=True)
+                console.print(say(f"Rapporto: {path}", f"Report: {path}"), soft_wrap=True)
 
 
 @app.command()
@@ -367,11 +388,12 @@ def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anc
         loaded = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
     years = year or loaded
     if not years:
-        console.print("Nessun dato nel magazzino: caricare prima i file (areavasta ingest).")
+        console.print(say("Nessun dato nel magazzino: caricare prima i file (areavasta ingest).",
+                          "No data in the warehouse: load the files first (areavasta ingest)."))
         raise typer.Exit(1)
     codes = [resolve_body(b) for b in body] if body else None
     if codes and None in codes:
-        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': ', '.join(body)}).message()}[/]")
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': ', '.join(body)}).message(say('it', 'en'))}[/]")
         raise typer.Exit(2)
     config = None
     if scenario:
@@ -380,13 +402,16 @@ def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anc
         try:
             config = scenario_run_config(scenario_by_name(scenario).get("changes") or {})
         except KeyError:
-            console.print(f"[red]Scenario '{scenario}' sconosciuto.[/]")
+            console.print(say(f"[red]Scenario '{scenario}' sconosciuto.[/]", f"[red]Unknown scenario '{scenario}'.[/]"))
             raise typer.Exit(2) from None
     instance = embedded_instance(settings.home)
     _recover(instance)
     results = run_pipeline(instance, years, codes, home=str(settings.home), config=config)
-    console.print(f"Esecuzioni: {len(results)}, riuscite: {sum(r.success for r in results)}")
-    console.print(f"Rapporti: {settings.outputs_dir / 'reports'}  Magazzino: {settings.warehouse_path}", soft_wrap=True)
+    ok = sum(r.success for r in results)
+    console.print(say(f"Esecuzioni: {len(results)}, riuscite: {ok}", f"Runs: {len(results)}, succeeded: {ok}"))
+    reports = settings.outputs_dir / "reports"
+    console.print(say(f"Rapporti: {reports}  Magazzino: {settings.warehouse_path}", f"Reports: {reports}  Warehouse: {settings.warehouse_path}"),
+                  soft_wrap=True)
     raise typer.Exit(0 if all(r.success for r in results) else 1)
 
 
@@ -401,11 +426,11 @@ def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
     with warehouse.connect(settings.warehouse_path) as con:
         analysed = warehouse.read_table(con, "ruffini_matrix", keys, ["body"])
     if analysed.is_empty():
-        console.print("Nessun dato analizzato: eseguire prima 'areavasta run'.")
+        console.print(say("Nessun dato analizzato: eseguire prima 'areavasta run'.", "Nothing analysed yet: run 'areavasta run' first."))
         raise typer.Exit(1)
     _run(settings, keys, {"dashboard_pages": {"lang": lang, "export": export}}, ("body_pages",))
     index = settings.outputs_dir / "dashboards" / ("index.html" if lang == "it" else f"index_{lang}.html")
-    console.print(f"Pagine scritte; indice: {index}", soft_wrap=True)
+    console.print(say(f"Pagine scritte; indice: {index}", f"Pages written; index: {index}"), soft_wrap=True)
 
 
 @app.command()
@@ -436,7 +461,8 @@ def user_add(username: str, role: Annotated[str, typer.Option(help="officer, pla
     except Exception as exc:  # duplicate user, unknown role, officer without body
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2)
-    console.print(f"Creato {username} ({role}{', ' + code if code else ''}). Password iniziale: {password}")
+    where = f"{role}{', ' + code if code else ''}"
+    console.print(say(f"Creato {username} ({where}). Password iniziale: {password}", f"Created {username} ({where}). Initial password: {password}"))
 
 
 @users.command("disable")
@@ -455,7 +481,7 @@ def user_reset(username: str) -> None:
     password = accounts.reset_password(load_settings(), username)
     if password is None:
         raise typer.Exit(1)
-    console.print(f"Nuova password di {username}: {password}")
+    console.print(say(f"Nuova password di {username}: {password}", f"New password for {username}: {password}"))
 
 
 @app.command()

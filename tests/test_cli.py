@@ -164,3 +164,16 @@ def test_lang_is_global_and_read_from_the_environment(tmp_path, settings, monkey
     assert "rejected" in runner.invoke(app, ["--lang", "en", "validate", str(path)]).output
     monkeypatch.setenv("AREAVASTA_LANG", "en")
     assert "rejected" in runner.invoke(app, ["validate", str(path)]).output
+
+
+def test_english_messages_whichever_way_the_language_is_given(tmp_path, settings):
+    """--lang after the command, --lang before it, or nothing (Italian): everything the command prints follows."""
+    bad = tmp_path / "vuoto.csv"
+    bad.write_text("niente\n", encoding="utf-8")
+    after = runner.invoke(app, ["ingest", str(bad), "--lang", "en"], terminal_width=120).output
+    assert "Warehouse:" in after and "Magazzino" not in after and "rejected" in after
+    template = tmp_path / "modello.xlsx"
+    before = runner.invoke(app, ["--lang", "en", "template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)])
+    assert "Template written" in before.output and "Modello scritto" not in before.output
+    italian = runner.invoke(app, ["template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)]).output
+    assert "Modello scritto" in italian  # the English of the commands before does not stick
