@@ -100,13 +100,13 @@ def _ole_finding(path: Path, name: str) -> Finding:
 def _inspect_text(path: Path, name: str) -> tuple[Container | None, list[Finding]]:
     raw = path.read_bytes()
     if raw.startswith(b"%PDF"):
-        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "è un PDF"})]
+        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "pdf"})]
     text, encoding, warnings = _decode(raw, name)
     if text is None:
-        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "contenuto binario"})]
+        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "binary"})]
     first_line = text.split("\n", 1)[0]
     if first_line.count(";") + first_line.count(",") + first_line.count("\t") == 0:
-        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "testo senza separatori di colonna"})]
+        return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "no_separators"})]
     return Container(path=path, kind="csv", text=text, encoding=encoding, warnings=warnings), []
 
 

@@ -74,3 +74,13 @@ def test_mixed_encodings_are_read_and_the_odd_rows_named(tmp_path, settings):
     result = validate_file(path, settings, body="201", year=2023, phase="rendiconto")
     [warning] = [f for f in result.findings if f.code == "ENCODING_MIXED"]
     assert result.ok and warning.row == 20 and "E0" in warning.message("it") and "E0" in warning.message("en")
+
+
+def test_container_details_are_words_in_the_readers_language(tmp_path):
+    from sources.intake import validate_file
+    from sources.settings import load_settings
+
+    pdf = tmp_path / "bilancio.xlsx"
+    pdf.write_bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n" + b"\x00" * 200)
+    [finding] = validate_file(pdf, load_settings()).findings
+    assert "è un PDF" in finding.message("it") and "it is a PDF" in finding.message("en") and "PDF" in finding.message("en")
