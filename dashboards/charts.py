@@ -7,6 +7,8 @@ non-fundamental ones); code labels placed so that they do not overlap, names in 
 
 from __future__ import annotations
 
+import threading
+
 import altair as alt
 import polars as pl
 import vl_convert as vlc
@@ -156,5 +158,11 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
     return (rules + quadrant_labels + points + labels).properties(width=width, height=height)
 
 
+_RENDERING = threading.Lock()
+
+
 def to_png(chart: alt.TopLevelMixin, scale: float = 1.5, lang: str = "it") -> bytes:
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale, format_locale="it-IT" if lang == "it" else "en-US")
+    """One chart at a time: a demo run once hung while two workbook threads were rendering; serialising rules vl-convert out."""
+    spec = chart.to_json()
+    with _RENDERING:
+        return vlc.vegalite_to_png(spec, scale=scale, format_locale="it-IT" if lang == "it" else "en-US")

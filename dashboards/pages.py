@@ -261,6 +261,34 @@ def page_label(body: str, year: int, phase: str, lang: str) -> str:
     return f"{body_name(body)} - {TEXT[lang]['phases'].get(phase, phase)} {year}"
 
 
+def _pct(value) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+def chart_table(name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved: pl.DataFrame, lang: str) -> dict | None:
+    """The numbers a chart draws, as a table: its text alternative (the matrix's is the functions table below it)."""
+    w = TIP_WORDS[lang]
+    if name == "priorities" and ranked.height:
+        rows = ranked.sort("rank").select("rank", "function", "score", "tier").rows()
+        return {"header": ["#", w["function"], w["points"], w["tier"]], "rows": [[r, f, f"{s:.1f}", tr] for r, f, s, tr in rows]}
+    if name == "composition":
+        data = functions.filter(pl.col("total_cents") > 0).sort("function")
+        header = [w["function"], *[CLASS_IT[c] if lang == "it" else c for c in ("operating", "transfer", "financial")],
+                  "rigida" if lang == "it" else "rigid"]
+        return {"header": header, "rows": [[r["function"], _pct(r["operating_share"]), _pct(r["transfer_share"]), _pct(r["financial_share"]),
+                                            _pct(r["rigid_share"])] for r in data.iter_rows(named=True)]}
+    if name == "peers" and ranked.height:
+        data = ranked.filter(pl.col("peer_median_eur").is_not_null()).sort("function")
+        return {"header": [w["function"], w["per_capita_eur"], w["peer_median_eur"]],
+                "rows": [[r["function"], _euro(round(r["per_capita_eur"] * 100), lang), _euro(round(r["peer_median_eur"] * 100), lang)]
+                         for r in data.iter_rows(named=True)]}
+    if name == "movement" and moved.height:
+        return {"header": [w["function"], w["transfer_share"], w["authority"]],
+                "rows": [[r["function"], f"{_pct(r['transfer_before'])} → {_pct(r['transfer_share'])}",
+                          f"{r['authority_before']:.2f} → {r['authority']:.2f}"] for r in moved.sort("function").iter_rows(named=True)]}
+    return None
+
+
 def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None) -> str:
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
@@ -279,7 +307,7 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
     sections = []
     for name in ("matrix", "movement", "priorities", "composition", "peers"):
         if name in charts:
-            chart = _chart(name, charts[name], lang, t[name])
+            chart = _chart(name, charts[name], lang, t[name], chart_table(name, functions, ranked, moved, lang))
             chart["description"] = " ".join(x for x in (chart["description"], notes.get(name, "")) if x)
             sections.append({"heading": t[name], "chart": chart})
         elif name in empty and "matrix" in charts:
@@ -311,5 +339,10 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str) 
         data = overview.filter(pl.col("year") == year, pl.col("phase") == phase).with_columns(
             page=pl.col("body").replace_strict(pages_by_body, default=None, return_dtype=pl.String))
         heading = f"{t['national']} ({t['phases'].get(phase, phase)} {year})"
-        national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading)}
+        shares = data.pivot(on="quadrant", index="body", values="share").fill_null(0)
+        quadrants = [c for c in shares.columns if c != "body"]
+        names = QUADRANT_IT if lang == "it" else {}
+        table = {"header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
+                 "rows": [[body_name(r["body"]), *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)]}
+        national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading, table)}
     return _render("index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national)

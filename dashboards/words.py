@@ -5,6 +5,7 @@ Shared by the workbook and the dashboard pages; the words themselves are data (`
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
 import yaml
@@ -28,7 +29,7 @@ def short_checksum(digest: str | None, keep: int = 12) -> str:
 
 def date_time(value, lang: str = "it") -> str:
     """24/11/2026 02:14 (Italian) or 2026-11-24 02:14 (English) from a datetime or an ISO text."""
-    import datetime as dt
+
 
     if value is None:
         return ""

@@ -16,6 +16,7 @@ import xlsxwriter
 
 from dashboards.words import date_time, label, parameter_rows, short_checksum
 from sources.catalogues import flag_labels, status_labels
+from sources.layouts import profile
 from sources.reference import body_name
 from transforms.classify import REASONS
 
@@ -354,8 +355,6 @@ def _method(workbook, fmt, inputs):
 
 
 def _layout_description(name: str | None, lang: str) -> str:
-    from sources.layouts import profile
-
     try:
         return profile(name).description(lang) or name
     except (KeyError, ValueError, TypeError):

@@ -87,3 +87,15 @@ def test_screenshots_of_every_page(demo):
         dom, log = render(page, ARTIFACTS / f"{page.stem}.png", size="1280,2400")
         assert "vega" in dom.lower() and "Uncaught" not in log, page.name
         assert (ARTIFACTS / f"{page.stem}.png").stat().st_size > 10_000
+
+
+def test_every_chart_has_a_text_alternative(demo):
+    """aria-label and caption on each chart; a data table for each, the matrix's being the functions table."""
+    for page in demo[1].glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        charts = re.findall(r'<div class="chart" id="([a-z]+)" role="img" aria-label="[^"]+" aria-describedby="\1-desc">', text)
+        assert len(charts) == text.count('class="chart"'), page.name
+        tables = text.count("<details><summary>")
+        assert tables == len([c for c in charts if c != "matrix"]), (page.name, charts, tables)
+        if "matrix" in charts:
+            assert 'id="functions-table"' in text
