@@ -16,7 +16,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
-from pipelines.cli_language import language, speak
+from pipelines.cli_language import command_help, language, speak
 from sources.findings import Finding, findings_json
 from sources.settings import load_settings
 
@@ -30,7 +30,7 @@ def _command_lang(value: str) -> str:
 
     os.environ["AREAVASTA_LANG"] = value
     speak(value)
-    return value
+    return value  # (a command's own help is already printed by then: "--lang en" before the command translates it)
 
 
 Lang = Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG", callback=_command_lang, help="Lingua dei messaggi: it o en.")]
@@ -52,6 +52,7 @@ def everywhere(ctx: typer.Context,
 
     ctx.call_on_close(restore)
     speak(lang)
+    command_help(ctx.command, lang)  # "areavasta --lang en ingest --help" in English
 Body = Annotated[str | None, typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
 Year = Annotated[int | None, typer.Option("--year", help="Esercizio di bilancio.")]
 Phase = Annotated[str | None, typer.Option("--phase", help="previsione o rendiconto.")]

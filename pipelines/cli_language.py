@@ -102,3 +102,30 @@ def speak(lang: str) -> None:
         setattr(typer.rich_utils, constant, translate(english))
     for cls in (typer.core.TyperOption, typer.core.TyperArgument):
         cls.display_type_rich = lambda self, ctx: self.metavar  # no "<str>"; a metavar when one is given
+
+
+def command_help(command, lang: str) -> None:
+    """The commands' and options' own help in ``lang`` (click objects built for this run; Italian is the source text).
+
+    Texts without an English entry stay as written (long docstrings are matched whole, then by their first line).
+    """
+    if lang != "en":
+        return
+    table = _words().get("en_help", {})
+
+    def english(text: str | None) -> str | None:
+        if not text:
+            return text
+        flat = " ".join(text.split())
+        return table.get(flat) or table.get(text) or text
+
+    commands = getattr(command, "commands", {}) or {}
+    for sub in [command, *commands.values()]:
+        sub.help = english(sub.help)
+        if getattr(sub, "short_help", None):
+            sub.short_help = english(sub.short_help)
+        for param in sub.params:
+            if getattr(param, "help", None):
+                param.help = english(param.help)
+        if sub is not command and getattr(sub, "commands", None):  # a group of commands (areavasta user …)
+            command_help(sub, lang)

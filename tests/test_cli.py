@@ -177,3 +177,26 @@ def test_english_messages_whichever_way_the_language_is_given(tmp_path, settings
     assert "Template written" in before.output and "Modello scritto" not in before.output
     italian = runner.invoke(app, ["template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)]).output
     assert "Modello scritto" in italian  # the English of the commands before does not stick
+
+
+def test_every_command_and_option_has_its_english_help():
+    import typer.main
+    import yaml
+
+    from pipelines.cli_language import command_help
+    from sources.reference import DATA_DIR
+
+    english = yaml.safe_load((DATA_DIR / "cli_words.yaml").read_text(encoding="utf-8"))["en_help"]
+
+    def texts(command):
+        yield command.help
+        yield from (p.help for p in command.params)
+        for sub in (getattr(command, "commands", {}) or {}).values():
+            yield from texts(sub)
+
+    command = typer.main.get_command(app)
+    assert [t for t in texts(command) if t and " ".join(t.split()) not in english] == []
+    command_help(command, "en")
+    assert not [t for t in texts(command) if t and " ".join(t.split()) in english]  # all replaced
+    output = runner.invoke(app, ["--lang", "en", "ingest", "--help"], terminal_width=100).output
+    assert "Archive and load the files" in output and "Who is loading" in output and "Archivia" not in output
