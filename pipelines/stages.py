@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -313,8 +312,8 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
 
-    with ThreadPoolExecutor(max_workers=2) as pool:  # chart rendering (vl-convert) runs outside the GIL
-        written = list(pool.map(one, combos.rows()))
+    # one workbook after the other: with two threads the run hung inside report_workbooks (twice, 2026-11-24)
+    written = [one(combo) for combo in combos.rows()]
     return written
 
 
