@@ -222,8 +222,8 @@ def _strategy(workbook, fmt, inputs):
     s.header(*t("strategy_header"))
     if inputs.strategy is not None:
         for r in inputs.strategy.iter_rows(named=True):
-            s.line(r["function"], r.get("field_name") or r.get("field") or "", r["actor"], r["resources_it"], r["delivery_mode_it"],
-                   r.get("modes_it") or "", r["source"])
+            s.line(r["function"], r.get("field_name") or r.get("field") or "", r["actor"], r["resources"], r["delivery_mode"],
+                   r.get("modes") or "", r["source"])
     s.autofilter(7)
 
 
@@ -271,7 +271,7 @@ def _plan(workbook, fmt, inputs):
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
             s.ws.write_string(s.row, 0, f"{labels[10]}: {k.get(f'label_{lang}') or k['label']} ({k.get('unit') or ''})", fmt["bold"])
             if k["baseline"] is None:
-                s.ws.write_string(s.row, 1, f"{t('kpi_unknown')} ({k.get('data_needed') or ''})", fmt["wrap"])
+                s.ws.write_string(s.row, 1, f"{t('kpi_unknown')} ({k.get(f'data_needed_{lang}') or k.get('data_needed') or ''})", fmt["wrap"])
             else:
                 s.ws.write_number(s.row, 1, k["baseline"], fmt["num" if k["format"] == "eur" else "pct"])
             s.row += 1

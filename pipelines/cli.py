@@ -524,14 +524,18 @@ def rebuild(lang: Lang = "it") -> None:
 
 def main() -> None:
     """The console script: every command, and warehouse problems told in words instead of a traceback (exit 3)."""
+    import os
     import sys
 
     from pipelines.warehouse import WarehouseError
 
+    if any(arg == "--lang" or arg.startswith("--lang=") for arg in sys.argv):
+        # "--lang en" after the command counts for everything, its help included (printed before the option is read)
+        os.environ["AREAVASTA_LANG"] = language()
     try:
         app()
     except WarehouseError as exc:
-        lang = "en" if "--lang" in sys.argv and sys.argv[sys.argv.index("--lang") + 1:][:1] == ["en"] else "it"
+        lang = language()
         console.print(f"[red]{exc.message(lang)}[/]", soft_wrap=True)
         raise SystemExit(3) from None
 

@@ -136,7 +136,7 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
         parts["coproduction_why"].append(f.get(f"why_{lang}") or "" if len(keys) < 2 else (MISSION_ONLY[lang] + " " + "; ".join(
             f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys)))
         own = actors.filter(((pl.col("scope") == "field") & pl.col("key").is_in(keys)) | ((pl.col("scope") == "programme") & (pl.col("key") == r["function"])))
-        parts["actors"].append("; ".join(f"{a['actor']} ({a['resources_it']}: {a['delivery_mode_it']})" for a in own.iter_rows(named=True)))
+        parts["actors"].append("; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in own.iter_rows(named=True)))
         parts["instruments"].append(_labels(merged["instruments"], _csv("instruments.csv"), "instrument", lang, cite=True))
         parts["cases"].append(_labels(merged["cases"], _csv("cases.csv"), "case", lang) if develop else "")
         if develop:
@@ -163,15 +163,17 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
         for kpi in field_kpis.filter(pl.col("field").is_in(project["fields"] or [])).iter_rows(named=True):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"], "unit": kpi["unit"], "baseline": None,
-                         "format": "unit", "direction": kpi["direction"], "data_needed": kpi["data_needed_it"]})
+                         "format": "unit", "direction": kpi["direction"], "data_needed": kpi[f"data_needed_{lang}"],
+                         "data_needed_en": kpi["data_needed_en"]})
         for kpi in financial.iter_rows(named=True):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": "financial", "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"],
                          "unit": "€" if kpi["format"] == "eur" else "%",
                          "baseline": project.get(kpi["column"]), "format": kpi["format"], "direction": kpi["direction"],
-                         "data_needed": kpi["data_needed_it"]})
+                         "data_needed": kpi[f"data_needed_{lang}"], "data_needed_en": kpi["data_needed_en"]})
     schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "kpi": pl.String, "kind": pl.String, "label": pl.String,
-              "label_en": pl.String, "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String}
+              "label_en": pl.String, "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String,
+              "data_needed_en": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -304,7 +304,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
             kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
             scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
-            strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang)),
+            strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()},

@@ -200,3 +200,13 @@ def test_every_command_and_option_has_its_english_help():
     assert not [t for t in texts(command) if t and " ".join(t.split()) in english]  # all replaced
     output = runner.invoke(app, ["--lang", "en", "ingest", "--help"], terminal_width=100).output
     assert "Archive and load the files" in output and "Who is loading" in output and "Archivia" not in output
+
+
+def test_help_in_english_with_lang_after_the_command():
+    """The console script reads --lang before click prints a command's help, wherever --lang stands."""
+    import subprocess
+    import sys
+
+    script = "import sys; from pipelines.cli import main; sys.argv = ['areavasta', 'ingest', '--help', '--lang', 'en']; main()"
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={"COLUMNS": "100", "PATH": ""}).stdout
+    assert "Usage:" in output and "Archive and load" in output and "Uso:" not in output

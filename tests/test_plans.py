@@ -103,6 +103,9 @@ def test_same_quadrant_different_fields_get_different_plans():
         assert kpis[a] and kpis[b] and not kpis[a] & kpis[b]
     assert "Citizen Speed Watchers" in projects["10.05"]["cases"] and "Speed" not in projects["04.02"]["cases"]
     assert "guardie ecologiche" not in projects["04.02"]["dup_text"].lower()
+    assert "Municipalities and unions of municipalities" in projects["10.05"]["actors_en"] and "Comuni" not in projects["10.05"]["actors_en"]
+    road_km = result.kpis.filter(pl.col("function") == "10.05", pl.col("kpi") == "road_km").row(0, named=True)
+    assert road_km["data_needed"] == "catasto stradale dell'ente" and road_km["data_needed_en"] == "the body's road register"
 
 
 def test_a_transferred_function_gets_a_handover_plan_never_a_coproduction_plan():

@@ -25,7 +25,7 @@ def test_actors_and_delivery_modes_come_from_the_functions_field():
     assert set(roads["field"]) == {"roads"} and set(environment["field"]) == {"environment_control"}
     assert "Comuni e unioni di comuni" in roads["actor"].to_list() and "Guardie ecologiche volontarie" in environment["actor"].to_list()
     assert not set(roads["actor"]) & set(environment["actor"])  # different fields, different actors
-    assert "co-produzione (preferita)" in roads["modes_it"][0] and "co_production" not in roads["modes_it"][0]
+    assert "co-produzione (preferita)" in roads["modes"][0] and "co_production" not in roads["modes"][0]
     assert "01.02" not in result["function"].to_list()  # not classified: no strategy row
 
 
@@ -35,6 +35,29 @@ def test_a_body_replaces_the_rows_it_redefines():
                         "delivery_mode_it": ["gestione associata"]})
     roads = strategic_analysis(_functions(), merge_catalogue(catalogue, own), field_catalogue()).filter(pl.col("function") == "10.05")
     assert roads["actor"].to_list() == ["Unione montana"]
+
+
+def test_the_strategic_analysis_in_english_has_no_italian_words():
+    catalogue = pl.read_csv(STRATEGY_FILE, infer_schema=False)
+    english = strategic_analysis(_functions(), catalogue, field_catalogue(), labelled_modes("en"), "en")
+    roads = english.filter(pl.col("function") == "10.05")
+    assert "Municipalities and unions of municipalities" in roads["actor"].to_list() and "Comuni e unioni di comuni" not in roads["actor"].to_list()
+    assert roads["field_name"][0] == field_catalogue().filter(pl.col("field") == "roads")["name_en"][0]
+    assert "(preferred)" in roads["modes"][0] and "; data: " in roads["modes"][0] and "preferita" not in roads["modes"][0]
+    assert set(english["source"]) <= {"field", "programme"}
+    assert "convenzione" not in " ".join(roads["delivery_mode"]) and "agreement" in " ".join(roads["delivery_mode"])
+
+
+def test_every_catalogue_row_has_its_english_and_a_body_file_may_leave_it_out():
+    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
+    modes = pl.read_csv(STRATEGY_FILE.parent / "delivery_modes.csv", infer_schema=False)
+    for frame, columns in ((actors, ["actor_en", "resources_en", "delivery_mode_en"]),
+                           (modes, ["fit_en", "conditions_en", "evidence_en"])):
+        assert frame.select(pl.any_horizontal(pl.col(columns).is_null() | (pl.col(columns).str.strip_chars() == "")).sum()).item() == 0
+    own = pl.DataFrame({"scope": ["field"], "key": ["roads"], "actor": ["Unione montana"], "resources_it": ["mezzi"],
+                        "delivery_mode_it": ["gestione associata"]})
+    roads = strategic_analysis(_functions(), merge_catalogue(actors, own), field_catalogue(), None, "en").filter(pl.col("function") == "10.05")
+    assert roads["actor"].to_list() == ["Unione montana"] and roads["resources"].to_list() == ["mezzi"]
 
 
 @pytest.fixture(scope="module")

@@ -11,39 +11,52 @@ from __future__ import annotations
 
 import polars as pl
 
+ENGLISH_OF = {"actor_en": "actor", "resources_en": "resources_it", "delivery_mode_en": "delivery_mode_it"}
+SOURCE_WORDS = {"it": {"programme": "programma", "field": "ambito"}, "en": {"programme": "programme", "field": "field"}}
+
 
 def merge_catalogue(default: pl.DataFrame, body_rows: pl.DataFrame | None) -> pl.DataFrame:
-    """The body's rows replace the default rows of the same scope and key."""
+    """The body's rows replace the default rows of the same scope and key (English columns it leaves out: its Italian)."""
     if body_rows is None or body_rows.is_empty():
         return default
+    body_rows = body_rows.with_columns(pl.col(it).alias(en) for en, it in ENGLISH_OF.items() if en not in body_rows.columns)
     replaced = body_rows.select("scope", "key").unique()
     return pl.concat([default.join(replaced, on=["scope", "key"], how="anti"), body_rows.select(default.columns)])
 
 
 def strategic_analysis(functions: pl.DataFrame, catalogue: pl.DataFrame, fields: pl.DataFrame,
-                       modes: pl.DataFrame | None = None) -> pl.DataFrame:
+                       modes: pl.DataFrame | None = None, lang: str = "it") -> pl.DataFrame:
     """One row per function and actor of its field (programme-specific rows first), with the field's delivery modes.
 
-    ``catalogue``: scope (``field`` | ``programme``), key, actor, resources_it, delivery_mode_it.
+    ``catalogue``: scope (``field`` | ``programme``), key, actor, resources_it, delivery_mode_it (and their ``_en``).
+    The words (actor, resources, delivery_mode, field_name, modes, source) come in ``lang``.
     """
+    catalogue = catalogue.with_columns(pl.col(it).alias(en) for en, it in ENGLISH_OF.items() if en not in catalogue.columns)
+    suffix = "en" if lang == "en" else "it"
+    words = SOURCE_WORDS[suffix]
     classified = with_field(functions.filter(pl.col("quadrant").is_not_null()), fields).select(
         "body", "year", "phase", "function", "quadrant", pl.col("fields").alias("field")).explode("field")
     specific = classified.join(
         catalogue.filter(pl.col("scope") == "programme").rename({"key": "function"}), on="function"
-    ).with_columns(source=pl.lit("programma"))
+    ).with_columns(source=pl.lit(words["programme"]))
     general = classified.join(
         catalogue.filter(pl.col("scope") == "field").rename({"key": "field"}), on="field"
     ).join(specific.select("body", "year", "phase", "function", "actor"), on=["body", "year", "phase", "function", "actor"], how="anti").with_columns(
-        source=pl.lit("ambito")
+        source=pl.lit(words["field"])
     )
     out = pl.concat([specific.drop("scope"), general.drop("scope")], how="diagonal_relaxed").join(
-        fields.select("field", pl.col("name_it").alias("field_name")), on="field", how="left")
+        fields.select("field", pl.col(f"name_{suffix}").alias("field_name")), on="field", how="left")
     if modes is not None:
+        fit = "fit_en" if suffix == "en" and "fit_en" in modes.columns else "fit"
+        data = {"it": "; dati: ", "en": "; data: "}[suffix]
         chosen = modes.group_by("field", maintain_order=True).agg(
-            modes_it=pl.concat_str(pl.col("mode"), pl.lit(" ("), pl.col("fit"), pl.lit("): "), pl.col("conditions_it"),
-                                   pl.lit("; dati: "), pl.col("evidence_it")).str.join(" | "))
+            modes=pl.concat_str(pl.col("mode"), pl.lit(" ("), pl.col(fit), pl.lit("): "), pl.col(f"conditions_{suffix}"),
+                                pl.lit(data), pl.col(f"evidence_{suffix}")).str.join(" | "))
         out = out.join(chosen, on="field", how="left")
-    return out.sort("body", "year", "phase", "function", pl.col("source") != "programma", "actor")
+    if suffix == "en":
+        out = out.with_columns(actor_it=pl.col("actor"), actor=pl.col("actor_en"))
+    out = out.with_columns(resources=pl.col(f"resources_{suffix}"), delivery_mode=pl.col(f"delivery_mode_{suffix}"))
+    return out.sort("body", "year", "phase", "function", pl.col("source") != words["programme"], "actor")
 
 
 def programme_fields(fields: pl.DataFrame) -> pl.DataFrame:
