@@ -158,6 +158,41 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
 
 
 @app.command()
+def national(files: Files, lang: Lang = "it",
+             user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
+    """Carica estratti nazionali BDAP per programma (anche di molti GB): solo province e città metropolitane."""
+    import getpass
+
+    from pipelines.loading import OUTCOME_WORDS
+    from pipelines.national import load_national
+
+    settings = load_settings()
+    it = lang == "it"
+    summary = Table(header_style="bold", expand=True)
+    summary.add_column("file", overflow="fold", ratio=1)
+    for column in ("esito" if it else "outcome", "righe" if it else "lines", "enti" if it else "bodies", "esercizi" if it else "years",
+                   "secondi" if it else "seconds"):
+        summary.add_column(column, no_wrap=True)
+    findings: list[Finding] = []
+    outcomes = []
+    for path in files:
+        with console.status(say(f"Lettura di {path.name}…", f"Reading {path.name}…")):
+            outcome = load_national(path, settings, user or getpass.getuser())
+        outcomes.append(outcome)
+        findings += outcome.findings
+        years = f"{outcome.years[0]}-{outcome.years[-1]}" if outcome.years else ""
+        phase = PHASE_WORDS[lang].get(outcome.phase or "", "")
+        summary.add_row(path.name, OUTCOME_WORDS["accepted" if outcome.ok else "rejected"][not it], f"{outcome.lines:,}".replace(",", "." if it else ","),
+                        str(outcome.bodies), f"{years} {phase}".strip(), f"{sum(v for k, v in outcome.seconds.items() if k == 'total'):.1f}")
+    console.print(summary)
+    if findings:
+        console.print(_findings_table(findings, lang))
+    console.print(say(f"Magazzino: {settings.warehouse_path} (tabella core.national_lines)  Archivio: {settings.archive_dir}",
+                      f"Warehouse: {settings.warehouse_path} (table core.national_lines)  Archive: {settings.archive_dir}"), soft_wrap=True)
+    raise typer.Exit(1 if any(not o.ok for o in outcomes) else 0)
+
+
+@app.command()
 def mapping(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Il file respinto (xlsx o csv).")],
             body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
             apply: Annotated[Path | None, typer.Option("--apply", exists=True, dir_okay=False,

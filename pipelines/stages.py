@@ -165,16 +165,35 @@ def stage_peers(con, years: list[int]) -> Stored:
     """Cross-body, per year: outliers, peer groups and peer medians (needs every body of the year)."""
     config = portfolio_config()
     history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
+    open_data = national_metrics(con, max(years))
+    history = tp.with_open_data(history.with_columns(source=pl.lit("upload")), open_data)
 
     data = history.with_columns(growth=growth(history))
     data = tp.outliers(data, config["outliers"], _confirmed(con))
-    wanted = data.filter(pl.col("year").is_in(years))
-    groups = tp.peer_groups(_body_table(), wanted.select("body", "year", "phase").unique(), config["peers"])
-    medians = tp.peer_medians(wanted, groups)
+    every = data.filter(pl.col("year").is_in(years))
+    groups = tp.peer_groups(_body_table(), every.select("body", "year", "phase").unique(), config["peers"])
+    wanted = every.filter(pl.col("source") == "upload")  # benchmarks for the bodies analysed; open data only as their peers
+    groups = groups.join(wanted.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="semi")
+    medians = tp.peer_medians(every, groups)
     benchmarks = wanted.select("body", "year", "phase", "function", "per_capita_eur", "growth", "robust_z", "yearly_change",
                                "outlier_peer", "outlier_jump", "outlier").join(medians, on=["body", "year", "phase", "function"], how="left")
-    return Stored({"rows": benchmarks.height, "outliers": int(benchmarks["outlier"].sum()), "bodies": benchmarks["body"].n_unique()},
+    return Stored({"rows": benchmarks.height, "outliers": int(benchmarks["outlier"].sum()), "bodies": benchmarks["body"].n_unique(),
+                   "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0},
                   {"peer_benchmarks": (benchmarks, _years(years)), "peer_groups": (groups, _years(years))})
+
+
+def national_metrics(con, last_year: int) -> pl.DataFrame:
+    """Function metrics of every body in the national open data (``core.national_lines``) up to ``last_year``,
+    per programme and per mission."""
+    basis = classification_config()["amount_basis"]
+    where = " OR ".join(f"(t.phase = '{phase}' AND t.amount_kind = '{kind}')" for phase, kind in basis.items())
+    lines = warehouse.read_table(con, "national_lines", None, METRIC_COLUMNS, f"t.year <= {int(last_year)} AND ({where})")
+    if not lines.height:
+        return lines
+    population = _body_table().select("body", "population")
+    programmes = function_metrics(lines, spending_classes(), population, basis)
+    missions = function_metrics(lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis)
+    return pl.concat([programmes, missions])  # peers for bodies that uploaded programmes and for those with missions only
 
 
 def _confirmed(con) -> pl.DataFrame | None:

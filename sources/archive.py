@@ -11,11 +11,8 @@ from pathlib import Path
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def archived_path(archive_dir: Path, sha256: str, kind: str) -> Path:
@@ -38,6 +35,30 @@ def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dic
     history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
     history.append(metadata)
     _write_private(sidecar, json.dumps(history, ensure_ascii=False, indent=2, default=str))
+    return target
+
+
+def spool(source: Path, archive_dir: Path) -> Path:
+    """Copy ``source`` into the archive folder under a temporary name (in the kernel: no Python loop over 5 GB)."""
+    archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle, name = tempfile.mkstemp(dir=archive_dir, suffix=".spool")
+    os.close(handle)
+    shutil.copyfile(source, name)
+    return Path(name)
+
+
+def file_spooled(spooled: Path, archive_dir: Path, sha256: str, kind: str, metadata: dict) -> Path:
+    """File a spooled copy under its hash (the same bytes are stored once) with its metadata sidecar."""
+    target = archived_path(archive_dir, sha256, kind)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if target.exists():
+        spooled.unlink()
+    else:
+        os.chmod(spooled, 0o600)
+        os.replace(spooled, target)
+    sidecar = target.with_suffix(target.suffix + ".json")
+    history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
+    _write_private(sidecar, json.dumps([*history, metadata], ensure_ascii=False, indent=2, default=str))
     return target
 
 

@@ -69,13 +69,27 @@ def outliers(functions: pl.DataFrame, config: dict, confirmed: pl.DataFrame | No
     ).drop("_median", "_mad", "_confirmed")
 
 
+def with_open_data(functions: pl.DataFrame, open_data: pl.DataFrame) -> pl.DataFrame:
+    """The bodies' own figures, plus national open-data figures (``source`` = ``open_data``) for every body, year and
+    phase nobody uploaded: peers exist even when a province is the only one to use the product."""
+    if not open_data.height:
+        return functions
+    missing = open_data.join(functions.select(KEYS).unique(), on=KEYS, how="anti")
+    return pl.concat([functions, missing.with_columns(source=pl.lit("open_data"))], how="diagonal_relaxed")
+
+
 def peer_medians(functions: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """Median spending per inhabitant of each body's peers, per function, leaving out flagged values."""
+    """Median spending per inhabitant (and transfer share, where the peers have macroaggregate detail) of each body's
+    peers, per function, leaving out flagged values; ``peers_open_data``: how many of them come from open data."""
+    source = pl.col("source") if "source" in functions.columns else pl.lit("upload")
+    share = pl.col("transfer_share") if "transfer_share" in functions.columns else pl.lit(None, pl.Float64)
     clean = functions.filter(~pl.col("outlier")).select(
-        pl.col("body").alias("peer"), "year", "phase", "function", pl.col("per_capita_eur").alias("_peer_value")
+        pl.col("body").alias("peer"), "year", "phase", "function", pl.col("per_capita_eur").alias("_peer_value"),
+        share.alias("_peer_share"), (source == "open_data").alias("_open"),
     )
     joined = groups.join(clean, on=["peer", "year", "phase"])
-    return joined.group_by(*KEYS, "function").agg(peer_median_eur=pl.col("_peer_value").median(), peers=pl.len())
+    return joined.group_by(*KEYS, "function").agg(peer_median_eur=pl.col("_peer_value").median(), peers=pl.len(),
+                                                 peer_transfer_share=pl.col("_peer_share").median(), peers_open_data=pl.col("_open").sum())
 
 
 def components(functions: pl.DataFrame, config: dict) -> pl.DataFrame:

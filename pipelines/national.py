@@ -1,0 +1,119 @@
+"""Load a national open-data extract (BDAP, programme level) into ``core.national_lines``, all or nothing.
+
+The file is copied into the archive and hashed in one pass, in a thread beside the streaming scan
+(``sources.national``); the selected rows become budget lines (``transforms.national``). A file with
+an error writes nothing and leaves no copy; an accepted one replaces the rows of the bodies, years
+and phase it holds, and is recorded in ``core.national_extracts``.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import warehouse
+from sources import archive
+from sources.findings import Finding
+from sources.national import scan, stream_profile
+from sources.reference import bodies, macroaggregates, programmes, titles
+from sources.settings import Settings
+from transforms.national import national_lines
+
+MAX_FINDINGS_PER_CODE = 50  # a broken national file can have millions of bad rows: the first ones say enough
+
+
+@dataclass
+class NationalOutcome:
+    file: str
+    status: str                       # loaded | rejected
+    findings: list[Finding] = field(default_factory=list)
+    sha256: str | None = None
+    lines: int = 0
+    bodies: int = 0
+    years: list[int] = field(default_factory=list)
+    phase: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    frame: pl.DataFrame | None = None  # the checked lines, until they are loaded
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("checked", "loaded")
+
+
+def load_national(path: Path, settings: Settings, user: str = "") -> NationalOutcome:
+    name = path.name
+    started = time.perf_counter()
+    profile = stream_profile(path)
+    if profile is None:
+        return NationalOutcome(name, "rejected", [Finding("HEADER_NOT_FOUND", file=name, row=1,
+                                                          params={"expected": "Esercizio Finanziario, Codice Programma"})])
+    metadata = {"original_name": name, "user": user, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "layout": profile.name,
+                "status": "received", "content": "national"}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # hash and archive copy beside the scan: the file is in the page cache
+        hashed = pool.submit(archive.sha256_of, path)
+        copied = pool.submit(archive.spool, path, settings.archive_dir)
+        outcome = _checked(path, profile, name)
+        mark = time.perf_counter()
+        sha, spooled = hashed.result(), copied.result()
+    outcome.sha256 = sha
+    outcome.seconds["archive_wait"] = time.perf_counter() - mark
+    if not outcome.ok:
+        spooled.unlink(missing_ok=True)
+        return outcome
+    target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata)
+    lines = outcome.frame
+    mark = time.perf_counter()
+    lines = lines.with_columns(extract_sha256=pl.lit(sha))
+    keys = lines.select("body", "year", "phase").unique()
+    with warehouse.connect(settings.warehouse_path) as con:
+        warehouse.replace_partitions(con, "national_lines", lines, keys)
+        record = pl.DataFrame({"sha256": [sha], "file": [name], "stored_as": [str(target)], "layout": [profile.name],
+                               "phase": [outcome.phase], "lines": [lines.height], "bodies": [keys["body"].n_unique()],
+                               "years": [",".join(str(y) for y in sorted(keys["year"].unique()))], "user": [user],
+                               "loaded_at": [time.strftime("%Y-%m-%dT%H:%M:%S")]})
+        warehouse.replace_partitions(con, "national_extracts", record, record.select("sha256"))
+    outcome.seconds["load"] = time.perf_counter() - mark
+    outcome.seconds["total"] = time.perf_counter() - started
+    archive.mark(target, 0, "loaded")
+    outcome.status, outcome.lines, outcome.bodies, outcome.frame = "loaded", lines.height, keys["body"].n_unique(), None
+    outcome.years = sorted(keys["year"].unique().to_list())
+    return outcome
+
+
+def _checked(path: Path, profile, name: str) -> NationalOutcome:
+    """Scan and validate: ``status`` is ``checked`` with the lines in ``frame``, or ``rejected`` with the findings."""
+    mark = time.perf_counter()
+    scanned = scan(path, profile, name)
+    outcome = NationalOutcome(name, "rejected", list(scanned.findings), phase=scanned.phase, seconds={"scan": time.perf_counter() - mark})
+    if not outcome.findings and scanned.rows.is_empty():
+        outcome.findings.append(Finding("NATIONAL_NO_ROWS", file=name, params={"column": profile.spec["columns"]["body_type"][0]}))
+    if not outcome.findings and scanned.phase is None:
+        outcome.findings.append(Finding("PHASE_MISSING", file=name))
+    if outcome.findings:
+        return outcome
+    mark = time.perf_counter()
+    known = bodies().select(pl.col("istat_code").alias("body"), pl.col("historical_province_code").alias("province_code"))
+    lines, problems = national_lines(scanned.rows, known, scanned.phase, {
+        "programma": programmes()["code"].to_list(), "macroaggregato": macroaggregates()["code"].to_list(), "titolo": titles()["code"].to_list()})
+    outcome.findings = _findings(problems, scanned.letters, name)
+    outcome.seconds["validate"] = time.perf_counter() - mark
+    if not any(f.is_error for f in outcome.findings):
+        outcome.status, outcome.frame = "checked", lines
+    return outcome
+
+
+def _findings(problems: pl.DataFrame, letters: dict[str, str], name: str) -> list[Finding]:
+    """Problems (line, field, code, value) as located findings, at most ``MAX_FINDINGS_PER_CODE`` of each code."""
+    out = []
+    for _, group in problems.group_by("code", maintain_order=True):
+        for p in group.head(MAX_FINDINGS_PER_CODE).iter_rows(named=True):
+            letter = letters.get(p["field"])
+            params = {"value": p["value"] or "", "key": p["value"] or "", "other_row": p["other_line"] or "",
+                      "programma": p["value"] or "", "missione": (p["value"] or "")[:2], "macroaggregato": p["value"] or "",
+                      "titolo": (p["value"] or "")[:1]}
+            out.append(Finding(p["code"], file=name, row=p["_line"], cell=f"{letter}{p['_line']}" if letter else None, params=params))
+    return out

@@ -1,0 +1,111 @@
+"""National open-data extracts (BDAP, programme level) read streaming: gigabytes in, provinces out.
+
+The layout profile (``engine: stream``, ``data/layouts/48_bdap_programmes.yaml``) names the columns.
+Only the header line is read eagerly; the rest goes through polars' streaming CSV scan with the
+body-type filter inside the scan, so only the rows of provinces and metropolitan cities (about 2 %
+of a national file) ever reach memory, each with its line number for the findings.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from sources.findings import Finding, column_letter
+from sources.layouts import Profile, profiles
+from transforms.codes import fold_text
+
+LINE = "_line"  # 1-based line of the file (the header is line 1)
+
+
+@dataclass
+class Scan:
+    """What the scan kept: the selected rows (raw text, renamed to the profile's fields) and where each field was."""
+
+    profile: Profile
+    rows: pl.DataFrame
+    letters: dict[str, str] = field(default_factory=dict)   # field or amount kind -> column letter in the file
+    phase: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def header_of(path: Path, profile: Profile) -> list[str]:
+    """The file's column names as written (first line only)."""
+    options = profile.spec.get("csv", {})
+    with path.open("rb") as handle:
+        first = handle.readline()
+    text = first.decode("utf-8") if _is_utf8(first) else first.decode("latin-1")
+    return next(csv.reader([text.lstrip("\ufeff").rstrip("\r\n")], delimiter=options.get("separator", ";"),
+                           quotechar=options.get("quote", '"')))
+
+
+def stream_profile(path: Path) -> Profile | None:
+    """The streaming profile whose header cells the file's first line has, if any."""
+    for candidate in profiles():
+        if candidate.engine != "stream":
+            continue
+        folded = {fold_text(h) for h in header_of(path, candidate)}
+        if all(folded & set(candidate.spec["columns"][f]) for f in candidate.detect["fields"]):
+            return candidate
+    return None
+
+
+def scan(path: Path, profile: Profile, file_name: str | None = None) -> Scan:
+    """The selected rows of the file, or findings saying which column the profile could not find."""
+    name = file_name or path.name
+    spec = profile.spec
+    header = header_of(path, profile)
+    folded = [fold_text(h) for h in header]
+    position = {f: _first(folded, texts) for f, texts in spec["columns"].items()}
+    amounts = {k: _first(folded, texts) for k, texts in spec["amount_columns"].items()}
+    position = {f: i for f, i in position.items() if i is not None}
+    amounts = {k: i for k, i in amounts.items() if i is not None}
+    findings = [Finding("COLUMN_MISSING", file=name, row=1, params={"column": f}) for f in spec.get("required", []) if f not in position]
+    if not amounts:
+        findings.append(Finding("COLUMN_MISSING", file=name, row=1, params={"column": "/".join(spec["amount_columns"])}))
+    phases = [p for p, texts in spec.get("phase_from_columns", {}).items() if _first(folded, texts) is not None]
+    if findings:
+        return Scan(profile, pl.DataFrame(), findings=findings)
+    options = spec.get("csv", {})
+    selected = [header[i] for i in position.values()] + [header[i] for i in amounts.values()]
+    names = list(position) + [f"_amount_{k}" for k in amounts]
+    body_type = header[position["body_type"]]
+    rows = (
+        pl.scan_csv(path, separator=options.get("separator", ";"), quote_char=options.get("quote", '"'), infer_schema=False,
+                    encoding="utf8-lossy", row_index_name=LINE, row_index_offset=2)
+        .filter(_folded(pl.col(body_type)).str.contains(spec["body_filter"]))
+        .select(pl.col(LINE).cast(pl.Int64), *[pl.col(c).alias(n) for c, n in zip(selected, names)])
+        .collect(engine="streaming")
+    )
+    letters = {f: column_letter(i) for f, i in position.items()} | {k: column_letter(i) for k, i in amounts.items()}
+    return Scan(profile, rows, letters, phases[-1] if len(phases) == 1 else None)
+
+
+def scan_floor(path: Path, profile: Profile) -> int:
+    """What any reader of the file must pay at least: every line parsed, the body type looked at (benchmark floor)."""
+    header = header_of(path, profile)
+    folded = [fold_text(h) for h in header]
+    body_type = header[_first(folded, profile.spec["columns"]["body_type"])]
+    options = profile.spec.get("csv", {})
+    return (pl.scan_csv(path, separator=options.get("separator", ";"), quote_char=options.get("quote", '"'), infer_schema=False,
+                        encoding="utf8-lossy").select(pl.col(body_type).str.len_bytes().sum()).collect(engine="streaming").item())
+
+
+def _folded(expr: pl.Expr) -> pl.Expr:
+    """Lower case; accents of a lossily decoded latin-1 file are gone anyway (``città`` may read ``citt�``)."""
+    return expr.str.to_lowercase()
+
+
+def _first(folded: list[str], texts: list[str]) -> int | None:
+    return next((i for i, h in enumerate(folded) if h in texts), None)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
