@@ -285,6 +285,10 @@ def _plan(workbook, fmt, inputs):
 
 def _scenarios(workbook, fmt, inputs):
     """Side by side: one column per scenario, one row per projected year (parameters in the Metodo sheet)."""
+    if "scenario" not in inputs.scenarios.columns:  # the year's scenarios not computed yet (a first upload's fast run)
+        s = _Sheet(workbook, inputs.t("scenarios"), fmt, [110], inputs)
+        s.title(inputs.t("scenarios_title"), inputs.t("scenarios_pending"))
+        return
     names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
     s = _Sheet(workbook, inputs.t("scenarios"), fmt, [12] + [22] * len(names), inputs)
     s.title(inputs.t("scenarios_title"), inputs.t("scenarios_subtitle"))

@@ -201,6 +201,12 @@ def _confirmed(con) -> pl.DataFrame | None:
     return table if table.height else None
 
 
+NO_BENCHMARKS = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, "per_capita_eur": pl.Float64,
+                 "growth": pl.Float64, "robust_z": pl.Float64, "yearly_change": pl.Float64, "outlier_peer": pl.Boolean,
+                 "outlier_jump": pl.Boolean, "outlier": pl.Boolean, "peer_median_eur": pl.Float64, "peers": pl.UInt32,
+                 "peer_transfer_share": pl.Float64, "peers_open_data": pl.UInt32}
+
+
 def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix: pl.DataFrame | None = None,
                     light: bool = False) -> Stored:
     """Rank the classified functions against their peers. ``matrix`` replaces the stored one (a scenario);
@@ -209,7 +215,10 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix
     weights = {**config["weights"], **(weights or {})}
     matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(
         pl.col("quadrant").is_not_null(), development_ranking())
-    bench = warehouse.read_table(con, "peer_benchmarks", keys).drop("per_capita_eur")
+    bench = warehouse.read_table(con, "peer_benchmarks", keys)
+    if not bench.width:  # no year processed yet (a first upload's fast run): the components from peers stay empty
+        bench = pl.DataFrame(schema=NO_BENCHMARKS)
+    bench = bench.drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
     if light:
         ranked = tiered(ranked, config, weights)
@@ -297,7 +306,8 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
     versions = catalogue_versions()
     parameters = {"classificazione": classification_config(), "portafoglio": portfolio_config(), "piano": plan_config(),
-                  "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}}
+                  "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}
+                  if scenario_parameters.width else {}}
     combos = tables["ruffini_matrix"].select("body", "year", "phase").unique().sort("body", "year", "phase")
     if phase:
         combos = combos.filter(pl.col("phase") == phase)

@@ -15,6 +15,7 @@ from sources.container import (
 from sources.findings import Finding
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
 from sources.layouts import Profile, matches, profiles
+from sources.national import stream_profile
 from sources.readers.base import Extracted
 from sources.readers.blocks import read_blocks
 from sources.readers.table import read_table
@@ -30,6 +31,9 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
     container, findings = inspect_file(path, settings, name)
     if container is None:
         return [], findings
+    if container.kind == "csv" and stream_profile(path, (container.text or "").split("\n", 1)[0]) is not None:
+        # a national extract: its own command, streamed
+        return [], [Finding("NATIONAL_EXTRACT", file=name)]
     formulas = _SCANNER.submit(scan_formulas, container, name) if container.kind == "xlsx" else None
     try:
         chosen = _choose(container)

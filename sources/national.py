@@ -32,22 +32,26 @@ class Scan:
     findings: list[Finding] = field(default_factory=list)
 
 
-def header_of(path: Path, profile: Profile) -> list[str]:
-    """The file's column names as written (first line only)."""
+def header_of(path: Path, profile: Profile, first_line: str | None = None) -> list[str]:
+    """The file's column names as written (first line only; ``first_line`` when the caller decoded it already)."""
     options = profile.spec.get("csv", {})
-    with path.open("rb") as handle:
-        first = handle.readline()
-    text = first.decode("utf-8") if _is_utf8(first) else first.decode("latin-1")
-    return next(csv.reader([text.lstrip("\ufeff").rstrip("\r\n")], delimiter=options.get("separator", ";"),
-                           quotechar=options.get("quote", '"')))
+    if first_line is None:
+        with path.open("rb") as handle:
+            first = handle.readline(1 << 16)
+        first_line = first.decode("utf-8") if _is_utf8(first) else first.decode("latin-1")
+    try:
+        return next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r\n").replace("\0", "")],
+                               delimiter=options.get("separator", ";"), quotechar=options.get("quote", '"')), [])
+    except csv.Error:
+        return []
 
 
-def stream_profile(path: Path) -> Profile | None:
-    """The streaming profile whose header cells the file's first line has, if any."""
+def stream_profile(path: Path, first_line: str | None = None) -> Profile | None:
+    """The streaming profile whose fields the file's first line names, if any."""
     for candidate in profiles():
         if candidate.engine != "stream":
             continue
-        folded = {fold_text(h) for h in header_of(path, candidate)}
+        folded = {fold_text(h) for h in header_of(path, candidate, first_line)}
         if all(folded & set(candidate.spec["columns"][f]) for f in candidate.detect["fields"]):
             return candidate
     return None

@@ -151,3 +151,11 @@ def test_open_data_gives_a_body_peers_when_nobody_else_uploaded(tmp_path):
     per_capita = [40_000_000 * scale / population[b] for b, (_, scale) in METROS.items()]  # mission 10: 300k + 100k euro, scaled
     assert bench["peers"] == len(METROS) and bench["peer_median_eur"] == pytest.approx(pl.Series(per_capita).median(), rel=1e-9)
     assert bench["peer_transfer_share"] == pytest.approx(0.25)  # macroaggregate 1.04 is a quarter of mission 10 in every peer
+
+
+def test_ingest_sends_a_national_extract_to_its_own_command(tmp_path, settings):
+    from pipelines.loading import ingest_files
+
+    outcome = ingest_files([write_extract(tmp_path / "nazionale.csv", _torino())], settings, user="test")[0]
+    assert outcome.status == "rejected" and [f.code for f in outcome.validation.findings] == ["NATIONAL_EXTRACT"]
+    assert "areavasta national" in outcome.validation.findings[0].message("it")
