@@ -7,6 +7,7 @@ non-fundamental ones); code labels placed so that they do not overlap, names in 
 
 from __future__ import annotations
 
+import json
 import threading
 
 import altair as alt
@@ -159,10 +160,27 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
 
 
 _RENDERING = threading.Lock()
+VALIDATE = False
+
+
+def validating(on: bool) -> None:
+    """Check every chart against the Vega-Lite schema, when built and when exported. On in the tests
+    (tests/conftest.py); off in production, where Altair's checks cost more than drawing (0.15 s a page)."""
+    global VALIDATE
+    VALIDATE = on
+    (alt.utils.schemapi.enable_debug_mode if on else alt.utils.schemapi.disable_debug_mode)()
+
+
+def spec_of(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec of a chart (validated when ``validating(True)``)."""
+    return chart.to_dict(validate=VALIDATE)
+
+
+validating(False)
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 1.5, lang: str = "it") -> bytes:
     """One chart at a time: a demo run once hung while two workbook threads were rendering; serialising rules vl-convert out."""
-    spec = chart.to_json()
+    spec = json.dumps(spec_of(chart))
     with _RENDERING:
         return vlc.vegalite_to_png(spec, scale=scale, format_locale="it-IT" if lang == "it" else "en-US")

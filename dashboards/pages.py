@@ -22,6 +22,7 @@ from dashboards.charts import (
     TIP_WORDS,
     matrix_chart,
     matrix_x_scale,
+    spec_of,
     tip,
 )
 from dashboards.words import parameter_rows
@@ -130,7 +131,7 @@ def _templates() -> jinja2.Environment:
 
 def _chart(element: str, chart: alt.TopLevelMixin, lang: str, label: str, table: dict | None = None) -> dict:
     """What the chart template needs; the spec is JSON with ``</`` escaped so it cannot close the script tag."""
-    spec = json.dumps(chart.to_dict(), ensure_ascii=False).replace("</", "<\\/")
+    spec = json.dumps(spec_of(chart), ensure_ascii=False).replace("</", "<\\/")
     options = {"renderer": "svg", "actions": False, **({"formatLocale": ITALIAN_NUMBERS} if lang == "it" else {})}
     return {"id": element, "spec": spec, "options": json.dumps(options), "label": label,
             "description": TEXT[lang]["describe"].get(element, ""), "table": table}
@@ -241,7 +242,7 @@ def export_charts(charts: dict, folder: Path, stem: str, lang: str) -> list[Path
     locale = "it-IT" if lang == "it" else "en-US"
     written = []
     for name, chart in charts.items():
-        spec = chart.to_json()
+        spec = json.dumps(spec_of(chart))
         png, svg = folder / f"{stem}_{name}.png", folder / f"{stem}_{name}.svg"
         png.write_bytes(vlc.vegalite_to_png(spec, scale=2, format_locale=locale))
         svg.write_text(vlc.vegalite_to_svg(spec, format_locale=locale), encoding="utf-8")

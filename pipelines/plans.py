@@ -103,17 +103,18 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     projects = tplans.expected_effect(projects, effects)
     projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"]).with_columns(
         kick_start_cents=pl.when(pl.col("plan_kind") == "development").then(pl.col("kick_start_cents")).otherwise(0))
+    if not texts:  # a scenario needs the projection only: no words, no indicators
+        return Plans(projects, tplans.projection(projects, config["adoption"]), _kpis(projects.clear(), lang))
     other = "en" if lang == "it" else "it"  # both languages stored: the workbook is written in either
     projects = projects.with_columns(**_field_parts(projects, lang), **{f"{k}_{other}": v for k, v in _field_parts(projects, other).items()})
     kpis = _kpis(projects, lang)
-    if texts:
-        kpi_rows: dict[tuple, list[dict]] = {}
-        for k in kpis.iter_rows(named=True):
-            kpi_rows.setdefault((k["body"], k["year"], k["function"]), []).append(k)
-        projects = projects.with_columns(
-            dup_text=pl.Series([_dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
-                                for r in projects.to_dicts()], dtype=pl.String)
-        )
+    kpi_rows: dict[tuple, list[dict]] = {}
+    for k in kpis.iter_rows(named=True):
+        kpi_rows.setdefault((k["body"], k["year"], k["function"]), []).append(k)
+    projects = projects.with_columns(
+        dup_text=pl.Series([_dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
+                            for r in projects.iter_rows(named=True)], dtype=pl.String)
+    )
     return Plans(projects, tplans.projection(projects, config["adoption"]), kpis)
 
 
@@ -123,35 +124,47 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
     fields = {r["field"]: r for r in field_catalogue().iter_rows(named=True)}
     actors = _strategy("actors.csv")
     risks = _csv("risks.csv")
-    parts: dict[str, list] = {k: [] for k in ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments",
-                                              "cases", "phases_text", "risks_text")}
+    names = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text")
+    parts: dict[str, list] = {k: [] for k in names}
+    actors_of: dict[tuple, list[dict]] = {}
+    for a in actors.iter_rows(named=True):
+        actors_of.setdefault((a["scope"], a["key"]), []).append(a)
+    done: dict[tuple, tuple] = {}  # the parts depend on the fields, the programme and the kind only: computed once each
     for r in projects.iter_rows(named=True):
-        keys = [k for k in (r["fields"] or []) if k in fields]
-        f = fields.get(r["field"]) or {}
-        develop = r["plan_kind"] == "development"
-        merged = {col: ";".join(dict.fromkeys(c for k in keys for c in fields[k][col].split(";")))
-                  for col in ("coproduction_types", "instruments", "cases")}
-        parts["field_name"].append(", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"])
-        parts["coproduction_types"].append(_labels(merged["coproduction_types"], _csv("coproduction_types.csv"), "type", lang) if develop else "")
-        parts["coproduction_why"].append(f.get(f"why_{lang}") or "" if len(keys) < 2 else (MISSION_ONLY[lang] + " " + "; ".join(
-            f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys)))
-        own = actors.filter(((pl.col("scope") == "field") & pl.col("key").is_in(keys)) | ((pl.col("scope") == "programme") & (pl.col("key") == r["function"])))
-        parts["actors"].append("; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in own.iter_rows(named=True)))
-        parts["instruments"].append(_labels(merged["instruments"], _csv("instruments.csv"), "instrument", lang, cite=True))
-        parts["cases"].append(_labels(merged["cases"], _csv("cases.csv"), "case", lang) if develop else "")
-        if develop:
-            steps = [Template(p[f"description_{lang}"]).safe_substitute(pilot=f.get(f"pilot_{lang}") or "", instruments=parts["instruments"][-1])
-                     for p in _csv("phases.csv").iter_rows(named=True)]
-            parts["phases_text"].append("; ".join(
-                f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} {MONTHS[lang]}, {p[f'owner_{lang}']}): {s}"
-                for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps)))
-        else:
-            parts["phases_text"].append("; ".join(
-                f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} {MONTHS[lang]}): {s[f'description_{lang}']}"
-                for s in _csv("handover_steps.csv").iter_rows(named=True)))
-        mine = risks.filter((pl.col("scope") == "all") | pl.col("key").is_in(keys))
-        parts["risks_text"].append("; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in mine.iter_rows(named=True)))
+        key = (tuple(r["fields"] or []), r["field"], r["function"], r["plan_kind"], r.get("name"))
+        if key not in done:
+            done[key] = _parts_of(r, fields, actors_of, risks, lang)
+        for name, value in zip(names, done[key]):
+            parts[name].append(value)
     return {k: pl.Series(v, dtype=pl.String) for k, v in parts.items()}
+
+
+def _parts_of(r: dict, fields: dict, actors_of: dict, risks: pl.DataFrame, lang: str) -> tuple:
+    """One plan's field-specific parts, in the order of ``_field_parts``'s names."""
+    keys = [k for k in (r["fields"] or []) if k in fields]
+    f = fields.get(r["field"]) or {}
+    develop = r["plan_kind"] == "development"
+    merged = {col: ";".join(dict.fromkeys(c for k in keys for c in fields[k][col].split(";")))
+              for col in ("coproduction_types", "instruments", "cases")}
+    field_name = ", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"]
+    types = _labels(merged["coproduction_types"], _csv("coproduction_types.csv"), "type", lang) if develop else ""
+    why = f.get(f"why_{lang}") or "" if len(keys) < 2 else (MISSION_ONLY[lang] + " " + "; ".join(
+        f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys))
+    own = [a for k in keys for a in actors_of.get(("field", k), [])] + actors_of.get(("programme", r["function"]), [])
+    actors = "; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in own)
+    instruments = _labels(merged["instruments"], _csv("instruments.csv"), "instrument", lang, cite=True)
+    cases = _labels(merged["cases"], _csv("cases.csv"), "case", lang) if develop else ""
+    if develop:
+        steps = [Template(p[f"description_{lang}"]).safe_substitute(pilot=f.get(f"pilot_{lang}") or "", instruments=instruments)
+                 for p in _csv("phases.csv").iter_rows(named=True)]
+        phases = "; ".join(f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} {MONTHS[lang]}, {p[f'owner_{lang}']}): {s}"
+                           for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps))
+    else:
+        phases = "; ".join(f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} {MONTHS[lang]}): {s[f'description_{lang}']}"
+                           for s in _csv("handover_steps.csv").iter_rows(named=True))
+    mine = risks.filter((pl.col("scope") == "all") | pl.col("key").is_in(keys))
+    risks_text = "; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in mine.iter_rows(named=True))
+    return field_name, types, why, actors, instruments, cases, phases, risks_text
 
 
 def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -159,13 +172,17 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
     field_kpis = _csv("field_kpis.csv")
     financial = _csv("kpis.csv")
     rows = []
+    by_field: dict[str, list[dict]] = {}
+    for kpi in field_kpis.iter_rows(named=True):
+        by_field.setdefault(kpi["field"], []).append(kpi)
+    financial_rows = list(financial.iter_rows(named=True))
     for project in projects.iter_rows(named=True):
-        for kpi in field_kpis.filter(pl.col("field").is_in(project["fields"] or [])).iter_rows(named=True):
+        for kpi in (k for f in dict.fromkeys(project["fields"] or []) for k in by_field.get(f, [])):
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"], "unit": kpi["unit"], "baseline": None,
                          "format": "unit", "direction": kpi["direction"], "data_needed": kpi[f"data_needed_{lang}"],
                          "data_needed_en": kpi["data_needed_en"]})
-        for kpi in financial.iter_rows(named=True):
+        for kpi in financial_rows:
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": "financial", "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"],
                          "unit": "€" if kpi["format"] == "eur" else "%",

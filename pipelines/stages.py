@@ -101,12 +101,17 @@ def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
 
 
 def stage_metrics(con, keys: pl.DataFrame) -> Stored:
-    lines = basis_lines(con, keys)
+    """Function and body metrics, a year at a time: a national backfill never holds every line at once."""
     population = _body_table().select("body", "population")
     basis = classification_config()["amount_basis"]
-    metrics = function_metrics(lines, spending_classes(), population, basis)
-    totals = body_metrics(lines, spending_classes(), population, basis)
-    return Stored({"functions": metrics.height, "basis_lines": lines.height, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)},
+    metrics, totals, n_lines = [], [], 0
+    for year in sorted(keys["year"].unique().to_list()):
+        lines = basis_lines(con, keys.filter(pl.col("year") == year))
+        metrics.append(function_metrics(lines, spending_classes(), population, basis))
+        totals.append(body_metrics(lines, spending_classes(), population, basis))
+        n_lines += lines.height
+    metrics, totals = pl.concat(metrics, how="diagonal_relaxed"), pl.concat(totals, how="diagonal_relaxed")
+    return Stored({"functions": metrics.height, "basis_lines": n_lines, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)},
                   {"function_metrics": (metrics, keys), "body_metrics": (totals, keys)})
 
 

@@ -11,10 +11,13 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("areavasta", deadline=None)
 hypothesis_settings.load_profile("areavasta")
 
+from dashboards.charts import validating
 from sources.samples.budget import generate_budget
 from sources.samples.layouts import write_layout
 from sources.samples.writer import sample_name
 from sources.settings import load_settings
+
+validating(True)  # every chart a test draws is checked against the Vega-Lite schema (production skips it: speed)
 
 
 @pytest.fixture
