@@ -148,7 +148,7 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
         layout = profile(v.layout).description(lang) if v.layout else ""
         detail = " · ".join(x for x in (layout, parts) if x)
         summary.add_row(f"{v.file}\n[dim]{detail}[/]" if detail else v.file, OUTCOME_WORDS[outcome.status][lang == "en"],
-                        str(v.lines.height), str(errors), str(len(v.findings) - errors))
+                        str(v.line_count), str(errors), str(len(v.findings) - errors))
     console.print(summary)
     if findings:
         console.print(_findings_table(findings, lang))

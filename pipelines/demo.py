@@ -25,7 +25,7 @@ def run_demo(inbox: Path, console: Console) -> int:
     for outcome in outcomes:
         v = outcome.validation
         layout = profile(v.layout).description("it") if v.layout else ""
-        table.add_row(v.file, OUTCOME_WORDS[outcome.status][0], layout, str(v.lines.height))
+        table.add_row(v.file, OUTCOME_WORDS[outcome.status][0], layout, str(v.line_count))
     console.print(table)
     attributions = sorted((inbox.parent / "revenue").glob("*.csv"))  # which revenue belongs to which function, per body
     if attributions:

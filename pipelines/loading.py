@@ -24,6 +24,7 @@ from sources.model import empty_budget_lines
 from sources.receipts import Receipt, Uploader
 from sources.settings import Settings
 
+CHUNK_FILES = 32  # files validated, then loaded, before the next ones are read (ingest_files)
 BATCH_ROWS = 60_000  # accepted rows per warehouse transaction: small enough to overlap loading with reading
 
 
@@ -77,6 +78,8 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                 archive.mark(outcome.archive_path, outcome.receipt.seq, "loaded")
                 if on_done:
                     on_done(outcome)
+                outcome.validation.release()
+                outcome.upload.lines = outcome.validation.lines
             batch.clear()
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -136,26 +139,28 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
                              schema_check=False, uploader=uploader)
 
     outcomes: dict[int, Outcome] = {}
-    taken: list[tuple[int, Receipt]] = []
-    validated: dict[int, Validation] = {}
     seen: set[str] = set()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for index, validation in enumerate(pool.map(check, range(len(paths)))):
-            if validation.sha256 in loaded or validation.sha256 in seen:
-                outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
-            elif not validation.ok:
-                outcomes[index] = Outcome(validation, "rejected")
-            else:
-                _, receipt = receive(paths[index], settings, uploader, validation=validation)
-                seen.add(validation.sha256)
-                taken.append((index, receipt))
-                validated[receipt.seq] = validation
-                continue
-            if on_done:
-                on_done(outcomes[index])
-    results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1)
-    for (index, _), outcome in zip(taken, results):
-        outcomes[index] = outcome
+        for start in range(0, len(paths), CHUNK_FILES):  # a chunk at a time: memory stays flat however many files
+            taken: list[tuple[int, Receipt]] = []
+            validated: dict[int, Validation] = {}
+            chunk = range(start, min(start + CHUNK_FILES, len(paths)))
+            for index, validation in zip(chunk, pool.map(check, chunk)):
+                if validation.sha256 in loaded or validation.sha256 in seen:
+                    outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
+                elif not validation.ok:
+                    outcomes[index] = Outcome(validation, "rejected")
+                else:
+                    _, receipt = receive(paths[index], settings, uploader, validation=validation)
+                    seen.add(validation.sha256)
+                    taken.append((index, receipt))
+                    validated[receipt.seq] = validation
+                    continue
+                if on_done:
+                    on_done(outcomes[index])
+            results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1)
+            for (index, _), outcome in zip(taken, results):
+                outcomes[index] = outcome
     return [outcomes[i] for i in range(len(paths))]
 
 

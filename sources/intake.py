@@ -40,10 +40,19 @@ class Validation:
     unplaced: list[dict] = field(default_factory=list)  # columns and rows the officer can place with a mapping
     fingerprint: str | None = None  # of the layout as this file shows it (sources.mappings)
     body: str | None = None  # resolved body, when known
+    loaded_lines: int | None = None  # once loaded, the lines are let go (a long ingest holds no file's lines): their count
 
     @property
     def ok(self) -> bool:
         return not has_errors(self.findings)
+
+    @property
+    def line_count(self) -> int:
+        return self.lines.height if self.loaded_lines is None else self.loaded_lines
+
+    def release(self) -> None:
+        """Keep the count, let the lines go (after the warehouse committed them)."""
+        self.loaded_lines, self.lines = self.line_count, self.lines.clear()
 
 
 def validate_file(path: Path, settings: Settings, *, body: str | None = None, year: int | None = None,
