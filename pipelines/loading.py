@@ -140,12 +140,16 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()
+    chunks = [range(start, min(start + CHUNK_FILES, len(paths))) for start in range(0, len(paths), CHUNK_FILES)]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for start in range(0, len(paths), CHUNK_FILES):  # a chunk at a time: memory stays flat however many files
+        ahead = [pool.submit(check, i) for i in (chunks[0] if chunks else [])]
+        for number, chunk in enumerate(chunks):  # a chunk at a time: memory stays flat however many files
+            checked = [future.result() for future in ahead]
+            # the next chunk is read and validated in the pool while this one is archived and loaded here
+            ahead = [pool.submit(check, i) for i in (chunks[number + 1] if number + 1 < len(chunks) else [])]
             taken: list[tuple[int, Receipt]] = []
             validated: dict[int, Validation] = {}
-            chunk = range(start, min(start + CHUNK_FILES, len(paths)))
-            for index, validation in zip(chunk, pool.map(check, chunk)):
+            for index, validation in zip(chunk, checked):
                 if validation.sha256 in loaded or validation.sha256 in seen:
                     outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
                 elif not validation.ok:
