@@ -62,11 +62,37 @@ def timed(label: str, fn) -> float:
     return seconds
 
 
+def make_instance(kind: str) -> dg.DagsterInstance:
+    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on it)."""
+    if kind == "memory":
+        return dg.DagsterInstance.ephemeral()
+    if kind == "sqlite":
+        return dg.DagsterInstance.local_temp(tempfile.mkdtemp(prefix="areavasta-dagster-"))
+    import os
+    import shutil
+
+    import psycopg2
+
+    admin = psycopg2.connect(host=os.environ["DAGSTER_PG_HOST"], user=os.environ["DAGSTER_PG_USER"],
+                             password=os.environ["DAGSTER_PG_PASSWORD"], dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS areavasta_bench")
+        cursor.execute("CREATE DATABASE areavasta_bench")
+    home = Path(tempfile.mkdtemp(prefix="areavasta-dagster-"))
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "deploy" / "dagster.yaml", home / "dagster.yaml")
+    os.environ.update(DAGSTER_HOME=str(home), DAGSTER_PG_DB="areavasta_bench")
+    return dg.DagsterInstance.get()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", default="2016-2025")
     parser.add_argument("--bodies", default="all")
     parser.add_argument("--subset", type=int, default=4, help="partitions run one by one for the ratio")
+    parser.add_argument("--instance", choices=["memory", "sqlite", "postgres"], default="sqlite",
+                        help="where Dagster records the runs: in memory, SQLite as `make run` (default), or PostgreSQL as "
+                             "deploy/dagster.yaml (DAGSTER_PG_* set; a fresh database areavasta_bench)")
     parser.add_argument("--load-into", help=argparse.SUPPRESS)  # internal: fill a warehouse in a child process
     args = parser.parse_args()
     years = parse_years(args.years)
@@ -81,7 +107,8 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="areavasta-backfill-"))
     # the data is generated and loaded by a child process, so the peak memory below is the pipeline's own
     subprocess.run([sys.executable, __file__, "--years", args.years, "--bodies", args.bodies, "--load-into", str(home)], check=True)
-    instance = dg.DagsterInstance.ephemeral()
+    instance = make_instance(args.instance)
+    print(f"Dagster instance: {args.instance} ({type(instance.event_log_storage).__name__})")
     register(instance, years, codes)
     resources = {"warehouse_db": Warehouse(home=str(home))}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
