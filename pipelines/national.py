@@ -107,13 +107,13 @@ def _checked(path: Path, profile, name: str) -> NationalOutcome:
 
 
 def _findings(problems: pl.DataFrame, letters: dict[str, str], name: str) -> list[Finding]:
-    """Problems (line, field, code, value) as located findings, at most ``MAX_FINDINGS_PER_CODE`` of each code."""
+    """Problems (line, field, code, value, related) as located findings, at most ``MAX_FINDINGS_PER_CODE`` of each code."""
     out = []
     for _, group in problems.group_by("code", maintain_order=True):
         for p in group.head(MAX_FINDINGS_PER_CODE).iter_rows(named=True):
             letter = letters.get(p["field"])
-            params = {"value": p["value"] or "", "key": p["value"] or "", "other_row": p["other_line"] or "",
-                      "programma": p["value"] or "", "missione": (p["value"] or "")[:2], "macroaggregato": p["value"] or "",
-                      "titolo": (p["value"] or "")[:1]}
+            value, related = p["value"] or "", p["related"] or ""
+            params = {"value": value, "key": value, "other_row": p["other_line"] or "",
+                      "programma": value, "missione": related, "macroaggregato": value, "titolo": related}
             out.append(Finding(p["code"], file=name, row=p["_line"], cell=f"{letter}{p['_line']}" if letter else None, params=params))
     return out

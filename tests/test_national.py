@@ -82,6 +82,9 @@ def test_a_bad_province_row_rejects_the_file_with_its_line_and_column_and_writes
     letter = {c: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[HEADER.index(c)] for c in ("Impegni", "Codice Programma")}
     assert ("AMOUNT_NOT_NUMBER_US", f"{letter['Impegni']}3") in found
     assert ("PROGRAMME_UNKNOWN", f"{letter['Codice Programma']}4") in found
+    misplaced = load_national(write_extract(tmp_path / "fuori.csv", _torino(edits=[(0, "Codice Missione", "09")])), settings)
+    [wrong] = [f for f in misplaced.findings if f.code == "PROGRAMME_NOT_IN_MISSION"]
+    assert wrong.row == 2 and wrong.params["missione"] == "09" and "10.05 non appartiene alla missione 09" in wrong.message("it")
     duplicate = next(f for f in outcome.findings if f.code == "DUPLICATE_KEY")
     assert duplicate.row == 8 and duplicate.params["other_row"] == 2 and "riga 2" in duplicate.message("it")
     assert "1234567.89" in next(f for f in outcome.findings if f.code == "AMOUNT_NOT_NUMBER_US").message("it")

@@ -16,7 +16,8 @@ from transforms.codes import macro_code, mission_code, programme_code, title_cod
 
 LINE = "_line"
 KEY = ["body", "year", "missione", "programma", "titolo", "macroaggregato", "amount_kind"]
-PROBLEM_SCHEMA = {LINE: pl.Int64, "field": pl.String, "code": pl.String, "value": pl.String, "other_line": pl.Int64}
+# ``related``: the mission a programme does not belong to, the title a macroaggregate does not belong to
+PROBLEM_SCHEMA = {LINE: pl.Int64, "field": pl.String, "code": pl.String, "value": pl.String, "related": pl.String, "other_line": pl.Int64}
 
 
 def national_lines(rows: pl.DataFrame, bodies: pl.DataFrame, phase: str, codes: dict[str, list[str]]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -42,14 +43,14 @@ def national_lines(rows: pl.DataFrame, bodies: pl.DataFrame, phase: str, codes: 
         _rows(known.filter(~pl.col("programma").is_in(codes["programma"]).fill_null(False)), "programma", "PROGRAMME_UNKNOWN",
               pl.col("_raw").struct.field("programma")),
         _rows(known.filter(pl.col("programma").is_in(codes["programma"]) & (pl.col("programma").str.slice(0, 2) != pl.col("missione"))),
-              "programma", "PROGRAMME_NOT_IN_MISSION", pl.col("programma")),
+              "programma", "PROGRAMME_NOT_IN_MISSION", pl.col("programma"), related=pl.col("missione")),
         _rows(known.filter(~pl.col("titolo").is_in(codes["titolo"]).fill_null(False)), "titolo", "TITLE_UNKNOWN",
               pl.col("_raw").struct.field("titolo")),
         _rows(known.filter(pl.col("macroaggregato").is_not_null() & ~pl.col("macroaggregato").is_in(codes["macroaggregato"])),
               "macroaggregato", "MACRO_UNKNOWN", pl.col("_raw").struct.field("macroaggregato")),
         _rows(known.filter(pl.col("macroaggregato").is_in(codes["macroaggregato"])
                            & (pl.col("macroaggregato").str.slice(0, 1) != pl.col("titolo"))),
-              "macroaggregato", "MACRO_NOT_IN_TITLE", pl.col("macroaggregato")),
+              "macroaggregato", "MACRO_NOT_IN_TITLE", pl.col("macroaggregato"), related=pl.col("titolo")),
     ]
     amount_columns = [c for c in rows.columns if c.startswith("_amount_")]
     long = known.unpivot(index=[LINE, "body", "year", "missione", "programma", "titolo", "macroaggregato"], on=amount_columns,
@@ -61,19 +62,23 @@ def national_lines(rows: pl.DataFrame, bodies: pl.DataFrame, phase: str, codes: 
                           field_from="amount_kind"))
     duplicated = long.with_columns(other_line=pl.col(LINE).min().over(KEY)).filter(pl.col(LINE) != pl.col("other_line"))
     problems.append(duplicated.unique(LINE).select(LINE, field=pl.lit("programma"), code=pl.lit("DUPLICATE_KEY"),
-                                      value=pl.concat_str(KEY[:-1], separator=" ", ignore_nulls=True), other_line="other_line"))
+                                      value=pl.concat_str(KEY[:-1], separator=" ", ignore_nulls=True), related=pl.lit(None, pl.String),
+                                      other_line="other_line"))
     lines = long.select("body", "year", pl.lit(phase).alias("phase"), "missione", "programma", "titolo", "macroaggregato",
                         "amount_kind", "amount_cents", pl.col(LINE).alias("source_line"))
     found = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in problems]).sort(LINE)
     return lines, found
 
 
-def _rows(frame: pl.DataFrame, field: str, code: str, value: pl.Expr, field_from: str | None = None) -> pl.DataFrame:
+def _rows(frame: pl.DataFrame, field: str, code: str, value: pl.Expr, field_from: str | None = None,
+          related: pl.Expr | None = None) -> pl.DataFrame:
     return frame.select(LINE, field=pl.col(field_from) if field_from else pl.lit(field), code=pl.lit(code),
-                        value=value.cast(pl.String), other_line=pl.lit(None, pl.Int64))
+                        value=value.cast(pl.String), related=(pl.lit(None) if related is None else related).cast(pl.String),
+                        other_line=pl.lit(None, pl.Int64))
 
 
 def _first_of(frame: pl.DataFrame, field: str, code: str) -> pl.DataFrame:
     """One problem per distinct value (its first line) rather than one per row."""
     return frame.group_by(field).agg(pl.col(LINE).min()).select(
-        LINE, field=pl.lit(field), code=pl.lit(code), value=pl.col(field), other_line=pl.lit(None, pl.Int64))
+        LINE, field=pl.lit(field), code=pl.lit(code), value=pl.col(field), related=pl.lit(None, pl.String),
+        other_line=pl.lit(None, pl.Int64))
