@@ -15,6 +15,7 @@ import altair as alt
 import jinja2
 import polars as pl
 import vl_convert as vlc
+import yaml
 
 from dashboards.charts import (
     OKABE_ITO,
@@ -27,70 +28,10 @@ from dashboards.charts import (
 )
 from dashboards.words import parameter_rows
 from sources.catalogues import status_labels
-from sources.reference import body_name
+from sources.reference import DATA_DIR, body_name
 
 BUNDLE = "vega-bundle.js"
-TEXT = {
-    "it": {
-        "how": "Come leggere la matrice",
-        "how_text": ("Ogni punto è una funzione (programma di bilancio). Come nello schema del metodo, a sinistra le funzioni che "
-                     "trasferiscono la spesa ad altri, a destra quelle che la spendono per funzionare; in alto l'esercizio di autorità. "
-                     "I cerchi sono funzioni mantenute, i quadrati funzioni trasferite, i triangoli funzioni delegate o non fondamentali; "
-                     "la dimensione è la spesa, il colore la fascia di priorità (in bianco le funzioni trasferite o delegate, fuori "
-                     "graduatoria: hanno un piano di cessione). Il contorno spesso segnala le funzioni vicine a una soglia: la loro "
-                     "posizione dipende dalle soglie scelte."),
-        "params": "Parametri del metodo", "matrix": "Matrice per tipologia di spesa e grado di autorità",
-        "movement": "Spostamenti rispetto all'anno precedente", "priorities": "Priorità di intervento (punteggio e componenti)",
-        "composition": "Composizione della spesa per funzione", "peers": "Spesa per abitante rispetto agli enti simili",
-        "national": "Quadro nazionale: spesa per quadrante in ogni ente", "index": "Cruscotti degli enti", "open": "Apri un ente",
-        "table": "Funzioni (tabella)", "no_movement": "Un solo anno caricato: nessuno spostamento da mostrare.",
-        "mission": "Missione", "all": "tutte", "highlight": "Evidenzia una funzione in tutti i grafici", "no_peers": "Nessun ente simile caricato (stesso tipo, popolazione comparabile).",
-        "no_matrix_title": "Perché qui non c'è la matrice",
-        "no_matrix_text": ("Il file di questo ente ha solo il dettaglio per missione, senza macroaggregati: la quota di trasferimenti "
-                           "non si può misurare e la matrice non si può disegnare. Caricando l'allegato al bilancio «spese per missioni, "
-                           "programmi e macroaggregati» (o il modello di areavasta) la matrice compare."),
-        "chart_data": "Dati del grafico (tabella)", "choose": "— scegli un ente —", "all_pages": "Tutte le pagine",
-        "table_header": ["Codice", "Funzione", "Stato", "Spesa", "Tipo di servizio", "Spiegazione"], "changes": "Modifiche dell'ente",
-        "rigid_note": "La tacca nera su ogni barra è la quota di spesa rigida (personale e interessi).",
-        "peer_note": "La tacca nera è la mediana degli enti simili.",
-        "describe": {"matrix": "Ogni funzione per quota di trasferimenti e grado di autorità; la tabella delle funzioni riporta gli stessi dati.",
-                     "movement": "Da dove a dove si è spostata ogni funzione rispetto all'anno precedente.",
-                     "priorities": "Punteggio di priorità di ogni funzione, diviso nelle componenti che lo formano.",
-                     "composition": "Quota di spesa di funzionamento, trasferimenti, finanziaria ed esclusa per funzione.",
-                     "peers": "Spesa per abitante dell'ente e mediana degli enti simili, per funzione.",
-                     "national": "Quota della spesa di ogni ente in ciascun quadrante della matrice."},
-        "phases": {"rendiconto": "Rendiconto", "previsione": "Bilancio di previsione"},
-    },
-    "en": {
-        "how": "How to read the matrix",
-        "how_text": ("Each point is a function (budget programme). As in the method's chart, functions that transfer their "
-                     "spending to others are on the left, those that spend it to run the service on the right; authority is upward. "
-                     "Circles are retained functions, squares transferred, triangles delegated or non-fundamental; size is spending, "
-                     "colour the priority tier (white: transferred or delegated functions, outside the ranking, with a hand-over "
-                     "plan). A thick outline marks functions near a threshold: their place depends on the thresholds chosen."),
-        "params": "Method parameters", "matrix": "Matrix by spending type and degree of authority",
-        "movement": "Movement since the previous year", "priorities": "Where to intervene first (score and components)",
-        "composition": "Spending composition by function", "peers": "Spending per inhabitant against comparable bodies",
-        "national": "National overview: spending by quadrant in each body", "index": "Body dashboards", "open": "Open a body",
-        "table": "Functions (table)", "no_movement": "One year loaded: no movement to show.",
-        "mission": "Mission", "all": "all", "highlight": "Highlight a function in every chart", "no_peers": "No comparable body loaded (same type, similar population).",
-        "no_matrix_title": "Why there is no matrix here",
-        "no_matrix_text": ("This body's file has mission detail only, without macroaggregates: the transfer share cannot be measured "
-                           "and the matrix cannot be drawn. Loading the budget annex 'spending by mission, programme and "
-                           "macroaggregate' (or the areavasta template) makes it appear."),
-        "chart_data": "Chart data (table)", "choose": "— choose a body —", "all_pages": "All pages",
-        "table_header": ["Code", "Function", "Status", "Spending", "Service type", "Explanation"], "changes": "Body's changes",
-        "rigid_note": "The black tick on each bar is the rigid share of spending (staff and interest).",
-        "peer_note": "The black tick is the median of comparable bodies.",
-        "describe": {"matrix": "Each function by transfer share and degree of authority; the functions table gives the same data.",
-                     "movement": "Where each function moved since the previous year.",
-                     "priorities": "Each function's priority score, split into its components.",
-                     "composition": "Share of operating, transfer, financial and excluded spending by function.",
-                     "peers": "The body's spending per inhabitant and the median of comparable bodies, by function.",
-                     "national": "Share of each body's spending in each quadrant of the matrix."},
-        "phases": {"rendiconto": "Final accounts", "previsione": "Forecast"},
-    },
-}
+TEXT = yaml.safe_load((DATA_DIR / "dashboard_words.yaml").read_text(encoding="utf-8"))  # it and en, same keys
 CSS = """
 body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:24px;max-width:1200px;color:#222}
 h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}

@@ -183,7 +183,7 @@ def national(files: Files, lang: Lang = "it",
         years = f"{outcome.years[0]}-{outcome.years[-1]}" if outcome.years else ""
         phase = PHASE_WORDS[lang].get(outcome.phase or "", "")
         summary.add_row(path.name, OUTCOME_WORDS["accepted" if outcome.ok else "rejected"][not it], f"{outcome.lines:,}".replace(",", "." if it else ","),
-                        str(outcome.bodies), f"{years} {phase}".strip(), f"{sum(v for k, v in outcome.seconds.items() if k == 'total'):.1f}")
+                        str(outcome.bodies), f"{years} {phase}".strip(), f"{outcome.seconds.get('total', 0):.1f}")
     console.print(summary)
     if findings:
         console.print(_findings_table(findings, lang))

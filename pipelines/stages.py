@@ -95,9 +95,13 @@ METRIC_COLUMNS = ["body", "year", "phase", "missione", "programma", "titolo", "m
 
 def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
     """Only the columns and amount kinds the metrics use (the basis of each phase), straight from DuckDB."""
+    return warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, f"({_basis_where()}) OR t.titolo = '4'")
+
+
+def _basis_where() -> str:
+    """SQL: the lines of the amount kind that measures spending in each phase (``amount_basis``)."""
     basis = classification_config()["amount_basis"]
-    where = " OR ".join(f"(t.phase = '{phase}' AND t.amount_kind = '{kind}')" for phase, kind in basis.items())
-    return warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, f"({where}) OR t.titolo = '4'")
+    return " OR ".join(f"(t.phase = '{phase}' AND t.amount_kind = '{kind}')" for phase, kind in basis.items())
 
 
 def stage_metrics(con, keys: pl.DataFrame) -> Stored:
@@ -191,8 +195,7 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
     """Function metrics of every body in the national open data (``core.national_lines``) up to ``last_year``,
     per programme and per mission."""
     basis = classification_config()["amount_basis"]
-    where = " OR ".join(f"(t.phase = '{phase}' AND t.amount_kind = '{kind}')" for phase, kind in basis.items())
-    lines = warehouse.read_table(con, "national_lines", None, METRIC_COLUMNS, f"t.year <= {int(last_year)} AND ({where})")
+    lines = warehouse.read_table(con, "national_lines", None, METRIC_COLUMNS, f"t.year <= {int(last_year)} AND ({_basis_where()})")
     if not lines.height:
         return lines
     population = _body_table().select("body", "population")

@@ -24,18 +24,10 @@ def archived_path(archive_dir: Path, sha256: str, kind: str) -> Path:
 def store(source: Path, archive_dir: Path, sha256: str, kind: str, metadata: dict) -> Path:
     """Copy the file into the archive atomically (temp file + rename) and write its metadata sidecar."""
     target = archived_path(archive_dir, sha256, kind)
-    archive_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # personal data: the owner only
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not target.exists():  # content-addressed: the same bytes are stored once
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
-            with source.open("rb") as handle:
-                shutil.copyfileobj(handle, tmp)
-        os.replace(tmp.name, target)
-    sidecar = target.with_suffix(target.suffix + ".json")
-    history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
-    history.append(metadata)
-    _write_private(sidecar, json.dumps(history, ensure_ascii=False, indent=2, default=str))
-    return target
+    if target.exists():  # content-addressed: the same bytes are stored once
+        _append_sidecar(target, metadata)
+        return target
+    return file_spooled(spool(source, archive_dir), archive_dir, sha256, kind, metadata)
 
 
 def spool(source: Path, archive_dir: Path) -> Path:
@@ -54,12 +46,16 @@ def file_spooled(spooled: Path, archive_dir: Path, sha256: str, kind: str, metad
     if target.exists():
         spooled.unlink()
     else:
-        os.chmod(spooled, 0o600)
+        os.chmod(spooled, 0o600)  # personal data: the owner only
         os.replace(spooled, target)
+    _append_sidecar(target, metadata)
+    return target
+
+
+def _append_sidecar(target: Path, metadata: dict) -> None:
     sidecar = target.with_suffix(target.suffix + ".json")
     history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
     _write_private(sidecar, json.dumps([*history, metadata], ensure_ascii=False, indent=2, default=str))
-    return target
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -88,16 +88,6 @@ def scan(path: Path, profile: Profile, file_name: str | None = None) -> Scan:
     return Scan(profile, rows, letters, phases[-1] if len(phases) == 1 else None)
 
 
-def scan_floor(path: Path, profile: Profile) -> int:
-    """What any reader of the file must pay at least: every line parsed, the body type looked at (benchmark floor)."""
-    header = header_of(path, profile)
-    folded = [fold_text(h) for h in header]
-    body_type = header[_first(folded, profile.spec["columns"]["body_type"])]
-    options = profile.spec.get("csv", {})
-    return (pl.scan_csv(path, separator=options.get("separator", ";"), quote_char=options.get("quote", '"'), infer_schema=False,
-                        encoding="utf8-lossy").select(pl.col(body_type).str.len_bytes().sum()).collect(engine="streaming").item())
-
-
 def _folded(expr: pl.Expr) -> pl.Expr:
     """Lower case; accents of a lossily decoded latin-1 file are gone anyway (``città`` may read ``citt�``)."""
     return expr.str.to_lowercase()

@@ -111,3 +111,13 @@ def test_every_chart_of_a_page_shares_the_highlight_selector(site):
     assert names >= {"matrix", "priorities", "composition"}
     assert all('"name": "highlight"' in chunk.split("</script>", 1)[0] for chunk in chunks)
     assert '<select id="fn">' in html and 'signal("highlight"' in html
+
+
+def test_dashboard_words_have_the_same_keys_in_both_languages():
+    from dashboards.pages import TEXT
+
+    def keys(node, prefix=""):
+        return {prefix + k for k in node} | {x for k, v in node.items() if isinstance(v, dict) for x in keys(v, f"{prefix}{k}.")}
+
+    assert keys(TEXT["it"]) == keys(TEXT["en"]) and len(TEXT["it"]) >= 28
+    assert all(isinstance(v, (str, list, dict)) and v for v in TEXT["en"].values())

@@ -75,27 +75,40 @@ def _upload(url: str, user: str, password: str, path: Path, year: int, phase: st
                              files={"file": (path.name, handle, "application/octet-stream")}).text
 
 
-def _wait_refreshed(reports: Path, files: dict[str, Path], started: float, limit: float = 240) -> dict[str, float]:
-    """Seconds from ``started`` until each body's workbook names its new file (its upload register lists the
-    original name): a workbook rewritten for another reason (peers changed) does not count."""
-    refreshed: dict[str, float] = {}
-    seen: dict[str, float] = {}
-    while len(refreshed) < len(files) and time.monotonic() - started < limit:
-        for body, path in files.items():
-            workbook = reports / f"{body}_2025_rendiconto.xlsx"
-            if body in refreshed or not workbook.exists() or workbook.stat().st_mtime == seen.get(body):
-                continue
-            seen[body] = workbook.stat().st_mtime
-            try:
-                with zipfile.ZipFile(workbook) as archive:
-                    strings = archive.read("xl/sharedStrings.xml")
-            except (zipfile.BadZipFile, KeyError, OSError):  # caught while being written: look again
-                seen.pop(body)
-                continue
-            if path.name.encode() in strings:
-                refreshed[body] = time.monotonic() - started
+def _wait_refreshed(instance, bodies: list[str], since: float, limit: float = 240) -> dict[str, float]:
+    """Seconds from ``since`` (wall clock) until each body's upload run (sensor → ``ingest_job``, which writes the
+    body's workbook and page) succeeded. Taken from the run records: a workbook rewritten meanwhile by another run,
+    with the new upload registered but its figures not yet computed, does not count."""
+    import dagster as dg
+
+    done: dict[str, float] = {}
+    deadline = time.monotonic() + limit
+    while len(done) < len(bodies) and time.monotonic() < deadline:
+        for record in instance.get_run_records(filters=dg.RunsFilter(job_name="ingest_job", statuses=[dg.DagsterRunStatus.SUCCESS],
+                                                                     tags={"dagster/sensor_name": "inbox_sensor"})):
+            body = record.dagster_run.tags.get("dagster/partition", "|").split("|")[1]
+            if body in bodies and body not in done and record.create_timestamp.timestamp() > since:
+                done[body] = record.end_time - since
         time.sleep(0.25)
-    return refreshed
+    return done
+
+
+def _names_file(workbook: Path, path: Path) -> bool:
+    """The workbook's upload register lists the file's original name."""
+    with zipfile.ZipFile(workbook) as archive:
+        return path.name.encode() in archive.read("xl/sharedStrings.xml")
+
+
+def _instance_of(dagster_home: Path, database: str):
+    """The deployment's Dagster instance, as its dagster.yaml reads it (the database name from the environment)."""
+    import dagster as dg
+
+    previous = os.environ.get("DAGSTER_PG_DB")
+    os.environ["DAGSTER_PG_DB"] = database
+    try:
+        return dg.DagsterInstance.from_config(str(dagster_home))
+    finally:
+        os.environ.pop("DAGSTER_PG_DB") if previous is None else os.environ.__setitem__("DAGSTER_PG_DB", previous)
 
 
 def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_path, database):
@@ -138,15 +151,16 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
             except OSError:
                 time.sleep(0.2)
         time.sleep(8)  # the daemon's first ticks (sensor states, queue) before the uploads: what a running deployment has
-        started, wall_start = time.monotonic(), time.time()
-        # one upload alone: from the POST to the body's refreshed workbook, polling included
+        instance = _instance_of(dagster_home, database)
+        wall_start = time.time()
+        # one upload alone: from the POST to the body's refreshed workbook and page
         assert "elaborazione in corso" in _upload(url, *officers["237"], files["237"], 2025, "rendiconto")
-        alone = _wait_refreshed(reports, {"237": files["237"]}, started)
+        alone = _wait_refreshed(instance, ["237"], wall_start)
         assert "237" in alone, "one upload never reached its workbook"
         # then two officers at once
         files["237"] = write_layout("template", generate_budget("237", 2025, "rendiconto", seed=78), tmp_path / "ancora_237.xlsx")
         answers: dict[str, str] = {}
-        together = time.monotonic()
+        together = time.time()
         threads = [threading.Thread(target=lambda b=b: answers.__setitem__(b, _upload(url, *officers[b], files[b], 2025, "rendiconto")))
                    for b in officers]
         for thread in threads:
@@ -154,7 +168,7 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
         for thread in threads:
             thread.join()
         assert all("elaborazione in corso" in answers[b] for b in officers), answers
-        refreshed = _wait_refreshed(reports, files, together)
+        refreshed = _wait_refreshed(instance, list(officers), together)
     finally:
         for process in (portal, daemon):
             process.terminate()
@@ -166,31 +180,25 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
             log.close()
     daemon_log = (tmp_path / "daemon.log").read_text(errors="replace")
     assert sorted(refreshed) == sorted(officers), f"not refreshed: {sorted(set(officers) - set(refreshed))}\n{daemon_log[-3000:]}"
+    assert all(_names_file(reports / f"{b}_2025_rendiconto.xlsx", files[b]) for b in officers)
     print(f"one upload -> refreshed workbook through the daemon: {alone['237']:.1f} s; two at once: "
           + ", ".join(f"{b} {s:.1f} s" for b, s in sorted(refreshed.items())))
 
-    os.environ["DAGSTER_HOME"], previous = str(dagster_home), os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_PG_DB"], previous_db = database, os.environ.get("DAGSTER_PG_DB")
-    try:
-        instance = dg.DagsterInstance.get()
-        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        runs = instance.get_runs()
-        sensed = [r for r in runs if r.tags.get("dagster/sensor_name") == "inbox_sensor"]
-        records = instance.get_run_records()
-        for record in sorted(records, key=lambda r: r.create_timestamp):
-            run = record.dagster_run
-            print(f"{record.create_timestamp.timestamp() - wall_start:7.1f} {(record.start_time or 0) - wall_start:7.1f} "
-                  f"{(record.end_time or 0) - wall_start:7.1f} {run.job_name} {run.tags.get('dagster/partition', '')} "
-                  f"{[k.to_user_string() for k in run.asset_selection or []][:3]} {run.status.value}")
-        assert {r.tags.get("dagster/partition") for r in sensed} >= {"2025|237", "2025|002"}
-        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in sensed), [(r.job_name, r.status) for r in sensed]
-        automated = [r for r in runs if r.tags.get("dagster/from_automation_condition") or r.tags.get("dagster/sensor_name") == "follow_inputs"]
-        assert automated, [r.tags for r in runs][:5]  # the later stages followed by declarative automation, in the daemon
-        states = {s.instigator_name: s.status.value for s in instance.all_instigator_state()}
-        assert states.get("annual_rerun") == "DECLARED_IN_CODE" or "annual_rerun" in states, states  # the schedule runs in the daemon
-    finally:
-        for name, value in (("DAGSTER_HOME", previous), ("DAGSTER_PG_DB", previous_db)):
-            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+    runs = instance.get_runs()
+    sensed = [r for r in runs if r.tags.get("dagster/sensor_name") == "inbox_sensor"]
+    records = instance.get_run_records()
+    for record in sorted(records, key=lambda r: r.create_timestamp):
+        run = record.dagster_run
+        print(f"{record.create_timestamp.timestamp() - wall_start:7.1f} {(record.start_time or 0) - wall_start:7.1f} "
+              f"{(record.end_time or 0) - wall_start:7.1f} {run.job_name} {run.tags.get('dagster/partition', '')} "
+              f"{[k.to_user_string() for k in run.asset_selection or []][:3]} {run.status.value}")
+    assert {r.tags.get("dagster/partition") for r in sensed} >= {"2025|237", "2025|002"}
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in sensed), [(r.job_name, r.status) for r in sensed]
+    automated = [r for r in runs if r.tags.get("dagster/from_automation_condition") or r.tags.get("dagster/sensor_name") == "follow_inputs"]
+    assert automated, [r.tags for r in runs][:5]  # the later stages followed by declarative automation, in the daemon
+    states = {s.instigator_name: s.status.value for s in instance.all_instigator_state()}
+    assert states.get("annual_rerun") == "DECLARED_IN_CODE" or "annual_rerun" in states, states  # the schedule runs in the daemon
     from pipelines import warehouse
 
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
