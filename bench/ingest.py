@@ -12,6 +12,10 @@ is generated once into bench/.corpus/ and reused. Reported per mode (sequential,
   rows/s extrapolated).
 
 Targets (issue 2): full ingest >= 0.75 x the bare read's rows/s; >= 10 x openpyxl's rows/s.
+
+``--shapes`` also measures whether throughput holds with file size (issue 15): 10 workbooks of
+200,000 rows and 1,000 workbooks of 300 rows (built from generated budgets: chapters repeated with
+their amounts divided, or cut to their first rows), each against its own bare read.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import fastexcel
 import openpyxl
+import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -48,6 +53,52 @@ def build_corpus(codes: list[str], year: int = 2025, phase: str = "rendiconto") 
             write_template(path, code, year, phase, generate_budget(code, year, phase))
         paths.append(path)
     return paths
+
+
+def shape_corpus(files: int, rows: int) -> list[Path]:
+    """``files`` workbooks of exactly ``rows`` lines each, from generated budgets of different bodies."""
+    folder = CORPUS / f"shape_{files}x{rows}"
+    folder.mkdir(parents=True, exist_ok=True)
+    codes = body_table()["istat_code"].to_list()
+    paths = []
+    for number in range(files):
+        code = codes[number % len(codes)]
+        year = 2025 - number // len(codes)
+        path = folder / f"{code}_{year}_rendiconto_{number}.xlsx"
+        if not path.exists():
+            lines = generate_budget(code, year, "rendiconto")
+            copies = -(-rows // lines.height)
+            if copies > 1:  # the same chapters again under new numbers, the body's total unchanged
+                lines = pl.concat([
+                    lines.with_columns(capitolo=pl.col("capitolo") + f"-{copy}", amount_cents=pl.col("amount_cents") // copies)
+                    for copy in range(copies)
+                ])
+            write_template(path, code, year, "rendiconto", lines.head(rows))
+        paths.append(path)
+    return paths
+
+
+def measure_shapes(workers: int, repeat: int) -> None:
+    for files, rows in [(10, 200_000), (1_000, 300)]:
+        start = time.perf_counter()
+        paths = shape_corpus(files, rows)
+        print(f"shape {files} x {rows:,} rows: corpus ready in {time.perf_counter() - start:.0f} s")
+        total = sum(bare_read(p) for p in paths)
+        with ThreadPoolExecutor(workers) as pool:
+            bare = timed(lambda: list(pool.map(bare_read, paths)), repeat)
+        full = timed(lambda: full_ingest(paths, workers), repeat)
+        print(f"  workers={workers}: bare read {total / bare:,.0f} rows/s | full ingest {total / full:,.0f} rows/s "
+              f"({full:.2f} s for {total:,} rows) | ingest/bare = {bare / full:.2f}")
+
+
+def full_ingest(paths: list[Path], workers: int) -> None:
+    """One full ingest into a fresh warehouse; every file must be accepted."""
+    home = Path(tempfile.mkdtemp(prefix="areavasta-bench-"))
+    try:
+        outcomes = ingest_files(paths, load_settings().with_(home=home), user="bench", workers=workers)
+        assert all(o.status == "accepted" for o in outcomes), [o.validation.findings[:3] for o in outcomes if o.status != "accepted"]
+    finally:
+        shutil.rmtree(home)
 
 
 def bare_read(path: Path) -> int:
@@ -116,6 +167,7 @@ def main() -> None:
     parser.add_argument("--openpyxl-files", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="also print where the ingest time goes")
+    parser.add_argument("--shapes", action="store_true", help="also 10 files of 200,000 rows and 1,000 files of 300 rows")
     args = parser.parse_args()
     codes = body_table()["istat_code"].to_list() if args.bodies == "all" else args.bodies.split(",")
     start = time.perf_counter()
@@ -134,16 +186,7 @@ def main() -> None:
         with ThreadPoolExecutor(workers) as pool:
             bare = timed(lambda: list(pool.map(bare_read, paths)), args.repeat)
 
-        def ingest() -> None:
-            home = Path(tempfile.mkdtemp(prefix="areavasta-bench-"))
-            settings = load_settings().with_(home=home)
-            try:
-                outcomes = ingest_files(paths, settings, user="bench", workers=workers)
-                assert all(o.status == "accepted" for o in outcomes), [o.validation.findings[:3] for o in outcomes if o.status != "accepted"]
-            finally:
-                shutil.rmtree(home)
-
-        full = timed(ingest, args.repeat)
+        full = timed(lambda: full_ingest(paths, workers), args.repeat)
         bare_rate, full_rate = rows / bare, rows / full
         print(
             f"workers={workers}: bare read {bare:.2f} s ({bare_rate:,.0f} rows/s) | full ingest {full:.2f} s "
@@ -152,6 +195,9 @@ def main() -> None:
         )
     if args.stages:
         stage_breakdown(paths)
+    if args.shapes:
+        for workers in args.workers:
+            measure_shapes(workers, args.repeat)
 
 
 if __name__ == "__main__":

@@ -100,7 +100,8 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
     # a "Totale" row: one finding that says what to do, instead of one unknown code per column
     labelled = [d for d in ("missione", "programma", "titolo", "macroaggregato", "tipologia") if d in frame.columns]
     totals = [raw(d).str.strip_chars().str.to_lowercase().str.starts_with("total") for d in labelled]
-    total_row = pl.any_horizontal(totals).fill_null(False)
+    frame = frame.with_columns(_total=pl.any_horizontal(totals).fill_null(False))  # computed once, read by every rule
+    total_row = pl.col("_total")
     rules = [(code, condition.fill_null(False) & ~total_row, params, cell) for code, condition, params, cell in rules]
     rules.insert(0, ("TOTAL_ROW", total_row, {"value": pl.coalesce([pl.when(c).then(raw(d)) for c, d in zip(totals, labelled)])},
                      pl.coalesce([pl.when(c).then(where(d)) for c, d in zip(totals, labelled)])))
