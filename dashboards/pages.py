@@ -28,6 +28,7 @@ from dashboards.charts import (
 )
 from dashboards.words import parameter_rows
 from sources.catalogues import status_labels
+from sources.findings import words as finding_words
 from sources.reference import DATA_DIR, body_name
 
 BUNDLE = "vega-bundle.js"
@@ -231,7 +232,26 @@ def chart_table(name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved:
     return None
 
 
-def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None) -> str:
+def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: str) -> dict | None:
+    """The comparison with the BDAP extract of the same body, year and phase (``core.bdap_reconciliation``); None without one."""
+    if table is None or table.is_empty() or "within_tolerance" not in table.columns:
+        return None
+    t, named = TEXT[lang], finding_words()
+    off = table.filter(~pl.col("within_tolerance")).sort(pl.col("difference_cents").abs(), descending=True)
+    first = table.row(0, named=True)
+    share = f"{tolerance['share'] * 100:g} %"
+    values = {"own_file": first["own_file"] or "", "bdap_file": first["bdap_file"] or "", "compared": table.height, "differences": off.height,
+              "tolerance": _euro(round(tolerance["absolute_eur"] * 100), lang) + f" / {share}", "absolute": _euro(round(tolerance["absolute_eur"] * 100), lang),
+              "share": share.replace(".", ",") if lang == "it" else share}
+    rows = [[named["dimension"][r["level"]][lang], r["code"], named["kind"].get(r["amount_kind"], {}).get(lang, r["amount_kind"]),
+             _euro(r["own_cents"], lang), _euro(r["bdap_cents"], lang), _euro(r["difference_cents"], lang), _euro(r["allowed_cents"], lang)]
+            for r in off.iter_rows(named=True)]
+    text = t["reconciliation_differ"] if rows else t["reconciliation_agree"]
+    return {"heading": t["reconciliation"], "text": text.format(**values), "header": t["reconciliation_header"], "rows": rows}
+
+
+def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None,
+              reconciliation: dict | None = None) -> str:
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
     statuses = status_labels(lang)
@@ -255,7 +275,8 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
         elif name in empty and "matrix" in charts:
             sections.append({"heading": t[name], "empty": empty[name]})
     return _render("body.html", lang, title=page_label(body, year, phase, lang), subtitle="areavasta", matrix="matrix" in charts,
-                   options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang))
+                   options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang),
+                   reconciliation=reconciliation)
 
 
 def national_year(overview: pl.DataFrame) -> tuple[int, str]:

@@ -15,6 +15,7 @@ import polars as pl
 from pipelines import stages as analytics
 from pipelines import warehouse
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
+from pipelines.reconciliation import stage_reconciliation
 from pipelines.resources import Warehouse
 from pipelines.schemas import check_results, check_specs
 from sources.model import BudgetLines
@@ -108,6 +109,26 @@ def budget_lines(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     yield dg.AssetCheckResult(check_name="schema", passed=not failures, metadata={"failure_cases": dg.MetadataValue.json(failures[:20])})
     yield dg.AssetCheckResult(check_name="totals_reconcile", passed=bad.is_empty(),
                               metadata={"mismatches": dg.MetadataValue.json(bad.to_dicts()[:20])})
+
+
+@dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON,
+          check_specs=[dg.AssetCheckSpec("agrees_with_bdap", asset="bdap_reconciliation",
+                                         description="The upload and the BDAP extract of the same body, year and phase agree within the "
+                                                     "tolerance of data/reconciliation (warning)"),
+                       *check_specs("bdap_reconciliation", ["bdap_reconciliation"])])
+def bdap_reconciliation(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+    """Each upload against the BDAP extract of the same body, year and phase, by mission, programme and macroaggregate."""
+    keys = _keys(context)
+    with warehouse_db.connect() as con:
+        stored = stage_reconciliation(con, keys)
+        warehouse_db.store(con, stored.tables)
+        off = stored.tables["bdap_reconciliation"][0].filter(~pl.col("within_tolerance"))
+        yield dg.MaterializeResult(metadata=stored.metadata)
+        yield dg.AssetCheckResult(check_name="agrees_with_bdap", passed=off.is_empty(), severity=dg.AssetCheckSeverity.WARN, metadata={
+            "differences": dg.MetadataValue.json(off.sort(pl.col("difference_cents").abs(), descending=True).select(
+                "body", "year", "phase", "amount_kind", "level", "code", "own_file", "own_cents", "bdap_file", "bdap_cents",
+                "difference_cents", "allowed_cents").to_dicts()[:30])})
+        yield from check_results(con, ["bdap_reconciliation"], keys)
 
 
 def _stage(warehouse_db: Warehouse, check_keys: pl.DataFrame, tables: list[str], run):
@@ -220,7 +241,7 @@ def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse
     yield from _stage(warehouse_db, years, ["national_overview"], lambda con: analytics.stage_national(con, years["year"].to_list()))
 
 
-@dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],
+@dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, bdap_reconciliation, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],
           kinds={"excel"}, **FOLLOW)
 def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """One Excel report per body, year and phase (var/outputs/reports)."""
@@ -231,7 +252,8 @@ def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, wa
                                           "folder": str(config.folder or settings.outputs_dir / "reports")})
 
 
-@dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities, ruffini_matrix, dg.AssetDep(national_overview, partition_mapping=BY_YEAR)],
+@dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities, ruffini_matrix, bdap_reconciliation,
+                                          dg.AssetDep(national_overview, partition_mapping=BY_YEAR)],
           kinds={"html"}, **FOLLOW)
 def dashboard_pages(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """Self-contained HTML pages per body, year and phase, and the index (var/outputs/dashboards)."""
@@ -241,7 +263,7 @@ def dashboard_pages(context: dg.AssetExecutionContext, config: OutputConfig, war
     return dg.MaterializeResult(metadata={"pages": len(paths), "index": str(settings.outputs_dir / "dashboards" / "index.html")})
 
 
-BODY_STAGE_1 = [budget_lines, function_metrics, authority_scores, ruffini_matrix]
+BODY_STAGE_1 = [budget_lines, bdap_reconciliation, function_metrics, authority_scores, ruffini_matrix]
 YEAR_STAGE = [peer_benchmarks, national_overview]
 BODY_STAGE_2 = [portfolio_priorities, restructuring_plans]
 YEAR_STAGE_2 = [scenarios]

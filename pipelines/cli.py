@@ -189,6 +189,11 @@ def national(files: Files, lang: Lang = "it",
         console.print(_findings_table(findings, lang))
     console.print(say(f"Magazzino: {settings.warehouse_path} (tabella core.national_lines)  Archivio: {settings.archive_dir}",
                       f"Warehouse: {settings.warehouse_path} (table core.national_lines)  Archive: {settings.archive_dir}"), soft_wrap=True)
+    years = sorted({y for o in outcomes if o.ok for y in o.years})
+    if years:  # peers and the reconciliation with each body's upload are computed by the pipeline
+        again = " ".join(f"--year {y}" for y in years)
+        console.print(say(f"Per aggiornare enti simili e confronti con i caricamenti: areavasta run {again}",
+                          f"To refresh peers and the comparison with the uploads: areavasta run {again}"), soft_wrap=True)
     raise typer.Exit(1 if any(not o.ok for o in outcomes) else 0)
 
 

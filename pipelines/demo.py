@@ -10,6 +10,7 @@ from rich.table import Table
 
 from pipelines import warehouse
 from pipelines.loading import OUTCOME_WORDS, ingest_files
+from pipelines.national import load_national
 from sources.layouts import profile
 from sources.settings import load_settings
 
@@ -32,6 +33,12 @@ def run_demo(inbox: Path, console: Console) -> int:
         (settings.home / "revenue").mkdir(parents=True, exist_ok=True)
         for path in attributions:
             shutil.copyfile(path, settings.home / "revenue" / path.name)
+    refused = 0
+    for extract in sorted((inbox.parent / "national").glob("*.csv")):  # BDAP open data: peers, and the upload it must agree with
+        loaded = load_national(extract, settings, user="demo")
+        refused += not loaded.ok
+        said = f"{loaded.lines} righe di {loaded.bodies} enti" if loaded.ok else "; ".join(f.message() for f in loaded.findings[:3])
+        console.print(f"Estratto BDAP {extract.name}: {said}", soft_wrap=True)
     with warehouse.connect(settings.warehouse_path) as con:
         years = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
     instance = embedded_instance(settings.home)
@@ -50,7 +57,12 @@ def run_demo(inbox: Path, console: Console) -> int:
     console.print(matrix)
     with warehouse.connect(settings.warehouse_path) as con:
         revenue = con.execute("SELECT count(*), count(DISTINCT body) FROM core.revenue_lines").fetchone()
+        compared = con.execute("SELECT body, year, phase, count(*), count(*) FILTER (WHERE NOT within_tolerance) "
+                               "FROM core.bdap_reconciliation GROUP BY ALL ORDER BY ALL").fetchall()
     console.print(f"Entrate (formato aperto): {revenue[0]} righe per {revenue[1]} enti in core.revenue_lines", soft_wrap=True)
+    for body, year, phase, n, off in compared:
+        console.print(f"Confronto con BDAP, ente {body} {phase} {year}: {n} importi confrontati, {off} oltre la tolleranza "
+                      "(foglio Controlli del rapporto, sezione del cruscotto)", soft_wrap=True)
     console.print(f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in {instance.root_directory})", soft_wrap=True)
     console.print(f"Rapporti Excel: {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
     console.print(f"Cruscotti (aprire nel browser): {(settings.outputs_dir / 'dashboards' / 'index.html').resolve()}", soft_wrap=True)
@@ -58,4 +70,4 @@ def run_demo(inbox: Path, console: Console) -> int:
     console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}", soft_wrap=True)
     console.print(f"Archivio dei file ricevuti: {settings.archive_dir.resolve()}", soft_wrap=True)
     console.print("Interfaccia Dagster: DAGSTER_HOME=" + instance.root_directory + " .venv/bin/dagster dev -w workspace.yaml", soft_wrap=True)
-    return 1 if any(o.status == "rejected" for o in outcomes) or not all(r.success for r in results) else 0
+    return 1 if refused or any(o.status == "rejected" for o in outcomes) or not all(r.success for r in results) else 0

@@ -27,10 +27,12 @@ PHASES = ["previsione", "rendiconto"]
 def _key(*names: str) -> dict[str, pa.Column]:
     types = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, "scenario": pl.String,
              "programma": pl.String, "quadrant": pl.String, "kpi": pl.String, "step": pl.Int32, "projected_year": pl.Int32,
-             "peer": pl.String, "axis": pl.String, "weight": pl.String, "factor": pl.Float64}
+             "peer": pl.String, "axis": pl.String, "weight": pl.String, "factor": pl.Float64,
+             "amount_kind": pl.String, "level": pl.String, "code": pl.String}
     if "step" in names and "axis" in names:
         types["step"] = pl.Float64  # sensitivity: the threshold moved by this much
-    checks = {"phase": [pa.Check.isin(PHASES)], "year": [pa.Check.in_range(2000, 2100)]}
+    checks = {"phase": [pa.Check.isin(PHASES)], "year": [pa.Check.in_range(2000, 2100)],
+              "level": [pa.Check.isin(["missione", "programma", "macroaggregato"])]}
     return {n: pa.Column(types[n], nullable=False, checks=checks.get(n, [])) for n in names}
 
 
@@ -102,6 +104,9 @@ TABLES: dict[str, Table] = {
     "scenario_parameters": Table(_table("scenario_parameters", ("scenario",), {"parameters": pa.Column(pl.String)}), keys=(), blocking=False),
     "peer_groups": Table(_table("peer_groups", ("body", "year", "phase", "peer"), {
         "band": pa.Column(pl.Float64, nullable=True)}), keys=("year",), blocking=False),
+    "bdap_reconciliation": Table(_table("bdap_reconciliation", ("body", "year", "phase", "amount_kind", "level", "code"), {
+        "own_cents": _cents(), "bdap_cents": _cents(), "difference_cents": _cents(),
+        "allowed_cents": pa.Column(pl.Int64, checks=[pa.Check.ge(0)]), "within_tolerance": pa.Column(pl.Boolean)}), blocking=False),
     "portfolio_sensitivity": Table(_table("portfolio_sensitivity", ("body", "year", "phase", "function", "weight", "factor"), {
         "tier_after": pa.Column(pl.Int8, nullable=True, checks=[pa.Check.isin([1, 2, 3, 4])])}), blocking=False),
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -33,6 +32,7 @@ from pipelines.portfolio import (
     rank,
     tiered,
 )
+from pipelines.reconciliation import difference_findings, reconciliation_config
 from pipelines.report import (
     STRATEGY_FILE,
     _warnings,
@@ -42,6 +42,7 @@ from pipelines.report import (
     scenario_run_config,
     scenarios,
 )
+from pipelines.stored import Stored
 from sources.catalogues import (
     authority_catalogue,
     body_statuses,
@@ -61,14 +62,6 @@ from transforms.revenue import attributed_revenue, with_cost_recovery
 from transforms.strategy import merge_catalogue, strategic_analysis
 
 KEY = ["body", "year"]
-
-
-@dataclass
-class Stored:
-    """What a stage computed: metadata for the run, and each table with the keys it replaces."""
-
-    metadata: dict
-    tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
 
 
 def _years(years: list[int]) -> pl.DataFrame:
@@ -306,7 +299,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
-        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis")}
+        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation")}
     comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
     scenario_parameters = warehouse.read_table(con, "scenario_parameters")
     uploads = warehouse.uploads(con)
@@ -342,7 +335,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
             scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
-            findings=_warnings(own_uploads.filter(pl.col("status") == "current")),
+            findings=_warnings(own_uploads.filter(pl.col("status") == "current")) + difference_findings(pick("bdap_reconciliation"), lang),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()},
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
@@ -361,6 +354,7 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     matrix = warehouse.read_table(con, "ruffini_matrix", keys)
     ranked = warehouse.read_table(con, "portfolio", keys)
     moved = warehouse.read_table(con, "matrix_movement", keys)
+    compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
     config = classification_config()
     weights = portfolio_config()["weights"]
     by_matrix, by_ranked = _by_key(matrix), _by_key(ranked)
@@ -382,7 +376,8 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
                       "amount_basis": config["amount_basis"], "weights": weights}
         charts = pages.body_charts(functions, own, arrows, weights, parameters, lang)
         path = folder / f"{stem}.html"
-        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts), encoding="utf-8")
+        section = pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)
+        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, section), encoding="utf-8")
         written.append(path)
         if export:
             written += pages.export_charts(charts, folder / "charts", stem, lang)

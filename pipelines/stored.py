@@ -1,0 +1,15 @@
+"""What a stage returns: run metadata, and each table it computed with the keys that table replaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+
+@dataclass
+class Stored:
+    """What a stage computed: metadata for the run, and each table with the keys it replaces."""
+
+    metadata: dict
+    tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
