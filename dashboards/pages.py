@@ -247,11 +247,23 @@ def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: st
              _euro(r["own_cents"], lang), _euro(r["bdap_cents"], lang), _euro(r["difference_cents"], lang), _euro(r["allowed_cents"], lang)]
             for r in off.iter_rows(named=True)]
     text = t["reconciliation_differ"] if rows else t["reconciliation_agree"]
-    return {"heading": t["reconciliation"], "text": text.format(**values), "header": t["reconciliation_header"], "rows": rows}
+    return {"id": "bdap", "heading": t["reconciliation"], "text": text.format(**values), "header": t["reconciliation_header"], "rows": rows,
+            "numeric_from": 3}
+
+
+def changes_section(changes, lang: str) -> dict | None:
+    """What changed since the body's previous year (``pipelines.changes.Changes``), as a table section of the page."""
+    if changes is None:
+        return None
+    t = TEXT[lang]
+    rows = [[r["function"], r["name"], t["change_kinds"].get(r["change"], r["change"]), r["before"], r["after"], r["reason"]]
+            for r in changes.rows.iter_rows(named=True)]
+    return {"id": "changes", "heading": changes.title, "text": changes.note, "header": t["changes_header"], "rows": rows, "numeric_from": None}
 
 
 def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None,
-              reconciliation: dict | None = None) -> str:
+              tables: list[dict] | None = None, manifest: str | None = None) -> str:
+    """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP)."""
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
     statuses = status_labels(lang)
@@ -276,7 +288,7 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
             sections.append({"heading": t[name], "empty": empty[name]})
     return _render("body.html", lang, title=page_label(body, year, phase, lang), subtitle="areavasta", matrix="matrix" in charts,
                    options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang),
-                   reconciliation=reconciliation)
+                   tables=[x for x in tables or [] if x], manifest=manifest)
 
 
 def national_year(overview: pl.DataFrame) -> tuple[int, str]:
@@ -286,7 +298,7 @@ def national_year(overview: pl.DataFrame) -> tuple[int, str]:
     return counts.row(0)[:2]
 
 
-def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str) -> str:
+def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str, manifest: str | None = None) -> str:
     """Every page, a selector to open one body, and the national overview of the year most bodies have."""
     t = TEXT[lang]
 
@@ -308,4 +320,4 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str) 
         table = {"header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
                  "rows": [[body_name(r["body"]), *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)]}
         national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading, table)}
-    return _render("index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national)
+    return _render("index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national, manifest=manifest)

@@ -7,6 +7,7 @@ Metodo. Values only (no formulas). Every text that comes from inputs is written 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,9 @@ class ReportInputs:
     lang: str = "it"
     logic_names: pl.DataFrame | None = None  # response logic code -> name in each language
     scenario_labels: dict = field(default_factory=dict)  # scenario name -> its label in the report's language
+    changes: object | None = None  # pipelines.changes.Changes: what changed since the previous year, in this language
+    manifest_id: str | None = None  # the run manifest the workbook was computed from (pipelines.manifest)
+    as_of: dt.datetime | None = None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
 
     def t(self, key: str):
         return label(key, self.lang)
@@ -80,10 +84,10 @@ class _Sheet:
             self.ws.write_blank(row, col, None, self.fmt.get(style))
         elif kind == "euro":
             self.ws.write_number(row, col, value / 100, self.fmt["euro_bold" if style == "bold" else "euro"])
-        elif kind == "pct":
-            self.ws.write_number(row, col, value, self.fmt["pct"])
+        elif kind == "pct":  # rounded far below what is shown: sums in parallel differ in the last bit, the file must not
+            self.ws.write_number(row, col, round(value, 12), self.fmt["pct"])
         elif kind == "num":
-            self.ws.write_number(row, col, value, self.fmt["num"])
+            self.ws.write_number(row, col, round(value, 12), self.fmt["num"])
         elif kind == "int":
             self.ws.write_number(row, col, value, self.fmt.get(style))
         else:
@@ -141,9 +145,12 @@ def _formats(workbook) -> dict:
 def write_report(inputs: ReportInputs, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), {"default_format_properties": {"valign": "top"}})
-    workbook.set_properties({"title": f"areavasta - {body_name(inputs.body)} {inputs.year} {inputs.phase}", "author": "areavasta"})
+    workbook.set_properties({"title": f"areavasta - {body_name(inputs.body)} {inputs.year} {inputs.phase}", "author": "areavasta",
+                             "created": inputs.as_of or dt.datetime(2000, 1, 1),
+                             **({"comments": f"manifest {inputs.manifest_id}"} if inputs.manifest_id else {})})
     fmt = _formats(workbook)
     _summary(workbook, fmt, inputs)
+    _changes(workbook, fmt, inputs)
     _matrix(workbook, fmt, inputs)
     _priorities(workbook, fmt, inputs)
     _strategy(workbook, fmt, inputs)
@@ -328,6 +335,22 @@ def _data(workbook, fmt, inputs):
     s.autofilter(len(columns))
 
 
+def _changes(workbook, fmt, inputs):
+    """Cosa è cambiato rispetto all'anno precedente: quadrant, tier, flags and plan changes, each with its reason."""
+    changes = inputs.changes
+    if changes is None:
+        return
+    s = _Sheet(workbook, inputs.t("changes"), fmt, [10, 34, 16, 26, 26, 70], inputs, wrap=(1, 3, 4, 5))
+    s.title(changes.title, changes.note)
+    if changes.rows.is_empty():
+        return
+    s.header(*inputs.t("changes_header"))
+    kinds = inputs.t("change_kinds")
+    for r in changes.rows.iter_rows(named=True):
+        s.line(r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"])
+    s.autofilter(6)
+
+
 def _checks(workbook, fmt, inputs):
     s = _Sheet(workbook, inputs.t("checks"), fmt, [36, 18, 12, 22, 70], inputs, wrap=(0, 4))
     s.title(inputs.t("checks_title"), inputs.t("checks_subtitle"))
@@ -342,6 +365,10 @@ def _method(workbook, fmt, inputs):
     t = inputs.t
     s = _Sheet(workbook, t("method"), fmt, [52, 90], inputs, wrap=(0, 1))
     s.title(t("method_title"), t("method_subtitle"))
+    if inputs.manifest_id:
+        s.line(t("manifest"), style="bold")
+        s.line(inputs.manifest_id, t("manifest_note").format(id=inputs.manifest_id))
+        s.row += 1
     s.line(t("parameters"), style="bold")
     for path, value in parameter_rows(inputs.parameters, inputs.lang):
         s.line(path, value)

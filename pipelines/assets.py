@@ -12,8 +12,8 @@ partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dag
 import dagster as dg
 import polars as pl
 
+from pipelines import changes, manifest, warehouse
 from pipelines import stages as analytics
-from pipelines import warehouse
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.reconciliation import stage_reconciliation
 from pipelines.resources import Warehouse
@@ -103,9 +103,11 @@ def budget_lines(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
             counts.append(lines.group_by("body", "year").len())
             spending += int(lines["amount_cents"].sum() or 0)
         register = con.execute("SELECT body, year, sum(n_rows)::BIGINT AS n FROM core.uploads WHERE status = 'current' AND content = 'budget' GROUP BY ALL").pl()
+        found = _recorded(context, warehouse_db, con, keys)
     counted = pl.concat(counts).join(register.with_columns(pl.col("year").cast(pl.Int32)), on=["body", "year"], how="full", coalesce=True)
     bad = counted.join(keys, on=["body", "year"], how="semi").filter(pl.col("len").fill_null(0) != pl.col("n").fill_null(0))
-    yield dg.MaterializeResult(metadata={"rows": int(counted["len"].fill_null(0).sum()), "partitions": keys.height, "spending_eur": spending // 100})
+    yield dg.MaterializeResult(metadata={"rows": int(counted["len"].fill_null(0).sum()), "partitions": keys.height, "spending_eur": spending // 100,
+                                         "manifest": found.id})
     yield dg.AssetCheckResult(check_name="schema", passed=not failures, metadata={"failure_cases": dg.MetadataValue.json(failures[:20])})
     yield dg.AssetCheckResult(check_name="totals_reconcile", passed=bad.is_empty(),
                               metadata={"mismatches": dg.MetadataValue.json(bad.to_dicts()[:20])})
@@ -123,7 +125,8 @@ def bdap_reconciliation(context: dg.AssetExecutionContext, warehouse_db: Warehou
         stored = stage_reconciliation(con, keys)
         warehouse_db.store(con, stored.tables)
         off = stored.tables["bdap_reconciliation"][0].filter(~pl.col("within_tolerance"))
-        yield dg.MaterializeResult(metadata=stored.metadata)
+        found = _recorded(context, warehouse_db, con, keys)
+        yield dg.MaterializeResult(metadata={**stored.metadata, "manifest": found.id})
         yield dg.AssetCheckResult(check_name="agrees_with_bdap", passed=off.is_empty(), severity=dg.AssetCheckSeverity.WARN, metadata={
             "differences": dg.MetadataValue.json(off.sort(pl.col("difference_cents").abs(), descending=True).select(
                 "body", "year", "phase", "amount_kind", "level", "code", "own_file", "own_cents", "bdap_file", "bdap_cents",
@@ -131,13 +134,26 @@ def bdap_reconciliation(context: dg.AssetExecutionContext, warehouse_db: Warehou
         yield from check_results(con, ["bdap_reconciliation"], keys)
 
 
-def _stage(warehouse_db: Warehouse, check_keys: pl.DataFrame, tables: list[str], run):
-    """Run one stage, persist what it computed through the resource, then check each table against its schema."""
+def _recorded(context, warehouse_db: Warehouse, con, keys: pl.DataFrame, config: dg.Config | None = None,
+              outputs: dict | None = None) -> manifest.Manifest:
+    """Record this run against its manifest; a configurable asset first stores the run configuration it ran with."""
+    asset = context.asset_key.to_user_string()
+    if config is not None:
+        warehouse_db.store(con, {"stage_parameters": (manifest.parameters_frame(asset, keys, config.model_dump(exclude_defaults=True)),
+                                                      manifest.parameters_frame(asset, keys, {}).drop("parameters"))})
+    found = manifest.build(con, keys)
+    manifest.record(con, warehouse_db.settings(), found, context.run.run_id, asset, outputs)
+    return found
+
+
+def _stage(context, warehouse_db: Warehouse, check_keys: pl.DataFrame, tables: list[str], run, config: dg.Config | None = None):
+    """Run one stage, persist what it computed through the resource, record the run's manifest, then check each table."""
     with warehouse_db.connect() as con:
         stored = run(con)
         assert set(stored.tables) == set(tables), (sorted(stored.tables), tables)  # the checks declared are the tables written
         warehouse_db.store(con, stored.tables)
-        yield dg.MaterializeResult(metadata=stored.metadata)
+        found = _recorded(context, warehouse_db, con, check_keys, config)
+        yield dg.MaterializeResult(metadata={**stored.metadata, "manifest": found.id})
         yield from check_results(con, tables, check_keys)
 
 
@@ -158,7 +174,7 @@ SCENARIO_TABLES = ["scenario_comparison", "scenario_parameters"]
 def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Spending per function by class, rigid and capital shares, per capita; body rigidity (core.function_metrics, core.body_metrics)."""
     keys = _keys(context)
-    yield from _stage(warehouse_db, keys, METRIC_TABLES, lambda con: analytics.stage_metrics(con, keys))
+    yield from _stage(context, warehouse_db, keys, METRIC_TABLES, lambda con: analytics.stage_metrics(con, keys))
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON,
@@ -166,8 +182,8 @@ def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse)
 def authority_scores(context: dg.AssetExecutionContext, config: AuthorityConfig, warehouse_db: Warehouse):
     """Authority catalogue with each body's overrides, scored 0-1 (core.authority_scores)."""
     keys = _keys(context)
-    yield from _stage(warehouse_db, keys, ["authority_scores"],
-                      lambda con: analytics.stage_authority(con, keys, config.overrides_file, config.overrides_user))
+    yield from _stage(context, warehouse_db, keys, ["authority_scores"],
+                      lambda con: analytics.stage_authority(con, keys, config.overrides_file, config.overrides_user), config)
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[function_metrics, authority_scores], kinds={"duckdb", "polars"}, **COMMON,
@@ -183,7 +199,8 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
         warehouse_db.store(con, stored.tables)
         matrix = stored.tables["ruffini_matrix"][0]
         silent = matrix.filter(pl.col("total_cents") > 0, pl.col("quadrant").is_null(), pl.col("not_classified").is_null())
-        yield dg.MaterializeResult(metadata=stored.metadata)
+        found = _recorded(context, warehouse_db, con, keys, config)
+        yield dg.MaterializeResult(metadata={**stored.metadata, "manifest": found.id})
         yield dg.AssetCheckResult(check_name="every_function_placed", passed=silent.is_empty(),
                                   metadata={"unexplained": dg.MetadataValue.json(silent.select("body", "year", "function").to_dicts()[:20])})
         yield from check_results(con, MATRIX_TABLES, keys)
@@ -200,7 +217,8 @@ def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
         stored = analytics.stage_peers(con, years["year"].to_list())
         warehouse_db.store(con, stored.tables)
         jumps = stored.tables["peer_benchmarks"][0].filter(pl.col("outlier_jump"))
-        yield dg.MaterializeResult(metadata=stored.metadata)
+        found = _recorded(context, warehouse_db, con, years)
+        yield dg.MaterializeResult(metadata={**stored.metadata, "manifest": found.id})
         yield dg.AssetCheckResult(check_name="year_on_year_jumps", passed=jumps.is_empty(), severity=dg.AssetCheckSeverity.WARN,
                                   metadata={"jumps": dg.MetadataValue.json(jumps.select("body", "year", "function", "yearly_change").to_dicts()[:30])})
         yield from check_results(con, PEER_TABLES, years)
@@ -211,7 +229,7 @@ def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
 def portfolio_priorities(context: dg.AssetExecutionContext, config: PortfolioConfig, warehouse_db: Warehouse):
     """Priority score, tier, reasons and flags per function (core.portfolio)."""
     keys = _keys(context)
-    yield from _stage(warehouse_db, keys, PORTFOLIO_TABLES, lambda con: analytics.stage_portfolio(con, keys, config.weights))
+    yield from _stage(context, warehouse_db, keys, PORTFOLIO_TABLES, lambda con: analytics.stage_portfolio(con, keys, config.weights), config)
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities], kinds={"duckdb", "polars"}, **FOLLOW,
@@ -219,9 +237,9 @@ def portfolio_priorities(context: dg.AssetExecutionContext, config: PortfolioCon
 def restructuring_plans(context: dg.AssetExecutionContext, config: PlanConfig, warehouse_db: Warehouse):
     """Development projects for the priority functions, hand-over plans for transferred ones (core.plans, core.plan_projection, core.plan_kpis)."""
     keys = _keys(context)
-    yield from _stage(warehouse_db, keys, PLAN_TABLES, lambda con: analytics.stage_plans(
+    yield from _stage(context, warehouse_db, keys, PLAN_TABLES, lambda con: analytics.stage_plans(
         con, keys, plan_tiers=config.plan_tiers, adoption=config.adoption, effect_scale=config.effect_scale,
-        effect_scale_by_logic=config.effect_scale_by_logic))
+        effect_scale_by_logic=config.effect_scale_by_logic), config)
 
 
 @dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(portfolio_priorities, partition_mapping=BY_YEAR)], kinds={"duckdb", "polars"}, **FOLLOW_YEAR,
@@ -229,8 +247,14 @@ def restructuring_plans(context: dg.AssetExecutionContext, config: PlanConfig, w
 def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """Every scenario of data/scenarios end to end, projected three years against the baseline (core.scenario_comparison)."""
     years = _year_keys(context)
-    folder = warehouse_db.settings().outputs_dir / "scenarios"
-    yield from _stage(warehouse_db, years, SCENARIO_TABLES, lambda con: analytics.stage_scenarios(con, years["year"].to_list(), folder))
+    settings = warehouse_db.settings()
+    with warehouse_db.connect() as con:
+        found = manifest.build(con, years)  # the projections' CSVs name it
+        stored = analytics.stage_scenarios(con, years["year"].to_list(), settings.outputs_dir / "scenarios", found.id)
+        warehouse_db.store(con, stored.tables)
+        manifest.record(con, settings, found, context.run.run_id, "scenarios", stored.metadata.pop("files", {}))
+        yield dg.MaterializeResult(metadata={**stored.metadata, "manifest": found.id})
+        yield from check_results(con, SCENARIO_TABLES, years)
 
 
 @dg.asset(partitions_def=YEARS, deps=[dg.AssetDep(ruffini_matrix, partition_mapping=BY_YEAR)], kinds={"duckdb"}, **FOLLOW_YEAR,
@@ -238,7 +262,7 @@ def scenarios(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
 def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
     """How each body's spending splits by quadrant, per year (core.national_overview)."""
     years = _year_keys(context)
-    yield from _stage(warehouse_db, years, ["national_overview"], lambda con: analytics.stage_national(con, years["year"].to_list()))
+    yield from _stage(context, warehouse_db, years, ["national_overview"], lambda con: analytics.stage_national(con, years["year"].to_list()))
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, bdap_reconciliation, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],
@@ -246,10 +270,14 @@ def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse
 def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """One Excel report per body, year and phase (var/outputs/reports)."""
     settings = warehouse_db.settings()
+    keys = _keys(context)
     with warehouse_db.connect() as con:
-        paths = analytics.stage_reports(con, _keys(context), settings, config.folder, config.lang, config.phase)
+        found = manifest.build(con, keys)
+        paths = analytics.stage_reports(con, keys, settings, config.folder, config.lang, config.phase, found)
+        manifest.record(con, settings, found, context.run.run_id, "report_workbooks", {str(p): p for p in paths})
+        manifest.save_state(settings, found, changes.states(con, keys))  # for areavasta diff between two runs
     return dg.MaterializeResult(metadata={"workbooks": len(paths), "paths": dg.MetadataValue.json([str(p) for p in paths]),
-                                          "folder": str(config.folder or settings.outputs_dir / "reports")})
+                                          "folder": str(config.folder or settings.outputs_dir / "reports"), "manifest": found.id})
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[portfolio_priorities, ruffini_matrix, bdap_reconciliation,
@@ -258,9 +286,13 @@ def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, wa
 def dashboard_pages(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
     """Self-contained HTML pages per body, year and phase, and the index (var/outputs/dashboards)."""
     settings = warehouse_db.settings()
+    keys = _keys(context)
     with warehouse_db.connect() as con:
-        paths = analytics.stage_dashboards(con, _keys(context), settings, config.lang, config.export)
-    return dg.MaterializeResult(metadata={"pages": len(paths), "index": str(settings.outputs_dir / "dashboards" / "index.html")})
+        found = manifest.build(con, keys)
+        paths = analytics.stage_dashboards(con, keys, settings, config.lang, config.export, found, config.folder)
+        manifest.record(con, settings, found, context.run.run_id, "dashboard_pages", {str(p): p for p in paths})
+    return dg.MaterializeResult(metadata={"pages": len(paths), "index": str(settings.outputs_dir / "dashboards" / "index.html"),
+                                          "manifest": found.id})
 
 
 BODY_STAGE_1 = [budget_lines, bdap_reconciliation, function_metrics, authority_scores, ruffini_matrix]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 
@@ -45,7 +46,10 @@ def run_demo(inbox: Path, console: Console) -> int:
     recovered = recover_stale_runs(instance)
     if recovered:
         console.print(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato).")
-    results = run_pipeline(instance, years, home=str(settings.home))
+    # two runs to compare (areavasta diff --run A --run B): first with a transfer-share threshold of 40 %, as under other rules,
+    # then with the shipped rules, which stay in the outputs
+    results = run_pipeline(instance, years, home=str(settings.home), config={"ruffini_matrix": {"spending_threshold": 0.4}})
+    results += run_pipeline(instance, years, home=str(settings.home))
     with warehouse.connect(settings.warehouse_path) as con:
         summary = con.execute(
             "SELECT body, year, phase, count(*) FILTER (WHERE quadrant IS NOT NULL) AS classificate, "
@@ -63,6 +67,18 @@ def run_demo(inbox: Path, console: Console) -> int:
     for body, year, phase, n, off in compared:
         console.print(f"Confronto con BDAP, ente {body} {phase} {year}: {n} importi confrontati, {off} oltre la tolleranza "
                       "(foglio Controlli del rapporto, sezione del cruscotto)", soft_wrap=True)
+    with warehouse.connect(settings.warehouse_path) as con:
+        reports = con.execute("SELECT manifest_id, min(recorded_at) AS first_at FROM core.run_manifests WHERE asset = 'report_workbooks' "
+                              "GROUP BY ALL ORDER BY first_at").fetchall()
+        if len(reports) >= 2:
+            from pipelines import manifest
+            from pipelines.changes import changes_between
+
+            first, last = reports[-2][0], reports[-1][0]
+            changed = changes_between(manifest.load_state(settings, first), manifest.load_state(settings, last), (first, last))
+            moved = sum(c.rows.filter(pl.col("change") == "quadrant").height for c in changed.values())
+            console.print(f"Due esecuzioni (soglia dei trasferimenti al 40 %, poi al 50 %): {moved} funzioni cambiano quadrante; "
+                          f"il perché con: areavasta diff --run {first} --run {last}", soft_wrap=True)
     console.print(f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in {instance.root_directory})", soft_wrap=True)
     console.print(f"Rapporti Excel: {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
     console.print(f"Cruscotti (aprire nel browser): {(settings.outputs_dir / 'dashboards' / 'index.html').resolve()}", soft_wrap=True)

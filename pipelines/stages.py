@@ -18,6 +18,7 @@ from dashboards import pages
 from dashboards.charts import matrix_chart, to_png
 from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
+from pipelines.changes import changes_since_previous
 from pipelines.plans import (
     PLANS_DIR,
     build_plans,
@@ -258,7 +259,7 @@ def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, 
             "projection": plans.tables["plan_projection"][0]}
 
 
-def stage_scenarios(con, years: list[int], output_dir=None) -> Stored:
+def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | None = None) -> Stored:
     """Every scenario of ``data/scenarios`` for the bodies of these years, compared with the baseline.
 
     A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own.
@@ -269,12 +270,16 @@ def stage_scenarios(con, years: list[int], output_dir=None) -> Stored:
     comparison = scenario_comparison(projections)
     full = {name: scenario_parameters(config) for name, (config, _) in runs.items()}
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
+    files = {}
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
         for name in runs:
-            (output_dir / f"{name}.json").write_text(json.dumps(full[name], indent=2), encoding="utf-8")
-            projections[name].write_csv(output_dir / f"{name}_projection.csv")
-    return Stored({"scenarios": len(runs), "rows": comparison.height},
+            files[f"{name}.json"] = output_dir / f"{name}.json"
+            files[f"{name}_projection.csv"] = output_dir / f"{name}_projection.csv"
+            files[f"{name}.json"].write_text(json.dumps(full[name], indent=2), encoding="utf-8")
+            projection = projections[name] if manifest_id is None else projections[name].with_columns(manifest=pl.lit(manifest_id))
+            projection.write_csv(files[f"{name}_projection.csv"])
+    return Stored({"scenarios": len(runs), "rows": comparison.height, "files": files},
                   {"scenario_comparison": (comparison, _years(years)), "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)}))})
 
 
@@ -295,7 +300,7 @@ def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
     return frame.partition_by(keys, as_dict=True)
 
 
-def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None) -> list:
+def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None) -> list:
     """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
@@ -314,6 +319,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
         combos = combos.filter(pl.col("phase") == phase)
     groups = {name: _by_key(frame) for name, frame in {**tables, "scenario_comparison": comparison}.items()}
     kpis_by = _by_key(tables["plan_kpis"], ["body", "year"])
+    changed = changes_since_previous(con, keys, lang)
 
     def one(combo: tuple) -> Path:
         b, y, p = combo
@@ -337,7 +343,8 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")) + difference_findings(pick("bdap_reconciliation"), lang),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
-            scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()},
+            scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
+            manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None,
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
@@ -347,14 +354,15 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     return written
 
 
-def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False) -> list:
+def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False, manifest=None, folder=None) -> list:
     """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
-    folder = settings.outputs_dir / "dashboards"
+    folder = Path(folder or settings.outputs_dir / "dashboards")
     pages.write_bundle(folder)
     matrix = warehouse.read_table(con, "ruffini_matrix", keys)
     ranked = warehouse.read_table(con, "portfolio", keys)
     moved = warehouse.read_table(con, "matrix_movement", keys)
     compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
+    changed = changes_since_previous(con, keys, lang)
     config = classification_config()
     weights = portfolio_config()["weights"]
     by_matrix, by_ranked = _by_key(matrix), _by_key(ranked)
@@ -376,8 +384,10 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
                       "amount_basis": config["amount_basis"], "weights": weights}
         charts = pages.body_charts(functions, own, arrows, weights, parameters, lang)
         path = folder / f"{stem}.html"
-        section = pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)
-        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, section), encoding="utf-8")
+        tables = [pages.changes_section(changed.get(combo), lang),
+                  pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
+        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
+                                        manifest.id if manifest else None), encoding="utf-8")
         written.append(path)
         if export:
             written += pages.export_charts(charts, folder / "charts", stem, lang)
@@ -385,5 +395,5 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     index = [(r.name, body_name(r.name.split("_")[0])) for r in sorted(folder.glob("*.html"))
              if not r.name.startswith("index") and (r.stem.endswith(suffix) if suffix else r.stem.count("_") == 2)]
     overview = warehouse.read_table(con, "national_overview")
-    (folder / f"index{suffix}.html").write_text(pages.index_page(index, overview, lang), encoding="utf-8")
+    (folder / f"index{suffix}.html").write_text(pages.index_page(index, overview, lang, manifest.id if manifest else None), encoding="utf-8")
     return written

@@ -45,6 +45,9 @@ def test_demo_loads_the_bundled_samples(demo):
     assert "Entrate (formato aperto)" in output and "44 righe per 1 enti" in output
     assert "Estratto BDAP bdap_programmi_2025_rendiconto.csv: 990 righe di 4 enti" in output
     assert "Confronto con BDAP, ente 237 rendiconto 2025: 201 importi confrontati, 4 oltre la tolleranza" in output
+    moved = re.search(r"Due esecuzioni \(soglia dei trasferimenti al 40 %, poi al 50 %\): (\d+) funzioni cambiano quadrante; "
+                      r"il perché con: areavasta diff --run [0-9a-f]{16} --run [0-9a-f]{16}", output.replace("\n", " "))
+    assert moved and int(moved.group(1)) > 0
     assert "accepted" not in output and "open_format_revenue" not in output  # words, not keys
 
 

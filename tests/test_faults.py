@@ -58,7 +58,8 @@ def _analyses(path) -> dict:
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
-                                            "AND table_name NOT IN ('uploads', 'budget_lines', 'revenue_lines', 'authority_overrides')").fetchall()]
+                                            "AND table_name NOT IN ('uploads', 'budget_lines', 'revenue_lines', 'authority_overrides', "
+                                            "'run_manifests')").fetchall()]  # run ids and times: bookkeeping, not results
         out = {}
         for table in sorted(tables):
             out[table] = con.execute(f"SELECT count(*), hash(string_agg(CAST(t AS VARCHAR), ',' ORDER BY CAST(t AS VARCHAR))) "

@@ -43,7 +43,7 @@ def attributed_revenue(revenue: pl.DataFrame, attribution: pl.DataFrame, basis: 
     levels = [pl.col("programma"), pl.col("programma").str.slice(0, 2)]
     return pl.concat([
         matched.group_by(*KEYS, level.alias("function")).agg(
-            revenue_cents=(pl.col("cents") * pl.col("share")).sum().round(0).cast(pl.Int64), revenue_sources=source.str.join("; "))
+            revenue_cents=(pl.col("cents") * pl.col("share")).sum().round(0).cast(pl.Int64), revenue_sources=source.sort().str.join("; "))  # sorted: the same words every run
         for level in levels
     ])
 
