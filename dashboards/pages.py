@@ -262,7 +262,7 @@ def changes_section(changes, lang: str) -> dict | None:
 
 
 def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None,
-              tables: list[dict] | None = None, manifest: str | None = None) -> str:
+              tables: list[dict] | None = None, manifest: str | None = None, open_data: str | None = None) -> str:
     """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP)."""
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
@@ -286,7 +286,9 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
             sections.append({"heading": t[name], "chart": chart})
         elif name in empty and "matrix" in charts:
             sections.append({"heading": t[name], "empty": empty[name]})
-    return _render("body.html", lang, title=page_label(body, year, phase, lang), subtitle="areavasta", matrix="matrix" in charts,
+    title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
+    return _render("body.html", lang, title=title, subtitle="areavasta", matrix="matrix" in charts,
+                   open_data=t["open_data_note"].format(files=open_data) if open_data else None,
                    options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang),
                    tables=[x for x in tables or [] if x], manifest=manifest)
 

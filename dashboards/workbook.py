@@ -47,6 +47,7 @@ class ReportInputs:
     logic_names: pl.DataFrame | None = None  # response logic code -> name in each language
     scenario_labels: dict = field(default_factory=dict)  # scenario name -> its label in the report's language
     changes: object | None = None  # pipelines.changes.Changes: what changed since the previous year, in this language
+    open_data: str | None = None  # the BDAP extract(s) this body, year and phase is analysed from, when nobody uploaded it
     manifest_id: str | None = None  # the run manifest the workbook was computed from (pipelines.manifest)
     as_of: dt.datetime | None = None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
 
@@ -104,6 +105,12 @@ class _Sheet:
                 self.value(col, value, kind, style)
         if height > 15:
             self.ws.set_row(self.row, min(height, 409))
+        self.row += 1
+
+    def note(self, text, style="bold"):
+        """A paragraph across the sheet's columns, as tall as its wrapped text."""
+        self.ws.merge_range(self.row, 0, self.row, len(self.widths) - 1, text, self.fmt[style])
+        self.ws.set_row(self.row, min(_wrapped_height(text, sum(self.widths)), 409))
         self.row += 1
 
     def header(self, *titles):
@@ -164,13 +171,18 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
 
 
 def _heading(inputs) -> str:
-    return f"{body_name(inputs.body)} - {inputs.t('phase_' + inputs.phase)} {inputs.year}"
+    """The body, phase and year; on every printed page, so it also says when the figures are BDAP open data."""
+    heading = f"{body_name(inputs.body)} - {inputs.t('phase_' + inputs.phase)} {inputs.year}"
+    return f"{heading} ({inputs.t('open_data_short')})" if inputs.open_data else heading
 
 
 def _summary(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
     s = _Sheet(workbook, t("summary"), fmt, [46, 18, 18, 70], inputs, wrap=(3,))
     s.title(t("summary"), _heading(inputs))
+    if inputs.open_data:
+        s.note(t("open_data_note").format(files=inputs.open_data))
+        s.row += 1
     b = inputs.body_figures
     s.line(t("spending_t12"), (b.get("total_cents"), "euro"))
     s.line(t("per_capita"), (b.get("per_capita_eur"), "num"))

@@ -426,7 +426,7 @@ def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anc
 
     settings = load_settings()
     with warehouse.connect(settings.warehouse_path) as con:
-        loaded = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
+        loaded = sorted(set(warehouse.analysed_keys(con)["year"]))  # uploads and national open data
     years = year or loaded
     if not years:
         console.print(say("Nessun dato nel magazzino: caricare prima i file (areavasta ingest).",

@@ -41,7 +41,7 @@ def run_demo(inbox: Path, console: Console) -> int:
         said = f"{loaded.lines} righe di {loaded.bodies} enti" if loaded.ok else "; ".join(f.message() for f in loaded.findings[:3])
         console.print(f"Estratto BDAP {extract.name}: {said}", soft_wrap=True)
     with warehouse.connect(settings.warehouse_path) as con:
-        years = [y for (y,) in con.execute("SELECT DISTINCT year FROM core.budget_lines ORDER BY 1").fetchall()]
+        years = sorted(set(warehouse.analysed_keys(con)["year"]))
     instance = embedded_instance(settings.home)
     recovered = recover_stale_runs(instance)
     if recovered:

@@ -11,6 +11,7 @@ import socket
 
 import dagster as dg
 
+from pipelines import warehouse
 from pipelines.assets import (
     ALL_ASSETS,
     BODY_STAGE_1,
@@ -96,7 +97,7 @@ def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[st
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
     owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}  # so a later command can tell this run died
     with resources["warehouse_db"].connect() as con:
-        loaded = [b for (b,) in con.execute("SELECT DISTINCT body FROM core.budget_lines ORDER BY 1").fetchall()]
+        loaded = sorted(set(warehouse.analysed_keys(con)["body"]))  # uploads, and bodies only the national open data has
     register(instance, years, bodies or loaded)
     results = []
 

@@ -80,16 +80,24 @@ def _body_table() -> pl.DataFrame:
 
 
 def present_keys(con) -> pl.DataFrame:
-    """Every (body, year) with budget lines in the warehouse."""
-    return con.execute("SELECT DISTINCT body, year FROM core.budget_lines ORDER BY ALL").pl().with_columns(pl.col("year").cast(pl.Int32))
+    """Every (body, year) the pipeline analyses: with uploaded budget lines, or only with national open data."""
+    return warehouse.analysed_keys(con)
 
 
 METRIC_COLUMNS = ["body", "year", "phase", "missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"]
 
 
 def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
-    """Only the columns and amount kinds the metrics use (the basis of each phase), straight from DuckDB."""
-    return warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, f"({_basis_where()}) OR t.titolo = '4'")
+    """Only the columns and amount kinds the metrics use (the basis of each phase), straight from DuckDB.
+
+    A body, year and phase nobody uploaded is analysed from the national open data (BDAP) when an extract
+    covers it; an upload always wins over the extract."""
+    where = f"({_basis_where()}) OR t.titolo = '4'"
+    own = warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, where)
+    national = warehouse.read_table(con, "national_lines", keys, METRIC_COLUMNS, where)
+    if national.is_empty():
+        return own
+    return pl.concat([own, national.join(own.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="anti")])
 
 
 def _basis_where() -> str:
@@ -169,13 +177,17 @@ def stage_peers(con, years: list[int]) -> Stored:
     config = portfolio_config()
     history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
     open_data = national_metrics(con, max(years))
-    history = tp.with_open_data(history.with_columns(source=pl.lit("upload")), open_data)
+    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
+    from_bdap = warehouse.open_data_partitions(con, history.select("body", "year").unique()).select("body", "year", "phase")
+    history = history.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left").with_columns(
+        source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")), analysed=pl.lit(True)).drop("_bdap")
+    history = tp.with_open_data(history, open_data)
 
     data = history.with_columns(growth=growth(history))
     data = tp.outliers(data, config["outliers"], _confirmed(con))
     every = data.filter(pl.col("year").is_in(years))
     groups = tp.peer_groups(_body_table(), every.select("body", "year", "phase").unique(), config["peers"])
-    wanted = every.filter(pl.col("source") == "upload")  # benchmarks for the bodies analysed; open data only as their peers
+    wanted = every.filter(pl.col("analysed").fill_null(False))  # benchmarks for the bodies analysed; other open data only as peers
     groups = groups.join(wanted.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="semi")
     medians = tp.peer_medians(every, groups)
     benchmarks = wanted.select("body", "year", "phase", "function", "per_capita_eur", "growth", "robust_z", "yearly_change",
@@ -320,6 +332,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     groups = {name: _by_key(frame) for name, frame in {**tables, "scenario_comparison": comparison}.items()}
     kpis_by = _by_key(tables["plan_kpis"], ["body", "year"])
     changed = changes_since_previous(con, keys, lang)
+    open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
 
     def one(combo: tuple) -> Path:
         b, y, p = combo
@@ -344,7 +357,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             findings=_warnings(own_uploads.filter(pl.col("status") == "current")) + difference_findings(pick("bdap_reconciliation"), lang),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
-            manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None,
+            manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
@@ -363,6 +376,7 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     moved = warehouse.read_table(con, "matrix_movement", keys)
     compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
     changed = changes_since_previous(con, keys, lang)
+    open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
     config = classification_config()
     weights = portfolio_config()["weights"]
     by_matrix, by_ranked = _by_key(matrix), _by_key(ranked)
@@ -387,7 +401,7 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
         tables = [pages.changes_section(changed.get(combo), lang),
                   pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
         path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
-                                        manifest.id if manifest else None), encoding="utf-8")
+                                        manifest.id if manifest else None, open_data.get(combo)), encoding="utf-8")
         written.append(path)
         if export:
             written += pages.export_charts(charts, folder / "charts", stem, lang)

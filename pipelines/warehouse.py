@@ -267,6 +267,34 @@ def _older(upload: Upload, current: tuple[str, int] | None) -> bool:
     return current is not None and upload.receipt_seq is not None and upload.receipt_seq < current[1]
 
 
+def analysed_keys(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every (body, year) with uploaded budget lines or national open-data lines (a body analysed from BDAP alone)."""
+    national = _exists(con, "national_lines")
+    sql = "SELECT DISTINCT body, year FROM core.budget_lines" + (" UNION SELECT DISTINCT body, year FROM core.national_lines" if national else "")
+    return con.execute(f"SELECT * FROM ({sql}) ORDER BY ALL").pl().with_columns(pl.col("year").cast(pl.Int32))
+
+
+def open_data_partitions(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> pl.DataFrame:
+    """(body, year, phase, files) of ``keys`` analysed from national open data only: no upload, a BDAP extract."""
+    schema = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "files": pl.String}
+    if not _exists(con, "national_lines") or keys.is_empty():
+        return pl.DataFrame(schema=schema)
+    con.register("_wanted", keys.select("body", "year").unique().to_arrow())
+    try:
+        found = con.execute(
+            "SELECT n.body, n.year::INTEGER AS year, n.phase, string_agg(DISTINCT e.file, ', ') AS files FROM core.national_lines n "
+            "SEMI JOIN _wanted w ON n.body = w.body AND n.year = w.year LEFT JOIN core.national_extracts e ON e.sha256 = n.extract_sha256 "
+            "WHERE NOT EXISTS (SELECT 1 FROM core.budget_lines b WHERE b.body = n.body AND b.year = n.year AND b.phase = n.phase) "
+            "GROUP BY ALL").pl()
+    finally:
+        con.unregister("_wanted")
+    return found.cast(schema) if found.height else pl.DataFrame(schema=schema)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]).fetchone()[0])
+
+
 def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pl.DataFrame:
     return con.execute(f"SELECT * FROM core.budget_lines {where}", params or []).pl()
 

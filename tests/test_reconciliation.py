@@ -114,6 +114,10 @@ def first_programme(mission: str) -> str:
     return codes[0].replace(".", "")
 
 
+MILANO = [("1005", "1", "101", 20_000_000), ("1005", "1", "103", 60_000_000), ("1005", "1", "104", 90_000_000),
+          ("0402", "1", "103", 40_000_000), ("0402", "1", "104", 5_000_000), ("0101", "1", "101", 8_000_000)]
+
+
 @pytest.fixture(scope="module")
 def torino(tmp_path_factory):
     """Torino's official 2023 upload, and a BDAP extract of the same accounts with €120,000.00 more commitments in mission 10."""
@@ -137,8 +141,11 @@ def torino(tmp_path_factory):
         rows.append(_row(2023, PROVINCE, "800000201", "CITTÀ METROPOLITANA DI TORINO", "01", "001", "272", "TORINO",
                          first_programme(r["missione"]), r["titolo"], r["macroaggregato"].replace(".", ""), "0",
                          f"{committed / 100:.2f}", f"{r['pagamenti'] / 100:.2f}"))
+    for programme, title, macro, amount in MILANO:  # a body nobody uploaded: analysed from the extract alone
+        rows.append(_row(2023, PROVINCE, "800000215", "CITTÀ METROPOLITANA DI MILANO", "03", "015", "146", "MILANO", programme, title, macro,
+                         "0", f"{amount:.2f}", "0"))
     assert load_national(write_extract(home / "2023_Rendiconto SDB Spese Programmi_PIEMONTE.csv", rows), settings).ok
-    results = run_pipeline(dg.DagsterInstance.ephemeral(), [2023], ["201"], home=str(home))
+    results = run_pipeline(dg.DagsterInstance.ephemeral(), [2023], home=str(home))
     assert all(r.success for r in results)
     return settings, results, upload
 
@@ -170,3 +177,26 @@ def test_the_workbook_and_the_page_say_it_in_words(torino):
     assert "l'estratto BDAP 2023_Rendiconto SDB Spese Programmi_PIEMONTE.csv" in texts[0] and "differenza -120.000,00" in texts[0]
     page = html.unescape((settings.outputs_dir / "dashboards" / "201_2023_rendiconto.html").read_text(encoding="utf-8"))
     assert "Confronto con l'estratto BDAP" in page and "differiscono in 2 importi su" in page and "-120.000,00" in page
+
+
+def test_a_body_only_in_the_extract_is_analysed_from_it_and_says_so(torino):
+    settings, _, _ = torino
+    with warehouse.connect(settings.warehouse_path) as con:
+        matrix = warehouse.read_table(con, "ruffini_matrix").filter(pl.col("body") == "215")
+        bench = warehouse.read_table(con, "peer_benchmarks")
+    roads = matrix.filter(pl.col("function") == "10.05").row(0, named=True)
+    assert roads["total_cents"] == 170_000_000_00 and roads["transfer_share"] == pytest.approx(90 / 170)  # macroaggregate 1.04
+    placed = dict(matrix.filter(pl.col("quadrant").is_not_null()).select("function", "quadrant").iter_rows())
+    assert placed == {"04.02": "direct", "10.05": "indirect"} and bench.filter(pl.col("body") == "215").height  # with benchmarks
+    torino = bench.filter(pl.col("body") == "201", pl.col("function") == "10").row(0, named=True)
+    assert torino["peers"] == torino["peers_open_data"] == 1  # Milano, by mission, although it is analysed by programme
+    book = openpyxl.load_workbook(settings.outputs_dir / "reports" / "215_2023_rendiconto.xlsx")
+    summary = book["Sintesi"]
+    assert summary["A2"].value == "Città metropolitana di Milano - rendiconto 2023 (dati BDAP)"
+    assert summary["A4"].value.startswith("Analisi basata sui dati aperti BDAP (2023_Rendiconto SDB Spese Programmi_PIEMONTE.csv)")
+    assert all("(dati BDAP)" in sheet.oddHeader.left.text for sheet in book.worksheets)  # every printed page says so
+    page = html.unescape((settings.outputs_dir / "dashboards" / "215_2023_rendiconto.html").read_text(encoding="utf-8"))
+    assert "Rendiconto 2023 (dati BDAP)" in page and 'id="open-data"' in page
+    own = openpyxl.load_workbook(settings.outputs_dir / "reports" / "201_2023_rendiconto.xlsx")
+    assert not any("(dati BDAP)" in sheet.oddHeader.left.text for sheet in own.worksheets)  # Torino uploaded its accounts
+    assert 'id="open-data"' not in (settings.outputs_dir / "dashboards" / "201_2023_rendiconto.html").read_text(encoding="utf-8")

@@ -70,11 +70,12 @@ def outliers(functions: pl.DataFrame, config: dict, confirmed: pl.DataFrame | No
 
 
 def with_open_data(functions: pl.DataFrame, open_data: pl.DataFrame) -> pl.DataFrame:
-    """The bodies' own figures, plus national open-data figures (``source`` = ``open_data``) for every body, year and
-    phase nobody uploaded: peers exist even when a province is the only one to use the product."""
+    """The bodies' own figures, plus national open-data figures (``source`` = ``open_data``) for every body, year, phase
+    and function the analysed ones lack: peers exist even when a province is the only one to use the product, and a
+    body analysed by programme still has its mission-level figures for the bodies that uploaded missions only."""
     if not open_data.height:
         return functions
-    missing = open_data.join(functions.select(KEYS).unique(), on=KEYS, how="anti")
+    missing = open_data.join(functions.select(*KEYS, "function").unique(), on=[*KEYS, "function"], how="anti")
     return pl.concat([functions, missing.with_columns(source=pl.lit("open_data"))], how="diagonal_relaxed")
 
 
