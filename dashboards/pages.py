@@ -26,7 +26,7 @@ from dashboards.charts import (
     spec_of,
     tip,
 )
-from dashboards.words import parameter_rows
+from dashboards.words import label, parameter_rows
 from sources.catalogues import status_labels
 from sources.findings import words as finding_words
 from sources.reference import DATA_DIR, body_name
@@ -98,7 +98,8 @@ def movement_chart(movement: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
 
 
 COMPONENT_IT = {"size": "dimensione", "manoeuvrability": "manovrabilità", "transformation": "trasformabilità",
-                "peer_gap": "scarto dai pari", "trend": "tendenza", "status": "stato"}
+                "peer_gap": "scarto dai pari", "trend": "tendenza", "status": "stato",
+                "co_assessment": "valutazioni"}
 CLASS_IT = {"operating": "funzionamento", "transfer": "trasferimenti", "financial": "finanziaria", "excluded": "esclusa"}
 
 
@@ -249,6 +250,26 @@ def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: st
     text = t["reconciliation_differ"] if rows else t["reconciliation_agree"]
     return {"id": "bdap", "heading": t["reconciliation"], "text": text.format(**values), "header": t["reconciliation_header"], "rows": rows,
             "numeric_from": 3}
+
+
+def ratings_section(stats: pl.DataFrame | None, functions: pl.DataFrame, lang: str) -> dict | None:
+    """Co-assessment beside the matrix: n, mean and 95 % t interval per function and respondent type."""
+    if stats is None or stats.is_empty():
+        return None
+    words = label("respondent_types", lang)
+    names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
+
+    def cell(r, scale):
+        if r[f"mean_{scale}"] is None:
+            return ""
+        text = f"{r[f'mean_{scale}']:.1f}" + (f" ({r[f'low_{scale}']:.1f}–{r[f'high_{scale}']:.1f})" if r[f"low_{scale}"] is not None else "")
+        return text.replace(".", ",") if lang == "it" else text
+
+    rows = [[r["function"], names.get(r["function"], ""), {**words, "tutti": label("all_respondents", lang)}.get(r["respondent_type"], ""),
+             str(r["n_quality"]), cell(r, "quality"), cell(r, "accessibility"), cell(r, "willingness"),
+             "" if r["enough_quality"] else label("few_ratings", lang)] for r in stats.iter_rows(named=True)]
+    return {"id": "ratings", "heading": label("ratings_title", lang), "text": label("ratings_subtitle", lang) + ".",
+            "header": label("ratings_header", lang), "rows": rows, "numeric_from": 3}
 
 
 def changes_section(changes, lang: str) -> dict | None:

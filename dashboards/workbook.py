@@ -47,6 +47,7 @@ class ReportInputs:
     logic_names: pl.DataFrame | None = None  # response logic code -> name in each language
     scenario_labels: dict = field(default_factory=dict)  # scenario name -> its label in the report's language
     changes: object | None = None  # pipelines.changes.Changes: what changed since the previous year, in this language
+    ratings: pl.DataFrame | None = None  # co-assessment statistics of this body and year (core.coassessment)
     open_data: str | None = None  # the BDAP extract(s) this body, year and phase is analysed from, when nobody uploaded it
     manifest_id: str | None = None  # the run manifest the workbook was computed from (pipelines.manifest)
     as_of: dt.datetime | None = None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
@@ -159,6 +160,7 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
     _summary(workbook, fmt, inputs)
     _changes(workbook, fmt, inputs)
     _matrix(workbook, fmt, inputs)
+    _ratings(workbook, fmt, inputs)
     _priorities(workbook, fmt, inputs)
     _strategy(workbook, fmt, inputs)
     _plan(workbook, fmt, inputs)
@@ -361,6 +363,31 @@ def _changes(workbook, fmt, inputs):
     for r in changes.rows.iter_rows(named=True):
         s.line(r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"])
     s.autofilter(6)
+
+
+def _ratings(workbook, fmt, inputs):
+    """What users and Third Sector bodies say of each function: n, mean and interval per scale, small samples flagged."""
+    t = inputs.t
+    s = _Sheet(workbook, t("ratings"), fmt, [9, 36, 26, 7, 20, 20, 20, 30], inputs, wrap=(1, 7))
+    s.title(t("ratings_title"), t("ratings_subtitle"))
+    stats = inputs.ratings
+    if stats is None or stats.is_empty():
+        s.line(t("no_ratings"))
+        return
+    s.header(*t("ratings_header"))
+    names = dict(zip(inputs.functions["function"], inputs.functions["name"].fill_null(""))) if "name" in inputs.functions.columns else {}
+    types = {**t("respondent_types"), "tutti": t("all_respondents")}
+
+    def cell(r, scale):
+        if r[f"mean_{scale}"] is None:
+            return ""
+        text = f"{r[f'mean_{scale}']:.1f}" + (f" ({r[f'low_{scale}']:.1f}-{r[f'high_{scale}']:.1f})" if r[f"low_{scale}"] is not None else "")
+        return text.replace(".", ",") if inputs.lang == "it" else text
+
+    for r in stats.iter_rows(named=True):
+        s.line(r["function"], names.get(r["function"], ""), types.get(r["respondent_type"], r["respondent_type"]), (r["n_quality"], "int"),
+               cell(r, "quality"), cell(r, "accessibility"), cell(r, "willingness"), "" if r["enough_quality"] else t("few_ratings"))
+    s.autofilter(8)
 
 
 def _checks(workbook, fmt, inputs):

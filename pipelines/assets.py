@@ -14,6 +14,7 @@ import polars as pl
 
 from pipelines import changes, manifest, warehouse
 from pipelines import stages as analytics
+from pipelines.coassessment import stage_coassessment
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.reconciliation import stage_reconciliation
 from pipelines.resources import Warehouse
@@ -134,6 +135,14 @@ def bdap_reconciliation(context: dg.AssetExecutionContext, warehouse_db: Warehou
         yield from check_results(con, ["bdap_reconciliation"], keys)
 
 
+@dg.asset(partitions_def=YEAR_BODY, deps=[archived_uploads], kinds={"duckdb", "polars"}, **COMMON,
+          check_specs=check_specs("co_assessment", ["coassessment"]))
+def co_assessment(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+    """What users and Third Sector bodies say of each function: n, mean and interval per scale and respondent type."""
+    keys = _keys(context)
+    yield from _stage(context, warehouse_db, keys, ["coassessment"], lambda con: stage_coassessment(con, keys))
+
+
 def _recorded(context, warehouse_db: Warehouse, con, keys: pl.DataFrame, config: dg.Config | None = None,
               outputs: dict | None = None) -> manifest.Manifest:
     """Record this run against its manifest; a configurable asset first stores the run configuration it ran with."""
@@ -224,7 +233,7 @@ def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
         yield from check_results(con, PEER_TABLES, years)
 
 
-@dg.asset(partitions_def=YEAR_BODY, deps=[ruffini_matrix, dg.AssetDep(peer_benchmarks, partition_mapping=BY_YEAR)],
+@dg.asset(partitions_def=YEAR_BODY, deps=[ruffini_matrix, co_assessment, dg.AssetDep(peer_benchmarks, partition_mapping=BY_YEAR)],
           kinds={"duckdb", "polars"}, **FOLLOW, check_specs=check_specs("portfolio_priorities", PORTFOLIO_TABLES))
 def portfolio_priorities(context: dg.AssetExecutionContext, config: PortfolioConfig, warehouse_db: Warehouse):
     """Priority score, tier, reasons and flags per function (core.portfolio)."""
@@ -295,7 +304,7 @@ def dashboard_pages(context: dg.AssetExecutionContext, config: OutputConfig, war
                                           "manifest": found.id})
 
 
-BODY_STAGE_1 = [budget_lines, bdap_reconciliation, function_metrics, authority_scores, ruffini_matrix]
+BODY_STAGE_1 = [budget_lines, bdap_reconciliation, co_assessment, function_metrics, authority_scores, ruffini_matrix]
 YEAR_STAGE = [peer_benchmarks, national_overview]
 BODY_STAGE_2 = [portfolio_priorities, restructuring_plans]
 YEAR_STAGE_2 = [scenarios]

@@ -198,6 +198,46 @@ def national(files: Files, lang: Lang = "it",
 
 
 @app.command()
+def questionnaire(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
+                  year: Annotated[int, typer.Option("--year")],
+                  output: Annotated[Path, typer.Option("-o", "--output", help="File xlsx da scrivere.")] = Path("questionario.xlsx")) -> None:
+    """Scrive il questionario di co-valutazione (xlsx) da far compilare a utenti ed enti del Terzo settore."""
+    from sources.questionnaire import write_questionnaire
+    from sources.reference import resolve_body
+
+    code = resolve_body(body)
+    if code is None:
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': body}).message(say('it', 'en'))}[/]")
+        raise typer.Exit(2)
+    write_questionnaire(output, code, year)
+    console.print(say(f"Questionario scritto: {output}", f"Questionnaire written: {output}"))
+
+
+@app.command()
+def ratings(files: Files, lang: Lang = "it",
+            user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
+    """Carica questionari di co-valutazione compilati (xlsx o csv): controllati come i bilanci, archiviati, in core.ratings."""
+    import getpass
+
+    from pipelines.loading import OUTCOME_WORDS
+    from pipelines.ratings import load_ratings
+
+    settings = load_settings()
+    found: list[Finding] = []
+    table = Table("file", say("esito", "outcome"), say("valutazioni", "ratings"), say("enti", "bodies"))
+    for path in files:
+        outcome = load_ratings(path, settings, user or getpass.getuser())
+        found += outcome.findings
+        table.add_row(path.name, OUTCOME_WORDS["accepted" if outcome.ok else "rejected"][lang == "en"], str(outcome.ratings.height),
+                      ", ".join(sorted(set(outcome.ratings["body"]))))
+    console.print(table)
+    if found:
+        console.print(_findings_table(found, lang))
+    console.print(say("Per aggiornare statistiche e priorità: areavasta run", "To refresh the statistics and priorities: areavasta run"))
+    raise typer.Exit(1 if any(f.is_error for f in found) else 0)
+
+
+@app.command()
 def mapping(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Il file respinto (xlsx o csv).")],
             body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
             apply: Annotated[Path | None, typer.Option("--apply", exists=True, dir_okay=False,
@@ -274,7 +314,7 @@ def sample(output: Annotated[Path, typer.Option("-o", "--output", help="Cartella
            bodies: Annotated[str, typer.Option(help="Enti separati da virgola, o 'all'.")] = "237,036,097",
            years: Annotated[str, typer.Option(help="Anni, es. 2023-2025 o 2024,2025.")] = "2024-2025",
            phases: Annotated[str, typer.Option(help="Fasi separate da virgola.")] = "previsione,rendiconto",
-           layouts: Annotated[str, typer.Option(help="Formati separati da virgola, o 'all'.")] = "all",
+           layouts: Annotated[str, typer.Option(help="Formati separati da virgola (e 'ratings' per i questionari), o 'all'.")] = "all",
            seed: Annotated[int, typer.Option(help="Seme: stessi argomenti, stessi file.")] = 0) -> None:
     """Genera bilanci di esempio realistici (deterministici) in ogni formato supportato."""
     from sources.samples.writer import write_samples

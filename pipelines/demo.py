@@ -12,6 +12,7 @@ from rich.table import Table
 from pipelines import warehouse
 from pipelines.loading import OUTCOME_WORDS, ingest_files
 from pipelines.national import load_national
+from pipelines.ratings import load_ratings
 from sources.layouts import profile
 from sources.settings import load_settings
 
@@ -40,6 +41,11 @@ def run_demo(inbox: Path, console: Console) -> int:
         refused += not loaded.ok
         said = f"{loaded.lines} righe di {loaded.bodies} enti" if loaded.ok else "; ".join(f.message() for f in loaded.findings[:3])
         console.print(f"Estratto BDAP {extract.name}: {said}", soft_wrap=True)
+    for questionnaire in sorted((inbox.parent / "ratings").glob("*.xlsx")):  # co-assessment: users and Third Sector bodies
+        rated = load_ratings(questionnaire, settings, user="demo")
+        refused += not rated.ok
+        console.print(f"Co-valutazione {questionnaire.name}: {rated.ratings.height} valutazioni" if rated.ok else
+                      f"Co-valutazione {questionnaire.name}: " + "; ".join(f.message() for f in rated.findings[:3]), soft_wrap=True)
     with warehouse.connect(settings.warehouse_path) as con:
         years = sorted(set(warehouse.analysed_keys(con)["year"]))
     instance = embedded_instance(settings.home)

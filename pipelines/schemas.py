@@ -28,7 +28,8 @@ def _key(*names: str) -> dict[str, pa.Column]:
     types = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, "scenario": pl.String,
              "programma": pl.String, "quadrant": pl.String, "kpi": pl.String, "step": pl.Int32, "projected_year": pl.Int32,
              "peer": pl.String, "axis": pl.String, "weight": pl.String, "factor": pl.Float64,
-             "amount_kind": pl.String, "level": pl.String, "code": pl.String, "asset": pl.String, "run_id": pl.String}
+             "amount_kind": pl.String, "level": pl.String, "code": pl.String, "asset": pl.String, "run_id": pl.String,
+             "respondent_type": pl.String}
     if "step" in names and "axis" in names:
         types["step"] = pl.Float64  # sensitivity: the threshold moved by this much
     checks = {"phase": [pa.Check.isin(PHASES)], "year": [pa.Check.in_range(2000, 2100)],
@@ -107,6 +108,9 @@ TABLES: dict[str, Table] = {
     "bdap_reconciliation": Table(_table("bdap_reconciliation", ("body", "year", "phase", "amount_kind", "level", "code"), {
         "own_cents": _cents(), "bdap_cents": _cents(), "difference_cents": _cents(),
         "allowed_cents": pa.Column(pl.Int64, checks=[pa.Check.ge(0)]), "within_tolerance": pa.Column(pl.Boolean)}), blocking=False),
+    "coassessment": Table(_table("coassessment", ("body", "year", "function", "respondent_type"), {
+        **{f"mean_{s}": pa.Column(pl.Float64, nullable=True, checks=[pa.Check.in_range(1, 5)]) for s in ("quality", "accessibility", "willingness")},
+        "n_quality": pa.Column(pl.UInt32)}), blocking=False),
     "stage_parameters": Table(_table("stage_parameters", ("asset", "body", "year"), {"parameters": pa.Column(pl.String)}), blocking=False),
     "run_manifests": Table(_table("run_manifests", ("run_id", "asset"), {"manifest_id": pa.Column(pl.String, checks=[pa.Check.str_length(16, 16)])}),
                            keys=(), blocking=False),

@@ -19,6 +19,7 @@ from dashboards.charts import matrix_chart, to_png
 from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
 from pipelines.changes import changes_since_previous
+from pipelines.coassessment import with_willing_respondents
 from pipelines.plans import (
     PLANS_DIR,
     build_plans,
@@ -57,6 +58,7 @@ from sources.revenue_attribution import attribution
 from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
+from transforms.coassessment import component as coassessment_component
 from transforms.full_cost import with_cost_basis
 from transforms.metrics import body_metrics, function_metrics
 from transforms.revenue import attributed_revenue, with_cost_recovery
@@ -234,12 +236,21 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix
         bench = pl.DataFrame(schema=NO_BENCHMARKS)
     bench = bench.drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
+    ranked = ranked.join(_rated(con, keys), on=["body", "year", "function"], how="left")  # co-assessment: weight 0 by default
     if light:
         ranked = tiered(ranked, config, weights)
         return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
     ranked, sensitivity = rank(ranked, config, weights)
     return Stored({"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
                   {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)})
+
+
+def _rated(con, keys: pl.DataFrame) -> pl.DataFrame:
+    """The co-assessment component per body, year and function (null without enough ratings)."""
+    stats = warehouse.read_table(con, "coassessment", keys)
+    if stats.is_empty():
+        return pl.DataFrame(schema={"body": pl.String, "year": pl.Int32, "function": pl.String, "c_co_assessment": pl.Float64})
+    return coassessment_component(stats)
 
 
 def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, matrix: pl.DataFrame | None = None,
@@ -251,6 +262,8 @@ def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, mat
     matrix = warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix
     config = {**plan_config(), **({"plan_tiers": plan_tiers} if plan_tiers else {}), **({"adoption": adoption} if adoption else {})}
     plans = build_plans(ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix)
+    if texts:  # respondents willing to take part in delivery strengthen the case for co-delivery, in the plan's own words
+        plans.projects = with_willing_respondents(plans.projects, warehouse.read_table(con, "coassessment", keys))
     return Stored({"projects": plans.projects.height,
                    "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
                    "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)},
@@ -317,6 +330,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
         "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation")}
+    rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
     scenario_parameters = warehouse.read_table(con, "scenario_parameters")
     uploads = warehouse.uploads(con)
@@ -358,6 +372,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
             manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
+            ratings=rated.get((b, y)),
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
@@ -375,6 +390,7 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     ranked = warehouse.read_table(con, "portfolio", keys)
     moved = warehouse.read_table(con, "matrix_movement", keys)
     compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
+    rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     changed = changes_since_previous(con, keys, lang)
     open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
     config = classification_config()
@@ -398,7 +414,7 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
                       "amount_basis": config["amount_basis"], "weights": weights}
         charts = pages.body_charts(functions, own, arrows, weights, parameters, lang)
         path = folder / f"{stem}.html"
-        tables = [pages.changes_section(changed.get(combo), lang),
+        tables = [pages.ratings_section(rated.get((b, y)), functions, lang), pages.changes_section(changed.get(combo), lang),
                   pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
         path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
                                         manifest.id if manifest else None, open_data.get(combo)), encoding="utf-8")

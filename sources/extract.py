@@ -20,6 +20,7 @@ from sources.readers.base import Extracted
 from sources.readers.blocks import read_blocks
 from sources.readers.table import read_table
 from sources.settings import Settings
+from transforms.codes import fold_text
 
 _SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
 
@@ -49,6 +50,8 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
     if isinstance(chosen, Exception):
         return [], [Finding("FILE_CORRUPT", file=name, params={"detail": (str(chosen).splitlines() or ["?"])[0][:200]})]
     if chosen is None:
+        if _questionnaire(container):  # a co-assessment questionnaire: its own command
+            return [], [Finding("RATINGS_FILE", file=name)]
         return [], [Finding("LAYOUT_UNKNOWN", file=name)]
     profile, grids = chosen
     extracted = []
@@ -70,6 +73,12 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
     if extracted and container.warnings:
         extracted[0].findings[:0] = container.warnings
     return extracted, []
+
+
+def _questionnaire(container: Container) -> bool:
+    if container.kind == "xlsx":
+        return any(sheet.name == "Valutazioni" for sheet in container.sheets)
+    return "tipo di rispondente" in fold_text((container.text or "").split("\n", 1)[0])
 
 
 def _choose(container: Container) -> tuple[Profile, list[Grid]] | None:

@@ -83,7 +83,8 @@ def test_sample_command_writes_every_layout(tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "002_2025_rendiconto_annex_amount_kinds.xlsx", "002_2025_rendiconto_annex_macroaggregates.xlsx",
-        "002_2025_rendiconto_open_format_matrix.csv", "002_2025_rendiconto_template.xlsx", "bdap_2025_rendiconto_riepilogo_missioni.csv",
+        "002_2025_rendiconto_open_format_matrix.csv", "002_2025_rendiconto_template.xlsx", "002_2025_valutazioni.xlsx",
+        "bdap_2025_rendiconto_riepilogo_missioni.csv",
     ]
 
 

@@ -30,7 +30,7 @@ def test_definitions_load_with_every_stage():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"archived_uploads", "budget_lines", "function_metrics", "authority_scores", "ruffini_matrix", "peer_benchmarks",
                     "national_overview", "portfolio_priorities", "restructuring_plans", "scenarios", "report_workbooks", "dashboard_pages",
-                    "bdap_reconciliation"}
+                    "bdap_reconciliation", "co_assessment"}
     for job in ("ingest_job", "annual_job", "rejected_upload"):
         defs.resolve_job_def(job)
 

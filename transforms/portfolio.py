@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-COMPONENTS = ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status")
+COMPONENTS = ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status", "co_assessment")
 KEYS = ["body", "year", "phase"]
 OPS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
 
@@ -115,8 +115,9 @@ def components(functions: pl.DataFrame, config: dict) -> pl.DataFrame:
 
 def score(frame: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
     """Score 0-100 = 100 · Σ w·c / Σ w over the components available for that function."""
-    num = pl.sum_horizontal([pl.col(f"c_{c}").fill_null(0) * weights[c] for c in COMPONENTS])
-    den = pl.sum_horizontal([pl.col(f"c_{c}").is_not_null().cast(pl.Float64) * weights[c] for c in COMPONENTS])
+    present = [c for c in COMPONENTS if f"c_{c}" in frame.columns]  # co-assessment only where ratings were joined
+    num = pl.sum_horizontal([pl.col(f"c_{c}").fill_null(0) * weights.get(c, 0.0) for c in present])
+    den = pl.sum_horizontal([pl.col(f"c_{c}").is_not_null().cast(pl.Float64) * weights.get(c, 0.0) for c in present])
     return frame.with_columns(score=(100 * num / den).round(2))
 
 
@@ -142,6 +143,7 @@ REASON_TEXT = {
         "peer_gap": "spesa per abitante {gap:+.0%} rispetto agli enti simili",
         "trend": "spesa in variazione del {growth:+.0%} l'anno",
         "status": "funzione {status}",
+        "co_assessment": "utenti e Terzo settore ne valutano la qualità {quality:.1f} su 5",
     },
     "en": {
         "size": "{share:.0%} of the body's spending",
@@ -150,18 +152,20 @@ REASON_TEXT = {
         "peer_gap": "spending per inhabitant {gap:+.0%} against peers",
         "trend": "spending changing {growth:+.0%} a year",
         "status": "{status} function",
+        "co_assessment": "users and Third Sector bodies rate its quality {quality:.1f} out of 5",
     },
 }
 def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2, status_words: dict[str, str] | None = None) -> str:
     """The components that contribute most to this function's score, in words."""
     contributions = sorted(
-        ((row[f"c_{c}"] * weights[c], c) for c in COMPONENTS if row.get(f"c_{c}") is not None), reverse=True
+        ((row[f"c_{c}"] * weights.get(c, 0.0), c) for c in COMPONENTS if row.get(f"c_{c}") is not None), reverse=True
     )
     values = {
         "share": row.get("share_of_body") or 0, "manoeuvrable": 1 - (row.get("rigid_share") or 0), "rigid": row.get("rigid_share") or 0,
         "quadrant": row.get(f"service_type_{lang}") or row.get("quadrant") or "-", "growth": row.get("growth") or 0,
         "gap": (row["per_capita_eur"] / row["peer_median_eur"] - 1) if row.get("peer_median_eur") else 0,
         "status": (status_words or {}).get(row.get("status"), row.get("status")),
+        "quality": 5 - 4 * (row.get("c_co_assessment") or 0),  # the component is 1 - (mean quality - 1) / 4
     }
     return "; ".join(REASON_TEXT[lang][c].format(**values) for weight, c in contributions[:top] if weight > 0)
 
@@ -189,7 +193,7 @@ def weight_sensitivity(frame: pl.DataFrame, weights: dict[str, float], method: s
     """Functions whose tier changes when one weight moves by ±change (e.g. ±20 %)."""
     base = tiers(score(frame, weights), method).select(*KEYS, "function", pl.col("tier").alias("tier_before"))
     moved = []
-    for component in COMPONENTS:
+    for component in [c for c in COMPONENTS if weights.get(c)]:  # a weight of 0 moved by 20 % stays 0
         for factor in (1 - change, 1 + change):
             shifted = {**weights, component: weights[component] * factor}
             after = tiers(score(frame, shifted), method).select(*KEYS, "function", pl.col("tier").alias("tier_after"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sources.questionnaire import write_questionnaire
 from sources.reference import bodies as body_table
 from sources.reference import resolve_body
 from sources.samples.budget import generate_budget
 from sources.samples.layouts import LAYOUTS, write_bdap, write_layout
+from sources.samples.ratings import generate_ratings
 
 EXTENSION = {"open_format_matrix": ".csv", "bdap_missions": ".csv"}
 
@@ -45,4 +47,6 @@ def write_samples(output: Path, bodies: str, years: str, phases: str, layouts: s
                     paths.append(write_layout(layout, lines, output / sample_name(lines["body"][0], year, phase, layout)))
             if "bdap_missions" in chosen:
                 paths.append(write_bdap(budgets, output / f"bdap_{year}_{phase}_riepilogo_missioni.csv"))
+        for body in parse_bodies(bodies) if layouts == "all" or "ratings" in chosen else []:  # questionnaires (areavasta ratings)
+            paths.append(write_questionnaire(output / f"{body}_{year}_valutazioni.xlsx", body, year, generate_ratings(body, year, seed)))
     return paths
