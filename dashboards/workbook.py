@@ -92,6 +92,8 @@ class _Sheet:
             self.ws.write_number(row, col, round(value, 12), self.fmt["num"])
         elif kind == "int":
             self.ws.write_number(row, col, value, self.fmt.get(style))
+        elif kind == "right":  # text read as a figure (a mean and its interval): aligned like the numbers beside it
+            self.ws.write_string(row, col, str(value), self.fmt["right"])
         else:
             self.ws.write_string(row, col, str(value), self.fmt.get(style))
 
@@ -147,6 +149,7 @@ def _formats(workbook) -> dict:
         "euro_bold": workbook.add_format({"num_format": EURO, "bold": True, "valign": "top"}),
         "pct": workbook.add_format({"num_format": "0%", "valign": "top"}),
         "num": workbook.add_format({"num_format": "0.00", "valign": "top"}),
+        "right": workbook.add_format({"align": "right", "valign": "top"}),
     }
 
 
@@ -368,13 +371,14 @@ def _changes(workbook, fmt, inputs):
 def _ratings(workbook, fmt, inputs):
     """What users and Third Sector bodies say of each function: n, mean and interval per scale, small samples flagged."""
     t = inputs.t
-    s = _Sheet(workbook, t("ratings"), fmt, [9, 36, 26, 7, 20, 20, 20, 30], inputs, wrap=(1, 7))
+    s = _Sheet(workbook, t("ratings"), fmt, [9, 36, 24, 6, 18, 18, 22, 4, 28], inputs, wrap=(1, 8))
     s.title(t("ratings_title"), t("ratings_subtitle"))
     stats = inputs.ratings
     if stats is None or stats.is_empty():
         s.line(t("no_ratings"))
         return
-    s.header(*t("ratings_header"))
+    header = t("ratings_header")
+    s.header(*header[:7], "", header[7])  # a narrow empty column keeps the last figure apart from the note
     names = dict(zip(inputs.functions["function"], inputs.functions["name"].fill_null(""))) if "name" in inputs.functions.columns else {}
     types = {**t("respondent_types"), "tutti": t("all_respondents")}
 
@@ -386,8 +390,9 @@ def _ratings(workbook, fmt, inputs):
 
     for r in stats.iter_rows(named=True):
         s.line(r["function"], names.get(r["function"], ""), types.get(r["respondent_type"], r["respondent_type"]), (r["n_quality"], "int"),
-               cell(r, "quality"), cell(r, "accessibility"), cell(r, "willingness"), "" if r["enough_quality"] else t("few_ratings"))
-    s.autofilter(8)
+               (cell(r, "quality"), "right"), (cell(r, "accessibility"), "right"), (cell(r, "willingness"), "right"), "",
+               "" if r["enough_quality"] else t("few_ratings"))
+    s.autofilter(9)
 
 
 def _checks(workbook, fmt, inputs):

@@ -565,12 +565,8 @@ def user_reset(username: str) -> None:
     console.print(say(f"Nuova password di {username}: {password}", f"New password for {username}: {password}"))
 
 
-@app.command()
-def manifest(ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo'.")] = "ultimo",
-             as_json: Annotated[bool, typer.Option("--json", help="Il manifesto intero, in JSON.")] = False, lang: Lang = "it") -> None:
-    """Mostra il manifesto di un'esecuzione: file ricevuti, cataloghi e regole, parametri, versione del codice, risultati."""
-    import json
-
+def _manifest_or_exit(ref: str):
+    """Settings and the manifest ``ref`` names (an id, a Dagster run id, or ``ultimo``); exit 1 in words when none or several match."""
     from pipelines import manifest as manifests
     from pipelines import warehouse
 
@@ -580,6 +576,16 @@ def manifest(ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuz
     if found is None:
         console.print(say(f"Nessun manifesto per '{ref}' (uno solo deve corrispondere).", f"No manifest for '{ref}' (exactly one must match)."))
         raise typer.Exit(1)
+    return settings, found
+
+
+@app.command()
+def manifest(ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo'.")] = "ultimo",
+             as_json: Annotated[bool, typer.Option("--json", help="Il manifesto intero, in JSON.")] = False, lang: Lang = "it") -> None:
+    """Mostra il manifesto di un'esecuzione: file ricevuti, cataloghi e regole, parametri, versione del codice, risultati."""
+    import json
+
+    _, found = _manifest_or_exit(ref)
     if as_json:
         console.print_json(json.dumps(found, default=str))
         return
@@ -613,16 +619,9 @@ def rerun(ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzion
     """Ricalcola i risultati di un manifesto e li confronta byte per byte con quelli registrati."""
     import tempfile
 
-    from pipelines import manifest as manifests
-    from pipelines import warehouse
     from pipelines.rerun import rerun as compute_again
 
-    settings = load_settings()
-    with warehouse.connect(settings.warehouse_path) as con:
-        found = manifests.find(settings, con, ref)
-    if found is None:
-        console.print(say(f"Nessun manifesto per '{ref}'.", f"No manifest for '{ref}'."))
-        raise typer.Exit(1)
+    settings, found = _manifest_or_exit(ref)
     target = output or Path(tempfile.mkdtemp(prefix=f"areavasta-rerun-{found['id']}-"))
     report = compute_again(settings, found, target)
     if report.refused:

@@ -19,7 +19,7 @@ from dashboards.charts import matrix_chart, to_png
 from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
 from pipelines.changes import changes_since_previous
-from pipelines.coassessment import with_willing_respondents
+from pipelines.coassessment import with_ratings
 from pipelines.plans import (
     PLANS_DIR,
     build_plans,
@@ -263,7 +263,7 @@ def stage_plans(con, keys: pl.DataFrame, ranked: pl.DataFrame | None = None, mat
     config = {**plan_config(), **({"plan_tiers": plan_tiers} if plan_tiers else {}), **({"adoption": adoption} if adoption else {})}
     plans = build_plans(ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix)
     if texts:  # respondents willing to take part in delivery strengthen the case for co-delivery, in the plan's own words
-        plans.projects = with_willing_respondents(plans.projects, warehouse.read_table(con, "coassessment", keys))
+        plans.projects = with_ratings(plans.projects, warehouse.read_table(con, "coassessment", keys))
     return Stored({"projects": plans.projects.height,
                    "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
                    "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100)},

@@ -170,6 +170,11 @@ def test_the_workbook_the_page_and_the_plan_show_the_ratings(rated):
         plans = warehouse.read_table(con, "plans").filter(pl.col("function") == "12.04").row(0, named=True)
     assert "Nella co-valutazione si dichiarano disponibili a partecipare all'erogazione: enti del Terzo settore" in plans["coproduction_why"]
     assert "In the co-assessment, these say they are willing to take part in delivery: Third Sector bodies" in plans["coproduction_why_en"]
+    with warehouse.connect(settings.warehouse_path) as con:
+        stats = warehouse.read_table(con, "coassessment").filter(pl.col("function") == "10.05", pl.col("respondent_type") == "tutti")
+        roads = warehouse.read_table(con, "plans").filter(pl.col("function") == "10.05").row(0, named=True)
+    quality = stats.row(0, named=True)["mean_quality"]
+    assert quality <= 2.5 and f"Urgente: utenti e Terzo settore valutano la qualità {quality:.1f} su 5".replace(".", ",") in roads["coproduction_why"]
 
 
 def test_areavasta_ratings_loads_and_refuses(tmp_path, monkeypatch):

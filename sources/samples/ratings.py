@@ -14,7 +14,7 @@ import polars as pl
 from transforms.coassessment import SCALES
 
 # function -> (expected respondents, mean quality, mean willingness of the Third Sector, share of Third Sector respondents)
-PROFILE = {"10.05": (40, 2.6, 2.2, 0.1), "04.02": (35, 3.4, 2.8, 0.15), "10.02": (28, 2.9, 2.4, 0.1), "12.04": (32, 3.1, 4.1, 0.45),
+PROFILE = {"10.05": (40, 2.3, 2.2, 0.1), "04.02": (35, 3.4, 2.8, 0.15), "10.02": (28, 2.9, 2.4, 0.1), "12.04": (32, 3.1, 4.1, 0.45),
            "12.07": (18, 3.5, 3.9, 0.6), "09.05": (22, 3.8, 4.0, 0.5), "05.02": (9, 3.6, 3.7, 0.3), "14.01": (6, 3.2, 2.5, 0.2),
            "01.08": (3, 3.0, 1.8, 0.3)}
 
