@@ -602,11 +602,12 @@ def manifest(ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuz
     console.print(inputs)
     console.print(say(f"Cataloghi e regole: {len(found['catalogues'])} file con il loro SHA-256.",
                       f"Catalogues and rules: {len(found['catalogues'])} files with their SHA-256."))
-    changed = {(p["asset"], p["parameters"]) for p in found["parameters"] if p["parameters"] != "{}"}
-    console.print(say("Parametri diversi dai file: ", "Parameters other than the files': ") +
-                  ("; ".join(f"{a} {v}" for a, v in sorted(changed)) or say("nessuno", "none")), soft_wrap=True)
+    changed = sorted({(p["asset"], p["parameters"]) for p in found["parameters"] if p["parameters"] != "{}"})
+    said = [f"{path}: {value}" for asset, values in changed for path, value in _parameter_words(asset, values, lang).items()]
+    console.print(say("Parametri diversi dai file: ", "Parameters other than the files': ") + ("; ".join(said) or say("nessuno", "none")),
+                  soft_wrap=True)
     code = found["code"]
-    console.print(say("Codice: ", "Code: ") + f"areavasta {code['versions'].get('areavasta')}, sorgenti {code['source_sha256'][:12]}; "
+    console.print(say("Codice: ", "Code: ") + f"areavasta {code['versions'].get('areavasta')}, {say('sorgenti', 'source')} {code['source_sha256'][:12]}; "
                   + ", ".join(f"{k} {v}" for k, v in code["versions"].items() if k != "areavasta"), soft_wrap=True)
     console.print(say(f"Esecuzioni: {len(found['runs'])}; risultati registrati: {len(found['outputs'])}",
                       f"Runs: {len(found['runs'])}; outputs recorded: {len(found['outputs'])}"))
@@ -689,6 +690,22 @@ def _print_changes(found: dict, phase: str | None, lang: str) -> None:
             console.print(table)
 
 
+def _parameter_words(asset: str, values: str, lang: str) -> dict[str, str]:
+    """An asset's recorded run configuration (JSON) as words: path → value, e.g. «Matrice › Soglia … : 0,4»."""
+    import json
+
+    from dashboards.words import parameter_rows
+
+    return {path: value for path, value in parameter_rows({asset: json.loads(values)}, lang) if value != "-"}  # "-": nothing set
+
+
+def _parameter_change(asset: str, before: str, after: str, lang: str) -> str:
+    was, now = _parameter_words(asset, before, lang), _parameter_words(asset, after, lang)
+    default = say("valore dei file", "the files' value")
+    return "; ".join(f"{path}: {say('da', 'from')} {was.get(path, default)} {say('a', 'to')} {now.get(path, default)}"
+                     for path in sorted(set(was) | set(now)) if was.get(path) != now.get(path))
+
+
 def _diff_runs(runs: list[str], body: str | None, year: int | None, phase: str | None, lang: str) -> int:
     """Two runs (or manifests): what differs in what they were computed from, then what changed in the results."""
     import polars as pl
@@ -717,8 +734,7 @@ def _diff_runs(runs: list[str], body: str | None, year: int | None, phase: str |
              if moved["inputs_removed"] else "",
              say(f"regole e cataloghi modificati: {', '.join(moved['catalogues'])}", f"rules and catalogues edited: {', '.join(moved['catalogues'])}")
              if moved["catalogues"] else "",
-             *[say(f"parametri di {asset}: da {before} a {after}", f"parameters of {asset}: from {before} to {after}")
-               for asset, before, after in moved["parameters"]],
+             *[_parameter_change(asset, before, after, lang) for asset, before, after in moved["parameters"]],
              say("codice di areavasta diverso", "different areavasta code") if moved["code"] else ""]
     for line in [x for x in lines if x] or [say("stessi dati, regole, parametri e codice", "same data, rules, parameters and code")]:
         console.print(f"  - {line}", soft_wrap=True)

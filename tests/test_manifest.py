@@ -133,7 +133,7 @@ def test_two_runs_differ_by_the_threshold_and_say_so(home, monkeypatch):
     monkeypatch.setenv("AREAVASTA_HOME", str(settings.home))
     result = CliRunner().invoke(app, ["diff", "--run", first[-1][:8], "--run", after, "--year", "2025"], env={"COLUMNS": "220"})
     assert result.exit_code == 0, result.output
-    assert 'parametri di ruffini_matrix: da {"spending_threshold": 0.4} a {}' in result.output
+    assert "Matrice › Soglia della quota di trasferimenti: da 0,4 a valore dei file" in result.output
     shown = CliRunner().invoke(app, ["manifest", after, "--json"])
     assert shown.exit_code == 0 and json.loads(shown.output)["id"] == after
     assert "237_2025_rendiconto.xlsx" in {u["original_name"] for u in json.loads(shown.output)["inputs"]["uploads"]}
