@@ -85,8 +85,8 @@ def stored_classification(con, keys: pl.DataFrame, phase: str | None = None, par
                           parameters or classification_config())
 
 
-def write_outputs(result: Classification, directory) -> dict[str, str]:
-    """CSV files a planner can open, and the parameters used, in ``directory``."""
+def write_outputs(result: Classification, directory, manifest_id: str | None = None) -> dict[str, str]:
+    """CSV files a planner can open, and the parameters used, in ``directory``; each CSV names ``manifest_id`` (a column)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     columns = [c for c in FUNCTION_COLUMNS if c in result.functions.columns]
@@ -97,9 +97,12 @@ def write_outputs(result: Classification, directory) -> dict[str, str]:
         "movement": directory / "movement.csv",
         "parameters": directory / "parameters.json",
     }
-    result.functions.select(columns).write_csv(paths["functions"])
-    result.bodies.write_csv(paths["bodies"])
-    result.sensitivity.write_csv(paths["sensitivity"])
-    result.movement.write_csv(paths["movement"])
+    def named(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(manifest=pl.lit(manifest_id, pl.String)) if manifest_id else frame
+
+    named(result.functions.select(columns)).write_csv(paths["functions"])
+    named(result.bodies).write_csv(paths["bodies"])
+    named(result.sensitivity).write_csv(paths["sensitivity"])
+    named(result.movement).write_csv(paths["movement"])
     paths["parameters"].write_text(json.dumps(result.parameters, indent=2, ensure_ascii=False), encoding="utf-8")
     return {k: str(v) for k, v in paths.items()}

@@ -341,7 +341,7 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
                                                                  "con i servizi generali ripartiti).")] = None,
              output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
     """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
-    from pipelines import stages, warehouse
+    from pipelines import manifest, stages, warehouse
     from pipelines.classification import stored_classification, write_outputs
     from sources.overrides import read_yaml
 
@@ -357,11 +357,12 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
     _run(settings, keys, config, ("body_1",))
     with warehouse.connect(settings.warehouse_path) as con:
         result = stored_classification(con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold, cost_basis))
+        computed_from = manifest.build(con, keys).id if keys.height else None  # the CSVs name what they were computed from
     if result.functions.is_empty():
         console.print("Nessun dato nel magazzino per questa selezione." if lang == "it" else "No data in the warehouse for this selection.")
         raise typer.Exit(1)
     _print_classification(result, lang)
-    paths = write_outputs(result, output or settings.outputs_dir / "classification")
+    paths = write_outputs(result, output or settings.outputs_dir / "classification", computed_from)
     console.print(("Risultati: " if lang == "it" else "Results: ") + paths["functions"], soft_wrap=True)
 
 

@@ -83,6 +83,9 @@ def test_classify_command(tmp_path, settings):
     assert "servizi di allocazione" in result.output and "≈" in result.output
     functions = pl.read_csv(tmp_path / "out" / "functions.csv", schema_overrides={"function": pl.String, "body": pl.String})
     assert functions.filter(pl.col("function") == "10.02")["quadrant"].to_list() == ["allocation"]
+    with warehouse.connect(settings.warehouse_path) as con:
+        recorded = set(warehouse.read_table(con, "run_manifests").filter(pl.col("asset") == "ruffini_matrix")["manifest_id"])
+    assert functions["manifest"].n_unique() == 1 and functions["manifest"][0] in recorded  # the CSV names its manifest (issue 16)
     moved = runner.invoke(app, ["classify", "--body", "BO", "--authority-threshold", "0.9", "-o", str(tmp_path / "out2"), "--lang", "en"], terminal_width=240)
     assert moved.exit_code == 0 and "allocation services" not in moved.output and "indirect services" in moved.output
     empty = runner.invoke(app, ["classify", "--body", "RM"])
