@@ -19,7 +19,13 @@ import polars as pl
 from pipelines import warehouse
 from sources import archive, receipts
 from sources.findings import Finding
-from sources.intake import Validation, check_schema, receive, validate_file
+from sources.intake import (
+    Validation,
+    check_schema,
+    receive,
+    validate_file,
+    validate_files,
+)
 from sources.model import empty_budget_lines
 from sources.receipts import Receipt, Uploader
 from sources.settings import Settings
@@ -131,22 +137,26 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
     with warehouse.connect(settings.warehouse_path) as con:
         loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
 
-    def check(index: int) -> Validation:
-        sha = archive.sha256_of(paths[index])
-        if sha in loaded:
-            return Validation(names[index], sha, None, None, empty_budget_lines())
-        return validate_file(paths[index], settings, body=body, year=year, phase=phase, display_name=names[index], sha256=sha,
-                             schema_check=False, uploader=uploader)
+    def check(chunk: range) -> list[Validation]:
+        """Validate a chunk of files as one batch (``sources.steps``); a file already loaded is not read again."""
+        shas = {i: archive.sha256_of(paths[i]) for i in chunk}
+        fresh = [i for i in chunk if shas[i] not in loaded]
+        results = dict(zip(fresh, validate_files(
+            [dict(path=paths[i], body=body, year=year, phase=phase, display_name=names[i], sha256=shas[i], schema_check=False,
+                  uploader=uploader) for i in fresh], settings, workers)))
+        return [Validation(names[i], shas[i], None, None, empty_budget_lines()) if i not in results
+                else failed_validation(paths[i], results[i], names[i], shas[i]) if isinstance(results[i], Exception)
+                else results[i] for i in chunk]
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()
     chunks = [range(start, min(start + CHUNK_FILES, len(paths))) for start in range(0, len(paths), CHUNK_FILES)]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        ahead = [pool.submit(check, i) for i in (chunks[0] if chunks else [])]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+        ahead = pool.submit(check, chunks[0]) if chunks else None
         for number, chunk in enumerate(chunks):  # a chunk at a time: memory stays flat however many files
-            checked = [future.result() for future in ahead]
-            # the next chunk is read and validated in the pool while this one is archived and loaded here
-            ahead = [pool.submit(check, i) for i in (chunks[number + 1] if number + 1 < len(chunks) else [])]
+            checked = ahead.result()
+            # the next chunk is read and validated in the background while this one is archived and loaded here
+            ahead = pool.submit(check, chunks[number + 1]) if number + 1 < len(chunks) else None
             taken: list[tuple[int, Receipt]] = []
             validated: dict[int, Validation] = {}
             for index, validation in zip(chunk, checked):

@@ -7,6 +7,8 @@ sees them; body, year and phase by :mod:`sources.metadata`.)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from sources.findings import Finding
@@ -17,6 +19,7 @@ from sources.reference import (
     programmes,
     tipologie,
 )
+from sources.steps import Request
 
 DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "titolo", "macroaggregato", "amount_kind")
 REVENUE_KEY = ("body", "year", "phase", "titolo", "tipologia", "amount_kind")
@@ -24,19 +27,76 @@ REVENUE_KEY = ("body", "year", "phase", "titolo", "tipologia", "amount_kind")
 
 def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: list[str] | None, large_amount_eur: int,
                 letters: dict[str, str] | None = None, side: str = "spese") -> list[Finding]:
-    """All findings on the lines; ``letters`` maps a code's dimension to its column (template) so
-    that a wrong code is reported at its own cell, not at the amount's. ``side``: ``spese`` or ``entrate``."""
-    if lines.is_empty():
-        return [Finding("NO_DATA", file=file_name)]
+    """All findings on the lines of one file (a batch of one: see :class:`CheckLines`)."""
+    return CheckLines.run_many([CheckLines(lines, file_name, phase, key, large_amount_eur, letters, side)])[0]
+
+
+@dataclass
+class CheckLines(Request):
+    """The domain checks of one file's lines. ``letters`` maps a code's dimension to its column (template) so that a
+    wrong code is reported at its own cell, not at the amount's. ``side``: ``spese`` or ``entrate``.
+
+    Files checked alike (same side, key, limit, letters and columns) are checked in one polars pass
+    (``run_many``); each finding still names its own file, and each file's findings come in the
+    order a file checked alone gives them.
+    """
+
+    lines: pl.DataFrame
+    file_name: str
+    phase: str | None
+    key: list[str] | None
+    large_amount_eur: int
+    letters: dict[str, str] | None = None
+    side: str = "spese"
+
+    @property
+    def batch_key(self) -> tuple:
+        return (self.side, tuple(self.key or ()), self.large_amount_eur, tuple(sorted((self.letters or {}).items())),
+                tuple(self.lines.schema.items()))
+
+    @classmethod
+    def run_many(cls, requests: list[CheckLines]) -> list[list[Finding]]:
+        results: list[list[Finding]] = [[] for _ in requests]
+        live = []
+        for index, request in enumerate(requests):
+            if request.lines.is_empty():
+                results[index].append(Finding("NO_DATA", file=request.file_name))
+            else:
+                live.append(index)
+        if not live:
+            return results
+        frame = pl.concat([
+            requests[i].lines.with_columns(_part=pl.lit(i, pl.Int32), _phase=pl.lit(requests[i].phase, pl.String)) for i in live
+        ]).with_row_index("_i")
+        rules, key_columns, frame = _rules(frame, requests[live[0]])
+        flags = frame.select(
+            *[condition.fill_null(False).alias(code) for code, condition, _, _ in rules],
+            pl.struct([*key_columns, "_part"]).is_duplicated().alias("DUPLICATE_KEY"),
+        ).sum()  # one pass over the lines: clean files stop here
+        for code, condition, params, cell in rules:
+            if not flags[code][0]:
+                continue
+            table = frame.filter(condition).select("_part", "sheet", cell.alias("_cell"), "source_row", **params)
+            for row in table.iter_rows(named=True):
+                part, sheet, at, source_row = row.pop("_part"), row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
+                results[part].append(Finding(code, file=requests[part].file_name, sheet=sheet, cell=at, row=source_row,
+                                             params=_printable(row)))
+        if flags["DUPLICATE_KEY"][0]:
+            _duplicates(frame, requests, key_columns, results)
+        return results
+
+
+def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], pl.DataFrame]:
+    """Every rule as (finding code, condition, message parameters, cell); the key columns; the frame with its Totale flag."""
     codes = code_sets()
     kinds = amount_kinds()
+    side, letters, large_amount_eur = request.side, request.letters, request.large_amount_eur
     phases_of = {row["code"]: row["phases"].split(";") for row in kinds.iter_rows(named=True)}
     negative_ok = set(kinds.filter(pl.col("allow_negative"))["code"])
     other_side = set(kinds.filter(pl.col("side") == ("entrate" if side == "spese" else "spese"))["code"])
     regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(
         macroaggregates().filter(pl.col("regions_only"))["code"]
     ) | set(tipologie().filter(pl.col("regions_only"))["code"])
-    frame = lines.with_row_index("_i")
 
     def raw(dim: str) -> pl.Expr:
         return pl.coalesce(pl.col(f"{dim}_raw"), pl.col(dim), pl.lit(""))
@@ -85,7 +145,7 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
             pl.col("cell"),
         ),
     ]
-    line_phase = pl.coalesce(pl.col("phase"), pl.lit(phase, pl.String))
+    line_phase = pl.coalesce(pl.col("phase"), pl.col("_phase"))
     allowed = pl.col("amount_kind").replace_strict(
         {k: ";".join(v) for k, v in phases_of.items()}, default="", return_dtype=pl.String
     )
@@ -105,22 +165,8 @@ def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: lis
     rules = [(code, condition.fill_null(False) & ~total_row, params, cell) for code, condition, params, cell in rules]
     rules.insert(0, ("TOTAL_ROW", total_row, {"value": pl.coalesce([pl.when(c).then(raw(d)) for c, d in zip(totals, labelled)])},
                      pl.coalesce([pl.when(c).then(where(d)) for c, d in zip(totals, labelled)])))
-    key_columns = [c for c in (key or DEFAULT_KEY) if c in frame.columns]
-    flags = frame.select(
-        *[condition.fill_null(False).alias(code) for code, condition, _, _ in rules],
-        pl.struct(key_columns).is_duplicated().alias("DUPLICATE_KEY"),
-    ).sum()  # one pass over the lines: a clean file stops here
-    findings: list[Finding] = []
-    for code, condition, params, cell in rules:
-        if not flags[code][0]:
-            continue
-        table = frame.filter(condition).select(pl.col("sheet"), cell.alias("_cell"), pl.col("source_row"), **params)
-        for row in table.iter_rows(named=True):
-            sheet, at, source_row = row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
-            findings.append(Finding(code, file=file_name, sheet=sheet, cell=at, row=source_row, params=_printable(row)))
-    if flags["DUPLICATE_KEY"][0]:
-        findings += _duplicates(frame, file_name, key_columns)
-    return findings
+    key_columns = [c for c in (request.key or DEFAULT_KEY) if c in frame.columns]
+    return rules, key_columns, frame
 
 
 def _spending_rules(codes, raw, where) -> list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]]:
@@ -193,18 +239,15 @@ def _printable(params: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in params.items()}
 
 
-def _duplicates(frame: pl.DataFrame, file_name: str, columns: list[str]) -> list[Finding]:
+def _duplicates(frame: pl.DataFrame, requests: list[CheckLines], columns: list[str], results: list[list[Finding]]) -> None:
     # every occurrence after the first, also when both sit on one row (two columns placed on the same key)
-    keyed = frame.sort("_i").with_columns(_first=pl.col("source_row").first().over(columns), _rank=pl.int_range(pl.len()).over(columns))
-    repeated = keyed.filter(pl.col("_rank") > 0)
-    findings = []
-    for row in repeated.iter_rows(named=True):
+    within = [*columns, "_part"]  # a key repeats within one file, never across files
+    keyed = frame.sort("_i").with_columns(_first=pl.col("source_row").first().over(within), _rank=pl.int_range(pl.len()).over(within))
+    for row in keyed.filter(pl.col("_rank") > 0).iter_rows(named=True):
         label = " / ".join(str(row[c]) for c in columns if row[c] not in (None, "") and c not in ("body", "year", "phase"))
-        findings.append(
+        results[row["_part"]].append(
             Finding(
-                "DUPLICATE_KEY", file=file_name, sheet=row["sheet"], cell=row["cell"], row=row["source_row"],
+                "DUPLICATE_KEY", file=requests[row["_part"]].file_name, sheet=row["sheet"], cell=row["cell"], row=row["source_row"],
                 params={"key": label, "other_row": row["_first"]},
             )
         )
-    return findings
-

@@ -16,18 +16,19 @@ from sources.findings import Finding
 from sources.grid import Grid, open_workbook, read_csv_grid, read_sheet
 from sources.layouts import Profile, matches, profiles
 from sources.national import stream_profile
-from sources.readers.base import Extracted
 from sources.readers.blocks import read_blocks
 from sources.readers.table import read_table
 from sources.settings import Settings
+from sources.steps import Steps
 from transforms.codes import fold_text
 
 _SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
 
 
 def extract(path: Path, settings: Settings, display_name: str | None = None, year: int | None = None,
-            mapping: dict | None = None) -> tuple[list[Extracted], list[Finding]]:
-    """Every sheet of the file that fits one layout, read by that layout's engine (with the officer's mapping, if any)."""
+            mapping: dict | None = None) -> Steps:
+    """Steps (``sources.steps``) to every sheet of the file that fits one layout, read by that layout's engine
+    (with the officer's mapping, if any): a pair of the extracted parts and the findings that stopped the file."""
     name = display_name or path.name
     container, findings = inspect_file(path, settings, name)
     if container is None:
@@ -57,16 +58,16 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
     extracted = []
     for grid in grids:
         if profile.engine == "table":
-            extracted.append(read_table(profile, grid, name, year))
+            extracted.append((yield from read_table(profile, grid, name, year)))
         else:
             extracted.append(read_blocks(profile, grid, name, settings.subtotal_tolerance_cents, year, mapping))
     extras = {}
     if container.kind == "xlsx":
         by_name = {sheet.name: sheet for sheet in container.sheets}
-        reader = open_workbook(container)
-        for key, sheet_name in profile.spec.get("extra_sheets", {}).items():
-            if sheet_name in by_name:
-                extras[key] = read_sheet(reader, container, by_name[sheet_name])
+        wanted = [(key, by_name[name]) for key, name in profile.spec.get("extra_sheets", {}).items() if name in by_name]
+        reader = open_workbook(container) if wanted else None
+        for key, sheet in wanted:
+            extras[key] = read_sheet(reader, container, sheet)
     for part in extracted:
         part.kind = container.kind
         part.extras = extras

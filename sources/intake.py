@@ -14,8 +14,8 @@ from pathlib import Path
 import pandera.errors
 import polars as pl
 
-from sources import archive, mappings, plausibility, receipts
-from sources.checks import REVENUE_KEY, check_lines
+from sources import archive, mappings, plausibility, receipts, steps
+from sources.checks import REVENUE_KEY, CheckLines
 from sources.extract import extract
 from sources.findings import Finding, has_errors
 from sources.metadata import from_file_name, plausible_year, resolve
@@ -64,9 +64,24 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
     other bodies in a multi-body file are left out with a finding. ``schema_check=False`` leaves the
     pandera check to the caller (ingest checks a whole batch at once, just before loading it).
     """
+    return steps.run_one(validate_steps(path, settings, body=body, year=year, phase=phase, display_name=display_name,
+                                        sha256=sha256, schema_check=schema_check, mapping=mapping, uploader=uploader))
+
+
+def validate_files(jobs: list[dict], settings: Settings, workers: int = 1) -> list[Validation | Exception]:
+    """``validate_file`` of many files at once (each job: ``path`` and its keyword arguments), the same findings as one
+    by one; the files are read in ``workers`` threads and their polars work is batched (``sources.steps``).
+    A file whose validation failed unexpectedly gets its exception in its place."""
+    return steps.drive([validate_steps(settings=settings, **job) for job in jobs], first=steps.threaded_first(workers))
+
+
+def validate_steps(path: Path, settings: Settings, *, body: str | None = None, year: int | None = None,
+                   phase: str | None = None, display_name: str | None = None, sha256: str | None = None,
+                   schema_check: bool = True, mapping: dict | None = None, uploader: Uploader | None = None) -> steps.Steps:
+    """The steps of ``validate_file`` (``sources.steps``): what is asked of the batch is yielded."""
     name = display_name or path.name
     sha = sha256 or archive.sha256_of(path)
-    extracted, findings = extract(path, settings, name, year, mapping)
+    extracted, findings = yield from extract(path, settings, name, year, mapping)
     if not extracted:
         return Validation(name, sha, None, None, empty_budget_lines(), findings)
     profile = extracted[0].profile
@@ -77,8 +92,8 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
             or resolve_body(from_file_name(name).body)
         saved = mappings.load(settings, known_body, fingerprint) if known_body else None
         if saved is not None:
-            again = validate_file(path, settings, body=body, year=year, phase=phase, display_name=display_name, sha256=sha,
-                                  schema_check=schema_check, mapping=saved, uploader=uploader)
+            again = yield from validate_steps(path, settings, body=body, year=year, phase=phase, display_name=display_name,
+                                              sha256=sha, schema_check=schema_check, mapping=saved, uploader=uploader)
             again.findings.insert(0, mappings.applied_finding(saved, name))
             return again
     table = profile.spec.get("table", "budget")
@@ -100,8 +115,8 @@ def validate_file(path: Path, settings: Settings, *, body: str | None = None, ye
             findings.append(Finding("BODY_NOT_ALLOWED", file=name, params={"body": f"{resolved.body} {body_name(resolved.body)}",
                                                                           "user": uploader.name}))
         if not (lines.is_empty() and any(f.code == "BDAP_NO_BODY" for f in findings)):
-            findings += check_lines(lines, name, resolved.phase, profile.spec.get("key") or (REVENUE_KEY if side == "entrate" else None),
-                                    settings.large_amount_eur, part.letters, side)
+            findings += yield CheckLines(lines, name, resolved.phase, profile.spec.get("key") or (REVENUE_KEY if side == "entrate" else None),
+                                         settings.large_amount_eur, part.letters, side)
         frames.append(to_canonical(lines, columns, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha,
                                    file_name=name))
     canonical = pl.concat(frames) if frames else pl.DataFrame(schema=columns)

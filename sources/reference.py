@@ -112,22 +112,33 @@ def resolve_body(value: str | None) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    table = bodies()
     if text.isdigit():
-        code = text.zfill(3)
-        for column in ("istat_code", "historical_province_code"):
-            hit = table.filter(pl.col(column) == code)
-            if hit.height == 1:
-                return hit["istat_code"][0]
-        return None
-    folded = text.casefold()
-    for column in ("sigla", "name", "ente_denominazione"):
-        hit = table.filter(pl.col(column).str.to_lowercase() == folded)
-        if hit.height == 1:
-            return hit["istat_code"][0]
-    return None
+        return _body_index()["codes"].get(text.zfill(3))
+    return _body_index()["names"].get(text.casefold())
+
+
+@cache
+def _body_index() -> dict[str, dict[str, str]]:
+    """Every spelling ``resolve_body`` accepts, to its ISTAT code (ambiguous spellings left out), built once."""
+    table = bodies()
+    codes: dict[str, str] = {}
+    for column in ("historical_province_code", "istat_code"):  # the ISTAT code wins (the lists never collide)
+        for value, count in table.group_by(column).len().iter_rows():
+            if count == 1:
+                codes[value] = table.filter(pl.col(column) == value)["istat_code"][0]
+    names: dict[str, str] = {}
+    for column in ("ente_denominazione", "name", "sigla"):  # a later column overrides: the search order is sigla, name, full name
+        lowered = table.select(pl.col(column).str.to_lowercase().alias("text"), "istat_code")
+        for text, count in lowered.group_by("text").len().iter_rows():
+            if count == 1:
+                names[text] = lowered.filter(pl.col("text") == text)["istat_code"][0]
+    return {"codes": codes, "names": names}
 
 
 def body_name(code: str) -> str:
-    hit = bodies().filter(pl.col("istat_code") == code)
-    return hit["ente_denominazione"][0] if hit.height else code
+    return _body_names().get(code, code)
+
+
+@cache
+def _body_names() -> dict[str, str]:
+    return dict(bodies().select("istat_code", "ente_denominazione").iter_rows())

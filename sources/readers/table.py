@@ -7,6 +7,7 @@ files such as BDAP's (several amount columns, one per kind; many bodies in one f
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -21,6 +22,7 @@ from sources.readers.base import (
     finish_lines,
 )
 from sources.reference import bodies
+from sources.steps import Request, Steps
 from sources.vocab import amount_kind_of
 from transforms.amounts import amount_columns, odd_amounts
 from transforms.codes import (
@@ -32,7 +34,9 @@ from transforms.codes import (
 )
 
 
-def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | None = None) -> Extracted:
+def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | None = None) -> Steps:
+    """Steps (``sources.steps``) to the file's :class:`Extracted`: find the header and the columns here, then ask
+    for the rows to be parsed (:class:`ParseRows`, batched with the other files of the same layout)."""
     spec = profile.spec
     cells = grid.head_cells()
     header = header_row_with(cells, profile.detect["header_cells"])
@@ -53,41 +57,65 @@ def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | N
     if findings:
         return Extracted(profile, finish_lines(pl.DataFrame({"amount_text": []}, schema={"amount_text": pl.String}), "it"), meta, findings)
 
-    body = grid.frame.slice(header + 1).with_row_index("_row", offset=header + 1)
-    named = body.select(
-        pl.col("_row"),
-        *[pl.col(f"c{index}").alias(field_name) for field_name, index in position.items()],
-        *[pl.col(f"c{index}").alias(f"_amount_{kind}") for kind, index in _amount_columns(spec, header_cells).items()],
-    ).filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
-
+    named = (
+        grid.frame.lazy().slice(header + 1).with_row_index("_row", offset=header + 1)
+        .select(
+            pl.col("_row"),
+            *[pl.col(f"c{index}").alias(field_name) for field_name, index in position.items()],
+            *[pl.col(f"c{index}").alias(f"_amount_{kind}") for kind, index in _amount_columns(spec, header_cells).items()],
+        ).filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
+    )
     if "amount_columns" in spec:
-        lines, meta = _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings)
-        kind_column = None
+        lines, meta = _wide_amounts(spec, grid, named.collect(), header_cells, meta, file_name, findings)
+        lines, kind_column = lines.lazy(), None
     else:
         lines = named.with_columns(amount_text=pl.col("amount"), cell=cell_expr(grid, position["amount"], pl.col("_row")))
         kind_column = "amount_kind"
     year = given_year or (int(meta.year) if meta.year and str(meta.year).isdigit() else None)
-    dims = [d for d in PARSERS if d in lines.columns]
-    distinct = lines.select(
-        *[pl.col(d).str.strip_chars().unique().drop_nulls().implode() for d in dims + ([kind_column] if kind_column else [])],
-        odd_amounts("amount_text").alias("_odd"),
-    ).row(0, named=True)  # one pass: the few distinct codes, and amounts written as text
-    lazy = (
-        lines.lazy()
-        .with_columns(
-            *_code_columns(dims, distinct),
-            *(_kind_columns(distinct[kind_column], year) if kind_column else []),
-            *amount_columns("amount_text", distinct["_odd"], profile.number_format),
-            sheet=pl.lit(grid.sheet, pl.String),
-            source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32),
-        )
-    )
-    present = set(lazy.collect_schema().names())
-    lines = lazy.select(
-        (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name) for name, dtype in LINE_COLUMNS.items()
-    ).collect()
+    located = lines.with_columns(sheet=pl.lit(grid.sheet, pl.String), source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32))
+    dims = tuple(d for d in PARSERS if d in located.collect_schema().names())
+    parsed = yield ParseRows(located, year, (profile.name, profile.number_format, kind_column, dims))
     letters = {dim: column_letter(grid.first_col + position[dim]) for dim in CODE_DIMENSIONS if dim in position}
-    return Extracted(profile, lines, meta, findings, letters=letters)
+    return Extracted(profile, parsed, meta, findings, letters=letters)
+
+
+@dataclass
+class ParseRows(Request):
+    """Located rows of one file (text as written) to parse into LINE_COLUMNS: codes, amount kinds, amounts.
+
+    Files of one layout are parsed in one polars query (``run_many``): the distinct spellings of
+    codes and the amounts written as text are gathered once for all of them.
+    """
+
+    rows: pl.LazyFrame
+    year: int | None
+    batch_key: tuple  # (layout, number format, kind column, code dimensions present)
+
+    @classmethod
+    def run_many(cls, requests: list[ParseRows]) -> list[pl.DataFrame]:
+        _, number_format, kind_column, dims = requests[0].batch_key
+        lines = pl.concat(
+            [r.rows.with_columns(_part=pl.lit(i, pl.Int32), _year=pl.lit(r.year, pl.Int32)) for i, r in enumerate(requests)],
+            how="diagonal_relaxed",
+        ).collect()
+        distinct = lines.select(
+            *[pl.col(d).str.strip_chars().unique().drop_nulls().implode() for d in dims],
+            odd_amounts("amount_text").alias("_odd"),
+        ).row(0, named=True)  # one pass: the few distinct codes, and amounts written as text
+        present = set(lines.columns) | {"amount_cents", "amount_rounded", *dims, *(f"{d}_raw" for d in dims)}
+        if kind_column:
+            present |= {"amount_kind", "amount_kind_raw"}
+        parsed = lines.lazy().with_columns(
+            *_code_columns(list(dims), distinct),
+            *(_kind_columns(lines, kind_column) if kind_column else []),
+            *amount_columns("amount_text", distinct["_odd"], number_format),
+        ).select(
+            pl.col("_part"),
+            *[(pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name) for name, dtype in LINE_COLUMNS.items()],
+        ).collect()
+        parts = parsed.partition_by("_part", as_dict=True, include_key=False, maintain_order=True)
+        empty = parsed.clear().drop("_part")
+        return [parts.get((i,), empty) for i in range(len(requests))]
 
 
 CODE_DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
@@ -122,10 +150,13 @@ def _code_columns(dims: list[str], distinct: dict) -> list[pl.Expr]:
     return exprs
 
 
-def _kind_columns(texts: list[str], year: int | None) -> list[pl.Expr]:
-    raw = pl.col("amount_kind").str.strip_chars()
-    mapping = {text: amount_kind_of(text, year) for text in texts}
-    return [raw.alias("amount_kind_raw"), raw.replace_strict(mapping, default=None, return_dtype=pl.String).alias("amount_kind")]
+def _kind_columns(lines: pl.DataFrame, column: str) -> list[pl.Expr]:
+    """The kind's code from its label; a label may mean a different kind before a given year (``vocab``)."""
+    raw = pl.col(column).str.strip_chars()
+    pairs = lines.select(raw.alias("text"), "_year").unique().drop_nulls("text")
+    mapping = {f"{text}\x1f{year}": amount_kind_of(text, year) for text, year in pairs.iter_rows()}
+    keyed = pl.concat_str(raw, pl.lit("\x1f"), pl.col("_year").cast(pl.String).fill_null("None"))
+    return [raw.alias("amount_kind_raw"), keyed.replace_strict(mapping, default=None, return_dtype=pl.String).alias("amount_kind")]
 
 
 def _amount_columns(spec: dict, header_cells: list[str]) -> dict[str, int]:
