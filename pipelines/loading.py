@@ -141,12 +141,18 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
         """Validate a chunk of files as one batch (``sources.steps``); a file already loaded is not read again."""
         shas = {i: archive.sha256_of(paths[i]) for i in chunk}
         fresh = [i for i in chunk if shas[i] not in loaded]
-        results = dict(zip(fresh, validate_files(
-            [dict(path=paths[i], body=body, year=year, phase=phase, display_name=names[i], sha256=shas[i], schema_check=False,
-                  uploader=uploader) for i in fresh], settings, workers)))
-        return [Validation(names[i], shas[i], None, None, empty_budget_lines()) if i not in results
-                else failed_validation(paths[i], results[i], names[i], shas[i]) if isinstance(results[i], Exception)
-                else results[i] for i in chunk]
+        jobs = [dict(path=paths[i], body=body, year=year, phase=phase, display_name=names[i], sha256=shas[i], schema_check=False,
+                     uploader=uploader) for i in fresh]
+        results = dict(zip(fresh, validate_files(jobs, settings, workers)))
+        checked = []
+        for i in chunk:
+            result = results.get(i)
+            if result is None:  # already in the warehouse
+                result = Validation(names[i], shas[i], None, None, empty_budget_lines())
+            elif isinstance(result, Exception):  # one file's failure rejects that file only
+                result = failed_validation(paths[i], result, names[i], shas[i])
+            checked.append(result)
+        return checked
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()
