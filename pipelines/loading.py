@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines import warehouse
@@ -23,15 +25,15 @@ from sources.intake import (
     Validation,
     check_schema,
     receive,
-    validate_file,
     validate_files,
 )
 from sources.model import empty_budget_lines
 from sources.receipts import Receipt, Uploader
 from sources.settings import Settings
 
-CHUNK_FILES = 32  # files validated, then loaded, before the next ones are read (ingest_files)
-BATCH_ROWS = 60_000  # accepted rows per warehouse transaction: small enough to overlap loading with reading
+CHUNK_FILES = 16  # files validated, then loaded, before the next ones are read (ingest_files)
+BATCH_ROWS = 250000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
+# straight to the file; smaller transactions go through the write-ahead log and cost 1.8x as much (docs/BENCHMARKS.md)
 
 
 @dataclass
@@ -50,30 +52,37 @@ OUTCOME_WORDS = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "reject
 
 
 def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, validated: dict[int, Validation] | None = None,
-                  on_done=None, workers: int = 1) -> list[Outcome]:
+                  on_done=None, workers: int = 1, con: duckdb.DuckDBPyConnection | None = None) -> list[Outcome]:
     """Load receipts into the warehouse in order of receipt (the latest receipt of a partition ends current).
 
     Each archived file is read again with the body, year, phase and rights its receipt records
-    (``validated`` may hand over the dry runs of files received by this same process). Batches of
+    (``validated`` may hand over the dry runs of files received by this same process); a chunk of
+    receipts is validated as one batch, their files read in ``workers`` threads. Batches of
     whole files go in one transaction each; only after the commit are their receipts and archive
-    entries marked ``loaded``.
+    entries marked ``loaded``. ``con``: a warehouse connection the caller keeps open across calls.
     """
     pending = sorted(receipts.pending(settings) if pending is None else pending, key=lambda r: r.seq)
     validated = validated or {}
     outcomes: list[Outcome] = []
     batch: list[Outcome] = []
-    with warehouse.connect(settings.warehouse_path) as con:
+    with _connection(settings, con) as con:
         loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
 
-        def check(receipt: Receipt) -> Validation:
-            if receipt.sha256 in loaded:
-                return Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines())
-            try:
-                return validated.get(receipt.seq) or validate_file(
-                    Path(receipt.archive_path), settings, body=receipt.body, year=receipt.year, phase=receipt.phase,
-                    display_name=receipt.original_name, sha256=receipt.sha256, schema_check=False, uploader=receipt.uploader)
-            except Exception as exc:  # one receipt never blocks the others
-                return failed_validation(Path(receipt.archive_path), exc, receipt.original_name, receipt.sha256)
+        def check(chunk: list[Receipt]) -> list[Validation]:
+            """The chunk's receipts validated as one batch (``sources.steps``); one receipt never blocks the others."""
+            todo = [r for r in chunk if r.sha256 not in loaded and r.seq not in validated]
+            jobs = [dict(path=Path(r.archive_path), body=r.body, year=r.year, phase=r.phase, display_name=r.original_name,
+                         sha256=r.sha256, schema_check=False, uploader=r.uploader) for r in todo]
+            fresh = dict(zip((r.seq for r in todo), validate_files(jobs, settings, workers)))
+            checked = []
+            for receipt in chunk:
+                result = validated.get(receipt.seq) or fresh.get(receipt.seq)
+                if result is None:  # already in the warehouse: not read again
+                    result = Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines())
+                elif isinstance(result, Exception):
+                    result = failed_validation(Path(receipt.archive_path), result, receipt.original_name, receipt.sha256)
+                checked.append(result)
+            return checked
 
         def flush() -> None:
             for table in {o.upload.table for o in batch}:
@@ -88,8 +97,9 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                 outcome.upload.lines = outcome.validation.lines
             batch.clear()
 
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for receipt, validation in zip(pending, pool.map(check, pending)):
+        for start in range(0, len(pending), CHUNK_FILES):  # a chunk at a time: memory stays flat however long the backlog
+            chunk = pending[start:start + CHUNK_FILES]
+            for receipt, validation in zip(chunk, check(chunk)):
                 outcome = _outcome(receipt, validation, loaded)
                 outcomes.append(outcome)
                 if outcome.status == "accepted":
@@ -102,6 +112,16 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                         on_done(outcome)
         flush()
     return outcomes
+
+
+@contextmanager
+def _connection(settings: Settings, con: duckdb.DuckDBPyConnection | None):
+    """The caller's warehouse connection, or one of our own for the duration."""
+    if con is not None:
+        yield con
+        return
+    with warehouse.connect(settings.warehouse_path) as own:
+        yield own
 
 
 def _outcome(receipt: Receipt, validation: Validation, loaded: set[str]) -> Outcome:
@@ -156,15 +176,28 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()
+    taken: list[tuple[int, Receipt]] = []  # received, waiting for a full warehouse transaction
+    validated: dict[int, Validation] = {}
+
+    def load_taken() -> None:
+        if not taken:
+            return
+        if not held:  # opened at the first load and kept: one checkpoint at the end, not one per transaction
+            held.append(stack.enter_context(warehouse.connect(settings.warehouse_path)))
+        results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1, con=held[0])
+        for (index, _), outcome in zip(taken, results):
+            outcomes[index] = outcome
+        taken.clear()
+        validated.clear()
+
     chunks = [range(start, min(start + CHUNK_FILES, len(paths))) for start in range(0, len(paths), CHUNK_FILES)]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+    held: list[duckdb.DuckDBPyConnection] = []
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
         ahead = pool.submit(check, chunks[0]) if chunks else None
         for number, chunk in enumerate(chunks):  # a chunk at a time: memory stays flat however many files
             checked = ahead.result()
-            # the next chunk is read and validated in the background while this one is archived and loaded here
+            # the next chunk is read and validated in the background while this one is received and loaded here
             ahead = pool.submit(check, chunks[number + 1]) if number + 1 < len(chunks) else None
-            taken: list[tuple[int, Receipt]] = []
-            validated: dict[int, Validation] = {}
             for index, validation in zip(chunk, checked):
                 if validation.sha256 in loaded or validation.sha256 in seen:
                     outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
@@ -178,9 +211,9 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
                     continue
                 if on_done:
                     on_done(outcomes[index])
-            results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1)
-            for (index, _), outcome in zip(taken, results):
-                outcomes[index] = outcome
+            if sum(v.lines.height for v in validated.values()) >= BATCH_ROWS:
+                load_taken()  # a transaction large enough for DuckDB to write whole row groups
+        load_taken()
     return [outcomes[i] for i in range(len(paths))]
 
 

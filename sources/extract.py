@@ -38,7 +38,8 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
         return [], [Finding("NATIONAL_EXTRACT", file=name)]
     formulas = _SCANNER.submit(scan_formulas, container, name) if container.kind == "xlsx" else None
     try:
-        chosen = _choose(container)
+        reader = open_workbook(container) if container.kind == "xlsx" else None
+        chosen = _choose(container, reader)
     except Exception as exc:  # calamine refuses a damaged part of the workbook
         chosen = exc
     if formulas is not None:
@@ -65,7 +66,6 @@ def extract(path: Path, settings: Settings, display_name: str | None = None, yea
     if container.kind == "xlsx":
         by_name = {sheet.name: sheet for sheet in container.sheets}
         wanted = [(key, by_name[name]) for key, name in profile.spec.get("extra_sheets", {}).items() if name in by_name]
-        reader = open_workbook(container) if wanted else None
         for key, sheet in wanted:
             extras[key] = read_sheet(reader, container, sheet)
     for part in extracted:
@@ -82,7 +82,7 @@ def _questionnaire(container: Container) -> bool:
     return "tipo di rispondente" in fold_text((container.text or "").split("\n", 1)[0])
 
 
-def _choose(container: Container) -> tuple[Profile, list[Grid]] | None:
+def _choose(container: Container, reader) -> tuple[Profile, list[Grid]] | None:
     if container.kind == "csv":
         grid = read_csv_grid(container)
         head = grid.head_cells()
@@ -90,7 +90,6 @@ def _choose(container: Container) -> tuple[Profile, list[Grid]] | None:
             if matches(profile, "csv", None, head):
                 return profile, [grid]
         return None
-    reader = open_workbook(container)
     grids: dict[str, Grid] = {}
 
     def grid_of(sheet) -> Grid:

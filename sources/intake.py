@@ -121,7 +121,7 @@ def validate_steps(path: Path, settings: Settings, *, body: str | None = None, y
                                    file_name=name))
     canonical = pl.concat(frames) if frames else pl.DataFrame(schema=columns)
     if not has_errors(findings) and table == "budget":
-        findings += plausibility.check_body_amounts(canonical, name)
+        findings += yield plausibility.BodyAmounts(canonical, name)
     overrides = None
     if "overrides" in extracted[0].extras and resolved and resolved.body:
         grid = extracted[0].extras["overrides"]

@@ -8,6 +8,7 @@ finding is a warning shown before loading, never a refusal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
@@ -15,6 +16,7 @@ import yaml
 
 from sources.findings import Finding
 from sources.reference import DATA_DIR, bodies
+from sources.steps import Request
 from transforms.amounts import format_euro
 
 
@@ -23,37 +25,59 @@ def rules() -> dict:
     return yaml.safe_load((DATA_DIR / "plausibility.yaml").read_text(encoding="utf-8"))
 
 
-def spending_per_inhabitant(lines: pl.DataFrame) -> pl.DataFrame:
-    """body, year, phase, euro per inhabitant on the phase's basis amount (titles of the rules)."""
+def spending_per_inhabitant(lines: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """body, year, phase, euro per inhabitant on the phase's basis amount (titles of the rules); ``by``: more keys."""
     spec = rules()
     basis = pl.col("phase").replace_strict(spec["basis"], default=None, return_dtype=pl.String)
     info = bodies().select(pl.col("istat_code").alias("body"), "population_census2011", "uts_type_code", "ente_denominazione")
     return (
         lines.filter(pl.col("amount_kind") == basis, pl.col("titolo").is_in(spec["titles"]))
-        .group_by("body", "year", "phase").agg(cents=pl.col("amount_cents").sum())
+        .group_by(*by, "body", "year", "phase").agg(cents=pl.col("amount_cents").sum())
         .join(info, on="body", how="left")
         .with_columns(per_inhabitant=pl.col("cents") / 100 / pl.col("population_census2011"))
+        .sort(*by, "body", "year", "phase")
     )
 
 
+@dataclass
+class BodyAmounts(Request):
+    """A step of validation (``sources.steps``): are this file's amounts plausible for its bodies? Files run as one query."""
+
+    lines: pl.DataFrame
+    file_name: str
+
+    @classmethod
+    def run_many(cls, requests: list[BodyAmounts]) -> list[list[Finding]]:
+        frames = [r.lines.select("body", "year", "phase", "titolo", "amount_kind", "amount_cents").with_columns(part=pl.lit(i))
+                  for i, r in enumerate(requests)]
+        findings: list[list[Finding]] = [[] for _ in requests]
+        for row in spending_per_inhabitant(pl.concat(frames), by=("part",)).iter_rows(named=True):
+            finding = _finding(row, requests[row["part"]].file_name)
+            if finding:
+                findings[row["part"]].append(finding)
+        return findings
+
+
 def check_body_amounts(lines: pl.DataFrame, file_name: str) -> list[Finding]:
+    return BodyAmounts.run_many([BodyAmounts(lines, file_name)])[0]
+
+
+def _finding(row: dict, file_name: str) -> Finding | None:
+    """A warning when spending per inhabitant is outside the band around what is typical for the body's type."""
     spec = rules()
-    findings = []
-    for row in spending_per_inhabitant(lines).iter_rows(named=True):
-        typical = spec["typical_per_inhabitant"].get(row["uts_type_code"])
-        if not typical or not row["per_inhabitant"]:
-            continue
-        ratio = row["per_inhabitant"] / typical
-        if (spec["warn_below_ratio"] or 0) <= ratio <= spec["warn_above_ratio"]:
-            continue
-        findings.append(Finding("BODY_AMOUNTS_IMPLAUSIBLE", file=file_name, params={
-            "body_name": row["ente_denominazione"],
-            "per_capita": format_euro(round(row["per_inhabitant"] * 100)),
-            "ratio": f"{ratio:.1f}".replace(".", ","),
-            "typical": format_euro(typical * 100),
-            "body_type": _type_name(row["uts_type_code"]),  # ISTAT's own name of the type
-        }))
-    return findings
+    typical = spec["typical_per_inhabitant"].get(row["uts_type_code"])
+    if not typical or not row["per_inhabitant"]:
+        return None
+    ratio = row["per_inhabitant"] / typical
+    if (spec["warn_below_ratio"] or 0) <= ratio <= spec["warn_above_ratio"]:
+        return None
+    return Finding("BODY_AMOUNTS_IMPLAUSIBLE", file=file_name, params={
+        "body_name": row["ente_denominazione"],
+        "per_capita": format_euro(round(row["per_inhabitant"] * 100)),
+        "ratio": f"{ratio:.1f}".replace(".", ","),
+        "typical": format_euro(typical * 100),
+        "body_type": _type_name(row["uts_type_code"]),  # ISTAT's own name of the type
+    })
 
 
 def _type_name(code: str) -> str:

@@ -114,3 +114,34 @@ def test_bdap_file_loads_many_bodies_in_one_upload(tmp_path, settings):
     assert outcome.partitions == [("002", 2024, "rendiconto"), ("036", 2024, "rendiconto"), ("237", 2024, "rendiconto")]
     assert _uploads(settings).height == 3
     assert (settings.archive_dir / outcome.validation.sha256[:2] / f"{outcome.validation.sha256}.csv").exists()
+
+
+@pytest.mark.parametrize("chunk_files, batch_rows", [(2, 1), (3, 10**9)])
+def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch, chunk_files, batch_rows):
+    """Files validated two or three at a time, and loaded a chunk per transaction or all in one, end exactly as
+    when each file is ingested alone: a later file of a partition supersedes an earlier one across chunks,
+    the same file again is unchanged, a bad file stops only itself."""
+    old = write_sample(tmp_path / "a", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
+    other = write_sample(tmp_path / "b", generate_budget("002", 2025, "rendiconto"), "template")
+    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "bad.xlsx", "Dati", {"F6": "mille euro"})
+    again = tmp_path / "copia.xlsx"
+    again.write_bytes(old.read_bytes())
+    new = write_sample(tmp_path / "c", generate_budget("237", 2025, "rendiconto", seed=7), "template")
+    files = [old, other, bad, again, new]
+
+    alone = settings.with_(home=tmp_path / "alone")
+    expected = [ingest_files([path], alone)[0].status for path in files]
+    monkeypatch.setattr("pipelines.loading.CHUNK_FILES", chunk_files)
+    monkeypatch.setattr("pipelines.loading.BATCH_ROWS", batch_rows)
+    assert [o.status for o in ingest_files(files, settings)] == expected == [
+        "accepted", "accepted", "rejected", "unchanged", "accepted"]
+
+    def state(home):
+        uploads = _uploads(home).select("sha256", "body", "status", "superseded_by").sort("sha256")
+        lines = _lines(home).group_by("source_sha256").agg(pl.len(), pl.col("amount_cents").sum()).sort("source_sha256")
+        return uploads, lines
+
+    for got, want in zip(state(settings), state(alone)):
+        assert got.equals(want)
+    assert _uploads(settings).filter(pl.col("status") == "current")["sha256"].sort().to_list() == sorted(
+        [archive.sha256_of(other), archive.sha256_of(new)])

@@ -7,6 +7,7 @@ files are named, loaded or sent by concurrent clients.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 
@@ -160,3 +161,26 @@ def test_twenty_uploads_from_four_concurrent_clients_end_with_the_latest_receipt
         by_whom = dict(con.execute("SELECT body, any_value(received_by) FROM core.uploads GROUP BY body").fetchall())
     assert current == latest
     assert by_whom == {b: f"ufficio.{b}" for b in bodies}
+
+
+def test_a_backlog_validated_in_batches_keeps_each_receipt_s_own_rights(settings, tmp_path, monkeypatch):
+    """The sensor validates a backlog of receipts a chunk at a time: each file is still read within its own
+    uploader's rights, and a file damaged in the archive after its receipt stops only itself."""
+    monkeypatch.setattr("pipelines.loading.CHUNK_FILES", 2)
+    bologna, vercelli = Uploader("ufficio.bo", frozenset({"237"})), Uploader("ufficio.vc", frozenset({"002"}))
+    _, forged = receive(m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "002"), year=2024), settings, bologna)
+    forged.body = None  # edited on disk to name every body
+    _, theirs = receive(write_sample(tmp_path / "vc", generate_budget("002", 2024, "rendiconto"), "template"), settings, vercelli)
+    _, damaged = receive(write_sample(tmp_path / "bo", generate_budget("237", 2025, "rendiconto"), "template"), settings, bologna)
+    _, also_bdap = receive(m.bdap(tmp_path / "bdap_2023.csv", bodies=("237", "002"), year=2023), settings, vercelli)
+    archived = damaged.archive_path
+    os.chmod(archived, 0o600)
+    with open(archived, "wb") as stored:
+        stored.write(b"PK\x03\x04 not a workbook any more")
+    outcomes = load_receipts(settings, [forged, theirs, damaged, also_bdap])
+    assert [o.status for o in outcomes] == ["accepted", "accepted", "rejected", "accepted"]
+    assert {b for b, _, _ in outcomes[0].partitions} == {"237"} and {b for b, _, _ in outcomes[3].partitions} == {"002"}
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        bodies = dict(con.execute("SELECT source_sha256, list(DISTINCT body) FROM core.budget_lines GROUP BY 1").fetchall())
+    assert bodies == {forged.sha256: ["237"], theirs.sha256: ["002"], also_bdap.sha256: ["002"]}
+    assert [r.status for r in receipts.all_receipts(settings)] == ["loaded", "loaded", "rejected", "loaded"]
