@@ -7,7 +7,7 @@ Measured side by side, each in a fresh child process (its peak RSS is the child'
 * floor (polars): ``scan_csv`` of the file reading the body-type column of every row (every line parsed);
 * floor (DuckDB): ``SELECT count(*) FROM read_csv(…, all_varchar)``;
 * load: ``pipelines.national.load_national`` into a fresh warehouse — stream-select the provinces and
-  metropolitan cities, validate, archive (copy + SHA-256) and load ``core.national_lines``.
+  metropolitan cities, validate, archive (Zstandard-compressed copy + SHA-256) and load ``core.national_lines``.
 
 Targets (issue 15): the 107 bodies loaded in ≤ 90 s, peak RSS ≤ 1.5 GB, ≥ 0.6 × the floor's throughput.
 """
@@ -85,7 +85,7 @@ def main() -> None:
               f"{result['lines']:,} lines, {result['bodies']} bodies) | stages "
               + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds"].items())
               + f" | ratio to the polars floor: {floor / result['total']:.2f} (scan + validate + load without the archive copy: "
-              f"{floor / processing:.2f})")
+              f"{floor / processing:.2f}); to the DuckDB floor: {float(duck_floor) / result['total']:.2f}")
 
 
 if __name__ == "__main__":

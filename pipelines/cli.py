@@ -783,6 +783,34 @@ def rebuild(lang: Lang = "it") -> None:
                   "Warehouse rebuilt: run 'areavasta run' to recompute the analyses.")
 
 
+@app.command()
+def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le sue prime cifre, almeno 8).")],
+            output: Annotated[Path, typer.Option("-o", "--output", help="Dove scrivere il file come è stato ricevuto.")],
+            lang: Lang = "it") -> None:
+    """Riscrive un file dell'archivio esattamente come è stato ricevuto (gli estratti nazionali sono conservati compressi)."""
+    from sources import archive
+
+    settings = load_settings()
+    wanted = sha256.strip().lower()
+    found = sorted({p.name.split(".")[0] for p in (settings.archive_dir / wanted[:2]).glob(f"{wanted}*")
+                    if not p.name.endswith((".json", ".tmp"))}) if len(wanted) >= 8 else []
+    if len(found) != 1:
+        console.print("[red]" + (say(f"Nessun file dell'archivio ha SHA-256 {wanted}.", f"No archived file has SHA-256 {wanted}.") if not found
+                                 else say(f"{len(found)} file dell'archivio iniziano con {wanted}: indicare più cifre.",
+                                          f"{len(found)} archived files start with {wanted}: give more digits.")) + "[/]", soft_wrap=True)
+        raise typer.Exit(1)
+    stored = archive.find_archived(settings.archive_dir, found[0])
+    written = archive.restore(stored, output)
+    if written != found[0]:  # the archive was altered on disk
+        output.unlink(missing_ok=True)
+        console.print("[red]" + say(f"Il file archiviato {stored} non corrisponde più al suo SHA-256: non è stato scritto nulla.",
+                                    f"The archived file {stored} no longer matches its SHA-256: nothing was written.") + "[/]", soft_wrap=True)
+        raise typer.Exit(1)
+    size = output.stat().st_size
+    console.print(say(f"Scritto {output} ({size:,} byte), SHA-256 {written} verificato.".replace(f"{size:,}", f"{size:,}".replace(",", ".")),
+                      f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
+
+
 def main() -> None:
     """The console script: every command, and warehouse problems told in words instead of a traceback (exit 3)."""
     import os

@@ -52,10 +52,11 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
         return NationalOutcome(name, "rejected", [Finding("HEADER_NOT_FOUND", file=name, row=1,
                                                           params={"expected": "Esercizio Finanziario, Codice Programma"})])
     metadata = {"original_name": name, "user": user, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "layout": profile.name,
-                "status": "received", "content": "national"}
-    with ThreadPoolExecutor(max_workers=2) as pool:  # hash and archive copy beside the scan: the file is in the page cache
+                "status": "received", "content": "national",
+                "stored": "zstd"}  # decompressed, the archived file is the received one (areavasta restore)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # hash and compressed archive copy beside the scan
         hashed = pool.submit(archive.sha256_of, path)
-        copied = pool.submit(archive.spool, path, settings.archive_dir)
+        copied = pool.submit(archive.spool, path, settings.archive_dir, compress=True)
         outcome = _checked(path, profile, name)
         mark = time.perf_counter()
         sha, spooled = hashed.result(), copied.result()
@@ -64,7 +65,7 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
     if not outcome.ok:
         spooled.unlink(missing_ok=True)
         return outcome
-    target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata)
+    target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata, compressed=True)
     lines = outcome.frame
     mark = time.perf_counter()
     lines = lines.with_columns(extract_sha256=pl.lit(sha))

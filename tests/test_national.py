@@ -7,13 +7,18 @@ latin-1, CRLF, US decimals), not by the product's generator: a province and its 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
 import pytest
+import zstandard
+from typer.testing import CliRunner
 
 from pipelines import warehouse
+from pipelines.cli import app
 from pipelines.national import load_national
+from sources import archive
 
 HEADER = ["Esercizio Finanziario", "Codice Tipologia Soggetto", "Descrizione Tipologia Soggetto", "Codice BDAP", "Denominazione Soggetto",
           "CF Soggetto", "Data Cessazione Soggetto", "Codice Regione", "Descrizione Regione", "Codice Provincia", "Descrizione Provincia",
@@ -69,8 +74,29 @@ def test_only_provinces_are_loaded_exactly_and_the_capoluogo_is_left_out(tmp_pat
     assert committed.select("body", "missione", "programma", "titolo", "macroaggregato", "amount_cents").rows() == [
         ("201", "10", "10.05", "1", "1.03", 100000050), ("201", "10", "10.05", "2", "2.02", 420000010), ("201", "04", "04.02", "1", "1.04", 25000000)]
     assert set(lines["amount_kind"]) == {"stanziamento", "impegni", "pagamenti"} and set(lines["body"]) == {"201"}
-    assert Path(stored[0]).read_bytes() == (tmp_path / "2023_Rendiconto SDB Spese Programmi_ITALIA.csv").read_bytes()
-    assert Path(stored[0]).name.startswith(stored[1])
+    assert Path(stored[0]).name == f"{stored[1]}.csv.zst"  # kept compressed: the same bytes once decompressed
+    with archive.open_original(Path(stored[0])) as original:
+        assert original.read() == (tmp_path / "2023_Rendiconto SDB Spese Programmi_ITALIA.csv").read_bytes()
+
+
+def test_restore_writes_the_extract_as_received_and_refuses_an_altered_archive(tmp_path, settings):
+    years = [row for year in range(2014, 2024) for row in _torino(year)]
+    received = write_extract(tmp_path / "Rendiconto SDB Spese Programmi_ITALIA.csv", years)
+    assert load_national(received, settings).ok
+    sha = archive.sha256_of(received)
+    stored = archive.find_archived(settings.archive_dir, sha)
+    assert stored.suffix == ".zst" and stored.stat().st_size < received.stat().st_size / 5
+    out = tmp_path / "ripristinato.csv"
+    result = CliRunner().invoke(app, ["restore", sha[:10], "-o", str(out)])
+    assert result.exit_code == 0 and out.read_bytes() == received.read_bytes()
+    assert f"SHA-256 {sha} verificato" in " ".join(result.output.split())
+    assert CliRunner().invoke(app, ["restore", "0123456789", "-o", str(tmp_path / "x.csv")]).exit_code == 1
+    # an archive altered on disk (decompresses, but to other bytes) writes nothing
+    os.chmod(stored, 0o600)
+    stored.write_bytes(zstandard.ZstdCompressor().compress(received.read_bytes().replace(b"1200000.00", b"9200000.00")))
+    out.unlink()
+    result = CliRunner().invoke(app, ["--lang", "en", "restore", sha, "-o", str(out)])
+    assert result.exit_code == 1 and not out.exists() and "no longer matches its SHA-256" in " ".join(result.output.split())
 
 
 def test_a_bad_province_row_rejects_the_file_with_its_line_and_column_and_writes_nothing(tmp_path, settings):
