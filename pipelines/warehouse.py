@@ -98,15 +98,16 @@ def _wait_seconds() -> float:
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False, wait: float | None = None, on_wait=None):
-    """Open the warehouse. Another process writing: wait (bounded, ``AREAVASTA_WAREHOUSE_WAIT`` seconds) and say so
+def connect(path: Path, read_only: bool = False, wait: float | None = None, on_wait=None, memory_limit: str | None = None):
+    """Open the warehouse (``memory_limit``: DuckDB's buffer pool, by default 80 % of the machine's memory). Another process writing: wait (bounded, ``AREAVASTA_WAREHOUSE_WAIT`` seconds) and say so
     once; past the limit, or when the file is damaged, raise a ``WarehouseError`` that says what to do."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wait = _wait_seconds() if wait is None else wait
     deadline, told = time.monotonic() + wait, False
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only, config={"preserve_insertion_order": False})
+            config = {"preserve_insertion_order": False} | ({"memory_limit": memory_limit} if memory_limit else {})
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.IOException as exc:
             holder = _LOCK.search(str(exc))
