@@ -198,12 +198,14 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
         schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "content": pl.String, "sha256": pl.String},
         orient="row",
     )
+    losers = {index for index, body, year, phase, _ in register if winner.get((body, year, phase, uploads_in_order[index].table)) != index}
     incoming = {}
     for table in dict.fromkeys(u.table for u in uploads_in_order):
         incoming[table] = pl.concat([
+            u.lines if index not in losers else  # only a file with a superseded partition is cut to its current ones
             u.lines.join(keys.filter(pl.col("sha256") == u.sha256, pl.col("content") == table).drop("sha256", "content"),
                          on=["body", "year", "phase"], how="semi")
-            for u in uploads_in_order if u.table == table
+            for index, u in enumerate(uploads_in_order) if u.table == table
         ])
     con.register("incoming_keys", keys.to_arrow())
     con.register("incoming_uploads", register_frame.to_arrow())
