@@ -136,27 +136,28 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
             opacity=alt.condition("highlight == null || datum.function == highlight", alt.value(0.9), alt.value(0.12)))
     spots = label_positions(list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN)  # pixel order: reversed
     data["label_x"], data["label_y"], data["label_align"] = [s[0] for s in spots], [s[1] for s in spots], [s[2] for s in spots]
-    labels = alt.layer(*[
+    labels = [  # one layer per alignment
         alt.Chart(data[data["label_align"] == align]).mark_text(fontSize=10, align=align, baseline="middle").encode(
             x=alt.X("label_x:Q", scale=matrix_x_scale()),
-            y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)), text="function:N")
+            y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)), text=alt.Text("function:N"))
         for align in ("left", "right", "center") if (data["label_align"] == align).any()
-    ]) if len(data) else base.mark_text()
+    ] if len(data) else [base.mark_text()]
     if interactive:
-        labels = labels.transform_filter("missione == null || datum.mission == missione")
-    rules = alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}).to_pandas()).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=matrix_x_scale())) + alt.Chart(
+        labels = [layer.transform_filter("missione == null || datum.mission == missione") for layer in labels]
+    rules = [alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}).to_pandas()).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=matrix_x_scale())), alt.Chart(
         pl.DataFrame({"y": [thresholds["authority"]]}).to_pandas()
-    ).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    ).mark_rule(strokeDash=[4, 4]).encode(y=alt.Y("y:Q"))]
     corners = pl.DataFrame({  # transfers on the left: allocation and indirect at x = 100 %
         "x": [1.0, 0.0, 1.0, 0.0], "y": [1.05, 1.05, -0.08, -0.08], "align": ["left", "right", "left", "right"],
         "text": (["Servizi di allocazione → network", "Servizi di regolazione → coregolazione",
                   "Servizi indiretti → esternalizzazione / coprogettazione", "Servizi diretti → coproduzione"] if lang == "it" else
                  ["Allocation → network", "Regulation → co-regulation", "Indirect → outsourcing / co-design", "Direct → co-production"]),
     })
-    quadrant_labels = alt.Chart(corners.filter(pl.col("align") == "right").to_pandas()).mark_text(align="right", fontWeight="bold", color="#444").encode(
-        x=alt.X("x:Q", scale=matrix_x_scale()), y="y:Q", text="text:N") + alt.Chart(corners.filter(pl.col("align") == "left").to_pandas()).mark_text(
-        align="left", fontWeight="bold", color="#444").encode(x=alt.X("x:Q", scale=matrix_x_scale()), y="y:Q", text="text:N")
-    return (rules + quadrant_labels + points + labels).properties(width=width, height=height)
+    quadrant_labels = [alt.Chart(corners.filter(pl.col("align") == "right").to_pandas()).mark_text(align="right", fontWeight="bold", color="#444").encode(
+        x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")), alt.Chart(corners.filter(pl.col("align") == "left").to_pandas()).mark_text(
+        align="left", fontWeight="bold", color="#444").encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N"))]
+    # one flat layer: nested "a + b" layers make Altair copy every sub-chart again at each level
+    return alt.layer(*rules, *quadrant_labels, points, *labels).properties(width=width, height=height)
 
 
 _RENDERING = threading.Lock()
