@@ -144,3 +144,15 @@ def test_a_mission_level_function_gets_the_fields_of_its_programmes():
     kpis = set(result.kpis.filter(pl.col("kind") != "financial")["kpi"])
     assert {"cost_per_km", "passengers", "irregularity_rate"} <= kpis
     assert "Indicatori. ." not in plan["dup_text"]
+
+
+def test_plans_of_several_years_are_the_plans_of_each_year(plans):
+    """The restructuring_plans asset computes and stores a year at a time (bounded memory on a national backfill):
+    that must change nothing, so no plan may depend on another year's rows."""
+    ranked, _ = plans
+    together = build_plans(ranked)
+    apart = [build_plans(ranked.filter(pl.col("year") == year)) for year in (2024, 2025)]
+    for name in ("projects", "projection", "kpis"):
+        whole = getattr(together, name)
+        split = pl.concat([getattr(p, name) for p in apart]).select(whole.columns)
+        assert whole.height > 0 and whole.sort(whole.columns[:8]).equals(split.sort(whole.columns[:8])), name
