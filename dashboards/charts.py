@@ -36,6 +36,15 @@ TIP_WORDS = {  # tooltip titles: words, never column names
 }
 
 
+def dimmed_unless_highlighted(full: float) -> alt.OpacityValue:
+    """Opacity ``full`` for the function the page's drop-down highlights (or every function when none is), 0.12 for the rest.
+
+    Built as the channel's own class: a plain dict (``alt.condition``) makes Altair look its class up among 1,400
+    schemas and validate it, on every chart."""
+    return alt.OpacityValue(value=0.12, condition=alt.ConditionalPredicateValueDefnumberExprRef(
+        test="highlight == null || datum.function == highlight", value=full))
+
+
 def tip(field: str, lang: str, **kw) -> alt.Tooltip:
     """A tooltip whose title is a word in the page's language."""
     name = field.split(":")[0]
@@ -133,7 +142,7 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
     )
     if interactive:  # the page's drop-down highlights one function in every chart
         points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(
-            opacity=alt.condition("highlight == null || datum.function == highlight", alt.value(0.9), alt.value(0.12)))
+            opacity=dimmed_unless_highlighted(0.9))
     spots = label_positions(list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN)  # pixel order: reversed
     data["label_x"], data["label_y"], data["label_align"] = [s[0] for s in spots], [s[1] for s in spots], [s[2] for s in spots]
     labels = [  # one layer per alignment

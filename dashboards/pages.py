@@ -21,6 +21,7 @@ from dashboards.charts import (
     OKABE_ITO,
     TIER_COLOURS,
     TIP_WORDS,
+    dimmed_unless_highlighted,
     matrix_chart,
     matrix_x_scale,
     spec_of,
@@ -58,7 +59,7 @@ HIGHLIGHT = "highlight"  # one function highlighted across every chart of a page
 
 def highlighted(chart: alt.Chart) -> alt.Chart:
     """Dim every mark but the highlighted function's (all marks at full strength when none is chosen)."""
-    return chart.encode(opacity=alt.condition(f"{HIGHLIGHT} == null || datum.function == {HIGHLIGHT}", alt.value(1.0), alt.value(0.12)))
+    return chart.encode(opacity=dimmed_unless_highlighted(1.0))
 
 
 def with_highlight(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
