@@ -788,12 +788,13 @@ def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le s
             output: Annotated[Path, typer.Option("-o", "--output", help="Dove scrivere il file come è stato ricevuto.")],
             lang: Lang = "it") -> None:
     """Riscrive un file dell'archivio esattamente come è stato ricevuto (gli estratti nazionali sono conservati compressi)."""
+    from babel.numbers import format_decimal
+
     from sources import archive
 
     settings = load_settings()
     wanted = sha256.strip().lower()
-    found = sorted({p.name.split(".")[0] for p in (settings.archive_dir / wanted[:2]).glob(f"{wanted}*")
-                    if not p.name.endswith((".json", ".tmp"))}) if len(wanted) >= 8 else []
+    found = archive.shas_starting_with(settings.archive_dir, wanted) if len(wanted) >= 8 else []
     if len(found) != 1:
         console.print("[red]" + (say(f"Nessun file dell'archivio ha SHA-256 {wanted}.", f"No archived file has SHA-256 {wanted}.") if not found
                                  else say(f"{len(found)} file dell'archivio iniziano con {wanted}: indicare più cifre.",
@@ -807,7 +808,7 @@ def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le s
                                     f"The archived file {stored} no longer matches its SHA-256: nothing was written.") + "[/]", soft_wrap=True)
         raise typer.Exit(1)
     size = output.stat().st_size
-    console.print(say(f"Scritto {output} ({size:,} byte), SHA-256 {written} verificato.".replace(f"{size:,}", f"{size:,}".replace(",", ".")),
+    console.print(say(f"Scritto {output} ({format_decimal(size, locale='it_IT')} byte), SHA-256 {written} verificato.",
                       f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
 
 

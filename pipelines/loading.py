@@ -31,8 +31,8 @@ from sources.model import empty_budget_lines
 from sources.receipts import Receipt, Uploader
 from sources.settings import Settings
 
-CHUNK_FILES = 16  # files validated, then loaded, before the next ones are read (ingest_files)
-BATCH_ROWS = 250000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
+CHUNK_FILES = 16  # files validated as one batch, then received and loaded, while the next ones are read
+BATCH_ROWS = 250_000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
 # straight to the file; smaller transactions go through the write-ahead log and cost 1.8x as much (docs/BENCHMARKS.md)
 LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
 
@@ -70,20 +70,12 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
         loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
 
         def check(chunk: list[Receipt]) -> list[Validation]:
-            """The chunk's receipts validated as one batch (``sources.steps``); one receipt never blocks the others."""
-            todo = [r for r in chunk if r.sha256 not in loaded and r.seq not in validated]
-            jobs = [dict(path=Path(r.archive_path), body=r.body, year=r.year, phase=r.phase, display_name=r.original_name,
-                         sha256=r.sha256, schema_check=False, uploader=r.uploader) for r in todo]
-            fresh = dict(zip((r.seq for r in todo), validate_files(jobs, settings, workers)))
-            checked = []
-            for receipt in chunk:
-                result = validated.get(receipt.seq) or fresh.get(receipt.seq)
-                if result is None:  # already in the warehouse: not read again
-                    result = Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines())
-                elif isinstance(result, Exception):
-                    result = failed_validation(Path(receipt.archive_path), result, receipt.original_name, receipt.sha256)
-                checked.append(result)
-            return checked
+            """The chunk's receipts validated as one batch, each within its receipt's rights; a file already loaded is not read."""
+            checked = _validate_batch(settings, workers, [
+                (Path(r.archive_path), r.original_name, r.sha256,
+                 None if r.sha256 in loaded or r.seq in validated else dict(body=r.body, year=r.year, phase=r.phase, uploader=r.uploader))
+                for r in chunk])
+            return [validated.get(r.seq) or v for r, v in zip(chunk, checked)]
 
         def flush() -> None:
             for table in {o.upload.table for o in batch}:
@@ -113,6 +105,23 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                         on_done(outcome)
         flush()
     return outcomes
+
+
+def _validate_batch(settings: Settings, workers: int, files: list[tuple[Path, str, str, dict | None]]) -> list[Validation]:
+    """Files (path, name, SHA-256, keyword arguments of ``validate_file`` or None when already loaded) validated as one
+    batch (``sources.steps``): a file already loaded gets an empty validation, a failed one a rejection of its own."""
+    todo = [i for i, (_, _, _, job) in enumerate(files) if job is not None]
+    results = dict(zip(todo, validate_files([dict(path=files[i][0], display_name=files[i][1], sha256=files[i][2], schema_check=False,
+                                                  **files[i][3]) for i in todo], settings, workers)))
+    checked = []
+    for i, (path, name, sha, _) in enumerate(files):
+        result = results.get(i)
+        if result is None:  # already in the warehouse: not read again
+            result = Validation(name, sha, None, None, empty_budget_lines())
+        elif isinstance(result, Exception):  # one file's failure rejects that file only
+            result = failed_validation(path, result, name, sha)
+        checked.append(result)
+    return checked
 
 
 @contextmanager
@@ -159,21 +168,11 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
         loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
 
     def check(chunk: range) -> list[Validation]:
-        """Validate a chunk of files as one batch (``sources.steps``); a file already loaded is not read again."""
+        """Validate a chunk of files as one batch; a file already loaded is not read again."""
         shas = {i: archive.sha256_of(paths[i]) for i in chunk}
-        fresh = [i for i in chunk if shas[i] not in loaded]
-        jobs = [dict(path=paths[i], body=body, year=year, phase=phase, display_name=names[i], sha256=shas[i], schema_check=False,
-                     uploader=uploader) for i in fresh]
-        results = dict(zip(fresh, validate_files(jobs, settings, workers)))
-        checked = []
-        for i in chunk:
-            result = results.get(i)
-            if result is None:  # already in the warehouse
-                result = Validation(names[i], shas[i], None, None, empty_budget_lines())
-            elif isinstance(result, Exception):  # one file's failure rejects that file only
-                result = failed_validation(paths[i], result, names[i], shas[i])
-            checked.append(result)
-        return checked
+        return _validate_batch(settings, workers, [
+            (paths[i], names[i], shas[i], None if shas[i] in loaded else dict(body=body, year=year, phase=phase, uploader=uploader))
+            for i in chunk])
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()

@@ -33,10 +33,19 @@ def archived_path(archive_dir: Path, sha256: str, kind: str, compressed: bool = 
     return archive_dir / sha256[:2] / f"{sha256}{suffix}{COMPRESSED if compressed else ''}"
 
 
+def _stored_files(archive_dir: Path, prefix: str) -> list[Path]:
+    """Archived files (not their sidecars) whose SHA-256 starts with ``prefix`` (at least its first two digits)."""
+    return sorted(p for p in (archive_dir / prefix[:2]).glob(f"{prefix}*") if not p.name.endswith((".json", ".tmp")))
+
+
 def find_archived(archive_dir: Path, sha256: str) -> Path | None:
     """The stored file of a SHA-256, compressed or not; None when the archive does not hold it."""
-    folder = archive_dir / sha256[:2]
-    return next((p for p in sorted(folder.glob(f"{sha256}.*")) if not p.name.endswith((".json", ".tmp"))), None)
+    return next((p for p in _stored_files(archive_dir, sha256) if p.name.split(".")[0] == sha256), None)
+
+
+def shas_starting_with(archive_dir: Path, prefix: str) -> list[str]:
+    """The SHA-256 of every archived file that starts with ``prefix``: what a person may type to name one."""
+    return sorted({p.name.split(".")[0] for p in _stored_files(archive_dir, prefix.lower())})
 
 
 def open_original(stored: Path) -> BinaryIO:

@@ -58,10 +58,6 @@ class BodyAmounts(Request):
         return findings
 
 
-def check_body_amounts(lines: pl.DataFrame, file_name: str) -> list[Finding]:
-    return BodyAmounts.run_many([BodyAmounts(lines, file_name)])[0]
-
-
 def _finding(row: dict, file_name: str) -> Finding | None:
     """A warning when spending per inhabitant is outside the band around what is typical for the body's type."""
     spec = rules()
