@@ -39,7 +39,7 @@ from starlette.templating import Jinja2Templates
 
 from dashboards import accounts, mapping_form
 from dashboards.words import date_time, short_checksum
-from sources import mappings, receipts
+from sources import mappings, receipts, replacement
 from sources.findings import findings_json
 from sources.intake import receive, validate_file
 from sources.metadata import normalise_phase
@@ -51,7 +51,6 @@ from sources.template import write_template
 HERE = Path(__file__).parent
 ROLE_WORDS = {"officer": "ufficio finanziario dell'ente", "planner": "pianificazione", "admin": "amministrazione"}
 PHASE_WORDS = {"previsione": "Bilancio di previsione", "rendiconto": "Rendiconto"}
-UPLOAD_WORDS = {"accepted": "accettato", "rejected": "respinto", "current": "in uso", "superseded": "sostituito"}
 
 
 def page_name(stem: str) -> str:
@@ -153,7 +152,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     settings = settings or load_settings()
     max_bytes = int((max_upload_mb or float(os.environ.get("AREAVASTA_MAX_UPLOAD_MB", 20))) * 2**20)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(body_name=body_name, date_time=date_time, short_checksum=short_checksum,
+    templates.env.globals.update(body_name=body_name, date_time=date_time, short_checksum=short_checksum, state_label=receipts.state_label,
+                                 state_meaning=receipts.state_meaning,
                                  role_word=ROLE_WORDS.get, phase_word=PHASE_WORDS.get, page_name=page_name)
     limiter = LoginLimiter(settings)
     incoming = accounts.portal_dir(settings) / "incoming"
@@ -217,7 +217,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         visible = [user.body] if user.role == "officer" else sorted(table["istat_code"].to_list())
         folder = settings.outputs_dir / "dashboards"
         with_data = {p.stem[:3] for p in folder.glob("*.html") if STEM.match(p.stem)} if folder.exists() else set()
-        history = accounts.uploads_of(settings, user.body)[:20] if user.role == "officer" else []
+        history = _with_states(settings, accounts.uploads_of(settings, user.body)[:20]) if user.role == "officer" else []
         return page(request, "home.html", "Bilanci", bodies=visible, with_data=with_data, everyone=everyone, history=history,
                     this_year=dt.date.today().year, max_mb=max_bytes // 2**20)
 
@@ -261,7 +261,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         raw.write_bytes(data)
         original = Path(str(sent.filename or "file")).name[:200]
         result, receipt = await run_in_threadpool(  # the dry run must not stall the other users' requests
-            receive, raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original)
+            receive, raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original, keep=True)
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
         accept(result, stored, upload_id, user, int(year), phase, original, receipt)
         return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
@@ -300,13 +300,13 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                                                            display_name=record["original_name"], mapping=parsed, uploader=officer(user))
         if result is None or not result.ok:
             shown = problems if result is None else result.findings
-            return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="",
+            return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="", state=receipts.REJECTED,
                         findings=json.loads(findings_json(shown)), fields=mapping_form.fields(info["unplaced"]))
         mappings.store(settings, record["body"], info["fingerprint"], parsed, layout=info["layout"],
                        file_name=record["original_name"], user=user.username)
         new_id = uuid.uuid4().hex
         result.findings.insert(0, mappings.applied_finding(mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]))
-        _, receipt = receive(raw, settings, officer(user), validation=result)
+        _, receipt = receive(raw, settings, officer(user), validation=result, keep=True)
         accept(result, raw, new_id, user, record["year"], record["phase"], record["original_name"], receipt)
         (incoming / f"{record['id']}.mapping.json").unlink(missing_ok=True)
         return RedirectResponse(f"/uploads/{new_id}", status_code=303)
@@ -328,8 +328,28 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         ready = record["status"] == "accepted" and page_file.exists() and page_file.stat().st_mtime > received
         info = mapping_of(record) if user.may_upload and user.body == record["body"] else None
         fate = receipts.get(settings, record["receipt_seq"]) if record["receipt_seq"] else None
+        held = replacement.held_view(fate.comparisons) if fate and fate.status == receipts.HELD else []
+        may_decide = bool(held) and user.may_upload and user.body == record["body"]  # only the body's own officer
         return page(request, "upload.html", "Caricamento", up=record, findings=json.loads(record["findings_json"]), ready=ready, stem=stem,
-                    fields=mapping_form.fields(info["unplaced"]) if info else [], fate=fate)
+                    fields=mapping_form.fields(info["unplaced"]) if info else [], fate=fate, held=held, may_decide=may_decide,
+                    state=_state(record, fate))
+
+    async def upload_decision(request: Request) -> Response:
+        """The body's own officer confirms or cancels a held replacement (``sources.receipts.confirm`` / ``cancel``)."""
+        if request.path_params["decision"] not in ("conferma", "annulla"):
+            return PlainTextResponse("Pagina non trovata.", status_code=404)
+        user, record = own_upload(request)
+        if record is None or not user.may_upload or user.body != record["body"] or not record["receipt_seq"]:
+            return forbidden()
+        form = await checked_form(request)
+        if form is None:
+            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
+        action = receipts.confirm if request.path_params["decision"] == "conferma" else receipts.cancel
+        try:
+            await run_in_threadpool(action, settings, record["receipt_seq"], officer(user))
+        except receipts.RegisterRefusal as refusal:
+            return PlainTextResponse(refusal.message("it"), status_code=409)
+        return RedirectResponse(f"/uploads/{record['id']}", status_code=303)
 
     async def upload_findings(request: Request) -> Response:
         user, record = own_upload(request)
@@ -344,11 +364,10 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             return RedirectResponse("/login", status_code=303)
         if not re.fullmatch(r"\d{3}", body) or not user.may_see(body):
             return forbidden()
-        uploads = accounts.uploads_of(settings, body)
-        current_ids = {u["id"] for u in _current(uploads)}
+        uploads = _with_states(settings, accounts.uploads_of(settings, body))
         folder = settings.outputs_dir / "dashboards"
         stems = sorted(p.stem for p in folder.glob(f"{body}_*.html") if STEM.match(p.stem) and not p.stem.endswith("_en"))
-        return page(request, "body.html", body_name(body), uploads=uploads, current=current_ids, stems=stems)
+        return page(request, "body.html", body_name(body), uploads=uploads, stems=stems)
 
     async def files(request: Request) -> Response:
         user = current(request)
@@ -383,6 +402,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             Route("/template", template), Route("/upload", upload, methods=["POST"]),
             Route("/uploads/{upload_id:str}", upload_status), Route("/uploads/{upload_id:str}/findings.json", upload_findings),
             Route("/uploads/{upload_id:str}/mapping", upload_mapping, methods=["POST"]),
+            Route("/uploads/{upload_id:str}/{decision:str}", upload_decision, methods=["POST"]),
             Route("/body/{body:str}", body_page), Route("/files/{kind:str}/{name:str}", files),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
@@ -395,12 +415,12 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     return app
 
 
-def _current(uploads) -> list:
-    """The latest accepted upload per year and phase (what the body's results are built from)."""
-    seen, out = set(), []
-    for u in uploads:  # newest first
-        key = (u["year"], u["phase"])
-        if u["status"] == "accepted" and key not in seen:
-            seen.add(key)
-            out.append(u)
-    return out
+def _state(record, fate) -> str:
+    """The upload's state, in the register's words: the receipt's fate, or ``rejected`` when the dry run refused it."""
+    return fate.status if fate is not None else receipts.REJECTED if record["status"] == "rejected" else receipts.RECEIVED
+
+
+def _with_states(settings, uploads) -> list[dict]:
+    """The portal's upload records with their state from the register (one read of the register for the whole list)."""
+    fates = {r.seq: r for r in receipts.all_receipts(settings)} if uploads else {}
+    return [{**dict(u), "state": _state(u, fates.get(u["receipt_seq"]))} for u in uploads]

@@ -122,8 +122,11 @@ def validate(files: Files, body: Body = None, year: Year = None, phase: Phase = 
 
 @app.command()
 def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-           user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None) -> None:
+           user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None,
+           replace: Annotated[bool, typer.Option("--replace", help="Conferma in anticipo la sostituzione dei file in uso, anche se "
+                                                 "peggiora i dati (senza: il file resta in attesa di conferma).")] = False) -> None:
     """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
+    from pipelines.cli_uploads import HELD_EXIT, held_comparison
     from pipelines.loading import OUTCOME_WORDS, ingest_files
     from sources.layouts import profile
     from sources.reference import body_name
@@ -131,7 +134,7 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
     settings = load_settings()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Caricamento" if lang == "it" else "Loading", total=len(files))
-        outcomes = ingest_files(files, settings, body=body, year=year, phase=phase, user=user,
+        outcomes = ingest_files(files, settings, body=body, year=year, phase=phase, user=user, replace=replace,
                                 on_done=lambda _: progress.advance(task))
     summary = Table(header_style="bold", expand=True)  # fits 80 columns: the file column folds, never cuts a name
     it = lang == "it"
@@ -152,9 +155,12 @@ def ingest(files: Files, body: Body = None, year: Year = None, phase: Phase = No
     console.print(summary)
     if findings:
         console.print(_findings_table(findings, lang))
+    for outcome in outcomes:
+        if outcome.status == "held":
+            console.print(held_comparison(outcome.receipt, lang))
     console.print(say(f"Magazzino: {settings.warehouse_path}  Archivio: {settings.archive_dir}",
                       f"Warehouse: {settings.warehouse_path}  Archive: {settings.archive_dir}"), soft_wrap=True)
-    raise typer.Exit(1 if any(o.status == "rejected" for o in outcomes) else 0)
+    raise typer.Exit(1 if any(o.status == "rejected" for o in outcomes) else HELD_EXIT if any(o.status == "held" for o in outcomes) else 0)
 
 
 @app.command()
@@ -775,6 +781,10 @@ def rebuild(lang: Lang = "it") -> None:
         table.add_row(name, f"{rows:,}".replace(",", "." if it else ","), f"{expected:,}".replace(",", "." if it else ","),
                       format_euro(cents, lang))
     console.print(table)
+    if report.current_before != report.current_after:
+        console.print(("[red]I file in uso dopo la ricostruzione non sono quelli di prima: ricevute " if it else
+                       "[red]The files in use after the rebuild are not those before: receipts ")
+                      + f"{report.current_before} → {report.current_after}.[/]", soft_wrap=True)
     if not report.ok:
         console.print("[red]Le righe caricate non corrispondono a quelle registrate nell'archivio.[/]" if it else
                       "[red]The rows loaded differ from those recorded in the archive.[/]")
@@ -810,6 +820,11 @@ def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le s
     size = output.stat().st_size
     console.print(say(f"Scritto {output} ({format_decimal(size, locale='it_IT')} byte), SHA-256 {written} verificato.",
                       f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
+
+
+from pipelines import cli_uploads  # noqa: E402 (the register's commands: uploads, confirm, cancel)
+
+cli_uploads.register(app, console, Lang)
 
 
 def main() -> None:

@@ -10,11 +10,34 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import warehouse
-from pipelines.loading import OUTCOME_WORDS, ingest_files
+from pipelines.loading import OUTCOME_WORDS, ingest_files, load_receipts
 from pipelines.national import load_national
 from pipelines.ratings import load_ratings
+from sources import receipts, replacement
 from sources.layouts import profile
+from sources.receipts import Uploader
 from sources.settings import load_settings
+
+
+def _replacements(folder: Path, settings, console: Console) -> None:
+    """Two replacements of forecasts in use (docs/REPLACEMENTS.md): both would make the data worse and are held; the
+    budget variation is then confirmed, as its officer would, and becomes current; the draft stays held."""
+    files = sorted(p for p in folder.glob("*.xlsx")) if folder.exists() else []
+    if not files:
+        return
+    for outcome in ingest_files(files, settings, user="demo"):
+        if outcome.status != "held":
+            console.print(f"Sostituzione {outcome.validation.file}: {OUTCOME_WORDS[outcome.status][0]}", soft_wrap=True)
+            continue
+        reasons = "; ".join(r for view in replacement.held_view(outcome.receipt.comparisons) for r in view["reasons"][:2])
+        if "variazione" in outcome.validation.file:
+            receipts.confirm(settings, outcome.receipt.seq, Uploader("demo"))
+            load_receipts(settings, [receipts.get(settings, outcome.receipt.seq)])
+            console.print(f"Sostituzione {outcome.validation.file}: tenuta in attesa ({reasons}), poi confermata: ora "
+                          f"{receipts.state_label(receipts.get(settings, outcome.receipt.seq).status)}", soft_wrap=True)
+        else:
+            console.print(f"Sostituzione {outcome.validation.file}: in attesa di conferma ({reasons}); resta in uso il file "
+                          f"precedente (areavasta uploads, areavasta confirm {outcome.receipt.seq})", soft_wrap=True)
 
 
 def run_demo(inbox: Path, console: Console) -> int:
@@ -30,6 +53,7 @@ def run_demo(inbox: Path, console: Console) -> int:
         layout = profile(v.layout).description("it") if v.layout else ""
         table.add_row(v.file, OUTCOME_WORDS[outcome.status][0], layout, str(v.line_count))
     console.print(table)
+    _replacements(inbox.parent / "replacements", settings, console)
     attributions = sorted((inbox.parent / "revenue").glob("*.csv"))  # which revenue belongs to which function, per body
     if attributions:
         (settings.home / "revenue").mkdir(parents=True, exist_ok=True)

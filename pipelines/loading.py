@@ -20,6 +20,7 @@ import polars as pl
 
 from pipelines import warehouse
 from sources import archive, receipts
+from sources import validated as sources_validated
 from sources.findings import Finding
 from sources.intake import (
     Validation,
@@ -40,7 +41,7 @@ LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need
 @dataclass
 class Outcome:
     validation: Validation
-    status: str  # accepted | rejected | unchanged
+    status: str  # accepted | rejected | unchanged | held
     partitions: list[tuple[str, int, str]] = field(default_factory=list)
     archive_path: Path | None = None
     upload: warehouse.Upload | None = field(default=None, repr=False)
@@ -49,18 +50,22 @@ class Outcome:
 
 
 OUTCOME_WORDS = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "rejected": ("[red]respinto[/]", "[red]rejected[/]"),
-                 "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]")}  # rich markup, Italian and English
+                 "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]"),
+                 "held": ("[yellow]in attesa di conferma[/]", "[yellow]waiting for confirmation[/]")}  # rich markup, Italian and English
 
 
 def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, validated: dict[int, Validation] | None = None,
                   on_done=None, workers: int = 1, con: duckdb.DuckDBPyConnection | None = None) -> list[Outcome]:
     """Load receipts into the warehouse in order of receipt (the latest receipt of a partition ends current).
 
-    Each archived file is read again with the body, year, phase and rights its receipt records
-    (``validated`` may hand over the dry runs of files received by this same process); a chunk of
-    receipts is validated as one batch, their files read in ``workers`` threads. Batches of
-    whole files go in one transaction each; only after the commit are their receipts and archive
-    entries marked ``loaded``. ``con``: a warehouse connection the caller keeps open across calls.
+    Each archived file is read again with the body, year, phase and rights its receipt records, unless the
+    intake kept its validated lines under the same rules (``sources.validated``) or ``validated`` hands over the
+    dry runs of files received by this same process; a chunk of receipts is validated as one batch, their files
+    read in ``workers`` threads. Batches of whole files go in one transaction each; only after the commit are
+    their receipts settled as the warehouse holds them (current or superseded). A receipt the warehouse already
+    holds (the previous load died after its commit) is settled from the warehouse and reported as loaded, so its
+    runs are requested. Held receipts are never loaded: they are not pending.
+    ``con``: a warehouse connection the caller keeps open across calls.
     """
     pending = sorted(receipts.pending(settings) if pending is None else pending, key=lambda r: r.seq)
     validated = validated or {}
@@ -68,22 +73,25 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
     batch: list[Outcome] = []
     with _connection(settings, con) as con:
         loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
+        committed = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
 
         def check(chunk: list[Receipt]) -> list[Validation]:
-            """The chunk's receipts validated as one batch, each within its receipt's rights; a file already loaded is not read."""
+            """The chunk's receipts validated as one batch, each within its receipt's rights; a file already loaded, or
+            validated at intake under the same rules, is not read."""
+            kept = {r.seq: _kept(settings, r) for r in chunk if r.seq not in validated and r.sha256 not in loaded}
             checked = _validate_batch(settings, workers, [
                 (Path(r.archive_path), r.original_name, r.sha256,
-                 None if r.sha256 in loaded or r.seq in validated else dict(body=r.body, year=r.year, phase=r.phase, uploader=r.uploader))
+                 None if r.sha256 in loaded or r.seq in validated or kept.get(r.seq) else
+                 dict(body=r.body, year=r.year, phase=r.phase, uploader=r.uploader))
                 for r in chunk])
-            return [validated.get(r.seq) or v for r, v in zip(chunk, checked)]
+            return [validated.get(r.seq) or kept.get(r.seq) or v for r, v in zip(chunk, checked)]
 
         def flush() -> None:
             for table in {o.upload.table for o in batch}:
                 check_schema(pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table)
             warehouse.load(con, [o.upload for o in batch])
-            for outcome in batch:  # committed: now, and only now, the receipt is loaded
-                receipts.mark(settings, outcome.receipt, "loaded")
-                archive.mark(outcome.archive_path, outcome.receipt.seq, "loaded")
+            _settle(settings, con, [o.receipt for o in batch])  # committed: now, and only now, the receipts say so
+            for outcome in batch:
                 if on_done:
                     on_done(outcome)
                 outcome.validation.release()
@@ -92,6 +100,16 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
 
         for start in range(0, len(pending), CHUNK_FILES):  # a chunk at a time: memory stays flat however long the backlog
             chunk = pending[start:start + CHUNK_FILES]
+            recovered = [r for r in chunk if r.seq in committed]
+            if recovered:  # loaded by a load that died before it could say so: the warehouse is the truth
+                _settle(settings, con, recovered)
+                for receipt in recovered:
+                    outcomes.append(Outcome(Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind,
+                                                       empty_budget_lines(), table=receipt.table), "accepted",
+                                            [tuple(p) for p in receipt.partitions], Path(receipt.archive_path), receipt=receipt))
+                    if on_done:
+                        on_done(outcomes[-1])
+                chunk = [r for r in chunk if r.seq not in committed]
             for receipt, validation in zip(chunk, check(chunk)):
                 outcome = _outcome(receipt, validation, loaded)
                 outcomes.append(outcome)
@@ -101,17 +119,36 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                         flush()
                 else:
                     receipts.mark(settings, receipt, outcome.status, "; ".join(f.message() for f in validation.findings if f.is_error)[:2000])
+                    sources_validated.discard(settings, receipt)
                     if on_done:
                         on_done(outcome)
         flush()
     return outcomes
 
 
+def _kept(settings: Settings, receipt: Receipt) -> Validation | None:
+    """The lines the intake validated for this receipt, while the rules are the same (``sources.validated``)."""
+    found = sources_validated.load(settings, receipt)
+    if found is None:
+        return None
+    lines, overrides = found
+    return Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind, lines, overrides=overrides,
+                      table=receipt.table, body=receipt.body)
+
+
+def _settle(settings: Settings, con: duckdb.DuckDBPyConnection, loaded: list[Receipt]) -> None:
+    """The receipts just loaded, and those they replaced, as the warehouse now holds them; kept lines let go."""
+    states = warehouse.receipt_states(con, [r.seq for r in loaded], [r.sha256 for r in loaded])
+    receipts.settle(settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by})
+    for receipt in loaded:
+        sources_validated.discard(settings, receipt)
+
+
 def _validate_batch(settings: Settings, workers: int, files: list[tuple[Path, str, str, dict | None]]) -> list[Validation]:
     """Files (path, name, SHA-256, keyword arguments of ``validate_file`` or None when already loaded) validated as one
     batch (``sources.steps``): a file already loaded gets an empty validation, a failed one a rejection of its own."""
     todo = [i for i, (_, _, _, job) in enumerate(files) if job is not None]
-    results = dict(zip(todo, validate_files([dict(path=files[i][0], display_name=files[i][1], sha256=files[i][2], schema_check=False,
+    results = {} if not todo else dict(zip(todo, validate_files([dict(path=files[i][0], display_name=files[i][1], sha256=files[i][2], schema_check=False,
                                                   **files[i][3]) for i in todo], settings, workers)))
     checked = []
     for i, (path, name, sha, _) in enumerate(files):
@@ -154,8 +191,11 @@ def _outcome(receipt: Receipt, validation: Validation, loaded: set[str]) -> Outc
 
 def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = None, year: int | None = None,
                  phase: str | None = None, user: str | None = None, display_names: list[str] | None = None,
-                 on_done=None, workers: int = 1, uploader: Uploader | None = None) -> list[Outcome]:
+                 on_done=None, workers: int = 1, uploader: Uploader | None = None, replace: bool = False) -> list[Outcome]:
     """Receive each file and load it at once (command line, demo). Files are independent: one bad file stops only itself.
+
+    A file that would replace the one in use and make the data worse is held (``held``), not loaded, unless
+    ``replace``: the operator's explicit confirmation (``areavasta ingest --replace``).
 
     The uploader defaults to the operator running the command, who may write every body. With
     ``workers`` > 1 files are read and validated in threads (calamine and polars release the GIL);
@@ -182,16 +222,16 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
     def load_taken() -> None:
         if not taken:
             return
-        if not held:  # opened at the first load and kept: one checkpoint at the end, not one per transaction
-            held.append(stack.enter_context(warehouse.connect(settings.warehouse_path, memory_limit=LOAD_MEMORY)))
-        results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1, con=held[0])
+        if not kept_open:  # opened at the first load and kept: one checkpoint at the end, not one per transaction
+            kept_open.append(stack.enter_context(warehouse.connect(settings.warehouse_path, memory_limit=LOAD_MEMORY)))
+        results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1, con=kept_open[0])
         for (index, _), outcome in zip(taken, results):
             outcomes[index] = outcome
         taken.clear()
         validated.clear()
 
     chunks = [range(start, min(start + CHUNK_FILES, len(paths))) for start in range(0, len(paths), CHUNK_FILES)]
-    held: list[duckdb.DuckDBPyConnection] = []
+    kept_open: list[duckdb.DuckDBPyConnection] = []
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
         ahead = pool.submit(check, chunks[0]) if chunks else None
         for number, chunk in enumerate(chunks):  # a chunk at a time: memory stays flat however many files
@@ -204,11 +244,15 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
                 elif not validation.ok:
                     outcomes[index] = Outcome(validation, "rejected")
                 else:
-                    _, receipt = receive(paths[index], settings, uploader, validation=validation)
+                    _, receipt = receive(paths[index], settings, uploader, validation=validation, replace=replace)
                     seen.add(validation.sha256)
-                    taken.append((index, receipt))
-                    validated[receipt.seq] = validation
-                    continue
+                    if receipt.status == receipts.HELD:  # would make the data worse: archived, registered, never loaded
+                        outcomes[index] = Outcome(validation, "held", [tuple(p) for p in receipt.partitions], Path(receipt.archive_path),
+                                                  receipt=receipt)
+                    else:
+                        taken.append((index, receipt))
+                        validated[receipt.seq] = validation
+                        continue
                 if on_done:
                     on_done(outcomes[index])
             if sum(v.lines.height for v in validated.values()) >= BATCH_ROWS:

@@ -1,10 +1,11 @@
 """Rebuild the warehouse from the archive: every received file, replayed in order of receipt.
 
-The archive keeps every accepted file as received and the receipts register says, in order, which
-were loaded, for which body, year and phase, by whom. A damaged warehouse is set aside (never
-deleted); a fresh one is filled by loading those receipts again (the latest receipt of a partition
-ends current, exactly as before). The proof: rows per table against the rows the archive recorded
-for the current files at receipt, and the sums.
+The archive keeps every accepted file as received and the register (``sources.receipts``) says, in
+order, what became of each: loaded (in use or replaced since), waiting to be loaded, held, cancelled.
+A damaged warehouse is set aside (never deleted); a fresh one is filled by loading again, in order of
+receipt, every receipt that was loaded or waits to be (the latest receipt of a partition ends current,
+exactly as before); held and cancelled replacements stay out, as they were. The proof: the files in use
+are the same as before, and rows per table against the rows the archive recorded for them at receipt.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ class RebuildReport:
     set_aside: Path | None
     receipts: int
     tables: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # table -> (rows, expected rows, cents)
+    current_before: list[int] = field(default_factory=list)  # receipts in use before the rebuild
+    current_after: list[int] = field(default_factory=list)  # and after it
 
     @property
     def ok(self) -> bool:
-        return all(rows == expected for rows, expected, _ in self.tables.values())
+        return self.current_before == self.current_after and all(rows == expected for rows, expected, _ in self.tables.values())
 
 
 def rebuild_warehouse(settings: Settings) -> RebuildReport:
@@ -42,8 +45,12 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
         path.rename(set_aside)
         for extra in path.parent.glob(path.name + ".wal"):
             extra.rename(set_aside.with_name(set_aside.name + ".wal"))
-    replay = [dataclasses.replace(r, status="received") for r in receipts.all_receipts(settings) if r.status == "loaded"]
+    register = receipts.all_receipts(settings)
+    before = sorted(r.seq for r in register if r.status == receipts.CURRENT)
+    replay = [dataclasses.replace(r, status=receipts.RECEIVED, validated=None) for r in register
+              if r.status in (*receipts.LOADED, receipts.RECEIVED)]
     load_receipts(settings, replay)
+    after = sorted(r.seq for r in receipts.all_receipts(settings) if r.status == receipts.CURRENT)
     with warehouse.connect(path, read_only=True) as con:
         current = con.execute("SELECT content, sha256, body, year, phase, n_rows FROM core.uploads WHERE status = 'current'").fetchall()
         tables = {}
@@ -51,7 +58,7 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
             rows, cents = con.execute(f"SELECT count(*), coalesce(sum(amount_cents), 0) FROM core.{table}").fetchone()
             expected = sum(_recorded_rows(settings, sha, (body, year, phase)) for c, sha, body, year, phase, _ in current if c == content)
             tables[table] = (rows, expected, int(cents))
-    return RebuildReport(set_aside, len(replay), tables)
+    return RebuildReport(set_aside, len(replay), tables, before, after)
 
 
 def _recorded_rows(settings: Settings, sha: str, partition: tuple) -> int:

@@ -7,7 +7,10 @@ every pending receipt is loaded in order of receipt (``load_receipts``: the uplo
 applied again, the latest receipt of a partition ends current) and a run is requested for exactly
 the partitions loaded. A rejected folder file gets its findings written beside it (Italian text and
 JSON), is moved to ``inbox/rejected/``, and a run of ``rejected_upload`` fails with the findings, so
-the UI shows a failed event. The same file again (same SHA-256) does nothing.
+the UI shows a failed event. The same file again (same SHA-256) does nothing. A held replacement
+(``sources.receipts``) is never loaded: it waits for its officer's confirmation, and a folder file
+held gets ``<file>.in_attesa.txt`` beside it. Files the portal validated are not read again
+(``sources.validated``), nor are the folder's, validated in this same tick.
 """
 
 import json
@@ -24,6 +27,7 @@ from pipelines.resources import Warehouse
 from pipelines.runner import recover_stale_runs
 from pipelines.warehouse import WarehouseError
 from sources.findings import findings_json
+from sources import receipts, replacement
 from sources.intake import receive
 from sources.receipts import Uploader
 
@@ -64,11 +68,13 @@ def folder_operator() -> Uploader:
     return Uploader(os.environ.get("AREAVASTA_INBOX_USER", "cartella inbox"))
 
 
-def receive_folder(settings) -> list[dg.RunRequest]:
-    """Receive the files dropped in the inbox folder, oldest first; rejected ones are moved aside with their findings."""
+def receive_folder(settings) -> tuple[list[dg.RunRequest], dict]:
+    """Receive the files dropped in the inbox folder, oldest first; rejected ones are moved aside with their findings, a held
+    replacement with what it would change. Returns the run requests of the rejections and the dry runs by receipt, so that
+    loading does not read the files again."""
     inbox = inbox_dir(settings)
     files = [p for p in inbox.glob("*") if p.is_file() and p.suffix.lower() in SUFFIXES] if inbox.exists() else []
-    requests = []
+    requests, validated = [], {}
     for path in sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name)):
         try:
             validation, receipt = receive(path, settings, folder_operator(), display_name=path.name)
@@ -80,11 +86,24 @@ def receive_folder(settings) -> list[dg.RunRequest]:
         folder.mkdir(exist_ok=True)
         target = folder / path.name
         shutil.move(str(path), target)
+        if receipt is not None:
+            validated[receipt.seq] = validation
+            if receipt.status == receipts.HELD:
+                write_held(target, receipt)
         if receipt is None:
             write_findings(target, validation.findings)
             requests.append(dg.RunRequest(run_key=f"rejected-{validation.sha256}", job_name="rejected_upload", run_config={
                 "ops": {"report_rejection": {"config": {"file": path.name, "findings": json.loads(findings_json(validation.findings))}}}}))
-    return requests
+    return requests, validated
+
+
+def write_held(target: Path, receipt) -> None:
+    """``<file>.in_attesa.txt`` beside a held file: what it would change, and how to confirm or cancel it."""
+    lines = [f"{target.name}: in attesa di conferma (ricevuta {receipt.seq}). Non è stato caricato: peggiorerebbe i dati in uso."]
+    for view in replacement.held_view(receipt.comparisons):
+        lines += [f"{view['what']}, al posto di {view['previous_name']}:"] + [f"  - {reason}" for reason in view["reasons"]]
+    lines.append(f"Per sostituire comunque: areavasta confirm {receipt.seq}; per annullare: areavasta cancel {receipt.seq}.")
+    target.with_name(target.name + ".in_attesa.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 # How often the daemon looks for new receipts: an upload reaches its refreshed outputs within seconds, not a tick of 30.
@@ -98,8 +117,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     if recovered:
         context.log.warning(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {', '.join(recovered)}")
     try:
-        run_requests = receive_folder(settings)
-        outcomes = load_receipts(settings)
+        run_requests, validated = receive_folder(settings)
+        outcomes = load_receipts(settings, validated=validated)
     except WarehouseError as exc:  # busy past the wait, or damaged: the next tick tries again; nothing is lost
         return dg.SkipReason(exc.message())
     years, bodies = set(), set()

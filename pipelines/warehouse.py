@@ -254,6 +254,20 @@ UPLOAD_SCHEMA = {
 }
 
 
+def receipt_states(con: duckdb.DuckDBPyConnection, seqs: list[int], shas: list[str]) -> dict[int, tuple[str, str | None]]:
+    """How the warehouse holds the receipts ``seqs`` and those the files ``shas`` superseded: seq -> (``current`` when any
+    of its partitions is, else ``superseded``; the file that superseded it). The register (``sources.receipts``) says the same."""
+    if not seqs:
+        return {}
+    rows = con.execute(
+        "SELECT receipt_seq, bool_or(status = 'current'), any_value(superseded_by) FILTER (WHERE status = 'superseded') "
+        "FROM core.uploads WHERE receipt_seq IS NOT NULL AND (list_contains(?, receipt_seq) OR list_contains(?, superseded_by)) "
+        "GROUP BY receipt_seq", [seqs, shas]).fetchall()
+    names = dict(con.execute("SELECT sha256, any_value(original_name) FROM core.uploads WHERE list_contains(?, sha256) GROUP BY sha256",
+                             [[by for _, _, by in rows if by]]).fetchall()) if rows else {}
+    return {seq: ("current", None) if current else ("superseded", names.get(by, by)) for seq, current, by in rows}
+
+
 def _newer_receipts(con: duckdb.DuckDBPyConnection, uploads: list[Upload]) -> dict[tuple, tuple[str, int]]:
     """Current uploads from a later receipt than some incoming file: (body, year, phase, content) -> (sha256, seq)."""
     seqs = [u.receipt_seq for u in uploads if u.receipt_seq is not None]

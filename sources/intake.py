@@ -14,7 +14,7 @@ from pathlib import Path
 import pandera.errors
 import polars as pl
 
-from sources import archive, mappings, plausibility, receipts, steps
+from sources import archive, mappings, plausibility, receipts, replacement, steps, validated
 from sources.checks import REVENUE_KEY, CheckLines
 from sources.extract import extract
 from sources.findings import Finding, has_errors
@@ -168,9 +168,14 @@ def _per_row_bodies(lines: pl.DataFrame, wanted: str | None, resolved: str | Non
 
 
 def receive(path: Path, settings: Settings, uploader: Uploader, *, body: str | None = None, year: int | None = None,
-            phase: str | None = None, display_name: str | None = None, validation: Validation | None = None
-            ) -> tuple[Validation, Receipt | None]:
-    """The one way in: dry run within the uploader's rights; if accepted, archive the file as received and register a receipt."""
+            phase: str | None = None, display_name: str | None = None, validation: Validation | None = None,
+            replace: bool = False, keep: bool = False) -> tuple[Validation, Receipt | None]:
+    """The one way in: dry run within the uploader's rights; if accepted, archive the file as received and register a receipt.
+
+    The receipt carries the file's summary and its comparison with the file in use for the same partitions: a
+    replacement that would make the data worse is registered ``held`` (never loaded) unless ``replace``, the
+    uploader's explicit confirmation. ``keep``: keep the validated lines beside the receipt, so that the loader
+    (another process: the sensor) does not read the file again while the rules are the same."""
     validation = validation or validate_file(path, settings, body=body, year=year, phase=phase, display_name=display_name,
                                              uploader=uploader, schema_check=False)
     if not validation.ok:
@@ -180,7 +185,7 @@ def receive(path: Path, settings: Settings, uploader: Uploader, *, body: str | N
     metadata = {
         "sha256": validation.sha256, "original_name": validation.file, "layout": validation.layout, "table": validation.table,
         "received_at": receipts.now() + "Z", "received_by": uploader.name, "partitions": [list(k) for k in partitions],
-        "rows": validation.lines.height, "status": "received", "warnings": [f.to_dict() for f in validation.findings],
+        "rows": validation.lines.height, "warnings": [f.to_dict() for f in validation.findings],
         "partition_rows": {f"{b}|{y}|{p}": n for b, y, p, n in counts.iter_rows()},
     }
     stored = archive.store(path, settings.archive_dir, validation.sha256, validation.kind or "xlsx", metadata)
@@ -190,6 +195,16 @@ def receive(path: Path, settings: Settings, uploader: Uploader, *, body: str | N
         original_name=validation.file, body=single.pop() if len(single) == 1 else resolve_body(body),
         year=partitions[0][1] if len({y for _, y, _ in partitions}) == 1 else year,
         phase=partitions[0][2] if len({p for _, _, p in partitions}) == 1 else phase,
-        uploader=uploader, partitions=[list(k) for k in partitions],
+        uploader=uploader, partitions=[list(k) for k in partitions], table=validation.table,
+        summary=replacement.summarise(validation.lines, validation.table), replace=replace,
+        summary_of=lambda earlier: _summary_of(earlier, settings),
+        **(validated.keep(settings, validation) if keep else {}),
     )
     return validation, receipt
+
+
+def _summary_of(receipt: Receipt, settings: Settings) -> dict:
+    """The summary of a receipt registered before receipts carried one: its archived file read again, within its rights."""
+    again = validate_file(Path(receipt.archive_path), settings, body=receipt.body, year=receipt.year, phase=receipt.phase,
+                          display_name=receipt.original_name, sha256=receipt.sha256, uploader=receipt.uploader, schema_check=False)
+    return replacement.summarise(again.lines, again.table) if again.ok else {}

@@ -53,7 +53,8 @@ def test_same_file_twice_is_a_no_op(tmp_path, settings, small_budget):
 
 def test_newer_file_supersedes_older_which_stays_archived(tmp_path, settings):
     first = write_sample(tmp_path / "a", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
-    second = write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto", seed=7), "template")
+    # a corrected export of the same budget (every amount one euro more): not worse, so it replaces at once
+    second = write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto").with_columns(pl.col("amount_cents") + 100), "template")
     ingest_files([first], settings)
     ingest_files([second], settings)
     uploads = _uploads(settings)
@@ -99,12 +100,12 @@ def test_crash_mid_load_leaves_the_warehouse_as_it_was(tmp_path, settings, small
 
     monkeypatch.setattr(duckdb.DuckDBPyConnection, "execute", failing_execute)
     with pytest.raises(RuntimeError, match="simulated crash"):
-        ingest_files([replacement], settings)
+        ingest_files([replacement], settings, replace=True)  # another generated budget: confirmed, or it would be held
     monkeypatch.undo()
     after = _lines(settings).sort("cell")
     assert after.equals(before)
     assert _uploads(settings)["status"].to_list() == ["current"]
-    [outcome] = ingest_files([replacement], settings)  # and the same file loads cleanly afterwards
+    [outcome] = ingest_files([replacement], settings, replace=True)  # and the same file loads cleanly afterwards
     assert outcome.status == "accepted"
 
 
@@ -126,7 +127,7 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
     bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "bad.xlsx", "Dati", {"F6": "mille euro"})
     again = tmp_path / "copia.xlsx"
     again.write_bytes(old.read_bytes())
-    new = write_sample(tmp_path / "c", generate_budget("237", 2025, "rendiconto", seed=7), "template")
+    new = write_sample(tmp_path / "c", generate_budget("237", 2025, "rendiconto").with_columns(pl.col("amount_cents") + 100), "template")
     files = [old, other, bad, again, new]
 
     alone = settings.with_(home=tmp_path / "alone")

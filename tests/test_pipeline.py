@@ -121,7 +121,7 @@ def test_inbox_sensor_requests_exactly_the_new_partitions(tmp_path, settings, mo
     shutil.copy(inbox / "accepted" / good.name, inbox / good.name)  # the same file again: nothing to do
     again = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))}))
     assert isinstance(again, dg.SkipReason)
-    assert [r.status for r in receipts.all_receipts(settings)] == ["loaded", "unchanged"]
+    assert [r.status for r in receipts.all_receipts(settings)] == ["current", "unchanged"]
 
 
 def test_sensor_registered_partitions_land_in_the_instance(tmp_path, settings, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -133,8 +134,11 @@ def test_bad_upload_shows_findings_and_good_upload_is_received_for_the_officers_
     assert receipt.uploader.name == "ufficio.bo" and receipt.uploader.bodies == {"237"}
     assert Path(receipt.archive_path).read_bytes() == good.read_bytes()  # kept as received
     assert not (tmp_path / "inbox").exists()  # nothing travels by file name any more
-    history = client.get("/body/237").text
-    assert "bad.xlsx" in history and good.name in history and "in uso" in history and "respinto" in history
+    history = client.get("/body/237").text  # the register's state, not a guess: received, not yet in use
+    assert "bad.xlsx" in history and good.name in history and "ricevuto: in caricamento" in history and "respinto" in history
+    assert "in uso" not in history
+    load_receipts(settings)  # the sensor
+    assert "in uso" in client.get("/body/237").text and "in uso" in client.get("/").text
 
 
 def test_size_limit_wrong_type_and_hostile_names(portal, tmp_path):
@@ -208,8 +212,9 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     assert len(stored) == 1 and "ufficio.ro" in stored[0].read_text(encoding="utf-8")
     [receipt] = receipts.pending(settings)
     assert (receipt.body, receipt.year, receipt.uploader.name) == ("029", 2023, "ufficio.ro")
-    # the sensor's load reads the archived file with the receipt's body and finds the body's mapping by itself
-    [outcome] = load_receipts(settings)
+    # when the rules changed since the portal validated it, the sensor's load reads the archived file again with the
+    # receipt's body and finds the body's mapping by itself (with the same rules it takes the lines the portal validated)
+    [outcome] = load_receipts(settings, [dataclasses.replace(receipt, rules="rules-of-last-year")])
     assert outcome.status == "accepted" and outcome.validation.findings[0].code == "MAPPING_APPLIED"
 
 

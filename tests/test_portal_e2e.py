@@ -145,3 +145,40 @@ def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_i
                              "AND amount_kind = 'impegni' GROUP BY 1").fetchall()
     expected = __import__("json").loads((source.parent / "expected.json").read_text())[source.name]["mission_totals"]["impegni"]
     assert dict(loaded) == expected
+
+
+def test_a_held_replacement_is_shown_and_confirmed_in_the_browser(server, tmp_path):
+    """The complete 2026 forecast is in use; the officer sends a 7-line draft: held, compared per mission; confirmed, loaded."""
+    chromium()
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_replacements import _lines_of, _tick, draft_of_bologna
+
+    settings, base = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    complete = Path(__file__).parents[1] / "demo" / "inbox" / "237_2026_previsione_template.xlsx"
+    draft = draft_of_bologna(tmp_path / "bozza_previsione_2026.xlsx")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _login(page, base, "ufficio.bo", "pw-bologna")
+        _upload(page, complete, year=2026, phase="previsione")
+        page.wait_for_selector("text=elaborazione in corso")
+        _tick(settings)
+        page.goto(f"{base}/")
+        _upload(page, draft, year=2026, phase="previsione")
+        page.wait_for_selector("section#held")
+        text = " ".join(page.inner_text("section#held").split())  # euro amounts carry a no-break space
+        assert "sparisce la spesa di 11 missioni (03, 05, 11" in text and "10,59 €" in text and "Differenza" in text
+        page.screenshot(path=str(ARTIFACTS / "6_held_replacement.png"), full_page=True)
+        _tick(settings)
+        assert _lines_of(settings, "237")[0] == 6030  # held: the complete forecast stays in use
+        page.click("button#confirm")
+        page.wait_for_selector("text=sostituzione confermata da ufficio.bo")
+        _tick(settings)
+        page.goto(f"{base}/")
+        history = page.inner_text("table#history")
+        assert "in uso" in history and "sostituito" in history
+        page.screenshot(path=str(ARTIFACTS / "7_officer_states.png"), full_page=True)
+        browser.close()
+    assert _lines_of(settings, "237") == (7, 1, draft.name)

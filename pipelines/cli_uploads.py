@@ -1,0 +1,113 @@
+"""The register on the command line: a held replacement shown as the portal shows it, and the commands
+``areavasta uploads`` (the register, states in words), ``confirm`` and ``cancel`` (a held replacement).
+
+Registered on the ``areavasta`` app by ``pipelines.cli`` (``register(app, console, Lang)``).
+"""
+
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from sources import receipts, replacement
+from sources.receipts import Receipt
+from sources.settings import load_settings
+
+HELD_EXIT = 4  # a file would make the data worse: held until confirmed (README, exit codes)
+
+
+def _lang() -> str:
+    return "en" if os.environ.get("AREAVASTA_LANG") == "en" else "it"
+
+
+def held_comparison(receipt: Receipt, lang: str | None = None) -> Group:
+    """What the held file would change, per partition: the reasons, the overview and the table per mission in euro."""
+    lang = lang or _lang()
+    it = lang == "it"
+    parts: list = [Text(("\n" + receipt.original_name + (" — in attesa di conferma (ricevuta " if it else " — waiting for confirmation (receipt ")
+                         + f"{receipt.seq})"), style="bold yellow", overflow="fold")]
+    for view in replacement.held_view(receipt.comparisons, lang):
+        parts.append(Text((f"Sostituirebbe {view['previous_name']} (ricevuta {view['previous_seq']}), in uso per "
+                           if it else f"It would replace {view['previous_name']} (receipt {view['previous_seq']}), in use for ")
+                          + view["what"] + ":", overflow="fold"))
+        parts += [Text("  • " + reason, style="yellow", overflow="fold") for reason in view["reasons"]]
+        overview = Table("", "in uso" if it else "in use", "nuovo file" if it else "new file", box=None, pad_edge=False)
+        for row in view["overview"]:
+            overview.add_row(*row)
+        parts.append(overview)
+        table = Table(("missione" if it else "mission") if view["by_mission"] else ("titolo" if it else "title"),
+                      "in uso" if it else "in use", "nuovo file" if it else "new file", "differenza" if it else "difference",
+                      header_style="bold")
+        table.columns[0].overflow = "fold"
+        for row in view["rows"]:
+            table.add_row(row["label"], row["before"], row["after"], row["difference"], style="red" if row["gone"] else "")
+        parts.append(table)
+    parts.append(Text(("Per sostituire comunque: areavasta confirm " if it else "To replace anyway: areavasta confirm ")
+                      + f"{receipt.seq} " + ("(oppure areavasta cancel " if it else "(or areavasta cancel ") + f"{receipt.seq}); "
+                      + ("la prossima volta: areavasta ingest --replace." if it else "next time: areavasta ingest --replace."), overflow="fold"))
+    return Group(*parts)
+
+
+def register(app: typer.Typer, console: Console, Lang) -> None:  # noqa: N803 (the command line's own --lang option type)
+    """Add the register's commands to the command line."""
+
+    @app.command()
+    def uploads(body: Annotated[str | None, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")] = None,
+                lang: Lang = "it") -> None:
+        """Il registro dei file ricevuti, con lo stato di ciascuno (in uso, sostituito, in attesa di conferma, …)."""
+        from sources.reference import resolve_body
+
+        settings = load_settings()
+        wanted = resolve_body(body) if body else None
+        it = lang != "en"
+        table = Table("n.", "file", "ente" if it else "body", "esercizio" if it else "year", "stato" if it else "state",
+                      "da" if it else "by", header_style="bold")
+        table.columns[1].overflow = "fold"
+        table.columns[4].no_wrap = True  # a state is read as one phrase
+        for receipt in receipts.all_receipts(settings):
+            bodies = {str(p[0]) for p in receipt.partitions}
+            if wanted and wanted not in bodies:
+                continue
+            years = sorted({f"{p[2]} {p[1]}" for p in receipt.partitions})
+            table.add_row(str(receipt.seq), receipt.original_name, ", ".join(sorted(bodies)[:3]) + ("…" if len(bodies) > 3 else ""),
+                          ", ".join(years[:2]) + ("…" if len(years) > 2 else ""), receipts.state_label(receipt.status, lang),
+                          receipt.uploader.name)
+        console.print(table)
+
+    def decide(seq: int, user: str | None, action) -> Receipt:
+        import getpass
+
+        settings = load_settings()
+        who = receipts.Uploader(user or getpass.getuser())  # the operator at the server: every body
+        try:
+            return action(settings, seq, who)
+        except receipts.RegisterRefusal as refusal:
+            console.print(f"[red]{refusal.message(_lang())}[/]", soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    @app.command()
+    def confirm(seq: Annotated[int, typer.Argument(help="Numero della ricevuta (areavasta uploads).")],
+                user: Annotated[str | None, typer.Option("--user", help="Chi conferma (per il registro).")] = None,
+                lang: Lang = "it") -> None:
+        """Conferma una sostituzione in attesa: il file viene caricato e diventa quello in uso."""
+        from pipelines.loading import load_receipts
+
+        receipt = decide(seq, user, receipts.confirm)
+        [outcome] = load_receipts(load_settings(), [receipt]) or [None]
+        state = receipts.get(load_settings(), seq).status
+        console.print((f"Sostituzione confermata: {receipt.original_name} è ora " if lang != "en" else
+                       f"Replacement confirmed: {receipt.original_name} is now ") + receipts.state_label(state, lang) + ".", soft_wrap=True)
+        if outcome is not None and outcome.status == "rejected":
+            raise typer.Exit(1)
+
+    @app.command()
+    def cancel(seq: Annotated[int, typer.Argument(help="Numero della ricevuta (areavasta uploads).")],
+               user: Annotated[str | None, typer.Option("--user", help="Chi annulla (per il registro).")] = None,
+               lang: Lang = "it") -> None:
+        """Annulla una sostituzione in attesa: il file resta archiviato e non viene caricato."""
+        receipt = decide(seq, user, receipts.cancel)
+        console.print((f"Sostituzione annullata: {receipt.original_name} resta archiviato, non in uso." if lang != "en" else
+                       f"Replacement cancelled: {receipt.original_name} stays archived, not in use."), soft_wrap=True)

@@ -1,0 +1,398 @@
+"""Never silently worse: a replacement that would make the data worse is held until the body's officer confirms it.
+
+The files are built from the official schemes, not by ``areavasta sample``: the official annex of final
+accounts by programme (``tests/fixtures/official``), the "formato aperto" export of the same body (mission
+detail), and a draft the officer filled by hand in the template (seven lines). Each rule is tried alone;
+then the real paths: command line, portal → intake → sensor → warehouse (with a second officer trying to
+confirm another body's file), concurrent uploads, a kill -9 between the commit and the register, rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import dagster as dg
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from dashboards import accounts
+from dashboards.portal import create_app
+from pipelines import warehouse
+from pipelines.loading import ingest_files, load_receipts
+from pipelines.rebuild import rebuild_warehouse
+from pipelines.resources import Warehouse
+from pipelines.sensors import inbox_sensor
+from sources import receipts, replacement, validated
+from sources.intake import receive
+from sources.receipts import Uploader
+from sources.template import write_template
+from transforms import replacement as logic
+
+OFFICIAL = Path(__file__).parent / "fixtures" / "official"
+ROOT = Path(__file__).parents[1]
+ANNEX = OFFICIAL / "allegato_rendiconto_2023_macroaggregati.xlsx"  # Padova (028), final accounts 2023, by programme
+OPEN_FORMAT = OFFICIAL / "rendiconto_2022_formato_aperto_spese_nomi_danneggiati.csv"  # the same body's export: missions only
+PADOVA = Uploader("ufficio.pd", frozenset({"028"}))
+RULES = replacement.rules()
+
+
+# --- the rules, one at a time -----------------------------------------------------------------------------------------
+
+def _summary(missions: dict[str, int], programmes=("04.02", "10.05"), detail="programma", per_inhabitant=150.0) -> dict:
+    titles = {"1": sum(missions.values())}
+    return {"body": "028", "year": 2023, "phase": "rendiconto", "table": "budget", "amount_kind": "impegni", "lines": 100,
+            "detail": detail, "total_cents": sum(missions.values()), "titles": titles, "missions": missions,
+            "programmes": list(programmes), "per_inhabitant": per_inhabitant}
+
+
+BASE = {"01": 30_000_000_00, "04": 40_000_000_00, "10": 60_000_000_00, "12": 500_00}
+
+
+def _reasons(before, after, typical=140.0) -> list[str]:
+    return [r["code"] for r in logic.compare(before, after, RULES, typical)["reasons"]]
+
+
+def test_a_mission_with_spending_that_disappears_holds_the_file():
+    after = {k: v for k, v in BASE.items() if k != "04"} | {"10": 100_000_000_00}  # same total, mission 04 gone
+    assert _reasons(_summary(BASE), _summary(after)) == ["mission_gone"]
+    # a few euro of a mission the body barely uses is not a loss of data (below mission_gone_min_eur)
+    assert _reasons(_summary(BASE), _summary({k: v for k, v in BASE.items() if k != "12"} | {"10": 60_000_500_00})) == []
+
+
+@pytest.mark.parametrize("factor, held", [(0.5, True), (0.79, True), (0.8, False), (1.0, False), (1.2, False), (1.21, True), (1000, True)])
+def test_the_total_may_move_by_at_most_the_set_share_either_way(factor, held):
+    after = {k: round(v * factor) for k, v in BASE.items()}
+    assert ("total_moved" in _reasons(_summary(BASE), _summary(after, per_inhabitant=None))) is held
+
+
+def test_the_detail_dropping_from_programme_to_mission_holds_the_file():
+    assert _reasons(_summary(BASE), _summary(BASE, programmes=(), detail="missione")) == ["detail_dropped"]
+    assert _reasons(_summary(BASE, programmes=(), detail="missione"), _summary(BASE)) == []  # more detail is better
+
+
+def test_spending_per_inhabitant_leaving_the_national_range_holds_the_file():
+    low, high = RULES["per_inhabitant_range"]
+    assert _reasons(_summary(BASE), _summary(BASE, per_inhabitant=140 * low - 1)) == ["per_inhabitant_out"]
+    assert _reasons(_summary(BASE), _summary(BASE, per_inhabitant=140 * high + 1)) == ["per_inhabitant_out"]
+    assert _reasons(_summary(BASE), _summary(BASE, per_inhabitant=140 * low)) == []
+    # already outside before: the replacement is not what made it worse
+    assert _reasons(_summary(BASE, per_inhabitant=5.0), _summary(BASE, per_inhabitant=4.0)) == []
+
+
+missions = st.dictionaries(st.sampled_from(["01", "04", "05", "08", "09", "10", "12", "50", "99"]),
+                           st.integers(min_value=1_000_00, max_value=10**11), min_size=1)
+
+
+@given(missions, st.floats(min_value=0.81, max_value=1.19))
+def test_the_same_budget_scaled_within_the_share_is_never_held(spending, factor):
+    before = _summary(spending)
+    after = _summary({k: round(v * factor) for k, v in spending.items()}, per_inhabitant=150.0 * factor)
+    assert logic.compare(before, after, RULES, 140.0)["reasons"] == []
+    assert logic.compare(before, before, RULES, 140.0)["worse"] is False
+
+
+@given(missions, st.sampled_from(["01", "04", "05", "08", "09", "10", "12", "50", "99"]))
+def test_dropping_a_mission_that_had_spending_is_always_seen(spending, gone):
+    spending = spending | {gone: 5_000_000_00}
+    after = {k: v for k, v in spending.items() if k != gone}
+    comparison = logic.compare(_summary(spending), _summary(after), RULES, None)
+    assert {"code": "mission_gone", "params": {"mission": gone, "before": 5_000_000_00}} in comparison["reasons"]
+    row = next(r for r in comparison["missions"] if r["code"] == gone)
+    assert (row["before"], row["after"], row["difference"]) == (5_000_000_00, 0, -5_000_000_00)
+
+
+def test_the_summary_of_the_official_annex_is_the_file_s_own_totals(settings):
+    import json
+
+    from sources.intake import validate_file
+
+    expected = json.loads((OFFICIAL / "expected.json").read_text(encoding="utf-8"))[ANNEX.name]
+    lines = validate_file(ANNEX, settings, body="028", year=2023, phase="rendiconto").lines
+    summary = replacement.summarise(lines)["028|2023|rendiconto"]
+    assert summary["missions"] == expected["mission_totals"]["impegni"] and summary["detail"] == "programma"
+    assert summary["lines"] == lines.height and summary["amount_kind"] == "impegni"
+    assert summary["total_cents"] == sum(v for t, v in summary["titles"].items() if t in ("1", "2"))
+
+
+# --- files an officer really sends -------------------------------------------------------------------------------------
+
+def draft_of_bologna(path: Path) -> Path:
+    """The officer's hand-filled draft of the 2026 forecast: the product's template with seven lines."""
+    write_template(path, "237", 2026, "previsione")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Dati"]
+    rows = [("10", "10.05", "1", "1.03", 3_512_000.00, "Manutenzione strade"), ("10", "10.05", "2", "2.02", 2_850_000.00, "SP 325"),
+            ("04", "04.02", "1", "1.03", 1_420_689.14, "Utenze scuole"), ("04", "04.02", "2", "2.02", 1_750_000.00, "Adeguamento sismico"),
+            ("09", "09.02", "1", "1.03", 310_000.00, "Aree protette"), ("01", "01.02", "1", "1.01", 397_000.00, "Segreteria"),
+            ("08", "08.01", "1", "1.03", 100_000.00, "Piano territoriale metropolitano")]
+    for i, (mission, programme, title, macro, euro, text) in enumerate(rows):
+        for j, value in enumerate((mission, programme, title, macro, "Stanziamento di competenza", euro, "", text)):
+            sheet.cell(row=6 + i, column=1 + j, value=value)
+    workbook.save(path)
+    return path
+
+
+def open_format_copy(tmp_path: Path) -> Path:
+    """The export under a name that says nothing (body, year and phase come from the upload, as in the portal)."""
+    target = tmp_path / "spese_formato_aperto.csv"
+    shutil.copyfile(OPEN_FORMAT, target)
+    return target
+
+
+def _lines_of(settings, body: str) -> tuple:
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        return con.execute("SELECT count(*), count(DISTINCT source_sha256), any_value(source_file) FROM core.budget_lines WHERE body = ?",
+                           [body]).fetchone()
+
+
+def _cli(settings, *args):
+    env = {**{k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AREAVASTA_LANG")}, "AREAVASTA_HOME": str(settings.home)}
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+
+
+def test_command_line_holds_the_draft_and_replaces_only_when_told(settings, tmp_path):
+    complete = ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"
+    assert _cli(settings, "ingest", complete).returncode == 0
+    draft = draft_of_bologna(tmp_path / "bozza_2026.xlsx")
+    held = _cli(settings, "ingest", draft)
+    assert held.returncode == 4, held.stdout + held.stderr
+    said = " ".join(held.stdout.split())
+    assert "in attesa di conferma" in said and "sparisce la spesa di 11 missioni (03, 05, 11, 12, 14, 15, 16, 18, 20, 50, 99: 39.909.066,53 € nel file in uso" in said
+    assert "la spesa complessiva cambia del -94 %" in said and "10,59 €" in said and "areavasta confirm 2" in said
+    assert "Traceback" not in held.stderr and "held" not in said and "mission_gone" not in said  # no internal key
+    assert _lines_of(settings, "237") == (6030, 1, complete.name)  # the complete budget stays in use
+    english = " ".join(_cli(settings, "ingest", draft, "--lang", "en").stdout.split())
+    assert "already loaded" in english or "waiting for confirmation" in english
+    listed = " ".join(_cli(settings, "uploads").stdout.split())
+    assert "in uso" in listed and "in attesa di conferma" in listed
+    replaced = _cli(settings, "ingest", draft, "--replace")
+    assert replaced.returncode == 0 and _lines_of(settings, "237") == (7, 1, draft.name)
+
+
+def test_the_sensor_never_loads_a_held_file_and_a_newer_file_cancels_it(settings, tmp_path):
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    load_receipts(settings)
+    before = _lines_of(settings, "028")
+    _, held = receive(open_format_copy(tmp_path), settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    assert held.status == receipts.HELD and {r["code"] for c in held.comparisons for r in c["reasons"]} == {"total_moved", "detail_dropped"}
+    assert load_receipts(settings) == [] and _lines_of(settings, "028") == before
+    assert receipts.get(settings, held.seq).status == receipts.HELD
+    # the officer sends the right file again instead (a corrected annex): the held one is cancelled, never loaded
+    corrected = tmp_path / "allegato_corretto.xlsx"
+    workbook = openpyxl.load_workbook(ANNEX)
+    workbook.active.title = workbook.active.title  # same content, other bytes: saved again by the office software
+    workbook.save(corrected)
+    _, newer = receive(corrected, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    assert newer.status == receipts.RECEIVED and not newer.worse
+    assert receipts.get(settings, held.seq).status == receipts.CANCELLED
+    with pytest.raises(receipts.RegisterRefusal):
+        receipts.confirm(settings, held.seq, PADOVA)  # cancelled is final
+
+
+def test_only_the_body_s_own_officer_confirms(settings, tmp_path):
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    _, held = receive(open_format_copy(tmp_path), settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    for stranger in (Uploader("ufficio.bo", frozenset({"237"})), Uploader("nessuno", frozenset())):
+        with pytest.raises(receipts.RegisterRefusal):
+            receipts.confirm(settings, held.seq, stranger)
+        with pytest.raises(receipts.RegisterRefusal):
+            receipts.cancel(settings, held.seq, stranger)
+    assert receipts.get(settings, held.seq).status == receipts.HELD
+    confirmed = receipts.confirm(settings, held.seq, PADOVA)
+    assert (confirmed.status, confirmed.confirmed_by) == (receipts.RECEIVED, "ufficio.pd")
+    [first, second] = load_receipts(settings)
+    assert (first.status, second.status) == ("accepted", "accepted")
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.SUPERSEDED, receipts.CURRENT]
+
+
+# --- portal → intake → sensor → warehouse ------------------------------------------------------------------------------
+
+@pytest.fixture
+def portal(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("AREAVASTA_SECRET", "replacement-secret-" + "r" * 40)
+    monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
+    accounts.add_user(settings, "ufficio.pd", "officer", "028", "pw-padova")
+    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
+    accounts.add_user(settings, "pianificatore", "planner", None, "pw-planner")
+    return settings, create_app(settings, max_upload_mb=5)
+
+
+def _client(app, username: str, password: str) -> tuple[TestClient, str]:
+    client = TestClient(app)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": username, "password": password, "csrf": token}, follow_redirects=False)
+    return client, re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+
+
+def _post(client, token, path: Path, year=2023, phase="rendiconto"):
+    with path.open("rb") as handle:
+        response = client.post("/upload", data={"year": str(year), "phase": phase, "csrf": token},
+                               files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+def _tick(settings):
+    return inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
+                                                resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+
+
+def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal, tmp_path, monkeypatch):
+    settings, app = portal
+    officer, token = _client(app, "ufficio.pd", "pw-padova")
+    _post(officer, token, ANNEX)
+    first = _tick(settings)
+    assert {r.partition_key for r in first.run_requests} == {"2023|028"}
+    in_use = _lines_of(settings, "028")
+
+    page_url = _post(officer, token, open_format_copy(tmp_path))
+    page = officer.get(page_url).text
+    words = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "In attesa di conferma." in words and "non è stato caricato" in words
+    assert "il dettaglio scende da programma a missione" in words and "la spesa complessiva cambia del +24 %" in words
+    assert "Prima (in uso) Dopo (nuovo file) Differenza" in words and "10 Trasporti e diritto alla mobilità" in words
+    assert "per programma per missione" in words  # detail, before and after
+    assert 'id="confirm"' in page and 'id="cancel"' in page and 'http-equiv="refresh"' not in page
+    assert "detail_dropped" not in page and "held" not in words  # no internal key reaches the officer
+    assert "in attesa di conferma" in officer.get("/").text  # the officer's own list names the state
+
+    # the sensor never loads it
+    assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028") == in_use
+    # another body's officer, a planner, a missing token: refused, and nothing changes
+    upload_id = page_url.rsplit("/", 1)[1]
+    other, other_token = _client(app, "ufficio.bo", "pw-bologna")
+    assert other.post(f"/uploads/{upload_id}/conferma", data={"csrf": other_token}).status_code == 403
+    assert other.get(page_url).status_code == 403
+    planner, planner_token = _client(app, "pianificatore", "pw-planner")
+    assert 'id="confirm"' not in planner.get(page_url).text
+    assert planner.post(f"/uploads/{upload_id}/conferma", data={"csrf": planner_token}).status_code == 403
+    assert officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": ""}).status_code == 403
+    assert officer.post(f"/uploads/{upload_id}/cancella-tutto", data={"csrf": token}).status_code == 404
+    assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028") == in_use
+
+    # the officer confirms: the sensor loads it, the officer's list says which file is in use and which was replaced
+    confirmed = officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": token}, follow_redirects=False)
+    assert confirmed.status_code == 303
+    assert officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": token}).status_code == 409  # once
+    monkeypatch.setattr("pipelines.loading.validate_files", _never)  # validated once: the sensor does not read it again
+    loaded = _tick(settings)
+    assert {r.partition_key for r in loaded.run_requests} == {"2023|028"}
+    assert _lines_of(settings, "028")[2] == "spese_formato_aperto.csv"
+    history = " ".join(re.sub(r"<[^>]+>", " ", officer.get("/").text).split())
+    assert "spese_formato_aperto.csv Rendiconto 2023 in uso" in history and f"{ANNEX.name} Rendiconto 2023 sostituito" in history
+    assert "sostituzione confermata da ufficio.pd" in officer.get(page_url).text
+
+
+def test_portal_cancel_keeps_the_file_in_use(portal, tmp_path):
+    settings, app = portal
+    officer, token = _client(app, "ufficio.pd", "pw-padova")
+    _post(officer, token, ANNEX)
+    _tick(settings)
+    page_url = _post(officer, token, open_format_copy(tmp_path))
+    upload_id = page_url.rsplit("/", 1)[1]
+    assert officer.post(f"/uploads/{upload_id}/annulla", data={"csrf": token}, follow_redirects=False).status_code == 303
+    assert "annullato" in officer.get(page_url).text and "annullato" in officer.get("/").text
+    assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028")[2] == ANNEX.name
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("the file was read again although the intake had validated it under the same rules")
+
+
+def test_a_file_is_validated_once_unless_the_rules_changed(settings, monkeypatch):
+    _, receipt = receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto", keep=True)
+    assert Path(receipt.validated).exists() and receipt.rules
+    monkeypatch.setattr("pipelines.loading.validate_files", _never)
+    [outcome] = load_receipts(settings)
+    assert outcome.status == "accepted" and not Path(receipt.validated).exists()  # loaded, then let go
+    # the rules changed since the intake: the archived file is read again
+    _, again = receive(open_format_copy(Path(receipt.validated).parent), settings, PADOVA, body="028", year=2023,
+                       phase="rendiconto", keep=True, replace=True)
+    monkeypatch.setattr("sources.validated.fingerprint", lambda settings: "other-rules")
+    with pytest.raises(AssertionError, match="read again"):
+        load_receipts(settings)
+
+
+# --- concurrency, kill -9, rebuild -------------------------------------------------------------------------------------
+
+def test_concurrent_uploads_each_compare_with_the_file_before_them(settings, tmp_path):
+    """Eight uploads of the same partition at once: the register's lock orders them, and each compares with the receipt
+    just before it (the draft is held against whatever was in use, never against a file it raced with)."""
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    copies = []
+    for n in range(8):
+        copy = tmp_path / f"copia_{n}.xlsx"
+        workbook = openpyxl.load_workbook(ANNEX)
+        workbook.properties.title = f"copia {n}"  # other bytes, same figures: never worse
+        workbook.save(copy)
+        copies.append(copy)
+    threads = [threading.Thread(target=receive, args=(c, settings, PADOVA), kwargs=dict(body="028", year=2023, phase="rendiconto"))
+               for c in copies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    register = receipts.all_receipts(settings)
+    assert [r.seq for r in register] == list(range(1, 10)) and all(r.status == receipts.RECEIVED for r in register)
+    assert [r.replaces["028|2023|rendiconto"] for r in register[1:]] == list(range(1, 9))
+    load_receipts(settings)
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.SUPERSEDED] * 8 + [receipts.CURRENT]
+
+
+KILL_AFTER_COMMIT = """
+import os, signal, sys
+import pipelines.loading as loading
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)  # the warehouse committed; the register never hears of it
+loading._settle = die
+from sources.settings import load_settings
+loading.load_receipts(load_settings())
+"""
+
+
+def test_a_kill_between_the_commit_and_the_register_loses_nothing(settings, tmp_path):
+    """SIGKILL right after the warehouse committed a batch: the next load settles those receipts from the warehouse and
+    reports them loaded (their runs are requested); a rebuild then gives the same files in use."""
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    _, draft = receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
+    env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
+    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_COMMIT], env=env, cwd=ROOT, capture_output=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.RECEIVED] * 2  # the register did not hear
+    outcomes = load_receipts(settings)
+    assert [(o.status, o.partitions) for o in outcomes] == [("accepted", [("028", 2023, "rendiconto")]),
+                                                            ("accepted", [("237", 2026, "previsione")])]
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.CURRENT] * 2
+    lines = (_lines_of(settings, "028"), _lines_of(settings, "237"))
+    report = rebuild_warehouse(settings)
+    assert report.ok and report.current_before == report.current_after == [1, 2]
+    assert (_lines_of(settings, "028"), _lines_of(settings, "237")) == lines
+
+
+def test_rebuild_keeps_held_files_out_and_confirmed_ones_in_use(settings, tmp_path):
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    complete = ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"
+    ingest_files([complete], settings)
+    [held] = ingest_files([draft_of_bologna(tmp_path / "bozza.xlsx")], settings)
+    assert held.status == "held"
+    _, confirmed = receive(open_format_copy(tmp_path), settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    receipts.confirm(settings, confirmed.seq, PADOVA)
+    load_receipts(settings)
+    before = (_lines_of(settings, "028"), _lines_of(settings, "237"))
+    assert before[1] == (6030, 1, complete.name) and before[0][2] == "spese_formato_aperto.csv"
+    report = rebuild_warehouse(settings)
+    assert report.ok and report.current_before == report.current_after
+    assert (_lines_of(settings, "028"), _lines_of(settings, "237")) == before
+    assert receipts.get(settings, held.receipt.seq).status == receipts.HELD
+    assert not list(validated.folder(settings).glob("*.parquet"))  # nothing kept once loaded
