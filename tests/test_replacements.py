@@ -65,6 +65,7 @@ def _reasons(before, after, typical=140.0) -> list[str]:
 def test_a_mission_with_spending_that_disappears_holds_the_file():
     after = {k: v for k, v in BASE.items() if k != "04"} | {"10": 100_000_000_00}  # same total, mission 04 gone
     assert _reasons(_summary(BASE), _summary(after)) == ["mission_gone"]
+    assert _reasons(_summary(BASE), _summary(after | {"04": 0})) == ["mission_gone"]  # listed with nothing in it is gone too
     # a few euro of a mission the body barely uses is not a loss of data (below mission_gone_min_eur)
     assert _reasons(_summary(BASE), _summary({k: v for k, v in BASE.items() if k != "12"} | {"10": 60_000_500_00})) == []
 
