@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, body TEXT NOT NULL, year INTEGER, phase TEXT, original_name TEXT NOT NULL,
     stored_as TEXT NOT NULL, sha256 TEXT NOT NULL, username TEXT NOT NULL, received_at TEXT NOT NULL,
-    status TEXT NOT NULL, findings_json TEXT NOT NULL
+    status TEXT NOT NULL, findings_json TEXT NOT NULL  -- what the dry run said: received or rejected (the fate: the receipt)
 );
 CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
@@ -72,6 +72,9 @@ def connect(settings):
         for table, column, definition in MIGRATIONS:
             if column not in {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        if con.execute("PRAGMA user_version").fetchone()[0] < 1:  # the dry run's outcome in the register's words (received)
+            con.execute("UPDATE uploads SET status = 'received' WHERE status = 'accepted'")
+            con.execute("PRAGMA user_version = 1")
         yield con
         con.commit()
     finally:

@@ -276,7 +276,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         accounts.log_upload(settings, id=upload_id, body=user.body, year=year, phase=phase, original_name=original,
                             stored_as=stored.name, sha256=result.sha256, username=user.username,
                             received_at=dt.datetime.now().isoformat(timespec="microseconds"),
-                            status="accepted" if result.ok else "rejected", findings_json=findings_json(result.findings),
+                            status=receipts.RECEIVED if result.ok else receipts.REJECTED, findings_json=findings_json(result.findings),
                             receipt_seq=receipt.seq if receipt else None)
 
     def mapping_of(record) -> dict | None:
@@ -325,7 +325,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         stem = f"{record['body']}_{record['year']}_{record['phase']}"
         page_file = settings.outputs_dir / "dashboards" / f"{stem}.html"
         received = dt.datetime.fromisoformat(record["received_at"]).timestamp()
-        ready = record["status"] == "accepted" and page_file.exists() and page_file.stat().st_mtime > received
+        ready = record["status"] != receipts.REJECTED and page_file.exists() and page_file.stat().st_mtime > received
         info = mapping_of(record) if user.may_upload and user.body == record["body"] else None
         fate = receipts.get(settings, record["receipt_seq"]) if record["receipt_seq"] else None
         held = replacement.held_view(fate.comparisons) if fate and fate.status == receipts.HELD else []
@@ -416,8 +416,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
 
 
 def _state(record, fate) -> str:
-    """The upload's state, in the register's words: the receipt's fate, or ``rejected`` when the dry run refused it."""
-    return fate.status if fate is not None else receipts.REJECTED if record["status"] == "rejected" else receipts.RECEIVED
+    """The upload's state, in the register's words: the receipt's fate, or what the dry run said (``rejected``)."""
+    return fate.status if fate is not None else record["status"]
 
 
 def _with_states(settings, uploads) -> list[dict]:
