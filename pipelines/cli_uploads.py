@@ -58,7 +58,7 @@ def register(app: typer.Typer, console: Console, Lang) -> None:  # noqa: N803 (t
     def uploads(body: Annotated[str | None, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")] = None,
                 lang: Lang = "it") -> None:
         """Il registro dei file ricevuti, con lo stato di ciascuno (in uso, sostituito, in attesa di conferma, …)."""
-        from sources.reference import resolve_body
+        from sources.reference import body_name, resolve_body
 
         settings = load_settings()
         wanted = resolve_body(body) if body else None
@@ -72,7 +72,8 @@ def register(app: typer.Typer, console: Console, Lang) -> None:  # noqa: N803 (t
             if wanted and wanted not in bodies:
                 continue
             years = sorted({f"{p[2]} {p[1]}" for p in receipt.partitions})
-            table.add_row(str(receipt.seq), receipt.original_name, ", ".join(sorted(bodies)[:3]) + ("…" if len(bodies) > 3 else ""),
+            names = ", ".join(body_name(b) for b in sorted(bodies)[:2]) + (f" (+{len(bodies) - 2})" if len(bodies) > 2 else "")
+            table.add_row(str(receipt.seq), receipt.original_name, names,
                           ", ".join(years[:2]) + ("…" if len(years) > 2 else ""), receipts.state_label(receipt.status, lang),
                           receipt.uploader.name)
         console.print(table)
