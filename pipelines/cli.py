@@ -544,11 +544,18 @@ def user_add(username: str, role: Annotated[str, typer.Option(help="officer, pla
     from sources.reference import resolve_body
 
     code = resolve_body(body) if body else None
+    import sqlite3
+
     try:
         password = accounts.add_user(load_settings(), username, role, code)
-    except Exception as exc:  # duplicate user, unknown role, officer without body
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2)
+    except sqlite3.IntegrityError:
+        console.print("[red]" + say(f"L'utente {username} esiste già: per una nuova password, areavasta user reset {username}.",
+                                    f"The user {username} already exists: for a new password, areavasta user reset {username}.") + "[/]")
+        raise typer.Exit(2) from None
+    except ValueError:  # unknown role, officer without body
+        console.print("[red]" + say("Ruolo officer, planner o admin; un officer appartiene a un ente (--body).",
+                                    "Role officer, planner or admin; an officer belongs to one body (--body).") + "[/]")
+        raise typer.Exit(2) from None
     where = f"{role}{', ' + code if code else ''}"
     console.print(say(f"Creato {username} ({where}). Password iniziale: {password}", f"Created {username} ({where}). Initial password: {password}"))
 
@@ -781,10 +788,10 @@ def rebuild(lang: Lang = "it") -> None:
         table.add_row(name, f"{rows:,}".replace(",", "." if it else ","), f"{expected:,}".replace(",", "." if it else ","),
                       format_euro(cents, lang))
     console.print(table)
-    if report.current_before != report.current_after:
+    if report.expected_current != report.current_after:
         console.print(("[red]I file in uso dopo la ricostruzione non sono quelli di prima: ricevute " if it else
                        "[red]The files in use after the rebuild are not those before: receipts ")
-                      + f"{report.current_before} → {report.current_after}.[/]", soft_wrap=True)
+                      + f"{report.expected_current} → {report.current_after}.[/]", soft_wrap=True)
     if not report.ok:
         console.print("[red]Le righe caricate non corrispondono a quelle registrate nell'archivio.[/]" if it else
                       "[red]The rows loaded differ from those recorded in the archive.[/]")

@@ -63,6 +63,10 @@ def register(app: typer.Typer, console: Console, Lang) -> None:  # noqa: N803 (t
         settings = load_settings()
         wanted = resolve_body(body) if body else None
         it = lang != "en"
+        if body and wanted is None:
+            console.print("[red]" + (f"Ente sconosciuto: {body}." if it else f"Unknown body: {body}.") + "[/]")
+            raise typer.Exit(2)
+        phases = {"previsione": "previsione" if it else "forecast", "rendiconto": "rendiconto" if it else "final accounts"}
         table = Table("n.", "file", "ente" if it else "body", "esercizio" if it else "year", "stato" if it else "state",
                       "da" if it else "by", header_style="bold")
         table.columns[1].overflow = "fold"
@@ -71,41 +75,57 @@ def register(app: typer.Typer, console: Console, Lang) -> None:  # noqa: N803 (t
             bodies = {str(p[0]) for p in receipt.partitions}
             if wanted and wanted not in bodies:
                 continue
-            years = sorted({f"{p[2]} {p[1]}" for p in receipt.partitions})
+            years = sorted({f"{phases.get(p[2], p[2])} {p[1]}" for p in receipt.partitions})
             names = ", ".join(body_name(b) for b in sorted(bodies)[:2]) + (f" (+{len(bodies) - 2})" if len(bodies) > 2 else "")
             table.add_row(str(receipt.seq), receipt.original_name, names,
                           ", ".join(years[:2]) + ("…" if len(years) > 2 else ""), receipts.state_label(receipt.status, lang),
                           receipt.uploader.name)
         console.print(table)
 
-    def decide(seq: int, user: str | None, action) -> Receipt:
+    def decide(seq: str, user: str | None, action) -> Receipt:
         import getpass
 
+        if not seq.isascii() or not seq.isdigit():
+            console.print("[red]" + ("Indicare il numero della ricevuta (areavasta uploads)." if _lang() == "it" else
+                                     "Give the receipt's number (areavasta uploads).") + "[/]")
+            raise typer.Exit(2)
         settings = load_settings()
         who = receipts.Uploader(user or getpass.getuser())  # the operator at the server: every body
         try:
-            return action(settings, seq, who)
+            return action(settings, int(seq), who)
         except receipts.RegisterRefusal as refusal:
             console.print(f"[red]{refusal.message(_lang())}[/]", soft_wrap=True)
             raise typer.Exit(1) from None
 
     @app.command()
-    def confirm(seq: Annotated[int, typer.Argument(help="Numero della ricevuta (areavasta uploads).")],
+    def confirm(seq: Annotated[str, typer.Argument(metavar="N", help="Numero della ricevuta (areavasta uploads).")],
                 user: Annotated[str | None, typer.Option("--user", help="Chi conferma (per il registro).")] = None,
                 lang: Lang = "it") -> None:
         """Conferma una sostituzione in attesa: il file viene caricato e diventa quello in uso."""
         from pipelines.loading import load_receipts
+        from pipelines.warehouse import WarehouseError
 
-        receipt = decide(seq, user, receipts.confirm)
-        [outcome] = load_receipts(load_settings(), [receipt]) or [None]
-        state = receipts.get(load_settings(), seq).status
-        console.print((f"Sostituzione confermata: {receipt.original_name} è ora " if lang != "en" else
+        settings = load_settings()
+        it = lang != "en"
+        found = receipts.get(settings, int(seq)) if seq.isdigit() else None
+        # confirmed earlier but not loaded yet (the warehouse was busy): load it now
+        receipt = found if found and found.status == receipts.RECEIVED and found.confirmed_by else decide(seq, user, receipts.confirm)
+        try:
+            [outcome] = load_receipts(settings, [receipt]) or [None]
+        except WarehouseError as exc:
+            console.print((f"Sostituzione confermata: {receipt.original_name} sarà caricato dal sensore, oppure con areavasta confirm "
+                           f"{receipt.seq} quando il magazzino è libero ({exc.message('it')})" if it else
+                           f"Replacement confirmed: {receipt.original_name} will be loaded by the sensor, or by areavasta confirm "
+                           f"{receipt.seq} once the warehouse is free ({exc.message('en')})"), soft_wrap=True)
+            raise typer.Exit(3) from None
+        state = receipts.get(settings, receipt.seq).status
+        console.print((f"Sostituzione confermata: {receipt.original_name} è ora " if it else
                        f"Replacement confirmed: {receipt.original_name} is now ") + receipts.state_label(state, lang) + ".", soft_wrap=True)
         if outcome is not None and outcome.status == "rejected":
             raise typer.Exit(1)
 
     @app.command()
-    def cancel(seq: Annotated[int, typer.Argument(help="Numero della ricevuta (areavasta uploads).")],
+    def cancel(seq: Annotated[str, typer.Argument(metavar="N", help="Numero della ricevuta (areavasta uploads).")],
                user: Annotated[str | None, typer.Option("--user", help="Chi annulla (per il registro).")] = None,
                lang: Lang = "it") -> None:
         """Annulla una sostituzione in attesa: il file resta archiviato e non viene caricato."""

@@ -35,6 +35,8 @@ from sources.settings import Settings
 CHUNK_FILES = 16  # files validated as one batch, then received and loaded, while the next ones are read
 BATCH_ROWS = 250_000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
 # straight to the file; smaller transactions go through the write-ahead log and cost 1.8x as much (docs/BENCHMARKS.md)
+# files in use: the same bytes again change nothing; a file replaced since may come back (it becomes current again)
+CURRENT_FILES = "SELECT DISTINCT sha256 FROM core.uploads WHERE status = 'current'"
 LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
 
 
@@ -55,7 +57,7 @@ OUTCOME_WORDS = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "reject
 
 
 def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, validated: dict[int, Validation] | None = None,
-                  on_done=None, workers: int = 1, con: duckdb.DuckDBPyConnection | None = None) -> list[Outcome]:
+                  on_done=None, workers: int = 1, con: duckdb.DuckDBPyConnection | None = None, settle: bool = True) -> list[Outcome]:
     """Load receipts into the warehouse in order of receipt (the latest receipt of a partition ends current).
 
     Each archived file is read again with the body, year, phase and rights its receipt records, unless the
@@ -65,14 +67,15 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
     their receipts settled as the warehouse holds them (current or superseded). A receipt the warehouse already
     holds (the previous load died after its commit) is settled from the warehouse and reported as loaded, so its
     runs are requested. Held receipts are never loaded: they are not pending.
-    ``con``: a warehouse connection the caller keeps open across calls.
+    ``con``: a warehouse connection the caller keeps open across calls. ``settle=False`` leaves the register alone
+    (a rebuild into a new warehouse settles it once that warehouse is in place).
     """
     pending = sorted(receipts.pending(settings) if pending is None else pending, key=lambda r: r.seq)
     validated = validated or {}
     outcomes: list[Outcome] = []
     batch: list[Outcome] = []
     with _connection(settings, con) as con:
-        loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
+        loaded = {sha for (sha,) in con.execute(CURRENT_FILES).fetchall()}
         committed = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
 
         def check(chunk: list[Receipt]) -> list[Validation]:
@@ -90,7 +93,8 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
             for table in {o.upload.table for o in batch}:
                 check_schema(pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table)
             warehouse.load(con, [o.upload for o in batch])
-            _settle(settings, con, [o.receipt for o in batch])  # committed: now, and only now, the receipts say so
+            if settle:
+                _settle(settings, con, [o.receipt for o in batch])  # committed: now, and only now, the receipts say so
             for outcome in batch:
                 if on_done:
                     on_done(outcome)
@@ -102,7 +106,8 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
             chunk = pending[start:start + CHUNK_FILES]
             recovered = [r for r in chunk if r.seq in committed]
             if recovered:  # loaded by a load that died before it could say so: the warehouse is the truth
-                _settle(settings, con, recovered)
+                if settle:
+                    _settle(settings, con, recovered)
                 for receipt in recovered:
                     outcomes.append(Outcome(Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind,
                                                        empty_budget_lines(), table=receipt.table), "accepted",
@@ -117,7 +122,7 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                     batch.append(outcome)
                     if sum(o.upload.lines.height for o in batch) >= BATCH_ROWS:
                         flush()
-                else:
+                elif settle:
                     receipts.mark(settings, receipt, outcome.status, "; ".join(f.message() for f in validation.findings if f.is_error)[:2000])
                     sources_validated.discard(settings, receipt)
                     if on_done:
@@ -132,6 +137,10 @@ def _kept(settings: Settings, receipt: Receipt) -> Validation | None:
     if found is None:
         return None
     lines, overrides = found
+    partitions = {tuple(p) for p in lines.select("body", "year", "phase").unique().rows()}
+    if (partitions != {tuple(p) for p in receipt.partitions} or set(lines["source_sha256"].unique()) != {receipt.sha256}
+            or not all(receipt.uploader.may_write(body) for body, _, _ in partitions)):
+        return None  # not this receipt's lines (altered on disk): the archived file is read again, within its rights
     return Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind, lines, overrides=overrides,
                       table=receipt.table, body=receipt.body)
 
@@ -205,7 +214,7 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
     uploader = uploader or Uploader(user or getpass.getuser())
     names = display_names or [p.name for p in paths]
     with warehouse.connect(settings.warehouse_path) as con:
-        loaded = {sha for (sha,) in con.execute("SELECT DISTINCT sha256 FROM core.uploads").fetchall()}
+        loaded = {sha for (sha,) in con.execute(CURRENT_FILES).fetchall()}
 
     def check(chunk: range) -> list[Validation]:
         """Validate a chunk of files as one batch; a file already loaded is not read again."""

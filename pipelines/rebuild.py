@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipelines import warehouse
 from pipelines.loading import load_receipts
-from sources import receipts
+from sources import receipts, validated
 from sources.model import TABLES
 from sources.settings import Settings
 
@@ -28,16 +28,30 @@ class RebuildReport:
     set_aside: Path | None
     receipts: int
     tables: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # table -> (rows, expected rows, cents)
-    current_before: list[int] = field(default_factory=list)  # receipts in use before the rebuild
-    current_after: list[int] = field(default_factory=list)  # and after it
+    expected_current: list[int] = field(default_factory=list)  # receipts that must be in use: each partition's latest replayed
+    current_after: list[int] = field(default_factory=list)  # the receipts in use in the rebuilt warehouse
 
     @property
     def ok(self) -> bool:
-        return self.current_before == self.current_after and all(rows == expected for rows, expected, _ in self.tables.values())
+        return self.expected_current == self.current_after and all(rows == expected for rows, expected, _ in self.tables.values())
 
 
 def rebuild_warehouse(settings: Settings) -> RebuildReport:
+    """Replay the register into a fresh warehouse built beside the old one, then swap them: a rebuild killed midway
+    leaves the old warehouse (and the register) as they were, and can simply be run again."""
     path = settings.warehouse_path
+    fresh = path.with_name(path.name + ".ricostruzione")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):  # an earlier rebuild that did not finish
+        leftover.unlink(missing_ok=True)
+    register = receipts.all_receipts(settings)
+    replay = [dataclasses.replace(r, status=receipts.RECEIVED, validated=None) for r in register
+              if r.status in (*receipts.LOADED, receipts.RECEIVED)]
+    latest: dict[tuple, int] = {}  # the files in use afterwards: per partition, the latest receipt replayed (order of receipt)
+    for receipt in replay:
+        for partition in receipt.partitions:
+            latest[(receipt.table, *partition)] = receipt.seq
+    with warehouse.connect(fresh) as con:
+        load_receipts(settings, replay, con=con, settle=False)  # the register is settled only once the new warehouse is in place
     set_aside = None
     if path.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -45,20 +59,21 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
         path.rename(set_aside)
         for extra in path.parent.glob(path.name + ".wal"):
             extra.rename(set_aside.with_name(set_aside.name + ".wal"))
-    register = receipts.all_receipts(settings)
-    before = sorted(r.seq for r in register if r.status == receipts.CURRENT)
-    replay = [dataclasses.replace(r, status=receipts.RECEIVED, validated=None) for r in register
-              if r.status in (*receipts.LOADED, receipts.RECEIVED)]
-    load_receipts(settings, replay)
-    after = sorted(r.seq for r in receipts.all_receipts(settings) if r.status == receipts.CURRENT)
-    with warehouse.connect(path, read_only=True) as con:
+    fresh.rename(path)
+    with warehouse.connect(path) as con:
+        states = warehouse.receipt_states(con, [r.seq for r in replay], [r.sha256 for r in replay])
+        receipts.settle(settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by})
+        for receipt in register:  # lines kept by the portal for a file now loaded are not needed any more
+            if receipt.seq in states:
+                validated.discard(settings, receipt)
         current = con.execute("SELECT content, sha256, body, year, phase, n_rows FROM core.uploads WHERE status = 'current'").fetchall()
+        after = sorted({seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE status = 'current'").fetchall()})
         tables = {}
         for content, (table, _, _) in TABLES.items():
             rows, cents = con.execute(f"SELECT count(*), coalesce(sum(amount_cents), 0) FROM core.{table}").fetchone()
             expected = sum(_recorded_rows(settings, sha, (body, year, phase)) for c, sha, body, year, phase, _ in current if c == content)
             tables[table] = (rows, expected, int(cents))
-    return RebuildReport(set_aside, len(replay), tables, before, after)
+    return RebuildReport(set_aside, len(replay), tables, sorted(set(latest.values())), after)
 
 
 def _recorded_rows(settings: Settings, sha: str, partition: tuple) -> int:

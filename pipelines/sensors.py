@@ -106,6 +106,16 @@ def write_held(target: Path, receipt) -> None:
     target.with_name(target.name + ".in_attesa.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def loaded_since(settings, cursor: str | None, started: str) -> tuple[list, str | None]:
+    """Budget receipts the warehouse took since the cursor (the time of the last one whose runs were requested), and the new
+    cursor. Dagster stores the cursor with the run requests, so a tick that dies after loading, or a load by another
+    process (``areavasta confirm``), still gets its runs requested at the next tick. Without a cursor (the sensor's first
+    tick), only what this tick loaded."""
+    fresh = [r for r in receipts.all_receipts(settings) if r.status in receipts.LOADED and r.table == "budget" and r.loaded_at
+             and (r.loaded_at > cursor if cursor else r.loaded_at >= started)]  # revenue feeds no stage yet: nothing to rerun
+    return fresh, max([cursor or "", *(r.loaded_at for r in fresh)]) or None
+
+
 # How often the daemon looks for new receipts: an upload reaches its refreshed outputs within seconds, not a tick of 30.
 SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "5"))
 
@@ -116,22 +126,23 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     recovered = recover_stale_runs(context.instance)  # a dead command's run must not hold the queue and the slot for ever
     if recovered:
         context.log.warning(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {', '.join(recovered)}")
+    started = receipts.now()
     try:
         run_requests, validated = receive_folder(settings)
-        outcomes = load_receipts(settings, validated=validated)
+        load_receipts(settings, validated=validated)
     except WarehouseError as exc:  # busy past the wait, or damaged: the next tick tries again; nothing is lost
         return dg.SkipReason(exc.message())
+    fresh, cursor = loaded_since(settings, context.cursor, started)
     years, bodies = set(), set()
-    for outcome in outcomes:
-        if outcome.status == "accepted" and outcome.validation.table == "budget":  # revenue feeds no stage yet: nothing to rerun
-            for body, year, _phase in outcome.partitions:
-                years.add(str(year))
-                bodies.add(body)
-                run_requests.append(dg.RunRequest(run_key=f"receipt-{outcome.receipt.seq}-{year}-{body}", job_name="ingest_job",
-                                                  partition_key=key_of(body, year)))
+    for receipt in fresh:
+        for body, year, _phase in receipt.partitions:
+            years.add(str(year))
+            bodies.add(body)
+            run_requests.append(dg.RunRequest(run_key=f"receipt-{receipt.seq}-{year}-{body}", job_name="ingest_job",
+                                              partition_key=key_of(body, year)))
     if not run_requests:
         return dg.SkipReason("nessun file ricevuto da caricare")
     return dg.SensorResult(
-        run_requests=list({r.run_key: r for r in run_requests}.values()),
+        run_requests=list({r.run_key: r for r in run_requests}.values()), cursor=cursor,
         dynamic_partitions_requests=[YEARS.build_add_request(sorted(years)), BODIES.build_add_request(sorted(bodies))] if years else [],
     )

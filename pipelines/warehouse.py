@@ -233,6 +233,9 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
             "UPDATE core.uploads u SET status = 'superseded', superseded_by = k.sha256 FROM incoming_keys k "
             "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.content = k.content AND u.status = 'current'"
         )
+        # a file replaced earlier and sent again: its old register rows give way to the new ones (the receipts keep the history)
+        con.execute("DELETE FROM core.uploads u USING incoming_uploads i "
+                    "WHERE u.sha256 = i.sha256 AND u.body = i.body AND u.year = i.year AND u.phase = i.phase")
         con.execute("INSERT INTO core.uploads BY NAME SELECT * FROM incoming_uploads")
         if overrides:
             con.register("incoming_overrides", pl.concat(overrides).to_arrow())

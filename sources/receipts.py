@@ -163,11 +163,23 @@ def partition_key(table: str, key: str) -> str:
 
 # --- the partition index: which receipt is (or will be) in use, and which are held, per partition ---------------------
 
+def _last_seq(base: Path) -> int:
+    """The last sequence number given: the counter, but never below a receipt on disk (a damaged counter must not make
+    the next file overwrite a receipt)."""
+    counter = base / ".sequence"
+    try:
+        last = int(counter.read_text().strip() or 0) if counter.exists() else 0
+    except ValueError:
+        last = 0
+    newest = max((p for p in base.glob("[0-9]*.json")), default=None)
+    return max(last, int(newest.stem) if newest is not None else 0)
+
+
 def _index(base: Path) -> dict:
     """``{"through": last seq indexed, "partitions": {table|body|year|phase: {"latest": seq, "held": [seq]}}}``; rebuilt
     from the receipts when missing or behind the sequence (a crash between writing a receipt and the index)."""
-    path, counter = base / ".partitions.json", base / ".sequence"
-    last = int(counter.read_text() or 0) if counter.exists() else 0
+    path = base / ".partitions.json"
+    last = _last_seq(base)
     index = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     if index is None or index.get("through", -1) < last:
         index = {"through": last, "partitions": {}}
@@ -207,8 +219,7 @@ def register(settings: Settings, *, replace: bool = False, summary_of=None, **fi
     cancelled (``_cancel_obsolete``)."""
     with _locked(settings) as base:
         index = _index(base)
-        counter = base / ".sequence"
-        seq = int(counter.read_text() or 0) + 1 if counter.exists() else 1
+        seq = _last_seq(base) + 1
         receipt = Receipt(seq=seq, received_at=now(), **fields)
         for key, after in receipt.summary.items():
             entry = index["partitions"].get(partition_key(receipt.table, key)) or {}
@@ -227,7 +238,7 @@ def register(settings: Settings, *, replace: bool = False, summary_of=None, **fi
                 receipt.confirmed_by, receipt.confirmed_at = receipt.uploader.name, receipt.received_at
             else:
                 receipt.status = HELD
-        counter.write_text(str(seq))
+        _write_json(base / ".sequence", seq)  # atomically: a crash never leaves an empty counter
         _write(_file(base, seq), receipt)
         _cancel_obsolete(base, index, receipt)
         _index_receipt(index, receipt)
@@ -243,7 +254,8 @@ def _cancel_obsolete(base: Path, index: dict, newer: Receipt) -> None:
         held = _read(base, seq)
         if held is None or held.status != HELD:
             continue
-        if held.sha256 == newer.sha256:
+        covered = all(key in _keys(newer) for key in _keys(held))  # newer's partitions are within its uploader's rights
+        if held.sha256 == newer.sha256 and covered:
             held.detail = f"inviato di nuovo (ricevuta {newer.seq})"
         elif newer.status != HELD and all(key in _keys(newer) or (index["partitions"].get(key, {}).get("latest") or 0) > seq
                                           for key in _keys(held)):

@@ -107,7 +107,8 @@ def overview(comparison: dict, lang: str = "it") -> list[tuple[str, str, str]]:
     d, p, t = comparison["detail"], comparison["programmes"], comparison["total"]
     per = comparison.get("per_inhabitant") or {}
     return [
-        ("Spesa complessiva (titoli 1 e 2)" if it else "Total spending (titles 1 and 2)",
+        (("Spesa complessiva (titoli 1 e 2)" if it else "Total spending (titles 1 and 2)") if t.get("titles_1_2", True) else
+         ("Spesa complessiva (tutti i titoli)" if it else "Total spending (all titles)"),
          format_euro(t["before"], lang), format_euro(t["after"], lang)),
         ("Spesa per abitante" if it else "Spending per inhabitant",
          format_euro(round(per["before"] * 100), lang) if per.get("before") is not None else "—",

@@ -90,6 +90,13 @@ def test_spending_per_inhabitant_leaving_the_national_range_holds_the_file():
     assert _reasons(_summary(BASE, per_inhabitant=5.0), _summary(BASE, per_inhabitant=4.0)) == []
 
 
+def test_a_file_that_brings_spending_back_into_the_national_range_is_a_correction():
+    """The complete budget after a draft moves the total by +1,700 %: not held, since it restores what was implausible."""
+    draft = _summary({k: v // 20 for k, v in BASE.items()}, per_inhabitant=7.5)
+    assert _reasons(draft, _summary(BASE, per_inhabitant=150.0)) == []
+    assert _reasons(draft, _summary({k: v * 3 for k, v in BASE.items()}, per_inhabitant=3.0)) == ["total_moved"]  # still out
+
+
 missions = st.dictionaries(st.sampled_from(["01", "04", "05", "08", "09", "10", "12", "50", "99"]),
                            st.integers(min_value=1_000_00, max_value=10**11), min_size=1)
 
@@ -377,7 +384,7 @@ def test_a_kill_between_the_commit_and_the_register_loses_nothing(settings, tmp_
     assert [r.status for r in receipts.all_receipts(settings)] == [receipts.CURRENT] * 2
     lines = (_lines_of(settings, "028"), _lines_of(settings, "237"))
     report = rebuild_warehouse(settings)
-    assert report.ok and report.current_before == report.current_after == [1, 2]
+    assert report.ok and report.expected_current == report.current_after == [1, 2]
     assert (_lines_of(settings, "028"), _lines_of(settings, "237")) == lines
 
 
@@ -393,7 +400,139 @@ def test_rebuild_keeps_held_files_out_and_confirmed_ones_in_use(settings, tmp_pa
     before = (_lines_of(settings, "028"), _lines_of(settings, "237"))
     assert before[1] == (6030, 1, complete.name) and before[0][2] == "spese_formato_aperto.csv"
     report = rebuild_warehouse(settings)
-    assert report.ok and report.current_before == report.current_after
+    assert report.ok and report.expected_current == report.current_after
     assert (_lines_of(settings, "028"), _lines_of(settings, "237")) == before
     assert receipts.get(settings, held.receipt.seq).status == receipts.HELD
     assert not list(validated.folder(settings).glob("*.parquet"))  # nothing kept once loaded
+
+
+# --- what an attacker and a clumsy officer tried (helper probes, 2026-12-03) --------------------------------------------
+
+BDAP_MISSIONS = ROOT / "demo" / "inbox" / "bdap_2024_rendiconto_riepilogo_missioni.csv"  # many bodies, mission totals only
+
+
+def _bdap_scaled(path: Path, factor: float) -> Path:
+    """The BDAP mission summary again with every amount multiplied (``0.001``: sent in thousands of euro)."""
+    import polars as pl
+
+    frame = pl.read_csv(BDAP_MISSIONS, separator=";", infer_schema=False, encoding="latin-1")
+    amounts = ["Previsioni Definitive di Competenza", "Impegni", "Totale Pagamenti"]
+    frame = frame.with_columns([(pl.col(c).cast(pl.Float64) * factor).round(2).cast(pl.String) for c in amounts])
+    path.write_bytes(frame.write_csv(separator=";", quote_style="always").encode("latin-1"))
+    return path
+
+
+def test_a_mission_summary_sent_in_thousands_of_euro_is_held(settings, tmp_path):
+    """BDAP's mission summary has no titles: the total is every amount of the basis kind, and it moves by 99.9 %."""
+    assert ingest_files([BDAP_MISSIONS], settings)[0].status == "accepted"
+    [outcome] = ingest_files([_bdap_scaled(tmp_path / "bdap_migliaia.csv", 0.001)], settings)
+    assert outcome.status == "held"
+    assert {r["code"] for c in outcome.receipt.comparisons for r in c["reasons"]} == {"total_moved"}
+    assert all(c["total"]["titles_1_2"] is False for c in outcome.receipt.comparisons)
+
+
+def test_an_officer_s_upload_never_cancels_a_held_file_of_other_bodies(settings, tmp_path):
+    operator = Uploader("operatore")
+    ingest_files([BDAP_MISSIONS], settings)
+    halved = _bdap_scaled(tmp_path / "bdap_meta.csv", 0.5)
+    _, held = receive(halved, settings, operator)
+    assert held.status == receipts.HELD and len({p[0] for p in held.partitions}) > 1
+    receive(halved, settings, Uploader("ufficio.bo", frozenset({"237"})), body="237")  # the same bytes, one body's rows
+    assert receipts.get(settings, held.seq).status == receipts.HELD  # still the operator's to decide
+    receive(halved, settings, operator)  # the operator sends it again: that one cancels it
+    assert receipts.get(settings, held.seq).status == receipts.CANCELLED
+
+
+def test_kept_lines_altered_on_disk_are_not_trusted(settings, tmp_path):
+    """A Parquet file in validated/ swapped for another body's lines: the loader reads the archived file again, within the
+    uploader's rights."""
+    bologna = Uploader("ufficio.bo", frozenset({"237"}))
+    _, other = receive(ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx", settings, bologna, keep=True)
+    _, own = receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto", keep=True)
+    shutil.copyfile(other.validated, own.validated)
+    load_receipts(settings, [own])
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        written = dict(con.execute("SELECT body, count(*) FROM core.budget_lines GROUP BY body").fetchall())
+    assert set(written) == {"028"}
+
+
+def test_a_file_replaced_by_mistake_comes_back_when_sent_again(settings, tmp_path):
+    complete = ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"
+    draft = draft_of_bologna(tmp_path / "bozza.xlsx")
+    ingest_files([complete], settings)
+    assert ingest_files([draft], settings, replace=True)[0].status == "accepted"
+    assert _lines_of(settings, "237")[0] == 7
+    assert ingest_files([complete], settings)[0].status == "accepted"  # better than the draft: not held, and not "unchanged"
+    assert _lines_of(settings, "237") == (6030, 1, complete.name)
+    assert ingest_files([complete], settings)[0].status == "unchanged"  # in use: the same bytes change nothing
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.SUPERSEDED, receipts.SUPERSEDED, receipts.CURRENT]
+
+
+def test_runs_are_requested_for_files_loaded_outside_the_tick(settings, tmp_path):
+    """A tick that died after loading, or a confirmation loaded by the command line: the next tick requests the runs
+    (the sensor's cursor is the time of the last load it requested runs for), once."""
+    first = _tick(settings)
+    assert isinstance(first, dg.SkipReason)
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    load_receipts(settings)  # loaded by another process
+    cursor = "2000-01-01T00:00:00"  # the last one the sensor requested, before this load
+    result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
+                                                  resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    assert {r.partition_key for r in result.run_requests} == {"2023|028"} and result.cursor > cursor
+    again = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=result.cursor,
+                                                 resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    assert isinstance(again, dg.SkipReason)
+
+
+KILL_REBUILD = """
+import os, signal
+import pipelines.rebuild as rebuild
+real = rebuild.load_receipts
+def die(*args, **kwargs):
+    real(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # the new warehouse is filled, not yet in place
+rebuild.load_receipts = die
+from sources.settings import load_settings
+rebuild.rebuild_warehouse(load_settings())
+"""
+
+
+def test_a_rebuild_killed_midway_leaves_the_warehouse_and_the_register_as_they_were(settings, tmp_path):
+    ingest_files([ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"], settings)
+    _, confirmed = receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})), replace=True)
+    register = [(r.seq, r.status) for r in receipts.all_receipts(settings)]
+    lines = _lines_of(settings, "237")
+    env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
+    killed = subprocess.run([sys.executable, "-c", KILL_REBUILD], env=env, cwd=ROOT, capture_output=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    assert _lines_of(settings, "237") == lines and [(r.seq, r.status) for r in receipts.all_receipts(settings)] == register
+    # run again: the confirmed file waiting for the sensor is the one in use afterwards, as loading would make it
+    report = rebuild_warehouse(settings)
+    assert report.ok and report.expected_current == report.current_after == [confirmed.seq]
+    assert _lines_of(settings, "237")[0] == 7
+
+
+def test_a_damaged_sequence_counter_never_overwrites_a_receipt(settings, tmp_path):
+    _, first = receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    (receipts.folder(settings) / ".sequence").write_text("")  # a crash while it was written (before it was atomic)
+    _, second = receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
+    assert second.seq == first.seq + 1 and receipts.get(settings, first.seq).sha256 == first.sha256
+
+
+@pytest.mark.parametrize("tamper", ["another_year", "another_body_and_receipt"])
+def test_kept_lines_must_be_the_receipt_s_own_partitions_within_its_rights(settings, tamper):
+    """Each check alone: lines of the same file moved to another year; lines and receipt both moved to another body."""
+    import polars as pl
+
+    _, own = receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto", keep=True)
+    lines = pl.read_parquet(own.validated)
+    if tamper == "another_year":
+        lines = lines.with_columns(year=pl.lit(2022, pl.Int32))
+    else:
+        lines = lines.with_columns(body=pl.lit("237"))
+        own.partitions = [["237", 2023, "rendiconto"]]  # the receipt edited on disk to match
+    lines.write_parquet(own.validated)
+    outcomes = load_receipts(settings, [own])
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        written = con.execute("SELECT DISTINCT body, year FROM core.budget_lines").fetchall()
+    assert written in ([("028", 2023)], []) and outcomes[0].status in ("accepted", "rejected")

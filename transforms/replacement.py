@@ -6,8 +6,9 @@ the programmes present and spending per inhabitant. Summaries are plain dicts: t
 receipt (``sources.receipts``), so the portal can show a comparison without opening the warehouse.
 
 ``compare`` puts the summary of the file in use beside the new one and lists the reasons the new one
-would be worse: a mission with spending disappears, the total moves beyond a share, the detail drops
-from programme to mission, spending per inhabitant leaves the national range of the body's type.
+would be worse: a mission with spending disappears, the total moves beyond a share (unless the new file brings
+spending per inhabitant back into the national range the file in use was outside of: a correction), the detail
+drops from programme to mission, spending per inhabitant leaves the national range of the body's type.
 """
 
 from __future__ import annotations
@@ -32,15 +33,16 @@ def summarise(lines: pl.DataFrame, basis: dict[str, str], population: dict[str, 
     programmes = ({k: sorted(v) for k, v in on_basis.filter(pl.col("programma").is_not_null())
                    .group_by("_key").agg(pl.col("programma").unique()).iter_rows()} if budget else {})
     out = {}
+    everything = dict(on_basis.group_by("_key").agg(pl.col("amount_cents").sum()).iter_rows())
     for key in sorted(counted):
         body, year, phase = key.split("|")
         titles = by_title.get(key, {})
         total = sum(v for t, v in titles.items() if t in SPENDING_TITLES) if budget else sum(titles.values())
-        inhabitants = population.get(body)
+        inhabitants = population.get(body) if titles else None  # per inhabitant is of titles 1-2: not known without titles
         out[key] = {
             "body": body, "year": int(year), "phase": phase, "table": table, "amount_kind": basis.get(phase),
             "lines": counted[key], "detail": ("programma" if programmes.get(key) else "missione") if budget else "titolo",
-            "total_cents": total, "titles": titles, "missions": by_mission.get(key, {}), "programmes": programmes.get(key, []),
+            "total_cents": total, "all_cents": int(everything.get(key, 0)), "titles": titles, "missions": by_mission.get(key, {}), "programmes": programmes.get(key, []),
             "per_inhabitant": round(total / 100 / inhabitants, 2) if budget and inhabitants else None,
         }
     return out
@@ -63,19 +65,22 @@ def compare(before: dict, after: dict, rules: dict, typical_per_inhabitant: floa
     for mission, cents in sorted(before["missions"].items()):
         if abs(cents) >= floor and not after["missions"].get(mission):
             reasons.append({"code": "mission_gone", "params": {"mission": mission, "before": cents}})
-    change = _change(before["total_cents"], after["total_cents"])
-    if change is not None and abs(change) > rules["total_change_max_share"]:
-        reasons.append({"code": "total_moved", "params": {"change": change, "before": before["total_cents"],
-                                                           "after": after["total_cents"], "limit": rules["total_change_max_share"]}})
+    low, high = rules["per_inhabitant_range"]
+    inside = (lambda value: typical_per_inhabitant is not None and value is not None
+              and low * typical_per_inhabitant <= value <= high * typical_per_inhabitant)
+    restored = not inside(before.get("per_inhabitant")) and inside(after.get("per_inhabitant"))  # back into the national range
+    # spending on titles 1-2 when both files give titles; otherwise every amount of the basis kind (a BDAP mission summary)
+    which = "total_cents" if before["titles"] and after["titles"] else "all_cents"
+    change = _change(before.get(which, 0), after.get(which, 0))
+    if change is not None and abs(change) > rules["total_change_max_share"] and not restored:
+        reasons.append({"code": "total_moved", "params": {"change": change, "before": before.get(which, 0),
+                                                           "after": after.get(which, 0), "limit": rules["total_change_max_share"]}})
     if rules["detail_drop_holds"] and before["detail"] == "programma" and after["detail"] == "missione":
         reasons.append({"code": "detail_dropped", "params": {}})
-    low, high = rules["per_inhabitant_range"]
-    if typical_per_inhabitant and after.get("per_inhabitant") is not None:
-        inside = (lambda value: value is not None and low * typical_per_inhabitant <= value <= high * typical_per_inhabitant)
-        if inside(before.get("per_inhabitant")) and not inside(after["per_inhabitant"]):
-            reasons.append({"code": "per_inhabitant_out", "params": {
-                "after": after["per_inhabitant"], "typical": typical_per_inhabitant,
-                "low": low * typical_per_inhabitant, "high": high * typical_per_inhabitant}})
+    if inside(before.get("per_inhabitant")) and after.get("per_inhabitant") is not None and not inside(after["per_inhabitant"]):
+        reasons.append({"code": "per_inhabitant_out", "params": {
+            "after": after["per_inhabitant"], "typical": typical_per_inhabitant,
+            "low": low * typical_per_inhabitant, "high": high * typical_per_inhabitant}})
     gone = sorted(set(before["programmes"]) - set(after["programmes"]))
     new = sorted(set(after["programmes"]) - set(before["programmes"]))
     return {
@@ -83,7 +88,7 @@ def compare(before: dict, after: dict, rules: dict, typical_per_inhabitant: floa
         "worse": bool(reasons), "reasons": reasons,
         "missions": _side_by_side(before["missions"], after["missions"]),
         "titles": _side_by_side(before["titles"], after["titles"]),
-        "total": {"before": before["total_cents"], "after": after["total_cents"], "change": change},
+        "total": {"before": before.get(which, 0), "after": after.get(which, 0), "change": change, "titles_1_2": which == "total_cents"},
         "lines": {"before": before["lines"], "after": after["lines"]},
         "detail": {"before": before["detail"], "after": after["detail"]},
         "programmes": {"before": len(before["programmes"]), "after": len(after["programmes"]), "gone": gone, "new": new},
