@@ -394,6 +394,7 @@ def _peer_config(group: str | None, peers: str | None) -> dict:
         console.print(say("[red]--peer-group list vuole l'elenco degli enti: --peers 002,003.[/]",
                           "[red]--peer-group list needs the bodies: --peers 002,003.[/]"))
         raise typer.Exit(2)
+    group = group or ("list" if codes else None)  # bodies named one by one: the group is that list
     config = {**({"peer_group": group} if group else {}), **({"peers": codes} if codes else {})}
     return {"peer_benchmarks": config} if config else {}
 
