@@ -29,11 +29,13 @@ TIP_WORDS = {  # tooltip titles: words, never column names
     "it": {"function": "codice", "name": "funzione", "stato": "stato", "spesa": "spesa", "transfer_share": "trasferimenti",
                   "authority": "autorità", "explanation_it": "spiegazione", "explanation_en": "spiegazione", "override_note": "modifiche dell'ente",
                   "component": "componente", "points": "punti", "tier": "fascia", "class": "classe", "share": "quota",
-                  "per_capita_eur": "€ per abitante", "peer_median_eur": "mediana enti simili", "quadrant": "quadrante", "body": "ente"},
+                  "per_capita_eur": "€ per abitante", "peer_median_eur": "mediana enti simili", "quadrant": "quadrante", "body": "ente",
+                  "peer_list": "enti simili"},
     "en": {"function": "code", "name": "function", "stato": "status", "spesa": "spending", "transfer_share": "transfers",
                   "authority": "authority", "explanation_it": "explanation", "explanation_en": "explanation", "override_note": "body's changes",
                   "component": "component", "points": "points", "tier": "tier", "class": "class", "share": "share",
-                  "per_capita_eur": "€ per inhabitant", "peer_median_eur": "peers' median", "quadrant": "quadrant", "body": "body"},
+                  "per_capita_eur": "€ per inhabitant", "peer_median_eur": "peers' median", "quadrant": "quadrant", "body": "body",
+                  "peer_list": "peers"},
 }
 
 

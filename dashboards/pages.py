@@ -30,7 +30,7 @@ from dashboards.charts import (
 from dashboards.words import label, parameter_rows, peer_rule, peer_values, peers_lacking
 from sources.catalogues import status_labels
 from sources.findings import words as finding_words
-from sources.reference import DATA_DIR, body_name
+from sources.reference import DATA_DIR, body_name, missions
 
 BUNDLE = "vega-bundle.js"
 TEXT = yaml.safe_load((DATA_DIR / "dashboard_words.yaml").read_text(encoding="utf-8"))  # it and en, same keys
@@ -138,11 +138,14 @@ def composition_chart(functions: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
 
 
 def peers_chart(ranked: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
-    data = ranked.filter(pl.col("peer_median_eur").is_not_null()).select("function", "per_capita_eur", "peer_median_eur").to_pandas()
+    chosen = ranked.filter(pl.col("peer_median_eur").is_not_null())
+    named_peers = [peer_values(r, lang) for r in chosen.iter_rows(named=True)] if "peer_bodies" in chosen.columns else [""] * chosen.height
+    data = chosen.select("function", "per_capita_eur", "peer_median_eur").with_columns(
+        peer_list=pl.Series(named_peers, dtype=pl.String)).to_pandas()
     base = alt.Chart(data)
     bars = highlighted(base.mark_bar(color="#56B4E9")).encode(y=alt.Y("function:N", title=None), x=alt.X("per_capita_eur:Q", title="€ / abitante" if lang == "it" else "€ per inhabitant"),
                                                  tooltip=[tip("function:N", lang), tip("per_capita_eur:Q", lang, format=",.2f"),
-                                                          tip("peer_median_eur:Q", lang, format=",.2f")])
+                                                          tip("peer_median_eur:Q", lang, format=",.2f"), tip("peer_list:N", lang)])
     ticks = base.mark_tick(color="black", thickness=2, size=14).encode(y=alt.Y("function:N"), x=alt.X("peer_median_eur:Q"))
     return with_highlight(bars + ticks).properties(width=560, height=max(120, 14 * len(data)))
 
@@ -235,9 +238,9 @@ def chart_table(name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved:
                                             _pct(r["rigid_share"])] for r in data.iter_rows(named=True)]}
     if name == "peers" and ranked.height:
         data = ranked.filter(pl.col("peer_median_eur").is_not_null()).sort("function")
-        return {"header": [w["function"], w["per_capita_eur"], w["peer_median_eur"]],
-                "rows": [[r["function"], _euro(round(r["per_capita_eur"] * 100), lang), _euro(round(r["peer_median_eur"] * 100), lang)]
-                         for r in data.iter_rows(named=True)]}
+        return {"header": [w["function"], w["per_capita_eur"], w["peer_median_eur"], w["peer_list"]],
+                "rows": [[r["function"], _euro(round(r["per_capita_eur"] * 100), lang), _euro(round(r["peer_median_eur"] * 100), lang),
+                          peer_values(r, lang)] for r in data.iter_rows(named=True)]}
     if name == "movement" and moved.height:
         return {"header": [w["function"], w["transfer_share"], w["authority"]],
                 "rows": [[r["function"], f"{_pct(r['transfer_before'])} → {_pct(r['transfer_share'])}",
@@ -265,7 +268,7 @@ def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -
                                                                                        "numeric": (2, 3)}}
 
 
-def mission_movement_section(moves: pl.DataFrame | None, functions: pl.DataFrame, lang: str) -> dict | None:
+def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | None:
     """Spending and transfer share mission by mission against the previous year, when one of the two years has mission totals
     only (``core.mission_movement``); None without such a pair."""
     if moves is None or moves.is_empty():
@@ -274,7 +277,7 @@ def mission_movement_section(moves: pl.DataFrame | None, functions: pl.DataFrame
     first = moves.row(0, named=True)
     before, now = first["year_before"], first["year"]
     level = label("detail_levels", lang)
-    names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
+    names = dict(zip(missions()["code"], missions()["name"]))
     rows = [[r["function"], names.get(r["function"]) or "", _euro(r["spending_before_cents"], lang), _euro(r["spending_cents"], lang),
              "" if r["change"] is None else f"{r['change']:+.0%}".replace(".", ","),
              f"{_pct(r['transfer_before']) or 'n.d.'} → {_pct(r['transfer_share']) or 'n.d.'}"]
@@ -353,7 +356,7 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
     names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
     options = [(c, names.get(c, "")) for c in sorted(classified["function"].to_list())]
     notes = {"composition": t["rigid_note"], "peers": t["peer_note"], "matrix": t["mission_marks"] if coarse else ""}
-    beside = {"movement": mission_movement_section(mission_moves, functions, lang) if "movement" not in charts else None,
+    beside = {"movement": mission_movement_section(mission_moves, lang) if "movement" not in charts else None,
               "peers": peers_section(ranked, peer_group, lang) if ranked.height else None}  # tables shown below (or instead of) the chart
     sections = []
     for name in ("matrix", "movement", "priorities", "composition", "peers"):

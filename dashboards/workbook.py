@@ -106,7 +106,7 @@ class _Sheet:
         for col, cell in enumerate(cells):
             value, kind = cell if isinstance(cell, tuple) else (cell, "text")
             if col in self.wrap and kind == "text" and value:
-                self.ws.write_string(self.row, col, str(value), self.fmt["wrap"])
+                self.ws.write_string(self.row, col, str(value), self.fmt["bold" if style == "bold" else "wrap"])
                 height = max(height, _wrapped_height(str(value), self.widths[col]))
             else:
                 self.value(col, value, kind, style)
@@ -188,7 +188,7 @@ def _heading(inputs) -> str:
 
 def _summary(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("summary"), fmt, [46, 18, 18, 70], inputs, wrap=(3,))
+    s = _Sheet(workbook, t("summary"), fmt, [60, 18, 18, 70], inputs, wrap=(0, 3))
     s.title(t("summary"), _heading(inputs))
     if inputs.open_data:
         s.note(t("open_data_note").format(files=inputs.open_data))
@@ -380,7 +380,7 @@ def _scenarios(workbook, fmt, inputs):
         return
     t = inputs.t
     names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
-    s = _Sheet(workbook, t("scenarios"), fmt, [12, 30] + [20] * len(names), inputs, wrap=(1,))
+    s = _Sheet(workbook, t("scenarios"), fmt, [12, 30] + [20] * len(names), inputs, wrap=tuple(range(1, 2 + len(names))))
     s.title(t("scenarios_title"), t("scenarios_subtitle"))
     if inputs.phase == "rendiconto":  # a closed year: what the plans would have changed
         s.note(t("scenarios_ex_post").format(year=inputs.year, next=inputs.year + 1) + " " + (
@@ -400,7 +400,7 @@ def _scenarios(workbook, fmt, inputs):
         return
     last = per_function["projected_year"].max()
     s.row += 1
-    s.line(t("scenarios_by_function").format(year=last), style="bold")
+    s.note(t("scenarios_by_function").format(year=last))
     s.header(t("code"), t("function_word"), *labels)
     rows = {r["function"]: r for r in inputs.functions.iter_rows(named=True)}
     at_end = per_function.filter(pl.col("projected_year") == last)

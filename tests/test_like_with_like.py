@@ -76,6 +76,8 @@ def test_movement_with_a_programme_level_year_is_shown_mission_by_mission(home):
     assert "Un solo anno caricato" not in text
     assert "Il 2020 ha il dettaglio per programma; il 2021 ha solo il dettaglio per missione (con i macroaggregati)" in text
     assert "Spesa 2020" in text and "Spesa 2021" in text
+    section = text.split("Spostamenti rispetto all'anno precedente", 1)[1].split("Priorità di intervento", 1)[0]
+    assert "10 Trasporti e diritto alla mobilità" in section and "01 Servizi istituzionali, generali e di gestione" in section
     with warehouse.connect(home.warehouse_path) as con:
         moved = warehouse.read_table(con, "mission_movement").filter(pl.col("body") == "036")
         matrix = warehouse.read_table(con, "ruffini_matrix").filter(pl.col("body") == "036", pl.col("year") == 2020)
@@ -145,3 +147,24 @@ def test_the_planner_chooses_the_peer_group_and_the_run_records_it(home, monkeyp
     assert json.loads(recorded["parameters"][0]) == {"peer_group": "list", "peers": ["028", "024"]}
     assert any(p["asset"] == "peer_benchmarks" and "024" in p["parameters"] for p in found.content["parameters"])
     assert "enti scelti uno per uno: Provincia di Vicenza, Provincia di Padova" in _text(_page(home, MODENA))
+
+
+def test_english_pages_and_workbooks_say_the_same_in_english(home):
+    from pipelines import stages
+
+    keys = stages.keys_frame([("036", 2021)])
+    with warehouse.connect(home.warehouse_path) as con:
+        stages.stage_dashboards(con, keys, home, lang="en")
+        [workbook] = stages.stage_reports(con, keys, home, output=home.home / "en", lang="en")
+    text = _text(_page(home, f"{MODENA}_en"))
+    for words in ("Mission-level data only", "2020 has programme detail; 2021 has mission detail only (with macroaggregates)",
+                  "Peers chosen by", "Istruzione e diritto allo studio (mission detail)", "Not classified: mission 01 given as a total"):
+        assert words in text, words
+    for italian in ("dettaglio per missione", "Enti simili", "Non classificata", "Spesa 2020", "nessuna spesa"):
+        assert italian not in text, italian
+    sheets = openpyxl.load_workbook(workbook)
+    plan = " ".join(str(c) for row in sheets["Restructuring plan"].iter_rows(values_only=True) for c in row[:1] if c)
+    assert "Direction (mission-level data only)" in plan
+    scenarios = " ".join(str(c) for row in sheets["Scenarios"].iter_rows(values_only=True) for c in row if c)
+    assert "these scenarios are ex post" in scenarios and "cover the same" in scenarios
+    assert "Peers chosen by" in " ".join(str(c) for row in sheets["Peers"].iter_rows(values_only=True) for c in row if c)
