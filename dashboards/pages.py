@@ -27,7 +27,7 @@ from dashboards.charts import (
     spec_of,
     tip,
 )
-from dashboards.words import label, parameter_rows, peer_rule, peer_values, peers_lacking
+from dashboards.words import label, named, parameter_rows, peer_rule, peer_values, peers_lacking
 from sources.catalogues import status_labels
 from sources.findings import words as finding_words
 from sources.reference import DATA_DIR, body_name, missions
@@ -248,12 +248,6 @@ def chart_table(name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved:
     return None
 
 
-def named(row: dict, lang: str) -> str:
-    """A function's name, marked "dettaglio per missione" when the file gives it only as a mission total."""
-    name = row.get("name") or ""
-    return f"{name} ({label('mission_detail', lang)})" if row.get("coarse") else name
-
-
 def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -> dict:
     """Who the peers are and how they were chosen; per function the peers' values beside the median, who lacks it and why."""
     group = group if group is not None and group.height else None
@@ -273,7 +267,6 @@ def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | No
     only (``core.mission_movement``); None without such a pair."""
     if moves is None or moves.is_empty():
         return None
-    t = TEXT[lang]
     first = moves.row(0, named=True)
     before, now = first["year_before"], first["year"]
     level = label("detail_levels", lang)
@@ -282,9 +275,9 @@ def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | No
              "" if r["change"] is None else f"{r['change']:+.0%}".replace(".", ","),
              f"{_pct(r['transfer_before']) or 'n.d.'} → {_pct(r['transfer_share']) or 'n.d.'}"]
             for r in moves.sort("function").iter_rows(named=True)]
-    text = t["mission_movement"].format(before=before, after=now, detail_before=level[first["detail_before"]],
-                                        detail_after=level[first["detail_now"]])
-    header = [h.format(before=before, after=now) for h in t["mission_movement_header"]]
+    text = label("mission_movement", lang).format(before=before, after=now, detail_before=level[first["detail_before"]],
+                                                  detail_after=level[first["detail_now"]])
+    header = [h.format(before=before, after=now) for h in label("mission_movement_header", lang)]
     return {"text": text, "table": {"header": header, "rows": rows, "numeric": (2, 3, 4)}}
 
 

@@ -64,6 +64,12 @@ def parameter_rows(parameters: dict, lang: str) -> list[tuple[str, str]]:
     return rows
 
 
+def named(row: dict, lang: str) -> str:
+    """A function's name, marked "dettaglio per missione" when the file gives it only as a mission total."""
+    name = row.get("name") or ""
+    return f"{name} ({label('mission_detail', lang)})" if row.get("coarse") else name
+
+
 def _per_inhabitant(value: float, lang: str) -> str:
     from transforms.amounts import format_euro
 

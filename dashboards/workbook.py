@@ -15,10 +15,10 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from dashboards.words import date_time, label, parameter_rows, peer_rule, peer_values, peers_lacking, short_checksum
+from dashboards.words import date_time, label, named, parameter_rows, peer_rule, peer_values, peers_lacking, short_checksum
 from sources.catalogues import flag_labels, status_labels
 from sources.layouts import profile
-from sources.reference import body_name
+from sources.reference import body_name, missions
 from transforms.amounts import format_euro
 from transforms.classify import REASONS
 
@@ -55,6 +55,7 @@ class ReportInputs:
     scenario_functions: pl.DataFrame | None = None  # every scenario over the common set of functions (core.scenario_functions)
     next_forecast: str | None = None  # the workbook of the next year's forecast, when loaded (the scenarios of a closed year point at it)
     peer_group: pl.DataFrame | None = None  # this body's peers that year (core.peer_groups: peer, band, rule)
+    mission_moves: pl.DataFrame | None = None  # mission by mission against a year of other detail (core.mission_movement)
 
     def t(self, key: str):
         return label(key, self.lang)
@@ -214,7 +215,7 @@ def _summary(workbook, fmt, inputs):
     s.row += 1
     s.line(t("top"), style="bold")
     for r in inputs.ranked.head(5).iter_rows(named=True):
-        s.line(f"{r['rank']}. {r['function']} {_named(r, inputs)}", f"{r['score']:.1f} / 100", r[f"tier_{lang}"], r[f"reasons_{lang}"] or "")
+        s.line(f"{r['rank']}. {r['function']} {named(r, inputs.lang)}", f"{r['score']:.1f} / 100", r[f"tier_{lang}"], r[f"reasons_{lang}"] or "")
     s.row += 1
     for kind, n in plan_counts(inputs.projects).items():  # development projects, mission-level ones and hand-over plans apart
         s.line(t("plan_counts")[kind], (n, "int"))
@@ -238,7 +239,7 @@ def _matrix(workbook, fmt, inputs):
     s.title(t("matrix_title"), _heading(inputs))
     s.header(*t("matrix_header"))
     for r in inputs.functions.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
-        s.line(r["function"], _named(r, inputs), STATUS[lang].get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
+        s.line(r["function"], named(r, inputs.lang), STATUS[lang].get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
                (r.get("transfer_share"), "pct"), (r.get("authority"), "num"), r.get(f"service_type_{lang}") or "",
                r.get(f"governance_{lang}") or "", t("yes_word") if r.get("borderline") else "", r.get(f"explanation_{lang}") or "",
                r.get("override_note") or "")
@@ -256,16 +257,10 @@ def _priorities(workbook, fmt, inputs):
     s.title(t("priorities_title"), t("priorities_subtitle"))
     s.header(*t("priorities_header"))
     for r in inputs.ranked.iter_rows(named=True):
-        s.line((r["rank"], "int"), r["function"], _named(r, inputs), (r["score"], "num"), r[f"tier_{lang}"],
+        s.line((r["rank"], "int"), r["function"], named(r, inputs.lang), (r["score"], "num"), r[f"tier_{lang}"],
                *[(r.get(f"c_{c}"), "num") for c in ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status")],
                r[f"reasons_{lang}"] or "", "; ".join(flag_labels(lang).get(f, f) for f in r["flags"] or []), _peer_figure(r, lang))
     s.autofilter(14)
-
-
-def _named(row: dict, inputs) -> str:
-    """The function's name, marked when the file gives it only as a mission total."""
-    name = row.get("name") or ""
-    return f"{name} ({inputs.t('mission_detail')})" if row.get("coarse") else name
 
 
 def _peer_figure(row: dict, lang: str) -> str:
@@ -290,7 +285,7 @@ def _peers(workbook, fmt, inputs):
     s.header(*t("peers_header"))
     for r in inputs.ranked.sort("function").iter_rows(named=True):
         median = r.get("peer_median_eur")
-        s.line(r["function"], _named(r, inputs), (r.get("per_capita_eur"), "num"), (median, "num") if median is not None else "",
+        s.line(r["function"], named(r, inputs.lang), (r.get("per_capita_eur"), "num"), (median, "num") if median is not None else "",
                peer_values(r, lang), peers_lacking(r, lang))
     s.autofilter(6)
 
@@ -407,7 +402,7 @@ def _scenarios(workbook, fmt, inputs):
     base = dict(at_end.select("function", "baseline_cents").unique("function").iter_rows())
     for function in sorted(base):
         row_of = rows.get(function, {"function": function})
-        cells = [function, _named(row_of, inputs), (base[function], "euro")]
+        cells = [function, named(row_of, inputs.lang), (base[function], "euro")]
         for name in names[1:]:
             row = at_end.filter(pl.col("scenario") == name, pl.col("function") == function)
             if not (row.height and row["in_plan"][0]):
@@ -457,6 +452,8 @@ def _changes(workbook, fmt, inputs):
         return
     s = _Sheet(workbook, inputs.t("changes"), fmt, [10, 34, 16, 26, 26, 70], inputs, wrap=(1, 3, 4, 5))
     s.title(changes.title, changes.note)
+    if inputs.mission_moves is not None and inputs.mission_moves.height:  # a year of other detail: compared mission by mission
+        _mission_moves(s, inputs)
     if changes.rows.is_empty():
         return
     s.header(*inputs.t("changes_header"))
@@ -464,6 +461,23 @@ def _changes(workbook, fmt, inputs):
     for r in changes.rows.iter_rows(named=True):
         s.line(r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"])
     s.autofilter(6)
+
+
+def _mission_moves(s: _Sheet, inputs) -> None:
+    """Spending and transfer share mission by mission against a year of other detail (core.mission_movement)."""
+    moves, lang = inputs.mission_moves.sort("function"), inputs.lang
+    first = moves.row(0, named=True)
+    before, now = first["year_before"], first["year"]
+    levels = label("detail_levels", lang)
+    s.note(label("mission_movement", lang).format(before=before, after=now, detail_before=levels[first["detail_before"]],
+                                                  detail_after=levels[first["detail_now"]]), style="wrap")
+    s.header(*[h.format(before=before, after=now) for h in label("mission_movement_header", lang)])
+    names = dict(zip(missions()["code"], missions()["name"]))
+    for r in moves.iter_rows(named=True):
+        shares = " → ".join("n.d." if v is None else f"{v:.0%}" for v in (r["transfer_before"], r["transfer_share"]))
+        s.line(r["function"], names.get(r["function"], ""), (r["spending_before_cents"], "euro"), (r["spending_cents"], "euro"),
+               (r["change"], "pct"), shares)
+    s.row += 1
 
 
 def _ratings(workbook, fmt, inputs):

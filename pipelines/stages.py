@@ -348,6 +348,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
         pl.col("phase") == "previsione")
     scenario_parameters = warehouse.read_table(con, "scenario_parameters")
     peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
+    by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
     uploads = warehouse.uploads(con)
     actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
     logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
@@ -388,6 +389,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
             manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
             ratings=rated.get((b, y)), scenario_functions=per_function.get(combo), peer_group=peer_groups.get(combo),
+            mission_moves=by_mission.get(combo),
             next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
                 pl.col("body") == b, pl.col("year") == y + 1).height else None,
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,

@@ -130,6 +130,10 @@ def test_the_workbook_reads_right(home):
     assert "Ottenere il dettaglio per programma" in plan and "Direzione (dati solo per missione)" in plan
     scenarios = " ".join(str(c) for row in workbook["Scenari"].iter_rows(values_only=True) for c in row if c)
     assert "questi scenari sono ex post" in scenarios and "coprono le stesse" in scenarios
+    changed = [row for row in workbook["Cosa è cambiato"].iter_rows(values_only=True) if any(row)]
+    assert any("Il 2020 ha il dettaglio per programma" in str(row[0]) for row in changed)
+    header = next(row for row in changed if row[0] == "Missione")
+    assert header[2:4] == ("Spesa 2020", "Spesa 2021") and any(row[0] == "10" and row[1] == "Trasporti e diritto alla mobilità" for row in changed)
 
 
 def test_the_planner_chooses_the_peer_group_and_the_run_records_it(home, monkeypatch):
