@@ -56,3 +56,14 @@ def test_the_run_configuration_chooses_the_group():
     with pytest.raises(ValueError):
         _groups("nearby")
     assert RULES == ("population", "type", "region", "list")
+
+
+def test_every_reason_a_peer_lacks_a_function_is_said_in_words_in_both_languages():
+    from dashboards.words import peers_lacking
+    from transforms.classify import MISSION_TOTAL, REASONS
+
+    codes = ["outlier", "mission_only", "no_spending", MISSION_TOTAL, *REASONS]
+    for lang in ("it", "en"):
+        for code in codes:
+            text = peers_lacking({"peers_lacking": ["002"], "peers_lacking_why": [code]}, lang)
+            assert text.startswith("Provincia di Vercelli (") and text != f"Provincia di Vercelli ({code})", (lang, code)  # words, not the key
