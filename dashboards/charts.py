@@ -14,6 +14,7 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
+from dashboards.words import label
 from sources.catalogues import status_labels, statuses
 
 SHAPES = dict(zip(statuses()["status"], statuses()["shape"]))
@@ -28,11 +29,13 @@ TIP_WORDS = {  # tooltip titles: words, never column names
     "it": {"function": "codice", "name": "funzione", "stato": "stato", "spesa": "spesa", "transfer_share": "trasferimenti",
                   "authority": "autorità", "explanation_it": "spiegazione", "explanation_en": "spiegazione", "override_note": "modifiche dell'ente",
                   "component": "componente", "points": "punti", "tier": "fascia", "class": "classe", "share": "quota",
-                  "per_capita_eur": "€ per abitante", "peer_median_eur": "mediana enti simili", "quadrant": "quadrante", "body": "ente"},
+                  "per_capita_eur": "€ per abitante", "peer_median_eur": "mediana enti simili", "quadrant": "quadrante", "body": "ente",
+                  "peer_list": "enti simili"},
     "en": {"function": "code", "name": "function", "stato": "status", "spesa": "spending", "transfer_share": "transfers",
                   "authority": "authority", "explanation_it": "explanation", "explanation_en": "explanation", "override_note": "body's changes",
                   "component": "component", "points": "points", "tier": "tier", "class": "class", "share": "share",
-                  "per_capita_eur": "€ per inhabitant", "peer_median_eur": "peers' median", "quadrant": "quadrant", "body": "body"},
+                  "per_capita_eur": "€ per inhabitant", "peer_median_eur": "peers' median", "quadrant": "quadrant", "body": "body",
+                  "peer_list": "peers"},
 }
 
 
@@ -106,16 +109,19 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
                  interactive: bool = False) -> alt.LayerChart:
     """The matrix; ``interactive`` adds a mission filter (drop-down) and rich tooltips for the HTML pages."""
     optional = {c: pl.col(c) for c in ("name", f"explanation_{lang}", "override_note") if c in functions.columns}
+    coarse = pl.col("coarse").fill_null(False) if "coarse" in functions.columns else pl.lit(False)
     data = functions.filter(pl.col("quadrant").is_not_null()).with_columns(
         spending_eur=pl.col("total_cents") / 100,
         spesa=pl.col("total_cents").map_elements(_euro_it, return_dtype=pl.String),
         stato=pl.col("status").replace_strict(status_labels(lang), default="?", return_dtype=pl.String),
         tier_label=pl.col("tier").cast(pl.String) if "tier" in functions.columns else pl.lit("-"),
         mission=pl.col("function").str.slice(0, 2),
-        edge=pl.when(pl.col("borderline").fill_null(False)).then(2.5).otherwise(0.5),
+        edge=pl.when(pl.col("borderline").fill_null(False)).then(2.5).when(coarse).then(1.5).otherwise(0.5),
+        detail=pl.when(coarse).then(pl.lit(label("mission_detail", lang))).otherwise(pl.lit(label("programme_detail", lang))),
         **{k: v.fill_null("") for k, v in optional.items()},
     ).select("function", "mission", "stato", "status", "spending_eur", "spesa", "transfer_share", "authority", "tier_label",
-             "borderline", "edge", *optional).to_pandas()
+             "borderline", "edge", "detail", *optional).to_pandas()
+    mixed_detail = bool((data["detail"] == label("mission_detail", lang)).any())  # mission totals drawn dashed, with a legend
     base = alt.Chart(data)
     if interactive:
         missions = sorted(set(data["mission"]))
@@ -135,7 +141,10 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
         size=alt.Size("spending_eur:Q", scale=alt.Scale(range=[40, 900]), title="Spesa (€)" if lang == "it" else "Spending (€)"),
         color=alt.Color("tier_label:N", scale=alt.Scale(domain=["1", "2", "3", "4"], range=TIER_COLOURS),
                         title="Priorità" if lang == "it" else "Priority tier"),
+        **({"strokeDash": alt.StrokeDash("detail:N", title=label("detail_word", lang), scale=alt.Scale(
+            domain=[label("programme_detail", lang), label("mission_detail", lang)], range=[[1, 0], [3, 2]]))} if mixed_detail else {}),
         tooltip=[tip("function:N", lang), *([tip("name:N", lang)] if "name" in optional else []), tip("stato:N", lang),
+                 *([alt.Tooltip("detail:N", title=label("detail_word", lang))] if mixed_detail else []),
                  tip("spesa:N", lang), tip("transfer_share:Q", lang, format=".0%"), tip("authority:Q", lang, format=".2f"),
                  *([tip(f"explanation_{lang}:N", lang)] if f"explanation_{lang}" in optional else []),
                  *([tip("override_note:N", lang)] if "override_note" in optional else [])],

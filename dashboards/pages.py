@@ -27,10 +27,10 @@ from dashboards.charts import (
     spec_of,
     tip,
 )
-from dashboards.words import label, parameter_rows
+from dashboards.words import label, named, parameter_rows, peer_rule, peer_values, peers_lacking
 from sources.catalogues import status_labels
 from sources.findings import words as finding_words
-from sources.reference import DATA_DIR, body_name
+from sources.reference import DATA_DIR, body_name, missions
 
 BUNDLE = "vega-bundle.js"
 TEXT = yaml.safe_load((DATA_DIR / "dashboard_words.yaml").read_text(encoding="utf-8"))  # it and en, same keys
@@ -138,11 +138,14 @@ def composition_chart(functions: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
 
 
 def peers_chart(ranked: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
-    data = ranked.filter(pl.col("peer_median_eur").is_not_null()).select("function", "per_capita_eur", "peer_median_eur").to_pandas()
+    chosen = ranked.filter(pl.col("peer_median_eur").is_not_null())
+    named_peers = [peer_values(r, lang) for r in chosen.iter_rows(named=True)] if "peer_bodies" in chosen.columns else [""] * chosen.height
+    data = chosen.select("function", "per_capita_eur", "peer_median_eur").with_columns(
+        peer_list=pl.Series(named_peers, dtype=pl.String)).to_pandas()
     base = alt.Chart(data)
     bars = highlighted(base.mark_bar(color="#56B4E9")).encode(y=alt.Y("function:N", title=None), x=alt.X("per_capita_eur:Q", title="€ / abitante" if lang == "it" else "€ per inhabitant"),
                                                  tooltip=[tip("function:N", lang), tip("per_capita_eur:Q", lang, format=",.2f"),
-                                                          tip("peer_median_eur:Q", lang, format=",.2f")])
+                                                          tip("peer_median_eur:Q", lang, format=",.2f"), tip("peer_list:N", lang)])
     ticks = base.mark_tick(color="black", thickness=2, size=14).encode(y=alt.Y("function:N"), x=alt.X("peer_median_eur:Q"))
     return with_highlight(bars + ticks).properties(width=560, height=max(120, 14 * len(data)))
 
@@ -151,13 +154,23 @@ QUADRANT_IT = {"allocation": "servizi di allocazione", "regulation": "servizi di
                "indirect": "servizi indiretti", "non_classificata": "non classificata"}
 
 
+def overview_names(overview: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Each body's name, marked "dettaglio per missione" when its year has mission totals only; ``order``: programme-level
+    bodies first, then the mission-level ones, so that the chart never puts them side by side unmarked."""
+    coarse = pl.col("coarse").fill_null(False) if "coarse" in overview.columns else pl.lit(False)
+    name = pl.col("body").map_elements(body_name, return_dtype=pl.String)
+    return overview.with_columns(name=pl.when(coarse).then(name + pl.lit(f" ({label('mission_detail', lang)})")).otherwise(name),
+                                 _coarse=coarse).with_columns(
+        order=pl.col("_coarse").cast(pl.Int32) * 1000 + pl.col("name").rank("dense").cast(pl.Int32)).drop("_coarse")
+
+
 def national_chart(overview: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
-    data = overview.with_columns(name=pl.col("body").map_elements(body_name, return_dtype=pl.String))
+    data = overview_names(overview, lang)
     if lang == "it":
         data = data.with_columns(pl.col("quadrant").replace_strict(QUADRANT_IT, default=pl.col("quadrant"), return_dtype=pl.String))
     data = data.to_pandas()
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("name:N", title=None), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
+        y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("order", op="min"), axis=alt.Axis(labelLimit=400)), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("quadrant:N", scale=alt.Scale(range=OKABE_ITO), title=None),
         href=alt.Href("page:N"), tooltip=[alt.Tooltip("name:N", title=TIP_WORDS[lang]["body"]), tip("quadrant:N", lang), tip("share:Q", lang, format=".0%")],
     ).properties(width=560, height=max(120, 16 * overview["body"].n_unique()))
@@ -173,8 +186,9 @@ def body_charts(functions, ranked, moved, weights, parameters, lang) -> dict:
         charts["movement"] = movement_chart(moved, lang)
     if ranked.height:
         charts["priorities"] = priorities_chart(ranked, weights, lang)
-    if functions["operating_share"].is_not_null().any():  # mission-level data: the composition cannot be measured
-        charts["composition"] = composition_chart(functions, lang)
+    services = functions.filter(pl.col("kind").fill_null("") != "technical") if "kind" in functions.columns else functions
+    if services["operating_share"].is_not_null().any():  # mission totals without macroaggregates: the composition cannot be measured
+        charts["composition"] = composition_chart(services, lang)
     if ranked.height and ranked["peer_median_eur"].is_not_null().any():
         charts["peers"] = peers_chart(ranked, lang)
     return charts
@@ -224,14 +238,47 @@ def chart_table(name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved:
                                             _pct(r["rigid_share"])] for r in data.iter_rows(named=True)]}
     if name == "peers" and ranked.height:
         data = ranked.filter(pl.col("peer_median_eur").is_not_null()).sort("function")
-        return {"header": [w["function"], w["per_capita_eur"], w["peer_median_eur"]],
-                "rows": [[r["function"], _euro(round(r["per_capita_eur"] * 100), lang), _euro(round(r["peer_median_eur"] * 100), lang)]
-                         for r in data.iter_rows(named=True)]}
+        return {"header": [w["function"], w["per_capita_eur"], w["peer_median_eur"], w["peer_list"]],
+                "rows": [[r["function"], _euro(round(r["per_capita_eur"] * 100), lang), _euro(round(r["peer_median_eur"] * 100), lang),
+                          peer_values(r, lang)] for r in data.iter_rows(named=True)]}
     if name == "movement" and moved.height:
         return {"header": [w["function"], w["transfer_share"], w["authority"]],
                 "rows": [[r["function"], f"{_pct(r['transfer_before'])} → {_pct(r['transfer_share'])}",
                           f"{r['authority_before']:.2f} → {r['authority']:.2f}"] for r in moved.sort("function").iter_rows(named=True)]}
     return None
+
+
+def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -> dict:
+    """Who the peers are and how they were chosen; per function the peers' values beside the median, who lacks it and why."""
+    group = group if group is not None and group.height else None
+    rule = peer_rule(group["rule"][0] if group is not None else None, group["band"][0] if group is not None else None, lang)
+    if group is None:
+        return {"text": label("peers_none", lang).format(rule=rule)}
+    names = ", ".join(body_name(p) for p in sorted(group["peer"]))
+    rows = [[r["function"], named(r, lang), _euro(round(r["per_capita_eur"] * 100), lang) if r.get("per_capita_eur") is not None else "",
+             _euro(round(r["peer_median_eur"] * 100), lang) if r.get("peer_median_eur") is not None else "",
+             peer_values(r, lang), peers_lacking(r, lang)] for r in ranked.sort("function").iter_rows(named=True)]
+    return {"text": label("peers_group", lang).format(rule=rule, names=names), "table": {"header": label("peers_header", lang), "rows": rows,
+                                                                                       "numeric": (2, 3)}}
+
+
+def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | None:
+    """Spending and transfer share mission by mission against the previous year, when one of the two years has mission totals
+    only (``core.mission_movement``); None without such a pair."""
+    if moves is None or moves.is_empty():
+        return None
+    first = moves.row(0, named=True)
+    before, now = first["year_before"], first["year"]
+    level = label("detail_levels", lang)
+    names = dict(zip(missions()["code"], missions()["name"]))
+    rows = [[r["function"], names.get(r["function"]) or "", _euro(r["spending_before_cents"], lang), _euro(r["spending_cents"], lang),
+             "" if r["change"] is None else f"{r['change']:+.0%}".replace(".", ","),
+             f"{_pct(r['transfer_before']) or 'n.d.'} → {_pct(r['transfer_share']) or 'n.d.'}"]
+            for r in moves.sort("function").iter_rows(named=True)]
+    text = label("mission_movement", lang).format(before=before, after=now, detail_before=level[first["detail_before"]],
+                                                  detail_after=level[first["detail_now"]])
+    header = [h.format(before=before, after=now) for h in label("mission_movement_header", lang)]
+    return {"text": text, "table": {"header": header, "rows": rows, "numeric": (2, 3, 4)}}
 
 
 def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: str) -> dict | None:
@@ -284,33 +331,41 @@ def changes_section(changes, lang: str) -> dict | None:
 
 
 def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None,
-              tables: list[dict] | None = None, manifest: str | None = None, open_data: str | None = None) -> str:
-    """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP)."""
+              tables: list[dict] | None = None, manifest: str | None = None, open_data: str | None = None,
+              mission_moves: pl.DataFrame | None = None, peer_group: pl.DataFrame | None = None) -> str:
+    """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP);
+    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that year."""
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
     statuses = status_labels(lang)
     rows = functions.sort("function")
     changes = "override_note" in rows.columns and rows["override_note"].is_not_null().any()
     table = {"header": [*t["table_header"], *([t["changes"]] if changes else [])], "rows": [
-        [r["function"], r.get("name") or "", statuses.get(r.get("status"), r.get("status") or ""), _euro(r.get("total_cents"), lang),
+        [r["function"], named(r, lang), statuses.get(r.get("status"), r.get("status") or ""), _euro(r.get("total_cents"), lang),
          r.get(f"service_type_{lang}") or "", r.get(f"explanation_{lang}") or "", *([r.get("override_note") or ""] if changes else [])]
         for r in rows.iter_rows(named=True)]}
+    coarse = "coarse" in functions.columns and bool(functions["coarse"].fill_null(False).any())
     classified = functions.filter(pl.col("quadrant").is_not_null())
     names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
     options = [(c, names.get(c, "")) for c in sorted(classified["function"].to_list())]
-    notes = {"composition": t["rigid_note"], "peers": t["peer_note"]}
-    empty = {"movement": t["no_movement"], "peers": t["no_peers"]}
+    notes = {"composition": t["rigid_note"], "peers": t["peer_note"], "matrix": t["mission_marks"] if coarse else ""}
+    beside = {"movement": mission_movement_section(mission_moves, lang) if "movement" not in charts else None,
+              "peers": peers_section(ranked, peer_group, lang) if ranked.height else None}  # tables shown below (or instead of) the chart
     sections = []
     for name in ("matrix", "movement", "priorities", "composition", "peers"):
+        extra = beside.get(name) or {}
         if name in charts:
             chart = _chart(name, charts[name], lang, t[name], chart_table(name, functions, ranked, moved, lang))
             chart["description"] = " ".join(x for x in (chart["description"], notes.get(name, "")) if x)
-            sections.append({"heading": t[name], "chart": chart})
-        elif name in empty and "matrix" in charts:
-            sections.append({"heading": t[name], "empty": empty[name]})
+            sections.append({"heading": t[name], "chart": chart, **extra})
+        elif extra:
+            sections.append({"heading": t[name], **extra})
+        elif name == "movement" and "matrix" in charts:
+            sections.append({"heading": t[name], "text": t["no_movement"]})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
     return _render("body.html", lang, title=title, subtitle="areavasta", matrix="matrix" in charts,
                    open_data=t["open_data_note"].format(files=open_data) if open_data else None,
+                   mission_note=t["mission_note"] if coarse else None,
                    options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang),
                    tables=[x for x in tables or [] if x], manifest=manifest)
 
@@ -338,10 +393,13 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str, 
         data = overview.filter(pl.col("year") == year, pl.col("phase") == phase).with_columns(
             page=pl.col("body").replace_strict(pages_by_body, default=None, return_dtype=pl.String))
         heading = f"{t['national']} ({t['phases'].get(phase, phase)} {year})"
-        shares = data.pivot(on="quadrant", index="body", values="share").fill_null(0)
-        quadrants = [c for c in shares.columns if c != "body"]
+        named_rows = overview_names(data, lang)
+        shares = named_rows.pivot(on="quadrant", index=["order", "name"], values="share").fill_null(0).sort("order")
+        quadrants = [c for c in shares.columns if c not in ("order", "name")]
         names = QUADRANT_IT if lang == "it" else {}
         table = {"header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
-                 "rows": [[body_name(r["body"]), *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)]}
+                 "rows": [[r["name"], *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)]}
         national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading, table)}
+        if "coarse" in data.columns and data["coarse"].fill_null(False).any():  # never side by side without saying so
+            national["chart"]["description"] += " " + t["national_mission_note"]
     return _render("index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national, manifest=manifest)

@@ -62,3 +62,41 @@ def parameter_rows(parameters: dict, lang: str) -> list[tuple[str, str]]:
 
     walk([], parameters)
     return rows
+
+
+def named(row: dict, lang: str) -> str:
+    """A function's name, marked "dettaglio per missione" when the file gives it only as a mission total."""
+    name = row.get("name") or ""
+    return f"{name} ({label('mission_detail', lang)})" if row.get("coarse") else name
+
+
+def _per_inhabitant(value: float, lang: str) -> str:
+    from transforms.amounts import format_euro
+
+    return format_euro(round(value * 100), lang)
+
+
+def peer_rule(rule: str | None, band: float | None, lang: str) -> str:
+    """How the peers were chosen, in words: "stesso tipo di ente e popolazione comparabile (entro ±300 %)"."""
+    text = label("peer_rules", lang).get(rule or "population", rule or "")
+    if rule in (None, "population") and band is not None:
+        text += label("peer_band", lang).format(band=f"{band * 100:.0f}")
+    return text
+
+
+def peer_values(row: dict, lang: str) -> str:
+    """The peers behind a median and their values per inhabitant: "Provincia di Novara 35,97 €; …"."""
+    from sources.reference import body_name
+
+    pairs = zip(row.get("peer_bodies") or [], row.get("peer_values_eur") or [])
+    return "; ".join(f"{body_name(peer)} {_per_inhabitant(value, lang)}" for peer, value in pairs)
+
+
+def peers_lacking(row: dict, lang: str) -> str:
+    """The peers of the group without a value for this function, and why: "Provincia di Modena (solo dettaglio per missione)"."""
+    from sources.reference import body_name
+    from transforms.classify import REASONS
+
+    why = label("peer_lacking", lang)
+    return "; ".join(f"{body_name(peer)} ({why.get(code) or REASONS.get(code, (code, code))[0 if lang == 'it' else 1]})"
+                     for peer, code in zip(row.get("peers_lacking") or [], row.get("peers_lacking_why") or []))

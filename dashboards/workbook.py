@@ -1,6 +1,6 @@
 """The Excel report: one workbook per body, year and phase, Italian, styled for reading and printing.
 
-Sheets: Sintesi, Matrice (table and chart), Priorità, Piano di riassetto, Scenari, Dati, Controlli,
+Sheets: Sintesi, Matrice (table and chart), Priorità, Enti simili, Piano di riassetto, Scenari, Dati, Controlli,
 Metodo. Values only (no formulas). Every text that comes from inputs is written with
 ``write_string``, so no cell can become a formula whatever it starts with (``=``, ``+``, ``-``, ``@``).
 """
@@ -15,10 +15,11 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from dashboards.words import date_time, label, parameter_rows, short_checksum
+from dashboards.words import date_time, label, named, parameter_rows, peer_rule, peer_values, peers_lacking, short_checksum
 from sources.catalogues import flag_labels, status_labels
 from sources.layouts import profile
-from sources.reference import body_name
+from sources.reference import body_name, missions
+from transforms.amounts import format_euro
 from transforms.classify import REASONS
 
 EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
@@ -36,7 +37,7 @@ class ReportInputs:
     projects: pl.DataFrame             # plans
     projection: pl.DataFrame
     kpis: pl.DataFrame
-    scenarios: pl.DataFrame            # scenario comparison (name, projected_year, total)
+    scenarios: pl.DataFrame            # scenario comparison (name, projected_year, total, functions)
     uploads: pl.DataFrame              # files behind these numbers
     strategy: pl.DataFrame | None = None  # actors, resources, alternative delivery modes per function
     findings: list[dict] = field(default_factory=list)   # warnings of the accepted files
@@ -51,6 +52,10 @@ class ReportInputs:
     open_data: str | None = None  # the BDAP extract(s) this body, year and phase is analysed from, when nobody uploaded it
     manifest_id: str | None = None  # the run manifest the workbook was computed from (pipelines.manifest)
     as_of: dt.datetime | None = None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
+    scenario_functions: pl.DataFrame | None = None  # every scenario over the common set of functions (core.scenario_functions)
+    next_forecast: str | None = None  # the workbook of the next year's forecast, when loaded (the scenarios of a closed year point at it)
+    peer_group: pl.DataFrame | None = None  # this body's peers that year (core.peer_groups: peer, band, rule)
+    mission_moves: pl.DataFrame | None = None  # mission by mission against a year of other detail (core.mission_movement)
 
     def t(self, key: str):
         return label(key, self.lang)
@@ -102,7 +107,7 @@ class _Sheet:
         for col, cell in enumerate(cells):
             value, kind = cell if isinstance(cell, tuple) else (cell, "text")
             if col in self.wrap and kind == "text" and value:
-                self.ws.write_string(self.row, col, str(value), self.fmt["wrap"])
+                self.ws.write_string(self.row, col, str(value), self.fmt["bold" if style == "bold" else "wrap"])
                 height = max(height, _wrapped_height(str(value), self.widths[col]))
             else:
                 self.value(col, value, kind, style)
@@ -165,6 +170,7 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
     _matrix(workbook, fmt, inputs)
     _ratings(workbook, fmt, inputs)
     _priorities(workbook, fmt, inputs)
+    _peers(workbook, fmt, inputs)
     _strategy(workbook, fmt, inputs)
     _plan(workbook, fmt, inputs)
     _scenarios(workbook, fmt, inputs)
@@ -183,7 +189,7 @@ def _heading(inputs) -> str:
 
 def _summary(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("summary"), fmt, [46, 18, 18, 70], inputs, wrap=(3,))
+    s = _Sheet(workbook, t("summary"), fmt, [60, 18, 18, 70], inputs, wrap=(0, 3))
     s.title(t("summary"), _heading(inputs))
     if inputs.open_data:
         s.note(t("open_data_note").format(files=inputs.open_data))
@@ -197,16 +203,34 @@ def _summary(workbook, fmt, inputs):
     s.line(t("transfer_share"), (b.get("transfer_share"), "pct"))
     s.row += 1
     s.line(t("by_quadrant"), t("functions"), t("spending"), style="bold")
-    counts = inputs.functions.group_by("quadrant").agg(n=pl.len(), spend=pl.col("total_cents").sum()).sort("quadrant", nulls_last=True)
+    technical = (pl.col("kind") == "technical") if "kind" in inputs.functions.columns else pl.lit(False)
+    group = pl.when(technical).then(pl.lit("~technical")).otherwise(pl.col("quadrant"))  # outside the matrix at every detail
+    counts = inputs.functions.group_by(group.alias("quadrant")).agg(n=pl.len(), spend=pl.col("total_cents").sum()).sort("quadrant", nulls_last=True)
     for quadrant, n, spend in counts.iter_rows():
-        name = inputs.functions.filter(pl.col("quadrant") == quadrant)[f"service_type_{lang}"].first() if quadrant else t("not_classified")
+        if quadrant == "~technical":
+            name = t("technical_outside")
+        else:
+            name = inputs.functions.filter(pl.col("quadrant") == quadrant)[f"service_type_{lang}"].first() if quadrant else t("not_classified")
         s.line(name or quadrant, (n, "int"), (spend, "euro"))
     s.row += 1
     s.line(t("top"), style="bold")
     for r in inputs.ranked.head(5).iter_rows(named=True):
-        s.line(f"{r['rank']}. {r['function']} {r.get('name') or ''}", f"{r['score']:.1f} / 100", r[f"tier_{lang}"], r[f"reasons_{lang}"] or "")
+        s.line(f"{r['rank']}. {r['function']} {named(r, inputs.lang)}", f"{r['score']:.1f} / 100", r[f"tier_{lang}"], r[f"reasons_{lang}"] or "")
     s.row += 1
-    s.line(t("projects_count"), (inputs.projects.height, "int"))
+    for kind, n in plan_counts(inputs.projects).items():  # development projects, mission-level ones and hand-over plans apart
+        s.line(t("plan_counts")[kind], (n, "int"))
+
+
+def plan_counts(projects: pl.DataFrame) -> dict[str, int]:
+    """How many plans of each kind: ``development`` (programme level), ``development_mission`` (to complete with programme
+    detail first), ``handover``."""
+    if projects.is_empty():
+        return {"development": 0, "development_mission": 0, "handover": 0}
+    coarse = pl.col("coarse").fill_null(False) if "coarse" in projects.columns else pl.lit(False)
+    kind = pl.when(pl.col("plan_kind") == "handover").then(pl.lit("handover")).when(coarse).then(pl.lit("development_mission")).otherwise(
+        pl.lit("development"))
+    counted = dict(projects.group_by(kind.alias("k")).len().iter_rows())
+    return {k: int(counted.get(k, 0)) for k in ("development", "development_mission", "handover")}
 
 
 def _matrix(workbook, fmt, inputs):
@@ -215,7 +239,7 @@ def _matrix(workbook, fmt, inputs):
     s.title(t("matrix_title"), _heading(inputs))
     s.header(*t("matrix_header"))
     for r in inputs.functions.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
-        s.line(r["function"], r.get("name") or "", STATUS[lang].get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
+        s.line(r["function"], named(r, inputs.lang), STATUS[lang].get(r.get("status"), r.get("status") or ""), (r["total_cents"], "euro"),
                (r.get("transfer_share"), "pct"), (r.get("authority"), "num"), r.get(f"service_type_{lang}") or "",
                r.get(f"governance_{lang}") or "", t("yes_word") if r.get("borderline") else "", r.get(f"explanation_{lang}") or "",
                r.get("override_note") or "")
@@ -229,14 +253,41 @@ def _matrix(workbook, fmt, inputs):
 
 def _priorities(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = _Sheet(workbook, t("priorities"), fmt, [6, 7, 28, 8, 14, 9, 9, 9, 9, 9, 9, 48, 36], inputs, wrap=(2, 11, 12))
+    s = _Sheet(workbook, t("priorities"), fmt, [6, 7, 28, 8, 14, 9, 9, 9, 9, 9, 9, 48, 36, 40], inputs, wrap=(2, 11, 12, 13))
     s.title(t("priorities_title"), t("priorities_subtitle"))
     s.header(*t("priorities_header"))
     for r in inputs.ranked.iter_rows(named=True):
-        s.line((r["rank"], "int"), r["function"], r.get("name") or "", (r["score"], "num"), r[f"tier_{lang}"],
+        s.line((r["rank"], "int"), r["function"], named(r, inputs.lang), (r["score"], "num"), r[f"tier_{lang}"],
                *[(r.get(f"c_{c}"), "num") for c in ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status")],
-               r[f"reasons_{lang}"] or "", "; ".join(flag_labels(lang).get(f, f) for f in r["flags"] or []))
-    s.autofilter(13)
+               r[f"reasons_{lang}"] or "", "; ".join(flag_labels(lang).get(f, f) for f in r["flags"] or []), _peer_figure(r, lang))
+    s.autofilter(14)
+
+
+def _peer_figure(row: dict, lang: str) -> str:
+    """The peers' median with the peers and their values beside it (empty without peers)."""
+    if row.get("peer_median_eur") is None:
+        return ""
+    return f"{label('peer_median', lang)} {format_euro(round(row['peer_median_eur'] * 100), lang)}: {peer_values(row, lang)}"
+
+
+def _peers(workbook, fmt, inputs):
+    """Who the peers are (the rule chosen), and for every ranked function their values, who lacks it and why."""
+    t, lang = inputs.t, inputs.lang
+    s = _Sheet(workbook, t("peers_title"), fmt, [7, 30, 13, 13, 52, 52], inputs, wrap=(1, 4, 5))
+    s.title(t("peers_sheet_title"), t("peers_sheet_subtitle"))
+    group = inputs.peer_group if inputs.peer_group is not None else pl.DataFrame()
+    rule = peer_rule(group["rule"][0] if group.height else None, group["band"][0] if group.height else None, lang)
+    names = ", ".join(body_name(p) for p in sorted(group["peer"])) if group.height else ""
+    s.note(t("peers_group").format(rule=rule, names=names) if names else t("peers_none").format(rule=rule), style="wrap")
+    if not group.height:
+        return
+    s.row += 1
+    s.header(*t("peers_header"))
+    for r in inputs.ranked.sort("function").iter_rows(named=True):
+        median = r.get("peer_median_eur")
+        s.line(r["function"], named(r, inputs.lang), (r.get("per_capita_eur"), "num"), (median, "num") if median is not None else "",
+               peer_values(r, lang), peers_lacking(r, lang))
+    s.autofilter(6)
 
 
 def _strategy(workbook, fmt, inputs):
@@ -257,7 +308,8 @@ def _wrapped_height(text: str, width_chars: int, line_points: float = 15.0) -> f
     return line_points * lines
 
 
-PLAN_PARTS = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text")
+PLAN_PARTS = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text",
+              "direction")
 
 
 def _plan(workbook, fmt, inputs):
@@ -285,7 +337,14 @@ def _plan(workbook, fmt, inputs):
             s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
             s.ws.set_row(s.row, _wrapped_height(text or "", 110))
             s.row += 1
-        if develop:
+        if p.get("coarse"):  # a mission total: a direction, no euro (first step: programme detail, in the phases)
+            rows = [(labels[15], p.get("direction"))] + ([(labels[9], t("mission_effect"))] if develop else [])
+            for name, text in rows:
+                s.ws.write_string(s.row, 0, name, fmt["bold"])
+                s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
+                s.ws.set_row(s.row, _wrapped_height(text or "", 110))
+                s.row += 1
+        elif develop:
             s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
             s.ws.write_number(s.row, 1, p["kick_start_cents"] / 100, fmt["euro"])
             s.row += 1
@@ -308,18 +367,52 @@ def _plan(workbook, fmt, inputs):
 
 
 def _scenarios(workbook, fmt, inputs):
-    """Side by side: one column per scenario, one row per projected year (parameters in the Metodo sheet)."""
+    """Side by side: one column per scenario, one row per projected year, every one over the same functions; then each
+    scenario's difference from the Base, function by function (parameters in the Metodo sheet)."""
     if "scenario" not in inputs.scenarios.columns:  # the year's scenarios not computed yet (a first upload's fast run)
         s = _Sheet(workbook, inputs.t("scenarios"), fmt, [110], inputs)
         s.title(inputs.t("scenarios_title"), inputs.t("scenarios_pending"))
         return
+    t = inputs.t
     names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
-    s = _Sheet(workbook, inputs.t("scenarios"), fmt, [12] + [22] * len(names), inputs)
-    s.title(inputs.t("scenarios_title"), inputs.t("scenarios_subtitle"))
-    s.header(inputs.t("year"), *[inputs.t("baseline") if n == "base" else inputs.scenario_labels.get(n, n) for n in names])
+    s = _Sheet(workbook, t("scenarios"), fmt, [12, 30] + [20] * len(names), inputs, wrap=tuple(range(1, 2 + len(names))))
+    s.title(t("scenarios_title"), t("scenarios_subtitle"))
+    if inputs.phase == "rendiconto":  # a closed year: what the plans would have changed
+        s.note(t("scenarios_ex_post").format(year=inputs.year, next=inputs.year + 1) + " " + (
+            t("scenarios_next_forecast").format(next=inputs.year + 1, file=inputs.next_forecast) if inputs.next_forecast else
+            t("scenarios_no_forecast").format(next=inputs.year + 1)), style="wrap")
+    functions = inputs.scenarios["functions"].max() if "functions" in inputs.scenarios.columns else None
+    if functions:
+        s.note(t("scenarios_same_set").format(n=functions), style="wrap")
+    s.row += 1
+    labels = [t("baseline") if n == "base" else inputs.scenario_labels.get(n, n) for n in names]
+    s.header(t("year"), t("functions_compared"), *labels)
     wide = inputs.scenarios.pivot(on="scenario", index="projected_year", values="total_cents").sort("projected_year")
     for r in wide.iter_rows(named=True):
-        s.line((r["projected_year"], "int"), *[(r.get(n), "euro") for n in names])
+        s.line((r["projected_year"], "int"), (functions, "int") if functions else "", *[(r.get(n), "euro") for n in names])
+    per_function = inputs.scenario_functions
+    if per_function is None or per_function.is_empty():
+        return
+    last = per_function["projected_year"].max()
+    s.row += 1
+    s.note(t("scenarios_by_function").format(year=last))
+    s.header(t("code"), t("function_word"), *labels)
+    rows = {r["function"]: r for r in inputs.functions.iter_rows(named=True)}
+    at_end = per_function.filter(pl.col("projected_year") == last)
+    base = dict(at_end.select("function", "baseline_cents").unique("function").iter_rows())
+    for function in sorted(base):
+        row_of = rows.get(function, {"function": function})
+        cells = [function, named(row_of, inputs.lang), (base[function], "euro")]
+        for name in names[1:]:
+            row = at_end.filter(pl.col("scenario") == name, pl.col("function") == function)
+            if not (row.height and row["in_plan"][0]):
+                cells.append(t("not_in_plan"))
+            elif row_of.get("coarse"):  # a mission total: the plan has a direction, no euro effect
+                cells.append(t("effect_by_mission"))
+            else:
+                cells.append((row["with_plan_cents"][0] - base[function], "euro"))
+        s.line(*cells)
+    s.note(t("scenarios_difference_note"), style="wrap")
 
 
 def _data(workbook, fmt, inputs):
@@ -359,6 +452,8 @@ def _changes(workbook, fmt, inputs):
         return
     s = _Sheet(workbook, inputs.t("changes"), fmt, [10, 34, 16, 26, 26, 70], inputs, wrap=(1, 3, 4, 5))
     s.title(changes.title, changes.note)
+    if inputs.mission_moves is not None and inputs.mission_moves.height:  # a year of other detail: compared mission by mission
+        _mission_moves(s, inputs)
     if changes.rows.is_empty():
         return
     s.header(*inputs.t("changes_header"))
@@ -366,6 +461,23 @@ def _changes(workbook, fmt, inputs):
     for r in changes.rows.iter_rows(named=True):
         s.line(r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"])
     s.autofilter(6)
+
+
+def _mission_moves(s: _Sheet, inputs) -> None:
+    """Spending and transfer share mission by mission against a year of other detail (core.mission_movement)."""
+    moves, lang = inputs.mission_moves.sort("function"), inputs.lang
+    first = moves.row(0, named=True)
+    before, now = first["year_before"], first["year"]
+    levels = label("detail_levels", lang)
+    s.note(label("mission_movement", lang).format(before=before, after=now, detail_before=levels[first["detail_before"]],
+                                                  detail_after=levels[first["detail_now"]]), style="wrap")
+    s.header(*[h.format(before=before, after=now) for h in label("mission_movement_header", lang)])
+    names = dict(zip(missions()["code"], missions()["name"]))
+    for r in moves.iter_rows(named=True):
+        shares = " → ".join("n.d." if v is None else f"{v:.0%}" for v in (r["transfer_before"], r["transfer_share"]))
+        s.line(r["function"], names.get(r["function"], ""), (r["spending_before_cents"], "euro"), (r["spending_cents"], "euro"),
+               (r["change"], "pct"), shares)
+    s.row += 1
 
 
 def _ratings(workbook, fmt, inputs):

@@ -44,6 +44,14 @@ class PortfolioConfig(dg.Config):
     weights: dict[str, float] = {}
 
 
+class PeerConfig(dg.Config):
+    """The peer group a planner chooses (default: data/portfolio/priorities.yaml › peers): ``population``, ``type``,
+    ``region``, or ``list`` with ``peers`` (ISTAT codes; a list alone means ``list``)."""
+
+    peer_group: str | None = None
+    peers: list[str] = []
+
+
 class PlanConfig(dg.Config):
     """Plan parameters a scenario changes (defaults: data/plans)."""
 
@@ -179,11 +187,11 @@ def _year_keys(context) -> pl.DataFrame:
 
 
 METRIC_TABLES = ["function_metrics", "body_metrics"]
-MATRIX_TABLES = ["ruffini_matrix", "matrix_sensitivity", "matrix_movement"]
+MATRIX_TABLES = ["ruffini_matrix", "matrix_sensitivity", "matrix_movement", "mission_movement"]
 PLAN_TABLES = ["plans", "plan_projection", "plan_kpis"]
 PEER_TABLES = ["peer_benchmarks", "peer_groups"]
 PORTFOLIO_TABLES = ["portfolio", "portfolio_sensitivity"]
-SCENARIO_TABLES = ["scenario_comparison", "scenario_parameters"]
+SCENARIO_TABLES = ["scenario_comparison", "scenario_functions", "scenario_parameters"]
 
 
 @dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON,
@@ -227,14 +235,15 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
           check_specs=[dg.AssetCheckSpec("year_on_year_jumps", asset="peer_benchmarks",
                                          description="Spending jumping by more than 50 % from one year to the next (flagged, not blocking)"),
                        *check_specs("peer_benchmarks", PEER_TABLES)])
-def peer_benchmarks(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
-    """Per year, across bodies: peer groups, peer medians, outliers and jumps (core.peer_benchmarks)."""
+def peer_benchmarks(context: dg.AssetExecutionContext, config: PeerConfig, warehouse_db: Warehouse):
+    """Per year, across bodies: peer groups (the rule chosen), named peer medians at the same detail, outliers and jumps
+    (core.peer_benchmarks, core.peer_groups)."""
     years = _year_keys(context)
     with warehouse_db.connect() as con:
-        stored = analytics.stage_peers(con, years["year"].to_list())
+        stored = analytics.stage_peers(con, years["year"].to_list(), config.peer_group, config.peers)
         warehouse_db.store(con, stored.tables)
         jumps = stored.tables["peer_benchmarks"][0].filter(pl.col("outlier_jump"))
-        found = _recorded(context, warehouse_db, con, years)
+        found = _recorded(context, warehouse_db, con, years, config)
         yield dg.MaterializeResult(metadata={**stored.metadata, "manifest": found.id})
         yield dg.AssetCheckResult(check_name="year_on_year_jumps", passed=jumps.is_empty(), severity=dg.AssetCheckSeverity.WARN,
                                   metadata={"jumps": dg.MetadataValue.json(jumps.select("body", "year", "function", "yearly_change").to_dicts()[:30])})

@@ -1,7 +1,9 @@
 """What changed for a body since its previous year: the glue between the warehouse and ``transforms.changes``.
 
-The previous year is the latest earlier year of the same phase with programme-level accounts (a
-mission-level year cannot be compared function by function). Used by the workbook's sheet, the
+The previous year is the latest earlier year of the same phase with programme-level accounts, else the latest
+earlier year. Two years of different detail (programmes against mission totals) are not compared function by
+function: the note says which year lacks detail, and the page compares them mission by mission
+(``core.mission_movement``). Used by the workbook's sheet, the
 page's section and ``areavasta diff``.
 """
 
@@ -13,11 +15,12 @@ from functools import cache
 import polars as pl
 import yaml
 
+from dashboards.words import label
 from pipelines import warehouse
 from pipelines.portfolio import portfolio_config
 from sources.catalogues import flag_labels, quadrants, status_labels
 from sources.reference import DATA_DIR
-from transforms.changes import Labels, only_coarse, state, what_changed
+from transforms.changes import Labels, detail_level, state, what_changed
 
 
 @cache
@@ -113,8 +116,11 @@ def changes_between(was: pl.DataFrame, now: pl.DataFrame, runs: tuple[str, str],
 
 
 def _compared(was, now, periods: tuple, title: str, words: dict, names: Labels, subtitle: str | None = None) -> Changes:
-    if only_coarse(was) or only_coarse(now):
-        return Changes(periods[0], title, words["coarse"].format(before=periods[0], after=periods[1]), _empty())
+    levels = detail_level(was), detail_level(now)
+    if levels[0] != levels[1]:  # say which year lacks detail: compared by mission in the movement section
+        return Changes(periods[0], title, words["different_detail"].format(
+            before=periods[0], after=periods[1], detail_before=label("detail_levels", names.lang)[levels[0]],
+            detail_after=label("detail_levels", names.lang)[levels[1]]), _empty())
     rows = what_changed(was, now, periods, words, names, portfolio_config()["weights"])
     note = (subtitle or words["subtitle"]).format(before=periods[0], after=periods[1]) if rows.height else words["nothing"]
     return Changes(periods[0], title, note, rows)

@@ -18,10 +18,12 @@ from sources.catalogues import (
     authority_catalogue,
     body_statuses,
     classification_config,
+    mission_level,
     quadrants,
     spending_classes,
+    whole_t12_missions,
 )
-from sources.reference import bodies, missions
+from sources.reference import bodies
 from transforms.authority import authority_table, empty_overrides, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.full_cost import with_cost_basis
@@ -54,8 +56,8 @@ def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = Non
         config["strongest_power_weight"],
     )
     metrics = function_metrics(lines, spending_classes(), population, config["amount_basis"])
-    totals = body_metrics(lines, spending_classes(), population, config["amount_basis"])
-    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, missions()),
+    totals = body_metrics(lines, spending_classes(), population, config["amount_basis"], whole_t12_missions())
+    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
                              config["cost_basis"], config["full_cost_driver"])
     thresholds, margin = config["thresholds"], config["borderline_margin"]
     classified = classify(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin)

@@ -56,6 +56,9 @@ def everywhere(ctx: typer.Context,
 Body = Annotated[str | None, typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
 Year = Annotated[int | None, typer.Option("--year", help="Esercizio di bilancio.")]
 Phase = Annotated[str | None, typer.Option("--phase", help="previsione o rendiconto.")]
+PeerGroup = Annotated[str | None, typer.Option("--peer-group", help="Enti simili: population (stesso tipo, popolazione comparabile), "
+                                                                    "type (stesso tipo), region (stessa regione) o list (con --peers).")]
+Peers = Annotated[str | None, typer.Option("--peers", help="Enti simili scelti uno per uno, separati da virgola (codice ISTAT, sigla o nome).")]
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="File da leggere (xlsx o csv).")]
 
 
@@ -372,6 +375,30 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
     console.print(("Risultati: " if lang == "it" else "Results: ") + paths["functions"], soft_wrap=True)
 
 
+def _peer_config(group: str | None, peers: str | None) -> dict:
+    """``--peer-group`` and ``--peers`` as the run configuration of ``peer_benchmarks``; exits 2 on a wrong value or body."""
+    from sources.reference import resolve_body
+    from transforms.peers import RULES
+
+    if group is not None and group not in RULES:
+        console.print(say(f"[red]Gruppo di enti simili '{group}' sconosciuto: {' | '.join(RULES)}.[/]",
+                          f"[red]Unknown peer group '{group}': {' | '.join(RULES)}.[/]"))
+        raise typer.Exit(2)
+    names = [p.strip() for p in (peers or "").split(",") if p.strip()]
+    codes = [resolve_body(p) for p in names]
+    if None in codes:
+        unknown = ", ".join(n for n, c in zip(names, codes) if c is None)
+        console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': unknown}).message(say('it', 'en'))}[/]")
+        raise typer.Exit(2)
+    if group == "list" and not codes:
+        console.print(say("[red]--peer-group list vuole l'elenco degli enti: --peers 002,003.[/]",
+                          "[red]--peer-group list needs the bodies: --peers 002,003.[/]"))
+        raise typer.Exit(2)
+    group = group or ("list" if codes else None)  # bodies named one by one: the group is that list
+    config = {**({"peer_group": group} if group else {}), **({"peers": codes} if codes else {})}
+    return {"peer_benchmarks": config} if config else {}
+
+
 def _selection(settings, body: str | None, year: int | None):
     """The (body, year) keys the warehouse holds for the selection; exits when there are none."""
     from pipelines import stages, warehouse
@@ -447,12 +474,13 @@ def _print_classification(result, lang: str) -> None:
 
 @app.command()
 def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-           output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None) -> None:
+           output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None,
+           peer_group: PeerGroup = None, peers: Peers = None) -> None:
     """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
     keys = _selection(settings, body, year)
     folder = (output or settings.outputs_dir / "reports").resolve()
-    _run(settings, keys, {"report_workbooks": {"lang": lang, "phase": phase, "folder": str(folder)}},
+    _run(settings, keys, {"report_workbooks": {"lang": lang, "phase": phase, "folder": str(folder)}, **_peer_config(peer_group, peers)},
          ("body_1", "year_1", "body_2", "year_2", "body_reports"))
     suffix = "" if lang == "it" else f"_{lang}"
     for b, y in keys.select("body", "year").rows():
@@ -464,7 +492,8 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
 @app.command()
 def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
         year: Annotated[list[int] | None, typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None,
-        scenario: Annotated[str | None, typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios).")] = None) -> None:
+        scenario: Annotated[str | None, typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios).")] = None,
+        peer_group: PeerGroup = None, peers: Peers = None) -> None:
     """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
     from pipelines import warehouse
     from pipelines.instance import embedded_instance
@@ -492,6 +521,7 @@ def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anc
         except KeyError:
             console.print(say(f"[red]Scenario '{scenario}' sconosciuto.[/]", f"[red]Unknown scenario '{scenario}'.[/]"))
             raise typer.Exit(2) from None
+    config = {**(config or {}), **_peer_config(peer_group, peers)} or None
     instance = embedded_instance(settings.home)
     _recover(instance)
     results = run_pipeline(instance, years, codes, home=str(settings.home), config=config)

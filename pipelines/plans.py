@@ -9,6 +9,7 @@ from string import Template
 import polars as pl
 import yaml
 
+from dashboards.words import label
 from sources.catalogues import status_labels, status_plans
 from sources.reference import DATA_DIR
 from transforms import plans as tplans
@@ -31,6 +32,12 @@ def plan_config() -> dict:
 @cache
 def _csv(name: str) -> pl.DataFrame:
     return pl.read_csv(PLANS_DIR / name, infer_schema=False)
+
+
+@cache
+def mission_words() -> dict:
+    """First step, direction and effect words of a plan for a function given only as a mission total."""
+    return yaml.safe_load((PLANS_DIR / "mission_level.yaml").read_text(encoding="utf-8"))
 
 
 @cache
@@ -103,6 +110,7 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     projects = tplans.expected_effect(projects, effects)
     projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"]).with_columns(
         kick_start_cents=pl.when(pl.col("plan_kind") == "development").then(pl.col("kick_start_cents")).otherwise(0))
+    projects = tplans.detail_first(projects)
     if not texts:  # a scenario needs the projection only: no words, no indicators
         return Plans(projects, tplans.projection(projects, config["adoption"]), _kpis(projects.clear(), lang))
     other = "en" if lang == "it" else "it"  # both languages stored: the workbook is written in either
@@ -124,14 +132,16 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
     fields = {r["field"]: r for r in field_catalogue().iter_rows(named=True)}
     actors = _strategy("actors.csv")
     risks = _csv("risks.csv")
-    names = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text")
+    names = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text",
+             "direction")
     parts: dict[str, list] = {k: [] for k in names}
     actors_of: dict[tuple, list[dict]] = {}
     for a in actors.iter_rows(named=True):
         actors_of.setdefault((a["scope"], a["key"]), []).append(a)
     done: dict[tuple, tuple] = {}  # the parts depend on the fields, the programme and the kind only: computed once each
     for r in projects.iter_rows(named=True):
-        key = (tuple(r["fields"] or []), r["field"], r["function"], r["plan_kind"], r.get("name"))
+        key = (tuple(r["fields"] or []), r["field"], r["function"], r["plan_kind"], r.get("name"), bool(r.get("coarse")),
+               r.get("quadrant"), tuple(r.get("logics") or []))
         if key not in done:
             done[key] = _parts_of(r, fields, actors_of, risks, lang)
         for name, value in zip(names, done[key]):
@@ -164,7 +174,20 @@ def _parts_of(r: dict, fields: dict, actors_of: dict, risks: pl.DataFrame, lang:
                            for s in _csv("handover_steps.csv").iter_rows(named=True))
     mine = risks.filter((pl.col("scope") == "all") | pl.col("key").is_in(keys))
     risks_text = "; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in mine.iter_rows(named=True))
-    return field_name, types, why, actors, instruments, cases, phases, risks_text
+    direction = ""
+    if r.get("coarse"):  # a mission total: first get programme detail; a direction, no euro
+        words = mission_words()
+        phases = f"{_first_step(lang)}; {phases}"
+        logic_names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
+        direction = words["direction"][f"{r['plan_kind']}_{lang}"].format(
+            governance=r.get(f"governance_{lang}") or "", service_type=r.get(f"service_type_{lang}") or "",
+            logics=", ".join(logic_names.get(x, x).lower() for x in r.get("logics") or []) or "-")
+    return field_name, types, why, actors, instruments, cases, phases, risks_text, direction
+
+
+def _first_step(lang: str) -> str:
+    step = mission_words()["first_step"]
+    return f"{step[f'label_{lang}']} ({step['months_from']}-{step['months_to']} {MONTHS[lang]}): {step[f'description_{lang}']}"
 
 
 def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -227,6 +250,12 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str) -> s
         template = Template((PLANS_DIR / "handover_it.txt").read_text(encoding="utf-8"))
         return template.safe_substitute(**common, status_word=status_labels("it").get(row["status"], ""), status_source=row.get("status_source") or "",
                                         funding=funding, steps=row["phases_text"])
+    if row.get("coarse"):  # a mission total: the first step, a direction, no euro effects
+        template = Template((PLANS_DIR / "dup_mission_it.txt").read_text(encoding="utf-8"))
+        return template.safe_substitute(**common, share=_pct(row.get("share_of_body")), service_type=row.get("service_type_it"),
+                                        first_step=_sentence(_first_step("it"))[:-1], direction=_sentence(row["direction"])[:-1],
+                                        field_name=row["field_name"], why=_sentence(row["coproduction_why"]),
+                                        phases=row["phases_text"].removeprefix(_first_step("it") + "; "), effect=_sentence(label("mission_effect", "it"))[:-1])
     template = Template((PLANS_DIR / "dup_it.txt").read_text(encoding="utf-8"))
     return template.safe_substitute(
         **common, share=_pct(row.get("share_of_body")), rigid=_pct(row.get("rigid_share")), transfer=_pct(row.get("transfer_share")),

@@ -10,6 +10,8 @@ import yaml
 
 from sources.catalogues import flag_rules, status_labels, status_plans
 from sources.reference import DATA_DIR, bodies
+from transforms import missions as tmissions
+from transforms import peers as tpeers
 from transforms import portfolio as tp
 from transforms.strategy import in_development_ranking
 
@@ -44,18 +46,49 @@ def growth(functions: pl.DataFrame) -> pl.Expr:
     )
 
 
+def body_table() -> pl.DataFrame:
+    """Every body's type, population and region: what peer groups are made of."""
+    return bodies().select(pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"),
+                           pl.col("population_census2011").alias("population"), pl.col("region_code").alias("region"))
+
+
+BENCHMARK_COLUMNS = ["body", "year", "phase", "function", "per_capita_eur", "growth", "robust_z", "yearly_change", "outlier_peer",
+                     "outlier_jump", "outlier"]
+
+
+def benchmarks(matrix: pl.DataFrame, config: dict, confirmed: pl.DataFrame | None = None, open_data: pl.DataFrame | None = None,
+               years: list[int] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Growth, outliers and named peers at the same level of detail for every classified function of ``matrix`` in
+    ``years``; returns (benchmarks, peer groups).
+
+    ``matrix``: every function of the bodies analysed (classified or not), up to the last year, optionally with ``source``
+    (``upload`` | ``open_data``); ``open_data``: national function metrics of other bodies (peers only). Bodies analysed by
+    programme are rolled up to their missions, so that a body with mission totals only is compared with mission totals."""
+    matrix = matrix.with_columns(source=pl.lit("upload")) if "source" not in matrix.columns else matrix
+    history = matrix.filter(pl.col("quadrant").is_not_null()).with_columns(analysed=pl.lit(True))
+    rolled = tmissions.rollup(matrix).join(history.select("body", "year", "phase", "function"),
+                                                 on=["body", "year", "phase", "function"], how="anti")
+    rolled = rolled.join(matrix.select("body", "year", "phase", "source").unique(["body", "year", "phase"]), on=["body", "year", "phase"],
+                         how="left").with_columns(analysed=pl.lit(False))
+    history = tp.with_open_data(pl.concat([history, rolled], how="diagonal_relaxed"), open_data if open_data is not None else pl.DataFrame())
+    data = tp.outliers(history.with_columns(growth=growth(history)), config["outliers"], confirmed)
+    every = data.filter(pl.col("year").is_in(years)) if years else data
+    wanted = every.filter(pl.col("analysed").fill_null(False))  # benchmarks for the bodies analysed; the rest only as peers
+    groups = tpeers.peer_groups(body_table(), every.select("body", "year", "phase").unique(), config["peers"]).join(
+        wanted.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="semi")
+    keys = ["body", "year", "phase", "function"]
+    found = wanted.select(BENCHMARK_COLUMNS).join(tpeers.peer_medians(every, groups), on=keys, how="left").join(
+        tpeers.lacking_peers(wanted, groups, every, matrix), on=keys, how="left")
+    return found, groups
+
+
 def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed: pl.DataFrame | None = None,
                   weights: dict | None = None, sensitivity: bool = True) -> Portfolio:
     config = config or portfolio_config()
     weights = weights or config["weights"]
-    table = bodies().select(
-        pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"),
-        pl.col("population_census2011").alias("population"),
-    )
-    ranked = functions.filter(pl.col("quadrant").is_not_null(), development_ranking()).with_columns(growth=growth(functions))
-    ranked = tp.outliers(ranked, config["outliers"], confirmed)
-    groups = tp.peer_groups(table, ranked.select("body", "year", "phase").unique(), config["peers"])
-    ranked = ranked.join(tp.peer_medians(ranked, groups), on=["body", "year", "phase", "function"], how="left")
+    found, groups = benchmarks(functions, config, confirmed)
+    ranked = functions.filter(pl.col("quadrant").is_not_null(), development_ranking()).join(
+        found.drop("per_capita_eur"), on=["body", "year", "phase", "function"], how="left")
     if not sensitivity:  # scenario runs: the ranking is enough
         return Portfolio(tiered(ranked, config, weights), pl.DataFrame(), groups, {**config, "weights": weights})
     ranked, moved = rank(ranked, config, weights)

@@ -63,18 +63,6 @@ def scenario_by_name(name: str) -> dict:
     raise KeyError(name)
 
 
-def scenario_comparison(projections: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Per body, year, phase and projected year: spending of the plan's functions, baseline and each scenario."""
-    frames = []
-    for name, proj in projections.items():
-        if name == "piano":
-            frames.append(proj.group_by("body", "year", "phase", "projected_year").agg(total_cents=pl.col("baseline_cents").sum())
-                          .with_columns(scenario=pl.lit("base")))
-        frames.append(proj.group_by("body", "year", "phase", "projected_year").agg(total_cents=pl.col("with_plan_cents").sum())
-                      .with_columns(scenario=pl.lit(name)))
-    return pl.concat(frames, how="diagonal_relaxed").sort("body", "year", "phase", "scenario", "projected_year")
-
-
 def catalogue_versions() -> dict[str, str]:
     files = sorted(p for p in DATA_DIR.rglob("*") if p.is_file() and p.suffix in {".csv", ".yaml", ".txt"})
     return {str(p.relative_to(DATA_DIR)): hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in files}

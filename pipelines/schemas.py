@@ -19,6 +19,7 @@ import polars as pl
 from pipelines import warehouse
 from sources.model import BudgetLines, RevenueLines
 from transforms.authority import ATTRIBUTES
+from transforms.peers import RULES as PEER_RULES
 
 QUADRANTS = ["allocation", "regulation", "direct", "indirect"]
 PHASES = ["previsione", "rendiconto"]
@@ -86,6 +87,9 @@ TABLES: dict[str, Table] = {
         "quadrant_after": pa.Column(pl.String, nullable=True, checks=[pa.Check.isin(QUADRANTS)])}), blocking=False),
     "matrix_movement": Table(_table("matrix_movement", ("body", "year", "phase", "function"), {
         "quadrant_now": pa.Column(pl.String, nullable=True, checks=[pa.Check.isin(QUADRANTS)])}), blocking=False),
+    "mission_movement": Table(_table("mission_movement", ("body", "year", "phase", "function"), {
+        "spending_cents": _cents(nullable=True), "spending_before_cents": _cents(nullable=True), "transfer_share": _share(),
+        "transfer_before": _share()}), blocking=False),
     "peer_benchmarks": Table(_table("peer_benchmarks", ("body", "year", "phase", "function"), {
         "peers": pa.Column(pl.UInt32, nullable=True), "outlier": pa.Column(pl.Boolean, nullable=True)}), keys=("year",)),
     "national_overview": Table(_table("national_overview", ("body", "year", "phase", "quadrant"), {
@@ -102,9 +106,12 @@ TABLES: dict[str, Table] = {
     "plan_kpis": Table(_table("plan_kpis", ("body", "year", "function", "kpi"), {}), blocking=False),
     "scenario_comparison": Table(_table("scenario_comparison", ("body", "year", "phase", "projected_year", "scenario"), {
         "total_cents": _cents()}), keys=("year",), blocking=False),
+    "scenario_functions": Table(_table("scenario_functions", ("body", "year", "phase", "scenario", "function", "projected_year"), {
+        "baseline_cents": _cents(), "with_plan_cents": _cents(), "in_plan": pa.Column(pl.Boolean)}), keys=("year",), blocking=False),
     "scenario_parameters": Table(_table("scenario_parameters", ("scenario",), {"parameters": pa.Column(pl.String)}), keys=(), blocking=False),
     "peer_groups": Table(_table("peer_groups", ("body", "year", "phase", "peer"), {
-        "band": pa.Column(pl.Float64, nullable=True)}), keys=("year",), blocking=False),
+        "band": pa.Column(pl.Float64, nullable=True), "rule": pa.Column(pl.String, checks=[pa.Check.isin(PEER_RULES)])}),
+        keys=("year",), blocking=False),
     "bdap_reconciliation": Table(_table("bdap_reconciliation", ("body", "year", "phase", "amount_kind", "level", "code"), {
         "own_cents": _cents(), "bdap_cents": _cents(), "difference_cents": _cents(),
         "allowed_cents": pa.Column(pl.Int64, checks=[pa.Check.ge(0)]), "within_tolerance": pa.Column(pl.Boolean)}), blocking=False),

@@ -28,8 +28,9 @@ from pipelines.plans import (
     plan_config,
 )
 from pipelines.portfolio import (
+    benchmarks,
+    body_table,
     development_ranking,
-    growth,
     portfolio_config,
     rank,
     tiered,
@@ -39,7 +40,6 @@ from pipelines.report import (
     STRATEGY_FILE,
     _warnings,
     catalogue_versions,
-    scenario_comparison,
     scenario_parameters,
     scenario_run_config,
     scenarios,
@@ -49,18 +49,21 @@ from sources.catalogues import (
     authority_catalogue,
     body_statuses,
     classification_config,
+    mission_level,
     quadrants,
     spending_classes,
+    whole_t12_missions,
 )
 from sources.overrides import read_yaml
-from sources.reference import bodies, body_name, missions
+from sources.reference import body_name
 from sources.revenue_attribution import attribution
-from transforms import portfolio as tp
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.coassessment import component as coassessment_component
 from transforms.full_cost import with_cost_basis
 from transforms.metrics import body_metrics, function_metrics
+from transforms import missions as tmissions
+from transforms import scenarios as tscenarios
 from transforms.revenue import attributed_revenue, with_cost_recovery
 from transforms.strategy import merge_catalogue, strategic_analysis
 
@@ -73,12 +76,6 @@ def _years(years: list[int]) -> pl.DataFrame:
 
 def keys_frame(pairs) -> pl.DataFrame:
     return pl.DataFrame([(str(b), int(y)) for b, y in pairs], schema={"body": pl.String, "year": pl.Int32}, orient="row")
-
-
-def _body_table() -> pl.DataFrame:
-    table = bodies()
-    return table.select(pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"),
-                        pl.col("population_census2011").alias("population"))
 
 
 def present_keys(con) -> pl.DataFrame:
@@ -110,13 +107,13 @@ def _basis_where() -> str:
 
 def stage_metrics(con, keys: pl.DataFrame) -> Stored:
     """Function and body metrics, a year at a time: a national backfill never holds every line at once."""
-    population = _body_table().select("body", "population")
+    population = body_table().select("body", "population")
     basis = classification_config()["amount_basis"]
     metrics, totals, n_lines = [], [], 0
     for year in sorted(keys["year"].unique().to_list()):
         lines = basis_lines(con, keys.filter(pl.col("year") == year))
         metrics.append(function_metrics(lines, spending_classes(), population, basis))
-        totals.append(body_metrics(lines, spending_classes(), population, basis))
+        totals.append(body_metrics(lines, spending_classes(), population, basis, whole_t12_missions()))
         n_lines += lines.height
     metrics, totals = pl.concat(metrics, how="diagonal_relaxed"), pl.concat(totals, how="diagonal_relaxed")
     return Stored({"functions": metrics.height, "basis_lines": n_lines, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)},
@@ -138,7 +135,7 @@ def matrix_parameters(spending_threshold: float | None = None, authority_thresho
 
 def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> Stored:
     config = classification_config()
-    present = _body_table().join(keys.select("body").unique(), on="body", how="semi").select("body", "metro")
+    present = body_table().join(keys.select("body").unique(), on="body", how="semi").select("body", "metro")
     overrides = warehouse.authority_overrides(con)
     if overrides_file:  # already checked by the command line; a bad file here is a bug, so it raises
         extra, problems = read_yaml(Path(overrides_file), user=overrides_user)
@@ -158,7 +155,7 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
     totals = warehouse.read_table(con, "body_metrics", keys)
-    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, missions()),
+    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
                              config["cost_basis"], config["full_cost_driver"])
     t, margin = config["thresholds"], config["borderline_margin"]
     matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
@@ -169,34 +166,40 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
     history = pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
     moved = movement(history).join(keys, on=KEY, how="semi")
+    by_mission = tmissions.movement(history).join(keys, on=KEY, how="semi")  # a year with mission totals only: compared by mission
     return Stored({"functions": matrix.height, "classified": int(matrix["quadrant"].is_not_null().sum()),
                    "borderline": int(matrix["borderline"].fill_null(False).sum()), "moved_with_thresholds": sensitivity["function"].n_unique()},
-                  {"ruffini_matrix": (matrix, keys), "matrix_sensitivity": (sensitivity, keys), "matrix_movement": (moved, keys)})
+                  {"ruffini_matrix": (matrix, keys), "matrix_sensitivity": (sensitivity, keys), "matrix_movement": (moved, keys),
+                   "mission_movement": (by_mission, keys)})
 
 
-def stage_peers(con, years: list[int]) -> Stored:
-    """Cross-body, per year: outliers, peer groups and peer medians (needs every body of the year)."""
-    config = portfolio_config()
-    history = con.execute("SELECT * FROM core.ruffini_matrix WHERE quadrant IS NOT NULL AND year <= ?", [max(years)]).pl()
-    open_data = national_metrics(con, max(years))
+def stage_peers(con, years: list[int], peer_group: str | None = None, peer_list: list[str] | None = None) -> Stored:
+    """Cross-body, per year: outliers, peer groups (the rule the run configuration chooses) and named peer medians."""
+    config = peer_config(peer_group, peer_list)
+    matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
     # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
-    from_bdap = warehouse.open_data_partitions(con, history.select("body", "year").unique()).select("body", "year", "phase")
-    history = history.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left").with_columns(
-        source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")), analysed=pl.lit(True)).drop("_bdap")
-    history = tp.with_open_data(history, open_data)
+    from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select("body", "year", "phase")
+    matrix = matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left").with_columns(
+        source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload"))).drop("_bdap")
+    open_data = national_metrics(con, max(years))
+    found, groups = benchmarks(matrix, config, _confirmed(con), open_data, years)
+    return Stored({"rows": found.height, "outliers": int(found["outlier"].sum()), "bodies": found["body"].n_unique(),
+                   "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0, "peer_group": config["peers"]["group"]},
+                  {"peer_benchmarks": (found, _years(years)), "peer_groups": (groups, _years(years))})
 
-    data = history.with_columns(growth=growth(history))
-    data = tp.outliers(data, config["outliers"], _confirmed(con))
-    every = data.filter(pl.col("year").is_in(years))
-    groups = tp.peer_groups(_body_table(), every.select("body", "year", "phase").unique(), config["peers"])
-    wanted = every.filter(pl.col("analysed").fill_null(False))  # benchmarks for the bodies analysed; other open data only as peers
-    groups = groups.join(wanted.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="semi")
-    medians = tp.peer_medians(every, groups)
-    benchmarks = wanted.select("body", "year", "phase", "function", "per_capita_eur", "growth", "robust_z", "yearly_change",
-                               "outlier_peer", "outlier_jump", "outlier").join(medians, on=["body", "year", "phase", "function"], how="left")
-    return Stored({"rows": benchmarks.height, "outliers": int(benchmarks["outlier"].sum()), "bodies": benchmarks["body"].n_unique(),
-                   "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0},
-                  {"peer_benchmarks": (benchmarks, _years(years)), "peer_groups": (groups, _years(years))})
+
+def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
+    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``, ``type``,
+    ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
+    config = copy.deepcopy(portfolio_config())
+    peers = config["peers"]
+    if peer_list:
+        peers["group"], peers["list"] = peer_group or "list", list(peer_list)
+    elif peer_group:
+        peers["group"] = peer_group
+    if peers.get("group") == "list" and not peers.get("list"):
+        raise ValueError("peer group 'list' needs the bodies it lists")
+    return config
 
 
 def national_metrics(con, last_year: int) -> pl.DataFrame:
@@ -206,7 +209,7 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
     lines = warehouse.read_table(con, "national_lines", None, METRIC_COLUMNS, f"t.year <= {int(last_year)} AND ({_basis_where()})")
     if not lines.height:
         return lines
-    population = _body_table().select("body", "population")
+    population = body_table().select("body", "population")
     programmes = function_metrics(lines, spending_classes(), population, basis)
     missions = function_metrics(lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis)
     return pl.concat([programmes, missions])  # peers for bodies that uploaded programmes and for those with missions only
@@ -220,7 +223,8 @@ def _confirmed(con) -> pl.DataFrame | None:
 NO_BENCHMARKS = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, "per_capita_eur": pl.Float64,
                  "growth": pl.Float64, "robust_z": pl.Float64, "yearly_change": pl.Float64, "outlier_peer": pl.Boolean,
                  "outlier_jump": pl.Boolean, "outlier": pl.Boolean, "peer_median_eur": pl.Float64, "peers": pl.UInt32,
-                 "peer_transfer_share": pl.Float64, "peers_open_data": pl.UInt32}
+                 "peer_transfer_share": pl.Float64, "peers_open_data": pl.UInt32, "peer_bodies": pl.List(pl.String),
+                 "peer_values_eur": pl.List(pl.Float64), "peers_lacking": pl.List(pl.String), "peers_lacking_why": pl.List(pl.String)}
 
 
 def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix: pl.DataFrame | None = None,
@@ -292,7 +296,8 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
     keys = present_keys(con).filter(pl.col("year").is_in(years))
     runs = {s["name"]: (scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
     projections = {name: run_scenario(con, keys, config)["projection"] for name, (config, _) in runs.items()}
-    comparison = scenario_comparison(projections)
+    per_function = tscenarios.over_common_set(projections, "piano")  # every scenario and the Base over the same functions
+    comparison = tscenarios.comparison(per_function)
     full = {name: scenario_parameters(config) for name, (config, _) in runs.items()}
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
     files = {}
@@ -305,14 +310,19 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
             projection = projections[name] if manifest_id is None else projections[name].with_columns(manifest=pl.lit(manifest_id))
             projection.write_csv(files[f"{name}_projection.csv"])
     return Stored({"scenarios": len(runs), "rows": comparison.height, "files": files},
-                  {"scenario_comparison": (comparison, _years(years)), "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)}))})
+                  {"scenario_comparison": (comparison, _years(years)), "scenario_functions": (per_function, _years(years)),
+                   "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)}))})
 
 
 def stage_national(con, years: list[int]) -> Stored:
-    """Per year: how each body's spending splits by quadrant (the national overview)."""
-    matrix = con.execute("SELECT body, year, phase, quadrant, total_cents FROM core.ruffini_matrix").pl().filter(pl.col("year").is_in(years))
-    overview = matrix.with_columns(quadrant=pl.col("quadrant").fill_null("non_classificata")).group_by(
-        "body", "year", "phase", "quadrant").agg(total_cents=pl.col("total_cents").sum()).with_columns(
+    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which detail
+    (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt, advances,
+    clearing items) are left out at every detail: they are not spending on a service."""
+    matrix = con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix").pl().filter(
+        pl.col("year").is_in(years), pl.col("kind").fill_null("") != "technical")
+    overview = matrix.with_columns(quadrant=pl.col("quadrant").fill_null("non_classificata"),
+                                   coarse=pl.col("coarse").fill_null(False).all().over("body", "year", "phase")).group_by(
+        "body", "year", "phase", "quadrant", "coarse").agg(total_cents=pl.col("total_cents").sum()).with_columns(
         share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase")).sort("year", "body", "phase", "quadrant")
     return Stored({"bodies": overview["body"].n_unique(), "rows": overview.height}, {"national_overview": (overview, _years(years))})
 
@@ -332,7 +342,13 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
         "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation")}
     rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
+    per_function = warehouse.read_table(con, "scenario_functions", keys.select("year").unique())
+    per_function = _by_key(per_function.join(keys, on=KEY, how="semi") if per_function.width else per_function)
+    forecasts = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique(), ["body", "year", "phase"]).unique().filter(
+        pl.col("phase") == "previsione")
     scenario_parameters = warehouse.read_table(con, "scenario_parameters")
+    peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
+    by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
     uploads = warehouse.uploads(con)
     actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
     logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
@@ -372,7 +388,10 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
             manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
-            ratings=rated.get((b, y)),
+            ratings=rated.get((b, y)), scenario_functions=per_function.get(combo), peer_group=peer_groups.get(combo),
+            mission_moves=by_mission.get(combo),
+            next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
+                pl.col("body") == b, pl.col("year") == y + 1).height else None,
             chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
         )
         return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
@@ -389,6 +408,8 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     matrix = warehouse.read_table(con, "ruffini_matrix", keys)
     ranked = warehouse.read_table(con, "portfolio", keys)
     moved = warehouse.read_table(con, "matrix_movement", keys)
+    by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
+    peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
     compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
     rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     changed = changes_since_previous(con, keys, lang)
@@ -417,7 +438,8 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
         tables = [pages.ratings_section(rated.get((b, y)), functions, lang), pages.changes_section(changed.get(combo), lang),
                   pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
         path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
-                                        manifest.id if manifest else None, open_data.get(combo)), encoding="utf-8")
+                                        manifest.id if manifest else None, open_data.get(combo), by_mission.get(combo),
+                                        peer_groups.get(combo)), encoding="utf-8")
         written.append(path)
         if export:
             written += pages.export_charts(charts, folder / "charts", stem, lang)

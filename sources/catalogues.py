@@ -10,7 +10,7 @@ from functools import cache
 import polars as pl
 import yaml
 
-from sources.reference import DATA_DIR
+from sources.reference import DATA_DIR, missions
 
 CLASSIFICATION_DIR = DATA_DIR / "classification"
 from transforms.authority import ATTRIBUTES
@@ -69,3 +69,18 @@ def body_statuses() -> pl.DataFrame:
 @cache
 def quadrants() -> pl.DataFrame:
     return pl.read_csv(CLASSIFICATION_DIR / "quadrants.csv", infer_schema=False)
+
+
+@cache
+def mission_level() -> pl.DataFrame:
+    """How a mission given only as a total is treated (``data/classification/mission_level.csv``), with its name: ``code``,
+    ``name``, ``kind`` (``service``: classified and marked "dettaglio per missione"; ``support``, ``technical``: never
+    classified, with ``reason_it``/``reason_en``), ``titles_1_2`` (``all``, ``part``, ``none``: how much of the mission the
+    scheme puts on titles 1 and 2) and the row's ``source``."""
+    table = pl.read_csv(CLASSIFICATION_DIR / "mission_level.csv", infer_schema=False).rename({"missione": "code"})
+    return table.join(missions().select("code", "name"), on="code", how="left").select("code", "name", *table.columns[1:])
+
+
+def whole_t12_missions() -> list[str]:
+    """Missions the scheme puts wholly on titles 1 and 2: a mission total without a title counts in the body's spending."""
+    return mission_level().filter(pl.col("titles_1_2") == "all")["code"].to_list()

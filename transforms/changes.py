@@ -15,7 +15,7 @@ import polars as pl
 from transforms.amounts import format_euro
 
 MATRIX = ["function", "name", "total_cents", "quadrant", "transfer_share", "authority", "spending_threshold", "authority_threshold",
-          "cost_basis", "status", "coarse"]
+          "cost_basis", "status", "coarse", "has_macro_detail"]
 ORDER = {"quadrant": 0, "tier": 1, "plan": 2, "flags": 3, "new": 4, "gone": 5}
 
 
@@ -48,6 +48,15 @@ def state(matrix: pl.DataFrame, ranked: pl.DataFrame, plans: pl.DataFrame, compo
 def only_coarse(frame: pl.DataFrame) -> bool:
     """Mission-level accounts only (no programmes): functions cannot be compared one by one."""
     return frame.height > 0 and "coarse" in frame.columns and bool(frame["coarse"].fill_null(False).all())
+
+
+def detail_level(frame: pl.DataFrame) -> str:
+    """How detailed one year's accounts are: ``programme``, ``mission`` (mission totals with macroaggregates) or
+    ``mission_totals`` (mission totals only: the spending type cannot be measured)."""
+    if not only_coarse(frame):
+        return "programme"
+    with_macro = "has_macro_detail" in frame.columns and bool(frame["has_macro_detail"].fill_null(False).any())
+    return "mission" if with_macro else "mission_totals"
 
 
 def what_changed(before: pl.DataFrame, after: pl.DataFrame, years: tuple, words: dict, labels: Labels,

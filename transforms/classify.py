@@ -6,6 +6,11 @@ transfers and to high authority (documented rule). The quadrant gives the kind o
 the governance mode the method recommends (``data/classification/quadrants.csv``). Functions
 that are not service lines, have no macroaggregate detail, or spend (almost) nothing are kept,
 with ``quadrant`` null and the reason in words.
+
+A mission given only as a total (``coarse``) is treated as ``data/classification/mission_level.csv`` says:
+a service mission is classified (and drawn marked "dettaglio per missione"); mission 01 (internal support
+mixed with 01.08 and 01.09: reason ``mission_total``) and the technical missions 20, 50, 60, 99 (``technical``,
+as their programmes) never are, each with the file's words. Technical functions, at either level, show the amount of every title.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ ATTRIBUTE_WORDS = {
            "allocation": "allocation of funds"},
 }
 REASONS = {
-    "technical": ("programma tecnico (fondi, debito, partite di giro): non è una linea di servizio",
-                  "technical programme (funds, debt, clearing items): not a service line"),
+    "technical": ("programma tecnico (fondi, debito, anticipazioni, partite di giro): non è una linea di servizio; importo di tutti i titoli",
+                  "technical programme (funds, debt, advances, clearing items): not a service line; amount of every title"),
     "regions_only": ("programma riservato alle Regioni", "programme reserved to the Regions"),
     "support": ("funzione di supporto interno all'ente", "internal support function"),
     "no_detail": ("nessun dettaglio per macroaggregato: tipo di spesa non misurabile",
@@ -29,6 +34,7 @@ REASONS = {
     "negligible": ("spesa nulla o trascurabile", "no or negligible spending"),
     "unknown": ("programma senza riga nel catalogo dell'autorità", "programme missing from the authority catalogue"),
 }
+MISSION_TOTAL = "mission_total"  # mission 01 as a total; its words are its own in data/classification/mission_level.csv
 
 
 def side(share: pl.Expr, threshold: float) -> pl.Expr:
@@ -37,35 +43,34 @@ def side(share: pl.Expr, threshold: float) -> pl.Expr:
 
 
 def place(metrics: pl.DataFrame, authority: pl.DataFrame, mission_authority: pl.DataFrame, body_totals: pl.DataFrame,
-          config: dict, mission_names: pl.DataFrame | None = None) -> pl.DataFrame:
+          config: dict, mission_level: pl.DataFrame) -> pl.DataFrame:
     """Join metrics with authority and decide, for every function, whether it can be classified.
 
-    ``mission_names`` (``code``, ``name``) names the mission-level functions of files with mission detail only."""
+    ``mission_level`` (``code``, ``name``, ``kind``, ``reason_it``, ``reason_en``: ``sources.catalogues.mission_level``
+    with the missions' names) says how a function given only as a mission total is treated."""
     negligible = config["negligible"]
     programmes = metrics.filter(~pl.col("coarse")).join(
         authority.rename({"programma": "function"}), on=["body", "function"], how="left"
     )
-    # a mission whose programmes are all technical (funds, debt, advances, clearing items) is technical at mission level too
-    technical = authority.group_by("body", pl.col("programma").str.slice(0, 2).alias("function")).agg(
-        _technical=(pl.col("kind") == "technical").all())
+    level = mission_level.select(pl.col("code").alias("function"), "name", "kind", pl.col("reason_it").alias("mission_reason_it"),
+                                 pl.col("reason_en").alias("mission_reason_en"))
     missions = metrics.filter(pl.col("coarse")).join(
         mission_authority.rename({"missione": "function"}), on=["body", "function"], how="left"
-    ).join(technical, on=["body", "function"], how="left").with_columns(
-        kind=pl.when(pl.col("_technical").fill_null(False)).then(pl.lit("technical")).otherwise(pl.lit("service")),
+    ).join(level, on="function", how="left").with_columns(
         override_note=pl.lit(None, pl.String),
-        justification=pl.lit("media dei programmi di servizio della missione", pl.String)).drop("_technical")
-    names = mission_names if mission_names is not None else pl.DataFrame(schema={"code": pl.String, "name": pl.String})
-    missions = missions.join(names.select(pl.col("code").alias("function"), "name"), on="function", how="left")
+        justification=pl.lit("media dei programmi di servizio della missione", pl.String))
     data = pl.concat([programmes, missions], how="diagonal_relaxed").join(
         body_totals.select("body", "year", "phase", pl.col("total_cents").alias("body_total_cents")),
         on=["body", "year", "phase"], how="left",
-    )
+    ).with_columns(  # technical functions show what the file holds on every title, at both levels of detail
+        total_cents=pl.when(pl.col("kind") == "technical").then(pl.col("all_titles_cents")).otherwise(pl.col("total_cents")))
     tiny = (pl.col("total_cents").fill_null(0) <= negligible["min_euro"] * 100) | (
         pl.col("total_cents").fill_null(0) < negligible["min_share_of_body"] * pl.col("body_total_cents")
     )
     reason = (
         pl.when(pl.col("kind").is_null()).then(pl.lit("unknown"))
         .when(pl.col("kind") == "technical").then(pl.lit("technical"))
+        .when(pl.col("coarse") & (pl.col("kind") != "service")).then(pl.lit(MISSION_TOTAL))
         .when(pl.col("kind") == "regions_only").then(pl.lit("regions_only"))
         .when(pl.col("kind") == "support").then(pl.lit("support"))
         .when(~pl.col("has_macro_detail")).then(pl.lit("no_detail"))
@@ -79,6 +84,7 @@ def classify(placed: pl.DataFrame, quadrants: pl.DataFrame, spending_threshold: 
     """Quadrant, service type, governance mode, distances, borderline flag and explanation."""
     ok = pl.col("not_classified").is_null()
     x, y = pl.col("transfer_share"), pl.col("authority")
+    placed = placed.with_columns(pl.lit(None, pl.String).alias(c) for c in ("mission_reason_it", "mission_reason_en") if c not in placed.columns)
     table = quadrants.with_columns(_transfer=pl.col("spending") == "transfer", _high=pl.col("authority") == "high").drop(
         "authority", "spending"
     )
@@ -131,9 +137,10 @@ def _explanation(lang: str) -> pl.Expr:
     service = pl.col("service_type_it" if it else "service_type_en")
     mode = pl.col("governance_it" if it else "governance_en")
     sentence = pl.concat_str(spending, pl.lit("; "), authority, pl.lit(" → "), service, pl.lit(" → "), mode)
-    reasons = pl.col("not_classified").replace_strict(
-        {k: v[0 if it else 1] for k, v in REASONS.items()}, default=None, return_dtype=pl.String
-    )
+    # a mission given as a total says why in its own words (mission_level.csv); a programme, in the code's
+    reasons = pl.coalesce(pl.col(f"mission_reason_{lang}"),
+                          pl.col("not_classified").replace_strict({k: v[0 if it else 1] for k, v in REASONS.items()}, default=None,
+                                                                  return_dtype=pl.String))
     prefix = pl.lit("Non classificata: " if it else "Not classified: ")
     return pl.when(pl.col("not_classified").is_null()).then(sentence).otherwise(prefix + reasons)
 

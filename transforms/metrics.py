@@ -11,7 +11,12 @@ Definitions (shares are over the function's spending on titles 1 and 2):
 * ``rigid_share``: macroaggregates flagged ``rigid`` in the table within titles 1-2, by default
   staff (1.01) and interest (1.07);
 * ``capital_share``: title 2; ``staff_share`` (1.01) and ``goods_services_share`` (1.03) for the plans;
-* ``per_capita_eur``: spending on titles 1 and 2 per inhabitant.
+* ``per_capita_eur``: spending on titles 1 and 2 per inhabitant;
+* ``all_titles_cents``: the basis amount on every title, as in the file (what a technical function shows:
+  loan principal on title 4 and clearing items on title 7 are not spending on titles 1 and 2).
+
+A line without a title (a mission total of a BDAP summary) counts as titles 1 and 2 in its function; in the
+body's total only when the scheme puts the whole mission on titles 1 and 2 (``whole_t12_missions``).
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.
         staff_cents=amount.filter(pl.col("macroaggregato") == "1.01").sum(),
         goods_services_cents=amount.filter(pl.col("macroaggregato") == "1.03").sum(),
         capital_cents=amount.filter(pl.col("titolo") == "2").sum(),
+        all_titles_cents=amount.sum(),
         lines=pl.len(),
     )
     share = {
@@ -66,15 +72,18 @@ def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.
     )
 
 
-def body_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.DataFrame, basis: dict[str, str]) -> pl.DataFrame:
+def body_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.DataFrame, basis: dict[str, str],
+                 whole_t12_missions: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
     """Whole-body figures: spending on titles 1-2, and total rigidity including debt service.
 
     ``rigidity_share`` = (rigid macroaggregates of titles 1-2 + loan repayment, title 4) /
-    (titles 1, 2 and 4): the share of the budget the body cannot move in the short run.
+    (titles 1, 2 and 4): the share of the budget the body cannot move in the short run. A mission total
+    without a title counts in titles 1-2 when its mission is in ``whole_t12_missions`` (not debt, advances,
+    clearing items, which the scheme puts on titles 4, 5 and 7).
     """
     data = _with_classes(basis_lines(lines, basis), classes)
     amount = pl.col("amount_cents")
-    t12 = pl.col("titolo").is_in(["1", "2"])
+    t12 = pl.col("titolo").is_in(["1", "2"]) | (pl.col("titolo").is_null() & pl.col("missione").is_in(list(whole_t12_missions)))
     grouped = data.group_by(KEYS).agg(
         total_cents=amount.filter(t12).sum(),
         staff_cents=amount.filter(pl.col("macroaggregato") == "1.01").sum(),

@@ -45,6 +45,15 @@ def kick_start(frame: pl.DataFrame, share: float, min_eur: float, max_eur: float
     return frame.with_columns(kick_start_cents=(pl.col("total_cents") * share).clip(min_eur * 100, max_eur * 100).round(0).cast(pl.Int64))
 
 
+def detail_first(frame: pl.DataFrame) -> pl.DataFrame:
+    """A function given only as a mission total (``coarse``) gets no euro effect and no kick-start: empty, to be estimated
+    once the body has programme detail (a mission adds programmes that need different plans)."""
+    if "coarse" not in frame.columns:
+        return frame
+    keep = ~pl.col("coarse").fill_null(False)
+    return frame.with_columns(pl.when(keep).then(pl.col(c)).alias(c) for c in ("effect_low_cents", "effect_high_cents", "kick_start_cents"))
+
+
 def positions(frame: pl.DataFrame, quadrant_plans: pl.DataFrame, grid: pl.DataFrame, fields: pl.DataFrame,
               lang: str = "it") -> pl.DataFrame:
     """Current cell of Bovaird's planners × deliverers grid (from the quadrant) and target cell (from the field)."""
@@ -66,7 +75,7 @@ def projection(frame: pl.DataFrame, adoption: list[float], years: int = 3) -> pl
     rows = []
     for step in range(years + 1):
         grown = pl.col("total_cents") * (1 + pl.col("growth").fill_null(0)) ** step
-        saving = (pl.col("effect_low_cents") + pl.col("effect_high_cents")) / 2 * adoption[min(step, len(adoption) - 1)]
+        saving = (pl.col("effect_low_cents") + pl.col("effect_high_cents")).fill_null(0) / 2 * adoption[min(step, len(adoption) - 1)]
         rows.append(frame.select("body", "year", "phase", "function", pl.lit(step).alias("step"),
                                  (pl.col("year") + step).alias("projected_year"),
                                  grown.round(0).cast(pl.Int64).alias("baseline_cents"),

@@ -15,38 +15,6 @@ KEYS = ["body", "year", "phase"]
 OPS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
 
 
-def peer_groups(bodies: pl.DataFrame, present: pl.DataFrame, config: dict) -> pl.DataFrame:
-    """For each body: comparable bodies among those loaded (same type, similar population, widened until enough).
-
-    ``bodies``: body, metro, population. ``present``: body, year, phase (what is loaded).
-    Returns body, year, phase, peer, band.
-    """
-    pairs = present.join(present.select(pl.col("body").alias("peer"), "year", "phase"), on=["year", "phase"]).filter(
-        pl.col("body") != pl.col("peer")
-    )
-    info = bodies.select("body", "metro", "population")
-    pairs = pairs.join(info, on="body").join(
-        info.rename({"body": "peer", "metro": "peer_metro", "population": "peer_population"}), on="peer"
-    )
-    if config["same_type"]:
-        pairs = pairs.filter(pl.col("metro") == pl.col("peer_metro"))
-    pairs = pairs.with_columns(distance=(pl.col("peer_population") / pl.col("population") - 1).abs())
-    bands = []
-    band = config["start_band"]
-    while band <= config["max_band"] + 1e-9:
-        bands.append(band)
-        band += config["widen_step"]
-    chosen = pl.lit(None, pl.Float64)
-    counts = {b: (pl.col("distance") <= b).sum().over(KEYS) for b in bands}
-    for b in reversed(bands):
-        chosen = pl.when(counts[b] >= config["min_peers"]).then(pl.lit(b)).otherwise(chosen)
-    return (
-        pairs.with_columns(band=pl.coalesce(chosen, pl.lit(bands[-1])))
-        .filter(pl.col("distance") <= pl.col("band"))
-        .select(*KEYS, "peer", "band")
-    )
-
-
 def outliers(functions: pl.DataFrame, config: dict, confirmed: pl.DataFrame | None = None) -> pl.DataFrame:
     """Flag per-capita values far from the other bodies (robust z) and sudden year-on-year jumps."""
     keys = ["year", "phase", "function"]
@@ -77,20 +45,6 @@ def with_open_data(functions: pl.DataFrame, open_data: pl.DataFrame) -> pl.DataF
         return functions
     missing = open_data.join(functions.select(*KEYS, "function").unique(), on=[*KEYS, "function"], how="anti")
     return pl.concat([functions, missing.with_columns(source=pl.lit("open_data"))], how="diagonal_relaxed")
-
-
-def peer_medians(functions: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """Median spending per inhabitant (and transfer share, where the peers have macroaggregate detail) of each body's
-    peers, per function, leaving out flagged values; ``peers_open_data``: how many of them come from open data."""
-    source = pl.col("source") if "source" in functions.columns else pl.lit("upload")
-    share = pl.col("transfer_share") if "transfer_share" in functions.columns else pl.lit(None, pl.Float64)
-    clean = functions.filter(~pl.col("outlier")).select(
-        pl.col("body").alias("peer"), "year", "phase", "function", pl.col("per_capita_eur").alias("_peer_value"),
-        share.alias("_peer_share"), (source == "open_data").alias("_open"),
-    )
-    joined = groups.join(clean, on=["peer", "year", "phase"])
-    return joined.group_by(*KEYS, "function").agg(peer_median_eur=pl.col("_peer_value").median(), peers=pl.len(),
-                                                 peer_transfer_share=pl.col("_peer_share").median(), peers_open_data=pl.col("_open").sum())
 
 
 def components(functions: pl.DataFrame, config: dict) -> pl.DataFrame:
