@@ -18,6 +18,9 @@ import yaml
 from pipelines.plans import plan_config
 from pipelines.portfolio import portfolio_config
 from sources.catalogues import classification_config
+from dashboards.words import date_time
+from sources import receipts, replacement
+from sources.findings import Finding
 from sources.reference import DATA_DIR
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
@@ -68,11 +71,26 @@ def catalogue_versions() -> dict[str, str]:
     return {str(p.relative_to(DATA_DIR)): hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in files}
 
 
-def _warnings(uploads: pl.DataFrame) -> list[dict]:
-    found = []
+def _warnings(uploads: pl.DataFrame, settings=None, lang: str = "it") -> list[dict]:
+    """The warnings of the files in use, as received (archive sidecars), and, for a file that replaced another making the
+    data worse, who confirmed it and why it was held (the register): never silently worse, downstream either."""
+    found = _confirmed_replacements(uploads, settings, lang) if settings is not None else []
     for path in uploads["archive_path"].unique().to_list():
         sidecar = Path(path + ".json")
         if sidecar.exists():
             for record in json.loads(sidecar.read_text(encoding="utf-8")):
                 found += record.get("warnings", [])
+    return found
+
+
+def _confirmed_replacements(uploads: pl.DataFrame, settings, lang: str) -> list[dict]:
+    found = []
+    for seq in uploads["receipt_seq"].drop_nulls().unique().sort().to_list():
+        receipt = receipts.get(settings, int(seq))
+        if receipt is None or not receipt.worse or not receipt.confirmed_by:
+            continue
+        for view in replacement.held_view(receipt.comparisons, lang):
+            found.append(Finding("REPLACEMENT_CONFIRMED", file=receipt.original_name, params={
+                "previous": view["previous_name"], "reasons": "; ".join(view["reasons"]), "who": receipt.confirmed_by,
+                "when": date_time(receipt.confirmed_at, lang)}).to_dict(lang))
     return found

@@ -384,7 +384,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
             scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
-            findings=_warnings(own_uploads.filter(pl.col("status") == "current")) + difference_findings(pick("bdap_reconciliation"), lang),
+            findings=_warnings(own_uploads.filter(pl.col("status") == "current"), settings, lang) + difference_findings(pick("bdap_reconciliation"), lang),
             parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
             manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),

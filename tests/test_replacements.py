@@ -536,3 +536,21 @@ def test_kept_lines_must_be_the_receipt_s_own_partitions_within_its_rights(setti
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         written = con.execute("SELECT DISTINCT body, year FROM core.budget_lines").fetchall()
     assert written in ([("028", 2023)], []) and outcomes[0].status in ("accepted", "rejected")
+
+
+def test_the_workbook_says_which_file_replaced_which_and_who_confirmed_it(settings, tmp_path):
+    """Downstream too: the Controlli sheet of the body's workbook names the confirmed replacement and why it was held."""
+    import polars as pl
+
+    from pipelines.report import _warnings
+
+    ingest_files([ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"], settings)
+    ingest_files([draft_of_bologna(tmp_path / "bozza.xlsx")], settings, replace=True, user="ufficio.bo")
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        current = warehouse.uploads(con).filter(pl.col("status") == "current")
+    [finding] = [f for f in _warnings(current, settings, "it") if f["code"] == "REPLACEMENT_CONFIRMED"]
+    words = " ".join(finding["message"].split())
+    assert "ha sostituito 237_2026_previsione_template.xlsx peggiorando i dati" in words and "confermata da ufficio.bo" in words
+    assert "sparisce la spesa di 11 missioni" in words and "{" not in words
+    english = [f for f in _warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED"][0]["message"]
+    assert "confirmed by ufficio.bo" in english
