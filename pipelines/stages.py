@@ -307,7 +307,8 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
             files[f"{name}.json"] = output_dir / f"{name}.json"
             files[f"{name}_projection.csv"] = output_dir / f"{name}_projection.csv"
             files[f"{name}.json"].write_text(json.dumps(full[name], indent=2), encoding="utf-8")
-            projection = projections[name] if manifest_id is None else projections[name].with_columns(manifest=pl.lit(manifest_id))
+            projection = per_function.filter(pl.col("scenario") == name).drop("scenario")  # the common set, as the workbook
+            projection = projection if manifest_id is None else projection.with_columns(manifest=pl.lit(manifest_id))
             projection.write_csv(files[f"{name}_projection.csv"])
     return Stored({"scenarios": len(runs), "rows": comparison.height, "files": files},
                   {"scenario_comparison": (comparison, _years(years)), "scenario_functions": (per_function, _years(years)),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 import openpyxl
+import polars as pl
 import pytest
 
 from pipelines.loading import ingest_files
@@ -85,6 +86,14 @@ def test_scenarios_are_saved_with_their_parameters(reports):
     settings, _ = reports
     saved = sorted(p.name for p in (settings.outputs_dir / "scenarios").iterdir())
     assert {"piano.json", "prudente.json", "ambizioso.json", "piano_projection.csv"} <= set(saved)
+    # every scenario's file covers the same functions as the Base (the common set), saying which ones it plans
+    folder = settings.outputs_dir / "scenarios"
+    sets = {name: set(pl.read_csv(folder / f"{name}_projection.csv", infer_schema=False).select("body", "year", "function").unique().rows())
+            for name in ("piano", "prudente", "ambizioso")}
+    assert sets["piano"] == sets["prudente"] == sets["ambizioso"] and sets["piano"]
+    ambitious = pl.read_csv(folder / "ambizioso_projection.csv", infer_schema=False)
+    plain = pl.read_csv(folder / "piano_projection.csv", infer_schema=False)
+    assert (ambitious["in_plan"] == "true").sum() > (plain["in_plan"] == "true").sum()
 
 
 def test_libreoffice_opens_the_workbook(reports, tmp_path):
