@@ -51,7 +51,7 @@ def held_comparison(receipt: Receipt, lang: str | None = None) -> Group:
     return Group(*parts)
 
 
-def register(app: typer.Typer, console: Console, Lang) -> None:  # noqa: N803 (the command line's own --lang option type)
+def register(app: typer.Typer, console: Console, Lang) -> None:
     """Add the register's commands to the command line."""
 
     @app.command()

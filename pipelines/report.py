@@ -15,11 +15,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from dashboards.words import date_time
 from pipelines.plans import plan_config
 from pipelines.portfolio import portfolio_config
-from sources.catalogues import classification_config
-from dashboards.words import date_time
 from sources import receipts, replacement
+from sources.catalogues import classification_config
 from sources.findings import Finding
 from sources.reference import DATA_DIR
 

@@ -26,8 +26,8 @@ from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
 from pipelines.runner import recover_stale_runs
 from pipelines.warehouse import WarehouseError
-from sources.findings import findings_json
 from sources import receipts, replacement
+from sources.findings import findings_json
 from sources.intake import receive
 from sources.receipts import Uploader
 

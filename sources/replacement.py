@@ -68,7 +68,7 @@ def _percent(share: float, lang: str) -> str:
 def reason_text(reason: dict, lang: str = "it") -> str:
     """One reason in the officer's words."""
     p = dict(reason["params"])
-    euro = lambda cents: format_euro(cents, lang)  # noqa: E731
+    euro = lambda cents: format_euro(cents, lang)
     if reason["code"] == "mission_gone":
         p = {"mission": mission_label(p["mission"]), "before": euro(p["before"])}
     elif reason["code"] == "total_moved":

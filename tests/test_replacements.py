@@ -23,7 +23,6 @@ import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from starlette.testclient import TestClient
 
 from dashboards import accounts
 from dashboards.portal import create_app
@@ -36,6 +35,10 @@ from sources import receipts, replacement, validated
 from sources.intake import receive
 from sources.receipts import Uploader
 from sources.template import write_template
+from tests.test_intake_authorisation import (  # the same portal client and sensor tick
+    _client,
+    _tick,
+)
 from transforms import replacement as logic
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
@@ -236,24 +239,12 @@ def portal(settings, monkeypatch, tmp_path):
     return settings, create_app(settings, max_upload_mb=5)
 
 
-def _client(app, username: str, password: str) -> tuple[TestClient, str]:
-    client = TestClient(app)
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": username, "password": password, "csrf": token}, follow_redirects=False)
-    return client, re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
-
-
 def _post(client, token, path: Path, year=2023, phase="rendiconto"):
     with path.open("rb") as handle:
         response = client.post("/upload", data={"year": str(year), "phase": phase, "csrf": token},
                                files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
     assert response.status_code == 303
     return response.headers["location"]
-
-
-def _tick(settings):
-    return inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
-                                                resources={"warehouse_db": Warehouse(home=str(settings.home))}))
 
 
 def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal, tmp_path, monkeypatch):
@@ -325,7 +316,7 @@ def test_a_file_is_validated_once_unless_the_rules_changed(settings, monkeypatch
     [outcome] = load_receipts(settings)
     assert outcome.status == "accepted" and not Path(receipt.validated).exists()  # loaded, then let go
     # the rules changed since the intake: the archived file is read again
-    _, again = receive(open_format_copy(Path(receipt.validated).parent), settings, PADOVA, body="028", year=2023,
+    receive(open_format_copy(Path(receipt.validated).parent), settings, PADOVA, body="028", year=2023,
                        phase="rendiconto", keep=True, replace=True)
     monkeypatch.setattr("sources.validated.fingerprint", lambda settings: "other-rules")
     with pytest.raises(AssertionError, match="read again"):
@@ -373,7 +364,7 @@ def test_a_kill_between_the_commit_and_the_register_loses_nothing(settings, tmp_
     """SIGKILL right after the warehouse committed a batch: the next load settles those receipts from the warehouse and
     reports them loaded (their runs are requested); a rebuild then gives the same files in use."""
     receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
-    _, draft = receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
+    receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
     env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
     killed = subprocess.run([sys.executable, "-c", KILL_AFTER_COMMIT], env=env, cwd=ROOT, capture_output=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL
@@ -552,5 +543,5 @@ def test_the_workbook_says_which_file_replaced_which_and_who_confirmed_it(settin
     words = " ".join(finding["message"].split())
     assert "ha sostituito 237_2026_previsione_template.xlsx peggiorando i dati" in words and "confermata da ufficio.bo" in words
     assert "sparisce la spesa di 11 missioni" in words and "{" not in words
-    english = [f for f in _warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED"][0]["message"]
+    english = next(f for f in _warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED")["message"]
     assert "confirmed by ufficio.bo" in english
