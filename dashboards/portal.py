@@ -296,8 +296,9 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             return PlainTextResponse("Nessuna colonna da collocare per questo caricamento.", status_code=404)
         parsed, problems = mappings.parse_data(mapping_form.answers(form, info["unplaced"]), record["original_name"])
         raw = incoming / record["stored_as"]
-        result = None if parsed is None else validate_file(raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
-                                                           display_name=record["original_name"], mapping=parsed, uploader=officer(user))
+        result = None if parsed is None else await run_in_threadpool(  # off the event loop: the other users are not stalled
+            validate_file, raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
+            display_name=record["original_name"], mapping=parsed, uploader=officer(user))
         if result is None or not result.ok:
             shown = problems if result is None else result.findings
             return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="", state=receipts.REJECTED,
@@ -306,7 +307,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                        file_name=record["original_name"], user=user.username)
         new_id = uuid.uuid4().hex
         result.findings.insert(0, mappings.applied_finding(mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]))
-        _, receipt = receive(raw, settings, officer(user), validation=result, keep=True)
+        _, receipt = await run_in_threadpool(receive, raw, settings, officer(user), validation=result, keep=True)
         accept(result, raw, new_id, user, record["year"], record["phase"], record["original_name"], receipt)
         (incoming / f"{record['id']}.mapping.json").unlink(missing_ok=True)
         return RedirectResponse(f"/uploads/{new_id}", status_code=303)

@@ -243,3 +243,35 @@ def test_home_pages_speak_to_each_role(tmp_path):
         assert "Provincia di Vercelli</a> <span class=\"ok\">— dati caricati" in home
         assert "Provincia di Novara</a> <span class=\"muted\">— nessun dato" in home
         assert "Libero consorzio" not in home and "Libero consorzio" in planner.get("/?tutti=1").text
+
+
+def test_the_mapping_form_validates_off_the_event_loop(portal, monkeypatch):
+    """Issue 25 (8): the mapping form's check of the file runs in the thread pool, as the upload does, so the other users'
+    requests are not stalled while it reads the file."""
+    import threading
+
+    from dashboards import portal as module
+
+    settings, app = portal
+    accounts.add_user(settings, "ufficio.ro", "officer", "029", "pw-rovigo")
+    client = TestClient(app)
+    _login(client, "ufficio.ro", "pw-rovigo")
+    rejected = _upload(client, OFFICIAL / "rendiconto_2023_formato_aperto_colonna_ignota.csv", year=2023)
+    upload_id = rejected.headers["location"].rsplit("/", 1)[1]
+    field = re.search(r'<select name="(col_0)"', client.get(rejected.headers["location"]).text).group(1)
+    seen = []
+    real = module.validate_file
+
+    def watched(*args, **kwargs):
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+            seen.append("event loop")
+        except RuntimeError:
+            seen.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "validate_file", watched)
+    assert client.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": _token(client)}, follow_redirects=False).status_code == 303
+    assert seen and "event loop" not in seen
