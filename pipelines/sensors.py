@@ -21,11 +21,11 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets import BODY_STAGE_1, BODY_STAGE_2, BODY_STAGE_3
-from pipelines.loading import failed_validation, load_receipts
+from pipelines.loading import LOAD_MEMORY, failed_validation, load_receipts
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
 from pipelines.runner import recover_stale_runs
-from pipelines.warehouse import WarehouseError
+from pipelines.warehouse import WarehouseError, connect
 from sources import receipts, replacement
 from sources.findings import findings_json
 from sources.intake import receive
@@ -129,8 +129,11 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     started = receipts.now()
     try:
         run_requests, validated = receive_folder(settings)
-        load_receipts(settings, validated=validated)
-    except WarehouseError as exc:  # busy past the wait, or damaged: the next tick tries again; nothing is lost
+        # another process holds the warehouse: skip this tick at once (never wait inside the daemon's tick), saying who
+        with connect(settings.warehouse_path, wait=0, memory_limit=LOAD_MEMORY) as con:
+            load_receipts(settings, validated=validated, con=con)
+    except WarehouseError as exc:  # busy, or damaged: the next tick tries again; nothing is lost
+        context.log.info(exc.message())
         return dg.SkipReason(exc.message())
     fresh, cursor = loaded_since(settings, context.cursor, started)
     years, bodies = set(), set()

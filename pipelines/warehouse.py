@@ -114,6 +114,9 @@ def connect(path: Path, read_only: bool = False, wait: float | None = None, on_w
             if holder is None:
                 raise WarehouseDamaged(path, str(exc)) from None
             who = f"{Path(holder.group(1)).name} (PID {holder.group(2)})"
+            if wait <= 0:  # a caller that must not wait (the sensor's tick): at once, saying who holds it
+                raise WarehouseBusy(f"Il magazzino {path} è in uso da {who}: si riprova al prossimo controllo.",
+                                    f"The warehouse {path} is in use by {who}: trying again at the next check.") from None
             if time.monotonic() > deadline:
                 raise WarehouseBusy(f"Il magazzino {path} è ancora in uso da {who} dopo {wait:.0f} s: riprovare più tardi.",
                                     f"The warehouse {path} is still in use by {who} after {wait:.0f} s: try again later.") from None

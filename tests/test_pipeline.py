@@ -202,3 +202,27 @@ def _requested(evaluation) -> dict:
     """Asset key -> partition keys the automation asked for in one evaluation."""
     keys = [a.key for a in ALL_ASSETS]
     return {key: evaluation.get_requested_partitions(key) for key in keys if evaluation.get_num_requested(key)}
+
+
+def test_a_locked_warehouse_makes_the_sensor_skip_at_once_saying_who_holds_it(tmp_path, settings, monkeypatch):
+    """Issue 25 (7): with the warehouse held by another process, the tick does not wait (the daemon times ticks out at
+    60 s): it skips at once, naming the process, and loads at the next tick."""
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
+    with warehouse.connect(settings.warehouse_path):
+        pass
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
+                               "time.sleep(120)", str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        started = time.monotonic()
+        result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
+                                                      resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+        assert time.monotonic() - started < 10
+        assert isinstance(result, dg.SkipReason) and f"PID {holder.pid}" in result.skip_message and "in uso" in result.skip_message
+    finally:
+        holder.kill()
+        holder.wait()
