@@ -35,8 +35,23 @@ from sources.settings import Settings
 CHUNK_FILES = 16  # files validated as one batch, then received and loaded, while the next ones are read
 BATCH_ROWS = 250_000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
 # straight to the file; smaller transactions go through the write-ahead log and cost 1.8x as much (docs/BENCHMARKS.md)
-# files in use: the same bytes again change nothing; a file replaced since may come back (it becomes current again)
-CURRENT_FILES = "SELECT DISTINCT sha256 FROM core.uploads WHERE status = 'current'"
+# what is in use, file by partition: the same bytes for the same body, year and phase change nothing; the same bytes for
+# another body (a BDAP summary two officers each send for their own body) load; a file replaced since may come back
+CURRENT_FILES = "SELECT sha256, body, year, phase, content FROM core.uploads WHERE status = 'current'"
+
+
+def _in_use(con: duckdb.DuckDBPyConnection) -> dict[str, set[tuple]]:
+    """SHA-256 -> the (body, year, phase, table) it is in use for."""
+    found: dict[str, set[tuple]] = {}
+    for sha, body, year, phase, content in con.execute(CURRENT_FILES).fetchall():
+        found.setdefault(sha, set()).add((body, year, phase, content))
+    return found
+
+
+def _already(in_use: dict[str, set[tuple]], sha: str, partitions, table: str) -> bool:
+    """Is this file already in use for every one of these partitions? (never judged by the bytes alone)"""
+    wanted = {(str(b), int(y), str(p), table) for b, y, p in partitions}
+    return bool(wanted) and wanted <= in_use.get(sha, set())
 LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
 
 
@@ -75,16 +90,17 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
     outcomes: list[Outcome] = []
     batch: list[Outcome] = []
     with _connection(settings, con) as con:
-        loaded = {sha for (sha,) in con.execute(CURRENT_FILES).fetchall()}
+        loaded = _in_use(con)
         committed = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
 
         def check(chunk: list[Receipt]) -> list[Validation]:
             """The chunk's receipts validated as one batch, each within its receipt's rights; a file already loaded, or
             validated at intake under the same rules, is not read."""
-            kept = {r.seq: _kept(settings, r) for r in chunk if r.seq not in validated and r.sha256 not in loaded}
+            same = {r.seq for r in chunk if _already(loaded, r.sha256, r.partitions, r.table)}
+            kept = {r.seq: _kept(settings, r) for r in chunk if r.seq not in validated and r.seq not in same}
             checked = _validate_batch(settings, workers, [
                 (Path(r.archive_path), r.original_name, r.sha256,
-                 None if r.sha256 in loaded or r.seq in validated or kept.get(r.seq) else
+                 None if r.seq in same or r.seq in validated or kept.get(r.seq) else
                  dict(body=r.body, year=r.year, phase=r.phase, uploader=r.uploader))
                 for r in chunk])
             return [validated.get(r.seq) or kept.get(r.seq) or v for r, v in zip(chunk, checked)]
@@ -180,9 +196,9 @@ def _connection(settings: Settings, con: duckdb.DuckDBPyConnection | None):
         yield own
 
 
-def _outcome(receipt: Receipt, validation: Validation, loaded: set[str]) -> Outcome:
+def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tuple]]) -> Outcome:
     """What becomes of one receipt; an accepted one is queued for the warehouse with its uploader and time of receipt."""
-    if receipt.sha256 in loaded:  # already in the warehouse, or twice in this call
+    if _already(loaded, receipt.sha256, receipt.partitions, receipt.table):  # already in use, or twice in this call
         return Outcome(Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines()), "unchanged", receipt=receipt)
     if not validation.ok:
         return Outcome(validation, "rejected", receipt=receipt)
@@ -194,7 +210,7 @@ def _outcome(receipt: Receipt, validation: Validation, loaded: set[str]) -> Outc
             author=pl.when(pl.col("author") == "").then(pl.lit(receipt.uploader.name)).otherwise(pl.col("author")),
             date=pl.when(pl.col("date") == "").then(pl.lit(received_at.date().isoformat())).otherwise(pl.col("date")),
         )
-    loaded.add(receipt.sha256)
+    loaded.setdefault(receipt.sha256, set()).update((b, y, p, upload.table) for b, y, p in upload.partitions())
     return Outcome(validation, "accepted", upload.partitions(), upload.archive_path, upload, receipt)
 
 
@@ -214,14 +230,13 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
     uploader = uploader or Uploader(user or getpass.getuser())
     names = display_names or [p.name for p in paths]
     with warehouse.connect(settings.warehouse_path) as con:
-        loaded = {sha for (sha,) in con.execute(CURRENT_FILES).fetchall()}
+        loaded = _in_use(con)
 
     def check(chunk: range) -> list[Validation]:
-        """Validate a chunk of files as one batch; a file already loaded is not read again."""
+        """Validate a chunk of files as one batch (a file in use is read too: which bodies it brings depends on the uploader)."""
         shas = {i: archive.sha256_of(paths[i]) for i in chunk}
         return _validate_batch(settings, workers, [
-            (paths[i], names[i], shas[i], None if shas[i] in loaded else dict(body=body, year=year, phase=phase, uploader=uploader))
-            for i in chunk])
+            (paths[i], names[i], shas[i], dict(body=body, year=year, phase=phase, uploader=uploader)) for i in chunk])
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()
@@ -248,7 +263,8 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
             # the next chunk is read and validated in the background while this one is received and loaded here
             ahead = pool.submit(check, chunks[number + 1]) if number + 1 < len(chunks) else None
             for index, validation in zip(chunk, checked):
-                if validation.sha256 in loaded or validation.sha256 in seen:
+                parts = validation.lines.select("body", "year", "phase").unique().rows() if validation.ok else []
+                if validation.sha256 in seen or _already(loaded, validation.sha256, parts, validation.table):
                     outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
                 elif not validation.ok:
                     outcomes[index] = Outcome(validation, "rejected")

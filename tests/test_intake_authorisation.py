@@ -184,3 +184,18 @@ def test_a_backlog_validated_in_batches_keeps_each_receipt_s_own_rights(settings
         bodies = dict(con.execute("SELECT source_sha256, list(DISTINCT body) FROM core.budget_lines GROUP BY 1").fetchall())
     assert bodies == {forged.sha256: ["237"], theirs.sha256: ["002"], also_bdap.sha256: ["002"]}
     assert [r.status for r in receipts.all_receipts(settings)] == ["current", "current", "rejected", "current"]
+
+
+def test_the_same_file_sent_by_two_bodies_loads_for_each(settings, tmp_path):
+    """Issue 25 (4): the officer of 036 sends the BDAP summary the officer of 237 sent first: the bytes are the same, the
+    partitions are not, so 036's rows load too. Never deduplicated by the bytes alone; the same file for the same body is."""
+    summary = m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "036"), year=2024)
+    _, first = receive(summary, settings, Uploader("ufficio.bo", frozenset({"237"})))
+    _, second = receive(summary, settings, Uploader("ufficio.mo", frozenset({"036"})))
+    outcomes = load_receipts(settings)
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert _state(settings, "036")[0] > 0 and _state(settings, "237")[0] > 0
+    _, again = receive(summary, settings, Uploader("ufficio.mo", frozenset({"036"})))
+    assert [o.status for o in load_receipts(settings)] == ["unchanged"]
+    # the command line too: an operator's ingest of the same bytes brings every body, and changes nothing already in use
+    assert [o.status for o in ingest_files([summary], settings)] == ["unchanged"]

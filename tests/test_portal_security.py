@@ -166,7 +166,7 @@ def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
             response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": token},
                                    files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
     inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}))
-    assert "identico a uno già caricato" in client.get(response.headers["location"]).text
+    assert "già in uso per questo ente, esercizio e fase" in client.get(response.headers["location"]).text
 
 
 def test_the_warehouse_and_the_archive_are_owner_only(settings, tmp_path):
