@@ -2,7 +2,7 @@
 
 ``load_receipts`` takes pending receipts (``sources.receipts``) in order, reads each archived file
 again with the body, year, phase and rights its receipt records, and loads batches of whole files
-in one transaction each; only after the commit are receipts and archive entries marked ``loaded``.
+in one transaction each; only after the commit are the receipts settled as the warehouse holds them (current or superseded).
 ``ingest_files`` receives files and loads them at once, for the command line.
 """
 
@@ -35,6 +35,8 @@ from sources.settings import Settings
 CHUNK_FILES = 16  # files validated as one batch, then received and loaded, while the next ones are read
 BATCH_ROWS = 250_000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
 # straight to the file; smaller transactions go through the write-ahead log and cost 1.8x as much (docs/BENCHMARKS.md)
+LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
+
 # what is in use, file by partition: the same bytes for the same body, year and phase change nothing; the same bytes for
 # another body (a BDAP summary two officers each send for their own body) load; a file replaced since may come back
 CURRENT_FILES = "SELECT sha256, body, year, phase, content FROM core.uploads WHERE status = 'current'"
@@ -52,7 +54,6 @@ def _already(in_use: dict[str, set[tuple]], sha: str, partitions, table: str) ->
     """Is this file already in use for every one of these partitions? (never judged by the bytes alone)"""
     wanted = {(str(b), int(y), str(p), table) for b, y, p in partitions}
     return bool(wanted) and wanted <= in_use.get(sha, set())
-LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
 
 
 @dataclass
@@ -110,7 +111,7 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                 check_schema(pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table)
             warehouse.load(con, [o.upload for o in batch])
             if settle:
-                _settle(settings, con, [o.receipt for o in batch])  # committed: now, and only now, the receipts say so
+                settle_from_warehouse(settings, con, [o.receipt for o in batch])  # committed: now, and only now, the receipts say so
             for outcome in batch:
                 if on_done:
                     on_done(outcome)
@@ -123,7 +124,7 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
             recovered = [r for r in chunk if r.seq in committed]
             if recovered:  # loaded by a load that died before it could say so: the warehouse is the truth
                 if settle:
-                    _settle(settings, con, recovered)
+                    settle_from_warehouse(settings, con, recovered)
                 for receipt in recovered:
                     outcomes.append(Outcome(Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind,
                                                        empty_budget_lines(), table=receipt.table), "accepted",
@@ -161,7 +162,7 @@ def _kept(settings: Settings, receipt: Receipt) -> Validation | None:
                       table=receipt.table, body=receipt.body)
 
 
-def _settle(settings: Settings, con: duckdb.DuckDBPyConnection, loaded: list[Receipt]) -> None:
+def settle_from_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection, loaded: list[Receipt]) -> None:
     """The receipts just loaded, and those they replaced, as the warehouse now holds them; kept lines let go."""
     states = warehouse.receipt_states(con, [r.seq for r in loaded], [r.sha256 for r in loaded])
     receipts.settle(settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by})

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines import warehouse
-from pipelines.loading import load_receipts
-from sources import receipts, validated
+from pipelines.loading import load_receipts, settle_from_warehouse
+from sources import receipts
 from sources.model import TABLES
 from sources.settings import Settings
 
@@ -61,11 +61,7 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
             extra.rename(set_aside.with_name(set_aside.name + ".wal"))
     fresh.rename(path)
     with warehouse.connect(path) as con:
-        states = warehouse.receipt_states(con, [r.seq for r in replay], [r.sha256 for r in replay])
-        receipts.settle(settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by})
-        for receipt in register:  # lines kept by the portal for a file now loaded are not needed any more
-            if receipt.seq in states:
-                validated.discard(settings, receipt)
+        settle_from_warehouse(settings, con, [r for r in register if r.status in (*receipts.LOADED, receipts.RECEIVED)])
         current = con.execute("SELECT content, sha256, body, year, phase, n_rows FROM core.uploads WHERE status = 'current'").fetchall()
         after = sorted({seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE status = 'current'").fetchall()})
         tables = {}

@@ -7,7 +7,7 @@ every pending receipt is loaded in order of receipt (``load_receipts``: the uplo
 applied again, the latest receipt of a partition ends current) and a run is requested for exactly
 the partitions loaded. A rejected folder file gets its findings written beside it (Italian text and
 JSON), is moved to ``inbox/rejected/``, and a run of ``rejected_upload`` fails with the findings, so
-the UI shows a failed event. The same file again (same SHA-256) does nothing. A held replacement
+the UI shows a failed event. The same file again for the same partitions does nothing. A held replacement
 (``sources.receipts``) is never loaded: it waits for its officer's confirmation, and a folder file
 held gets ``<file>.in_attesa.txt`` beside it. Files the portal validated are not read again
 (``sources.validated``), nor are the folder's, validated in this same tick.
