@@ -96,7 +96,8 @@ def test_officer_and_planner_in_a_real_browser(server, tmp_path):
         result = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
         assert [r.partition_key for r in result.run_requests] == ["2025|237"]
         run_pipeline(instance, [2025], ["237"], home=str(settings.home))
-        page.reload()
+        # the page refreshes itself every 5 s while the file is being loaded (a reload of ours could collide with it)
+        page.wait_for_selector("#dashboard", timeout=30_000)
         page.click("#dashboard")
         page.wait_for_selector("#matrix svg")
         assert page.locator("#matrix [aria-roledescription=point]").count() > 5
