@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sources.findings import Finding
+from sources.findings import PER_RULE, Finding
 from sources.reference import (
     amount_kinds,
     code_sets,
@@ -76,11 +76,14 @@ class CheckLines(Request):
         for code, condition, params, cell in rules:
             if not flags[code][0]:
                 continue
-            table = frame.filter(condition).select("_part", "sheet", cell.alias("_cell"), "source_row", **params)
+            broken = frame.filter(condition)
+            table = broken.filter(pl.int_range(pl.len()).over("_part") < PER_RULE).select(
+                "_part", "sheet", cell.alias("_cell"), "source_row", **params)
             for row in table.iter_rows(named=True):
                 part, sheet, at, source_row = row.pop("_part"), row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
                 results[part].append(Finding(code, file=requests[part].file_name, sheet=sheet, cell=at, row=source_row,
                                              params=_printable(row)))
+            _more(broken, requests, results)
         if flags["DUPLICATE_KEY"][0]:
             _duplicates(frame, requests, key_columns, results)
         return results
@@ -235,6 +238,12 @@ def _revenue_rules(codes, raw, where) -> list[tuple[str, pl.Expr, dict[str, pl.E
     ]
 
 
+def _more(broken: pl.DataFrame, requests: list[CheckLines], results: list[list[Finding]]) -> None:
+    """After the first ``PER_RULE`` rows of one problem in one file, a single finding counts the others."""
+    for part, count in broken.group_by("_part").len().filter(pl.col("len") > PER_RULE).iter_rows():
+        results[part].append(Finding("FINDINGS_MORE", file=requests[part].file_name, params={"count": count - PER_RULE}))
+
+
 def _printable(params: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in params.items()}
 
@@ -243,7 +252,8 @@ def _duplicates(frame: pl.DataFrame, requests: list[CheckLines], columns: list[s
     # every occurrence after the first, also when both sit on one row (two columns placed on the same key)
     within = [*columns, "_part"]  # a key repeats within one file, never across files
     keyed = frame.sort("_i").with_columns(_first=pl.col("source_row").first().over(within), _rank=pl.int_range(pl.len()).over(within))
-    for row in keyed.filter(pl.col("_rank") > 0).iter_rows(named=True):
+    repeated = keyed.filter(pl.col("_rank") > 0)
+    for row in repeated.filter(pl.int_range(pl.len()).over("_part") < PER_RULE).iter_rows(named=True):
         label = " / ".join(str(row[c]) for c in columns if row[c] not in (None, "") and c not in ("body", "year", "phase"))
         results[row["_part"]].append(
             Finding(
@@ -251,3 +261,4 @@ def _duplicates(frame: pl.DataFrame, requests: list[CheckLines], columns: list[s
                 params={"key": label, "other_row": row["_first"]},
             )
         )
+    _more(repeated, requests, results)

@@ -9,6 +9,8 @@ sheet's XML stream are read here.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import zipfile
 import zlib
@@ -25,7 +27,6 @@ NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
-_CELL_REF = re.compile(rb'<c r="([A-Z]+)(\d+)"')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', re.DOTALL)
 _FORMULA_TEXT = re.compile(rb"<f[^>]*>(.*?)</f>|<f[^>]*/>", re.DOTALL)
 _VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
@@ -40,6 +41,7 @@ class SheetInfo:
     first_col: int = 0
     rows: int = 0
     columns: int = 0
+    cells_at: tuple[int, int] | None = None  # 0-based row and column of the first cell, as measured (not as claimed)
 
 
 @dataclass
@@ -80,7 +82,7 @@ def inspect_file(path: Path, settings: Settings, display_name: str | None = None
             return _inspect_workbook(path, name, size, settings)
         except DAMAGED_ZIP as exc:  # sizes, offsets or compressed data that lie
             return None, [Finding("FILE_CORRUPT", file=name, params={"detail": _first_line(exc)})]
-    return _inspect_text(path, name)
+    return _inspect_text(path, name, settings)
 
 
 DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError, NotImplementedError)
@@ -97,7 +99,7 @@ def _ole_finding(path: Path, name: str) -> Finding:
     return Finding("FILE_LEGACY_XLS", file=name)
 
 
-def _inspect_text(path: Path, name: str) -> tuple[Container | None, list[Finding]]:
+def _inspect_text(path: Path, name: str, settings: Settings) -> tuple[Container | None, list[Finding]]:
     raw = path.read_bytes()
     if raw.startswith(b"%PDF"):
         return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "pdf"})]
@@ -107,7 +109,37 @@ def _inspect_text(path: Path, name: str) -> tuple[Container | None, list[Finding
     first_line = text.split("\n", 1)[0]
     if first_line.count(";") + first_line.count(",") + first_line.count("\t") == 0:
         return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "no_separators"})]
+    rows, columns = _csv_extent(text, settings)
+    if rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells:
+        return None, [Finding("CSV_TOO_LARGE", file=name, params={"rows": rows, "columns": columns, "max_rows": settings.max_rows,
+                                                                   "max_columns": settings.max_columns, "max_cells": settings.max_cells})]
     return Container(path=path, kind="csv", text=text, encoding=encoding, warnings=warnings), []
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator of a CSV: the most frequent of ; , and tab in its first 20 lines."""
+    sample = "\n".join(text.split("\n", 20)[:20])
+    counts = {d: sample.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get)
+
+
+def _csv_extent(text: str, settings: Settings) -> tuple[int, int]:
+    """Lines and fields of the widest line, before any parser builds a column per field (a million separators on one
+    line would be a million columns). Separators are counted first; the csv module, which knows about quotes, counts
+    only the lines that look too wide."""
+    delimiter = sniff_delimiter(text)
+    rows = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if rows > settings.max_rows:
+        rows = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    widest = 0
+    for line in io.StringIO(text, newline=""):
+        fields = line.count(delimiter) + 1
+        if fields > widest and (fields > settings.max_columns or rows * fields > settings.max_cells):
+            fields = max((len(row) for row in csv.reader([line], delimiter=delimiter)), default=0)
+        widest = max(widest, fields)
+        if widest > settings.max_columns or rows * widest > settings.max_cells:
+            break
+    return rows, widest
 
 
 def _utf16(raw: bytes) -> str | None:
@@ -225,7 +257,9 @@ def _sheet_list(archive: zipfile.ZipFile) -> list[SheetInfo]:
 
 
 def _sheet_size(archive: zipfile.ZipFile, sheet: SheetInfo, name: str, settings: Settings) -> list[Finding]:
-    """The sheet's used range from its ``<dimension>`` (first bytes of its XML only), against the limits."""
+    """The sheet against the limits. The offset comes from its ``<dimension>`` (first bytes of its XML), but the size
+    is measured on the cells themselves, streaming: a tag that says ``A1:H6035`` over 700,000 more rows does not hide
+    them, and the count stops as soon as a limit is passed (the parser would hold the whole used range in memory)."""
     with archive.open(sheet.xml_path) as stream:
         head = stream.read(4096)
     match = _DIMENSION.search(head)
@@ -235,16 +269,111 @@ def _sheet_size(archive: zipfile.ZipFile, sheet: SheetInfo, name: str, settings:
         last_row = int(match.group(4) or match.group(2)) - 1
         sheet.first_row, sheet.first_col = first_row, first_col
         sheet.rows, sheet.columns = last_row - first_row + 1, last_col - first_col + 1
-    if sheet.rows > settings.max_rows or sheet.columns > settings.max_columns:
+    extent = _cell_extent(archive, sheet.xml_path, settings, prefixed=bool(_PREFIXED.search(head)))
+    rows, columns = extent.size
+    sheet.cells_at = extent.origin
+    if rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells:
         return [
             Finding(
                 "SHEET_TOO_LARGE",
                 file=name,
                 sheet=sheet.name,
-                params={"rows": sheet.rows, "columns": sheet.columns, "max_rows": settings.max_rows, "max_columns": settings.max_columns},
+                params={"rows": rows, "columns": columns, "max_rows": settings.max_rows, "max_columns": settings.max_columns,
+                        "max_cells": settings.max_cells},
             )
         ]
     return []
+
+
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br="([A-Z]*)(\d*)"')
+_CELL_LETTERS = re.compile(rb'<c r="([A-Z]+)')
+_FIRST_CELL_ROW = re.compile(rb'<c r="[A-Z]+(\d+)"')
+_ROW = re.compile(rb'<row r="(\d+)"[^>]*?(/?)>')  # number, and '/' for a row that holds no cell
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:worksheet|sheetData)\b")
+
+
+class _Extent:
+    """The area of the cells seen so far: first and last row (1-based), first and last column (0-based)."""
+
+    def __init__(self) -> None:
+        self.top = self.left = 1 << 62
+        self.bottom = self.right = -1
+        self.first_cell_row: int | None = None  # where the reader's grid starts (rows come in order in a sound file)
+
+    @property
+    def origin(self) -> tuple[int, int] | None:
+        """0-based row and column of the grid the parser returns (it trims empty edges)."""
+        return None if self.first_cell_row is None else (self.first_cell_row - 1, self.left)
+
+    def add(self, rows: tuple[int, int], cols: tuple[int, int]) -> None:
+        self.top, self.bottom = min(self.top, rows[0]), max(self.bottom, rows[1])
+        self.left, self.right = min(self.left, cols[0]), max(self.right, cols[1])
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (0, 0) if self.bottom < 0 else (self.bottom - self.top + 1, self.right - self.left + 1)
+
+    def past(self, settings: Settings) -> bool:
+        rows, columns = self.size
+        return rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells
+
+
+def _cell_extent(archive: zipfile.ZipFile, xml_path: str, settings: Settings, piece: int = 1 << 20,
+                 prefixed: bool = False) -> _Extent:
+    """Rows and columns of the area spanned by the sheet's cells (formatted empty ones too: the parser may hold them),
+    read in 1 MB pieces. A piece where every cell and row carries its reference, as Excel, LibreOffice and openpyxl
+    write them, costs four C-level passes; any other is walked tag by tag, a cell or row without an ``r`` following
+    the one before, as spreadsheet programs read them. Stops once the area passes a limit: the figures are then lower
+    bounds. ``prefixed``: the sheet's tags carry a namespace prefix (``<x:c>``), and every piece is walked."""
+    extent, position, carry = _Extent(), [0, -1], b""  # position: the last row and column seen
+    with archive.open(xml_path) as stream:
+        while True:
+            chunk = stream.read(piece)
+            text = carry + chunk
+            cut = text.rfind(b">") + 1 if chunk else len(text)  # a tag cut in two waits for its other half
+            block = text[:cut]
+            if prefixed or not _quick(block, position, extent):
+                _walk(block, position, extent)
+            if extent.past(settings):
+                return extent
+            carry = text[cut:][-(1 << 20):]  # no tag is that long: a run of text without '>' is not kept whole
+            if not chunk:
+                break
+    return extent
+
+
+def _quick(block: bytes, position: list[int], extent: _Extent) -> bool:
+    """Measure a piece whose every cell and row has its reference: False when one does not (or another tag starting
+    with ``<c`` or ``<row`` is there, like ``<cols>``), and the piece is walked instead."""
+    letters, rows = _CELL_LETTERS.findall(block), _ROW.findall(block)
+    if len(letters) != block.count(b"<c") or len(rows) != block.count(b"<row"):
+        return False
+    opened = [int(n) for n, closed in rows if not closed]
+    if letters:
+        if extent.first_cell_row is None:
+            extent.first_cell_row = int(_FIRST_CELL_ROW.search(block).group(1))
+        columns = [col_index(c) for c in set(letters)]
+        continued = [position[0]] if block.find(b'<c r="') < block.find(b"<row ") or not opened else []  # the row before
+        numbers = opened + continued
+        extent.add((min(numbers), max(numbers)), (min(columns), max(columns)))
+    ends_in_cell = letters and block.rfind(b'<c r="') > block.rfind(b"<row ")
+    position[:] = (int(rows[-1][0]) if rows else position[0], col_index(letters[-1]) if ends_in_cell else -1 if rows else position[1])
+    return True
+
+
+def _walk(block: bytes, position: list[int], extent: _Extent) -> None:
+    """Tag by tag, for pieces whose cells or rows omit their reference (or carry a namespace prefix)."""
+    row, col = position
+    for tag in _TAG.finditer(block):
+        ref = _REF.search(tag.group(2))
+        if tag.group(1) == b"row":
+            row, col = (int(ref.group(2)) if ref and ref.group(2) else row + 1), -1
+            continue
+        col = col_index(ref.group(1)) if ref and ref.group(1) else col + 1
+        extent.first_cell_row = row if extent.first_cell_row is None else extent.first_cell_row
+        extent.add((row, row), (col, col))
+    position[:] = row, col
 
 
 def scan_formulas(container: Container, name: str, limit: int = 20) -> list[Finding]:
@@ -280,15 +409,4 @@ def scan_formulas(container: Container, name: str, limit: int = 20) -> list[Find
     return findings
 
 
-def used_range_from_cells(archive_path: Path, xml_path: str) -> tuple[int, int]:
-    """Slow fallback when a sheet has no (or a wrong) <dimension>: the first row and column with a cell."""
-    with zipfile.ZipFile(archive_path) as archive:
-        xml = archive.read(xml_path)
-    rows, cols = [], []
-    for match in _CELL_REF.finditer(xml):
-        cols.append(col_index(match.group(1)))
-        rows.append(int(match.group(2)) - 1)
-    return (min(rows), min(cols)) if rows else (0, 0)
-
-
-__all__ = ["Container", "SheetInfo", "inspect_file", "scan_formulas", "used_range_from_cells"]
+__all__ = ["Container", "SheetInfo", "inspect_file", "scan_formulas", "sniff_delimiter"]

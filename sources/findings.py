@@ -90,6 +90,22 @@ def has_errors(findings: list[Finding]) -> bool:
     return any(f.is_error for f in findings)
 
 
+KEPT = 200  # findings kept per file: the officer corrects these and sends the file again; the rest are counted
+PER_RULE = 50  # rows listed per problem and file by the line checks (a rule broken on every row says so once, with a count)
+
+
+def capped(findings: list[Finding], limit: int = KEPT) -> list[Finding]:
+    """At most ``limit`` findings, errors first kept (a file refused stays refused), in their order, then one finding
+    counting what was left out: 300,000 findings on one file would be a 100 MB page and a database row."""
+    if len(findings) <= limit:
+        return findings
+    errors = [i for i, f in enumerate(findings) if f.is_error][:limit]
+    kept = set(errors) | set([i for i, f in enumerate(findings) if not f.is_error][: limit - len(errors)])
+    left_out = [f for i, f in enumerate(findings) if i not in kept]
+    count = sum(int(f.params.get("count", 1)) if f.code == "FINDINGS_MORE" else 1 for f in left_out)
+    return [f for i, f in enumerate(findings) if i in kept] + [Finding("FINDINGS_LEFT_OUT", file=findings[0].file, params={"count": count})]
+
+
 def findings_json(findings: list[Finding], lang: str = "it") -> str:
     return json.dumps([f.to_dict(lang) for f in findings], ensure_ascii=False, indent=2)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import fastexcel
 import polars as pl
 
-from sources.container import Container, SheetInfo, used_range_from_cells
+from sources.container import Container, SheetInfo, sniff_delimiter
 from sources.findings import a1
 from transforms.codes import fold_text
 
@@ -54,19 +54,13 @@ def read_sheet(reader: fastexcel.ExcelReader, container: Container, sheet: Sheet
     """Read one sheet with calamine, every cell as text (numbers as their shortest decimal form).
 
     Calamine drops empty leading rows and columns; the offset comes from the sheet's
-    ``<dimension>``, or from its cells when the dimension disagrees with what was read.
+    ``<dimension>``, or from its cells as measured on intake when the dimension disagrees with what was read.
     """
     frame = _rename(reader.load_sheet(sheet.name, header_row=None, dtypes="string").to_polars())
     first_row, first_col = sheet.first_row, sheet.first_col
-    if (frame.height, frame.width) != (sheet.rows, sheet.columns) and frame.height:
-        first_row, first_col = used_range_from_cells(container.path, sheet.xml_path)
+    if (frame.height, frame.width) != (sheet.rows, sheet.columns) and frame.height and sheet.cells_at is not None:
+        first_row, first_col = sheet.cells_at
     return Grid(sheet=sheet.name, frame=frame, first_row=first_row, first_col=first_col)
-
-
-def sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
-    counts = {d: sample.count(d) for d in (";", ",", "\t")}
-    return max(counts, key=counts.get)
 
 
 def read_csv_grid(container: Container) -> Grid:

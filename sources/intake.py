@@ -17,7 +17,7 @@ import polars as pl
 from sources import archive, mappings, plausibility, receipts, replacement, steps, validated
 from sources.checks import REVENUE_KEY, CheckLines
 from sources.extract import extract
-from sources.findings import Finding, has_errors
+from sources.findings import Finding, capped, has_errors
 from sources.metadata import from_file_name, plausible_year, resolve
 from sources.model import TABLES, empty_budget_lines
 from sources.overrides import parse_rows, read_sheet_rows
@@ -41,6 +41,9 @@ class Validation:
     fingerprint: str | None = None  # of the layout as this file shows it (sources.mappings)
     body: str | None = None  # resolved body, when known
     loaded_lines: int | None = None  # once loaded, the lines are let go (a long ingest holds no file's lines): their count
+
+    def __post_init__(self) -> None:
+        self.findings = capped(self.findings)  # what is kept, shown and stored per file is bounded
 
     @property
     def ok(self) -> bool:

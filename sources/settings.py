@@ -17,6 +17,7 @@ class Settings:
     max_compression_ratio: float
     max_rows: int
     max_columns: int
+    max_cells: int
     subtotal_tolerance_cents: int
     min_year: int
     max_year_ahead: int

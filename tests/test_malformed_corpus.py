@@ -97,7 +97,7 @@ def test_oversized_sheet(tmp_path, settings):
     path = m.template(tmp_path / "grande.xlsx", rows)
     result = validate_file(path, dataclasses.replace(settings, max_rows=150))
     _one(result, "SHEET_TOO_LARGE", "Dati")
-    assert result.findings[0].params["rows"] == 215
+    assert result.findings[0].params["rows"] > 150  # counted on the cells (a lower bound: the count stops past the limit)
 
 
 def test_file_over_size_limit(tmp_path, settings):

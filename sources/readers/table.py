@@ -140,21 +140,34 @@ def _codes_of(dim: str, texts: list[str]) -> dict[str, str | None]:
     return {t: cache[t] for t in texts}
 
 
+CACHED_SPELLINGS = 20_000  # more distinct spellings than this in one batch (a hostile file) are parsed in polars only
+
+
 def _code_columns(dims: list[str], distinct: dict) -> list[pl.Expr]:
     """Canonical codes next to the raw text the officer wrote (one hash lookup per column)."""
     exprs = []
     for dim in dims:
         raw = pl.col(dim).str.strip_chars()
-        mapping = _codes_of(dim, distinct[dim])
-        exprs += [raw.alias(f"{dim}_raw"), raw.replace_strict(mapping, default=None, return_dtype=pl.String).alias(dim)]
+        if len(distinct[dim]) > CACHED_SPELLINGS:
+            parsed = pl.DataFrame({"raw": distinct[dim]}, schema={"raw": pl.String}).with_columns(code=PARSERS[dim](pl.col("raw")))
+            coded = raw.replace_strict(parsed["raw"], parsed["code"], default=None, return_dtype=pl.String)
+        else:
+            coded = raw.replace_strict(_codes_of(dim, distinct[dim]), default=None, return_dtype=pl.String)
+        exprs += [raw.alias(f"{dim}_raw"), coded.alias(dim)]
     return exprs
 
 
+MAX_KIND_LABELS = 1000  # a column of amount kinds holds a handful of labels; past this many, the rarest are unknown unread
+
+
 def _kind_columns(lines: pl.DataFrame, column: str) -> list[pl.Expr]:
-    """The kind's code from its label; a label may mean a different kind before a given year (``vocab``)."""
+    """The kind's code from its label; a label may mean a different kind before a given year (``vocab``). Each label is
+    looked up once, in Python: a column of 500,000 different texts (a hostile file) is looked up for its most frequent
+    ``MAX_KIND_LABELS`` only, and the rest are unknown kinds."""
     raw = pl.col(column).str.strip_chars()
-    pairs = lines.select(raw.alias("text"), "_year").unique().drop_nulls("text")
-    mapping = {f"{text}\x1f{year}": amount_kind_of(text, year) for text, year in pairs.iter_rows()}
+    pairs = lines.select(raw.alias("text"), "_year").drop_nulls("text").group_by("text", "_year").len() \
+        .sort(["len", "text"], descending=[True, False], nulls_last=True).head(MAX_KIND_LABELS)
+    mapping = {f"{text}\x1f{year}": amount_kind_of(text, year) for text, year, _ in pairs.iter_rows()}
     keyed = pl.concat_str(raw, pl.lit("\x1f"), pl.col("_year").cast(pl.String).fill_null("None"))
     return [raw.alias("amount_kind_raw"), keyed.replace_strict(mapping, default=None, return_dtype=pl.String).alias("amount_kind")]
 
