@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import json
 import os
 import re
@@ -89,9 +90,13 @@ def secret_key() -> str:
 
 
 class LoginLimiter:
-    """Failed logins, kept in the portal database so that a restart does not reset them, and bounded: a user name is
-    slowed per client address (progressive delay, then a short block), never every user behind one office address;
-    an address trying many names is slowed too. Entries older than the window are pruned; at most ``keys`` rows."""
+    """Failed logins, kept in the portal database so that a restart does not reset them, and bounded. Only one user name
+    from one client address is blocked (after ``attempts`` failures in ``window`` seconds), never an address: behind a
+    NAT or a proxy an address is a whole office. An address that fails with many names is only slowed: its failed
+    answers wait longer and longer, at most ``MAX_DELAY`` seconds. Entries older than the window are pruned; at most
+    ``keys`` rows."""
+
+    MAX_DELAY = 4.0
 
     def __init__(self, settings=None, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000):
         self.settings, self.attempts, self.window, self.address_attempts, self.keys = settings, attempts, window, address_attempts, keys
@@ -106,11 +111,13 @@ class LoginLimiter:
             return con.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at > ?", (key, since)).fetchone()[0]
 
     def blocked(self, username: str, address: str) -> bool:
-        return self._rows(f"{username}|{address}") >= self.attempts or self._rows(f"@{address}") >= self.address_attempts
+        return self._rows(f"{username}|{address}") >= self.attempts
 
     def delay(self, username: str, address: str) -> float:
-        """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … (at most 4)."""
-        return min(4.0, 0.25 * 2 ** max(0, self._rows(f"{username}|{address}") - 1))
+        """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … from the user's first failure from that
+        address, and likewise from the address's ``address_attempts``-th failure whatever the names; at most ``MAX_DELAY``."""
+        steps = max(self._rows(f"{username}|{address}"), self._rows(f"@{address}") - self.address_attempts + 1)
+        return min(self.MAX_DELAY, 0.25 * 2 ** (steps - 1)) if steps > 0 else 0.0
 
     def failed(self, username: str, address: str) -> None:
         now = time.time()
@@ -129,6 +136,22 @@ class LoginLimiter:
             return len(self.memory)
         with accounts.connect(self.settings) as con:
             return con.execute("SELECT count(*) FROM login_failures").fetchone()[0]
+
+
+def server_options() -> dict:
+    """uvicorn's proxy options from ``AREAVASTA_TRUSTED_PROXIES``: the reverse proxies (IP addresses or CIDR networks,
+    comma-separated) whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed. Empty, the default, trusts none.
+    From a trusted peer the client is the rightmost forwarded address that is not a trusted proxy; from any other peer
+    the headers are ignored. A value that is not an address stops the portal: uvicorn would compare it as text and
+    silently trust nothing (or, for ``*``, everyone)."""
+    proxies = [item.strip() for item in os.environ.get("AREAVASTA_TRUSTED_PROXIES", "").split(",") if item.strip()]
+    for item in proxies:
+        try:
+            ipaddress.ip_network(item)  # a single address is a network of one
+        except ValueError:
+            raise SystemExit(f"AREAVASTA_TRUSTED_PROXIES: '{item}' non è un indirizzo IP né una rete (es. 10.0.0.1 o 10.0.0.0/24). "
+                             "Il portale non parte.") from None
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
