@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from dashboards import accounts
 from dashboards.portal import LoginLimiter, create_app
 
+
 @pytest.fixture
 def portal(settings, monkeypatch):
     monkeypatch.setenv("AREAVASTA_SECRET", "limits-secret-" + "l" * 40)
