@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import json
 import os
 import re
@@ -18,10 +19,12 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polars as pl
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -89,9 +92,13 @@ def secret_key() -> str:
 
 
 class LoginLimiter:
-    """Failed logins, kept in the portal database so that a restart does not reset them, and bounded: a user name is
-    slowed per client address (progressive delay, then a short block), never every user behind one office address;
-    an address trying many names is slowed too. Entries older than the window are pruned; at most ``keys`` rows."""
+    """Failed logins, kept in the portal database so that a restart does not reset them, and bounded. Only one user name
+    from one client address is blocked (after ``attempts`` failures in ``window`` seconds), never an address: behind a
+    NAT or a proxy an address is a whole office. An address that fails with many names is only slowed: its failed
+    answers wait longer and longer, at most ``MAX_DELAY`` seconds. Entries older than the window are pruned; at most
+    ``keys`` rows."""
+
+    MAX_DELAY = 4.0
 
     def __init__(self, settings=None, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000):
         self.settings, self.attempts, self.window, self.address_attempts, self.keys = settings, attempts, window, address_attempts, keys
@@ -106,11 +113,13 @@ class LoginLimiter:
             return con.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at > ?", (key, since)).fetchone()[0]
 
     def blocked(self, username: str, address: str) -> bool:
-        return self._rows(f"{username}|{address}") >= self.attempts or self._rows(f"@{address}") >= self.address_attempts
+        return self._rows(f"{username}|{address}") >= self.attempts
 
     def delay(self, username: str, address: str) -> float:
-        """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … (at most 4)."""
-        return min(4.0, 0.25 * 2 ** max(0, self._rows(f"{username}|{address}") - 1))
+        """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … from the user's first failure from that
+        address, and likewise from the address's ``address_attempts``-th failure whatever the names; at most ``MAX_DELAY``."""
+        steps = max(self._rows(f"{username}|{address}"), self._rows(f"@{address}") - self.address_attempts + 1)
+        return min(self.MAX_DELAY, 0.25 * 2 ** (steps - 1)) if steps > 0 else 0.0
 
     def failed(self, username: str, address: str) -> None:
         now = time.time()
@@ -129,6 +138,75 @@ class LoginLimiter:
             return len(self.memory)
         with accounts.connect(self.settings) as con:
             return con.execute("SELECT count(*) FROM login_failures").fetchone()[0]
+
+
+def server_options() -> dict:
+    """uvicorn's proxy options from ``AREAVASTA_TRUSTED_PROXIES``: the reverse proxies (IP addresses or CIDR networks,
+    comma-separated) whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed. Empty, the default, trusts none.
+    From a trusted peer the client is the rightmost forwarded address that is not a trusted proxy; from any other peer
+    the headers are ignored. A value that is not an address stops the portal: uvicorn would compare it as text and
+    silently trust nothing (or, for ``*``, everyone)."""
+    proxies = [item.strip() for item in os.environ.get("AREAVASTA_TRUSTED_PROXIES", "").split(",") if item.strip()]
+    for item in proxies:
+        try:
+            ipaddress.ip_network(item)  # a single address is a network of one
+        except ValueError:
+            raise SystemExit(f"AREAVASTA_TRUSTED_PROXIES: '{item}' non è un indirizzo IP né una rete (es. 10.0.0.1 o 10.0.0.0/24). "
+                             "Il portale non parte.") from None
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
+
+
+FORM_BYTES = 64 * 1024  # a whole form without a file (login, logout, mapping, decisions); what an upload adds to its file
+CSRF_REFUSED = "Richiesta non valida (CSRF)."
+
+
+class Refusal(Exception):
+    """A request refused before or while its body is read: answered ``status`` with its Italian ``message``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+class BodyLimit:
+    """ASGI middleware: counts each request's body while it streams, with a Content-Length or chunked, and raises
+    ``Refusal(413)`` in the reader as soon as the count passes the path's limit, so nothing beyond it is read or
+    spooled (Starlette's form parser closes its spooled files on the way out). It acts when the route first reads,
+    so what the route checks before reading (the role, the origin, the session) comes first; a Content-Length above
+    the limit is refused before any byte. ``limits`` maps a path to (bytes, message); other paths get ``default``."""
+
+    def __init__(self, app, limits: dict[str, tuple[int, str]], default: tuple[int, str]):
+        self.app, self.limits, self.default = app, limits, default
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit, message = self.limits.get(scope["path"], self.default)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            if not declared.isdigit() or int(declared) > limit:
+                raise Refusal(413, message)
+            received = await receive()
+            seen += len(received.get("body", b""))
+            if seen > limit:
+                raise Refusal(413, message)
+            return received
+
+        await self.app(scope, counted, send)
+
+
+def cross_site(request: Request) -> bool:
+    """True when the browser says that a page of another origin sent the request: ``Sec-Fetch-Site`` (sent by current
+    browsers) other than same-origin, or else an ``Origin`` whose host is not the request's ``Host``. A client that
+    sends neither (a script) still needs the session's CSRF token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.headers.get("host", "")
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -156,6 +234,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                                  state_meaning=receipts.state_meaning,
                                  role_word=ROLE_WORDS.get, phase_word=PHASE_WORDS.get, page_name=page_name)
     limiter = LoginLimiter(settings)
+    too_large = f"File troppo grande: il limite è {max_bytes // 2**20} MB."
     incoming = accounts.portal_dir(settings) / "incoming"
 
     def csrf(request: Request) -> str:
@@ -163,11 +242,20 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             request.session["csrf"] = secrets.token_urlsafe(32)
         return request.session["csrf"]
 
-    async def checked_form(request: Request):
-        form = await request.form(max_part_size=max_bytes + 1024)
-        expected, sent = request.session.get("csrf", ""), str(form.get("csrf", ""))
-        if not expected or not secrets.compare_digest(sent, expected):  # a missing or empty token never matches
-            return None
+    async def checked_form(request: Request, file: bool = False):
+        """The POST's form, read only when it may be genuine: not sent from another site (``cross_site``) and with a
+        CSRF token in the session to match (the callers check the role first). ``BodyLimit`` counts the body as it
+        streams; a form that takes no file refuses a file part at its headers, before anything is written, and an
+        upload takes one. Raises ``Refusal``."""
+        expected = request.session.get("csrf", "")
+        if cross_site(request) or not expected:  # without a token in the session nothing can match: the body is not read
+            raise Refusal(403, CSRF_REFUSED)
+        try:
+            form = await request.form(max_files=1 if file else 0, max_part_size=FORM_BYTES)
+        except HTTPException:  # Starlette's 400: a file where none is taken, a second file, a malformed body
+            raise Refusal(400, "Richiesta non valida (modulo).") from None
+        if not secrets.compare_digest(str(form.get("csrf", "")).encode(), expected.encode()):  # bytes: any text compares
+            raise Refusal(403, CSRF_REFUSED)
         return form
 
     def current(request: Request) -> accounts.User | None:
@@ -185,8 +273,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         if request.method == "GET":
             return page(request, "login.html", "Accesso")
         form = await checked_form(request)
-        if form is None:
-            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
         username, client = str(form.get("username", ""))[:100], request.client.host if request.client else "?"
         if limiter.blocked(username, client):
             return page(request, "login.html", "Accesso", 429, error="Troppi tentativi: riprovare tra qualche minuto.")
@@ -201,8 +287,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> Response:
-        if await checked_form(request) is None:
-            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
+        await checked_form(request)
         if request.session.get("user"):
             accounts.end_sessions(settings, request.session["user"])  # a cookie copied before logout is dead too
         request.session.clear()
@@ -242,11 +327,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         user = current(request)
         if user is None or not user.may_upload:
             return forbidden()
-        if int(request.headers.get("content-length", 0)) > max_bytes + 64 * 1024:
-            return PlainTextResponse(f"File troppo grande: il limite è {max_bytes // 2**20} MB.", status_code=413)
-        form = await checked_form(request)
-        if form is None:
-            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
+        form = await checked_form(request, file=True)  # the body is capped at max_bytes + FORM_BYTES while it streams
         sent = form.get("file")
         year, phase = valid_year(str(form.get("year", ""))), normalise_phase(str(form.get("phase", ""))[:20])
         if sent is None or not hasattr(sent, "read") or year is None or phase is None:
@@ -254,7 +335,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                                      status_code=400)
         data = await sent.read(max_bytes + 1)
         if len(data) > max_bytes:
-            return PlainTextResponse(f"File troppo grande: il limite è {max_bytes // 2**20} MB.", status_code=413)
+            return PlainTextResponse(too_large, status_code=413)
         upload_id = uuid.uuid4().hex
         incoming.mkdir(parents=True, exist_ok=True)
         raw = incoming / upload_id  # never a name from the user; the type is told by the content
@@ -289,8 +370,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         if record is None or not user.may_upload or user.body != record["body"]:  # only the body's own officer
             return forbidden()
         form = await checked_form(request)
-        if form is None:
-            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
         info = mapping_of(record)
         if info is None:
             return PlainTextResponse("Nessuna colonna da collocare per questo caricamento.", status_code=404)
@@ -342,9 +421,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         user, record = own_upload(request)
         if record is None or not user.may_upload or user.body != record["body"] or not record["receipt_seq"]:
             return forbidden()
-        form = await checked_form(request)
-        if form is None:
-            return PlainTextResponse("Richiesta non valida (CSRF).", status_code=403)
+        await checked_form(request)
         action = receipts.confirm if request.path_params["decision"] == "conferma" else receipts.cancel
         try:
             await run_in_threadpool(action, settings, record["receipt_seq"], officer(user))
@@ -389,6 +466,9 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         headers = {"Content-Security-Policy": DASHBOARD_CSP} if suffix == "html" else {}
         return FileResponse(path, headers=headers)
 
+    async def refused(request: Request, refusal: Refusal) -> Response:
+        return PlainTextResponse(refusal.message, status_code=refusal.status)
+
     async def security_headers(request, call_next):
         response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
@@ -411,7 +491,10 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             Middleware(BaseHTTPMiddleware, dispatch=security_headers),
             Middleware(SessionMiddleware, secret_key=secret_key(), session_cookie="areavasta", same_site="strict",
                        https_only=os.environ.get("AREAVASTA_HTTPS", "") == "1", max_age=8 * 3600),
+            Middleware(BodyLimit, limits={"/upload": (max_bytes + FORM_BYTES, too_large)},
+                       default=(FORM_BYTES, "Richiesta troppo grande.")),
         ],
+        exception_handlers={Refusal: refused},
     )
     return app
 

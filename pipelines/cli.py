@@ -557,9 +557,10 @@ def serve(host: Annotated[str, typer.Option(help="Indirizzo di ascolto.")] = "12
     """Avvia il portale di caricamento (http://127.0.0.1:8000). I file accettati vanno nell'inbox della pipeline."""
     import uvicorn
 
-    from dashboards.portal import create_app
+    from dashboards.portal import create_app, server_options
 
-    uvicorn.run(create_app(), host=host, port=port, proxy_headers=False)
+    options = server_options()  # X-Forwarded-For only from AREAVASTA_TRUSTED_PROXIES (docs/PORTAL.md)
+    uvicorn.run(create_app(), host=host, port=port, **options)
 
 
 users = typer.Typer(help="Account del portale (amministratore).", no_args_is_help=True)
