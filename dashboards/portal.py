@@ -9,6 +9,7 @@ workbooks the runs write.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -40,7 +41,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from dashboards import accounts, mapping_form
+from dashboards import accounts, intake_worker, mapping_form
 from dashboards.words import date_time, short_checksum
 from sources import mappings, receipts, replacement
 from sources.findings import findings_json
@@ -341,8 +342,11 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         raw = incoming / upload_id  # never a name from the user; the type is told by the content
         raw.write_bytes(data)
         original = Path(str(sent.filename or "file")).name[:200]
-        result, receipt = await run_in_threadpool(  # the dry run must not stall the other users' requests
-            receive, raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original, keep=True)
+        try:  # in a worker process: the dry run must not stall the other users' requests, nor take the portal down
+            result, receipt = await intake_worker.run(
+                intake_worker.receive_for_portal, raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original, keep=True)
+        except intake_worker.IntakeFailed:
+            result, receipt = intake_worker.refused(raw, original), None
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
         accept(result, stored, upload_id, user, int(year), phase, original, receipt)
         return RedirectResponse(f"/uploads/{upload_id}", status_code=303)
@@ -375,9 +379,12 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             return PlainTextResponse("Nessuna colonna da collocare per questo caricamento.", status_code=404)
         parsed, problems = mappings.parse_data(mapping_form.answers(form, info["unplaced"]), record["original_name"])
         raw = incoming / record["stored_as"]
-        result = None if parsed is None else await run_in_threadpool(  # off the event loop: the other users are not stalled
-            validate_file, raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
-            display_name=record["original_name"], mapping=parsed, uploader=officer(user))
+        try:  # in a worker process, as the upload: the other users are not stalled
+            result = None if parsed is None else await intake_worker.run(
+                validate_file, raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
+                display_name=record["original_name"], mapping=parsed, uploader=officer(user))
+        except intake_worker.IntakeFailed:
+            result = intake_worker.refused(raw, record["original_name"])
         if result is None or not result.ok:
             shown = problems if result is None else result.findings
             return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="", state=receipts.REJECTED,
@@ -495,8 +502,16 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                        default=(FORM_BYTES, "Richiesta troppo grande.")),
         ],
         exception_handlers={Refusal: refused},
+        lifespan=_lifespan,
     )
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app):
+    intake_worker.warm()
+    yield
+    intake_worker.shutdown()  # the workers end with the portal
 
 
 def _state(record, fate) -> str:

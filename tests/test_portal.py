@@ -246,9 +246,12 @@ def test_home_pages_speak_to_each_role(tmp_path):
 
 
 def test_the_mapping_form_validates_off_the_event_loop(portal, monkeypatch):
-    """Issue 25 (8): the mapping form's check of the file runs in the thread pool, as the upload does, so the other users'
-    requests are not stalled while it reads the file."""
+    """Issue 25 (8): the mapping form's check of the file runs off the event loop, as the upload does, so the other users'
+    requests are not stalled while it reads the file. Checked here with the thread pool (``AREAVASTA_INTAKE_WORKERS=0``),
+    where a patched function can be watched; the worker processes are tested in ``test_intake_worker.py``."""
     import threading
+
+    monkeypatch.setenv("AREAVASTA_INTAKE_WORKERS", "0")
 
     from dashboards import portal as module
 
