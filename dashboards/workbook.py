@@ -223,14 +223,14 @@ def _summary(workbook, fmt, inputs):
 
 def plan_counts(projects: pl.DataFrame) -> dict[str, int]:
     """How many plans of each kind: ``development`` (programme level), ``development_mission`` (to complete with programme
-    detail first), ``handover``."""
+    detail first), ``maintain``, ``delegation``, ``handover``, ``split``."""
+    kinds = ("development", "development_mission", "maintain", "delegation", "handover", "split")
     if projects.is_empty():
-        return {"development": 0, "development_mission": 0, "handover": 0}
+        return dict.fromkeys(kinds, 0)
     coarse = pl.col("coarse").fill_null(False) if "coarse" in projects.columns else pl.lit(False)
-    kind = pl.when(pl.col("plan_kind") == "handover").then(pl.lit("handover")).when(coarse).then(pl.lit("development_mission")).otherwise(
-        pl.lit("development"))
+    kind = pl.when((pl.col("plan_kind") == "development") & coarse).then(pl.lit("development_mission")).otherwise(pl.col("plan_kind"))
     counted = dict(projects.group_by(kind.alias("k")).len().iter_rows())
-    return {k: int(counted.get(k, 0)) for k in ("development", "development_mission", "handover")}
+    return {k: int(counted.get(k, 0)) for k in kinds}
 
 
 def _matrix(workbook, fmt, inputs):

@@ -67,7 +67,9 @@ def test_a_closed_years_scenarios_are_ex_post():
 
 
 def test_sintesi_counts_development_projects_and_handover_plans_apart():
-    projects = pl.DataFrame({"plan_kind": ["development", "development", "handover", "handover", "handover", "development"],
-                             "coarse": [False, False, False, True, False, True]})
-    assert plan_counts(projects) == {"development": 2, "development_mission": 1, "handover": 3}
-    assert plan_counts(projects.clear()) == {"development": 0, "development_mission": 0, "handover": 0}
+    projects = pl.DataFrame({"plan_kind": ["development", "development", "handover", "handover", "delegation", "development", "split"],
+                             "coarse": [False, False, False, True, False, True, True]})
+    zero = {"maintain": 0, "split": 0}
+    assert plan_counts(projects) == {"development": 2, "development_mission": 1, "handover": 2, "delegation": 1, **zero, "split": 1}
+    assert plan_counts(projects.clear()) == dict.fromkeys(("development", "development_mission", "maintain", "delegation", "handover",
+                                                           "split"), 0)

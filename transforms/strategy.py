@@ -79,12 +79,13 @@ def with_field(functions: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame:
 
 
 def plan_kind(status_plans: dict[str, str]) -> pl.Expr:
-    """``development`` or ``handover``: transferred and delegated functions are handed over, never developed
-    as if the body owned them — even when it still pays for them (then they are ranked, and the plan says so)."""
+    """The kind of plan of the status (``statuses.csv`` › ``plan``): development (retained), delegation (delegated by the
+    Region: governed, never wound down), handover (transferred), split (a mission whose programmes differ in status)."""
     return pl.col("status").replace_strict(status_plans, default="development", return_dtype=pl.String)
 
 
 def in_development_ranking(status_plans: dict[str, str]) -> pl.Expr:
-    """Functions the ranking compares: those the body owns, and transferred ones it still funds itself (own_funding >= 1)."""
+    """Functions the ranking compares: those the body owns, and transferred or delegated ones it still funds itself
+    (own_funding >= 1)."""
     own = pl.col("own_funding").cast(pl.Int8, strict=False).fill_null(0) >= 1
-    return (plan_kind(status_plans) != "handover") | own
+    return ~plan_kind(status_plans).is_in(["handover", "delegation"]) | own

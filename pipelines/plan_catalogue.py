@@ -1,0 +1,89 @@
+"""The plan catalogues (``data/plans``, ``data/strategy``), loaded once; every row carries its source."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+import yaml
+
+from sources.catalogues import authority_catalogue, body_statuses
+from sources.reference import DATA_DIR, bodies
+
+PLANS_DIR = DATA_DIR / "plans"
+STRATEGY_DIR = DATA_DIR / "strategy"
+
+
+@cache
+def plan_config() -> dict:
+    return yaml.safe_load((PLANS_DIR / "plans.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def _csv(name: str) -> pl.DataFrame:
+    return pl.read_csv(PLANS_DIR / name, infer_schema=False)
+
+
+@cache
+def _strategy(name: str) -> pl.DataFrame:
+    return pl.read_csv(STRATEGY_DIR / name, infer_schema=False)
+
+
+@cache
+def template(name: str) -> str:
+    return (PLANS_DIR / name).read_text(encoding="utf-8")
+
+
+@cache
+def mission_words() -> dict:
+    """First step, direction and effect words of a plan for a function given only as a mission total."""
+    return yaml.safe_load((PLANS_DIR / "mission_level.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def response_rules() -> list[dict]:
+    return yaml.safe_load((PLANS_DIR / "response_rules.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def consistency() -> dict:
+    """Pass-through functions and the flags that never go together (``consistency.yaml``)."""
+    return yaml.safe_load((PLANS_DIR / "consistency.yaml").read_text(encoding="utf-8"))
+
+
+def field_catalogue() -> pl.DataFrame:
+    return _strategy("fields.csv")
+
+
+def labelled_modes(lang: str = "it") -> pl.DataFrame:
+    """Delivery modes per field with the mode's name in words (never the internal key)."""
+    names = _strategy("modes.csv")
+    return _strategy("delivery_modes.csv").join(names.select("mode", pl.col(f"label_{lang}").alias("_label")), on="mode", how="left").with_columns(
+        mode=pl.col("_label")).drop("_label")
+
+
+@cache
+def plan_kinds() -> dict[str, dict]:
+    """Kind → its words, template, steps and legal source (``plan_kinds.csv``)."""
+    return {r["kind"]: r for r in _csv("plan_kinds.csv").iter_rows(named=True)}
+
+
+@cache
+def delegations() -> dict[str, dict]:
+    """Delegated programme → the co-production the delegation allows, why and source (``delegations.csv``)."""
+    return {r["programme"]: r for r in _csv("delegations.csv").iter_rows(named=True)}
+
+
+@cache
+def programme_statuses(body: str) -> list[dict]:
+    """The body's default status per service programme (catalogue by body type, then ``status_by_body.csv``)."""
+    row = bodies().filter(pl.col("istat_code") == body)
+    metro = row.height > 0 and row["uts_type_code"][0] == "3"
+    column = "status_citta_metropolitana" if metro else "status_provincia"
+    special = {r["programma"]: r["status"] for r in body_statuses().filter(pl.col("body") == body).iter_rows(named=True)}
+    out = []
+    for r in authority_catalogue().filter(pl.col("kind") == "service").iter_rows(named=True):
+        status = special.get(r["programma"], r[column])
+        if status != "not_applicable":
+            out.append({"programme": r["programma"], "name": r["name"], "status": status})
+    return out

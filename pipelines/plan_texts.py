@@ -1,0 +1,97 @@
+"""The text of each plan, ready to paste into the body's DUP, from the plan's own parts: one template per plan kind
+(``plan_kinds.csv`` › ``template``). Figures are written as a planner writes them (``transforms.figures``)."""
+
+from __future__ import annotations
+
+from string import Template
+
+import polars as pl
+
+from dashboards.words import label
+from pipelines.plan_catalogue import _csv, mission_words, plan_kinds, template
+from sources.catalogues import status_labels
+from transforms.amounts import format_euro
+from transforms.figures import article_percent, euro_words, percent, range_words, share_of_spending
+
+UNKNOWN = "dato da rilevare"
+MONTHS = {"it": "mesi", "en": "months"}
+
+
+def first_step(lang: str) -> str:
+    step = mission_words()["first_step"]
+    return f"{step[f'label_{lang}']} ({step['months_from']}-{step['months_to']} {MONTHS[lang]}): {step[f'description_{lang}']}"
+
+
+def sentence(text: str | None) -> str:
+    text = (text or "").strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".") if text else ""
+
+
+def kpi_text(k: dict) -> str:
+    if k["baseline"] is None:
+        return f"{k['label']} ({k['unit']}): {UNKNOWN} ({k['data_needed']})"
+    value = format_euro(round(k["baseline"] * 100)) if k["format"] == "eur" else percent(k["baseline"])
+    return f"{k['label']}: {value}"
+
+
+def coverage(row: dict, lang: str = "it") -> str:
+    """Full cost against the revenue attributed to the function (regional transfers): the cost-recovery figure."""
+    full = row.get("full_cents") or row.get("total_cents") or 0
+    revenue = row.get("revenue_cents")
+    if revenue is None:
+        return ("La copertura con i trasferimenti regionali è da rilevare: servono le entrate del rendiconto attribuite "
+                "alla funzione.")
+    covered = revenue / full if full else None
+    gap = full - revenue
+    text = (f"Le entrate attribuite alla funzione (trasferimenti regionali) sono {euro_words(revenue)}: coprono "
+            f"{article_percent(covered)} del costo pieno")
+    return text + (f"; restano a carico del bilancio dell'ente {euro_words(gap)}." if gap > 0 else ".")
+
+
+def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it") -> str:
+    """Text for the body's DUP (Documento Unico di Programmazione), in the template of the plan's kind."""
+    kind = row["plan_kind"]
+    common = dict(
+        name=row.get("name") or row["function"], function=row["function"], year=row["year"], spending=euro_words(row["total_cents"]),
+        per_capita=format_euro(round((row.get("per_capita_eur") or 0) * 100)), actors=row["actors"], instruments=row["instruments"],
+        risks=row["risks_text"], kpis="; ".join(kpi_text(k) for k in own if k["kind"] != "financial"),
+        verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere", steps=row["phases_text"],
+        share=share_of_spending(row.get("share_of_body")), status_source=row.get("status_source") or "",
+        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"),
+    )
+    text = Template(template(plan_kinds()[kind]["template"] if kind != "development" or not row.get("coarse") else "dup_mission_it.txt"))
+    if kind == "handover":
+        level = int(row.get("own_funding") or 0)
+        funding = ("Non risulta spesa a carico del bilancio proprio: va verificato nella ricognizione quanto è coperto da trasferimenti."
+                   if level == 0 else
+                   f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
+                   "per questo la funzione entra nella graduatoria delle priorità.")
+        return text.safe_substitute(**common, status_word=status_labels("it").get(row["status"], ""), funding=funding)
+    if kind == "delegation":
+        types = row["coproduction_types"]
+        coproduction = (f"Co-produzione nei limiti della delega: {types}. {sentence(row.get('delegation_why'))}" if types else
+                        "La delega non prevede co-produzione: l'ente la esercita secondo gli standard della Regione.")
+        return text.safe_substitute(**common, full_cost=euro_words(row.get("full_cents") or row["total_cents"]),
+                                    coverage=coverage(row), coproduction=coproduction, regional_law=row.get("regional_law") or "")
+    if kind == "maintain":
+        return text.safe_substitute(**common, transfer=article_percent(row.get("transfer_share")),
+                                    pass_through=sentence(row.get("pass_through_why"))[:-1])
+    if kind == "split":
+        return text.safe_substitute(**common, first_step=sentence(first_step("it"))[:-1], programme_plans=row["direction"])
+    if row.get("coarse"):  # a mission total: the first step, a direction, no euro effects
+        return text.safe_substitute(**common, service_type=row.get("service_type_it"), first_step=sentence(first_step("it"))[:-1],
+                                    direction=sentence(row["direction"])[:-1], field_name=row["field_name"],
+                                    why=sentence(row["coproduction_why"]), phases=row["phases_text"].removeprefix(first_step("it") + "; "),
+                                    effect=sentence(label("mission_effect", "it"))[:-1])
+    names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
+    assumptions = [r[f"assumption_{lang}"] for r in effects.iter_rows(named=True) if r["logic"] in row["logics"]]
+    return text.safe_substitute(
+        **common, rigid=percent(row.get("rigid_share")), transfer=percent(row.get("transfer_share")),
+        service_type=row.get("service_type_it"), authority=f"{row['authority']:.2f}".replace(".", ","), governance=row.get("governance_it"),
+        current_position=row.get("current_position"), target_position=row.get("target_position"),
+        field_name=row["field_name"], why=sentence(row["coproduction_why"]),
+        logics=", ".join(names[code].lower() for code in row["logics"]), logic_reasons=row.get("logic_reasons") or "",
+        coproduction=row["coproduction_types"], cases=row["cases"] or "nessuna esperienza dei materiali di riferimento per questo campo",
+        phases=row["phases_text"], kick_start=euro_words(row["kick_start_cents"]),
+        effect=range_words(row["effect_low_cents"], row["effect_high_cents"]), assumptions="; ".join(assumptions),
+    )

@@ -1,0 +1,95 @@
+"""A plan kind for each legal status (issue 26): retained → development or maintain, delegated → governing the
+delegation (never an exit), transferred → hand-over with the residual spending, mixed → a split plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.plans import build_plans
+
+ROOT = Path(__file__).resolve().parents[1]
+PLANS = ROOT / "areavasta" / "data" / "plans"
+
+
+def _plans(functions: list[str], quadrant: str = "direct", status: str = "retained", **extra) -> dict:
+    n = len(functions)
+    columns = {
+        "body": ["237"] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
+        "tier": [1] * n, "quadrant": [quadrant] * n, "status": [status] * n, "own_funding": [0] * n,
+        "status_source": ["fonte dello stato"] * n,
+        "total_cents": [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
+        "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
+        "share_of_body": [0.1] * n, "authority": [0.3] * n, "growth": [0.0] * n, "service_type_it": ["servizi diretti"] * n,
+        "governance_it": ["coproduzione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,
+        "goods_services_cents": [40_000_000] * n, "full_cents": [150_000_000] * n,
+    }
+    columns.update({k: v if isinstance(v, list) else [v] * n for k, v in extra.items()})
+    ranked = pl.DataFrame(columns, schema_overrides={"year": pl.Int32, "tier": pl.Int8})
+    result = build_plans(ranked)
+    return {r["function"]: r for r in result.projects.iter_rows(named=True)}
+
+
+def test_a_delegated_function_governs_the_delegation_and_is_never_wound_down():
+    plans = _plans(["16.02", "04.07"], status="delegated", revenue_cents=[120_000_000, None],
+                   cost_recovery=[0.8, None])
+    for function, plan in plans.items():
+        assert plan["plan_kind"] == "delegation", function
+        text = plan["dup_text"]
+        assert "Chiudere" not in text and "Uscita" not in text and "chiusura dei capitoli" not in text, function
+        assert "Piano di cessione" not in text and "Regione" in text and "accordo" in text.lower()
+        assert "costo pieno" in text.lower() and "standard" in text.lower()
+    hunting = plans["16.02"]["dup_text"]
+    assert "80 %" in hunting and "1,5 milioni di euro" in hunting  # cost recovery figure against the full cost
+    assert "da rilevare" in plans["04.07"]["dup_text"]  # no revenue loaded: the coverage is to be collected, never 0
+
+
+def test_co_production_on_a_delegated_function_only_where_the_delegation_allows_it():
+    plans = _plans(["16.02", "04.07"], status="delegated")
+    assert plans["16.02"]["coproduction_types"]  # voluntary wardens: L. 157/1992 art. 27
+    for plan in plans.values():
+        has = bool(plan["coproduction_types"])
+        assert ("Non è gratis" in plan["risks_text"]) == has
+
+
+def test_a_transferred_function_gets_a_handover_with_its_residual_spending_and_no_coproduction_risks():
+    plans = _plans(["15.01", "15.02", "16.01"], status="transferred")
+    for function, plan in plans.items():
+        assert plan["plan_kind"] == "handover", function
+        assert "Non è gratis" not in plan["risks_text"] and "Stanchezza dei partner" not in plan["risks_text"], function
+        assert "1 milione di euro" in plan["dup_text"] or "1,0 milioni" in plan["dup_text"], plan["dup_text"]
+
+
+def test_a_mission_with_programmes_of_different_status_gets_a_split_plan():
+    plans = _plans(["04"], status="mixed", coarse=True)
+    plan = plans["04"]
+    assert plan["plan_kind"] == "split"
+    text = plan["dup_text"]
+    assert "04.02" in text and "04.07" in text and "04.06" in text
+    assert "delega" in text.lower() and "cessione" in text.lower()
+
+
+def test_a_pass_through_transfer_is_maintained_not_coproduced():
+    plans = _plans(["18.01"], quadrant="allocation", transfer_share=0.95, operating_share=0.05, authority=0.6)
+    plan = plans["18.01"]
+    assert plan["plan_kind"] == "maintain" and plan["coproduction_types"] == "" and "coproduction" not in plan["logics"]
+    assert "Non è gratis" not in plan["risks_text"]
+
+
+def test_every_plan_kind_has_its_legal_source_in_the_catalogue_and_in_the_docs():
+    kinds = pl.read_csv(PLANS / "plan_kinds.csv", infer_schema=False)
+    assert set(kinds["kind"]) == {"development", "maintain", "delegation", "handover", "split"}
+    assert kinds["legal_source"].str.len_chars().min() > 5 and kinds["source"].str.len_chars().min() > 5
+    docs = (ROOT / "docs" / "PORTFOLIO.md").read_text(encoding="utf-8")
+    for row in kinds.iter_rows(named=True):
+        assert row["legal_source"] in docs, row["kind"]
+    statuses = pl.read_csv(ROOT / "areavasta" / "data" / "classification" / "statuses.csv", infer_schema=False)
+    assert dict(zip(statuses["status"], statuses["plan"]))["delegated"] == "delegation"
+
+
+def test_risks_belong_to_the_plan_kind():
+    risks = pl.read_csv(PLANS / "risks.csv", infer_schema=False)
+    assert {"plan_kinds", "when", "source"} <= set(risks.columns)
+    not_free = risks.filter(pl.col("risk") == "not_free").row(0, named=True)
+    assert not_free["when"] == "coproduction" and "handover" not in not_free["plan_kinds"]
