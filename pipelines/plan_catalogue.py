@@ -87,3 +87,13 @@ def programme_statuses(body: str) -> list[dict]:
         if status != "not_applicable":
             out.append({"programme": r["programma"], "name": r["name"], "status": status})
     return out
+
+
+@cache
+def regional_laws(body: str) -> dict[str, str]:
+    """Topic → citation of the laws of the body's own region (``regional_laws.csv``, a source per row); empty where none
+    is known."""
+    row = bodies().filter(pl.col("istat_code") == body)
+    region = row["region"][0] if row.height else None
+    laws = _csv("regional_laws.csv").filter(pl.col("region") == region)
+    return dict(zip(laws["topic"], laws["citation"]))

@@ -21,11 +21,13 @@ from pipelines.plan_catalogue import (  # noqa: F401  (re-exported: stages, repo
     plan_config,
     plan_kinds,
     programme_statuses,
+    regional_laws,
     response_rules,
 )
 from pipelines.plan_texts import MONTHS, dup_text, first_step
 from sources.catalogues import status_labels, status_plans
 from transforms import plan_rules
+from transforms.plan_rules import for_region
 from transforms import plans as tplans
 from transforms import strategy as tstrategy
 
@@ -127,15 +129,12 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
     fields = {r["field"]: r for r in field_catalogue().iter_rows(named=True)}
     names = PARTS + (HELPERS if lang == "it" else ())
     parts: dict[str, list] = {k: [] for k in names}
-    actors_of: dict[tuple, list[dict]] = {}
-    for a in _strategy("actors.csv").iter_rows(named=True):
-        actors_of.setdefault((a["scope"], a["key"]), []).append(a)
     done: dict[tuple, tuple] = {}  # the parts depend on the fields, the programme, the kind and the body: computed once each
     for r in projects.iter_rows(named=True):
         key = (tuple(r["fields"] or []), r["field"], r["function"], r["plan_kind"], r.get("name"), bool(r.get("coarse")),
                r.get("quadrant"), tuple(r.get("logics") or []), r["body"])
         if key not in done:
-            done[key] = _parts_of(r, fields, actors_of, lang)
+            done[key] = _parts_of(r, fields, lang)
         for name in names:
             parts[name].append(done[key][name])
     return {k: pl.Series(v, dtype=pl.String) for k, v in parts.items()}
@@ -155,8 +154,18 @@ def _risks(kind: str, keys: list[str], coproduces: bool, lang: str) -> str:
     return "; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in risks.iter_rows(named=True))
 
 
-def _parts_of(r: dict, fields: dict, actors_of: dict, lang: str) -> dict:
+def _actors_of(body: str) -> dict[tuple, list[dict]]:
+    """Actors by (scope, key), with the regional rows of the body's own region only."""
+    out: dict[tuple, list[dict]] = {}
+    for a in for_region(_strategy("actors.csv"), regional_laws(body), ("delivery_mode_it", "delivery_mode_en")).iter_rows(named=True):
+        out.setdefault((a["scope"], a["key"]), []).append(a)
+    return out
+
+
+def _parts_of(r: dict, fields: dict, lang: str) -> dict:
     """One plan's parts, named as in ``PARTS`` (and ``HELPERS``)."""
+    laws = regional_laws(r["body"])
+    actors_of = _actors_of(r["body"])
     keys = [k for k in (r["fields"] or []) if k in fields]
     f = fields.get(r["field"]) or {}
     kind = r["plan_kind"]
@@ -169,7 +178,7 @@ def _parts_of(r: dict, fields: dict, actors_of: dict, lang: str) -> dict:
         f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys))
     own = [a for k in keys for a in actors_of.get(("field", k), [])] + actors_of.get(("programme", r["function"]), [])
     actors = "; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in own)
-    instruments = _labels(merged["instruments"], _csv("instruments.csv"), "instrument", lang, cite=True)
+    instruments = _labels(merged["instruments"], for_region(_csv("instruments.csv"), laws, ("citation",)), "instrument", lang, cite=True)
     cases = _labels(merged["cases"], _csv("cases.csv"), "case", lang) if allowed else ""
     direction = ""
     if kind == "development":
@@ -191,7 +200,8 @@ def _parts_of(r: dict, fields: dict, actors_of: dict, lang: str) -> dict:
     return dict(field_name=", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"],
                 coproduction_types=types, coproduction_why=why, actors=actors, instruments=instruments, cases=cases,
                 phases_text=phases, risks_text=_risks(kind, keys, bool(allowed), lang), direction=direction,
-                delegation_why=delegation.get(f"why_{lang}") or "", regional_law="L. 56/2014 art. 1 c. 89")
+                delegation_why=delegation.get(f"why_{lang}") or "", regional_law=f"legge regionale di riordino: {laws['reallocation']}" if "reallocation" in laws else
+                "L. 56/2014 art. 1 c. 89")
 
 
 def _split_direction(r: dict, lang: str) -> str:

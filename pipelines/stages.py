@@ -26,6 +26,7 @@ from pipelines.plans import (
     field_catalogue,
     labelled_modes,
     plan_config,
+    regional_laws,
 )
 from pipelines.portfolio import (
     benchmarks,
@@ -65,6 +66,7 @@ from transforms.metrics import body_metrics, function_metrics
 from transforms import missions as tmissions
 from transforms import scenarios as tscenarios
 from transforms.revenue import attributed_revenue, with_cost_recovery
+from transforms.plan_rules import for_region
 from transforms.strategy import merge_catalogue, strategic_analysis
 
 KEY = ["body", "year"]
@@ -376,7 +378,8 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
         functions = pick("ruffini_matrix")
         functions = functions.join(ranked.select("function", "tier"), on="function", how="left") if ranked.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
         body_file = settings.home / "strategy" / f"{b}.csv"
-        catalogue = merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None)
+        catalogue = for_region(merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None),
+                               regional_laws(b), ("delivery_mode_it", "delivery_mode_en"))
         own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
         has_points = functions["quadrant"].is_not_null().any()
         inputs = ReportInputs(

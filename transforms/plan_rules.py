@@ -39,3 +39,15 @@ def allowed_types(field_types: str, allowed: str | None, kind: str) -> str:
         permitted = set((allowed or "").split(";"))
         return ";".join(t for t in field_types.split(";") if t in permitted)
     return ""
+
+
+def for_region(rows: pl.DataFrame, laws: dict[str, str], columns: tuple[str, ...]) -> pl.DataFrame:
+    """Catalogue rows (actors, instruments) with a ``regional_topic``: kept only where the body's own region has a law on
+    that topic (``laws``: topic → citation), with ``$regional_law`` replaced by its citation in ``columns``. Never another
+    region's law as an example: without a law of its own region, the national instruments stand alone."""
+    if "regional_topic" not in rows.columns:
+        return rows
+    topic = pl.col("regional_topic").fill_null("")
+    kept = rows.filter((topic == "") | topic.is_in(list(laws)))
+    citation = topic.replace_strict(laws, default="", return_dtype=pl.String)
+    return kept.with_columns(pl.col(c).str.replace_all("$regional_law", citation, literal=True) for c in columns if c in rows.columns)

@@ -1,0 +1,67 @@
+"""Region-aware references (issue 26): a plan cites regional laws of the body's own region only, from a data file with
+a source per row; where none is known for that region, the national instrument alone. Never another region's law."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from pipelines.plans import build_plans
+from sources.reference import DATA_DIR, bodies
+
+REGIONS = sorted(set(bodies()["region"]))
+
+
+def _plans_for(body: str, functions: list[str], status: str = "retained") -> dict:
+    n = len(functions)
+    ranked = pl.DataFrame({
+        "body": [body] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
+        "tier": [1] * n, "quadrant": ["regulation"] * n, "status": [status] * n, "own_funding": [0] * n,
+        "total_cents": [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
+        "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
+        "share_of_body": [0.1] * n, "authority": [0.6] * n, "growth": [0.0] * n, "service_type_it": ["servizi di regolazione"] * n,
+        "governance_it": ["coregolazione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,
+        "goods_services_cents": [40_000_000] * n,
+    }, schema_overrides={"year": pl.Int32, "tier": pl.Int8})
+    return {r["function"]: r for r in build_plans(ranked).projects.iter_rows(named=True)}
+
+
+def _texts(plan: dict) -> str:
+    return " ".join(str(v) for k, v in plan.items() if isinstance(v, str))
+
+
+def test_every_regional_law_has_a_region_a_citation_and_a_source():
+    laws = pl.read_csv(DATA_DIR / "plans" / "regional_laws.csv", infer_schema=False)
+    assert laws.height and set(laws["region"]) <= set(REGIONS)
+    for row in laws.iter_rows(named=True):
+        assert row["citation"].startswith("L.R.") and len(row["source"]) > 10, row
+
+
+def test_no_plan_cites_another_regions_law():
+    """One body per region, the environmental, waste, parks, police and hunting plans (the fields with regional GEV laws)."""
+    one_per_region = bodies().group_by("region").agg(pl.col("istat_code").first())
+    for region, body in one_per_region.iter_rows():
+        plans = _plans_for(body, ["09.02", "09.03", "09.05", "03.01"]) | _plans_for(body, ["16.02", "04.07"], "delegated")
+        for function, plan in plans.items():
+            text = _texts(plan)
+            assert "es. L.R." not in text and "e.g. L.R." not in text, (body, function)
+            for cited in re.findall(r"L\.R\. ([A-Z][\w'-]+(?: [A-Z][\w'-]+)*)", text):
+                assert region.startswith(cited), (body, region, function, cited)
+
+
+def test_bologna_and_torino_get_their_own_regions_guards_or_none():
+    bologna = _plans_for("237", ["09.02"])["09.02"]
+    torino = _plans_for("201", ["09.02"])["09.02"]
+    assert "Lombardia" not in _texts(bologna) and "Lombardia" not in _texts(torino)
+    assert "L.R. Emilia-Romagna 23/1989" in bologna["instruments"]
+    assert "L.R. Piemonte 32/1982" in torino["instruments"]
+    napoli = _plans_for("263", ["09.02"])["09.02"]  # no regional guards' law known for Campania: the national instruments alone
+    assert "L.R." not in _texts(napoli) and "D.Lgs. 117/2017 art. 56" in napoli["instruments"]
+    assert "Guardie ecologiche volontarie (" not in napoli["actors"]
+
+
+def test_a_delegation_names_its_own_regions_reallocation_law_or_the_national_rule():
+    assert "L.R. Emilia-Romagna 13/2015" in _plans_for("237", ["16.02"], "delegated")["16.02"]["dup_text"]
+    napoli = _plans_for("263", ["16.02"], "delegated")["16.02"]["dup_text"]
+    assert "L. 56/2014 art. 1 c. 89" in napoli and "L.R." not in napoli
