@@ -154,6 +154,12 @@ def _risks(kind: str, keys: list[str], coproduces: bool, lang: str) -> str:
     return "; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in risks.iter_rows(named=True))
 
 
+def _fitting(name: str, key: str, fields: list[str]) -> str:
+    """The catalogue rows (cases, instruments) whose ``fields`` include one of the plan's fields, in catalogue order."""
+    table = _csv(name)
+    return ";".join(table.filter(pl.col("fields").str.split(";").list.set_intersection(fields).list.len() > 0)[key])
+
+
 def _actors_of(body: str) -> dict[tuple, list[dict]]:
     """Actors by (scope, key), with the regional rows of the body's own region only."""
     out: dict[tuple, list[dict]] = {}
@@ -169,8 +175,8 @@ def _parts_of(r: dict, fields: dict, lang: str) -> dict:
     keys = [k for k in (r["fields"] or []) if k in fields]
     f = fields.get(r["field"]) or {}
     kind = r["plan_kind"]
-    merged = {col: ";".join(dict.fromkeys(c for k in keys for c in fields[k][col].split(";")))
-              for col in ("coproduction_types", "instruments", "cases")}
+    merged = {"coproduction_types": ";".join(dict.fromkeys(c for k in keys for c in fields[k]["coproduction_types"].split(";"))),
+              "instruments": _fitting("instruments.csv", "instrument", keys), "cases": _fitting("cases.csv", "case", keys)}
     delegation = delegations().get(r["function"]) or {}
     allowed = plan_rules.allowed_types(merged["coproduction_types"], delegation.get("coproduction_types"), kind)
     types = _labels(allowed, _csv("coproduction_types.csv"), "type", lang)
