@@ -73,9 +73,9 @@ MUTATIONS = [
                '    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
                '        tipologie().filter(pl.col("regions_only"))["code"])\n'),),
              ("tests/test_malformed_corpus.py", "tests/test_batch_validation.py", "tests/test_official_files.py")),
-    Mutation(8, "header detection no longer considers short tables (one item and a total)",
+    Mutation(8, "header detection no longer considers short tables (a header row of one item and a total)",
              "sources/readers/headers.py",
-             (("if matched >= minimum or (len(dims) == 1 and short_table):", "if matched >= minimum:"),),
+             (("_candidate_rows(frame, min(minimum, 2))", "_candidate_rows(frame, minimum)"),),
              ("tests/test_official_files.py", "tests/test_layouts_roundtrip.py", "tests/test_malformed_corpus.py")),
     Mutation(9, "two portfolio weights swapped (manoeuvrability 0.20 <-> peer_gap 0.15)",
              "areavasta/data/portfolio/priorities.yaml",
