@@ -57,9 +57,9 @@ MUTATIONS = [
     Mutation(5, "receipts marked loaded before the warehouse commits",
              "pipelines/loading.py",
              (("            warehouse.load(con, [o.upload for o in batch])\n",
-               "            if settle:\n"
-               "                receipts.settle(settings, {o.receipt.seq: receipts.CURRENT for o in batch})\n"
-               "            warehouse.load(con, [o.upload for o in batch])\n"),),
+               ("            if settle:\n"
+                "                receipts.settle(settings, {o.receipt.seq: receipts.CURRENT for o in batch})\n"
+                "            warehouse.load(con, [o.upload for o in batch])\n")),),
              ("tests/test_ingest.py", "tests/test_replacements.py", "tests/test_intake_authorisation.py")),
     Mutation(6, "a macro-enabled content type no longer rejected",
              "sources/container.py",
@@ -67,11 +67,11 @@ MUTATIONS = [
              ("tests/test_malformed_corpus.py", "tests/test_hostile_inputs.py")),
     Mutation(7, "regions-only macroaggregates no longer flagged",
              "sources/checks.py",
-             (('    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
-               '        macroaggregates().filter(pl.col("regions_only"))["code"]\n'
-               '    ) | set(tipologie().filter(pl.col("regions_only"))["code"])\n',
-               '    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
-               '        tipologie().filter(pl.col("regions_only"))["code"])\n'),),
+             ((('    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
+                '        macroaggregates().filter(pl.col("regions_only"))["code"]\n'
+                '    ) | set(tipologie().filter(pl.col("regions_only"))["code"])\n'),
+               ('    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
+                '        tipologie().filter(pl.col("regions_only"))["code"])\n')),),
              ("tests/test_malformed_corpus.py", "tests/test_batch_validation.py", "tests/test_official_files.py")),
     Mutation(8, "header detection no longer considers short tables (a header row of one item and a total)",
              "sources/readers/headers.py",
