@@ -339,32 +339,41 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, table: str, frame: pl.Dat
     Derived tables only: the table is (re)created from the frame's schema when it is missing or its
     columns changed, so a rerun always leaves exactly what the code computes.
     """
+    replace_together(con, {table: (frame, keys)})
+    return frame.height
+
+
+def replace_together(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> None:
+    """``replace_partitions`` of several tables (table -> (frame, keys)) in one transaction: all of them or none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, (frame, keys) in tables.items():
+            _replace(con, table, frame, keys)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame) -> None:
     name = f"core.{table}"
-    key_columns = keys.columns
     con.register("_frame", frame.to_arrow())
     con.register("_keys", keys.unique().to_arrow())
     try:
         existing = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position", [table]
         ).fetchall()]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if existing and existing != frame.columns:
-                con.execute(f"DROP TABLE {name}")
-                existing = []
-            if not existing:
-                con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
-            match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
-            con.execute(f"DELETE FROM {name} t USING _keys k WHERE {match}")
-            con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        if existing and existing != frame.columns:
+            con.execute(f"DROP TABLE {name}")
+            existing = []
+        if not existing:
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
+        match = " AND ".join(f"t.{c} = k.{c}" for c in keys.columns)
+        con.execute(f"DELETE FROM {name} t USING _keys k WHERE {match}")
+        con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
         con.unregister("_keys")
-    return frame.height
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame | None = None,
