@@ -70,15 +70,17 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
     load = uuid.uuid4().hex  # this load's entry on the sidecar, settled once the warehouse committed
     metadata = {"original_name": name, "user": user, "received_at": received_at, "layout": profile.name,
                 "status": "received", "content": "national", "load": load, "partition_rows": partition_rows(outcome.frame),
+                "order": dt.datetime.now().isoformat(),  # until the load holds the warehouse
                 "stored": "zstd"}  # decompressed, the archived file is the received one (areavasta restore)
     target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata, compressed=True)
     mark = time.perf_counter()
     with warehouse.connect(settings.warehouse_path) as con:
-        at = dt.datetime.now()  # taken while holding the warehouse (one writer): the order of the loads (areavasta rebuild)
+        at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
+        archive.settle_entry(target, load, order=at.isoformat())
         store(con, outcome, target, profile.name, user, at.strftime("%Y-%m-%dT%H:%M:%S"))
     outcome.seconds["load"] = time.perf_counter() - mark
     outcome.seconds["total"] = time.perf_counter() - started
-    archive.settle_entry(target, load, status="loaded", loaded_at=at.strftime("%Y-%m-%dT%H:%M:%S"), order=at.isoformat())
+    archive.settle_entry(target, load, status="loaded", loaded_at=at.strftime("%Y-%m-%dT%H:%M:%S"))
     return outcome
 
 

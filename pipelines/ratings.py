@@ -31,11 +31,12 @@ def load_ratings(path: Path, settings: Settings, user: str = "", display_name: s
     stored = archive.store(path, settings.archive_dir, sha, checked.kind or "xlsx", {
         "original_name": name, "received_by": user, "received_at": dt.datetime.now().isoformat(timespec="seconds"),
         "content": "ratings", "rows": checked.ratings.height, "partition_rows": partition_rows(checked.ratings),
-        "status": "received", "load": load})
+        "status": "received", "load": load, "order": dt.datetime.now().isoformat()})  # until the load holds the warehouse
     with warehouse.connect(settings.warehouse_path) as con:
-        at = dt.datetime.now()  # taken while holding the warehouse (one writer): the order of the loads (areavasta rebuild)
+        at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
+        archive.settle_entry(stored, load, order=at.isoformat())
         store(con, checked, sha, name, stored, user, at.isoformat(timespec="seconds"))
-    archive.settle_entry(stored, load, status="loaded", loaded_at=at.isoformat(timespec="seconds"), order=at.isoformat())
+    archive.settle_entry(stored, load, status="loaded", loaded_at=at.isoformat(timespec="seconds"))
     return checked
 
 

@@ -163,7 +163,7 @@ def _report(settings: Settings, con, planned: Plan, before: Before | None, set_a
     held = before.held if before else None
     new_receipts = {r.seq for r in planned.receipts} - held.receipts if held else set()
     waiting = [r for r in planned.receipts if r.seq in new_receipts and r.status == receipts.RECEIVED]
-    new_loads = [load for load in planned.loads if held and load.sha256 not in getattr(held, load.content)]
+    new_loads = [load for load in planned.loads if held and (load.pending or load.sha256 not in getattr(held, load.content))]
     new_shas = {r.sha256 for r in waiting} | {load.sha256 for load in new_loads}
     checks = []
     for spec in rebuild_check.REBUILT:

@@ -100,19 +100,22 @@ def plan(settings: Settings, held: Held | None) -> Plan:
                                         "nazionale o questionario): non si sa come ricaricarlo",
                                         "in the archive with no receipt and no record of what it is (budget, national extract or "
                                         "questionnaire): there is no telling how to load it"))
+    gone = set()
     for sidecar in archive.orphan_sidecars(settings.archive_dir):
-        for entry in archive.history(sidecar.with_suffix("")) or []:
-            if entry.get("content") in CONTENTS:
-                out.refusals.append(Refusal(entry.get("original_name") or sidecar.name, f"caricato, ma il file archiviato {sidecar.with_suffix('')} non c'è più",
-                                            f"loaded, but the archived file {sidecar.with_suffix('')} is gone"))
+        entries = [e for e in archive.history(sidecar.with_suffix("")) or [] if e.get("content") in CONTENTS]
+        if entries:
+            gone.add(sidecar.name.split(".")[0])
+            out.refusals.append(Refusal(entries[-1].get("original_name") or sidecar.name,
+                                        f"caricato, ma il file archiviato {sidecar.with_suffix('')} non c'è più",
+                                        f"loaded, but the archived file {sidecar.with_suffix('')} is gone"))
     out.loads.sort(key=lambda load: load.order)  # stable: one file's loads stay in the order its sidecar lists them
     if held is not None:
-        out.refusals += _not_archived(held, out)
+        out.refusals += _not_archived(held, out, gone)
     return out
 
 
-def _not_archived(held: Held, out: Plan) -> list[Refusal]:
-    """What the warehouse holds that the archive cannot give back: it would be lost."""
+def _not_archived(held: Held, out: Plan, gone: set[str]) -> list[Refusal]:
+    """What the warehouse holds that the archive cannot give back (besides the files already named as gone): it would be lost."""
     replayed = {r.seq for r in out.receipts}
     refusals = [Refusal(name, "in uso nel magazzino senza ricevuta (caricato prima del registro delle ricevute)" if seq is None else
                         f"in uso nel magazzino con la ricevuta {seq}, che il registro non ha più tra quelle caricate",
@@ -120,7 +123,7 @@ def _not_archived(held: Held, out: Plan) -> list[Refusal]:
                         f"in use in the warehouse with receipt {seq}, which the register no longer lists as loaded")
                 for seq, name in sorted(set(held.uploads), key=lambda u: (u[0] or 0, u[1])) if seq not in replayed]
     for content, names in (("national", held.national), ("ratings", held.ratings)):
-        archived = {load.sha256 for load in out.loads if load.content == content}
+        archived = {load.sha256 for load in out.loads if load.content == content} | gone
         refusals += [Refusal(name, "nel magazzino ma non nell'archivio", "in the warehouse but not in the archive")
                      for sha, name in sorted(names.items()) if sha not in archived]
     return refusals

@@ -147,14 +147,3 @@ def settle_entry(stored: Path, load: str, **fields) -> None:
         if entry.get("load") == load:
             entry.update(fields)
     _write_private(sidecar_of(stored), json.dumps(history, ensure_ascii=False, indent=2, default=str))
-
-
-def mark(stored: Path, seq: int, status: str) -> None:
-    """Record on the sidecar what became of a receipt (``loaded`` only after the warehouse committed)."""
-    sidecar = stored.with_suffix(stored.suffix + ".json")
-    history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
-    for entry in history:
-        if entry.get("receipt") == seq or (entry.get("receipt") is None and entry.get("status") == "received"):
-            entry["receipt"], entry["status"] = seq, status
-            break
-    _write_private(sidecar, json.dumps(history, ensure_ascii=False, indent=2, default=str))

@@ -76,7 +76,7 @@ def state(path: Path) -> dict[str, tuple]:
 
 
 def rebuild(settings, *extra: str) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home)}
+    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home), "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "pipelines.cli", "rebuild", *extra], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
 
@@ -112,3 +112,126 @@ def test_ratings_and_national_lines_survive_in_english_too(settings, tmp_path):
     result = rebuild(settings, "--lang", "en")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "national lines" in result.stdout and "ratings" in result.stdout and "righe" not in result.stdout
+
+
+def _write(settings, sql: str) -> None:
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def _untouched(settings, before: bytes) -> None:
+    """Nothing was touched: the same warehouse, nothing set aside, no half-built one left."""
+    assert settings.warehouse_path.read_bytes() == before
+    assert sorted(p.name for p in settings.home.iterdir() if p.name.startswith("warehouse")) == ["warehouse.duckdb"]
+
+
+def test_a_table_that_comes_back_different_is_named_and_the_command_fails(settings, tmp_path):
+    load_everything(settings, tmp_path / "files")
+    # one cent more in Bologna's national lines than the archived extract holds
+    _write(settings, "UPDATE core.national_lines SET amount_cents = amount_cents + 1 WHERE rowid = (SELECT min(rowid) FROM core.national_lines "
+                     "WHERE body = '237')")
+    result = rebuild(settings)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Tabelle ricostruite diverse da prima: righe nazionali (BDAP)." in result.stdout
+    assert "diversa: 237 2025 rendiconto" in result.stdout
+
+
+def test_an_archived_file_of_unknown_kind_refuses_the_rebuild_before_anything_is_touched(settings, tmp_path):
+    load_everything(settings, tmp_path / "files")
+    stranger = settings.archive_dir / "ab" / ("ab" + "0" * 62 + ".xlsx")  # no receipt, no sidecar: what was it?
+    stranger.parent.mkdir(exist_ok=True)
+    stranger.write_bytes(RATINGS.read_bytes())
+    before = settings.warehouse_path.read_bytes()
+    result = rebuild(settings)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert "Ricostruzione rifiutata, il magazzino non è stato toccato" in result.stdout
+    assert stranger.name in result.stdout and "senza ricevuta e senza annotazione di che file sia" in result.stdout
+    _untouched(settings, before)
+    english = rebuild(settings, "--lang", "en")
+    assert english.returncode == 5 and "no record of what it is" in english.stdout
+
+
+def test_a_loaded_extract_whose_archived_file_is_gone_refuses_the_rebuild(settings, tmp_path):
+    load_everything(settings, tmp_path / "files")
+    [extract] = [p for p in settings.archive_dir.glob("*/*.zst") if f'"{NATIONAL.name}"' in p.with_name(p.name + ".json").read_text()]
+    extract.unlink()  # the sidecar says it was loaded
+    before = settings.warehouse_path.read_bytes()
+    result = rebuild(settings)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert "bdap_programmi_2025_rendiconto.csv: caricato, ma il file archiviato" in result.stdout and "non c'è più" in result.stdout
+    _untouched(settings, before)
+
+
+def test_what_the_warehouse_holds_and_the_archive_does_not_refuses_the_rebuild(settings, tmp_path):
+    load_everything(settings, tmp_path / "files")
+    _write(settings, "INSERT INTO core.rating_files SELECT 'f' || sha256[2:], 'a_mano.xlsx', stored_as, rows, bodies, user, loaded_at "
+                     "FROM core.rating_files LIMIT 1")
+    before = settings.warehouse_path.read_bytes()
+    result = rebuild(settings)
+    assert result.returncode == 5 and "a_mano.xlsx: nel magazzino ma non nell'archivio" in result.stdout
+    _untouched(settings, before)
+
+
+def test_an_archived_questionnaire_that_no_longer_loads_refuses_the_rebuild(settings, tmp_path):
+    load_everything(settings, tmp_path / "files")
+    [questionnaire] = [p for p in settings.archive_dir.glob("*/*.xlsx") if "_seconda.xlsx" in p.with_name(p.name + ".json").read_text()]
+    questionnaire.write_bytes(b"not a workbook any more")  # altered on disk
+    before = settings.warehouse_path.read_bytes()
+    result = rebuild(settings)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert "237_2025_valutazioni_seconda.xlsx: non si carica più con le regole di oggi" in result.stdout
+    _untouched(settings, before)
+
+
+def test_a_damaged_warehouse_is_checked_against_the_archive_s_records(settings, tmp_path):
+    load_everything(settings, tmp_path / "files")
+    before = state(settings.warehouse_path)
+    with open(settings.warehouse_path, "r+b") as handle:
+        handle.seek(0)
+        handle.write(b"garbage" * 2000)
+    result = rebuild(settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "prima: le righe registrate nell'archivio" in result.stdout and "diversa" not in result.stdout
+    assert state(settings.warehouse_path) == before
+
+
+def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_the_commit(settings, tmp_path, monkeypatch):
+    """Archived and recorded, never committed (the process died): they were accepted, so the rebuild loads them, after the
+    loads before them, and says so; their sidecar entries are then settled."""
+    import pipelines.national
+    import pipelines.ratings
+
+    load_everything(settings, tmp_path / "files")
+    died = RuntimeError("the process died here")
+    for module in (pipelines.national, pipelines.ratings):
+        monkeypatch.setattr(module, "store", lambda *args, **kwargs: (_ for _ in ()).throw(died))
+    corrected = corrected_extract(tmp_path / "again")
+    again = corrected.with_name("bdap_programmi_2025_rendiconto_terza.csv")
+    again.write_bytes(corrected.read_bytes().replace(b'"2158999.60"', b'"2159999.60"'))
+    for attempt in (lambda: load_national(again, settings, user="prova"), lambda: load_ratings(RATINGS, settings, user="prova")):
+        try:
+            attempt()
+        except RuntimeError:
+            pass
+    monkeypatch.undo()
+    result = rebuild(settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ("Caricati ora i file che erano in attesa di caricamento: 237_2025_valutazioni.xlsx, bdap_programmi_2025_rendiconto_terza.csv"
+            in result.stdout)
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT extract_sha256 FROM core.national_lines").fetchall() == [(archive_sha(again),)]
+        assert con.execute("SELECT count(*), any_value(source_file) FROM core.ratings").fetchone() == (192, RATINGS.name)
+    finally:
+        con.close()
+    assert rebuild(settings).returncode == 0  # settled: a second rebuild finds the same, with nothing waiting
+    assert "in attesa" not in rebuild(settings).stdout
+
+
+def archive_sha(path: Path) -> str:
+    from sources.archive import sha256_of
+
+    return sha256_of(path)
