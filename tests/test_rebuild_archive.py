@@ -10,6 +10,7 @@ the same body and year, loaded after them: the rebuild must end with the later o
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +236,25 @@ def archive_sha(path: Path) -> str:
     from sources.archive import sha256_of
 
     return sha256_of(path)
+
+
+def test_after_a_rebuild_the_analyses_come_back_the_same_reconciliation_coassessment_and_open_data_bodies_included(settings, tmp_path):
+    """The issue's symptom: after a rebuild the BDAP reconciliation and the co-assessment were empty and the bodies known from
+    open data only were gone. Rebuild, then ``areavasta run``: every table the analyses write is as it was."""
+    from tests.test_faults import _analyses
+
+    load_everything(settings, tmp_path / "files")
+    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home)}
+    run = [sys.executable, "-m", "pipelines.cli", "run"]
+    assert subprocess.run(run, env=env, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+    before = _analyses(settings.warehouse_path)
+    assert before["bdap_reconciliation"][0] and before["coassessment"][0]
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    open_data_only = con.execute("SELECT count(DISTINCT body) FROM core.ruffini_matrix WHERE body NOT IN (SELECT body FROM core.uploads)").fetchone()[0]
+    con.close()
+    assert open_data_only >= 2  # bodies with no upload, analysed from the national extract alone
+    result = rebuild(settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"ricalcolare le analisi \(\d\d tabelle\)", result.stdout)  # the analyses' tables, told apart from those rebuilt
+    assert subprocess.run(run, env=env, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+    assert _analyses(settings.warehouse_path) == before
