@@ -161,8 +161,10 @@ def _report(settings: Settings, con, planned: Plan, before: Before | None, set_a
             latest[(receipt.table, *partition)] = receipt.seq
     after = sorted({seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE status = 'current'").fetchall()})
     held = before.held if before else None
-    new_receipts = {r.seq for r in planned.receipts} - held.receipts if held else set()
-    waiting = [r for r in planned.receipts if r.seq in new_receipts and r.status == receipts.RECEIVED]
+    # waiting to be loaded and not in the warehouse before (a receipt loaded, then replaced and its file sent again, has no
+    # row of its own there any more: not new)
+    new_receipts = {r.seq for r in planned.receipts if r.status == receipts.RECEIVED} - held.receipts if held else set()
+    waiting = [r for r in planned.receipts if r.seq in new_receipts]
     new_loads = [load for load in planned.loads if held and (load.pending or load.sha256 not in getattr(held, load.content))]
     new_shas = {r.sha256 for r in waiting} | {load.sha256 for load in new_loads}
     checks = []
