@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from pipelines import manifest, rebuild_check, warehouse
 from pipelines.loading import load_receipts, settle_from_warehouse
 from pipelines.national import replay_national
 from pipelines.ratings import replay_ratings
-from pipelines.rebuild_plan import Held, Load, Plan, Refusal, plan
+from pipelines.rebuild_plan import Held, Plan, Refusal, plan
 from sources import archive, receipts
 from sources.settings import Settings
 
@@ -72,24 +73,26 @@ class RebuildReport:
 
 
 def rebuild_warehouse(settings: Settings) -> RebuildReport:
-    """Plan, refuse before touching anything, build beside, swap, settle, compare."""
+    """Plan, refuse before touching anything, build beside, swap, settle, compare. The warehouse before, when it can be
+    read, stays open (read only) until the swap: no other process writes into it meanwhile (they wait, the sensor skips)."""
     path = settings.warehouse_path
     fresh = path.with_name(path.name + ".ricostruzione")
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):  # an earlier rebuild that did not finish
         leftover.unlink(missing_ok=True)
-    before = read_before(path)
-    planned = plan(settings, before.held if before else None)
-    if planned.refusals:
-        raise RebuildRefused(planned.refusals)
-    replay = [dataclasses.replace(r, status=receipts.RECEIVED, validated=None) for r in planned.receipts]
-    try:
-        with warehouse.connect(fresh) as con:
-            _fill(settings, con, planned, replay)
-    except RebuildRefused:
-        for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
-            leftover.unlink(missing_ok=True)
-        raise
-    set_aside = _swap(path, fresh)
+    with ExitStack() as stack:
+        before = read_before(_open_before(path, stack))
+        planned = plan(settings, before.held if before else None)
+        if planned.refusals:
+            raise RebuildRefused(planned.refusals)
+        replay = [dataclasses.replace(r, status=receipts.RECEIVED, validated=None) for r in planned.receipts]
+        try:
+            with warehouse.connect(fresh) as con:
+                _fill(settings, con, planned, replay)
+        except RebuildRefused:
+            for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+        set_aside = _swap(path, fresh)
     with warehouse.connect(path) as con:
         settle_from_warehouse(settings, con, planned.receipts)  # the register settled only once the new warehouse is in place
         for load in planned.loads:
@@ -99,25 +102,34 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
         return _report(settings, con, planned, before, set_aside)
 
 
-def read_before(path: Path) -> Before | None:
-    """The warehouse before, read only; None when there is none or it cannot be read (then the archive's records are the check)."""
+def _open_before(path: Path, stack: ExitStack) -> duckdb.DuckDBPyConnection | None:
+    """The warehouse before, open read only for the rebuild's duration; None when there is none or it cannot be opened."""
     if not path.exists():
         return None
     try:
-        with warehouse.connect(path, read_only=True) as con:
-            figures = {spec.table: rebuild_check.figures(con, spec) for spec in rebuild_check.REBUILT}
-            present = rebuild_check.tables(con)
-            held = Held()
-            if "uploads" in present:
-                held.uploads = con.execute("SELECT DISTINCT receipt_seq, original_name FROM core.uploads WHERE status = 'current'").fetchall()
-                held.receipts = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
-            for content, table in (("national", "national_extracts"), ("ratings", "rating_files")):
-                if table in present:
-                    setattr(held, content, dict(con.execute(f"SELECT sha256, file FROM core.{table}").fetchall()))
-            return Before(figures, held, len(present - {spec.table for spec in rebuild_check.REBUILT}))
+        return stack.enter_context(warehouse.connect(path, read_only=True))
     except warehouse.WarehouseBusy:
         raise
     except (warehouse.WarehouseError, duckdb.Error):
+        return None
+
+
+def read_before(con: duckdb.DuckDBPyConnection | None) -> Before | None:
+    """What the warehouse before holds; None when it cannot be read (then the archive's records are the check)."""
+    if con is None:
+        return None
+    try:
+        figures = {spec.table: rebuild_check.figures(con, spec) for spec in rebuild_check.REBUILT}
+        present = rebuild_check.tables(con)
+        held = Held()
+        if "uploads" in present:
+            held.uploads = con.execute("SELECT DISTINCT receipt_seq, original_name FROM core.uploads WHERE status = 'current'").fetchall()
+            held.receipts = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
+        for content, table in (("national", "national_extracts"), ("ratings", "rating_files")):
+            if table in present:
+                setattr(held, content, dict(con.execute(f"SELECT sha256, file FROM core.{table}").fetchall()))
+        return Before(figures, held, len(present - {spec.table for spec in rebuild_check.REBUILT}))
+    except duckdb.Error:
         return None
 
 

@@ -106,20 +106,16 @@ def recorded(con: duckdb.DuckDBPyConnection, spec: Rebuilt, archive_dir) -> dict
     group = ", ".join(spec.group)
     origins = con.execute(f"SELECT DISTINCT {group}, {spec.origin} FROM core.{spec.table}").fetchall()
     out: dict[tuple, int | None] = {}
+    histories: dict[str, list[dict]] = {}  # one sidecar read per file, however many partitions it holds
     for row in origins:
         key, sha = tuple(row[:-1]), row[-1]
-        rows = _recorded_rows(archive_dir, sha, "|".join(str(k) for k in key))
+        if sha not in histories:
+            stored = archive.find_archived(archive_dir, sha)
+            histories[sha] = (archive.history(stored) or []) if stored else []
+        wanted = "|".join(str(v) for v in key)  # as the sidecar writes it: 237|2025|rendiconto
+        rows = next((e["partition_rows"][wanted] for e in reversed(histories[sha]) if wanted in (e.get("partition_rows") or {})), None)
         out[key] = None if rows is None or key in out else rows  # two files in one group: nothing to check by
     return out
-
-
-def _recorded_rows(archive_dir, sha: str, key: str) -> int | None:
-    stored = archive.find_archived(archive_dir, sha)
-    for entry in reversed(archive.history(stored) or [] if stored else []):
-        counts = entry.get("partition_rows") or {}
-        if key in counts:
-            return counts[key]
-    return None
 
 
 def compare(spec: Rebuilt, before: Figures | None, after: Figures, new: set[tuple], records: dict[tuple, int | None]) -> Check:

@@ -21,7 +21,14 @@ import pytest
 
 from pipelines.rebuild import rebuild_warehouse
 from sources.settings import load_settings
-from tests.test_rebuild_archive import BUDGETS, NATIONAL, RATINGS, ROOT, corrected_extract, shorter_questionnaire
+from tests.test_rebuild_archive import (
+    BUDGETS,
+    NATIONAL,
+    RATINGS,
+    ROOT,
+    corrected_extract,
+    shorter_questionnaire,
+)
 
 STEPS = 5  # budgets, extract, questionnaire, corrected extract, second questionnaire
 
@@ -102,14 +109,14 @@ def _env(home: Path) -> dict:
 
 
 def _run(home: Path, files: list[Path], point: str = "", step: int = STEPS) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", SEQUENCE, point or "-", str(step), *map(str, files)], env=_env(home), cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", SEQUENCE, point or "-", str(step), *map(str, files)], check=False, env=_env(home), cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 
 def _rest(home: Path, files: list[Path], after: int) -> None:
     """The loads after ``after`` (the killed one), run as the operator would once the warehouse is back."""
     script = SEQUENCE.replace("for index, step in enumerate(steps):", f"for index, step in list(enumerate(steps))[{after + 1}:]:")
-    result = subprocess.run([sys.executable, "-c", script, "-", str(STEPS), *map(str, files)], env=_env(home), cwd=ROOT,
+    result = subprocess.run([sys.executable, "-c", script, "-", str(STEPS), *map(str, files)], check=False, env=_env(home), cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
 
@@ -122,7 +129,7 @@ def _clean(tmp_path_factory, files: list[Path], steps: int) -> dict:
     if steps not in CLEAN:
         home = tmp_path_factory.mktemp(f"clean{steps}")
         script = SEQUENCE.replace("for index, step in enumerate(steps):", f"for index, step in list(enumerate(steps))[:{steps}]:")
-        result = subprocess.run([sys.executable, "-c", script, "-", str(STEPS), *map(str, files)], env=_env(home), cwd=ROOT,
+        result = subprocess.run([sys.executable, "-c", script, "-", str(STEPS), *map(str, files)], check=False, env=_env(home), cwd=ROOT,
                                 capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr
         CLEAN[steps] = content(home / "warehouse.duckdb")
