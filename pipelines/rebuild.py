@@ -127,7 +127,7 @@ def read_before(con: duckdb.DuckDBPyConnection | None) -> Before | None:
             held.receipts = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
         for content, table in (("national", "national_extracts"), ("ratings", "rating_files")):
             if table in present:
-                setattr(held, content, dict(con.execute(f"SELECT sha256, file FROM core.{table}").fetchall()))
+                setattr(held, content, {sha: (name, at) for sha, name, at in con.execute(f"SELECT sha256, file, loaded_at FROM core.{table}").fetchall()})
         return Before(figures, held, len(present - {spec.table for spec in rebuild_check.REBUILT}))
     except duckdb.Error:
         return None
@@ -177,7 +177,7 @@ def _report(settings: Settings, con, planned: Plan, before: Before | None, set_a
     # row of its own there any more: not new)
     new_receipts = {r.seq for r in planned.receipts if r.status == receipts.RECEIVED} - held.receipts if held else set()
     waiting = [r for r in planned.receipts if r.seq in new_receipts]
-    new_loads = [load for load in planned.loads if held and (load.pending or load.sha256 not in getattr(held, load.content))]
+    new_loads = [load for load in planned.loads if held and not held.has(load)]
     new_shas = {r.sha256 for r in waiting} | {load.sha256 for load in new_loads}
     checks = []
     for spec in rebuild_check.REBUILT:

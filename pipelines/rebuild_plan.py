@@ -65,8 +65,13 @@ class Held:
 
     uploads: list[tuple[int | None, str]] = field(default_factory=list)  # receipt and name of every file in use
     receipts: set[int] = field(default_factory=set)  # every receipt it loaded (in use or replaced since)
-    national: dict[str, str] = field(default_factory=dict)  # SHA-256 -> name
-    ratings: dict[str, str] = field(default_factory=dict)
+    national: dict[str, tuple[str, str]] = field(default_factory=dict)  # SHA-256 -> (name, when it was last loaded)
+    ratings: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def has(self, load: Load) -> bool:
+        """Did this very load reach the warehouse? Its file is recorded with the time the load took it (``order``, to the second)."""
+        found = getattr(self, load.content).get(load.sha256)
+        return found is not None and (not load.pending or found[1] == load.order[:19])
 
 
 @dataclass
@@ -125,5 +130,5 @@ def _not_archived(held: Held, out: Plan, gone: set[str]) -> list[Refusal]:
     for content, names in (("national", held.national), ("ratings", held.ratings)):
         archived = {load.sha256 for load in out.loads if load.content == content} | gone
         refusals += [Refusal(name, "nel magazzino ma non nell'archivio", "in the warehouse but not in the archive")
-                     for sha, name in sorted(names.items()) if sha not in archived]
+                     for sha, (name, _) in sorted(names.items()) if sha not in archived]
     return refusals
