@@ -77,10 +77,10 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
     with warehouse.connect(settings.warehouse_path) as con:
         at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
         archive.settle_entry(target, load, order=at.isoformat())
-        store(con, outcome, target, profile.name, user, at.strftime("%Y-%m-%dT%H:%M:%S"))
+        store(con, outcome, target, profile.name, user, at.isoformat())  # the order, exactly: two loads in one second differ
     outcome.seconds["load"] = time.perf_counter() - mark
     outcome.seconds["total"] = time.perf_counter() - started
-    archive.settle_entry(target, load, status="loaded", loaded_at=at.strftime("%Y-%m-%dT%H:%M:%S"))
+    archive.settle_entry(target, load, status="loaded", loaded_at=at.isoformat())
     return outcome
 
 

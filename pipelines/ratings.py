@@ -35,8 +35,8 @@ def load_ratings(path: Path, settings: Settings, user: str = "", display_name: s
     with warehouse.connect(settings.warehouse_path) as con:
         at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
         archive.settle_entry(stored, load, order=at.isoformat())
-        store(con, checked, sha, name, stored, user, at.isoformat(timespec="seconds"))
-    archive.settle_entry(stored, load, status="loaded", loaded_at=at.isoformat(timespec="seconds"))
+        store(con, checked, sha, name, stored, user, at.isoformat())  # the order, exactly: two loads in one second differ
+    archive.settle_entry(stored, load, status="loaded", loaded_at=at.isoformat())
     return checked
 
 

@@ -69,9 +69,10 @@ class Held:
     ratings: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def has(self, load: Load) -> bool:
-        """Did this very load reach the warehouse? Its file is recorded with the time the load took it (``order``, to the second)."""
+        """Did this very load reach the warehouse? Its file is recorded with the time the load took it (``order``; loads
+        recorded before 2026-12-03 kept it to the second only)."""
         found = getattr(self, load.content).get(load.sha256)
-        return found is not None and (not load.pending or found[1] == load.order[:19])
+        return found is not None and (not load.pending or found[1] == (load.order[:19] if len(found[1]) == 19 else load.order))
 
 
 @dataclass
