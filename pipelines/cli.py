@@ -802,36 +802,6 @@ def layouts(lang: Lang = "it") -> None:
 
 
 @app.command()
-def rebuild(lang: Lang = "it") -> None:
-    """Ricostruisce il magazzino dall'archivio: rilegge ogni file ricevuto e caricato, in ordine di ricevimento."""
-    from pipelines.rebuild import rebuild_warehouse
-    from transforms.amounts import format_euro
-
-    settings = load_settings()
-    report = rebuild_warehouse(settings)
-    it = lang != "en"
-    if report.set_aside:
-        console.print((f"Il magazzino precedente è conservato in {report.set_aside}." if it else
-                       f"The previous warehouse is kept as {report.set_aside}."), soft_wrap=True)
-    table = Table("tabella" if it else "table", "righe" if it else "rows", "attese dall'archivio" if it else "expected from the archive",
-                  "somma (€)" if it else "sum (€)", title=(f"Ricevimenti rilanciati: {report.receipts}" if it else f"Receipts replayed: {report.receipts}"))
-    for name, (rows, expected, cents) in report.tables.items():
-        table.add_row(name, f"{rows:,}".replace(",", "." if it else ","), f"{expected:,}".replace(",", "." if it else ","),
-                      format_euro(cents, lang))
-    console.print(table)
-    if report.expected_current != report.current_after:
-        console.print(("[red]I file in uso dopo la ricostruzione non sono quelli di prima: ricevute " if it else
-                       "[red]The files in use after the rebuild are not those before: receipts ")
-                      + f"{report.expected_current} → {report.current_after}.[/]", soft_wrap=True)
-    if not report.ok:
-        console.print("[red]Le righe caricate non corrispondono a quelle registrate nell'archivio.[/]" if it else
-                      "[red]The rows loaded differ from those recorded in the archive.[/]")
-        raise typer.Exit(1)
-    console.print("Magazzino ricostruito: eseguire 'areavasta run' per ricalcolare le analisi." if it else
-                  "Warehouse rebuilt: run 'areavasta run' to recompute the analyses.")
-
-
-@app.command()
 def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le sue prime cifre, almeno 8).")],
             output: Annotated[Path, typer.Option("-o", "--output", help="Dove scrivere il file come è stato ricevuto.")],
             lang: Lang = "it") -> None:
@@ -860,9 +830,10 @@ def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le s
                       f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
 
 
-from pipelines import cli_uploads  # noqa: E402 (the register's commands: uploads, confirm, cancel)
+from pipelines import cli_rebuild, cli_uploads  # noqa: E402 (the register's commands: uploads, confirm, cancel; and rebuild)
 
 cli_uploads.register(app, console, Lang)
+cli_rebuild.register(app, console, Lang)
 
 
 def main() -> None:

@@ -211,7 +211,10 @@ def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tup
             author=pl.when(pl.col("author") == "").then(pl.lit(receipt.uploader.name)).otherwise(pl.col("author")),
             date=pl.when(pl.col("date") == "").then(pl.lit(received_at.date().isoformat())).otherwise(pl.col("date")),
         )
-    loaded.setdefault(receipt.sha256, set()).update((b, y, p, upload.table) for b, y, p in upload.partitions())
+    taken = {(b, y, p, upload.table) for b, y, p in upload.partitions()}
+    for partitions in loaded.values():  # one file in use per partition: the file it replaces is no longer in use there, and
+        partitions -= taken             # may come back later in the same call (a file replaced by mistake, sent again)
+    loaded.setdefault(receipt.sha256, set()).update(taken)
     return Outcome(validation, "accepted", upload.partitions(), upload.archive_path, upload, receipt)
 
 

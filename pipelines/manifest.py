@@ -139,6 +139,21 @@ def record(con, settings, manifest: Manifest, run_id: str, asset: str, outputs: 
     return target
 
 
+def recorded_runs(settings) -> pl.DataFrame:
+    """``core.run_manifests`` again from the manifest files: every run each one records (``areavasta rebuild``); a run's
+    asset recorded against two manifests keeps the later one, as the table did."""
+    rows = []
+    for path in sorted(folder(settings).glob("*.json")):
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        rows += [(r["run_id"], r["asset"], stored["id"], r["at"]) for r in stored.get("runs", [])]
+    frame = pl.DataFrame(rows, schema={"run_id": pl.String, "asset": pl.String, "manifest_id": pl.String, "recorded_at": pl.String},
+                         orient="row")
+    return frame.sort("recorded_at", "manifest_id").unique(["run_id", "asset"], keep="last", maintain_order=True)
+
+
 def _relative(path: Path, settings) -> str | None:
     try:
         return str(path.resolve().relative_to(settings.outputs_dir.resolve()))

@@ -3,12 +3,17 @@
 The file is copied into the archive and hashed in one pass, in a thread beside the streaming scan
 (``sources.national``); the selected rows become budget lines (``transforms.national``). A file with
 an error writes nothing and leaves no copy; an accepted one replaces the rows of the bodies, years
-and phase it holds, and is recorded in ``core.national_extracts``.
+and phase it holds, and is recorded in ``core.national_extracts`` (one transaction). The archive's sidecar
+records each load (rows per body, year and phase; once committed, when), so that ``areavasta rebuild``
+loads every extract again, in the same order, through the same checks and writes (``replay_national``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,14 +51,11 @@ class NationalOutcome:
 
 def load_national(path: Path, settings: Settings, user: str = "") -> NationalOutcome:
     name = path.name
-    started = time.perf_counter()
+    started, received_at = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S")
     profile = stream_profile(path)
     if profile is None:
         return NationalOutcome(name, "rejected", [Finding("HEADER_NOT_FOUND", file=name, row=1,
                                                           params={"expected": "Esercizio Finanziario, Codice Programma"})])
-    metadata = {"original_name": name, "user": user, "received_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "layout": profile.name,
-                "status": "received", "content": "national",
-                "stored": "zstd"}  # decompressed, the archived file is the received one (areavasta restore)
     with ThreadPoolExecutor(max_workers=2) as pool:  # hash and compressed archive copy beside the scan
         hashed = pool.submit(archive.sha256_of, path)
         copied = pool.submit(archive.spool, path, settings.archive_dir, compress=True)
@@ -65,24 +67,60 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
     if not outcome.ok:
         spooled.unlink(missing_ok=True)
         return outcome
+    load = uuid.uuid4().hex  # this load's entry on the sidecar, settled once the warehouse committed
+    metadata = {"original_name": name, "user": user, "received_at": received_at, "layout": profile.name,
+                "status": "received", "content": "national", "load": load, "partition_rows": partition_rows(outcome.frame),
+                "order": dt.datetime.now().isoformat(),  # until the load holds the warehouse
+                "stored": "zstd"}  # decompressed, the archived file is the received one (areavasta restore)
     target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata, compressed=True)
-    lines = outcome.frame
     mark = time.perf_counter()
-    lines = lines.with_columns(extract_sha256=pl.lit(sha))
-    keys = lines.select("body", "year", "phase").unique()
     with warehouse.connect(settings.warehouse_path) as con:
-        warehouse.replace_partitions(con, "national_lines", lines, keys)
-        record = pl.DataFrame({"sha256": [sha], "file": [name], "stored_as": [str(target)], "layout": [profile.name],
-                               "phase": [outcome.phase], "lines": [lines.height], "bodies": [keys["body"].n_unique()],
-                               "years": [",".join(str(y) for y in sorted(keys["year"].unique()))], "user": [user],
-                               "loaded_at": [time.strftime("%Y-%m-%dT%H:%M:%S")]})
-        warehouse.replace_partitions(con, "national_extracts", record, record.select("sha256"))
+        at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
+        archive.settle_entry(target, load, order=at.isoformat())
+        store(con, outcome, target, profile.name, user, at.isoformat())  # the order, exactly: two loads in one second differ
     outcome.seconds["load"] = time.perf_counter() - mark
     outcome.seconds["total"] = time.perf_counter() - started
-    archive.mark(target, 0, "loaded")
+    archive.settle_entry(target, load, status="loaded", loaded_at=at.isoformat())
+    return outcome
+
+
+def replay_national(stored: Path, entry: dict, settings: Settings, con) -> NationalOutcome:
+    """An archived extract loaded again into ``con`` as its sidecar entry records it (``areavasta rebuild``): the same
+    checks and the same writes as ``load_national``, with the name, user and time of the original load."""
+    name = entry.get("original_name") or stored.name
+    sha = stored.name.split(".")[0]
+    with tempfile.TemporaryDirectory(dir=settings.home, prefix=".ricostruzione-") as folder:
+        copy = Path(folder) / "estratto.csv"
+        if archive.restore(stored, copy) != sha:
+            return NationalOutcome(name, "rejected", [Finding("INTAKE_FAILED", file=name, params={"detail": "SHA-256"})], sha256=sha)
+        profile = stream_profile(copy)
+        if profile is None:
+            return NationalOutcome(name, "rejected", [Finding("HEADER_NOT_FOUND", file=name, row=1,
+                                                              params={"expected": "Esercizio Finanziario, Codice Programma"})], sha256=sha)
+        outcome = _checked(copy, profile, name)
+    outcome.sha256 = sha
+    if outcome.ok:
+        store(con, outcome, stored, profile.name, entry.get("user", ""), entry.get("loaded_at") or entry.get("received_at", ""))
+    return outcome
+
+
+def store(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, loaded_at: str) -> None:
+    """The checked lines in ``core.national_lines`` (replacing the bodies, years and phase they hold) and the extract in
+    ``core.national_extracts``, in one transaction."""
+    lines = outcome.frame.with_columns(extract_sha256=pl.lit(outcome.sha256))
+    keys = lines.select("body", "year", "phase").unique()
+    record = pl.DataFrame({"sha256": [outcome.sha256], "file": [outcome.file], "stored_as": [str(stored)], "layout": [layout],
+                           "phase": [outcome.phase], "lines": [lines.height], "bodies": [keys["body"].n_unique()],
+                           "years": [",".join(str(y) for y in sorted(keys["year"].unique()))], "user": [user], "loaded_at": [loaded_at]})
+    warehouse.replace_together(con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))})
     outcome.status, outcome.lines, outcome.bodies, outcome.frame = "loaded", lines.height, keys["body"].n_unique(), None
     outcome.years = sorted(keys["year"].unique().to_list())
-    return outcome
+
+
+def partition_rows(lines: pl.DataFrame) -> dict[str, int]:
+    """Rows per body, year and phase (``237|2025|rendiconto``): what the archive records of a load, to check a rebuild by."""
+    counts = lines.group_by("body", "year", "phase").len().sort("body", "year", "phase")
+    return {f"{b}|{y}|{p}": n for b, y, p, n in counts.iter_rows()}
 
 
 def _checked(path: Path, profile, name: str) -> NationalOutcome:

@@ -195,10 +195,12 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
         rows.append((upload.sha256, upload.original_name, upload.layout, body, year, phase, upload.received_at,
                      upload.received_by, n_rows, str(upload.archive_path), "current" if superseded_by is None else "superseded",
                      superseded_by, upload.table, upload.receipt_seq))
-    register_frame = pl.DataFrame(rows, schema=UPLOAD_SCHEMA, orient="row")
+    # the same file twice for a partition in one batch (replaced, then sent again): its later register row, as one by one
+    register_frame = pl.DataFrame(rows, schema=UPLOAD_SCHEMA, orient="row").unique(
+        ["sha256", "body", "year", "phase"], keep="last", maintain_order=True)
     keys = pl.DataFrame(
-        [(b, y, p, t, uploads_in_order[i].sha256) for (b, y, p, t), i in winner.items()],
-        schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "content": pl.String, "sha256": pl.String},
+        [(b, y, p, t, uploads_in_order[i].sha256, i) for (b, y, p, t), i in winner.items()],
+        schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "content": pl.String, "sha256": pl.String, "winner": pl.Int64},
         orient="row",
     )
     losers = {index for index, body, year, phase, _ in register if winner.get((body, year, phase, uploads_in_order[index].table)) != index}
@@ -206,7 +208,7 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
     for table in dict.fromkeys(u.table for u in uploads_in_order):
         incoming[table] = pl.concat([
             u.lines if index not in losers else  # only a file with a superseded partition is cut to its current ones
-            u.lines.join(keys.filter(pl.col("sha256") == u.sha256, pl.col("content") == table).drop("sha256", "content"),
+            u.lines.join(keys.filter(pl.col("winner") == index, pl.col("content") == table).select("body", "year", "phase"),
                          on=["body", "year", "phase"], how="semi")
             for index, u in enumerate(uploads_in_order) if u.table == table
         ])
@@ -339,32 +341,41 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, table: str, frame: pl.Dat
     Derived tables only: the table is (re)created from the frame's schema when it is missing or its
     columns changed, so a rerun always leaves exactly what the code computes.
     """
+    replace_together(con, {table: (frame, keys)})
+    return frame.height
+
+
+def replace_together(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]]) -> None:
+    """``replace_partitions`` of several tables (table -> (frame, keys)) in one transaction: all of them or none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, (frame, keys) in tables.items():
+            _replace(con, table, frame, keys)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame) -> None:
     name = f"core.{table}"
-    key_columns = keys.columns
     con.register("_frame", frame.to_arrow())
     con.register("_keys", keys.unique().to_arrow())
     try:
         existing = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position", [table]
         ).fetchall()]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if existing and existing != frame.columns:
-                con.execute(f"DROP TABLE {name}")
-                existing = []
-            if not existing:
-                con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
-            match = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
-            con.execute(f"DELETE FROM {name} t USING _keys k WHERE {match}")
-            con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        if existing and existing != frame.columns:
+            con.execute(f"DROP TABLE {name}")
+            existing = []
+        if not existing:
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
+        match = " AND ".join(f"t.{c} = k.{c}" for c in keys.columns)
+        con.execute(f"DELETE FROM {name} t USING _keys k WHERE {match}")
+        con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
         con.unregister("_keys")
-    return frame.height
 
 
 def read_table(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame | None = None,

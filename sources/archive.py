@@ -117,12 +117,33 @@ def _write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def mark(stored: Path, seq: int, status: str) -> None:
-    """Record on the sidecar what became of a receipt (``loaded`` only after the warehouse committed)."""
-    sidecar = stored.with_suffix(stored.suffix + ".json")
-    history = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else []
+def sidecar_of(stored: Path) -> Path:
+    return stored.with_suffix(stored.suffix + ".json")
+
+
+def stored_files(archive_dir: Path) -> list[Path]:
+    """Every archived file (not its sidecar, nor a copy still being written), in name order."""
+    return sorted(p for p in archive_dir.glob("??/*") if p.is_file() and not p.name.endswith((".json", ".tmp", ".spool")))
+
+
+def orphan_sidecars(archive_dir: Path) -> list[Path]:
+    """Sidecars whose archived file is gone (removed or lost by hand: the archive never deletes one)."""
+    return sorted(p for p in archive_dir.glob("??/*.json") if not p.with_suffix("").exists())
+
+
+def history(stored: Path) -> list[dict] | None:
+    """What the sidecar records of a file, one entry per time it was received; None with no sidecar or an unreadable one."""
+    try:
+        entries = json.loads(sidecar_of(stored).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entries if isinstance(entries, list) and all(isinstance(e, dict) for e in entries) else None
+
+
+def settle_entry(stored: Path, load: str, **fields) -> None:
+    """Record on the sidecar entry of one load (its ``load`` id) what became of it: called only after the warehouse committed."""
+    history = json.loads(sidecar_of(stored).read_text(encoding="utf-8"))
     for entry in history:
-        if entry.get("receipt") == seq or (entry.get("receipt") is None and entry.get("status") == "received"):
-            entry["receipt"], entry["status"] = seq, status
-            break
-    _write_private(sidecar, json.dumps(history, ensure_ascii=False, indent=2, default=str))
+        if entry.get("load") == load:
+            entry.update(fields)
+    _write_private(sidecar_of(stored), json.dumps(history, ensure_ascii=False, indent=2, default=str))

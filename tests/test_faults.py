@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -75,31 +76,65 @@ def _ingest(settings, files, *extra):
                           capture_output=True, text=True, timeout=180)
 
 
+# Another process holds DuckDB's file lock until the test lets go (it closes the holder's stdin): which of the two
+# processes has the warehouse never depends on how fast a loaded machine starts Python.
+HOLD = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); sys.stdin.read()"
+
+
+@contextmanager
+def _held_warehouse(settings):
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(settings.warehouse_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"  # the lock is held from here on
+        yield holder
+    finally:
+        holder.stdin.close()  # end of input: the holder exits and DuckDB releases the lock
+        try:
+            holder.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+            holder.wait()
+
+
 def test_a_second_ingest_waits_for_the_first_instead_of_failing(tmp_path, settings):
     first = write_sample(tmp_path / "a", generate_budget("237", 2025, "rendiconto"), "template")
     second = write_sample(tmp_path / "b", generate_budget("002", 2025, "rendiconto"), "template")
     assert _ingest(settings, [first]).returncode == 0
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(3)",
-                               str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "ok"  # the writer holds the lock now
-    started = time.monotonic()
-    result = _ingest(settings, [second])
-    holder.wait()
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Il magazzino è in uso da" in result.stderr and "attendo" in result.stderr and "Traceback" not in result.stderr
-    assert time.monotonic() - started >= 1.5
+    env = {**_env(settings), "AREAVASTA_WAREHOUSE_WAIT": "3600"}  # the limit is never what ends the wait here
+    with _held_warehouse(settings) as holder, open(tmp_path / "stdout.txt", "w") as stdout:
+        ingest = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", str(second)], env=env, stdout=stdout,
+                                  stderr=subprocess.PIPE, text=True)
+        try:
+            said = []
+            while not any("Il magazzino è in uso da" in line for line in said):
+                line = ingest.stderr.readline()
+                assert line, "".join(said)  # the command ended without saying that it waits
+                said.append(line)
+            assert f"PID {holder.pid}" in said[-1] and "attendo" in said[-1]  # it names who holds the warehouse
+            assert ingest.poll() is None  # and it is waiting, not failing
+        except BaseException:
+            ingest.kill()
+            raise
+    rest = ingest.stderr.read()  # the holder let go: the ingest goes on
+    assert ingest.wait(timeout=600) == 0, "".join(said) + rest + (tmp_path / "stdout.txt").read_text()
+    assert "Traceback" not in "".join(said) + rest
+    from pipelines import warehouse
+
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        current = con.execute("SELECT body FROM core.uploads WHERE status = 'current' ORDER BY body").fetchall()
+    assert current == [("002",), ("237",)]
 
 
 def test_a_busy_warehouse_past_the_limit_is_a_message_not_a_traceback(tmp_path, settings):
     file = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(8)",
-                               str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "ok"
     env = {**_env(settings), "AREAVASTA_WAREHOUSE_WAIT": "1"}
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", str(file)], env=env, capture_output=True, text=True, timeout=60)
-    holder.kill()
-    assert result.returncode == 3 and "ancora in uso" in result.stdout and "Traceback" not in result.stderr
+    with _held_warehouse(settings):  # held until the command has ended, however long it takes to start
+        result = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", str(file)], env=env, capture_output=True, text=True,
+                                timeout=600)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "ancora in uso" in result.stdout and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("damage", ["overwrite", "truncate", "garbage"])

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tempfile
+from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from pipelines import warehouse
-from pipelines.loading import ingest_files
-from sources import archive
+from pipelines.loading import ingest_files, load_receipts
+from sources import archive, receipts
+from sources.intake import receive
+from sources.model import conform
+from sources.receipts import Uploader
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
@@ -146,3 +155,79 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
         assert got.equals(want)
     assert _uploads(settings).filter(pl.col("status") == "current")["sha256"].sort().to_list() == sorted(
         [archive.sha256_of(other), archive.sha256_of(new)])
+
+
+# --- the order of receipt decides, whatever the order of loading (issue 25, "Rules the suite lets break") --------------
+
+def _receipt_file(seq: int, body: str) -> warehouse.Upload:
+    """Receipt ``seq``'s file for one body's 2025 final accounts: one line whose amount is the receipt's number in euro."""
+    sha = hashlib.sha256(f"ricevuta {seq} {body}".encode()).hexdigest()
+    lines = conform(pl.DataFrame({"body": [body], "year": [2025], "phase": ["rendiconto"], "missione": ["10"], "programma": ["10.05"],
+                                  "titolo": ["1"], "macroaggregato": ["1.03"], "amount_kind": ["impegni"], "amount_cents": [seq * 100],
+                                  "source_sha256": [sha], "source_file": [f"ricevuta_{seq}.xlsx"], "cell": [f"F{seq}"]}))
+    return warehouse.Upload(lines, sha, f"ricevuta_{seq}.xlsx", "template", "ufficio", Path(f"archivio/{sha}.xlsx"), receipt_seq=seq)
+
+
+def _held_state(con) -> tuple[list, list]:
+    current = con.execute("SELECT body, receipt_seq FROM core.uploads WHERE status = 'current' ORDER BY body").fetchall()
+    lines = con.execute("SELECT body, amount_cents FROM core.budget_lines ORDER BY body, amount_cents").fetchall()
+    return current, lines
+
+
+def test_an_older_receipt_loaded_late_never_replaces_a_later_one_whatever_else_is_in_its_batch(settings):
+    """Receipt 1 (held, then confirmed) reaches the warehouse after receipt 2 of the same partition, in one batch with
+    receipt 3 of another body: 2 stays current. The later receipts are looked up from the batch's oldest, not its newest."""
+    with warehouse.connect(settings.warehouse_path) as con:
+        warehouse.load(con, [_receipt_file(2, "237")])
+        warehouse.load(con, [_receipt_file(1, "237"), _receipt_file(3, "002")])
+        assert _held_state(con) == ([("002", 3), ("237", 2)], [("002", 300), ("237", 200)])
+        superseded = con.execute("SELECT receipt_seq, superseded_by FROM core.uploads WHERE status = 'superseded'").fetchall()
+    assert superseded == [(1, _receipt_file(2, "237").sha256)]
+
+
+@hsettings(max_examples=40)
+@given(st.lists(st.sampled_from(["237", "002", "036"]), min_size=1, max_size=6).flatmap(lambda bodies: st.tuples(
+    st.just(bodies), st.permutations(range(1, len(bodies) + 1)), st.lists(st.booleans(), min_size=len(bodies), max_size=len(bodies)))))
+def test_in_any_order_and_batches_each_partition_ends_with_its_latest_receipt(case):
+    """Receipts 1..n (receipt i for ``bodies[i - 1]``) arrive in any order, cut into any batches (each in order of
+    receipt, as ``load_receipts`` sorts them): the warehouse ends as if they had been loaded one by one in order."""
+    bodies, arrival, cuts = case
+    batches, batch = [], []
+    for seq, cut in zip(arrival, cuts):
+        batch.append(seq)
+        if cut:
+            batches.append(sorted(batch))
+            batch = []
+    batches += [sorted(batch)] if batch else []
+    latest = {body: max(seq for seq, b in enumerate(bodies, start=1) if b == body) for body in set(bodies)}
+    with tempfile.TemporaryDirectory() as folder, warehouse.connect(Path(folder) / "magazzino.duckdb") as con:
+        for batch in batches:
+            warehouse.load(con, [_receipt_file(seq, bodies[seq - 1]) for seq in batch])
+        current, lines = _held_state(con)
+    assert current == sorted(latest.items())
+    assert lines == sorted((body, seq * 100) for body, seq in latest.items())
+
+
+def test_a_load_that_fails_before_its_commit_leaves_its_receipts_to_load(tmp_path, settings, small_budget, monkeypatch):
+    """Receipts change state only after the warehouse commits (issue 25, item 2): a load that dies inside its
+    transaction leaves both receipts received (pending), and the next load (the sensor's) takes them."""
+    files = [write_sample(tmp_path / "a", small_budget, "template"),
+             write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto"), "template")]
+    for path in files:
+        receive(path, settings, Uploader("operatore"))
+    real_execute = duckdb.DuckDBPyConnection.execute
+
+    def failing_execute(self, query, *args, **kwargs):
+        if query.startswith("UPDATE core.uploads"):
+            raise RuntimeError("simulated crash inside the transaction")
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb.DuckDBPyConnection, "execute", failing_execute)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        load_receipts(settings)
+    monkeypatch.undo()
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.RECEIVED] * 2
+    assert [r.seq for r in receipts.pending(settings)] == [1, 2] and _uploads(settings).height == 0
+    assert [o.status for o in load_receipts(settings)] == ["accepted", "accepted"]
+    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.CURRENT] * 2
+    assert _lines(settings).height == small_budget.height + generate_budget("237", 2025, "rendiconto").height

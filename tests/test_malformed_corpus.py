@@ -6,6 +6,8 @@ Files are generated here from valid files made by the project's writers; nothing
 from __future__ import annotations
 
 import dataclasses
+import zipfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -76,6 +78,36 @@ def test_macro_enabled_workbook_is_refused_unopened(tmp_path, settings):
     result = validate_file(path, settings)
     _one(result, "FILE_MACRO_ENABLED")
     assert "vbaProject.bin" in result.findings[0].message()
+
+
+def _rezipped(source: Path, target: Path, edit) -> Path:
+    """The workbook's parts again, ``edit(members)`` changing some: a copy saved by another program."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    return m.zip_with(target, edit(members))
+
+
+MACRO_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+@pytest.mark.parametrize("how, detail", [
+    ("content_type", "xlsm"),  # declared macro-enabled, even with no VBA project in it (Excel refuses such an .xlsx too)
+    ("macro_sheet", "xl/macrosheets/sheet1.xml"),  # an Excel 4 macro sheet: macros without a VBA project
+])
+def test_a_workbook_declared_or_built_macro_enabled_is_refused_unopened(tmp_path, settings, how, detail):
+    good = m.template(tmp_path / "good.xlsx")
+    xlsx_main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+    def edit(members: dict[str, bytes]) -> dict[str, bytes]:
+        assert xlsx_main in members["[Content_Types].xml"] and not any("vbaProject" in n for n in members)
+        if how == "content_type":
+            return {**members, "[Content_Types].xml": members["[Content_Types].xml"].replace(xlsx_main, MACRO_MAIN)}
+        return {**members, "xl/macrosheets/sheet1.xml": b'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'}
+
+    result = validate_file(_rezipped(good, tmp_path / "bilancio.xlsx", edit), settings)
+    _one(result, "FILE_MACRO_ENABLED")
+    assert result.findings[0].params["detail"] == detail and detail in result.findings[0].message()
+    assert validate_file(_rezipped(good, tmp_path / "copia.xlsx", lambda members: members), settings).ok  # the re-zipping alone is fine
 
 
 def test_truncated_zip_is_corrupt(tmp_path, settings):
@@ -220,6 +252,17 @@ def test_regions_only_programme_warns(tmp_path, settings):
     path = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "regioni.xlsx", "Dati", {"A8": "04", "B8": "04.03"})
     result = validate_file(path, settings)
     assert result.ok and _codes(result, "warning") == [("REGIONS_ONLY_CODE", "Dati", "F8")]
+
+
+@pytest.mark.parametrize("macro", ["1.05", "1.06", "4.05"])  # labelled "(solo per le Regioni)" in the official scheme
+def test_regions_only_macroaggregate_warns_and_a_zero_one_does_not(tmp_path, settings, macro):
+    rows = m.GOOD_ROWS.with_columns(titolo=pl.Series(["1", "2", macro[0]]), macroaggregato=pl.Series(["1.03", "2.02", macro]))
+    result = validate_file(m.template(tmp_path / "regioni.xlsx", rows), settings)
+    assert result.ok and _codes(result, "warning") == [("REGIONS_ONLY_CODE", "Dati", "F8")]
+    assert f"{macro} è riservata alle Regioni" in next(f for f in result.findings if f.code == "REGIONS_ONLY_CODE").message("it")
+    zero = validate_file(m.template(tmp_path / "zero.xlsx", rows.with_columns(amount_cents=pl.Series([125_000_000, 480_000_050, 0]))),
+                         settings)
+    assert zero.ok and _codes(zero, "warning") == []
 
 
 # --- annexes and matrices ----------------------------------------------------------------------

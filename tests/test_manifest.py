@@ -13,6 +13,8 @@ import dagster as dg
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines import manifest, warehouse
 
@@ -114,6 +116,33 @@ def test_a_rerun_is_refused_in_words_when_a_rule_file_changed(home, tmp_path, mo
     assert report.refused == [("il file di regole o catalogo portfolio/priorities.yaml è cambiato",
                                "rule or catalogue file portfolio/priorities.yaml has changed")]
     assert not report.compared and not (tmp_path / "again").exists()
+
+
+STATES = st.lists(st.tuples(st.sampled_from(["reports/237_2025_rendiconto.xlsx", "dashboards/237_2025_rendiconto.html"]),
+                             st.sampled_from(["identical", "different", "missing"])), max_size=4)
+
+
+@given(STATES, st.booleans())
+def test_a_rerun_is_identical_only_when_it_compared_something_and_all_of_it_was(compared, refused):
+    from pipelines.rerun import Rerun
+
+    report = Rerun(refused=[("rifiutato", "refused")] if refused else [], compared=compared)
+    assert report.identical == (not refused and bool(compared) and all(state == "identical" for _, state in compared))
+    assert not Rerun().identical  # nothing compared proves nothing
+
+
+def test_the_command_never_calls_a_rerun_that_compared_nothing_identical(home, monkeypatch):
+    """A manifest whose outputs were never recorded (or all filtered away): 0 of 0 compared is a failure, exit 1."""
+    from typer.testing import CliRunner
+
+    from pipelines import rerun
+    from pipelines.cli import app
+
+    settings, runs, _, _ = home
+    monkeypatch.setattr(rerun, "rerun", lambda settings, stored, target: rerun.Rerun())
+    monkeypatch.setenv("AREAVASTA_HOME", str(settings.home))
+    result = CliRunner().invoke(app, ["rerun", _report_manifests(runs)[-1], "-o", str(settings.home / "again")])
+    assert result.exit_code == 1 and "0 di 0 identici" in result.output, result.output
 
 
 def test_two_runs_differ_by_the_threshold_and_say_so(home, monkeypatch):

@@ -13,12 +13,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 import zstandard
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipelines import warehouse
 from pipelines.cli import app
 from pipelines.national import load_national
-from sources import archive
+from sources import archive, reference
+from transforms.national import national_lines
 
 HEADER = ["Esercizio Finanziario", "Codice Tipologia Soggetto", "Descrizione Tipologia Soggetto", "Codice BDAP", "Denominazione Soggetto",
           "CF Soggetto", "Data Cessazione Soggetto", "Codice Regione", "Descrizione Regione", "Codice Provincia", "Descrizione Provincia",
@@ -77,6 +80,37 @@ def test_only_provinces_are_loaded_exactly_and_the_capoluogo_is_left_out(tmp_pat
     assert Path(stored[0]).name == f"{stored[1]}.csv.zst"  # kept compressed: the same bytes once decompressed
     with archive.open_original(Path(stored[0])) as original:
         assert original.read() == (tmp_path / "2023_Rendiconto SDB Spese Programmi_ITALIA.csv").read_bytes()
+
+
+@pytest.mark.parametrize("spelled", ["1", "01", " 1 ", "001"])
+def test_a_province_code_saved_without_its_zeros_is_still_torino(tmp_path, settings, spelled):
+    """A spreadsheet program re-saving the extract writes Codice Provincia 001 as 1: still Torino (201), every line."""
+    rows = _torino(edits=[(i, "Codice Provincia", spelled) for i in range(5)])
+    outcome = load_national(write_extract(tmp_path / "2023_Rendiconto SDB Spese Programmi_ITALIA.csv", rows), settings)
+    assert outcome.ok and outcome.bodies == 1
+    assert [(f.code, f.params["value"]) for f in outcome.findings] == [("NATIONAL_BODY_UNKNOWN", "104")]
+    with warehouse.connect(settings.warehouse_path) as con:
+        lines = warehouse.read_table(con, "national_lines")
+    assert set(lines["body"]) == {"201"}
+    assert lines.filter(pl.col("amount_kind") == "impegni")["amount_cents"].sort().to_list() == [25000000, 100000050, 420000010]
+
+
+BODIES = reference.bodies().select(pl.col("istat_code").alias("body"), pl.col("historical_province_code").alias("province_code"))
+CODES = {"programma": reference.programmes()["code"].to_list(), "macroaggregato": reference.macroaggregates()["code"].to_list(),
+         "titolo": reference.titles()["code"].to_list()}
+
+
+@given(st.sampled_from(BODIES.rows()), st.integers(min_value=0, max_value=2), st.text(" ", max_size=2), st.text(" ", max_size=2))
+def test_every_province_code_is_found_however_many_of_its_zeros_were_kept(body, zeros_dropped, before, after):
+    """Each of the 107 bodies, its historical province code with some or all leading zeros dropped and stray spaces."""
+    istat, code = body
+    spelled = code[min(zeros_dropped, len(code) - len(code.lstrip("0"))):] or code
+    rows = pl.DataFrame({"_line": [2], "province_code": [before + spelled + after], "year": ["2023"], "missione": ["10"],
+                         "programma": ["1005"], "titolo": ["1"], "macroaggregato": ["103"], "_amount_impegni": ["100.50"]},
+                        schema_overrides={"_line": pl.Int64})
+    lines, problems = national_lines(rows, BODIES, "rendiconto", CODES)
+    assert problems.is_empty()
+    assert lines.select("body", "amount_cents").rows() == [(istat, 10050)]
 
 
 def test_restore_writes_the_extract_as_received_and_refuses_an_altered_archive(tmp_path, settings):

@@ -57,6 +57,35 @@ def test_official_file_loads_with_its_totals(name, settings):
         assert {k: sum(v.values()) for k, v in per_title.items()} == spec["totals"]
 
 
+def test_a_short_table_whose_header_is_one_item_and_the_total_is_read_as_its_own_table(tmp_path, settings):
+    """Title 5 has one macroaggregate: its table's header may hold just that item and TOTALE (the label captions printed
+    once, above the first table). It is a header of its own, not programme rows of the title 1 table."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Impegni"
+    for row in [["PROVINCIA DI PADOVA"], ["RENDICONTO DELLA GESTIONE 2023"], ["SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - IMPEGNI"], [],
+                ["TITOLO 1 - SPESE CORRENTI"],
+                ["Codice", "Missione / Programma", "101 Redditi da lavoro dipendente", "103 Acquisto di beni e servizi",
+                 "104 Trasferimenti correnti", "TOTALE"],
+                ["MISSIONE 10", "Trasporti e diritto alla mobilità"],
+                ["1005", "Viabilità e infrastrutture stradali", 1000.0, 2000.5, 300.0, 3300.5],
+                ["TOTALE TITOLO 1", None, 1000.0, 2000.5, 300.0, 3300.5], [],
+                ["TITOLO 5 - CHIUSURA ANTICIPAZIONI RICEVUTE"],
+                [None, None, "501 Chiusura Anticipazioni ricevute da istituto tesoriere/cassiere", "TOTALE"],
+                ["MISSIONE 60", "Anticipazioni finanziarie"],
+                ["6001", "Restituzione anticipazioni di tesoreria", 5000.25, 5000.25],
+                ["TOTALE TITOLO 5", None, 5000.25, 5000.25]]:
+        sheet.append(row)
+    workbook.save(tmp_path / "allegato_titoli.xlsx")
+    result = validate_file(tmp_path / "allegato_titoli.xlsx", settings, body="028", year=2023, phase="rendiconto")
+    assert result.layout == "annex_macroaggregates" and result.ok and result.findings == []
+    assert sorted(result.lines.select("programma", "macroaggregato", "amount_kind", "amount_cents").rows()) == [
+        ("10.05", "1.01", "impegni", 1000_00), ("10.05", "1.03", "impegni", 2000_50), ("10.05", "1.04", "impegni", 300_00),
+        ("60.01", "5.01", "impegni", 5000_25)]
+
+
 def test_open_format_pagato_is_total_payments_and_may_exceed_commitments(settings):
     lines = _validate("rendiconto_2023_formato_aperto_spese.csv", settings).lines
     assert "pagamenti_competenza" not in lines["amount_kind"].to_list()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines.classification import run_classification
-from pipelines.plans import build_plans
+from pipelines.plans import build_plans, plan_config
 from pipelines.portfolio import run_portfolio
 from sources.samples.budget import generate_budget
+from transforms import plans as tplans
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,24 @@ def test_effect_range_is_the_functions_own_amounts_times_the_written_ranges(plan
     assert roads["kick_start_cents"] == min(max(round(roads["total_cents"] * 0.01), 2_000_000), 25_000_000)
 
 
+def test_the_kick_start_is_one_percent_of_the_spending_within_its_bounds():
+    """plans.yaml: 1 % of the function's spending, at least 20,000 and at most 250,000 euro, in every plan."""
+    # 300,000 euro (1 % = 3,000: raised to 20,000); 5 million (50,000); 80 million (800,000: cut to 250,000)
+    projects, _ = _plans_for(["10.05", "04.02", "09.05"], "direct", totals=[300_000_00, 5_000_000_00, 80_000_000_00])
+    assert {f: p["kick_start_cents"] for f, p in projects.items()} == {"10.05": 20_000_00, "04.02": 50_000_00, "09.05": 250_000_00}
+
+
+@given(st.integers(min_value=0, max_value=10**13))
+def test_the_kick_start_never_leaves_its_bounds_and_is_the_share_between_them(total_cents):
+    config = plan_config()
+    share, low, high = config["kick_start_share"], config["kick_start_min_eur"] * 100, config["kick_start_max_eur"] * 100
+    kick = tplans.kick_start(pl.DataFrame({"total_cents": [total_cents]}), share, config["kick_start_min_eur"],
+                             config["kick_start_max_eur"])["kick_start_cents"].item()
+    assert low <= kick <= high
+    if low <= total_cents * share <= high:
+        assert abs(kick - total_cents * share) <= 0.5  # to the cent
+
+
 def test_positions_instruments_and_dup_text(plans):
     _, result = plans
     roads = result.projects.filter(pl.col("function") == "10.05").row(0, named=True)
@@ -78,13 +99,13 @@ def test_projection_over_three_years(plans):
     assert gaps == sorted(gaps) and gaps[-1] > 0
 
 
-def _plans_for(functions: list[str], quadrant: str, status: str = "retained") -> dict:
+def _plans_for(functions: list[str], quadrant: str, status: str = "retained", totals: list[int] | None = None) -> dict:
     """Plans built directly from hand-made ranked rows (same quadrant, same figures, different fields)."""
     n = len(functions)
     ranked = pl.DataFrame({
         "body": ["002"] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
         "tier": [1] * n, "quadrant": [quadrant] * n, "status": [status] * n, "own_funding": [0] * n,
-        "total_cents": [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
+        "total_cents": totals or [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
         "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
         "share_of_body": [0.1] * n, "authority": [0.3] * n, "growth": [0.0] * n, "service_type_it": ["servizi diretti"] * n,
         "governance_it": ["coproduzione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,

@@ -163,6 +163,26 @@ def test_size_limit_wrong_type_and_hostile_names(portal, tmp_path):
         assert client.get(url).status_code in (403, 404)
 
 
+@pytest.mark.parametrize("over, status", [(0, 303), (1, 413)])
+def test_the_upload_limit_is_exact_to_the_byte(portal, tmp_path, over, status):
+    """A file of exactly the limit is received (its dry run shown); one byte more is refused with 413 and nothing kept."""
+    settings, _ = portal
+    client = TestClient(create_app(settings, max_upload_mb=0.25))  # 262,144 bytes
+    limit = 2**18
+    _login(client, "ufficio.bo", "pw-bologna")
+    path = tmp_path / "bilancio.csv"
+    path.write_bytes(b"a;b\n" + b"1;2\n" * (limit // 4 - 1) + b"1" * over)
+    assert path.stat().st_size == limit + over
+    response = _upload(client, path)
+    assert response.status_code == status, response.text
+    if status == 413:
+        assert receipts.all_receipts(settings) == []
+        incoming = accounts.portal_dir(settings) / "incoming"
+        assert not incoming.exists() or not any(incoming.iterdir())
+    else:
+        assert client.get(response.headers["location"]).status_code == 200
+
+
 def test_template_download_for_the_officers_body(portal):
     _, app = portal
     client = TestClient(app)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines.classification import run_classification
 from pipelines.portfolio import portfolio_config, run_portfolio
@@ -40,6 +45,45 @@ def test_missing_components_are_left_out_not_counted_as_zero():
     row = tp.score(tp.components(frame, portfolio_config()), WEIGHTS).row(0, named=True)
     # no peers, one year: 100 * (0.25 + 0.18 + 0.25 + 0.03) / (0.25 + 0.20 + 0.25 + 0.10) = 88.75
     assert row["score"] == pytest.approx(88.75)
+
+
+DOCUMENTED_WEIGHTS = {"size": 0.25, "manoeuvrability": 0.20, "transformation": 0.25, "peer_gap": 0.15, "trend": 0.05, "status": 0.10,
+                      "co_assessment": 0.0}  # docs/PORTFOLIO.md, table of components
+
+
+def test_the_shipped_weights_score_each_component_as_documented():
+    """One function per component, that component 1 and every other 0: its score is 100 x its weight / the sum of
+    weights, so swapping any two different weights in priorities.yaml moves two scores; the docs table says the same."""
+    weights = portfolio_config()["weights"]
+    frame = pl.DataFrame([{"body": "002", "year": 2025, "phase": "rendiconto", "function": component,
+                           **{f"c_{c}": float(c == component) for c in tp.COMPONENTS}} for component in tp.COMPONENTS])
+    scores = dict(tp.score(frame, weights).select("function", "score").iter_rows())
+    assert scores == {c: pytest.approx(100 * w) for c, w in DOCUMENTED_WEIGHTS.items()} and sum(weights.values()) == pytest.approx(1.0)
+    table = Path(__file__).parents[1] / "docs" / "PORTFOLIO.md"
+    documented = {name.replace(" ", "_").replace("-", "_"): float(weight)
+                  for name, weight in re.findall(r"^\| ([a-z -]+) \| ([\d.]+) \|", table.read_text(encoding="utf-8"), re.MULTILINE)}
+    assert documented == DOCUMENTED_WEIGHTS == weights
+
+
+def test_quartile_tiers_split_tied_scores_by_position_never_all_into_the_top_tier():
+    """Eight functions with one score: ranks 1-8 in order (``ordinal``), two per tier, as without the tie."""
+    frame = pl.DataFrame({"body": "002", "year": 2025, "phase": "rendiconto", "function": list("abcdefgh"), "score": [50.0] * 8})
+    tiered = tp.tiers(frame, "quartiles")
+    assert tiered["tier"].to_list() == [1, 1, 2, 2, 3, 3, 4, 4] and tiered["rank"].to_list() == list(range(1, 9))
+    ties = frame.with_columns(score=pl.Series([90.0, 80, 80, 80, 80, 80, 30, 20]))
+    assert tp.tiers(ties, "quartiles")["tier"].to_list() == [1, 1, 2, 2, 3, 3, 4, 4]
+
+
+@given(st.lists(st.sampled_from([10.0, 25.5, 50.0, 75.0, 99.0]), min_size=1, max_size=40))
+def test_quartile_tiers_are_quarters_of_the_functions_whatever_the_ties(scores):
+    """Tier sizes differ by at most one and follow the order of scores; ranks are 1..n, each once."""
+    frame = pl.DataFrame({"body": "002", "year": 2025, "phase": "rendiconto", "function": [f"f{i}" for i in range(len(scores))],
+                          "score": scores})
+    tiered = tp.tiers(frame, "quartiles").sort("rank")
+    n = len(scores)
+    assert tiered["rank"].to_list() == list(range(1, n + 1))
+    assert tiered["tier"].to_list() == [(rank - 1) * 4 // n + 1 for rank in range(1, n + 1)]
+    assert tiered["score"].to_list() == sorted(scores, reverse=True)
 
 
 def test_quartile_and_mean_sd_tiers():

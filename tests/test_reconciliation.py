@@ -22,7 +22,7 @@ from pipelines import warehouse
 from pipelines.national import load_national
 from pipelines.reconciliation import reconciliation_config
 from tests.test_national import PROVINCE, _row, write_extract
-from transforms.reconcile import reconcile
+from transforms.reconcile import reconcile, with_derived_kinds
 
 SCHEMA = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "missione": pl.String, "programma": pl.String,
           "macroaggregato": pl.String, "amount_kind": pl.String, "amount_cents": pl.Int64}
@@ -96,6 +96,29 @@ def test_a_file_agrees_with_itself_and_a_move_inside_a_mission_keeps_the_mission
     table = reconcile(own, shifted, TOLERANCE, LEVELS)
     assert (table.filter(pl.col("level") == "missione")["difference_cents"] == 0).all()
     assert table.filter(pl.col("level") == "programma", pl.col("code") == "10.05")["difference_cents"].to_list() == [-moved]
+
+
+@pytest.mark.parametrize("side", ["own", "bdap"])
+def test_a_payments_total_that_is_reported_is_never_added_to_from_its_parts(side):
+    """A side reporting ``pagamenti`` and its parts too: the reported total is compared, not total + parts (a double count)."""
+    both = lines(("04", "04.02", "1.03", "pagamenti", 100_00), ("04", "04.02", "1.03", "pagamenti_competenza", 70_00),
+                 ("04", "04.02", "1.03", "pagamenti_residui", 30_00))
+    total_only = lines(("04", "04.02", "1.03", "pagamenti", 100_00))
+    own, bdap = (both, total_only) if side == "own" else (total_only, both)
+    table = reconcile(own, bdap, TOLERANCE, LEVELS, DERIVED)
+    assert by(table, "missione", "pagamenti") == {"04": (100_00, 100_00, 0, 100, True)}
+    assert by(table, "macroaggregato", "pagamenti") == {"1.03": (100_00, 100_00, 0, 100, True)}
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.one_of(st.none(), amounts), amounts, amounts)
+def test_the_payments_compared_are_the_reported_total_else_the_sum_of_its_parts(total, competence, residues):
+    """Per partition: ``pagamenti`` as reported when it is; competence + residues only when it is not."""
+    parts = [("04", "04.02", "1.03", "pagamenti_competenza", competence), ("04", "04.02", "1.03", "pagamenti_residui", residues)]
+    side = lines(*parts, *([("04", "04.02", "1.03", "pagamenti", total)] if total is not None else []))
+    derived = with_derived_kinds(side, DERIVED)
+    assert derived.filter(pl.col("amount_kind") == "pagamenti")["amount_cents"].sum() == (competence + residues if total is None else total)
+    assert derived.filter(pl.col("amount_kind") != "pagamenti").equals(side.filter(pl.col("amount_kind") != "pagamenti"))
 
 
 def test_the_shipped_tolerance_is_stated_in_data():

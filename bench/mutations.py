@@ -1,0 +1,298 @@
+"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40): does the suite catch each one?
+
+    .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
+
+Each mutation is a bug a developer could plausibly write, given as exact text replacements in one file
+of the product. For each one in turn the script writes the mutated text, runs the test files named for
+it (``pytest -x -q``) and restores the file; it reports ``caught`` (a test failed), ``survived`` (all
+green), ``timeout``, or ``not applicable`` (the text to mutate is no longer in the file exactly once: the
+code changed, update the mutation here). Files are restored whatever happens (an error, Ctrl-C, SIGTERM),
+with their original modification time, so no stale byte code is left either way.
+
+Before the mutations, the same test files run once unmutated (``--no-baseline`` skips it): a mutation is
+only "caught" if those files are green without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    number: int
+    rule: str
+    path: str
+    replacements: tuple[tuple[str, str], ...]  # (original text, mutated text), each found exactly once
+    tests: tuple[str, ...]
+
+
+MUTATIONS = [
+    Mutation(1, "a later receipt already in the warehouse is looked up from the batch's newest receipt, not its oldest",
+             "pipelines/warehouse.py",
+             (("[min(seqs)]).fetchall()", "[max(seqs)]).fetchall()"),),
+             ("tests/test_ingest.py", "tests/test_replacements.py", "tests/test_intake_authorisation.py")),
+    Mutation(2, "BDAP reconciliation adds the derived total (pagamenti = competenza + residui) where the total is reported",
+             "transforms/reconcile.py",
+             (('eligible = kinds.filter(~pl.col("_kinds").list.contains(total), *[', "eligible = kinds.filter(*["),),
+             ("tests/test_reconciliation.py",)),
+    Mutation(3, "a rerun that compared no output is reported identical",
+             "pipelines/rerun.py",
+             (("return not self.refused and bool(self.compared) and all(", "return not self.refused and all("),),
+             ("tests/test_manifest.py", "tests/test_cli.py")),
+    Mutation(4, "national province codes not zero-padded ('1' never matches Torino's '001')",
+             "transforms/national.py",
+             (('pl.col("province_code").str.strip_chars().str.zfill(3).alias("province_code")',
+               'pl.col("province_code").str.strip_chars().alias("province_code")'),),
+             ("tests/test_national.py", "tests/test_reconciliation.py")),
+    Mutation(5, "receipts marked loaded before the warehouse commits",
+             "pipelines/loading.py",
+             (("            warehouse.load(con, [o.upload for o in batch])\n",
+               ("            if settle:\n"
+                "                receipts.settle(settings, {o.receipt.seq: receipts.CURRENT for o in batch})\n"
+                "            warehouse.load(con, [o.upload for o in batch])\n")),),
+             ("tests/test_ingest.py", "tests/test_replacements.py", "tests/test_intake_authorisation.py")),
+    Mutation(6, "a macro-enabled content type no longer rejected",
+             "sources/container.py",
+             (('if macro_parts or b"macroEnabled" in content_types:', "if macro_parts:"),),
+             ("tests/test_malformed_corpus.py", "tests/test_hostile_inputs.py")),
+    Mutation(7, "regions-only macroaggregates no longer flagged",
+             "sources/checks.py",
+             ((('    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
+                '        macroaggregates().filter(pl.col("regions_only"))["code"]\n'
+                '    ) | set(tipologie().filter(pl.col("regions_only"))["code"])\n'),
+               ('    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(\n'
+                '        tipologie().filter(pl.col("regions_only"))["code"])\n')),),
+             ("tests/test_malformed_corpus.py", "tests/test_batch_validation.py", "tests/test_official_files.py")),
+    Mutation(8, "header detection no longer considers short tables (a header row of one item and a total)",
+             "sources/readers/headers.py",
+             (("_candidate_rows(frame, min(minimum, 2))", "_candidate_rows(frame, minimum)"),),
+             ("tests/test_official_files.py", "tests/test_layouts_roundtrip.py", "tests/test_malformed_corpus.py")),
+    Mutation(9, "two portfolio weights swapped (manoeuvrability 0.20 <-> peer_gap 0.15)",
+             "areavasta/data/portfolio/priorities.yaml",
+             (("  manoeuvrability: 0.20  #", "  manoeuvrability: 0.15  #"), ("  peer_gap: 0.15         #", "  peer_gap: 0.20         #")),
+             ("tests/test_portfolio.py", "tests/test_docs.py")),
+    Mutation(10, "the kick-start amount not clipped to its bounds",
+             "transforms/plans.py",
+             (('(pl.col("total_cents") * share).clip(min_eur * 100, max_eur * 100).round(0)', '(pl.col("total_cents") * share).round(0)'),),
+             ("tests/test_plans.py",)),
+    Mutation(11, "the upload size limit loosened by 64 KiB",
+             "dashboards/portal.py",
+             (("        if len(data) > max_bytes:\n", "        if len(data) > max_bytes + 64 * 1024:\n"),),
+             ("tests/test_portal.py", "tests/test_portal_security.py")),
+    Mutation(12, "quartile tiers: ties ranked 'min' instead of 'ordinal'",
+             "transforms/portfolio.py",
+             (('rank = s.rank("ordinal", descending=True).over(KEYS)', 'rank = s.rank("min", descending=True).over(KEYS)'),),
+             ("tests/test_portfolio.py",)),
+    # issue 25, item 1: sizes measured while streaming, findings capped, checks in worker processes
+    Mutation(13, 'sheet size taken from its <dimension> tag, not measured on the cells',
+             'sources/container.py',
+             (('    rows, columns = extent.size\n', '    rows, columns = sheet.rows, sheet.columns\n'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(14, 'the area limit (max_cells) dropped from the sheet check',
+             'sources/container.py',
+             (('    if rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells:\n        return [', '    if rows > settings.max_rows or columns > settings.max_columns:\n        return ['),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(15, 'the count no longer stops once the area passes a limit',
+             'sources/container.py',
+             (('        return rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells\n', '        return rows > settings.max_rows or columns > settings.max_columns\n'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(16, 'a row continued from the piece before compared the wrong way',
+             'sources/container.py',
+             (('block.find(b\'<c r="\') < block.find(b"<row ")', 'block.find(b\'<c r="\') > block.find(b"<row ")'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(17, 'CSV fields never counted',
+             'sources/container.py',
+             (('        fields = line.count(delimiter) + 1\n', '        fields = 1\n'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(18, 'CSV separators inside quotes counted as fields',
+             'sources/container.py',
+             (('            fields = max((len(row) for row in csv.reader([line], delimiter=delimiter)), default=0)\n', '            pass\n'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(19, 'a tag cut between two pieces read as two',
+             'sources/container.py',
+             (('cut = text.rfind(b">") + 1 if chunk else len(text)', 'cut = len(text)'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(20, 'a row without its reference does not follow the row before',
+             'sources/container.py',
+             (('row, col = (int(ref.group(2)) if ref and ref.group(2) else row + 1), -1', 'row, col = (int(ref.group(2)) if ref and ref.group(2) else row), -1'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(21, 'a cell without its reference does not follow the cell before',
+             'sources/container.py',
+             (('col = col_index(ref.group(1)) if ref and ref.group(1) else col + 1', 'col = col_index(ref.group(1)) if ref and ref.group(1) else col'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(22, 'pieces with unreferenced cells measured by the quick path',
+             'sources/container.py',
+             (('if len(letters) != block.count(b"<c") or len(rows) != block.count(b"<row"):', 'if False:'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(23, 'a row that holds no cell counted as a row',
+             'sources/container.py',
+             (('opened = [int(n) for n, closed in rows if not closed]', 'opened = [int(n) for n, closed in rows]'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(24, 'an oversized CSV accepted',
+             'sources/container.py',
+             (('        return None, [Finding("CSV_TOO_LARGE"', '        return Container(path=path, kind="csv", text=text), [] or [Finding("CSV_TOO_LARGE"'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(25, 'capping the findings no longer keeps the errors first',
+             'sources/findings.py',
+             (('    errors = [i for i, f in enumerate(findings) if f.is_error][:limit]', '    errors = [][:limit]'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(26, 'the findings cap one too loose',
+             'sources/findings.py',
+             (('    if len(findings) <= limit:', '    if len(findings) <= limit + 1:'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(27, 'the rows counted by FINDINGS_MORE lost when findings are capped',
+             'sources/findings.py',
+             (('count = sum(int(f.params.get("count", 1)) if f.code == "FINDINGS_MORE" else 1 for f in left_out)', 'count = len(left_out)'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(28, 'every row of a broken rule listed',
+             'sources/checks.py',
+             (('broken.filter(pl.int_range(pl.len()).over("_part") < PER_RULE)', 'broken.filter(pl.int_range(pl.len()).over("_part") < 10**9)'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(29, 'FINDINGS_MORE counts the rows listed too',
+             'sources/checks.py',
+             (('params={"count": count - PER_RULE}', 'params={"count": count}'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(30, 'repeated keys never counted past the rows listed',
+             'sources/checks.py',
+             (('    _more(repeated, requests, results)\n', '\n'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(31, 'findings not capped per file',
+             'sources/intake.py',
+             (('        self.findings = capped(self.findings)', '        pass'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(32, 'the offset of a lying dimension not taken from the measured cells',
+             'sources/grid.py',
+             (('        first_row, first_col = sheet.cells_at', '        pass'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(33, 'every amount-kind label looked up, however many',
+             'sources/readers/table.py',
+             (('.head(MAX_KIND_LABELS)', ''),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(34, 'max_cells loosened in settings.yaml',
+             'areavasta/data/settings.yaml',
+             (('max_cells: 3000000', 'max_cells: 50000000000'),),
+             ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py")),
+    Mutation(35, "uploads checked in the portal's threads, not in workers",
+             'dashboards/intake_worker.py',
+             (('    if workers() == 0:\n        return await run_in_threadpool', '    if True:\n        return await run_in_threadpool'),),
+             ("tests/test_intake_worker.py",)),
+    Mutation(36, 'no memory bound on a worker',
+             'dashboards/intake_worker.py',
+             (('    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))', '    pass'),),
+             ("tests/test_intake_worker.py",)),
+    Mutation(37, 'a broken worker pool reused',
+             'dashboards/intake_worker.py',
+             (('        _discard(pool)\n', '\n'),),
+             ("tests/test_intake_worker.py",)),
+    Mutation(38, "the worker does not see the portal's settings of the moment",
+             'dashboards/intake_worker.py',
+             (('    os.environ.update(environment)', '    pass'),),
+             ("tests/test_intake_worker.py",)),
+    Mutation(39, 'the worker keeps settings the portal dropped',
+             'dashboards/intake_worker.py',
+             (('        del os.environ[key]', '        pass'),),
+             ("tests/test_intake_worker.py",)),
+    Mutation(40, 'a worker that died takes the upload down with it',
+             'dashboards/portal.py',
+             (('            result, receipt = intake_worker.refused(raw, original), None', '            raise'),),
+             ("tests/test_intake_worker.py",)),
+]
+
+
+def _pytest(tests: tuple[str, ...], timeout: float) -> tuple[str, float, str]:
+    """``passed`` / ``failed`` / ``timeout``, the seconds, and pytest's last line."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # a mutant's byte code is never cached
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-W", "ignore", *tests]
+    start = time.monotonic()
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return "timeout", time.monotonic() - start, ""
+    except BaseException:  # Ctrl-C: stop pytest and its children before the file is restored
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    last = next((line for line in reversed(out.splitlines()) if line.strip()), "")
+    return ("passed" if proc.returncode == 0 else "failed"), time.monotonic() - start, last
+
+
+def _apply(mutation: Mutation) -> str | None:
+    """The mutated text of the file, or None when an original text is not found exactly once."""
+    text = (ROOT / mutation.path).read_text(encoding="utf-8")
+    for old, new in mutation.replacements:
+        if text.count(old) != 1:
+            return None
+        text = text.replace(old, new)
+    return text
+
+
+def run(mutation: Mutation, timeout: float) -> tuple[str, float, str]:
+    path = ROOT / mutation.path
+    mutated = _apply(mutation)
+    if mutated is None:
+        return "not applicable", 0.0, "the text to mutate is not in the file exactly once: update bench/mutations.py"
+    original, stat = path.read_bytes(), path.stat()
+    try:
+        path.write_text(mutated, encoding="utf-8")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))  # never the original's byte code
+        state, seconds, last = _pytest(mutation.tests, timeout)
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the original's byte code is valid again
+    return {"passed": "survived", "failed": "caught"}.get(state, state), seconds, last
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM restores the file too (the finally above)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", type=int, nargs="+", help="mutation numbers to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the mutations and their test files, run nothing")
+    parser.add_argument("--no-baseline", action="store_true", help="do not run the test files unmutated first")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per pytest run (default 900)")
+    args = parser.parse_args()
+    chosen = [m for m in MUTATIONS if not args.only or m.number in args.only]
+    if args.list:
+        for m in chosen:
+            print(f"{m.number:>2}. {m.rule}\n    {m.path}: {len(m.replacements)} replacement(s); tests: {' '.join(m.tests)}")
+        return 0
+    signal.signal(signal.SIGTERM, _terminate)
+    if not args.no_baseline:
+        files = tuple(dict.fromkeys(t for m in chosen for t in m.tests))
+        state, seconds, last = _pytest(files, args.timeout * 2)
+        print(f"baseline (unmutated, {len(files)} files): {state} in {seconds:.0f} s - {last}", flush=True)
+        if state != "passed":
+            print("the test files fail without any mutation: fix them first, the figures would mean nothing")
+            return 2
+    results = []
+    try:
+        for m in chosen:
+            outcome, seconds, last = run(m, args.timeout)
+            results.append((m, outcome))
+            print(f"{m.number:>2}. {outcome:<14} {seconds:5.0f} s  {m.rule}\n    {last}", flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted: every mutated file was restored", file=sys.stderr)
+        return 130
+    caught = sum(1 for _, outcome in results if outcome == "caught")
+    print(f"\n{caught} caught of {len(results)}: " + ", ".join(f"{m.number} {outcome}" for m, outcome in results))
+    return 0 if caught == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

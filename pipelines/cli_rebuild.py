@@ -1,0 +1,119 @@
+"""``areavasta rebuild`` on the command line: the warehouse again from the archive, and what it proves, in words.
+
+Exit codes: 0 rebuilt, every table as before; 1 rebuilt, but a table (named) differs from before or the files in use
+are not those before; 5 refused before touching anything, with each file it cannot rebuild and why; 3 (as every
+command) the warehouse is in use by another process.
+Registered on the ``areavasta`` app by ``pipelines.cli`` (``register(app, console, Lang)``).
+"""
+
+
+import re
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sources.settings import load_settings
+
+REFUSED_EXIT = 5
+
+
+def _number(value: int | None, it: bool) -> str:
+    return "" if value is None else f"{value:,}".replace(",", "." if it else ",")
+
+
+def _group(values: tuple) -> str:
+    """A group as a person reads it: ``237 2025 rendiconto``; a SHA-256 by its first digits."""
+    return " ".join(v[:12] if isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v) else str(v) for v in values)
+
+
+def _verdict(check, report, it: bool) -> str:
+    if check.differing:
+        shown = "; ".join(_group(g) for g in check.differing[:3]) + (" …" if len(check.differing) > 3 else "")
+        return f"[red]{'diversa' if it else 'differs'}: {shown}[/]"
+    if report.compared_with == "archive" and check.unverified and check.rows_before is None:
+        return "non registrata nell'archivio" if it else "not recorded in the archive"
+    if check.new:
+        return "uguale, più i file che erano in attesa" if it else "same, plus the files that were waiting"
+    return "uguale" if it else "same"
+
+
+def _sum(check, value: int | None, lang: str) -> str:
+    from transforms.amounts import format_euro
+
+    if value is None:
+        return ""
+    return format_euro(value, lang) if check.spec.money else _number(value, lang != "en") + (" punti" if lang != "en" else " points")
+
+
+def _moved(before: str, after: str) -> str:
+    """One figure when it did not move, ``before → after`` when it did."""
+    return after if before in ("", after) else f"{before} → {after}"
+
+
+def print_report(console: Console, report, lang: str) -> None:
+    it = lang != "en"
+    if report.set_aside:
+        console.print((f"Il magazzino precedente è conservato in {report.set_aside}." if it else
+                       f"The previous warehouse is kept as {report.set_aside}."), soft_wrap=True)
+    loads = report.loads
+    console.print((f"Ricevimenti rilanciati: {report.receipts}; estratti nazionali ricaricati: {loads.get('national', 0)}; "
+                   f"questionari: {loads.get('ratings', 0)}." if it else
+                   f"Receipts replayed: {report.receipts}; national extracts loaded again: {loads.get('national', 0)}; "
+                   f"questionnaires: {loads.get('ratings', 0)}."), soft_wrap=True)
+    table = Table("tabella" if it else "table", "righe" if it else "rows", "somma" if it else "sum", "confronto" if it else "comparison",
+                  caption=("prima → dopo dove cambiano; prima: " if it else "before → after where they moved; before: ")
+                  + (("il magazzino precedente" if it else "the previous warehouse") if report.compared_with == "warehouse" else
+                     ("le righe registrate nell'archivio" if it else "the rows recorded in the archive")))
+    for check in report.checks:
+        table.add_row(check.spec.words(lang), _moved(_number(check.rows_before, it), _number(check.rows_after, it)),
+                      _moved(_sum(check, check.sum_before, lang), _sum(check, check.sum_after, lang)), _verdict(check, report, it))
+    console.print(table)
+    if report.compared_with == "archive":
+        console.print("Il magazzino precedente non si può leggere: il confronto è con le righe che l'archivio ha registrato per ogni file."
+                      if it else "The previous warehouse cannot be read: the comparison is with the rows the archive recorded for each file.",
+                      soft_wrap=True)
+    if report.waiting:
+        console.print((f"Caricati ora i file che erano in attesa di caricamento: {', '.join(report.waiting)}." if it else
+                       f"Loaded now, the files that were waiting to be loaded: {', '.join(report.waiting)}."), soft_wrap=True)
+    if report.unregistered:
+        console.print((f"Nell'archivio senza ricevuta, mai caricati (la ricezione si è interrotta prima di registrarli), restano fuori: "
+                       f"{', '.join(report.unregistered)}." if it else
+                       f"In the archive without a receipt, never loaded (the reception stopped before registering them), left out: "
+                       f"{', '.join(report.unregistered)}."), soft_wrap=True)
+    if report.expected_current != report.current_after:
+        console.print(("[red]I file in uso dopo la ricostruzione non sono quelli di prima: ricevute " if it else
+                       "[red]The files in use after the rebuild are not those before: receipts ")
+                      + f"{report.expected_current} → {report.current_after}.[/]", soft_wrap=True)
+    if report.differing:
+        names = ", ".join(c.spec.words(lang) for c in report.differing)
+        console.print((f"[red]Tabelle ricostruite diverse da prima: {names}.[/]" if it else
+                       f"[red]Rebuilt tables that differ from before: {names}.[/]"), soft_wrap=True)
+    analyses = f" ({report.analyses} {'tabelle' if it else 'tables'})" if report.analyses else ""
+    console.print((f"Magazzino ricostruito: eseguire 'areavasta run' per ricalcolare le analisi{analyses}." if it else
+                   f"Warehouse rebuilt: run 'areavasta run' to recompute the analyses{analyses}."), soft_wrap=True)
+
+
+def print_refusal(console: Console, refused, lang: str) -> None:
+    it = lang != "en"
+    console.print(("[red]Ricostruzione rifiutata, il magazzino non è stato toccato: questi file non si possono ricostruire.[/]" if it else
+                   "[red]Rebuild refused, the warehouse was not touched: these files cannot be rebuilt.[/]"), soft_wrap=True)
+    for refusal in refused.refusals:
+        console.print(f"  - {refusal.file}: {refusal.reason(lang)}", soft_wrap=True)
+
+
+def register(app: typer.Typer, console: Console, Lang) -> None:
+    @app.command()
+    def rebuild(lang: Lang = "it") -> None:
+        """Ricostruisce il magazzino dall'archivio: ricarica ogni file ricevuto e caricato (bilanci, estratti nazionali,
+        questionari), nell'ordine in cui era stato caricato, e lo confronta tabella per tabella con il magazzino di prima."""
+        from pipelines.rebuild import RebuildRefused, rebuild_warehouse
+
+        try:
+            report = rebuild_warehouse(load_settings())
+        except RebuildRefused as refused:
+            print_refusal(console, refused, lang)
+            raise typer.Exit(REFUSED_EXIT) from None
+        print_report(console, report, lang)
+        if not report.ok:
+            raise typer.Exit(1)
