@@ -120,7 +120,7 @@ def test_the_workbook_reads_right(home):
     summary = {row[0]: row[1] for row in workbook["Sintesi"].iter_rows(values_only=True) if row[0]}
     assert summary["Progetti di sviluppo nel piano di riassetto"] == 0
     assert summary["Progetti di sviluppo da completare con il dettaglio per programma (dati solo per missione)"] >= 1
-    assert "Piani di cessione al titolare (funzioni trasferite o delegate)" in summary
+    assert "Piani di cessione al titolare (funzioni trasferite)" in summary  # delegated functions are governed, never handed over (issue 26)
     peers = " ".join(str(c) for row in workbook["Enti simili"].iter_rows(values_only=True) for c in row if c)
     assert "Provincia di Padova" in peers and "mediana" not in peers.lower().split("enti simili scelti")[0]
     priorities = [row for row in workbook["Priorità"].iter_rows(values_only=True) if row[0] and isinstance(row[0], int)]
