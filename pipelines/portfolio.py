@@ -8,11 +8,13 @@ from functools import cache
 import polars as pl
 import yaml
 
+from pipelines.plan_catalogue import consistency
 from sources.catalogues import flag_rules, status_labels, status_plans
 from sources.reference import DATA_DIR, bodies
 from transforms import missions as tmissions
 from transforms import peers as tpeers
 from transforms import portfolio as tp
+from transforms.plan_rules import pass_through
 from transforms.strategy import in_development_ranking
 
 PORTFOLIO_DIR = DATA_DIR / "portfolio"
@@ -97,7 +99,14 @@ def run_portfolio(functions: pl.DataFrame, config: dict | None = None, confirmed
 
 def tiered(functions: pl.DataFrame, config: dict, weights: dict) -> pl.DataFrame:
     """Components, score, tiers and flags (what a scenario needs; ``rank`` adds reasons and sensitivity)."""
-    return tp.flags(tp.tiers(tp.score(tp.components(functions, config), weights), config["tiers"]["method"]), flag_rules())
+    return consistent_flags(tp.tiers(tp.score(tp.components(functions, config), weights), config["tiers"]["method"]))
+
+
+def consistent_flags(functions: pl.DataFrame) -> pl.DataFrame:
+    """The flags of ``rules.yaml`` that hold, made consistent by ``consistency.yaml`` (no Third Sector co-design of a
+    pass-through transfer, never "Proteggere" with "Partenariato")."""
+    rules = consistency()
+    return tp.consistent(tp.flags(functions, flag_rules()), pass_through(rules["pass_through"]), rules)
 
 
 def rank(functions: pl.DataFrame, config: dict, weights: dict) -> tuple[pl.DataFrame, pl.DataFrame]:

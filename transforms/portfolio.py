@@ -143,6 +143,24 @@ def flags(frame: pl.DataFrame, rules: list[dict]) -> pl.DataFrame:
     return frame.with_columns(flags=pl.concat_list(hits).list.drop_nulls())
 
 
+def _without(codes: list[str]) -> pl.Expr:
+    """``flags`` without ``codes``, in their order."""
+    return pl.col("flags").list.eval(pl.element().filter(~pl.element().is_in(codes)))
+
+
+def consistent(frame: pl.DataFrame, through: pl.Expr, rules: dict) -> pl.DataFrame:
+    """``flags`` made consistent (``data/plans/consistency.yaml``): none of ``not_on_pass_through`` where ``through``
+    holds, and of each ``never_together`` group only the first flag present (a group is in order of precedence)."""
+    barred = [r["code"] for r in rules.get("not_on_pass_through", [])]
+    if barred:
+        frame = frame.with_columns(flags=pl.when(through).then(_without(barred)).otherwise(pl.col("flags")))
+    for group in rules.get("never_together", []):
+        for position, code in enumerate(group["flags"][1:], start=1):
+            earlier = pl.any_horizontal([pl.col("flags").list.contains(b) for b in group["flags"][:position]])
+            frame = frame.with_columns(flags=pl.when(earlier).then(_without([code])).otherwise(pl.col("flags")))
+    return frame
+
+
 def weight_sensitivity(frame: pl.DataFrame, weights: dict[str, float], method: str, change: float) -> pl.DataFrame:
     """Functions whose tier changes when one weight moves by ±change (e.g. ±20 %)."""
     base = tiers(score(frame, weights), method).select(*KEYS, "function", pl.col("tier").alias("tier_before"))
