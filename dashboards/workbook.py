@@ -20,6 +20,7 @@ from sources.catalogues import flag_labels, status_labels
 from sources.layouts import profile
 from sources.reference import body_name, missions
 from transforms.amounts import format_euro
+from transforms.figures import range_words
 from transforms.classify import REASONS
 
 EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
@@ -349,7 +350,7 @@ def _plan(workbook, fmt, inputs):
             s.ws.write_number(s.row, 1, p["kick_start_cents"] / 100, fmt["euro"])
             s.row += 1
             s.ws.write_string(s.row, 0, labels[9], fmt["bold"])
-            s.ws.write_string(s.row, 1, f"{p['effect_low_cents'] / 100:,.0f} - {p['effect_high_cents'] / 100:,.0f} euro".replace(",", "."), fmt["wrap"])
+            s.ws.write_string(s.row, 1, range_words(p["effect_low_cents"], p["effect_high_cents"], lang), fmt["wrap"])
             s.row += 1
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
             s.ws.write_string(s.row, 0, f"{labels[10]}: {k.get(f'label_{lang}') or k['label']} ({k.get('unit') or ''})", fmt["bold"])

@@ -11,7 +11,7 @@ from dashboards.words import label
 from pipelines.plan_catalogue import _csv, mission_words, plan_kinds, template
 from sources.catalogues import status_labels
 from transforms.amounts import format_euro
-from transforms.figures import article_percent, euro_words, percent, range_words, share_of_spending
+from transforms.figures import article_percent, euro_words, percent, percent_range, range_words, share_of_spending
 
 UNKNOWN = "dato da rilevare"
 MONTHS = {"it": "mesi", "en": "months"}
@@ -84,7 +84,8 @@ def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it"
                                     why=sentence(row["coproduction_why"]), phases=row["phases_text"].removeprefix(first_step("it") + "; "),
                                     effect=sentence(label("mission_effect", "it"))[:-1])
     names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
-    assumptions = [r[f"assumption_{lang}"] for r in effects.iter_rows(named=True) if r["logic"] in row["logics"]]
+    assumptions = [Template(r[f"assumption_{lang}"]).safe_substitute(range=percent_range(float(r["low"]), float(r["high"]), lang))
+                   for r in effects.iter_rows(named=True) if r["logic"] in row["logics"]]
     return text.safe_substitute(
         **common, rigid=percent(row.get("rigid_share")), transfer=percent(row.get("transfer_share")),
         service_type=row.get("service_type_it"), authority=f"{row['authority']:.2f}".replace(".", ","), governance=row.get("governance_it"),

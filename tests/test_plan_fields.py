@@ -7,20 +7,11 @@ import polars as pl
 
 from pipelines.plans import _csv, _strategy, build_plans, field_catalogue
 from sources.reference import programmes
+from tests.plan_frames import ranked_frame
 
 
 def _plans(functions: list[str]) -> tuple[dict, pl.DataFrame]:
-    n = len(functions)
-    ranked = pl.DataFrame({
-        "body": ["237"] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
-        "tier": [1] * n, "quadrant": ["direct"] * n, "status": ["retained"] * n, "own_funding": [0] * n,
-        "total_cents": [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
-        "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
-        "share_of_body": [0.1] * n, "authority": [0.3] * n, "growth": [0.0] * n, "service_type_it": ["servizi diretti"] * n,
-        "governance_it": ["coproduzione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,
-        "goods_services_cents": [40_000_000] * n,
-    }, schema_overrides={"year": pl.Int32, "tier": pl.Int8})
-    result = build_plans(ranked)
+    result = build_plans(ranked_frame(functions))
     return {r["function"]: r for r in result.projects.iter_rows(named=True)}, result.kpis
 
 

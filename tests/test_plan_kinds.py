@@ -8,26 +8,14 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.plans import build_plans
+from tests.plan_frames import ranked_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "areavasta" / "data" / "plans"
 
 
 def _plans(functions: list[str], quadrant: str = "direct", status: str = "retained", **extra) -> dict:
-    n = len(functions)
-    columns = {
-        "body": ["237"] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
-        "tier": [1] * n, "quadrant": [quadrant] * n, "status": [status] * n, "own_funding": [0] * n,
-        "status_source": ["fonte dello stato"] * n,
-        "total_cents": [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
-        "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
-        "share_of_body": [0.1] * n, "authority": [0.3] * n, "growth": [0.0] * n, "service_type_it": ["servizi diretti"] * n,
-        "governance_it": ["coproduzione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,
-        "goods_services_cents": [40_000_000] * n, "full_cents": [150_000_000] * n,
-    }
-    columns.update({k: v if isinstance(v, list) else [v] * n for k, v in extra.items()})
-    ranked = pl.DataFrame(columns, schema_overrides={"year": pl.Int32, "tier": pl.Int8})
-    result = build_plans(ranked)
+    result = build_plans(ranked_frame(functions, quadrant=quadrant, status=status, **extra))
     return {r["function"]: r for r in result.projects.iter_rows(named=True)}
 
 

@@ -9,22 +9,14 @@ import polars as pl
 
 from pipelines.plans import build_plans
 from sources.reference import DATA_DIR, bodies
+from tests.plan_frames import ranked_frame
 
 REGIONS = sorted(set(bodies()["region"]))
 
 
 def _plans_for(body: str, functions: list[str], status: str = "retained") -> dict:
-    n = len(functions)
-    ranked = pl.DataFrame({
-        "body": [body] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
-        "tier": [1] * n, "quadrant": ["regulation"] * n, "status": [status] * n, "own_funding": [0] * n,
-        "total_cents": [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
-        "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
-        "share_of_body": [0.1] * n, "authority": [0.6] * n, "growth": [0.0] * n, "service_type_it": ["servizi di regolazione"] * n,
-        "governance_it": ["coregolazione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,
-        "goods_services_cents": [40_000_000] * n,
-    }, schema_overrides={"year": pl.Int32, "tier": pl.Int8})
-    return {r["function"]: r for r in build_plans(ranked).projects.iter_rows(named=True)}
+    ranked = ranked_frame(functions, body=body, quadrant="regulation", status=status, authority=0.6)
+    return {r["function"]: r for r in build_plans(ranked.drop("full_cents", "status_source")).projects.iter_rows(named=True)}
 
 
 def _texts(plan: dict) -> str:
