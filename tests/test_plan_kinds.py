@@ -38,7 +38,9 @@ def test_co_production_on_a_delegated_function_only_where_the_delegation_allows_
     assert plans["16.02"]["coproduction_types"]  # voluntary wardens: L. 157/1992 art. 27
     for plan in plans.values():
         has = bool(plan["coproduction_types"])
-        assert ("Non è gratis" in plan["risks_text"]) == has
+        assert ("Stanchezza dei partner" in plan["risks_text"]) == has
+        assert ("La co-produzione ha un costo" in plan["risks_text"]) == has  # covered by the agreement with the Region
+        assert "Non è gratis" not in plan["risks_text"]  # its mitigation is the kick-start, which a delegation has not
 
 
 def test_a_transferred_function_gets_a_handover_with_its_residual_spending_and_no_coproduction_risks():
