@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 
 import httpx
@@ -30,10 +29,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboards import accounts  # noqa: E402
-from sources.samples.budget import generate_budget  # noqa: E402
-from sources.samples.layouts import write_layout  # noqa: E402
-from sources.settings import load_settings  # noqa: E402
+from dashboards import accounts
+from sources.samples.budget import generate_budget
+from sources.samples.layouts import write_layout
+from sources.settings import load_settings
+from tests import malformed as m
 
 
 def padded_template(folder: Path, extra: int) -> Path:
@@ -41,35 +41,19 @@ def padded_template(folder: Path, extra: int) -> Path:
     base = folder / "base.xlsx"
     if not base.exists():
         write_layout("template", generate_budget("237", 2025, "previsione", seed=9), base)
-    out = folder / f"righe_in_piu_{extra}.xlsx"
-    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet2.xml":
-                last = max(int(r) for r in re.findall(rb'<row r="(\d+)"', data))
-                rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (last + i, last + i)
-                                for i in range(1, extra + 1))
-                data = data.replace(b"</sheetData>", rows + b"</sheetData>")
-            dst.writestr(info, data)
-    return out
+    return m.edit_sheet_xml(base, folder / f"righe_in_piu_{extra}.xlsx", lambda xml: m.appended_rows(xml, count=extra))
 
 
 def at_the_limit(folder: Path, columns: int = 10) -> Path:
     """Just within the limits: as many rows of ``columns`` numbers as ``max_cells`` allows (the worst a file can cost)."""
-    base = folder / "base.xlsx"
     rows_allowed = min(load_settings().max_rows, load_settings().max_cells // columns) - 5000
-    out = folder / f"al_limite_{rows_allowed}x{columns}.xlsx"
     letters = [chr(65 + i).encode() for i in range(columns)]
-    with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet2.xml":
-                last = max(int(r) for r in re.findall(rb'<row r="(\d+)"', data))
-                rows = b"".join(b'<row r="%d">' % (last + i) + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, last + i, i) for c in letters)
-                                + b"</row>" for i in range(1, rows_allowed - last + 1))
-                data = data.replace(b"</sheetData>", rows + b"</sheetData>")
-            dst.writestr(info, data)
-    return out
+
+    def numbers(row: int) -> bytes:
+        return b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, row, row) for c in letters)
+
+    return m.edit_sheet_xml(folder / "base.xlsx", folder / f"al_limite_{rows_allowed}x{columns}.xlsx",
+                            lambda xml: m.appended_rows(xml, numbers, up_to=rows_allowed))
 
 
 def wide_csv(folder: Path) -> Path:

@@ -6,6 +6,7 @@ Each builder starts from a valid file made by the project's own writers and brea
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -91,3 +92,29 @@ def edit_csv(source: Path, target: Path, edit) -> Path:
 
 def bdap(path: Path, bodies=("237", "002"), year=2024) -> Path:
     return write_bdap([generate_budget(b, year, "rendiconto") for b in bodies], path)
+
+
+DATA_SHEET = "xl/worksheets/sheet2.xml"  # the template's data sheet
+
+
+def edit_sheet_xml(source: Path, target: Path, edit, member: str = DATA_SHEET) -> Path:
+    """The workbook with one sheet's XML passed through ``edit`` (bytes to bytes), every other member as it was."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info, edit(data) if info.filename == member else data)
+    return target
+
+
+def text_cell(row: int) -> bytes:
+    return b'<c r="A%d" t="inlineStr"><is><t>x</t></is></c>' % row
+
+
+def appended_rows(xml: bytes, cells=text_cell, count: int | None = None, up_to: int | None = None) -> bytes:
+    """Sheet XML with rows appended after its last one (``count`` of them, or up to row ``up_to``), each of ``cells(row)``;
+    the ``<dimension>`` is left as it was, as a hostile or careless writer leaves it."""
+    last = max(int(r) for r in re.findall(rb'<row r="(\d+)"', xml))
+    end = last + count if count is not None else up_to
+    rows = b"".join(b'<row r="%d">' % n + cells(n) + b"</row>" for n in range(last + 1, end + 1))
+    return xml.replace(b"</sheetData>", rows + b"</sheetData>")
+

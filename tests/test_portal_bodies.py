@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from dashboards import accounts
 from dashboards.portal import create_app
 from sources.samples.budget import generate_budget
 from tests.conftest import write_sample
+from tests.portal_client import csrf_token, login, two_offices
 
 CHUNK = 64 * 1024
 MB = 2**20
@@ -26,17 +26,9 @@ MB = 2**20
 def portal(settings, monkeypatch):
     monkeypatch.setenv("AREAVASTA_SECRET", "limits-secret-" + "l" * 40)
     monkeypatch.delenv("AREAVASTA_TRUSTED_PROXIES", raising=False)
-    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
-    accounts.add_user(settings, "ufficio.mo", "officer", "036", "pw-modena")
+    two_offices(settings)
     return settings, create_app(settings, max_upload_mb=1)
 
-
-def _token(client: TestClient, url: str = "/login") -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', client.get(url).text).group(1)
-
-
-def _login(client: TestClient, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password, "csrf": _token(client)}, follow_redirects=False)
 
 
 def _multipart(fields: dict[str, str], file_bytes: int, boundary: str = "confine4f2a"):
@@ -107,10 +99,10 @@ def disk(monkeypatch, tmp_path):
 def _session(app, username: str | None, password: str | None) -> tuple[dict[str, str], str]:
     """A client's cookie header and CSRF token, as a browser would hold them after the login page (and a login)."""
     client = TestClient(app)
-    token = _token(client)
+    token = csrf_token(client)
     if username:
-        assert _login(client, username, password).status_code == 303
-        token = _token(client, "/")
+        assert login(client, username, password).status_code == 303
+        token = csrf_token(client, "/")
     return {"cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items())}, token
 
 
@@ -183,6 +175,6 @@ def test_a_chunked_upload_within_the_limit_is_received(portal, tmp_path):
 def test_a_token_in_any_script_is_refused_not_an_error(portal, token):
     _, app = portal
     client = TestClient(app)
-    _token(client)
+    csrf_token(client)
     response = client.post("/login", data={"username": "ufficio.bo", "password": "pw-bologna", "csrf": token}, follow_redirects=False)
     assert response.status_code == 403

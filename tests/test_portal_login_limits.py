@@ -3,32 +3,22 @@ from one address is blocked, and the client address comes from X-Forwarded-For o
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from dashboards import accounts
 from dashboards.portal import LoginLimiter, create_app
+from tests.portal_client import login, two_offices
 
 
 @pytest.fixture
 def portal(settings, monkeypatch):
     monkeypatch.setenv("AREAVASTA_SECRET", "limits-secret-" + "l" * 40)
     monkeypatch.delenv("AREAVASTA_TRUSTED_PROXIES", raising=False)
-    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
-    accounts.add_user(settings, "ufficio.mo", "officer", "036", "pw-modena")
+    two_offices(settings)
     return settings, create_app(settings)
 
-
-def _token(client: TestClient, url: str = "/login") -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', client.get(url).text).group(1)
-
-
-def _login(client: TestClient, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password, "csrf": _token(client)}, follow_redirects=False)
 
 
 def test_fifty_wrong_names_from_one_address_do_not_lock_out_a_colleague(portal, monkeypatch):
@@ -36,11 +26,11 @@ def test_fifty_wrong_names_from_one_address_do_not_lock_out_a_colleague(portal, 
     monkeypatch.setattr("dashboards.portal.LoginLimiter.delay", lambda self, u, a: 0)
     attacker = TestClient(app)  # every TestClient has the same address: the office's NAT
     for n in range(55):
-        assert _login(attacker, f"nessuno{n}", "sbagliata").status_code == 401
-    assert _login(TestClient(app), "ufficio.mo", "pw-modena").status_code == 303
+        assert login(attacker, f"nessuno{n}", "sbagliata").status_code == 401
+    assert login(TestClient(app), "ufficio.mo", "pw-modena").status_code == 303
     for _ in range(5):
-        assert _login(attacker, "ufficio.bo", "sbagliata").status_code == 401
-    assert _login(TestClient(app), "ufficio.bo", "pw-bologna").status_code == 429  # that user from that address: blocked
+        assert login(attacker, "ufficio.bo", "sbagliata").status_code == 401
+    assert login(TestClient(app), "ufficio.bo", "pw-bologna").status_code == 429  # that user from that address: blocked
 
 
 def test_an_address_trying_many_names_is_slowed_within_a_bound_and_never_blocked():
@@ -77,7 +67,7 @@ def _served(monkeypatch, proxies: str | None):
 
 def _login_from(app, peer: str, forwarded: str, username: str, password: str) -> int:
     client = TestClient(app, client=(peer, 40000), headers={"X-Forwarded-For": forwarded})
-    return _login(client, username, password).status_code
+    return login(client, username, password).status_code
 
 
 def test_the_client_address_comes_from_a_trusted_proxy_only(portal, monkeypatch):

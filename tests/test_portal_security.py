@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import stat
 
 import pytest
@@ -12,30 +11,23 @@ from dashboards import accounts
 from dashboards.portal import LoginLimiter, create_app
 from sources.samples.budget import generate_budget
 from tests.conftest import write_sample
+from tests.portal_client import csrf_token, login, two_offices
 
 
 @pytest.fixture
 def portal(settings, monkeypatch, tmp_path):
     monkeypatch.setenv("AREAVASTA_SECRET", "security-secret-" + "s" * 40)
-    accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
-    accounts.add_user(settings, "ufficio.mo", "officer", "036", "pw-modena")
+    two_offices(settings)
     return settings, create_app(settings, max_upload_mb=2)
 
-
-def _token(client: TestClient, url: str = "/login") -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', client.get(url).text).group(1)
-
-
-def _login(client: TestClient, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password, "csrf": _token(client)}, follow_redirects=False)
 
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(portal):
     _, app = portal
     client = TestClient(app)
-    assert _login(client, "ufficio.bo", "pw-bologna").status_code == 303
+    assert login(client, "ufficio.bo", "pw-bologna").status_code == 303
     stolen = dict(client.cookies)
-    assert client.post("/logout", data={"csrf": _token(client, "/")}, follow_redirects=False).status_code == 303
+    assert client.post("/logout", data={"csrf": csrf_token(client, "/")}, follow_redirects=False).status_code == 303
     thief = TestClient(app, cookies=stolen)
     assert thief.get("/", follow_redirects=False).headers["location"] == "/login"
     assert thief.get("/template").status_code == 403
@@ -44,7 +36,7 @@ def test_logout_ends_the_session_even_for_a_copied_cookie(portal):
 def test_a_password_reset_ends_every_session(portal):
     settings, app = portal
     client = TestClient(app)
-    _login(client, "ufficio.bo", "pw-bologna")
+    login(client, "ufficio.bo", "pw-bologna")
     assert client.get("/", follow_redirects=False).status_code == 200
     accounts.reset_password(settings, "ufficio.bo", "nuova-password")
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
@@ -82,10 +74,10 @@ def test_failed_logins_slow_one_user_but_never_the_whole_office(portal, monkeypa
     monkeypatch.setattr("dashboards.portal.LoginLimiter.delay", lambda self, u, a: 0)
     attacker = TestClient(app)
     for _ in range(5):
-        assert _login(attacker, "ufficio.bo", "sbagliata").status_code == 401
-    assert _login(attacker, "ufficio.bo", "pw-bologna").status_code == 429  # that user, from that address: blocked for now
+        assert login(attacker, "ufficio.bo", "sbagliata").status_code == 401
+    assert login(attacker, "ufficio.bo", "pw-bologna").status_code == 429  # that user, from that address: blocked for now
     colleague = TestClient(app)  # same address (the office's NAT), another user
-    assert _login(colleague, "ufficio.mo", "pw-modena").status_code == 303
+    assert login(colleague, "ufficio.mo", "pw-modena").status_code == 303
 
 
 def test_the_limiter_is_bounded_persistent_and_delays_progressively(settings):
@@ -108,10 +100,10 @@ def test_the_limiter_is_bounded_persistent_and_delays_progressively(settings):
 def test_bad_form_input_is_a_400_in_italian(portal, tmp_path, year):
     _, app = portal
     client = TestClient(app)
-    _login(client, "ufficio.bo", "pw-bologna")
+    login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto").head(50), "template")
     with path.open("rb") as handle:
-        response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": _token(client, "/")},
+        response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": csrf_token(client, "/")},
                                files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
     assert response.status_code == 400 and "esercizio" in response.text.lower()
     assert client.get(f"/template?year={year}").status_code == 400
@@ -120,7 +112,7 @@ def test_bad_form_input_is_a_400_in_italian(portal, tmp_path, year):
 def test_template_downloads_leave_nothing_behind(portal):
     settings, app = portal
     client = TestClient(app)
-    _login(client, "ufficio.bo", "pw-bologna")
+    login(client, "ufficio.bo", "pw-bologna")
     for _ in range(3):
         response = client.get("/template?year=2026&phase=previsione")
         assert response.status_code == 200 and response.content[:2] == b"PK"
@@ -131,10 +123,10 @@ def test_template_downloads_leave_nothing_behind(portal):
 def test_secrets_and_personal_data_are_owner_only(portal, tmp_path):
     settings, app = portal
     client = TestClient(app)
-    _login(client, "ufficio.bo", "pw-bologna")
+    login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")
     with path.open("rb") as handle:
-        client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": _token(client, "/")},
+        client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": csrf_token(client, "/")},
                     files={"file": (path.name, handle, "application/octet-stream")})
     database = accounts.portal_dir(settings) / "portal.sqlite"
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
@@ -158,9 +150,9 @@ def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
 
     settings, app = portal
     client = TestClient(app)
-    _login(client, "ufficio.bo", "pw-bologna")
+    login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
-    token = _token(client, "/")
+    token = csrf_token(client, "/")
     for year in ("2025", "2025"):
         with path.open("rb") as handle:
             response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": token},
@@ -204,10 +196,10 @@ def matrix_portal(portal, tmp_path):
         (settings.outputs_dir / "dashboards" / f"{stem}.html").write_text(stem, encoding="utf-8")
         (settings.outputs_dir / "reports" / f"{stem}.xlsx").write_bytes(b"PK")
     client = TestClient(app)
-    _login(client, "ufficio.bo", "pw-bologna")
+    login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     with path.open("rb") as handle:
-        response = client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": _token(client, "/")},
+        response = client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": csrf_token(client, "/")},
                                files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
     return app, response.headers["location"].rsplit("/", 1)[1]
 
@@ -218,11 +210,11 @@ def test_authorisation_matrix(matrix_portal, method, url, expected):
     for (role, password), status in zip(ROLES.items(), expected):
         client = TestClient(app)
         if password:
-            _login(client, role, password)
+            login(client, role, password)
         target = url.format(upload_237=upload_237)
         if method == "GET":
             response = client.get(target, follow_redirects=False)
         else:
-            token = _token(client, "/") if password else ""
+            token = csrf_token(client, "/") if password else ""
             response = client.post(target, data={"csrf": token, "year": "x", "phase": "rendiconto"}, follow_redirects=False)
         assert response.status_code == status, (role, method, target, response.status_code)

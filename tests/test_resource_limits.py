@@ -10,7 +10,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from sources.container import _cell_extent, inspect_file
 from sources.findings import KEPT, PER_RULE, Finding, capped, has_errors
@@ -18,24 +20,9 @@ from sources.intake import validate_file
 from tests import malformed as m
 
 
-def _edit_sheet(source: Path, target: Path, edit) -> Path:
-    """The workbook with its data sheet's XML passed through ``edit``."""
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            dst.writestr(info, edit(data) if info.filename == "xl/worksheets/sheet2.xml" else data)
-    return target
-
-
 def _pad_sheet(source: Path, target: Path, extra_rows: int) -> Path:
     """The template with ``extra_rows`` one-cell rows appended to its data sheet, its ``<dimension>`` left as it was."""
-    def pad(data: bytes) -> bytes:
-        last = max(int(r) for r in re.findall(rb'<row r="(\d+)"', data))
-        rows = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (last + i, last + i)
-                        for i in range(1, extra_rows + 1))
-        return data.replace(b"</sheetData>", rows + b"</sheetData>")
-
-    return _edit_sheet(source, target, pad)
+    return m.edit_sheet_xml(source, target, lambda xml: m.appended_rows(xml, count=extra_rows))
 
 
 def _sheet_xml(body: bytes, dimension: bytes = b"A1:B2") -> bytes:
@@ -74,7 +61,7 @@ def test_the_area_of_the_cells_is_bounded_not_only_rows_and_columns(tmp_path, se
 
 def test_a_lying_dimension_does_not_move_the_cells_the_officer_is_told(tmp_path, settings):
     bad = m.template(tmp_path / "t.xlsx", m.GOOD_ROWS.with_columns(missione=pl.lit("77")))
-    lying = _edit_sheet(bad, tmp_path / "bugiardo.xlsx", lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="C5:D6"', xml))
+    lying = m.edit_sheet_xml(bad, tmp_path / "bugiardo.xlsx", lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="C5:D6"', xml))
     cells = [[f.cell for f in validate_file(path, settings).findings if f.code == "MISSION_UNKNOWN"] for path in (bad, lying)]
     assert cells[0] == cells[1] and cells[0][0].startswith("A")
 
@@ -103,7 +90,7 @@ def test_formatted_cells_count_rows_without_cells_do_not_and_namespaced_tags_are
 def test_two_cells_at_far_corners_are_an_area_not_two_cells(tmp_path, settings):
     """The reader holds the whole rectangle between the cells: 20,000 rows by 400 columns is 8 million cells."""
     corners = _sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="OJ20000"><v>2</v></c></row>')
-    workbook = _edit_sheet(m.template(tmp_path / "t.xlsx"), tmp_path / "angoli.xlsx", lambda _: corners)
+    workbook = m.edit_sheet_xml(m.template(tmp_path / "t.xlsx"), tmp_path / "angoli.xlsx", lambda _: corners)
     container, findings = inspect_file(workbook, settings)
     assert container is None and [f.code for f in findings] == ["SHEET_TOO_LARGE"]
     assert (findings[0].params["rows"], findings[0].params["columns"]) == (20000, 400)
