@@ -168,6 +168,27 @@ def _actors_of(body: str) -> dict[tuple, list[dict]]:
     return out
 
 
+def _instruments_for(kind: str, coproduces: bool, laws: dict[str, str]) -> pl.DataFrame:
+    """The instruments a plan of ``kind`` may cite (``instruments.csv`` › ``plan_kinds``): a body does not co-design a
+    function it hands over; co-production instruments only where co-production is proposed."""
+    rows = _csv("instruments.csv").filter(pl.col("plan_kinds").str.split(";").list.contains(kind),
+                                          (pl.col("coproduction") != "true") | pl.lit(coproduces))
+    return for_region(rows, laws, ("citation",))
+
+
+def _actors_text(r: dict, keys: list[str], actors_of: dict, kind: str, coproduces: bool, lang: str) -> str:
+    """The field's and programme's actors that fit the plan's kind (``actors.csv`` › ``plan_kinds``), each once; a delegation
+    names the Region first; a hand-over with no actor of its field names the function's holder."""
+    own = [a for k in keys for a in actors_of.get(("field", k), [])] + actors_of.get(("programme", r["function"]), [])
+    own = [a for a in own if kind in (a.get("plan_kinds") or "").split(";")]
+    if kind == "delegation" and not coproduces:
+        own = [a for a in own if "delegation" in a["plan_kinds"] and "maintain" in a["plan_kinds"]]  # institutional only
+    if kind == "delegation" or (kind == "handover" and not own):
+        own = actors_of.get(("kind", kind), []) + own
+    unique = {a["actor"]: a for a in own}.values()  # a mission's fields can share an actor: named once
+    return "; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in unique)
+
+
 def _parts_of(r: dict, fields: dict, lang: str) -> dict:
     """One plan's parts, named as in ``PARTS`` (and ``HELPERS``)."""
     laws = regional_laws(r["body"])
@@ -182,9 +203,8 @@ def _parts_of(r: dict, fields: dict, lang: str) -> dict:
     types = _labels(allowed, _csv("coproduction_types.csv"), "type", lang)
     why = f.get(f"why_{lang}") or "" if len(keys) < 2 else (MISSION_ONLY[lang] + " " + "; ".join(
         f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys))
-    own = [a for k in keys for a in actors_of.get(("field", k), [])] + actors_of.get(("programme", r["function"]), [])
-    actors = "; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in own)
-    instruments = _labels(merged["instruments"], for_region(_csv("instruments.csv"), laws, ("citation",)), "instrument", lang, cite=True)
+    actors = _actors_text(r, keys, actors_of, kind, bool(allowed), lang)
+    instruments = _labels(merged["instruments"], _instruments_for(kind, bool(allowed), laws), "instrument", lang, cite=True)
     cases = _labels(merged["cases"], _csv("cases.csv"), "case", lang) if allowed else ""
     direction = ""
     if kind == "development":

@@ -96,3 +96,16 @@ def test_no_list_is_repeated_within_a_plan(plans):
             part = p[column]
             if part and len(part) > 40:
                 assert p["dup_text"].count(part) <= 1, (p["body"], p["function"], column)
+
+
+def test_instruments_and_actors_fit_the_plan_kind(plans):
+    """A body does not co-design what it hands over or passes through; a delegation has no new holder."""
+    for p in plans:
+        where = (p["body"], p["function"], p["plan_kind"])
+        cited = (p["instruments"] or "") + " " + (p["actors"] or "")
+        if p["plan_kind"] in ("handover", "maintain", "split"):
+            assert "art. 55" not in cited and "art. 56" not in cited and "patti di collaborazione" not in cited, where
+        if p["plan_kind"] == "delegation":
+            assert "nuovo titolare" not in cited and "passaggio" not in cited and p["actors"].startswith("Regione (delegante)"), where
+        names = [a.split(" (")[0] for a in (p["actors"] or "").split("; ") if a]
+        assert len(names) == len(set(names)), where

@@ -22,6 +22,8 @@ def merge_catalogue(default: pl.DataFrame, body_rows: pl.DataFrame | None) -> pl
     body_rows = body_rows.with_columns(pl.col(it).alias(en) for en, it in ENGLISH_OF.items() if en not in body_rows.columns)
     if "regional_topic" in default.columns and "regional_topic" not in body_rows.columns:
         body_rows = body_rows.with_columns(regional_topic=pl.lit(None, pl.String))
+    if "plan_kinds" in default.columns and "plan_kinds" not in body_rows.columns:  # a body's own partners: for its own plans
+        body_rows = body_rows.with_columns(plan_kinds=pl.lit("development;maintain;delegation"))
     replaced = body_rows.select("scope", "key").unique()
     return pl.concat([default.join(replaced, on=["scope", "key"], how="anti"), body_rows.select(default.columns)])
 
