@@ -34,6 +34,16 @@ def kpi_text(k: dict) -> str:
     return f"{k['label']}: {value}"
 
 
+def legal_basis(row: dict) -> str:
+    """The delegation's legal basis: the status's source, then the Region's reallocation law, each said once (a status
+    that already cites c. 89 or the law is not followed by it again)."""
+    status, law = (row.get("status_source") or "").strip(), (row.get("regional_law") or "").strip()
+    cited = law.split(": ")[-1]
+    if not law or cited in status or (cited.startswith("L. 56/2014") and "c. 89" in status):
+        return status or law
+    return f"{status}; {law}" if status else law
+
+
 def coverage(row: dict, lang: str = "it") -> str:
     """Full cost against the revenue attributed to the function (regional transfers): the cost-recovery figure."""
     full = row.get("full_cents") or row.get("total_cents") or 0
@@ -72,7 +82,7 @@ def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it"
         coproduction = (f"Co-produzione nei limiti della delega: {types}. {sentence(row.get('delegation_why'))}" if types else
                         "La delega non prevede co-produzione: l'ente la esercita secondo gli standard della Regione.")
         return text.safe_substitute(**common, full_cost=euro_words(row.get("full_cents") or row["total_cents"]),
-                                    coverage=coverage(row), coproduction=coproduction, regional_law=row.get("regional_law") or "")
+                                    coverage=coverage(row), coproduction=coproduction, legal_basis=legal_basis(row))
     if kind == "maintain":
         return text.safe_substitute(**common, transfer=article_percent(row.get("transfer_share")),
                                     pass_through=sentence(row.get("pass_through_why"))[:-1])

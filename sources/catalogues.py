@@ -10,7 +10,7 @@ from functools import cache
 import polars as pl
 import yaml
 
-from sources.reference import DATA_DIR, missions
+from sources.reference import DATA_DIR, bodies, missions
 
 CLASSIFICATION_DIR = DATA_DIR / "classification"
 from transforms.authority import ATTRIBUTES
@@ -62,8 +62,19 @@ def status_labels(lang: str = "it") -> dict[str, str]:
 
 @cache
 def body_statuses() -> pl.DataFrame:
-    """Statuses that hold for named bodies only (c. 86: the three mountain border provinces)."""
-    return pl.read_csv(CLASSIFICATION_DIR / "status_by_body.csv", infer_schema=False)
+    """Statuses that differ from the catalogue's by body: named bodies first (``status_by_body.csv``: c. 86, the mountain
+    border provinces), then the Region's reallocation law (``status_by_region.csv``: a row for one body, for the body's
+    type, or for all the Region's bodies, the most specific winning). Columns: body, programma, status, status_source."""
+    named = pl.read_csv(CLASSIFICATION_DIR / "status_by_body.csv", infer_schema=False).with_columns(_rank=pl.lit(0))
+    regional = pl.read_csv(CLASSIFICATION_DIR / "status_by_region.csv", infer_schema=False)
+    every = bodies().select(pl.col("istat_code").alias("body"), "region",
+                            pl.when(pl.col("uts_type_code") == "3").then(pl.lit("citta_metropolitana")).otherwise(pl.lit("provincia")).alias("type"))
+    kind = pl.col("body_type")
+    expanded = regional.join(every, on="region").filter((kind == "all") | (kind == pl.col("type")) | (kind == pl.col("body"))).with_columns(
+        _rank=pl.when(kind == pl.col("body")).then(1).when(kind == pl.col("type")).then(2).otherwise(3))
+    columns = ["body", "programma", "status", "status_source", "_rank"]
+    return (pl.concat([named.select(columns), expanded.select(columns)]).sort("_rank")
+            .unique(["body", "programma"], keep="first", maintain_order=True).drop("_rank"))
 
 
 @cache

@@ -55,5 +55,7 @@ def test_bologna_and_torino_get_their_own_regions_guards_or_none():
 
 def test_a_delegation_names_its_own_regions_reallocation_law_or_the_national_rule():
     assert "L.R. Emilia-Romagna 13/2015" in _plans_for("237", ["16.02"], "delegated")["16.02"]["dup_text"]
-    napoli = _plans_for("263", ["16.02"], "delegated")["16.02"]["dup_text"]
-    assert "L. 56/2014 art. 1 c. 89" in napoli and "L.R." not in napoli
+    assert "L.R. Campania 14/2015" in _plans_for("263", ["16.02"], "delegated")["16.02"]["dup_text"]
+    campobasso = _plans_for("070", ["16.02"], "delegated")["16.02"]["dup_text"]  # no Molise reallocation law on file
+    assert "L. 56/2014 art. 1 c. 89" in campobasso and "L.R." not in campobasso
+    assert campobasso.count("c. 89") == 1, campobasso  # not once from the status and again as the national rule
