@@ -69,6 +69,12 @@ def plan_kinds() -> dict[str, dict]:
 
 
 @cache
+def maintain_governs() -> dict[str, dict]:
+    """What a maintained (pass-through) function governs: grants or a service contract, with objective and steps."""
+    return {r["governs"]: r for r in _csv("maintain_governs.csv").iter_rows(named=True)}
+
+
+@cache
 def delegations() -> dict[str, dict]:
     """Delegated programme → the co-production the delegation allows, why and source (``delegations.csv``)."""
     return {r["programme"]: r for r in _csv("delegations.csv").iter_rows(named=True)}

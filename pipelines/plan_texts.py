@@ -8,7 +8,7 @@ from string import Template
 import polars as pl
 
 from dashboards.words import label
-from pipelines.plan_catalogue import _csv, mission_words, plan_kinds, template
+from pipelines.plan_catalogue import _csv, maintain_governs, mission_words, plan_kinds, template
 from sources.catalogues import status_labels
 from transforms.amounts import format_euro
 from transforms.figures import article_percent, euro_words, percent, percent_range, range_words, share_of_spending
@@ -85,7 +85,8 @@ def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it"
                                     coverage=coverage(row), coproduction=coproduction, legal_basis=legal_basis(row))
     if kind == "maintain":
         return text.safe_substitute(**common, transfer=article_percent(row.get("transfer_share")),
-                                    pass_through=sentence(row.get("pass_through_why"))[:-1])
+                                    pass_through=sentence(row.get("pass_through_why"))[:-1],
+                                    objective=maintain_governs()[row.get("governs") or "grants"]["objective_it"])
     if kind == "split":
         return text.safe_substitute(**common, first_step=sentence(first_step("it"))[:-1], programme_plans=row["direction"])
     if row.get("coarse"):  # a mission total: the first step, a direction, no euro effects

@@ -17,6 +17,7 @@ from pipelines.plan_catalogue import (  # noqa: F401  (re-exported: stages, repo
     delegations,
     field_catalogue,
     labelled_modes,
+    maintain_governs,
     mission_words,
     plan_config,
     plan_kinds,
@@ -61,7 +62,8 @@ def _with_kind(chosen: pl.DataFrame) -> pl.DataFrame:
     rules = consistency()["pass_through"]
     through = plan_rules.pass_through(rules)
     why = pl.coalesce([pl.when(plan_rules.pass_through([r])).then(pl.lit(r["because_it"])) for r in rules])
-    chosen = chosen.with_columns(plan_kind=plan_rules.plan_kind(status_plans(), through), pass_through_why=why)
+    governs = pl.coalesce([pl.when(plan_rules.pass_through([r])).then(pl.lit(r.get("governs", "grants"))) for r in rules])
+    chosen = chosen.with_columns(plan_kind=plan_rules.plan_kind(status_plans(), through), pass_through_why=why, governs=governs)
     return chosen.with_columns(plan_kind=pl.Series([_one_kind(r) for r in chosen.select("body", "function", "plan_kind").iter_rows(named=True)],
                                                    dtype=pl.String))
 
@@ -114,7 +116,7 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     projects = projects.with_columns(
         dup_text=pl.Series([dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
                             for r in projects.iter_rows(named=True)], dtype=pl.String)
-    ).drop("pass_through_why", "delegation_why", "regional_law")
+    ).drop("pass_through_why", "governs", "delegation_why", "regional_law")
     return Plans(projects, tplans.projection(projects, config["adoption"]), kpis)
 
 
@@ -132,7 +134,7 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
     done: dict[tuple, tuple] = {}  # the parts depend on the fields, the programme, the kind and the body: computed once each
     for r in projects.iter_rows(named=True):
         key = (tuple(r["fields"] or []), r["field"], r["function"], r["plan_kind"], r.get("name"), bool(r.get("coarse")),
-               r.get("quadrant"), tuple(r.get("logics") or []), r["body"])
+               r.get("quadrant"), tuple(r.get("logics") or []), r["body"], r.get("governs"))
         if key not in done:
             done[key] = _parts_of(r, fields, lang)
         for name in names:
@@ -146,10 +148,14 @@ def _steps(name: str, lang: str, allowed: str = "") -> str:
                      f"{Template(s[f'description_{lang}']).safe_substitute(allowed=allowed)}" for s in rows)
 
 
-def _risks(kind: str, keys: list[str], coproduces: bool, lang: str) -> str:
+def _risks(kind: str, keys: list[str], coproduces: bool, lang: str, governs: str | None = None) -> str:
+    """The risks of the plan's kind (``risks.csv``): general, of the kind, of its fields, of what a maintained function
+    governs (grants or a service contract); those about co-production only where co-production is proposed."""
+    scope = pl.col("scope")
     risks = _csv("risks.csv").filter(
         pl.col("plan_kinds").str.split(";").list.contains(kind),
-        (pl.col("scope") == "all") | (pl.col("scope") == "kind") | pl.col("key").is_in(keys),
+        (scope == "all") | (scope == "kind") | ((scope == "field") & pl.col("key").is_in(keys))
+        | ((scope == "pass_through") & (pl.col("key") == (governs or "grants"))),
         (pl.col("when") == "always") | pl.lit(coproduces))
     return "; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in risks.iter_rows(named=True))
 
@@ -214,6 +220,8 @@ def _parts_of(r: dict, fields: dict, lang: str) -> dict:
                            for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps))
     elif kind == "split":
         phases, direction = first_step(lang), _split_direction(r, lang)
+    elif kind == "maintain":
+        phases = _steps(maintain_governs()[r.get("governs") or "grants"]["steps"], lang)
     else:
         phases = _steps(plan_kinds()[kind]["steps"], lang, types)
     if r.get("coarse") and kind != "split":  # a mission total: first get programme detail; a direction, no euro
@@ -225,7 +233,7 @@ def _parts_of(r: dict, fields: dict, lang: str) -> dict:
                                     logics=", ".join(logic_names.get(x, x).lower() for x in r.get("logics") or []) or "-")
     return dict(field_name=", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"],
                 coproduction_types=types, coproduction_why=why, actors=actors, instruments=instruments, cases=cases,
-                phases_text=phases, risks_text=_risks(kind, keys, bool(allowed), lang), direction=direction,
+                phases_text=phases, risks_text=_risks(kind, keys, bool(allowed), lang, r.get("governs")), direction=direction,
                 delegation_why=delegation.get(f"why_{lang}") or "", regional_law=f"legge regionale di riordino: {laws['reallocation']}" if "reallocation" in laws else
                 "L. 56/2014 art. 1 c. 89")
 

@@ -65,6 +65,17 @@ def test_a_pass_through_transfer_is_maintained_not_coproduced():
     plan = plans["18.01"]
     assert plan["plan_kind"] == "maintain" and plan["coproduction_types"] == "" and "coproduction" not in plan["logics"]
     assert "Non è gratis" not in plan["risks_text"]
+    assert "art. 12 L. 241/1990" in plan["phases_text"] and "contratto di servizio" not in plan["dup_text"]
+
+
+def test_local_transport_paid_to_the_agency_is_governed_as_a_service_contract_not_as_grants():
+    """Suspending the payment of a public service contract would break its obligations: 10.02 is not an art. 12 grant."""
+    plan = _plans(["10.02"], quadrant="indirect", transfer_share=0.9, operating_share=0.1)["10.02"]
+    assert plan["plan_kind"] == "maintain"
+    assert "D.Lgs. 422/1997 art. 19" in plan["phases_text"] and "contratto di servizio" in plan["dup_text"]
+    assert "si sospendono" not in plan["dup_text"] and "art. 12 L. 241/1990" not in plan["phases_text"]
+    assert "Obblighi di servizio non verificati" in plan["risks_text"] and "senza criteri" not in plan["risks_text"]
+    assert "art. 55" not in plan["instruments"] + plan["actors"]
 
 
 def test_every_plan_kind_has_its_legal_source_in_the_catalogue_and_in_the_docs():
