@@ -347,7 +347,7 @@ def _plan(workbook, fmt, inputs):
                 s.row += 1
         elif develop:
             s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
-            s.ws.write_number(s.row, 1, p["kick_start_cents"] / 100, fmt["euro"])
+            s.ws.write_number(s.row, 1, round(p["kick_start_cents"] / 100, -3), fmt["euro"])  # a planner's figure: to the thousand
             s.row += 1
             s.ws.write_string(s.row, 0, labels[9], fmt["bold"])
             s.ws.write_string(s.row, 1, range_words(p["effect_low_cents"], p["effect_high_cents"], lang), fmt["wrap"])

@@ -3,18 +3,39 @@
 
 from __future__ import annotations
 
+import re
 from string import Template
 
 import polars as pl
 
 from dashboards.words import label
-from pipelines.plan_catalogue import _csv, maintain_governs, mission_words, plan_kinds, template
-from sources.catalogues import status_labels
+from pipelines.plan_catalogue import (
+    _csv,
+    maintain_governs,
+    mission_words,
+    plan_kinds,
+    template,
+)
+from sources.catalogues import classification_config, flag_rules, status_labels
 from transforms.amounts import format_euro
-from transforms.figures import article_percent, euro_words, percent, percent_range, range_words, share_of_spending
+from transforms.figures import (
+    article_percent,
+    euro_words,
+    percent,
+    percent_range,
+    range_words,
+    share_of_spending,
+)
 
 UNKNOWN = "dato da rilevare"
 MONTHS = {"it": "mesi", "en": "months"}
+
+
+def listed(items: list[str]) -> str:
+    """``a``, ``a e b``, ``a, b e c``."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " e " + items[-1]
 
 
 def first_step(lang: str) -> str:
@@ -49,7 +70,8 @@ def coverage(row: dict, lang: str = "it") -> str:
     full = row.get("full_cents") or row.get("total_cents") or 0
     revenue = row.get("revenue_cents")
     if revenue is None:
-        return ("La copertura con i trasferimenti regionali è da rilevare: servono le entrate del rendiconto attribuite "
+        document = "del bilancio di previsione" if row.get("phase") == "previsione" else "del rendiconto"
+        return (f"La copertura con i trasferimenti regionali è da rilevare: servono le entrate {document} attribuite "
                 "alla funzione.")
     covered = revenue / full if full else None
     gap = full - revenue
@@ -58,8 +80,59 @@ def coverage(row: dict, lang: str = "it") -> str:
     return text + (f"; restano a carico del bilancio dell'ente {euro_words(gap)}." if gap > 0 else ".")
 
 
+DRIVER_WORDS = {"staff": "spesa di personale", "operating": "spesa di funzionamento"}
+
+
+def full_cost_sentence(row: dict) -> str:
+    """The full cost with its allocation key; where the function has none of the key's spending, no share can be given."""
+    driver = DRIVER_WORDS.get(classification_config()["full_cost_driver"], "spesa di personale")
+    full, direct = row.get("full_cents"), row.get("total_cents") or 0
+    if full is None or full <= direct:
+        return (f"la quota dei servizi di supporto non si può attribuire con la chiave della {driver} (la funzione non ne ha): "
+                "il costo pieno è da stimare.")
+    return f"il costo pieno, con la quota dei servizi di supporto ripartita in base alla {driver}, è di {euro_words(full)}."
+
+
+def cautions(row: dict, lang: str = "it") -> str:
+    """What the function's flags mean for its plan (``rules.yaml`` › ``plan_it``), as a paragraph, or nothing."""
+    notes = {r["code"]: r.get(f"plan_{lang}") for r in flag_rules()}
+    said = [notes[f] for f in row.get("flags") or [] if notes.get(f)]
+    return ("\n\nAvvertenze. " + " ".join(said)) if said else ""
+
+
+def funding(row: dict) -> str:
+    """What the body pays of a function it hands over: the coverage when revenue is attributed, the declared own share,
+    or that it is not known yet (never "no own spending" from a default)."""
+    if row.get("revenue_cents") is not None:
+        return coverage(row)
+    level = int(row.get("own_funding") or 0)
+    if level == 0:
+        return ("Non è ancora noto quanta parte di questa spesa sia coperta da trasferimenti regionali e quanta resti a carico "
+                "del bilancio dell'ente: va accertato nella ricognizione.")
+    return (f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
+            "per questo la funzione entra nella graduatoria delle priorità.")
+
+
+def retained(function: str) -> str:
+    """Parts of a handed-over function that the law leaves with the body (``retained_parts.csv``)."""
+    parts = [r for r in _csv("retained_parts.csv").iter_rows(named=True) if r["programme"] == function]
+    return " ".join(f"Resta all'ente {p['part_it']} ({p['citation']})." for p in parts)
+
+
+def tidy(text: str) -> str:
+    """No empty brackets or doubled spaces left by an empty part; at most one blank line between paragraphs."""
+    text = re.sub(r" \(\s*\)", "", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" +([.;,])", r"\1", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
 def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it") -> str:
     """Text for the body's DUP (Documento Unico di Programmazione), in the template of the plan's kind."""
+    return tidy(_dup_text(row, effects, own, lang))
+
+
+def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it") -> str:
     kind = row["plan_kind"]
     common = dict(
         name=row.get("name") or row["function"], function=row["function"], year=row["year"], spending=euro_words(row["total_cents"]),
@@ -67,21 +140,17 @@ def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it"
         risks=row["risks_text"], kpis="; ".join(kpi_text(k) for k in own if k["kind"] != "financial"),
         verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere", steps=row["phases_text"],
         share=share_of_spending(row.get("share_of_body")), status_source=row.get("status_source") or "",
-        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"),
+        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"), cautions=cautions(row),
     )
     text = Template(template(plan_kinds()[kind]["template"] if kind != "development" or not row.get("coarse") else "dup_mission_it.txt"))
     if kind == "handover":
-        level = int(row.get("own_funding") or 0)
-        funding = ("Non risulta spesa a carico del bilancio proprio: va verificato nella ricognizione quanto è coperto da trasferimenti."
-                   if level == 0 else
-                   f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
-                   "per questo la funzione entra nella graduatoria delle priorità.")
-        return text.safe_substitute(**common, status_word=status_labels("it").get(row["status"], ""), funding=funding)
+        return text.safe_substitute(**common, status_word=status_labels("it").get(row["status"], ""), funding=funding(row),
+                                    retained=retained(row["function"]))
     if kind == "delegation":
         types = row["coproduction_types"]
         coproduction = (f"Co-produzione nei limiti della delega: {types}. {sentence(row.get('delegation_why'))}" if types else
                         "La delega non prevede co-produzione: l'ente la esercita secondo gli standard della Regione.")
-        return text.safe_substitute(**common, full_cost=euro_words(row.get("full_cents") or row["total_cents"]),
+        return text.safe_substitute(**common, full_cost_sentence=full_cost_sentence(row),
                                     coverage=coverage(row), coproduction=coproduction, legal_basis=legal_basis(row))
     if kind == "maintain":
         return text.safe_substitute(**common, transfer=article_percent(row.get("transfer_share")),
@@ -102,8 +171,8 @@ def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it"
         service_type=row.get("service_type_it"), authority=f"{row['authority']:.2f}".replace(".", ","), governance=row.get("governance_it"),
         current_position=row.get("current_position"), target_position=row.get("target_position"),
         field_name=row["field_name"], why=sentence(row["coproduction_why"]),
-        logics=", ".join(names[code].lower() for code in row["logics"]), logic_reasons=row.get("logic_reasons") or "",
-        coproduction=row["coproduction_types"], cases=row["cases"] or "nessuna esperienza dei materiali di riferimento per questo campo",
+        logics=listed([f"«{names[code].lower()}»" for code in row["logics"]]), logic_reasons=row.get("logic_reasons") or "",
+        coproduction=row["coproduction_types"], cases=f" Esperienze di riferimento: {row['cases']}." if row["cases"] else "",
         phases=row["phases_text"], kick_start=euro_words(row["kick_start_cents"]),
         effect=range_words(row["effect_low_cents"], row["effect_high_cents"]), assumptions="; ".join(assumptions),
     )

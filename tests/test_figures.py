@@ -15,7 +15,8 @@ def test_examples_a_planner_would_write():
     assert range_words(48_000_000, 120_000_000) == "tra 480 mila euro e 1,2 milioni di euro"
     assert range_words(100_000_000, 101_000_000) == "circa 1 milione di euro"
     assert range_words(109_222_919, 327_668_758, "en") == "between 1.1 and 3.3 million euro"
-    assert euro_words(50_000) == "meno di mille euro" and euro_words(0) == "0 euro"
+    assert euro_words(50_000) == "meno di mille euro" and euro_words(0) == "0 euro" and euro_words(100_000) == "mille euro"
+    assert range_words(100_000, 400_000) == "tra 1 e 4 mila euro"
     assert [article_percent(x) for x in (0, 0.08, 0.11, 0.8, 0.45, 0.01, 0.085)] == [
         "lo 0 %", "l'8 %", "l'11 %", "l'80 %", "il 45 %", "l'1 %", "l'8,5 %"]
     assert percent(0.4) == "40 %" and percent(0.4, "en") == "40%" and percent(None) == "n.d."

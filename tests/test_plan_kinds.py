@@ -51,6 +51,30 @@ def test_a_transferred_function_gets_a_handover_with_its_residual_spending_and_n
         assert "1 milione di euro" in plan["dup_text"] or "1,0 milioni" in plan["dup_text"], plan["dup_text"]
 
 
+def test_a_hand_over_never_claims_the_body_pays_nothing_and_keeps_what_the_law_leaves_it():
+    plans = _plans(["15.01", "04.06"], status="transferred")
+    for plan in plans.values():
+        assert "Non risulta spesa a carico" not in plan["dup_text"] and "va accertato nella ricognizione" in plan["dup_text"]
+    assert "Resta all'ente la consigliera di parità" in plans["15.01"]["dup_text"] and "D.Lgs. 198/2006" in plans["15.01"]["dup_text"]
+    assert "consigliera" not in plans["04.06"]["dup_text"]
+    assert "non delle parti che restano all'ente per legge" in plans["15.01"]["phases_text"]
+
+
+def test_the_flags_of_the_ranking_become_cautions_in_the_plan():
+    plans = _plans(["09.02", "10.05", "01.08"], quadrant="regulation", authority=0.7,
+                   flags=[["protect", "verify_data"], ["revenue_opportunity"], []])
+    assert "Avvertenze." in plans["09.02"]["dup_text"] and "restano all'ente e non si esternalizzano" in plans["09.02"]["dup_text"]
+    assert "verificare i dati" in plans["09.02"]["dup_text"]
+    assert "diritti, canoni e tariffe" in plans["10.05"]["dup_text"]
+    assert "Avvertenze" not in plans["01.08"]["dup_text"]
+
+
+def test_the_full_cost_names_its_key_or_says_it_cannot_be_given():
+    plans = _plans(["16.02", "04.07"], status="delegated", full_cents=[150_000_000, 100_000_000])
+    assert "ripartita in base alla spesa di personale, è di 1,5 milioni di euro" in plans["16.02"]["dup_text"]
+    assert "il costo pieno è da stimare" in plans["04.07"]["dup_text"]
+
+
 def test_a_mission_with_programmes_of_different_status_gets_a_split_plan():
     plans = _plans(["04"], status="mixed", coarse=True)
     plan = plans["04"]

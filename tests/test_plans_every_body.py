@@ -88,6 +88,8 @@ def test_figures_as_a_planner_writes_them(plans):
         assert not re.search(r"\d%", text), where                      # "40 %", never "40%"
         assert "nan" not in text.split() and "None" not in text, where
         assert "()" not in _texts(p), where                              # a citation or a part left empty
+        assert "tra mille euro e" not in text and "Non risulta spesa a carico" not in text, where
+        assert "\n\n\n" not in text and "  " not in text, where
 
 
 def test_no_list_is_repeated_within_a_plan(plans):

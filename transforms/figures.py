@@ -66,8 +66,7 @@ def range_words(low_cents: int | float | None, high_cents: int | float | None, l
     """``tra 1,1 e 3,3 milioni di euro`` (one unit when both ends share it), ``tra 480 mila euro e 1,2 milioni di euro``."""
     low, high = abs(low_cents or 0) / 100, abs(high_cents or 0) / 100
     pattern = WORDS[lang]["between"]
-    if (_scale(low) == _scale(high) != "unit" and _magnitude(low, _scale(low), lang) != _magnitude(high, _scale(high), lang)
-            and euro_words(low_cents, lang) != WORDS[lang]["one_thousand"]):
+    if _scale(low) == _scale(high) != "unit" and _magnitude(low, _scale(low), lang) != _magnitude(high, _scale(high), lang):
         return pattern.format(a=_magnitude(low, _scale(low), lang), b=euro_words(high_cents, lang))
     if euro_words(low_cents, lang) == euro_words(high_cents, lang):
         return ("circa " if lang == "it" else "about ") + euro_words(high_cents, lang)
