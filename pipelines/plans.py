@@ -28,9 +28,9 @@ from pipelines.plan_catalogue import (  # noqa: F401  (re-exported: stages, repo
 from pipelines.plan_texts import MONTHS, dup_text, first_step
 from sources.catalogues import status_labels, status_plans
 from transforms import plan_rules
-from transforms.plan_rules import for_region
 from transforms import plans as tplans
 from transforms import strategy as tstrategy
+from transforms.plan_rules import for_region
 
 MISSION_ONLY = {"it": "Dati solo per missione, che comprende più campi: con il dettaglio per programma il piano si concentra su uno.",
                 "en": "Mission-level data only, covering several fields: with programme detail the plan focuses on one."}

@@ -7,7 +7,14 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.figures import article_percent, euro_words, percent, percent_range, range_words, share_of_spending
+from transforms.figures import (
+    article_percent,
+    euro_words,
+    percent,
+    percent_range,
+    range_words,
+    share_of_spending,
+)
 
 
 def test_examples_a_planner_would_write():

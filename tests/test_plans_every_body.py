@@ -33,7 +33,7 @@ def plans() -> list[dict]:
                                    quadrant=QUADRANTS[i % 4], transfer_share=[0.1, 0.9][i % 2],
                                    revenue_cents=[None, 0, 60_000_000][i % 3], capital_share=[0.2, 0.5, 0.3][i % 3],
                                    staff_share=[0.5, 0.3][i % 2],
-                                   **{"share_of_body": [0.0, 0.004, 0.1][i % 3]}))
+                                   share_of_body=[0.0, 0.004, 0.1][i % 3]))
     return build_plans(pl.concat(frames, how="diagonal_relaxed")).projects.to_dicts()
 
 
