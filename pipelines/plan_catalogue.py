@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import polars as pl
 import yaml
 
 from sources.catalogues import authority_catalogue, body_statuses
-from sources.reference import DATA_DIR, bodies
+from sources.reference import DATA_DIR, bodies, fundamental_functions
 
 PLANS_DIR = DATA_DIR / "plans"
 STRATEGY_DIR = DATA_DIR / "strategy"
@@ -103,3 +104,43 @@ def regional_laws(body: str) -> dict[str, str]:
     region = row["region"][0] if row.height else None
     laws = _csv("regional_laws.csv").filter(pl.col("region") == region)
     return dict(zip(laws["topic"], laws["citation"]))
+
+
+def _and(items: list[str]) -> str:
+    """``a) e b)``, ``c) ed e)``."""
+    out = items[0]
+    for item in items[1:]:
+        out += (" ed " if item.startswith("e") else " e ") + item
+    return out
+
+
+def is_metro(body: str) -> bool:
+    row = bodies().filter(pl.col("istat_code") == body)
+    return row.height > 0 and row["uts_type_code"][0] == "3"
+
+
+CITED = re.compile(r"c\. (\d+)(?: lett\. ([a-z])\))?")
+
+
+@cache
+def legal_basis(programme: str, metro: bool) -> str:
+    """The clauses of L. 56/2014 art. 1 that make ``programme`` a fundamental function of a province (c. 85, c. 88) or of a
+    metropolitan city (c. 44, and c. 85 through c. 44's first sentence), from the reference table of fundamental
+    functions; empty for a programme no clause names."""
+    table = fundamental_functions().filter(pl.col("retained") == "true",
+                                           pl.col("missione_programma_codes").str.split(";").list.contains(programme))
+    cites: list[tuple[int, str]] = []
+    for row in table.iter_rows(named=True):
+        applies, ident = row["applies_to"], row["function_id"]
+        if ident == "GEN" or ident.startswith("P86") or (metro and (ident == "P88" or "citta_metropolitane" not in applies)):
+            continue  # c. 86: the mountain border provinces' own (status_by_body.csv); c. 88 is c. 44 lett. c) for a metro
+        if not metro and "province" not in applies.split(";")[0]:
+            continue
+        found = CITED.search(row["legal_basis"] or "")
+        if found:
+            cites.append((int(found.group(1)), found.group(2) or ""))
+    letters: dict[int, list[str]] = {}
+    for number, letter in sorted(dict.fromkeys(cites), key=lambda c: (c[0] != 44, c)):
+        letters.setdefault(number, []).append(letter)
+    words = [f"c. {n} lett. " + _and([f"{x})" for x in found]) if all(found) else f"c. {n}" for n, found in letters.items()]
+    return f"L. 56/2014 art. 1 {'; '.join(words)}" if words else ""

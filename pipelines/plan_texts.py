@@ -9,13 +9,7 @@ from string import Template
 import polars as pl
 
 from dashboards.words import label
-from pipelines.plan_catalogue import (
-    _csv,
-    maintain_governs,
-    mission_words,
-    plan_kinds,
-    template,
-)
+from pipelines.plan_catalogue import _csv, is_metro, legal_basis, maintain_governs, mission_words, plan_kinds, template
 from sources.catalogues import classification_config, flag_rules, status_labels
 from transforms.amounts import format_euro
 from transforms.figures import (
@@ -55,7 +49,7 @@ def kpi_text(k: dict) -> str:
     return f"{k['label']}: {value}"
 
 
-def legal_basis(row: dict) -> str:
+def delegation_basis(row: dict) -> str:
     """The delegation's legal basis: the status's source, then the Region's reallocation law, each said once (a status
     that already cites c. 89 or the law is not followed by it again)."""
     status, law = (row.get("status_source") or "").strip(), (row.get("regional_law") or "").strip()
@@ -91,6 +85,15 @@ def full_cost_sentence(row: dict) -> str:
         return (f"la quota dei servizi di supporto non si può attribuire con la chiave della {driver} (la funzione non ne ha): "
                 "il costo pieno è da stimare.")
     return f"il costo pieno, con la quota dei servizi di supporto ripartita in base alla {driver}, è di {euro_words(full)}."
+
+
+def basis(row: dict) -> str:
+    """``Funzione fondamentale: L. 56/2014 art. 1 c. 44 lett. d); c. 85 lett. b).`` for a function the law gives the body
+    (a metropolitan city's clauses for a metropolitan city), nothing for the others."""
+    if row.get("status") != "retained":
+        return ""
+    law = legal_basis(row["function"], is_metro(row["body"]))
+    return f"Funzione fondamentale: {law}." if law else ""
 
 
 def cautions(row: dict, lang: str = "it") -> str:
@@ -140,7 +143,7 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it
         risks=row["risks_text"], kpis="; ".join(kpi_text(k) for k in own if k["kind"] != "financial"),
         verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere", steps=row["phases_text"],
         share=share_of_spending(row.get("share_of_body")), status_source=row.get("status_source") or "",
-        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"), cautions=cautions(row),
+        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"), cautions=cautions(row), basis=basis(row),
     )
     text = Template(template(plan_kinds()[kind]["template"] if kind != "development" or not row.get("coarse") else "dup_mission_it.txt"))
     if kind == "handover":
@@ -151,7 +154,7 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it
         coproduction = (f"Co-produzione nei limiti della delega: {types}. {sentence(row.get('delegation_why'))}" if types else
                         "La delega non prevede co-produzione: l'ente la esercita secondo gli standard della Regione.")
         return text.safe_substitute(**common, full_cost_sentence=full_cost_sentence(row),
-                                    coverage=coverage(row), coproduction=coproduction, legal_basis=legal_basis(row))
+                                    coverage=coverage(row), coproduction=coproduction, legal_basis=delegation_basis(row))
     if kind == "maintain":
         return text.safe_substitute(**common, transfer=article_percent(row.get("transfer_share")),
                                     pass_through=sentence(row.get("pass_through_why"))[:-1],

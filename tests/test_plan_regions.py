@@ -59,3 +59,14 @@ def test_a_delegation_names_its_own_regions_reallocation_law_or_the_national_rul
     campobasso = _plans_for("070", ["16.02"], "delegated")["16.02"]["dup_text"]  # no Molise reallocation law on file
     assert "L. 56/2014 art. 1 c. 89" in campobasso and "L.R." not in campobasso
     assert campobasso.count("c. 89") == 1, campobasso  # not once from the status and again as the national rule
+
+
+def test_a_fundamental_function_states_its_clause_for_the_body_type():
+    """A metropolitan city's roads are c. 44 lett. d) (and c. 85 through c. 44); a province's are c. 85 lett. b) alone."""
+    bologna = _plans_for("237", ["10.05", "04.02"])
+    vercelli = _plans_for("002", ["10.05", "14.01"], "retained")
+    assert "Funzione fondamentale: L. 56/2014 art. 1 c. 44 lett. d); c. 85 lett. b)." in bologna["10.05"]["dup_text"]
+    assert "c. 85 lett. c) ed e)" in bologna["04.02"]["dup_text"]
+    assert "Funzione fondamentale: L. 56/2014 art. 1 c. 85 lett. b)." in vercelli["10.05"]["dup_text"]
+    assert "c. 44" not in " ".join(_texts(p) for p in vercelli.values())  # a province is never given a metropolitan clause
+    assert "Funzione fondamentale" not in vercelli["14.01"]["dup_text"]
