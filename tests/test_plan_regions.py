@@ -70,3 +70,10 @@ def test_a_fundamental_function_states_its_clause_for_the_body_type():
     assert "Funzione fondamentale: L. 56/2014 art. 1 c. 85 lett. b)." in vercelli["10.05"]["dup_text"]
     assert "c. 44" not in " ".join(_texts(p) for p in vercelli.values())  # a province is never given a metropolitan clause
     assert "Funzione fondamentale" not in vercelli["14.01"]["dup_text"]
+
+
+def test_central_purchasing_is_c_88_for_a_province_and_not_for_a_metropolitan_city():
+    from pipelines.plan_catalogue import legal_basis
+    assert legal_basis("01.03", False) == "L. 56/2014 art. 1 c. 88"
+    assert "c. 88" not in legal_basis("01.03", True)   # c. 44 lett. c) for a metropolitan city
+    assert legal_basis("18.01", False) == ""           # not a fundamental function: no clause invented
