@@ -126,6 +126,7 @@ def tidy(text: str) -> str:
     """No empty brackets or doubled spaces left by an empty part; at most one blank line between paragraphs."""
     text = re.sub(r" \(\s*\)", "", text)
     text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r" +([.;,])", r"\1", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 

@@ -254,7 +254,8 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
         by_field.setdefault(kpi["field"], []).append(kpi)
     financial_rows = list(_csv("kpis.csv").iter_rows(named=True))
     for project in projects.iter_rows(named=True):
-        field_kpis = {k["label_it"]: k for f in dict.fromkeys(project["fields"] or []) for k in by_field.get(f, [])}  # a mission's
+        fields = ["kind:handover"] if project["plan_kind"] == "handover" else dict.fromkeys(project["fields"] or [])  # a hand-over
+        field_kpis = {k["label_it"]: k for f in fields for k in by_field.get(f, [])}  # measures the hand-over; a mission's
         for kpi in field_kpis.values():  # fields can share an indicator: listed once
             rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
                          "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"], "unit": kpi["unit"], "baseline": None,

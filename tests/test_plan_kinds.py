@@ -58,6 +58,10 @@ def test_a_hand_over_never_claims_the_body_pays_nothing_and_keeps_what_the_law_l
     assert "Resta all'ente la consigliera di parità" in plans["15.01"]["dup_text"] and "D.Lgs. 198/2006" in plans["15.01"]["dup_text"]
     assert "consigliera" not in plans["04.06"]["dup_text"]
     assert "non delle parti che restano all'ente per legge" in plans["15.01"]["phases_text"]
+    for plan in plans.values():  # a hand-over is measured by what is handed over, not by the service it no longer runs
+        assert "Spesa residua a carico del bilancio dell'ente" in plan["dup_text"] and "Personale ancora in carico" in plan["dup_text"]
+    hunting = _plans(["16.02"], status="transferred")["16.02"]["dup_text"]
+    assert "Censimenti faunistici" not in hunting and "Procedimenti e pratiche ancora aperti" in hunting
 
 
 def test_the_flags_of_the_ranking_become_cautions_in_the_plan():
