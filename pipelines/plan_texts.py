@@ -96,6 +96,15 @@ def basis(row: dict) -> str:
     return f"Funzione fondamentale: {law}." if law else ""
 
 
+def kick_start_words(row: dict) -> str:
+    """The kick-start resources, and when they exceed the highest yearly effect, that the case is not the saving."""
+    words = euro_words(row["kick_start_cents"])
+    if (row.get("effect_high_cents") or 0) < (row.get("kick_start_cents") or 0):
+        words += (" (più dell'effetto atteso in un anno: il progetto si giustifica per la qualità del servizio e la partecipazione, "
+                  "non per il risparmio)")
+    return words
+
+
 def cautions(row: dict, lang: str = "it") -> str:
     """What the function's flags mean for its plan (``rules.yaml`` › ``plan_it``), as a paragraph, or nothing."""
     notes = {r["code"]: r.get(f"plan_{lang}") for r in flag_rules()}
@@ -177,6 +186,6 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it
         field_name=row["field_name"], why=sentence(row["coproduction_why"]),
         logics=listed([f"«{names[code].lower()}»" for code in row["logics"]]), logic_reasons=row.get("logic_reasons") or "",
         coproduction=row["coproduction_types"], cases=f" Esperienze di riferimento: {row['cases']}." if row["cases"] else "",
-        phases=row["phases_text"], kick_start=euro_words(row["kick_start_cents"]),
+        phases=row["phases_text"], kick_start=kick_start_words(row),
         effect=range_words(row["effect_low_cents"], row["effect_high_cents"]), assumptions="; ".join(assumptions),
     )

@@ -73,6 +73,13 @@ def test_the_flags_of_the_ranking_become_cautions_in_the_plan():
     assert "Avvertenze" not in plans["01.08"]["dup_text"]
 
 
+def test_a_kick_start_above_a_years_effect_says_the_case_is_not_the_saving():
+    small = _plans(["12.04"], total_cents=8_400_000, capital_cents=1_680_000, staff_cents=2_520_000, goods_services_cents=3_360_000)["12.04"]
+    large = _plans(["10.05"])["10.05"]
+    assert small["kick_start_cents"] > small["effect_high_cents"] and "non per il risparmio" in small["dup_text"]
+    assert large["kick_start_cents"] < large["effect_high_cents"] and "non per il risparmio" not in large["dup_text"]
+
+
 def test_the_full_cost_names_its_key_or_says_it_cannot_be_given():
     plans = _plans(["16.02", "04.07"], status="delegated", full_cents=[150_000_000, 100_000_000])
     assert "ripartita in base alla spesa di personale, è di 1,5 milioni di euro" in plans["16.02"]["dup_text"]
