@@ -71,9 +71,23 @@ def table_of_contents(document, instruction: str, entries: list[tuple[int, str]]
     _append(paragraphs[-1][0].add_run()._r, "w:fldChar", **{"w:fldCharType": "end"})
 
 
+# the elements w:updateFields comes before in w:settings (ECMA-376 sequence): Word refuses settings out of order
+_AFTER_UPDATE_FIELDS = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema",
+                        "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
+                        "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
+                        "decimalSymbol", "listSeparator"}
+
+
 def update_fields_on_open(document) -> None:
     """``w:updateFields``: Word asks to update the fields (the table of contents, the page count) when it opens the file."""
-    _append(document.settings.element, "w:updateFields", **{"w:val": "true"})
+    settings = document.settings.element
+    element = OxmlElement("w:updateFields")
+    element.set(qn("w:val"), "true")
+    later = next((child for child in settings if child.tag.rpartition("}")[2] in _AFTER_UPDATE_FIELDS), None)
+    if later is not None:
+        later.addprevious(element)
+    else:
+        settings.append(element)
 
 
 def a4(section) -> None:
@@ -105,8 +119,8 @@ TWIPS_PER_CM = 567
 
 
 def _text(value) -> str:
-    """Text for a ``w:t``: XML-escaped, control characters (a pasted unit name) left out."""
-    text = str(value if value is not None else "")
+    """Text for a ``w:t``: XML-escaped, control characters (a pasted unit name) left out, "45 %" kept on one line."""
+    text = str(value if value is not None else "").replace(" %", "\u00a0%")
     return escape("".join(c for c in text if c >= " " or c == "\t"))
 
 

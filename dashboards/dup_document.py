@@ -34,6 +34,7 @@ from dashboards.dup_inputs import (  # noqa: F401 (re-exported)
 from dashboards.words import label, named
 from sources.catalogues import quadrants
 from sources.reference import body_name
+from transforms.classify import REASONS
 from transforms.figures import article_percent, euro_words, share_of_spending
 
 
@@ -121,7 +122,8 @@ def _strategic(document, inputs: DupInputs) -> None:
                       for r in table.iter_rows(named=True))
     parts.paragraph(document, " ".join(w["method"].split()).format(modes=modes))
     b = inputs.body_figures or {}
-    parts.paragraph(document, " ".join(w["figures"].split()).format(
+    detail = "has_macro_detail" not in inputs.functions.columns or bool(inputs.functions["has_macro_detail"].fill_null(False).any())
+    parts.paragraph(document, " ".join(w["figures" if detail else "figures_no_detail"].split()).format(
         year=inputs.year, verb=w["verb"][inputs.phase], spending=euro_words(b.get("total_cents"), lang),
         per_capita=per_capita_words(b.get("per_capita_eur"), lang),
         rigidity=article_percent(b.get("rigidity_share"), lang), staff=article_percent(b.get("staff_share"), lang),
@@ -151,7 +153,7 @@ def _mission(document, inputs: DupInputs, code: str) -> None:
     body_total = (inputs.body_figures or {}).get("total_cents") or 0
     spent = int(inside["total_cents"].sum() or 0)
     parts.paragraph(document, w["mission_weight"].format(year=inputs.year, share=article_percent(spent / body_total if body_total else None, lang),
-                                                      spending=euro_words(spent, lang)))
+                                                      spending=euro_words(spent, lang)), keep_next=True)
     ranked = {r["function"]: r for r in inputs.ranked.iter_rows(named=True)}
     plans = {p["function"]: p for p in inputs.plans}
     rows = {r["function"]: r for r in inside.iter_rows(named=True)}
@@ -159,7 +161,7 @@ def _mission(document, inputs: DupInputs, code: str) -> None:
     by_kind: dict[str, list[str]] = {}
     for function in wanted:
         row = {**rows.get(function, {}), **plans.get(function, {}), **ranked.get(function, {})}
-        parts.paragraph(document, programme_line(row, ranked, w, lang, body_total), "ListBullet")
+        parts.paragraph(document, programme_line(row, ranked, w, lang, body_total), "ListBullet", keep_next=True)
         kind = plans[function]["plan_kind"] if function in plans else "ordinary"
         by_kind.setdefault(kind, []).append(f"{function} {named(row, lang)}")
     objective = "; ".join(w["objectives"][k].format(names=", ".join(n)) for k, n in sorted(by_kind.items(), key=lambda x: _KIND_ORDER.index(x[0])))
@@ -172,6 +174,10 @@ _KIND_ORDER = ["development", "maintain", "delegation", "split", "handover", "or
 def programme_line(row: dict, ranked: dict, w: dict, lang: str, body_total: int) -> str:
     """One programme in the method's words: its weight, its quadrant and governance mode, its place in the ranking."""
     share = share_of_spending((row.get("total_cents") or 0) / body_total if body_total else None, lang)
+    if not row.get("quadrant"):
+        reason = REASONS.get(row.get("not_classified") or "", (w["not_classified"],) * 2)[0 if lang == "it" else 1]
+        return w["programme_unclassified"].format(code=row["function"], name=named(row, lang), share=share, reason=reason,
+                                                  position=position(row, len(ranked), w, lang, reasons=False))
     return w["programme_line"].format(code=row["function"], name=named(row, lang), share=share,
                                       service_type=row.get(f"service_type_{lang}") or w["not_classified"],
                                       governance=row.get(f"governance_{lang}") or "-",

@@ -11,7 +11,13 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards import docx_parts as parts
-from dashboards.dup_inputs import DupInputs, mission_names, per_capita_words, period, position
+from dashboards.dup_inputs import (
+    DupInputs,
+    mission_names,
+    per_capita_words,
+    period,
+    position,
+)
 from dashboards.words import label, named
 from sources.catalogues import status_labels
 from transforms.figures import euro_words, percent, range_words
