@@ -52,7 +52,7 @@ class DupInputs:
     units: dict[str, str] = field(default_factory=dict)  # function → responsible unit (sources.dup_units)
     units_problem: str | None = None  # the body's file of units could not be used: why
     units_file: str = ""
-    phases: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # function → (phase, months, activity)
+    phases: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)  # function → (phase, months, who, activity)
     last_months: dict[str, int] = field(default_factory=dict)
     pilots: dict[str, str] = field(default_factory=dict)
     positions: dict[str, tuple[str, str]] = field(default_factory=dict)  # function → Bovaird's grid today, target

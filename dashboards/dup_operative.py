@@ -95,7 +95,17 @@ def entry(document, inputs: DupInputs, p: dict, n_ranked: int) -> None:
     _label(document, w["coproduction"])
     coproduction(document, inputs, p)
     _label(document, w["phases"])
-    parts.table(document, w["phase_header"], [list(r) for r in inputs.phases.get(function, [])], [3.8, 1.5, 11.7])
+    phases(document, inputs, function)
+
+
+def phases(document, inputs: DupInputs, function: str) -> None:
+    """Phase, months, who leads it (when the catalogue says: a development project's phases), activity."""
+    rows = inputs.phases.get(function, [])
+    header = inputs.w["phase_header"]
+    if any(who for _, _, who, _ in rows):
+        parts.table(document, [header[0], header[1], inputs.w["phase_owner"], header[2]], [list(r) for r in rows], [3.7, 1.5, 3.6, 8.2])
+    else:
+        parts.table(document, header, [[phase, months, activity] for phase, months, _, activity in rows], [3.8, 1.5, 11.7])
 
 
 def objective(inputs: DupInputs, p: dict) -> str:

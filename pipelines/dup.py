@@ -46,15 +46,16 @@ def forecasts(con, pairs: list[tuple[str, int]]) -> pl.DataFrame:
     return pl.concat([programmes, by_mission]).select(list(schema)).cast(schema).sort(by)
 
 
-def phase_rows(plan: dict, lang: str, words: dict) -> list[tuple[str, str, str]]:
-    """The plan's phases (development) or steps (other kinds) as rows: (phase, months, activity) in ``lang``.
+def phase_rows(plan: dict, lang: str, words: dict) -> list[tuple[str, str, str, str]]:
+    """The plan's phases (development) or steps (other kinds) as rows: (phase, months, who, activity) in ``lang``; who
+    leads a phase is known for a development project's phases (``phases.csv`` › ``owner``), empty otherwise.
 
     The same catalogues as the plan's text (``phases.csv``, the kind's ``*_steps.csv``, ``mission_level.yaml``), with
     the instruments named once, in the co-production form, instead of in the phase again."""
     kind = plan["plan_kind"]
     months = words["months"]
     first = mission_words()["first_step"]
-    opening = [(first[f"label_{lang}"], months.format(a=first["months_from"], b=first["months_to"]), first[f"description_{lang}"])]
+    opening = [(first[f"label_{lang}"], months.format(a=first["months_from"], b=first["months_to"]), "", first[f"description_{lang}"])]
     if kind == "split":
         return opening
     rows = []
@@ -62,13 +63,13 @@ def phase_rows(plan: dict, lang: str, words: dict) -> list[tuple[str, str, str]]
         pilot = pilot_of(plan, lang)
         for p in _csv("phases.csv").iter_rows(named=True):
             activity = Template(p[f"description_{lang}"]).safe_substitute(pilot=pilot, instruments=words["instruments_ref"])
-            rows.append((p[f"label_{lang}"], months.format(a=p["months_from"], b=p["months_to"]), f"{activity} ({p[f'owner_{lang}']})"))
+            rows.append((p[f"label_{lang}"], months.format(a=p["months_from"], b=p["months_to"]), p[f"owner_{lang}"], activity))
     else:
         allowed = plan.get("coproduction_types" if lang == "it" else "coproduction_types_en") or ""
         for s in _csv(plan_kinds()[kind]["steps"]).iter_rows(named=True):
             if s.get("when", "always") == "coproduction" and not allowed:
                 continue
-            rows.append((s[f"label_{lang}"], months.format(a=s["months_from"], b=s["months_to"]),
+            rows.append((s[f"label_{lang}"], months.format(a=s["months_from"], b=s["months_to"]), "",
                          Template(s[f"description_{lang}"]).safe_substitute(allowed=allowed)))
     return opening + rows if plan.get("coarse") else rows
 
