@@ -197,4 +197,4 @@ def _others_table(document, inputs: DupInputs, rest: pl.DataFrame, ranked: dict)
         note = w["no_forecast_short"].format(first=first, reference=w["reference"][inputs.phase].format(year=inputs.year))
         parts.paragraph(document, note, size=8)
     else:
-        parts.table(document, header + [str(y) for y in inputs.years], rows, [1.6, 4.3, 2.4, 2.2, 2.15, 2.15, 2.2], right=(4, 5, 6), size=8)
+        parts.table(document, header + [str(y) for y in inputs.years], rows, [1.5, 4.1, 2.4, 2.5, 2.15, 2.15, 2.2], right=(4, 5, 6), size=8)
