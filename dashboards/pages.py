@@ -363,7 +363,8 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
         elif name == "movement" and "matrix" in charts:
             sections.append({"heading": t[name], "text": t["no_movement"]})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
-    return _render("body.html", lang, title=title, subtitle="areavasta", matrix="matrix" in charts,
+    stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"  # the workbook and the DUP document beside it (reports/)
+    return _render("body.html", lang, title=title, subtitle="areavasta", matrix="matrix" in charts, stem=stem,
                    open_data=t["open_data_note"].format(files=open_data) if open_data else None,
                    mission_note=t["mission_note"] if coarse else None,
                    options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang),

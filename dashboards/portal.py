@@ -68,6 +68,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
 }
+# what the runs write and the portal serves: pages in dashboards/, the workbook and the DUP document in reports/
+SERVED = {("dashboards", "html"): "text/html; charset=utf-8",
+          ("reports", "xlsx"): "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          ("reports", "docx"): "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 DASHBOARD_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 
@@ -462,7 +466,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         folder = {"dashboards": settings.outputs_dir / "dashboards", "reports": settings.outputs_dir / "reports"}.get(kind)
         stem, _, suffix = name.rpartition(".")
         match = STEM.match(stem)
-        allowed = folder is not None and ((suffix == "html" and kind == "dashboards") or (suffix == "xlsx" and kind == "reports"))
+        allowed = folder is not None and (kind, suffix) in SERVED
         if name == "vega-bundle.js" and kind == "dashboards":
             return FileResponse(folder / name, media_type="text/javascript")
         if not allowed or match is None or not user.may_see(match.group(1)):
@@ -471,7 +475,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         if not path.is_file():
             return PlainTextResponse("Non ancora disponibile.", status_code=404)
         headers = {"Content-Security-Policy": DASHBOARD_CSP} if suffix == "html" else {}
-        return FileResponse(path, headers=headers)
+        return FileResponse(path, headers=headers, media_type=SERVED[(kind, suffix)])
 
     async def refused(request: Request, refusal: Refusal) -> Response:
         return PlainTextResponse(refusal.message, status_code=refusal.status)

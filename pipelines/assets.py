@@ -295,7 +295,7 @@ def national_overview(context: dg.AssetExecutionContext, warehouse_db: Warehouse
 @dg.asset(partitions_def=YEAR_BODY, deps=[restructuring_plans, bdap_reconciliation, dg.AssetDep(scenarios, partition_mapping=BY_YEAR)],
           kinds={"excel"}, **FOLLOW)
 def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, warehouse_db: Warehouse) -> dg.MaterializeResult:
-    """One Excel report per body, year and phase (var/outputs/reports)."""
+    """One Excel report per body, year and phase, and the DUP beside it as a Word document (var/outputs/reports)."""
     settings = warehouse_db.settings()
     keys = _keys(context)
     with warehouse_db.connect() as con:
@@ -303,7 +303,8 @@ def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, wa
         paths = analytics.stage_reports(con, keys, settings, config.folder, config.lang, config.phase, found)
         manifest.record(con, settings, found, context.run.run_id, "report_workbooks", {str(p): p for p in paths})
         manifest.save_state(settings, found, changes.states(con, keys))  # for areavasta diff between two runs
-    return dg.MaterializeResult(metadata={"workbooks": len(paths), "paths": dg.MetadataValue.json([str(p) for p in paths]),
+    return dg.MaterializeResult(metadata={"workbooks": sum(p.suffix == ".xlsx" for p in paths), "documents": sum(p.suffix == ".docx" for p in paths),
+                                          "paths": dg.MetadataValue.json([str(p) for p in paths]),
                                           "folder": str(config.folder or settings.outputs_dir / "reports"), "manifest": found.id})
 
 

@@ -476,7 +476,7 @@ def _print_classification(result, lang: str) -> None:
 def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
            output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None,
            peer_group: PeerGroup = None, peers: Peers = None) -> None:
-    """Priorità, piano di riassetto, scenari e rapporto Excel per ogni ente e anno del magazzino (gli asset Dagster)."""
+    """Priorità, piano di riassetto, scenari, rapporto Excel e DUP (Word) per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
     keys = _selection(settings, body, year)
     folder = (output or settings.outputs_dir / "reports").resolve()
@@ -487,6 +487,9 @@ def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang
         for path in sorted(folder.glob(f"{b}_{y}_*{suffix}.xlsx")):
             if (phase is None or f"_{phase}" in path.stem) and (suffix or path.stem.count("_") == 2):
                 console.print(say(f"Rapporto: {path}", f"Report: {path}"), soft_wrap=True)
+                if path.with_suffix(".docx").exists():
+                    console.print(say(f"Documento DUP (Word): {path.with_suffix('.docx')}", f"DUP document (Word): {path.with_suffix('.docx')}"),
+                                  soft_wrap=True)
 
 
 @app.command()
@@ -830,10 +833,11 @@ def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le s
                       f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
 
 
-from pipelines import cli_rebuild, cli_uploads  # noqa: E402 (the register's commands: uploads, confirm, cancel; and rebuild)
+from pipelines import cli_dup, cli_rebuild, cli_uploads  # noqa: E402 (the register's commands: uploads, confirm, cancel; rebuild; dup)
 
 cli_uploads.register(app, console, Lang)
 cli_rebuild.register(app, console, Lang)
+cli_dup.register(app, console, Lang)
 
 
 def main() -> None:

@@ -110,7 +110,7 @@ def run_demo(inbox: Path, console: Console) -> int:
             console.print(f"Due esecuzioni (soglia dei trasferimenti al 40 %, poi al 50 %): {moved} funzioni cambiano quadrante; "
                           f"il perché con: areavasta diff --run {first} --run {last}", soft_wrap=True)
     console.print(f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in {instance.root_directory})", soft_wrap=True)
-    console.print(f"Rapporti Excel: {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
+    console.print(f"Rapporti Excel e documenti DUP (Word): {(settings.outputs_dir / 'reports').resolve()}", soft_wrap=True)
     console.print(f"Cruscotti (aprire nel browser): {(settings.outputs_dir / 'dashboards' / 'index.html').resolve()}", soft_wrap=True)
     console.print(f"Scenari: {(settings.outputs_dir / 'scenarios').resolve()}", soft_wrap=True)
     console.print(f"Magazzino DuckDB: {settings.warehouse_path.resolve()}", soft_wrap=True)

@@ -16,10 +16,13 @@ import polars as pl
 
 from dashboards import pages
 from dashboards.charts import matrix_chart, to_png
+from dashboards.dup_document import period, stem, write_dup
 from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
 from pipelines.changes import changes_since_previous
 from pipelines.coassessment import with_ratings
+from pipelines.dup import dup_inputs
+from pipelines.dup import forecasts as forecast_resources
 from pipelines.plans import (
     PLANS_DIR,
     build_plans,
@@ -339,7 +342,9 @@ def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
 
 
 def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None) -> list:
-    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote."""
+    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP as
+    a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
+    years of the forecast that opens the DUP's period, the responsible units the body named)."""
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
         "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation")}
@@ -366,8 +371,9 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     kpis_by = _by_key(tables["plan_kpis"], ["body", "year"])
     changed = changes_since_previous(con, keys, lang)
     open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
+    dup_years = forecast_resources(con, [(b, period(y, p)[0]) for b, y, p in combos.rows()])
 
-    def one(combo: tuple) -> Path:
+    def one(combo: tuple) -> list[Path]:
         b, y, p = combo
 
         def pick(name: str) -> pl.DataFrame:
@@ -382,6 +388,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
                                regional_laws(b), ("delivery_mode_it", "delivery_mode_en"))
         own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
         has_points = functions["quadrant"].is_not_null().any()
+        chart = to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None
         inputs = ReportInputs(
             body=b, year=y, phase=p, functions=functions, body_figures=pick("body_metrics").row(0, named=True),
             ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
@@ -396,13 +403,17 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             mission_moves=by_mission.get(combo),
             next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
                 pl.col("body") == b, pl.col("year") == y + 1).height else None,
-            chart_png=to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None,
+            chart_png=chart,
         )
-        return write_report(inputs, output / f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}.xlsx")
+        name = stem(b, y, p, lang)
+        workbook = write_report(inputs, output / f"{name}.xlsx")
+        document = dup_inputs(b, y, p, lang, settings.home, functions=functions, ranked=ranked, plans=inputs.projects, kpis=inputs.kpis,
+                              body_figures=inputs.body_figures, forecast=dup_years, chart_png=chart, workbook=workbook.name,
+                              manifest=manifest, open_data=open_data.get(combo))
+        return [workbook, write_dup(document, output / f"{name}.docx")]
 
     # one workbook after the other: with two threads the run hung inside report_workbooks (twice, 2026-11-24)
-    written = [one(combo) for combo in combos.rows()]
-    return written
+    return [path for combo in combos.rows() for path in one(combo)]
 
 
 def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False, manifest=None, folder=None) -> list:

@@ -159,7 +159,12 @@ def test_english_pages_and_workbooks_say_the_same_in_english(home):
     keys = stages.keys_frame([("036", 2021)])
     with warehouse.connect(home.warehouse_path) as con:
         stages.stage_dashboards(con, keys, home, lang="en")
-        [workbook] = stages.stage_reports(con, keys, home, output=home.home / "en", lang="en")
+        workbook, document = stages.stage_reports(con, keys, home, output=home.home / "en", lang="en")
+    assert (workbook.name, document.name) == ("036_2021_rendiconto_en.xlsx", "036_2021_rendiconto_en.docx")
+    import docx
+
+    words = " ".join(t.text or "" for t in docx.Document(str(document)).element.body.iter(docx.oxml.ns.qn("w:t")))
+    assert "Istruzione e diritto allo studio (mission detail)" in words and "dettaglio per missione" not in words
     text = _text(_page(home, f"{MODENA}_en"))
     for words in ("Mission-level data only", "2020 has programme detail; 2021 has mission detail only (with macroaggregates)",
                   "Peers chosen by", "Istruzione e diritto allo studio (mission detail)", "Not classified: mission 01 given as a total"):

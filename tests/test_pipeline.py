@@ -54,8 +54,9 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions("ente") == ["002", "003"]
     first = _snapshot(loaded)
     assert first["portfolio"].height > 0 and first["plans"].height > 0
-    assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == [
-        "002_2024_rendiconto.xlsx", "002_2025_rendiconto.xlsx", "003_2024_rendiconto.xlsx", "003_2025_rendiconto.xlsx"]
+    stems = ["002_2024_rendiconto", "002_2025_rendiconto", "003_2024_rendiconto", "003_2025_rendiconto"]
+    assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == sorted(
+        [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems])  # the workbook, and the DUP as a Word document beside it
     run_pipeline(instance, [2024, 2025], home=str(loaded.home))
     second = _snapshot(loaded)
     assert all(first[t].equals(second[t]) for t in TABLES)

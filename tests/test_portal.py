@@ -32,6 +32,7 @@ def portal(settings, monkeypatch, tmp_path):
     for stem in ("237_2025_rendiconto", "002_2025_rendiconto"):
         (dashboards / f"{stem}.html").write_text(f"<html>{stem}</html>", encoding="utf-8")
         (reports / f"{stem}.xlsx").write_bytes(b"PK fake")
+        (reports / f"{stem}.docx").write_bytes(b"PK fake docx")
     return settings, create_app(settings, max_upload_mb=1)
 
 
@@ -82,6 +83,22 @@ def test_officer_of_one_body_cannot_reach_another(portal):
     assert client.get("/files/reports/237_2025_rendiconto.xlsx").status_code == 403
     home = client.get("/").text
     assert "/body/002" in home and "/body/237" not in home
+
+
+def test_the_dup_document_is_served_beside_the_workbook_to_the_body_only(portal):
+    _, app = portal
+    client = TestClient(app)
+    _login(client, "ufficio.bo", "pw-bologna")
+    page = client.get("/body/237").text
+    assert '<a href="/files/reports/237_2025_rendiconto.docx">Documento DUP (Word)</a>' in page
+    response = client.get("/files/reports/237_2025_rendiconto.docx")
+    assert response.status_code == 200 and response.content == b"PK fake docx"
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    workbook = client.get("/files/reports/237_2025_rendiconto.xlsx")
+    assert workbook.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert client.get("/files/reports/002_2025_rendiconto.docx").status_code == 403  # another body's
+    assert client.get("/files/dashboards/237_2025_rendiconto.docx").status_code == 403  # documents only in reports/
+    assert client.get("/files/reports/237_2025_rendiconto.docm").status_code == 403
 
 
 def test_planner_reads_every_body_and_uploads_nothing(portal, tmp_path):
