@@ -123,7 +123,9 @@ def test_the_operative_entries_as_a_planner_reads_them(dup):
     assert objective.count(".") == 1 and ";" not in objective  # one sentence, no list repeated
     schools = entry(text, "04.02")
     assert "Missione\n04 Istruzione e diritto allo studio" in schools and "Responsabile\nda indicare" in schools
-    hunting = entry(text, "16.02")  # delegated by the Region: governed, never handed over
+    taken_back = entry(text, "16.02")  # Emilia-Romagna took hunting and fishing back (status_by_region.csv): a hand-over
+    assert "piano di cessione al titolare" in taken_back and "L.R. Emilia-Romagna 13/2015" in taken_back
+    hunting = entry(text_of(folder / "002_2025_rendiconto.docx"), "16.02")  # Piemonte delegates it: governed, never handed over
     assert "Tipo di piano\ngoverno della funzione delegata dalla Regione" in hunting
     assert "cessione" not in hunting.lower() and "cedere" not in hunting.lower()
     assert "accordo con la Regione" in hunting and "costo pieno" in hunting
