@@ -108,6 +108,6 @@ def test_instruments_and_actors_fit_the_plan_kind(plans):
         if p["plan_kind"] in ("handover", "maintain", "split"):
             assert "art. 55" not in cited and "art. 56" not in cited and "patti di collaborazione" not in cited, where
         if p["plan_kind"] == "delegation":
-            assert "nuovo titolare" not in cited and "passaggio" not in cited and p["actors"].startswith("Regione (delegante)"), where
+            assert "nuovo titolare" not in cited and "passaggio" not in cited and p["actors"].startswith("Regione delegante"), where
         names = [a.split(" (")[0] for a in (p["actors"] or "").split("; ") if a]
         assert len(names) == len(set(names)), where
