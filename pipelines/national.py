@@ -22,7 +22,7 @@ import polars as pl
 
 from pipelines import warehouse
 from sources import archive
-from sources.findings import Finding
+from sources.findings import Finding, has_errors
 from sources.national import scan, stream_profile
 from sources.reference import bodies, macroaggregates, programmes, titles
 from sources.settings import Settings
@@ -128,17 +128,17 @@ def _checked(path: Path, profile, name: str) -> NationalOutcome:
     mark = time.perf_counter()
     scanned = scan(path, profile, name)
     outcome = NationalOutcome(name, "rejected", list(scanned.findings), phase=scanned.phase, seconds={"scan": time.perf_counter() - mark})
-    if not outcome.findings and scanned.rows.is_empty():
+    if not has_errors(outcome.findings) and scanned.rows.is_empty():
         outcome.findings.append(Finding("NATIONAL_NO_ROWS", file=name, params={"column": profile.spec["columns"]["body_type"][0]}))
-    if not outcome.findings and scanned.phase is None:
+    if not has_errors(outcome.findings) and scanned.phase is None:
         outcome.findings.append(Finding("PHASE_MISSING", file=name))
-    if outcome.findings:
+    if has_errors(outcome.findings):
         return outcome
     mark = time.perf_counter()
     known = bodies().select(pl.col("istat_code").alias("body"), pl.col("historical_province_code").alias("province_code"))
     lines, problems = national_lines(scanned.rows, known, scanned.phase, {
         "programma": programmes()["code"].to_list(), "macroaggregato": macroaggregates()["code"].to_list(), "titolo": titles()["code"].to_list()})
-    outcome.findings = _findings(problems, scanned.letters, name)
+    outcome.findings += _findings(problems, scanned.letters, name)
     outcome.seconds["validate"] = time.perf_counter() - mark
     if not any(f.is_error for f in outcome.findings):
         outcome.status, outcome.frame = "checked", lines

@@ -12,7 +12,13 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.amounts import parse_amounts
-from transforms.codes import macro_code, mission_code, programme_code, title_code
+from transforms.codes import (
+    code_text,
+    macro_code,
+    mission_code,
+    programme_code,
+    title_code,
+)
 
 LINE = "_line"
 KEY = ["body", "year", "missione", "programma", "titolo", "macroaggregato", "amount_kind"]
@@ -27,7 +33,7 @@ def national_lines(rows: pl.DataFrame, bodies: pl.DataFrame, phase: str, codes: 
     ``bodies`` are left out with one ``NATIONAL_BODY_UNKNOWN`` problem per code (a warning: e.g. a ceased body).
     """
     coded = rows.with_columns(
-        pl.col("province_code").str.strip_chars().str.zfill(3).alias("province_code"),
+        code_text(pl.col("province_code")).str.zfill(3).alias("province_code"),
         year=pl.col("year").str.strip_chars().cast(pl.Int32, strict=False),
         missione=mission_code(pl.col("missione").str.strip_chars()),
         programma=programme_code(pl.col("programma").str.strip_chars(), mission_code(pl.col("missione").str.strip_chars())),
