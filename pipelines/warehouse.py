@@ -359,8 +359,8 @@ def replace_together(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[pl.
 
 def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame) -> None:
     name = f"core.{table}"
-    con.register("_frame", frame.to_arrow())
-    con.register("_keys", keys.unique().to_arrow())
+    con.register("_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()))  # string views: no copy, and DuckDB inserts
+    con.register("_keys", keys.unique().to_arrow())                             # them about twice as fast (3.6M national lines)
     try:
         existing = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position", [table]
