@@ -175,6 +175,21 @@ def test_a_broken_identity_is_a_warning_at_its_cell(tmp_path, settings):
     assert "total payments" in warning.message("en") and warning.params["stated"].startswith("1,00")
 
 
+@pytest.mark.parametrize(("cents", "warned"), [(2, False), (3, True), (-3, True)])
+def test_an_identity_holds_within_two_cents_of_rounding(tmp_path, settings, cents, warned):
+    """Each column is rounded to the cent on its own: two cents off is rounding, three is an edit."""
+    rows = (FIXTURES / SPENDING).read_bytes().decode("latin-1").split("\r\n")
+    header = [h.strip('"') for h in rows[0].split(";")]
+    cells = rows[1].split(";")
+    column = header.index("Totale Pagamenti")
+    stated = round(float(cells[column].strip('"')) * 100) + cents
+    cells[column] = f'"{stated // 100}.{stated % 100:02d}"'
+    rows[1] = ";".join(cells)
+    (tmp_path / SPENDING).write_bytes("\r\n".join(rows).encode("latin-1"))
+    found = [(f.cell, f.params["relation"]) for f in _validate(SPENDING, settings, tmp_path / SPENDING).findings]
+    assert found == ([("W2", "payments_total")] if warned else [])
+
+
 def test_a_broken_revenue_identity_is_a_warning_too(tmp_path, settings):
     rows = (FIXTURES / REVENUE).read_bytes().decode("latin-1").split("\r\n")
     header = [h.strip('"') for h in rows[0].split(";")]
