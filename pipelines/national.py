@@ -112,7 +112,7 @@ def store(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, l
     record = pl.DataFrame({"sha256": [outcome.sha256], "file": [outcome.file], "stored_as": [str(stored)], "layout": [layout],
                            "phase": [outcome.phase], "lines": [lines.height], "bodies": [keys["body"].n_unique()],
                            "years": [",".join(str(y) for y in sorted(keys["year"].unique()))], "user": [user], "loaded_at": [loaded_at]})
-    warehouse.replace_together(con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))})
+    warehouse.replace_together(con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))}, views=True)
     outcome.status, outcome.lines, outcome.bodies, outcome.frame = "loaded", lines.height, keys["body"].n_unique(), None
     outcome.years = sorted(keys["year"].unique().to_list())
 

@@ -137,6 +137,8 @@ def _relative_codes(dims: tuple[str, ...]) -> list[pl.Expr]:
     if "tipologia" in dims and "titolo" in dims:
         return [pl.coalesce(pl.col("tipologia"), tipologia_code(pl.col("tipologia_raw"), pl.col("titolo"))).alias("tipologia")]
     return []
+
+
 _CODE_CACHE: dict[str, dict[str, str | None]] = {dim: {} for dim in PARSERS}
 
 
