@@ -1,6 +1,9 @@
 """Benchmark: a national BDAP programme-level extract (≥ 5 GB) loaded against the bare scan of the same file.
 
-    .venv/bin/python bench/national.py [--gigabytes 5.2] [--repeat 2]
+    .venv/bin/python bench/national.py [--gigabytes 5.2] [--repeat 2] [--all-kinds]
+
+``--all-kinds``: an extract with the 13 amount columns of BDAP's final accounts (issue 27;
+``bench/.corpus/bdap_national_all_kinds.csv``) instead of three.
 
 Measured side by side, each in a fresh child process (its peak RSS is the child's):
 
@@ -65,18 +68,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gigabytes", type=float, default=5.2)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--all-kinds", action="store_true", help="the 13 amount columns of BDAP's final accounts")
     args = parser.parse_args()
-    if not EXTRACT.exists() or EXTRACT.stat().st_size < args.gigabytes * 0.95e9:
+    extract = EXTRACT.with_name("bdap_national_all_kinds.csv") if args.all_kinds else EXTRACT
+    if not extract.exists() or extract.stat().st_size < args.gigabytes * 0.95e9:
         from bench.national_extract import write_extract
 
-        print(write_extract(EXTRACT, args.gigabytes))
-    size = EXTRACT.stat().st_size
-    print(f"extract: {EXTRACT} ({size / 1e9:.2f} GB)")
+        print(write_extract(extract, args.gigabytes, all_kinds=args.all_kinds))
+    size = extract.stat().st_size
+    print(f"extract: {extract} ({size / 1e9:.2f} GB)")
     for _ in range(args.repeat):
-        polars_floor, polars_rss = child("floor_polars", path=str(EXTRACT))
-        duck_floor, duck_rss = child("floor_duckdb", path=str(EXTRACT))
+        polars_floor, polars_rss = child("floor_polars", path=str(extract))
+        duck_floor, duck_rss = child("floor_duckdb", path=str(extract))
         with tempfile.TemporaryDirectory(dir=ROOT / "bench" / ".corpus") as home:
-            load, load_rss = child("load", path=str(EXTRACT), home=home)
+            load, load_rss = child("load", path=str(extract), home=home)
         result = json.loads(load)
         floor = float(polars_floor)
         processing = result["seconds"]["scan"] + result["seconds"]["validate"] + result["seconds"]["load"]

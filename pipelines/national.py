@@ -22,7 +22,7 @@ import polars as pl
 
 from pipelines import warehouse
 from sources import archive
-from sources.findings import Finding
+from sources.findings import Finding, has_errors
 from sources.national import scan, stream_profile
 from sources.reference import bodies, macroaggregates, programmes, titles
 from sources.settings import Settings
@@ -112,7 +112,7 @@ def store(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, l
     record = pl.DataFrame({"sha256": [outcome.sha256], "file": [outcome.file], "stored_as": [str(stored)], "layout": [layout],
                            "phase": [outcome.phase], "lines": [lines.height], "bodies": [keys["body"].n_unique()],
                            "years": [",".join(str(y) for y in sorted(keys["year"].unique()))], "user": [user], "loaded_at": [loaded_at]})
-    warehouse.replace_together(con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))})
+    warehouse.replace_together(con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))}, views=True)
     outcome.status, outcome.lines, outcome.bodies, outcome.frame = "loaded", lines.height, keys["body"].n_unique(), None
     outcome.years = sorted(keys["year"].unique().to_list())
 
@@ -128,17 +128,17 @@ def _checked(path: Path, profile, name: str) -> NationalOutcome:
     mark = time.perf_counter()
     scanned = scan(path, profile, name)
     outcome = NationalOutcome(name, "rejected", list(scanned.findings), phase=scanned.phase, seconds={"scan": time.perf_counter() - mark})
-    if not outcome.findings and scanned.rows.is_empty():
+    if not has_errors(outcome.findings) and scanned.rows.is_empty():
         outcome.findings.append(Finding("NATIONAL_NO_ROWS", file=name, params={"column": profile.spec["columns"]["body_type"][0]}))
-    if not outcome.findings and scanned.phase is None:
+    if not has_errors(outcome.findings) and scanned.phase is None:
         outcome.findings.append(Finding("PHASE_MISSING", file=name))
-    if outcome.findings:
+    if has_errors(outcome.findings):
         return outcome
     mark = time.perf_counter()
     known = bodies().select(pl.col("istat_code").alias("body"), pl.col("historical_province_code").alias("province_code"))
     lines, problems = national_lines(scanned.rows, known, scanned.phase, {
         "programma": programmes()["code"].to_list(), "macroaggregato": macroaggregates()["code"].to_list(), "titolo": titles()["code"].to_list()})
-    outcome.findings = _findings(problems, scanned.letters, name)
+    outcome.findings += _findings(problems, scanned.letters, name)
     outcome.seconds["validate"] = time.perf_counter() - mark
     if not any(f.is_error for f in outcome.findings):
         outcome.status, outcome.frame = "checked", lines

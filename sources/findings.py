@@ -23,13 +23,17 @@ def catalogue() -> dict[str, dict]:
 
 @cache
 def words() -> dict[str, dict]:
-    """Placeholder → internal key → words: ``finding_words.yaml``, and the amount kinds' own labels for ``{kind}``."""
+    """Placeholder → internal key → words: ``finding_words.yaml``, the amount kinds' own labels for ``{kind}`` and the
+    layouts' descriptions for ``{layout}``."""
     import csv
+
+    from sources.layouts import profiles
 
     table = yaml.safe_load((DATA_DIR / "finding_words.yaml").read_text(encoding="utf-8"))
     with open(DATA_DIR / "amount_kinds.csv", encoding="utf-8", newline="") as handle:
         kinds = {row["code"]: {"it": row["label_it"].lower(), "en": row["label_en"].lower()} for row in csv.DictReader(handle)}
-    return {**table, "kind": {**kinds, **table.get("kind", {})}}
+    layouts = {p.name: {"it": p.description("it"), "en": p.description("en")} for p in profiles()}
+    return {**table, "kind": {**kinds, **table.get("kind", {})}, "layout": {**layouts, **table.get("layout", {})}}
 
 
 @dataclass(frozen=True)

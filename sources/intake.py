@@ -125,6 +125,8 @@ def validate_steps(path: Path, settings: Settings, *, body: str | None = None, y
     canonical = pl.concat(frames) if frames else pl.DataFrame(schema=columns)
     if not has_errors(findings) and table == "budget":
         findings += yield plausibility.BodyAmounts(canonical, name)
+    if not has_errors(findings) and not canonical.is_empty():
+        findings += yield plausibility.KindRelations(canonical, name, table)
     overrides = None
     if "overrides" in extracted[0].extras and resolved and resolved.body:
         grid = extracted[0].extras["overrides"]
@@ -151,10 +153,11 @@ def _per_row_bodies(lines: pl.DataFrame, wanted: str | None, resolved: str | Non
                     uploader: Uploader | None = None):
     """Files with many bodies (BDAP): keep the one asked for, or all those the uploader may write; years checked row by row."""
     findings = []
+    held = ", ".join(f"{b} {body_name(b)}" for b in sorted(lines["body"].drop_nulls().unique())) or "—"  # what the file does hold
     if wanted:
         lines = lines.filter(pl.col("body") == resolved)
         if lines.is_empty():
-            findings.append(Finding("BDAP_NO_BODY", file=name, params={"detail": f" con codice {wanted}"}))
+            findings.append(Finding("BDAP_NO_BODY", file=name, params={"detail": f" con codice {wanted}", "found": held}))
     if uploader is not None and uploader.bodies is not None:
         others = sorted(set(lines["body"].drop_nulls().unique()) - uploader.bodies)
         if others:  # never written: the uploader may write only their own bodies
@@ -163,7 +166,7 @@ def _per_row_bodies(lines: pl.DataFrame, wanted: str | None, resolved: str | Non
                 "allowed": ", ".join(sorted(uploader.bodies))}))
             lines = lines.filter(pl.col("body").is_in(sorted(uploader.bodies)))
             if lines.is_empty():
-                findings.append(Finding("BDAP_NO_BODY", file=name, params={"detail": f" tra quelli di {uploader.name}"}))
+                findings.append(Finding("BDAP_NO_BODY", file=name, params={"detail": f" tra quelli di {uploader.name}", "found": held}))
     for value in lines["year"].drop_nulls().unique().sort().to_list():
         if not plausible_year(value, settings):
             findings.append(Finding("YEAR_IMPLAUSIBLE", file=name, params={"value": value, "min_year": settings.min_year, "max_year": "…"}))

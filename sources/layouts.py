@@ -86,3 +86,27 @@ def matches(profile: Profile, kind: str, sheet: str | None, cells: list[list[str
     if "header_any" in rules and not any(re.search(p, cell) for row in cells for cell in row for p in rules["header_any"]):
         return False
     return True
+
+
+@dataclass(frozen=True)
+class OtherColumns:
+    """The header columns a wide profile does not load: recognised ones (``columns_not_kept``: index → reason) and
+    unknown ones (neither a field, an amount kind, a recognised column nor a ``descriptive_columns`` pattern)."""
+
+    not_kept: dict[int, str]
+    unknown: list[int]
+
+
+def other_columns(spec: dict, folded: list[str], used: set[int]) -> OtherColumns:
+    """Sort the columns of ``folded`` (a folded header row) that are not in ``used`` (fields and amount columns)."""
+    reasons = {text: reason for reason, texts in spec.get("columns_not_kept", {}).items() for text in texts}
+    descriptive = [re.compile(p) for p in spec.get("descriptive_columns", [])]
+    not_kept, unknown = {}, []
+    for index, text in enumerate(folded):
+        if index in used:
+            continue
+        if text in reasons:
+            not_kept[index] = reasons[text]
+        elif not any(p.search(text) for p in descriptive):
+            unknown.append(index)
+    return OtherColumns(not_kept, unknown)

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from sources.findings import Finding, column_letter
-from sources.layouts import Profile, profiles
+from sources.layouts import Profile, other_columns, profiles
 from transforms.codes import fold_text
 
 LINE = "_line"  # 1-based line of the file (the header is line 1)
@@ -73,19 +73,27 @@ def scan(path: Path, profile: Profile, file_name: str | None = None) -> Scan:
     phases = [p for p, texts in spec.get("phase_from_columns", {}).items() if _first(folded, texts) is not None]
     if findings:
         return Scan(profile, pl.DataFrame(), findings=findings)
+    others = other_columns(spec, folded, set(position.values()) | set(amounts.values()))
     options = spec.get("csv", {})
-    selected = [header[i] for i in position.values()] + [header[i] for i in amounts.values()]
-    names = list(position) + [f"_amount_{k}" for k in amounts]
-    body_type = header[position["body_type"]]
+    lazy = pl.scan_csv(path, separator=options.get("separator", ";"), quote_char=options.get("quote", '"'), infer_schema=False,
+                       encoding="utf8-lossy", row_index_name=LINE, row_index_offset=2)
+    columns = lazy.collect_schema().names()[1:]  # as polars names them (a blank or repeated header gets a name of its own)
+    wanted = {n: i for n, i in position.items()} | {f"_amount_{k}": i for k, i in amounts.items()} | {f"_other_{i}": i for i in others.unknown}
     rows = (
-        pl.scan_csv(path, separator=options.get("separator", ";"), quote_char=options.get("quote", '"'), infer_schema=False,
-                    encoding="utf8-lossy", row_index_name=LINE, row_index_offset=2)
-        .filter(_folded(pl.col(body_type)).str.contains(spec["body_filter"]))
-        .select(pl.col(LINE).cast(pl.Int64), *[pl.col(c).alias(n) for c, n in zip(selected, names)])
+        lazy.filter(_folded(pl.col(columns[position["body_type"]])).str.contains(spec["body_filter"]))
+        .select(pl.col(LINE).cast(pl.Int64), *[pl.col(columns[i]).alias(n) for n, i in wanted.items()])
         .collect(engine="streaming")
     )
+    notes = [Finding("COLUMN_NOT_KEPT", file=name, row=1, cell=f"{column_letter(i)}1", params={"label": header[i], "reason": reason})
+             for i, reason in others.not_kept.items()]
+    if others.unknown:  # a column nobody reads is reported when the selected rows give it values
+        filled = rows.select((pl.col(f"_other_{i}").str.strip_chars().fill_null("") != "").any() for i in others.unknown).row(0)
+        notes += [Finding("COLUMN_NOT_READ", file=name, row=1, cell=f"{column_letter(i)}1",
+                          params={"label": header[i] or column_letter(i), "layout": profile.name})
+                  for i, has_values in zip(others.unknown, filled) if has_values]
+        rows = rows.drop(f"_other_{i}" for i in others.unknown)
     letters = {f: column_letter(i) for f, i in position.items()} | {k: column_letter(i) for k, i in amounts.items()}
-    return Scan(profile, rows, letters, phases[-1] if len(phases) == 1 else None)
+    return Scan(profile, rows, letters, phases[-1] if len(phases) == 1 else None, notes)
 
 
 def _folded(expr: pl.Expr) -> pl.Expr:

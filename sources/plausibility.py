@@ -1,9 +1,12 @@
-"""Do the amounts fit the body the file was uploaded for? (data/plausibility.yaml)
+"""Do the amounts fit the body the file was uploaded for, and do they fit together? (data/plausibility.yaml)
 
 An open-format export names no body: the body comes from the upload. A municipality's file
 loaded as its metropolitan city, or a file in thousands of euro, passes every structural check;
-spending per inhabitant far from what is typical for the body's type gives it away. The
-finding is a warning shown before loading, never a refusal.
+spending per inhabitant far from what is typical for the body's type gives it away. The amount
+kinds of one line obey the identities of the final-accounts scheme (total payments are the
+payments on the year's commitments plus those on carried-over items, …): a line that breaks one
+was edited after the download (``KindRelations``). Both findings are warnings shown before
+loading, never a refusal.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from functools import cache
 import polars as pl
 import yaml
 
-from sources.findings import Finding
+from sources.findings import PER_RULE, Finding
 from sources.reference import DATA_DIR, bodies
 from sources.steps import Request
 from transforms.amounts import format_euro
+from transforms.relations import PART, broken_relations
 
 
 @cache
@@ -78,3 +82,42 @@ def _finding(row: dict, file_name: str) -> Finding | None:
 
 def _type_name(code: str) -> str:
     return dict(zip(bodies()["uts_type_code"], bodies()["uts_type"])).get(code, "")
+
+
+RELATION_KEYS = {  # what one line is, per canonical table (sources.model.TABLES)
+    "budget": ["body", "year", "phase", "missione", "programma", "titolo", "macroaggregato", "capitolo"],
+    "revenue": ["body", "year", "phase", "titolo", "tipologia"],
+}
+
+
+@dataclass
+class KindRelations(Request):
+    """A step of validation: the lines whose amount kinds break a relation of the scheme (warnings). Files of one table run
+    as one query."""
+
+    lines: pl.DataFrame
+    file_name: str
+    table: str = "budget"
+
+    @property
+    def batch_key(self) -> str:
+        return self.table
+
+    @classmethod
+    def run_many(cls, requests: list[KindRelations]) -> list[list[Finding]]:
+        keys = RELATION_KEYS[requests[0].table]
+        columns = [*keys, "amount_kind", "amount_cents", "sheet", "cell", "source_row"]
+        frame = pl.concat([r.lines.select(columns).with_columns(pl.lit(i, pl.Int32).alias(PART)) for i, r in enumerate(requests)])
+        spec = rules()
+        broken = broken_relations(frame, spec["relations"], keys, spec["relation_tolerance_cents"])
+        findings: list[list[Finding]] = [[] for _ in requests]
+        for (part,), group in broken.group_by(PART, maintain_order=True):
+            name = requests[part].file_name
+            for row in group.head(PER_RULE).iter_rows(named=True):
+                findings[part].append(Finding("AMOUNT_RELATION", file=name, sheet=row["sheet"], cell=row["cell"], row=row["source_row"],
+                                              params={"relation": row["relation"], "kind": row["kind"],
+                                                      "stated": format_euro(row["stated"]), "computed": format_euro(row["computed"]),
+                                                      "difference": format_euro(row["stated"] - row["computed"])}))
+            if group.height > PER_RULE:
+                findings[part].append(Finding("FINDINGS_MORE", file=name, params={"count": group.height - PER_RULE}))
+        return findings

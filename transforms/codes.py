@@ -2,7 +2,10 @@
 
 Officers write the same code many ways: ``04.02``, ``0402``, ``4.2``, ``PROGRAMMA 2 - …``
 inside a ``MISSIONE 4`` block, macroaggregates as ``1.03``, ``103``, ``1030000`` or
-``MACROAGGR. 3 - …`` inside a title. These helpers turn each into the canonical code or null.
+``MACROAGGR. 3 - …`` inside a title, revenue tipologie as ``10101`` or ``101`` inside title 1.
+A file re-saved by pandas writes a code column that had a blank cell as floats (``37.0``,
+``80140110588.0``) and drops leading zeros (``4``): :func:`code_text` undoes the first, the
+parsers below accept the second. These helpers turn each into the canonical code or null.
 """
 
 from __future__ import annotations
@@ -59,9 +62,27 @@ def programme_code(expr: pl.Expr, mission: pl.Expr | None = None) -> pl.Expr:
     return pl.coalesce(full, pl.concat_str(mission, pl.lit("."), short))
 
 
+def code_text(expr: pl.Expr) -> pl.Expr:
+    """A code as text: spaces stripped, and the ``.0`` a re-save by pandas adds to a code column (``37.0`` → ``37``)."""
+    return expr.cast(pl.String).str.strip_chars().str.replace(r"^(\d+)\.0+$", "${1}")
+
+
 def title_code(expr: pl.Expr) -> pl.Expr:
-    """``1``, ``Titolo 1``, ``1-Spese correnti`` → ``"1"``."""
-    return expr.cast(pl.String).str.extract(r"^(?:titolo\s*)?(\d)(?:\D|$)", 1)
+    """``1``, ``01`` (BDAP), ``Titolo 1``, ``1-Spese correnti`` → ``"1"``."""
+    return expr.cast(pl.String).str.extract(r"^(?i:titolo\s*)?0?(\d)(?:\D|$)", 1)
+
+
+def tipologia_code(expr: pl.Expr, title: pl.Expr | None = None) -> pl.Expr:
+    """Revenue tipologia: ``10101`` (title and tipologia), ``010101`` or ``1010100`` (BDAP's longer spellings), ``1.01.01``
+    → ``"10101"``; ``101`` / ``TIPOLOGIA 101`` (the tipologia's number) with its title → title + ``0101``."""
+    text = code_text(expr).str.replace(r"^(?i:tipologia)\s*", "").str.replace(r"^(?i:e)\.", "")
+    digits = text.str.replace_all(r"[.\s]", "")
+    full = pl.when(digits.str.contains(r"^0?\d{5}$|^\d{7}$")).then(
+        pl.when(digits.str.len_chars() == 6).then(digits.str.slice(1)).otherwise(digits.str.slice(0, 5)))
+    if title is None:
+        return full
+    number = text.str.extract(r"^(\d{3})(?:\D|$)", 1)
+    return pl.coalesce(full, pl.concat_str(title, pl.lit("0"), number))
 
 
 def macro_code(expr: pl.Expr, title: pl.Expr | None = None) -> pl.Expr:

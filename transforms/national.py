@@ -12,7 +12,13 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.amounts import parse_amounts
-from transforms.codes import macro_code, mission_code, programme_code, title_code
+from transforms.codes import (
+    code_text,
+    macro_code,
+    mission_code,
+    programme_code,
+    title_code,
+)
 
 LINE = "_line"
 KEY = ["body", "year", "missione", "programma", "titolo", "macroaggregato", "amount_kind"]
@@ -27,7 +33,7 @@ def national_lines(rows: pl.DataFrame, bodies: pl.DataFrame, phase: str, codes: 
     ``bodies`` are left out with one ``NATIONAL_BODY_UNKNOWN`` problem per code (a warning: e.g. a ceased body).
     """
     coded = rows.with_columns(
-        pl.col("province_code").str.strip_chars().str.zfill(3).alias("province_code"),
+        code_text(pl.col("province_code")).str.zfill(3).alias("province_code"),
         year=pl.col("year").str.strip_chars().cast(pl.Int32, strict=False),
         missione=mission_code(pl.col("missione").str.strip_chars()),
         programma=programme_code(pl.col("programma").str.strip_chars(), mission_code(pl.col("missione").str.strip_chars())),
@@ -53,17 +59,20 @@ def national_lines(rows: pl.DataFrame, bodies: pl.DataFrame, phase: str, codes: 
               "macroaggregato", "MACRO_NOT_IN_TITLE", pl.col("macroaggregato"), related=pl.col("titolo")),
     ]
     amount_columns = [c for c in rows.columns if c.startswith("_amount_")]
-    long = known.unpivot(index=[LINE, "body", "year", "missione", "programma", "titolo", "macroaggregato"], on=amount_columns,
-                         variable_name="amount_kind", value_name="amount_text").with_columns(
-        amount_kind=pl.col("amount_kind").str.strip_prefix("_amount_"), amount_text=pl.col("amount_text").str.strip_chars())
-    long = long.filter(pl.col("amount_text").is_not_null() & (pl.col("amount_text") != ""))
+    stated = known.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in amount_columns)  # a blank states nothing
+    stated = stated.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in amount_columns))
+    # BDAP gives one row per key: a key repeated on a row that states anything is a duplicate. Checked on the rows, not on
+    # the lines (one per amount kind: thirteen times as many for a final-accounts extract).
+    duplicated = stated.with_columns(other_line=pl.col(LINE).min().over(KEY[:-1])).filter(pl.col(LINE) != pl.col("other_line"))
+    problems.append(duplicated.select(LINE, field=pl.lit("programma"), code=pl.lit("DUPLICATE_KEY"),
+                                      value=pl.concat_str(KEY[:-1], separator=" ", ignore_nulls=True), related=pl.lit(None, pl.String),
+                                      other_line="other_line"))
+    long = stated.unpivot(index=[LINE, "body", "year", "missione", "programma", "titolo", "macroaggregato"], on=amount_columns,
+                          variable_name="amount_kind", value_name="amount_text").drop_nulls("amount_text").with_columns(
+        amount_kind=pl.col("amount_kind").str.strip_prefix("_amount_"))
     long = parse_amounts(long, "amount_text", "us")
     problems.append(_rows(long.filter(pl.col("amount_cents").is_null()), "amount_kind", "AMOUNT_NOT_NUMBER_US", pl.col("amount_text"),
                           field_from="amount_kind"))
-    duplicated = long.with_columns(other_line=pl.col(LINE).min().over(KEY)).filter(pl.col(LINE) != pl.col("other_line"))
-    problems.append(duplicated.unique(LINE).select(LINE, field=pl.lit("programma"), code=pl.lit("DUPLICATE_KEY"),
-                                      value=pl.concat_str(KEY[:-1], separator=" ", ignore_nulls=True), related=pl.lit(None, pl.String),
-                                      other_line="other_line"))
     lines = long.select("body", "year", pl.lit(phase).alias("phase"), "missione", "programma", "titolo", "macroaggregato",
                         "amount_kind", "amount_cents", pl.col(LINE).alias("source_line"))
     found = pl.concat([p.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA) for p in problems]).sort(LINE)

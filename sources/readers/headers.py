@@ -78,28 +78,40 @@ def _match(dim: str, text: str, year: int | None) -> str | None:
     return amount_kind_of(text, year) if dim == "amount_kind" else MATCHERS[dim](text)
 
 
-def _candidate_rows(frame: pl.DataFrame, minimum: int) -> list[int]:
-    """Rows with at least ``minimum`` text (non-number) cells: the only rows that can be headers."""
+def _candidate_rows(frame: pl.DataFrame, minimum: int, lone: bool = False) -> list[int]:
+    """Rows with at least ``minimum`` text (non-number) cells: the only rows that can be headers. ``lone``: also rows with a
+    single text cell and no number (the one item of a short table whose other captions are merged down from the row above)."""
     texts = [(pl.col(c).is_not_null() & ~pl.col(c).str.contains(_NUMBER)).cast(pl.Int16) for c in frame.columns]
-    counts = frame.select(pl.sum_horizontal(texts).alias("n")).with_row_index("_i")
-    return counts.filter(pl.col("n") >= minimum)["_i"].to_list()
+    numbers = [(pl.col(c).is_not_null() & pl.col(c).str.contains(_NUMBER)).cast(pl.Int16) for c in frame.columns]
+    counts = frame.select(pl.sum_horizontal(texts).alias("n"), pl.sum_horizontal(numbers).alias("k")).with_row_index("_i")
+    wanted = (pl.col("n") >= minimum) | ((pl.col("n") >= 1) & (pl.col("k") == 0) if lone else pl.lit(False))
+    return counts.filter(wanted)["_i"].to_list()
+
+
+def _total_above(frame: pl.DataFrame, index: int, cells: list[str], total: re.Pattern) -> bool:
+    """A total caption in the row above, over a cell this row leaves blank: a two-row header whose ``TOTALE`` is merged down."""
+    if index == 0:
+        return False
+    return any(not cell and above is not None and total.search(fold_text(above)) for above, cell in zip(frame.row(index - 1), cells))
 
 
 def find_headers(frame: pl.DataFrame, dims: list[str], minimum: int, year: int | None, total_pattern: str = "^totale") -> list[Header]:
     """Every header row of the sheet, top to bottom (one per table).
 
     A header names at least ``minimum`` items, or, for a short table (title 5 has one
-    macroaggregate), at least one item beside a total column, and holds no numbers.
+    macroaggregate; a sheet of title 4 may show only 4.03), at least one item beside a total
+    column - on the same row, or merged down from the row above - and holds no numbers.
     """
     last = dims[-1]
     found: list[Header] = []
     total = re.compile(total_pattern)
-    for index in _candidate_rows(frame, min(minimum, 2)):
+    for index in _candidate_rows(frame, min(minimum, 2), lone=len(dims) == 1):
         raw = frame.row(index)
         numbers = any(v is not None and re.match(_NUMBER, v) for v in raw)
         cells = [fold_text(v) if v is None or not re.match(_NUMBER, v) else "" for v in raw]  # an amount never names a column
         matched = sum(1 for c in cells if c and _match(last, c, year))
-        short_table = matched >= 1 and any(total.search(c) for c in cells if c) and not numbers
+        short_table = matched >= 1 and not numbers and (any(total.search(c) for c in cells if c)
+                                                         or len(dims) == 1 and _total_above(frame, index, cells, total))
         if matched >= minimum or (len(dims) == 1 and short_table):
             if len(dims) == 2 and index > 0 or len(dims) == 1:
                 found.append(Header(index))
@@ -118,9 +130,12 @@ def place_columns(spec: dict, frame: pl.DataFrame, header: Header, year: int | N
     raw_bottom = list(frame.row(header.row))
     two_rows = len(dims) == 2 and not header.one_row
     raw_top, top_origin = _fill_right(list(frame.row(header.row - 1))) if two_rows else ([None] * len(raw_bottom), [])
+    merged_down = list(frame.row(header.row - 1)) if len(dims) == 1 and header.row > 0 else [None] * len(raw_bottom)
     columns: list[Column] = []
     first_value = None
     for index, raw in enumerate(raw_bottom):
+        if not fold_text(raw) and merged_down[index] is not None and total_pattern.search(fold_text(merged_down[index])):
+            raw = merged_down[index]  # "TOTALE" written on the row above, merged down over a two-row header
         top_raw = raw_top[index]
         label = " ".join(str(v).strip() for v in (top_raw, raw) if v and str(v).strip())
         text, top_text = fold_text(raw), fold_text(top_raw)

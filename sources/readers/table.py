@@ -13,7 +13,7 @@ import polars as pl
 
 from sources.findings import Finding, column_letter
 from sources.grid import Grid
-from sources.layouts import Profile, header_row_with
+from sources.layouts import Profile, header_row_with, other_columns
 from sources.readers.base import (
     LINE_COLUMNS,
     Extracted,
@@ -26,10 +26,12 @@ from sources.steps import Request, Steps
 from sources.vocab import amount_kind_of
 from transforms.amounts import amount_columns, odd_amounts
 from transforms.codes import (
+    code_text,
     fold,
     macro_code,
     mission_code,
     programme_code,
+    tipologia_code,
     title_code,
 )
 
@@ -66,6 +68,8 @@ def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | N
         ).filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
     )
     if "amount_columns" in spec:
+        findings += _other_columns(profile, grid, header, set(position.values()) | set(_amount_columns(spec, header_cells).values()),
+                                   file_name)
         lines, meta = _wide_amounts(spec, grid, named.collect(), header_cells, meta, file_name, findings)
         lines, kind_column = lines.lazy(), None
     else:
@@ -109,7 +113,7 @@ class ParseRows(Request):
             *_code_columns(list(dims), distinct),
             *(_kind_columns(lines, kind_column) if kind_column else []),
             *amount_columns("amount_text", distinct["_odd"], number_format),
-        ).select(
+        ).with_columns(*_relative_codes(dims)).select(
             pl.col("_part"),
             *[(pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name) for name, dtype in LINE_COLUMNS.items()],
         ).collect()
@@ -118,13 +122,23 @@ class ParseRows(Request):
         return [parts.get((i,), empty) for i in range(len(requests))]
 
 
-CODE_DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "amount_kind")
+CODE_DIMENSIONS = ("missione", "programma", "titolo", "macroaggregato", "tipologia", "amount_kind")
 PARSERS = {
     "missione": mission_code,
     "programma": lambda raw: programme_code(fold(raw)),
     "titolo": title_code,
     "macroaggregato": macro_code,
+    "tipologia": tipologia_code,  # the full code; a tipologia's number alone (``101``) is completed with its title below
 }
+
+
+def _relative_codes(dims: tuple[str, ...]) -> list[pl.Expr]:
+    """Codes that need their parent's: a revenue tipologia written as its number (``101``) within its title."""
+    if "tipologia" in dims and "titolo" in dims:
+        return [pl.coalesce(pl.col("tipologia"), tipologia_code(pl.col("tipologia_raw"), pl.col("titolo"))).alias("tipologia")]
+    return []
+
+
 _CODE_CACHE: dict[str, dict[str, str | None]] = {dim: {} for dim in PARSERS}
 
 
@@ -189,11 +203,11 @@ def _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings):
             meta.phase = phase
     selected = named.filter(fold(pl.col("body_type")).str.contains(spec["body_filter"]))
     if selected.is_empty():
-        findings.append(Finding("BDAP_NO_BODY", file=file_name, sheet=grid.sheet, params={"detail": ""}))
+        findings.append(_no_body(named, grid, header_cells, spec, file_name))
     lookup = bodies().select(
         pl.col("historical_province_code").alias("_province"), pl.col("istat_code").alias("body")
     )
-    selected = selected.with_columns(_province=pl.col("province_code").str.strip_chars().str.zfill(3)).join(
+    selected = selected.with_columns(_province=code_text(pl.col("province_code")).str.zfill(3)).join(
         lookup, on="_province", how="left"
     )
     unknown = selected.filter(pl.col("body").is_null())
@@ -217,6 +231,37 @@ def _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings):
         ),
     ).filter(pl.col("body").is_not_null(), pl.col("amount_text").is_not_null())  # a blank cell of a wide file states nothing
     return long, meta
+
+
+SHOWN_BODIES = 5  # bodies named by BDAP_NO_BODY; the others are counted
+
+
+def _no_body(named: pl.DataFrame, grid: Grid, header_cells: list[str], spec: dict, file_name: str) -> Finding:
+    """No province or metropolitan city in a BDAP file: which bodies it does hold (name and type), at the first one's row."""
+    names = "body_name" if "body_name" in named.columns else "body_type"
+    found = named.filter(pl.col(names).is_not_null()).group_by(names, "body_type").agg(pl.col("_row").min()).sort("_row")
+    shown = [f"{name} ({kind})" for name, kind, _ in found.head(SHOWN_BODIES).iter_rows()]
+    more = f" … (+{found.height - SHOWN_BODIES})" if found.height > SHOWN_BODIES else ""
+    column = next(i for i, cell in enumerate(header_cells) if cell in spec["columns"]["body_type"])
+    first = found["_row"][0] if found.height else None
+    return Finding("BDAP_NO_BODY", file=file_name, sheet=grid.sheet, cell=grid.cell(first, column) if first is not None else None,
+                   row=grid.excel_row(first) if first is not None else None,
+                   params={"detail": "", "found": ", ".join(shown) + more if shown else "—"})
+
+
+def _other_columns(profile: Profile, grid: Grid, header: int, used: set[int], file_name: str) -> list[Finding]:
+    """Columns of a wide file that are not loaded: recognised ones (info, with the reason), and unknown ones that hold values
+    (warning); unknown empty ones (a trailing ``Unnamed: 30`` a re-save adds) say nothing."""
+    raw = [str(v).strip() if v is not None else "" for v in grid.frame.row(header)]
+    others = other_columns(profile.spec, grid.head_cells()[header], used)
+    findings = [Finding("COLUMN_NOT_KEPT", file=file_name, sheet=grid.sheet, cell=grid.cell(header, i), row=grid.excel_row(header),
+                        params={"label": raw[i], "reason": reason}) for i, reason in others.not_kept.items()]
+    if others.unknown:
+        below = grid.frame.slice(header + 1).select(pl.col(f"c{i}").is_not_null().any() for i in others.unknown).row(0)
+        findings += [Finding("COLUMN_NOT_READ", file=file_name, sheet=grid.sheet, cell=grid.cell(header, i), row=grid.excel_row(header),
+                             params={"label": raw[i] or column_letter(grid.first_col + i), "layout": profile.name})
+                     for i, filled in zip(others.unknown, below) if filled]
+    return findings
 
 
 def _label_metadata(grid: Grid, cells: list[list[str]], labels: dict) -> FileMeta:
