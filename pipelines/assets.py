@@ -186,7 +186,7 @@ def _year_keys(context) -> pl.DataFrame:
     return pl.DataFrame({"year": _years(context)}, schema={"year": pl.Int32})
 
 
-METRIC_TABLES = ["function_metrics", "body_metrics"]
+METRIC_TABLES = ["function_metrics", "body_metrics", "execution_indicators"]
 MATRIX_TABLES = ["ruffini_matrix", "matrix_sensitivity", "matrix_movement", "mission_movement"]
 PLAN_TABLES = ["plans", "plan_projection", "plan_kpis"]
 PEER_TABLES = ["peer_benchmarks", "peer_groups"]
@@ -197,7 +197,8 @@ SCENARIO_TABLES = ["scenario_comparison", "scenario_functions", "scenario_parame
 @dg.asset(partitions_def=YEAR_BODY, deps=[budget_lines], kinds={"duckdb", "polars"}, **COMMON,
           check_specs=check_specs("function_metrics", METRIC_TABLES))
 def function_metrics(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
-    """Spending per function by class, rigid and capital shares, per capita; body rigidity (core.function_metrics, core.body_metrics)."""
+    """Spending per function by class, rigid and capital shares, per capita; body rigidity; execution indicators
+    (core.function_metrics, core.body_metrics, core.execution_indicators)."""
     keys = _keys(context)
     yield from _stage(context, warehouse_db, keys, METRIC_TABLES, lambda con: analytics.stage_metrics(con, keys))
 

@@ -30,10 +30,11 @@ def _key(*names: str) -> dict[str, pa.Column]:
              "programma": pl.String, "quadrant": pl.String, "kpi": pl.String, "step": pl.Int32, "projected_year": pl.Int32,
              "peer": pl.String, "axis": pl.String, "weight": pl.String, "factor": pl.Float64,
              "amount_kind": pl.String, "level": pl.String, "code": pl.String, "asset": pl.String, "run_id": pl.String,
-             "respondent_type": pl.String}
+             "respondent_type": pl.String, "detail": pl.String, "indicator": pl.String}
     if "step" in names and "axis" in names:
         types["step"] = pl.Float64  # sensitivity: the threshold moved by this much
     checks = {"phase": [pa.Check.isin(PHASES)], "year": [pa.Check.in_range(2000, 2100)],
+              "detail": [pa.Check.isin(["body", "mission", "function"])],
               "level": [pa.Check.isin(["missione", "programma", "macroaggregato"])]}
     return {n: pa.Column(types[n], nullable=False, checks=checks.get(n, [])) for n in names}
 
@@ -78,6 +79,9 @@ TABLES: dict[str, Table] = {
     "body_metrics": Table(_table("body_metrics", ("body", "year", "phase"), {
         "total_cents": _cents(), "rigidity_share": _share(), "staff_share": _share(), "debt_service_share": _share(),
         "transfer_share": _share(), "population": pa.Column(pl.Int64, nullable=True, checks=[pa.Check.gt(0)])})),
+    "execution_indicators": Table(_table("execution_indicators", ("body", "year", "phase", "detail", "code", "indicator"), {
+        "value": pa.Column(pl.Float64, nullable=True, checks=[pa.Check.ge(0)]), "numerator_cents": _cents(),
+        "denominator_cents": _cents(), "missing": pa.Column(pl.String, nullable=True)}), blocking=False),
     "authority_scores": Table(_table("authority_scores", ("body", "year", "programma"), {
         "authority": _share(), "status": pa.Column(pl.String, checks=[pa.Check.isin(["retained", "delegated", "transferred", "non_fundamental", "not_applicable"])]),
         **{a: pa.Column(pl.Int8, nullable=True, checks=[pa.Check.in_range(0, 3)])

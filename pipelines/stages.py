@@ -50,6 +50,7 @@ from pipelines.report import (
 )
 from pipelines.stored import Stored
 from sources.catalogues import (
+    indicator_catalogue,
     authority_catalogue,
     body_statuses,
     classification_config,
@@ -65,6 +66,7 @@ from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.coassessment import component as coassessment_component
 from transforms.full_cost import with_cost_basis
+from transforms.indicators import execution_indicators
 from transforms.metrics import body_metrics, function_metrics
 from transforms import missions as tmissions
 from transforms import scenarios as tscenarios
@@ -114,15 +116,33 @@ def stage_metrics(con, keys: pl.DataFrame) -> Stored:
     """Function and body metrics, a year at a time: a national backfill never holds every line at once."""
     population = body_table().select("body", "population")
     basis = classification_config()["amount_basis"]
-    metrics, totals, n_lines = [], [], 0
+    metrics, totals, indicators, n_lines = [], [], [], 0
     for year in sorted(keys["year"].unique().to_list()):
-        lines = basis_lines(con, keys.filter(pl.col("year") == year))
+        wanted = keys.filter(pl.col("year") == year)
+        lines = basis_lines(con, wanted)
         metrics.append(function_metrics(lines, spending_classes(), population, basis))
         totals.append(body_metrics(lines, spending_classes(), population, basis, whole_t12_missions()))
+        indicators.append(execution_indicators(*indicator_lines(con, wanted), indicator_catalogue()))
         n_lines += lines.height
     metrics, totals = pl.concat(metrics, how="diagonal_relaxed"), pl.concat(totals, how="diagonal_relaxed")
-    return Stored({"functions": metrics.height, "basis_lines": n_lines, "spending_eur": int((totals["total_cents"].sum() or 0) / 100)},
-                  {"function_metrics": (metrics, keys), "body_metrics": (totals, keys)})
+    indicators = pl.concat(indicators)
+    return Stored({"functions": metrics.height, "basis_lines": n_lines, "spending_eur": int((totals["total_cents"].sum() or 0) / 100),
+                   "indicators": int(indicators["value"].is_not_null().sum())},
+                  {"function_metrics": (metrics, keys), "body_metrics": (totals, keys), "execution_indicators": (indicators, keys)})
+
+
+INDICATOR_COLUMNS = ["body", "year", "phase", "missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"]
+
+
+def indicator_lines(con, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Spending lines of every amount kind (an upload, else the national extract) and revenue lines, for the indicators."""
+    own = warehouse.read_table(con, "budget_lines", keys, INDICATOR_COLUMNS)
+    national = warehouse.read_table(con, "national_lines", keys, INDICATOR_COLUMNS)
+    if national.height:
+        taken = own.select("body", "year", "phase").unique() if own.height else national.clear().select("body", "year", "phase")
+        own = pl.concat([own, national.join(taken, on=["body", "year", "phase"], how="anti")], how="diagonal_relaxed") if own.height else national
+    revenue = warehouse.read_table(con, "revenue_lines", keys, ["body", "year", "phase", "titolo", "tipologia", "amount_kind", "amount_cents"])
+    return own, revenue
 
 
 def matrix_parameters(spending_threshold: float | None = None, authority_threshold: float | None = None,

@@ -95,3 +95,9 @@ def mission_level() -> pl.DataFrame:
 def whole_t12_missions() -> list[str]:
     """Missions the scheme puts wholly on titles 1 and 2: a mission total without a title counts in the body's spending."""
     return mission_level().filter(pl.col("titles_1_2") == "all")["code"].to_list()
+
+
+@cache
+def indicator_catalogue() -> pl.DataFrame:
+    """Execution indicators (``indicators/execution.csv``): each a ratio of amount kinds, with its reference and source."""
+    return pl.read_csv(DATA_DIR / "indicators" / "execution.csv", infer_schema=False)

@@ -44,7 +44,7 @@ REVENUE = _revenue([
 @pytest.fixture(scope="module")
 def found() -> dict:
     table = execution_indicators(SPENDING, REVENUE, CATALOGUE)
-    return {(r["level"], r["scope"], r["indicator"]): r for r in table.iter_rows(named=True)}
+    return {(r["detail"], r["code"], r["indicator"]): r for r in table.iter_rows(named=True)}
 
 
 def test_spending_indicators_per_body_mission_and_programme_by_hand(found):
@@ -67,22 +67,22 @@ def test_revenue_and_rigidity_indicators_of_the_body_by_hand(found):
 
 def test_missing_inputs_leave_the_indicator_empty_with_the_reason_never_zero():
     without = SPENDING.filter(pl.col("amount_kind") != "residui_passivi_iniziali")
-    table = execution_indicators(without, REVENUE.clear(), CATALOGUE)
-    disposal = table.filter(pl.col("indicator") == "payables_disposal", pl.col("level") == "body").row(0, named=True)
+    table = execution_indicators(without, pl.DataFrame(), CATALOGUE)  # no revenue lines at all: as the warehouse reads them
+    disposal = table.filter(pl.col("indicator") == "payables_disposal", pl.col("detail") == "body").row(0, named=True)
     assert disposal["value"] is None and disposal["missing"] == "kind:residui_passivi_iniziali"
     autonomy = table.filter(pl.col("indicator") == "financial_autonomy").row(0, named=True)
     assert autonomy["value"] is None and autonomy["missing"] == "kind:accertamenti"
-    schools = table.filter(pl.col("indicator") == "payment_capacity", pl.col("scope") == "04.02").row(0, named=True)
+    schools = table.filter(pl.col("indicator") == "payment_capacity", pl.col("code") == "04.02").row(0, named=True)
     assert schools["value"] == 0.0 and schools["missing"] is None  # commitments, no payments: a real 0 %
     roads_fpv = execution_indicators(SPENDING.filter(pl.col("titolo") == "2"), REVENUE, CATALOGUE).filter(
-        pl.col("indicator") == "payment_capacity", pl.col("scope") == "10.05").row(0, named=True)
+        pl.col("indicator") == "payment_capacity", pl.col("code") == "10.05").row(0, named=True)
     assert roads_fpv["missing"] == "kind:pagamenti_competenza"
 
 
 def test_zero_denominator_is_a_reason_not_a_division():
     nothing = SPENDING.with_columns(amount_cents=pl.when(pl.col("amount_kind") == "stanziamento").then(0).otherwise(pl.col("amount_cents")))
     row = execution_indicators(nothing, REVENUE, CATALOGUE).filter(
-        pl.col("indicator") == "commitment_capacity", pl.col("level") == "body").row(0, named=True)
+        pl.col("indicator") == "commitment_capacity", pl.col("detail") == "body").row(0, named=True)
     assert row["value"] is None and row["missing"] == "zero_denominator"
 
 

@@ -23,7 +23,7 @@ from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 
-TABLES = ["function_metrics", "ruffini_matrix", "peer_benchmarks", "portfolio", "plans", "scenario_comparison", "national_overview"]
+TABLES = ["function_metrics", "execution_indicators", "ruffini_matrix", "peer_benchmarks", "portfolio", "plans", "scenario_comparison", "national_overview"]
 
 
 def test_definitions_load_with_every_stage():
@@ -54,6 +54,12 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions("ente") == ["002", "003"]
     first = _snapshot(loaded)
     assert first["portfolio"].height > 0 and first["plans"].height > 0
+    indicators = first["execution_indicators"].filter(pl.col("body") == "002", pl.col("year") == 2025)
+    capacity = indicators.filter(pl.col("indicator") == "payment_capacity", pl.col("detail") == "body").row(0, named=True)
+    assert 0 < capacity["value"] <= 1 and capacity["missing"] is None  # an annex with payments and commitments
+    assert indicators.filter(pl.col("detail") == "function").height > 0
+    autonomy = indicators.filter(pl.col("indicator") == "financial_autonomy").row(0, named=True)
+    assert autonomy["value"] is None and autonomy["missing"] == "kind:accertamenti"  # no revenue loaded: empty, never 0
     stems = ["002_2024_rendiconto", "002_2025_rendiconto", "003_2024_rendiconto", "003_2025_rendiconto"]
     assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == sorted(
         [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems])  # the workbook, and the DUP as a Word document beside it

@@ -12,6 +12,15 @@ import polars as pl
 
 KEYS = ["body", "year", "phase"]
 LEVELS = {"body": [], "mission": ["missione"], "function": ["programma"]}
+LINE_COLUMNS = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "titolo": pl.String, "amount_kind": pl.String,
+                "amount_cents": pl.Int64}
+OUT_SCHEMA = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "detail": pl.String, "code": pl.String, "indicator": pl.String,
+              "value": pl.Float64, "numerator_cents": pl.Int64, "denominator_cents": pl.Int64, "missing": pl.String}
+
+
+def _lines(frame: pl.DataFrame) -> pl.DataFrame:
+    """A side's lines with at least the columns every indicator reads (a body without revenue lines has none)."""
+    return frame if "amount_kind" in frame.columns else pl.DataFrame(schema=LINE_COLUMNS)
 
 
 def line_filter(spec: str | None) -> pl.Expr:
@@ -39,8 +48,10 @@ def _scopes(spending: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
 
 def execution_indicators(spending: pl.DataFrame, revenue: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
-    """One row per body, year, phase, level (``body``, ``mission``, ``function``), scope code and indicator: ``value`` (a
-    share), ``numerator_cents``, ``denominator_cents`` and ``missing`` (why the value is empty, or null)."""
+    """One row per body, year, phase, ``detail`` (``body``, ``mission``, ``function``), ``code`` (the mission or programme,
+    empty for the body) and indicator: ``value`` (a share), ``numerator_cents``, ``denominator_cents`` and ``missing`` (why
+    the value is empty, or null)."""
+    spending, revenue = _lines(spending), _lines(revenue)
     sides = {"spese": spending, "entrate": revenue}
     out = []
     for row in catalogue.iter_rows(named=True):
@@ -62,10 +73,11 @@ def execution_indicators(spending: pl.DataFrame, revenue: pl.DataFrame, catalogu
             frame = frame.with_columns(numerator_cents=pl.col("numerator_cents").fill_null(0),
                                        denominator_cents=pl.col("denominator_cents").fill_null(0), missing=missing)
             out.append(frame.select(
-                *KEYS, pl.lit(level).alias("level"),
-                (pl.col(extra[0]) if extra else pl.lit("")).cast(pl.String).alias("scope"), pl.lit(row["indicator"]).alias("indicator"),
+                *KEYS, pl.lit(level).alias("detail"),
+                (pl.col(extra[0]) if extra else pl.lit("")).cast(pl.String).alias("code"), pl.lit(row["indicator"]).alias("indicator"),
                 pl.when(pl.col("missing").is_null()).then(pl.col("numerator_cents") / pl.col("denominator_cents")).alias("value"),
                 "numerator_cents", "denominator_cents", "missing"))
     if not out:
-        return pl.DataFrame(schema={**{k: pl.String for k in ("body", "phase")}, "year": pl.Int32})
-    return pl.concat(out, how="vertical_relaxed").sort(*KEYS, "indicator", "level", "scope")
+        return pl.DataFrame(schema=OUT_SCHEMA)
+    found = pl.concat(out, how="vertical_relaxed").filter(pl.col("body").is_not_null())
+    return found.select(pl.col(c).cast(t) for c, t in OUT_SCHEMA.items()).sort(*KEYS, "indicator", "detail", "code")
