@@ -15,13 +15,22 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from dashboards.words import date_time, label, named, parameter_rows, peer_rule, peer_values, peers_lacking, short_checksum
-from sources.catalogues import flag_labels, status_labels
+from dashboards.words import (
+    date_time,
+    label,
+    named,
+    parameter_rows,
+    peer_rule,
+    peer_values,
+    peers_lacking,
+    short_checksum,
+)
+from sources.catalogues import flag_labels, indicator_catalogue, status_labels
 from sources.layouts import profile
-from sources.reference import body_name, missions
+from sources.reference import amount_kinds, body_name, missions
 from transforms.amounts import format_euro
-from transforms.figures import range_words
 from transforms.classify import REASONS
+from transforms.figures import range_words
 
 EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
 STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
@@ -57,6 +66,7 @@ class ReportInputs:
     next_forecast: str | None = None  # the workbook of the next year's forecast, when loaded (the scenarios of a closed year point at it)
     peer_group: pl.DataFrame | None = None  # this body's peers that year (core.peer_groups: peer, band, rule)
     mission_moves: pl.DataFrame | None = None  # mission by mission against a year of other detail (core.mission_movement)
+    indicators: pl.DataFrame | None = None  # execution indicators per body, mission and programme (core.execution_indicators)
 
     def t(self, key: str):
         return label(key, self.lang)
@@ -171,6 +181,7 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
     _matrix(workbook, fmt, inputs)
     _ratings(workbook, fmt, inputs)
     _priorities(workbook, fmt, inputs)
+    _indicators(workbook, fmt, inputs)
     _peers(workbook, fmt, inputs)
     _strategy(workbook, fmt, inputs)
     _plan(workbook, fmt, inputs)
@@ -269,6 +280,42 @@ def _peer_figure(row: dict, lang: str) -> str:
     if row.get("peer_median_eur") is None:
         return ""
     return f"{label('peer_median', lang)} {format_euro(round(row['peer_median_eur'] * 100), lang)}: {peer_values(row, lang)}"
+
+
+def _indicators(workbook, fmt, inputs):
+    """The execution indicators of the body, then of each programme: the share, its numerator and denominator, and why an
+    empty one is empty (the amount kind is not in the files, or nothing to divide by), never a 0 that is not there."""
+    t, lang = inputs.t, inputs.lang
+    found = inputs.indicators if inputs.indicators is not None and inputs.indicators.height else None
+    s = _Sheet(workbook, t("indicators_title"), fmt, [9, 44, 11, 17, 17, 60], inputs, wrap=(1, 5))
+    s.title(t("indicators_sheet_title"), t("indicators_sheet_subtitle"))
+    if found is None:
+        s.note(t("indicators_none"), style="wrap")
+        return
+    catalogue = {r["indicator"]: r for r in indicator_catalogue().iter_rows(named=True)}
+    kinds = dict(zip(amount_kinds()["code"], amount_kinds()[f"label_{lang}"]))
+
+    def why(missing: str | None) -> str:
+        if missing is None:
+            return ""
+        if missing.startswith("kind:"):
+            return t("indicators_missing_kind").format(kind=" / ".join(kinds.get(k, k) for k in missing[5:].split("|")))
+        return t("indicators_zero")
+
+    s.header(*t("indicators_header"))
+    for r in found.filter(pl.col("detail") == "body").iter_rows(named=True):
+        row = catalogue[r["indicator"]]
+        shown = r["missing"] is None  # an empty indicator shows no figures: a 0 that is not in the files would mislead
+        s.line("", row[f"label_{lang}"], (r["value"], "pct") if shown else "", (r["numerator_cents"], "euro") if shown else "",
+               (r["denominator_cents"], "euro") if shown else "", why(r["missing"]) or row["reference"])
+    functions = found.filter(pl.col("detail") == "function", pl.col("value").is_not_null())
+    if functions.height:
+        s.row += 1
+        s.header(*t("indicators_function_header"))
+        for r in functions.sort("code", "indicator").iter_rows(named=True):
+            s.line(r["code"], catalogue[r["indicator"]][f"label_{lang}"], (r["value"], "pct"), (r["numerator_cents"], "euro"),
+                   (r["denominator_cents"], "euro"), "")
+        s.autofilter(6)
 
 
 def _peers(workbook, fmt, inputs):

@@ -50,10 +50,10 @@ from pipelines.report import (
 )
 from pipelines.stored import Stored
 from sources.catalogues import (
-    indicator_catalogue,
     authority_catalogue,
     body_statuses,
     classification_config,
+    indicator_catalogue,
     mission_level,
     quadrants,
     spending_classes,
@@ -62,16 +62,16 @@ from sources.catalogues import (
 from sources.overrides import read_yaml
 from sources.reference import body_name
 from sources.revenue_attribution import attribution
+from transforms import missions as tmissions
+from transforms import scenarios as tscenarios
 from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.coassessment import component as coassessment_component
 from transforms.full_cost import with_cost_basis
 from transforms.indicators import execution_indicators
 from transforms.metrics import body_metrics, function_metrics
-from transforms import missions as tmissions
-from transforms import scenarios as tscenarios
-from transforms.revenue import attributed_revenue, with_cost_recovery
 from transforms.plan_rules import for_region
+from transforms.revenue import attributed_revenue, with_cost_recovery
 from transforms.strategy import merge_catalogue, strategic_analysis
 
 KEY = ["body", "year"]
@@ -367,7 +367,8 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     years of the forecast that opens the DUP's period, the responsible units the body named)."""
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
-        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation")}
+        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation",
+        "execution_indicators")}
     rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
     per_function = warehouse.read_table(con, "scenario_functions", keys.select("year").unique())
@@ -420,7 +421,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
             manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
             ratings=rated.get((b, y)), scenario_functions=per_function.get(combo), peer_group=peer_groups.get(combo),
-            mission_moves=by_mission.get(combo),
+            mission_moves=by_mission.get(combo), indicators=pick("execution_indicators"),
             next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
                 pl.col("body") == b, pl.col("year") == y + 1).height else None,
             chart_png=chart,

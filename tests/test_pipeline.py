@@ -6,6 +6,7 @@ import datetime
 import shutil
 
 import dagster as dg
+import openpyxl
 import polars as pl
 import pytest
 
@@ -60,6 +61,12 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     assert indicators.filter(pl.col("detail") == "function").height > 0
     autonomy = indicators.filter(pl.col("indicator") == "financial_autonomy").row(0, named=True)
     assert autonomy["value"] is None and autonomy["missing"] == "kind:accertamenti"  # no revenue loaded: empty, never 0
+    sheet = openpyxl.load_workbook(loaded.outputs_dir / "reports" / "002_2025_rendiconto.xlsx")["Indicatori"]
+    rows: dict = {}
+    for r in sheet.iter_rows(values_only=True):  # the body's rows come first, then each programme's
+        rows.setdefault(r[1], r)
+    assert rows["Capacità di pagamento in conto competenza"][2] == pytest.approx(capacity["value"])
+    assert all(v in (None, "") for v in rows["Autonomia finanziaria"][2:5]) and "manca «Accertamenti»" in rows["Autonomia finanziaria"][5]
     stems = ["002_2024_rendiconto", "002_2025_rendiconto", "003_2024_rendiconto", "003_2025_rendiconto"]
     assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == sorted(
         [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems])  # the workbook, and the DUP as a Word document beside it

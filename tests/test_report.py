@@ -20,7 +20,7 @@ from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 
-SHEETS = ["Sintesi", "Cosa è cambiato", "Matrice", "Valutazioni", "Priorità", "Enti simili", "Analisi strategica", "Piano di riassetto", "Scenari", "Dati", "Controlli", "Metodo"]
+SHEETS = ["Sintesi", "Cosa è cambiato", "Matrice", "Valutazioni", "Priorità", "Indicatori", "Enti simili", "Analisi strategica", "Piano di riassetto", "Scenari", "Dati", "Controlli", "Metodo"]
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_english_workbook_on_request(reports, tmp_path):
     [path] = sorted(tmp_path.glob("*.xlsx"))
     workbook = openpyxl.load_workbook(path)
     assert path.name == "002_2025_rendiconto_en.xlsx"
-    assert workbook.sheetnames == ["Summary", "What changed", "Matrix", "Ratings", "Priorities", "Peers", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]
+    assert workbook.sheetnames == ["Summary", "What changed", "Matrix", "Ratings", "Priorities", "Indicators", "Peers", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]
     explanations = [c.value for c in workbook["Matrix"]["J"] if c.value and "→" in str(c.value)]
     assert explanations and all("authority" in e or "Not classified" in e for e in explanations)
     plan = " ".join(str(c.value) for c in workbook["Restructuring plan"]["B"] if c.value)
