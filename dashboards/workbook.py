@@ -287,7 +287,7 @@ def _indicators(workbook, fmt, inputs):
     empty one is empty (the amount kind is not in the files, or nothing to divide by), never a 0 that is not there."""
     t, lang = inputs.t, inputs.lang
     found = inputs.indicators if inputs.indicators is not None and inputs.indicators.height else None
-    s = _Sheet(workbook, t("indicators_title"), fmt, [9, 44, 11, 17, 17, 60], inputs, wrap=(1, 5))
+    s = _Sheet(workbook, t("indicators_title"), fmt, [12, 44, 11, 17, 17, 58], inputs, wrap=(1, 5))
     s.title(t("indicators_sheet_title"), t("indicators_sheet_subtitle"))
     if found is None:
         s.note(t("indicators_none"), style="wrap")
