@@ -26,6 +26,7 @@ from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests.conftest import settings_for, write_sample
+from tests.office import office_tools
 from transforms.figures import euro_words
 
 runner = CliRunner()
@@ -236,12 +237,7 @@ def test_the_body_page_links_the_workbook_and_the_document(dup):
 def test_libreoffice_opens_the_document(dup, tmp_path):
     """Converted to PDF by LibreOffice Writer: pages, the contents' headings, the page numbers. Under CI=true a missing
     LibreOffice (or Writer) fails instead of skipping (.ci/run installs libreoffice-writer-nogui and poppler-utils)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    pdftotext = shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice and pdftotext are required under CI=true (.ci/run installs them)")
-        pytest.skip("LibreOffice or pdftotext NOT INSTALLED: install libreoffice-writer-nogui and poppler-utils to check the DUP document")
+    soffice, pdftotext = office_tools("the DUP document")
     _, folder = dup
     source = folder / "237_2026_previsione.docx"
     profile = tmp_path / "profile"  # its own LibreOffice profile: another test's conversion may be running

@@ -3,15 +3,14 @@ and print on A4 without a cut line."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import openpyxl
 import pytest
 
 from sources.template import INSTRUCTIONS, write_template
+from tests.office import office_tools
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +37,7 @@ def test_instructions_say_where_to_send_it_and_print_on_a4(template):
 
 
 def test_libreoffice_prints_every_instruction_line_whole(template, tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    pdftotext = shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice and pdftotext are required under CI=true")
-        pytest.skip("LibreOffice or pdftotext not installed")
+    soffice, pdftotext = office_tools("the printed template")
     subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(template)],
                    capture_output=True, timeout=180, check=True)
     pdf = tmp_path / "modello.pdf"
