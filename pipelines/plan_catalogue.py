@@ -84,9 +84,7 @@ def delegations() -> dict[str, dict]:
 @cache
 def programme_statuses(body: str) -> list[dict]:
     """The body's default status per service programme (catalogue by body type, then ``status_by_body.csv``)."""
-    row = bodies().filter(pl.col("istat_code") == body)
-    metro = row.height > 0 and row["uts_type_code"][0] == "3"
-    column = "status_citta_metropolitana" if metro else "status_provincia"
+    column = "status_citta_metropolitana" if is_metro(body) else "status_provincia"
     special = {r["programma"]: r["status"] for r in body_statuses().filter(pl.col("body") == body).iter_rows(named=True)}
     out = []
     for r in authority_catalogue().filter(pl.col("kind") == "service").iter_rows(named=True):
