@@ -27,7 +27,15 @@ from dashboards.charts import (
     spec_of,
     tip,
 )
-from dashboards.words import label, named, parameter_rows, peer_rule, peer_values, peers_lacking
+from dashboards.indicator_chart import indicators_section
+from dashboards.words import (
+    label,
+    named,
+    parameter_rows,
+    peer_rule,
+    peer_values,
+    peers_lacking,
+)
 from sources.catalogues import status_labels
 from sources.findings import words as finding_words
 from sources.reference import DATA_DIR, body_name, missions
@@ -100,7 +108,7 @@ def movement_chart(movement: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
 
 COMPONENT_IT = {"size": "dimensione", "manoeuvrability": "manovrabilità", "transformation": "trasformabilità",
                 "peer_gap": "scarto dai pari", "trend": "tendenza", "status": "stato",
-                "co_assessment": "valutazioni"}
+                "co_assessment": "valutazioni", "delivery": "attuazione"}
 CLASS_IT = {"operating": "funzionamento", "transfer": "trasferimenti", "financial": "finanziaria", "excluded": "esclusa"}
 
 
@@ -332,9 +340,11 @@ def changes_section(changes, lang: str) -> dict | None:
 
 def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None,
               tables: list[dict] | None = None, manifest: str | None = None, open_data: str | None = None,
-              mission_moves: pl.DataFrame | None = None, peer_group: pl.DataFrame | None = None) -> str:
+              mission_moves: pl.DataFrame | None = None, peer_group: pl.DataFrame | None = None,
+              indicators: pl.DataFrame | None = None, standing: pl.DataFrame | None = None) -> str:
     """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP);
-    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that year."""
+    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that year;
+    ``indicators`` and ``standing``: its execution indicators and where they stand among the peers."""
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
     statuses = status_labels(lang)
@@ -362,6 +372,10 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
             sections.append({"heading": t[name], **extra})
         elif name == "movement" and "matrix" in charts:
             sections.append({"heading": t[name], "text": t["no_movement"]})
+    chart, figures = indicators_section(indicators, standing, lang)
+    if figures:  # the table is shown, not folded: it says why an indicator is missing
+        drawn = {"chart": _chart("indicators", chart, lang, t["indicators"])} if chart is not None else {}
+        sections.append({"heading": t["indicators"], **drawn, "table": {**figures, "numeric": [1, 2, 3]}})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
     stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"  # the workbook and the DUP document beside it (reports/)
     return _render("body.html", lang, title=title, subtitle="areavasta", matrix="matrix" in charts, stem=stem,

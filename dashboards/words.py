@@ -10,7 +10,8 @@ from functools import cache
 
 import yaml
 
-from sources.reference import DATA_DIR
+from sources.reference import DATA_DIR, amount_kinds, body_name
+from transforms.figures import percent
 
 
 @cache
@@ -100,3 +101,18 @@ def peers_lacking(row: dict, lang: str) -> str:
     why = label("peer_lacking", lang)
     return "; ".join(f"{body_name(peer)} ({why.get(code) or REASONS.get(code, (code, code))[0 if lang == 'it' else 1]})"
                      for peer, code in zip(row.get("peers_lacking") or [], row.get("peers_lacking_why") or []))
+
+
+def indicator_missing(missing: str | None, lang: str) -> str:
+    """Why an execution indicator is empty, in words: the amount kind is not in the files, or nothing to divide by."""
+    if missing is None:
+        return ""
+    if missing.startswith("kind:"):
+        kinds = dict(zip(amount_kinds()["code"], amount_kinds()[f"label_{lang}"]))
+        return label("indicators_missing_kind", lang).format(kind=" / ".join(kinds.get(k, k) for k in missing[5:].split("|")))
+    return label("indicators_zero", lang)
+
+
+def peer_shares(bodies: list[str] | None, values: list[float] | None, lang: str) -> str:
+    """"Torino 45 %, Vercelli 61 %": the peers of an indicator with their values, by name."""
+    return ", ".join(f"{body_name(b)} {percent(v, lang)}" for b, v in zip(bodies or [], values or []))

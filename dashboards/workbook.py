@@ -17,20 +17,22 @@ import xlsxwriter
 
 from dashboards.words import (
     date_time,
+    indicator_missing,
     label,
     named,
     parameter_rows,
     peer_rule,
+    peer_shares,
     peer_values,
     peers_lacking,
     short_checksum,
 )
 from sources.catalogues import flag_labels, indicator_catalogue, status_labels
 from sources.layouts import profile
-from sources.reference import amount_kinds, body_name, missions
+from sources.reference import body_name, missions
 from transforms.amounts import format_euro
 from transforms.classify import REASONS
-from transforms.figures import range_words
+from transforms.figures import percent, range_words
 
 EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
 STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
@@ -67,6 +69,7 @@ class ReportInputs:
     peer_group: pl.DataFrame | None = None  # this body's peers that year (core.peer_groups: peer, band, rule)
     mission_moves: pl.DataFrame | None = None  # mission by mission against a year of other detail (core.mission_movement)
     indicators: pl.DataFrame | None = None  # execution indicators per body, mission and programme (core.execution_indicators)
+    indicator_peers: pl.DataFrame | None = None  # where the body's indicators stand among its peers (core.indicator_peers)
 
     def t(self, key: str):
         return label(key, self.lang)
@@ -293,26 +296,27 @@ def _indicators(workbook, fmt, inputs):
         s.note(t("indicators_none"), style="wrap")
         return
     catalogue = {r["indicator"]: r for r in indicator_catalogue().iter_rows(named=True)}
-    kinds = dict(zip(amount_kinds()["code"], amount_kinds()[f"label_{lang}"]))
-
-    def why(missing: str | None) -> str:
-        if missing is None:
-            return ""
-        if missing.startswith("kind:"):
-            return t("indicators_missing_kind").format(kind=" / ".join(kinds.get(k, k) for k in missing[5:].split("|")))
-        return t("indicators_zero")
-
+    order = {k: i for i, k in enumerate(catalogue)}  # the catalogue's order, as the page shows them
+    found = found.with_columns(_order=pl.col("indicator").replace_strict(order, default=99, return_dtype=pl.Int32)).sort("code", "_order")
     s.header(*t("indicators_header"))
     for r in found.filter(pl.col("detail") == "body").iter_rows(named=True):
         row = catalogue[r["indicator"]]
         shown = r["missing"] is None  # an empty indicator shows no figures: a 0 that is not in the files would mislead
         s.line("", row[f"label_{lang}"], (r["value"], "pct") if shown else "", (r["numerator_cents"], "euro") if shown else "",
-               (r["denominator_cents"], "euro") if shown else "", why(r["missing"]) or row["reference"])
+               (r["denominator_cents"], "euro") if shown else "", indicator_missing(r["missing"], lang) or row["reference"])
+    standing = inputs.indicator_peers.filter(pl.col("detail") == "body") if inputs.indicator_peers is not None and inputs.indicator_peers.height else None
+    if standing is not None and standing.height:
+        s.row += 1
+        s.header(*t("indicators_peers_header"))
+        for r in sorted(standing.iter_rows(named=True), key=lambda r: order.get(r["indicator"], 99)):
+            s.line("", catalogue[r["indicator"]][f"label_{lang}"], (r["value"], "pct"), (r["peer_median"], "pct"),
+                   t("indicators_quartiles").format(q1=percent(r["peer_q1"], lang), q3=percent(r["peer_q3"], lang)),
+                   peer_shares(r["peer_bodies"], r["peer_values"], lang))
     functions = found.filter(pl.col("detail") == "function", pl.col("value").is_not_null())
     if functions.height:
         s.row += 1
         s.header(*t("indicators_function_header"))
-        for r in functions.sort("code", "indicator").iter_rows(named=True):
+        for r in functions.iter_rows(named=True):
             s.line(r["code"], catalogue[r["indicator"]][f"label_{lang}"], (r["value"], "pct"), (r["numerator_cents"], "euro"),
                    (r["denominator_cents"], "euro"), "")
         s.autofilter(6)

@@ -189,7 +189,7 @@ def _year_keys(context) -> pl.DataFrame:
 METRIC_TABLES = ["function_metrics", "body_metrics", "execution_indicators"]
 MATRIX_TABLES = ["ruffini_matrix", "matrix_sensitivity", "matrix_movement", "mission_movement"]
 PLAN_TABLES = ["plans", "plan_projection", "plan_kpis"]
-PEER_TABLES = ["peer_benchmarks", "peer_groups"]
+PEER_TABLES = ["peer_benchmarks", "peer_groups", "indicator_peers"]
 PORTFOLIO_TABLES = ["portfolio", "portfolio_sensitivity"]
 SCENARIO_TABLES = ["scenario_comparison", "scenario_functions", "scenario_parameters"]
 
@@ -237,8 +237,9 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
                                          description="Spending jumping by more than 50 % from one year to the next (flagged, not blocking)"),
                        *check_specs("peer_benchmarks", PEER_TABLES)])
 def peer_benchmarks(context: dg.AssetExecutionContext, config: PeerConfig, warehouse_db: Warehouse):
-    """Per year, across bodies: peer groups (the rule chosen), named peer medians at the same detail, outliers and jumps
-    (core.peer_benchmarks, core.peer_groups)."""
+    """Per year, across bodies: peer groups (the rule chosen), named peer medians at the same detail, outliers and jumps,
+    where each body's execution indicators stand among its peers (core.peer_benchmarks, core.peer_groups,
+    core.indicator_peers)."""
     years = _year_keys(context)
     with warehouse_db.connect() as con:
         stored = analytics.stage_peers(con, years["year"].to_list(), config.peer_group, config.peers)

@@ -21,7 +21,9 @@ from sources.findings import Finding, findings_json
 from sources.settings import load_settings
 
 speak(language())
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="areavasta: bilanci delle province e città metropolitane.")
+# no locals in a crash report: a frame holding a national extract took minutes and gigabytes to print (2026-12-03)
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="areavasta: bilanci delle province e città metropolitane.")
 console = Console()
 
 def _command_lang(value: str) -> str:

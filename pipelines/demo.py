@@ -14,9 +14,11 @@ from pipelines.loading import OUTCOME_WORDS, ingest_files, load_receipts
 from pipelines.national import load_national
 from pipelines.ratings import load_ratings
 from sources import receipts, replacement
+from sources.catalogues import indicator_catalogue
 from sources.layouts import profile
 from sources.receipts import Uploader
 from sources.settings import load_settings
+from transforms.figures import percent
 
 
 def _replacements(folder: Path, settings, console: Console) -> None:
@@ -38,6 +40,29 @@ def _replacements(folder: Path, settings, console: Console) -> None:
         else:
             console.print(f"Sostituzione {outcome.validation.file}: in attesa di conferma ({reasons}); resta in uso il file "
                           f"precedente (areavasta uploads, areavasta confirm {outcome.receipt.seq})", soft_wrap=True)
+
+
+def indicator_table(indicators: pl.DataFrame, standing: pl.DataFrame, lang: str = "it") -> Table:
+    """Every body's execution indicators, one row per body, year and phase: each value with the peers' median beside it,
+    and the indicators the files cannot give."""
+    catalogue = indicator_catalogue()
+    words = {"it": ("ente", "anno e fase", "indicatori (tra parentesi la mediana degli enti simili)", "non calcolabili", "Indicatori di esecuzione"),
+             "en": ("body", "year and phase", "indicators (peers' median in brackets)", "cannot be computed", "Execution indicators")}[lang]
+    table = Table(words[0], words[1], words[2], title=words[4])
+    medians = {(r["body"], r["year"], r["phase"], r["indicator"]): r["peer_median"] for r in standing.iter_rows(named=True)} if standing.height else {}
+    values = {(r["body"], r["year"], r["phase"], r["indicator"]): r["value"] for r in indicators.iter_rows(named=True)}
+    for body, year, phase in sorted({k[:3] for k in values}):
+        shown, empty = [], []
+        for name, short in zip(catalogue["indicator"], catalogue[f"short_{lang}"]):
+            value, median = values.get((body, year, phase, name)), medians.get((body, year, phase, name))
+            if value is None:
+                empty.append(short)
+            else:
+                shown.append(f"{short} {percent(value, lang)}" + (f" ({percent(median, lang)})" if median is not None else ""))
+        missing = f"{words[3].capitalize()}: {', '.join(empty)}" if empty else ""
+        text = ". ".join(x for x in ("; ".join(shown), missing) if x)
+        table.add_row(body, f"{year} {phase}", text)
+    return table
 
 
 def run_demo(inbox: Path, console: Console) -> int:
@@ -89,6 +114,11 @@ def run_demo(inbox: Path, console: Console) -> int:
     for row in summary:
         matrix.add_row(*[str(v) for v in row])
     console.print(matrix)
+    with warehouse.connect(settings.warehouse_path) as con:
+        console.print(indicator_table(warehouse.read_table(con, "execution_indicators", None, None, "t.detail = 'body'"),
+                                      warehouse.read_table(con, "indicator_peers", None, None, "t.detail = 'body'")))
+    console.print("Un indicatore non calcolabile manca dei tipi di importo nei file caricati: il motivo nel foglio Indicatori del "
+                  "rapporto Excel e nel cruscotto, le formule in docs/INDICATORS.md", soft_wrap=True)
     with warehouse.connect(settings.warehouse_path) as con:
         revenue = con.execute("SELECT count(*), count(DISTINCT body) FROM core.revenue_lines").fetchone()
         compared = con.execute("SELECT body, year, phase, count(*), count(*) FILTER (WHERE NOT within_tolerance) "

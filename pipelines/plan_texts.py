@@ -108,7 +108,9 @@ def kick_start_words(row: dict) -> str:
 def cautions(row: dict, lang: str = "it") -> str:
     """What the function's flags mean for its plan (``rules.yaml`` › ``plan_it``), as a paragraph, or nothing."""
     notes = {r["code"]: r.get(f"plan_{lang}") for r in flag_rules()}
-    said = [notes[f] for f in row.get("flags") or [] if notes.get(f)]
+    figures = {"commitment": article_percent(row.get("commitment_capacity"), lang) if row.get("commitment_capacity") is not None else "",
+               "commitment_year": row.get("commitment_capacity_year") or row.get("year") or ""}
+    said = [notes[f].format(**figures) for f in row.get("flags") or [] if notes.get(f)]
     return ("\n\nAvvertenze. " + " ".join(said)) if said else ""
 
 

@@ -116,6 +116,10 @@ TABLES: dict[str, Table] = {
     "peer_groups": Table(_table("peer_groups", ("body", "year", "phase", "peer"), {
         "band": pa.Column(pl.Float64, nullable=True), "rule": pa.Column(pl.String, checks=[pa.Check.isin(PEER_RULES)])}),
         keys=("year",), blocking=False),
+    "indicator_peers": Table(_table("indicator_peers", ("body", "year", "phase", "detail", "code", "indicator"), {
+        "peers": pa.Column(pl.UInt32, checks=[pa.Check.gt(0)]), "peers_below": pa.Column(pl.UInt32),
+        **{c: pa.Column(pl.Float64, nullable=True, checks=[pa.Check.ge(0)]) for c in ("value", "peer_min", "peer_q1", "peer_median", "peer_q3", "peer_max")}}),
+        keys=("year",), blocking=False),
     "bdap_reconciliation": Table(_table("bdap_reconciliation", ("body", "year", "phase", "amount_kind", "level", "code"), {
         "own_cents": _cents(), "bdap_cents": _cents(), "difference_cents": _cents(),
         "allowed_cents": pa.Column(pl.Int64, checks=[pa.Check.ge(0)]), "within_tolerance": pa.Column(pl.Boolean)}), blocking=False),

@@ -68,7 +68,12 @@ from transforms.authority import authority_table, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.coassessment import component as coassessment_component
 from transforms.full_cost import with_cost_basis
-from transforms.indicators import execution_indicators
+from transforms.indicators import (
+    OUT_SCHEMA,
+    execution_indicators,
+    function_signal,
+    indicator_peers,
+)
 from transforms.metrics import body_metrics, function_metrics
 from transforms.plan_rules import for_region
 from transforms.revenue import attributed_revenue, with_cost_recovery
@@ -208,9 +213,25 @@ def stage_peers(con, years: list[int], peer_group: str | None = None, peer_list:
         source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload"))).drop("_bdap")
     open_data = national_metrics(con, max(years))
     found, groups = benchmarks(matrix, config, _confirmed(con), open_data, years)
+    standing = indicator_peers(peer_indicators(con, years), groups)
     return Stored({"rows": found.height, "outliers": int(found["outlier"].sum()), "bodies": found["body"].n_unique(),
-                   "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0, "peer_group": config["peers"]["group"]},
-                  {"peer_benchmarks": (found, _years(years)), "peer_groups": (groups, _years(years))})
+                   "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0, "peer_group": config["peers"]["group"],
+                   "indicators_with_peers": standing.height},
+                  {"peer_benchmarks": (found, _years(years)), "peer_groups": (groups, _years(years)), "indicator_peers": (standing, _years(years))})
+
+
+def peer_indicators(con, years: list[int]) -> pl.DataFrame:
+    """The execution indicators of every body these years: as stored (bodies analysed), and for the bodies known only
+    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no revenue)."""
+    wanted = _years(years)
+    stored = warehouse.read_table(con, "execution_indicators", wanted)
+    lines = warehouse.read_table(con, "national_lines", wanted, INDICATOR_COLUMNS)
+    if lines.is_empty():
+        return stored
+    if stored.height:
+        lines = lines.join(stored.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="anti")
+    national = execution_indicators(lines, pl.DataFrame(), indicator_catalogue())
+    return pl.concat([stored, national], how="diagonal_relaxed") if stored.height else national
 
 
 def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
@@ -266,12 +287,20 @@ def stage_portfolio(con, keys: pl.DataFrame, weights: dict | None = None, matrix
     bench = bench.drop("per_capita_eur")
     ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(pl.col("outlier").fill_null(False))
     ranked = ranked.join(_rated(con, keys), on=["body", "year", "function"], how="left")  # co-assessment: weight 0 by default
+    ranked = ranked.join(_commitment(con, ranked), on=["body", "year", "phase", "function"], how="left")  # delivery: weight 0 by default
     if light:
         ranked = tiered(ranked, config, weights)
         return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
     ranked, sensitivity = rank(ranked, config, weights)
     return Stored({"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
                   {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)})
+
+
+def _commitment(con, functions: pl.DataFrame) -> pl.DataFrame:
+    """Each function's commitment capacity in its final accounts (a forecast: the latest earlier final accounts)."""
+    measured = warehouse.read_table(con, "execution_indicators", functions.select("body").unique(), None,
+                                    "t.indicator = 'commitment_capacity' AND t.phase = 'rendiconto'")
+    return function_signal(measured if measured.width else pl.DataFrame(schema=OUT_SCHEMA), functions, "commitment_capacity")
 
 
 def _rated(con, keys: pl.DataFrame) -> pl.DataFrame:
@@ -368,7 +397,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     output = Path(output or settings.outputs_dir / "reports")
     tables = {name: warehouse.read_table(con, name, keys) for name in (
         "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation",
-        "execution_indicators")}
+        "execution_indicators", "indicator_peers")}
     rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
     per_function = warehouse.read_table(con, "scenario_functions", keys.select("year").unique())
@@ -421,7 +450,7 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
             scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
             manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
             ratings=rated.get((b, y)), scenario_functions=per_function.get(combo), peer_group=peer_groups.get(combo),
-            mission_moves=by_mission.get(combo), indicators=pick("execution_indicators"),
+            mission_moves=by_mission.get(combo), indicators=pick("execution_indicators"), indicator_peers=pick("indicator_peers"),
             next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
                 pl.col("body") == b, pl.col("year") == y + 1).height else None,
             chart_png=chart,
@@ -447,6 +476,8 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
     peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
     compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
+    indicators = _by_key(warehouse.read_table(con, "execution_indicators", keys))
+    standing = _by_key(warehouse.read_table(con, "indicator_peers", keys))
     rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     changed = changes_since_previous(con, keys, lang)
     open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
@@ -475,7 +506,7 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
                   pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
         path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
                                         manifest.id if manifest else None, open_data.get(combo), by_mission.get(combo),
-                                        peer_groups.get(combo)), encoding="utf-8")
+                                        peer_groups.get(combo), indicators.get(combo), standing.get(combo)), encoding="utf-8")
         written.append(path)
         if export:
             written += pages.export_charts(charts, folder / "charts", stem, lang)

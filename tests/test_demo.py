@@ -13,11 +13,11 @@ from tests.browser import render
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts" / "demo"
-CHARTS = ("matrix", "movement", "priorities", "composition", "peers", "national")
+CHARTS = ("matrix", "movement", "priorities", "composition", "peers", "indicators", "national")
 # internal keys that must never reach a reader of the pages (outside scripts and chart specs)
 LEAKS = ("transfer_share", "explanation_it", "override_note", "not_classified", "co_produce", "revenue_opportunity",
          "piu_coproduzione", "retained", "transferred", "_rendiconto", "_previsione", "allocation", "regions_only",
-         "MISSION_", "{\"", "None")
+         "MISSION_", "{\"", "None", "delivery_gap", "commitment_capacity", "zero_denominator", "kind:")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,18 @@ def test_demo_loads_the_bundled_samples(demo):
                       r"il perché con: areavasta diff --run [0-9a-f]{16} --run [0-9a-f]{16}", output.replace("\n", " "))
     assert moved and int(moved.group(1)) > 0
     assert "accepted" not in output and "open_format_revenue" not in output  # words, not keys
+
+
+def test_demo_shows_every_bodys_execution_indicators(demo):
+    """One row per body, year and phase of the warehouse, each indicator in words with the peers' median when there is
+    one, and what cannot be computed said, never a 0."""
+    output = demo[0].replace("\n", " ")
+    table = output[output.index("Indicatori di esecuzione"):output.index("Un indicatore non calcolabile")]
+    for body in ("002", "003", "036", "201", "210", "215", "237"):
+        assert f"│ {body} " in table, body
+    assert re.search(r"impegno 8\d %\s*\(8\d %\)", re.sub(r"[│ ]+", " ", table)), table  # 237 against its BDAP peers
+    assert "Non calcolabili:" in table or "non calcolabili:" in table.lower()
+    assert "commitment" not in table and "0 %" not in re.sub(r"\d0 %", "", table)
 
 
 def _visible(page: str) -> str:
@@ -104,6 +116,9 @@ def test_every_chart_has_a_text_alternative(demo):
         charts = re.findall(r'<div class="chart" id="([a-z]+)" role="img" aria-label="[^"]+" aria-describedby="\1-desc">', text)
         assert len(charts) == text.count('class="chart"'), page.name
         tables = text.count("<details><summary>")
-        assert tables == len([c for c in charts if c != "matrix"]), (page.name, charts, tables)
+        assert tables == len([c for c in charts if c not in ("matrix", "indicators")]), (page.name, charts, tables)
         if "matrix" in charts:
             assert 'id="functions-table"' in text
+        if "indicators" in charts:  # its table is shown under it, not folded: it says why an indicator is missing
+            section = text[text.index('id="indicators"'):]
+            assert "<table>" in section[:section.index("<h2")], page.name

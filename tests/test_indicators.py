@@ -7,7 +7,12 @@ import polars as pl
 import pytest
 
 from sources.reference import DATA_DIR
-from transforms.indicators import execution_indicators, line_filter
+from transforms.indicators import (
+    execution_indicators,
+    function_signal,
+    indicator_peers,
+    line_filter,
+)
 
 CATALOGUE = pl.read_csv(DATA_DIR / "indicators" / "execution.csv", infer_schema=False)
 
@@ -79,6 +84,11 @@ def test_missing_inputs_leave_the_indicator_empty_with_the_reason_never_zero():
     assert roads_fpv["missing"] == "kind:pagamenti_competenza"
 
 
+def test_no_lines_at_all_give_no_indicators_of_the_right_types():
+    table = execution_indicators(SPENDING.clear(), pl.DataFrame(), CATALOGUE)
+    assert table.is_empty() and table.schema["year"] == pl.Int32
+
+
 def test_zero_denominator_is_a_reason_not_a_division():
     nothing = SPENDING.with_columns(amount_cents=pl.when(pl.col("amount_kind") == "stanziamento").then(0).otherwise(pl.col("amount_cents")))
     row = execution_indicators(nothing, REVENUE, CATALOGUE).filter(
@@ -98,3 +108,65 @@ def test_a_filter_takes_any_of_its_alternatives():
     lines = pl.DataFrame({"titolo": ["1", "1", "4", "2"], "macroaggregato": ["1.01", "1.03", "4.03", "2.02"]})
     assert lines.filter(line_filter("macroaggregato=1.01|1.07;titolo=4")).height == 2
     assert lines.filter(line_filter("titolo=1|2")).height == 3 and lines.filter(line_filter(None)).height == 4
+
+
+def _scored(values: dict[str, float | None], indicator: str = "commitment_capacity", detail: str = "body", code: str = "",
+            year: int = 2025, phase: str = "rendiconto") -> pl.DataFrame:
+    return pl.DataFrame({"body": list(values), "year": year, "phase": phase, "detail": detail, "code": code, "indicator": indicator,
+                         "value": list(values.values())}, schema_overrides={"year": pl.Int32, "value": pl.Float64})
+
+
+def _group(body: str, peers: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"body": body, "year": 2025, "phase": "rendiconto", "peer": peers}, schema_overrides={"year": pl.Int32})
+
+
+def test_a_body_stands_among_its_peers_by_hand():
+    # peers 0.40, 0.50, 0.55, 0.90 (0.99 is not in the group; 005 has no value): Q1 0.475, median 0.525, Q3 0.6375
+    table = _scored({"237": 0.58, "001": 0.40, "002": 0.90, "003": 0.55, "004": 0.50, "005": None, "099": 0.99})
+    row = indicator_peers(table, _group("237", ["001", "002", "003", "004", "005"])).row(0, named=True)
+    assert row["peers"] == 4 and row["value"] == 0.58
+    assert (row["peer_min"], row["peer_max"]) == (0.40, 0.90)
+    assert row["peer_q1"] == pytest.approx(0.475) and row["peer_median"] == pytest.approx(0.525) and row["peer_q3"] == pytest.approx(0.6375)
+    assert row["peers_below"] == 3  # 0.40, 0.50 and 0.55; only 0.90 above
+    assert row["peer_bodies"] == ["001", "002", "003", "004"] and row["peer_values"] == [0.40, 0.90, 0.55, 0.50]
+
+
+def test_peers_count_only_at_the_same_detail_and_code():
+    body = _scored({"237": 0.5}, detail="function", code="10.05")
+    peers = pl.concat([_scored({"001": 0.7}, detail="mission", code="10"), _scored({"002": 0.9}, detail="function", code="10.05"),
+                       _scored({"003": 0.8}, detail="function", code="04.02")])
+    found = indicator_peers(pl.concat([body, peers]), _group("237", ["001", "002", "003"])).filter(pl.col("body") == "237")
+    assert found.height == 1 and found["peer_bodies"].to_list() == [["002"]]
+
+
+def _functions(phase: str, year: int, function: str = "10.05") -> pl.DataFrame:
+    return pl.DataFrame({"body": ["237"], "year": [year], "phase": [phase], "function": [function]}, schema_overrides={"year": pl.Int32})
+
+
+def test_the_portfolio_signal_of_a_forecast_comes_from_the_latest_earlier_final_accounts():
+    measured = pl.concat([_scored({"237": v}, detail="function", code="10.05", year=y) for y, v in ((2023, 0.3), (2024, 0.4), (2025, 0.8))])
+    forecast = function_signal(measured, _functions("previsione", 2025), "commitment_capacity").row(0, named=True)
+    assert (forecast["commitment_capacity"], forecast["commitment_capacity_year"]) == (0.4, 2024)
+    accounts = function_signal(measured, _functions("rendiconto", 2025), "commitment_capacity").row(0, named=True)
+    assert (accounts["commitment_capacity"], accounts["commitment_capacity_year"]) == (0.8, 2025)
+    assert function_signal(measured, _functions("rendiconto", 2022), "commitment_capacity").is_empty()  # no accounts that year
+
+
+def test_a_mission_total_takes_the_missions_value_not_a_programmes():
+    measured = pl.concat([_scored({"237": 0.3}, detail="mission", code="10"), _scored({"237": 0.9}, detail="function", code="10.05")])
+    row = function_signal(measured, _functions("rendiconto", 2025, "10"), "commitment_capacity").row(0, named=True)
+    assert row["commitment_capacity"] == 0.3
+
+
+def test_a_summary_without_titles_is_measured_on_every_mission_but_debt_advances_and_clearing():
+    """BDAP's summary by mission has no titles: missions 01-20 count, 50 (debt), 60 (treasury advances) and 99 (clearing
+    accounts) do not, and a file with titles still counts titles 1 and 2 only."""
+    summary = _spending([("10", None, None, None, "stanziamento", 100_000), ("10", None, None, None, "impegni", 70_000),
+                         ("60", None, None, None, "stanziamento", 900_000), ("60", None, None, None, "impegni", 0),
+                         ("99", None, None, None, "stanziamento", 50_000), ("99", None, None, None, "impegni", 50_000)])
+    row = execution_indicators(summary, pl.DataFrame(), CATALOGUE).filter(
+        pl.col("indicator") == "commitment_capacity", pl.col("detail") == "body").row(0, named=True)
+    assert row["value"] == pytest.approx(0.7) and row["denominator_cents"] == 100_000
+    lines = pl.DataFrame({"titolo": ["1", "3", None, None], "missione": ["10", "10", "10", "50"]})
+    assert lines.filter(line_filter("titolo=1|2;titolo=&missione!=50|60|99")).height == 2  # title 1; mission 10 without title
+    assert lines.filter(line_filter("titolo=&missione!=")).height == 2 and lines.filter(line_filter("missione=")).height == 0

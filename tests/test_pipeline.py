@@ -24,7 +24,7 @@ from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 
-TABLES = ["function_metrics", "execution_indicators", "ruffini_matrix", "peer_benchmarks", "portfolio", "plans", "scenario_comparison", "national_overview"]
+TABLES = ["function_metrics", "execution_indicators", "indicator_peers", "ruffini_matrix", "peer_benchmarks", "portfolio", "plans", "scenario_comparison", "national_overview"]
 
 
 def test_definitions_load_with_every_stage():
@@ -61,12 +61,24 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     assert indicators.filter(pl.col("detail") == "function").height > 0
     autonomy = indicators.filter(pl.col("indicator") == "financial_autonomy").row(0, named=True)
     assert autonomy["value"] is None and autonomy["missing"] == "kind:accertamenti"  # no revenue loaded: empty, never 0
+    standing = first["indicator_peers"].filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("detail") == "body",
+                                               pl.col("indicator") == "payment_capacity").row(0, named=True)
+    theirs = first["execution_indicators"].filter(pl.col("body") == "003", pl.col("year") == 2025, pl.col("detail") == "body",
+                                                  pl.col("indicator") == "payment_capacity")["value"].to_list()
+    assert standing["peer_bodies"] == ["003"] and standing["peer_values"] == theirs and standing["value"] == capacity["value"]
+    committed = first["portfolio"].filter(pl.col("body") == "002", pl.col("year") == 2025)
+    assert committed["commitment_capacity"].is_not_null().all() and (committed["commitment_capacity_year"] == 2025).all()
     sheet = openpyxl.load_workbook(loaded.outputs_dir / "reports" / "002_2025_rendiconto.xlsx")["Indicatori"]
     rows: dict = {}
     for r in sheet.iter_rows(values_only=True):  # the body's rows come first, then each programme's
         rows.setdefault(r[1], r)
     assert rows["Capacità di pagamento in conto competenza"][2] == pytest.approx(capacity["value"])
     assert all(v in (None, "") for v in rows["Autonomia finanziaria"][2:5]) and "manca «Accertamenti»" in rows["Autonomia finanziaria"][5]
+    among = [r for r in sheet.iter_rows(values_only=True) if r[1] == "Tra gli enti simili"]
+    assert among, "the sheet places the body among its peers"
+    peers_rows = list(sheet.iter_rows(values_only=True))
+    below = peers_rows[peers_rows.index(among[0]) + 1:]
+    assert any(r[1] == "Capacità di pagamento in conto competenza" and "Provincia di Novara" in (r[5] or "") for r in below[:8])
     stems = ["002_2024_rendiconto", "002_2025_rendiconto", "003_2024_rendiconto", "003_2025_rendiconto"]
     assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == sorted(
         [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems])  # the workbook, and the DUP as a Word document beside it

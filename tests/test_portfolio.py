@@ -48,7 +48,7 @@ def test_missing_components_are_left_out_not_counted_as_zero():
 
 
 DOCUMENTED_WEIGHTS = {"size": 0.25, "manoeuvrability": 0.20, "transformation": 0.25, "peer_gap": 0.15, "trend": 0.05, "status": 0.10,
-                      "co_assessment": 0.0}  # docs/PORTFOLIO.md, table of components
+                      "co_assessment": 0.0, "delivery": 0.0}  # docs/PORTFOLIO.md, table of components
 
 
 def test_the_shipped_weights_score_each_component_as_documented():
@@ -97,10 +97,43 @@ def test_quartile_and_mean_sd_tiers():
 def test_flags_follow_the_written_rules():
     frame = pl.DataFrame({"quadrant": ["direct", "allocation"], "direct_delivery": [3, 0], "status": ["transferred", "retained"],
                           "total_cents": [100, 100], "tier": [3, 1], "legal_mandate": [0, 3], "permits": [0, 1],
-                          "operating_share": [0.9, 0.05], "goods_services_share": [0.5, 0.0], "outlier": [False, True]})
+                          "operating_share": [0.9, 0.05], "goods_services_share": [0.5, 0.0], "outlier": [False, True],
+                          "commitment_capacity": [0.2, 0.45]})
     assert tp.flags(frame, __import__("sources.catalogues", fromlist=["flag_rules"]).flag_rules())["flags"].to_list() == [
-        ["hand_over", "co_produce", "commission"], ["verify_data", "partner", "protect"],
+        ["hand_over", "co_produce", "commission"], ["verify_data", "partner", "protect", "delivery_gap"],
     ]
+
+
+@pytest.mark.parametrize(("status", "committed", "raised"), [
+    ("retained", 0.45, True), ("delegated", 0.2, True), ("retained", 0.5, False), ("transferred", 0.1, False), ("retained", None, False)])
+def test_a_function_that_commits_less_than_half_has_a_delivery_gap(status, committed, raised):
+    """Retained, delegated or mixed functions committing under half their appropriation in the final accounts; a
+    transferred one is handed over instead, and a function without final accounts is not judged."""
+    frame = pl.DataFrame({"status": [status], "commitment_capacity": [committed], "total_cents": [100]},
+                         schema_overrides={"commitment_capacity": pl.Float64})
+    rules = [r for r in __import__("sources.catalogues", fromlist=["flag_rules"]).flag_rules() if r["code"] == "delivery_gap"]
+    assert tp.flags(frame, rules)["flags"].to_list() == [["delivery_gap"] if raised else []]
+
+
+def test_the_plan_names_the_delivery_gap_with_its_figure_and_year():
+    from pipelines.plan_texts import cautions
+
+    text = cautions({"flags": ["delivery_gap"], "commitment_capacity": 0.42, "commitment_capacity_year": 2024, "year": 2026})
+    assert "Avvertenze. Nel rendiconto 2024 la funzione ha impegnato il 42 % dello stanziamento: prima di cambiare modello" in text
+    assert "{" not in cautions({"flags": ["delivery_gap", "verify_data"], "commitment_capacity": 0.08, "year": 2025})
+
+
+def test_the_delivery_component_is_one_minus_commitment_and_moves_no_ranking_by_default():
+    frame = _functions([("10.05", "direct", 10_000, 0.10, "retained", 60.0, 40.0, 0.0),
+                        ("08.01", "regulation", 1_000, 0.60, "retained", 5.0, 5.0, 0.10)])
+    config = portfolio_config()
+    measured = tp.components(frame.with_columns(commitment_capacity=pl.Series([0.3, None])), config).sort("function")
+    assert measured["c_delivery"].to_list() == [None, pytest.approx(0.7)]
+    assert tp.components(frame, config)["c_delivery"].null_count() == 2  # nothing measured: left out, not 0
+    scored = tp.score(measured, config["weights"])["score"].to_list()
+    assert scored == tp.score(tp.components(frame, config), config["weights"]).sort("function")["score"].to_list()
+    weighted = tp.score(measured, {**config["weights"], "delivery": 0.2}).sort("function")["score"].to_list()
+    assert weighted[1] != scored[1] and weighted[0] == scored[0]
 
 
 @pytest.fixture(scope="module")

@@ -24,13 +24,25 @@ def _lines(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def line_filter(spec: str | None) -> pl.Expr:
-    """``titolo=1|2`` (a column's values), alternatives joined by ``;`` (any of them): ``macroaggregato=1.01|1.07;titolo=4``."""
+    """Which lines an indicator sums. Alternatives joined by ``;`` (any of them), each a set of conditions joined by ``&``
+    (all of them); a condition is ``column=v1|v2`` (one of the values; ``column=`` alone: the column is empty) or
+    ``column!=v1|v2`` (none of them). ``titolo=1|2;titolo=&missione!=50|60|99``: titles 1 and 2, or, in a file without
+    titles (BDAP's summary by mission), every mission but debt, treasury advances and clearing accounts."""
     if not spec:
         return pl.lit(True)
     alternatives = []
     for part in spec.split(";"):
-        column, values = part.split("=")
-        alternatives.append(pl.col(column.strip()).is_in(values.strip().split("|")))
+        conditions = []
+        for condition in part.split("&"):
+            negated = "!=" in condition
+            column, values = (x.strip() for x in condition.split("!=" if negated else "="))
+            if not values:
+                conditions.append(pl.col(column).is_not_null() if negated else pl.col(column).is_null())
+            elif negated:
+                conditions.append(~pl.col(column).is_in(values.split("|")).fill_null(False))
+            else:
+                conditions.append(pl.col(column).is_in(values.split("|")).fill_null(False))
+        alternatives.append(pl.all_horizontal(conditions))
     return pl.any_horizontal(alternatives)
 
 
@@ -43,8 +55,8 @@ def _sums(lines: pl.DataFrame, kinds: str, spec: str | None, by: list[str], name
     return summed, present
 
 
-def _scopes(spending: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    return spending.select(by).unique() if spending.height else pl.DataFrame(schema={c: pl.String for c in by})
+def _scopes(lines: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    return lines.select(by).unique()
 
 
 def execution_indicators(spending: pl.DataFrame, revenue: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
@@ -81,3 +93,47 @@ def execution_indicators(spending: pl.DataFrame, revenue: pl.DataFrame, catalogu
         return pl.DataFrame(schema=OUT_SCHEMA)
     found = pl.concat(out, how="vertical_relaxed").filter(pl.col("body").is_not_null())
     return found.select(pl.col(c).cast(t) for c, t in OUT_SCHEMA.items()).sort(*KEYS, "indicator", "detail", "code")
+
+
+PEER_SCHEMA = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "detail": pl.String, "code": pl.String, "indicator": pl.String,
+               "value": pl.Float64, "peers": pl.UInt32, "peer_min": pl.Float64, "peer_q1": pl.Float64, "peer_median": pl.Float64,
+               "peer_q3": pl.Float64, "peer_max": pl.Float64, "peers_below": pl.UInt32, "peer_bodies": pl.List(pl.String),
+               "peer_values": pl.List(pl.Float64)}
+
+
+def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Where each body stands among its peers (``groups``: body, year, phase, peer, as ``transforms.peers.peer_groups``),
+    per indicator and scope: the body's value, how many peers have one, their minimum, quartiles (linear interpolation, as
+    a spreadsheet's QUARTILE), median and maximum, how many are below the body, and the peers with their values (sorted by
+    peer). Only peers with a value at the same detail and code count; a scope no peer has gets no row."""
+    keys = [*KEYS, "detail", "code", "indicator"]
+    if groups.is_empty() or indicators.is_empty():
+        return pl.DataFrame(schema=PEER_SCHEMA)
+    theirs = indicators.filter(pl.col("value").is_not_null()).select(
+        pl.col("body").alias("peer"), "year", "phase", "detail", "code", "indicator", pl.col("value").alias("_peer_value"))
+    own = indicators.select(*keys, "value")
+    joined = groups.select(*KEYS, "peer").join(theirs, on=["peer", "year", "phase"]).join(own, on=keys).sort("peer")
+    value = pl.col("_peer_value")
+    found = joined.group_by(keys).agg(
+        pl.col("value").first(), peers=pl.len(), peer_min=value.min(), peer_q1=value.quantile(0.25, "linear"),
+        peer_median=value.median(), peer_q3=value.quantile(0.75, "linear"), peer_max=value.max(),
+        peers_below=(value < pl.col("value")).sum(), peer_bodies=pl.col("peer"), peer_values=value)
+    return found.select(pl.col(c).cast(t) for c, t in PEER_SCHEMA.items()).sort(keys)
+
+
+def function_signal(indicators: pl.DataFrame, functions: pl.DataFrame, indicator: str, basis_phase: str = "rendiconto") -> pl.DataFrame:
+    """The indicator of each function of ``functions`` (body, year, phase, function) for the portfolio: from the same
+    final accounts, or, for a forecast, from the latest final accounts of an earlier year (the comparison a planner makes).
+    A programme (``04.02``) takes the programme's value, a mission total (``04``) the mission's. Returns body, year, phase,
+    function, ``<indicator>`` and ``<indicator>_year`` (the year of the accounts it was measured on)."""
+    schema = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, indicator: pl.Float64,
+              f"{indicator}_year": pl.Int32}
+    measured = indicators.filter(pl.col("indicator") == indicator, pl.col("phase") == basis_phase, pl.col("value").is_not_null())
+    if measured.is_empty() or functions.is_empty():
+        return pl.DataFrame(schema=schema)
+    measured = measured.select("body", pl.col("year").alias("_year"), pl.col("code").alias("function"), pl.col("value").alias(indicator))
+    wanted = functions.select("body", "year", "phase", "function").unique()
+    found = (wanted.join(measured, on=["body", "function"])
+             .filter(pl.when(pl.col("phase") == basis_phase).then(pl.col("_year") == pl.col("year")).otherwise(pl.col("_year") < pl.col("year")))
+             .sort("_year").group_by("body", "year", "phase", "function").agg(pl.col(indicator).last(), pl.col("_year").last().alias(f"{indicator}_year")))
+    return found.select(pl.col(c).cast(t) for c, t in schema.items())

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import polars as pl
 
-COMPONENTS = ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status", "co_assessment")
+COMPONENTS = ("size", "manoeuvrability", "transformation", "peer_gap", "trend", "status", "co_assessment", "delivery")
 KEYS = ["body", "year", "phase"]
+SIGNALS = ("commitment_capacity",)  # measured on final accounts only (transforms.indicators.function_signal)
 OPS = {"eq": "__eq__", "ne": "__ne__", "gt": "__gt__", "ge": "__ge__", "lt": "__lt__", "le": "__le__"}
 
 
@@ -52,6 +53,7 @@ def components(functions: pl.DataFrame, config: dict) -> pl.DataFrame:
     share = pl.col("total_cents") / pl.col("total_cents").sum().over(KEYS)
     potential = config["transformation_potential"]
     trend = config["trend"]
+    functions = functions.with_columns(pl.lit(None, pl.Float64).alias(c) for c in SIGNALS if c not in functions.columns)
     return functions.with_columns(
         share_of_body=share,
         c_size=share / share.max().over(KEYS),
@@ -64,6 +66,7 @@ def components(functions: pl.DataFrame, config: dict) -> pl.DataFrame:
             (trend["neutral"] + trend["per_unit_growth"] * pl.col("growth")).clip(0, 1)
         ),
         c_status=pl.col("status").replace_strict(config["status_score"], default=0.0, return_dtype=pl.Float64),
+        c_delivery=(1 - pl.col("commitment_capacity")).clip(0, 1),
     )
 
 
@@ -98,6 +101,7 @@ REASON_TEXT = {
         "trend": "spesa in variazione del {growth:+.0%} l'anno",
         "status": "funzione {status}",
         "co_assessment": "utenti e Terzo settore ne valutano la qualità {quality:.1f} su 5",
+        "delivery": "impegnato solo il {committed:.0%} dello stanziamento",
     },
     "en": {
         "size": "{share:.0%} of the body's spending",
@@ -107,6 +111,7 @@ REASON_TEXT = {
         "trend": "spending changing {growth:+.0%} a year",
         "status": "{status} function",
         "co_assessment": "users and Third Sector bodies rate its quality {quality:.1f} out of 5",
+        "delivery": "only {committed:.0%} of its appropriation committed",
     },
 }
 def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2, status_words: dict[str, str] | None = None) -> str:
@@ -120,6 +125,7 @@ def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2, statu
         "gap": (row["per_capita_eur"] / row["peer_median_eur"] - 1) if row.get("peer_median_eur") else 0,
         "status": (status_words or {}).get(row.get("status"), row.get("status")),
         "quality": 5 - 4 * (row.get("c_co_assessment") or 0),  # the component is 1 - (mean quality - 1) / 4
+        "committed": row.get("commitment_capacity") or 0,
     }
     return "; ".join(REASON_TEXT[lang][c].format(**values) for weight, c in contributions[:top] if weight > 0)
 
@@ -135,7 +141,9 @@ def condition(column: str, spec: dict) -> pl.Expr:
 
 
 def flags(frame: pl.DataFrame, rules: list[dict]) -> pl.DataFrame:
-    """``flags``: list of rule codes whose conditions all hold (rules from ``data/portfolio/rules.yaml``)."""
+    """``flags``: list of rule codes whose conditions all hold (rules from ``data/portfolio/rules.yaml``). A signal measured
+    only on final accounts (``SIGNALS``) may be absent: its conditions do not hold; any other unknown column is an error."""
+    frame = frame.with_columns(pl.lit(None, pl.Float64).alias(c) for c in SIGNALS if c not in frame.columns)
     hits = [
         pl.when(pl.all_horizontal([condition(c, spec) for c, spec in rule["when"].items()])).then(pl.lit(rule["code"]))
         for rule in rules
