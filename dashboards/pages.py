@@ -374,7 +374,8 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
             sections.append({"heading": t[name], "text": t["no_movement"]})
     chart, figures = indicators_section(indicators, standing, lang)
     if figures:  # the table is shown, not folded: it says why an indicator is missing
-        drawn = {"chart": _chart("indicators", chart, lang, t["indicators"])} if chart is not None else {}
+        # the page's drop-down sets "highlight" on every chart: this one must know the signal, though it draws no function
+        drawn = {"chart": _chart("indicators", with_highlight(chart), lang, t["indicators"])} if chart is not None else {}
         sections.append({"heading": t["indicators"], **drawn, "table": {**figures, "numeric": [1, 2, 3]}})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
     stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"  # the workbook and the DUP document beside it (reports/)

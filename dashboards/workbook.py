@@ -316,9 +316,13 @@ def _indicators(workbook, fmt, inputs):
     if functions.height:
         s.row += 1
         s.header(*t("indicators_function_header"))
+        medians = {} if standing is None else {(r["code"], r["indicator"]): r for r in inputs.indicator_peers.filter(
+            pl.col("detail") == "function").iter_rows(named=True)}
         for r in functions.iter_rows(named=True):
+            peers = medians.get((r["code"], r["indicator"]))
+            among = t("indicators_function_peers").format(median=percent(peers["peer_median"], lang), peers=peers["peers"]) if peers else ""
             s.line(r["code"], catalogue[r["indicator"]][f"label_{lang}"], (r["value"], "pct"), (r["numerator_cents"], "euro"),
-                   (r["denominator_cents"], "euro"), "")
+                   (r["denominator_cents"], "euro"), among)
         s.autofilter(6)
 
 

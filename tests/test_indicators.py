@@ -169,4 +169,9 @@ def test_a_summary_without_titles_is_measured_on_every_mission_but_debt_advances
     assert row["value"] == pytest.approx(0.7) and row["denominator_cents"] == 100_000
     lines = pl.DataFrame({"titolo": ["1", "3", None, None], "missione": ["10", "10", "10", "50"]})
     assert lines.filter(line_filter("titolo=1|2;titolo=&missione!=50|60|99")).height == 2  # title 1; mission 10 without title
+    with_funds = pl.concat([SPENDING, _spending([("20", "20.02", "1", "1.10", "stanziamento", 500_000),  # FCDE: never committed
+                                                 ("20", None, None, None, "stanziamento", 70_000)])])
+    body = execution_indicators(with_funds, pl.DataFrame(), CATALOGUE).filter(
+        pl.col("indicator") == "commitment_capacity", pl.col("detail") == "body").row(0, named=True)
+    assert body["value"] == pytest.approx(135_000 / 235_000)  # mission 20's funds are not a delivery problem
     assert lines.filter(line_filter("titolo=&missione!=")).height == 2 and lines.filter(line_filter("missione=")).height == 0

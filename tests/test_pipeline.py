@@ -79,6 +79,8 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     peers_rows = list(sheet.iter_rows(values_only=True))
     below = peers_rows[peers_rows.index(among[0]) + 1:]
     assert any(r[1] == "Capacità di pagamento in conto competenza" and "Provincia di Novara" in (r[5] or "") for r in below[:8])
+    programmes = [r for r in below if r[0] and r[0][:2].isdigit() and "." in r[0]]
+    assert any((r[5] or "").startswith("mediana degli enti simili ") and r[5].endswith("(n = 1)") for r in programmes)
     stems = ["002_2024_rendiconto", "002_2025_rendiconto", "003_2024_rendiconto", "003_2025_rendiconto"]
     assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == sorted(
         [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems])  # the workbook, and the DUP as a Word document beside it
