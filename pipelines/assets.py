@@ -189,7 +189,7 @@ def _year_keys(context) -> pl.DataFrame:
 METRIC_TABLES = ["function_metrics", "body_metrics", "execution_indicators"]
 MATRIX_TABLES = ["ruffini_matrix", "matrix_sensitivity", "matrix_movement", "mission_movement"]
 PLAN_TABLES = ["plans", "plan_projection", "plan_kpis"]
-PEER_TABLES = ["peer_benchmarks", "peer_groups", "indicator_peers"]
+PEER_TABLES = ["peer_benchmarks", "peer_groups", "indicator_peers", "confirmed_outliers"]
 PORTFOLIO_TABLES = ["portfolio", "portfolio_sensitivity"]
 SCENARIO_TABLES = ["scenario_comparison", "scenario_functions", "scenario_parameters"]
 
@@ -238,11 +238,11 @@ def ruffini_matrix(context: dg.AssetExecutionContext, config: MatrixConfig, ware
                        *check_specs("peer_benchmarks", PEER_TABLES)])
 def peer_benchmarks(context: dg.AssetExecutionContext, config: PeerConfig, warehouse_db: Warehouse):
     """Per year, across bodies: peer groups (the rule chosen), named peer medians at the same detail, outliers and jumps,
-    where each body's execution indicators stand among its peers (core.peer_benchmarks, core.peer_groups,
-    core.indicator_peers)."""
+    where each body's execution indicators stand among its peers, the outliers a person confirmed (core.peer_benchmarks,
+    core.peer_groups, core.indicator_peers, core.confirmed_outliers from <home>/confirmed_outliers.csv)."""
     years = _year_keys(context)
     with warehouse_db.connect() as con:
-        stored = analytics.stage_peers(con, years["year"].to_list(), config.peer_group, config.peers)
+        stored = analytics.stage_peers(con, years["year"].to_list(), config.peer_group, config.peers, home=warehouse_db.settings().home)
         warehouse_db.store(con, stored.tables)
         jumps = stored.tables["peer_benchmarks"][0].filter(pl.col("outlier_jump"))
         found = _recorded(context, warehouse_db, con, years, config)

@@ -835,11 +835,12 @@ def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le s
                       f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
 
 
-from pipelines import cli_dup, cli_rebuild, cli_uploads  # noqa: E402 (the register's commands: uploads, confirm, cancel; rebuild; dup)
+from pipelines import cli_dup, cli_outliers, cli_rebuild, cli_uploads  # noqa: E402 (uploads, confirm, cancel; rebuild; dup; anomalie)
 
 cli_uploads.register(app, console, Lang)
 cli_rebuild.register(app, console, Lang)
 cli_dup.register(app, console, Lang)
+cli_outliers.register(app, console, Lang)
 
 
 def main() -> None:

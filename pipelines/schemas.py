@@ -116,6 +116,9 @@ TABLES: dict[str, Table] = {
     "peer_groups": Table(_table("peer_groups", ("body", "year", "phase", "peer"), {
         "band": pa.Column(pl.Float64, nullable=True), "rule": pa.Column(pl.String, checks=[pa.Check.isin(PEER_RULES)])}),
         keys=("year",), blocking=False),
+    "confirmed_outliers": Table(_table("confirmed_outliers", ("body", "function"), {
+        "reason": pa.Column(pl.String, checks=[pa.Check.str_length(min_value=1)]), "confirmed_at": pa.Column(pl.String, nullable=True)}),
+        keys=(), blocking=False),
     "indicator_peers": Table(_table("indicator_peers", ("body", "year", "phase", "detail", "code", "indicator"), {
         "peers": pa.Column(pl.UInt32, checks=[pa.Check.gt(0)]), "peers_below": pa.Column(pl.UInt32),
         **{c: pa.Column(pl.Float64, nullable=True, checks=[pa.Check.ge(0)]) for c in ("value", "peer_min", "peer_q1", "peer_median", "peer_q3", "peer_max")}}),

@@ -59,6 +59,7 @@ from sources.catalogues import (
     spending_classes,
     whole_t12_missions,
 )
+from sources.outlier_confirmations import read_confirmations
 from sources.overrides import read_yaml
 from sources.reference import body_name
 from sources.revenue_attribution import attribution
@@ -203,21 +204,26 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
                    "mission_movement": (by_mission, keys)})
 
 
-def stage_peers(con, years: list[int], peer_group: str | None = None, peer_list: list[str] | None = None) -> Stored:
-    """Cross-body, per year: outliers, peer groups (the rule the run configuration chooses) and named peer medians."""
+def stage_peers(con, years: list[int], peer_group: str | None = None, peer_list: list[str] | None = None,
+                home: Path | None = None) -> Stored:
+    """Cross-body, per year: outliers (less those a person confirmed in ``<home>/confirmed_outliers.csv``, stored as
+    ``core.confirmed_outliers``), peer groups (the rule the run configuration chooses) and named peer medians."""
     config = peer_config(peer_group, peer_list)
+    confirmed = read_confirmations(home)
     matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
     # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
     from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select("body", "year", "phase")
     matrix = matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left").with_columns(
         source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload"))).drop("_bdap")
     open_data = national_metrics(con, max(years))
-    found, groups = benchmarks(matrix, config, _confirmed(con), open_data, years)
+    found, groups = benchmarks(matrix, config, confirmed if confirmed.height else None, open_data, years)
     standing = indicator_peers(peer_indicators(con, years), groups)
+    every_body = body_table().select("body")  # the confirmations are replaced whole: the file is the truth
     return Stored({"rows": found.height, "outliers": int(found["outlier"].sum()), "bodies": found["body"].n_unique(),
                    "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0, "peer_group": config["peers"]["group"],
-                   "indicators_with_peers": standing.height},
-                  {"peer_benchmarks": (found, _years(years)), "peer_groups": (groups, _years(years)), "indicator_peers": (standing, _years(years))})
+                   "indicators_with_peers": standing.height, "confirmed_outliers": confirmed.height},
+                  {"peer_benchmarks": (found, _years(years)), "peer_groups": (groups, _years(years)), "indicator_peers": (standing, _years(years)),
+                   "confirmed_outliers": (confirmed, every_body)})
 
 
 def peer_indicators(con, years: list[int]) -> pl.DataFrame:
@@ -259,11 +265,6 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
     programmes = function_metrics(lines, spending_classes(), population, basis)
     missions = function_metrics(lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis)
     return pl.concat([programmes, missions])  # peers for bodies that uploaded programmes and for those with missions only
-
-
-def _confirmed(con) -> pl.DataFrame | None:
-    table = warehouse.read_table(con, "confirmed_outliers")
-    return table if table.height else None
 
 
 NO_BENCHMARKS = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, "per_capita_eur": pl.Float64,

@@ -10,24 +10,15 @@ cannot be used is refused whole, with a message naming the row and the column.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
+from sources.kept_files import FileRefused, csv_rows, write_rows
 from sources.reference import missions, programmes
 
 COLUMNS = ("function", "responsible_unit", "source")
 
 
-class UnitsError(ValueError):
-    """A body's file of responsible units that cannot be used; ``message(lang)`` names the row and column."""
-
-    def __init__(self, italian: str, english: str):
-        super().__init__(italian)
-        self.words = {"it": italian, "en": english}
-
-    def message(self, lang: str = "it") -> str:
-        return self.words.get(lang, self.words["it"])
+UnitsError = FileRefused  # a body's file of responsible units that cannot be used
 
 
 def units_file(home: Path, body: str) -> Path:
@@ -40,14 +31,7 @@ def known_function(code: str) -> bool:
 
 
 def _rows(path: Path) -> list[dict]:
-    text = path.read_text(encoding="utf-8-sig")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    missing = [c for c in COLUMNS[:2] if c not in (reader.fieldnames or [])]
-    if missing:
-        raise UnitsError(f"{path.name}: mancano le colonne {', '.join(missing)}", f"{path.name}: columns missing: {', '.join(missing)}")
-    return list(reader)
+    return csv_rows(path, COLUMNS[:2])
 
 
 def read_units(home: Path | None, body: str) -> dict[str, str]:
@@ -71,11 +55,4 @@ def set_unit(home: Path, body: str, function: str, unit: str, source: str) -> Pa
     path = units_file(home, body)
     rows = {r["function"].strip(): r for r in _rows(path)} if path.exists() else {}
     rows[function] = {"function": function, "responsible_unit": unit.strip(), "source": source}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for code in sorted(rows):
-        writer.writerow({c: rows[code].get(c) or "" for c in COLUMNS})
-    path.write_text(out.getvalue(), encoding="utf-8")
-    return path
+    return write_rows(path, COLUMNS, [rows[code] for code in sorted(rows)])
