@@ -12,7 +12,12 @@ partitions. Writers share the ``warehouse`` concurrency pool (limit 1, see ``dag
 import dagster as dg
 import polars as pl
 
-from pipelines import changes, manifest, warehouse
+from pipelines import (
+    changes,
+    dagster_setup,  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
+    manifest,
+    warehouse,
+)
 from pipelines import stages as analytics
 from pipelines.coassessment import stage_coassessment
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
 from pipelines.assets import ALL_ASSETS, archived_uploads
 from pipelines.resources import Warehouse
 from pipelines.schedules import annual_job, annual_rerun

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
+
 SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
 
 

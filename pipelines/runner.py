@@ -11,7 +11,10 @@ import socket
 
 import dagster as dg
 
-from pipelines import warehouse
+from pipelines import (
+    dagster_setup,  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
+    warehouse,
+)
 from pipelines.assets import (
     ALL_ASSETS,
     BODY_STAGE_1,

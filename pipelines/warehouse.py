@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.warehouse_errors import WarehouseBusy, WarehouseError  # noqa: F401 (the errors callers catch)
 from sources.model import BUDGET_LINE_COLUMNS, REVENUE_LINE_COLUMNS, TABLES
 
 _DUCK_TYPES = {pl.String(): "VARCHAR", pl.Int32(): "INTEGER", pl.Int64(): "BIGINT"}
@@ -62,21 +63,6 @@ CREATE TABLE IF NOT EXISTS core.authority_overrides (
     recorded_at TIMESTAMP NOT NULL
 );
 """
-
-
-class WarehouseError(Exception):
-    """A warehouse problem told in words (Italian, English on request), never a DuckDB traceback."""
-
-    def __init__(self, it: str, en: str):
-        super().__init__(it)
-        self.it, self.en = it, en
-
-    def message(self, lang: str = "it") -> str:
-        return self.en if lang == "en" else self.it
-
-
-class WarehouseBusy(WarehouseError):
-    pass
 
 
 class WarehouseDamaged(WarehouseError):
