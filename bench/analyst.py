@@ -1,5 +1,6 @@
 """Benchmark: areavasta against the script an analyst would otherwise write (pandas + openpyxl).
 
+    .venv/bin/pip install "pandas>=2.2,<3"   # the analyst's tool, deliberately not in requirements.lock (pyproject: bench)
     .venv/bin/python bench/analyst.py [--files 25]
 
 Same files (the template workbooks of bench/ingest.py's corpus), same result: commitments per body,

@@ -120,7 +120,10 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
         detail=pl.when(coarse).then(pl.lit(label("mission_detail", lang))).otherwise(pl.lit(label("programme_detail", lang))),
         **{k: v.fill_null("") for k, v in optional.items()},
     ).select("function", "mission", "stato", "status", "spending_eur", "spesa", "transfer_share", "authority", "tier_label",
-             "borderline", "edge", "detail", *optional).to_pandas()
+             "borderline", "edge", "detail", *optional)
+    spots = label_positions(list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN)  # pixel order: reversed
+    data = data.with_columns(label_x=pl.Series([s[0] for s in spots], dtype=pl.Float64), label_y=pl.Series([s[1] for s in spots], dtype=pl.Float64),
+                             label_align=pl.Series([s[2] for s in spots], dtype=pl.String))
     mixed_detail = bool((data["detail"] == label("mission_detail", lang)).any())  # mission totals drawn dashed, with a legend
     base = alt.Chart(data)
     if interactive:
@@ -152,18 +155,16 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
     if interactive:  # the page's drop-down highlights one function in every chart
         points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(
             opacity=dimmed_unless_highlighted(0.9))
-    spots = label_positions(list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN)  # pixel order: reversed
-    data["label_x"], data["label_y"], data["label_align"] = [s[0] for s in spots], [s[1] for s in spots], [s[2] for s in spots]
     labels = [  # one layer per alignment
-        alt.Chart(data[data["label_align"] == align]).mark_text(fontSize=10, align=align, baseline="middle").encode(
+        alt.Chart(data.filter(pl.col("label_align") == align)).mark_text(fontSize=10, align=align, baseline="middle").encode(
             x=alt.X("label_x:Q", scale=matrix_x_scale()),
             y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)), text=alt.Text("function:N"))
         for align in ("left", "right", "center") if (data["label_align"] == align).any()
     ] if len(data) else [base.mark_text()]
     if interactive:
         labels = [layer.transform_filter("missione == null || datum.mission == missione") for layer in labels]
-    rules = [alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}).to_pandas()).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=matrix_x_scale())), alt.Chart(
-        pl.DataFrame({"y": [thresholds["authority"]]}).to_pandas()
+    rules = [alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]})).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=matrix_x_scale())), alt.Chart(
+        pl.DataFrame({"y": [thresholds["authority"]]})
     ).mark_rule(strokeDash=[4, 4]).encode(y=alt.Y("y:Q"))]
     corners = pl.DataFrame({  # transfers on the left: allocation and indirect at x = 100 %
         "x": [1.0, 0.0, 1.0, 0.0], "y": [1.05, 1.05, -0.08, -0.08], "align": ["left", "right", "left", "right"],
@@ -171,8 +172,8 @@ def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", wi
                   "Servizi indiretti → esternalizzazione / coprogettazione", "Servizi diretti → coproduzione"] if lang == "it" else
                  ["Allocation → network", "Regulation → co-regulation", "Indirect → outsourcing / co-design", "Direct → co-production"]),
     })
-    quadrant_labels = [alt.Chart(corners.filter(pl.col("align") == "right").to_pandas()).mark_text(align="right", fontWeight="bold", color="#444").encode(
-        x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")), alt.Chart(corners.filter(pl.col("align") == "left").to_pandas()).mark_text(
+    quadrant_labels = [alt.Chart(corners.filter(pl.col("align") == "right")).mark_text(align="right", fontWeight="bold", color="#444").encode(
+        x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")), alt.Chart(corners.filter(pl.col("align") == "left")).mark_text(
         align="left", fontWeight="bold", color="#444").encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N"))]
     # one flat layer: nested "a + b" layers make Altair copy every sub-chart again at each level
     return alt.layer(*rules, *quadrant_labels, points, *labels).properties(width=width, height=height)

@@ -42,7 +42,7 @@ def indicators_chart(rows: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     data = rows.filter(pl.col("value").is_not_null()).with_columns(
         peer_list=pl.struct("peer_bodies", "peer_values").map_elements(
             lambda r: peer_shares(r["peer_bodies"], r["peer_values"], lang), return_dtype=pl.String)
-    ).select("label", "order", *FIELDS, "peers", "peer_list").to_pandas()
+    ).select("label", "order", *FIELDS, "peers", "peer_list")
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("order", op="min"), axis=alt.Axis(labelLimit=320))
     x = alt.X("value:Q", title=words["axis"], axis=alt.Axis(format=".0%"))
     tooltip = [alt.Tooltip("label:N", title=words["indicator"]), alt.Tooltip("value:Q", title=words["body"], format=".1%"),

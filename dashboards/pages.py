@@ -93,7 +93,7 @@ def _render(template: str, lang: str, **context) -> str:
 
 
 def movement_chart(movement: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
-    data = movement.select("function", "transfer_before", "authority_before", "transfer_share", "authority").to_pandas()
+    data = movement.select("function", "transfer_before", "authority_before", "transfer_share", "authority")
     base = alt.Chart(data)
     arrows = base.mark_rule(color="#555").encode(
         x=alt.X("transfer_before:Q", scale=matrix_x_scale(), axis=alt.Axis(format="%"),
@@ -120,7 +120,7 @@ def priorities_chart(ranked: pl.DataFrame, weights: dict, lang: str) -> alt.TopL
         label = COMPONENT_IT[component] if lang == "it" else component.replace("_", " ")
         parts.append(ranked.select("function", "rank", "tier", pl.lit(label).alias("component"),
                                    (pl.col(f"c_{component}").fill_null(0) * weight * 100).alias("points")))
-    data = pl.concat(parts).to_pandas()
+    data = pl.concat(parts)
     return with_highlight(highlighted(alt.Chart(data).mark_bar()).encode(
         y=alt.Y("function:N", sort=alt.SortField("rank"), title=None),
         x=alt.X("sum(points):Q", title="Punteggio (0-100)" if lang == "it" else "Score (0-100)"),
@@ -135,7 +135,7 @@ def composition_chart(functions: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
         variable_name="class", value_name="share").with_columns(pl.col("class").str.replace("_share", ""))
     if lang == "it":
         shares = shares.with_columns(pl.col("class").replace_strict(CLASS_IT, return_dtype=pl.String))
-    data = shares.to_pandas()
+    data = shares
     bars = highlighted(alt.Chart(data).mark_bar()).encode(
         y=alt.Y("function:N", title=None), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("class:N", scale=alt.Scale(domain=list(CLASS_IT.values()) if lang == "it" else list(CLASS_IT), range=TIER_COLOURS), title=None),
@@ -149,7 +149,7 @@ def peers_chart(ranked: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     chosen = ranked.filter(pl.col("peer_median_eur").is_not_null())
     named_peers = [peer_values(r, lang) for r in chosen.iter_rows(named=True)] if "peer_bodies" in chosen.columns else [""] * chosen.height
     data = chosen.select("function", "per_capita_eur", "peer_median_eur").with_columns(
-        peer_list=pl.Series(named_peers, dtype=pl.String)).to_pandas()
+        peer_list=pl.Series(named_peers, dtype=pl.String))
     base = alt.Chart(data)
     bars = highlighted(base.mark_bar(color="#56B4E9")).encode(y=alt.Y("function:N", title=None), x=alt.X("per_capita_eur:Q", title="€ / abitante" if lang == "it" else "€ per inhabitant"),
                                                  tooltip=[tip("function:N", lang), tip("per_capita_eur:Q", lang, format=",.2f"),
@@ -176,7 +176,7 @@ def national_chart(overview: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     data = overview_names(overview, lang)
     if lang == "it":
         data = data.with_columns(pl.col("quadrant").replace_strict(QUADRANT_IT, default=pl.col("quadrant"), return_dtype=pl.String))
-    data = data.to_pandas()
+    data = data
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("name:N", title=None, sort=alt.EncodingSortField("order", op="min"), axis=alt.Axis(labelLimit=400)), x=alt.X("sum(share):Q", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("quadrant:N", scale=alt.Scale(range=OKABE_ITO), title=None),

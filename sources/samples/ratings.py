@@ -8,7 +8,9 @@ numbers, some left blank. Deterministic for a (body, year, seed).
 
 from __future__ import annotations
 
-import numpy as np
+import math
+import random
+
 import polars as pl
 
 from transforms.coassessment import SCALES
@@ -19,16 +21,25 @@ PROFILE = {"10.05": (40, 2.3, 2.2, 0.1), "04.02": (35, 3.4, 2.8, 0.15), "10.02":
            "01.08": (3, 3.0, 1.8, 0.3)}
 
 
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method: the means here are small)."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
 def generate_ratings(body: str, year: int, seed: int = 0) -> pl.DataFrame:
-    rng = np.random.default_rng([int(body), year, seed])
+    rng = random.Random(f"{body}|{year}|{seed}")  # a text seed: the same draws on every machine and Python run
     rows = []
     for function, (expected, quality, third_sector_willing, third_sector) in PROFILE.items():
         mix = {"utente": (1 - third_sector) * 0.85, "terzo_settore": third_sector, "comunita": (1 - third_sector) * 0.15}
-        for number in range(rng.poisson(expected)):
-            kind = rng.choice(list(mix), p=list(mix.values()))
+        for number in range(_poisson(rng, expected)):
+            kind = rng.choices(list(mix), weights=list(mix.values()))[0]
             willing = third_sector_willing if kind != "utente" else third_sector_willing - 1.2
             means = {"quality": quality + (0.3 if kind == "terzo_settore" else 0), "accessibility": quality + 0.2, "willingness": willing}
-            scores = {s: int(np.clip(round(rng.normal(means[s], 0.9)), 1, 5)) for s in SCALES}
+            scores = {s: min(5, max(1, round(rng.gauss(means[s], 0.9)))) for s in SCALES}
             if rng.random() < 0.08:
                 scores["accessibility"] = None  # a question left blank
             rows.append({"body": body, "year": year, "function": function, "respondent_type": str(kind),
