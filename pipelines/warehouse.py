@@ -324,8 +324,9 @@ def uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def replace_partitions(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame) -> int:
     """Replace the rows of ``keys`` (columns shared with ``frame``, e.g. body and year) in ``core.<table>``, in one transaction.
 
-    Derived tables only: the table is (re)created from the frame's schema when it is missing or its
-    columns changed, so a rerun always leaves exactly what the code computes.
+    Derived tables only: the table is created from the frame's schema when it is missing; a frame with new columns
+    adds them, one without some of the table's columns leaves them empty in its rows. Never a dropped table: the other
+    partitions' rows stay.
     """
     replace_together(con, {table: (frame, keys)})
     return frame.height
@@ -347,6 +348,16 @@ def replace_together(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[pl.
         raise
 
 
+def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str, existing: list[str], columns: list[str]) -> None:
+    """Columns of the registered ``_frame`` that the table lacks, added with the frame's types (rows already there get
+    nothing in them until their partition is computed again). A derived table whose columns changed used to be dropped
+    and recreated from the new frame, taking every other partition's rows with it (issue 28)."""
+    types = {column: kind for column, kind, *_ in con.execute("DESCRIBE SELECT * FROM _frame").fetchall()}
+    for column in columns:
+        if column not in existing:
+            con.execute(f'ALTER TABLE {name} ADD COLUMN "{column}" {types[column]}')
+
+
 def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame, views: bool = False) -> None:
     name = f"core.{table}"
     con.register("_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()) if views else frame.to_arrow())
@@ -355,14 +366,13 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, ke
         existing = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position", [table]
         ).fetchall()]
-        if existing and existing != frame.columns:
-            con.execute(f"DROP TABLE {name}")
-            existing = []
         if not existing:
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
+        elif set(frame.columns) - set(existing):  # never a dropped table: the other partitions' rows stay
+            _add_new_columns(con, name, existing, frame.columns)
         match = " AND ".join(f"t.{c} = k.{c}" for c in keys.columns)
         con.execute(f"DELETE FROM {name} t USING _keys k WHERE {match}")
-        con.execute(f"INSERT INTO {name} SELECT * FROM _frame")
+        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _frame")  # a column the frame lacks is empty in its rows
     finally:
         con.unregister("_frame")
         con.unregister("_keys")
