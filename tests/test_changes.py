@@ -112,7 +112,7 @@ def test_the_workbook_and_the_page_show_what_changed(two_years):
 def test_areavasta_diff_prints_the_same_comparison(two_years, monkeypatch):
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from cli.main import app
 
     monkeypatch.setenv("AREAVASTA_HOME", str(two_years.home))
     result = CliRunner().invoke(app, ["diff", "--body", "BO", "--year", "2025"], env={"COLUMNS": "200"})

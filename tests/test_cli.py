@@ -7,7 +7,7 @@ import json
 import openpyxl
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from cli.main import app
 from tests import malformed as m
 from tests.conftest import write_sample
 
@@ -137,8 +137,8 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
     """Regression: a null explanation beside an override note raised a TypeError in the table printer."""
     import polars as pl
 
+    from cli.analysis import _print_classification
     from pipelines.classification import Classification
-    from pipelines.cli import _print_classification
 
     functions = pl.DataFrame({"body": ["237"], "year": [2025], "phase": ["rendiconto"], "function": ["99.01"], "quadrant": [None],
                               "transfer_share": [None], "authority": [None], "borderline": [None], "override_note": ["modificato"],
@@ -184,7 +184,7 @@ def test_every_command_and_option_has_its_english_help():
     import typer.main
     import yaml
 
-    from pipelines.cli_language import command_help
+    from cli.language import command_help
     from sources.reference import DATA_DIR
 
     english = yaml.safe_load((DATA_DIR / "cli_words.yaml").read_text(encoding="utf-8"))["en_help"]
@@ -208,6 +208,19 @@ def test_help_in_english_with_lang_after_the_command():
     import subprocess
     import sys
 
-    script = "import sys; from pipelines.cli import main; sys.argv = ['areavasta', 'ingest', '--help', '--lang', 'en']; main()"
+    script = "import sys; from cli.main import main; sys.argv = ['areavasta', 'ingest', '--help', '--lang', 'en']; main()"
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={"COLUMNS": "100", "PATH": ""}).stdout
     assert "Usage:" in output and "Archive and load" in output and "Uso:" not in output
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """``areavasta --help`` answers fast (issue 28): Dagster, Altair, DuckDB, pandera and the portal are imported by the
+    commands that use them, never when the command line starts."""
+    import subprocess
+    import sys
+
+    script = ("import cli.main, sys; print(sorted(m for m in sys.modules "
+              "if m.split('.')[0] in {'dagster','altair','duckdb','pandera','starlette'}))")
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

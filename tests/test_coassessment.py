@@ -180,7 +180,7 @@ def test_the_workbook_the_page_and_the_plan_show_the_ratings(rated):
 def test_areavasta_ratings_loads_and_refuses(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from cli.main import app
 
     monkeypatch.setenv("AREAVASTA_HOME", str(tmp_path / "home"))
     bad = tmp_path / "bad.csv"

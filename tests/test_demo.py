@@ -25,7 +25,7 @@ def demo(tmp_path_factory):
     """One run of `areavasta demo` (what `make run` does) in a fresh home: its output and the dashboards folder."""
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from cli.main import app
 
     home = tmp_path_factory.mktemp("demo")
     previous = os.environ.get("AREAVASTA_HOME")

@@ -28,7 +28,7 @@ def test_a_run_killed_while_holding_the_warehouse_slot_does_not_block_the_next(t
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     env = _env(settings)
     instance = embedded_instance(settings.home)
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots:
         if proc.poll() is not None:
@@ -37,7 +37,7 @@ def test_a_run_killed_while_holding_the_warehouse_slot_does_not_block_the_next(t
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots  # the dead run still holds the slot
-    rerun = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], env=env, capture_output=True, text=True, timeout=180)
+    rerun = subprocess.run([sys.executable, "-m", "cli.main", "run"], env=env, capture_output=True, text=True, timeout=180)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "Recuperate 1 esecuzioni interrotte" in rerun.stdout and "Traceback" not in rerun.stderr
     assert not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots
@@ -48,7 +48,7 @@ def test_a_run_killed_while_holding_the_warehouse_slot_does_not_block_the_next(t
 
     assert all(o.status == "accepted" for o in ingest_files(files, load_settings()))
     clean_env = {**env, "AREAVASTA_HOME": str(clean_home)}
-    assert subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], env=clean_env, capture_output=True, timeout=180).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "cli.main", "run"], env=clean_env, capture_output=True, timeout=180).returncode == 0
     assert _analyses(settings.warehouse_path) == _analyses(clean_home / "warehouse.duckdb")
 
 
@@ -72,7 +72,7 @@ def _analyses(path) -> dict:
 
 def _ingest(settings, files, *extra):
     env = _env(settings)
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", *map(str, files), *extra], env=env,
+    return subprocess.run([sys.executable, "-m", "cli.main", "ingest", *map(str, files), *extra], env=env,
                           capture_output=True, text=True, timeout=180)
 
 
@@ -104,7 +104,7 @@ def test_a_second_ingest_waits_for_the_first_instead_of_failing(tmp_path, settin
     assert _ingest(settings, [first]).returncode == 0
     env = {**_env(settings), "AREAVASTA_WAREHOUSE_WAIT": "3600"}  # the limit is never what ends the wait here
     with _held_warehouse(settings) as holder, open(tmp_path / "stdout.txt", "w") as stdout:
-        ingest = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", str(second)], env=env, stdout=stdout,
+        ingest = subprocess.Popen([sys.executable, "-m", "cli.main", "ingest", str(second)], env=env, stdout=stdout,
                                   stderr=subprocess.PIPE, text=True)
         try:
             said = []
@@ -131,7 +131,7 @@ def test_a_busy_warehouse_past_the_limit_is_a_message_not_a_traceback(tmp_path, 
     file = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")
     env = {**_env(settings), "AREAVASTA_WAREHOUSE_WAIT": "1"}
     with _held_warehouse(settings):  # held until the command has ended, however long it takes to start
-        result = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", str(file)], env=env, capture_output=True, text=True,
+        result = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(file)], env=env, capture_output=True, text=True,
                                 timeout=600)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "ancora in uso" in result.stdout and "Traceback" not in result.stderr
@@ -162,7 +162,7 @@ def test_a_damaged_warehouse_is_named_and_rebuilt_from_the_archive(tmp_path, set
     refused = _ingest(settings, [files[0]])
     assert refused.returncode == 3 and "danneggiato" in refused.stdout and "areavasta rebuild" in refused.stdout
     assert "Traceback" not in refused.stderr
-    rebuilt = subprocess.run([sys.executable, "-m", "pipelines.cli", "rebuild"], env=_env(settings), capture_output=True, text=True, timeout=180)
+    rebuilt = subprocess.run([sys.executable, "-m", "cli.main", "rebuild"], env=_env(settings), capture_output=True, text=True, timeout=180)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "Ricevimenti rilanciati: 3" in rebuilt.stdout and "danneggiato-" in rebuilt.stdout
     assert state() == before  # the newer upload of 237 is current again, exactly as before
@@ -219,7 +219,7 @@ def test_an_ingest_killed_at_any_point_then_rerun_equals_a_clean_ingest(tmp_path
     clean = load_settings()
     assert all(o.status == "accepted" for o in ingest_files(files, clean))
     monkeypatch.setenv("AREAVASTA_HOME", str(settings.home))
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", *map(str, files)], env=_env(settings),
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "ingest", *map(str, files)], env=_env(settings),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(kill_after)
     proc.send_signal(signal.SIGKILL)
@@ -240,7 +240,7 @@ def test_the_inbox_sensor_frees_the_slot_a_killed_command_left(tmp_path, setting
     assert all(o.status == "accepted" for o in ingest_files(files, settings))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     instance = embedded_instance(settings.home)
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run"], env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not instance.event_log_storage.get_concurrency_info("warehouse").claimed_slots:
         time.sleep(0.02)

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import manifest, warehouse
-from pipelines.cli import app
+from cli.main import app
 from tests.browser import render
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"

@@ -136,7 +136,7 @@ def test_the_command_never_calls_a_rerun_that_compared_nothing_identical(home, m
     from typer.testing import CliRunner
 
     from pipelines import rerun
-    from pipelines.cli import app
+    from cli.main import app
 
     settings, runs, _, _ = home
     monkeypatch.setattr(rerun, "rerun", lambda settings, stored, target: rerun.Rerun())
@@ -149,7 +149,7 @@ def test_two_runs_differ_by_the_threshold_and_say_so(home, monkeypatch):
     from typer.testing import CliRunner
 
     from pipelines.changes import changes_between
-    from pipelines.cli import app
+    from cli.main import app
 
     settings, runs, first, _ = home
     before, after = _report_manifests(runs)  # the first run's workbooks are found by its Dagster run id too

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipelines import warehouse
-from pipelines.cli import app
+from cli.main import app
 from pipelines.national import load_national
 from sources import archive, reference
 from transforms.national import national_lines

@@ -7,7 +7,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from pipelines import stages, warehouse
-from pipelines.cli import app
+from cli.main import app
 from pipelines.instance import embedded_instance
 from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import warehouse
-from pipelines.cli import app
+from cli.main import app
 from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.kept_files import FileRefused

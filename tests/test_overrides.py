@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from pipelines import stages, warehouse
 from pipelines.classification import run_classification, stored_classification
-from pipelines.cli import app
+from cli.main import app
 from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.intake import validate_file

@@ -51,7 +51,7 @@ def test_an_address_trying_many_names_is_slowed_within_a_bound_and_never_blocked
 
 def _served(monkeypatch, proxies: str | None):
     """The app exactly as ``areavasta serve`` hands it to uvicorn (the CLI's own uvicorn.run arguments), loaded by uvicorn."""
-    from pipelines.cli import app as cli
+    from cli.main import app as cli
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))

@@ -100,7 +100,7 @@ def analyses(path: Path) -> dict[str, tuple]:
 
 def rebuild(settings, *extra: str) -> subprocess.CompletedProcess:
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "rebuild", *extra], check=False, env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "cli.main", "rebuild", *extra], check=False, env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
 
 
@@ -266,7 +266,7 @@ def test_after_a_rebuild_the_analyses_come_back_the_same_reconciliation_coassess
     load_everything(settings, tmp_path / "files")
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home)}
     def run() -> None:
-        done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], check=False, env=env, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        done = subprocess.run([sys.executable, "-m", "cli.main", "run"], check=False, env=env, cwd=ROOT, capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     run()

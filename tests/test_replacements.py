@@ -168,7 +168,7 @@ def _lines_of(settings, body: str) -> tuple:
 
 def _cli(settings, *args):
     env = {**{k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AREAVASTA_LANG")}, "AREAVASTA_HOME": str(settings.home)}
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], env=env, capture_output=True, text=True, timeout=300,
+    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], env=env, capture_output=True, text=True, timeout=300,
                           cwd=ROOT)
 
 

@@ -1,4 +1,4 @@
-"""The four rooms of docs/ARCHITECTURE.md hold: arrows one way, no cycles, transforms pure, areavasta/ only data."""
+"""The five rooms of docs/ARCHITECTURE.md hold: arrows one way, no cycles, transforms pure, areavasta/ only data."""
 
 from __future__ import annotations
 
@@ -51,3 +51,19 @@ def test_the_checker_sees_a_broken_rule(tmp_path):
     edges = rooms.graph(tmp_path)
     assert rooms.violations(edges) == ["transforms.bad -> sources.kernel: transforms may not import sources"]
     assert rooms.cycles(edges) == [["sources.a", "sources.b"]]
+
+
+def test_nothing_imports_the_command_line(tmp_path):
+    """cli/ may import every room; no room may import cli/ (not even pipelines), and only cli/ and pipelines/ use pipelines."""
+    for room in rooms.ROOMS + ("areavasta",):
+        (tmp_path / room).mkdir()
+        (tmp_path / room / "__init__.py").write_text("")
+    (tmp_path / "cli" / "app.py").write_text("import typer\n")
+    (tmp_path / "cli" / "main.py").write_text("import cli.app\nimport pipelines.x\nimport dashboards.d\nimport sources.s\n")
+    (tmp_path / "pipelines" / "x.py").write_text("def f():\n    from cli.app import app\n    return app\n")
+    (tmp_path / "dashboards" / "d.py").write_text("import cli\n")
+    (tmp_path / "sources" / "s.py").write_text("import pipelines.x\n")
+    assert rooms.violations(rooms.graph(tmp_path)) == ["dashboards.d -> cli: dashboards may not import cli",
+                                                       "pipelines.x -> cli.app: pipelines may not import cli",
+                                                       "sources.s -> pipelines.x: only entry points use pipelines",
+                                                       "sources.s -> pipelines.x: sources may not import pipelines"]

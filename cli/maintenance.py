@@ -1,18 +1,22 @@
-"""``areavasta rebuild`` on the command line: the warehouse again from the archive, and what it proves, in words.
+"""Maintenance: ``layouts`` (the file formats known), ``restore`` (an archived file as received) and ``rebuild`` (the
+warehouse again from the archive, and what it proves, in words).
 
-Exit codes: 0 rebuilt, every table as before; 1 rebuilt, but a table (named) differs from before or the files in use
-are not those before; 5 refused before touching anything, with each file it cannot rebuild and why; 3 (as every
+``rebuild`` exit codes: 0 rebuilt, every table as before; 1 rebuilt, but a table (named) differs from before or the files
+in use are not those before; 5 refused before touching anything, with each file it cannot rebuild and why; 3 (as every
 command) the warehouse is in use by another process.
-Registered on the ``areavasta`` app by ``pipelines.cli`` (``register(app, console, Lang)``).
 """
 
+from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.app import Lang, app, console, say
 from sources.settings import load_settings
 
 REFUSED_EXIT = 5
@@ -102,18 +106,57 @@ def print_refusal(console: Console, refused, lang: str) -> None:
         console.print(f"  - {refusal.file}: {refusal.reason(lang)}", soft_wrap=True)
 
 
-def register(app: typer.Typer, console: Console, Lang) -> None:
-    @app.command()
-    def rebuild(lang: Lang = "it") -> None:
-        """Ricostruisce il magazzino dall'archivio: ricarica ogni file ricevuto e caricato (bilanci, estratti nazionali,
-        questionari), nell'ordine in cui era stato caricato, e lo confronta tabella per tabella con il magazzino di prima."""
-        from pipelines.rebuild import RebuildRefused, rebuild_warehouse
+@app.command()
+def layouts(lang: Lang = "it") -> None:
+    """Elenca i formati di file riconosciuti."""
+    from sources.layouts import profiles
 
-        try:
-            report = rebuild_warehouse(load_settings())
-        except RebuildRefused as refused:
-            print_refusal(console, refused, lang)
-            raise typer.Exit(REFUSED_EXIT) from None
-        print_report(console, report, lang)
-        if not report.ok:
-            raise typer.Exit(1)
+    table = Table("nome" if lang == "it" else "name", "motore" if lang == "it" else "engine", "file", "descrizione" if lang == "it" else "description")
+    for profile in profiles():
+        table.add_row(profile.name, profile.engine, ", ".join(profile.formats), profile.description(lang))
+    console.print(table)
+
+
+@app.command()
+def restore(sha256: Annotated[str, typer.Argument(help="SHA-256 del file (o le sue prime cifre, almeno 8).")],
+            output: Annotated[Path, typer.Option("-o", "--output", help="Dove scrivere il file come è stato ricevuto.")],
+            lang: Lang = "it") -> None:
+    """Riscrive un file dell'archivio esattamente come è stato ricevuto (gli estratti nazionali sono conservati compressi)."""
+    from babel.numbers import format_decimal
+
+    from sources import archive
+
+    settings = load_settings()
+    wanted = sha256.strip().lower()
+    found = archive.shas_starting_with(settings.archive_dir, wanted) if len(wanted) >= 8 else []
+    if len(found) != 1:
+        console.print("[red]" + (say(f"Nessun file dell'archivio ha SHA-256 {wanted}.", f"No archived file has SHA-256 {wanted}.") if not found
+                                 else say(f"{len(found)} file dell'archivio iniziano con {wanted}: indicare più cifre.",
+                                          f"{len(found)} archived files start with {wanted}: give more digits.")) + "[/]", soft_wrap=True)
+        raise typer.Exit(1)
+    stored = archive.find_archived(settings.archive_dir, found[0])
+    written = archive.restore(stored, output)
+    if written != found[0]:  # the archive was altered on disk
+        output.unlink(missing_ok=True)
+        console.print("[red]" + say(f"Il file archiviato {stored} non corrisponde più al suo SHA-256: non è stato scritto nulla.",
+                                    f"The archived file {stored} no longer matches its SHA-256: nothing was written.") + "[/]", soft_wrap=True)
+        raise typer.Exit(1)
+    size = output.stat().st_size
+    console.print(say(f"Scritto {output} ({format_decimal(size, locale='it_IT')} byte), SHA-256 {written} verificato.",
+                      f"Wrote {output} ({size:,} bytes), SHA-256 {written} verified."), soft_wrap=True)
+
+
+@app.command()
+def rebuild(lang: Lang = "it") -> None:
+    """Ricostruisce il magazzino dall'archivio: ricarica ogni file ricevuto e caricato (bilanci, estratti nazionali,
+    questionari), nell'ordine in cui era stato caricato, e lo confronta tabella per tabella con il magazzino di prima."""
+    from pipelines.rebuild import RebuildRefused, rebuild_warehouse
+
+    try:
+        report = rebuild_warehouse(load_settings())
+    except RebuildRefused as refused:
+        print_refusal(console, refused, lang)
+        raise typer.Exit(REFUSED_EXIT) from None
+    print_report(console, report, lang)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,42 @@
+"""The ``areavasta`` console script: the app with every group of commands registered on it.
+
+Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected); 2 wrong usage (unknown option,
+missing file); 3 the warehouse cannot be used (in words, no traceback); 4 a file held until its replacement is
+confirmed; 5 a rebuild refused.
+"""
+
+from __future__ import annotations
+
+from cli import accounts, analysis, intake, maintenance, reproducibility  # noqa: F401 (their commands register on app)
+from cli.app import app, console
+from cli.language import language
+
+# "areavasta --help" lists the commands in this order (as before the groups had modules of their own); a command not
+# named here comes after them, in the order its module registered it. The groups (user, dup, anomalie) follow the commands.
+ORDER = ("validate", "ingest", "national", "questionnaire", "ratings", "mapping", "template", "sample", "demo", "classify",
+         "report", "run", "dashboards", "serve", "manifest", "rerun", "diff", "layouts", "restore", "uploads", "confirm",
+         "cancel", "rebuild")
+app.registered_commands.sort(key=lambda command: (ORDER.index(name) if (name := command.name or command.callback.__name__) in ORDER
+                                                  else len(ORDER)))
+
+
+def main() -> None:
+    """The console script: every command, and warehouse problems told in words instead of a traceback (exit 3)."""
+    import os
+    import sys
+
+    from pipelines.warehouse_errors import WarehouseError
+
+    if any(arg == "--lang" or arg.startswith("--lang=") for arg in sys.argv):
+        # "--lang en" after the command counts for everything, its help included (printed before the option is read)
+        os.environ["AREAVASTA_LANG"] = language()
+    try:
+        app()
+    except WarehouseError as exc:
+        lang = language()
+        console.print(f"[red]{exc.message(lang)}[/]", soft_wrap=True)
+        raise SystemExit(3) from None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
