@@ -1,5 +1,5 @@
 """The DUP (Documento Unico di Programmazione) as a Word document a planner opens and edits: one per body, year and
-phase, beside the workbook (``pipelines.stages.stage_reports``).
+phase, beside the workbook (``pipelines.stage_outputs.stage_reports``).
 
 Title page, table of contents (a real Word field), **Sezione Strategica** (the method and the spending picture, then
 the strategic objectives by mission, from the portfolio), **Sezione Operativa, parte prima** (one entry per programme

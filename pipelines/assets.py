@@ -16,6 +16,7 @@ from pipelines import (
     changes,
     dagster_setup,  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
     manifest,
+    stage_outputs,
     warehouse,
 )
 from pipelines import stages as analytics
@@ -307,7 +308,7 @@ def report_workbooks(context: dg.AssetExecutionContext, config: OutputConfig, wa
     keys = _keys(context)
     with warehouse_db.connect() as con:
         found = manifest.build(con, keys)
-        paths = analytics.stage_reports(con, keys, settings, config.folder, config.lang, config.phase, found)
+        paths = stage_outputs.stage_reports(con, keys, settings, config.folder, config.lang, config.phase, found)
         manifest.record(con, settings, found, context.run.run_id, "report_workbooks", {str(p): p for p in paths})
         manifest.save_state(settings, found, changes.states(con, keys))  # for areavasta diff between two runs
     return dg.MaterializeResult(metadata={"workbooks": sum(p.suffix == ".xlsx" for p in paths), "documents": sum(p.suffix == ".docx" for p in paths),
@@ -324,7 +325,7 @@ def dashboard_pages(context: dg.AssetExecutionContext, config: OutputConfig, war
     keys = _keys(context)
     with warehouse_db.connect() as con:
         found = manifest.build(con, keys)
-        paths = analytics.stage_dashboards(con, keys, settings, config.lang, config.export, found, config.folder)
+        paths = stage_outputs.stage_dashboards(con, keys, settings, config.lang, config.export, found, config.folder)
         manifest.record(con, settings, found, context.run.run_id, "dashboard_pages", {str(p): p for p in paths})
     return dg.MaterializeResult(metadata={"pages": len(paths), "index": str(settings.outputs_dir / "dashboards" / "index.html"),
                                           "manifest": found.id})

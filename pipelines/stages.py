@@ -14,22 +14,11 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboards import pages
-from dashboards.charts import matrix_chart, to_png
-from dashboards.dup_document import period, stem, write_dup
-from dashboards.workbook import ReportInputs, write_report
 from pipelines import warehouse
-from pipelines.changes import changes_since_previous
 from pipelines.coassessment import with_ratings
-from pipelines.dup import dup_inputs
-from pipelines.dup import forecasts as forecast_resources
 from pipelines.plans import (
-    PLANS_DIR,
     build_plans,
-    field_catalogue,
-    labelled_modes,
     plan_config,
-    regional_laws,
 )
 from pipelines.portfolio import (
     benchmarks,
@@ -39,11 +28,7 @@ from pipelines.portfolio import (
     rank,
     tiered,
 )
-from pipelines.reconciliation import difference_findings, reconciliation_config
 from pipelines.report import (
-    STRATEGY_FILE,
-    _warnings,
-    catalogue_versions,
     scenario_parameters,
     scenario_run_config,
     scenarios,
@@ -61,7 +46,6 @@ from sources.catalogues import (
 )
 from sources.outlier_confirmations import read_confirmations
 from sources.overrides import read_yaml
-from sources.reference import body_name
 from sources.revenue_attribution import attribution
 from transforms import missions as tmissions
 from transforms import scenarios as tscenarios
@@ -76,9 +60,7 @@ from transforms.indicators import (
     indicator_peers,
 )
 from transforms.metrics import body_metrics, function_metrics
-from transforms.plan_rules import for_region
 from transforms.revenue import attributed_revenue, with_cost_recovery
-from transforms.strategy import merge_catalogue, strategic_analysis
 
 KEY = ["body", "year"]
 
@@ -381,139 +363,3 @@ def stage_national(con, years: list[int]) -> Stored:
         "body", "year", "phase", "quadrant", "coarse").agg(total_cents=pl.col("total_cents").sum()).with_columns(
         share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase")).sort("year", "body", "phase", "quadrant")
     return Stored({"bodies": overview["body"].n_unique(), "rows": overview.height}, {"national_overview": (overview, _years(years))})
-
-
-def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
-    """Rows grouped by (body, year, phase) — or other ``keys`` — once, instead of a filter per workbook."""
-    keys = keys or ["body", "year", "phase"]
-    if frame.is_empty() or not set(keys) <= set(frame.columns):
-        return {}
-    return frame.partition_by(keys, as_dict=True)
-
-
-def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None) -> list:
-    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP as
-    a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
-    years of the forecast that opens the DUP's period, the responsible units the body named)."""
-    output = Path(output or settings.outputs_dir / "reports")
-    tables = {name: warehouse.read_table(con, name, keys) for name in (
-        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation",
-        "execution_indicators", "indicator_peers")}
-    rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
-    comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
-    per_function = warehouse.read_table(con, "scenario_functions", keys.select("year").unique())
-    per_function = _by_key(per_function.join(keys, on=KEY, how="semi") if per_function.width else per_function)
-    forecasts = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique(), ["body", "year", "phase"]).unique().filter(
-        pl.col("phase") == "previsione")
-    scenario_parameters = warehouse.read_table(con, "scenario_parameters")
-    peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
-    by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
-    uploads = warehouse.uploads(con)
-    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
-    versions = catalogue_versions()
-    parameters = {"classificazione": classification_config(), "portafoglio": portfolio_config(), "piano": plan_config(),
-                  "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}
-                  if scenario_parameters.width else {}}
-    combos = tables["ruffini_matrix"].select("body", "year", "phase").unique().sort("body", "year", "phase")
-    if phase:
-        combos = combos.filter(pl.col("phase") == phase)
-    groups = {name: _by_key(frame) for name, frame in {**tables, "scenario_comparison": comparison}.items()}
-    kpis_by = _by_key(tables["plan_kpis"], ["body", "year"])
-    changed = changes_since_previous(con, keys, lang)
-    open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
-    dup_years = forecast_resources(con, [(b, period(y, p)[0]) for b, y, p in combos.rows()])
-
-    def one(combo: tuple) -> list[Path]:
-        b, y, p = combo
-
-        def pick(name: str) -> pl.DataFrame:
-            frame = groups[name].get(combo)
-            return frame if frame is not None else tables.get(name, comparison).clear()
-
-        ranked = pick("portfolio")
-        functions = pick("ruffini_matrix")
-        functions = functions.join(ranked.select("function", "tier"), on="function", how="left") if ranked.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
-        body_file = settings.home / "strategy" / f"{b}.csv"
-        catalogue = for_region(merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None),
-                               regional_laws(b), ("delivery_mode_it", "delivery_mode_en"))
-        own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
-        has_points = functions["quadrant"].is_not_null().any()
-        chart = to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None
-        inputs = ReportInputs(
-            body=b, year=y, phase=p, functions=functions, body_figures=pick("body_metrics").row(0, named=True),
-            ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
-            kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
-            scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
-            strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
-            findings=_warnings(own_uploads.filter(pl.col("status") == "current"), settings, lang) + difference_findings(pick("bdap_reconciliation"), lang),
-            parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
-            scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
-            manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
-            ratings=rated.get((b, y)), scenario_functions=per_function.get(combo), peer_group=peer_groups.get(combo),
-            mission_moves=by_mission.get(combo), indicators=pick("execution_indicators"), indicator_peers=pick("indicator_peers"),
-            next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
-                pl.col("body") == b, pl.col("year") == y + 1).height else None,
-            chart_png=chart,
-        )
-        name = stem(b, y, p, lang)
-        workbook = write_report(inputs, output / f"{name}.xlsx")
-        document = dup_inputs(b, y, p, lang, settings.home, functions=functions, ranked=ranked, plans=inputs.projects, kpis=inputs.kpis,
-                              body_figures=inputs.body_figures, forecast=dup_years, chart_png=chart, workbook=workbook.name,
-                              manifest=manifest, open_data=open_data.get(combo))
-        return [workbook, write_dup(document, output / f"{name}.docx")]
-
-    # one workbook after the other: with two threads the run hung inside report_workbooks (twice, 2026-11-24)
-    return [path for combo in combos.rows() for path in one(combo)]
-
-
-def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False, manifest=None, folder=None) -> list:
-    """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
-    folder = Path(folder or settings.outputs_dir / "dashboards")
-    pages.write_bundle(folder)
-    matrix = warehouse.read_table(con, "ruffini_matrix", keys)
-    ranked = warehouse.read_table(con, "portfolio", keys)
-    moved = warehouse.read_table(con, "matrix_movement", keys)
-    by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
-    peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
-    compared = _by_key(warehouse.read_table(con, "bdap_reconciliation", keys))
-    indicators = _by_key(warehouse.read_table(con, "execution_indicators", keys))
-    standing = _by_key(warehouse.read_table(con, "indicator_peers", keys))
-    rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
-    changed = changes_since_previous(con, keys, lang)
-    open_data = {(b, y, p): files for b, y, p, files in warehouse.open_data_partitions(con, keys).rows()}
-    config = classification_config()
-    weights = portfolio_config()["weights"]
-    by_matrix, by_ranked = _by_key(matrix), _by_key(ranked)
-    written = []
-    for combo in matrix.select("body", "year", "phase").unique().sort("body", "year", "phase").rows():
-        b, y, p = combo
-        functions = by_matrix[combo]
-        own = by_ranked.get(combo, ranked.clear() if ranked.height else pl.DataFrame({"peer_median_eur": []}, schema={"peer_median_eur": pl.Float64}))
-        functions = functions.join(own.select("function", "tier"), on="function", how="left") if own.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
-        arrows = pl.DataFrame()
-        if moved.height:  # each function from its previous classified year (core.matrix_movement) to this one
-            arrows = functions.filter(pl.col("quadrant").is_not_null()).join(
-                moved.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p).select(
-                    "function", "shift_spending", "shift_authority"), on="function").with_columns(
-                transfer_before=pl.col("transfer_share") - pl.col("shift_spending"),
-                authority_before=pl.col("authority") - pl.col("shift_authority"))
-        stem = f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}"
-        parameters = {"thresholds": config["thresholds"], "borderline_margin": config["borderline_margin"],
-                      "amount_basis": config["amount_basis"], "weights": weights}
-        charts = pages.body_charts(functions, own, arrows, weights, parameters, lang)
-        path = folder / f"{stem}.html"
-        tables = [pages.ratings_section(rated.get((b, y)), functions, lang), pages.changes_section(changed.get(combo), lang),
-                  pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
-        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
-                                        manifest.id if manifest else None, open_data.get(combo), by_mission.get(combo),
-                                        peer_groups.get(combo), indicators.get(combo), standing.get(combo)), encoding="utf-8")
-        written.append(path)
-        if export:
-            written += pages.export_charts(charts, folder / "charts", stem, lang)
-    suffix = "" if lang == "it" else f"_{lang}"
-    index = [(r.name, body_name(r.name.split("_")[0])) for r in sorted(folder.glob("*.html"))
-             if not r.name.startswith("index") and (r.stem.endswith(suffix) if suffix else r.stem.count("_") == 2)]
-    overview = warehouse.read_table(con, "national_overview")
-    (folder / f"index{suffix}.html").write_text(pages.index_page(index, overview, lang, manifest.id if manifest else None), encoding="utf-8")
-    return written

@@ -86,13 +86,13 @@ def test_index_links_every_page_and_has_a_selector(site):
 
 def test_english_pages_and_chart_export(site, tmp_path):
     folder, _ = site
+    from pipelines import stage_outputs, warehouse
     from pipelines import stages as analytics
-    from pipelines import warehouse
     from sources.settings import load_settings
 
     settings = load_settings().with_(home=folder.parents[1])
     with warehouse.connect(settings.warehouse_path) as con:
-        written = analytics.stage_dashboards(con, analytics.keys_frame([("002", 2025)]), settings, lang="en", export=True)
+        written = stage_outputs.stage_dashboards(con, analytics.keys_frame([("002", 2025)]), settings, lang="en", export=True)
     page = folder / "002_2025_rendiconto_en.html"
     assert page in written and 'lang="en"' in page.read_text(encoding="utf-8") and "How to read the matrix" in page.read_text(encoding="utf-8")
     charts = sorted(p.name for p in written if p.parent.name == "charts")

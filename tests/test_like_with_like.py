@@ -154,12 +154,12 @@ def test_the_planner_chooses_the_peer_group_and_the_run_records_it(home, monkeyp
 
 
 def test_english_pages_and_workbooks_say_the_same_in_english(home):
-    from pipelines import stages
+    from pipelines import stage_outputs, stages
 
     keys = stages.keys_frame([("036", 2021)])
     with warehouse.connect(home.warehouse_path) as con:
-        stages.stage_dashboards(con, keys, home, lang="en")
-        workbook, document = stages.stage_reports(con, keys, home, output=home.home / "en", lang="en")
+        stage_outputs.stage_dashboards(con, keys, home, lang="en")
+        workbook, document = stage_outputs.stage_reports(con, keys, home, output=home.home / "en", lang="en")
     assert (workbook.name, document.name) == ("036_2021_rendiconto_en.xlsx", "036_2021_rendiconto_en.docx")
     import docx
 
