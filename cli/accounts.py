@@ -16,7 +16,8 @@ def serve(host: Annotated[str, typer.Option(help="Indirizzo di ascolto.")] = "12
     """Avvia il portale di caricamento (http://127.0.0.1:8000). I file accettati vanno nell'inbox della pipeline."""
     import uvicorn
 
-    from dashboards.portal import create_app, server_options
+    from dashboards.portal import create_app
+    from dashboards.portal_guard import server_options
 
     options = server_options()  # X-Forwarded-For only from AREAVASTA_TRUSTED_PROXIES (docs/PORTAL.md)
     uvicorn.run(create_app(), host=host, port=port, **options)

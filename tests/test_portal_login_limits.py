@@ -96,7 +96,7 @@ def test_no_proxy_is_trusted_by_default(portal, monkeypatch):
 
 @pytest.mark.parametrize("value", ["*", "proxy.local", "10.0.0.1/33"])
 def test_a_trusted_proxy_setting_that_is_not_an_address_stops_the_portal(monkeypatch, value):
-    from dashboards.portal import server_options
+    from dashboards.portal_guard import server_options
 
     monkeypatch.setenv("AREAVASTA_TRUSTED_PROXIES", value)
     with pytest.raises(SystemExit, match="AREAVASTA_TRUSTED_PROXIES"):
