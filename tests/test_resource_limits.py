@@ -14,9 +14,10 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from sources.container import _cell_extent, inspect_file
+from sources.container import inspect_file
 from sources.findings import KEPT, PER_RULE, Finding, capped, has_errors
 from sources.intake import validate_file
+from sources.sheet_extent import cell_extent
 from tests import malformed as m
 
 
@@ -37,7 +38,7 @@ def _measure(tmp_path: Path, xml: bytes, piece: int = 1 << 20, **limits):
     settings = dataclasses.replace(load_settings(), **{"max_rows": 10**9, "max_columns": 10**9, "max_cells": 10**18, **limits})
     path = m.zip_with(tmp_path / "s.zip", {"sheet.xml": xml})
     with zipfile.ZipFile(path) as archive:
-        return _cell_extent(archive, "sheet.xml", settings, piece, prefixed=b"<x:worksheet" in xml)
+        return cell_extent(archive, "sheet.xml", settings, piece, prefixed=b"<x:worksheet" in xml)
 
 
 def _extent(tmp_path: Path, xml: bytes, piece: int = 1 << 20, **limits) -> tuple[int, int]:
