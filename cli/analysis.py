@@ -253,6 +253,22 @@ def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
     console.print(say(f"Pagine scritte; indice: {index}", f"Pages written; index: {index}"), soft_wrap=True)
 
 
+def _body_and_function(body: str, function: str) -> tuple[str, str]:
+    """The body's ISTAT code and the programme or mission a command names, or a usage error (exit 2) saying which is wrong."""
+    from sources.dup_units import known_function
+    from sources.reference import resolve_body
+
+    code, function = resolve_body(body), function.strip()
+    if code is None:
+        console.print("[red]" + say(f"Ente sconosciuto: {body}.", f"Unknown body: {body}.") + "[/]")
+        raise typer.Exit(2)
+    if not known_function(function):
+        console.print("[red]" + say(f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
+                                    f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.") + "[/]")
+        raise typer.Exit(2)
+    return code, function
+
+
 dup_group = typer.Typer(help="Il DUP come documento Word: i campi che compila l'ente.", no_args_is_help=True)
 app.add_typer(dup_group, name="dup")
 
@@ -264,18 +280,10 @@ def responsible(body: Annotated[str, typer.Option("--body", help="Ente (codice I
                 source: Annotated[str | None, typer.Option("--fonte", "--source", help="Da dove viene il nome (es. organigramma 2026); predefinito: chi lo scrive e quando.")] = None,
                 lang: Lang = "it") -> None:
     """Indica l'unità responsabile di un programma nel DUP dell'ente (file dup/<ente>.csv); il prossimo rapporto la scrive al posto di «da indicare»."""
-    from sources.dup_units import UnitsError, known_function, set_unit
-    from sources.reference import body_name, resolve_body
+    from sources.dup_units import UnitsError, set_unit
+    from sources.reference import body_name
 
-    code = resolve_body(body)
-    if code is None:
-        console.print("[red]" + say(f"Ente sconosciuto: {body}.", f"Unknown body: {body}.") + "[/]")
-        raise typer.Exit(2)
-    function = function.strip()
-    if not known_function(function):
-        console.print("[red]" + say(f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
-                                    f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.") + "[/]")
-        raise typer.Exit(2)
+    code, function = _body_and_function(body, function)
     if not unit.strip():
         console.print("[red]" + say("Serve il nome dell'unità (--unita).", "The unit's name is needed (--unit).") + "[/]")
         raise typer.Exit(2)
@@ -345,30 +353,22 @@ def confirm_outlier(body: Annotated[str, typer.Option("--body", help="Ente (codi
             reason: Annotated[str, typer.Option("--motivo", "--reason", help="Chi ha verificato il dato e come (obbligatorio).")],
             lang: Lang = "it") -> None:
     """Conferma un valore anomalo verificato: il prossimo confronto con gli enti simili lo conta di nuovo."""
-    from sources.dup_units import known_function
     from sources.kept_files import FileRefused
     from sources.outlier_confirmations import confirm as write_confirmation
-    from sources.reference import body_name, resolve_body
+    from sources.reference import body_name
 
-    code = resolve_body(body)
-    if code is None:
-        console.print("[red]" + say(f"Ente sconosciuto: {body}.", f"Unknown body: {body}.") + "[/]")
-        raise typer.Exit(2)
-    if not known_function(function.strip()):
-        console.print("[red]" + say(f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
-                                    f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.") + "[/]")
-        raise typer.Exit(2)
+    code, function = _body_and_function(body, function)
     if not reason.strip():
         console.print("[red]" + say("Serve il motivo (--motivo): chi ha verificato il dato e come.",
                                     "The reason is needed (--reason): who checked the value, and how.") + "[/]")
         raise typer.Exit(2)
     settings = load_settings()
     try:
-        path = write_confirmation(settings.home, code, function.strip(), reason, getpass.getuser())
+        path = write_confirmation(settings.home, code, function, reason, getpass.getuser())
     except FileRefused as refused:  # the file was edited by hand and cannot be read: it is left as it is
         console.print(f"[red]{refused.message(say('it', 'en'))}[/]", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(say(f"{body_name(code)}, {function.strip()}: valore confermato in {path}. Il prossimo confronto con gli enti "
+    console.print(say(f"{body_name(code)}, {function}: valore confermato in {path}. Il prossimo confronto con gli enti "
                       "simili lo conta di nuovo: areavasta run (o la riesecuzione annuale).",
-                      f"{body_name(code)}, {function.strip()}: value confirmed in {path}. The next peer comparison counts it "
+                      f"{body_name(code)}, {function}: value confirmed in {path}. The next peer comparison counts it "
                       "again: areavasta run (or the annual rerun)."), soft_wrap=True)
