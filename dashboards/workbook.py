@@ -30,6 +30,9 @@ from sources.reference import body_name
 
 __all__ = ["ReportInputs", "plan_counts", "write_report"]
 
+SHEETS = (summary_sheet, changes_sheet, matrix_sheet, ratings_sheet, priorities_sheet, indicators_sheet, peers_sheet,
+          strategy_sheet, plan_sheet, scenarios_sheet, data_sheet, checks_sheet, method_sheet)  # in the workbook's order
+
 
 def write_report(inputs: ReportInputs, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -38,18 +41,7 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
                              "created": inputs.as_of or dt.datetime(2000, 1, 1),
                              **({"comments": f"manifest {inputs.manifest_id}"} if inputs.manifest_id else {})})
     fmt = formats(workbook)
-    summary_sheet(workbook, fmt, inputs)
-    changes_sheet(workbook, fmt, inputs)
-    matrix_sheet(workbook, fmt, inputs)
-    ratings_sheet(workbook, fmt, inputs)
-    priorities_sheet(workbook, fmt, inputs)
-    indicators_sheet(workbook, fmt, inputs)
-    peers_sheet(workbook, fmt, inputs)
-    strategy_sheet(workbook, fmt, inputs)
-    plan_sheet(workbook, fmt, inputs)
-    scenarios_sheet(workbook, fmt, inputs)
-    data_sheet(workbook, fmt, inputs)
-    checks_sheet(workbook, fmt, inputs)
-    method_sheet(workbook, fmt, inputs)
+    for sheet in SHEETS:
+        sheet(workbook, fmt, inputs)
     workbook.close()
     return path
