@@ -8,16 +8,11 @@ import csv
 import io
 from pathlib import Path
 
+from sources.bilingual import Refused
 
-class FileRefused(ValueError):
-    """A kept file that cannot be used; ``message(lang)`` says why in the reader's language."""
 
-    def __init__(self, italian: str, english: str):
-        super().__init__(italian)
-        self.words = {"it": italian, "en": english}
-
-    def message(self, lang: str = "it") -> str:
-        return self.words.get(lang, self.words["it"])
+class FileRefused(Refused, ValueError):
+    """A kept file that cannot be used, naming the row and the column."""
 
 
 def csv_rows(path: Path, required: tuple[str, ...]) -> list[dict]:

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
+from sources.bilingual import Refused
 from sources.reference import DATA_DIR
 from sources.replacement import compare
 from sources.settings import Settings
@@ -102,15 +103,8 @@ class Receipt:
         return cls(**data)
 
 
-class RegisterRefusal(Exception):
+class RegisterRefusal(Refused):
     """A confirmation or cancellation the register refuses, in Italian and English."""
-
-    def __init__(self, italian: str, english: str):
-        super().__init__(italian)
-        self.italian, self.english = italian, english
-
-    def message(self, lang: str = "it") -> str:
-        return self.english if lang == "en" else self.italian
 
 
 def folder(settings: Settings) -> Path:
