@@ -54,9 +54,13 @@ def areavasta_read(paths: list[Path]) -> pl.DataFrame:
     frames = []
     for path in paths:
         df = fastexcel.read_excel(str(path)).load_sheet("Dati", header_row=4, dtypes="string").to_polars()
-        frames.append(df.filter(pl.col("Tipo importo") == "Impegni").with_columns(
-            body=pl.lit(path.name[:3]), importo=pl.col("Importo").cast(pl.Float64),
-            classe=pl.col("Macroaggregato").str.slice(0, 4).replace_strict(CLASSES, default=None)))
+        frames.append(
+            df.filter(pl.col("Tipo importo") == "Impegni").with_columns(
+                body=pl.lit(path.name[:3]),
+                importo=pl.col("Importo").cast(pl.Float64),
+                classe=pl.col("Macroaggregato").str.slice(0, 4).replace_strict(CLASSES, default=None),
+            )
+        )
     return pl.concat(frames).group_by("body", "Programma", "classe").agg(pl.col("importo").sum())
 
 
@@ -86,7 +90,9 @@ def main() -> None:
     shutil.rmtree(home)
     print(f"{len(paths)} workbooks, {len(reference):,} result rows")
     print(f"analyst script (pandas + openpyxl):         {t_analyst:6.2f} s")
-    print(f"areavasta read + aggregate (calamine+polars): {t_read:6.2f} s  -> {t_analyst / t_read:5.1f}x faster (target >= 10)")
+    print(
+        f"areavasta read + aggregate (calamine+polars): {t_read:6.2f} s  -> {t_analyst / t_read:5.1f}x faster (target >= 10)"
+    )
     print(f"areavasta full intake + metrics stage:        {t_full:6.2f} s  -> {t_analyst / t_full:5.1f}x faster")
 
 

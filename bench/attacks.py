@@ -52,8 +52,11 @@ def at_the_limit(folder: Path, columns: int = 10) -> Path:
     def numbers(row: int) -> bytes:
         return b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, row, row) for c in letters)
 
-    return m.edit_sheet_xml(folder / "base.xlsx", folder / f"al_limite_{rows_allowed}x{columns}.xlsx",
-                            lambda xml: m.appended_rows(xml, numbers, up_to=rows_allowed))
+    return m.edit_sheet_xml(
+        folder / "base.xlsx",
+        folder / f"al_limite_{rows_allowed}x{columns}.xlsx",
+        lambda xml: m.appended_rows(xml, numbers, up_to=rows_allowed),
+    )
 
 
 def wide_csv(folder: Path) -> Path:
@@ -112,7 +115,12 @@ def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="areavasta-attacks-"))
     files = home / "files"
     files.mkdir()
-    env = {**os.environ, "AREAVASTA_HOME": str(home), "AREAVASTA_SECRET": "bench-" + "s" * 48, "AREAVASTA_INBOX": str(home / "inbox")}
+    env = {
+        **os.environ,
+        "AREAVASTA_HOME": str(home),
+        "AREAVASTA_SECRET": "bench-" + "s" * 48,
+        "AREAVASTA_INBOX": str(home / "inbox"),
+    }
     os.environ.update(env)
     settings = load_settings()
     accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
@@ -122,8 +130,13 @@ def main() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (home / "serve.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -138,7 +151,9 @@ def main() -> None:
         login(other, "ufficio.mi", "pw-milano")
         officer.get("/")
         token = re.search(r'name="csrf" value="([^"]+)"', officer.get("/").text).group(1)
-        print(f"{'attack':<34}{'size MB':>9}{'answer s':>10}{'peak +MB':>10}{'other max s':>13}{'findings':>10}{'page kB':>9}")
+        print(
+            f"{'attack':<34}{'size MB':>9}{'answer s':>10}{'peak +MB':>10}{'other max s':>13}{'findings':>10}{'page kB':>9}"
+        )
         for path in attacks:
             before = resident_mb(family(server.pid))
             watch = Watch(server.pid)
@@ -156,8 +171,11 @@ def main() -> None:
             poller.start()
             start = time.perf_counter()
             with path.open("rb") as handle:
-                answer = officer.post("/upload", data={"csrf": token, "year": "2025", "phase": "previsione"},
-                                      files={"file": (path.name, handle)})
+                answer = officer.post(
+                    "/upload",
+                    data={"csrf": token, "year": "2025", "phase": "previsione"},
+                    files={"file": (path.name, handle)},
+                )
             elapsed = time.perf_counter() - start
             time.sleep(0.3)
             stop.set()
@@ -167,10 +185,14 @@ def main() -> None:
             peak = watch.peak - before
             status = officer.get(answer.headers.get("location", "/")) if answer.status_code == 303 else answer
             with sqlite3.connect(accounts.portal_dir(settings) / "portal.sqlite") as con:
-                stored = con.execute("SELECT findings_json FROM uploads ORDER BY received_at DESC LIMIT 1").fetchone()[0]
+                stored = con.execute("SELECT findings_json FROM uploads ORDER BY received_at DESC LIMIT 1").fetchone()[
+                    0
+                ]
             kept = stored.count('"code"')
-            print(f"{path.name:<34}{path.stat().st_size / 2**20:>9.1f}{elapsed:>10.2f}{peak:>10.0f}{slowest[0]:>13.2f}{kept:>10}"
-                  f"{len(status.content) / 1024:>9.0f}")
+            print(
+                f"{path.name:<34}{path.stat().st_size / 2**20:>9.1f}{elapsed:>10.2f}{peak:>10.0f}{slowest[0]:>13.2f}{kept:>10}"
+                f"{len(status.content) / 1024:>9.0f}"
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -48,8 +48,15 @@ def national_lines(codes: list[str], years: list[int]) -> pl.DataFrame:
     path = CORPUS / f"national_{len(codes)}_{years[0]}_{years[-1]}.parquet"
     if not path.exists():
         CORPUS.mkdir(exist_ok=True)
-        frames = [conform(generate_budget(c, y, "rendiconto").with_columns(
-            source_sha256=pl.lit("0" * 64), source_file=pl.lit("generated"))) for c in codes for y in years]
+        frames = [
+            conform(
+                generate_budget(c, y, "rendiconto").with_columns(
+                    source_sha256=pl.lit("0" * 64), source_file=pl.lit("generated")
+                )
+            )
+            for c in codes
+            for y in years
+        ]
         pl.concat(frames).write_parquet(path)
     return pl.read_parquet(path)
 
@@ -58,7 +65,9 @@ def timed(label: str, fn) -> float:
     start = time.perf_counter()
     fn()
     seconds = time.perf_counter() - start
-    print(f"{label:58s} {seconds:7.1f} s  (peak so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)")
+    print(
+        f"{label:58s} {seconds:7.1f} s  (peak so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+    )
     return seconds
 
 
@@ -73,8 +82,12 @@ def make_instance(kind: str) -> dg.DagsterInstance:
 
     import psycopg2
 
-    admin = psycopg2.connect(host=os.environ["DAGSTER_PG_HOST"], user=os.environ["DAGSTER_PG_USER"],
-                             password=os.environ["DAGSTER_PG_PASSWORD"], dbname="postgres")
+    admin = psycopg2.connect(
+        host=os.environ["DAGSTER_PG_HOST"],
+        user=os.environ["DAGSTER_PG_USER"],
+        password=os.environ["DAGSTER_PG_PASSWORD"],
+        dbname="postgres",
+    )
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("DROP DATABASE IF EXISTS areavasta_bench")
@@ -90,9 +103,13 @@ def main() -> None:
     parser.add_argument("--years", default="2016-2025")
     parser.add_argument("--bodies", default="all")
     parser.add_argument("--subset", type=int, default=4, help="partitions run one by one for the ratio")
-    parser.add_argument("--instance", choices=["memory", "sqlite", "postgres"], default="sqlite",
-                        help="where Dagster records the runs: in memory, SQLite as `make run` (default), or PostgreSQL as "
-                             "deploy/dagster.yaml (DAGSTER_PG_* set; a fresh database areavasta_bench)")
+    parser.add_argument(
+        "--instance",
+        choices=["memory", "sqlite", "postgres"],
+        default="sqlite",
+        help="where Dagster records the runs: in memory, SQLite as `make run` (default), or PostgreSQL as "
+        "deploy/dagster.yaml (DAGSTER_PG_* set; a fresh database areavasta_bench)",
+    )
     parser.add_argument("--load-into", help=argparse.SUPPRESS)  # internal: fill a warehouse in a child process
     args = parser.parse_args()
     years = parse_years(args.years)
@@ -106,44 +123,70 @@ def main() -> None:
         return
     home = Path(tempfile.mkdtemp(prefix="areavasta-backfill-"))
     # the data is generated and loaded by a child process, so the peak memory below is the pipeline's own
-    subprocess.run([sys.executable, __file__, "--years", args.years, "--bodies", args.bodies, "--load-into", str(home)], check=True)
+    subprocess.run(
+        [sys.executable, __file__, "--years", args.years, "--bodies", args.bodies, "--load-into", str(home)], check=True
+    )
     instance = make_instance(args.instance)
     print(f"Dagster instance: {args.instance} ({type(instance.event_log_storage).__name__})")
     register(instance, years, codes)
     resources = {"warehouse_db": Warehouse(home=str(home))}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    all_range = {"dagster/asset_partition_range_start": key_of(codes[0], years[0]), "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}
-    year_range = {"dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])}
+    all_range = {
+        "dagster/asset_partition_range_start": key_of(codes[0], years[0]),
+        "dagster/asset_partition_range_end": key_of(codes[-1], years[-1]),
+    }
+    year_range = {
+        "dagster/asset_partition_range_start": str(years[0]),
+        "dagster/asset_partition_range_end": str(years[-1]),
+    }
 
     def stage(selection, tags):
-        result = dg.materialize(ALL_ASSETS, selection=selection, instance=instance, resources=resources, tags=tags, run_config=quiet)
+        result = dg.materialize(
+            ALL_ASSETS, selection=selection, instance=instance, resources=resources, tags=tags, run_config=quiet
+        )
         assert result.success
 
-    analytic = sum([
-        timed("budget lines, metrics, authority, matrix (1 run)", lambda: stage(BODY_STAGE_1, all_range)),
-        timed("peer benchmarks, national overview (1 run)", lambda: stage(YEAR_STAGE, year_range)),
-        timed("priorities, plans (1 run)", lambda: stage(BODY_STAGE_2, all_range)),
-        timed("scenarios (1 run)", lambda: stage(YEAR_STAGE_2, year_range)),
-    ])
-    latest = {"dagster/asset_partition_range_start": key_of(codes[0], years[-1]), "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}
+    analytic = sum(
+        [
+            timed("budget lines, metrics, authority, matrix (1 run)", lambda: stage(BODY_STAGE_1, all_range)),
+            timed("peer benchmarks, national overview (1 run)", lambda: stage(YEAR_STAGE, year_range)),
+            timed("priorities, plans (1 run)", lambda: stage(BODY_STAGE_2, all_range)),
+            timed("scenarios (1 run)", lambda: stage(YEAR_STAGE_2, year_range)),
+        ]
+    )
+    latest = {
+        "dagster/asset_partition_range_start": key_of(codes[0], years[-1]),
+        "dagster/asset_partition_range_end": key_of(codes[-1], years[-1]),
+    }
     reports = timed(f"workbooks of {years[-1]} for every body (1 run)", lambda: stage(BODY_STAGE_3, latest))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"all analytic tables: {analytic:.1f} s (target <= 30) | with workbooks and pages: {analytic + reports:.1f} s (target <= 60) | "
-          f"peak memory {peak:,.0f} MB (target <= 1024)")
+    print(
+        f"all analytic tables: {analytic:.1f} s (target <= 30) | with workbooks and pages: {analytic + reports:.1f} s (target <= 60) | "
+        f"peak memory {peak:,.0f} MB (target <= 1024)"
+    )
 
     subset = [key_of(c, years[-1]) for c in codes[: args.subset]]
     one_by_one = time.perf_counter()
     for key in subset:
         for selection in (BODY_STAGE_1, BODY_STAGE_2):
-            dg.materialize(ALL_ASSETS, selection=selection, instance=instance, resources=resources, partition_key=key, run_config=quiet)
+            dg.materialize(
+                ALL_ASSETS,
+                selection=selection,
+                instance=instance,
+                resources=resources,
+                partition_key=key,
+                run_config=quiet,
+            )
     one_by_one = time.perf_counter() - one_by_one
     batch = time.perf_counter()
     tags = {"dagster/asset_partition_range_start": subset[0], "dagster/asset_partition_range_end": subset[-1]}
     stage(BODY_STAGE_1, tags)
     stage(BODY_STAGE_2, tags)
     batch = time.perf_counter() - batch
-    print(f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all {batch:.1f} s "
-          f"-> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs {batch / len(subset):.2f} s")
+    print(
+        f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all {batch:.1f} s "
+        f"-> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs {batch / len(subset):.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,14 @@ def _hundred_rows(folder: Path) -> Path:
 def _timed(command: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                   env={**os.environ, "AREAVASTA_HOME": tempfile.mkdtemp()})
+    subprocess.run(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "AREAVASTA_HOME": tempfile.mkdtemp()},
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -54,8 +60,10 @@ def main() -> None:
         for name, command in commands.items():
             runs = [_timed(command) for _ in range(args.repeat)]
             wall, cpu = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
-            print(f"{name:9} wall {wall[0]:.2f} / {statistics.median(wall):.2f} / {wall[-1]:.2f} s   "
-                  f"CPU {cpu[0]:.2f} / {statistics.median(cpu):.2f} / {cpu[-1]:.2f} s   (target ≤ {TARGETS[name]} s)")
+            print(
+                f"{name:9} wall {wall[0]:.2f} / {statistics.median(wall):.2f} / {wall[-1]:.2f} s   "
+                f"CPU {cpu[0]:.2f} / {statistics.median(cpu):.2f} / {cpu[-1]:.2f} s   (target ≤ {TARGETS[name]} s)"
+            )
 
 
 if __name__ == "__main__":

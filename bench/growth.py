@@ -130,18 +130,25 @@ def backfill_points() -> list[dict]:
     for n_bodies, n_years in BACKFILL:
         codes, years = every[:n_bodies], list(range(2026 - n_years, 2026))
         with tempfile.TemporaryDirectory() as home:
-            result = child(CHILD_BACKFILL.format(root=str(ROOT), codes=codes, years=years, home=home,
-                                                 backfill=str(ROOT / "bench" / "backfill.py")))
+            result = child(
+                CHILD_BACKFILL.format(
+                    root=str(ROOT), codes=codes, years=years, home=home, backfill=str(ROOT / "bench" / "backfill.py")
+                )
+            )
         points.append({"measure": "backfill (analytic tables)", "body_years": n_bodies * n_years, **result})
         print(points[-1], flush=True)
     return points
 
 
 def plot(frame: pl.DataFrame, x: str, x_title: str, name: str) -> Path:
-    base = alt.Chart(frame).encode(x=alt.X(f"{x}:Q", scale=alt.Scale(type="log"), title=x_title), color=alt.Color("measure:N", title=None))
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:Q", scale=alt.Scale(type="log"), title=x_title), color=alt.Color("measure:N", title=None)
+    )
     seconds = base.mark_line(point=True).encode(y=alt.Y("seconds:Q", scale=alt.Scale(type="log"), title="seconds"))
     memory = base.mark_line(point=True).encode(y=alt.Y("rss_mb:Q", title="peak RSS (MB)"))
-    chart = alt.hconcat(seconds.properties(width=320, height=220), memory.properties(width=320, height=220)).configure_legend(orient="bottom")
+    chart = alt.hconcat(
+        seconds.properties(width=320, height=220), memory.properties(width=320, height=220)
+    ).configure_legend(orient="bottom")
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
     path.write_bytes(vlc.vegalite_to_png(chart.to_json(), scale=1.5))

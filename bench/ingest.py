@@ -69,10 +69,14 @@ def shape_corpus(files: int, rows: int) -> list[Path]:
             lines = generate_budget(code, year, "rendiconto")
             copies = -(-rows // lines.height)
             if copies > 1:  # the same chapters again under new numbers, the body's total unchanged
-                lines = pl.concat([
-                    lines.with_columns(capitolo=pl.col("capitolo") + f"-{copy}", amount_cents=pl.col("amount_cents") // copies)
-                    for copy in range(copies)
-                ])
+                lines = pl.concat(
+                    [
+                        lines.with_columns(
+                            capitolo=pl.col("capitolo") + f"-{copy}", amount_cents=pl.col("amount_cents") // copies
+                        )
+                        for copy in range(copies)
+                    ]
+                )
             write_template(path, code, year, "rendiconto", lines.head(rows))
         paths.append(path)
     return paths
@@ -87,8 +91,10 @@ def measure_shapes(workers: int, repeat: int) -> None:
         with ThreadPoolExecutor(workers) as pool:
             bare = timed(lambda: list(pool.map(bare_read, paths)), repeat)
         full = timed(lambda: full_ingest(paths, workers), repeat)
-        print(f"  workers={workers}: bare read {total / bare:,.0f} rows/s | full ingest {total / full:,.0f} rows/s "
-              f"({full:.2f} s for {total:,} rows) | ingest/bare = {bare / full:.2f}")
+        print(
+            f"  workers={workers}: bare read {total / bare:,.0f} rows/s | full ingest {total / full:,.0f} rows/s "
+            f"({full:.2f} s for {total:,} rows) | ingest/bare = {bare / full:.2f}"
+        )
 
 
 def full_ingest(paths: list[Path], workers: int) -> None:
@@ -96,7 +102,9 @@ def full_ingest(paths: list[Path], workers: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="areavasta-bench-"))
     try:
         outcomes = ingest_files(paths, load_settings().with_(home=home), user="bench", workers=workers)
-        assert all(o.status == "accepted" for o in outcomes), [o.validation.findings[:3] for o in outcomes if o.status != "accepted"]
+        assert all(o.status == "accepted" for o in outcomes), [
+            o.validation.findings[:3] for o in outcomes if o.status != "accepted"
+        ]
     finally:
         shutil.rmtree(home)
 
@@ -144,10 +152,14 @@ def stage_breakdown(paths: list[Path]) -> None:
         setattr(module, name, timed_call)
 
     for module, name, label in [
-        (extract_module, "inspect_file", "container checks"), (extract_module, "read_sheet", "calamine read (strings)"),
-        (extract_module, "read_table", "reader engine"), (intake, "check_lines", "domain checks"),
-        (intake, "to_canonical", "normalise"), (loading, "check_schema", "pandera (per batch)"),
-        (archive, "store", "archive copy"), (warehouse, "load", "DuckDB load"),
+        (extract_module, "inspect_file", "container checks"),
+        (extract_module, "read_sheet", "calamine read (strings)"),
+        (extract_module, "read_table", "reader engine"),
+        (intake, "check_lines", "domain checks"),
+        (intake, "to_canonical", "normalise"),
+        (loading, "check_schema", "pandera (per batch)"),
+        (archive, "store", "archive copy"),
+        (warehouse, "load", "DuckDB load"),
     ]:
         wrap(module, name, label)
     home = Path(tempfile.mkdtemp(prefix="areavasta-bench-"))
@@ -167,7 +179,9 @@ def main() -> None:
     parser.add_argument("--openpyxl-files", type=int, default=25)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="also print where the ingest time goes")
-    parser.add_argument("--shapes", action="store_true", help="also 10 files of 200,000 rows and 1,000 files of 300 rows")
+    parser.add_argument(
+        "--shapes", action="store_true", help="also 10 files of 200,000 rows and 1,000 files of 300 rows"
+    )
     args = parser.parse_args()
     codes = body_table()["istat_code"].to_list() if args.bodies == "all" else args.bodies.split(",")
     start = time.perf_counter()

@@ -60,7 +60,9 @@ def child(kind: str, **values) -> tuple[str, float]:
     """Run one measurement in a fresh interpreter; its output and its peak RSS in MB."""
     code = "import resource, sys; sys.path.insert(0, %r)\n" % str(ROOT) + CHILD[kind].format(**values)
     code += "\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split("\n")
     return out[-3], float(out[-2])
 
 
@@ -85,12 +87,14 @@ def main() -> None:
         result = json.loads(load)
         floor = float(polars_floor)
         processing = result["seconds"]["scan"] + result["seconds"]["validate"] + result["seconds"]["load"]
-        print(f"floor polars {floor:.2f} s ({size / floor / 1e9:.2f} GB/s, {polars_rss:.0f} MB) | floor DuckDB {float(duck_floor):.2f} s "
-              f"({duck_rss:.0f} MB) | load {result['total']:.2f} s ({size / result['total'] / 1e9:.2f} GB/s, peak {load_rss:.0f} MB; "
-              f"{result['lines']:,} lines, {result['bodies']} bodies) | stages "
-              + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds"].items())
-              + f" | ratio to the polars floor: {floor / result['total']:.2f} (scan + validate + load without the archive copy: "
-              f"{floor / processing:.2f}); to the DuckDB floor: {float(duck_floor) / result['total']:.2f}")
+        print(
+            f"floor polars {floor:.2f} s ({size / floor / 1e9:.2f} GB/s, {polars_rss:.0f} MB) | floor DuckDB {float(duck_floor):.2f} s "
+            f"({duck_rss:.0f} MB) | load {result['total']:.2f} s ({size / result['total'] / 1e9:.2f} GB/s, peak {load_rss:.0f} MB; "
+            f"{result['lines']:,} lines, {result['bodies']} bodies) | stages "
+            + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds"].items())
+            + f" | ratio to the polars floor: {floor / result['total']:.2f} (scan + validate + load without the archive copy: "
+            f"{floor / processing:.2f}); to the DuckDB floor: {float(duck_floor) / result['total']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -27,51 +27,112 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sources.reference import DATA_DIR
 
-HEADER = ["Esercizio Finanziario", "Codice Tipologia Soggetto", "Descrizione Tipologia Soggetto", "Codice BDAP",
-          "Denominazione Soggetto", "CF Soggetto", "Data Cessazione Soggetto", "Codice Zona Geografica",
-          "Descrizione Zona Geografica", "Codice Regione", "Descrizione Regione", "Codice Provincia", "Descrizione Provincia",
-          "Codice Comune", "Descrizione Comune", "Codice Missione", "Descrizione Missione", "Codice Programma",
-          "Descrizione Programma", "Codice Titolo", "Descrizione Titolo", "Codice Macroaggregato", "Descrizione Macroaggregato",
-          "Previsioni Definitive di Competenza", "Impegni", "Totale Pagamenti"]
-ALL_KINDS = ["Residui Passivi Iniziali", "Previsioni Definitive di Competenza", "Previsioni Definitive di Cassa", "Pagamenti C/Residuo",
-             "Pagamenti C/Competenza", "Totale Pagamenti", "Riaccertamenti Residui", "Impegni", "Fondo Puriennale Vincolato",
-             "Economie C/Competenza", "Residui Passivi da Esercizi Precedenti", "Residui Passivi da Esercizio di Competenza",
-             "Residui Passivi da riportare"]
-TYPES = {"province": ("3", "PROVINCE/CITTA' METROPOLITANE"), "comune": ("1", "COMUNI"), "union": ("2", "UNIONI DI COMUNI"),
-         "agency": ("9", "ALTRI ENTI LOCALI")}
+HEADER = [
+    "Esercizio Finanziario",
+    "Codice Tipologia Soggetto",
+    "Descrizione Tipologia Soggetto",
+    "Codice BDAP",
+    "Denominazione Soggetto",
+    "CF Soggetto",
+    "Data Cessazione Soggetto",
+    "Codice Zona Geografica",
+    "Descrizione Zona Geografica",
+    "Codice Regione",
+    "Descrizione Regione",
+    "Codice Provincia",
+    "Descrizione Provincia",
+    "Codice Comune",
+    "Descrizione Comune",
+    "Codice Missione",
+    "Descrizione Missione",
+    "Codice Programma",
+    "Descrizione Programma",
+    "Codice Titolo",
+    "Descrizione Titolo",
+    "Codice Macroaggregato",
+    "Descrizione Macroaggregato",
+    "Previsioni Definitive di Competenza",
+    "Impegni",
+    "Totale Pagamenti",
+]
+ALL_KINDS = [
+    "Residui Passivi Iniziali",
+    "Previsioni Definitive di Competenza",
+    "Previsioni Definitive di Cassa",
+    "Pagamenti C/Residuo",
+    "Pagamenti C/Competenza",
+    "Totale Pagamenti",
+    "Riaccertamenti Residui",
+    "Impegni",
+    "Fondo Puriennale Vincolato",
+    "Economie C/Competenza",
+    "Residui Passivi da Esercizi Precedenti",
+    "Residui Passivi da Esercizio di Competenza",
+    "Residui Passivi da riportare",
+]
+TYPES = {
+    "province": ("3", "PROVINCE/CITTA' METROPOLITANE"),
+    "comune": ("1", "COMUNI"),
+    "union": ("2", "UNIONI DI COMUNI"),
+    "agency": ("9", "ALTRI ENTI LOCALI"),
+}
 REFERENCE = DATA_DIR / "reference"
 
 
 def _lines(per_body: int, seed: int) -> pl.DataFrame:
     """``per_body`` (mission, programme, title, macroaggregate) combinations a body reports in a year."""
     programmes = pl.read_csv(REFERENCE / "programmi.csv", infer_schema=False).filter(pl.col("regions_only") == "false")
-    macros = pl.read_csv(REFERENCE / "macroaggregati_spesa.csv", infer_schema=False).filter(pl.col("parent_code").is_in(["1", "2"]))
+    macros = pl.read_csv(REFERENCE / "macroaggregati_spesa.csv", infer_schema=False).filter(
+        pl.col("parent_code").is_in(["1", "2"])
+    )
     missions = pl.read_csv(REFERENCE / "missioni.csv", infer_schema=False)
     combos = programmes.join(macros, how="cross", suffix="_m").sample(n=per_body, seed=seed).sort("code", "code_m")
-    return combos.join(missions.select(pl.col("code").alias("parent_code"), pl.col("name").alias("mission_name")), on="parent_code").select(
-        mission=pl.col("parent_code"), mission_name="mission_name", programme=pl.col("code").str.replace(".", "", literal=True),
-        programme_name=pl.col("name"), title=pl.col("parent_code_m"),
-        title_name=pl.when(pl.col("parent_code_m") == "1").then(pl.lit("Spese correnti")).otherwise(pl.lit("Spese in conto capitale")),
-        macro=pl.col("code_m").str.replace(".", "", literal=True), macro_name=pl.col("name_m"))
+    return combos.join(
+        missions.select(pl.col("code").alias("parent_code"), pl.col("name").alias("mission_name")), on="parent_code"
+    ).select(
+        mission=pl.col("parent_code"),
+        mission_name="mission_name",
+        programme=pl.col("code").str.replace(".", "", literal=True),
+        programme_name=pl.col("name"),
+        title=pl.col("parent_code_m"),
+        title_name=pl.when(pl.col("parent_code_m") == "1")
+        .then(pl.lit("Spese correnti"))
+        .otherwise(pl.lit("Spese in conto capitale")),
+        macro=pl.col("code_m").str.replace(".", "", literal=True),
+        macro_name=pl.col("name_m"),
+    )
 
 
 def _bodies(n_local: int) -> pl.DataFrame:
     enti = pl.read_csv(REFERENCE / "enti.csv", infer_schema=False)
     provinces = enti.select(
-        kind=pl.lit("province"), bdap=pl.lit("1") + pl.col("istat_code").str.zfill(9), name=pl.col("ente_denominazione").str.to_uppercase(),
-        region_code="region_code", region="region", province_code="historical_province_code", province=pl.col("name"),
-        comune_code=pl.lit("001"), comune=pl.col("capoluogo"))
+        kind=pl.lit("province"),
+        bdap=pl.lit("1") + pl.col("istat_code").str.zfill(9),
+        name=pl.col("ente_denominazione").str.to_uppercase(),
+        region_code="region_code",
+        region="region",
+        province_code="historical_province_code",
+        province=pl.col("name"),
+        comune_code=pl.lit("001"),
+        comune=pl.col("capoluogo"),
+    )
     n = n_local
     index = pl.int_range(0, n, eager=True)
     picked = provinces.sample(n=n, with_replacement=True, seed=7, shuffle=True)
     kinds = pl.Series(["comune"] * 90 + ["union"] * 6 + ["agency"] * 4).sample(n=n, with_replacement=True, seed=3)
     local = picked.with_columns(
-        kind=kinds, bdap=(pl.lit("2") + (index + 1).cast(pl.String).str.zfill(9)),
-        comune_code=((index % 300) + 1).cast(pl.String).str.zfill(3))
+        kind=kinds,
+        bdap=(pl.lit("2") + (index + 1).cast(pl.String).str.zfill(9)),
+        comune_code=((index % 300) + 1).cast(pl.String).str.zfill(3),
+    )
     local = local.with_columns(
-        name=pl.when(pl.col("comune_code") == "001").then(pl.lit("COMUNE DI ") + pl.col("comune").str.to_uppercase())
+        name=pl.when(pl.col("comune_code") == "001")
+        .then(pl.lit("COMUNE DI ") + pl.col("comune").str.to_uppercase())
         .otherwise(pl.lit("ENTE LOCALE ") + pl.col("bdap")),
-        comune=pl.when(pl.col("comune_code") == "001").then(pl.col("comune")).otherwise(pl.lit("Località ") + pl.col("bdap")))
+        comune=pl.when(pl.col("comune_code") == "001")
+        .then(pl.col("comune"))
+        .otherwise(pl.lit("Località ") + pl.col("bdap")),
+    )
     return pl.concat([provinces, local.select(provinces.columns)])
 
 
@@ -93,24 +154,51 @@ def _chunk(bodies: pl.DataFrame, years: list[int], lines: pl.DataFrame, seed: in
     if all_kinds:
         amounts = _all_amounts(base)
     else:
-        amounts = [(base.cast(pl.Float64) / 100 * 1.2).round(2).cast(pl.String).alias("budget"),
-                   (base.cast(pl.Float64) / 100).round(2).cast(pl.String).alias("commitments"),
-                   (base.cast(pl.Float64) / 100 * 0.8).round(2).cast(pl.String).alias("payments")]
+        amounts = [
+            (base.cast(pl.Float64) / 100 * 1.2).round(2).cast(pl.String).alias("budget"),
+            (base.cast(pl.Float64) / 100).round(2).cast(pl.String).alias("commitments"),
+            (base.cast(pl.Float64) / 100 * 0.8).round(2).cast(pl.String).alias("payments"),
+        ]
     frame = rows.select(
-        pl.col("year").cast(pl.String), pl.col("kind").replace_strict({k: v[0] for k, v in TYPES.items()}),
-        pl.col("kind").replace_strict({k: v[1] for k, v in TYPES.items()}).alias("type_name"), "bdap", "name",
-        pl.lit("00000000000").alias("cf"), pl.lit("").alias("ceased"), pl.lit("1").alias("zone"), pl.lit("NORD-OVEST").alias("zone_name"),
-        "region_code", pl.col("region").str.to_uppercase(), "province_code", pl.col("province").str.to_uppercase(), "comune_code",
-        pl.col("comune").str.to_uppercase(), "mission", "mission_name", "programme", "programme_name", "title", "title_name", "macro",
-        "macro_name", *amounts,
+        pl.col("year").cast(pl.String),
+        pl.col("kind").replace_strict({k: v[0] for k, v in TYPES.items()}),
+        pl.col("kind").replace_strict({k: v[1] for k, v in TYPES.items()}).alias("type_name"),
+        "bdap",
+        "name",
+        pl.lit("00000000000").alias("cf"),
+        pl.lit("").alias("ceased"),
+        pl.lit("1").alias("zone"),
+        pl.lit("NORD-OVEST").alias("zone_name"),
+        "region_code",
+        pl.col("region").str.to_uppercase(),
+        "province_code",
+        pl.col("province").str.to_uppercase(),
+        "comune_code",
+        pl.col("comune").str.to_uppercase(),
+        "mission",
+        "mission_name",
+        "programme",
+        "programme_name",
+        "title",
+        "title_name",
+        "macro",
+        "macro_name",
+        *amounts,
     )
     buffer = io.BytesIO()
     frame.write_csv(buffer, separator=";", quote_style="always", include_header=False, line_terminator="\r\n")
     return buffer.getvalue().decode("utf-8").encode("latin-1")
 
 
-def write_extract(path: Path, gigabytes: float = 5.0, years: int = 10, first_year: int = 2016, province_lines: int = 260,
-                  local_lines: int = 150, all_kinds: bool = False) -> dict:
+def write_extract(
+    path: Path,
+    gigabytes: float = 5.0,
+    years: int = 10,
+    first_year: int = 2016,
+    province_lines: int = 260,
+    local_lines: int = 150,
+    all_kinds: bool = False,
+) -> dict:
     """Write the extract; returns its size, row counts and the provinces' share (``all_kinds``: the 13 amount columns)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     year_list = list(range(first_year, first_year + years))
@@ -149,8 +237,10 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     stats = write_extract(args.out, args.gigabytes, all_kinds=args.all_kinds)
-    print(f"{args.out}: {stats['bytes'] / 1e9:.2f} GB, {stats['rows']:,} rows ({stats['province_rows']:,} of provinces and "
-          f"metropolitan cities), {stats['bodies']:,} bodies, written in {time.perf_counter() - started:.0f} s")
+    print(
+        f"{args.out}: {stats['bytes'] / 1e9:.2f} GB, {stats['rows']:,} rows ({stats['province_rows']:,} of provinces and "
+        f"metropolitan cities), {stats['bodies']:,} bodies, written in {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -79,13 +79,16 @@ def main() -> None:
             token = re.search(r'name="csrf" value="([^"]+)"', http.get("/").text).group(1)
             start = time.perf_counter()
             with path.open("rb") as handle:
-                response = http.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": token},
-                                     files={"file": (path.name, handle, "application/octet-stream")})
+                response = http.post(
+                    "/upload",
+                    data={"year": "2025", "phase": "rendiconto", "csrf": token},
+                    files={"file": (path.name, handle, "application/octet-stream")},
+                )
             latencies.append(time.perf_counter() - start)
             accepted += "elaborazione in corso" in response.text
         return accepted
 
-    shares = [files[i::args.clients] for i in range(args.clients)]
+    shares = [files[i :: args.clients] for i in range(args.clients)]
     started = time.perf_counter()
     with ThreadPoolExecutor(args.clients) as pool:
         accepted = sum(pool.map(client, shares))
@@ -100,9 +103,13 @@ def main() -> None:
         loaded = con.execute("SELECT sha256, count(DISTINCT receipt_seq) FROM core.uploads GROUP BY sha256").fetchall()
     ordered = sorted(latencies)
     print(f"uploads: {len(files)} from {args.clients} concurrent clients, accepted {accepted}, wall {wall:.1f} s")
-    print(f"upload latency (request to redirect): p50 {statistics.median(ordered):.2f} s, "
-          f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.2f} s, max {ordered[-1]:.2f} s")
-    print(f"receipts registered: {len(pending)}, loaded: {sum(o.status == 'accepted' for o in outcomes)} in {load_time:.1f} s")
+    print(
+        f"upload latency (request to redirect): p50 {statistics.median(ordered):.2f} s, "
+        f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.2f} s, max {ordered[-1]:.2f} s"
+    )
+    print(
+        f"receipts registered: {len(pending)}, loaded: {sum(o.status == 'accepted' for o in outcomes)} in {load_time:.1f} s"
+    )
     once = len(archived) == accepted and len(loaded) == accepted and all(n == 1 for _, n in loaded)
     print(f"archived once: {len(archived)} files; loaded once: {len(loaded)} uploads -> {'OK' if once else 'MISMATCH'}")
     raise SystemExit(0 if once and accepted == len(files) else 1)

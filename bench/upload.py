@@ -36,7 +36,10 @@ def main() -> None:
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
     home = Path(tempfile.mkdtemp(prefix="areavasta-upload-"))
-    subprocess.run([sys.executable, str(Path(__file__).parent / "backfill.py"), "--years", args.years, "--load-into", str(home)], check=True)
+    subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "backfill.py"), "--years", args.years, "--load-into", str(home)],
+        check=True,
+    )
     instance = dg.DagsterInstance.ephemeral()
     start = time.perf_counter()
     run_pipeline(instance, list(range(first, last + 1)), home=str(home))
@@ -48,7 +51,9 @@ def main() -> None:
     os.environ["AREAVASTA_INBOX"] = str(inbox)
     write_layout("template", generate_budget("237", last, "previsione", seed=9), inbox / f"237_{last}_previsione.xlsx")
     start = time.perf_counter()
-    result = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(home))}))
+    result = inbox_sensor(
+        dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(home))})
+    )
     sensed = time.perf_counter() - start
     assert [r.partition_key for r in result.run_requests] == [f"{last}|237"]
     run_pipeline(instance, [last], ["237"], home=str(home))

@@ -11,8 +11,10 @@ from sources.settings import load_settings
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="Indirizzo di ascolto.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Porta.")] = 8000) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="Indirizzo di ascolto.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Porta.")] = 8000,
+) -> None:
     """Avvia il portale di caricamento (http://127.0.0.1:8000). I file accettati vanno nell'inbox della pipeline."""
     import uvicorn
 
@@ -28,8 +30,9 @@ app.add_typer(users, name="user")
 
 
 @users.command("add")
-def user_add(username: str, role: Annotated[str, typer.Option(help="officer, planner o admin.")] = "officer",
-             body: Body = None) -> None:
+def user_add(
+    username: str, role: Annotated[str, typer.Option(help="officer, planner o admin.")] = "officer", body: Body = None
+) -> None:
     """Crea un account; stampa la password iniziale una sola volta."""
     from dashboards import accounts
     from sources.reference import resolve_body
@@ -40,15 +43,32 @@ def user_add(username: str, role: Annotated[str, typer.Option(help="officer, pla
     try:
         password = accounts.add_user(load_settings(), username, role, code)
     except sqlite3.IntegrityError:
-        console.print("[red]" + say(f"L'utente {username} esiste già: per una nuova password, areavasta user reset {username}.",
-                                    f"The user {username} already exists: for a new password, areavasta user reset {username}.") + "[/]")
+        console.print(
+            "[red]"
+            + say(
+                f"L'utente {username} esiste già: per una nuova password, areavasta user reset {username}.",
+                f"The user {username} already exists: for a new password, areavasta user reset {username}.",
+            )
+            + "[/]"
+        )
         raise typer.Exit(2) from None
     except ValueError:  # unknown role, officer without body
-        console.print("[red]" + say("Ruolo officer, planner o admin; un officer appartiene a un ente (--body).",
-                                    "Role officer, planner or admin; an officer belongs to one body (--body).") + "[/]")
+        console.print(
+            "[red]"
+            + say(
+                "Ruolo officer, planner o admin; un officer appartiene a un ente (--body).",
+                "Role officer, planner or admin; an officer belongs to one body (--body).",
+            )
+            + "[/]"
+        )
         raise typer.Exit(2) from None
     where = f"{role}{', ' + code if code else ''}"
-    console.print(say(f"Creato {username} ({where}). Password iniziale: {password}", f"Created {username} ({where}). Initial password: {password}"))
+    console.print(
+        say(
+            f"Creato {username} ({where}). Password iniziale: {password}",
+            f"Created {username} ({where}). Initial password: {password}",
+        )
+    )
 
 
 @users.command("disable")

@@ -32,7 +32,9 @@ from sources.settings import load_settings
 
 
 @app.command()
-def demo(inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio inclusi.")] = Path("demo/inbox")) -> None:
+def demo(
+    inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio inclusi.")] = Path("demo/inbox"),
+) -> None:
     """Carica i bilanci di esempio inclusi e dice dove sono i risultati."""
     from pipelines.demo import run_demo
 
@@ -40,14 +42,27 @@ def demo(inbox: Annotated[Path, typer.Option(help="Cartella dei file di esempio 
 
 
 @app.command()
-def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-             overrides: Annotated[Path | None, typer.Option("--overrides", exists=True, dir_okay=False,
-                                                             help="File YAML di modifiche al catalogo dell'autorità.")] = None,
-             spending_threshold: Annotated[float | None, typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
-             authority_threshold: Annotated[float | None, typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
-             cost_basis: Annotated[str | None, typer.Option(help="Base di costo: direct (costo diretto) o full (costo pieno, "
-                                                                 "con i servizi generali ripartiti).")] = None,
-             output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None) -> None:
+def classify(
+    body: Body = None,
+    year: Year = None,
+    phase: Phase = None,
+    lang: Lang = "it",
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides", exists=True, dir_okay=False, help="File YAML di modifiche al catalogo dell'autorità."
+        ),
+    ] = None,
+    spending_threshold: Annotated[float | None, typer.Option(help="Soglia della quota di trasferimenti (0-1).")] = None,
+    authority_threshold: Annotated[float | None, typer.Option(help="Soglia del grado di autorità (0-1).")] = None,
+    cost_basis: Annotated[
+        str | None,
+        typer.Option(
+            help="Base di costo: direct (costo diretto) o full (costo pieno, con i servizi generali ripartiti)."
+        ),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None,
+) -> None:
     """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
     from pipelines import manifest, stages, warehouse
     from pipelines.classification import stored_classification, write_outputs
@@ -60,14 +75,31 @@ def classify(body: Body = None, year: Year = None, phase: Phase = None, lang: La
             console.print(findings_table(problems, lang))
             raise typer.Exit(1)
     keys = _selection(settings, body, year)
-    config = {"ruffini_matrix": {"spending_threshold": spending_threshold, "authority_threshold": authority_threshold, "cost_basis": cost_basis},
-              "authority_scores": {"overrides_file": str(overrides.resolve()) if overrides else None, "overrides_user": getpass_user()}}
+    config = {
+        "ruffini_matrix": {
+            "spending_threshold": spending_threshold,
+            "authority_threshold": authority_threshold,
+            "cost_basis": cost_basis,
+        },
+        "authority_scores": {
+            "overrides_file": str(overrides.resolve()) if overrides else None,
+            "overrides_user": getpass_user(),
+        },
+    }
     _run(settings, keys, config, ("body_1",))
     with warehouse.connect(settings.warehouse_path) as con:
-        result = stored_classification(con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold, cost_basis))
-        computed_from = manifest.build(con, keys).id if keys.height else None  # the CSVs name what they were computed from
+        result = stored_classification(
+            con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold, cost_basis)
+        )
+        computed_from = (
+            manifest.build(con, keys).id if keys.height else None
+        )  # the CSVs name what they were computed from
     if result.functions.is_empty():
-        console.print("Nessun dato nel magazzino per questa selezione." if lang == "it" else "No data in the warehouse for this selection.")
+        console.print(
+            "Nessun dato nel magazzino per questa selezione."
+            if lang == "it"
+            else "No data in the warehouse for this selection."
+        )
         raise typer.Exit(1)
     _print_classification(result, lang)
     paths = write_outputs(result, output or settings.outputs_dir / "classification", computed_from)
@@ -80,8 +112,12 @@ def _peer_config(group: str | None, peers: str | None) -> dict:
     from transforms.peers import RULES
 
     if group is not None and group not in RULES:
-        console.print(say(f"[red]Gruppo di enti simili '{group}' sconosciuto: {' | '.join(RULES)}.[/]",
-                          f"[red]Unknown peer group '{group}': {' | '.join(RULES)}.[/]"))
+        console.print(
+            say(
+                f"[red]Gruppo di enti simili '{group}' sconosciuto: {' | '.join(RULES)}.[/]",
+                f"[red]Unknown peer group '{group}': {' | '.join(RULES)}.[/]",
+            )
+        )
         raise typer.Exit(2)
     names = [p.strip() for p in (peers or "").split(",") if p.strip()]
     codes = [resolve_body(p) for p in names]
@@ -90,8 +126,12 @@ def _peer_config(group: str | None, peers: str | None) -> dict:
         console.print(f"[red]{Finding('BODY_UNKNOWN', params={'value': unknown}).message(say('it', 'en'))}[/]")
         raise typer.Exit(2)
     if group == "list" and not codes:
-        console.print(say("[red]--peer-group list vuole l'elenco degli enti: --peers 002,003.[/]",
-                          "[red]--peer-group list needs the bodies: --peers 002,003.[/]"))
+        console.print(
+            say(
+                "[red]--peer-group list vuole l'elenco degli enti: --peers 002,003.[/]",
+                "[red]--peer-group list needs the bodies: --peers 002,003.[/]",
+            )
+        )
         raise typer.Exit(2)
     group = group or ("list" if codes else None)  # bodies named one by one: the group is that list
     config = {**({"peer_group": group} if group else {}), **({"peers": codes} if codes else {})}
@@ -112,8 +152,12 @@ def _selection(settings, body: str | None, year: int | None):
     keys = keys.filter(keys["body"] == code) if code else keys
     keys = keys.filter(keys["year"] == year) if year else keys
     if keys.is_empty():
-        console.print(say("Nessun dato nel magazzino per questa selezione: caricare prima i file (areavasta ingest).",
-                          "No data in the warehouse for this selection: load the files first (areavasta ingest)."))
+        console.print(
+            say(
+                "Nessun dato nel magazzino per questa selezione: caricare prima i file (areavasta ingest).",
+                "No data in the warehouse for this selection: load the files first (areavasta ingest).",
+            )
+        )
         raise typer.Exit(1)
     return keys
 
@@ -125,9 +169,13 @@ def _recover(instance) -> None:
     recovered = recover_stale_runs(instance)
     if recovered:
         runs = ", ".join(r[:8] for r in recovered)
-        console.print(say(f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {runs}; "
-                          "il magazzino è tornato libero.[/]",
-                          f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free again.[/]"))
+        console.print(
+            say(
+                f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {runs}; "
+                "il magazzino è tornato libero.[/]",
+                f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free again.[/]",
+            )
+        )
 
 
 def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
@@ -141,8 +189,12 @@ def _run(settings, keys, config: dict, stage_names: tuple[str, ...]) -> None:
     _recover(instance)
     results = run_pipeline(instance, years, bodies, home=str(settings.home), config=config, stages=stage_names)
     if not all(r.success for r in results):
-        console.print(say("[red]Un'esecuzione della pipeline non è riuscita: vedere l'interfaccia Dagster.[/]",
-                          "[red]A pipeline run failed: see the Dagster UI.[/]"))
+        console.print(
+            say(
+                "[red]Un'esecuzione della pipeline non è riuscita: vedere l'interfaccia Dagster.[/]",
+                "[red]A pipeline run failed: see the Dagster UI.[/]",
+            )
+        )
         raise typer.Exit(1)
 
 
@@ -156,46 +208,81 @@ def _print_classification(result, lang: str) -> None:
     import polars as pl
 
     functions = result.functions
-    for (body, year, phase), part in functions.sort("body", "year", "phase").group_by(["body", "year", "phase"], maintain_order=True):
+    for (body, year, phase), part in functions.sort("body", "year", "phase").group_by(
+        ["body", "year", "phase"], maintain_order=True
+    ):
         table = Table(title=f"{body} {year} {phase}", header_style="bold", show_lines=False)
-        for column in ("funzione" if lang == "it" else "function", "quadrante" if lang == "it" else "quadrant",
-                       "trasf." if lang == "it" else "transf.", "autorità" if lang == "it" else "authority", "!", "spiegazione" if lang == "it" else "explanation"):
+        for column in (
+            "funzione" if lang == "it" else "function",
+            "quadrante" if lang == "it" else "quadrant",
+            "trasf." if lang == "it" else "transf.",
+            "autorità" if lang == "it" else "authority",
+            "!",
+            "spiegazione" if lang == "it" else "explanation",
+        ):
             table.add_column(column, overflow="fold")
         for row in part.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
             share = "" if row["transfer_share"] is None else f"{row['transfer_share']:.0%}"
             authority = "" if row["authority"] is None else f"{row['authority']:.2f}"
             flag = ("≈" if row["borderline"] else "") + ("✎" if row["override_note"] else "")
-            explanation = (row[f"explanation_{lang}"] or "") + (f" [override: {row['override_note']}]" if row["override_note"] else "")
+            explanation = (row[f"explanation_{lang}"] or "") + (
+                f" [override: {row['override_note']}]" if row["override_note"] else ""
+            )
             table.add_row(row["function"], row["quadrant"] or "—", share, authority, flag, explanation)
         console.print(table)
-    console.print("≈ vicino a una soglia, ✎ modificato dall'ente" if lang == "it" else "≈ near a threshold, ✎ changed by the body")
+    console.print(
+        "≈ vicino a una soglia, ✎ modificato dall'ente" if lang == "it" else "≈ near a threshold, ✎ changed by the body"
+    )
 
 
 @app.command()
-def report(body: Body = None, year: Year = None, phase: Phase = None, lang: Lang = "it",
-           output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None,
-           peer_group: PeerGroup = None, peers: Peers = None) -> None:
+def report(
+    body: Body = None,
+    year: Year = None,
+    phase: Phase = None,
+    lang: Lang = "it",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei rapporti.")] = None,
+    peer_group: PeerGroup = None,
+    peers: Peers = None,
+) -> None:
     """Priorità, piano di riassetto, scenari, rapporto Excel e DUP (Word) per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
     keys = _selection(settings, body, year)
     folder = (output or settings.outputs_dir / "reports").resolve()
-    _run(settings, keys, {"report_workbooks": {"lang": lang, "phase": phase, "folder": str(folder)}, **_peer_config(peer_group, peers)},
-         ("body_1", "year_1", "body_2", "year_2", "body_reports"))
+    _run(
+        settings,
+        keys,
+        {"report_workbooks": {"lang": lang, "phase": phase, "folder": str(folder)}, **_peer_config(peer_group, peers)},
+        ("body_1", "year_1", "body_2", "year_2", "body_reports"),
+    )
     suffix = "" if lang == "it" else f"_{lang}"
     for b, y in keys.select("body", "year").rows():
         for path in sorted(folder.glob(f"{b}_{y}_*{suffix}.xlsx")):
             if (phase is None or f"_{phase}" in path.stem) and (suffix or path.stem.count("_") == 2):
                 console.print(say(f"Rapporto: {path}", f"Report: {path}"), soft_wrap=True)
                 if path.with_suffix(".docx").exists():
-                    console.print(say(f"Documento DUP (Word): {path.with_suffix('.docx')}", f"DUP document (Word): {path.with_suffix('.docx')}"),
-                                  soft_wrap=True)
+                    console.print(
+                        say(
+                            f"Documento DUP (Word): {path.with_suffix('.docx')}",
+                            f"DUP document (Word): {path.with_suffix('.docx')}",
+                        ),
+                        soft_wrap=True,
+                    )
 
 
 @app.command()
-def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
-        year: Annotated[list[int] | None, typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")] = None,
-        scenario: Annotated[str | None, typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios).")] = None,
-        peer_group: PeerGroup = None, peers: Peers = None) -> None:
+def run(
+    body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anche più volte); tutti se omesso.")] = None,
+    year: Annotated[
+        list[int] | None, typer.Option("--year", help="Esercizio (anche più volte); tutti quelli caricati se omesso.")
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", help="Esegue gli asset con i parametri di uno scenario (data/scenarios)."),
+    ] = None,
+    peer_group: PeerGroup = None,
+    peers: Peers = None,
+) -> None:
     """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
     from pipelines import warehouse
     from pipelines.instance import embedded_instance
@@ -207,8 +294,12 @@ def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anc
         loaded = sorted(set(warehouse.analysed_keys(con)["year"]))  # uploads and national open data
     years = year or loaded
     if not years:
-        console.print(say("Nessun dato nel magazzino: caricare prima i file (areavasta ingest).",
-                          "No data in the warehouse: load the files first (areavasta ingest)."))
+        console.print(
+            say(
+                "Nessun dato nel magazzino: caricare prima i file (areavasta ingest).",
+                "No data in the warehouse: load the files first (areavasta ingest).",
+            )
+        )
         raise typer.Exit(1)
     codes = [resolve_body(b) for b in body] if body else None
     if codes and None in codes:
@@ -230,14 +321,23 @@ def run(body: Annotated[list[str] | None, typer.Option("--body", help="Ente (anc
     ok = sum(r.success for r in results)
     console.print(say(f"Esecuzioni: {len(results)}, riuscite: {ok}", f"Runs: {len(results)}, succeeded: {ok}"))
     reports = settings.outputs_dir / "reports"
-    console.print(say(f"Rapporti: {reports}  Magazzino: {settings.warehouse_path}", f"Reports: {reports}  Warehouse: {settings.warehouse_path}"),
-                  soft_wrap=True)
+    console.print(
+        say(
+            f"Rapporti: {reports}  Magazzino: {settings.warehouse_path}",
+            f"Reports: {reports}  Warehouse: {settings.warehouse_path}",
+        ),
+        soft_wrap=True,
+    )
     raise typer.Exit(0 if all(r.success for r in results) else 1)
 
 
 @app.command()
-def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
-               export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False) -> None:
+def dashboards(
+    body: Body = None,
+    year: Year = None,
+    lang: Lang = "it",
+    export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False,
+) -> None:
     """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
     from pipelines import warehouse
 
@@ -246,7 +346,12 @@ def dashboards(body: Body = None, year: Year = None, lang: Lang = "it",
     with warehouse.connect(settings.warehouse_path) as con:
         analysed = warehouse.read_table(con, "ruffini_matrix", keys, ["body"])
     if analysed.is_empty():
-        console.print(say("Nessun dato analizzato: eseguire prima 'areavasta run'.", "Nothing analysed yet: run 'areavasta run' first."))
+        console.print(
+            say(
+                "Nessun dato analizzato: eseguire prima 'areavasta run'.",
+                "Nothing analysed yet: run 'areavasta run' first.",
+            )
+        )
         raise typer.Exit(1)
     _run(settings, keys, {"dashboard_pages": {"lang": lang, "export": export}}, ("body_pages",))
     index = settings.outputs_dir / "dashboards" / ("index.html" if lang == "it" else f"index_{lang}.html")
@@ -263,8 +368,14 @@ def _body_and_function(body: str, function: str) -> tuple[str, str]:
         console.print("[red]" + say(f"Ente sconosciuto: {body}.", f"Unknown body: {body}.") + "[/]")
         raise typer.Exit(2)
     if not known_function(function):
-        console.print("[red]" + say(f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
-                                    f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.") + "[/]")
+        console.print(
+            "[red]"
+            + say(
+                f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
+                f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.",
+            )
+            + "[/]"
+        )
         raise typer.Exit(2)
     return code, function
 
@@ -274,52 +385,86 @@ app.add_typer(dup_group, name="dup")
 
 
 @dup_group.command("responsabile")
-def responsible(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
-                function: Annotated[str, typer.Option("--funzione", "--function", help="Programma (10.05) o missione (10) del bilancio.")],
-                unit: Annotated[str, typer.Option("--unita", "--unit", help="L'unità organizzativa responsabile, come la chiama l'ente.")],
-                source: Annotated[str | None, typer.Option("--fonte", "--source", help="Da dove viene il nome (es. organigramma 2026); predefinito: chi lo scrive e quando.")] = None,
-                lang: Lang = "it") -> None:
+def responsible(
+    body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
+    function: Annotated[
+        str, typer.Option("--funzione", "--function", help="Programma (10.05) o missione (10) del bilancio.")
+    ],
+    unit: Annotated[
+        str, typer.Option("--unita", "--unit", help="L'unità organizzativa responsabile, come la chiama l'ente.")
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--fonte",
+            "--source",
+            help="Da dove viene il nome (es. organigramma 2026); predefinito: chi lo scrive e quando.",
+        ),
+    ] = None,
+    lang: Lang = "it",
+) -> None:
     """Indica l'unità responsabile di un programma nel DUP dell'ente (file dup/<ente>.csv); il prossimo rapporto la scrive al posto di «da indicare»."""
     from sources.dup_units import UnitsError, set_unit
     from sources.reference import body_name
 
     code, function = _body_and_function(body, function)
     if not unit.strip():
-        console.print("[red]" + say("Serve il nome dell'unità (--unita).", "The unit's name is needed (--unit).") + "[/]")
+        console.print(
+            "[red]" + say("Serve il nome dell'unità (--unita).", "The unit's name is needed (--unit).") + "[/]"
+        )
         raise typer.Exit(2)
     settings = load_settings()
     source = source or f"areavasta dup responsabile – {getpass.getuser()} – {dt.date.today().isoformat()}"
     try:
         path = set_unit(settings.home, code, function, unit, source)
     except UnitsError as refused:  # the file was edited by hand and cannot be read: it is left as it is
-        console.print(f"[red]{refused.message('en' if os.environ.get('AREAVASTA_LANG') == 'en' else 'it')}[/]", soft_wrap=True)
+        console.print(
+            f"[red]{refused.message('en' if os.environ.get('AREAVASTA_LANG') == 'en' else 'it')}[/]", soft_wrap=True
+        )
         raise typer.Exit(1) from None
-    console.print(say(f"{body_name(code)}, {function}: responsabile «{unit.strip()}» scritto in {path}. Il prossimo rapporto "
-                      "(areavasta report) lo riporta nel DUP.",
-                      f"{body_name(code)}, {function}: responsible unit \"{unit.strip()}\" written to {path}. The next report "
-                      "(areavasta report) puts it in the DUP."), soft_wrap=True)
+    console.print(
+        say(
+            f"{body_name(code)}, {function}: responsabile «{unit.strip()}» scritto in {path}. Il prossimo rapporto "
+            "(areavasta report) lo riporta nel DUP.",
+            f'{body_name(code)}, {function}: responsible unit "{unit.strip()}" written to {path}. The next report '
+            "(areavasta report) puts it in the DUP.",
+        ),
+        soft_wrap=True,
+    )
 
 
 def _why(row: dict) -> str:
     """Why a function was flagged, in words: far from the peers, or a jump from the previous year."""
     reasons = []
     if row.get("outlier_peer"):
-        reasons.append(say(f"lontana dagli enti simili (z robusto {row['robust_z']:.1f})".replace(".", ","),
-                           f"far from its peers (robust z {row['robust_z']:.1f})"))
+        reasons.append(
+            say(
+                f"lontana dagli enti simili (z robusto {row['robust_z']:.1f})".replace(".", ","),
+                f"far from its peers (robust z {row['robust_z']:.1f})",
+            )
+        )
     if row.get("outlier_jump"):
         change = f"{row['yearly_change']:+.0%}"
-        reasons.append(say(f"salto di {change} dall'anno prima".replace("%", " %"), f"{change} jump from the previous year"))
+        reasons.append(
+            say(f"salto di {change} dall'anno prima".replace("%", " %"), f"{change} jump from the previous year")
+        )
     return "; ".join(reasons)
 
 
-outliers = typer.Typer(help="Valori anomali rispetto agli enti simili: elenco e conferma di quelli verificati.", no_args_is_help=True)
+outliers = typer.Typer(
+    help="Valori anomali rispetto agli enti simili: elenco e conferma di quelli verificati.", no_args_is_help=True
+)
 app.add_typer(outliers, name="anomalie")
 app.add_typer(outliers, name="outliers", hidden=True)
 
 
 @outliers.command("elenco")
-def listing(body: Annotated[str | None, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")] = None,
-            lang: Lang = "it") -> None:
+def listing(
+    body: Annotated[
+        str | None, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")
+    ] = None,
+    lang: Lang = "it",
+) -> None:
     """Le funzioni segnalate come anomale e quelle già confermate, con il motivo."""
     from pipelines import warehouse
     from sources.kept_files import FileRefused
@@ -338,20 +483,44 @@ def listing(body: Annotated[str | None, typer.Option("--body", help="Ente (codic
     if code and flagged.height:
         flagged = flagged.filter(flagged["body"] == code)
     marks = {(r["body"], r["function"]): r for r in confirmed.iter_rows(named=True)}
-    table = Table(*(say(w, e) for w, e in (("ente", "body"), ("anno", "year"), ("funzione", "function"), ("perché", "why"),
-                                              ("confermata", "confirmed"))), title=say("Valori anomali", "Outliers"))
+    table = Table(
+        *(
+            say(w, e)
+            for w, e in (
+                ("ente", "body"),
+                ("anno", "year"),
+                ("funzione", "function"),
+                ("perché", "why"),
+                ("confermata", "confirmed"),
+            )
+        ),
+        title=say("Valori anomali", "Outliers"),
+    )
     for r in flagged.sort("body", "year", "function").iter_rows(named=True) if flagged.height else []:
         mark = marks.get((r["body"], r["function"]))
-        table.add_row(r["body"], str(r["year"]), r["function"], _why(r), f"{mark['confirmed_by']}: {mark['reason']}" if mark else "")
+        table.add_row(
+            r["body"],
+            str(r["year"]),
+            r["function"],
+            _why(r),
+            f"{mark['confirmed_by']}: {mark['reason']}" if mark else "",
+        )
     console.print(table)
     if not flagged.height:
         console.print(say("Nessun valore anomalo nel magazzino.", "No outliers in the warehouse."))
 
+
 @outliers.command("conferma")
-def confirm_outlier(body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
-            function: Annotated[str, typer.Option("--funzione", "--function", help="Programma (10.05) o missione (10) del bilancio.")],
-            reason: Annotated[str, typer.Option("--motivo", "--reason", help="Chi ha verificato il dato e come (obbligatorio).")],
-            lang: Lang = "it") -> None:
+def confirm_outlier(
+    body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
+    function: Annotated[
+        str, typer.Option("--funzione", "--function", help="Programma (10.05) o missione (10) del bilancio.")
+    ],
+    reason: Annotated[
+        str, typer.Option("--motivo", "--reason", help="Chi ha verificato il dato e come (obbligatorio).")
+    ],
+    lang: Lang = "it",
+) -> None:
     """Conferma un valore anomalo verificato: il prossimo confronto con gli enti simili lo conta di nuovo."""
     from sources.kept_files import FileRefused
     from sources.outlier_confirmations import confirm as write_confirmation
@@ -359,8 +528,14 @@ def confirm_outlier(body: Annotated[str, typer.Option("--body", help="Ente (codi
 
     code, function = _body_and_function(body, function)
     if not reason.strip():
-        console.print("[red]" + say("Serve il motivo (--motivo): chi ha verificato il dato e come.",
-                                    "The reason is needed (--reason): who checked the value, and how.") + "[/]")
+        console.print(
+            "[red]"
+            + say(
+                "Serve il motivo (--motivo): chi ha verificato il dato e come.",
+                "The reason is needed (--reason): who checked the value, and how.",
+            )
+            + "[/]"
+        )
         raise typer.Exit(2)
     settings = load_settings()
     try:
@@ -368,7 +543,12 @@ def confirm_outlier(body: Annotated[str, typer.Option("--body", help="Ente (codi
     except FileRefused as refused:  # the file was edited by hand and cannot be read: it is left as it is
         console.print(f"[red]{refused.message(say('it', 'en'))}[/]", soft_wrap=True)
         raise typer.Exit(1) from None
-    console.print(say(f"{body_name(code)}, {function}: valore confermato in {path}. Il prossimo confronto con gli enti "
-                      "simili lo conta di nuovo: areavasta run (o la riesecuzione annuale).",
-                      f"{body_name(code)}, {function}: value confirmed in {path}. The next peer comparison counts it "
-                      "again: areavasta run (or the annual rerun)."), soft_wrap=True)
+    console.print(
+        say(
+            f"{body_name(code)}, {function}: valore confermato in {path}. Il prossimo confronto con gli enti "
+            "simili lo conta di nuovo: areavasta run (o la riesecuzione annuale).",
+            f"{body_name(code)}, {function}: value confirmed in {path}. The next peer comparison counts it "
+            "again: areavasta run (or the annual rerun).",
+        ),
+        soft_wrap=True,
+    )

@@ -20,9 +20,14 @@ from sources.findings import Finding
 
 speak(language())
 # no locals in a crash report: a frame holding a national extract took minutes and gigabytes to print (2026-12-03)
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                  help="areavasta: bilanci delle province e città metropolitane.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="areavasta: bilanci delle province e città metropolitane.",
+)
 console = Console()
+
 
 def _command_lang(value: str) -> str:
     """A command's own --lang holds for everything that command prints (restored when it ends, see ``everywhere``)."""
@@ -33,13 +38,21 @@ def _command_lang(value: str) -> str:
     return value  # (a command's own help is already printed by then: "--lang en" before the command translates it)
 
 
-Lang = Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG", callback=_command_lang, help="Lingua dei messaggi: it o en.")]
+Lang = Annotated[
+    str, typer.Option("--lang", envvar="AREAVASTA_LANG", callback=_command_lang, help="Lingua dei messaggi: it o en.")
+]
 
 
 @app.callback()
-def everywhere(ctx: typer.Context,
-               lang: Annotated[str, typer.Option("--lang", envvar="AREAVASTA_LANG",
-                                                 help="Lingua di tutti i comandi: it o en (anche AREAVASTA_LANG).")] = "it") -> None:
+def everywhere(
+    ctx: typer.Context,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", envvar="AREAVASTA_LANG", help="Lingua di tutti i comandi: it o en (anche AREAVASTA_LANG)."
+        ),
+    ] = "it",
+) -> None:
     """areavasta: bilanci delle province e città metropolitane."""
     import os
 
@@ -53,16 +66,36 @@ def everywhere(ctx: typer.Context,
     ctx.call_on_close(restore)
     speak(lang)
     command_help(ctx.command, lang)  # "areavasta --lang en ingest --help" in English
-Body = Annotated[str | None, typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")]
+
+
+Body = Annotated[
+    str | None, typer.Option("--body", help="Ente: codice ISTAT (237), codice storico (037), sigla (BO) o nome.")
+]
 Year = Annotated[int | None, typer.Option("--year", help="Esercizio di bilancio.")]
 Phase = Annotated[str | None, typer.Option("--phase", help="previsione o rendiconto.")]
-PeerGroup = Annotated[str | None, typer.Option("--peer-group", help="Enti simili: population (stesso tipo, popolazione comparabile), "
-                                                                    "type (stesso tipo), region (stessa regione) o list (con --peers).")]
-Peers = Annotated[str | None, typer.Option("--peers", help="Enti simili scelti uno per uno, separati da virgola (codice ISTAT, sigla o nome).")]
-Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="File da leggere (xlsx o csv).")]
+PeerGroup = Annotated[
+    str | None,
+    typer.Option(
+        "--peer-group",
+        help="Enti simili: population (stesso tipo, popolazione comparabile), "
+        "type (stesso tipo), region (stessa regione) o list (con --peers).",
+    ),
+]
+Peers = Annotated[
+    str | None,
+    typer.Option("--peers", help="Enti simili scelti uno per uno, separati da virgola (codice ISTAT, sigla o nome)."),
+]
+Files = Annotated[
+    list[Path], typer.Argument(exists=True, dir_okay=False, readable=True, help="File da leggere (xlsx o csv).")
+]
 
 
-PHASE_WORDS = {"it": {"rendiconto": "rendiconto", "previsione": "previsione"}, "en": {"rendiconto": "final accounts", "previsione": "forecast"}}
+PHASE_WORDS = {
+    "it": {"rendiconto": "rendiconto", "previsione": "previsione"},
+    "en": {"rendiconto": "final accounts", "previsione": "forecast"},
+}
+
+
 def say(italian: str, english: str) -> str:
     """The text in the command line's language (``--lang`` anywhere, or ``AREAVASTA_LANG``)."""
     import os
@@ -70,7 +103,10 @@ def say(italian: str, english: str) -> str:
     return english if os.environ.get("AREAVASTA_LANG") == "en" else italian
 
 
-SEVERITY_WORDS = {"it": {"error": "errore", "warning": "avviso", "info": "nota"}, "en": {"error": "error", "warning": "warning", "info": "note"}}
+SEVERITY_WORDS = {
+    "it": {"error": "errore", "warning": "avviso", "info": "nota"},
+    "en": {"error": "error", "warning": "warning", "info": "note"},
+}
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
@@ -85,8 +121,11 @@ def findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Group
             lines.append(Text(f"\n{finding.file}", style="bold", overflow="fold"))
         where = []
         if finding.cell or finding.row:
-            where.append((f"cella {finding.cell}" if lang == "it" else f"cell {finding.cell}") if finding.cell else
-                         (f"riga {finding.row}" if lang == "it" else f"row {finding.row}"))
+            where.append(
+                (f"cella {finding.cell}" if lang == "it" else f"cell {finding.cell}")
+                if finding.cell
+                else (f"riga {finding.row}" if lang == "it" else f"row {finding.row}")
+            )
         if finding.sheet:
             where.append(f"foglio {finding.sheet}" if lang == "it" else f"sheet {finding.sheet}")
         head = ", ".join([SEVERITY_WORDS[lang].get(finding.severity, finding.severity), *where])
@@ -95,5 +134,7 @@ def findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Group
         text.append(": " + finding.message(lang))
         lines.append(Padding(text, (0, 0, 0, 2)))  # wrapped lines stay indented under their bullet
     if len(findings) > limit:
-        lines.append(Text(f"… e altri {len(findings) - limit}" if lang == "it" else f"… and {len(findings) - limit} more"))
+        lines.append(
+            Text(f"… e altri {len(findings) - limit}" if lang == "it" else f"… and {len(findings) - limit} more")
+        )
     return Group(*lines)

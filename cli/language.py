@@ -26,10 +26,18 @@ import yaml
 from sources.reference import DATA_DIR
 
 CLICK_MODULES = ("core", "exceptions", "formatting", "parser", "types", "decorators", "termui", "utils")
-TYPER_CONSTANTS = {"DEPRECATED_STRING": "(deprecated) ", "DEFAULT_STRING": "[default: {}]", "ENVVAR_STRING": "[env var: {}]",
-                   "REQUIRED_LONG_STRING": "[required]", "ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE": "Options",
-                   "COMMANDS_PANEL_TITLE": "Commands", "ERRORS_PANEL_TITLE": "Error", "ABORTED_TEXT": "Aborted.",
-                   "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help."}
+TYPER_CONSTANTS = {
+    "DEPRECATED_STRING": "(deprecated) ",
+    "DEFAULT_STRING": "[default: {}]",
+    "ENVVAR_STRING": "[env var: {}]",
+    "REQUIRED_LONG_STRING": "[required]",
+    "ARGUMENTS_PANEL_TITLE": "Arguments",
+    "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commands",
+    "ERRORS_PANEL_TITLE": "Error",
+    "ABORTED_TEXT": "Aborted.",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+}
 
 
 # the vendored click inside typer writes these words literally: wrapped once, translated at call time
@@ -38,8 +46,11 @@ _GET_HELP_OPTION = typer._click.core.Command.get_help_option
 _LANG = {"now": "it"}
 
 
-_EXCEPTIONS = [cls for cls in vars(typer._click.exceptions).values()
-               if isinstance(cls, type) and issubclass(cls, Exception) and "format_message" in vars(cls)]
+_EXCEPTIONS = [
+    cls
+    for cls in vars(typer._click.exceptions).values()
+    if isinstance(cls, type) and issubclass(cls, Exception) and "format_message" in vars(cls)
+]
 _FORMAT_MESSAGE = {cls: vars(cls)["format_message"] for cls in _EXCEPTIONS}
 
 
@@ -54,6 +65,7 @@ def _message_in_words(original):
         for pattern, replacement in _words().get(f"{_LANG['now']}_patterns", []):
             text = re.sub(pattern, replacement, text)
         return text
+
     return format_message
 
 

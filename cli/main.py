@@ -13,11 +13,36 @@ from cli.language import language
 
 # "areavasta --help" lists the commands in this order (as before the groups had modules of their own); a command not
 # named here comes after them, in the order its module registered it. The groups (user, dup, anomalie) follow the commands.
-ORDER = ("validate", "ingest", "national", "questionnaire", "ratings", "mapping", "template", "sample", "demo", "classify",
-         "report", "run", "dashboards", "serve", "manifest", "rerun", "diff", "layouts", "restore", "uploads", "confirm",
-         "cancel", "rebuild")
-app.registered_commands.sort(key=lambda command: (ORDER.index(name) if (name := command.name or command.callback.__name__) in ORDER
-                                                  else len(ORDER)))
+ORDER = (
+    "validate",
+    "ingest",
+    "national",
+    "questionnaire",
+    "ratings",
+    "mapping",
+    "template",
+    "sample",
+    "demo",
+    "classify",
+    "report",
+    "run",
+    "dashboards",
+    "serve",
+    "manifest",
+    "rerun",
+    "diff",
+    "layouts",
+    "restore",
+    "uploads",
+    "confirm",
+    "cancel",
+    "rebuild",
+)
+app.registered_commands.sort(
+    key=lambda command: (
+        ORDER.index(name) if (name := command.name or command.callback.__name__) in ORDER else len(ORDER)
+    )
+)
 
 
 def main() -> None:

@@ -35,7 +35,11 @@ CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
 """
 MIGRATIONS = [  # columns added after the first release: (table, column, definition)
-    ("users", "session_version", "INTEGER NOT NULL DEFAULT 0"),  # bumped by logout and reset: older cookies stop working
+    (
+        "users",
+        "session_version",
+        "INTEGER NOT NULL DEFAULT 0",
+    ),  # bumped by logout and reset: older cookies stop working
     ("uploads", "receipt_seq", "INTEGER"),  # the receipt the upload became (sources.receipts), for its fate
 ]
 
@@ -72,7 +76,9 @@ def connect(settings):
         for table, column, definition in MIGRATIONS:
             if column not in {r["name"] for r in con.execute(f"PRAGMA table_info({table})")}:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-        if con.execute("PRAGMA user_version").fetchone()[0] < 1:  # the dry run's outcome in the register's words (received)
+        if (
+            con.execute("PRAGMA user_version").fetchone()[0] < 1
+        ):  # the dry run's outcome in the register's words (received)
             con.execute("UPDATE uploads SET status = 'received' WHERE status = 'accepted'")
             con.execute("PRAGMA user_version = 1")
         yield con
@@ -89,8 +95,16 @@ def add_user(settings, username: str, role: str, body: str | None, password: str
         raise ValueError("an officer belongs to one body")
     password = password or secrets.token_urlsafe(12)
     with connect(settings) as con:
-        con.execute("INSERT INTO users (username, role, body, password_hash, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
-                    (username, role, body if role == "officer" else None, _HASHER.hash(password), dt.datetime.now().isoformat()))
+        con.execute(
+            "INSERT INTO users (username, role, body, password_hash, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
+            (
+                username,
+                role,
+                body if role == "officer" else None,
+                _HASHER.hash(password),
+                dt.datetime.now().isoformat(),
+            ),
+        )
     return password
 
 
@@ -102,8 +116,10 @@ def set_active(settings, username: str, active: bool) -> bool:
 def reset_password(settings, username: str, password: str | None = None) -> str | None:
     password = password or secrets.token_urlsafe(12)
     with connect(settings) as con:
-        done = con.execute("UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE username = ?",
-                           (_HASHER.hash(password), username)).rowcount
+        done = con.execute(
+            "UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE username = ?",
+            (_HASHER.hash(password), username),
+        ).rowcount
     return password if done else None
 
 
@@ -111,7 +127,9 @@ def authenticate(settings, username: str, password: str) -> User | None:
     with connect(settings) as con:
         row = con.execute("SELECT * FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
     try:
-        _HASHER.verify(row["password_hash"] if row else _DUMMY_HASH, password)  # same work whether the user exists or not
+        _HASHER.verify(
+            row["password_hash"] if row else _DUMMY_HASH, password
+        )  # same work whether the user exists or not
     except (VerificationError, InvalidHashError):
         return None
     return User(row["username"], row["role"], row["body"]) if row else None
@@ -140,9 +158,12 @@ def end_sessions(settings, username: str) -> None:
 
 def log_upload(settings, **record) -> None:
     with connect(settings) as con:
-        con.execute("INSERT INTO uploads (id, body, year, phase, original_name, stored_as, sha256, username, received_at, status, "
-                    "findings_json, receipt_seq) VALUES (:id, :body, :year, :phase, :original_name, :stored_as, :sha256, :username, "
-                    ":received_at, :status, :findings_json, :receipt_seq)", {"receipt_seq": None, **record})
+        con.execute(
+            "INSERT INTO uploads (id, body, year, phase, original_name, stored_as, sha256, username, received_at, status, "
+            "findings_json, receipt_seq) VALUES (:id, :body, :year, :phase, :original_name, :stored_as, :sha256, :username, "
+            ":received_at, :status, :findings_json, :receipt_seq)",
+            {"receipt_seq": None, **record},
+        )
 
 
 def uploads_of(settings, body: str | None = None) -> list[sqlite3.Row]:

@@ -26,16 +26,48 @@ OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 
 
 TIP_WORDS = {  # tooltip titles: words, never column names
-    "it": {"function": "codice", "name": "funzione", "stato": "stato", "spesa": "spesa", "transfer_share": "trasferimenti",
-                  "authority": "autorità", "explanation_it": "spiegazione", "explanation_en": "spiegazione", "override_note": "modifiche dell'ente",
-                  "component": "componente", "points": "punti", "tier": "fascia", "class": "classe", "share": "quota",
-                  "per_capita_eur": "€ per abitante", "peer_median_eur": "mediana enti simili", "quadrant": "quadrante", "body": "ente",
-                  "peer_list": "enti simili"},
-    "en": {"function": "code", "name": "function", "stato": "status", "spesa": "spending", "transfer_share": "transfers",
-                  "authority": "authority", "explanation_it": "explanation", "explanation_en": "explanation", "override_note": "body's changes",
-                  "component": "component", "points": "points", "tier": "tier", "class": "class", "share": "share",
-                  "per_capita_eur": "€ per inhabitant", "peer_median_eur": "peers' median", "quadrant": "quadrant", "body": "body",
-                  "peer_list": "peers"},
+    "it": {
+        "function": "codice",
+        "name": "funzione",
+        "stato": "stato",
+        "spesa": "spesa",
+        "transfer_share": "trasferimenti",
+        "authority": "autorità",
+        "explanation_it": "spiegazione",
+        "explanation_en": "spiegazione",
+        "override_note": "modifiche dell'ente",
+        "component": "componente",
+        "points": "punti",
+        "tier": "fascia",
+        "class": "classe",
+        "share": "quota",
+        "per_capita_eur": "€ per abitante",
+        "peer_median_eur": "mediana enti simili",
+        "quadrant": "quadrante",
+        "body": "ente",
+        "peer_list": "enti simili",
+    },
+    "en": {
+        "function": "code",
+        "name": "function",
+        "stato": "status",
+        "spesa": "spending",
+        "transfer_share": "transfers",
+        "authority": "authority",
+        "explanation_it": "explanation",
+        "explanation_en": "explanation",
+        "override_note": "body's changes",
+        "component": "component",
+        "points": "points",
+        "tier": "tier",
+        "class": "class",
+        "share": "share",
+        "per_capita_eur": "€ per inhabitant",
+        "peer_median_eur": "peers' median",
+        "quadrant": "quadrant",
+        "body": "body",
+        "peer_list": "peers",
+    },
 }
 
 
@@ -44,8 +76,12 @@ def dimmed_unless_highlighted(full: float) -> alt.OpacityValue:
 
     Built as the channel's own class: a plain dict (``alt.condition``) makes Altair look its class up among 1,400
     schemas and validate it, on every chart."""
-    return alt.OpacityValue(value=0.12, condition=alt.ConditionalPredicateValueDefnumberExprRef(
-        test="highlight == null || datum.function == highlight", value=full))
+    return alt.OpacityValue(
+        value=0.12,
+        condition=alt.ConditionalPredicateValueDefnumberExprRef(
+            test="highlight == null || datum.function == highlight", value=full
+        ),
+    )
 
 
 def tip(field: str, lang: str, **kw) -> alt.Tooltip:
@@ -68,18 +104,31 @@ def matrix_x_scale() -> alt.Scale:
     return alt.Scale(domain=list(X_DOMAIN), nice=False, reverse=True)
 
 
-def label_positions(points: list[tuple[float, float]], width: int, height: int, x_domain: tuple[float, float],
-                    y_domain: tuple[float, float], box: tuple[int, int] = (30, 12)) -> list[tuple[float, float, str]]:
+def label_positions(
+    points: list[tuple[float, float]],
+    width: int,
+    height: int,
+    x_domain: tuple[float, float],
+    y_domain: tuple[float, float],
+    box: tuple[int, int] = (30, 12),
+) -> list[tuple[float, float, str]]:
     """Where to write each point's label (data coordinates and alignment) so that no two labels overlap.
 
     Greedy: points in order of position; each label takes the first offset (pixels) whose box clears
     the labels and the points already placed and stays inside the plot; if none clears, the least crowded one.
     """
+
     def px(x, y):
-        return ((x - x_domain[0]) / (x_domain[1] - x_domain[0]) * width, (y_domain[1] - y) / (y_domain[1] - y_domain[0]) * height)
+        return (
+            (x - x_domain[0]) / (x_domain[1] - x_domain[0]) * width,
+            (y_domain[1] - y) / (y_domain[1] - y_domain[0]) * height,
+        )
 
     def data(px_x, px_y):
-        return (x_domain[0] + px_x / width * (x_domain[1] - x_domain[0]), y_domain[1] - px_y / height * (y_domain[1] - y_domain[0]))
+        return (
+            x_domain[0] + px_x / width * (x_domain[1] - x_domain[0]),
+            y_domain[1] - px_y / height * (y_domain[1] - y_domain[0]),
+        )
 
     centres = [px(x, y) for x, y in points]
     placed: list[tuple[float, float, float, float]] = []
@@ -93,7 +142,11 @@ def label_positions(points: list[tuple[float, float]], width: int, height: int, 
             left = cx + dx if align == "left" else cx + dx - w if align == "right" else cx + dx - w / 2
             rect = (left, cy + dy - h / 2, left + w, cy + dy + h / 2)
             hits = sum(1 for r in placed if rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3])
-            hits += sum(1 for j, (ox, oy) in enumerate(centres) if j != i and rect[0] - 3 < ox < rect[2] + 3 and rect[1] - 3 < oy < rect[3] + 3)
+            hits += sum(
+                1
+                for j, (ox, oy) in enumerate(centres)
+                if j != i and rect[0] - 3 < ox < rect[2] + 3 and rect[1] - 3 < oy < rect[3] + 3
+            )
             hits += 2 * (rect[0] < 0 or rect[2] > width or rect[1] < 0 or rect[3] > height)  # outside the plot
             if best_hits is None or hits < best_hits:
                 best, best_hits = (rect, dx, dy, align), hits
@@ -105,76 +158,184 @@ def label_positions(points: list[tuple[float, float]], width: int, height: int, 
     return out
 
 
-def matrix_chart(functions: pl.DataFrame, thresholds: dict, lang: str = "it", width: int = 560, height: int = 460,
-                 interactive: bool = False) -> alt.LayerChart:
+def matrix_chart(
+    functions: pl.DataFrame,
+    thresholds: dict,
+    lang: str = "it",
+    width: int = 560,
+    height: int = 460,
+    interactive: bool = False,
+) -> alt.LayerChart:
     """The matrix; ``interactive`` adds a mission filter (drop-down) and rich tooltips for the HTML pages."""
     optional = {c: pl.col(c) for c in ("name", f"explanation_{lang}", "override_note") if c in functions.columns}
     coarse = pl.col("coarse").fill_null(False) if "coarse" in functions.columns else pl.lit(False)
-    data = functions.filter(pl.col("quadrant").is_not_null()).with_columns(
-        spending_eur=pl.col("total_cents") / 100,
-        spesa=pl.col("total_cents").map_elements(_euro_it, return_dtype=pl.String),
-        stato=pl.col("status").replace_strict(status_labels(lang), default="?", return_dtype=pl.String),
-        tier_label=pl.col("tier").cast(pl.String) if "tier" in functions.columns else pl.lit("-"),
-        mission=pl.col("function").str.slice(0, 2),
-        edge=pl.when(pl.col("borderline").fill_null(False)).then(2.5).when(coarse).then(1.5).otherwise(0.5),
-        detail=pl.when(coarse).then(pl.lit(label("mission_detail", lang))).otherwise(pl.lit(label("programme_detail", lang))),
-        **{k: v.fill_null("") for k, v in optional.items()},
-    ).select("function", "mission", "stato", "status", "spending_eur", "spesa", "transfer_share", "authority", "tier_label",
-             "borderline", "edge", "detail", *optional)
-    spots = label_positions(list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN)  # pixel order: reversed
-    data = data.with_columns(label_x=pl.Series([s[0] for s in spots], dtype=pl.Float64), label_y=pl.Series([s[1] for s in spots], dtype=pl.Float64),
-                             label_align=pl.Series([s[2] for s in spots], dtype=pl.String))
-    mixed_detail = bool((data["detail"] == label("mission_detail", lang)).any())  # mission totals drawn dashed, with a legend
+    data = (
+        functions.filter(pl.col("quadrant").is_not_null())
+        .with_columns(
+            spending_eur=pl.col("total_cents") / 100,
+            spesa=pl.col("total_cents").map_elements(_euro_it, return_dtype=pl.String),
+            stato=pl.col("status").replace_strict(status_labels(lang), default="?", return_dtype=pl.String),
+            tier_label=pl.col("tier").cast(pl.String) if "tier" in functions.columns else pl.lit("-"),
+            mission=pl.col("function").str.slice(0, 2),
+            edge=pl.when(pl.col("borderline").fill_null(False)).then(2.5).when(coarse).then(1.5).otherwise(0.5),
+            detail=pl.when(coarse)
+            .then(pl.lit(label("mission_detail", lang)))
+            .otherwise(pl.lit(label("programme_detail", lang))),
+            **{k: v.fill_null("") for k, v in optional.items()},
+        )
+        .select(
+            "function",
+            "mission",
+            "stato",
+            "status",
+            "spending_eur",
+            "spesa",
+            "transfer_share",
+            "authority",
+            "tier_label",
+            "borderline",
+            "edge",
+            "detail",
+            *optional,
+        )
+    )
+    spots = label_positions(
+        list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN
+    )  # pixel order: reversed
+    data = data.with_columns(
+        label_x=pl.Series([s[0] for s in spots], dtype=pl.Float64),
+        label_y=pl.Series([s[1] for s in spots], dtype=pl.Float64),
+        label_align=pl.Series([s[2] for s in spots], dtype=pl.String),
+    )
+    mixed_detail = bool(
+        (data["detail"] == label("mission_detail", lang)).any()
+    )  # mission totals drawn dashed, with a legend
     base = alt.Chart(data)
     if interactive:
         missions = sorted(set(data["mission"]))
-        choice = alt.param(name="missione", value=None, bind=alt.binding_select(
-            options=[None, *missions], labels=["tutte" if lang == "it" else "all", *missions], name="Missione " if lang == "it" else "Mission "))
+        choice = alt.param(
+            name="missione",
+            value=None,
+            bind=alt.binding_select(
+                options=[None, *missions],
+                labels=["tutte" if lang == "it" else "all", *missions],
+                name="Missione " if lang == "it" else "Mission ",
+            ),
+        )
         base = base.transform_filter("missione == null || datum.mission == missione")
     points = base.mark_point(filled=True, opacity=0.85, stroke="black").encode(
         strokeWidth=alt.StrokeWidth("edge:Q", legend=None, scale=None),
-        x=alt.X("transfer_share:Q", scale=matrix_x_scale(),
-                axis=alt.Axis(format="%", values=[i / 10 for i in range(11)]),
-                title=("Tipologia di spesa: ← trasferimenti (quota sulla spesa) · spesa di funzionamento →" if lang == "it" else
-                       "Spending type: ← transfers (share of spending) · operating spending →")),
-        y=alt.Y("authority:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False), axis=alt.Axis(values=[i / 10 for i in range(11)]),
-                title="Esercizio di autorità" if lang == "it" else "Degree of authority"),
-        shape=alt.Shape("stato:N", scale=alt.Scale(domain=[status_labels(lang)[k] for k in SHAPES], range=list(SHAPES.values())),
-                        title="Funzione" if lang == "it" else "Function"),
-        size=alt.Size("spending_eur:Q", scale=alt.Scale(range=[40, 900]), title="Spesa (€)" if lang == "it" else "Spending (€)"),
-        color=alt.Color("tier_label:N", scale=alt.Scale(domain=["1", "2", "3", "4"], range=TIER_COLOURS),
-                        title="Priorità" if lang == "it" else "Priority tier"),
-        **({"strokeDash": alt.StrokeDash("detail:N", title=label("detail_word", lang), scale=alt.Scale(
-            domain=[label("programme_detail", lang), label("mission_detail", lang)], range=[[1, 0], [3, 2]]))} if mixed_detail else {}),
-        tooltip=[tip("function:N", lang), *([tip("name:N", lang)] if "name" in optional else []), tip("stato:N", lang),
-                 *([alt.Tooltip("detail:N", title=label("detail_word", lang))] if mixed_detail else []),
-                 tip("spesa:N", lang), tip("transfer_share:Q", lang, format=".0%"), tip("authority:Q", lang, format=".2f"),
-                 *([tip(f"explanation_{lang}:N", lang)] if f"explanation_{lang}" in optional else []),
-                 *([tip("override_note:N", lang)] if "override_note" in optional else [])],
+        x=alt.X(
+            "transfer_share:Q",
+            scale=matrix_x_scale(),
+            axis=alt.Axis(format="%", values=[i / 10 for i in range(11)]),
+            title=(
+                "Tipologia di spesa: ← trasferimenti (quota sulla spesa) · spesa di funzionamento →"
+                if lang == "it"
+                else "Spending type: ← transfers (share of spending) · operating spending →"
+            ),
+        ),
+        y=alt.Y(
+            "authority:Q",
+            scale=alt.Scale(domain=list(Y_DOMAIN), nice=False),
+            axis=alt.Axis(values=[i / 10 for i in range(11)]),
+            title="Esercizio di autorità" if lang == "it" else "Degree of authority",
+        ),
+        shape=alt.Shape(
+            "stato:N",
+            scale=alt.Scale(domain=[status_labels(lang)[k] for k in SHAPES], range=list(SHAPES.values())),
+            title="Funzione" if lang == "it" else "Function",
+        ),
+        size=alt.Size(
+            "spending_eur:Q", scale=alt.Scale(range=[40, 900]), title="Spesa (€)" if lang == "it" else "Spending (€)"
+        ),
+        color=alt.Color(
+            "tier_label:N",
+            scale=alt.Scale(domain=["1", "2", "3", "4"], range=TIER_COLOURS),
+            title="Priorità" if lang == "it" else "Priority tier",
+        ),
+        **(
+            {
+                "strokeDash": alt.StrokeDash(
+                    "detail:N",
+                    title=label("detail_word", lang),
+                    scale=alt.Scale(
+                        domain=[label("programme_detail", lang), label("mission_detail", lang)], range=[[1, 0], [3, 2]]
+                    ),
+                )
+            }
+            if mixed_detail
+            else {}
+        ),
+        tooltip=[
+            tip("function:N", lang),
+            *([tip("name:N", lang)] if "name" in optional else []),
+            tip("stato:N", lang),
+            *([alt.Tooltip("detail:N", title=label("detail_word", lang))] if mixed_detail else []),
+            tip("spesa:N", lang),
+            tip("transfer_share:Q", lang, format=".0%"),
+            tip("authority:Q", lang, format=".2f"),
+            *([tip(f"explanation_{lang}:N", lang)] if f"explanation_{lang}" in optional else []),
+            *([tip("override_note:N", lang)] if "override_note" in optional else []),
+        ],
     )
     if interactive:  # the page's drop-down highlights one function in every chart
         points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(
-            opacity=dimmed_unless_highlighted(0.9))
-    labels = [  # one layer per alignment
-        alt.Chart(data.filter(pl.col("label_align") == align)).mark_text(fontSize=10, align=align, baseline="middle").encode(
-            x=alt.X("label_x:Q", scale=matrix_x_scale()),
-            y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)), text=alt.Text("function:N"))
-        for align in ("left", "right", "center") if (data["label_align"] == align).any()
-    ] if len(data) else [base.mark_text()]
+            opacity=dimmed_unless_highlighted(0.9)
+        )
+    labels = (
+        [  # one layer per alignment
+            alt.Chart(data.filter(pl.col("label_align") == align))
+            .mark_text(fontSize=10, align=align, baseline="middle")
+            .encode(
+                x=alt.X("label_x:Q", scale=matrix_x_scale()),
+                y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)),
+                text=alt.Text("function:N"),
+            )
+            for align in ("left", "right", "center")
+            if (data["label_align"] == align).any()
+        ]
+        if len(data)
+        else [base.mark_text()]
+    )
     if interactive:
         labels = [layer.transform_filter("missione == null || datum.mission == missione") for layer in labels]
-    rules = [alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]})).mark_rule(strokeDash=[4, 4]).encode(x=alt.X("x:Q", scale=matrix_x_scale())), alt.Chart(
-        pl.DataFrame({"y": [thresholds["authority"]]})
-    ).mark_rule(strokeDash=[4, 4]).encode(y=alt.Y("y:Q"))]
-    corners = pl.DataFrame({  # transfers on the left: allocation and indirect at x = 100 %
-        "x": [1.0, 0.0, 1.0, 0.0], "y": [1.05, 1.05, -0.08, -0.08], "align": ["left", "right", "left", "right"],
-        "text": (["Servizi di allocazione → network", "Servizi di regolazione → coregolazione",
-                  "Servizi indiretti → esternalizzazione / coprogettazione", "Servizi diretti → coproduzione"] if lang == "it" else
-                 ["Allocation → network", "Regulation → co-regulation", "Indirect → outsourcing / co-design", "Direct → co-production"]),
-    })
-    quadrant_labels = [alt.Chart(corners.filter(pl.col("align") == "right")).mark_text(align="right", fontWeight="bold", color="#444").encode(
-        x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")), alt.Chart(corners.filter(pl.col("align") == "left")).mark_text(
-        align="left", fontWeight="bold", color="#444").encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N"))]
+    rules = [
+        alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(x=alt.X("x:Q", scale=matrix_x_scale())),
+        alt.Chart(pl.DataFrame({"y": [thresholds["authority"]]})).mark_rule(strokeDash=[4, 4]).encode(y=alt.Y("y:Q")),
+    ]
+    corners = pl.DataFrame(
+        {  # transfers on the left: allocation and indirect at x = 100 %
+            "x": [1.0, 0.0, 1.0, 0.0],
+            "y": [1.05, 1.05, -0.08, -0.08],
+            "align": ["left", "right", "left", "right"],
+            "text": (
+                [
+                    "Servizi di allocazione → network",
+                    "Servizi di regolazione → coregolazione",
+                    "Servizi indiretti → esternalizzazione / coprogettazione",
+                    "Servizi diretti → coproduzione",
+                ]
+                if lang == "it"
+                else [
+                    "Allocation → network",
+                    "Regulation → co-regulation",
+                    "Indirect → outsourcing / co-design",
+                    "Direct → co-production",
+                ]
+            ),
+        }
+    )
+    quadrant_labels = [
+        alt.Chart(corners.filter(pl.col("align") == "right"))
+        .mark_text(align="right", fontWeight="bold", color="#444")
+        .encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")),
+        alt.Chart(corners.filter(pl.col("align") == "left"))
+        .mark_text(align="left", fontWeight="bold", color="#444")
+        .encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")),
+    ]
     # one flat layer: nested "a + b" layers make Altair copy every sub-chart again at each level
     return alt.layer(*rules, *quadrant_labels, points, *labels).properties(width=width, height=height)
 

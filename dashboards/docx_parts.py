@@ -39,7 +39,7 @@ def field(paragraph, instruction: str, shown: str = "1") -> None:
 
 
 def page_of(paragraph, pattern: str) -> None:
-    """"Pagina {n} di {m}" with the page number and the page count as fields."""
+    """ "Pagina {n} di {m}" with the page number and the page count as fields."""
     before, _, rest = pattern.partition("{n}")
     middle, _, after = rest.partition("{m}")
     paragraph.add_run(before)
@@ -72,10 +72,29 @@ def table_of_contents(document, instruction: str, entries: list[tuple[int, str]]
 
 
 # the elements w:updateFields comes before in w:settings (ECMA-376 sequence): Word refuses settings out of order
-_AFTER_UPDATE_FIELDS = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "attachedSchema",
-                        "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
-                        "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags",
-                        "decimalSymbol", "listSeparator"}
+_AFTER_UPDATE_FIELDS = {
+    "hdrShapeDefaults",
+    "footnotePr",
+    "endnotePr",
+    "compat",
+    "docVars",
+    "rsids",
+    "mathPr",
+    "attachedSchema",
+    "themeFontLang",
+    "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures",
+    "forceUpgrade",
+    "captions",
+    "readModeInkLockDown",
+    "smartTagType",
+    "schemaLibrary",
+    "shapeDefaults",
+    "doNotEmbedSmartTags",
+    "decimalSymbol",
+    "listSeparator",
+}
 
 
 def update_fields_on_open(document) -> None:
@@ -109,7 +128,10 @@ def base_styles(document, lang: str) -> None:
     for name, size in (("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11.5)):
         style = styles[name]
         style.font.name, style.font.size, style.font.color.rgb, style.font.bold = "Calibri", Pt(size), BLUE, True
-        style.paragraph_format.space_before, style.paragraph_format.space_after = Pt(12 if name != "Heading 3" else 10), Pt(4)
+        style.paragraph_format.space_before, style.paragraph_format.space_after = (
+            Pt(12 if name != "Heading 3" else 10),
+            Pt(4),
+        )
         style.paragraph_format.keep_with_next = True
     styles["Title"].font.color.rgb = BLUE
 
@@ -127,20 +149,35 @@ def _text(value) -> str:
 def _runs_xml(runs, size: float | None = None) -> str:
     """Runs as WordprocessingML: ``runs`` is a text, or (text, bold) pairs."""
     out = []
-    for text, bold in ([(runs, False)] if isinstance(runs, str) else runs):
-        props = ("<w:b/>" if bold else "") + (f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>' if size else "")
-        out.append(f'<w:r>{f"<w:rPr>{props}</w:rPr>" if props else ""}<w:t xml:space="preserve">{_text(text)}</w:t></w:r>')
+    for text, bold in [(runs, False)] if isinstance(runs, str) else runs:
+        props = ("<w:b/>" if bold else "") + (
+            f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>' if size else ""
+        )
+        out.append(
+            f'<w:r>{f"<w:rPr>{props}</w:rPr>" if props else ""}<w:t xml:space="preserve">{_text(text)}</w:t></w:r>'
+        )
     return "".join(out)
 
 
-def _paragraph_xml(runs, style: str | None = None, size: float | None = None, align: str | None = None, keep_next: bool = False,
-                   after_pt: float | None = None, before_pt: float | None = None) -> str:
+def _paragraph_xml(
+    runs,
+    style: str | None = None,
+    size: float | None = None,
+    align: str | None = None,
+    keep_next: bool = False,
+    after_pt: float | None = None,
+    before_pt: float | None = None,
+) -> str:
     props = (f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:keepNext/>" if keep_next else "")
     if after_pt is not None or before_pt is not None:
-        props += "<w:spacing" + (f' w:before="{round(before_pt * 20)}"' if before_pt is not None else "") + (
-            f' w:after="{round(after_pt * 20)}"' if after_pt is not None else "") + "/>"
+        props += (
+            "<w:spacing"
+            + (f' w:before="{round(before_pt * 20)}"' if before_pt is not None else "")
+            + (f' w:after="{round(after_pt * 20)}"' if after_pt is not None else "")
+            + "/>"
+        )
     props += f'<w:jc w:val="{align}"/>' if align else ""
-    return f'<w:p>{f"<w:pPr>{props}</w:pPr>" if props else ""}{_runs_xml(runs, size)}</w:p>'
+    return f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}{_runs_xml(runs, size)}</w:p>"
 
 
 def _insert(document, xml: str):
@@ -170,8 +207,16 @@ def heading(document, text: str, level: int):
     return paragraph(document, text, f"Heading{level}")
 
 
-def table(document, header: list[str] | None, rows: list[list[str]], widths_cm: list[float], *, label_column: bool = False,
-          size: float = 9, right: tuple[int, ...] = ()):
+def table(
+    document,
+    header: list[str] | None,
+    rows: list[list[str]],
+    widths_cm: list[float],
+    *,
+    label_column: bool = False,
+    size: float = 9,
+    right: tuple[int, ...] = (),
+):
     """A bordered table of fixed column widths (summing to the text width at most: nothing runs off the page), the header
     shaded and repeated on every page, rows kept whole; ``label_column``: the first column bold and shaded (a record);
     ``right``: columns of figures, aligned right."""
@@ -185,14 +230,15 @@ def table(document, header: list[str] | None, rows: list[list[str]], widths_cm: 
             fill = shade if bold else ""
             text = _paragraph_xml([(value, bold)], size=size, align="right" if i in right else None, after_pt=0)
             cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{fill}</w:tcPr>{text}</w:tc>')
-        return f'<w:tr><w:trPr><w:cantSplit/>{"<w:tblHeader/>" if is_header else ""}</w:trPr>{"".join(cells)}</w:tr>'
+        return f"<w:tr><w:trPr><w:cantSplit/>{'<w:tblHeader/>' if is_header else ''}</w:trPr>{''.join(cells)}</w:tr>"
 
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     body = (row(header, True) if header else "") + "".join(row(values, False) for values in rows)
-    xml = (f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-           f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
-           f'</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>'
-           + _paragraph_xml("", after_pt=2))  # Word joins two tables with nothing between them
+    xml = (
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+        f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>" + _paragraph_xml("", after_pt=2)
+    )  # Word joins two tables with nothing between them
     return _insert(document, xml)
 
 
@@ -209,7 +255,10 @@ def stable_bytes(document, when: dt.datetime | None) -> bytes:
     document.save(raw)
     stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED

@@ -58,8 +58,11 @@ def write_dup(inputs: DupInputs, path: Path) -> Path:
     strategic = _strategic_headings(inputs)
     operative = dup_operative.headings(inputs)
     parts.paragraph(document, w["contents"], style="TOC Heading")
-    parts.table_of_contents(document, _data()["toc_instruction"], [
-        (1, w["ses"]), *[(2, h) for h in strategic], (1, w["seo"]), *[(2, h) for h in operative], (1, w["annex"])])
+    parts.table_of_contents(
+        document,
+        _data()["toc_instruction"],
+        [(1, w["ses"]), *[(2, h) for h in strategic], (1, w["seo"]), *[(2, h) for h in operative], (1, w["annex"])],
+    )
     parts.update_fields_on_open(document)
     _page_break(document)
     _strategic(document, inputs)
@@ -84,7 +87,11 @@ def _title_page(document, inputs: DupInputs) -> None:
     w = inputs.w
     for _ in range(5):
         document.add_paragraph()
-    for text, size, bold in ((body_name(inputs.body), 22, True), (w["document"], 18, False), (inputs.period_text(), 28, True)):
+    for text, size, bold in (
+        (body_name(inputs.body), 22, True),
+        (w["document"], 18, False),
+        (inputs.period_text(), 28, True),
+    ):
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
@@ -92,8 +99,15 @@ def _title_page(document, inputs: DupInputs) -> None:
     basis = w["basis"][inputs.phase].format(year=inputs.year)
     if inputs.open_data:
         basis += f" – {w['open_data'].format(files=inputs.open_data)}"
-    for text in ("", basis, "", w["draft"].format(body=inputs.body), w["made_with"].format(workbook=inputs.workbook),
-                 w["manifest"].format(id=inputs.manifest_id) if inputs.manifest_id else "", inputs.units_problem or ""):
+    for text in (
+        "",
+        basis,
+        "",
+        w["draft"].format(body=inputs.body),
+        w["made_with"].format(workbook=inputs.workbook),
+        w["manifest"].format(id=inputs.manifest_id) if inputs.manifest_id else "",
+        inputs.units_problem or "",
+    ):
         paragraph = document.add_paragraph(text)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Cm(1.5)
@@ -101,6 +115,7 @@ def _title_page(document, inputs: DupInputs) -> None:
 
 
 # Sezione Strategica ------------------------------------------------------------------------------------------------
+
 
 def _mission_codes(inputs: DupInputs) -> list[str]:
     """Missions with a programme in the ranking or in the plan, in the budget's order."""
@@ -118,26 +133,57 @@ def _strategic(document, inputs: DupInputs) -> None:
     parts.heading(document, w["ses"], 1)
     parts.heading(document, w["ses_context"], 2)
     table = quadrants()
-    modes = "; ".join(w["mode"].format(governance=r[f"governance_{lang}"], service_type=r[f"service_type_{lang}"])
-                      for r in table.iter_rows(named=True))
+    modes = "; ".join(
+        w["mode"].format(governance=r[f"governance_{lang}"], service_type=r[f"service_type_{lang}"])
+        for r in table.iter_rows(named=True)
+    )
     parts.paragraph(document, " ".join(w["method"].split()).format(modes=modes))
     b = inputs.body_figures or {}
-    detail = "has_macro_detail" not in inputs.functions.columns or bool(inputs.functions["has_macro_detail"].fill_null(False).any())
-    parts.paragraph(document, " ".join(w["figures" if detail else "figures_no_detail"].split()).format(
-        year=inputs.year, verb=w["verb"][inputs.phase], spending=euro_words(b.get("total_cents"), lang),
-        per_capita=per_capita_words(b.get("per_capita_eur"), lang),
-        rigidity=article_percent(b.get("rigidity_share"), lang), staff=article_percent(b.get("staff_share"), lang),
-        transfers=article_percent(b.get("transfer_share"), lang)))
+    detail = "has_macro_detail" not in inputs.functions.columns or bool(
+        inputs.functions["has_macro_detail"].fill_null(False).any()
+    )
+    parts.paragraph(
+        document,
+        " ".join(w["figures" if detail else "figures_no_detail"].split()).format(
+            year=inputs.year,
+            verb=w["verb"][inputs.phase],
+            spending=euro_words(b.get("total_cents"), lang),
+            per_capita=per_capita_words(b.get("per_capita_eur"), lang),
+            rigidity=article_percent(b.get("rigidity_share"), lang),
+            staff=article_percent(b.get("staff_share"), lang),
+            transfers=article_percent(b.get("transfer_share"), lang),
+        ),
+    )
     classified = inputs.functions.filter(pl.col("quadrant").is_not_null())
     if classified.height:
-        counts = classified.group_by(f"service_type_{lang}").len().sort("len", f"service_type_{lang}", descending=[True, False])
-        parts.paragraph(document, w["quadrant_count"].format(n=classified.height, parts=", ".join(
-            w["quadrant_part"].format(k=k, service_type=s) for s, k in counts.iter_rows())))
+        counts = (
+            classified.group_by(f"service_type_{lang}")
+            .len()
+            .sort("len", f"service_type_{lang}", descending=[True, False])
+        )
+        parts.paragraph(
+            document,
+            w["quadrant_count"].format(
+                n=classified.height,
+                parts=", ".join(w["quadrant_part"].format(k=k, service_type=s) for s, k in counts.iter_rows()),
+            ),
+        )
     if inputs.ranked.height:
         kinds = label("plan_kinds", lang)
-        counted = pl.DataFrame({"k": [p["plan_kind"] for p in inputs.plans]}, schema={"k": pl.String}).group_by("k").len().sort("len", "k", descending=[True, False])
-        parts.paragraph(document, w["ranking_count"].format(n=inputs.ranked.height, plans=len(inputs.plans), kinds=", ".join(
-            w["kind_count"].format(k=n, kind=kinds.get(k, k)) for k, n in counted.iter_rows())))
+        counted = (
+            pl.DataFrame({"k": [p["plan_kind"] for p in inputs.plans]}, schema={"k": pl.String})
+            .group_by("k")
+            .len()
+            .sort("len", "k", descending=[True, False])
+        )
+        parts.paragraph(
+            document,
+            w["ranking_count"].format(
+                n=inputs.ranked.height,
+                plans=len(inputs.plans),
+                kinds=", ".join(w["kind_count"].format(k=n, kind=kinds.get(k, k)) for k, n in counted.iter_rows()),
+            ),
+        )
     else:
         parts.paragraph(document, w["no_ranking"])
     parts.heading(document, w["ses_missions"], 2)
@@ -152,8 +198,15 @@ def _mission(document, inputs: DupInputs, code: str) -> None:
     inside = inputs.functions.filter((pl.col("function") == code) | pl.col("function").str.starts_with(code + "."))
     body_total = (inputs.body_figures or {}).get("total_cents") or 0
     spent = int(inside["total_cents"].sum() or 0)
-    parts.paragraph(document, w["mission_weight"].format(year=inputs.year, share=article_percent(spent / body_total if body_total else None, lang),
-                                                      spending=euro_words(spent, lang)), keep_next=True)
+    parts.paragraph(
+        document,
+        w["mission_weight"].format(
+            year=inputs.year,
+            share=article_percent(spent / body_total if body_total else None, lang),
+            spending=euro_words(spent, lang),
+        ),
+        keep_next=True,
+    )
     ranked = {r["function"]: r for r in inputs.ranked.iter_rows(named=True)}
     plans = {p["function"]: p for p in inputs.plans}
     rows = {r["function"]: r for r in inside.iter_rows(named=True)}
@@ -164,7 +217,10 @@ def _mission(document, inputs: DupInputs, code: str) -> None:
         parts.paragraph(document, programme_line(row, ranked, w, lang, body_total), "ListBullet", keep_next=True)
         kind = plans[function]["plan_kind"] if function in plans else "ordinary"
         by_kind.setdefault(kind, []).append(f"{function} {named(row, lang)}")
-    objective = "; ".join(w["objectives"][k].format(names=", ".join(n)) for k, n in sorted(by_kind.items(), key=lambda x: _KIND_ORDER.index(x[0])))
+    objective = "; ".join(
+        w["objectives"][k].format(names=", ".join(n))
+        for k, n in sorted(by_kind.items(), key=lambda x: _KIND_ORDER.index(x[0]))
+    )
     parts.paragraph(document, [(w["objective_label"], True), (objective + ".", False)])
 
 
@@ -176,15 +232,25 @@ def programme_line(row: dict, ranked: dict, w: dict, lang: str, body_total: int)
     share = share_of_spending((row.get("total_cents") or 0) / body_total if body_total else None, lang)
     if not row.get("quadrant"):
         reason = REASONS.get(row.get("not_classified") or "", (w["not_classified"],) * 2)[0 if lang == "it" else 1]
-        return w["programme_unclassified"].format(code=row["function"], name=named(row, lang), share=share, reason=reason,
-                                                  position=position(row, len(ranked), w, lang, reasons=False))
-    return w["programme_line"].format(code=row["function"], name=named(row, lang), share=share,
-                                      service_type=row.get(f"service_type_{lang}") or w["not_classified"],
-                                      governance=row.get(f"governance_{lang}") or "-",
-                                      position=position(row, len(ranked), w, lang, reasons=False))
+        return w["programme_unclassified"].format(
+            code=row["function"],
+            name=named(row, lang),
+            share=share,
+            reason=reason,
+            position=position(row, len(ranked), w, lang, reasons=False),
+        )
+    return w["programme_line"].format(
+        code=row["function"],
+        name=named(row, lang),
+        share=share,
+        service_type=row.get(f"service_type_{lang}") or w["not_classified"],
+        governance=row.get(f"governance_{lang}") or "-",
+        position=position(row, len(ranked), w, lang, reasons=False),
+    )
 
 
 # Annex ------------------------------------------------------------------------------------------------------------
+
 
 def _annex(document, inputs: DupInputs) -> None:
     w, lang = inputs.w, inputs.lang
@@ -196,8 +262,21 @@ def _annex(document, inputs: DupInputs) -> None:
     else:
         parts.paragraph(document, w["no_chart"])
     parts.heading(document, w["annex_ranking"], 2)
-    rows = [[str(r["rank"]), r["function"], named(r, lang), w["score"].format(score=f"{r['score']:.0f}"), r.get(f"tier_{lang}") or "",
-             r.get(f"reasons_{lang}") or ""] for r in inputs.ranked.sort("rank").iter_rows(named=True)] if inputs.ranked.height else []
+    rows = (
+        [
+            [
+                str(r["rank"]),
+                r["function"],
+                named(r, lang),
+                w["score"].format(score=f"{r['score']:.0f}"),
+                r.get(f"tier_{lang}") or "",
+                r.get(f"reasons_{lang}") or "",
+            ]
+            for r in inputs.ranked.sort("rank").iter_rows(named=True)
+        ]
+        if inputs.ranked.height
+        else []
+    )
     if rows:
         parts.table(document, w["ranking_header"], rows, [0.9, 1.6, 4.4, 2.1, 2.2, 5.8], size=8)
     else:

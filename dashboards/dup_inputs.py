@@ -42,17 +42,21 @@ class DupInputs:
     year: int
     phase: str
     lang: str
-    functions: pl.DataFrame          # the matrix of this body, year and phase, with the tier
-    ranked: pl.DataFrame             # the portfolio (rank, score, tier, reasons)
-    plans: list[dict]                # core.plans rows, by code
-    kpis: dict[str, list[dict]]      # function → core.plan_kpis rows
-    body_figures: dict               # core.body_metrics row
-    forecast: pl.DataFrame | None    # the opening forecast's appropriations (function, offset, titolo, cents); None: not loaded
-    chart_png: bytes | None = None   # the matrix chart, the same picture as the workbook's
+    functions: pl.DataFrame  # the matrix of this body, year and phase, with the tier
+    ranked: pl.DataFrame  # the portfolio (rank, score, tier, reasons)
+    plans: list[dict]  # core.plans rows, by code
+    kpis: dict[str, list[dict]]  # function → core.plan_kpis rows
+    body_figures: dict  # core.body_metrics row
+    forecast: (
+        pl.DataFrame | None
+    )  # the opening forecast's appropriations (function, offset, titolo, cents); None: not loaded
+    chart_png: bytes | None = None  # the matrix chart, the same picture as the workbook's
     units: dict[str, str] = field(default_factory=dict)  # function → responsible unit (sources.dup_units)
     units_problem: str | None = None  # the body's file of units could not be used: why
     units_file: str = ""
-    phases: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)  # function → (phase, months, who, activity)
+    phases: dict[str, list[tuple[str, str, str, str]]] = field(
+        default_factory=dict
+    )  # function → (phase, months, who, activity)
     last_months: dict[str, int] = field(default_factory=dict)
     pilots: dict[str, str] = field(default_factory=dict)
     positions: dict[str, tuple[str, str]] = field(default_factory=dict)  # function → Bovaird's grid today, target
@@ -83,7 +87,9 @@ def position(row: dict, n: int, w: dict, lang: str, reasons: bool = True) -> str
     """Where a programme stands in the ranking ("1° su 20 nella graduatoria (priorità alta: …)"), or why it is outside."""
     if row.get("rank") is not None:
         why = row.get(f"reasons_{lang}") or "" if reasons else ""
-        return w["position_ranked"].format(rank=row["rank"], n=n, tier=row.get(f"tier_{lang}") or "", reasons=f": {why}" if why else "")
+        return w["position_ranked"].format(
+            rank=row["rank"], n=n, tier=row.get(f"tier_{lang}") or "", reasons=f": {why}" if why else ""
+        )
     if row.get("status"):
         return w["position_outside"].format(status=status_labels(lang).get(row["status"], row["status"]))
     return w["position_unclassified"]

@@ -22,8 +22,17 @@ from dashboards.words import label, named
 from sources.catalogues import status_labels
 from transforms.figures import euro_words, percent, range_words
 
-PARTS = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text",
-         "direction")
+PARTS = (
+    "field_name",
+    "coproduction_types",
+    "coproduction_why",
+    "actors",
+    "instruments",
+    "cases",
+    "phases_text",
+    "risks_text",
+    "direction",
+)
 
 
 def others(inputs: DupInputs) -> pl.DataFrame:
@@ -75,19 +84,38 @@ def entry(document, inputs: DupInputs, p: dict, n_ranked: int) -> None:
     status = status_labels(lang).get(p.get("status"), p.get("status") or "")
     if lang == "it" and p.get("status_source"):
         status += f" – {p['status_source']}"
-    place = (w["matrix_place"].format(service_type=p.get(f"service_type_{lang}"), governance=p.get(f"governance_{lang}"))
-             if p.get("quadrant") else w["not_classified"])
+    place = (
+        w["matrix_place"].format(service_type=p.get(f"service_type_{lang}"), governance=p.get(f"governance_{lang}"))
+        if p.get("quadrant")
+        else w["not_classified"]
+    )
     rows = w["rows"]
-    parts.table(document, None, [
-        [rows["mission"], f"{mission} {mission_names().get(mission, '')}"], [rows["status"], status],
-        [rows["kind"], label("plan_kinds", lang).get(kind, kind)], [rows["matrix"], place],
-        [rows["priority"], position(p, n_ranked, w, lang, reasons=False)],
-        [rows["responsible"], inputs.units.get(function) or w["to_be_named"]]], [4.6, 12.4], label_column=True)
+    parts.table(
+        document,
+        None,
+        [
+            [rows["mission"], f"{mission} {mission_names().get(mission, '')}"],
+            [rows["status"], status],
+            [rows["kind"], label("plan_kinds", lang).get(kind, kind)],
+            [rows["matrix"], place],
+            [rows["priority"], position(p, n_ranked, w, lang, reasons=False)],
+            [rows["responsible"], inputs.units.get(function) or w["to_be_named"]],
+        ],
+        [4.6, 12.4],
+        label_column=True,
+    )
     _label(document, w["objective"])
     parts.paragraph(document, objective(inputs, p))
     if kind == "development":
-        parts.paragraph(document, w["mission_effect"] if p.get("coarse") else w["start_effect"].format(
-            kick_start=euro_words(p.get("kick_start_cents"), lang), effect=range_words(p.get("effect_low_cents"), p.get("effect_high_cents"), lang)))
+        parts.paragraph(
+            document,
+            w["mission_effect"]
+            if p.get("coarse")
+            else w["start_effect"].format(
+                kick_start=euro_words(p.get("kick_start_cents"), lang),
+                effect=range_words(p.get("effect_low_cents"), p.get("effect_high_cents"), lang),
+            ),
+        )
     _label(document, w["resources"])
     resources(document, inputs, function, p.get("total_cents"))
     _label(document, w["indicators"])
@@ -103,9 +131,16 @@ def phases(document, inputs: DupInputs, function: str) -> None:
     rows = inputs.phases.get(function, [])
     header = inputs.w["phase_header"]
     if any(who for _, _, who, _ in rows):
-        parts.table(document, [header[0], header[1], inputs.w["phase_owner"], header[2]], [list(r) for r in rows], [3.7, 1.5, 3.6, 8.2])
+        parts.table(
+            document,
+            [header[0], header[1], inputs.w["phase_owner"], header[2]],
+            [list(r) for r in rows],
+            [3.7, 1.5, 3.6, 8.2],
+        )
     else:
-        parts.table(document, header, [[phase, months, activity] for phase, months, _, activity in rows], [3.8, 1.5, 11.7])
+        parts.table(
+            document, header, [[phase, months, activity] for phase, months, _, activity in rows], [3.8, 1.5, 11.7]
+        )
 
 
 def objective(inputs: DupInputs, p: dict) -> str:
@@ -117,12 +152,17 @@ def objective(inputs: DupInputs, p: dict) -> str:
         return sentences["development_mission"].format(direction=p.get("direction") or "")
     if kind == "development":
         current, target = inputs.positions.get(p["function"]) or (p.get("current_position"), p.get("target_position"))
-        return sentences["development"].format(current=_first_lower(current), target=_first_lower(target),
-                                               pilot=inputs.pilots.get(p["function"]) or "-")
+        return sentences["development"].format(
+            current=_first_lower(current), target=_first_lower(target), pilot=inputs.pilots.get(p["function"]) or "-"
+        )
     if kind == "delegation":
-        return sentences["delegation"].format(full_cost=euro_words(p.get("full_cents") or p.get("total_cents"), lang), year=inputs.year)
+        return sentences["delegation"].format(
+            full_cost=euro_words(p.get("full_cents") or p.get("total_cents"), lang), year=inputs.year
+        )
     if kind == "handover":
-        return sentences["handover"].format(months=inputs.last_months.get(p["function"], 12), spending=spending, year=inputs.year)
+        return sentences["handover"].format(
+            months=inputs.last_months.get(p["function"], 12), spending=spending, year=inputs.year
+        )
     if kind == "split":
         return sentences["split"].format(direction=p.get("direction") or "")
     return sentences["maintain"].format(spending=spending, year=inputs.year)
@@ -133,15 +173,24 @@ def resources(document, inputs: DupInputs, function: str, reference_cents: int |
     w, lang = inputs.w, inputs.lang
     first, last = period(inputs.year, inputs.phase)
     if inputs.forecast is None:
-        parts.paragraph(document, " ".join(w["no_forecast"].split()).format(
-            first=first, last=last, reference=w["reference"][inputs.phase].format(year=inputs.year), spending=euro_words(reference_cents, lang)))
+        parts.paragraph(
+            document,
+            " ".join(w["no_forecast"].split()).format(
+                first=first,
+                last=last,
+                reference=w["reference"][inputs.phase].format(year=inputs.year),
+                spending=euro_words(reference_cents, lang),
+            ),
+        )
         return
     own = inputs.forecast.filter(pl.col("function") == function)
     cents = {(t, o): c for t, o, c in own.select("titolo", "offset", "cents").iter_rows()}
     names = w["resource_rows"]
     rows = [[names[t], *[euro_words(cents.get((t, o), 0), lang) for o in range(3)]] for t in ("1", "2")]
     rows.append([names["total"], *[euro_words(sum(cents.get((t, o), 0) for t in ("1", "2")), lang) for o in range(3)]])
-    parts.table(document, [w["resource_header"], *[str(y) for y in inputs.years]], rows, [5.6, 3.8, 3.8, 3.8], right=(1, 2, 3))
+    parts.table(
+        document, [w["resource_header"], *[str(y) for y in inputs.years]], rows, [5.6, 3.8, 3.8, 3.8], right=(1, 2, 3)
+    )
     parts.paragraph(document, w["forecast_source"].format(first=first, last=last), size=8)
 
 
@@ -158,7 +207,9 @@ def indicators(document, inputs: DupInputs, function: str) -> None:
             baseline = per_capita_words(k["baseline"], lang)
         else:
             baseline = percent(k["baseline"], lang)
-        rows.append([name, units.get(k["unit"], k["unit"]) or "", baseline, w["direction"].get(k["direction"], k["direction"])])
+        rows.append(
+            [name, units.get(k["unit"], k["unit"]) or "", baseline, w["direction"].get(k["direction"], k["direction"])]
+        )
     parts.table(document, w["indicator_header"], rows, [5.4, 2.0, 6.8, 2.8])
     parts.paragraph(document, w["target_note"], size=8)
 
@@ -172,7 +223,13 @@ def coproduction(document, inputs: DupInputs, p: dict) -> None:
         return
     names = w["coproduction_rows"]
     form = types if kind == "development" else w["within_delegation"].format(types=types)
-    values = [form, p.get("coproduction_why"), p.get("actors"), p.get("instruments"), p.get("cases") if kind == "development" else None]
+    values = [
+        form,
+        p.get("coproduction_why"),
+        p.get("actors"),
+        p.get("instruments"),
+        p.get("cases") if kind == "development" else None,
+    ]
     parts.table(document, None, [[n, v] for n, v in zip(names, values) if v], [4.6, 12.4], label_column=True)
 
 
@@ -194,7 +251,16 @@ def _others_table(document, inputs: DupInputs, rest: pl.DataFrame, ranked: dict)
         first, _ = period(inputs.year, inputs.phase)
         header.append(f"{w['resource_header']} {inputs.year}")
         parts.table(document, header, rows, [1.6, 5.9, 3.2, 3.3, 3.0], right=(4,))
-        note = w["no_forecast_short"].format(first=first, reference=w["reference"][inputs.phase].format(year=inputs.year))
+        note = w["no_forecast_short"].format(
+            first=first, reference=w["reference"][inputs.phase].format(year=inputs.year)
+        )
         parts.paragraph(document, note, size=8)
     else:
-        parts.table(document, header + [str(y) for y in inputs.years], rows, [1.5, 4.1, 2.4, 2.5, 2.15, 2.15, 2.2], right=(4, 5, 6), size=8)
+        parts.table(
+            document,
+            header + [str(y) for y in inputs.years],
+            rows,
+            [1.5, 4.1, 2.4, 2.5, 2.15, 2.15, 2.2],
+            right=(4, 5, 6),
+            size=8,
+        )

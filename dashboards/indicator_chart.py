@@ -23,32 +23,55 @@ def body_standing(indicators: pl.DataFrame | None, standing: pl.DataFrame | None
     reason an empty one is empty."""
     if indicators is None or indicators.is_empty():
         return pl.DataFrame()
-    catalogue = indicator_catalogue().with_row_index("order").select("order", "indicator", pl.col(f"label_{lang}").alias("label"))
+    catalogue = (
+        indicator_catalogue()
+        .with_row_index("order")
+        .select("order", "indicator", pl.col(f"label_{lang}").alias("label"))
+    )
     own = indicators.filter(pl.col("detail") == "body").select("indicator", "value", "missing")
     if standing is not None and standing.height:
-        peers = standing.filter(pl.col("detail") == "body").select("indicator", *FIELDS[1:], "peers", "peers_below", "peer_bodies", "peer_values")
+        peers = standing.filter(pl.col("detail") == "body").select(
+            "indicator", *FIELDS[1:], "peers", "peers_below", "peer_bodies", "peer_values"
+        )
         own = own.join(peers, on="indicator", how="left")
     else:
-        own = own.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in FIELDS[1:]), peers=pl.lit(None, pl.UInt32),
-                               peers_below=pl.lit(None, pl.UInt32), peer_bodies=pl.lit(None, pl.List(pl.String)),
-                               peer_values=pl.lit(None, pl.List(pl.Float64)))
-    return catalogue.join(own, on="indicator").sort("order").with_columns(
-        why=pl.col("missing").map_elements(lambda m: indicator_missing(m, lang), return_dtype=pl.String))
+        own = own.with_columns(
+            *(pl.lit(None, pl.Float64).alias(c) for c in FIELDS[1:]),
+            peers=pl.lit(None, pl.UInt32),
+            peers_below=pl.lit(None, pl.UInt32),
+            peer_bodies=pl.lit(None, pl.List(pl.String)),
+            peer_values=pl.lit(None, pl.List(pl.Float64)),
+        )
+    return (
+        catalogue.join(own, on="indicator")
+        .sort("order")
+        .with_columns(why=pl.col("missing").map_elements(lambda m: indicator_missing(m, lang), return_dtype=pl.String))
+    )
 
 
 def indicators_chart(rows: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     """Peers' range as a thin rule, their middle half as a bar, the median as a tick, the body as a dot."""
     words = label("indicator_chart", lang)
-    data = rows.filter(pl.col("value").is_not_null()).with_columns(
-        peer_list=pl.struct("peer_bodies", "peer_values").map_elements(
-            lambda r: peer_shares(r["peer_bodies"], r["peer_values"], lang), return_dtype=pl.String)
-    ).select("label", "order", *FIELDS, "peers", "peer_list")
+    data = (
+        rows.filter(pl.col("value").is_not_null())
+        .with_columns(
+            peer_list=pl.struct("peer_bodies", "peer_values").map_elements(
+                lambda r: peer_shares(r["peer_bodies"], r["peer_values"], lang), return_dtype=pl.String
+            )
+        )
+        .select("label", "order", *FIELDS, "peers", "peer_list")
+    )
     y = alt.Y("label:N", title=None, sort=alt.EncodingSortField("order", op="min"), axis=alt.Axis(labelLimit=320))
     x = alt.X("value:Q", title=words["axis"], axis=alt.Axis(format=".0%"))
-    tooltip = [alt.Tooltip("label:N", title=words["indicator"]), alt.Tooltip("value:Q", title=words["body"], format=".1%"),
-               alt.Tooltip("peer_median:Q", title=words["median"], format=".1%"),
-               alt.Tooltip("peer_q1:Q", title=words["q1"], format=".1%"), alt.Tooltip("peer_q3:Q", title=words["q3"], format=".1%"),
-               alt.Tooltip("peers:Q", title=words["peers"]), alt.Tooltip("peer_list:N", title=words["peer_list"])]
+    tooltip = [
+        alt.Tooltip("label:N", title=words["indicator"]),
+        alt.Tooltip("value:Q", title=words["body"], format=".1%"),
+        alt.Tooltip("peer_median:Q", title=words["median"], format=".1%"),
+        alt.Tooltip("peer_q1:Q", title=words["q1"], format=".1%"),
+        alt.Tooltip("peer_q3:Q", title=words["q3"], format=".1%"),
+        alt.Tooltip("peers:Q", title=words["peers"]),
+        alt.Tooltip("peer_list:N", title=words["peer_list"]),
+    ]
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
     spread = base.mark_rule(color="#999999").encode(x=alt.X("peer_min:Q"), x2="peer_max:Q")
     middle = base.mark_bar(color=OKABE_ITO[2], opacity=0.45, size=14).encode(x=alt.X("peer_q1:Q"), x2="peer_q3:Q")
@@ -66,17 +89,27 @@ def indicators_table(rows: pl.DataFrame, lang: str) -> dict:
             return r["why"]
         if not r["peers"]:
             return words["no_peers"]
-        below = words["below_one" if r["peers_below"] == 1 else "below"].format(below=r["peers_below"], peers=r["peers"])
+        below = words["below_one" if r["peers_below"] == 1 else "below"].format(
+            below=r["peers_below"], peers=r["peers"]
+        )
         return below + ": " + peer_shares(r["peer_bodies"], r["peer_values"], lang)
 
-    body_rows = [[r["label"], percent(r["value"], lang) if r["value"] is not None else "",
-                  percent(r["peer_median"], lang) if r["peer_median"] is not None else "",
-                  f"{percent(r['peer_q1'], lang)} – {percent(r['peer_q3'], lang)}" if r["peer_q1"] is not None else "",
-                  standing(r)] for r in rows.iter_rows(named=True)]
+    body_rows = [
+        [
+            r["label"],
+            percent(r["value"], lang) if r["value"] is not None else "",
+            percent(r["peer_median"], lang) if r["peer_median"] is not None else "",
+            f"{percent(r['peer_q1'], lang)} – {percent(r['peer_q3'], lang)}" if r["peer_q1"] is not None else "",
+            standing(r),
+        ]
+        for r in rows.iter_rows(named=True)
+    ]
     return {"header": words["header"], "rows": body_rows}
 
 
-def indicators_section(indicators: pl.DataFrame | None, standing: pl.DataFrame | None, lang: str) -> tuple[alt.TopLevelMixin | None, dict | None]:
+def indicators_section(
+    indicators: pl.DataFrame | None, standing: pl.DataFrame | None, lang: str
+) -> tuple[alt.TopLevelMixin | None, dict | None]:
     """The chart (when at least one indicator has a value and peers) and its table; nothing for a body without indicators."""
     rows = body_standing(indicators, standing, lang)
     if rows.is_empty():

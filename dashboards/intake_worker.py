@@ -68,8 +68,13 @@ def _executor() -> ProcessPoolExecutor:
         if _pool is None or _pool_key != key:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=False)
-            _pool = ProcessPoolExecutor(max_workers=key[0], mp_context=multiprocessing.get_context("spawn"), initializer=_prepare,
-                                        initargs=(key[1],), max_tasks_per_child=TASKS_PER_WORKER)
+            _pool = ProcessPoolExecutor(
+                max_workers=key[0],
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_prepare,
+                initargs=(key[1],),
+                max_tasks_per_child=TASKS_PER_WORKER,
+            )
             _pool_key = key
         return _pool
 
@@ -90,7 +95,9 @@ async def run(function, *args, **kwargs):
     environment = {k: v for k, v in os.environ.items() if k.startswith("AREAVASTA_")}
     pool = _executor()
     try:
-        return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(_call, environment, function, args, kwargs))
+        return await asyncio.get_running_loop().run_in_executor(
+            pool, functools.partial(_call, environment, function, args, kwargs)
+        )
     except BrokenProcessPool as exc:
         _discard(pool)
         raise IntakeFailed("il processo di controllo si è interrotto") from exc
@@ -124,8 +131,14 @@ def refused(path, name: str):
     from sources.intake import Validation
     from sources.model import empty_budget_lines
 
-    return Validation(name, archive.sha256_of(path), None, None, empty_budget_lines(),
-                      [Finding("FILE_TOO_DEMANDING", file=name, params={"limit_mb": memory_mb()})])
+    return Validation(
+        name,
+        archive.sha256_of(path),
+        None,
+        None,
+        empty_budget_lines(),
+        [Finding("FILE_TOO_DEMANDING", file=name, params={"limit_mb": memory_mb()})],
+    )
 
 
 def shutdown() -> None:

@@ -24,11 +24,18 @@ def fields(unplaced: list[dict]) -> list[dict]:
         table = _TABLES.get(dimension, missions)()
         options = [(code, f"{code} {name}") for code, name in zip(table["code"], table["name"])]
         first = [o for o in options if o[0] in item.get("candidates", [])]
-        out.append({
-            "name": f"{'col' if item['kind'] == 'column' else 'row'}_{len(out)}", "kind": item["kind"], "key": key,
-            "cell": item.get("cell", ""), "dimension": dimension,
-            "options": first + [o for o in options if o not in first] + [(IGNORE, "ignora (non contiene dati da caricare)")],
-        })
+        out.append(
+            {
+                "name": f"{'col' if item['kind'] == 'column' else 'row'}_{len(out)}",
+                "kind": item["kind"],
+                "key": key,
+                "cell": item.get("cell", ""),
+                "dimension": dimension,
+                "options": first
+                + [o for o in options if o not in first]
+                + [(IGNORE, "ignora (non contiene dati da caricare)")],
+            }
+        )
     return out
 
 

@@ -68,20 +68,34 @@ ITALIAN_NUMBERS = {"decimal": ",", "thousands": ".", "grouping": [3], "currency"
 
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _chart(element: str, chart: alt.TopLevelMixin, lang: str, label: str, table: dict | None = None) -> dict:
     """What the chart template needs; the spec is JSON with ``</`` escaped so it cannot close the script tag."""
     spec = json.dumps(spec_of(chart), ensure_ascii=False).replace("</", "<\\/")
     options = {"renderer": "svg", "actions": False, **({"formatLocale": ITALIAN_NUMBERS} if lang == "it" else {})}
-    return {"id": element, "spec": spec, "options": json.dumps(options), "label": label,
-            "description": TEXT[lang]["describe"].get(element, ""), "table": table}
+    return {
+        "id": element,
+        "spec": spec,
+        "options": json.dumps(options),
+        "label": label,
+        "description": TEXT[lang]["describe"].get(element, ""),
+        "table": table,
+    }
 
 
 def _render(template: str, lang: str, **context) -> str:
-    return _templates().get_template(f"dashboard/{template}").render(lang=lang, css=CSS, bundle=BUNDLE, t=TEXT[lang], **context)
+    return (
+        _templates()
+        .get_template(f"dashboard/{template}")
+        .render(lang=lang, css=CSS, bundle=BUNDLE, t=TEXT[lang], **context)
+    )
 
 
 def export_charts(charts: dict, folder: Path, stem: str, lang: str) -> list[Path]:
@@ -106,7 +120,7 @@ def _euro(cents, lang: str) -> str:
 
 
 def page_label(body: str, year: int, phase: str, lang: str) -> str:
-    """"Provincia di Vercelli - Rendiconto 2025": how a person names a page (never ``2025_rendiconto``)."""
+    """ "Provincia di Vercelli - Rendiconto 2025": how a person names a page (never ``2025_rendiconto``)."""
     return f"{body_name(body)} - {TEXT[lang]['phases'].get(phase, phase)} {year}"
 
 
@@ -114,42 +128,90 @@ def _pct(value) -> str:
     return "" if value is None else f"{value:.0%}"
 
 
-def chart_table(name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved: pl.DataFrame, lang: str) -> dict | None:
+def chart_table(
+    name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved: pl.DataFrame, lang: str
+) -> dict | None:
     """The numbers a chart draws, as a table: its text alternative (the matrix's is the functions table below it)."""
     w = TIP_WORDS[lang]
     if name == "priorities" and ranked.height:
         rows = ranked.sort("rank").select("rank", "function", "score", "tier").rows()
-        return {"header": ["#", w["function"], w["points"], w["tier"]], "rows": [[r, f, f"{s:.1f}", tr] for r, f, s, tr in rows]}
+        return {
+            "header": ["#", w["function"], w["points"], w["tier"]],
+            "rows": [[r, f, f"{s:.1f}", tr] for r, f, s, tr in rows],
+        }
     if name == "composition":
         data = functions.filter(pl.col("total_cents") > 0).sort("function")
-        header = [w["function"], *[CLASS_IT[c] if lang == "it" else c for c in ("operating", "transfer", "financial")],
-                  "rigida" if lang == "it" else "rigid"]
-        return {"header": header, "rows": [[r["function"], _pct(r["operating_share"]), _pct(r["transfer_share"]), _pct(r["financial_share"]),
-                                            _pct(r["rigid_share"])] for r in data.iter_rows(named=True)]}
+        header = [
+            w["function"],
+            *[CLASS_IT[c] if lang == "it" else c for c in ("operating", "transfer", "financial")],
+            "rigida" if lang == "it" else "rigid",
+        ]
+        return {
+            "header": header,
+            "rows": [
+                [
+                    r["function"],
+                    _pct(r["operating_share"]),
+                    _pct(r["transfer_share"]),
+                    _pct(r["financial_share"]),
+                    _pct(r["rigid_share"]),
+                ]
+                for r in data.iter_rows(named=True)
+            ],
+        }
     if name == "peers" and ranked.height:
         data = ranked.filter(pl.col("peer_median_eur").is_not_null()).sort("function")
-        return {"header": [w["function"], w["per_capita_eur"], w["peer_median_eur"], w["peer_list"]],
-                "rows": [[r["function"], _euro(round(r["per_capita_eur"] * 100), lang), _euro(round(r["peer_median_eur"] * 100), lang),
-                          peer_values(r, lang)] for r in data.iter_rows(named=True)]}
+        return {
+            "header": [w["function"], w["per_capita_eur"], w["peer_median_eur"], w["peer_list"]],
+            "rows": [
+                [
+                    r["function"],
+                    _euro(round(r["per_capita_eur"] * 100), lang),
+                    _euro(round(r["peer_median_eur"] * 100), lang),
+                    peer_values(r, lang),
+                ]
+                for r in data.iter_rows(named=True)
+            ],
+        }
     if name == "movement" and moved.height:
-        return {"header": [w["function"], w["transfer_share"], w["authority"]],
-                "rows": [[r["function"], f"{_pct(r['transfer_before'])} → {_pct(r['transfer_share'])}",
-                          f"{r['authority_before']:.2f} → {r['authority']:.2f}"] for r in moved.sort("function").iter_rows(named=True)]}
+        return {
+            "header": [w["function"], w["transfer_share"], w["authority"]],
+            "rows": [
+                [
+                    r["function"],
+                    f"{_pct(r['transfer_before'])} → {_pct(r['transfer_share'])}",
+                    f"{r['authority_before']:.2f} → {r['authority']:.2f}",
+                ]
+                for r in moved.sort("function").iter_rows(named=True)
+            ],
+        }
     return None
 
 
 def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -> dict:
     """Who the peers are and how they were chosen; per function the peers' values beside the median, who lacks it and why."""
     group = group if group is not None and group.height else None
-    rule = peer_rule(group["rule"][0] if group is not None else None, group["band"][0] if group is not None else None, lang)
+    rule = peer_rule(
+        group["rule"][0] if group is not None else None, group["band"][0] if group is not None else None, lang
+    )
     if group is None:
         return {"text": label("peers_none", lang).format(rule=rule)}
     names = ", ".join(body_name(p) for p in sorted(group["peer"]))
-    rows = [[r["function"], named(r, lang), _euro(round(r["per_capita_eur"] * 100), lang) if r.get("per_capita_eur") is not None else "",
-             _euro(round(r["peer_median_eur"] * 100), lang) if r.get("peer_median_eur") is not None else "",
-             peer_values(r, lang), peers_lacking(r, lang)] for r in ranked.sort("function").iter_rows(named=True)]
-    return {"text": label("peers_group", lang).format(rule=rule, names=names), "table": {"header": label("peers_header", lang), "rows": rows,
-                                                                                       "numeric": (2, 3)}}
+    rows = [
+        [
+            r["function"],
+            named(r, lang),
+            _euro(round(r["per_capita_eur"] * 100), lang) if r.get("per_capita_eur") is not None else "",
+            _euro(round(r["peer_median_eur"] * 100), lang) if r.get("peer_median_eur") is not None else "",
+            peer_values(r, lang),
+            peers_lacking(r, lang),
+        ]
+        for r in ranked.sort("function").iter_rows(named=True)
+    ]
+    return {
+        "text": label("peers_group", lang).format(rule=rule, names=names),
+        "table": {"header": label("peers_header", lang), "rows": rows, "numeric": (2, 3)},
+    }
 
 
 def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | None:
@@ -161,12 +223,20 @@ def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | No
     before, now = first["year_before"], first["year"]
     level = label("detail_levels", lang)
     names = dict(zip(missions()["code"], missions()["name"]))
-    rows = [[r["function"], names.get(r["function"]) or "", _euro(r["spending_before_cents"], lang), _euro(r["spending_cents"], lang),
-             "" if r["change"] is None else f"{r['change']:+.0%}".replace(".", ","),
-             f"{_pct(r['transfer_before']) or 'n.d.'} → {_pct(r['transfer_share']) or 'n.d.'}"]
-            for r in moves.sort("function").iter_rows(named=True)]
-    text = label("mission_movement", lang).format(before=before, after=now, detail_before=level[first["detail_before"]],
-                                                  detail_after=level[first["detail_now"]])
+    rows = [
+        [
+            r["function"],
+            names.get(r["function"]) or "",
+            _euro(r["spending_before_cents"], lang),
+            _euro(r["spending_cents"], lang),
+            "" if r["change"] is None else f"{r['change']:+.0%}".replace(".", ","),
+            f"{_pct(r['transfer_before']) or 'n.d.'} → {_pct(r['transfer_share']) or 'n.d.'}",
+        ]
+        for r in moves.sort("function").iter_rows(named=True)
+    ]
+    text = label("mission_movement", lang).format(
+        before=before, after=now, detail_before=level[first["detail_before"]], detail_after=level[first["detail_now"]]
+    )
     header = [h.format(before=before, after=now) for h in label("mission_movement_header", lang)]
     return {"text": text, "table": {"header": header, "rows": rows, "numeric": (2, 3, 4)}}
 
@@ -179,15 +249,36 @@ def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: st
     off = table.filter(~pl.col("within_tolerance")).sort(pl.col("difference_cents").abs(), descending=True)
     first = table.row(0, named=True)
     share = f"{tolerance['share'] * 100:g} %"
-    values = {"own_file": first["own_file"] or "", "bdap_file": first["bdap_file"] or "", "compared": table.height, "differences": off.height,
-              "tolerance": _euro(round(tolerance["absolute_eur"] * 100), lang) + f" / {share}", "absolute": _euro(round(tolerance["absolute_eur"] * 100), lang),
-              "share": share.replace(".", ",") if lang == "it" else share}
-    rows = [[named["dimension"][r["level"]][lang], r["code"], named["kind"].get(r["amount_kind"], {}).get(lang, r["amount_kind"]),
-             _euro(r["own_cents"], lang), _euro(r["bdap_cents"], lang), _euro(r["difference_cents"], lang), _euro(r["allowed_cents"], lang)]
-            for r in off.iter_rows(named=True)]
+    values = {
+        "own_file": first["own_file"] or "",
+        "bdap_file": first["bdap_file"] or "",
+        "compared": table.height,
+        "differences": off.height,
+        "tolerance": _euro(round(tolerance["absolute_eur"] * 100), lang) + f" / {share}",
+        "absolute": _euro(round(tolerance["absolute_eur"] * 100), lang),
+        "share": share.replace(".", ",") if lang == "it" else share,
+    }
+    rows = [
+        [
+            named["dimension"][r["level"]][lang],
+            r["code"],
+            named["kind"].get(r["amount_kind"], {}).get(lang, r["amount_kind"]),
+            _euro(r["own_cents"], lang),
+            _euro(r["bdap_cents"], lang),
+            _euro(r["difference_cents"], lang),
+            _euro(r["allowed_cents"], lang),
+        ]
+        for r in off.iter_rows(named=True)
+    ]
     text = t["reconciliation_differ"] if rows else t["reconciliation_agree"]
-    return {"id": "bdap", "heading": t["reconciliation"], "text": text.format(**values), "header": t["reconciliation_header"], "rows": rows,
-            "numeric_from": 3}
+    return {
+        "id": "bdap",
+        "heading": t["reconciliation"],
+        "text": text.format(**values),
+        "header": t["reconciliation_header"],
+        "rows": rows,
+        "numeric_from": 3,
+    }
 
 
 def ratings_section(stats: pl.DataFrame | None, functions: pl.DataFrame, lang: str) -> dict | None:
@@ -200,14 +291,32 @@ def ratings_section(stats: pl.DataFrame | None, functions: pl.DataFrame, lang: s
     def cell(r, scale):
         if r[f"mean_{scale}"] is None:
             return ""
-        text = f"{r[f'mean_{scale}']:.1f}" + (f" ({r[f'low_{scale}']:.1f}–{r[f'high_{scale}']:.1f})" if r[f"low_{scale}"] is not None else "")
+        text = f"{r[f'mean_{scale}']:.1f}" + (
+            f" ({r[f'low_{scale}']:.1f}–{r[f'high_{scale}']:.1f})" if r[f"low_{scale}"] is not None else ""
+        )
         return text.replace(".", ",") if lang == "it" else text
 
-    rows = [[r["function"], names.get(r["function"], ""), {**words, "tutti": label("all_respondents", lang)}.get(r["respondent_type"], ""),
-             str(r["n_quality"]), cell(r, "quality"), cell(r, "accessibility"), cell(r, "willingness"),
-             "" if r["enough_quality"] else label("few_ratings", lang)] for r in stats.iter_rows(named=True)]
-    return {"id": "ratings", "heading": label("ratings_title", lang), "text": label("ratings_subtitle", lang) + ".",
-            "header": label("ratings_header", lang), "rows": rows, "numeric_from": 3}
+    rows = [
+        [
+            r["function"],
+            names.get(r["function"], ""),
+            {**words, "tutti": label("all_respondents", lang)}.get(r["respondent_type"], ""),
+            str(r["n_quality"]),
+            cell(r, "quality"),
+            cell(r, "accessibility"),
+            cell(r, "willingness"),
+            "" if r["enough_quality"] else label("few_ratings", lang),
+        ]
+        for r in stats.iter_rows(named=True)
+    ]
+    return {
+        "id": "ratings",
+        "heading": label("ratings_title", lang),
+        "text": label("ratings_subtitle", lang) + ".",
+        "header": label("ratings_header", lang),
+        "rows": rows,
+        "numeric_from": 3,
+    }
 
 
 def changes_section(changes, lang: str) -> dict | None:
@@ -215,15 +324,46 @@ def changes_section(changes, lang: str) -> dict | None:
     if changes is None:
         return None
     t = TEXT[lang]
-    rows = [[r["function"], r["name"], t["change_kinds"].get(r["change"], r["change"]), r["before"], r["after"], r["reason"]]
-            for r in changes.rows.iter_rows(named=True)]
-    return {"id": "changes", "heading": changes.title, "text": changes.note, "header": t["changes_header"], "rows": rows, "numeric_from": None}
+    rows = [
+        [
+            r["function"],
+            r["name"],
+            t["change_kinds"].get(r["change"], r["change"]),
+            r["before"],
+            r["after"],
+            r["reason"],
+        ]
+        for r in changes.rows.iter_rows(named=True)
+    ]
+    return {
+        "id": "changes",
+        "heading": changes.title,
+        "text": changes.note,
+        "header": t["changes_header"],
+        "rows": rows,
+        "numeric_from": None,
+    }
 
 
-def body_page(functions, ranked, moved, weights, parameters, body, year, phase, lang, charts: dict | None = None,
-              tables: list[dict] | None = None, manifest: str | None = None, open_data: str | None = None,
-              mission_moves: pl.DataFrame | None = None, peer_group: pl.DataFrame | None = None,
-              indicators: pl.DataFrame | None = None, standing: pl.DataFrame | None = None) -> str:
+def body_page(
+    functions,
+    ranked,
+    moved,
+    weights,
+    parameters,
+    body,
+    year,
+    phase,
+    lang,
+    charts: dict | None = None,
+    tables: list[dict] | None = None,
+    manifest: str | None = None,
+    open_data: str | None = None,
+    mission_moves: pl.DataFrame | None = None,
+    peer_group: pl.DataFrame | None = None,
+    indicators: pl.DataFrame | None = None,
+    standing: pl.DataFrame | None = None,
+) -> str:
     """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP);
     ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that year;
     ``indicators`` and ``standing``: its execution indicators and where they stand among the peers."""
@@ -232,17 +372,30 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
     statuses = status_labels(lang)
     rows = functions.sort("function")
     changes = "override_note" in rows.columns and rows["override_note"].is_not_null().any()
-    table = {"header": [*t["table_header"], *([t["changes"]] if changes else [])], "rows": [
-        [r["function"], named(r, lang), statuses.get(r.get("status"), r.get("status") or ""), _euro(r.get("total_cents"), lang),
-         r.get(f"service_type_{lang}") or "", r.get(f"explanation_{lang}") or "", *([r.get("override_note") or ""] if changes else [])]
-        for r in rows.iter_rows(named=True)]}
+    table = {
+        "header": [*t["table_header"], *([t["changes"]] if changes else [])],
+        "rows": [
+            [
+                r["function"],
+                named(r, lang),
+                statuses.get(r.get("status"), r.get("status") or ""),
+                _euro(r.get("total_cents"), lang),
+                r.get(f"service_type_{lang}") or "",
+                r.get(f"explanation_{lang}") or "",
+                *([r.get("override_note") or ""] if changes else []),
+            ]
+            for r in rows.iter_rows(named=True)
+        ],
+    }
     coarse = "coarse" in functions.columns and bool(functions["coarse"].fill_null(False).any())
     classified = functions.filter(pl.col("quadrant").is_not_null())
     names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
     options = [(c, names.get(c, "")) for c in sorted(classified["function"].to_list())]
     notes = {"composition": t["rigid_note"], "peers": t["peer_note"], "matrix": t["mission_marks"] if coarse else ""}
-    beside = {"movement": mission_movement_section(mission_moves, lang) if "movement" not in charts else None,
-              "peers": peers_section(ranked, peer_group, lang) if ranked.height else None}  # tables shown below (or instead of) the chart
+    beside = {
+        "movement": mission_movement_section(mission_moves, lang) if "movement" not in charts else None,
+        "peers": peers_section(ranked, peer_group, lang) if ranked.height else None,
+    }  # tables shown below (or instead of) the chart
     sections = []
     for name in ("matrix", "movement", "priorities", "composition", "peers"):
         extra = beside.get(name) or {}
@@ -257,21 +410,37 @@ def body_page(functions, ranked, moved, weights, parameters, body, year, phase, 
     chart, figures = indicators_section(indicators, standing, lang)
     if figures:  # the table is shown, not folded: it says why an indicator is missing
         # the page's drop-down sets "highlight" on every chart: this one must know the signal, though it draws no function
-        drawn = {"chart": _chart("indicators", with_highlight(chart), lang, t["indicators"])} if chart is not None else {}
+        drawn = (
+            {"chart": _chart("indicators", with_highlight(chart), lang, t["indicators"])} if chart is not None else {}
+        )
         sections.append({"heading": t["indicators"], **drawn, "table": {**figures, "numeric": [1, 2, 3]}})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
     stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"  # the workbook and the DUP document beside it (reports/)
-    return _render("body.html", lang, title=title, subtitle="areavasta", matrix="matrix" in charts, stem=stem,
-                   open_data=t["open_data_note"].format(files=open_data) if open_data else None,
-                   mission_note=t["mission_note"] if coarse else None,
-                   options=options, sections=sections, table=table, parameters=parameter_rows(parameters, lang),
-                   tables=[x for x in tables or [] if x], manifest=manifest)
+    return _render(
+        "body.html",
+        lang,
+        title=title,
+        subtitle="areavasta",
+        matrix="matrix" in charts,
+        stem=stem,
+        open_data=t["open_data_note"].format(files=open_data) if open_data else None,
+        mission_note=t["mission_note"] if coarse else None,
+        options=options,
+        sections=sections,
+        table=table,
+        parameters=parameter_rows(parameters, lang),
+        tables=[x for x in tables or [] if x],
+        manifest=manifest,
+    )
 
 
 def national_year(overview: pl.DataFrame) -> tuple[int, str]:
     """The year and phase of the national overview: the one most bodies have, final accounts before forecasts, latest first."""
-    counts = overview.group_by("year", "phase").agg(bodies=pl.col("body").n_unique()).sort(
-        "bodies", pl.col("phase") == "rendiconto", "year", descending=True)
+    counts = (
+        overview.group_by("year", "phase")
+        .agg(bodies=pl.col("body").n_unique())
+        .sort("bodies", pl.col("phase") == "rendiconto", "year", descending=True)
+    )
     return counts.row(0)[:2]
 
 
@@ -289,15 +458,20 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str, 
         year, phase = national_year(overview)
         pages_by_body = {href.split("_")[0]: href for href, _ in links if f"_{year}_{phase}" in href}
         data = overview.filter(pl.col("year") == year, pl.col("phase") == phase).with_columns(
-            page=pl.col("body").replace_strict(pages_by_body, default=None, return_dtype=pl.String))
+            page=pl.col("body").replace_strict(pages_by_body, default=None, return_dtype=pl.String)
+        )
         heading = f"{t['national']} ({t['phases'].get(phase, phase)} {year})"
         named_rows = overview_names(data, lang)
         shares = named_rows.pivot(on="quadrant", index=["order", "name"], values="share").fill_null(0).sort("order")
         quadrants = [c for c in shares.columns if c not in ("order", "name")]
         names = QUADRANT_IT if lang == "it" else {}
-        table = {"header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
-                 "rows": [[r["name"], *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)]}
+        table = {
+            "header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
+            "rows": [[r["name"], *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)],
+        }
         national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading, table)}
         if "coarse" in data.columns and data["coarse"].fill_null(False).any():  # never side by side without saying so
             national["chart"]["description"] += " " + t["national_mission_note"]
-    return _render("index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national, manifest=manifest)
+    return _render(
+        "index.html", lang, title=t["index"], subtitle="areavasta", links=entries, national=national, manifest=manifest
+    )

@@ -66,16 +66,18 @@ PHASE_WORDS = {"previsione": "Bilancio di previsione", "rendiconto": "Rendiconto
 
 
 def page_name(stem: str) -> str:
-    """"Rendiconto 2024" for ``002_2024_rendiconto``."""
+    """ "Rendiconto 2024" for ``002_2024_rendiconto``."""
     _, year, phase = stem.split("_")[:3]
     return f"{PHASE_WORDS.get(phase, phase)} {year}"
 
 
 STEM = re.compile(r"^(\d{3})_(\d{4})_(previsione|rendiconto)(_en)?$")
 # what the runs write and the portal serves: pages in dashboards/, the workbook and the DUP document in reports/
-SERVED = {("dashboards", "html"): "text/html; charset=utf-8",
-          ("reports", "xlsx"): "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          ("reports", "docx"): "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+SERVED = {
+    ("dashboards", "html"): "text/html; charset=utf-8",
+    ("reports", "xlsx"): "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ("reports", "docx"): "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -99,9 +101,16 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     settings = settings or load_settings()
     max_bytes = int((max_upload_mb or float(os.environ.get("AREAVASTA_MAX_UPLOAD_MB", 20))) * 2**20)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(body_name=body_name, date_time=date_time, short_checksum=short_checksum, state_label=receipts.state_label,
-                                 state_meaning=receipts.state_meaning,
-                                 role_word=ROLE_WORDS.get, phase_word=PHASE_WORDS.get, page_name=page_name)
+    templates.env.globals.update(
+        body_name=body_name,
+        date_time=date_time,
+        short_checksum=short_checksum,
+        state_label=receipts.state_label,
+        state_meaning=receipts.state_meaning,
+        role_word=ROLE_WORDS.get,
+        phase_word=PHASE_WORDS.get,
+        page_name=page_name,
+    )
     limiter = LoginLimiter(settings)
     too_large = f"File troppo grande: il limite è {max_bytes // 2**20} MB."
     incoming = accounts.portal_dir(settings) / "incoming"
@@ -117,13 +126,17 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         streams; a form that takes no file refuses a file part at its headers, before anything is written, and an
         upload takes one. Raises ``Refusal``."""
         expected = request.session.get("csrf", "")
-        if cross_site(request) or not expected:  # without a token in the session nothing can match: the body is not read
+        if (
+            cross_site(request) or not expected
+        ):  # without a token in the session nothing can match: the body is not read
             raise Refusal(403, CSRF_REFUSED)
         try:
             form = await request.form(max_files=1 if file else 0, max_part_size=FORM_BYTES)
         except HTTPException:  # Starlette's 400: a file where none is taken, a second file, a malformed body
             raise Refusal(400, "Richiesta non valida (modulo).") from None
-        if not secrets.compare_digest(str(form.get("csrf", "")).encode(), expected.encode()):  # bytes: any text compares
+        if not secrets.compare_digest(
+            str(form.get("csrf", "")).encode(), expected.encode()
+        ):  # bytes: any text compares
             raise Refusal(403, CSRF_REFUSED)
         return form
 
@@ -132,8 +145,12 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         return accounts.user(settings, name, request.session.get("version", -1)) if name else None
 
     def page(request: Request, name: str, title: str, status_code: int = 200, **context) -> Response:
-        return templates.TemplateResponse(request, name, {"title": title, "user": current(request), "csrf": csrf(request), **context},
-                                          status_code=status_code)
+        return templates.TemplateResponse(
+            request,
+            name,
+            {"title": title, "user": current(request), "csrf": csrf(request), **context},
+            status_code=status_code,
+        )
 
     def forbidden() -> Response:
         return PlainTextResponse("Accesso non consentito.", status_code=403)
@@ -171,9 +188,20 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         visible = [user.body] if user.role == "officer" else sorted(table["istat_code"].to_list())
         folder = settings.outputs_dir / "dashboards"
         with_data = {p.stem[:3] for p in folder.glob("*.html") if STEM.match(p.stem)} if folder.exists() else set()
-        history = _with_states(settings, accounts.uploads_of(settings, user.body)[:20]) if user.role == "officer" else []
-        return page(request, "home.html", "Bilanci", bodies=visible, with_data=with_data, everyone=everyone, history=history,
-                    this_year=dt.date.today().year, max_mb=max_bytes // 2**20)
+        history = (
+            _with_states(settings, accounts.uploads_of(settings, user.body)[:20]) if user.role == "officer" else []
+        )
+        return page(
+            request,
+            "home.html",
+            "Bilanci",
+            bodies=visible,
+            with_data=with_data,
+            everyone=everyone,
+            history=history,
+            this_year=dt.date.today().year,
+            max_mb=max_bytes // 2**20,
+        )
 
     async def template(request: Request) -> Response:
         user = current(request)
@@ -182,15 +210,21 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         year = valid_year(request.query_params.get("year", str(dt.date.today().year)))
         phase = normalise_phase(request.query_params.get("phase", "previsione"))
         if year is None or phase is None:
-            return PlainTextResponse(f"Esercizio o fase non validi: indicare un anno tra {MIN_YEAR} e {MAX_YEAR} e "
-                                     "'previsione' o 'rendiconto'.", status_code=400)
+            return PlainTextResponse(
+                f"Esercizio o fase non validi: indicare un anno tra {MIN_YEAR} e {MAX_YEAR} e "
+                "'previsione' o 'rendiconto'.",
+                status_code=400,
+            )
         incoming.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=incoming) as folder:  # nothing left behind
             path = Path(folder) / "modello.xlsx"
             write_template(path, user.body, year, phase)
             content = path.read_bytes()
-        return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="modello_{user.body}_{year}_{phase}.xlsx"'})
+        return Response(
+            content,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="modello_{user.body}_{year}_{phase}.xlsx"'},
+        )
 
     async def upload(request: Request) -> Response:
         user = current(request)
@@ -200,8 +234,10 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         sent = form.get("file")
         year, phase = valid_year(str(form.get("year", ""))), normalise_phase(str(form.get("phase", ""))[:20])
         if sent is None or not hasattr(sent, "read") or year is None or phase is None:
-            return PlainTextResponse(f"Indicare esercizio (un anno tra {MIN_YEAR} e {MAX_YEAR}), fase (previsione o rendiconto) e file.",
-                                     status_code=400)
+            return PlainTextResponse(
+                f"Indicare esercizio (un anno tra {MIN_YEAR} e {MAX_YEAR}), fase (previsione o rendiconto) e file.",
+                status_code=400,
+            )
         data = await sent.read(max_bytes + 1)
         if len(data) > max_bytes:
             return PlainTextResponse(too_large, status_code=413)
@@ -212,7 +248,16 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         original = Path(str(sent.filename or "file")).name[:200]
         try:  # in a worker process: the dry run must not stall the other users' requests, nor take the portal down
             result, receipt = await intake_worker.run(
-                intake_worker.receive_for_portal, raw, settings, officer(user), body=user.body, year=int(year), phase=phase, display_name=original, keep=True)
+                intake_worker.receive_for_portal,
+                raw,
+                settings,
+                officer(user),
+                body=user.body,
+                year=int(year),
+                phase=phase,
+                display_name=original,
+                keep=True,
+            )
         except intake_worker.IntakeFailed:
             result, receipt = intake_worker.refused(raw, original), None
         stored = raw.rename(raw.with_suffix(".csv" if result.kind == "csv" else ".xlsx" if result.kind else ".bin"))
@@ -222,19 +267,35 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     def accept(result, stored: Path, upload_id: str, user, year: int, phase: str, original: str, receipt=None) -> None:
         """Log the dry run; a rejected file keeps what a mapping could place."""
         if result.ok:
-            stored.unlink(missing_ok=True)  # archived as received, with its receipt: the sensor loads it in order of receipt
+            stored.unlink(
+                missing_ok=True
+            )  # archived as received, with its receipt: the sensor loads it in order of receipt
         elif result.unplaced:
-            (incoming / f"{upload_id}.mapping.json").write_text(json.dumps(
-                {"layout": result.layout, "fingerprint": result.fingerprint, "unplaced": result.unplaced}), encoding="utf-8")
-        accounts.log_upload(settings, id=upload_id, body=user.body, year=year, phase=phase, original_name=original,
-                            stored_as=stored.name, sha256=result.sha256, username=user.username,
-                            received_at=dt.datetime.now().isoformat(timespec="microseconds"),
-                            status=receipts.RECEIVED if result.ok else receipts.REJECTED, findings_json=findings_json(result.findings),
-                            receipt_seq=receipt.seq if receipt else None)
+            (incoming / f"{upload_id}.mapping.json").write_text(
+                json.dumps({"layout": result.layout, "fingerprint": result.fingerprint, "unplaced": result.unplaced}),
+                encoding="utf-8",
+            )
+        accounts.log_upload(
+            settings,
+            id=upload_id,
+            body=user.body,
+            year=year,
+            phase=phase,
+            original_name=original,
+            stored_as=stored.name,
+            sha256=result.sha256,
+            username=user.username,
+            received_at=dt.datetime.now().isoformat(timespec="microseconds"),
+            status=receipts.RECEIVED if result.ok else receipts.REJECTED,
+            findings_json=findings_json(result.findings),
+            receipt_seq=receipt.seq if receipt else None,
+        )
 
     def mapping_of(record) -> dict | None:
         path = incoming / f"{record['id']}.mapping.json"
-        return json.loads(path.read_text(encoding="utf-8")) if record["status"] == "rejected" and path.exists() else None
+        return (
+            json.loads(path.read_text(encoding="utf-8")) if record["status"] == "rejected" and path.exists() else None
+        )
 
     async def upload_mapping(request: Request) -> Response:
         """The officer places what the reader could not; the mapping is checked on the file, kept for the body, and the file re-sent."""
@@ -248,19 +309,53 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         parsed, problems = mappings.parse_data(mapping_form.answers(form, info["unplaced"]), record["original_name"])
         raw = incoming / record["stored_as"]
         try:  # in a worker process, as the upload: the other users are not stalled
-            result = None if parsed is None else await intake_worker.run(
-                validate_file, raw, settings, body=record["body"], year=record["year"], phase=record["phase"],
-                display_name=record["original_name"], mapping=parsed, uploader=officer(user))
+            result = (
+                None
+                if parsed is None
+                else await intake_worker.run(
+                    validate_file,
+                    raw,
+                    settings,
+                    body=record["body"],
+                    year=record["year"],
+                    phase=record["phase"],
+                    display_name=record["original_name"],
+                    mapping=parsed,
+                    uploader=officer(user),
+                )
+            )
         except intake_worker.IntakeFailed:
             result = intake_worker.refused(raw, record["original_name"])
         if result is None or not result.ok:
             shown = problems if result is None else result.findings
-            return page(request, "upload.html", "Caricamento", 422, up=record, ready=False, stem="", state=receipts.REJECTED,
-                        findings=json.loads(findings_json(shown)), fields=mapping_form.fields(info["unplaced"]))
-        mappings.store(settings, record["body"], info["fingerprint"], parsed, layout=info["layout"],
-                       file_name=record["original_name"], user=user.username)
+            return page(
+                request,
+                "upload.html",
+                "Caricamento",
+                422,
+                up=record,
+                ready=False,
+                stem="",
+                state=receipts.REJECTED,
+                findings=json.loads(findings_json(shown)),
+                fields=mapping_form.fields(info["unplaced"]),
+            )
+        mappings.store(
+            settings,
+            record["body"],
+            info["fingerprint"],
+            parsed,
+            layout=info["layout"],
+            file_name=record["original_name"],
+            user=user.username,
+        )
         new_id = uuid.uuid4().hex
-        result.findings.insert(0, mappings.applied_finding(mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]))
+        result.findings.insert(
+            0,
+            mappings.applied_finding(
+                mappings.load(settings, record["body"], info["fingerprint"]), record["original_name"]
+            ),
+        )
         _, receipt = await run_in_threadpool(receive, raw, settings, officer(user), validation=result, keep=True)
         accept(result, raw, new_id, user, record["year"], record["phase"], record["original_name"], receipt)
         (incoming / f"{record['id']}.mapping.json").unlink(missing_ok=True)
@@ -285,9 +380,20 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         fate = receipts.get(settings, record["receipt_seq"]) if record["receipt_seq"] else None
         held = replacement.held_view(fate.comparisons) if fate and fate.status == receipts.HELD else []
         may_decide = bool(held) and user.may_upload and user.body == record["body"]  # only the body's own officer
-        return page(request, "upload.html", "Caricamento", up=record, findings=json.loads(record["findings_json"]), ready=ready, stem=stem,
-                    fields=mapping_form.fields(info["unplaced"]) if info else [], fate=fate, held=held, may_decide=may_decide,
-                    state=_state(record, fate))
+        return page(
+            request,
+            "upload.html",
+            "Caricamento",
+            up=record,
+            findings=json.loads(record["findings_json"]),
+            ready=ready,
+            stem=stem,
+            fields=mapping_form.fields(info["unplaced"]) if info else [],
+            fate=fate,
+            held=held,
+            may_decide=may_decide,
+            state=_state(record, fate),
+        )
 
     async def upload_decision(request: Request) -> Response:
         """The body's own officer confirms or cancels a held replacement (``sources.receipts.confirm`` / ``cancel``)."""
@@ -308,7 +414,10 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         user, record = own_upload(request)
         if record is None:
             return forbidden()
-        return JSONResponse(json.loads(record["findings_json"]), headers={"Content-Disposition": f'attachment; filename="rilievi_{record["id"]}.json"'})
+        return JSONResponse(
+            json.loads(record["findings_json"]),
+            headers={"Content-Disposition": f'attachment; filename="rilievi_{record["id"]}.json"'},
+        )
 
     async def body_page(request: Request) -> Response:
         user = current(request)
@@ -319,7 +428,9 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             return forbidden()
         uploads = _with_states(settings, accounts.uploads_of(settings, body))
         folder = settings.outputs_dir / "dashboards"
-        stems = sorted(p.stem for p in folder.glob(f"{body}_*.html") if STEM.match(p.stem) and not p.stem.endswith("_en"))
+        stems = sorted(
+            p.stem for p in folder.glob(f"{body}_*.html") if STEM.match(p.stem) and not p.stem.endswith("_en")
+        )
         return page(request, "body.html", body_name(body), uploads=uploads, stems=stems)
 
     async def files(request: Request) -> Response:
@@ -327,7 +438,9 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         kind, name = request.path_params["kind"], request.path_params["name"]
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        folder = {"dashboards": settings.outputs_dir / "dashboards", "reports": settings.outputs_dir / "reports"}.get(kind)
+        folder = {"dashboards": settings.outputs_dir / "dashboards", "reports": settings.outputs_dir / "reports"}.get(
+            kind
+        )
         stem, _, suffix = name.rpartition(".")
         match = STEM.match(stem)
         allowed = folder is not None and (kind, suffix) in SERVED
@@ -354,20 +467,34 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/", home), Route("/login", login, methods=["GET", "POST"]), Route("/logout", logout, methods=["POST"]),
-            Route("/template", template), Route("/upload", upload, methods=["POST"]),
-            Route("/uploads/{upload_id:str}", upload_status), Route("/uploads/{upload_id:str}/findings.json", upload_findings),
+            Route("/", home),
+            Route("/login", login, methods=["GET", "POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/template", template),
+            Route("/upload", upload, methods=["POST"]),
+            Route("/uploads/{upload_id:str}", upload_status),
+            Route("/uploads/{upload_id:str}/findings.json", upload_findings),
             Route("/uploads/{upload_id:str}/mapping", upload_mapping, methods=["POST"]),
             Route("/uploads/{upload_id:str}/{decision:str}", upload_decision, methods=["POST"]),
-            Route("/body/{body:str}", body_page), Route("/files/{kind:str}/{name:str}", files),
+            Route("/body/{body:str}", body_page),
+            Route("/files/{kind:str}/{name:str}", files),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[
             Middleware(BaseHTTPMiddleware, dispatch=security_headers),
-            Middleware(SessionMiddleware, secret_key=secret_key(), session_cookie="areavasta", same_site="strict",
-                       https_only=os.environ.get("AREAVASTA_HTTPS", "") == "1", max_age=8 * 3600),
-            Middleware(BodyLimit, limits={"/upload": (max_bytes + FORM_BYTES, too_large)},
-                       default=(FORM_BYTES, "Richiesta troppo grande.")),
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret_key(),
+                session_cookie="areavasta",
+                same_site="strict",
+                https_only=os.environ.get("AREAVASTA_HTTPS", "") == "1",
+                max_age=8 * 3600,
+            ),
+            Middleware(
+                BodyLimit,
+                limits={"/upload": (max_bytes + FORM_BYTES, too_large)},
+                default=(FORM_BYTES, "Richiesta troppo grande."),
+            ),
         ],
         exception_handlers={Refusal: refused},
         lifespan=_lifespan,

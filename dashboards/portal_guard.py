@@ -15,7 +15,9 @@ from starlette.requests import Request
 from dashboards import accounts
 
 SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
 }
 
@@ -39,8 +41,10 @@ def secret_key() -> str:
                 out.write(secrets.token_urlsafe(48))
         secret = path.read_text(encoding="utf-8").strip()
     if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
-        raise SystemExit(f"Il segreto delle sessioni è di {len(secret.encode('utf-8'))} byte: ne servono almeno {MIN_SECRET_BYTES} "
-                         "(AREAVASTA_SECRET o il file AREAVASTA_SECRET_FILE). Il portale non parte.")
+        raise SystemExit(
+            f"Il segreto delle sessioni è di {len(secret.encode('utf-8'))} byte: ne servono almeno {MIN_SECRET_BYTES} "
+            "(AREAVASTA_SECRET o il file AREAVASTA_SECRET_FILE). Il portale non parte."
+        )
     return secret
 
 
@@ -53,8 +57,16 @@ class LoginLimiter:
 
     MAX_DELAY = 4.0
 
-    def __init__(self, settings=None, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000):
-        self.settings, self.attempts, self.window, self.address_attempts, self.keys = settings, attempts, window, address_attempts, keys
+    def __init__(
+        self, settings=None, attempts: int = 5, window: float = 300, address_attempts: int = 50, keys: int = 10_000
+    ):
+        self.settings, self.attempts, self.window, self.address_attempts, self.keys = (
+            settings,
+            attempts,
+            window,
+            address_attempts,
+            keys,
+        )
         self.memory: list[tuple[str, float]] = []  # without settings (tests of the policy alone)
 
     def _rows(self, key: str) -> int:
@@ -63,7 +75,9 @@ class LoginLimiter:
             return sum(1 for k, at in self.memory if k == key and at > since)
         with accounts.connect(self.settings) as con:
             con.execute("DELETE FROM login_failures WHERE at <= ?", (since,))
-            return con.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at > ?", (key, since)).fetchone()[0]
+            return con.execute("SELECT count(*) FROM login_failures WHERE key = ? AND at > ?", (key, since)).fetchone()[
+                0
+            ]
 
     def blocked(self, username: str, address: str) -> bool:
         return self._rows(f"{username}|{address}") >= self.attempts
@@ -78,12 +92,14 @@ class LoginLimiter:
         now = time.time()
         keys = [f"{username}|{address}", f"@{address}"]
         if self.settings is None:
-            self.memory = (self.memory + [(k, now) for k in keys])[-self.keys:]
+            self.memory = (self.memory + [(k, now) for k in keys])[-self.keys :]
             return
         with accounts.connect(self.settings) as con:
             con.executemany("INSERT INTO login_failures VALUES (?, ?)", [(k, now) for k in keys])
-            con.execute("DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at DESC LIMIT -1 OFFSET ?)",
-                        (self.keys,))
+            con.execute(
+                "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at DESC LIMIT -1 OFFSET ?)",
+                (self.keys,),
+            )
 
     @property
     def size(self) -> int:
@@ -104,12 +120,16 @@ def server_options() -> dict:
         try:
             ipaddress.ip_network(item)  # a single address is a network of one
         except ValueError:
-            raise SystemExit(f"AREAVASTA_TRUSTED_PROXIES: '{item}' non è un indirizzo IP né una rete (es. 10.0.0.1 o 10.0.0.0/24). "
-                             "Il portale non parte.") from None
+            raise SystemExit(
+                f"AREAVASTA_TRUSTED_PROXIES: '{item}' non è un indirizzo IP né una rete (es. 10.0.0.1 o 10.0.0.0/24). "
+                "Il portale non parte."
+            ) from None
     return {"proxy_headers": bool(proxies), "forwarded_allow_ips": proxies}
 
 
-FORM_BYTES = 64 * 1024  # a whole form without a file (login, logout, mapping, decisions); what an upload adds to its file
+FORM_BYTES = (
+    64 * 1024
+)  # a whole form without a file (login, logout, mapping, decisions); what an upload adds to its file
 
 
 CSRF_REFUSED = "Richiesta non valida (CSRF)."

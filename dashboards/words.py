@@ -31,7 +31,6 @@ def short_checksum(digest: str | None, keep: int = 12) -> str:
 def date_time(value, lang: str = "it") -> str:
     """24/11/2026 02:14 (Italian) or 2026-11-24 02:14 (English) from a datetime or an ISO text."""
 
-
     if value is None:
         return ""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -99,8 +98,10 @@ def peers_lacking(row: dict, lang: str) -> str:
     from transforms.classify import REASONS
 
     why = label("peer_lacking", lang)
-    return "; ".join(f"{body_name(peer)} ({why.get(code) or REASONS.get(code, (code, code))[0 if lang == 'it' else 1]})"
-                     for peer, code in zip(row.get("peers_lacking") or [], row.get("peers_lacking_why") or []))
+    return "; ".join(
+        f"{body_name(peer)} ({why.get(code) or REASONS.get(code, (code, code))[0 if lang == 'it' else 1]})"
+        for peer, code in zip(row.get("peers_lacking") or [], row.get("peers_lacking_why") or [])
+    )
 
 
 def indicator_missing(missing: str | None, lang: str) -> str:
@@ -109,10 +110,12 @@ def indicator_missing(missing: str | None, lang: str) -> str:
         return ""
     if missing.startswith("kind:"):
         kinds = dict(zip(amount_kinds()["code"], amount_kinds()[f"label_{lang}"]))
-        return label("indicators_missing_kind", lang).format(kind=" / ".join(kinds.get(k, k) for k in missing[5:].split("|")))
+        return label("indicators_missing_kind", lang).format(
+            kind=" / ".join(kinds.get(k, k) for k in missing[5:].split("|"))
+        )
     return label("indicators_zero", lang)
 
 
 def peer_shares(bodies: list[str] | None, values: list[float] | None, lang: str) -> str:
-    """"Torino 45 %, Vercelli 61 %": the peers of an indicator with their values, by name."""
+    """ "Torino 45 %, Vercelli 61 %": the peers of an indicator with their values, by name."""
     return ", ".join(f"{body_name(b)} {percent(v, lang)}" for b, v in zip(bodies or [], values or []))

@@ -30,16 +30,34 @@ from sources.reference import body_name
 
 __all__ = ["ReportInputs", "plan_counts", "write_report"]
 
-SHEETS = (summary_sheet, changes_sheet, matrix_sheet, ratings_sheet, priorities_sheet, indicators_sheet, peers_sheet,
-          strategy_sheet, plan_sheet, scenarios_sheet, data_sheet, checks_sheet, method_sheet)  # in the workbook's order
+SHEETS = (
+    summary_sheet,
+    changes_sheet,
+    matrix_sheet,
+    ratings_sheet,
+    priorities_sheet,
+    indicators_sheet,
+    peers_sheet,
+    strategy_sheet,
+    plan_sheet,
+    scenarios_sheet,
+    data_sheet,
+    checks_sheet,
+    method_sheet,
+)  # in the workbook's order
 
 
 def write_report(inputs: ReportInputs, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), {"default_format_properties": {"valign": "top"}})
-    workbook.set_properties({"title": f"areavasta - {body_name(inputs.body)} {inputs.year} {inputs.phase}", "author": "areavasta",
-                             "created": inputs.as_of or dt.datetime(2000, 1, 1),
-                             **({"comments": f"manifest {inputs.manifest_id}"} if inputs.manifest_id else {})})
+    workbook.set_properties(
+        {
+            "title": f"areavasta - {body_name(inputs.body)} {inputs.year} {inputs.phase}",
+            "author": "areavasta",
+            "created": inputs.as_of or dt.datetime(2000, 1, 1),
+            **({"comments": f"manifest {inputs.manifest_id}"} if inputs.manifest_id else {}),
+        }
+    )
     fmt = formats(workbook)
     for sheet in SHEETS:
         sheet(workbook, fmt, inputs)

@@ -15,14 +15,47 @@ from transforms.classify import REASONS
 
 
 def data_sheet(workbook, fmt, inputs):
-    columns = ["function", "name", "kind", "coarse", "total_cents", "direct_cents", "support_allocated_cents", "full_cents",
-               "per_capita_eur", "transfer_share", "operating_share", "financial_share", "rigid_share", "capital_share", "authority",
-               "quadrant", "not_classified", "revenue_cents", "cost_recovery_share", "revenue_sources"]
-    s = Sheet(workbook, inputs.t("data"), fmt, [7, 28, 10, 8, 15, 15, 15, 15, 10, 9, 9, 9, 9, 9, 8, 12, 28, 15, 9, 40], inputs, wrap=(1, 16, 19))
+    columns = [
+        "function",
+        "name",
+        "kind",
+        "coarse",
+        "total_cents",
+        "direct_cents",
+        "support_allocated_cents",
+        "full_cents",
+        "per_capita_eur",
+        "transfer_share",
+        "operating_share",
+        "financial_share",
+        "rigid_share",
+        "capital_share",
+        "authority",
+        "quadrant",
+        "not_classified",
+        "revenue_cents",
+        "cost_recovery_share",
+        "revenue_sources",
+    ]
+    s = Sheet(
+        workbook,
+        inputs.t("data"),
+        fmt,
+        [7, 28, 10, 8, 15, 15, 15, 15, 10, 9, 9, 9, 9, 9, 8, 12, 28, 15, 9, 40],
+        inputs,
+        wrap=(1, 16, 19),
+    )
     s.title(inputs.t("data_title"), page_heading(inputs))
     s.header(*inputs.t("data_header"))
-    kinds = {"total_cents": "euro", "direct_cents": "euro", "revenue_cents": "euro", "support_allocated_cents": "euro", "full_cents": "euro",
-             "per_capita_eur": "num", "authority": "num"}
+    kinds = {
+        "total_cents": "euro",
+        "direct_cents": "euro",
+        "revenue_cents": "euro",
+        "support_allocated_cents": "euro",
+        "full_cents": "euro",
+        "per_capita_eur": "num",
+        "authority": "num",
+    }
     rows = inputs.functions.sort("function")
     rows = rows.with_columns(cost_recovery_share=pl.col("cost_recovery")) if "cost_recovery" in rows.columns else rows
     lang = inputs.lang
@@ -49,7 +82,13 @@ def checks_sheet(workbook, fmt, inputs):
     s.title(inputs.t("checks_title"), inputs.t("checks_subtitle"))
     s.header(*inputs.t("checks_header"))
     for f in inputs.findings:
-        s.line(f.get("file") or "", f.get("sheet") or "", f.get("cell") or (str(f.get("row")) if f.get("row") else ""), f.get("code") or "", f.get("message") or "")
+        s.line(
+            f.get("file") or "",
+            f.get("sheet") or "",
+            f.get("cell") or (str(f.get("row")) if f.get("row") else ""),
+            f.get("code") or "",
+            f.get("message") or "",
+        )
     if not inputs.findings:
         s.line(inputs.t("no_warnings"))
 
@@ -74,8 +113,11 @@ def method_sheet(workbook, fmt, inputs):
     states = t("upload_states")
     for u in inputs.uploads.iter_rows(named=True):
         layout = layout_description(u["layout"], inputs.lang)
-        s.line(u["original_name"], f"SHA-256 {short_checksum(u['sha256'])} - {t('layout')}: {layout} - {t('received')} "
-                                   f"{date_time(u['received_at'], inputs.lang)} {t('by')} {u['received_by']} - {states.get(u['status'], u['status'])}")
+        s.line(
+            u["original_name"],
+            f"SHA-256 {short_checksum(u['sha256'])} - {t('layout')}: {layout} - {t('received')} "
+            f"{date_time(u['received_at'], inputs.lang)} {t('by')} {u['received_by']} - {states.get(u['status'], u['status'])}",
+        )
 
 
 def layout_description(name: str | None, lang: str) -> str:

@@ -12,7 +12,7 @@ from dashboards.words import label
 from sources.catalogues import status_labels
 from sources.reference import body_name
 
-EURO = '#,##0.00 [$€-410]'  # 1.234.567,89 € in an Italian Excel
+EURO = "#,##0.00 [$€-410]"  # 1.234.567,89 € in an Italian Excel
 
 
 STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
@@ -23,16 +23,16 @@ class ReportInputs:
     body: str
     year: int
     phase: str
-    functions: pl.DataFrame            # classified functions of this body, year, phase
-    body_figures: dict                 # row of bodies.csv
-    ranked: pl.DataFrame               # portfolio rows
-    projects: pl.DataFrame             # plans
+    functions: pl.DataFrame  # classified functions of this body, year, phase
+    body_figures: dict  # row of bodies.csv
+    ranked: pl.DataFrame  # portfolio rows
+    projects: pl.DataFrame  # plans
     projection: pl.DataFrame
     kpis: pl.DataFrame
-    scenarios: pl.DataFrame            # scenario comparison (name, projected_year, total, functions)
-    uploads: pl.DataFrame              # files behind these numbers
+    scenarios: pl.DataFrame  # scenario comparison (name, projected_year, total, functions)
+    uploads: pl.DataFrame  # files behind these numbers
     strategy: pl.DataFrame | None = None  # actors, resources, alternative delivery modes per function
-    findings: list[dict] = field(default_factory=list)   # warnings of the accepted files
+    findings: list[dict] = field(default_factory=list)  # warnings of the accepted files
     parameters: dict = field(default_factory=dict)
     catalogue_versions: dict = field(default_factory=dict)
     chart_png: bytes | None = None
@@ -41,15 +41,29 @@ class ReportInputs:
     scenario_labels: dict = field(default_factory=dict)  # scenario name -> its label in the report's language
     changes: object | None = None  # pipelines.changes.Changes: what changed since the previous year, in this language
     ratings: pl.DataFrame | None = None  # co-assessment statistics of this body and year (core.coassessment)
-    open_data: str | None = None  # the BDAP extract(s) this body, year and phase is analysed from, when nobody uploaded it
+    open_data: str | None = (
+        None  # the BDAP extract(s) this body, year and phase is analysed from, when nobody uploaded it
+    )
     manifest_id: str | None = None  # the run manifest the workbook was computed from (pipelines.manifest)
-    as_of: dt.datetime | None = None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
-    scenario_functions: pl.DataFrame | None = None  # every scenario over the common set of functions (core.scenario_functions)
-    next_forecast: str | None = None  # the workbook of the next year's forecast, when loaded (the scenarios of a closed year point at it)
+    as_of: dt.datetime | None = (
+        None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
+    )
+    scenario_functions: pl.DataFrame | None = (
+        None  # every scenario over the common set of functions (core.scenario_functions)
+    )
+    next_forecast: str | None = (
+        None  # the workbook of the next year's forecast, when loaded (the scenarios of a closed year point at it)
+    )
     peer_group: pl.DataFrame | None = None  # this body's peers that year (core.peer_groups: peer, band, rule)
-    mission_moves: pl.DataFrame | None = None  # mission by mission against a year of other detail (core.mission_movement)
-    indicators: pl.DataFrame | None = None  # execution indicators per body, mission and programme (core.execution_indicators)
-    indicator_peers: pl.DataFrame | None = None  # where the body's indicators stand among its peers (core.indicator_peers)
+    mission_moves: pl.DataFrame | None = (
+        None  # mission by mission against a year of other detail (core.mission_movement)
+    )
+    indicators: pl.DataFrame | None = (
+        None  # execution indicators per body, mission and programme (core.execution_indicators)
+    )
+    indicator_peers: pl.DataFrame | None = (
+        None  # where the body's indicators stand among its peers (core.indicator_peers)
+    )
 
     def t(self, key: str):
         return label(key, self.lang)
@@ -85,7 +99,9 @@ class Sheet:
             self.ws.write_blank(row, col, None, self.fmt.get(style))
         elif kind == "euro":
             self.ws.write_number(row, col, value / 100, self.fmt["euro_bold" if style == "bold" else "euro"])
-        elif kind == "pct":  # rounded far below what is shown: sums in parallel differ in the last bit, the file must not
+        elif (
+            kind == "pct"
+        ):  # rounded far below what is shown: sums in parallel differ in the last bit, the file must not
             self.ws.write_number(row, col, round(value, 12), self.fmt["pct"])
         elif kind == "num":
             self.ws.write_number(row, col, round(value, 12), self.fmt["num"])
@@ -117,7 +133,10 @@ class Sheet:
 
     def header(self, *titles):
         self.ws.write_row(self.row, 0, titles, self.fmt["header"])
-        lines = max((-(-len(str(x)) // max(int(self.widths[i]), 1)) for i, x in enumerate(titles) if i < len(self.widths)), default=1)
+        lines = max(
+            (-(-len(str(x)) // max(int(self.widths[i]), 1)) for i, x in enumerate(titles) if i < len(self.widths)),
+            default=1,
+        )
         self.ws.set_row(self.row, 15 * max(lines, 1) + 2)  # header text wraps, never cut
         self.ws.freeze_panes(self.row + 1, 0)
         self.ws.repeat_rows(self.row)
@@ -141,7 +160,9 @@ def formats(workbook) -> dict:
     return {
         "title": workbook.add_format({"bold": True, "font_size": 14, "font_color": "#1f4e79"}),
         "subtitle": workbook.add_format({"italic": True, "font_color": "#555555"}),
-        "header": workbook.add_format({"bold": True, "bg_color": "#dde8f3", "border": 1, "text_wrap": True, "valign": "top"}),
+        "header": workbook.add_format(
+            {"bold": True, "bg_color": "#dde8f3", "border": 1, "text_wrap": True, "valign": "top"}
+        ),
         "bold": workbook.add_format({"bold": True, "valign": "top", "text_wrap": True}),
         "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
         "euro": workbook.add_format({"num_format": EURO, "valign": "top"}),

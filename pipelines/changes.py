@@ -35,8 +35,14 @@ def _plan_kinds() -> dict:
 
 def labels(lang: str) -> Labels:
     tiers = {int(k): v for k, v in portfolio_config()["tiers"][f"labels_{lang}"].items()}
-    return Labels(quadrants=dict(zip(quadrants()["quadrant"], quadrants()[f"service_type_{lang}"])), tiers=tiers,
-                  statuses=status_labels(lang), flags=flag_labels(lang), plan_kinds=_plan_kinds()[lang], lang=lang)
+    return Labels(
+        quadrants=dict(zip(quadrants()["quadrant"], quadrants()[f"service_type_{lang}"])),
+        tiers=tiers,
+        statuses=status_labels(lang),
+        flags=flag_labels(lang),
+        plan_kinds=_plan_kinds()[lang],
+        lang=lang,
+    )
 
 
 @dataclass
@@ -67,8 +73,12 @@ def _tables(con, bodies: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
 
 def _state(matrix, ranked, plans, body: str, year: int, phase: str) -> pl.DataFrame:
     pick = [pl.col("body") == body, pl.col("year") == year, pl.col("phase") == phase]
-    return state(matrix.filter(*pick), ranked.filter(*pick) if ranked.height else ranked, plans.filter(*pick) if plans.height else plans,
-                 list(portfolio_config()["weights"]))
+    return state(
+        matrix.filter(*pick),
+        ranked.filter(*pick) if ranked.height else ranked,
+        plans.filter(*pick) if plans.height else plans,
+        list(portfolio_config()["weights"]),
+    )
 
 
 def states(con, keys: pl.DataFrame) -> pl.DataFrame:
@@ -76,9 +86,17 @@ def states(con, keys: pl.DataFrame) -> pl.DataFrame:
     matrix, ranked, plans = _tables(con, keys["body"].unique().to_list())
     if matrix.is_empty():
         return pl.DataFrame()
-    combos = matrix.join(keys, on=["body", "year"], how="semi").select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
-    frames = [_state(matrix, ranked, plans, b, y, p).with_columns(body=pl.lit(b), year=pl.lit(y, pl.Int32), phase=pl.lit(p))
-              for b, y, p in combos]
+    combos = (
+        matrix.join(keys, on=["body", "year"], how="semi")
+        .select("body", "year", "phase")
+        .unique()
+        .sort("body", "year", "phase")
+        .rows()
+    )
+    frames = [
+        _state(matrix, ranked, plans, b, y, p).with_columns(body=pl.lit(b), year=pl.lit(y, pl.Int32), phase=pl.lit(p))
+        for b, y, p in combos
+    ]
     return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
@@ -94,38 +112,73 @@ def changes_since_previous(con, keys: pl.DataFrame, lang: str = "it") -> dict[tu
     for body, year, phase in wanted:
         before = _previous_year(matrix, body, year, phase)
         if before is None:
-            out[(body, year, phase)] = Changes(None, words["title"].format(before=year - 1), words["none_before"], _empty())
+            out[(body, year, phase)] = Changes(
+                None, words["title"].format(before=year - 1), words["none_before"], _empty()
+            )
             continue
         was, now = _state(matrix, ranked, plans, body, before, phase), _state(matrix, ranked, plans, body, year, phase)
-        out[(body, year, phase)] = _compared(was, now, (before, year), words["title"].format(before=before), words, names)
+        out[(body, year, phase)] = _compared(
+            was, now, (before, year), words["title"].format(before=before), words, names
+        )
     return out
 
 
-def changes_between(was: pl.DataFrame, now: pl.DataFrame, runs: tuple[str, str], lang: str = "it") -> dict[tuple, Changes]:
+def changes_between(
+    was: pl.DataFrame, now: pl.DataFrame, runs: tuple[str, str], lang: str = "it"
+) -> dict[tuple, Changes]:
     """Two runs' states (``states``) of the same bodies, years and phases: what changed from the first to the second."""
     words = change_words()[lang]
     names = labels(lang)
     out = {}
-    for key in sorted(set(was.select("body", "year", "phase").unique().rows()) & set(now.select("body", "year", "phase").unique().rows())):
+    for key in sorted(
+        set(was.select("body", "year", "phase").unique().rows())
+        & set(now.select("body", "year", "phase").unique().rows())
+    ):
+
         def pick(frame: pl.DataFrame) -> pl.DataFrame:
             return frame.filter(pl.col("body") == key[0], pl.col("year") == key[1], pl.col("phase") == key[2])
 
-        out[key] = _compared(pick(was), pick(now), runs, words["title_runs"].format(before=runs[0], after=runs[1]), words, names,
-                             words["subtitle_runs"])
+        out[key] = _compared(
+            pick(was),
+            pick(now),
+            runs,
+            words["title_runs"].format(before=runs[0], after=runs[1]),
+            words,
+            names,
+            words["subtitle_runs"],
+        )
     return out
 
 
 def _compared(was, now, periods: tuple, title: str, words: dict, names: Labels, subtitle: str | None = None) -> Changes:
     levels = detail_level(was), detail_level(now)
     if levels[0] != levels[1]:  # say which year lacks detail: compared by mission in the movement section
-        return Changes(periods[0], title, words["different_detail"].format(
-            before=periods[0], after=periods[1], detail_before=label("detail_levels", names.lang)[levels[0]],
-            detail_after=label("detail_levels", names.lang)[levels[1]]), _empty())
+        return Changes(
+            periods[0],
+            title,
+            words["different_detail"].format(
+                before=periods[0],
+                after=periods[1],
+                detail_before=label("detail_levels", names.lang)[levels[0]],
+                detail_after=label("detail_levels", names.lang)[levels[1]],
+            ),
+            _empty(),
+        )
     rows = what_changed(was, now, periods, words, names, portfolio_config()["weights"])
-    note = (subtitle or words["subtitle"]).format(before=periods[0], after=periods[1]) if rows.height else words["nothing"]
+    note = (
+        (subtitle or words["subtitle"]).format(before=periods[0], after=periods[1]) if rows.height else words["nothing"]
+    )
     return Changes(periods[0], title, note, rows)
 
 
 def _empty() -> pl.DataFrame:
-    return pl.DataFrame(schema={"function": pl.String, "name": pl.String, "change": pl.String, "before": pl.String,
-                                "after": pl.String, "reason": pl.String})
+    return pl.DataFrame(
+        schema={
+            "function": pl.String,
+            "name": pl.String,
+            "change": pl.String,
+            "before": pl.String,
+            "after": pl.String,
+            "reason": pl.String,
+        }
+    )

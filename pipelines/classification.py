@@ -32,10 +32,10 @@ from transforms.metrics import body_metrics, function_metrics
 
 @dataclass
 class Classification:
-    functions: pl.DataFrame      # one row per body, year, phase, function
-    bodies: pl.DataFrame         # body-level figures (rigidity)
-    sensitivity: pl.DataFrame    # functions that change quadrant when a threshold moves
-    movement: pl.DataFrame       # quadrant last year and this year
+    functions: pl.DataFrame  # one row per body, year, phase, function
+    bodies: pl.DataFrame  # body-level figures (rigidity)
+    sensitivity: pl.DataFrame  # functions that change quadrant when a threshold moves
+    movement: pl.DataFrame  # quadrant last year and this year
     parameters: dict
 
 
@@ -46,45 +46,100 @@ def _body_inputs() -> tuple[pl.DataFrame, pl.DataFrame]:
     return population, kinds
 
 
-def run_classification(lines: pl.DataFrame, overrides: pl.DataFrame | None = None, config: dict | None = None) -> Classification:
+def run_classification(
+    lines: pl.DataFrame, overrides: pl.DataFrame | None = None, config: dict | None = None
+) -> Classification:
     config = config or classification_config()
     population, kinds = _body_inputs()
     present = kinds.join(lines.select("body").unique(), on="body", how="semi")
     authority = authority_table(
-        authority_catalogue(), present, overrides if overrides is not None else empty_overrides(),
-        config["authority_weights"], config["direct_delivery_weight"], body_statuses(),
+        authority_catalogue(),
+        present,
+        overrides if overrides is not None else empty_overrides(),
+        config["authority_weights"],
+        config["direct_delivery_weight"],
+        body_statuses(),
         config["strongest_power_weight"],
     )
     metrics = function_metrics(lines, spending_classes(), population, config["amount_basis"])
     totals = body_metrics(lines, spending_classes(), population, config["amount_basis"], whole_t12_missions())
-    placed = with_cost_basis(place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
-                             config["cost_basis"], config["full_cost_driver"])
+    placed = with_cost_basis(
+        place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
+        config["cost_basis"],
+        config["full_cost_driver"],
+    )
     thresholds, margin = config["thresholds"], config["borderline_margin"]
     classified = classify(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin)
-    sensitivity = threshold_sensitivity(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin,
-                                        config["sensitivity_steps"])
+    sensitivity = threshold_sensitivity(
+        placed, quadrants(), thresholds["spending"], thresholds["authority"], margin, config["sensitivity_steps"]
+    )
     return Classification(classified, totals, sensitivity, movement(classified), config)
 
 
 FUNCTION_COLUMNS = [
-    "body", "year", "phase", "function", "name", "coarse", "status", "status_source", "kind", "cost_basis", "direct_cents",
-    "support_allocated_cents", "full_cents", "total_cents", "per_capita_eur",
-    "transfer_share", "operating_share", "financial_share", "excluded_share", "rigid_share", "capital_share",
-    "permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery", "authority",
-    "quadrant", "service_type_it", "service_type_en", "governance_it", "governance_en",
-    "distance_spending", "distance_authority", "borderline", "not_classified", "explanation_it", "explanation_en",
-    "override_note", "justification", "revenue_cents", "cost_recovery", "revenue_sources",
+    "body",
+    "year",
+    "phase",
+    "function",
+    "name",
+    "coarse",
+    "status",
+    "status_source",
+    "kind",
+    "cost_basis",
+    "direct_cents",
+    "support_allocated_cents",
+    "full_cents",
+    "total_cents",
+    "per_capita_eur",
+    "transfer_share",
+    "operating_share",
+    "financial_share",
+    "excluded_share",
+    "rigid_share",
+    "capital_share",
+    "permits",
+    "controls",
+    "binding_plans",
+    "allocation",
+    "legal_mandate",
+    "direct_delivery",
+    "authority",
+    "quadrant",
+    "service_type_it",
+    "service_type_en",
+    "governance_it",
+    "governance_en",
+    "distance_spending",
+    "distance_authority",
+    "borderline",
+    "not_classified",
+    "explanation_it",
+    "explanation_en",
+    "override_note",
+    "justification",
+    "revenue_cents",
+    "cost_recovery",
+    "revenue_sources",
 ]
 
 
-def stored_classification(con, keys: pl.DataFrame, phase: str | None = None, parameters: dict | None = None) -> Classification:
+def stored_classification(
+    con, keys: pl.DataFrame, phase: str | None = None, parameters: dict | None = None
+) -> Classification:
     """What the assets wrote for ``keys`` (and ``phase``): the matrix, body figures, sensitivity and movement."""
+
     def read(table: str) -> pl.DataFrame:
         frame = warehouse.read_table(con, table, keys)
         return frame.filter(pl.col("phase") == phase) if phase and "phase" in frame.columns and frame.height else frame
 
-    return Classification(read("ruffini_matrix"), read("body_metrics"), read("matrix_sensitivity"), read("matrix_movement"),
-                          parameters or classification_config())
+    return Classification(
+        read("ruffini_matrix"),
+        read("body_metrics"),
+        read("matrix_sensitivity"),
+        read("matrix_movement"),
+        parameters or classification_config(),
+    )
 
 
 def write_outputs(result: Classification, directory, manifest_id: str | None = None) -> dict[str, str]:
@@ -99,6 +154,7 @@ def write_outputs(result: Classification, directory, manifest_id: str | None = N
         "movement": directory / "movement.csv",
         "parameters": directory / "parameters.json",
     }
+
     def named(frame: pl.DataFrame) -> pl.DataFrame:
         return frame.with_columns(manifest=pl.lit(manifest_id, pl.String)) if manifest_id else frame
 

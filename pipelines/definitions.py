@@ -11,9 +11,15 @@ from pipelines.sensors import SENSOR_SECONDS, inbox_sensor, ingest_job, rejected
 defs = dg.Definitions(
     assets=[archived_uploads, *ALL_ASSETS],
     jobs=[ingest_job, annual_job, rejected_upload],
-    sensors=[inbox_sensor, dg.AutomationConditionSensorDefinition(
-        "follow_inputs", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=SENSOR_SECONDS)],  # the stages after an upload follow within seconds
+    sensors=[
+        inbox_sensor,
+        dg.AutomationConditionSensorDefinition(
+            "follow_inputs",
+            target=dg.AssetSelection.all(),
+            default_status=dg.DefaultSensorStatus.RUNNING,
+            minimum_interval_seconds=SENSOR_SECONDS,
+        ),
+    ],  # the stages after an upload follow within seconds
     schedules=[annual_rerun],
     resources={"warehouse_db": Warehouse()},
     # one process per run, not per step: the steps share one DuckDB writer anyway (pool limit 1), and a process

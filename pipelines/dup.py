@@ -25,7 +25,14 @@ LINE_COLUMNS = ["body", "year", "phase", "missione", "programma", "titolo", "amo
 def forecasts(con, pairs: list[tuple[str, int]]) -> pl.DataFrame:
     """Per (body, forecast year): the appropriations of its three years by function (programme, and mission for bodies
     analysed by mission) and title. Columns ``body, year, function, offset (0-2), titolo, cents``; empty when none."""
-    schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "offset": pl.Int32, "titolo": pl.String, "cents": pl.Int64}
+    schema = {
+        "body": pl.String,
+        "year": pl.Int32,
+        "function": pl.String,
+        "offset": pl.Int32,
+        "titolo": pl.String,
+        "cents": pl.Int64,
+    }
     if not pairs:
         return pl.DataFrame(schema=schema)
     keys = pl.DataFrame(sorted(set(pairs)), schema={"body": pl.String, "year": pl.Int32}, orient="row")
@@ -34,15 +41,28 @@ def forecasts(con, pairs: list[tuple[str, int]]) -> pl.DataFrame:
     own = warehouse.read_table(con, "budget_lines", keys, LINE_COLUMNS, where)
     national = warehouse.read_table(con, "national_lines", keys, LINE_COLUMNS, where)
     if national.height:  # an upload always wins over the extract
-        national = national.join(own.select("body", "year").unique(), on=["body", "year"], how="anti") if own.height else national
+        national = (
+            national.join(own.select("body", "year").unique(), on=["body", "year"], how="anti")
+            if own.height
+            else national
+        )
         own = pl.concat([own, national.select(own.columns)]) if own.height else national.select(LINE_COLUMNS)
     if own.is_empty():
         return pl.DataFrame(schema=schema)
     lines = own.with_columns(offset=pl.col("amount_kind").replace_strict(FORECAST_KINDS, return_dtype=pl.Int32))
     by = ["body", "year", "function", "offset", "titolo"]
-    programmes = lines.filter(pl.col("programma").is_not_null()).rename({"programma": "function"}).group_by(by).agg(
-        cents=pl.col("amount_cents").sum())
-    by_mission = lines.rename({"missione": "_m"}).with_columns(function=pl.col("_m")).group_by(by).agg(cents=pl.col("amount_cents").sum())
+    programmes = (
+        lines.filter(pl.col("programma").is_not_null())
+        .rename({"programma": "function"})
+        .group_by(by)
+        .agg(cents=pl.col("amount_cents").sum())
+    )
+    by_mission = (
+        lines.rename({"missione": "_m"})
+        .with_columns(function=pl.col("_m"))
+        .group_by(by)
+        .agg(cents=pl.col("amount_cents").sum())
+    )
     return pl.concat([programmes, by_mission]).select(list(schema)).cast(schema).sort(by)
 
 
@@ -55,22 +75,39 @@ def phase_rows(plan: dict, lang: str, words: dict) -> list[tuple[str, str, str, 
     kind = plan["plan_kind"]
     months = words["months"]
     first = mission_words()["first_step"]
-    opening = [(first[f"label_{lang}"], months.format(a=first["months_from"], b=first["months_to"]), "", first[f"description_{lang}"])]
+    opening = [
+        (
+            first[f"label_{lang}"],
+            months.format(a=first["months_from"], b=first["months_to"]),
+            "",
+            first[f"description_{lang}"],
+        )
+    ]
     if kind == "split":
         return opening
     rows = []
     if kind == "development":
         pilot = pilot_of(plan, lang)
         for p in _csv("phases.csv").iter_rows(named=True):
-            activity = Template(p[f"description_{lang}"]).safe_substitute(pilot=pilot, instruments=words["instruments_ref"])
-            rows.append((p[f"label_{lang}"], months.format(a=p["months_from"], b=p["months_to"]), p[f"owner_{lang}"], activity))
+            activity = Template(p[f"description_{lang}"]).safe_substitute(
+                pilot=pilot, instruments=words["instruments_ref"]
+            )
+            rows.append(
+                (p[f"label_{lang}"], months.format(a=p["months_from"], b=p["months_to"]), p[f"owner_{lang}"], activity)
+            )
     else:
         allowed = plan.get("coproduction_types" if lang == "it" else "coproduction_types_en") or ""
         for s in _csv(plan_kinds()[kind]["steps"]).iter_rows(named=True):
             if s.get("when", "always") == "coproduction" and not allowed:
                 continue
-            rows.append((s[f"label_{lang}"], months.format(a=s["months_from"], b=s["months_to"]), "",
-                         Template(s[f"description_{lang}"]).safe_substitute(allowed=allowed)))
+            rows.append(
+                (
+                    s[f"label_{lang}"],
+                    months.format(a=s["months_from"], b=s["months_to"]),
+                    "",
+                    Template(s[f"description_{lang}"]).safe_substitute(allowed=allowed),
+                )
+            )
     return opening + rows if plan.get("coarse") else rows
 
 
@@ -78,14 +115,22 @@ def last_month(plan: dict) -> int:
     """When the plan's last step ends (months from the start)."""
     kind = plan["plan_kind"]
     name = "phases.csv" if kind == "development" else plan_kinds()[kind]["steps"]
-    return max(int(s["months_to"]) for s in _csv(name).iter_rows(named=True)) if name else int(mission_words()["first_step"]["months_to"])
+    return (
+        max(int(s["months_to"]) for s in _csv(name).iter_rows(named=True))
+        if name
+        else int(mission_words()["first_step"]["months_to"])
+    )
 
 
 def positions_of(plan: dict, lang: str) -> tuple[str, str]:
     """Where the service stands on Bovaird's grid today and where the plan takes it, in ``lang`` (the plan stores its own)."""
-    grid = {(r["planners"], r["deliverers"]): r[f"label_{lang}"] for r in _csv("bovaird_grid.csv").iter_rows(named=True)}
-    return (grid.get((plan.get("current_planners"), plan.get("current_deliverers"))) or plan.get("current_position") or "",
-            grid.get((plan.get("target_planners"), plan.get("target_deliverers"))) or plan.get("target_position") or "")
+    grid = {
+        (r["planners"], r["deliverers"]): r[f"label_{lang}"] for r in _csv("bovaird_grid.csv").iter_rows(named=True)
+    }
+    return (
+        grid.get((plan.get("current_planners"), plan.get("current_deliverers"))) or plan.get("current_position") or "",
+        grid.get((plan.get("target_planners"), plan.get("target_deliverers"))) or plan.get("target_position") or "",
+    )
 
 
 def pilot_of(plan: dict, lang: str) -> str:
@@ -93,9 +138,24 @@ def pilot_of(plan: dict, lang: str) -> str:
     return (fields.get(plan.get("field") or "") or {}).get(f"pilot_{lang}") or ""
 
 
-def dup_inputs(body: str, year: int, phase: str, lang: str, home, *, functions: pl.DataFrame, ranked: pl.DataFrame,
-               plans: pl.DataFrame, kpis: pl.DataFrame, body_figures: dict, forecast: pl.DataFrame, chart_png: bytes | None,
-               workbook: str, manifest=None, open_data: str | None = None) -> DupInputs:
+def dup_inputs(
+    body: str,
+    year: int,
+    phase: str,
+    lang: str,
+    home,
+    *,
+    functions: pl.DataFrame,
+    ranked: pl.DataFrame,
+    plans: pl.DataFrame,
+    kpis: pl.DataFrame,
+    body_figures: dict,
+    forecast: pl.DataFrame,
+    chart_png: bytes | None,
+    workbook: str,
+    manifest=None,
+    open_data: str | None = None,
+) -> DupInputs:
     """Everything ``dashboards.dup_document.write_dup`` needs for one body, year and phase."""
     words = dup_words(lang)
     first, _ = period(year, phase)
@@ -106,12 +166,28 @@ def dup_inputs(body: str, year: int, phase: str, lang: str, home, *, functions: 
         units, units_problem = {}, refused.message(lang)
     rows = list(plans.sort("function").iter_rows(named=True)) if plans.height else []
     return DupInputs(
-        body=body, year=year, phase=phase, lang=lang, functions=functions, ranked=ranked, plans=rows,
-        kpis={f: list(part.iter_rows(named=True)) for (f,), part in kpis.partition_by("function", as_dict=True).items()} if kpis.height else {},
-        body_figures=body_figures, forecast=own if own.height else None, chart_png=chart_png, units=units, units_problem=units_problem,
+        body=body,
+        year=year,
+        phase=phase,
+        lang=lang,
+        functions=functions,
+        ranked=ranked,
+        plans=rows,
+        kpis={f: list(part.iter_rows(named=True)) for (f,), part in kpis.partition_by("function", as_dict=True).items()}
+        if kpis.height
+        else {},
+        body_figures=body_figures,
+        forecast=own if own.height else None,
+        chart_png=chart_png,
+        units=units,
+        units_problem=units_problem,
         units_file=units_file(home, body).name if home else f"{body}.csv",
-        phases={p["function"]: phase_rows(p, lang, words) for p in rows}, last_months={p["function"]: last_month(p) for p in rows},
-        pilots={p["function"]: pilot_of(p, lang) for p in rows}, positions={p["function"]: positions_of(p, lang) for p in rows},
+        phases={p["function"]: phase_rows(p, lang, words) for p in rows},
+        last_months={p["function"]: last_month(p) for p in rows},
+        pilots={p["function"]: pilot_of(p, lang) for p in rows},
+        positions={p["function"]: positions_of(p, lang) for p in rows},
         workbook=workbook,
-        manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data,
+        manifest_id=manifest.id if manifest else None,
+        as_of=manifest.as_of if manifest else None,
+        open_data=open_data,
     )

@@ -35,7 +35,9 @@ from sources.settings import Settings
 CHUNK_FILES = 16  # files validated as one batch, then received and loaded, while the next ones are read
 BATCH_ROWS = 250_000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
 # straight to the file; smaller transactions go through the write-ahead log and cost 1.8x as much (docs/BENCHMARKS.md)
-LOAD_MEMORY = "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
+LOAD_MEMORY = (
+    "256MB"  # DuckDB's buffer pool while loading: written blocks need not stay cached (peak RSS -350 MB at 3.5M rows)
+)
 
 # what is in use, file by partition: the same bytes for the same body, year and phase change nothing; the same bytes for
 # another body (a BDAP summary two officers each send for their own body) load; a file replaced since may come back
@@ -66,14 +68,24 @@ class Outcome:
     receipt: Receipt | None = None
 
 
+OUTCOME_WORDS = {
+    "accepted": ("[green]caricato[/]", "[green]loaded[/]"),
+    "rejected": ("[red]respinto[/]", "[red]rejected[/]"),
+    "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]"),
+    "held": ("[yellow]in attesa di conferma[/]", "[yellow]waiting for confirmation[/]"),
+}  # rich markup, Italian and English
 
-OUTCOME_WORDS = {"accepted": ("[green]caricato[/]", "[green]loaded[/]"), "rejected": ("[red]respinto[/]", "[red]rejected[/]"),
-                 "unchanged": ("[blue]già presente[/]", "[blue]already loaded[/]"),
-                 "held": ("[yellow]in attesa di conferma[/]", "[yellow]waiting for confirmation[/]")}  # rich markup, Italian and English
 
-
-def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, validated: dict[int, Validation] | None = None,
-                  on_done=None, workers: int = 1, con: duckdb.DuckDBPyConnection | None = None, settle: bool = True) -> list[Outcome]:
+def load_receipts(
+    settings: Settings,
+    pending: list[Receipt] | None = None,
+    *,
+    validated: dict[int, Validation] | None = None,
+    on_done=None,
+    workers: int = 1,
+    con: duckdb.DuckDBPyConnection | None = None,
+    settle: bool = True,
+) -> list[Outcome]:
     """Load receipts into the warehouse in order of receipt (the latest receipt of a partition ends current).
 
     Each archived file is read again with the body, year, phase and rights its receipt records, unless the
@@ -92,26 +104,45 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
     batch: list[Outcome] = []
     with _connection(settings, con) as con:
         loaded = _in_use(con)
-        committed = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
+        committed = {
+            seq
+            for (seq,) in con.execute(
+                "SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL"
+            ).fetchall()
+        }
 
         def check(chunk: list[Receipt]) -> list[Validation]:
             """The chunk's receipts validated as one batch, each within its receipt's rights; a file already loaded, or
             validated at intake under the same rules, is not read."""
             same = {r.seq for r in chunk if _already(loaded, r.sha256, r.partitions, r.table)}
             kept = {r.seq: _kept(settings, r) for r in chunk if r.seq not in validated and r.seq not in same}
-            checked = _validate_batch(settings, workers, [
-                (Path(r.archive_path), r.original_name, r.sha256,
-                 None if r.seq in same or r.seq in validated or kept.get(r.seq) else
-                 dict(body=r.body, year=r.year, phase=r.phase, uploader=r.uploader))
-                for r in chunk])
+            checked = _validate_batch(
+                settings,
+                workers,
+                [
+                    (
+                        Path(r.archive_path),
+                        r.original_name,
+                        r.sha256,
+                        None
+                        if r.seq in same or r.seq in validated or kept.get(r.seq)
+                        else dict(body=r.body, year=r.year, phase=r.phase, uploader=r.uploader),
+                    )
+                    for r in chunk
+                ],
+            )
             return [validated.get(r.seq) or kept.get(r.seq) or v for r, v in zip(chunk, checked)]
 
         def flush() -> None:
             for table in {o.upload.table for o in batch}:
-                check_schema(pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table)
+                check_schema(
+                    pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table
+                )
             warehouse.load(con, [o.upload for o in batch])
             if settle:
-                settle_from_warehouse(settings, con, [o.receipt for o in batch])  # committed: now, and only now, the receipts say so
+                settle_from_warehouse(
+                    settings, con, [o.receipt for o in batch]
+                )  # committed: now, and only now, the receipts say so
             for outcome in batch:
                 if on_done:
                     on_done(outcome)
@@ -119,16 +150,31 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                 outcome.upload.lines = outcome.validation.lines
             batch.clear()
 
-        for start in range(0, len(pending), CHUNK_FILES):  # a chunk at a time: memory stays flat however long the backlog
-            chunk = pending[start:start + CHUNK_FILES]
+        for start in range(
+            0, len(pending), CHUNK_FILES
+        ):  # a chunk at a time: memory stays flat however long the backlog
+            chunk = pending[start : start + CHUNK_FILES]
             recovered = [r for r in chunk if r.seq in committed]
             if recovered:  # loaded by a load that died before it could say so: the warehouse is the truth
                 if settle:
                     settle_from_warehouse(settings, con, recovered)
                 for receipt in recovered:
-                    outcomes.append(Outcome(Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind,
-                                                       empty_budget_lines(), table=receipt.table), "accepted",
-                                            [tuple(p) for p in receipt.partitions], Path(receipt.archive_path), receipt=receipt))
+                    outcomes.append(
+                        Outcome(
+                            Validation(
+                                receipt.original_name,
+                                receipt.sha256,
+                                receipt.layout,
+                                receipt.kind,
+                                empty_budget_lines(),
+                                table=receipt.table,
+                            ),
+                            "accepted",
+                            [tuple(p) for p in receipt.partitions],
+                            Path(receipt.archive_path),
+                            receipt=receipt,
+                        )
+                    )
                     if on_done:
                         on_done(outcomes[-1])
                 chunk = [r for r in chunk if r.seq not in committed]
@@ -140,7 +186,12 @@ def load_receipts(settings: Settings, pending: list[Receipt] | None = None, *, v
                     if sum(o.upload.lines.height for o in batch) >= BATCH_ROWS:
                         flush()
                 elif settle:
-                    receipts.mark(settings, receipt, outcome.status, "; ".join(f.message() for f in validation.findings if f.is_error)[:2000])
+                    receipts.mark(
+                        settings,
+                        receipt,
+                        outcome.status,
+                        "; ".join(f.message() for f in validation.findings if f.is_error)[:2000],
+                    )
                     sources_validated.discard(settings, receipt)
                     if on_done:
                         on_done(outcome)
@@ -155,27 +206,63 @@ def _kept(settings: Settings, receipt: Receipt) -> Validation | None:
         return None
     lines, overrides = found
     partitions = {tuple(p) for p in lines.select("body", "year", "phase").unique().rows()}
-    if (partitions != {tuple(p) for p in receipt.partitions} or set(lines["source_sha256"].unique()) != {receipt.sha256}
-            or not all(receipt.uploader.may_write(body) for body, _, _ in partitions)):
+    if (
+        partitions != {tuple(p) for p in receipt.partitions}
+        or set(lines["source_sha256"].unique()) != {receipt.sha256}
+        or not all(receipt.uploader.may_write(body) for body, _, _ in partitions)
+    ):
         return None  # not this receipt's lines (altered on disk): the archived file is read again, within its rights
-    return Validation(receipt.original_name, receipt.sha256, receipt.layout, receipt.kind, lines, overrides=overrides,
-                      table=receipt.table, body=receipt.body)
+    return Validation(
+        receipt.original_name,
+        receipt.sha256,
+        receipt.layout,
+        receipt.kind,
+        lines,
+        overrides=overrides,
+        table=receipt.table,
+        body=receipt.body,
+    )
 
 
 def settle_from_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection, loaded: list[Receipt]) -> None:
     """The receipts just loaded, and those they replaced, as the warehouse now holds them; kept lines let go."""
     states = warehouse.receipt_states(con, [r.seq for r in loaded], [r.sha256 for r in loaded])
-    receipts.settle(settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by})
+    receipts.settle(
+        settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by}
+    )
     for receipt in loaded:
         sources_validated.discard(settings, receipt)
 
 
-def _validate_batch(settings: Settings, workers: int, files: list[tuple[Path, str, str, dict | None]]) -> list[Validation]:
+def _validate_batch(
+    settings: Settings, workers: int, files: list[tuple[Path, str, str, dict | None]]
+) -> list[Validation]:
     """Files (path, name, SHA-256, keyword arguments of ``validate_file`` or None when already loaded) validated as one
     batch (``sources.steps``): a file already loaded gets an empty validation, a failed one a rejection of its own."""
     todo = [i for i, (_, _, _, job) in enumerate(files) if job is not None]
-    results = {} if not todo else dict(zip(todo, validate_files([dict(path=files[i][0], display_name=files[i][1], sha256=files[i][2], schema_check=False,
-                                                  **files[i][3]) for i in todo], settings, workers)))
+    results = (
+        {}
+        if not todo
+        else dict(
+            zip(
+                todo,
+                validate_files(
+                    [
+                        dict(
+                            path=files[i][0],
+                            display_name=files[i][1],
+                            sha256=files[i][2],
+                            schema_check=False,
+                            **files[i][3],
+                        )
+                        for i in todo
+                    ],
+                    settings,
+                    workers,
+                ),
+            )
+        )
+    )
     checked = []
     for i, (path, name, sha, _) in enumerate(files):
         result = results.get(i)
@@ -200,27 +287,53 @@ def _connection(settings: Settings, con: duckdb.DuckDBPyConnection | None):
 def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tuple]]) -> Outcome:
     """What becomes of one receipt; an accepted one is queued for the warehouse with its uploader and time of receipt."""
     if _already(loaded, receipt.sha256, receipt.partitions, receipt.table):  # already in use, or twice in this call
-        return Outcome(Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines()), "unchanged", receipt=receipt)
+        return Outcome(
+            Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines()),
+            "unchanged",
+            receipt=receipt,
+        )
     if not validation.ok:
         return Outcome(validation, "rejected", receipt=receipt)
     received_at = dt.datetime.fromisoformat(receipt.received_at)
-    upload = warehouse.Upload(validation.lines, receipt.sha256, receipt.original_name, validation.layout, receipt.uploader.name,
-                              Path(receipt.archive_path), received_at=received_at, table=validation.table, receipt_seq=receipt.seq)
+    upload = warehouse.Upload(
+        validation.lines,
+        receipt.sha256,
+        receipt.original_name,
+        validation.layout,
+        receipt.uploader.name,
+        Path(receipt.archive_path),
+        received_at=received_at,
+        table=validation.table,
+        receipt_seq=receipt.seq,
+    )
     if validation.overrides is not None:  # who and when default to the uploader and the upload
         upload.overrides = validation.overrides.with_columns(
             author=pl.when(pl.col("author") == "").then(pl.lit(receipt.uploader.name)).otherwise(pl.col("author")),
             date=pl.when(pl.col("date") == "").then(pl.lit(received_at.date().isoformat())).otherwise(pl.col("date")),
         )
     taken = {(b, y, p, upload.table) for b, y, p in upload.partitions()}
-    for partitions in loaded.values():  # one file in use per partition: the file it replaces is no longer in use there, and
-        partitions -= taken             # may come back later in the same call (a file replaced by mistake, sent again)
+    for (
+        partitions
+    ) in loaded.values():  # one file in use per partition: the file it replaces is no longer in use there, and
+        partitions -= taken  # may come back later in the same call (a file replaced by mistake, sent again)
     loaded.setdefault(receipt.sha256, set()).update(taken)
     return Outcome(validation, "accepted", upload.partitions(), upload.archive_path, upload, receipt)
 
 
-def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = None, year: int | None = None,
-                 phase: str | None = None, user: str | None = None, display_names: list[str] | None = None,
-                 on_done=None, workers: int = 1, uploader: Uploader | None = None, replace: bool = False) -> list[Outcome]:
+def ingest_files(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    body: str | None = None,
+    year: int | None = None,
+    phase: str | None = None,
+    user: str | None = None,
+    display_names: list[str] | None = None,
+    on_done=None,
+    workers: int = 1,
+    uploader: Uploader | None = None,
+    replace: bool = False,
+) -> list[Outcome]:
     """Receive each file and load it at once (command line, demo). Files are independent: one bad file stops only itself.
 
     A file that would replace the one in use and make the data worse is held (``held``), not loaded, unless
@@ -239,8 +352,11 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
     def check(chunk: range) -> list[Validation]:
         """Validate a chunk of files as one batch (a file in use is read too: which bodies it brings depends on the uploader)."""
         shas = {i: archive.sha256_of(paths[i]) for i in chunk}
-        return _validate_batch(settings, workers, [
-            (paths[i], names[i], shas[i], dict(body=body, year=year, phase=phase, uploader=uploader)) for i in chunk])
+        return _validate_batch(
+            settings,
+            workers,
+            [(paths[i], names[i], shas[i], dict(body=body, year=year, phase=phase, uploader=uploader)) for i in chunk],
+        )
 
     outcomes: dict[int, Outcome] = {}
     seen: set[str] = set()
@@ -252,7 +368,9 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
             return
         if not kept_open:  # opened at the first load and kept: one checkpoint at the end, not one per transaction
             kept_open.append(stack.enter_context(warehouse.connect(settings.warehouse_path, memory_limit=LOAD_MEMORY)))
-        results = load_receipts(settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1, con=kept_open[0])
+        results = load_receipts(
+            settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1, con=kept_open[0]
+        )
         for (index, _), outcome in zip(taken, results):
             outcomes[index] = outcome
         taken.clear()
@@ -269,15 +387,22 @@ def ingest_files(paths: list[Path], settings: Settings, *, body: str | None = No
             for index, validation in zip(chunk, checked):
                 parts = validation.lines.select("body", "year", "phase").unique().rows() if validation.ok else []
                 if validation.sha256 in seen or _already(loaded, validation.sha256, parts, validation.table):
-                    outcomes[index] = Outcome(Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged")
+                    outcomes[index] = Outcome(
+                        Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged"
+                    )
                 elif not validation.ok:
                     outcomes[index] = Outcome(validation, "rejected")
                 else:
                     _, receipt = receive(paths[index], settings, uploader, validation=validation, replace=replace)
                     seen.add(validation.sha256)
                     if receipt.status == receipts.HELD:  # would make the data worse: archived, registered, never loaded
-                        outcomes[index] = Outcome(validation, "held", [tuple(p) for p in receipt.partitions], Path(receipt.archive_path),
-                                                  receipt=receipt)
+                        outcomes[index] = Outcome(
+                            validation,
+                            "held",
+                            [tuple(p) for p in receipt.partitions],
+                            Path(receipt.archive_path),
+                            receipt=receipt,
+                        )
                     else:
                         taken.append((index, receipt))
                         validated[receipt.seq] = validation
@@ -297,5 +422,11 @@ def failed_validation(path: Path, exc: Exception, name: str | None = None, sha25
         sha = sha256 or archive.sha256_of(path)
     except OSError:
         sha = "0" * 64
-    return Validation(name or path.name, sha, None, None, empty_budget_lines(), [Finding("INTAKE_FAILED", file=name or path.name,
-                                                                                        params={"detail": detail})])
+    return Validation(
+        name or path.name,
+        sha,
+        None,
+        None,
+        empty_budget_lines(),
+        [Finding("INTAKE_FAILED", file=name or path.name, params={"detail": detail})],
+    )

@@ -29,7 +29,17 @@ from sources.reference import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_FOLDERS = ("sources", "transforms", "pipelines", "dashboards")
-LIBRARIES = ("dagster", "duckdb", "polars", "pandera", "altair", "vl-convert-python", "xlsxwriter", "openpyxl", "fastexcel")
+LIBRARIES = (
+    "dagster",
+    "duckdb",
+    "polars",
+    "pandera",
+    "altair",
+    "vl-convert-python",
+    "xlsxwriter",
+    "openpyxl",
+    "fastexcel",
+)
 
 
 @dataclass
@@ -40,7 +50,9 @@ class Manifest:
     @property
     def as_of(self) -> dt.datetime:
         """The latest receipt among the inputs: the date the outputs carry (never the clock, so reruns are identical)."""
-        times = [u["received_at"] for u in self.content["inputs"]["uploads"]] + [n["loaded_at"] for n in self.content["inputs"]["national"]]
+        times = [u["received_at"] for u in self.content["inputs"]["uploads"]] + [
+            n["loaded_at"] for n in self.content["inputs"]["national"]
+        ]
         return dt.datetime.fromisoformat(max(times)) if times else dt.datetime(2000, 1, 1)
 
 
@@ -63,16 +75,28 @@ def code_version() -> dict:
 
 def catalogue_hashes() -> dict[str, str]:
     """SHA-256 of every catalogue, code list, rule and word file the product reads (``areavasta/data``)."""
-    return {str(p.relative_to(DATA_DIR)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(DATA_DIR.rglob("*")) if p.is_file() and p.suffix in {".csv", ".yaml", ".txt"}}
+    return {
+        str(p.relative_to(DATA_DIR)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(DATA_DIR.rglob("*"))
+        if p.is_file() and p.suffix in {".csv", ".yaml", ".txt"}
+    }
 
 
 def build(con, keys: pl.DataFrame) -> Manifest:
     """The manifest of ``keys`` (body, year — or year only, for the assets across bodies) as the warehouse stands."""
     years = sorted(int(y) for y in keys["year"].unique())
-    partitions = sorted(f"{y}|{b}" for b, y in keys.select("body", "year").unique().rows()) if "body" in keys.columns else [str(y) for y in years]
-    content = {"partitions": partitions, "inputs": _inputs(con, years), "catalogues": catalogue_hashes(),
-               "parameters": _parameters(con, keys), "code": code_version()}
+    partitions = (
+        sorted(f"{y}|{b}" for b, y in keys.select("body", "year").unique().rows())
+        if "body" in keys.columns
+        else [str(y) for y in years]
+    )
+    content = {
+        "partitions": partitions,
+        "inputs": _inputs(con, years),
+        "catalogues": catalogue_hashes(),
+        "parameters": _parameters(con, keys),
+        "code": code_version(),
+    }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Manifest(digest, content)
 
@@ -81,10 +105,13 @@ def _inputs(con, years: list[int]) -> dict:
     in_years = ", ".join(str(y) for y in years) or "NULL"
     uploads = con.execute(
         "SELECT DISTINCT sha256, original_name, layout, content, body, year, phase, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%f') AS received_at "
-        f"FROM core.uploads WHERE status = 'current' AND year IN ({in_years}) ORDER BY body, year, phase, content, sha256").pl()
+        f"FROM core.uploads WHERE status = 'current' AND year IN ({in_years}) ORDER BY body, year, phase, content, sha256"
+    ).pl()
     national = warehouse.read_table(con, "national_extracts")
     if national.height:
-        national = national.filter(pl.col("years").str.split(",").list.eval(pl.element().cast(pl.Int32).is_in(years)).list.any())
+        national = national.filter(
+            pl.col("years").str.split(",").list.eval(pl.element().cast(pl.Int32).is_in(years)).list.any()
+        )
         national = national.select("sha256", "file", "phase", "years", "loaded_at").sort("sha256")
     return {"uploads": uploads.to_dicts(), "national": national.to_dicts() if national.height else []}
 
@@ -111,9 +138,17 @@ def parameters_frame(asset: str, keys: pl.DataFrame, config: dict) -> pl.DataFra
             key, value = f"{key}_sha256", hashlib.sha256(Path(value).read_bytes()).hexdigest()
         kept[key] = value
     text = json.dumps(kept, sort_keys=True)
-    bodies = keys.with_columns(pl.col("year").cast(pl.Int32)) if "body" in keys.columns else keys.with_columns(body=pl.lit("*"))
-    return bodies.select("body", "year").unique().with_columns(asset=pl.lit(asset), parameters=pl.lit(text)).select(
-        "asset", "body", "year", "parameters")
+    bodies = (
+        keys.with_columns(pl.col("year").cast(pl.Int32))
+        if "body" in keys.columns
+        else keys.with_columns(body=pl.lit("*"))
+    )
+    return (
+        bodies.select("body", "year")
+        .unique()
+        .with_columns(asset=pl.lit(asset), parameters=pl.lit(text))
+        .select("asset", "body", "year", "parameters")
+    )
 
 
 def folder(settings) -> Path:
@@ -124,8 +159,11 @@ def record(con, settings, manifest: Manifest, run_id: str, asset: str, outputs: 
     """Write ``<id>.json`` (content, the runs that recorded it, the outputs with their SHA-256) and the run's row."""
     target = folder(settings) / f"{manifest.id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    stored = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {"id": manifest.id, **manifest.content, "runs": [],
-                                                                                      "outputs": {}}
+    stored = (
+        json.loads(target.read_text(encoding="utf-8"))
+        if target.exists()
+        else {"id": manifest.id, **manifest.content, "runs": [], "outputs": {}}
+    )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
     if not any(r["run_id"] == run_id and r["asset"] == asset for r in stored["runs"]):
         stored["runs"].append({"run_id": run_id, "asset": asset, "at": now})
@@ -149,8 +187,11 @@ def recorded_runs(settings) -> pl.DataFrame:
         except (OSError, ValueError):
             continue
         rows += [(r["run_id"], r["asset"], stored["id"], r["at"]) for r in stored.get("runs", [])]
-    frame = pl.DataFrame(rows, schema={"run_id": pl.String, "asset": pl.String, "manifest_id": pl.String, "recorded_at": pl.String},
-                         orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={"run_id": pl.String, "asset": pl.String, "manifest_id": pl.String, "recorded_at": pl.String},
+        orient="row",
+    )
     return frame.sort("recorded_at", "manifest_id").unique(["run_id", "asset"], keep="last", maintain_order=True)
 
 
@@ -194,19 +235,30 @@ def load_state(settings, manifest_id: str) -> pl.DataFrame | None:
 
 def differences(a: dict, b: dict) -> dict[str, list]:
     """What differs between two manifests: inputs (files), catalogue and rule files, parameters, code."""
+
     def files(m: dict) -> dict:
-        return {u["sha256"]: u for u in m["inputs"]["uploads"]} | {n["sha256"]: {**n, "original_name": n["file"]} for n in m["inputs"]["national"]}
+        return {u["sha256"]: u for u in m["inputs"]["uploads"]} | {
+            n["sha256"]: {**n, "original_name": n["file"]} for n in m["inputs"]["national"]
+        }
 
     fa, fb = files(a), files(b)
     params_a = {(p["asset"], p["body"], p["year"]): p["parameters"] for p in a["parameters"]}
     params_b = {(p["asset"], p["body"], p["year"]): p["parameters"] for p in b["parameters"]}
-    changed_parameters = sorted({(k[0], params_a.get(k, "{}"), params_b.get(k, "{}")) for k in set(params_a) | set(params_b)
-                                 if params_a.get(k, "{}") != params_b.get(k, "{}")})
+    changed_parameters = sorted(
+        {
+            (k[0], params_a.get(k, "{}"), params_b.get(k, "{}"))
+            for k in set(params_a) | set(params_b)
+            if params_a.get(k, "{}") != params_b.get(k, "{}")
+        }
+    )
     return {
         "inputs_added": sorted(fb[s]["original_name"] for s in set(fb) - set(fa)),
         "inputs_removed": sorted(fa[s]["original_name"] for s in set(fa) - set(fb)),
-        "catalogues": sorted(k for k in set(a["catalogues"]) | set(b["catalogues"]) if a["catalogues"].get(k) != b["catalogues"].get(k)),
+        "catalogues": sorted(
+            k for k in set(a["catalogues"]) | set(b["catalogues"]) if a["catalogues"].get(k) != b["catalogues"].get(k)
+        ),
         "parameters": changed_parameters,
-        "code": [] if a["code"]["source_sha256"] == b["code"]["source_sha256"] else [(a["code"]["versions"].get("areavasta"),
-                                                                                   b["code"]["versions"].get("areavasta"))],
+        "code": []
+        if a["code"]["source_sha256"] == b["code"]["source_sha256"]
+        else [(a["code"]["versions"].get("areavasta"), b["code"]["versions"].get("areavasta"))],
     }

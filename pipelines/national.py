@@ -34,7 +34,7 @@ MAX_FINDINGS_PER_CODE = 50  # a broken national file can have millions of bad ro
 @dataclass
 class NationalOutcome:
     file: str
-    status: str                       # loaded | rejected
+    status: str  # loaded | rejected
     findings: list[Finding] = field(default_factory=list)
     sha256: str | None = None
     lines: int = 0
@@ -54,8 +54,15 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
     started, received_at = time.perf_counter(), time.strftime("%Y-%m-%dT%H:%M:%S")
     profile = stream_profile(path)
     if profile is None:
-        return NationalOutcome(name, "rejected", [Finding("HEADER_NOT_FOUND", file=name, row=1,
-                                                          params={"expected": "Esercizio Finanziario, Codice Programma"})])
+        return NationalOutcome(
+            name,
+            "rejected",
+            [
+                Finding(
+                    "HEADER_NOT_FOUND", file=name, row=1, params={"expected": "Esercizio Finanziario, Codice Programma"}
+                )
+            ],
+        )
     with ThreadPoolExecutor(max_workers=2) as pool:  # hash and compressed archive copy beside the scan
         hashed = pool.submit(archive.sha256_of, path)
         copied = pool.submit(archive.spool, path, settings.archive_dir, compress=True)
@@ -68,16 +75,28 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
         spooled.unlink(missing_ok=True)
         return outcome
     load = uuid.uuid4().hex  # this load's entry on the sidecar, settled once the warehouse committed
-    metadata = {"original_name": name, "user": user, "received_at": received_at, "layout": profile.name,
-                "status": "received", "content": "national", "load": load, "partition_rows": partition_rows(outcome.frame),
-                "order": dt.datetime.now().isoformat(),  # until the load holds the warehouse
-                "stored": "zstd"}  # decompressed, the archived file is the received one (areavasta restore)
+    metadata = {
+        "original_name": name,
+        "user": user,
+        "received_at": received_at,
+        "layout": profile.name,
+        "status": "received",
+        "content": "national",
+        "load": load,
+        "partition_rows": partition_rows(outcome.frame),
+        "order": dt.datetime.now().isoformat(),  # until the load holds the warehouse
+        "stored": "zstd",
+    }  # decompressed, the archived file is the received one (areavasta restore)
     target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata, compressed=True)
     mark = time.perf_counter()
     with warehouse.connect(settings.warehouse_path) as con:
-        at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
+        at = (
+            dt.datetime.now()
+        )  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
         archive.settle_entry(target, load, order=at.isoformat())
-        store(con, outcome, target, profile.name, user, at.isoformat())  # the order, exactly: two loads in one second differ
+        store(
+            con, outcome, target, profile.name, user, at.isoformat()
+        )  # the order, exactly: two loads in one second differ
     outcome.seconds["load"] = time.perf_counter() - mark
     outcome.seconds["total"] = time.perf_counter() - started
     archive.settle_entry(target, load, status="loaded", loaded_at=at.isoformat())
@@ -92,15 +111,35 @@ def replay_national(stored: Path, entry: dict, settings: Settings, con) -> Natio
     with tempfile.TemporaryDirectory(dir=settings.home, prefix=".ricostruzione-") as folder:
         copy = Path(folder) / "estratto.csv"
         if archive.restore(stored, copy) != sha:
-            return NationalOutcome(name, "rejected", [Finding("INTAKE_FAILED", file=name, params={"detail": "SHA-256"})], sha256=sha)
+            return NationalOutcome(
+                name, "rejected", [Finding("INTAKE_FAILED", file=name, params={"detail": "SHA-256"})], sha256=sha
+            )
         profile = stream_profile(copy)
         if profile is None:
-            return NationalOutcome(name, "rejected", [Finding("HEADER_NOT_FOUND", file=name, row=1,
-                                                              params={"expected": "Esercizio Finanziario, Codice Programma"})], sha256=sha)
+            return NationalOutcome(
+                name,
+                "rejected",
+                [
+                    Finding(
+                        "HEADER_NOT_FOUND",
+                        file=name,
+                        row=1,
+                        params={"expected": "Esercizio Finanziario, Codice Programma"},
+                    )
+                ],
+                sha256=sha,
+            )
         outcome = _checked(copy, profile, name)
     outcome.sha256 = sha
     if outcome.ok:
-        store(con, outcome, stored, profile.name, entry.get("user", ""), entry.get("loaded_at") or entry.get("received_at", ""))
+        store(
+            con,
+            outcome,
+            stored,
+            profile.name,
+            entry.get("user", ""),
+            entry.get("loaded_at") or entry.get("received_at", ""),
+        )
     return outcome
 
 
@@ -109,10 +148,23 @@ def store(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, l
     ``core.national_extracts``, in one transaction."""
     lines = outcome.frame.with_columns(extract_sha256=pl.lit(outcome.sha256))
     keys = lines.select("body", "year", "phase").unique()
-    record = pl.DataFrame({"sha256": [outcome.sha256], "file": [outcome.file], "stored_as": [str(stored)], "layout": [layout],
-                           "phase": [outcome.phase], "lines": [lines.height], "bodies": [keys["body"].n_unique()],
-                           "years": [",".join(str(y) for y in sorted(keys["year"].unique()))], "user": [user], "loaded_at": [loaded_at]})
-    warehouse.replace_together(con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))}, views=True)
+    record = pl.DataFrame(
+        {
+            "sha256": [outcome.sha256],
+            "file": [outcome.file],
+            "stored_as": [str(stored)],
+            "layout": [layout],
+            "phase": [outcome.phase],
+            "lines": [lines.height],
+            "bodies": [keys["body"].n_unique()],
+            "years": [",".join(str(y) for y in sorted(keys["year"].unique()))],
+            "user": [user],
+            "loaded_at": [loaded_at],
+        }
+    )
+    warehouse.replace_together(
+        con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))}, views=True
+    )
     outcome.status, outcome.lines, outcome.bodies, outcome.frame = "loaded", lines.height, keys["body"].n_unique(), None
     outcome.years = sorted(keys["year"].unique().to_list())
 
@@ -127,17 +179,31 @@ def _checked(path: Path, profile, name: str) -> NationalOutcome:
     """Scan and validate: ``status`` is ``checked`` with the lines in ``frame``, or ``rejected`` with the findings."""
     mark = time.perf_counter()
     scanned = scan(path, profile, name)
-    outcome = NationalOutcome(name, "rejected", list(scanned.findings), phase=scanned.phase, seconds={"scan": time.perf_counter() - mark})
+    outcome = NationalOutcome(
+        name, "rejected", list(scanned.findings), phase=scanned.phase, seconds={"scan": time.perf_counter() - mark}
+    )
     if not has_errors(outcome.findings) and scanned.rows.is_empty():
-        outcome.findings.append(Finding("NATIONAL_NO_ROWS", file=name, params={"column": profile.spec["columns"]["body_type"][0]}))
+        outcome.findings.append(
+            Finding("NATIONAL_NO_ROWS", file=name, params={"column": profile.spec["columns"]["body_type"][0]})
+        )
     if not has_errors(outcome.findings) and scanned.phase is None:
         outcome.findings.append(Finding("PHASE_MISSING", file=name))
     if has_errors(outcome.findings):
         return outcome
     mark = time.perf_counter()
-    known = bodies().select(pl.col("istat_code").alias("body"), pl.col("historical_province_code").alias("province_code"))
-    lines, problems = national_lines(scanned.rows, known, scanned.phase, {
-        "programma": programmes()["code"].to_list(), "macroaggregato": macroaggregates()["code"].to_list(), "titolo": titles()["code"].to_list()})
+    known = bodies().select(
+        pl.col("istat_code").alias("body"), pl.col("historical_province_code").alias("province_code")
+    )
+    lines, problems = national_lines(
+        scanned.rows,
+        known,
+        scanned.phase,
+        {
+            "programma": programmes()["code"].to_list(),
+            "macroaggregato": macroaggregates()["code"].to_list(),
+            "titolo": titles()["code"].to_list(),
+        },
+    )
     outcome.findings += _findings(problems, scanned.letters, name)
     outcome.seconds["validate"] = time.perf_counter() - mark
     if not any(f.is_error for f in outcome.findings):
@@ -152,7 +218,22 @@ def _findings(problems: pl.DataFrame, letters: dict[str, str], name: str) -> lis
         for p in group.head(MAX_FINDINGS_PER_CODE).iter_rows(named=True):
             letter = letters.get(p["field"])
             value, related = p["value"] or "", p["related"] or ""
-            params = {"value": value, "key": value, "other_row": p["other_line"] or "",
-                      "programma": value, "missione": related, "macroaggregato": value, "titolo": related}
-            out.append(Finding(p["code"], file=name, row=p["_line"], cell=f"{letter}{p['_line']}" if letter else None, params=params))
+            params = {
+                "value": value,
+                "key": value,
+                "other_row": p["other_line"] or "",
+                "programma": value,
+                "missione": related,
+                "macroaggregato": value,
+                "titolo": related,
+            }
+            out.append(
+                Finding(
+                    p["code"],
+                    file=name,
+                    row=p["_line"],
+                    cell=f"{letter}{p['_line']}" if letter else None,
+                    params=params,
+                )
+            )
     return out

@@ -12,7 +12,6 @@ Dimension names are Italian and sort ``anno`` before ``ente``: keys read ``2025|
 year is one contiguous range, which is what a single-run backfill of a year needs.
 """
 
-
 import dagster as dg
 
 YEARS = dg.DynamicPartitionsDefinition(name="anno")
@@ -34,4 +33,7 @@ def key_of(body: str, year: int) -> str:
 def year_range_tags(year: int, instance) -> dict[str, str]:
     """Run tags selecting every registered body of a year in one run (single-run backfill)."""
     codes = instance.get_dynamic_partitions(BODIES.name)
-    return {"dagster/asset_partition_range_start": key_of(codes[0], year), "dagster/asset_partition_range_end": key_of(codes[-1], year)}
+    return {
+        "dagster/asset_partition_range_start": key_of(codes[0], year),
+        "dagster/asset_partition_range_end": key_of(codes[-1], year),
+    }

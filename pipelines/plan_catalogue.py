@@ -59,8 +59,12 @@ def field_catalogue() -> pl.DataFrame:
 def labelled_modes(lang: str = "it") -> pl.DataFrame:
     """Delivery modes per field with the mode's name in words (never the internal key)."""
     names = _strategy("modes.csv")
-    return _strategy("delivery_modes.csv").join(names.select("mode", pl.col(f"label_{lang}").alias("_label")), on="mode", how="left").with_columns(
-        mode=pl.col("_label")).drop("_label")
+    return (
+        _strategy("delivery_modes.csv")
+        .join(names.select("mode", pl.col(f"label_{lang}").alias("_label")), on="mode", how="left")
+        .with_columns(mode=pl.col("_label"))
+        .drop("_label")
+    )
 
 
 @cache
@@ -85,7 +89,9 @@ def delegations() -> dict[str, dict]:
 def programme_statuses(body: str) -> list[dict]:
     """The body's default status per service programme (catalogue by body type, then ``status_by_body.csv``)."""
     column = "status_citta_metropolitana" if is_metro(body) else "status_provincia"
-    special = {r["programma"]: r["status"] for r in body_statuses().filter(pl.col("body") == body).iter_rows(named=True)}
+    special = {
+        r["programma"]: r["status"] for r in body_statuses().filter(pl.col("body") == body).iter_rows(named=True)
+    }
     out = []
     for r in authority_catalogue().filter(pl.col("kind") == "service").iter_rows(named=True):
         status = special.get(r["programma"], r[column])
@@ -125,12 +131,17 @@ def legal_basis(programme: str, metro: bool) -> str:
     """The clauses of L. 56/2014 art. 1 that make ``programme`` a fundamental function of a province (c. 85, c. 88) or of a
     metropolitan city (c. 44, and c. 85 through c. 44's first sentence), from the reference table of fundamental
     functions; empty for a programme no clause names."""
-    table = fundamental_functions().filter(pl.col("retained") == "true",
-                                           pl.col("missione_programma_codes").str.split(";").list.contains(programme))
+    table = fundamental_functions().filter(
+        pl.col("retained") == "true", pl.col("missione_programma_codes").str.split(";").list.contains(programme)
+    )
     cites: list[tuple[int, str]] = []
     for row in table.iter_rows(named=True):
         applies, ident = row["applies_to"], row["function_id"]
-        if ident == "GEN" or ident.startswith("P86") or (metro and (ident == "P88" or "citta_metropolitane" not in applies)):
+        if (
+            ident == "GEN"
+            or ident.startswith("P86")
+            or (metro and (ident == "P88" or "citta_metropolitane" not in applies))
+        ):
             continue  # c. 86: the mountain border provinces' own (status_by_body.csv); c. 88 is c. 44 lett. c) for a metro
         if not metro and "province" not in applies.split(";")[0]:
             continue
@@ -140,5 +151,7 @@ def legal_basis(programme: str, metro: bool) -> str:
     letters: dict[int, list[str]] = {}
     for number, letter in sorted(dict.fromkeys(cites), key=lambda c: (c[0] != 44, c)):
         letters.setdefault(number, []).append(letter)
-    words = [f"c. {n} lett. " + _and([f"{x})" for x in found]) if all(found) else f"c. {n}" for n, found in letters.items()]
+    words = [
+        f"c. {n} lett. " + _and([f"{x})" for x in found]) if all(found) else f"c. {n}" for n, found in letters.items()
+    ]
     return f"L. 56/2014 art. 1 {'; '.join(words)}" if words else ""

@@ -65,12 +65,16 @@ def coverage(row: dict, lang: str = "it") -> str:
     revenue = row.get("revenue_cents")
     if revenue is None:
         document = "del bilancio di previsione" if row.get("phase") == "previsione" else "del rendiconto"
-        return (f"La copertura con i trasferimenti regionali è da rilevare: servono le entrate {document} attribuite "
-                "alla funzione.")
+        return (
+            f"La copertura con i trasferimenti regionali è da rilevare: servono le entrate {document} attribuite "
+            "alla funzione."
+        )
     covered = revenue / full if full else None
     gap = full - revenue
-    text = (f"Le entrate attribuite alla funzione (trasferimenti regionali) sono {euro_words(revenue)}: coprono "
-            f"{article_percent(covered)} del costo pieno")
+    text = (
+        f"Le entrate attribuite alla funzione (trasferimenti regionali) sono {euro_words(revenue)}: coprono "
+        f"{article_percent(covered)} del costo pieno"
+    )
     return text + (f"; restano a carico del bilancio dell'ente {euro_words(gap)}." if gap > 0 else ".")
 
 
@@ -82,8 +86,10 @@ def full_cost_sentence(row: dict) -> str:
     driver = DRIVER_WORDS.get(classification_config()["full_cost_driver"], "spesa di personale")
     full, direct = row.get("full_cents"), row.get("total_cents") or 0
     if full is None or full <= direct:
-        return (f"la quota dei servizi di supporto non si può attribuire con la chiave della {driver} (la funzione non ne ha): "
-                "il costo pieno è da stimare.")
+        return (
+            f"la quota dei servizi di supporto non si può attribuire con la chiave della {driver} (la funzione non ne ha): "
+            "il costo pieno è da stimare."
+        )
     return f"il costo pieno, con la quota dei servizi di supporto ripartita in base alla {driver}, è di {euro_words(full)}."
 
 
@@ -100,16 +106,22 @@ def kick_start_words(row: dict) -> str:
     """The kick-start resources, and when they exceed the highest yearly effect, that the case is not the saving."""
     words = euro_words(row["kick_start_cents"])
     if (row.get("effect_high_cents") or 0) < (row.get("kick_start_cents") or 0):
-        words += (" (più dell'effetto atteso in un anno: il progetto si giustifica per la qualità del servizio e la partecipazione, "
-                  "non per il risparmio)")
+        words += (
+            " (più dell'effetto atteso in un anno: il progetto si giustifica per la qualità del servizio e la partecipazione, "
+            "non per il risparmio)"
+        )
     return words
 
 
 def cautions(row: dict, lang: str = "it") -> str:
     """What the function's flags mean for its plan (``rules.yaml`` › ``plan_it``), as a paragraph, or nothing."""
     notes = {r["code"]: r.get(f"plan_{lang}") for r in flag_rules()}
-    figures = {"commitment": article_percent(row.get("commitment_capacity"), lang) if row.get("commitment_capacity") is not None else "",
-               "commitment_year": row.get("commitment_capacity_year") or row.get("year") or ""}
+    figures = {
+        "commitment": article_percent(row.get("commitment_capacity"), lang)
+        if row.get("commitment_capacity") is not None
+        else "",
+        "commitment_year": row.get("commitment_capacity_year") or row.get("year") or "",
+    }
     said = [notes[f].format(**figures) for f in row.get("flags") or [] if notes.get(f)]
     return ("\n\nAvvertenze. " + " ".join(said)) if said else ""
 
@@ -121,10 +133,14 @@ def funding(row: dict) -> str:
         return coverage(row)
     level = int(row.get("own_funding") or 0)
     if level == 0:
-        return ("Non è ancora noto quanta parte di questa spesa sia coperta da trasferimenti regionali e quanta resti a carico "
-                "del bilancio dell'ente: va accertato nella ricognizione.")
-    return (f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
-            "per questo la funzione entra nella graduatoria delle priorità.")
+        return (
+            "Non è ancora noto quanta parte di questa spesa sia coperta da trasferimenti regionali e quanta resti a carico "
+            "del bilancio dell'ente: va accertato nella ricognizione."
+        )
+    return (
+        f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
+        "per questo la funzione entra nella graduatoria delle priorità."
+    )
 
 
 def retained(function: str) -> str:
@@ -150,44 +166,94 @@ def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it"
 def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it") -> str:
     kind = row["plan_kind"]
     common = dict(
-        name=row.get("name") or row["function"], function=row["function"], year=row["year"], spending=euro_words(row["total_cents"]),
-        per_capita=format_euro(round((row.get("per_capita_eur") or 0) * 100)), actors=row["actors"], instruments=row["instruments"],
-        risks=row["risks_text"], kpis="; ".join(kpi_text(k) for k in own if k["kind"] != "financial"),
-        verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere", steps=row["phases_text"],
-        share=share_of_spending(row.get("share_of_body")), status_source=row.get("status_source") or "",
-        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"), cautions=cautions(row), basis=basis(row),
+        name=row.get("name") or row["function"],
+        function=row["function"],
+        year=row["year"],
+        spending=euro_words(row["total_cents"]),
+        per_capita=format_euro(round((row.get("per_capita_eur") or 0) * 100)),
+        actors=row["actors"],
+        instruments=row["instruments"],
+        risks=row["risks_text"],
+        kpis="; ".join(kpi_text(k) for k in own if k["kind"] != "financial"),
+        verb="ha impegnato" if row["phase"] == "rendiconto" else "prevede di spendere",
+        steps=row["phases_text"],
+        share=share_of_spending(row.get("share_of_body")),
+        status_source=row.get("status_source") or "",
+        financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"),
+        cautions=cautions(row),
+        basis=basis(row),
     )
-    text = Template(template(plan_kinds()[kind]["template"] if kind != "development" or not row.get("coarse") else "dup_mission_it.txt"))
+    text = Template(
+        template(
+            plan_kinds()[kind]["template"] if kind != "development" or not row.get("coarse") else "dup_mission_it.txt"
+        )
+    )
     if kind == "handover":
-        return text.safe_substitute(**common, status_word=status_labels("it").get(row["status"], ""), funding=funding(row),
-                                    retained=retained(row["function"]))
+        return text.safe_substitute(
+            **common,
+            status_word=status_labels("it").get(row["status"], ""),
+            funding=funding(row),
+            retained=retained(row["function"]),
+        )
     if kind == "delegation":
         types = row["coproduction_types"]
-        coproduction = (f"Co-produzione nei limiti della delega: {types}. {sentence(row.get('delegation_why'))}" if types else
-                        "La delega non prevede co-produzione: l'ente la esercita secondo gli standard della Regione.")
-        return text.safe_substitute(**common, full_cost_sentence=full_cost_sentence(row),
-                                    coverage=coverage(row), coproduction=coproduction, legal_basis=delegation_basis(row))
+        coproduction = (
+            f"Co-produzione nei limiti della delega: {types}. {sentence(row.get('delegation_why'))}"
+            if types
+            else "La delega non prevede co-produzione: l'ente la esercita secondo gli standard della Regione."
+        )
+        return text.safe_substitute(
+            **common,
+            full_cost_sentence=full_cost_sentence(row),
+            coverage=coverage(row),
+            coproduction=coproduction,
+            legal_basis=delegation_basis(row),
+        )
     if kind == "maintain":
-        return text.safe_substitute(**common, transfer=article_percent(row.get("transfer_share")),
-                                    pass_through=sentence(row.get("pass_through_why"))[:-1],
-                                    objective=maintain_governs()[row.get("governs") or "grants"]["objective_it"])
+        return text.safe_substitute(
+            **common,
+            transfer=article_percent(row.get("transfer_share")),
+            pass_through=sentence(row.get("pass_through_why"))[:-1],
+            objective=maintain_governs()[row.get("governs") or "grants"]["objective_it"],
+        )
     if kind == "split":
-        return text.safe_substitute(**common, first_step=sentence(first_step("it"))[:-1], programme_plans=row["direction"])
+        return text.safe_substitute(
+            **common, first_step=sentence(first_step("it"))[:-1], programme_plans=row["direction"]
+        )
     if row.get("coarse"):  # a mission total: the first step, a direction, no euro effects
-        return text.safe_substitute(**common, service_type=row.get("service_type_it"), first_step=sentence(first_step("it"))[:-1],
-                                    direction=sentence(row["direction"])[:-1], field_name=row["field_name"],
-                                    why=sentence(row["coproduction_why"]), phases=row["phases_text"].removeprefix(first_step("it") + "; "),
-                                    effect=sentence(label("mission_effect", "it"))[:-1])
+        return text.safe_substitute(
+            **common,
+            service_type=row.get("service_type_it"),
+            first_step=sentence(first_step("it"))[:-1],
+            direction=sentence(row["direction"])[:-1],
+            field_name=row["field_name"],
+            why=sentence(row["coproduction_why"]),
+            phases=row["phases_text"].removeprefix(first_step("it") + "; "),
+            effect=sentence(label("mission_effect", "it"))[:-1],
+        )
     names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
-    assumptions = [Template(r[f"assumption_{lang}"]).safe_substitute(range=percent_range(float(r["low"]), float(r["high"]), lang))
-                   for r in effects.iter_rows(named=True) if r["logic"] in row["logics"]]
+    assumptions = [
+        Template(r[f"assumption_{lang}"]).safe_substitute(range=percent_range(float(r["low"]), float(r["high"]), lang))
+        for r in effects.iter_rows(named=True)
+        if r["logic"] in row["logics"]
+    ]
     return text.safe_substitute(
-        **common, rigid=percent(row.get("rigid_share")), transfer=percent(row.get("transfer_share")),
-        service_type=row.get("service_type_it"), authority=f"{row['authority']:.2f}".replace(".", ","), governance=row.get("governance_it"),
-        current_position=row.get("current_position"), target_position=row.get("target_position"),
-        field_name=row["field_name"], why=sentence(row["coproduction_why"]),
-        logics=listed([f"«{names[code].lower()}»" for code in row["logics"]]), logic_reasons=row.get("logic_reasons") or "",
-        coproduction=row["coproduction_types"], cases=f" Esperienze di riferimento: {row['cases']}." if row["cases"] else "",
-        phases=row["phases_text"], kick_start=kick_start_words(row),
-        effect=range_words(row["effect_low_cents"], row["effect_high_cents"]), assumptions="; ".join(assumptions),
+        **common,
+        rigid=percent(row.get("rigid_share")),
+        transfer=percent(row.get("transfer_share")),
+        service_type=row.get("service_type_it"),
+        authority=f"{row['authority']:.2f}".replace(".", ","),
+        governance=row.get("governance_it"),
+        current_position=row.get("current_position"),
+        target_position=row.get("target_position"),
+        field_name=row["field_name"],
+        why=sentence(row["coproduction_why"]),
+        logics=listed([f"«{names[code].lower()}»" for code in row["logics"]]),
+        logic_reasons=row.get("logic_reasons") or "",
+        coproduction=row["coproduction_types"],
+        cases=f" Esperienze di riferimento: {row['cases']}." if row["cases"] else "",
+        phases=row["phases_text"],
+        kick_start=kick_start_words(row),
+        effect=range_words(row["effect_low_cents"], row["effect_high_cents"]),
+        assumptions="; ".join(assumptions),
     )

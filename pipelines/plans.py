@@ -32,29 +32,36 @@ from transforms import plans as tplans
 from transforms import strategy as tstrategy
 from transforms.plan_rules import for_region
 
-MISSION_ONLY = {"it": "Dati solo per missione, che comprende più campi: con il dettaglio per programma il piano si concentra su uno.",
-                "en": "Mission-level data only, covering several fields: with programme detail the plan focuses on one."}
+MISSION_ONLY = {
+    "it": "Dati solo per missione, che comprende più campi: con il dettaglio per programma il piano si concentra su uno.",
+    "en": "Mission-level data only, covering several fields: with programme detail the plan focuses on one.",
+}
 KEYS = ["body", "year", "phase", "function"]
 
 
 @dataclass
 class Plans:
-    projects: pl.DataFrame     # one row per plan, of the kind its status calls for
-    projection: pl.DataFrame   # baseline vs with-plan spending for the next three years
-    kpis: pl.DataFrame         # field indicators (baseline "dato da rilevare" until the body gives it) and financial ratios
+    projects: pl.DataFrame  # one row per plan, of the kind its status calls for
+    projection: pl.DataFrame  # baseline vs with-plan spending for the next three years
+    kpis: pl.DataFrame  # field indicators (baseline "dato da rilevare" until the body gives it) and financial ratios
 
 
 def _labels(codes: str | None, table: pl.DataFrame, key: str, lang: str, cite: bool = False) -> str:
     wanted = [c for c in (codes or "").split(";") if c]
     rows = {r[key]: r for r in table.iter_rows(named=True)}
-    return "; ".join(f"{rows[c][f'label_{lang}']}" + (f" ({rows[c]['citation']})" if cite else "") for c in wanted if c in rows)
+    return "; ".join(
+        f"{rows[c][f'label_{lang}']}" + (f" ({rows[c]['citation']})" if cite else "") for c in wanted if c in rows
+    )
 
 
 def handover_candidates(matrix: pl.DataFrame, ranked: pl.DataFrame) -> pl.DataFrame:
     """Transferred and delegated functions with real spending that the ranking left out (not own-funded)."""
-    candidates = matrix.filter(tstrategy.plan_kind(status_plans()).is_in(["handover", "delegation"]), pl.col("kind") == "service",
-                               ~pl.col("not_classified").fill_null("").is_in(["negligible", "technical", "regions_only"]),
-                               pl.col("total_cents") > 0)
+    candidates = matrix.filter(
+        tstrategy.plan_kind(status_plans()).is_in(["handover", "delegation"]),
+        pl.col("kind") == "service",
+        ~pl.col("not_classified").fill_null("").is_in(["negligible", "technical", "regions_only"]),
+        pl.col("total_cents") > 0,
+    )
     return candidates.join(ranked.select(KEYS), on=KEYS, how="anti")
 
 
@@ -62,10 +69,18 @@ def _with_kind(chosen: pl.DataFrame) -> pl.DataFrame:
     rules = consistency()["pass_through"]
     through = plan_rules.pass_through(rules)
     why = pl.coalesce([pl.when(plan_rules.pass_through([r])).then(pl.lit(r["because_it"])) for r in rules])
-    governs = pl.coalesce([pl.when(plan_rules.pass_through([r])).then(pl.lit(r.get("governs", "grants"))) for r in rules])
-    chosen = chosen.with_columns(plan_kind=plan_rules.plan_kind(status_plans(), through), pass_through_why=why, governs=governs)
-    return chosen.with_columns(plan_kind=pl.Series([_one_kind(r) for r in chosen.select("body", "function", "plan_kind").iter_rows(named=True)],
-                                                   dtype=pl.String))
+    governs = pl.coalesce(
+        [pl.when(plan_rules.pass_through([r])).then(pl.lit(r.get("governs", "grants"))) for r in rules]
+    )
+    chosen = chosen.with_columns(
+        plan_kind=plan_rules.plan_kind(status_plans(), through), pass_through_why=why, governs=governs
+    )
+    return chosen.with_columns(
+        plan_kind=pl.Series(
+            [_one_kind(r) for r in chosen.select("body", "function", "plan_kind").iter_rows(named=True)],
+            dtype=pl.String,
+        )
+    )
 
 
 def _one_kind(r: dict) -> str:
@@ -73,12 +88,23 @@ def _one_kind(r: dict) -> str:
     (mission 10 of a province: 10.01 rail is not the body's, every other programme is retained)."""
     if r["plan_kind"] != "split":
         return r["plan_kind"]
-    kinds = {status_plans().get(p["status"]) for p in programme_statuses(r["body"]) if p["programme"].startswith(f"{r['function']}.")}
+    kinds = {
+        status_plans().get(p["status"])
+        for p in programme_statuses(r["body"])
+        if p["programme"].startswith(f"{r['function']}.")
+    }
     return kinds.pop() if len(kinds) == 1 else "split"
 
 
-def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "it", effect_scale: float = 1.0,
-                logic_scale: dict[str, float] | None = None, texts: bool = True, matrix: pl.DataFrame | None = None) -> Plans:
+def build_plans(
+    ranked: pl.DataFrame,
+    config: dict | None = None,
+    lang: str = "it",
+    effect_scale: float = 1.0,
+    logic_scale: dict[str, float] | None = None,
+    texts: bool = True,
+    matrix: pl.DataFrame | None = None,
+) -> Plans:
     """Plans for the functions in ``plan_tiers`` and, from ``matrix``, for every transferred or delegated function the
     ranking left out. Only development plans propose response logics, effects and kick-start resources; scenarios scale
     the expected effects (all, or per response logic)."""
@@ -96,32 +122,54 @@ def build_plans(ranked: pl.DataFrame, config: dict | None = None, lang: str = "i
     develop = pl.col("plan_kind") == "development"
     projects = tplans.positions(chosen, _csv("quadrant_plans.csv"), _csv("bovaird_grid.csv"), field_catalogue(), lang)
     projects = tplans.response_logics(projects, response_rules(), lang).with_columns(
-        logics=pl.when(develop).then(pl.col("logics")).otherwise(pl.lit([], dtype=pl.List(pl.String))))
+        logics=pl.when(develop).then(pl.col("logics")).otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    )
     effects = _csv("effects.csv").with_columns(
-        pl.col("low").cast(pl.Float64) * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64) * effect_scale,
-        pl.col("high").cast(pl.Float64) * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64) * effect_scale,
+        pl.col("low").cast(pl.Float64)
+        * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64)
+        * effect_scale,
+        pl.col("high").cast(pl.Float64)
+        * pl.col("logic").replace_strict(logic_scale or {}, default=1.0, return_dtype=pl.Float64)
+        * effect_scale,
     )
     projects = tplans.expected_effect(projects, effects)
-    projects = tplans.kick_start(projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"]).with_columns(
-        kick_start_cents=pl.when(develop).then(pl.col("kick_start_cents")).otherwise(0))
+    projects = tplans.kick_start(
+        projects, config["kick_start_share"], config["kick_start_min_eur"], config["kick_start_max_eur"]
+    ).with_columns(kick_start_cents=pl.when(develop).then(pl.col("kick_start_cents")).otherwise(0))
     projects = tplans.detail_first(projects)
     if not texts:  # a scenario needs the projection only: no words, no indicators
         return Plans(projects, tplans.projection(projects, config["adoption"]), _kpis(projects.clear(), lang))
     other = "en" if lang == "it" else "it"  # both languages stored: the workbook is written in either
-    projects = projects.with_columns(**_field_parts(projects, lang), **{f"{k}_{other}": v for k, v in _field_parts(projects, other).items()})
+    projects = projects.with_columns(
+        **_field_parts(projects, lang), **{f"{k}_{other}": v for k, v in _field_parts(projects, other).items()}
+    )
     kpis = _kpis(projects, lang)
     kpi_rows: dict[tuple, list[dict]] = {}
     for k in kpis.iter_rows(named=True):
         kpi_rows.setdefault((k["body"], k["year"], k["function"]), []).append(k)
     projects = projects.with_columns(
-        dup_text=pl.Series([dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
-                            for r in projects.iter_rows(named=True)], dtype=pl.String)
+        dup_text=pl.Series(
+            [
+                dup_text(r, effects, kpi_rows.get((r["body"], r["year"], r["function"]), []), lang)
+                for r in projects.iter_rows(named=True)
+            ],
+            dtype=pl.String,
+        )
     ).drop("pass_through_why", "governs", "delegation_why", "regional_law")
     return Plans(projects, tplans.projection(projects, config["adoption"]), kpis)
 
 
-PARTS = ("field_name", "coproduction_types", "coproduction_why", "actors", "instruments", "cases", "phases_text", "risks_text",
-         "direction")
+PARTS = (
+    "field_name",
+    "coproduction_types",
+    "coproduction_why",
+    "actors",
+    "instruments",
+    "cases",
+    "phases_text",
+    "risks_text",
+    "direction",
+)
 HELPERS = ("delegation_why", "regional_law")  # words the DUP text needs, not stored
 
 
@@ -131,10 +179,22 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
     fields = {r["field"]: r for r in field_catalogue().iter_rows(named=True)}
     names = PARTS + (HELPERS if lang == "it" else ())
     parts: dict[str, list] = {k: [] for k in names}
-    done: dict[tuple, tuple] = {}  # the parts depend on the fields, the programme, the kind and the body: computed once each
+    done: dict[
+        tuple, tuple
+    ] = {}  # the parts depend on the fields, the programme, the kind and the body: computed once each
     for r in projects.iter_rows(named=True):
-        key = (tuple(r["fields"] or []), r["field"], r["function"], r["plan_kind"], r.get("name"), bool(r.get("coarse")),
-               r.get("quadrant"), tuple(r.get("logics") or []), r["body"], r.get("governs"))
+        key = (
+            tuple(r["fields"] or []),
+            r["field"],
+            r["function"],
+            r["plan_kind"],
+            r.get("name"),
+            bool(r.get("coarse")),
+            r.get("quadrant"),
+            tuple(r.get("logics") or []),
+            r["body"],
+            r.get("governs"),
+        )
         if key not in done:
             done[key] = _parts_of(r, fields, lang)
         for name in names:
@@ -144,8 +204,11 @@ def _field_parts(projects: pl.DataFrame, lang: str) -> dict[str, pl.Series]:
 
 def _steps(name: str, lang: str, allowed: str = "") -> str:
     rows = [s for s in _csv(name).iter_rows(named=True) if s.get("when", "always") != "coproduction" or allowed]
-    return "; ".join(f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} {MONTHS[lang]}): "
-                     f"{Template(s[f'description_{lang}']).safe_substitute(allowed=allowed)}" for s in rows)
+    return "; ".join(
+        f"{s[f'label_{lang}']} ({s['months_from']}-{s['months_to']} {MONTHS[lang]}): "
+        f"{Template(s[f'description_{lang}']).safe_substitute(allowed=allowed)}"
+        for s in rows
+    )
 
 
 def _risks(kind: str, keys: list[str], coproduces: bool, lang: str, governs: str | None = None) -> str:
@@ -154,9 +217,12 @@ def _risks(kind: str, keys: list[str], coproduces: bool, lang: str, governs: str
     scope = pl.col("scope")
     risks = _csv("risks.csv").filter(
         pl.col("plan_kinds").str.split(";").list.contains(kind),
-        (scope == "all") | (scope == "kind") | ((scope == "field") & pl.col("key").is_in(keys))
+        (scope == "all")
+        | (scope == "kind")
+        | ((scope == "field") & pl.col("key").is_in(keys))
         | ((scope == "pass_through") & (pl.col("key") == (governs or "grants"))),
-        (pl.col("when") == "always") | pl.lit(coproduces))
+        (pl.col("when") == "always") | pl.lit(coproduces),
+    )
     return "; ".join(f"{x[f'label_{lang}']} ({x[f'mitigation_{lang}']})" for x in risks.iter_rows(named=True))
 
 
@@ -169,7 +235,9 @@ def _fitting(name: str, key: str, fields: list[str]) -> str:
 def _actors_of(body: str) -> dict[tuple, list[dict]]:
     """Actors by (scope, key), with the regional rows of the body's own region only."""
     out: dict[tuple, list[dict]] = {}
-    for a in for_region(_strategy("actors.csv"), regional_laws(body), ("delivery_mode_it", "delivery_mode_en")).iter_rows(named=True):
+    for a in for_region(
+        _strategy("actors.csv"), regional_laws(body), ("delivery_mode_it", "delivery_mode_en")
+    ).iter_rows(named=True):
         out.setdefault((a["scope"], a["key"]), []).append(a)
     return out
 
@@ -177,8 +245,9 @@ def _actors_of(body: str) -> dict[tuple, list[dict]]:
 def _instruments_for(kind: str, coproduces: bool, laws: dict[str, str]) -> pl.DataFrame:
     """The instruments a plan of ``kind`` may cite (``instruments.csv`` › ``plan_kinds``): a body does not co-design a
     function it hands over; co-production instruments only where co-production is proposed."""
-    rows = _csv("instruments.csv").filter(pl.col("plan_kinds").str.split(";").list.contains(kind),
-                                          (pl.col("coproduction") != "true") | pl.lit(coproduces))
+    rows = _csv("instruments.csv").filter(
+        pl.col("plan_kinds").str.split(";").list.contains(kind), (pl.col("coproduction") != "true") | pl.lit(coproduces)
+    )
     return for_region(rows, laws, ("citation",))
 
 
@@ -188,11 +257,16 @@ def _actors_text(r: dict, keys: list[str], actors_of: dict, kind: str, coproduce
     own = [a for k in keys for a in actors_of.get(("field", k), [])] + actors_of.get(("programme", r["function"]), [])
     own = [a for a in own if kind in (a.get("plan_kinds") or "").split(";")]
     if kind == "delegation" and not coproduces:
-        own = [a for a in own if "delegation" in a["plan_kinds"] and "maintain" in a["plan_kinds"]]  # institutional only
+        own = [
+            a for a in own if "delegation" in a["plan_kinds"] and "maintain" in a["plan_kinds"]
+        ]  # institutional only
     if kind == "delegation" or (kind == "handover" and not own):
         own = actors_of.get(("kind", kind), []) + own
     unique = {a["actor"]: a for a in own}.values()  # a mission's fields can share an actor: named once
-    return "; ".join(f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})" for a in unique)
+    return "; ".join(
+        f"{a['actor' if lang == 'it' else 'actor_en']} ({a[f'resources_{lang}']}: {a[f'delivery_mode_{lang}']})"
+        for a in unique
+    )
 
 
 def _parts_of(r: dict, fields: dict, lang: str) -> dict:
@@ -202,22 +276,42 @@ def _parts_of(r: dict, fields: dict, lang: str) -> dict:
     keys = [k for k in (r["fields"] or []) if k in fields]
     f = fields.get(r["field"]) or {}
     kind = r["plan_kind"]
-    merged = {"coproduction_types": ";".join(dict.fromkeys(c for k in keys for c in fields[k]["coproduction_types"].split(";"))),
-              "instruments": _fitting("instruments.csv", "instrument", keys), "cases": _fitting("cases.csv", "case", keys)}
+    merged = {
+        "coproduction_types": ";".join(
+            dict.fromkeys(c for k in keys for c in fields[k]["coproduction_types"].split(";"))
+        ),
+        "instruments": _fitting("instruments.csv", "instrument", keys),
+        "cases": _fitting("cases.csv", "case", keys),
+    }
     delegation = delegations().get(r["function"]) or {}
     allowed = plan_rules.allowed_types(merged["coproduction_types"], delegation.get("coproduction_types"), kind)
     types = _labels(allowed, _csv("coproduction_types.csv"), "type", lang)
-    why = f.get(f"why_{lang}") or "" if len(keys) < 2 else (MISSION_ONLY[lang] + " " + "; ".join(
-        f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys))
+    why = (
+        f.get(f"why_{lang}") or ""
+        if len(keys) < 2
+        else (
+            MISSION_ONLY[lang]
+            + " "
+            + "; ".join(f"«{fields[k][f'name_{lang}']}»: {fields[k][f'why_{lang}']}" for k in keys)
+        )
+    )
     actors = _actors_text(r, keys, actors_of, kind, bool(allowed), lang)
-    instruments = _labels(merged["instruments"], _instruments_for(kind, bool(allowed), laws), "instrument", lang, cite=True)
+    instruments = _labels(
+        merged["instruments"], _instruments_for(kind, bool(allowed), laws), "instrument", lang, cite=True
+    )
     cases = _labels(merged["cases"], _csv("cases.csv"), "case", lang) if allowed else ""
     direction = ""
     if kind == "development":
-        steps = [Template(p[f"description_{lang}"]).safe_substitute(pilot=f.get(f"pilot_{lang}") or "", instruments=instruments)
-                 for p in _csv("phases.csv").iter_rows(named=True)]
-        phases = "; ".join(f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} {MONTHS[lang]}, {p[f'owner_{lang}']}): {s}"
-                           for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps))
+        steps = [
+            Template(p[f"description_{lang}"]).safe_substitute(
+                pilot=f.get(f"pilot_{lang}") or "", instruments=instruments
+            )
+            for p in _csv("phases.csv").iter_rows(named=True)
+        ]
+        phases = "; ".join(
+            f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} {MONTHS[lang]}, {p[f'owner_{lang}']}): {s}"
+            for p, s in zip(_csv("phases.csv").iter_rows(named=True), steps)
+        )
     elif kind == "split":
         phases, direction = first_step(lang), _split_direction(r, lang)
     elif kind == "maintain":
@@ -229,21 +323,37 @@ def _parts_of(r: dict, fields: dict, lang: str) -> dict:
         phases = f"{first_step(lang)}; {phases}"
         logic_names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
         template = words["direction"].get(f"{kind}_{lang}") or words["direction"][f"handover_{lang}"]
-        direction = template.format(governance=r.get(f"governance_{lang}") or "", service_type=r.get(f"service_type_{lang}") or "",
-                                    logics=", ".join(logic_names.get(x, x).lower() for x in r.get("logics") or []) or "-")
-    return dict(field_name=", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"],
-                coproduction_types=types, coproduction_why=why, actors=actors, instruments=instruments, cases=cases,
-                phases_text=phases, risks_text=_risks(kind, keys, bool(allowed), lang, r.get("governs")), direction=direction,
-                delegation_why=delegation.get(f"why_{lang}") or "", regional_law=f"legge regionale di riordino: {laws['reallocation']}" if "reallocation" in laws else
-                "L. 56/2014 art. 1 c. 89")
+        direction = template.format(
+            governance=r.get(f"governance_{lang}") or "",
+            service_type=r.get(f"service_type_{lang}") or "",
+            logics=", ".join(logic_names.get(x, x).lower() for x in r.get("logics") or []) or "-",
+        )
+    return dict(
+        field_name=", ".join(fields[k][f"name_{lang}"] for k in keys) or r.get("name") or r["function"],
+        coproduction_types=types,
+        coproduction_why=why,
+        actors=actors,
+        instruments=instruments,
+        cases=cases,
+        phases_text=phases,
+        risks_text=_risks(kind, keys, bool(allowed), lang, r.get("governs")),
+        direction=direction,
+        delegation_why=delegation.get(f"why_{lang}") or "",
+        regional_law=f"legge regionale di riordino: {laws['reallocation']}"
+        if "reallocation" in laws
+        else "L. 56/2014 art. 1 c. 89",
+    )
 
 
 def _split_direction(r: dict, lang: str) -> str:
     """Each programme of the mission with its status and the kind of plan that status calls for."""
     kinds, statuses = plan_kinds(), status_labels(lang)
     rows = [p for p in programme_statuses(r["body"]) if p["programme"].startswith(f"{r['function']}.")]
-    return "; ".join(f"{p['programme']} {p['name']} ({statuses.get(p['status'], p['status'])}): "
-                     f"{kinds[status_plans().get(p['status'], 'development')][f'label_{lang}']}" for p in rows)
+    return "; ".join(
+        f"{p['programme']} {p['name']} ({statuses.get(p['status'], p['status'])}): "
+        f"{kinds[status_plans().get(p['status'], 'development')][f'label_{lang}']}"
+        for p in rows
+    )
 
 
 def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -254,20 +364,61 @@ def _kpis(projects: pl.DataFrame, lang: str) -> pl.DataFrame:
         by_field.setdefault(kpi["field"], []).append(kpi)
     financial_rows = list(_csv("kpis.csv").iter_rows(named=True))
     for project in projects.iter_rows(named=True):
-        fields = ["kind:handover"] if project["plan_kind"] == "handover" else dict.fromkeys(project["fields"] or [])  # a hand-over
-        field_kpis = {k["label_it"]: k for f in fields for k in by_field.get(f, [])}  # measures the hand-over; a mission's
+        fields = (
+            ["kind:handover"] if project["plan_kind"] == "handover" else dict.fromkeys(project["fields"] or [])
+        )  # a hand-over
+        field_kpis = {
+            k["label_it"]: k for f in fields for k in by_field.get(f, [])
+        }  # measures the hand-over; a mission's
         for kpi in field_kpis.values():  # fields can share an indicator: listed once
-            rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
-                         "kind": kpi["kind"], "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"], "unit": kpi["unit"], "baseline": None,
-                         "format": "unit", "direction": kpi["direction"], "data_needed": kpi[f"data_needed_{lang}"],
-                         "data_needed_en": kpi["data_needed_en"]})
+            rows.append(
+                {
+                    "body": project["body"],
+                    "year": project["year"],
+                    "function": project["function"],
+                    "kpi": kpi["kpi"],
+                    "kind": kpi["kind"],
+                    "label": kpi[f"label_{lang}"],
+                    "label_en": kpi["label_en"],
+                    "unit": kpi["unit"],
+                    "baseline": None,
+                    "format": "unit",
+                    "direction": kpi["direction"],
+                    "data_needed": kpi[f"data_needed_{lang}"],
+                    "data_needed_en": kpi["data_needed_en"],
+                }
+            )
         for kpi in financial_rows:
-            rows.append({"body": project["body"], "year": project["year"], "function": project["function"], "kpi": kpi["kpi"],
-                         "kind": "financial", "label": kpi[f"label_{lang}"], "label_en": kpi["label_en"],
-                         "unit": "€" if kpi["format"] == "eur" else "%",
-                         "baseline": project.get(kpi["column"]), "format": kpi["format"], "direction": kpi["direction"],
-                         "data_needed": kpi[f"data_needed_{lang}"], "data_needed_en": kpi["data_needed_en"]})
-    schema = {"body": pl.String, "year": pl.Int32, "function": pl.String, "kpi": pl.String, "kind": pl.String, "label": pl.String,
-              "label_en": pl.String, "unit": pl.String, "baseline": pl.Float64, "format": pl.String, "direction": pl.String, "data_needed": pl.String,
-              "data_needed_en": pl.String}
+            rows.append(
+                {
+                    "body": project["body"],
+                    "year": project["year"],
+                    "function": project["function"],
+                    "kpi": kpi["kpi"],
+                    "kind": "financial",
+                    "label": kpi[f"label_{lang}"],
+                    "label_en": kpi["label_en"],
+                    "unit": "€" if kpi["format"] == "eur" else "%",
+                    "baseline": project.get(kpi["column"]),
+                    "format": kpi["format"],
+                    "direction": kpi["direction"],
+                    "data_needed": kpi[f"data_needed_{lang}"],
+                    "data_needed_en": kpi["data_needed_en"],
+                }
+            )
+    schema = {
+        "body": pl.String,
+        "year": pl.Int32,
+        "function": pl.String,
+        "kpi": pl.String,
+        "kind": pl.String,
+        "label": pl.String,
+        "label_en": pl.String,
+        "unit": pl.String,
+        "baseline": pl.Float64,
+        "format": pl.String,
+        "direction": pl.String,
+        "data_needed": pl.String,
+        "data_needed_en": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)

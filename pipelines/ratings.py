@@ -28,14 +28,31 @@ def load_ratings(path: Path, settings: Settings, user: str = "", display_name: s
     sha = archive.sha256_of(path)
     name = display_name or path.name
     load = uuid.uuid4().hex  # this load's entry on the sidecar, settled once the warehouse committed
-    stored = archive.store(path, settings.archive_dir, sha, checked.kind or "xlsx", {
-        "original_name": name, "received_by": user, "received_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "content": "ratings", "rows": checked.ratings.height, "partition_rows": partition_rows(checked.ratings),
-        "status": "received", "load": load, "order": dt.datetime.now().isoformat()})  # until the load holds the warehouse
+    stored = archive.store(
+        path,
+        settings.archive_dir,
+        sha,
+        checked.kind or "xlsx",
+        {
+            "original_name": name,
+            "received_by": user,
+            "received_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "content": "ratings",
+            "rows": checked.ratings.height,
+            "partition_rows": partition_rows(checked.ratings),
+            "status": "received",
+            "load": load,
+            "order": dt.datetime.now().isoformat(),
+        },
+    )  # until the load holds the warehouse
     with warehouse.connect(settings.warehouse_path) as con:
-        at = dt.datetime.now()  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
+        at = (
+            dt.datetime.now()
+        )  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
         archive.settle_entry(stored, load, order=at.isoformat())
-        store(con, checked, sha, name, stored, user, at.isoformat())  # the order, exactly: two loads in one second differ
+        store(
+            con, checked, sha, name, stored, user, at.isoformat()
+        )  # the order, exactly: two loads in one second differ
     archive.settle_entry(stored, load, status="loaded", loaded_at=at.isoformat())
     return checked
 
@@ -46,8 +63,15 @@ def replay_ratings(stored: Path, entry: dict, settings: Settings, con) -> Rating
     name = entry.get("original_name") or stored.name
     checked = read_ratings(stored, settings, name)
     if checked.ok:
-        store(con, checked, stored.name.split(".")[0], name, stored, entry.get("received_by", ""),
-              entry.get("loaded_at") or entry.get("received_at", ""))
+        store(
+            con,
+            checked,
+            stored.name.split(".")[0],
+            name,
+            stored,
+            entry.get("received_by", ""),
+            entry.get("loaded_at") or entry.get("received_at", ""),
+        )
     return checked
 
 
@@ -55,8 +79,17 @@ def store(con, checked: RatingsFile, sha: str, name: str, stored: Path, user: st
     """The ratings in ``core.ratings`` (replacing the bodies and years they hold) and the file in ``core.rating_files``."""
     ratings = checked.ratings.with_columns(source_sha256=pl.lit(sha), source_file=pl.lit(name))
     keys = ratings.select("body", "year").unique()
-    record = pl.DataFrame({"sha256": [sha], "file": [name], "stored_as": [str(stored)], "rows": [ratings.height],
-                           "bodies": [",".join(sorted(keys["body"].unique()))], "user": [user], "loaded_at": [loaded_at]})
+    record = pl.DataFrame(
+        {
+            "sha256": [sha],
+            "file": [name],
+            "stored_as": [str(stored)],
+            "rows": [ratings.height],
+            "bodies": [",".join(sorted(keys["body"].unique()))],
+            "user": [user],
+            "loaded_at": [loaded_at],
+        }
+    )
     warehouse.replace_together(con, {"ratings": (ratings, keys), "rating_files": (record, record.select("sha256"))})
 
 

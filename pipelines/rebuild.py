@@ -57,7 +57,9 @@ class RebuildReport:
     loads: dict[str, int] = field(default_factory=dict)  # national | ratings -> loads replayed
     checks: list[rebuild_check.Check] = field(default_factory=list)
     compared_with: str = "warehouse"  # warehouse: the warehouse before; archive: it could not be read
-    expected_current: list[int] = field(default_factory=list)  # receipts that must be in use: each partition's latest replayed
+    expected_current: list[int] = field(
+        default_factory=list
+    )  # receipts that must be in use: each partition's latest replayed
     current_after: list[int] = field(default_factory=list)  # the receipts in use in the rebuilt warehouse
     waiting: list[str] = field(default_factory=list)  # files that were waiting to be loaded, loaded now
     unregistered: list[str] = field(default_factory=list)  # archived without a receipt: never loaded, left out
@@ -94,11 +96,20 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
             raise
         set_aside = _swap(path, fresh)
     with warehouse.connect(path) as con:
-        settle_from_warehouse(settings, con, planned.receipts)  # the register settled only once the new warehouse is in place
+        settle_from_warehouse(
+            settings, con, planned.receipts
+        )  # the register settled only once the new warehouse is in place
         for load in planned.loads:
-            if load.pending and load.entry.get("load"):  # its load died before the archive heard of the commit: loaded now
-                archive.settle_entry(load.stored, load.entry["load"], status="loaded", order=load.order,
-                                     loaded_at=load.entry.get("loaded_at") or load.entry.get("received_at", ""))
+            if load.pending and load.entry.get(
+                "load"
+            ):  # its load died before the archive heard of the commit: loaded now
+                archive.settle_entry(
+                    load.stored,
+                    load.entry["load"],
+                    status="loaded",
+                    order=load.order,
+                    loaded_at=load.entry.get("loaded_at") or load.entry.get("received_at", ""),
+                )
         return _report(settings, con, planned, before, set_aside)
 
 
@@ -123,11 +134,25 @@ def read_before(con: duckdb.DuckDBPyConnection | None) -> Before | None:
         present = rebuild_check.tables(con)
         held = Held()
         if "uploads" in present:
-            held.uploads = con.execute("SELECT DISTINCT receipt_seq, original_name FROM core.uploads WHERE status = 'current'").fetchall()
-            held.receipts = {seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL").fetchall()}
+            held.uploads = con.execute(
+                "SELECT DISTINCT receipt_seq, original_name FROM core.uploads WHERE status = 'current'"
+            ).fetchall()
+            held.receipts = {
+                seq
+                for (seq,) in con.execute(
+                    "SELECT DISTINCT receipt_seq FROM core.uploads WHERE receipt_seq IS NOT NULL"
+                ).fetchall()
+            }
         for content, table in (("national", "national_extracts"), ("ratings", "rating_files")):
             if table in present:
-                setattr(held, content, {sha: (name, at) for sha, name, at in con.execute(f"SELECT sha256, file, loaded_at FROM core.{table}").fetchall()})
+                setattr(
+                    held,
+                    content,
+                    {
+                        sha: (name, at)
+                        for sha, name, at in con.execute(f"SELECT sha256, file, loaded_at FROM core.{table}").fetchall()
+                    },
+                )
         return Before(figures, held, len(present - {spec.table for spec in rebuild_check.REBUILT}))
     except duckdb.Error:
         return None
@@ -135,8 +160,11 @@ def read_before(con: duckdb.DuckDBPyConnection | None) -> Before | None:
 
 def _fill(settings: Settings, con, planned: Plan, replay: list) -> None:
     """Every planned file loaded into the new warehouse by its own loader; one that no longer loads refuses the rebuild."""
-    refused = [Refusal(o.receipt.original_name, _why(o.validation.findings, "it"), _why(o.validation.findings, "en"))
-               for o in load_receipts(settings, replay, con=con, settle=False) if o.status == "rejected"]
+    refused = [
+        Refusal(o.receipt.original_name, _why(o.validation.findings, "it"), _why(o.validation.findings, "en"))
+        for o in load_receipts(settings, replay, con=con, settle=False)
+        if o.status == "rejected"
+    ]
     for load in planned.loads:
         outcome = REPLAY[load.content](load.stored, load.entry, settings, con)
         if not outcome.ok:
@@ -150,8 +178,11 @@ def _fill(settings: Settings, con, planned: Plan, replay: list) -> None:
 
 def _why(findings, lang: str) -> str:
     errors = "; ".join(f.message(lang) for f in findings if f.is_error)[:500]
-    return (f"does not load again under today's rules: {errors}" if lang == "en" else
-            f"non si carica più con le regole di oggi: {errors}")
+    return (
+        f"does not load again under today's rules: {errors}"
+        if lang == "en"
+        else f"non si carica più con le regole di oggi: {errors}"
+    )
 
 
 def _swap(path: Path, fresh: Path) -> Path | None:
@@ -167,11 +198,20 @@ def _swap(path: Path, fresh: Path) -> Path | None:
 
 
 def _report(settings: Settings, con, planned: Plan, before: Before | None, set_aside: Path | None) -> RebuildReport:
-    latest: dict[tuple, int] = {}  # the files in use afterwards: per partition, the latest receipt replayed (order of receipt)
+    latest: dict[
+        tuple, int
+    ] = {}  # the files in use afterwards: per partition, the latest receipt replayed (order of receipt)
     for receipt in planned.receipts:
         for partition in receipt.partitions:
             latest[(receipt.table, *partition)] = receipt.seq
-    after = sorted({seq for (seq,) in con.execute("SELECT DISTINCT receipt_seq FROM core.uploads WHERE status = 'current'").fetchall()})
+    after = sorted(
+        {
+            seq
+            for (seq,) in con.execute(
+                "SELECT DISTINCT receipt_seq FROM core.uploads WHERE status = 'current'"
+            ).fetchall()
+        }
+    )
     held = before.held if before else None
     # waiting to be loaded and not in the warehouse before (a receipt loaded, then replaced and its file sent again, has no
     # row of its own there any more: not new)
@@ -183,10 +223,25 @@ def _report(settings: Settings, con, planned: Plan, before: Before | None, set_a
     for spec in rebuild_check.REBUILT:
         now = rebuild_check.figures(con, spec)
         new = rebuild_check.touched(con, spec, new_receipts, new_shas)
-        checks.append(rebuild_check.compare(spec, before.figures.get(spec.table) if before else None, now, new,
-                                            rebuild_check.recorded(con, spec, settings.archive_dir)))
+        checks.append(
+            rebuild_check.compare(
+                spec,
+                before.figures.get(spec.table) if before else None,
+                now,
+                new,
+                rebuild_check.recorded(con, spec, settings.archive_dir),
+            )
+        )
     loads = {content: sum(load.content == content for load in planned.loads) for content in REPLAY}
-    return RebuildReport(set_aside, len(planned.receipts), loads, [c for c in checks if c.rows_after or c.rows_before],
-                         "warehouse" if before else "archive", sorted(set(latest.values())), after,
-                         [r.original_name for r in waiting] + sorted({load.name for load in new_loads}), planned.unregistered,
-                         before.analyses if before else None)
+    return RebuildReport(
+        set_aside,
+        len(planned.receipts),
+        loads,
+        [c for c in checks if c.rows_after or c.rows_before],
+        "warehouse" if before else "archive",
+        sorted(set(latest.values())),
+        after,
+        [r.original_name for r in waiting] + sorted({load.name for load in new_loads}),
+        planned.unregistered,
+        before.analyses if before else None,
+    )

@@ -30,7 +30,9 @@ class Rebuilt:
     total: str | None  # SQL summed per group and shown (cents, points); None: rows only
     it: str
     en: str
-    recorded: bool = False  # the archive records its rows per file and partition (a check when the warehouse cannot tell)
+    recorded: bool = (
+        False  # the archive records its rows per file and partition (a check when the warehouse cannot tell)
+    )
     money: bool = False
 
     def words(self, lang: str = "it") -> str:
@@ -38,18 +40,65 @@ class Rebuilt:
 
 
 REBUILT = (
-    Rebuilt("budget_lines", ("body", "year", "phase"), "source_sha256", "amount_cents", "righe di spesa", "spending lines", True, True),
-    Rebuilt("revenue_lines", ("body", "year", "phase"), "source_sha256", "amount_cents", "righe di entrata", "revenue lines", True, True),
-    Rebuilt("uploads", ("body", "year", "phase", "content"), "receipt_seq", None, "file caricati (in uso e sostituiti)",
-            "files loaded (in use and replaced)"),
-    Rebuilt("authority_overrides", ("source_sha256",), "source_sha256", None, "modifiche al catalogo delle competenze",
-            "authority catalogue changes"),
-    Rebuilt("national_lines", ("body", "year", "phase"), "extract_sha256", "amount_cents", "righe nazionali (BDAP)",
-            "national lines (BDAP)", True, True),
+    Rebuilt(
+        "budget_lines",
+        ("body", "year", "phase"),
+        "source_sha256",
+        "amount_cents",
+        "righe di spesa",
+        "spending lines",
+        True,
+        True,
+    ),
+    Rebuilt(
+        "revenue_lines",
+        ("body", "year", "phase"),
+        "source_sha256",
+        "amount_cents",
+        "righe di entrata",
+        "revenue lines",
+        True,
+        True,
+    ),
+    Rebuilt(
+        "uploads",
+        ("body", "year", "phase", "content"),
+        "receipt_seq",
+        None,
+        "file caricati (in uso e sostituiti)",
+        "files loaded (in use and replaced)",
+    ),
+    Rebuilt(
+        "authority_overrides",
+        ("source_sha256",),
+        "source_sha256",
+        None,
+        "modifiche al catalogo delle competenze",
+        "authority catalogue changes",
+    ),
+    Rebuilt(
+        "national_lines",
+        ("body", "year", "phase"),
+        "extract_sha256",
+        "amount_cents",
+        "righe nazionali (BDAP)",
+        "national lines (BDAP)",
+        True,
+        True,
+    ),
     Rebuilt("national_extracts", ("sha256",), "sha256", None, "estratti nazionali", "national extracts"),
-    Rebuilt("ratings", ("body", "year"), "source_sha256", "coalesce(quality, 0) + coalesce(accessibility, 0) + coalesce(willingness, 0)",
-            "valutazioni (co-valutazione)", "ratings (co-assessment)", True),
-    Rebuilt("rating_files", ("sha256",), "sha256", None, "questionari di co-valutazione", "co-assessment questionnaires"),
+    Rebuilt(
+        "ratings",
+        ("body", "year"),
+        "source_sha256",
+        "coalesce(quality, 0) + coalesce(accessibility, 0) + coalesce(willingness, 0)",
+        "valutazioni (co-valutazione)",
+        "ratings (co-assessment)",
+        True,
+    ),
+    Rebuilt(
+        "rating_files", ("sha256",), "sha256", None, "questionari di co-valutazione", "co-assessment questionnaires"
+    ),
     Rebuilt("run_manifests", ("run_id", "asset"), "run_id", None, "registro delle esecuzioni", "register of runs"),
 )
 
@@ -73,19 +122,33 @@ class Check:
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'").fetchall()}
+    return {
+        t
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'"
+        ).fetchall()
+    }
 
 
 def figures(con: duckdb.DuckDBPyConnection, spec: Rebuilt) -> Figures:
     """Per group: rows, the sum shown, and an order-free hash of every column but the bookkeeping."""
     if spec.table not in tables(con):
         return {}
-    columns = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? "
-                                         "ORDER BY ordinal_position", [spec.table]).fetchall() if c not in BOOKKEEPING]
+    columns = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [spec.table],
+        ).fetchall()
+        if c not in BOOKKEEPING
+    ]
     group = ", ".join(spec.group)
     total = f"coalesce(sum({spec.total}), 0)" if spec.total else "0"
-    rows = con.execute(f"SELECT {group}, count(*), {total}, sum(hash(row({', '.join(columns)}))::HUGEINT) "
-                       f"FROM core.{spec.table} GROUP BY ALL").fetchall()
+    rows = con.execute(
+        f"SELECT {group}, count(*), {total}, sum(hash(row({', '.join(columns)}))::HUGEINT) "
+        f"FROM core.{spec.table} GROUP BY ALL"
+    ).fetchall()
     width = len(spec.group)
     return {tuple(r[:width]): (r[width], int(r[width + 1]), int(r[width + 2])) for r in rows}
 
@@ -95,7 +158,9 @@ def touched(con: duckdb.DuckDBPyConnection, spec: Rebuilt, receipts: set[int], s
     ids = sorted(receipts) if spec.origin == "receipt_seq" else sorted(shas)
     if not ids or spec.table not in tables(con):
         return set()
-    found = con.execute(f"SELECT DISTINCT {', '.join(spec.group)} FROM core.{spec.table} WHERE list_contains(?, {spec.origin})", [ids])
+    found = con.execute(
+        f"SELECT DISTINCT {', '.join(spec.group)} FROM core.{spec.table} WHERE list_contains(?, {spec.origin})", [ids]
+    )
     return {tuple(r) for r in found.fetchall()}
 
 
@@ -113,15 +178,26 @@ def recorded(con: duckdb.DuckDBPyConnection, spec: Rebuilt, archive_dir) -> dict
             stored = archive.find_archived(archive_dir, sha)
             histories[sha] = (archive.history(stored) or []) if stored else []
         wanted = "|".join(str(v) for v in key)  # as the sidecar writes it: 237|2025|rendiconto
-        rows = next((e["partition_rows"][wanted] for e in reversed(histories[sha]) if wanted in (e.get("partition_rows") or {})), None)
+        rows = next(
+            (
+                e["partition_rows"][wanted]
+                for e in reversed(histories[sha])
+                if wanted in (e.get("partition_rows") or {})
+            ),
+            None,
+        )
         out[key] = None if rows is None or key in out else rows  # two files in one group: nothing to check by
     return out
 
 
-def compare(spec: Rebuilt, before: Figures | None, after: Figures, new: set[tuple], records: dict[tuple, int | None]) -> Check:
+def compare(
+    spec: Rebuilt, before: Figures | None, after: Figures, new: set[tuple], records: dict[tuple, int | None]
+) -> Check:
     """``before``: the warehouse before (None: unreadable, every group checked against the archive's records); ``new``:
     groups with files that were waiting to be loaded, checked against the archive's records too."""
-    check = Check(spec, None, sum(f[0] for f in after.values()), None, sum(f[1] for f in after.values()) if spec.total else None)
+    check = Check(
+        spec, None, sum(f[0] for f in after.values()), None, sum(f[1] for f in after.values()) if spec.total else None
+    )
     by_archive = set(after) | set(records) if before is None else new
     expected: dict[tuple, tuple | None] = {g: f for g, f in (before or {}).items() if g not in by_archive}
     for group in by_archive:
@@ -136,11 +212,14 @@ def compare(spec: Rebuilt, before: Figures | None, after: Figures, new: set[tupl
         if not wanted:  # not expected at all
             same = got is None
         else:
-            same = got is not None and tuple(got[:len(wanted)]) == wanted
+            same = got is not None and tuple(got[: len(wanted)]) == wanted
         if not same:
             check.differing.append(group)
     if before is not None:
-        check.rows_before, check.sum_before = sum(f[0] for f in before.values()), sum(f[1] for f in before.values()) if spec.total else None
+        check.rows_before, check.sum_before = (
+            sum(f[0] for f in before.values()),
+            sum(f[1] for f in before.values()) if spec.total else None,
+        )
     elif any(f is not None for f in expected.values()):
         check.rows_before = sum(f[0] for f in expected.values() if f is not None)
     return check

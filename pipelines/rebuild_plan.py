@@ -72,7 +72,9 @@ class Held:
         """Did this very load reach the warehouse? Its file is recorded with the time the load took it (``order``; loads
         recorded before 2026-12-03 kept it to the second only)."""
         found = getattr(self, load.content).get(load.sha256)
-        return found is not None and (not load.pending or found[1] == (load.order[:19] if len(found[1]) == 19 else load.order))
+        return found is not None and (
+            not load.pending or found[1] == (load.order[:19] if len(found[1]) == 19 else load.order)
+        )
 
 
 @dataclass
@@ -91,8 +93,13 @@ def plan(settings: Settings, held: Held | None) -> Plan:
     out = Plan(replay, [], register)
     for receipt in replay:
         if not Path(receipt.archive_path).exists():
-            out.refusals.append(Refusal(receipt.original_name, f"ricevuta {receipt.seq}: il file archiviato {receipt.archive_path} non c'è più",
-                                        f"receipt {receipt.seq}: the archived file {receipt.archive_path} is gone"))
+            out.refusals.append(
+                Refusal(
+                    receipt.original_name,
+                    f"ricevuta {receipt.seq}: il file archiviato {receipt.archive_path} non c'è più",
+                    f"receipt {receipt.seq}: the archived file {receipt.archive_path} is gone",
+                )
+            )
     for stored in archive.stored_files(settings.archive_dir):
         entries = archive.history(stored)
         loads = [Load(e["content"], stored, e) for e in entries or [] if e.get("content") in CONTENTS]
@@ -102,18 +109,27 @@ def plan(settings: Settings, held: Held | None) -> Plan:
         if entries and any(e.get("table") in TABLES for e in entries):
             out.unregistered.append(entries[-1].get("original_name") or stored.name)
         else:
-            out.refusals.append(Refusal(stored.name, "nell'archivio senza ricevuta e senza annotazione di che file sia (bilancio, estratto "
-                                        "nazionale o questionario): non si sa come ricaricarlo",
-                                        "in the archive with no receipt and no record of what it is (budget, national extract or "
-                                        "questionnaire): there is no telling how to load it"))
+            out.refusals.append(
+                Refusal(
+                    stored.name,
+                    "nell'archivio senza ricevuta e senza annotazione di che file sia (bilancio, estratto "
+                    "nazionale o questionario): non si sa come ricaricarlo",
+                    "in the archive with no receipt and no record of what it is (budget, national extract or "
+                    "questionnaire): there is no telling how to load it",
+                )
+            )
     gone = set()
     for sidecar in archive.orphan_sidecars(settings.archive_dir):
         entries = [e for e in archive.history(sidecar.with_suffix("")) or [] if e.get("content") in CONTENTS]
         if entries:
             gone.add(sidecar.name.split(".")[0])
-            out.refusals.append(Refusal(entries[-1].get("original_name") or sidecar.name,
-                                        f"caricato, ma il file archiviato {sidecar.with_suffix('')} non c'è più",
-                                        f"loaded, but the archived file {sidecar.with_suffix('')} is gone"))
+            out.refusals.append(
+                Refusal(
+                    entries[-1].get("original_name") or sidecar.name,
+                    f"caricato, ma il file archiviato {sidecar.with_suffix('')} non c'è più",
+                    f"loaded, but the archived file {sidecar.with_suffix('')} is gone",
+                )
+            )
     out.loads.sort(key=lambda load: load.order)  # stable: one file's loads stay in the order its sidecar lists them
     if held is not None:
         out.refusals += _not_archived(held, out, gone)
@@ -123,13 +139,24 @@ def plan(settings: Settings, held: Held | None) -> Plan:
 def _not_archived(held: Held, out: Plan, gone: set[str]) -> list[Refusal]:
     """What the warehouse holds that the archive cannot give back (besides the files already named as gone): it would be lost."""
     replayed = {r.seq for r in out.receipts}
-    refusals = [Refusal(name, "in uso nel magazzino senza ricevuta (caricato prima del registro delle ricevute)" if seq is None else
-                        f"in uso nel magazzino con la ricevuta {seq}, che il registro non ha più tra quelle caricate",
-                        "in use in the warehouse without a receipt (loaded before the register of receipts)" if seq is None else
-                        f"in use in the warehouse with receipt {seq}, which the register no longer lists as loaded")
-                for seq, name in sorted(set(held.uploads), key=lambda u: (u[0] or 0, u[1])) if seq not in replayed]
+    refusals = [
+        Refusal(
+            name,
+            "in uso nel magazzino senza ricevuta (caricato prima del registro delle ricevute)"
+            if seq is None
+            else f"in uso nel magazzino con la ricevuta {seq}, che il registro non ha più tra quelle caricate",
+            "in use in the warehouse without a receipt (loaded before the register of receipts)"
+            if seq is None
+            else f"in use in the warehouse with receipt {seq}, which the register no longer lists as loaded",
+        )
+        for seq, name in sorted(set(held.uploads), key=lambda u: (u[0] or 0, u[1]))
+        if seq not in replayed
+    ]
     for content, names in (("national", held.national), ("ratings", held.ratings)):
         archived = {load.sha256 for load in out.loads if load.content == content} | gone
-        refusals += [Refusal(name, "nel magazzino ma non nell'archivio", "in the warehouse but not in the archive")
-                     for sha, (name, _) in sorted(names.items()) if sha not in archived]
+        refusals += [
+            Refusal(name, "nel magazzino ma non nell'archivio", "in the warehouse but not in the archive")
+            for sha, (name, _) in sorted(names.items())
+            if sha not in archived
+        ]
     return refusals

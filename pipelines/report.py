@@ -40,7 +40,11 @@ def scenario_run_config(changes: dict) -> dict[str, dict]:
         config.setdefault("ruffini_matrix", {})["cost_basis"] = changes["cost_basis"]
     if changes.get("weights"):
         config["portfolio_priorities"] = {"weights": changes["weights"]}
-    plans = {key: changes[key] for key in ("plan_tiers", "adoption", "effect_scale", "effect_scale_by_logic") if key in changes}
+    plans = {
+        key: changes[key]
+        for key in ("plan_tiers", "adoption", "effect_scale", "effect_scale_by_logic")
+        if key in changes
+    }
     if plans:
         config["restructuring_plans"] = plans
     return config
@@ -54,9 +58,16 @@ def scenario_parameters(config: dict[str, dict]) -> dict:
         thresholds[axis] = thresholds[axis] if value is None else value
     plans = {**plan_config(), **config.get("restructuring_plans", {})}
     basis = config.get("ruffini_matrix", {}).get("cost_basis") or classification_config()["cost_basis"]
-    return {"thresholds": thresholds, "cost_basis": basis, "weights": {**portfolio_config()["weights"], **config.get("portfolio_priorities", {}).get("weights", {})},
-            "plan_tiers": plans["plan_tiers"], "adoption": plans["adoption"], "effect_scale": plans.get("effect_scale", 1.0),
-            "effect_scale_by_logic": plans.get("effect_scale_by_logic", {}), "run_config": config}
+    return {
+        "thresholds": thresholds,
+        "cost_basis": basis,
+        "weights": {**portfolio_config()["weights"], **config.get("portfolio_priorities", {}).get("weights", {})},
+        "plan_tiers": plans["plan_tiers"],
+        "adoption": plans["adoption"],
+        "effect_scale": plans.get("effect_scale", 1.0),
+        "effect_scale_by_logic": plans.get("effect_scale_by_logic", {}),
+        "run_config": config,
+    }
 
 
 def scenario_by_name(name: str) -> dict:
@@ -90,7 +101,16 @@ def _confirmed_replacements(uploads: pl.DataFrame, settings, lang: str) -> list[
         if receipt is None or not receipt.worse or not receipt.confirmed_by:
             continue
         for view in replacement.held_view(receipt.comparisons, lang):
-            found.append(Finding("REPLACEMENT_CONFIRMED", file=receipt.original_name, params={
-                "previous": view["previous_name"], "reasons": "; ".join(view["reasons"]), "who": receipt.confirmed_by,
-                "when": date_time(receipt.confirmed_at, lang)}).to_dict(lang))
+            found.append(
+                Finding(
+                    "REPLACEMENT_CONFIRMED",
+                    file=receipt.original_name,
+                    params={
+                        "previous": view["previous_name"],
+                        "reasons": "; ".join(view["reasons"]),
+                        "who": receipt.confirmed_by,
+                        "when": date_time(receipt.confirmed_at, lang),
+                    },
+                ).to_dict(lang)
+            )
     return found

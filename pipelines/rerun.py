@@ -44,11 +44,21 @@ def run_config(stored: dict) -> tuple[dict, list[tuple[str, str]]]:
     for asset in CONFIGURABLE:
         values = {p["parameters"] for p in stored["parameters"] if p["asset"] == asset}
         if len(values) > 1:
-            problems.append((f"le partizioni hanno parametri diversi per {asset}", f"the partitions have different parameters for {asset}"))
+            problems.append(
+                (
+                    f"le partizioni hanno parametri diversi per {asset}",
+                    f"the partitions have different parameters for {asset}",
+                )
+            )
             continue
         chosen = json.loads(values.pop()) if values else {}
         if any(k.endswith("_file_sha256") for k in chosen):
-            problems.append((f"{asset} usava un file di modifiche: va indicato di nuovo", f"{asset} used a changes file: give it again"))
+            problems.append(
+                (
+                    f"{asset} usava un file di modifiche: va indicato di nuovo",
+                    f"{asset} used a changes file: give it again",
+                )
+            )
         chosen = {k: v for k, v in chosen.items() if not k.endswith("_sha256")}
         if chosen:
             config[asset] = chosen
@@ -67,11 +77,15 @@ def rerun(settings, stored: dict, target: Path) -> Rerun:
         now = manifest.build(con, keys)
     moved = manifest.differences(stored, now.content)
     for name in moved["inputs_added"]:
-        report.refused.append((f"il file {name} è ora in uso e non lo era", f"file {name} is now in use and was not then"))
+        report.refused.append(
+            (f"il file {name} è ora in uso e non lo era", f"file {name} is now in use and was not then")
+        )
     for name in moved["inputs_removed"]:
         report.refused.append((f"il file {name} non è più quello in uso", f"file {name} is no longer the one in use"))
     for name in moved["catalogues"]:
-        report.refused.append((f"il file di regole o catalogo {name} è cambiato", f"rule or catalogue file {name} has changed"))
+        report.refused.append(
+            (f"il file di regole o catalogo {name} è cambiato", f"rule or catalogue file {name} has changed")
+        )
     if moved["code"]:
         report.refused.append(("il codice di areavasta è cambiato", "areavasta's code has changed"))
     config, problems = run_config(stored)
@@ -80,20 +94,34 @@ def rerun(settings, stored: dict, target: Path) -> Rerun:
         return report
     years = sorted(int(y) for y in keys["year"].unique())
     bodies = sorted(keys["body"].unique().to_list()) if "body" in keys.columns else None
-    outputs = {"report_workbooks": {"folder": str(target / "reports")}, "dashboard_pages": {"folder": str(target / "dashboards")}}
+    outputs = {
+        "report_workbooks": {"folder": str(target / "reports")},
+        "dashboard_pages": {"folder": str(target / "dashboards")},
+    }
     # an instance of its own, knowing only the manifest's bodies and years: the runs cover exactly its partitions, as the
     # original did, whatever bodies the deployment's instance has registered since
     instance = dg.DagsterInstance.ephemeral()
     results = run_pipeline(instance, years, bodies, home=str(settings.home), config={**config, **outputs})
     if any(Path(name).stem.endswith("_en") for name in stored["outputs"]):  # the English workbooks and pages too
         english = {asset: {**values, "lang": "en"} for asset, values in outputs.items()}
-        results += run_pipeline(instance, years, bodies, home=str(settings.home), config={**config, **english},
-                                stages=("body_3",))
+        results += run_pipeline(
+            instance, years, bodies, home=str(settings.home), config={**config, **english}, stages=("body_3",)
+        )
     if not all(r.success for r in results):
         report.refused.append(("un'esecuzione non è riuscita", "a run failed"))
         return report
     for relative, digest in sorted(stored["outputs"].items()):
-        fresh = target / relative if relative.split("/")[0] in ("reports", "dashboards") else settings.outputs_dir / relative
-        state = "missing" if not fresh.exists() else "identical" if hashlib.sha256(fresh.read_bytes()).hexdigest() == digest else "different"
+        fresh = (
+            target / relative
+            if relative.split("/")[0] in ("reports", "dashboards")
+            else settings.outputs_dir / relative
+        )
+        state = (
+            "missing"
+            if not fresh.exists()
+            else "identical"
+            if hashlib.sha256(fresh.read_bytes()).hexdigest() == digest
+            else "different"
+        )
         report.compared.append((relative, state))
     return report

@@ -1,6 +1,5 @@
 """The warehouse as a Dagster resource: one DuckDB file under a configurable home, the one way assets persist tables."""
 
-
 from contextlib import contextmanager
 from pathlib import Path
 

@@ -5,7 +5,6 @@ range: a single-run backfill); year assets run once per year. Runs go to the giv
 ``dagster dev`` shows them afterwards.
 """
 
-
 import os
 import socket
 
@@ -27,7 +26,12 @@ from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
 
 PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
-UNFINISHED = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.QUEUED]
+UNFINISHED = [
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.QUEUED,
+]
 
 
 def _alive(pid: int) -> bool:
@@ -48,7 +52,9 @@ def recover_stale_runs(instance: dg.DagsterInstance) -> list[str]:
         run = record.dagster_run
         pid = int(run.tags.get(PID_TAG, "0") or 0)
         if pid and pid != os.getpid() and not _alive(pid):
-            instance.report_run_failed(run, message=f"Il processo {pid} che eseguiva questa esecuzione non esiste più: chiusa d'ufficio.")
+            instance.report_run_failed(
+                run, message=f"Il processo {pid} che eseguiva questa esecuzione non esiste più: chiusa d'ufficio."
+            )
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             recovered.append(run.run_id)
     return recovered
@@ -83,14 +89,26 @@ def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dic
     return [{"dagster/asset_partition_range_start": a, "dagster/asset_partition_range_end": b} for a, b in runs]
 
 
-STAGES = {"body_1": BODY_STAGE_1, "year_1": YEAR_STAGE, "body_2": BODY_STAGE_2, "year_2": YEAR_STAGE_2, "body_3": BODY_STAGE_3,
-          "body_reports": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "report_workbooks"],
-          "body_pages": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "dashboard_pages"]}
+STAGES = {
+    "body_1": BODY_STAGE_1,
+    "year_1": YEAR_STAGE,
+    "body_2": BODY_STAGE_2,
+    "year_2": YEAR_STAGE_2,
+    "body_3": BODY_STAGE_3,
+    "body_reports": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "report_workbooks"],
+    "body_pages": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "dashboard_pages"],
+}
 EVERY_STAGE = ("body_1", "year_1", "body_2", "year_2", "body_3")
 
 
-def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[str] | None = None, home: str = "",
-                 config: dict[str, dict] | None = None, stages: tuple[str, ...] = EVERY_STAGE) -> list[dg.ExecuteInProcessResult]:
+def run_pipeline(
+    instance: dg.DagsterInstance,
+    years: list[int],
+    bodies: list[str] | None = None,
+    home: str = "",
+    config: dict[str, dict] | None = None,
+    stages: tuple[str, ...] = EVERY_STAGE,
+) -> list[dg.ExecuteInProcessResult]:
     """Materialise the assets of ``stages`` for the selection (default: every stage, every body with data).
 
     ``config`` is each asset's run configuration, by asset name (e.g. ``{"ruffini_matrix":
@@ -100,7 +118,9 @@ def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[st
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
     owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}  # so a later command can tell this run died
     with resources["warehouse_db"].connect() as con:
-        loaded = sorted(set(warehouse.analysed_keys(con)["body"]))  # uploads, and bodies only the national open data has
+        loaded = sorted(
+            set(warehouse.analysed_keys(con)["body"])
+        )  # uploads, and bodies only the national open data has
     register(instance, years, bodies or loaded)
     results = []
 
@@ -113,10 +133,27 @@ def run_pipeline(instance: dg.DagsterInstance, years: list[int], bodies: list[st
         stage = STAGES[name]
         if name.startswith("body"):
             for tags in _body_runs(instance, years, bodies):
-                results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources, tags={**tags, **owner},
-                                              run_config=run_config(stage)))
+                results.append(
+                    dg.materialize(
+                        ALL_ASSETS,
+                        selection=stage,
+                        instance=instance,
+                        resources=resources,
+                        tags={**tags, **owner},
+                        run_config=run_config(stage),
+                    )
+                )
         else:
             for year in sorted(years):
-                results.append(dg.materialize(ALL_ASSETS, selection=stage, instance=instance, resources=resources,
-                                              partition_key=str(year), run_config=run_config(stage), tags=owner))
+                results.append(
+                    dg.materialize(
+                        ALL_ASSETS,
+                        selection=stage,
+                        instance=instance,
+                        resources=resources,
+                        partition_key=str(year),
+                        run_config=run_config(stage),
+                        tags=owner,
+                    )
+                )
     return results

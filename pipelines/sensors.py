@@ -34,8 +34,11 @@ from sources.receipts import Uploader
 SUFFIXES = {".xlsx", ".csv", ".xls", ".xlsm"}
 # An upload's own partition all the way to its workbook and page in one run: the officer sees the new figures within
 # seconds (peers as last computed); automation then refreshes the year's cross-body assets and the body stages after them.
-ingest_job = dg.define_asset_job("ingest_job", selection=[*BODY_STAGE_1, *BODY_STAGE_2, *BODY_STAGE_3],
-                                 description="A new upload's body and year: lines, matrix, priorities, plans, workbook and page")
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=[*BODY_STAGE_1, *BODY_STAGE_2, *BODY_STAGE_3],
+    description="A new upload's body and year: lines, matrix, priorities, plans, workbook and page",
+)
 
 
 def inbox_dir(settings) -> Path:
@@ -92,17 +95,37 @@ def receive_folder(settings) -> tuple[list[dg.RunRequest], dict]:
                 write_held(target, receipt)
         if receipt is None:
             write_findings(target, validation.findings)
-            requests.append(dg.RunRequest(run_key=f"rejected-{validation.sha256}", job_name="rejected_upload", run_config={
-                "ops": {"report_rejection": {"config": {"file": path.name, "findings": json.loads(findings_json(validation.findings))}}}}))
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"rejected-{validation.sha256}",
+                    job_name="rejected_upload",
+                    run_config={
+                        "ops": {
+                            "report_rejection": {
+                                "config": {
+                                    "file": path.name,
+                                    "findings": json.loads(findings_json(validation.findings)),
+                                }
+                            }
+                        }
+                    },
+                )
+            )
     return requests, validated
 
 
 def write_held(target: Path, receipt) -> None:
     """``<file>.in_attesa.txt`` beside a held file: what it would change, and how to confirm or cancel it."""
-    lines = [f"{target.name}: in attesa di conferma (ricevuta {receipt.seq}). Non è stato caricato: peggiorerebbe i dati in uso."]
+    lines = [
+        f"{target.name}: in attesa di conferma (ricevuta {receipt.seq}). Non è stato caricato: peggiorerebbe i dati in uso."
+    ]
     for view in replacement.held_view(receipt.comparisons):
-        lines += [f"{view['what']}, al posto di {view['previous_name']}:"] + [f"  - {reason}" for reason in view["reasons"]]
-    lines.append(f"Per sostituire comunque: areavasta confirm {receipt.seq}; per annullare: areavasta cancel {receipt.seq}.")
+        lines += [f"{view['what']}, al posto di {view['previous_name']}:"] + [
+            f"  - {reason}" for reason in view["reasons"]
+        ]
+    lines.append(
+        f"Per sostituire comunque: areavasta confirm {receipt.seq}; per annullare: areavasta cancel {receipt.seq}."
+    )
     target.with_name(target.name + ".in_attesa.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -111,8 +134,14 @@ def loaded_since(settings, cursor: str | None, started: str) -> tuple[list, str 
     cursor. Dagster stores the cursor with the run requests, so a tick that dies after loading, or a load by another
     process (``areavasta confirm``), still gets its runs requested at the next tick. Without a cursor (the sensor's first
     tick), only what this tick loaded."""
-    fresh = [r for r in receipts.all_receipts(settings) if r.status in receipts.LOADED and r.table == "budget" and r.loaded_at
-             and (r.loaded_at > cursor if cursor else r.loaded_at >= started)]  # revenue feeds no stage yet: nothing to rerun
+    fresh = [
+        r
+        for r in receipts.all_receipts(settings)
+        if r.status in receipts.LOADED
+        and r.table == "budget"
+        and r.loaded_at
+        and (r.loaded_at > cursor if cursor else r.loaded_at >= started)
+    ]  # revenue feeds no stage yet: nothing to rerun
     return fresh, max([cursor or "", *(r.loaded_at for r in fresh)]) or None
 
 
@@ -120,12 +149,20 @@ def loaded_since(settings, cursor: str | None, started: str) -> tuple[list, str 
 SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "5"))
 
 
-@dg.sensor(jobs=[ingest_job, rejected_upload], minimum_interval_seconds=SENSOR_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    jobs=[ingest_job, rejected_upload],
+    minimum_interval_seconds=SENSOR_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     settings = warehouse_db.settings()
-    recovered = recover_stale_runs(context.instance)  # a dead command's run must not hold the queue and the slot for ever
+    recovered = recover_stale_runs(
+        context.instance
+    )  # a dead command's run must not hold the queue and the slot for ever
     if recovered:
-        context.log.warning(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {', '.join(recovered)}")
+        context.log.warning(
+            f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {', '.join(recovered)}"
+        )
     started = receipts.now()
     try:
         run_requests, validated = receive_folder(settings)
@@ -141,11 +178,19 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
         for body, year, _phase in receipt.partitions:
             years.add(str(year))
             bodies.add(body)
-            run_requests.append(dg.RunRequest(run_key=f"receipt-{receipt.seq}-{year}-{body}", job_name="ingest_job",
-                                              partition_key=key_of(body, year)))
+            run_requests.append(
+                dg.RunRequest(
+                    run_key=f"receipt-{receipt.seq}-{year}-{body}",
+                    job_name="ingest_job",
+                    partition_key=key_of(body, year),
+                )
+            )
     if not run_requests:
         return dg.SkipReason("nessun file ricevuto da caricare")
     return dg.SensorResult(
-        run_requests=list({r.run_key: r for r in run_requests}.values()), cursor=cursor,
-        dynamic_partitions_requests=[YEARS.build_add_request(sorted(years)), BODIES.build_add_request(sorted(bodies))] if years else [],
+        run_requests=list({r.run_key: r for r in run_requests}.values()),
+        cursor=cursor,
+        dynamic_partitions_requests=[YEARS.build_add_request(sorted(years)), BODIES.build_add_request(sorted(bodies))]
+        if years
+        else [],
     )

@@ -46,20 +46,36 @@ def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
     return frame.partition_by(keys, as_dict=True)
 
 
-def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None) -> list:
+def stage_reports(
+    con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None
+) -> list:
     """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP as
     a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
     years of the forecast that opens the DUP's period, the responsible units the body named)."""
     output = Path(output or settings.outputs_dir / "reports")
-    tables = {name: warehouse.read_table(con, name, keys) for name in (
-        "ruffini_matrix", "body_metrics", "portfolio", "plans", "plan_projection", "plan_kpis", "bdap_reconciliation",
-        "execution_indicators", "indicator_peers")}
+    tables = {
+        name: warehouse.read_table(con, name, keys)
+        for name in (
+            "ruffini_matrix",
+            "body_metrics",
+            "portfolio",
+            "plans",
+            "plan_projection",
+            "plan_kpis",
+            "bdap_reconciliation",
+            "execution_indicators",
+            "indicator_peers",
+        )
+    }
     rated = _by_key(warehouse.read_table(con, "coassessment", keys), ["body", "year"])
     comparison = warehouse.read_table(con, "scenario_comparison", keys.select("year").unique())
     per_function = warehouse.read_table(con, "scenario_functions", keys.select("year").unique())
     per_function = _by_key(per_function.join(keys, on=KEY, how="semi") if per_function.width else per_function)
-    forecasts = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique(), ["body", "year", "phase"]).unique().filter(
-        pl.col("phase") == "previsione")
+    forecasts = (
+        warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique(), ["body", "year", "phase"])
+        .unique()
+        .filter(pl.col("phase") == "previsione")
+    )
     scenario_parameters = warehouse.read_table(con, "scenario_parameters")
     peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
     by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
@@ -67,9 +83,14 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
     actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
     logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
     versions = catalogue_versions()
-    parameters = {"classificazione": classification_config(), "portafoglio": portfolio_config(), "piano": plan_config(),
-                  "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}
-                  if scenario_parameters.width else {}}
+    parameters = {
+        "classificazione": classification_config(),
+        "portafoglio": portfolio_config(),
+        "piano": plan_config(),
+        "scenari": {r["scenario"]: json.loads(r["parameters"]) for r in scenario_parameters.iter_rows(named=True)}
+        if scenario_parameters.width
+        else {},
+    }
     combos = tables["ruffini_matrix"].select("body", "year", "phase").unique().sort("body", "year", "phase")
     if phase:
         combos = combos.filter(pl.col("phase") == phase)
@@ -88,41 +109,87 @@ def stage_reports(con, keys: pl.DataFrame, settings, output=None, lang: str = "i
 
         ranked = pick("portfolio")
         functions = pick("ruffini_matrix")
-        functions = functions.join(ranked.select("function", "tier"), on="function", how="left") if ranked.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
+        functions = (
+            functions.join(ranked.select("function", "tier"), on="function", how="left")
+            if ranked.height
+            else functions.with_columns(tier=pl.lit(None, pl.Int8))
+        )
         body_file = settings.home / "strategy" / f"{b}.csv"
-        catalogue = for_region(merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None),
-                               regional_laws(b), ("delivery_mode_it", "delivery_mode_en"))
+        catalogue = for_region(
+            merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None),
+            regional_laws(b),
+            ("delivery_mode_it", "delivery_mode_en"),
+        )
         own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
         has_points = functions["quadrant"].is_not_null().any()
-        chart = to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang) if has_points else None
+        chart = (
+            to_png(matrix_chart(functions, parameters["classificazione"]["thresholds"], lang), lang=lang)
+            if has_points
+            else None
+        )
         inputs = ReportInputs(
-            body=b, year=y, phase=p, functions=functions, body_figures=pick("body_metrics").row(0, named=True),
-            ranked=ranked, projects=pick("plans"), projection=pick("plan_projection"),
+            body=b,
+            year=y,
+            phase=p,
+            functions=functions,
+            body_figures=pick("body_metrics").row(0, named=True),
+            ranked=ranked,
+            projects=pick("plans"),
+            projection=pick("plan_projection"),
             kpis=kpis_by.get((b, y), tables["plan_kpis"].clear()),
-            scenarios=groups["scenario_comparison"].get(combo, comparison.clear()), uploads=own_uploads,
+            scenarios=groups["scenario_comparison"].get(combo, comparison.clear()),
+            uploads=own_uploads,
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
-            findings=_warnings(own_uploads.filter(pl.col("status") == "current"), settings, lang) + difference_findings(pick("bdap_reconciliation"), lang),
-            parameters=parameters, catalogue_versions=versions, lang=lang, logic_names=logic_names,
-            scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()}, changes=changed.get(combo),
-            manifest_id=manifest.id if manifest else None, as_of=manifest.as_of if manifest else None, open_data=open_data.get(combo),
-            ratings=rated.get((b, y)), scenario_functions=per_function.get(combo), peer_group=peer_groups.get(combo),
-            mission_moves=by_mission.get(combo), indicators=pick("execution_indicators"), indicator_peers=pick("indicator_peers"),
-            next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx" if forecasts.filter(
-                pl.col("body") == b, pl.col("year") == y + 1).height else None,
+            findings=_warnings(own_uploads.filter(pl.col("status") == "current"), settings, lang)
+            + difference_findings(pick("bdap_reconciliation"), lang),
+            parameters=parameters,
+            catalogue_versions=versions,
+            lang=lang,
+            logic_names=logic_names,
+            scenario_labels={s["name"]: s.get(f"label_{lang}", s["name"]) for s in scenarios()},
+            changes=changed.get(combo),
+            manifest_id=manifest.id if manifest else None,
+            as_of=manifest.as_of if manifest else None,
+            open_data=open_data.get(combo),
+            ratings=rated.get((b, y)),
+            scenario_functions=per_function.get(combo),
+            peer_group=peer_groups.get(combo),
+            mission_moves=by_mission.get(combo),
+            indicators=pick("execution_indicators"),
+            indicator_peers=pick("indicator_peers"),
+            next_forecast=f"{b}_{y + 1}_previsione{'' if lang == 'it' else '_' + lang}.xlsx"
+            if forecasts.filter(pl.col("body") == b, pl.col("year") == y + 1).height
+            else None,
             chart_png=chart,
         )
         name = stem(b, y, p, lang)
         workbook = write_report(inputs, output / f"{name}.xlsx")
-        document = dup_inputs(b, y, p, lang, settings.home, functions=functions, ranked=ranked, plans=inputs.projects, kpis=inputs.kpis,
-                              body_figures=inputs.body_figures, forecast=dup_years, chart_png=chart, workbook=workbook.name,
-                              manifest=manifest, open_data=open_data.get(combo))
+        document = dup_inputs(
+            b,
+            y,
+            p,
+            lang,
+            settings.home,
+            functions=functions,
+            ranked=ranked,
+            plans=inputs.projects,
+            kpis=inputs.kpis,
+            body_figures=inputs.body_figures,
+            forecast=dup_years,
+            chart_png=chart,
+            workbook=workbook.name,
+            manifest=manifest,
+            open_data=open_data.get(combo),
+        )
         return [workbook, write_dup(document, output / f"{name}.docx")]
 
     # one workbook after the other: with two threads the run hung inside report_workbooks (twice, 2026-11-24)
     return [path for combo in combos.rows() for path in one(combo)]
 
 
-def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False, manifest=None, folder=None) -> list:
+def stage_dashboards(
+    con, keys: pl.DataFrame, settings, lang: str = "it", export: bool = False, manifest=None, folder=None
+) -> list:
     """One HTML page per body, year and phase of ``keys``, the index of every page, and the Vega bundle beside them."""
     folder = Path(folder or settings.outputs_dir / "dashboards")
     pages.write_bundle(folder)
@@ -144,31 +211,79 @@ def stage_dashboards(con, keys: pl.DataFrame, settings, lang: str = "it", export
     for combo in matrix.select("body", "year", "phase").unique().sort("body", "year", "phase").rows():
         b, y, p = combo
         functions = by_matrix[combo]
-        own = by_ranked.get(combo, ranked.clear() if ranked.height else pl.DataFrame({"peer_median_eur": []}, schema={"peer_median_eur": pl.Float64}))
-        functions = functions.join(own.select("function", "tier"), on="function", how="left") if own.height else functions.with_columns(tier=pl.lit(None, pl.Int8))
+        own = by_ranked.get(
+            combo,
+            ranked.clear()
+            if ranked.height
+            else pl.DataFrame({"peer_median_eur": []}, schema={"peer_median_eur": pl.Float64}),
+        )
+        functions = (
+            functions.join(own.select("function", "tier"), on="function", how="left")
+            if own.height
+            else functions.with_columns(tier=pl.lit(None, pl.Int8))
+        )
         arrows = pl.DataFrame()
         if moved.height:  # each function from its previous classified year (core.matrix_movement) to this one
-            arrows = functions.filter(pl.col("quadrant").is_not_null()).join(
-                moved.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p).select(
-                    "function", "shift_spending", "shift_authority"), on="function").with_columns(
-                transfer_before=pl.col("transfer_share") - pl.col("shift_spending"),
-                authority_before=pl.col("authority") - pl.col("shift_authority"))
+            arrows = (
+                functions.filter(pl.col("quadrant").is_not_null())
+                .join(
+                    moved.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p).select(
+                        "function", "shift_spending", "shift_authority"
+                    ),
+                    on="function",
+                )
+                .with_columns(
+                    transfer_before=pl.col("transfer_share") - pl.col("shift_spending"),
+                    authority_before=pl.col("authority") - pl.col("shift_authority"),
+                )
+            )
         stem = f"{b}_{y}_{p}{'' if lang == 'it' else '_' + lang}"
-        parameters = {"thresholds": config["thresholds"], "borderline_margin": config["borderline_margin"],
-                      "amount_basis": config["amount_basis"], "weights": weights}
+        parameters = {
+            "thresholds": config["thresholds"],
+            "borderline_margin": config["borderline_margin"],
+            "amount_basis": config["amount_basis"],
+            "weights": weights,
+        }
         charts = pages.body_charts(functions, own, arrows, weights, parameters, lang)
         path = folder / f"{stem}.html"
-        tables = [pages.ratings_section(rated.get((b, y)), functions, lang), pages.changes_section(changed.get(combo), lang),
-                  pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang)]
-        path.write_text(pages.body_page(functions, own, arrows, weights, parameters, b, y, p, lang, charts, tables,
-                                        manifest.id if manifest else None, open_data.get(combo), by_mission.get(combo),
-                                        peer_groups.get(combo), indicators.get(combo), standing.get(combo)), encoding="utf-8")
+        tables = [
+            pages.ratings_section(rated.get((b, y)), functions, lang),
+            pages.changes_section(changed.get(combo), lang),
+            pages.reconciliation_section(compared.get(combo), reconciliation_config()["tolerance"], lang),
+        ]
+        path.write_text(
+            pages.body_page(
+                functions,
+                own,
+                arrows,
+                weights,
+                parameters,
+                b,
+                y,
+                p,
+                lang,
+                charts,
+                tables,
+                manifest.id if manifest else None,
+                open_data.get(combo),
+                by_mission.get(combo),
+                peer_groups.get(combo),
+                indicators.get(combo),
+                standing.get(combo),
+            ),
+            encoding="utf-8",
+        )
         written.append(path)
         if export:
             written += pages.export_charts(charts, folder / "charts", stem, lang)
     suffix = "" if lang == "it" else f"_{lang}"
-    index = [(r.name, body_name(r.name.split("_")[0])) for r in sorted(folder.glob("*.html"))
-             if not r.name.startswith("index") and (r.stem.endswith(suffix) if suffix else r.stem.count("_") == 2)]
+    index = [
+        (r.name, body_name(r.name.split("_")[0]))
+        for r in sorted(folder.glob("*.html"))
+        if not r.name.startswith("index") and (r.stem.endswith(suffix) if suffix else r.stem.count("_") == 2)
+    ]
     overview = warehouse.read_table(con, "national_overview")
-    (folder / f"index{suffix}.html").write_text(pages.index_page(index, overview, lang, manifest.id if manifest else None), encoding="utf-8")
+    (folder / f"index{suffix}.html").write_text(
+        pages.index_page(index, overview, lang, manifest.id if manifest else None), encoding="utf-8"
+    )
     return written

@@ -72,11 +72,20 @@ class WarehouseDamaged(WarehouseError):
             f"Il magazzino {path} è danneggiato e non si può usare ({first}). I file ricevuti sono tutti nell'archivio: "
             "'areavasta rebuild' ricostruisce il magazzino da lì (il file danneggiato viene conservato a parte).",
             f"The warehouse {path} is damaged and cannot be used ({first}). Every received file is in the archive: "
-            "'areavasta rebuild' rebuilds the warehouse from it (the damaged file is kept aside).")
+            "'areavasta rebuild' rebuilds the warehouse from it (the damaged file is kept aside).",
+        )
 
 
 _LOCK = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
-_DAMAGE = ("not a valid duckdb database", "checksum", "corrupt", "invalid block", "failed to read", "truncated", "serializ")
+_DAMAGE = (
+    "not a valid duckdb database",
+    "checksum",
+    "corrupt",
+    "invalid block",
+    "failed to read",
+    "truncated",
+    "serializ",
+)
 
 
 def _wait_seconds() -> float:
@@ -84,7 +93,9 @@ def _wait_seconds() -> float:
 
 
 @contextmanager
-def connect(path: Path, read_only: bool = False, wait: float | None = None, on_wait=None, memory_limit: str | None = None):
+def connect(
+    path: Path, read_only: bool = False, wait: float | None = None, on_wait=None, memory_limit: str | None = None
+):
     """Open the warehouse (``memory_limit``: DuckDB's buffer pool, by default 80 % of the machine's memory). Another process writing: wait (bounded, ``AREAVASTA_WAREHOUSE_WAIT`` seconds) and say so
     once; past the limit, or when the file is damaged, raise a ``WarehouseError`` that says what to do."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,11 +112,15 @@ def connect(path: Path, read_only: bool = False, wait: float | None = None, on_w
                 raise WarehouseDamaged(path, str(exc)) from None
             who = f"{Path(holder.group(1)).name} (PID {holder.group(2)})"
             if wait <= 0:  # a caller that must not wait (the sensor's tick): at once, saying who holds it
-                raise WarehouseBusy(f"Il magazzino {path} è in uso da {who}: si riprova al prossimo controllo.",
-                                    f"The warehouse {path} is in use by {who}: trying again at the next check.") from None
+                raise WarehouseBusy(
+                    f"Il magazzino {path} è in uso da {who}: si riprova al prossimo controllo.",
+                    f"The warehouse {path} is in use by {who}: trying again at the next check.",
+                ) from None
             if time.monotonic() > deadline:
-                raise WarehouseBusy(f"Il magazzino {path} è ancora in uso da {who} dopo {wait:.0f} s: riprovare più tardi.",
-                                    f"The warehouse {path} is still in use by {who} after {wait:.0f} s: try again later.") from None
+                raise WarehouseBusy(
+                    f"Il magazzino {path} è ancora in uso da {who} dopo {wait:.0f} s: riprovare più tardi.",
+                    f"The warehouse {path} is still in use by {who} after {wait:.0f} s: try again later.",
+                ) from None
             if not told:
                 (on_wait or _tell)(f"Il magazzino è in uso da {who}: attendo (al massimo {wait:.0f} s)…")
                 told = True
@@ -178,33 +193,69 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
             superseded_by = None if last == index else uploads_in_order[last].sha256
         else:  # the warehouse already holds a later receipt for this partition
             superseded_by = newer[key][0]
-        rows.append((upload.sha256, upload.original_name, upload.layout, body, year, phase, upload.received_at,
-                     upload.received_by, n_rows, str(upload.archive_path), "current" if superseded_by is None else "superseded",
-                     superseded_by, upload.table, upload.receipt_seq))
+        rows.append(
+            (
+                upload.sha256,
+                upload.original_name,
+                upload.layout,
+                body,
+                year,
+                phase,
+                upload.received_at,
+                upload.received_by,
+                n_rows,
+                str(upload.archive_path),
+                "current" if superseded_by is None else "superseded",
+                superseded_by,
+                upload.table,
+                upload.receipt_seq,
+            )
+        )
     # the same file twice for a partition in one batch (replaced, then sent again): its later register row, as one by one
     register_frame = pl.DataFrame(rows, schema=UPLOAD_SCHEMA, orient="row").unique(
-        ["sha256", "body", "year", "phase"], keep="last", maintain_order=True)
+        ["sha256", "body", "year", "phase"], keep="last", maintain_order=True
+    )
     keys = pl.DataFrame(
         [(b, y, p, t, uploads_in_order[i].sha256, i) for (b, y, p, t), i in winner.items()],
-        schema={"body": pl.String, "year": pl.Int32, "phase": pl.String, "content": pl.String, "sha256": pl.String, "winner": pl.Int64},
+        schema={
+            "body": pl.String,
+            "year": pl.Int32,
+            "phase": pl.String,
+            "content": pl.String,
+            "sha256": pl.String,
+            "winner": pl.Int64,
+        },
         orient="row",
     )
-    losers = {index for index, body, year, phase, _ in register if winner.get((body, year, phase, uploads_in_order[index].table)) != index}
+    losers = {
+        index
+        for index, body, year, phase, _ in register
+        if winner.get((body, year, phase, uploads_in_order[index].table)) != index
+    }
     incoming = {}
     for table in dict.fromkeys(u.table for u in uploads_in_order):
-        incoming[table] = pl.concat([
-            u.lines if index not in losers else  # only a file with a superseded partition is cut to its current ones
-            u.lines.join(keys.filter(pl.col("winner") == index, pl.col("content") == table).select("body", "year", "phase"),
-                         on=["body", "year", "phase"], how="semi")
-            for index, u in enumerate(uploads_in_order) if u.table == table
-        ])
+        incoming[table] = pl.concat(
+            [
+                u.lines
+                if index not in losers
+                # only a file with a superseded partition is cut to its current ones
+                else u.lines.join(
+                    keys.filter(pl.col("winner") == index, pl.col("content") == table).select("body", "year", "phase"),
+                    on=["body", "year", "phase"],
+                    how="semi",
+                )
+                for index, u in enumerate(uploads_in_order)
+                if u.table == table
+            ]
+        )
     con.register("incoming_keys", keys.to_arrow())
     con.register("incoming_uploads", register_frame.to_arrow())
     for table, lines in incoming.items():
         con.register(f"incoming_{table}", lines.to_arrow())  # zero-copy Arrow, never row by row
     overrides = [
         u.overrides.with_columns(source_sha256=pl.lit(u.sha256), recorded_at=pl.lit(u.received_at))
-        for u in uploads_in_order if u.overrides is not None and u.overrides.height
+        for u in uploads_in_order
+        if u.overrides is not None and u.overrides.height
     ]
     con.execute("BEGIN TRANSACTION")
     try:
@@ -212,12 +263,14 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
             target = TABLES[table][0]
             replaced = con.execute(
                 "SELECT count(*) FROM core.uploads u JOIN incoming_keys k USING (body, year, phase, content) "
-                "WHERE u.status = 'current' AND k.content = ?", [table]
+                "WHERE u.status = 'current' AND k.content = ?",
+                [table],
             ).fetchone()[0]
             if replaced:  # scanning the lines table is only worth it when a partition is really replaced
                 con.execute(
                     f"DELETE FROM core.{target} b USING incoming_keys k "
-                    "WHERE b.body = k.body AND b.year = k.year AND b.phase = k.phase AND k.content = ?", [table]
+                    "WHERE b.body = k.body AND b.year = k.year AND b.phase = k.phase AND k.content = ?",
+                    [table],
                 )
             con.execute(f"INSERT INTO core.{target} SELECT * FROM incoming_{table}")
         con.execute(
@@ -225,8 +278,10 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
             "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.content = k.content AND u.status = 'current'"
         )
         # a file replaced earlier and sent again: its old register rows give way to the new ones (the receipts keep the history)
-        con.execute("DELETE FROM core.uploads u USING incoming_uploads i "
-                    "WHERE u.sha256 = i.sha256 AND u.body = i.body AND u.year = i.year AND u.phase = i.phase")
+        con.execute(
+            "DELETE FROM core.uploads u USING incoming_uploads i "
+            "WHERE u.sha256 = i.sha256 AND u.body = i.body AND u.year = i.year AND u.phase = i.phase"
+        )
         con.execute("INSERT INTO core.uploads BY NAME SELECT * FROM incoming_uploads")
         if overrides:
             con.register("incoming_overrides", pl.concat(overrides).to_arrow())
@@ -242,13 +297,26 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
 
 
 UPLOAD_SCHEMA = {
-    "sha256": pl.String, "original_name": pl.String, "layout": pl.String, "body": pl.String, "year": pl.Int32,
-    "phase": pl.String, "received_at": pl.Datetime("us"), "received_by": pl.String, "n_rows": pl.Int64,
-    "archive_path": pl.String, "status": pl.String, "superseded_by": pl.String, "content": pl.String, "receipt_seq": pl.Int64,
+    "sha256": pl.String,
+    "original_name": pl.String,
+    "layout": pl.String,
+    "body": pl.String,
+    "year": pl.Int32,
+    "phase": pl.String,
+    "received_at": pl.Datetime("us"),
+    "received_by": pl.String,
+    "n_rows": pl.Int64,
+    "archive_path": pl.String,
+    "status": pl.String,
+    "superseded_by": pl.String,
+    "content": pl.String,
+    "receipt_seq": pl.Int64,
 }
 
 
-def receipt_states(con: duckdb.DuckDBPyConnection, seqs: list[int], shas: list[str]) -> dict[int, tuple[str, str | None]]:
+def receipt_states(
+    con: duckdb.DuckDBPyConnection, seqs: list[int], shas: list[str]
+) -> dict[int, tuple[str, str | None]]:
     """How the warehouse holds the receipts ``seqs`` and those the files ``shas`` superseded: seq -> (``current`` when any
     of its partitions is, else ``superseded``; the file that superseded it). The register (``sources.receipts``) says the same."""
     if not seqs:
@@ -256,9 +324,19 @@ def receipt_states(con: duckdb.DuckDBPyConnection, seqs: list[int], shas: list[s
     rows = con.execute(
         "SELECT receipt_seq, bool_or(status = 'current'), any_value(superseded_by) FILTER (WHERE status = 'superseded') "
         "FROM core.uploads WHERE receipt_seq IS NOT NULL AND (list_contains(?, receipt_seq) OR list_contains(?, superseded_by)) "
-        "GROUP BY receipt_seq", [seqs, shas]).fetchall()
-    names = dict(con.execute("SELECT sha256, any_value(original_name) FROM core.uploads WHERE list_contains(?, sha256) GROUP BY sha256",
-                             [[by for _, _, by in rows if by]]).fetchall()) if rows else {}
+        "GROUP BY receipt_seq",
+        [seqs, shas],
+    ).fetchall()
+    names = (
+        dict(
+            con.execute(
+                "SELECT sha256, any_value(original_name) FROM core.uploads WHERE list_contains(?, sha256) GROUP BY sha256",
+                [[by for _, _, by in rows if by]],
+            ).fetchall()
+        )
+        if rows
+        else {}
+    )
     return {seq: ("current", None) if current else ("superseded", names.get(by, by)) for seq, current, by in rows}
 
 
@@ -269,7 +347,8 @@ def _newer_receipts(con: duckdb.DuckDBPyConnection, uploads: list[Upload]) -> di
         return {}
     current = con.execute(
         "SELECT body, year, phase, content, sha256, receipt_seq FROM core.uploads WHERE status = 'current' AND receipt_seq > ?",
-        [min(seqs)]).fetchall()
+        [min(seqs)],
+    ).fetchall()
     return {(body, year, phase, content): (sha, seq) for body, year, phase, content, sha, seq in current}
 
 
@@ -281,7 +360,9 @@ def _older(upload: Upload, current: tuple[str, int] | None) -> bool:
 def analysed_keys(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every (body, year) with uploaded budget lines or national open-data lines (a body analysed from BDAP alone)."""
     national = _exists(con, "national_lines")
-    sql = "SELECT DISTINCT body, year FROM core.budget_lines" + (" UNION SELECT DISTINCT body, year FROM core.national_lines" if national else "")
+    sql = "SELECT DISTINCT body, year FROM core.budget_lines" + (
+        " UNION SELECT DISTINCT body, year FROM core.national_lines" if national else ""
+    )
     return con.execute(f"SELECT * FROM ({sql}) ORDER BY ALL").pl().with_columns(pl.col("year").cast(pl.Int32))
 
 
@@ -296,14 +377,19 @@ def open_data_partitions(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> 
             "SELECT n.body, n.year::INTEGER AS year, n.phase, string_agg(DISTINCT e.file, ', ') AS files FROM core.national_lines n "
             "SEMI JOIN _wanted w ON n.body = w.body AND n.year = w.year LEFT JOIN core.national_extracts e ON e.sha256 = n.extract_sha256 "
             "WHERE NOT EXISTS (SELECT 1 FROM core.budget_lines b WHERE b.body = n.body AND b.year = n.year AND b.phase = n.phase) "
-            "GROUP BY ALL").pl()
+            "GROUP BY ALL"
+        ).pl()
     finally:
         con.unregister("_wanted")
     return found.cast(schema) if found.height else pl.DataFrame(schema=schema)
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]
+        ).fetchone()[0]
+    )
 
 
 def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pl.DataFrame:
@@ -332,7 +418,9 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, table: str, frame: pl.Dat
     return frame.height
 
 
-def replace_together(con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]], views: bool = False) -> None:
+def replace_together(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]], views: bool = False
+) -> None:
     """``replace_partitions`` of several tables (table -> (frame, keys)) in one transaction: all of them or none.
 
     ``views``: hand DuckDB Arrow string views (no copy; about twice as fast an insert of millions of short codes, the
@@ -358,14 +446,20 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str, existing: list[s
             con.execute(f'ALTER TABLE {name} ADD COLUMN "{column}" {types[column]}')
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame, views: bool = False) -> None:
+def _replace(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, keys: pl.DataFrame, views: bool = False
+) -> None:
     name = f"core.{table}"
     con.register("_frame", frame.to_arrow(compat_level=pl.CompatLevel.newest()) if views else frame.to_arrow())
     con.register("_keys", keys.unique().to_arrow())
     try:
-        existing = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position", [table]
-        ).fetchall()]
+        existing = [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        ]
         if not existing:
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _frame LIMIT 0")
         elif set(frame.columns) - set(existing):  # never a dropped table: the other partitions' rows stay
@@ -378,11 +472,18 @@ def _replace(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, ke
         con.unregister("_keys")
 
 
-def read_table(con: duckdb.DuckDBPyConnection, table: str, keys: pl.DataFrame | None = None,
-               columns: list[str] | None = None, where: str = "") -> pl.DataFrame:
+def read_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    keys: pl.DataFrame | None = None,
+    columns: list[str] | None = None,
+    where: str = "",
+) -> pl.DataFrame:
     """Rows of ``core.<table>`` (only those matching ``keys``, only ``columns``, an extra SQL ``where``);
     an empty frame when the table is missing."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]).fetchone()[0]
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]
+    ).fetchone()[0]
     if not exists:
         return pl.DataFrame()
     select = ", ".join(f"t.{c}" for c in columns) if columns else "t.*"

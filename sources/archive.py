@@ -83,13 +83,17 @@ def spool(source: Path, archive_dir: Path, compress: bool = False) -> Path:
     os.close(handle)
     if compress:
         with source.open("rb") as raw, open(name, "wb") as out:
-            zstandard.ZstdCompressor(level=1, write_checksum=True).copy_stream(raw, out, read_size=_BLOCK, write_size=_BLOCK)
+            zstandard.ZstdCompressor(level=1, write_checksum=True).copy_stream(
+                raw, out, read_size=_BLOCK, write_size=_BLOCK
+            )
     else:
         shutil.copyfile(source, name)
     return Path(name)
 
 
-def file_spooled(spooled: Path, archive_dir: Path, sha256: str, kind: str, metadata: dict, compressed: bool = False) -> Path:
+def file_spooled(
+    spooled: Path, archive_dir: Path, sha256: str, kind: str, metadata: dict, compressed: bool = False
+) -> Path:
     """File a spooled copy under its hash (the same bytes are stored once) with its metadata sidecar."""
     target = find_archived(archive_dir, sha256) or archived_path(archive_dir, sha256, kind, compressed)
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -123,7 +127,9 @@ def sidecar_of(stored: Path) -> Path:
 
 def stored_files(archive_dir: Path) -> list[Path]:
     """Every archived file (not its sidecar, nor a copy still being written), in name order."""
-    return sorted(p for p in archive_dir.glob("??/*") if p.is_file() and not p.name.endswith((".json", ".tmp", ".spool")))
+    return sorted(
+        p for p in archive_dir.glob("??/*") if p.is_file() and not p.name.endswith((".json", ".tmp", ".spool"))
+    )
 
 
 def orphan_sidecars(archive_dir: Path) -> list[Path]:

@@ -67,14 +67,27 @@ def body_statuses() -> pl.DataFrame:
     type, or for all the Region's bodies, the most specific winning). Columns: body, programma, status, status_source."""
     named = pl.read_csv(CLASSIFICATION_DIR / "status_by_body.csv", infer_schema=False).with_columns(_rank=pl.lit(0))
     regional = pl.read_csv(CLASSIFICATION_DIR / "status_by_region.csv", infer_schema=False)
-    every = bodies().select(pl.col("istat_code").alias("body"), "region",
-                            pl.when(pl.col("uts_type_code") == "3").then(pl.lit("citta_metropolitana")).otherwise(pl.lit("provincia")).alias("type"))
+    every = bodies().select(
+        pl.col("istat_code").alias("body"),
+        "region",
+        pl.when(pl.col("uts_type_code") == "3")
+        .then(pl.lit("citta_metropolitana"))
+        .otherwise(pl.lit("provincia"))
+        .alias("type"),
+    )
     kind = pl.col("body_type")
-    expanded = regional.join(every, on="region").filter((kind == "all") | (kind == pl.col("type")) | (kind == pl.col("body"))).with_columns(
-        _rank=pl.when(kind == pl.col("body")).then(1).when(kind == pl.col("type")).then(2).otherwise(3))
+    expanded = (
+        regional.join(every, on="region")
+        .filter((kind == "all") | (kind == pl.col("type")) | (kind == pl.col("body")))
+        .with_columns(_rank=pl.when(kind == pl.col("body")).then(1).when(kind == pl.col("type")).then(2).otherwise(3))
+    )
     columns = ["body", "programma", "status", "status_source", "_rank"]
-    return (pl.concat([named.select(columns), expanded.select(columns)]).sort("_rank")
-            .unique(["body", "programma"], keep="first", maintain_order=True).drop("_rank"))
+    return (
+        pl.concat([named.select(columns), expanded.select(columns)])
+        .sort("_rank")
+        .unique(["body", "programma"], keep="first", maintain_order=True)
+        .drop("_rank")
+    )
 
 
 @cache
@@ -89,7 +102,9 @@ def mission_level() -> pl.DataFrame:
     classified, with ``reason_it``/``reason_en``), ``titles_1_2`` (``all``, ``part``, ``none``: how much of the mission the
     scheme puts on titles 1 and 2) and the row's ``source``."""
     table = pl.read_csv(CLASSIFICATION_DIR / "mission_level.csv", infer_schema=False).rename({"missione": "code"})
-    return table.join(missions().select("code", "name"), on="code", how="left").select("code", "name", *table.columns[1:])
+    return table.join(missions().select("code", "name"), on="code", how="left").select(
+        "code", "name", *table.columns[1:]
+    )
 
 
 def whole_t12_missions() -> list[str]:

@@ -25,8 +25,15 @@ DEFAULT_KEY = ("body", "year", "phase", "capitolo", "missione", "programma", "ti
 REVENUE_KEY = ("body", "year", "phase", "titolo", "tipologia", "amount_kind")
 
 
-def check_lines(lines: pl.DataFrame, file_name: str, phase: str | None, key: list[str] | None, large_amount_eur: int,
-                letters: dict[str, str] | None = None, side: str = "spese") -> list[Finding]:
+def check_lines(
+    lines: pl.DataFrame,
+    file_name: str,
+    phase: str | None,
+    key: list[str] | None,
+    large_amount_eur: int,
+    letters: dict[str, str] | None = None,
+    side: str = "spese",
+) -> list[Finding]:
     """All findings on the lines of one file (a batch of one: see :class:`CheckLines`)."""
     return CheckLines.run_many([CheckLines(lines, file_name, phase, key, large_amount_eur, letters, side)])[0]
 
@@ -51,8 +58,13 @@ class CheckLines(Request):
 
     @property
     def batch_key(self) -> tuple:
-        return (self.side, tuple(self.key or ()), self.large_amount_eur, tuple(sorted((self.letters or {}).items())),
-                tuple(self.lines.schema.items()))
+        return (
+            self.side,
+            tuple(self.key or ()),
+            self.large_amount_eur,
+            tuple(sorted((self.letters or {}).items())),
+            tuple(self.lines.schema.items()),
+        )
 
     @classmethod
     def run_many(cls, requests: list[CheckLines]) -> list[list[Finding]]:
@@ -65,9 +77,12 @@ class CheckLines(Request):
                 live.append(index)
         if not live:
             return results
-        frame = pl.concat([
-            requests[i].lines.with_columns(_part=pl.lit(i, pl.Int32), _phase=pl.lit(requests[i].phase, pl.String)) for i in live
-        ]).with_row_index("_i")
+        frame = pl.concat(
+            [
+                requests[i].lines.with_columns(_part=pl.lit(i, pl.Int32), _phase=pl.lit(requests[i].phase, pl.String))
+                for i in live
+            ]
+        ).with_row_index("_i")
         rules, key_columns, frame = _rules(frame, requests[live[0]])
         flags = frame.select(
             *[condition.fill_null(False).alias(code) for code, condition, _, _ in rules],
@@ -78,11 +93,25 @@ class CheckLines(Request):
                 continue
             broken = frame.filter(condition)
             table = broken.filter(pl.int_range(pl.len()).over("_part") < PER_RULE).select(
-                "_part", "sheet", cell.alias("_cell"), "source_row", **params)
+                "_part", "sheet", cell.alias("_cell"), "source_row", **params
+            )
             for row in table.iter_rows(named=True):
-                part, sheet, at, source_row = row.pop("_part"), row.pop("sheet"), row.pop("_cell"), row.pop("source_row")
-                results[part].append(Finding(code, file=requests[part].file_name, sheet=sheet, cell=at, row=source_row,
-                                             params=_printable(row)))
+                part, sheet, at, source_row = (
+                    row.pop("_part"),
+                    row.pop("sheet"),
+                    row.pop("_cell"),
+                    row.pop("source_row"),
+                )
+                results[part].append(
+                    Finding(
+                        code,
+                        file=requests[part].file_name,
+                        sheet=sheet,
+                        cell=at,
+                        row=source_row,
+                        params=_printable(row),
+                    )
+                )
             _more(broken, requests, results)
         if flags["DUPLICATE_KEY"][0]:
             _duplicates(frame, requests, key_columns, results)
@@ -97,9 +126,11 @@ def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], p
     phases_of = {row["code"]: row["phases"].split(";") for row in kinds.iter_rows(named=True)}
     negative_ok = set(kinds.filter(pl.col("allow_negative"))["code"])
     other_side = set(kinds.filter(pl.col("side") == ("entrate" if side == "spese" else "spese"))["code"])
-    regions_only = set(programmes().filter(pl.col("regions_only"))["code"]) | set(
-        macroaggregates().filter(pl.col("regions_only"))["code"]
-    ) | set(tipologie().filter(pl.col("regions_only"))["code"])
+    regions_only = (
+        set(programmes().filter(pl.col("regions_only"))["code"])
+        | set(macroaggregates().filter(pl.col("regions_only"))["code"])
+        | set(tipologie().filter(pl.col("regions_only"))["code"])
+    )
 
     def raw(dim: str) -> pl.Expr:
         return pl.coalesce(pl.col(f"{dim}_raw"), pl.col(dim), pl.lit(""))
@@ -111,8 +142,12 @@ def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], p
 
     rules = _spending_rules(codes, raw, where) if side == "spese" else _revenue_rules(codes, raw, where)
     rules += [
-        ("SPENDING_KIND" if side == "spese" else "REVENUE_KIND", pl.col("amount_kind").is_in(other_side),
-         {"value": raw("amount_kind")}, where("amount_kind")),
+        (
+            "SPENDING_KIND" if side == "spese" else "REVENUE_KIND",
+            pl.col("amount_kind").is_in(other_side),
+            {"value": raw("amount_kind")},
+            where("amount_kind"),
+        ),
         ("AMOUNT_KIND_UNKNOWN", pl.col("amount_kind").is_null(), {"value": raw("amount_kind")}, where("amount_kind")),
         (
             "AMOUNT_MISSING",
@@ -132,7 +167,12 @@ def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], p
             {"value": pl.col("amount_text"), "kind": pl.col("amount_kind")},
             pl.col("cell"),
         ),
-        ("AMOUNT_TOO_PRECISE", pl.col("amount_rounded").fill_null(False), {"value": pl.col("amount_text")}, pl.col("cell")),
+        (
+            "AMOUNT_TOO_PRECISE",
+            pl.col("amount_rounded").fill_null(False),
+            {"value": pl.col("amount_text")},
+            pl.col("cell"),
+        ),
         (
             "AMOUNT_IMPLAUSIBLE",
             pl.col("amount_cents").abs() > large_amount_eur * 100,
@@ -141,10 +181,23 @@ def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], p
         ),
         (
             "REGIONS_ONLY_CODE",
-            pl.any_horizontal([pl.col(c).is_in(regions_only) for c in ("programma", "macroaggregato", "tipologia") if c in frame.columns])
+            pl.any_horizontal(
+                [
+                    pl.col(c).is_in(regions_only)
+                    for c in ("programma", "macroaggregato", "tipologia")
+                    if c in frame.columns
+                ]
+            )
             & (pl.col("amount_cents") != 0),
-            {"value": pl.coalesce([pl.when(pl.col(c).is_in(regions_only)).then(pl.col(c))
-                                   for c in ("programma", "macroaggregato", "tipologia") if c in frame.columns])},
+            {
+                "value": pl.coalesce(
+                    [
+                        pl.when(pl.col(c).is_in(regions_only)).then(pl.col(c))
+                        for c in ("programma", "macroaggregato", "tipologia")
+                        if c in frame.columns
+                    ]
+                )
+            },
             pl.col("cell"),
         ),
     ]
@@ -155,7 +208,9 @@ def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], p
     rules.append(
         (
             "AMOUNT_KIND_PHASE",
-            pl.col("amount_kind").is_not_null() & line_phase.is_not_null() & ~allowed.str.contains(line_phase).fill_null(True),
+            pl.col("amount_kind").is_not_null()
+            & line_phase.is_not_null()
+            & ~allowed.str.contains(line_phase).fill_null(True),
             {"kind": pl.col("amount_kind"), "phase": line_phase},
             where("amount_kind"),
         )
@@ -166,15 +221,27 @@ def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], p
     frame = frame.with_columns(_total=pl.any_horizontal(totals).fill_null(False))  # computed once, read by every rule
     total_row = pl.col("_total")
     rules = [(code, condition.fill_null(False) & ~total_row, params, cell) for code, condition, params, cell in rules]
-    rules.insert(0, ("TOTAL_ROW", total_row, {"value": pl.coalesce([pl.when(c).then(raw(d)) for c, d in zip(totals, labelled)])},
-                     pl.coalesce([pl.when(c).then(where(d)) for c, d in zip(totals, labelled)])))
+    rules.insert(
+        0,
+        (
+            "TOTAL_ROW",
+            total_row,
+            {"value": pl.coalesce([pl.when(c).then(raw(d)) for c, d in zip(totals, labelled)])},
+            pl.coalesce([pl.when(c).then(where(d)) for c, d in zip(totals, labelled)]),
+        ),
+    )
     key_columns = [c for c in (request.key or DEFAULT_KEY) if c in frame.columns]
     return rules, key_columns, frame
 
 
 def _spending_rules(codes, raw, where) -> list[tuple[str, pl.Expr, dict[str, pl.Expr], pl.Expr]]:
     return [
-        ("MISSION_UNKNOWN", ~pl.col("missione").is_in(codes["missione"]).fill_null(False), {"value": raw("missione")}, where("missione")),
+        (
+            "MISSION_UNKNOWN",
+            ~pl.col("missione").is_in(codes["missione"]).fill_null(False),
+            {"value": raw("missione")},
+            where("missione"),
+        ),
         (
             "PROGRAMME_UNKNOWN",
             (pl.col("programma").is_not_null() & ~pl.col("programma").is_in(codes["programma"]))
@@ -241,23 +308,35 @@ def _revenue_rules(codes, raw, where) -> list[tuple[str, pl.Expr, dict[str, pl.E
 def _more(broken: pl.DataFrame, requests: list[CheckLines], results: list[list[Finding]]) -> None:
     """After the first ``PER_RULE`` rows of one problem in one file, a single finding counts the others."""
     for part, count in broken.group_by("_part").len().filter(pl.col("len") > PER_RULE).iter_rows():
-        results[part].append(Finding("FINDINGS_MORE", file=requests[part].file_name, params={"count": count - PER_RULE}))
+        results[part].append(
+            Finding("FINDINGS_MORE", file=requests[part].file_name, params={"count": count - PER_RULE})
+        )
 
 
 def _printable(params: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in params.items()}
 
 
-def _duplicates(frame: pl.DataFrame, requests: list[CheckLines], columns: list[str], results: list[list[Finding]]) -> None:
+def _duplicates(
+    frame: pl.DataFrame, requests: list[CheckLines], columns: list[str], results: list[list[Finding]]
+) -> None:
     # every occurrence after the first, also when both sit on one row (two columns placed on the same key)
     within = [*columns, "_part"]  # a key repeats within one file, never across files
-    keyed = frame.sort("_i").with_columns(_first=pl.col("source_row").first().over(within), _rank=pl.int_range(pl.len()).over(within))
+    keyed = frame.sort("_i").with_columns(
+        _first=pl.col("source_row").first().over(within), _rank=pl.int_range(pl.len()).over(within)
+    )
     repeated = keyed.filter(pl.col("_rank") > 0)
     for row in repeated.filter(pl.int_range(pl.len()).over("_part") < PER_RULE).iter_rows(named=True):
-        label = " / ".join(str(row[c]) for c in columns if row[c] not in (None, "") and c not in ("body", "year", "phase"))
+        label = " / ".join(
+            str(row[c]) for c in columns if row[c] not in (None, "") and c not in ("body", "year", "phase")
+        )
         results[row["_part"]].append(
             Finding(
-                "DUPLICATE_KEY", file=requests[row["_part"]].file_name, sheet=row["sheet"], cell=row["cell"], row=row["source_row"],
+                "DUPLICATE_KEY",
+                file=requests[row["_part"]].file_name,
+                sheet=row["sheet"],
+                cell=row["cell"],
+                row=row["source_row"],
                 params={"key": label, "other_row": row["_first"]},
             )
         )

@@ -57,7 +57,9 @@ class Container:
     warnings: list[Finding] = field(default_factory=list)  # what the officer should know, though the file is read
 
 
-def inspect_file(path: Path, settings: Settings, display_name: str | None = None) -> tuple[Container | None, list[Finding]]:
+def inspect_file(
+    path: Path, settings: Settings, display_name: str | None = None
+) -> tuple[Container | None, list[Finding]]:
     """Return the container, or None and the findings that refuse the file."""
     name = display_name or path.name
     size = path.stat().st_size
@@ -65,7 +67,11 @@ def inspect_file(path: Path, settings: Settings, display_name: str | None = None
         return None, [Finding("FILE_EMPTY", file=name)]
     if size > settings.max_file_mb * 1024 * 1024:
         return None, [
-            Finding("FILE_TOO_LARGE", file=name, params={"size_mb": round(size / 2**20, 1), "limit_mb": settings.max_file_mb})
+            Finding(
+                "FILE_TOO_LARGE",
+                file=name,
+                params={"size_mb": round(size / 2**20, 1), "limit_mb": settings.max_file_mb},
+            )
         ]
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -105,8 +111,19 @@ def _inspect_text(path: Path, name: str, settings: Settings) -> tuple[Container 
         return None, [Finding("FILE_NOT_SPREADSHEET", file=name, params={"detail": "no_separators"})]
     rows, columns = _csv_extent(text, settings)
     if rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells:
-        return None, [Finding("CSV_TOO_LARGE", file=name, params={"rows": rows, "columns": columns, "max_rows": settings.max_rows,
-                                                                   "max_columns": settings.max_columns, "max_cells": settings.max_cells})]
+        return None, [
+            Finding(
+                "CSV_TOO_LARGE",
+                file=name,
+                params={
+                    "rows": rows,
+                    "columns": columns,
+                    "max_rows": settings.max_rows,
+                    "max_columns": settings.max_columns,
+                    "max_cells": settings.max_cells,
+                },
+            )
+        ]
     return Container(path=path, kind="csv", text=text, encoding=encoding, warnings=warnings), []
 
 
@@ -179,8 +196,12 @@ def _decode(raw: bytes, name: str) -> tuple[str | None, str | None, list[Finding
             decoded.append(line.decode("cp1252", errors="replace"))
             bad = sorted({f"{b:02X}" for b in line if b >= 0x80})
             odd.append(f"{number} ({' '.join(bad[:6])})")
-    warning = Finding("ENCODING_MIXED", file=name, row=int(odd[0].split()[0]),
-                      params={"rows": ", ".join(odd[:10]) + (" …" if len(odd) > 10 else ""), "count": len(odd)})
+    warning = Finding(
+        "ENCODING_MIXED",
+        file=name,
+        row=int(odd[0].split()[0]),
+        params={"rows": ", ".join(odd[:10]) + (" …" if len(odd) > 10 else ""), "count": len(odd)},
+    )
     return "\n".join(decoded).lstrip("\ufeff"), "mixed", [warning]
 
 
@@ -227,7 +248,9 @@ def _inspect_workbook(path: Path, name: str, size: int, settings: Settings) -> t
         try:
             sheets = _sheet_list(archive)
         except (KeyError, ElementTree.ParseError) as exc:
-            return None, [Finding("FILE_CORRUPT", file=name, params={"detail": f"struttura interna non valida ({exc})"})]
+            return None, [
+                Finding("FILE_CORRUPT", file=name, params={"detail": f"struttura interna non valida ({exc})"})
+            ]
         findings: list[Finding] = []
         for sheet in sheets:
             if sheet.xml_path not in members:
@@ -272,8 +295,13 @@ def _sheet_size(archive: zipfile.ZipFile, sheet: SheetInfo, name: str, settings:
                 "SHEET_TOO_LARGE",
                 file=name,
                 sheet=sheet.name,
-                params={"rows": rows, "columns": columns, "max_rows": settings.max_rows, "max_columns": settings.max_columns,
-                        "max_cells": settings.max_cells},
+                params={
+                    "rows": rows,
+                    "columns": columns,
+                    "max_rows": settings.max_rows,
+                    "max_columns": settings.max_columns,
+                    "max_cells": settings.max_cells,
+                },
             )
         ]
     return []
@@ -305,7 +333,13 @@ def scan_formulas(container: Container, name: str, limit: int = 20) -> list[Find
                     continue
                 text = (formula.group(1) or b"").decode("utf-8", "replace")
                 findings.append(
-                    Finding("FORMULA_WITHOUT_VALUE", file=name, sheet=sheet.name, cell=cell.group(1).decode(), params={"formula": "=" + text})
+                    Finding(
+                        "FORMULA_WITHOUT_VALUE",
+                        file=name,
+                        sheet=sheet.name,
+                        cell=cell.group(1).decode(),
+                        params={"formula": "=" + text},
+                    )
                 )
                 if len(findings) >= limit:
                     return findings

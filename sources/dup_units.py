@@ -43,8 +43,10 @@ def read_units(home: Path | None, body: str) -> dict[str, str]:
     for i, row in enumerate(_rows(path), start=2):
         code, unit = (row.get("function") or "").strip(), (row.get("responsible_unit") or "").strip()
         if not known_function(code):
-            raise UnitsError(f"{path.name}, riga {i}, colonna function: '{code}' non è un programma né una missione del bilancio",
-                             f"{path.name}, row {i}, column function: '{code}' is neither a programme nor a mission of the budget")
+            raise UnitsError(
+                f"{path.name}, riga {i}, colonna function: '{code}' non è un programma né una missione del bilancio",
+                f"{path.name}, row {i}, column function: '{code}' is neither a programme nor a mission of the budget",
+            )
         if unit:  # an empty unit leaves the programme "da indicare"
             units[code] = unit
     return units

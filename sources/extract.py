@@ -25,8 +25,13 @@ from transforms.codes import fold_text
 _SCANNER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="formula-scan")
 
 
-def extract(path: Path, settings: Settings, display_name: str | None = None, year: int | None = None,
-            mapping: dict | None = None) -> Steps:
+def extract(
+    path: Path,
+    settings: Settings,
+    display_name: str | None = None,
+    year: int | None = None,
+    mapping: dict | None = None,
+) -> Steps:
     """Steps (``sources.steps``) to every sheet of the file that fits one layout, read by that layout's engine
     (with the officer's mapping, if any): a pair of the extracted parts and the findings that stopped the file."""
     name = display_name or path.name

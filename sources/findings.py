@@ -31,7 +31,10 @@ def words() -> dict[str, dict]:
 
     table = yaml.safe_load((DATA_DIR / "finding_words.yaml").read_text(encoding="utf-8"))
     with open(DATA_DIR / "amount_kinds.csv", encoding="utf-8", newline="") as handle:
-        kinds = {row["code"]: {"it": row["label_it"].lower(), "en": row["label_en"].lower()} for row in csv.DictReader(handle)}
+        kinds = {
+            row["code"]: {"it": row["label_it"].lower(), "en": row["label_en"].lower()}
+            for row in csv.DictReader(handle)
+        }
     layouts = {p.name: {"it": p.description("it"), "en": p.description("en")} for p in profiles()}
     return {**table, "kind": {**kinds, **table.get("kind", {})}, "layout": {**layouts, **table.get("layout", {})}}
 
@@ -95,7 +98,9 @@ def has_errors(findings: list[Finding]) -> bool:
 
 
 KEPT = 200  # findings kept per file: the officer corrects these and sends the file again; the rest are counted
-PER_RULE = 50  # rows listed per problem and file by the line checks (a rule broken on every row says so once, with a count)
+PER_RULE = (
+    50  # rows listed per problem and file by the line checks (a rule broken on every row says so once, with a count)
+)
 
 
 def capped(findings: list[Finding], limit: int = KEPT) -> list[Finding]:
@@ -107,7 +112,9 @@ def capped(findings: list[Finding], limit: int = KEPT) -> list[Finding]:
     kept = set(errors) | set([i for i, f in enumerate(findings) if not f.is_error][: limit - len(errors)])
     left_out = [f for i, f in enumerate(findings) if i not in kept]
     count = sum(int(f.params.get("count", 1)) if f.code == "FINDINGS_MORE" else 1 for f in left_out)
-    return [f for i, f in enumerate(findings) if i in kept] + [Finding("FINDINGS_LEFT_OUT", file=findings[0].file, params={"count": count})]
+    return [f for i, f in enumerate(findings) if i in kept] + [
+        Finding("FINDINGS_LEFT_OUT", file=findings[0].file, params={"count": count})
+    ]
 
 
 def findings_json(findings: list[Finding], lang: str = "it") -> str:

@@ -40,7 +40,9 @@ class Validation:
     unplaced: list[dict] = field(default_factory=list)  # columns and rows the officer can place with a mapping
     fingerprint: str | None = None  # of the layout as this file shows it (sources.mappings)
     body: str | None = None  # resolved body, when known
-    loaded_lines: int | None = None  # once loaded, the lines are let go (a long ingest holds no file's lines): their count
+    loaded_lines: int | None = (
+        None  # once loaded, the lines are let go (a long ingest holds no file's lines): their count
+    )
 
     def __post_init__(self) -> None:
         self.findings = capped(self.findings)  # what is kept, shown and stored per file is bounded
@@ -58,17 +60,39 @@ class Validation:
         self.loaded_lines, self.lines = self.line_count, self.lines.clear()
 
 
-def validate_file(path: Path, settings: Settings, *, body: str | None = None, year: int | None = None,
-                  phase: str | None = None, display_name: str | None = None, sha256: str | None = None,
-                  schema_check: bool = True, mapping: dict | None = None, uploader: Uploader | None = None) -> Validation:
+def validate_file(
+    path: Path,
+    settings: Settings,
+    *,
+    body: str | None = None,
+    year: int | None = None,
+    phase: str | None = None,
+    display_name: str | None = None,
+    sha256: str | None = None,
+    schema_check: bool = True,
+    mapping: dict | None = None,
+    uploader: Uploader | None = None,
+) -> Validation:
     """Dry run: everything wrong with the file, and its canonical lines if nothing is.
 
     ``uploader`` limits the bodies the file may write (an officer: their own body only); rows of
     other bodies in a multi-body file are left out with a finding. ``schema_check=False`` leaves the
     pandera check to the caller (ingest checks a whole batch at once, just before loading it).
     """
-    return steps.run_one(validate_steps(path, settings, body=body, year=year, phase=phase, display_name=display_name,
-                                        sha256=sha256, schema_check=schema_check, mapping=mapping, uploader=uploader))
+    return steps.run_one(
+        validate_steps(
+            path,
+            settings,
+            body=body,
+            year=year,
+            phase=phase,
+            display_name=display_name,
+            sha256=sha256,
+            schema_check=schema_check,
+            mapping=mapping,
+            uploader=uploader,
+        )
+    )
 
 
 def validate_files(jobs: list[dict], settings: Settings, workers: int = 1) -> list[Validation | Exception]:
@@ -78,9 +102,19 @@ def validate_files(jobs: list[dict], settings: Settings, workers: int = 1) -> li
     return steps.drive([validate_steps(settings=settings, **job) for job in jobs], first=steps.threaded_first(workers))
 
 
-def validate_steps(path: Path, settings: Settings, *, body: str | None = None, year: int | None = None,
-                   phase: str | None = None, display_name: str | None = None, sha256: str | None = None,
-                   schema_check: bool = True, mapping: dict | None = None, uploader: Uploader | None = None) -> steps.Steps:
+def validate_steps(
+    path: Path,
+    settings: Settings,
+    *,
+    body: str | None = None,
+    year: int | None = None,
+    phase: str | None = None,
+    display_name: str | None = None,
+    sha256: str | None = None,
+    schema_check: bool = True,
+    mapping: dict | None = None,
+    uploader: Uploader | None = None,
+) -> steps.Steps:
     """The steps of ``validate_file`` (``sources.steps``): what is asked of the batch is yielded."""
     name = display_name or path.name
     sha = sha256 or archive.sha256_of(path)
@@ -91,12 +125,25 @@ def validate_steps(path: Path, settings: Settings, *, body: str | None = None, y
     unplaced = [item for part in extracted for item in part.unplaced]
     fingerprint = mappings.fingerprint(profile.name, unplaced) if unplaced else None
     if unplaced and mapping is None:  # the officer may have told us last time (or last year) what these are
-        known_body = resolve_body(body) or next((p.meta.body for p in extracted if p.meta.body), None) \
+        known_body = (
+            resolve_body(body)
+            or next((p.meta.body for p in extracted if p.meta.body), None)
             or resolve_body(from_file_name(name).body)
+        )
         saved = mappings.load(settings, known_body, fingerprint) if known_body else None
         if saved is not None:
-            again = yield from validate_steps(path, settings, body=body, year=year, phase=phase, display_name=display_name,
-                                              sha256=sha, schema_check=schema_check, mapping=saved, uploader=uploader)
+            again = yield from validate_steps(
+                path,
+                settings,
+                body=body,
+                year=year,
+                phase=phase,
+                display_name=display_name,
+                sha256=sha,
+                schema_check=schema_check,
+                mapping=saved,
+                uploader=uploader,
+            )
             again.findings.insert(0, mappings.applied_finding(saved, name))
             return again
     table = profile.spec.get("table", "budget")
@@ -115,13 +162,28 @@ def validate_steps(path: Path, settings: Settings, *, body: str | None = None, y
             lines, row_findings = _per_row_bodies(lines, body, resolved.body, name, settings, uploader)
             findings += row_findings
         elif uploader is not None and resolved.body and not uploader.may_write(resolved.body):
-            findings.append(Finding("BODY_NOT_ALLOWED", file=name, params={"body": f"{resolved.body} {body_name(resolved.body)}",
-                                                                          "user": uploader.name}))
+            findings.append(
+                Finding(
+                    "BODY_NOT_ALLOWED",
+                    file=name,
+                    params={"body": f"{resolved.body} {body_name(resolved.body)}", "user": uploader.name},
+                )
+            )
         if not (lines.is_empty() and any(f.code == "BDAP_NO_BODY" for f in findings)):
-            findings += yield CheckLines(lines, name, resolved.phase, profile.spec.get("key") or (REVENUE_KEY if side == "entrate" else None),
-                                         settings.large_amount_eur, part.letters, side)
-        frames.append(to_canonical(lines, columns, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha,
-                                   file_name=name))
+            findings += yield CheckLines(
+                lines,
+                name,
+                resolved.phase,
+                profile.spec.get("key") or (REVENUE_KEY if side == "entrate" else None),
+                settings.large_amount_eur,
+                part.letters,
+                side,
+            )
+        frames.append(
+            to_canonical(
+                lines, columns, body=resolved.body, year=resolved.year, phase=resolved.phase, sha256=sha, file_name=name
+            )
+        )
     canonical = pl.concat(frames) if frames else pl.DataFrame(schema=columns)
     if not has_errors(findings) and table == "budget":
         findings += yield plausibility.BodyAmounts(canonical, name)
@@ -136,8 +198,19 @@ def validate_steps(path: Path, settings: Settings, *, body: str | None = None, y
         findings += override_findings
     if schema_check and not has_errors(findings):
         check_schema(canonical, name, table)
-    return Validation(name, sha, profile.name, extracted[0].kind, canonical, findings, overrides, table, unplaced, fingerprint,
-                      resolved.body if resolved else resolve_body(body))
+    return Validation(
+        name,
+        sha,
+        profile.name,
+        extracted[0].kind,
+        canonical,
+        findings,
+        overrides,
+        table,
+        unplaced,
+        fingerprint,
+        resolved.body if resolved else resolve_body(body),
+    )
 
 
 def check_schema(lines: pl.DataFrame, what: str, table: str = "budget") -> None:
@@ -149,60 +222,120 @@ def check_schema(lines: pl.DataFrame, what: str, table: str = "budget") -> None:
         raise RuntimeError(f"{what}: canonical table failed its schema after the domain checks passed:\n{exc}") from exc
 
 
-def _per_row_bodies(lines: pl.DataFrame, wanted: str | None, resolved: str | None, name: str, settings: Settings,
-                    uploader: Uploader | None = None):
+def _per_row_bodies(
+    lines: pl.DataFrame,
+    wanted: str | None,
+    resolved: str | None,
+    name: str,
+    settings: Settings,
+    uploader: Uploader | None = None,
+):
     """Files with many bodies (BDAP): keep the one asked for, or all those the uploader may write; years checked row by row."""
     findings = []
-    held = ", ".join(f"{b} {body_name(b)}" for b in sorted(lines["body"].drop_nulls().unique())) or "—"  # what the file does hold
+    held = (
+        ", ".join(f"{b} {body_name(b)}" for b in sorted(lines["body"].drop_nulls().unique())) or "—"
+    )  # what the file does hold
     if wanted:
         lines = lines.filter(pl.col("body") == resolved)
         if lines.is_empty():
-            findings.append(Finding("BDAP_NO_BODY", file=name, params={"detail": f" con codice {wanted}", "found": held}))
+            findings.append(
+                Finding("BDAP_NO_BODY", file=name, params={"detail": f" con codice {wanted}", "found": held})
+            )
     if uploader is not None and uploader.bodies is not None:
         others = sorted(set(lines["body"].drop_nulls().unique()) - uploader.bodies)
         if others:  # never written: the uploader may write only their own bodies
-            findings.append(Finding("BODY_ROWS_REFUSED", file=name, params={
-                "bodies": ", ".join(f"{b} {body_name(b)}" for b in others), "user": uploader.name,
-                "allowed": ", ".join(sorted(uploader.bodies))}))
+            findings.append(
+                Finding(
+                    "BODY_ROWS_REFUSED",
+                    file=name,
+                    params={
+                        "bodies": ", ".join(f"{b} {body_name(b)}" for b in others),
+                        "user": uploader.name,
+                        "allowed": ", ".join(sorted(uploader.bodies)),
+                    },
+                )
+            )
             lines = lines.filter(pl.col("body").is_in(sorted(uploader.bodies)))
             if lines.is_empty():
-                findings.append(Finding("BDAP_NO_BODY", file=name, params={"detail": f" tra quelli di {uploader.name}", "found": held}))
+                findings.append(
+                    Finding(
+                        "BDAP_NO_BODY", file=name, params={"detail": f" tra quelli di {uploader.name}", "found": held}
+                    )
+                )
     for value in lines["year"].drop_nulls().unique().sort().to_list():
         if not plausible_year(value, settings):
-            findings.append(Finding("YEAR_IMPLAUSIBLE", file=name, params={"value": value, "min_year": settings.min_year, "max_year": "…"}))
+            findings.append(
+                Finding(
+                    "YEAR_IMPLAUSIBLE",
+                    file=name,
+                    params={"value": value, "min_year": settings.min_year, "max_year": "…"},
+                )
+            )
     return lines, findings
 
 
-def receive(path: Path, settings: Settings, uploader: Uploader, *, body: str | None = None, year: int | None = None,
-            phase: str | None = None, display_name: str | None = None, validation: Validation | None = None,
-            replace: bool = False, keep: bool = False) -> tuple[Validation, Receipt | None]:
+def receive(
+    path: Path,
+    settings: Settings,
+    uploader: Uploader,
+    *,
+    body: str | None = None,
+    year: int | None = None,
+    phase: str | None = None,
+    display_name: str | None = None,
+    validation: Validation | None = None,
+    replace: bool = False,
+    keep: bool = False,
+) -> tuple[Validation, Receipt | None]:
     """The one way in: dry run within the uploader's rights; if accepted, archive the file as received and register a receipt.
 
     The receipt carries the file's summary and its comparison with the file in use for the same partitions: a
     replacement that would make the data worse is registered ``held`` (never loaded) unless ``replace``, the
     uploader's explicit confirmation. ``keep``: keep the validated lines beside the receipt, so that the loader
     (another process: the sensor) does not read the file again while the rules are the same."""
-    validation = validation or validate_file(path, settings, body=body, year=year, phase=phase, display_name=display_name,
-                                             uploader=uploader, schema_check=False)
+    validation = validation or validate_file(
+        path,
+        settings,
+        body=body,
+        year=year,
+        phase=phase,
+        display_name=display_name,
+        uploader=uploader,
+        schema_check=False,
+    )
     if not validation.ok:
         return validation, None
     partitions = validation.lines.select("body", "year", "phase").unique().sort("body", "year", "phase").rows()
     counts = validation.lines.group_by("body", "year", "phase").len()
     metadata = {
-        "sha256": validation.sha256, "original_name": validation.file, "layout": validation.layout, "table": validation.table,
-        "received_at": receipts.now() + "Z", "received_by": uploader.name, "partitions": [list(k) for k in partitions],
-        "rows": validation.lines.height, "warnings": [f.to_dict() for f in validation.findings],
+        "sha256": validation.sha256,
+        "original_name": validation.file,
+        "layout": validation.layout,
+        "table": validation.table,
+        "received_at": receipts.now() + "Z",
+        "received_by": uploader.name,
+        "partitions": [list(k) for k in partitions],
+        "rows": validation.lines.height,
+        "warnings": [f.to_dict() for f in validation.findings],
         "partition_rows": {f"{b}|{y}|{p}": n for b, y, p, n in counts.iter_rows()},
     }
     stored = archive.store(path, settings.archive_dir, validation.sha256, validation.kind or "xlsx", metadata)
     single = {b for b, _, _ in partitions}
     receipt = receipts.register(
-        settings, sha256=validation.sha256, archive_path=str(stored), kind=validation.kind or "xlsx", layout=validation.layout or "",
-        original_name=validation.file, body=single.pop() if len(single) == 1 else resolve_body(body),
+        settings,
+        sha256=validation.sha256,
+        archive_path=str(stored),
+        kind=validation.kind or "xlsx",
+        layout=validation.layout or "",
+        original_name=validation.file,
+        body=single.pop() if len(single) == 1 else resolve_body(body),
         year=partitions[0][1] if len({y for _, y, _ in partitions}) == 1 else year,
         phase=partitions[0][2] if len({p for _, _, p in partitions}) == 1 else phase,
-        uploader=uploader, partitions=[list(k) for k in partitions], table=validation.table,
-        summary=replacement.summarise(validation.lines, validation.table), replace=replace,
+        uploader=uploader,
+        partitions=[list(k) for k in partitions],
+        table=validation.table,
+        summary=replacement.summarise(validation.lines, validation.table),
+        replace=replace,
         summary_of=lambda earlier: _summary_of(earlier, settings),
         **(validated.keep(settings, validation) if keep else {}),
     )
@@ -211,6 +344,15 @@ def receive(path: Path, settings: Settings, uploader: Uploader, *, body: str | N
 
 def _summary_of(receipt: Receipt, settings: Settings) -> dict:
     """The summary of a receipt registered before receipts carried one: its archived file read again, within its rights."""
-    again = validate_file(Path(receipt.archive_path), settings, body=receipt.body, year=receipt.year, phase=receipt.phase,
-                          display_name=receipt.original_name, sha256=receipt.sha256, uploader=receipt.uploader, schema_check=False)
+    again = validate_file(
+        Path(receipt.archive_path),
+        settings,
+        body=receipt.body,
+        year=receipt.year,
+        phase=receipt.phase,
+        display_name=receipt.original_name,
+        sha256=receipt.sha256,
+        uploader=receipt.uploader,
+        schema_check=False,
+    )
     return replacement.summarise(again.lines, again.table) if again.ok else {}

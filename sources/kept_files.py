@@ -23,7 +23,10 @@ def csv_rows(path: Path, required: tuple[str, ...]) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        raise FileRefused(f"{path.name}: mancano le colonne {', '.join(missing)}", f"{path.name}: columns missing: {', '.join(missing)}")
+        raise FileRefused(
+            f"{path.name}: mancano le colonne {', '.join(missing)}",
+            f"{path.name}: columns missing: {', '.join(missing)}",
+        )
     return list(reader)
 
 

@@ -83,7 +83,9 @@ def matches(profile: Profile, kind: str, sheet: str | None, cells: list[list[str
     text = " | ".join(" ".join(c for c in row if c) for row in cells)
     if "title_any" in rules and not any(re.search(p, text) for p in rules["title_any"]):
         return False
-    if "header_any" in rules and not any(re.search(p, cell) for row in cells for cell in row for p in rules["header_any"]):
+    if "header_any" in rules and not any(
+        re.search(p, cell) for row in cells for cell in row for p in rules["header_any"]
+    ):
         return False
     return True
 

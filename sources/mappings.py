@@ -33,8 +33,14 @@ from transforms.codes import fold_text
 
 IGNORE = "ignora"
 # what an officer writes -> internal dimension; and how each code is written canonically
-KEYS = {"missione": "missione", "programma": "programma", "titolo": "titolo", "macroaggregato": "macroaggregato",
-        "tipologia": "tipologia", "tipo_importo": "amount_kind"}
+KEYS = {
+    "missione": "missione",
+    "programma": "programma",
+    "titolo": "titolo",
+    "macroaggregato": "macroaggregato",
+    "tipologia": "tipologia",
+    "tipo_importo": "amount_kind",
+}
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 
 
@@ -48,7 +54,7 @@ def skeleton(file_name: str, layout: str, body: str | None, unplaced: list[dict]
     lines = [
         f"# Mappa per il file {file_name} (formato {layout}).",
         "# Per ogni colonna o riga indicare cosa contiene, oppure 'ignora'. Codici dello schema D.Lgs. 118/2011:",
-        "# missione \"10\", programma \"10.05\", titolo \"1\", macroaggregato \"1.03\", tipologia \"10101\",",
+        '# missione "10", programma "10.05", titolo "1", macroaggregato "1.03", tipologia "10101",',
         "# tipo_importo impegni / pagamenti / fpv / stanziamento / stanziamento_cassa / accertamenti / riscossioni.",
         "# Poi: areavasta mapping FILE --apply QUESTO_FILE.yaml" + (f" --body {body}" if body else ""),
         "colonne:",
@@ -114,7 +120,7 @@ def _entry(value) -> tuple[dict | str | None, str | None]:
     if isinstance(value, str):
         return (IGNORE, None) if fold_text(value) in (IGNORE, "ignore") else (None, f"valore '{value}' non valido")
     if not isinstance(value, dict):
-        return None, "atteso un elenco di codici, es. {missione: \"10\"}"
+        return None, 'atteso un elenco di codici, es. {missione: "10"}'
     codes, sets = {}, code_sets()
     for key, raw in value.items():
         dim = KEYS.get(fold_text(key).replace(" ", "_"))
@@ -127,7 +133,10 @@ def _entry(value) -> tuple[dict | str | None, str | None]:
         codes[dim] = code
     if "programma" in codes and codes.setdefault("missione", codes["programma"][:2]) != codes["programma"][:2]:
         return None, f"il programma {codes['programma']} non appartiene alla missione {codes['missione']}"
-    if "macroaggregato" in codes and codes.setdefault("titolo", codes["macroaggregato"][0]) != codes["macroaggregato"][0]:
+    if (
+        "macroaggregato" in codes
+        and codes.setdefault("titolo", codes["macroaggregato"][0]) != codes["macroaggregato"][0]
+    ):
         return None, f"il macroaggregato {codes['macroaggregato']} non appartiene al titolo {codes['titolo']}"
     if "tipologia" in codes and codes.setdefault("titolo", codes["tipologia"][0]) != codes["tipologia"][0]:
         return None, f"la tipologia {codes['tipologia']} non appartiene al titolo {codes['titolo']}"
@@ -160,8 +169,15 @@ def store(settings: Settings, body: str, key: str, mapping: dict, *, layout: str
     """Keep a validated mapping for this body and fingerprint (atomic write)."""
     path = _path(settings, body, key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"body": body, "layout": layout, "fingerprint": key, "file": file_name, "saved_by": user,
-              "saved_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), **mapping}
+    record = {
+        "body": body,
+        "layout": layout,
+        "fingerprint": key,
+        "file": file_name,
+        "saved_by": user,
+        "saved_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **mapping,
+    }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
     tmp.replace(path)
@@ -177,5 +193,8 @@ def load(settings: Settings, body: str, key: str) -> dict | None:
 
 def applied_finding(mapping: dict, file_name: str) -> Finding:
     entries = len(mapping.get("columns", {})) + len(mapping.get("rows", {}))
-    return Finding("MAPPING_APPLIED", file=file_name, params={
-        "entries": entries, "saved_at": mapping.get("saved_at", "?"), "saved_by": mapping.get("saved_by", "?")})
+    return Finding(
+        "MAPPING_APPLIED",
+        file=file_name,
+        params={"entries": entries, "saved_at": mapping.get("saved_at", "?"), "saved_by": mapping.get("saved_by", "?")},
+    )

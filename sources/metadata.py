@@ -13,7 +13,12 @@ from sources.readers.base import FileMeta
 from sources.reference import resolve_body
 from sources.settings import Settings
 
-_PHASE_WORDS = {"previsione": "previsione", "bilancio di previsione": "previsione", "rendiconto": "rendiconto", "consuntivo": "rendiconto"}
+_PHASE_WORDS = {
+    "previsione": "previsione",
+    "bilancio di previsione": "previsione",
+    "rendiconto": "rendiconto",
+    "consuntivo": "rendiconto",
+}
 
 
 @dataclass
@@ -44,8 +49,15 @@ def from_file_name(name: str) -> FileMeta:
     return meta
 
 
-def resolve(meta: FileMeta, body: str | None, year: int | None, phase: str | None, file_name: str, settings: Settings,
-            per_row: bool = False) -> tuple[Resolved, list[Finding]]:
+def resolve(
+    meta: FileMeta,
+    body: str | None,
+    year: int | None,
+    phase: str | None,
+    file_name: str,
+    settings: Settings,
+    per_row: bool = False,
+) -> tuple[Resolved, list[Finding]]:
     """Merge what the file says with what the user gave. ``per_row``: the file carries them on each row (BDAP)."""
     findings: list[Finding] = []
     named = from_file_name(file_name)  # fills only what neither the file nor the user says
@@ -59,27 +71,41 @@ def resolve(meta: FileMeta, body: str | None, year: int | None, phase: str | Non
         findings.append(Finding("BODY_UNKNOWN", file=file_name, params={"value": body}))
     file_body = None
     if meta.body:
-        file_body = resolve_body(re.match(r"\s*(\d{3})\b", meta.body).group(1)) if re.match(r"\s*\d{3}\b", meta.body) else resolve_body(meta.body)
+        file_body = (
+            resolve_body(re.match(r"\s*(\d{3})\b", meta.body).group(1))
+            if re.match(r"\s*\d{3}\b", meta.body)
+            else resolve_body(meta.body)
+        )
         if file_body is None:
             file_body = resolve_body(re.sub(r"^\s*\d+\s*-\s*", "", meta.body))
         if file_body is None:
             findings.append(Finding("BODY_UNKNOWN", file=file_name, **where("body"), params={"value": meta.body}))
     if file_body and given_body and file_body != given_body and not per_row:
-        findings.append(Finding("BODY_CONFLICT", file=file_name, **where("body"), params={"in_file": file_body, "given": given_body}))
+        findings.append(
+            Finding(
+                "BODY_CONFLICT", file=file_name, **where("body"), params={"in_file": file_body, "given": given_body}
+            )
+        )
     final_body = file_body or given_body or named.body
     if final_body is None and not per_row and not findings:
         findings.append(Finding("BODY_MISSING", file=file_name))
 
     file_year = _int(meta.year)
     if meta.year and file_year is None:
-        findings.append(Finding("YEAR_IMPLAUSIBLE", file=file_name, **where("year"), params=_year_params(meta.year, settings)))
+        findings.append(
+            Finding("YEAR_IMPLAUSIBLE", file=file_name, **where("year"), params=_year_params(meta.year, settings))
+        )
     if file_year and year and file_year != year and not per_row:
-        findings.append(Finding("YEAR_CONFLICT", file=file_name, **where("year"), params={"in_file": file_year, "given": year}))
+        findings.append(
+            Finding("YEAR_CONFLICT", file=file_name, **where("year"), params={"in_file": file_year, "given": year})
+        )
     final_year = file_year or year or _int(named.year)
     if final_year is None and not per_row:
         findings.append(Finding("YEAR_MISSING", file=file_name))
     elif final_year is not None and not plausible_year(final_year, settings):
-        findings.append(Finding("YEAR_IMPLAUSIBLE", file=file_name, **where("year"), params=_year_params(final_year, settings)))
+        findings.append(
+            Finding("YEAR_IMPLAUSIBLE", file=file_name, **where("year"), params=_year_params(final_year, settings))
+        )
 
     given_phase = normalise_phase(phase) if phase else None
     if phase and given_phase is None:
@@ -88,7 +114,11 @@ def resolve(meta: FileMeta, body: str | None, year: int | None, phase: str | Non
     if meta.phase and file_phase is None:
         findings.append(Finding("PHASE_UNKNOWN", file=file_name, **where("phase"), params={"value": meta.phase}))
     if file_phase and given_phase and file_phase != given_phase:
-        findings.append(Finding("PHASE_CONFLICT", file=file_name, **where("phase"), params={"in_file": file_phase, "given": given_phase}))
+        findings.append(
+            Finding(
+                "PHASE_CONFLICT", file=file_name, **where("phase"), params={"in_file": file_phase, "given": given_phase}
+            )
+        )
     final_phase = file_phase or given_phase or named.phase
     if final_phase is None and not findings:
         findings.append(Finding("PHASE_MISSING", file=file_name))

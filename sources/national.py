@@ -27,7 +27,7 @@ class Scan:
 
     profile: Profile
     rows: pl.DataFrame
-    letters: dict[str, str] = field(default_factory=dict)   # field or amount kind -> column letter in the file
+    letters: dict[str, str] = field(default_factory=dict)  # field or amount kind -> column letter in the file
     phase: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
@@ -40,8 +40,14 @@ def header_of(path: Path, profile: Profile, first_line: str | None = None) -> li
             first = handle.readline(1 << 16)
         first_line = first.decode("utf-8") if _is_utf8(first) else first.decode("latin-1")
     try:
-        return next(csv.reader([first_line.lstrip("\ufeff").rstrip("\r\n").replace("\0", "")],
-                               delimiter=options.get("separator", ";"), quotechar=options.get("quote", '"')), [])
+        return next(
+            csv.reader(
+                [first_line.lstrip("\ufeff").rstrip("\r\n").replace("\0", "")],
+                delimiter=options.get("separator", ";"),
+                quotechar=options.get("quote", '"'),
+            ),
+            [],
+        )
     except csv.Error:
         return []
 
@@ -67,30 +73,67 @@ def scan(path: Path, profile: Profile, file_name: str | None = None) -> Scan:
     amounts = {k: _first(folded, texts) for k, texts in spec["amount_columns"].items()}
     position = {f: i for f, i in position.items() if i is not None}
     amounts = {k: i for k, i in amounts.items() if i is not None}
-    findings = [Finding("COLUMN_MISSING", file=name, row=1, params={"column": f}) for f in spec.get("required", []) if f not in position]
+    findings = [
+        Finding("COLUMN_MISSING", file=name, row=1, params={"column": f})
+        for f in spec.get("required", [])
+        if f not in position
+    ]
     if not amounts:
-        findings.append(Finding("COLUMN_MISSING", file=name, row=1, params={"column": "/".join(spec["amount_columns"])}))
+        findings.append(
+            Finding("COLUMN_MISSING", file=name, row=1, params={"column": "/".join(spec["amount_columns"])})
+        )
     phases = [p for p, texts in spec.get("phase_from_columns", {}).items() if _first(folded, texts) is not None]
     if findings:
         return Scan(profile, pl.DataFrame(), findings=findings)
     others = other_columns(spec, folded, set(position.values()) | set(amounts.values()))
     options = spec.get("csv", {})
-    lazy = pl.scan_csv(path, separator=options.get("separator", ";"), quote_char=options.get("quote", '"'), infer_schema=False,
-                       encoding="utf8-lossy", row_index_name=LINE, row_index_offset=2)
-    columns = lazy.collect_schema().names()[1:]  # as polars names them (a blank or repeated header gets a name of its own)
-    wanted = {n: i for n, i in position.items()} | {f"_amount_{k}": i for k, i in amounts.items()} | {f"_other_{i}": i for i in others.unknown}
+    lazy = pl.scan_csv(
+        path,
+        separator=options.get("separator", ";"),
+        quote_char=options.get("quote", '"'),
+        infer_schema=False,
+        encoding="utf8-lossy",
+        row_index_name=LINE,
+        row_index_offset=2,
+    )
+    columns = lazy.collect_schema().names()[
+        1:
+    ]  # as polars names them (a blank or repeated header gets a name of its own)
+    wanted = (
+        {n: i for n, i in position.items()}
+        | {f"_amount_{k}": i for k, i in amounts.items()}
+        | {f"_other_{i}": i for i in others.unknown}
+    )
     rows = (
         lazy.filter(_folded(pl.col(columns[position["body_type"]])).str.contains(spec["body_filter"]))
         .select(pl.col(LINE).cast(pl.Int64), *[pl.col(columns[i]).alias(n) for n, i in wanted.items()])
         .collect(engine="streaming")
     )
-    notes = [Finding("COLUMN_NOT_KEPT", file=name, row=1, cell=f"{column_letter(i)}1", params={"label": header[i], "reason": reason})
-             for i, reason in others.not_kept.items()]
+    notes = [
+        Finding(
+            "COLUMN_NOT_KEPT",
+            file=name,
+            row=1,
+            cell=f"{column_letter(i)}1",
+            params={"label": header[i], "reason": reason},
+        )
+        for i, reason in others.not_kept.items()
+    ]
     if others.unknown:  # a column nobody reads is reported when the selected rows give it values
-        filled = rows.select((pl.col(f"_other_{i}").str.strip_chars().fill_null("") != "").any() for i in others.unknown).row(0)
-        notes += [Finding("COLUMN_NOT_READ", file=name, row=1, cell=f"{column_letter(i)}1",
-                          params={"label": header[i] or column_letter(i), "layout": profile.name})
-                  for i, has_values in zip(others.unknown, filled) if has_values]
+        filled = rows.select(
+            (pl.col(f"_other_{i}").str.strip_chars().fill_null("") != "").any() for i in others.unknown
+        ).row(0)
+        notes += [
+            Finding(
+                "COLUMN_NOT_READ",
+                file=name,
+                row=1,
+                cell=f"{column_letter(i)}1",
+                params={"label": header[i] or column_letter(i), "layout": profile.name},
+            )
+            for i, has_values in zip(others.unknown, filled)
+            if has_values
+        ]
         rows = rows.drop(f"_other_{i}" for i in others.unknown)
     letters = {f: column_letter(i) for f, i in position.items()} | {k: column_letter(i) for k, i in amounts.items()}
     return Scan(profile, rows, letters, phases[-1] if len(phases) == 1 else None, notes)

@@ -36,14 +36,20 @@ def read_confirmations(home: Path | None) -> pl.DataFrame:
         body, function, reason = (row.get(c) or "" for c in COLUMNS[:3])
         code = resolve_body(body.strip())
         if code is None:
-            raise FileRefused(f"{path.name}, riga {i}, colonna body: ente '{body}' sconosciuto",
-                              f"{path.name}, row {i}, column body: unknown body '{body}'")
+            raise FileRefused(
+                f"{path.name}, riga {i}, colonna body: ente '{body}' sconosciuto",
+                f"{path.name}, row {i}, column body: unknown body '{body}'",
+            )
         if not known_function(function.strip()):
-            raise FileRefused(f"{path.name}, riga {i}, colonna function: '{function}' non è un programma né una missione del bilancio",
-                              f"{path.name}, row {i}, column function: '{function}' is neither a programme nor a mission of the budget")
+            raise FileRefused(
+                f"{path.name}, riga {i}, colonna function: '{function}' non è un programma né una missione del bilancio",
+                f"{path.name}, row {i}, column function: '{function}' is neither a programme nor a mission of the budget",
+            )
         if not reason.strip():
-            raise FileRefused(f"{path.name}, riga {i}, colonna reason: manca il motivo della conferma (chi ha verificato il dato e come)",
-                              f"{path.name}, row {i}, column reason: the reason is missing (who checked the value, and how)")
+            raise FileRefused(
+                f"{path.name}, riga {i}, colonna reason: manca il motivo della conferma (chi ha verificato il dato e come)",
+                f"{path.name}, row {i}, column reason: the reason is missing (who checked the value, and how)",
+            )
         rows.append({**row, "body": code, "function": function.strip(), "reason": reason.strip()})
     return pl.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows], schema=SCHEMA)
 
@@ -53,5 +59,7 @@ def confirm(home: Path, body: str, function: str, reason: str, who: str, when: d
     existing = read_confirmations(home)
     kept = existing.filter((pl.col("body") != body) | (pl.col("function") != function)).to_dicts()
     moment = (when or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
-    kept.append({"body": body, "function": function, "reason": reason.strip(), "confirmed_by": who, "confirmed_at": moment})
+    kept.append(
+        {"body": body, "function": function, "reason": reason.strip(), "confirmed_by": who, "confirmed_at": moment}
+    )
     return write_rows(confirmations_file(home), COLUMNS, sorted(kept, key=lambda r: (r["body"], r["function"])))

@@ -20,23 +20,42 @@ from transforms.authority import OVERRIDE_COLUMNS
 from transforms.codes import fold_text
 
 ATTRIBUTE_NAMES = {
-    "autorizzazioni": "permits", "permits": "permits",
-    "controlli_sanzioni": "controls", "controlli_e_sanzioni": "controls", "controlli": "controls", "controls": "controls",
-    "piani_vincolanti": "binding_plans", "binding_plans": "binding_plans",
-    "allocazione_risorse": "allocation", "allocazione_di_risorse": "allocation", "allocation": "allocation",
-    "mandato_legale": "legal_mandate", "mandato_di_legge": "legal_mandate", "legal_mandate": "legal_mandate",
-    "erogazione_diretta": "direct_delivery", "direct_delivery": "direct_delivery",
-    "risorse_proprie": "own_funding", "own_funding": "own_funding",
+    "autorizzazioni": "permits",
+    "permits": "permits",
+    "controlli_sanzioni": "controls",
+    "controlli_e_sanzioni": "controls",
+    "controlli": "controls",
+    "controls": "controls",
+    "piani_vincolanti": "binding_plans",
+    "binding_plans": "binding_plans",
+    "allocazione_risorse": "allocation",
+    "allocazione_di_risorse": "allocation",
+    "allocation": "allocation",
+    "mandato_legale": "legal_mandate",
+    "mandato_di_legge": "legal_mandate",
+    "legal_mandate": "legal_mandate",
+    "erogazione_diretta": "direct_delivery",
+    "direct_delivery": "direct_delivery",
+    "risorse_proprie": "own_funding",
+    "own_funding": "own_funding",
 }
-STATUS_NAMES = {"mantenuta": "retained", "retained": "retained", "trasferita": "transferred", "transferred": "transferred",
-                "delegata": "delegated", "delegated": "delegated",
-                "non_fondamentale": "non_fundamental", "non_fundamental": "non_fundamental"}
+STATUS_NAMES = {
+    "mantenuta": "retained",
+    "retained": "retained",
+    "trasferita": "transferred",
+    "transferred": "transferred",
+    "delegata": "delegated",
+    "delegated": "delegated",
+    "non_fondamentale": "non_fundamental",
+    "non_fundamental": "non_fundamental",
+}
 SHEET = "Override autorità"
 HEADER_ROW = 2  # 0-based: row 3 in Excel
 
 
-def parse_rows(rows: list[dict], body: str, file_name: str, sheet: str | None, default_author: str,
-               default_date: str) -> tuple[pl.DataFrame, list[Finding]]:
+def parse_rows(
+    rows: list[dict], body: str, file_name: str, sheet: str | None, default_author: str, default_date: str
+) -> tuple[pl.DataFrame, list[Finding]]:
     """Rows with keys programma, attribute, value, status, reason, author, date, _cell → overrides + findings."""
     findings: list[Finding] = []
     out: list[dict] = []
@@ -74,8 +93,17 @@ def parse_rows(rows: list[dict], body: str, file_name: str, sheet: str | None, d
         if not changes:
             findings.append(Finding("OVERRIDE_EMPTY", **where))
         for name, new in changes:
-            out.append({"body": body, "programma": programme, "attribute": name, "value": new, "reason": reason,
-                        "author": str(row.get("author") or default_author), "date": _date(row.get("date")) or default_date})
+            out.append(
+                {
+                    "body": body,
+                    "programma": programme,
+                    "attribute": name,
+                    "value": new,
+                    "reason": reason,
+                    "author": str(row.get("author") or default_author),
+                    "date": _date(row.get("date")) or default_date,
+                }
+            )
     return pl.DataFrame(out, schema=OVERRIDE_COLUMNS), findings
 
 
@@ -106,9 +134,13 @@ def read_yaml(path: Path, user: str) -> tuple[pl.DataFrame, list[Finding]]:
         body = resolve_body(str(data["body"]))
         rows = list(data.get("overrides") or [])
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        return pl.DataFrame(schema=OVERRIDE_COLUMNS), [Finding("OVERRIDE_FILE_INVALID", file=path.name, params={"detail": str(exc)[:160]})]
+        return pl.DataFrame(schema=OVERRIDE_COLUMNS), [
+            Finding("OVERRIDE_FILE_INVALID", file=path.name, params={"detail": str(exc)[:160]})
+        ]
     if body is None:
-        return pl.DataFrame(schema=OVERRIDE_COLUMNS), [Finding("BODY_UNKNOWN", file=path.name, params={"value": data.get("body")})]
+        return pl.DataFrame(schema=OVERRIDE_COLUMNS), [
+            Finding("BODY_UNKNOWN", file=path.name, params={"value": data.get("body")})
+        ]
     for index, row in enumerate(rows, start=1):
         row["_cell"] = f"#{index}"
     return parse_rows(rows, body, path.name, None, user, dt.date.today().isoformat())

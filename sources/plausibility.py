@@ -33,10 +33,13 @@ def spending_per_inhabitant(lines: pl.DataFrame, by: tuple[str, ...] = ()) -> pl
     """body, year, phase, euro per inhabitant on the phase's basis amount (titles of the rules); ``by``: more keys."""
     spec = rules()
     basis = pl.col("phase").replace_strict(spec["basis"], default=None, return_dtype=pl.String)
-    info = bodies().select(pl.col("istat_code").alias("body"), "population_census2011", "uts_type_code", "ente_denominazione")
+    info = bodies().select(
+        pl.col("istat_code").alias("body"), "population_census2011", "uts_type_code", "ente_denominazione"
+    )
     return (
         lines.filter(pl.col("amount_kind") == basis, pl.col("titolo").is_in(spec["titles"]))
-        .group_by(*by, "body", "year", "phase").agg(cents=pl.col("amount_cents").sum())
+        .group_by(*by, "body", "year", "phase")
+        .agg(cents=pl.col("amount_cents").sum())
         .join(info, on="body", how="left")
         .with_columns(per_inhabitant=pl.col("cents") / 100 / pl.col("population_census2011"))
         .sort(*by, "body", "year", "phase")
@@ -52,8 +55,12 @@ class BodyAmounts(Request):
 
     @classmethod
     def run_many(cls, requests: list[BodyAmounts]) -> list[list[Finding]]:
-        frames = [r.lines.select("body", "year", "phase", "titolo", "amount_kind", "amount_cents").with_columns(part=pl.lit(i))
-                  for i, r in enumerate(requests)]
+        frames = [
+            r.lines.select("body", "year", "phase", "titolo", "amount_kind", "amount_cents").with_columns(
+                part=pl.lit(i)
+            )
+            for i, r in enumerate(requests)
+        ]
         findings: list[list[Finding]] = [[] for _ in requests]
         for row in spending_per_inhabitant(pl.concat(frames), by=("part",)).iter_rows(named=True):
             finding = _finding(row, requests[row["part"]].file_name)
@@ -71,13 +78,17 @@ def _finding(row: dict, file_name: str) -> Finding | None:
     ratio = row["per_inhabitant"] / typical
     if (spec["warn_below_ratio"] or 0) <= ratio <= spec["warn_above_ratio"]:
         return None
-    return Finding("BODY_AMOUNTS_IMPLAUSIBLE", file=file_name, params={
-        "body_name": row["ente_denominazione"],
-        "per_capita": format_euro(round(row["per_inhabitant"] * 100)),
-        "ratio": f"{ratio:.1f}".replace(".", ","),
-        "typical": format_euro(typical * 100),
-        "body_type": _type_name(row["uts_type_code"]),  # ISTAT's own name of the type
-    })
+    return Finding(
+        "BODY_AMOUNTS_IMPLAUSIBLE",
+        file=file_name,
+        params={
+            "body_name": row["ente_denominazione"],
+            "per_capita": format_euro(round(row["per_inhabitant"] * 100)),
+            "ratio": f"{ratio:.1f}".replace(".", ","),
+            "typical": format_euro(typical * 100),
+            "body_type": _type_name(row["uts_type_code"]),  # ISTAT's own name of the type
+        },
+    )
 
 
 def _type_name(code: str) -> str:
@@ -107,17 +118,31 @@ class KindRelations(Request):
     def run_many(cls, requests: list[KindRelations]) -> list[list[Finding]]:
         keys = RELATION_KEYS[requests[0].table]
         columns = [*keys, "amount_kind", "amount_cents", "sheet", "cell", "source_row"]
-        frame = pl.concat([r.lines.select(columns).with_columns(pl.lit(i, pl.Int32).alias(PART)) for i, r in enumerate(requests)])
+        frame = pl.concat(
+            [r.lines.select(columns).with_columns(pl.lit(i, pl.Int32).alias(PART)) for i, r in enumerate(requests)]
+        )
         spec = rules()
         broken = broken_relations(frame, spec["relations"], keys, spec["relation_tolerance_cents"])
         findings: list[list[Finding]] = [[] for _ in requests]
         for (part,), group in broken.group_by(PART, maintain_order=True):
             name = requests[part].file_name
             for row in group.head(PER_RULE).iter_rows(named=True):
-                findings[part].append(Finding("AMOUNT_RELATION", file=name, sheet=row["sheet"], cell=row["cell"], row=row["source_row"],
-                                              params={"relation": row["relation"], "kind": row["kind"],
-                                                      "stated": format_euro(row["stated"]), "computed": format_euro(row["computed"]),
-                                                      "difference": format_euro(row["stated"] - row["computed"])}))
+                findings[part].append(
+                    Finding(
+                        "AMOUNT_RELATION",
+                        file=name,
+                        sheet=row["sheet"],
+                        cell=row["cell"],
+                        row=row["source_row"],
+                        params={
+                            "relation": row["relation"],
+                            "kind": row["kind"],
+                            "stated": format_euro(row["stated"]),
+                            "computed": format_euro(row["computed"]),
+                            "difference": format_euro(row["stated"] - row["computed"]),
+                        },
+                    )
+                )
             if group.height > PER_RULE:
                 findings[part].append(Finding("FINDINGS_MORE", file=name, params={"count": group.height - PER_RULE}))
         return findings

@@ -16,8 +16,17 @@ import xlsxwriter
 from sources.ratings import config
 from sources.reference import body_name, programmes
 
-HEADER = ["Ente", "Esercizio", "Programma", "Tipo di rispondente", "Codice rispondente", "Qualità (1-5)", "Accessibilità (1-5)",
-          "Disponibilità a partecipare (1-5)", "Note"]
+HEADER = [
+    "Ente",
+    "Esercizio",
+    "Programma",
+    "Tipo di rispondente",
+    "Codice rispondente",
+    "Qualità (1-5)",
+    "Accessibilità (1-5)",
+    "Disponibilità a partecipare (1-5)",
+    "Note",
+]
 ROWS = 5_000
 
 
@@ -33,16 +42,35 @@ def write_questionnaire(path: Path, body: str, year: int, ratings: pl.DataFrame 
 
     notes = book.add_worksheet("Istruzioni")
     notes.set_column(0, 0, 110)
-    lines = [(f"Questionario di co-valutazione dei servizi - {body_name(body)} {year}", title), ("", None),
-             ("Chi risponde: utenti dei servizi, enti del Terzo settore, gruppi di cittadini o di vicinato. Ogni rispondente ha un"
-              " codice anonimo, lo stesso per tutte le sue risposte (es. U001, T01).", wrap),
-             ("Una riga per rispondente e per programma valutato, nel foglio «Valutazioni». Il programma si sceglie dall'elenco"
-              " (codice e nome nel foglio «Programmi»).", wrap),
-             ("Tre domande, ciascuna da 1 a 5 (" + ", ".join(f"{k} = {v}" for k, v in spec["scale_points"]["it"].items()) + "):", wrap)]
+    lines = [
+        (f"Questionario di co-valutazione dei servizi - {body_name(body)} {year}", title),
+        ("", None),
+        (
+            "Chi risponde: utenti dei servizi, enti del Terzo settore, gruppi di cittadini o di vicinato. Ogni rispondente ha un"
+            " codice anonimo, lo stesso per tutte le sue risposte (es. U001, T01).",
+            wrap,
+        ),
+        (
+            "Una riga per rispondente e per programma valutato, nel foglio «Valutazioni». Il programma si sceglie dall'elenco"
+            " (codice e nome nel foglio «Programmi»).",
+            wrap,
+        ),
+        (
+            "Tre domande, ciascuna da 1 a 5 ("
+            + ", ".join(f"{k} = {v}" for k, v in spec["scale_points"]["it"].items())
+            + "):",
+            wrap,
+        ),
+    ]
     lines += [(f"  - {words['it']}", wrap) for words in spec["scales"].values()]
-    lines += [("Una domanda senza risposta si lascia vuota. Le risposte restano anonime: nel rapporto compaiono solo numero,"
-               f" media e intervallo per programma e tipo di rispondente, e solo da {spec['statistics']['min_n']} risposte in su"
-               " entrano nelle priorità e nei piani.", wrap)]
+    lines += [
+        (
+            "Una domanda senza risposta si lascia vuota. Le risposte restano anonime: nel rapporto compaiono solo numero,"
+            f" media e intervallo per programma e tipo di rispondente, e solo da {spec['statistics']['min_n']} risposte in su"
+            " entrano nelle priorità e nei piani.",
+            wrap,
+        )
+    ]
     for row, (text, fmt) in enumerate(lines):
         notes.write_string(row, 0, text, fmt)
 
@@ -53,8 +81,19 @@ def write_questionnaire(path: Path, body: str, year: int, ratings: pl.DataFrame 
     sheet.freeze_panes(1, 0)
     sheet.data_validation(1, 2, ROWS, 2, {"validate": "list", "source": f"=Programmi!$A$2:$A${listed.height + 1}"})
     sheet.data_validation(1, 3, ROWS, 3, {"validate": "list", "source": types})
-    sheet.data_validation(1, 5, ROWS, 7, {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": 5,
-                                          "error_message": "Un numero intero da 1 a 5"})
+    sheet.data_validation(
+        1,
+        5,
+        ROWS,
+        7,
+        {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": 1,
+            "maximum": 5,
+            "error_message": "Un numero intero da 1 a 5",
+        },
+    )
     words = {key: w["it"] for key, w in spec["respondent_types"].items()}
     rows = ratings.sort("function", "respondent").iter_rows(named=True) if ratings is not None else []
     for index, r in enumerate(rows, start=1):

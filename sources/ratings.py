@@ -24,8 +24,17 @@ from sources.settings import Settings
 from transforms.coassessment import SCALES
 from transforms.codes import fold, fold_text, mission_code, programme_code
 
-COLUMNS = {"body": pl.String, "year": pl.Int32, "function": pl.String, "respondent_type": pl.String, "respondent": pl.String,
-           **{s: pl.Int8 for s in SCALES}, "note": pl.String, "sheet": pl.String, "source_row": pl.Int32}
+COLUMNS = {
+    "body": pl.String,
+    "year": pl.Int32,
+    "function": pl.String,
+    "respondent_type": pl.String,
+    "respondent": pl.String,
+    **{s: pl.Int8 for s in SCALES},
+    "note": pl.String,
+    "sheet": pl.String,
+    "source_row": pl.Int32,
+}
 
 
 @cache
@@ -57,7 +66,11 @@ def read_ratings(path: Path, settings: Settings, display_name: str | None = None
         return RatingsFile(name, findings=refused)
     grid = read_csv_grid(container) if container.kind == "csv" else _sheet(container)
     if grid is None:
-        return RatingsFile(name, findings=[Finding("HEADER_NOT_FOUND", file=name, params={"expected": _expected()})], kind=container.kind)
+        return RatingsFile(
+            name,
+            findings=[Finding("HEADER_NOT_FOUND", file=name, params={"expected": _expected()})],
+            kind=container.kind,
+        )
     out = _checked(grid, name, settings)
     out.kind = container.kind
     return out
@@ -97,44 +110,78 @@ def _checked(grid: Grid, name: str, settings: Settings) -> RatingsFile:
     header, position = _header(grid)
     missing = [c for c in config()["required"] if c not in position]
     if missing:
-        return RatingsFile(name, findings=[Finding("COLUMN_MISSING", file=name, sheet=grid.sheet, row=grid.excel_row(header),
-                                                   params={"column": m}) for m in missing])
+        return RatingsFile(
+            name,
+            findings=[
+                Finding("COLUMN_MISSING", file=name, sheet=grid.sheet, row=grid.excel_row(header), params={"column": m})
+                for m in missing
+            ],
+        )
     body = grid.frame.slice(header + 1).with_row_index("_row", offset=header + 1)
     raw = body.select(pl.col("_row"), *[pl.col(f"c{i}").str.strip_chars().alias(f) for f, i in position.items()])
-    answered = [c for c in raw.columns if c not in ("_row", "body", "year", "note")]  # body and year may come pre-filled
+    answered = [
+        c for c in raw.columns if c not in ("_row", "body", "year", "note")
+    ]  # body and year may come pre-filled
     raw = raw.filter(pl.any_horizontal(pl.col(answered).is_not_null() & (pl.col(answered) != "")))
     letter = {f: column_letter(grid.first_col + i) for f, i in position.items()}
     findings: list[Finding] = []
 
     def at(field_name: str, row: int) -> dict:
-        return {"file": name, "sheet": grid.sheet, "cell": f"{letter[field_name]}{grid.excel_row(row)}", "row": grid.excel_row(row)}
+        return {
+            "file": name,
+            "sheet": grid.sheet,
+            "cell": f"{letter[field_name]}{grid.excel_row(row)}",
+            "row": grid.excel_row(row),
+        }
 
     if raw.is_empty():
         return RatingsFile(name, findings=[Finding("RATINGS_NO_ROWS", file=name, sheet=grid.sheet)])
     bodies = {v: resolve_body(v) for v in raw["body"].drop_nulls().unique().to_list()}
-    types = {fold_text(v): key for key, words in config()["respondent_types"].items() for v in (key, words["it"], words["en"])}
+    types = {
+        fold_text(v): key
+        for key, words in config()["respondent_types"].items()
+        for v in (key, words["it"], words["en"])
+    }
     valid_functions = set(programmes()["code"]) | set(missions()["code"])
     parsed = raw.with_columns(
         body_code=pl.col("body").replace_strict(bodies, default=None, return_dtype=pl.String),
         year_value=pl.col("year").str.extract(r"^(\d{4})", 1).cast(pl.Int32, strict=False),
-        function_code=pl.when(pl.col("function").str.contains(r"^\d{1,2}$")).then(mission_code(pl.col("function")))
+        function_code=pl.when(pl.col("function").str.contains(r"^\d{1,2}$"))
+        .then(mission_code(pl.col("function")))
         .otherwise(programme_code(fold(pl.col("function")))),  # a mission (10) or a programme (10.05, 1005, 10.5)
         type_key=fold(pl.col("respondent_type")).replace_strict(types, default=None, return_dtype=pl.String),
-        **{f"{s}_value": pl.col(s).str.extract(r"^(\d+)(?:[.,]0+)?\b", 1).cast(pl.Int8, strict=False) if s in position
-           else pl.lit(None, pl.Int8) for s in SCALES},
+        **{
+            f"{s}_value": pl.col(s).str.extract(r"^(\d+)(?:[.,]0+)?\b", 1).cast(pl.Int8, strict=False)
+            if s in position
+            else pl.lit(None, pl.Int8)
+            for s in SCALES
+        },
     )
     for row in parsed.iter_rows(named=True):
         r = row["_row"]
         if row["body_code"] is None:
             findings.append(Finding("BODY_UNKNOWN", **at("body", r), params={"value": row["body"] or ""}))
         if row["year_value"] is None or not plausible_year(row["year_value"], settings):
-            findings.append(Finding("YEAR_IMPLAUSIBLE", **at("year", r), params={"value": row["year"] or "", "min_year": settings.min_year,
-                                                                                 "max_year": "…"}))
+            findings.append(
+                Finding(
+                    "YEAR_IMPLAUSIBLE",
+                    **at("year", r),
+                    params={"value": row["year"] or "", "min_year": settings.min_year, "max_year": "…"},
+                )
+            )
         if row["function_code"] not in valid_functions:
             findings.append(Finding("PROGRAMME_UNKNOWN", **at("function", r), params={"value": row["function"] or ""}))
         if row["type_key"] is None:
-            findings.append(Finding("RATING_TYPE_UNKNOWN", **at("respondent_type", r), params={
-                "value": row["respondent_type"] or "", "allowed": ", ".join(w["it"] for w in config()["respondent_types"].values())}))
+            findings.append(
+                Finding(
+                    "RATING_TYPE_UNKNOWN",
+                    **at("respondent_type", r),
+                    params={
+                        "value": row["respondent_type"] or "",
+                        "allowed": ", ".join(w["it"] for w in config()["respondent_types"].values()),
+                    },
+                )
+            )
         if not row["respondent"]:
             findings.append(Finding("RESPONDENT_MISSING", **at("respondent", r)))
         scored = 0
@@ -150,15 +197,32 @@ def _checked(grid: Grid, name: str, settings: Settings) -> RatingsFile:
         if not scored and not any(f.row == grid.excel_row(r) and f.code == "RATING_OUT_OF_SCALE" for f in findings):
             findings.append(Finding("RATING_EMPTY", **at(next((s for s in SCALES if s in letter), "respondent"), r)))
     ratings = parsed.select(
-        pl.col("body_code").alias("body"), pl.col("year_value").alias("year"), pl.col("function_code").alias("function"),
-        pl.col("type_key").alias("respondent_type"), "respondent", *[pl.col(f"{s}_value").alias(s) for s in SCALES],
+        pl.col("body_code").alias("body"),
+        pl.col("year_value").alias("year"),
+        pl.col("function_code").alias("function"),
+        pl.col("type_key").alias("respondent_type"),
+        "respondent",
+        *[pl.col(f"{s}_value").alias(s) for s in SCALES],
         (pl.col("note") if "note" in parsed.columns else pl.lit(None, pl.String)).alias("note"),
-        pl.lit(grid.sheet, pl.String).alias("sheet"), (pl.col("_row") + grid.first_row + 1).cast(pl.Int32).alias("source_row"))
+        pl.lit(grid.sheet, pl.String).alias("sheet"),
+        (pl.col("_row") + grid.first_row + 1).cast(pl.Int32).alias("source_row"),
+    )
     key = ["body", "year", "function", "respondent"]
     repeated = ratings.with_columns(_first=pl.col("source_row").min().over(key)).filter(
-        pl.col("source_row") != pl.col("_first"), pl.all_horizontal(pl.col(key).is_not_null()))
+        pl.col("source_row") != pl.col("_first"), pl.all_horizontal(pl.col(key).is_not_null())
+    )
     for row in repeated.iter_rows(named=True):
-        findings.append(Finding("DUPLICATE_KEY", file=name, sheet=grid.sheet, cell=f"{letter['respondent']}{row['source_row']}",
-                                row=row["source_row"], params={"key": f"{row['function']} / {row['respondent']}", "other_row": row["_first"]}))
+        findings.append(
+            Finding(
+                "DUPLICATE_KEY",
+                file=name,
+                sheet=grid.sheet,
+                cell=f"{letter['respondent']}{row['source_row']}",
+                row=row["source_row"],
+                params={"key": f"{row['function']} / {row['respondent']}", "other_row": row["_first"]},
+            )
+        )
     findings.sort(key=lambda f: (f.row or 0, f.cell or ""))
-    return RatingsFile(name, ratings.cast(COLUMNS) if not any(f.is_error for f in findings) else pl.DataFrame(schema=COLUMNS), findings)
+    return RatingsFile(
+        name, ratings.cast(COLUMNS) if not any(f.is_error for f in findings) else pl.DataFrame(schema=COLUMNS), findings
+    )

@@ -55,7 +55,14 @@ class Uploader:
 # The one vocabulary of a file's fate (words: data/upload_states.csv). Every store says it in these words:
 # the receipt (the register), core.uploads (current / superseded) and what the portal and the command line show.
 RECEIVED, HELD, CANCELLED, CURRENT, SUPERSEDED, UNCHANGED, REJECTED = (
-    "received", "held", "cancelled", "current", "superseded", "unchanged", "rejected")
+    "received",
+    "held",
+    "cancelled",
+    "current",
+    "superseded",
+    "unchanged",
+    "rejected",
+)
 EFFECTIVE = (RECEIVED, CURRENT)  # what is, or will be once loaded, in use for its partitions
 LOADED = (CURRENT, SUPERSEDED)
 
@@ -79,11 +86,15 @@ class Receipt:
     loaded_at: str | None = None
     table: str = "budget"  # budget (spending) or revenue: a file replaces only files of the same table
     summary: dict = field(default_factory=dict)  # per "body|year|phase": transforms.replacement.summarise
-    comparisons: list = field(default_factory=list)  # against the file it replaces, per partition (transforms.replacement.compare)
+    comparisons: list = field(
+        default_factory=list
+    )  # against the file it replaces, per partition (transforms.replacement.compare)
     replaces: dict = field(default_factory=dict)  # "body|year|phase" -> seq of the receipt in use before this one
     confirmed_by: str | None = None  # who confirmed a replacement that makes the data worse
     confirmed_at: str | None = None
-    validated: str | None = None  # the lines as validated at intake (a Parquet file), so loading does not read the file again
+    validated: str | None = (
+        None  # the lines as validated at intake (a Parquet file), so loading does not read the file again
+    )
     rules: str | None = None  # fingerprint of the rules the lines were validated with (sources.rules_version)
 
     @property
@@ -157,6 +168,7 @@ def partition_key(table: str, key: str) -> str:
 
 # --- the partition index: which receipt is (or will be) in use, and which are held, per partition ---------------------
 
+
 def _last_seq(base: Path) -> int:
     """The last sequence number given: the counter, but never below a receipt on disk (a damaged counter must not make
     the next file overwrite a receipt)."""
@@ -225,8 +237,14 @@ def register(settings: Settings, *, replace: bool = False, summary_of=None, **fi
                 before = (summary_of(previous) or {}).get(key)
             receipt.replaces[key] = previous.seq
             if before:
-                receipt.comparisons.append({**compare(before, after), "previous_seq": previous.seq,
-                                            "previous_name": previous.original_name, "previous_received_at": previous.received_at})
+                receipt.comparisons.append(
+                    {
+                        **compare(before, after),
+                        "previous_seq": previous.seq,
+                        "previous_name": previous.original_name,
+                        "previous_received_at": previous.received_at,
+                    }
+                )
         if receipt.worse:
             if replace:
                 receipt.confirmed_by, receipt.confirmed_at = receipt.uploader.name, receipt.received_at
@@ -243,7 +261,9 @@ def register(settings: Settings, *, replace: bool = False, summary_of=None, **fi
 def _cancel_obsolete(base: Path, index: dict, newer: Receipt) -> None:
     """Held receipts made obsolete by ``newer`` are cancelled: the same file sent again, or (when ``newer`` will be
     loaded) every partition of theirs now has a later file: the officer sent the right one instead."""
-    candidates = {seq for key in _keys(newer) for seq in index["partitions"].get(key, {}).get("held", []) if seq < newer.seq}
+    candidates = {
+        seq for key in _keys(newer) for seq in index["partitions"].get(key, {}).get("held", []) if seq < newer.seq
+    }
     for seq in sorted(candidates):
         held = _read(base, seq)
         if held is None or held.status != HELD:
@@ -251,8 +271,9 @@ def _cancel_obsolete(base: Path, index: dict, newer: Receipt) -> None:
         covered = all(key in _keys(newer) for key in _keys(held))  # newer's partitions are within its uploader's rights
         if held.sha256 == newer.sha256 and covered:
             held.detail = f"inviato di nuovo (ricevuta {newer.seq})"
-        elif newer.status != HELD and all(key in _keys(newer) or (index["partitions"].get(key, {}).get("latest") or 0) > seq
-                                          for key in _keys(held)):
+        elif newer.status != HELD and all(
+            key in _keys(newer) or (index["partitions"].get(key, {}).get("latest") or 0) > seq for key in _keys(held)
+        ):
             held.detail = f"superato dal file ricevuto dopo ({newer.original_name}, ricevuta {newer.seq})"
         else:
             continue
@@ -307,7 +328,11 @@ def settle(settings: Settings, states: dict[int, str], superseded_by: dict[int, 
                 continue
             receipt.loaded_at = receipt.loaded_at or now()
             receipt.status = state
-            receipt.detail = f"sostituito da {superseded_by[seq]}" if state == SUPERSEDED and superseded_by and seq in superseded_by else ""
+            receipt.detail = (
+                f"sostituito da {superseded_by[seq]}"
+                if state == SUPERSEDED and superseded_by and seq in superseded_by
+                else ""
+            )
             _write(_file(base, seq), receipt)
             changed.append(receipt)
     return changed
@@ -320,11 +345,15 @@ def _decide(settings: Settings, seq: int, who: Uploader, state: str) -> Receipt:
         if receipt is None:
             raise RegisterRefusal(f"Nessun file ricevuto con il numero {seq}.", f"No received file with number {seq}.")
         if not all(who.may_write(b) for b in _bodies(receipt)) or (who.bodies is not None and not _bodies(receipt)):
-            raise RegisterRefusal("Solo l'ufficio dell'ente può confermare o annullare la sostituzione dei suoi dati.",
-                                  "Only the body's own office may confirm or cancel the replacement of its data.")
+            raise RegisterRefusal(
+                "Solo l'ufficio dell'ente può confermare o annullare la sostituzione dei suoi dati.",
+                "Only the body's own office may confirm or cancel the replacement of its data.",
+            )
         if receipt.status != HELD:
-            raise RegisterRefusal(f"Il file {receipt.original_name} non è in attesa di conferma.",
-                                  f"The file {receipt.original_name} is not waiting for confirmation.")
+            raise RegisterRefusal(
+                f"Il file {receipt.original_name} non è in attesa di conferma.",
+                f"The file {receipt.original_name} is not waiting for confirmation.",
+            )
         receipt.status = state
         if state == RECEIVED:
             receipt.confirmed_by, receipt.confirmed_at = who.name, now()

@@ -127,7 +127,11 @@ def _body_index() -> dict[str, dict[str, str]]:
             if count == 1:
                 codes[value] = table.filter(pl.col(column) == value)["istat_code"][0]
     names: dict[str, str] = {}
-    for column in ("ente_denominazione", "name", "sigla"):  # a later column overrides: the search order is sigla, name, full name
+    for column in (
+        "ente_denominazione",
+        "name",
+        "sigla",
+    ):  # a later column overrides: the search order is sigla, name, full name
         lowered = table.select(pl.col(column).str.to_lowercase().alias("text"), "istat_code")
         for text, count in lowered.group_by("text").len().iter_rows():
             if count == 1:

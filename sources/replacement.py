@@ -54,8 +54,11 @@ def compare(before: dict, after: dict) -> dict:
 
 # --- words -----------------------------------------------------------------------------------------------------------
 
-DETAIL_WORDS = {"programma": ("per programma", "by programme"), "missione": ("per missione", "by mission"),
-                "titolo": ("per titolo", "by title")}
+DETAIL_WORDS = {
+    "programma": ("per programma", "by programme"),
+    "missione": ("per missione", "by mission"),
+    "titolo": ("per titolo", "by title"),
+}
 
 
 def _percent(share: float, lang: str) -> str:
@@ -72,17 +75,25 @@ def reason_text(reason: dict, lang: str = "it") -> str:
     if reason["code"] == "mission_gone":
         p = {"mission": mission_label(p["mission"]), "before": euro(p["before"])}
     elif reason["code"] == "total_moved":
-        p = {"change": _percent(p["change"], lang), "before": euro(p["before"]), "after": euro(p["after"]),
-             "limit": _percent(p["limit"], lang).lstrip("+")}
+        p = {
+            "change": _percent(p["change"], lang),
+            "before": euro(p["before"]),
+            "after": euro(p["after"]),
+            "limit": _percent(p["limit"], lang).lstrip("+"),
+        }
     elif reason["code"] == "per_inhabitant_out":
-        p = {k: euro(round(p[k] * 100)) for k in ("after", "typical", "low", "high")} | {"body_type": p.get("body_type", "")}
+        p = {k: euro(round(p[k] * 100)) for k in ("after", "typical", "low", "high")} | {
+            "body_type": p.get("body_type", "")
+        }
     template = rules()["reasons"][reason["code"]][lang]
     return template.format(**p)
 
 
 @cache
 def _names() -> dict[str, str]:
-    return dict(zip(missions()["code"], missions()["name"])) | {f"T{k}": v for k, v in zip(titles()["code"], titles()["name"])}
+    return dict(zip(missions()["code"], missions()["name"])) | {
+        f"T{k}": v for k, v in zip(titles()["code"], titles()["name"])
+    }
 
 
 def mission_label(code: str) -> str:
@@ -97,8 +108,16 @@ def comparison_rows(comparison: dict, lang: str = "it") -> list[dict]:
     """Per mission (or revenue title): label, before, after, difference, as text, for a table."""
     rows = comparison["missions"] or comparison["titles"]
     label = mission_label if comparison["missions"] else title_label
-    return [{"label": label(r["code"]), "before": format_euro(r["before"], lang), "after": format_euro(r["after"], lang),
-             "difference": format_euro(r["difference"], lang), "gone": bool(r["before"]) and not r["after"]} for r in rows]
+    return [
+        {
+            "label": label(r["code"]),
+            "before": format_euro(r["before"], lang),
+            "after": format_euro(r["after"], lang),
+            "difference": format_euro(r["difference"], lang),
+            "gone": bool(r["before"]) and not r["after"],
+        }
+        for r in rows
+    ]
 
 
 def overview(comparison: dict, lang: str = "it") -> list[tuple[str, str, str]]:
@@ -107,16 +126,25 @@ def overview(comparison: dict, lang: str = "it") -> list[tuple[str, str, str]]:
     d, p, t = comparison["detail"], comparison["programmes"], comparison["total"]
     per = comparison.get("per_inhabitant") or {}
     return [
-        (("Spesa complessiva (titoli 1 e 2)" if it else "Total spending (titles 1 and 2)") if t.get("titles_1_2", True) else
-         ("Spesa complessiva (tutti i titoli)" if it else "Total spending (all titles)"),
-         format_euro(t["before"], lang), format_euro(t["after"], lang)),
-        ("Spesa per abitante" if it else "Spending per inhabitant",
-         format_euro(round(per["before"] * 100), lang) if per.get("before") is not None else "—",
-         format_euro(round(per["after"] * 100), lang) if per.get("after") is not None else "—"),
+        (
+            ("Spesa complessiva (titoli 1 e 2)" if it else "Total spending (titles 1 and 2)")
+            if t.get("titles_1_2", True)
+            else ("Spesa complessiva (tutti i titoli)" if it else "Total spending (all titles)"),
+            format_euro(t["before"], lang),
+            format_euro(t["after"], lang),
+        ),
+        (
+            "Spesa per abitante" if it else "Spending per inhabitant",
+            format_euro(round(per["before"] * 100), lang) if per.get("before") is not None else "—",
+            format_euro(round(per["after"] * 100), lang) if per.get("after") is not None else "—",
+        ),
         ("Dettaglio" if it else "Detail", DETAIL_WORDS[d["before"]][not it], DETAIL_WORDS[d["after"]][not it]),
         ("Programmi presenti" if it else "Programmes present", str(p["before"]), str(p["after"])),
-        ("Righe" if it else "Lines", f"{comparison['lines']['before']:,}".replace(",", "." if it else ","),
-         f"{comparison['lines']['after']:,}".replace(",", "." if it else ",")),
+        (
+            "Righe" if it else "Lines",
+            f"{comparison['lines']['before']:,}".replace(",", "." if it else ","),
+            f"{comparison['lines']['after']:,}".replace(",", "." if it else ","),
+        ),
     ]
 
 
@@ -126,8 +154,10 @@ def _reason_texts(reasons: list[dict], lang: str) -> list[str]:
     if len(gone) <= 2:
         return [reason_text(r, lang) for r in reasons]
     together = rules()["reasons"]["missions_gone"][lang].format(
-        count=len(gone), codes=", ".join(r["params"]["mission"] for r in gone),
-        before=format_euro(sum(r["params"]["before"] for r in gone), lang))
+        count=len(gone),
+        codes=", ".join(r["params"]["mission"] for r in gone),
+        before=format_euro(sum(r["params"]["before"] for r in gone), lang),
+    )
     return [together] + [reason_text(r, lang) for r in reasons if r["code"] != "mission_gone"]
 
 
@@ -142,11 +172,15 @@ def held_view(comparisons: list[dict], lang: str = "it") -> list[dict]:
         if not comparison["worse"]:
             continue
         body, year, phase = comparison["partition"].split("|")
-        shown.append({
-            "what": f"{body_name(body)}, {phases.get(phase, (phase, phase))[lang == 'en']} {year}",
-            "previous_name": comparison["previous_name"], "previous_seq": comparison["previous_seq"],
-            "reasons": _reason_texts(comparison["reasons"], lang),
-            "overview": overview(comparison, lang), "rows": comparison_rows(comparison, lang),
-            "by_mission": bool(comparison["missions"]),
-        })
+        shown.append(
+            {
+                "what": f"{body_name(body)}, {phases.get(phase, (phase, phase))[lang == 'en']} {year}",
+                "previous_name": comparison["previous_name"],
+                "previous_seq": comparison["previous_seq"],
+                "reasons": _reason_texts(comparison["reasons"], lang),
+                "overview": overview(comparison, lang),
+                "rows": comparison_rows(comparison, lang),
+                "by_mission": bool(comparison["missions"]),
+            }
+        )
     return shown

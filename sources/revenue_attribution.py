@@ -58,6 +58,8 @@ def attribution(home: Path | None, bodies: list[str]) -> pl.DataFrame:
     too_much = over_allocated(merged)
     if too_much.height:
         row = too_much.row(0, named=True)
-        raise AttributionError(f"ente {row['body'] or 'predefinito'}, tipologia {row['tipologia']}: le quote sommano a "
-                               f"{row['total']:.0%}, più dell'intera entrata")
+        raise AttributionError(
+            f"ente {row['body'] or 'predefinito'}, tipologia {row['tipologia']}: le quote sommano a "
+            f"{row['total']:.0%}, più dell'intera entrata"
+        )
     return merged

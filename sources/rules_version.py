@@ -23,7 +23,9 @@ RULE_FOLDERS = (ROOT / "sources", ROOT / "transforms", DATA_DIR)
 def _files_digest() -> str:
     digest = hashlib.sha256()
     for folder in RULE_FOLDERS:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in {".py", ".csv", ".yaml", ".txt"}):
+        for path in sorted(
+            p for p in folder.rglob("*") if p.is_file() and p.suffix in {".py", ".csv", ".yaml", ".txt"}
+        ):
             digest.update(str(path.relative_to(ROOT)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

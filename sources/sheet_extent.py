@@ -15,6 +15,7 @@ def col_index(letters: bytes | str) -> int:
         value = value * 26 + (ord(ch) - 64)
     return value - 1
 
+
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
 
 _REF = re.compile(rb'\br="([A-Z]*)(\d*)"')
@@ -26,6 +27,7 @@ _FIRST_CELL_ROW = re.compile(rb'<c r="[A-Z]+(\d+)"')
 _ROW = re.compile(rb'<row r="(\d+)"[^>]*?(/?)>')  # number, and '/' for a row that holds no cell
 
 PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:worksheet|sheetData)\b")
+
 
 class _Extent:
     """The area of the cells seen so far: first and last row (1-based), first and last column (0-based)."""
@@ -52,8 +54,10 @@ class _Extent:
         rows, columns = self.size
         return rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells
 
-def cell_extent(archive: zipfile.ZipFile, xml_path: str, settings: Settings, piece: int = 1 << 20,
-                 prefixed: bool = False) -> _Extent:
+
+def cell_extent(
+    archive: zipfile.ZipFile, xml_path: str, settings: Settings, piece: int = 1 << 20, prefixed: bool = False
+) -> _Extent:
     """Rows and columns of the area spanned by the sheet's cells (formatted empty ones too: the parser may hold them),
     read in 1 MB pieces. A piece where every cell and row carries its reference, as Excel, LibreOffice and openpyxl
     write them, costs four C-level passes; any other is walked tag by tag, a cell or row without an ``r`` following
@@ -70,10 +74,11 @@ def cell_extent(archive: zipfile.ZipFile, xml_path: str, settings: Settings, pie
                 _walk(block, position, extent)
             if extent.past(settings):
                 return extent
-            carry = text[cut:][-(1 << 20):]  # no tag is that long: a run of text without '>' is not kept whole
+            carry = text[cut:][-(1 << 20) :]  # no tag is that long: a run of text without '>' is not kept whole
             if not chunk:
                 break
     return extent
+
 
 def _quick(block: bytes, position: list[int], extent: _Extent) -> bool:
     """Measure a piece whose every cell and row has its reference: False when one does not (or another tag starting
@@ -86,12 +91,18 @@ def _quick(block: bytes, position: list[int], extent: _Extent) -> bool:
         if extent.first_cell_row is None:
             extent.first_cell_row = int(_FIRST_CELL_ROW.search(block).group(1))
         columns = [col_index(c) for c in set(letters)]
-        continued = [position[0]] if block.find(b'<c r="') < block.find(b"<row ") or not opened else []  # the row before
+        continued = (
+            [position[0]] if block.find(b'<c r="') < block.find(b"<row ") or not opened else []
+        )  # the row before
         numbers = opened + continued
         extent.add((min(numbers), max(numbers)), (min(columns), max(columns)))
     ends_in_cell = letters and block.rfind(b'<c r="') > block.rfind(b"<row ")
-    position[:] = (int(rows[-1][0]) if rows else position[0], col_index(letters[-1]) if ends_in_cell else -1 if rows else position[1])
+    position[:] = (
+        int(rows[-1][0]) if rows else position[0],
+        col_index(letters[-1]) if ends_in_cell else -1 if rows else position[1],
+    )
     return True
+
 
 def _walk(block: bytes, position: list[int], extent: _Extent) -> None:
     """Tag by tag, for pieces whose cells or rows omit their reference (or carry a namespace prefix)."""

@@ -45,7 +45,9 @@ def sample_dir(tmp_path_factory) -> Path:
 
 def write_sample(directory: Path, lines, layout: str, **kwargs) -> Path:
     row = lines.row(0, named=True)
-    return write_layout(layout, lines, directory / sample_name(row["body"], row["year"], row["phase"], layout), **kwargs)
+    return write_layout(
+        layout, lines, directory / sample_name(row["body"], row["year"], row["phase"], layout), **kwargs
+    )
 
 
 def settings_for(home: Path):

@@ -117,4 +117,3 @@ def appended_rows(xml: bytes, cells=text_cell, count: int | None = None, up_to: 
     end = last + count if count is not None else up_to
     rows = b"".join(b'<row r="%d">' % n + cells(n) + b"</row>" for n in range(last + 1, end + 1))
     return xml.replace(b"</sheetData>", rows + b"</sheetData>")
-

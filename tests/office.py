@@ -16,6 +16,8 @@ def office_tools(what: str) -> tuple[str, str]:
     if soffice is None or pdftotext is None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"LibreOffice and pdftotext are required under CI=true to check {what} (.ci/run installs them)")
-        pytest.skip(f"LibreOffice or pdftotext NOT INSTALLED: install libreoffice-writer-nogui, libreoffice-calc-nogui and "
-                    f"poppler-utils to check {what}")
+        pytest.skip(
+            f"LibreOffice or pdftotext NOT INSTALLED: install libreoffice-writer-nogui, libreoffice-calc-nogui and "
+            f"poppler-utils to check {what}"
+        )
     return soffice, pdftotext

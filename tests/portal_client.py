@@ -14,7 +14,9 @@ def csrf_token(client: TestClient, url: str = "/login") -> str:
 
 
 def login(client: TestClient, username: str, password: str):
-    return client.post("/login", data={"username": username, "password": password, "csrf": csrf_token(client)}, follow_redirects=False)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf": csrf_token(client)}, follow_redirects=False
+    )
 
 
 def two_offices(settings) -> None:

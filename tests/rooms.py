@@ -60,8 +60,10 @@ def room(module: str) -> str:
 def graph(root: Path = ROOT) -> dict[str, set[str]]:
     found = modules(root)
     known = set(found)
-    return {name: {target for target, _ in imports(path, known) if target != name and not name.startswith(target + ".")}
-            for name, path in found.items()}
+    return {
+        name: {target for target, _ in imports(path, known) if target != name and not name.startswith(target + ".")}
+        for name, path in found.items()
+    }
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -114,8 +116,12 @@ def violations(edges: dict[str, set[str]]) -> list[str]:
 def summary(edges: dict[str, set[str]]) -> dict:
     per_room = Counter(room(m) for m in edges)
     arrows = Counter((room(a), room(b)) for a, targets in edges.items() for b in targets if room(a) != room(b))
-    return {"modules": dict(per_room), "arrows": {f"{a} -> {b}": n for (a, b), n in sorted(arrows.items())},
-            "cycles": cycles(edges), "violations": violations(edges)}
+    return {
+        "modules": dict(per_room),
+        "arrows": {f"{a} -> {b}": n for (a, b), n in sorted(arrows.items())},
+        "cycles": cycles(edges),
+        "violations": violations(edges),
+    }
 
 
 if __name__ == "__main__":

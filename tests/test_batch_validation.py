@@ -34,11 +34,24 @@ def _corpus(folder: Path) -> list[dict]:
         dict(path=m.edit_xlsx(good, folder / "totale.xlsx", "Dati", {"A8": "Totale", "B8": "Totale programma"})),
         dict(path=m.edit_xlsx(good, folder / "regioni.xlsx", "Dati", {"A8": "04", "B8": "04.03"})),
         dict(path=m.template(folder / "vuoto.xlsx", m.GOOD_ROWS.clear())),
-        dict(path=m.template(folder / "vercelli_2025.xlsx", generate_budget("002", 2025, "rendiconto"), body="002", year=2025,
-                            phase="rendiconto")),
-        dict(path=m.template(folder / "vercelli_migliaia.xlsx",  # amounts a thousand times too large: a warning
-                            generate_budget("002", 2025, "rendiconto", seed=5).with_columns(pl.col("amount_cents") * 1000),
-                            body="002", year=2025, phase="rendiconto")),
+        dict(
+            path=m.template(
+                folder / "vercelli_2025.xlsx",
+                generate_budget("002", 2025, "rendiconto"),
+                body="002",
+                year=2025,
+                phase="rendiconto",
+            )
+        ),
+        dict(
+            path=m.template(
+                folder / "vercelli_migliaia.xlsx",  # amounts a thousand times too large: a warning
+                generate_budget("002", 2025, "rendiconto", seed=5).with_columns(pl.col("amount_cents") * 1000),
+                body="002",
+                year=2025,
+                phase="rendiconto",
+            )
+        ),
         dict(path=good, year=2024),  # a conflict with what the user says
         dict(path=m.annex(folder / "annex.xlsx", "annex_macroaggregates")),
         dict(path=m.annex(folder / "tipi.xlsx", "annex_amount_kinds", body="237", year=2024)),
@@ -64,8 +77,13 @@ def test_a_batch_gives_what_each_file_gives_alone(tmp_path, settings, workers):
     for one, batched in zip(alone, together):
         _same(one, batched)
     codes = {f.code for v in alone for f in v.findings}  # the corpus exercises the checks it compares
-    assert {code for code, _, _ in CELL_CASES} | {"TOTAL_ROW", "NO_DATA", "AMOUNT_TOO_PRECISE", "YEAR_CONFLICT",
-                                                   "BODY_AMOUNTS_IMPLAUSIBLE"} <= codes
+    assert {code for code, _, _ in CELL_CASES} | {
+        "TOTAL_ROW",
+        "NO_DATA",
+        "AMOUNT_TOO_PRECISE",
+        "YEAR_CONFLICT",
+        "BODY_AMOUNTS_IMPLAUSIBLE",
+    } <= codes
     assert sum(v.ok for v in alone) >= 8 and sum(v.lines.height for v in alone) > 2_000
 
 
@@ -153,5 +171,7 @@ def test_lines_of_a_batch_keep_their_own_provenance(tmp_path, settings):
     two = m.template(tmp_path / "due.xlsx", body="002", year=2025, phase="rendiconto")
     first, second = validate_files([dict(path=one), dict(path=two)], settings)
     assert first.lines["source_file"].unique().to_list() == ["uno.xlsx"]
-    assert second.lines.select(pl.col("body").unique()).item() == "002" and second.lines["year"].unique().to_list() == [2025]
+    assert second.lines.select(pl.col("body").unique()).item() == "002" and second.lines["year"].unique().to_list() == [
+        2025
+    ]
     assert first.lines["cell"].to_list() == ["F6", "F7", "F8"]

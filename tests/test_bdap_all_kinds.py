@@ -32,12 +32,34 @@ COMUNI = "2023_Rendiconto SDB Spese Riepilogo Missioni_solo_comuni.csv"
 NATIONAL = "2023_Rendiconto SDB Spese Programmi_ITALIA.csv"
 ANNEX = "allegato_rendiconto_2023_un_foglio_per_titolo.xlsx"
 UPLOADS = [SPENDING, RESAVED, REVENUE, FORECAST, ANNEX]
-SPENDING_KINDS = {"residui_passivi_iniziali", "stanziamento", "stanziamento_cassa", "pagamenti_residui", "pagamenti_competenza",
-                  "pagamenti", "riaccertamenti_residui", "impegni", "fpv", "economie_competenza", "residui_passivi_precedenti",
-                  "residui_passivi_competenza", "residui_passivi"}
-REVENUE_KINDS = {"residui_attivi_iniziali", "stanziamento", "stanziamento_cassa", "riscossioni_residui", "riscossioni_competenza",
-                 "riscossioni", "riaccertamenti_residui", "accertamenti", "residui_attivi_precedenti", "residui_attivi_competenza",
-                 "residui_attivi"}
+SPENDING_KINDS = {
+    "residui_passivi_iniziali",
+    "stanziamento",
+    "stanziamento_cassa",
+    "pagamenti_residui",
+    "pagamenti_competenza",
+    "pagamenti",
+    "riaccertamenti_residui",
+    "impegni",
+    "fpv",
+    "economie_competenza",
+    "residui_passivi_precedenti",
+    "residui_passivi_competenza",
+    "residui_passivi",
+}
+REVENUE_KINDS = {
+    "residui_attivi_iniziali",
+    "stanziamento",
+    "stanziamento_cassa",
+    "riscossioni_residui",
+    "riscossioni_competenza",
+    "riscossioni",
+    "riaccertamenti_residui",
+    "accertamenti",
+    "residui_attivi_precedenti",
+    "residui_attivi_competenza",
+    "residui_attivi",
+}
 
 
 def _validate(name: str, settings, path: Path | None = None):
@@ -51,7 +73,9 @@ def _stated(lines: pl.DataFrame, group: str) -> dict:
     nonzero = lines.filter(pl.col("amount_cents") != 0)
     for body, kind, cents in nonzero.group_by("body", "amount_kind").agg(pl.col("amount_cents").sum()).iter_rows():
         out.setdefault(body, {"totals": {}, "by_group": {}})["totals"][kind] = cents
-    for body, code, kind, cents in nonzero.group_by("body", group, "amount_kind").agg(pl.col("amount_cents").sum()).iter_rows():
+    for body, code, kind, cents in (
+        nonzero.group_by("body", group, "amount_kind").agg(pl.col("amount_cents").sum()).iter_rows()
+    ):
         out[body]["by_group"].setdefault(code, {})[kind] = cents
     return out
 
@@ -60,10 +84,16 @@ def _stated(lines: pl.DataFrame, group: str) -> dict:
 def test_every_kind_of_a_bdap_file_reconciles_to_the_cent(name, settings):
     spec = EXPECTED[name]
     result = _validate(name, settings)
-    assert result.layout == spec["layout"] and result.table == spec["table"] and result.ok, [f.message() for f in result.findings]
+    assert result.layout == spec["layout"] and result.table == spec["table"] and result.ok, [
+        f.message() for f in result.findings
+    ]
     assert set(result.lines["phase"]) == {spec["phase"]} and set(result.lines["year"]) == {spec["year"]}
-    assert _stated(result.lines, spec["group"]) == spec["bodies"]  # per body and kind, and per body, mission (title) and kind
-    assert sorted(f.params["label"] for f in result.findings if f.code == "COLUMN_NOT_KEPT") == sorted(spec.get("not_kept", []))
+    assert (
+        _stated(result.lines, spec["group"]) == spec["bodies"]
+    )  # per body and kind, and per body, mission (title) and kind
+    assert sorted(f.params["label"] for f in result.findings if f.code == "COLUMN_NOT_KEPT") == sorted(
+        spec.get("not_kept", [])
+    )
     assert [f.code for f in result.findings if f.code != "COLUMN_NOT_KEPT"] == []
     assert all("{" not in f.message("it") and "{" not in f.message("en") for f in result.findings)
 
@@ -71,7 +101,9 @@ def test_every_kind_of_a_bdap_file_reconciles_to_the_cent(name, settings):
 def test_the_spending_summary_gives_all_thirteen_kinds_and_the_revenue_summary_all_of_its(settings):
     spending = _validate(SPENDING, settings).lines
     assert set(spending["amount_kind"]) == SPENDING_KINDS and set(spending["body"]) == {"215", "016", "017"}
-    assert spending.filter(pl.col("amount_kind") == "riaccertamenti_residui")["amount_cents"].max() <= 0  # cancelled items
+    assert (
+        spending.filter(pl.col("amount_kind") == "riaccertamenti_residui")["amount_cents"].max() <= 0
+    )  # cancelled items
     revenue = _validate(REVENUE, settings).lines
     assert set(revenue["amount_kind"]) == REVENUE_KINDS
     assert revenue.filter(pl.col("tipologia") == "10301")["titolo"].unique().to_list() == ["1"]  # 301 within title 1
@@ -89,13 +121,19 @@ def test_the_scheme_identities_hold_on_what_is_loaded(settings):
     assert (w["pagamenti"] == w["pagamenti_competenza"] + w["pagamenti_residui"]).all()
     assert (w["residui_passivi"] == w["residui_passivi_precedenti"] + w["residui_passivi_competenza"]).all()
     assert (w["residui_passivi_competenza"] == w["impegni"] - w["pagamenti_competenza"]).all()
-    assert (w["residui_passivi_precedenti"] == w["residui_passivi_iniziali"] - w["pagamenti_residui"] + w["riaccertamenti_residui"]).all()
+    assert (
+        w["residui_passivi_precedenti"]
+        == w["residui_passivi_iniziali"] - w["pagamenti_residui"] + w["riaccertamenti_residui"]
+    ).all()
     assert (w["economie_competenza"] == w["stanziamento"] - w["impegni"] - w["fpv"]).all()
     r = _wide(_validate(REVENUE, settings).lines, ["body", "titolo", "tipologia"])
     assert (r["riscossioni"] == r["riscossioni_competenza"] + r["riscossioni_residui"]).all()
     assert (r["residui_attivi"] == r["residui_attivi_precedenti"] + r["residui_attivi_competenza"]).all()
     assert (r["residui_attivi_competenza"] == r["accertamenti"] - r["riscossioni_competenza"]).all()
-    assert (r["residui_attivi_precedenti"] == r["residui_attivi_iniziali"] - r["riscossioni_residui"] + r["riaccertamenti_residui"]).all()
+    assert (
+        r["residui_attivi_precedenti"]
+        == r["residui_attivi_iniziali"] - r["riscossioni_residui"] + r["riaccertamenti_residui"]
+    ).all()
 
 
 def test_the_resaved_file_loads_the_same_amounts(settings):
@@ -110,21 +148,40 @@ def test_the_resaved_file_loads_the_same_amounts(settings):
 
 def test_bdap_spellings_are_data_in_the_layout_files():
     """Every amount header of the fixtures is listed, folded, in its layout profile; the typo and the correct spelling both."""
-    profiles = {p.stem.split("_", 1)[1]: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (DATA_DIR / "layouts").glob("*.yaml")}
+    profiles = {
+        p.stem.split("_", 1)[1]: yaml.safe_load(p.read_text(encoding="utf-8"))
+        for p in (DATA_DIR / "layouts").glob("*.yaml")
+    }
     missions, revenue, national = profiles["bdap_missions"], profiles["bdap_revenue"], profiles["bdap_programmes"]
     for fixture, profile in [(SPENDING, missions), (REVENUE, revenue), (NATIONAL, national), (FORECAST, missions)]:
         header = (FIXTURES / fixture).read_bytes().decode("latin-1").split("\r\n")[0].split(";")
         known = {t for texts in profile["amount_columns"].values() for t in texts} | {
-            t for texts in profile.get("columns_not_kept", {}).values() for t in texts}
-        amounts = [h.strip('"') for h in header if h and fold_text(h) not in {t for ts in profile["columns"].values() for t in ts}]
-        amounts = [h for h in amounts if not h.startswith(("Codice ", "Cod ", "Descrizione ", "Denominazione", "CF ", "Data ", "Esercizio"))]
-        assert amounts and all(fold_text(h) in known for h in amounts), [h for h in amounts if fold_text(h) not in known]
+            t for texts in profile.get("columns_not_kept", {}).values() for t in texts
+        }
+        amounts = [
+            h.strip('"')
+            for h in header
+            if h and fold_text(h) not in {t for ts in profile["columns"].values() for t in ts}
+        ]
+        amounts = [
+            h
+            for h in amounts
+            if not h.startswith(("Codice ", "Cod ", "Descrizione ", "Denominazione", "CF ", "Data ", "Esercizio"))
+        ]
+        assert amounts and all(fold_text(h) in known for h in amounts), [
+            h for h in amounts if fold_text(h) not in known
+        ]
     assert {"fondo puriennale vincolato", "fondo pluriennale vincolato"} <= set(missions["amount_columns"]["fpv"])
     assert fold_text("Pre.  Def. in CC") in revenue["amount_columns"]["stanziamento"]
 
 
 def test_the_correct_spelling_loads_as_well_as_bdaps_typo(tmp_path, settings):
-    text = (FIXTURES / SPENDING).read_bytes().decode("latin-1").replace("Fondo Puriennale Vincolato", "Fondo Pluriennale Vincolato")
+    text = (
+        (FIXTURES / SPENDING)
+        .read_bytes()
+        .decode("latin-1")
+        .replace("Fondo Puriennale Vincolato", "Fondo Pluriennale Vincolato")
+    )
     (tmp_path / SPENDING).write_bytes(text.encode("latin-1"))
     fixed = _validate(SPENDING, settings, tmp_path / SPENDING)
     assert fixed.ok and _stated(fixed.lines, "missione") == EXPECTED[SPENDING]["bodies"]
@@ -134,9 +191,12 @@ def test_a_file_of_comuni_only_says_which_bodies_it_holds(settings):
     result = _validate(COMUNI, settings)
     [finding] = result.findings
     assert (finding.code, finding.cell, finding.row) == ("BDAP_NO_BODY", "C2", 2) and result.lines.is_empty()
-    assert EXPECTED[COMUNI]["found"] in finding.message("it") and "areavasta analizza soltanto le province e le città metropolitane" in \
-        finding.message("it")
-    assert EXPECTED[COMUNI]["found"] in finding.message("en") and "provinces and metropolitan cities only" in finding.message("en")
+    assert EXPECTED[COMUNI]["found"] in finding.message(
+        "it"
+    ) and "areavasta analizza soltanto le province e le città metropolitane" in finding.message("it")
+    assert EXPECTED[COMUNI]["found"] in finding.message(
+        "en"
+    ) and "provinces and metropolitan cities only" in finding.message("en")
 
 
 def test_a_column_recognised_but_not_kept_is_said_with_its_cell(settings):
@@ -152,8 +212,15 @@ def test_an_unknown_column_with_values_is_a_warning_an_empty_one_says_nothing(tm
     (tmp_path / SPENDING).write_bytes(text.encode("latin-1"))
     result = _validate(SPENDING, settings, tmp_path / SPENDING)
     [warning] = [f for f in result.findings if f.code == "COLUMN_NOT_READ"]
-    assert result.ok and warning.severity == "warning" and warning.cell == "AA1" and warning.params["label"] == "Colonna nuova"
-    assert "Open data BDAP - riepilogo spese per missione" in warning.message("it") and "spending summary by mission" in warning.message("en")
+    assert (
+        result.ok
+        and warning.severity == "warning"
+        and warning.cell == "AA1"
+        and warning.params["label"] == "Colonna nuova"
+    )
+    assert "Open data BDAP - riepilogo spese per missione" in warning.message(
+        "it"
+    ) and "spending summary by mission" in warning.message("en")
     assert "economie_competenza" not in set(result.lines["amount_kind"])
     # the trailing empty field of every BDAP line (the re-save's "Unnamed: 30") holds nothing: nothing to say
     assert _validate(SPENDING, settings).findings == []
@@ -223,7 +290,9 @@ def test_the_total_merged_down_over_the_header_is_checked(tmp_path, settings):
 
 def test_revenue_tipologia_codes_in_every_spelling(tmp_path, settings):
     """The tipologia's number within its title (``101``), the five-digit code, a re-save's ``101.0``: the same lines."""
-    original = _validate(REVENUE, settings).lines.select("body", "tipologia", "amount_kind", "amount_cents").sort(pl.all())
+    original = (
+        _validate(REVENUE, settings).lines.select("body", "tipologia", "amount_kind", "amount_cents").sort(pl.all())
+    )
     rows = (FIXTURES / REVENUE).read_bytes().decode("latin-1").split("\r\n")
     for spelling in (lambda title, number: f"{int(title)}0{number}", lambda title, number: f"{number}.0"):
         out = [rows[0]]
@@ -234,25 +303,36 @@ def test_revenue_tipologia_codes_in_every_spelling(tmp_path, settings):
             out.append(";".join(cells))
         (tmp_path / REVENUE).write_bytes("\r\n".join(out).encode("latin-1"))
         again = _validate(REVENUE, settings, tmp_path / REVENUE)
-        assert again.ok and again.lines.select("body", "tipologia", "amount_kind", "amount_cents").sort(pl.all()).equals(original)
+        assert again.ok and again.lines.select("body", "tipologia", "amount_kind", "amount_cents").sort(
+            pl.all()
+        ).equals(original)
 
 
 def test_the_national_extract_gives_peers_every_kind(settings):
     spec = EXPECTED[NATIONAL]
     outcome = load_national(FIXTURES / NATIONAL, settings)
-    assert outcome.ok and outcome.phase == "rendiconto" and outcome.findings == [], [f.message() for f in outcome.findings]
+    assert outcome.ok and outcome.phase == "rendiconto" and outcome.findings == [], [
+        f.message() for f in outcome.findings
+    ]
     with warehouse.connect(settings.warehouse_path) as con:
         lines = warehouse.read_table(con, "national_lines")
     assert set(lines["amount_kind"]) == SPENDING_KINDS
     assert _stated(lines, "missione") == spec["bodies"]
     w = _wide(lines, ["body", "programma", "titolo", "macroaggregato"])
     assert (w["residui_passivi"] == w["residui_passivi_precedenti"] + w["residui_passivi_competenza"]).all()
-    assert (w["residui_passivi_precedenti"] == w["residui_passivi_iniziali"] - w["pagamenti_residui"] + w["riaccertamenti_residui"]).all()
+    assert (
+        w["residui_passivi_precedenti"]
+        == w["residui_passivi_iniziali"] - w["pagamenti_residui"] + w["riaccertamenti_residui"]
+    ).all()
 
 
 def test_a_national_column_not_kept_is_said(tmp_path, settings):
-    text = (FIXTURES / NATIONAL).read_bytes().decode("latin-1").replace('"Previsioni Definitive di Cassa"',
-                                                                          '"Previsioni in CR Esercizio Precedente"', 1)
+    text = (
+        (FIXTURES / NATIONAL)
+        .read_bytes()
+        .decode("latin-1")
+        .replace('"Previsioni Definitive di Cassa"', '"Previsioni in CR Esercizio Precedente"', 1)
+    )
     (tmp_path / NATIONAL).write_bytes(text.encode("latin-1"))
     outcome = load_national(tmp_path / NATIONAL, settings)
     assert outcome.ok and [(f.code, f.cell) for f in outcome.findings] == [("COLUMN_NOT_KEPT", "Z1")]
@@ -260,7 +340,9 @@ def test_a_national_column_not_kept_is_said(tmp_path, settings):
 
 def test_both_summaries_reach_the_warehouse_with_every_kind(settings):
     outcomes = ingest_files([FIXTURES / SPENDING, FIXTURES / REVENUE], settings)
-    assert [o.status for o in outcomes] == ["accepted", "accepted"], [[f.message() for f in o.findings] for o in outcomes]
+    assert [o.status for o in outcomes] == ["accepted", "accepted"], [
+        [f.message() for f in o.findings] for o in outcomes
+    ]
     with warehouse.connect(settings.warehouse_path) as con:
         budget = warehouse.read_table(con, "budget_lines")
         revenue = warehouse.read_table(con, "revenue_lines")

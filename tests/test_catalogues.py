@@ -43,7 +43,12 @@ def test_every_macroaggregate_has_a_spending_class():
 
 def test_four_quadrants_cover_both_axes():
     table = quadrants()
-    assert sorted(zip(table["authority"], table["spending"])) == [("high", "operating"), ("high", "transfer"), ("low", "operating"), ("low", "transfer")]
+    assert sorted(zip(table["authority"], table["spending"])) == [
+        ("high", "operating"),
+        ("high", "transfer"),
+        ("low", "operating"),
+        ("low", "transfer"),
+    ]
 
 
 def test_catalogues_are_documented():
@@ -85,19 +90,34 @@ def test_every_status_cites_its_source_and_no_status_claims_a_wrong_paragraph():
     # c. 86 covers the three mountain border provinces only
     assert status["19.01"] == "non_fundamental" and "c. 86" in source["19.01"]
     for programme, text in source.items():
-        if status[programme] == "retained" and catalogue.filter(pl.col("programma") == programme)["kind"][0] == "service":
+        if (
+            status[programme] == "retained"
+            and catalogue.filter(pl.col("programma") == programme)["kind"][0] == "service"
+        ):
             assert any(s in text for s in ("c. 85", "c. 44", "c. 86", "art.")), programme
 
 
 def test_mountain_border_provinces_keep_international_relations_as_a_fundamental_function():
     from pipelines.classification import run_classification
 
-    lines = pl.DataFrame({"missione": ["19"], "programma": ["19.01"], "titolo": ["1"], "macroaggregato": ["1.03"],
-                          "amount_kind": ["impegni"], "amount_cents": [5_000_000_00]})
+    lines = pl.DataFrame(
+        {
+            "missione": ["19"],
+            "programma": ["19.01"],
+            "titolo": ["1"],
+            "macroaggregato": ["1.03"],
+            "amount_kind": ["impegni"],
+            "amount_cents": [5_000_000_00],
+        }
+    )
     both = pl.concat([lines.with_columns(body=pl.lit(b)) for b in ("025", "002")]).with_columns(
-        year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
+        year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto")
+    )
     rows = {r["body"]: r for r in run_classification(both).functions.iter_rows(named=True)}
-    assert rows["025"]["status"] == "retained" and "relazioni con gli enti territoriali montani" in rows["025"]["status_source"]  # Belluno
+    assert (
+        rows["025"]["status"] == "retained"
+        and "relazioni con gli enti territoriali montani" in rows["025"]["status_source"]
+    )  # Belluno
     assert "solo province montane" in rows["002"]["status_source"]
     assert rows["002"]["status"] == "non_fundamental"  # Vercelli
 
@@ -109,12 +129,18 @@ def test_every_programme_a_body_runs_has_a_field_with_actors_kpis_and_known_inst
     mapped = [p for ps in fields["programmes"] for p in ps.split(";")]
     assert len(mapped) == len(set(mapped))  # a programme belongs to one field
     catalogue = authority_catalogue().filter(pl.col("kind") == "service")
-    run = catalogue.filter((pl.col("status_provincia") != "not_applicable") | (pl.col("status_citta_metropolitana") != "not_applicable"))
+    run = catalogue.filter(
+        (pl.col("status_provincia") != "not_applicable") | (pl.col("status_citta_metropolitana") != "not_applicable")
+    )
     assert set(run["programma"]) <= set(mapped)
     instruments, cases = set(_csv("instruments.csv")["instrument"]), set(_csv("cases.csv")["case"])
     fitting = {f for t in (_csv("instruments.csv"), _csv("cases.csv")) for fs in t["fields"] for f in fs.split(";")}
-    assert instruments and cases and set(fields["field"]) - {"local_transfers"} <= fitting  # each field has cases or instruments
+    assert (
+        instruments and cases and set(fields["field"]) - {"local_transfers"} <= fitting
+    )  # each field has cases or instruments
     for f in fields.iter_rows(named=True):
-        assert f["field"] in set(_strategy("actors.csv")["key"]) and f["field"] in set(_csv("field_kpis.csv")["field"]), f["field"]
+        assert f["field"] in set(_strategy("actors.csv")["key"]) and f["field"] in set(
+            _csv("field_kpis.csv")["field"]
+        ), f["field"]
         assert f["reasoning"]
     assert _csv("instruments.csv")["citation"].str.len_chars().min() > 5

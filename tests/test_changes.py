@@ -12,11 +12,37 @@ import pytest
 from pipelines.changes import change_words, labels
 from transforms.changes import only_coarse, what_changed
 
-WEIGHTS = {"size": 0.25, "manoeuvrability": 0.20, "transformation": 0.25, "peer_gap": 0.15, "trend": 0.05, "status": 0.10}
-BASE = {"function": "10.05", "name": "Viabilità", "total_cents": 10_000_000_00, "quadrant": "direct", "transfer_share": 0.30,
-        "authority": 0.20, "spending_threshold": 0.5, "authority_threshold": 0.5, "cost_basis": "direct", "status": "retained",
-        "coarse": False, "tier": 2, "score": 50.0, "flags": ["co_produce"], "plan_kind": "development",
-        "c_size": 0.5, "c_manoeuvrability": 0.5, "c_transformation": 1.0, "c_peer_gap": 0.2, "c_trend": 0.5, "c_status": 0.3}
+WEIGHTS = {
+    "size": 0.25,
+    "manoeuvrability": 0.20,
+    "transformation": 0.25,
+    "peer_gap": 0.15,
+    "trend": 0.05,
+    "status": 0.10,
+}
+BASE = {
+    "function": "10.05",
+    "name": "Viabilità",
+    "total_cents": 10_000_000_00,
+    "quadrant": "direct",
+    "transfer_share": 0.30,
+    "authority": 0.20,
+    "spending_threshold": 0.5,
+    "authority_threshold": 0.5,
+    "cost_basis": "direct",
+    "status": "retained",
+    "coarse": False,
+    "tier": 2,
+    "score": 50.0,
+    "flags": ["co_produce"],
+    "plan_kind": "development",
+    "c_size": 0.5,
+    "c_manoeuvrability": 0.5,
+    "c_transformation": 1.0,
+    "c_peer_gap": 0.2,
+    "c_trend": 0.5,
+    "c_status": 0.3,
+}
 
 
 def frame(*rows: dict) -> pl.DataFrame:
@@ -36,8 +62,10 @@ def test_a_transfer_share_crossing_the_threshold_is_the_reason_for_a_new_quadran
 
 
 def test_a_threshold_moved_by_the_planner_is_named_not_the_numbers():
-    [row] = compare([{"quadrant": "allocation", "authority": 0.55}], [{"quadrant": "indirect", "authority": 0.55,
-                                                                     "authority_threshold": 0.6}]).rows(named=True)
+    [row] = compare(
+        [{"quadrant": "allocation", "authority": 0.55}],
+        [{"quadrant": "indirect", "authority": 0.55, "authority_threshold": 0.6}],
+    ).rows(named=True)
     assert row["reason"] == "La soglia del grado di autorità è passata da 0,50 a 0,60."  # the measure did not move
     [row] = compare([{"quadrant": "direct"}], [{"quadrant": "regulation", "cost_basis": "full"}]).rows(named=True)
     assert "La base di costo è passata da «costo diretto» a «costo pieno»" in row["reason"]
@@ -49,22 +77,36 @@ def test_a_tier_change_names_the_component_that_moved_the_score():
     # peer gap 0.2 -> 0.8 with weight 0.15 of 1.00: +9 points
     assert row["reason"] == "Punteggio da 50 a 58: soprattutto la componente «scarto dagli enti simili» (+9,0 punti)."
     [row] = compare([{"c_peer_gap": None}], [{"tier": 3, "score": 44.0}]).rows(named=True)
-    assert "componenti entrate nel punteggio nel 2025, prima non misurabili: «scarto dagli enti simili» (0,20)" in row["reason"]
+    assert (
+        "componenti entrate nel punteggio nel 2025, prima non misurabili: «scarto dagli enti simili» (0,20)"
+        in row["reason"]
+    )
     [row] = compare([{}], [{"tier": 1, "score": 49.0, "c_size": 0.46}]).rows(named=True)
-    assert row["reason"].endswith("la fascia è relativa alle altre funzioni dell'ente (quartili dei punteggi), che si sono mosse di più.")
+    assert row["reason"].endswith(
+        "la fascia è relativa alle altre funzioni dell'ente (quartili dei punteggi), che si sono mosse di più."
+    )
 
 
 def test_plans_flags_new_and_gone_functions():
-    rows = compare([{}, {"function": "04.02", "name": "Scuole"}, {"function": "09.03", "name": "Rifiuti", "plan_kind": None}],
-                   [{"plan_kind": "handover", "status": "transferred"}, {"function": "09.03", "name": "Rifiuti", "plan_kind": None,
-                                                                        "flags": ["co_produce", "protect"]},
-                    {"function": "12.04", "name": "Disagio"}])
+    rows = compare(
+        [{}, {"function": "04.02", "name": "Scuole"}, {"function": "09.03", "name": "Rifiuti", "plan_kind": None}],
+        [
+            {"plan_kind": "handover", "status": "transferred"},
+            {"function": "09.03", "name": "Rifiuti", "plan_kind": None, "flags": ["co_produce", "protect"]},
+            {"function": "12.04", "name": "Disagio"},
+        ],
+    )
     by = {(r["function"], r["change"]): r for r in rows.iter_rows(named=True)}
     assert set(by) == {("10.05", "plan"), ("09.03", "flags"), ("12.04", "new"), ("04.02", "gone")}
-    assert by[("10.05", "plan")]["reason"] == ("Da progetto di sviluppo a piano di cessione al titolare: lo stato della funzione "
-                                               "è passato da «mantenuta» a «trasferita».")
+    assert by[("10.05", "plan")]["reason"] == (
+        "Da progetto di sviluppo a piano di cessione al titolare: lo stato della funzione "
+        "è passato da «mantenuta» a «trasferita»."
+    )
     assert by[("09.03", "flags")]["reason"].startswith("Nuova: Proteggere")
-    assert by[("12.04", "new")]["reason"] == "Nel 2025 la funzione ha una spesa di 10.000.000,00\xa0€; nel 2024 non ne aveva."
+    assert (
+        by[("12.04", "new")]["reason"]
+        == "Nel 2025 la funzione ha una spesa di 10.000.000,00\xa0€; nel 2024 non ne aveva."
+    )
     assert rows["change"].to_list() == ["plan", "flags", "new", "gone"]  # what matters most first
 
 
@@ -86,8 +128,12 @@ def two_years(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("changes")
     settings = settings_for(home)
-    files = [write_template(home / f"237_{y}_rendiconto.xlsx", "237", y, "rendiconto", generate_budget("237", y, "rendiconto"))
-             for y in (2024, 2025)]
+    files = [
+        write_template(
+            home / f"237_{y}_rendiconto.xlsx", "237", y, "rendiconto", generate_budget("237", y, "rendiconto")
+        )
+        for y in (2024, 2025)
+    ]
     assert all(o.status == "accepted" for o in ingest_files(files, settings, user="test"))
     assert all(r.success for r in run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home)))
     return settings

@@ -10,12 +10,20 @@ from dashboards.charts import X_DOMAIN, Y_DOMAIN, label_positions, matrix_chart
 
 
 def _functions():
-    return pl.DataFrame({
-        "function": ["10.02", "10.05", "09.02", "12.04"], "name": ["TPL", "Strade", "Ambiente", "Pari opportunità"],
-        "quadrant": ["allocation", "direct", "regulation", "indirect"], "status": ["retained"] * 4,
-        "total_cents": [10_000, 20_000, 5_000, 1_000], "transfer_share": [0.9, 0.05, 0.1, 0.7],
-        "authority": [0.8, 0.3, 0.9, 0.2], "borderline": [False] * 4, "tier": [1, 2, 3, 4],
-    }, schema_overrides={"tier": pl.Int8})
+    return pl.DataFrame(
+        {
+            "function": ["10.02", "10.05", "09.02", "12.04"],
+            "name": ["TPL", "Strade", "Ambiente", "Pari opportunità"],
+            "quadrant": ["allocation", "direct", "regulation", "indirect"],
+            "status": ["retained"] * 4,
+            "total_cents": [10_000, 20_000, 5_000, 1_000],
+            "transfer_share": [0.9, 0.05, 0.1, 0.7],
+            "authority": [0.8, 0.3, 0.9, 0.2],
+            "borderline": [False] * 4,
+            "tier": [1, 2, 3, 4],
+        },
+        schema_overrides={"tier": pl.Int8},
+    )
 
 
 def test_transfers_are_on_the_left_in_every_layer():
@@ -36,5 +44,5 @@ def test_labels_of_a_tight_cluster_do_not_overlap():
         left = x if align == "left" else x - 30 if align == "right" else x - 15
         boxes.append((left, y - 6, left + 30, y + 6))
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not (a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5), (a, b)

@@ -18,22 +18,22 @@ K = 100_000  # cents in a thousand euro
 
 # programme: {macroaggregate: thousand euro}
 BUDGET = {
-    "01.02": {"1.01": 800, "1.03": 200},                      # support function: not classified
-    "04.02": {"1.01": 300, "1.03": 1_700, "2.02": 3_000},     # schools: capital-heavy, direct
-    "04.06": {"1.03": 600, "1.04": 400},                      # transfer share exactly 0.40
-    "08.01": {"1.01": 500, "1.03": 400, "1.04": 100},         # planning: just above the authority threshold
-    "09.02": {"1.01": 700, "1.03": 200, "1.04": 100},         # environmental controls
-    "10.02": {"1.03": 500, "1.04": 9_500},                    # local public transport: transfers
-    "10.04": {"1.01": 400},                                   # licences and controls
-    "10.05": {"1.01": 1_000, "1.03": 3_000, "2.02": 6_000},   # roads
-    "12.02": {"1.03": 200, "1.04": 800},                      # disability (transferred)
-    "15.02": {"1.03": 200, "1.04": 1_800},                    # vocational training (transferred)
-    "16.02": {"1.01": 300, "1.03": 100},                      # hunting and fishing (delegated)
-    "18.01": {"1.04": 500},                                   # transfers to municipalities
-    "05.02": {"1.04": 5},                                     # 5 thousand euro: negligible
-    "50.01": {"1.07": 300},                                   # interest: technical programme
-    "11.01": {"1.03": 300, "1.04": 200, "2.03": 500},         # civil protection
-    "50.02": {"4.03": 500},                                   # loan repayment (title 4)
+    "01.02": {"1.01": 800, "1.03": 200},  # support function: not classified
+    "04.02": {"1.01": 300, "1.03": 1_700, "2.02": 3_000},  # schools: capital-heavy, direct
+    "04.06": {"1.03": 600, "1.04": 400},  # transfer share exactly 0.40
+    "08.01": {"1.01": 500, "1.03": 400, "1.04": 100},  # planning: just above the authority threshold
+    "09.02": {"1.01": 700, "1.03": 200, "1.04": 100},  # environmental controls
+    "10.02": {"1.03": 500, "1.04": 9_500},  # local public transport: transfers
+    "10.04": {"1.01": 400},  # licences and controls
+    "10.05": {"1.01": 1_000, "1.03": 3_000, "2.02": 6_000},  # roads
+    "12.02": {"1.03": 200, "1.04": 800},  # disability (transferred)
+    "15.02": {"1.03": 200, "1.04": 1_800},  # vocational training (transferred)
+    "16.02": {"1.01": 300, "1.03": 100},  # hunting and fishing (delegated)
+    "18.01": {"1.04": 500},  # transfers to municipalities
+    "05.02": {"1.04": 5},  # 5 thousand euro: negligible
+    "50.01": {"1.07": 300},  # interest: technical programme
+    "11.01": {"1.03": 300, "1.04": 200, "2.03": 500},  # civil protection
+    "50.02": {"4.03": 500},  # loan repayment (title 4)
 }
 
 
@@ -44,7 +44,9 @@ def _lines() -> pl.DataFrame:
             rows.append((programme[:2], programme, macro[0], macro, "impegni", thousands * K))
     # an appropriation line must not count: the basis for final accounts is commitments
     rows.append(("10", "10.05", "1", "1.03", "stanziamento", 99_999 * K))
-    frame = pl.DataFrame(rows, schema=["missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"], orient="row")
+    frame = pl.DataFrame(
+        rows, schema=["missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"], orient="row"
+    )
     return frame.with_columns(body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
 
 
@@ -135,18 +137,27 @@ def test_explanation_sentence(result):
         "Trasferimenti 95% della spesa; autorità alta (0,83: piani vincolanti, allocazione di risorse)"
         " → servizi di allocazione → network"
     )
-    assert _row(result, "09.02")["explanation_en"].startswith("Operating spending 90% (transfers 10%); authority high (0.88: permits, controls")
+    assert _row(result, "09.02")["explanation_en"].startswith(
+        "Operating spending 90% (transfers 10%); authority high (0.88: permits, controls"
+    )
 
 
 def test_status_from_the_catalogue(result):
     assert (_row(result, "16.02")["status"], _row(result, "12.02")["status"], _row(result, "10.05")["status"]) == (
-        "delegated", "transferred", "retained",
+        "delegated",
+        "transferred",
+        "retained",
     )
 
 
 def test_sensitivity_names_what_moves(result):
     def moved(function):
-        return result.sensitivity.filter(pl.col("function") == function).select("axis", "step", "quadrant_after").sort("step").rows()
+        return (
+            result.sensitivity.filter(pl.col("function") == function)
+            .select("axis", "step", "quadrant_after")
+            .sort("step")
+            .rows()
+        )
 
     # 10.05 (authority 0.473): a threshold at 0.45 or 0.40 makes it high -> regulation; above 0.5 nothing changes
     assert moved("10.05") == [("authority", -0.1, "regulation"), ("authority", -0.05, "regulation")]

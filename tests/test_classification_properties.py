@@ -12,7 +12,9 @@ from transforms.classify import classify
 from transforms.metrics import CLASSES, function_metrics
 
 PROGRAMMES = ["04.02", "08.01", "09.02", "10.02", "10.05", "12.02", "15.02", "16.02"]
-MACROS = spending_classes().filter(pl.col("macroaggregato").str.slice(0, 1).is_in(["1", "2"]))["macroaggregato"].to_list()
+MACROS = (
+    spending_classes().filter(pl.col("macroaggregato").str.slice(0, 1).is_in(["1", "2"]))["macroaggregato"].to_list()
+)
 POPULATION = pl.DataFrame({"body": ["002"], "population": [176_941]})
 BASIS = {"rendiconto": "impegni"}
 
@@ -22,7 +24,8 @@ line = st.tuples(st.sampled_from(PROGRAMMES), st.sampled_from(MACROS), st.intege
 def _frame(rows) -> pl.DataFrame:
     return pl.DataFrame(
         [(p[:2], p, m[0], m, "impegni", cents) for p, m, cents in rows],
-        schema=["missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"], orient="row",
+        schema=["missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents"],
+        orient="row",
     ).with_columns(body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
 
 
@@ -52,10 +55,16 @@ def test_row_order_and_splitting_do_not_change_the_result(rows, rng, data):
 def _placed(points) -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "body": "002", "year": 2025, "phase": "rendiconto", "function": [f"f{i}" for i in range(len(points))],
-            "transfer_share": [x for x, _ in points], "authority": [y for _, y in points],
+            "body": "002",
+            "year": 2025,
+            "phase": "rendiconto",
+            "function": [f"f{i}" for i in range(len(points))],
+            "transfer_share": [x for x, _ in points],
+            "authority": [y for _, y in points],
             "not_classified": pl.Series([None] * len(points), dtype=pl.String),
-            **{a: 0 for a in ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")},
+            **{
+                a: 0 for a in ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery")
+            },
         }
     )
 
@@ -105,11 +114,20 @@ def test_technical_missions_at_mission_level_are_technical_never_negligible():
     """BDAP's mission-level files: mission 50 (debt) with hundreds of millions is technical, not 'negligible spending'."""
     from pipelines.classification import run_classification
 
-    lines = pl.DataFrame({
-        "body": ["237"] * 4, "year": [2024] * 4, "phase": ["rendiconto"] * 4, "missione": ["50", "20", "99", "10"],
-        "programma": [None] * 4, "titolo": [None] * 4, "macroaggregato": [None] * 4, "amount_kind": ["impegni"] * 4,
-        "amount_cents": [298_000_000_00, 0, 5_000_000_00, 80_000_000_00],
-    }, schema_overrides={"year": pl.Int32, "programma": pl.String, "titolo": pl.String, "macroaggregato": pl.String})
+    lines = pl.DataFrame(
+        {
+            "body": ["237"] * 4,
+            "year": [2024] * 4,
+            "phase": ["rendiconto"] * 4,
+            "missione": ["50", "20", "99", "10"],
+            "programma": [None] * 4,
+            "titolo": [None] * 4,
+            "macroaggregato": [None] * 4,
+            "amount_kind": ["impegni"] * 4,
+            "amount_cents": [298_000_000_00, 0, 5_000_000_00, 80_000_000_00],
+        },
+        schema_overrides={"year": pl.Int32, "programma": pl.String, "titolo": pl.String, "macroaggregato": pl.String},
+    )
     functions = run_classification(lines).functions
     reasons = dict(functions.select("function", "not_classified").iter_rows())
     assert reasons["50"] == "technical" and reasons["20"] == "technical" and reasons["99"] == "technical"
@@ -119,21 +137,39 @@ def test_technical_missions_at_mission_level_are_technical_never_negligible():
 def test_mission_level_shares_that_cannot_be_measured_are_empty_not_zero():
     from pipelines.classification import run_classification
 
-    lines = pl.DataFrame({"missione": ["10", "50"], "programma": [None, None], "titolo": ["1", "1"], "macroaggregato": [None, None],
-                          "amount_kind": ["impegni"] * 2, "amount_cents": [50_000_000_00, 298_000_000_00]},
-                         schema_overrides={"programma": pl.String, "macroaggregato": pl.String}).with_columns(
-        body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
+    lines = pl.DataFrame(
+        {
+            "missione": ["10", "50"],
+            "programma": [None, None],
+            "titolo": ["1", "1"],
+            "macroaggregato": [None, None],
+            "amount_kind": ["impegni"] * 2,
+            "amount_cents": [50_000_000_00, 298_000_000_00],
+        },
+        schema_overrides={"programma": pl.String, "macroaggregato": pl.String},
+    ).with_columns(body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
     rows = {r["function"]: r for r in run_classification(lines).functions.iter_rows(named=True)}
-    assert rows["10"]["transfer_share"] is None and rows["10"]["rigid_share"] is None and rows["10"]["not_classified"] == "no_detail"
+    assert (
+        rows["10"]["transfer_share"] is None
+        and rows["10"]["rigid_share"] is None
+        and rows["10"]["not_classified"] == "no_detail"
+    )
     assert rows["50"]["not_classified"] == "technical"  # 298 million of debt is never "negligible"
 
 
 def test_mission_level_functions_carry_the_missions_name():
     from pipelines.classification import run_classification
 
-    lines = pl.DataFrame({"missione": ["10"], "programma": [None], "titolo": ["1"], "macroaggregato": ["1.03"],
-                          "amount_kind": ["impegni"], "amount_cents": [50_000_000_00]},
-                         schema_overrides={"programma": pl.String}).with_columns(
-        body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
+    lines = pl.DataFrame(
+        {
+            "missione": ["10"],
+            "programma": [None],
+            "titolo": ["1"],
+            "macroaggregato": ["1.03"],
+            "amount_kind": ["impegni"],
+            "amount_cents": [50_000_000_00],
+        },
+        schema_overrides={"programma": pl.String},
+    ).with_columns(body=pl.lit("002"), year=pl.lit(2025, pl.Int32), phase=pl.lit("rendiconto"))
     row = run_classification(lines).functions.row(0, named=True)
     assert (row["function"], row["name"]) == ("10", "Trasporti e diritto alla mobilità")

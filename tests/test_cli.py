@@ -16,13 +16,26 @@ runner = CliRunner()
 
 def test_template_command_writes_a_fillable_workbook(tmp_path, settings):
     out = tmp_path / "modello.xlsx"
-    result = runner.invoke(app, ["template", "--body", "037", "--year", "2026", "--phase", "previsione", "-o", str(out)])
+    result = runner.invoke(
+        app, ["template", "--body", "037", "--year", "2026", "--phase", "previsione", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames == ["Istruzioni", "Dati", "Esempio", "Override autorità", "Elenchi"]
     data = workbook["Dati"]
-    assert data["B1"].value == "237 - Città metropolitana di Bologna" and data["B2"].value == 2026 and data["B3"].value == "previsione"
-    assert [c.value for c in data[5]][:6] == ["Missione", "Programma", "Titolo", "Macroaggregato", "Tipo importo", "Importo"]
+    assert (
+        data["B1"].value == "237 - Città metropolitana di Bologna"
+        and data["B2"].value == 2026
+        and data["B3"].value == "previsione"
+    )
+    assert [c.value for c in data[5]][:6] == [
+        "Missione",
+        "Programma",
+        "Titolo",
+        "Macroaggregato",
+        "Tipo importo",
+        "Importo",
+    ]
     assert data.protection.sheet and data["A5"].protection.locked
     filled = openpyxl.load_workbook(m.template(tmp_path / "pieno.xlsx"))["Dati"]
     assert not filled["A6"].protection.locked and not filled["F8"].protection.locked  # officers type below the header
@@ -35,7 +48,10 @@ def test_template_command_writes_a_fillable_workbook(tmp_path, settings):
 
 
 def test_template_of_unknown_body_is_a_usage_error(tmp_path):
-    result = runner.invoke(app, ["template", "--body", "Atlantide", "--year", "2026", "--phase", "previsione", "-o", str(tmp_path / "x.xlsx")])
+    result = runner.invoke(
+        app,
+        ["template", "--body", "Atlantide", "--year", "2026", "--phase", "previsione", "-o", str(tmp_path / "x.xlsx")],
+    )
     assert result.exit_code == 2 and "sconosciuto" in result.output
 
 
@@ -47,9 +63,16 @@ def test_validate_exit_codes_and_json(tmp_path, settings, small_budget):
     result = runner.invoke(app, ["validate", str(bad), "--json", str(report)], terminal_width=200)
     assert result.exit_code == 1
     assert "errore, cella B6, foglio Dati: Programma '10.99' inesistente" in result.output
-    assert "PROGRAMME_UNKNOWN" not in result.output and "template" not in result.output  # the code is for --json; words here
+    assert (
+        "PROGRAMME_UNKNOWN" not in result.output and "template" not in result.output
+    )  # the code is for --json; words here
     [finding] = json.loads(report.read_text())
-    assert (finding["code"], finding["sheet"], finding["cell"], finding["severity"]) == ("PROGRAMME_UNKNOWN", "Dati", "B6", "error")
+    assert (finding["code"], finding["sheet"], finding["cell"], finding["severity"]) == (
+        "PROGRAMME_UNKNOWN",
+        "Dati",
+        "B6",
+        "error",
+    )
 
 
 def test_validate_in_english(tmp_path, settings):
@@ -78,12 +101,17 @@ def test_missing_file_is_a_usage_error(tmp_path):
 
 
 def test_sample_command_writes_every_layout(tmp_path):
-    result = runner.invoke(app, ["sample", "-o", str(tmp_path), "--bodies", "VC", "--years", "2025", "--phases", "rendiconto"])
+    result = runner.invoke(
+        app, ["sample", "-o", str(tmp_path), "--bodies", "VC", "--years", "2025", "--phases", "rendiconto"]
+    )
     assert result.exit_code == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
-        "002_2025_rendiconto_annex_amount_kinds.xlsx", "002_2025_rendiconto_annex_macroaggregates.xlsx",
-        "002_2025_rendiconto_open_format_matrix.csv", "002_2025_rendiconto_template.xlsx", "002_2025_valutazioni.xlsx",
+        "002_2025_rendiconto_annex_amount_kinds.xlsx",
+        "002_2025_rendiconto_annex_macroaggregates.xlsx",
+        "002_2025_rendiconto_open_format_matrix.csv",
+        "002_2025_rendiconto_template.xlsx",
+        "002_2025_valutazioni.xlsx",
         "bdap_2025_rendiconto_riepilogo_missioni.csv",
     ]
 
@@ -127,8 +155,22 @@ def test_revenue_export_is_ingested_from_the_command_line(tmp_path, settings):
 
 def test_sample_into_a_folder_that_does_not_exist_yet(tmp_path):
     target = tmp_path / "nuova" / "cartella"
-    result = runner.invoke(app, ["sample", "--layouts", "bdap_missions", "--bodies", "237", "--years", "2025", "--phases", "rendiconto",
-                                 "-o", str(target)])
+    result = runner.invoke(
+        app,
+        [
+            "sample",
+            "--layouts",
+            "bdap_missions",
+            "--bodies",
+            "237",
+            "--years",
+            "2025",
+            "--phases",
+            "rendiconto",
+            "-o",
+            str(target),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert [p.name for p in target.iterdir()] == ["bdap_2025_rendiconto_riepilogo_missioni.csv"]
 
@@ -140,9 +182,21 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
     from cli.analysis import _print_classification
     from pipelines.classification import Classification
 
-    functions = pl.DataFrame({"body": ["237"], "year": [2025], "phase": ["rendiconto"], "function": ["99.01"], "quadrant": [None],
-                              "transfer_share": [None], "authority": [None], "borderline": [None], "override_note": ["modificato"],
-                              "explanation_it": [None], "explanation_en": [None]})
+    functions = pl.DataFrame(
+        {
+            "body": ["237"],
+            "year": [2025],
+            "phase": ["rendiconto"],
+            "function": ["99.01"],
+            "quadrant": [None],
+            "transfer_share": [None],
+            "authority": [None],
+            "borderline": [None],
+            "override_note": ["modificato"],
+            "explanation_it": [None],
+            "explanation_en": [None],
+        }
+    )
     _print_classification(Classification(functions, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), {}), "it")
 
 
@@ -150,12 +204,16 @@ def test_help_and_usage_errors_speak_italian_and_english_on_request(monkeypatch)
     monkeypatch.delenv("AREAVASTA_LANG", raising=False)
     italian = runner.invoke(app, ["ingest", "--help"], terminal_width=100).output
     assert "Uso:" in italian and "Opzioni" in italian and "Mostra questo aiuto ed esce." in italian
-    assert not [w for w in ("Usage", "Options", "Show this message", "<str>", "<list", "<int>", "<bool>") if w in italian]
+    assert not [
+        w for w in ("Usage", "Options", "Show this message", "<str>", "<list", "<int>", "<bool>") if w in italian
+    ]
     missing = runner.invoke(app, ["ingest"], terminal_width=100).output
     assert "Manca l'argomento 'files'." in missing and "Missing" not in missing
     english = runner.invoke(app, ["--lang", "en", "ingest", "--help"], terminal_width=100).output
     assert "Usage:" in english and "Show this message and exit." in english
-    assert "Uso:" in runner.invoke(app, ["ingest", "--help"], terminal_width=100).output  # one command's language does not stick
+    assert (
+        "Uso:" in runner.invoke(app, ["ingest", "--help"], terminal_width=100).output
+    )  # one command's language does not stick
 
 
 def test_lang_is_global_and_read_from_the_environment(tmp_path, settings, monkeypatch):
@@ -174,9 +232,14 @@ def test_english_messages_whichever_way_the_language_is_given(tmp_path, settings
     after = runner.invoke(app, ["ingest", str(bad), "--lang", "en"], terminal_width=120).output
     assert "Warehouse:" in after and "Magazzino" not in after and "rejected" in after
     template = tmp_path / "modello.xlsx"
-    before = runner.invoke(app, ["--lang", "en", "template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)])
+    before = runner.invoke(
+        app,
+        ["--lang", "en", "template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)],
+    )
     assert "Template written" in before.output and "Modello scritto" not in before.output
-    italian = runner.invoke(app, ["template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)]).output
+    italian = runner.invoke(
+        app, ["template", "--body", "002", "--year", "2026", "--phase", "previsione", "-o", str(template)]
+    ).output
     assert "Modello scritto" in italian  # the English of the commands before does not stick
 
 
@@ -208,8 +271,12 @@ def test_help_in_english_with_lang_after_the_command():
     import subprocess
     import sys
 
-    script = "import sys; from cli.main import main; sys.argv = ['areavasta', 'ingest', '--help', '--lang', 'en']; main()"
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={"COLUMNS": "100", "PATH": ""}).stdout
+    script = (
+        "import sys; from cli.main import main; sys.argv = ['areavasta', 'ingest', '--help', '--lang', 'en']; main()"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"COLUMNS": "100", "PATH": ""}
+    ).stdout
     assert "Usage:" in output and "Archive and load" in output and "Uso:" not in output
 
 
@@ -219,8 +286,10 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     import subprocess
     import sys
 
-    script = ("import cli.main, sys; print(sorted(m for m in sys.modules "
-              "if m.split('.')[0] in {'dagster','altair','duckdb','pandera','starlette'}))")
+    script = (
+        "import cli.main, sys; print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in {'dagster','altair','duckdb','pandera','starlette'}))"
+    )
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

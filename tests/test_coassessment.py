@@ -26,22 +26,45 @@ HEADER = "Ente;Esercizio;Programma;Tipo di rispondente;Codice rispondente;Qualit
 
 
 def ratings(*rows) -> pl.DataFrame:
-    return pl.DataFrame([("237", 2025, *r) for r in rows], schema={
-        "body": pl.String, "year": pl.Int32, "function": pl.String, "respondent_type": pl.String,
-        "quality": pl.Int8, "accessibility": pl.Int8, "willingness": pl.Int8}, orient="row")
+    return pl.DataFrame(
+        [("237", 2025, *r) for r in rows],
+        schema={
+            "body": pl.String,
+            "year": pl.Int32,
+            "function": pl.String,
+            "respondent_type": pl.String,
+            "quality": pl.Int8,
+            "accessibility": pl.Int8,
+            "willingness": pl.Int8,
+        },
+        orient="row",
+    )
 
 
 def test_mean_and_t_interval_worked_by_hand():
-    stats = summary(ratings(("10.05", "utente", 3, 2, 5), ("10.05", "utente", 4, None, 5), ("10.05", "utente", 5, 4, 5)), t_quantiles(), 3)
+    stats = summary(
+        ratings(("10.05", "utente", 3, 2, 5), ("10.05", "utente", 4, None, 5), ("10.05", "utente", 5, 4, 5)),
+        t_quantiles(),
+        3,
+    )
     row = stats.filter(pl.col("respondent_type") == "utente").row(0, named=True)
     # quality 3, 4, 5: mean 4, sd 1, t(0.975; 2 df) = 4.302653 -> half width 4.302653 / sqrt(3) = 2.484138
     assert (row["n_quality"], row["mean_quality"]) == (3, 4.0)
-    assert row["low_quality"] == pytest.approx(4 - 4.302653 / math.sqrt(3)) and row["high_quality"] == 5.0  # cut to the scale
+    assert (
+        row["low_quality"] == pytest.approx(4 - 4.302653 / math.sqrt(3)) and row["high_quality"] == 5.0
+    )  # cut to the scale
     # accessibility 2, 4 (one left blank): n 2, mean 3, sd sqrt(2), t(1 df) = 12.706205: cut to 1-5
-    assert (row["n_accessibility"], row["mean_accessibility"], row["low_accessibility"], row["high_accessibility"]) == (2, 3.0, 1.0, 5.0)
+    assert (row["n_accessibility"], row["mean_accessibility"], row["low_accessibility"], row["high_accessibility"]) == (
+        2,
+        3.0,
+        1.0,
+        5.0,
+    )
     assert row["enough_quality"] and not row["enough_accessibility"]  # min_n = 3
     everyone = stats.filter(pl.col("respondent_type") == "tutti").row(0, named=True)
-    assert everyone["n_quality"] == 3 and everyone["mean_willingness"] == 5.0 and everyone["low_willingness"] == 5.0  # sd 0
+    assert (
+        everyone["n_quality"] == 3 and everyone["mean_willingness"] == 5.0 and everyone["low_willingness"] == 5.0
+    )  # sd 0
 
 
 def test_eleven_ratings_use_ten_degrees_of_freedom():
@@ -56,7 +79,11 @@ def test_eleven_ratings_use_ten_degrees_of_freedom():
 
 
 def test_the_component_and_the_willing_need_enough_ratings():
-    rows = [("12.04", "terzo_settore", 2, 3, 5)] * 10 + [("12.04", "utente", 2, 3, 2)] * 4 + [("10.05", "utente", 5, 5, 5)] * 3
+    rows = (
+        [("12.04", "terzo_settore", 2, 3, 5)] * 10
+        + [("12.04", "utente", 2, 3, 2)] * 4
+        + [("10.05", "utente", 5, 5, 5)] * 3
+    )
     stats = summary(ratings(*rows), t_quantiles(), 10)
     c = dict(component(stats).select("function", "c_co_assessment").iter_rows())
     assert c["12.04"] == pytest.approx(1 - (2 - 1) / 4) and c["10.05"] is None  # 3 ratings: not used
@@ -73,37 +100,71 @@ def test_the_interval_holds_the_mean_within_the_scale(values):
 
 
 def test_a_bad_questionnaire_is_refused_cell_by_cell(tmp_path, settings):
-    text = "\n".join([HEADER, "237;2025;10.05;Utente del servizio;U001;3;4;5;", "237;2025;10.05;utente;U001;6;x;;",
-                      "999;1999;99.99;marziano;;;;;", "BO;2025;1005;Ente del Terzo settore;T01;4;;2;buche"]) + "\n"
+    text = (
+        "\n".join(
+            [
+                HEADER,
+                "237;2025;10.05;Utente del servizio;U001;3;4;5;",
+                "237;2025;10.05;utente;U001;6;x;;",
+                "999;1999;99.99;marziano;;;;;",
+                "BO;2025;1005;Ente del Terzo settore;T01;4;;2;buche",
+            ]
+        )
+        + "\n"
+    )
     path = tmp_path / "valutazioni.csv"
     path.write_text(text, encoding="utf-8")
     checked = read_ratings(path, settings)
     assert not checked.ok and checked.ratings.is_empty()
     found = {(f.code, f.cell) for f in checked.findings}
-    assert found == {("DUPLICATE_KEY", "E3"), ("RATING_OUT_OF_SCALE", "F3"), ("RATING_OUT_OF_SCALE", "G3"), ("BODY_UNKNOWN", "A4"),
-                     ("YEAR_IMPLAUSIBLE", "B4"), ("PROGRAMME_UNKNOWN", "C4"), ("RATING_TYPE_UNKNOWN", "D4"), ("RESPONDENT_MISSING", "E4"),
-                     ("RATING_EMPTY", "F4")}
+    assert found == {
+        ("DUPLICATE_KEY", "E3"),
+        ("RATING_OUT_OF_SCALE", "F3"),
+        ("RATING_OUT_OF_SCALE", "G3"),
+        ("BODY_UNKNOWN", "A4"),
+        ("YEAR_IMPLAUSIBLE", "B4"),
+        ("PROGRAMME_UNKNOWN", "C4"),
+        ("RATING_TYPE_UNKNOWN", "D4"),
+        ("RESPONDENT_MISSING", "E4"),
+        ("RATING_EMPTY", "F4"),
+    }
     scale = next(f for f in checked.findings if f.cell == "F3")
     assert scale.message("it") == "Valutazione '6' per la qualità fuori scala: attesa un numero intero da 1 a 5."
     good = tmp_path / "buone.csv"
     good.write_text("\n".join([HEADER, text.splitlines()[1], text.splitlines()[4]]) + "\n", encoding="utf-8")
     accepted = read_ratings(good, settings)
-    assert accepted.ok and accepted.ratings.select("body", "function", "respondent_type", "quality", "accessibility").rows() == [
-        ("237", "10.05", "utente", 3, 4), ("237", "10.05", "terzo_settore", 4, None)]
+    assert accepted.ok and accepted.ratings.select(
+        "body", "function", "respondent_type", "quality", "accessibility"
+    ).rows() == [("237", "10.05", "utente", 3, 4), ("237", "10.05", "terzo_settore", 4, None)]
 
 
 def test_the_questionnaire_reads_back_and_ingest_points_to_its_command(tmp_path, settings):
     from pipelines.loading import ingest_files
     from sources.questionnaire import write_questionnaire
 
-    rows = pl.DataFrame({"body": ["237"] * 2, "year": [2025] * 2, "function": ["12.04", "10.05"], "respondent_type": ["comunita", "utente"],
-                         "respondent": ["C1", "U1"], "quality": [2, 5], "accessibility": [None, 4], "willingness": [4, 1], "note": [None, "ok"]})
+    rows = pl.DataFrame(
+        {
+            "body": ["237"] * 2,
+            "year": [2025] * 2,
+            "function": ["12.04", "10.05"],
+            "respondent_type": ["comunita", "utente"],
+            "respondent": ["C1", "U1"],
+            "quality": [2, 5],
+            "accessibility": [None, 4],
+            "willingness": [4, 1],
+            "note": [None, "ok"],
+        }
+    )
     path = write_questionnaire(tmp_path / "q.xlsx", "237", 2025, rows)
     back = read_ratings(path, settings)
-    assert back.ok and back.ratings.sort("function").select("function", "respondent_type", "quality", "note").rows() == [
-        ("10.05", "utente", 5, "ok"), ("12.04", "comunita", 2, None)]
+    assert back.ok and back.ratings.sort("function").select(
+        "function", "respondent_type", "quality", "note"
+    ).rows() == [("10.05", "utente", 5, "ok"), ("12.04", "comunita", 2, None)]
     assert back.ratings["sheet"].unique().to_list() == ["Valutazioni"]
-    assert read_ratings(write_questionnaire(tmp_path / "vuoto.xlsx", "237", 2025), settings).findings[0].code == "RATINGS_NO_ROWS"
+    assert (
+        read_ratings(write_questionnaire(tmp_path / "vuoto.xlsx", "237", 2025), settings).findings[0].code
+        == "RATINGS_NO_ROWS"
+    )
     [outcome] = ingest_files([path], settings, user="test")
     assert outcome.status == "rejected" and [f.code for f in outcome.validation.findings] == ["RATINGS_FILE"]
 
@@ -123,20 +184,31 @@ def rated(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("coassessment")
     settings = settings_for(home)
-    budget = write_template(home / "237_2025_rendiconto.xlsx", "237", 2025, "rendiconto", generate_budget("237", 2025, "rendiconto"))
+    budget = write_template(
+        home / "237_2025_rendiconto.xlsx", "237", 2025, "rendiconto", generate_budget("237", 2025, "rendiconto")
+    )
     assert ingest_files([budget], settings, user="test")[0].status == "accepted"
-    loaded = load_ratings(write_questionnaire(home / "237_2025_valutazioni.xlsx", "237", 2025, generate_ratings("237", 2025)), settings)
+    loaded = load_ratings(
+        write_questionnaire(home / "237_2025_valutazioni.xlsx", "237", 2025, generate_ratings("237", 2025)), settings
+    )
     assert loaded.ok
     instance = dg.DagsterInstance.ephemeral()
     assert all(r.success for r in run_pipeline(instance, [2025], home=str(home)))
     with warehouse.connect(settings.warehouse_path) as con:
         before = warehouse.read_table(con, "portfolio").select("function", "score", "c_co_assessment")
-    weighed = run_pipeline(instance, [2025], home=str(home), stages=("body_2",),
-                           config={"portfolio_priorities": {"weights": {"co_assessment": 0.3}}})
+    weighed = run_pipeline(
+        instance,
+        [2025],
+        home=str(home),
+        stages=("body_2",),
+        config={"portfolio_priorities": {"weights": {"co_assessment": 0.3}}},
+    )
     assert all(r.success for r in weighed)
     with warehouse.connect(settings.warehouse_path) as con:
         after = warehouse.read_table(con, "portfolio").select("function", "score")
-    run_pipeline(instance, [2025], home=str(home), stages=("body_2", "body_3"))  # the shipped weights again, outputs written
+    run_pipeline(
+        instance, [2025], home=str(home), stages=("body_2", "body_3")
+    )  # the shipped weights again, outputs written
     return settings, loaded.ratings, before, after
 
 
@@ -154,7 +226,9 @@ def test_the_component_weighs_nothing_until_given_a_weight(rated):
     with_ratings = before.filter(pl.col("c_co_assessment").is_not_null())
     assert with_ratings.height >= 3
     moved = before.join(after, on="function", suffix="_after").filter(pl.col("score") != pl.col("score_after"))
-    assert set(moved["function"]) == set(with_ratings["function"])  # weight 0: no effect; 0.3: exactly the rated functions
+    assert set(moved["function"]) == set(
+        with_ratings["function"]
+    )  # weight 0: no effect; 0.3: exactly the rated functions
 
 
 def test_the_workbook_the_page_and_the_plan_show_the_ratings(rated):
@@ -168,13 +242,25 @@ def test_the_workbook_the_page_and_the_plan_show_the_ratings(rated):
     assert 'id="ratings"' in page and "tutti i rispondenti" in page
     with warehouse.connect(settings.warehouse_path) as con:
         plans = warehouse.read_table(con, "plans").filter(pl.col("function") == "12.04").row(0, named=True)
-    assert "Nella co-valutazione si dichiarano disponibili a partecipare all'erogazione: enti del Terzo settore" in plans["coproduction_why"]
-    assert "In the co-assessment, these say they are willing to take part in delivery: Third Sector bodies" in plans["coproduction_why_en"]
+    assert (
+        "Nella co-valutazione si dichiarano disponibili a partecipare all'erogazione: enti del Terzo settore"
+        in plans["coproduction_why"]
+    )
+    assert (
+        "In the co-assessment, these say they are willing to take part in delivery: Third Sector bodies"
+        in plans["coproduction_why_en"]
+    )
     with warehouse.connect(settings.warehouse_path) as con:
-        stats = warehouse.read_table(con, "coassessment").filter(pl.col("function") == "10.05", pl.col("respondent_type") == "tutti")
+        stats = warehouse.read_table(con, "coassessment").filter(
+            pl.col("function") == "10.05", pl.col("respondent_type") == "tutti"
+        )
         roads = warehouse.read_table(con, "plans").filter(pl.col("function") == "10.05").row(0, named=True)
     quality = stats.row(0, named=True)["mean_quality"]
-    assert quality <= 2.5 and f"Urgente: utenti e Terzo settore valutano la qualità {quality:.1f} su 5".replace(".", ",") in roads["coproduction_why"]
+    assert (
+        quality <= 2.5
+        and f"Urgente: utenti e Terzo settore valutano la qualità {quality:.1f} su 5".replace(".", ",")
+        in roads["coproduction_why"]
+    )
 
 
 def test_areavasta_ratings_loads_and_refuses(tmp_path, monkeypatch):

@@ -25,9 +25,17 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 def site(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)
-    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003", "005", "006") for y in (2024, 2025)]
-    hostile = m.edit_xlsx(write_sample(home / "in2", generate_budget("096", 2025, "rendiconto"), "template"), home / "in2" / "096_hostile.xlsx",
-                          "Override autorità", {"A4": "10.05", "B4": "controlli_sanzioni", "C4": 3, "E4": "<script>alert('x')</script> & co"})
+    files = [
+        write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds")
+        for b in ("002", "003", "005", "006")
+        for y in (2024, 2025)
+    ]
+    hostile = m.edit_xlsx(
+        write_sample(home / "in2", generate_budget("096", 2025, "rendiconto"), "template"),
+        home / "in2" / "096_hostile.xlsx",
+        "Override autorità",
+        {"A4": "10.05", "B4": "controlli_sanzioni", "C4": 3, "E4": "<script>alert('x')</script> & co"},
+    )
     assert all(o.status == "accepted" for o in ingest_files([*files, hostile], settings))
     run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))  # the assets write the pages
     with warehouse.connect(settings.warehouse_path) as con:
@@ -54,7 +62,8 @@ def test_matrix_draws_one_mark_per_classified_function_with_circles_and_squares(
     dom, _ = render(page)
     chart = dom.split('id="matrix"', 1)[1].split('id="movement"', 1)[0]
     points = re.findall(r'aria-roledescription="point"[^>]*aria-label="([^"]*)"', chart) or re.findall(
-        r'aria-label="([^"]*)"[^>]*aria-roledescription="point"', chart)
+        r'aria-label="([^"]*)"[^>]*aria-roledescription="point"', chart
+    )
     expected = matrix.filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("quadrant").is_not_null()).height
     assert len(points) == expected
     assert any("mantenuta" in p for p in points) and any("trasferita" in p for p in points)
@@ -68,7 +77,9 @@ def test_text_from_uploads_is_escaped(site):
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in outside_scripts
     specs = re.findall(r"<script>(VIEWS\.push\(vegaEmbed.*?)</script>", html, flags=re.DOTALL)
     assert specs and all("</script" not in spec for spec in specs)  # ...and inside a chart spec it cannot close the tag
-    assert html.count("</script>") == len(specs) + 3  # bundle, VIEWS, one embed per chart, the selector: no tag closed early
+    assert (
+        html.count("</script>") == len(specs) + 3
+    )  # bundle, VIEWS, one embed per chart, the selector: no tag closed early
     dom, _ = render(folder / "096_2025_rendiconto.html")
     table = dom.split("<table", 1)[1]
     assert "&lt;script&gt;alert" in table and "<script>alert" not in table
@@ -92,9 +103,15 @@ def test_english_pages_and_chart_export(site, tmp_path):
 
     settings = load_settings().with_(home=folder.parents[1])
     with warehouse.connect(settings.warehouse_path) as con:
-        written = stage_outputs.stage_dashboards(con, analytics.keys_frame([("002", 2025)]), settings, lang="en", export=True)
+        written = stage_outputs.stage_dashboards(
+            con, analytics.keys_frame([("002", 2025)]), settings, lang="en", export=True
+        )
     page = folder / "002_2025_rendiconto_en.html"
-    assert page in written and 'lang="en"' in page.read_text(encoding="utf-8") and "How to read the matrix" in page.read_text(encoding="utf-8")
+    assert (
+        page in written
+        and 'lang="en"' in page.read_text(encoding="utf-8")
+        and "How to read the matrix" in page.read_text(encoding="utf-8")
+    )
     charts = sorted(p.name for p in written if p.parent.name == "charts")
     assert "002_2025_rendiconto_en_matrix.png" in charts and "002_2025_rendiconto_en_matrix.svg" in charts
     assert (folder / "charts" / "002_2025_rendiconto_en_matrix.png").read_bytes()[:4] == b"\x89PNG"
@@ -117,7 +134,9 @@ def test_dashboard_words_have_the_same_keys_in_both_languages():
     from dashboards.pages import TEXT
 
     def keys(node, prefix=""):
-        return {prefix + k for k in node} | {x for k, v in node.items() if isinstance(v, dict) for x in keys(v, f"{prefix}{k}.")}
+        return {prefix + k for k in node} | {
+            x for k, v in node.items() if isinstance(v, dict) for x in keys(v, f"{prefix}{k}.")
+        }
 
     assert keys(TEXT["it"]) == keys(TEXT["en"]) and len(TEXT["it"]) >= 28
     assert all(isinstance(v, (str, list, dict)) and v for v in TEXT["en"].values())

@@ -15,9 +15,28 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts" / "demo"
 CHARTS = ("matrix", "movement", "priorities", "composition", "peers", "indicators", "national")
 # internal keys that must never reach a reader of the pages (outside scripts and chart specs)
-LEAKS = ("transfer_share", "explanation_it", "override_note", "not_classified", "co_produce", "revenue_opportunity",
-         "piu_coproduzione", "retained", "transferred", "_rendiconto", "_previsione", "allocation", "regions_only",
-         "MISSION_", "{\"", "None", "delivery_gap", "commitment_capacity", "zero_denominator", "kind:")
+LEAKS = (
+    "transfer_share",
+    "explanation_it",
+    "override_note",
+    "not_classified",
+    "co_produce",
+    "revenue_opportunity",
+    "piu_coproduzione",
+    "retained",
+    "transferred",
+    "_rendiconto",
+    "_previsione",
+    "allocation",
+    "regions_only",
+    "MISSION_",
+    '{"',
+    "None",
+    "delivery_gap",
+    "commitment_capacity",
+    "zero_denominator",
+    "kind:",
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +64,11 @@ def test_demo_loads_the_bundled_samples(demo):
     assert "Entrate (formato aperto)" in output and "44 righe per 1 enti" in output
     assert "Estratto BDAP bdap_programmi_2025_rendiconto.csv: 990 righe di 4 enti" in output
     assert "Confronto con BDAP, ente 237 rendiconto 2025: 201 importi confrontati, 4 oltre la tolleranza" in output
-    moved = re.search(r"Due esecuzioni \(soglia dei trasferimenti al 40 %, poi al 50 %\): (\d+) funzioni cambiano quadrante; "
-                      r"il perché con: areavasta diff --run [0-9a-f]{16} --run [0-9a-f]{16}", output.replace("\n", " "))
+    moved = re.search(
+        r"Due esecuzioni \(soglia dei trasferimenti al 40 %, poi al 50 %\): (\d+) funzioni cambiano quadrante; "
+        r"il perché con: areavasta diff --run [0-9a-f]{16} --run [0-9a-f]{16}",
+        output.replace("\n", " "),
+    )
     assert moved and int(moved.group(1)) > 0
     assert "accepted" not in output and "open_format_revenue" not in output  # words, not keys
 
@@ -55,7 +77,7 @@ def test_demo_shows_every_bodys_execution_indicators(demo):
     """One row per body, year and phase of the warehouse, each indicator in words with the peers' median when there is
     one, and what cannot be computed said, never a 0."""
     output = demo[0].replace("\n", " ")
-    table = output[output.index("Indicatori di esecuzione"):output.index("Un indicatore non calcolabile")]
+    table = output[output.index("Indicatori di esecuzione") : output.index("Un indicatore non calcolabile")]
     for body in ("002", "003", "036", "201", "210", "215", "237"):
         assert f"│ {body} " in table, body
     assert re.search(r"impegno 8\d %\s*\(8\d %\)", re.sub(r"[│ ]+", " ", table)), table  # 237 against its BDAP peers
@@ -71,13 +93,17 @@ def _visible(page: str) -> str:
 def test_every_chart_of_the_product_appears_in_the_demo(demo):
     counts = {name: 0 for name in CHARTS}
     for page in demo[1].glob("*.html"):
-        for name in re.findall(r'<div class="chart" id="([a-z]+)" role="img" aria-label="[^"]+"', page.read_text(encoding="utf-8")):
+        for name in re.findall(
+            r'<div class="chart" id="([a-z]+)" role="img" aria-label="[^"]+"', page.read_text(encoding="utf-8")
+        ):
             counts[name] += 1
     assert all(counts.values()), counts
 
 
 def test_pages_speak_words_not_keys(demo):
-    names = [p.name for folder in ("inbox", "national") for p in (ROOT / "demo" / folder).iterdir()]  # the officers' own file names
+    names = [
+        p.name for folder in ("inbox", "national") for p in (ROOT / "demo" / folder).iterdir()
+    ]  # the officers' own file names
     for page in demo[1].glob("*.html"):
         text = _visible(page.read_text(encoding="utf-8"))
         for name in names:
@@ -113,12 +139,14 @@ def test_every_chart_has_a_text_alternative(demo):
     """aria-label and caption on each chart; a data table for each, the matrix's being the functions table."""
     for page in demo[1].glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        charts = re.findall(r'<div class="chart" id="([a-z]+)" role="img" aria-label="[^"]+" aria-describedby="\1-desc">', text)
+        charts = re.findall(
+            r'<div class="chart" id="([a-z]+)" role="img" aria-label="[^"]+" aria-describedby="\1-desc">', text
+        )
         assert len(charts) == text.count('class="chart"'), page.name
         tables = text.count("<details><summary>")
         assert tables == len([c for c in charts if c not in ("matrix", "indicators")]), (page.name, charts, tables)
         if "matrix" in charts:
             assert 'id="functions-table"' in text
         if "indicators" in charts:  # its table is shown under it, not folded: it says why an indicator is missing
-            section = text[text.index('id="indicators"'):]
-            assert "<table>" in section[:section.index("<h2")], page.name
+            section = text[text.index('id="indicators"') :]
+            assert "<table>" in section[: section.index("<h2")], page.name

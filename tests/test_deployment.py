@@ -34,8 +34,13 @@ def _postgres_or_skip():
 
         if missing:
             raise RuntimeError(f"{', '.join(missing)} not set")
-        return psycopg2.connect(host=os.environ["DAGSTER_PG_HOST"], user=os.environ["DAGSTER_PG_USER"],
-                                password=os.environ["DAGSTER_PG_PASSWORD"], dbname="postgres", connect_timeout=5)
+        return psycopg2.connect(
+            host=os.environ["DAGSTER_PG_HOST"],
+            user=os.environ["DAGSTER_PG_USER"],
+            password=os.environ["DAGSTER_PG_PASSWORD"],
+            dbname="postgres",
+            connect_timeout=5,
+        )
     except Exception as exc:  # noqa: BLE001 - any reason PostgreSQL is not there is the same skip
         reason = f"PostgreSQL not reachable ({exc}): start it with deploy/local-postgres.sh (.ci/run does)"
         if os.environ.get("CI") == "true":
@@ -72,8 +77,11 @@ def _upload(url: str, user: str, password: str, path: Path, year: int, phase: st
         http.post("/login", data={"username": user, "password": password, "csrf": token})
         token = re.search(r'name="csrf" value="([^"]+)"', http.get("/").text).group(1)
         with path.open("rb") as handle:
-            return http.post("/upload", data={"year": str(year), "phase": phase, "csrf": token},
-                             files={"file": (path.name, handle, "application/octet-stream")}).text
+            return http.post(
+                "/upload",
+                data={"year": str(year), "phase": phase, "csrf": token},
+                files={"file": (path.name, handle, "application/octet-stream")},
+            ).text
 
 
 def _wait_refreshed(instance, bodies: list[str], since: float, limit: float = 240) -> dict[str, float]:
@@ -85,8 +93,13 @@ def _wait_refreshed(instance, bodies: list[str], since: float, limit: float = 24
     done: dict[str, float] = {}
     deadline = time.monotonic() + limit
     while len(done) < len(bodies) and time.monotonic() < deadline:
-        for record in instance.get_run_records(filters=dg.RunsFilter(job_name="ingest_job", statuses=[dg.DagsterRunStatus.SUCCESS],
-                                                                     tags={"dagster/sensor_name": "inbox_sensor"})):
+        for record in instance.get_run_records(
+            filters=dg.RunsFilter(
+                job_name="ingest_job",
+                statuses=[dg.DagsterRunStatus.SUCCESS],
+                tags={"dagster/sensor_name": "inbox_sensor"},
+            )
+        ):
             body = record.dagster_run.tags.get("dagster/partition", "|").split("|")[1]
             if body in bodies and body not in done and record.create_timestamp.timestamp() > since:
                 done[body] = record.end_time - since
@@ -123,26 +136,49 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
     dagster_home = tmp_path / "dagster"
     dagster_home.mkdir()
     shutil.copyfile(ROOT / "deploy" / "dagster.yaml", dagster_home / "dagster.yaml")  # the shipped file, as is
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "DAGSTER_PG_DB": database, "AREAVASTA_HOME": str(tmp_path / "home"),
-           "AREAVASTA_SECRET": "deployment-test-" + "s" * 40, "AREAVASTA_INBOX": str(tmp_path / "inbox"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "DAGSTER_PG_DB": database,
+        "AREAVASTA_HOME": str(tmp_path / "home"),
+        "AREAVASTA_SECRET": "deployment-test-" + "s" * 40,
+        "AREAVASTA_INBOX": str(tmp_path / "inbox"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("AREAVASTA_WAREHOUSE", None)
-    demo = subprocess.run([str(BIN / "areavasta"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    demo = subprocess.run(
+        [str(BIN / "areavasta"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
 
     settings = settings_for(tmp_path / "home")
     officers = {"237": ("ufficio.bologna", "pw-bologna-1"), "002": ("ufficio.vercelli", "pw-vercelli-1")}
     for body, (user, password) in officers.items():
         accounts.add_user(settings, user, "officer", body, password)
-    files = {body: write_layout("template", generate_budget(body, 2025, "rendiconto", seed=77), tmp_path / f"nuovo_{body}.xlsx")
-             for body in officers}
+    files = {
+        body: write_layout(
+            "template", generate_budget(body, 2025, "rendiconto", seed=77), tmp_path / f"nuovo_{body}.xlsx"
+        )
+        for body in officers
+    }
     reports = settings.outputs_dir / "reports"
 
     port = _free_port()
     logs = (tmp_path / "daemon.log").open("w"), (tmp_path / "portal.log").open("w")
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")], cwd=ROOT, env=env,
-                              stdout=logs[0], stderr=subprocess.STDOUT)
-    portal = subprocess.Popen([str(BIN / "areavasta"), "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=logs[1],
-                              stderr=subprocess.STDOUT)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        cwd=ROOT,
+        env=env,
+        stdout=logs[0],
+        stderr=subprocess.STDOUT,
+    )
+    portal = subprocess.Popen(
+        [str(BIN / "areavasta"), "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=logs[1],
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -151,7 +187,9 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
                 break
             except OSError:
                 time.sleep(0.2)
-        time.sleep(8)  # the daemon's first ticks (sensor states, queue) before the uploads: what a running deployment has
+        time.sleep(
+            8
+        )  # the daemon's first ticks (sensor states, queue) before the uploads: what a running deployment has
         instance = _instance_of(dagster_home, database)
         wall_start = time.time()
         # one upload alone: from the POST to the body's refreshed workbook and page
@@ -160,12 +198,19 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
         assert "237" in alone, "one upload never reached its workbook"
         # then two officers at once
         # a corrected version (every line a euro more): a replacement that does not make the data worse loads at once
-        files["237"] = write_layout("template", generate_budget("237", 2025, "rendiconto", seed=77).with_columns(pl.col("amount_cents") + 100),
-                                    tmp_path / "ancora_237.xlsx")
+        files["237"] = write_layout(
+            "template",
+            generate_budget("237", 2025, "rendiconto", seed=77).with_columns(pl.col("amount_cents") + 100),
+            tmp_path / "ancora_237.xlsx",
+        )
         answers: dict[str, str] = {}
         together = time.time()
-        threads = [threading.Thread(target=lambda b=b: answers.__setitem__(b, _upload(url, *officers[b], files[b], 2025, "rendiconto")))
-                   for b in officers]
+        threads = [
+            threading.Thread(
+                target=lambda b=b: answers.__setitem__(b, _upload(url, *officers[b], files[b], 2025, "rendiconto"))
+            )
+            for b in officers
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -182,10 +227,14 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
         for log in logs:
             log.close()
     daemon_log = (tmp_path / "daemon.log").read_text(errors="replace")
-    assert sorted(refreshed) == sorted(officers), f"not refreshed: {sorted(set(officers) - set(refreshed))}\n{daemon_log[-3000:]}"
+    assert sorted(refreshed) == sorted(officers), (
+        f"not refreshed: {sorted(set(officers) - set(refreshed))}\n{daemon_log[-3000:]}"
+    )
     assert all(_names_file(reports / f"{b}_2025_rendiconto.xlsx", files[b]) for b in officers)
-    print(f"one upload -> refreshed workbook through the daemon: {alone['237']:.1f} s; two at once: "
-          + ", ".join(f"{b} {s:.1f} s" for b, s in sorted(refreshed.items())))
+    print(
+        f"one upload -> refreshed workbook through the daemon: {alone['237']:.1f} s; two at once: "
+        + ", ".join(f"{b} {s:.1f} s" for b, s in sorted(refreshed.items()))
+    )
 
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     runs = instance.get_runs()
@@ -193,18 +242,30 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
     records = instance.get_run_records()
     for record in sorted(records, key=lambda r: r.create_timestamp):
         run = record.dagster_run
-        print(f"{record.create_timestamp.timestamp() - wall_start:7.1f} {(record.start_time or 0) - wall_start:7.1f} "
-              f"{(record.end_time or 0) - wall_start:7.1f} {run.job_name} {run.tags.get('dagster/partition', '')} "
-              f"{[k.to_user_string() for k in run.asset_selection or []][:3]} {run.status.value}")
+        print(
+            f"{record.create_timestamp.timestamp() - wall_start:7.1f} {(record.start_time or 0) - wall_start:7.1f} "
+            f"{(record.end_time or 0) - wall_start:7.1f} {run.job_name} {run.tags.get('dagster/partition', '')} "
+            f"{[k.to_user_string() for k in run.asset_selection or []][:3]} {run.status.value}"
+        )
     assert {r.tags.get("dagster/partition") for r in sensed} >= {"2025|237", "2025|002"}
     assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in sensed), [(r.job_name, r.status) for r in sensed]
-    automated = [r for r in runs if r.tags.get("dagster/from_automation_condition") or r.tags.get("dagster/sensor_name") == "follow_inputs"]
+    automated = [
+        r
+        for r in runs
+        if r.tags.get("dagster/from_automation_condition") or r.tags.get("dagster/sensor_name") == "follow_inputs"
+    ]
     assert automated, [r.tags for r in runs][:5]  # the later stages followed by declarative automation, in the daemon
     states = {s.instigator_name: s.status.value for s in instance.all_instigator_state()}
-    assert states.get("annual_rerun") == "DECLARED_IN_CODE" or "annual_rerun" in states, states  # the schedule runs in the daemon
+    assert states.get("annual_rerun") == "DECLARED_IN_CODE" or "annual_rerun" in states, (
+        states
+    )  # the schedule runs in the daemon
     from pipelines import warehouse
 
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        uploaders = dict(con.execute("SELECT body, received_by FROM core.uploads WHERE year = 2025 AND phase = 'rendiconto' "
-                                     "AND status = 'current'").fetchall())
+        uploaders = dict(
+            con.execute(
+                "SELECT body, received_by FROM core.uploads WHERE year = 2025 AND phase = 'rendiconto' "
+                "AND status = 'current'"
+            ).fetchall()
+        )
     assert uploaders["237"] == "ufficio.bologna" and uploaders["002"] == "ufficio.vercelli"

@@ -31,13 +31,39 @@ from transforms.figures import euro_words
 
 runner = CliRunner()
 TOC = 'TOC \\o "1-2" \\h \\z \\u'
-HEADINGS_IT = ["Sezione Strategica (SeS)", "Obiettivi strategici per missione", "Sezione Operativa (SeO)",
-               "Parte prima – Obiettivi operativi per programma", "Allegato – Matrice di Ruffini e graduatoria"]
-HEADINGS_EN = ["Strategic Section (SeS)", "Strategic objectives by mission", "Operational Section (SeO)",
-               "Part one – Operational objectives by programme", "Annex – Ruffini matrix and ranking"]
+HEADINGS_IT = [
+    "Sezione Strategica (SeS)",
+    "Obiettivi strategici per missione",
+    "Sezione Operativa (SeO)",
+    "Parte prima – Obiettivi operativi per programma",
+    "Allegato – Matrice di Ruffini e graduatoria",
+]
+HEADINGS_EN = [
+    "Strategic Section (SeS)",
+    "Strategic objectives by mission",
+    "Operational Section (SeO)",
+    "Part one – Operational objectives by programme",
+    "Annex – Ruffini matrix and ranking",
+]
 # what a person never reads: the plan kinds, statuses, quadrants and indicator directions as stored
-INTERNAL_KEYS = ["development", "maintain", "delegation", "handover", "split", "retained", "transferred", "delegated",
-                 "non_fundamental", "allocation", "regulation", "indirect", "direct", "watch", "co_planning", "co_design"]
+INTERNAL_KEYS = [
+    "development",
+    "maintain",
+    "delegation",
+    "handover",
+    "split",
+    "retained",
+    "transferred",
+    "delegated",
+    "non_fundamental",
+    "allocation",
+    "regulation",
+    "indirect",
+    "direct",
+    "watch",
+    "co_planning",
+    "co_design",
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +71,11 @@ def dup(tmp_path_factory):
     """Bologna (237) with final accounts 2025 and the forecast 2026 (three years), Vercelli (002) with final accounts only."""
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)
-    files = [write_sample(home / "in", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds"),
-             write_sample(home / "in", generate_budget("237", 2026, "previsione"), "template"),
-             write_sample(home / "in", generate_budget("002", 2025, "rendiconto"), "annex_amount_kinds")]
+    files = [
+        write_sample(home / "in", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds"),
+        write_sample(home / "in", generate_budget("237", 2026, "previsione"), "template"),
+        write_sample(home / "in", generate_budget("002", 2025, "rendiconto"), "annex_amount_kinds"),
+    ]
     os.environ["AREAVASTA_HOME"] = str(home)
     try:
         outcomes = ingest_files(files, settings)
@@ -72,11 +100,11 @@ def text_of(path: Path) -> str:
 def entry(text: str, code: str, lang: str = "it") -> str:
     """The Sezione Operativa entry of one programme: from its heading to the next heading."""
     part = (HEADINGS_IT if lang == "it" else HEADINGS_EN)[3]
-    operative = text[text.index(f"## {part}"):]
+    operative = text[text.index(f"## {part}") :]
     start = operative.find(f"\n### {code} ")
     assert start >= 0, f"no entry for {code}"
     end = operative.find("\n#", start + 1)
-    return operative[start + 1: end if end > 0 else None]
+    return operative[start + 1 : end if end > 0 else None]
 
 
 def headings(path: Path) -> list[tuple[str, str]]:
@@ -88,7 +116,11 @@ def test_one_document_beside_each_workbook_recorded_in_the_manifest(dup):
     workbooks = sorted(p.stem for p in folder.glob("*.xlsx"))
     assert workbooks == ["002_2025_rendiconto", "237_2025_rendiconto", "237_2026_previsione"]
     assert sorted(p.stem for p in folder.glob("*.docx")) == workbooks
-    recorded = {name for path in (settings.home / "manifests").glob("*.json") for name in json.loads(path.read_text())["outputs"]}
+    recorded = {
+        name
+        for path in (settings.home / "manifests").glob("*.json")
+        for name in json.loads(path.read_text())["outputs"]
+    }
     assert {f"reports/{stem}.docx" for stem in workbooks} <= recorded
 
 
@@ -101,12 +133,14 @@ def test_headings_table_of_contents_and_page_numbers(dup):
         body = archive.read("word/document.xml").decode()
         settings_xml = archive.read("word/settings.xml").decode()
         footers = " ".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("word/footer"))
-    assert f"<w:instrText xml:space=\"preserve\"> {TOC} </w:instrText>" in body
+    assert f'<w:instrText xml:space="preserve"> {TOC} </w:instrText>' in body
     assert '<w:updateFields w:val="true"/>' in settings_xml  # Word refreshes the contents when it opens the file
     assert " PAGE " in footers and " NUMPAGES " in footers and "Pagina " in footers and " di " in footers
     text = text_of(path)
-    contents = text[text.index("Indice"): text.index("Sezione Strategica (SeS)", text.index("Indice") + 10)]
-    assert "Sezione Operativa (SeO)" in contents  # the contents' current result lists the headings (LibreOffice prints it)
+    contents = text[text.index("Indice") : text.index("Sezione Strategica (SeS)", text.index("Indice") + 10)]
+    assert (
+        "Sezione Operativa (SeO)" in contents
+    )  # the contents' current result lists the headings (LibreOffice prints it)
     assert "DUP 2026-2028" in text and "Proposta elaborata dal rendiconto 2025" in text
     assert "DUP 2026-2028" in text_of(folder / "237_2026_previsione.docx")
 
@@ -116,32 +150,54 @@ def test_the_operative_entries_as_a_planner_reads_them(dup):
     text = text_of(folder / "237_2026_previsione.docx")
     roads = entry(text, "10.05")
     assert "Tipo di piano\nprogetto di sviluppo" in roads and "Responsabile\nda indicare" in roads
-    for part in ("Obiettivo operativo\nPortare il servizio da «", "Risorse", "Indicatori", "Valore di partenza", "dato da rilevare",
-                 "Forma di coproduzione", "co-valutazione", "Fasi", "Co-programmazione"):
+    for part in (
+        "Obiettivo operativo\nPortare il servizio da «",
+        "Risorse",
+        "Indicatori",
+        "Valore di partenza",
+        "dato da rilevare",
+        "Forma di coproduzione",
+        "co-valutazione",
+        "Fasi",
+        "Co-programmazione",
+    ):
         assert part in roads, part
     assert "Missione\n10 Trasporti e diritto alla mobilità" in roads
     objective = roads.split("Obiettivo operativo\n")[1].split("\n")[0]
     assert objective.count(".") == 1 and ";" not in objective  # one sentence, no list repeated
     schools = entry(text, "04.02")
     assert "Missione\n04 Istruzione e diritto allo studio" in schools and "Responsabile\nda indicare" in schools
-    taken_back = entry(text, "16.02")  # Emilia-Romagna took hunting and fishing back (status_by_region.csv): a hand-over
+    taken_back = entry(
+        text, "16.02"
+    )  # Emilia-Romagna took hunting and fishing back (status_by_region.csv): a hand-over
     assert "piano di cessione al titolare" in taken_back and "L.R. Emilia-Romagna 13/2015" in taken_back
-    hunting = entry(text_of(folder / "002_2025_rendiconto.docx"), "16.02")  # Piemonte delegates it: governed, never handed over
+    hunting = entry(
+        text_of(folder / "002_2025_rendiconto.docx"), "16.02"
+    )  # Piemonte delegates it: governed, never handed over
     assert "Tipo di piano\ngoverno della funzione delegata dalla Regione" in hunting
     assert "cessione" not in hunting.lower() and "cedere" not in hunting.lower()
     assert "accordo con la Regione" in hunting and "costo pieno" in hunting
     transferred = entry(text, "15.01")
-    assert "piano di cessione al titolare" in transferred and "Forma di coproduzione\nnessuna: funzione trasferita" in transferred
+    assert (
+        "piano di cessione al titolare" in transferred
+        and "Forma di coproduzione\nnessuna: funzione trasferita" in transferred
+    )
 
 
 def test_three_years_of_resources_from_the_forecast(dup):
     settings, folder = dup
     with warehouse.connect(settings.warehouse_path) as con:
-        sums = dict(con.execute(
-            "SELECT amount_kind, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2026 AND phase = 'previsione' "
-            "AND programma = '10.05' AND titolo IN ('1', '2') GROUP BY amount_kind").fetchall())
+        sums = dict(
+            con.execute(
+                "SELECT amount_kind, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2026 AND phase = 'previsione' "
+                "AND programma = '10.05' AND titolo IN ('1', '2') GROUP BY amount_kind"
+            ).fetchall()
+        )
     expected = [euro_words(sums[k]) for k in ("stanziamento", "stanziamento_anno_2", "stanziamento_anno_3")]
-    for name in ("237_2026_previsione.docx", "237_2025_rendiconto.docx"):  # final accounts 2025 prepare the DUP 2026-2028
+    for name in (
+        "237_2026_previsione.docx",
+        "237_2025_rendiconto.docx",
+    ):  # final accounts 2025 prepare the DUP 2026-2028
         roads = entry(text_of(folder / name), "10.05")
         assert "Spesa\n2026\n2027\n2028" in roads
         assert "Totale\n" + "\n".join(expected) in roads, (name, expected)
@@ -166,16 +222,40 @@ def test_the_responsible_unit_set_on_the_command_line(dup, tmp_path):
     settings, _ = dup
     os.environ["AREAVASTA_HOME"] = str(settings.home)
     try:
-        said = runner.invoke(app, ["dup", "responsabile", "--body", "237", "--funzione", "10.05", "--unita", "Settore Viabilità"])
+        said = runner.invoke(
+            app, ["dup", "responsabile", "--body", "237", "--funzione", "10.05", "--unita", "Settore Viabilità"]
+        )
         assert said.exit_code == 0, said.output
         assert "Settore Viabilità" in said.output and "scritto in" in said.output
-        english = runner.invoke(app, ["dup", "responsabile", "--body", "BO", "--funzione", "16.02", "--unita", "Polizia provinciale",
-                                      "--fonte", "organigramma 2026", "--lang", "en"])
+        english = runner.invoke(
+            app,
+            [
+                "dup",
+                "responsabile",
+                "--body",
+                "BO",
+                "--funzione",
+                "16.02",
+                "--unita",
+                "Polizia provinciale",
+                "--fonte",
+                "organigramma 2026",
+                "--lang",
+                "en",
+            ],
+        )
         assert english.exit_code == 0 and "responsible unit" in english.output and "written to" in english.output
         wrong = runner.invoke(app, ["dup", "responsabile", "--body", "237", "--funzione", "10.99", "--unita", "X"])
         assert wrong.exit_code == 2 and "non è un programma" in wrong.output
         config = {"report_workbooks": {"folder": str(tmp_path)}}
-        run_pipeline(dg.DagsterInstance.ephemeral(), [2026], ["237"], home=str(settings.home), config=config, stages=("body_reports",))
+        run_pipeline(
+            dg.DagsterInstance.ephemeral(),
+            [2026],
+            ["237"],
+            home=str(settings.home),
+            config=config,
+            stages=("body_reports",),
+        )
     finally:
         del os.environ["AREAVASTA_HOME"]
     with (settings.home / "dup" / "237.csv").open(encoding="utf-8", newline="") as handle:
@@ -193,7 +273,9 @@ def test_a_units_file_that_cannot_be_used_is_said_in_the_document(dup, tmp_path)
     from sources.dup_units import UnitsError, read_units
 
     (tmp_path / "dup").mkdir()
-    (tmp_path / "dup" / "237.csv").write_text("function;responsible_unit;source\n10.05;Settore Strade;organigramma\n", encoding="utf-8")
+    (tmp_path / "dup" / "237.csv").write_text(
+        "function;responsible_unit;source\n10.05;Settore Strade;organigramma\n", encoding="utf-8"
+    )
     assert read_units(tmp_path, "237") == {"10.05": "Settore Strade"}  # saved by an Italian Excel: ";" separated
     (tmp_path / "dup" / "237.csv").write_text("function,responsible_unit\n10.99,Nessuno\n", encoding="utf-8")
     with pytest.raises(UnitsError, match="riga 2, colonna function"):
@@ -203,17 +285,31 @@ def test_a_units_file_that_cannot_be_used_is_said_in_the_document(dup, tmp_path)
 def test_english_on_request(dup, tmp_path):
     settings, _ = dup
     config = {"report_workbooks": {"lang": "en", "folder": str(tmp_path)}}
-    run_pipeline(dg.DagsterInstance.ephemeral(), [2026], ["237"], home=str(settings.home), config=config, stages=("body_reports",))
+    run_pipeline(
+        dg.DagsterInstance.ephemeral(),
+        [2026],
+        ["237"],
+        home=str(settings.home),
+        config=config,
+        stages=("body_reports",),
+    )
     path = tmp_path / "237_2026_previsione_en.docx"
     found = [text for _, text in headings(path)]
     assert all(h in found for h in HEADINGS_EN), found
     text = text_of(path)
     assert "Sezione" not in " ".join(found) and "Page " in " ".join(
-        zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if n.startswith("word/footer"))
+        zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist() if n.startswith("word/footer")
+    )
     roads = entry(text, "10.05", "en")
     assert "Kind of plan\ndevelopment project" in roads and "Responsible unit\n" in roads
-    assert "Move the service from \"traditional professional service provision\"" in roads
-    for italian in ("da indicare", "dato da rilevare", "Obiettivo operativo", "progetto di sviluppo", "Tradizionale fornitura"):
+    assert 'Move the service from "traditional professional service provision"' in roads
+    for italian in (
+        "da indicare",
+        "dato da rilevare",
+        "Obiettivo operativo",
+        "progetto di sviluppo",
+        "Tradizionale fornitura",
+    ):
         assert italian not in text, italian
 
 
@@ -223,8 +319,17 @@ def test_rerun_writes_the_same_bytes(dup, tmp_path):
     for name in ("a", "b"):
         time.sleep(2.1)  # another zip time stamp (two-second resolution) if the file took the time of saving
         config = {"report_workbooks": {"folder": str(tmp_path / name)}}
-        run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(settings.home), config=config, stages=("body_reports",))
-    assert (tmp_path / "a" / "002_2025_rendiconto.docx").read_bytes() == (tmp_path / "b" / "002_2025_rendiconto.docx").read_bytes()
+        run_pipeline(
+            dg.DagsterInstance.ephemeral(),
+            [2025],
+            ["002"],
+            home=str(settings.home),
+            config=config,
+            stages=("body_reports",),
+        )
+    assert (tmp_path / "a" / "002_2025_rendiconto.docx").read_bytes() == (
+        tmp_path / "b" / "002_2025_rendiconto.docx"
+    ).read_bytes()
 
 
 def test_the_body_page_links_the_workbook_and_the_document(dup):
@@ -241,8 +346,21 @@ def test_libreoffice_opens_the_document(dup, tmp_path):
     _, folder = dup
     source = folder / "237_2026_previsione.docx"
     profile = tmp_path / "profile"  # its own LibreOffice profile: another test's conversion may be running
-    result = subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir",
-                             str(tmp_path), str(source)], check=False, capture_output=True, timeout=240)
+    result = subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=False,
+        capture_output=True,
+        timeout=240,
+    )
     pdf = tmp_path / "237_2026_previsione.pdf"
     if not pdf.exists():
         message = f"LibreOffice could not convert the .docx (is Writer installed? libreoffice-writer-nogui): {result.stderr.decode()[-500:]}"

@@ -57,7 +57,11 @@ def test_the_full_cost_basis_moves_the_matrix(direct, full):
 
 def test_operating_driver_shares_by_operating_spending():
     by_operating = _run("direct", "operating")
-    operating = {f: r["operating_cents"] for f, r in by_operating.items() if r["kind"] == "service" and (r["operating_cents"] or 0) > 0}
+    operating = {
+        f: r["operating_cents"]
+        for f, r in by_operating.items()
+        if r["kind"] == "service" and (r["operating_cents"] or 0) > 0
+    }
     share = operating["10.05"] / sum(operating.values())
     assert by_operating["10.05"]["support_allocated_cents"] == round(1_000 * K * share)
 

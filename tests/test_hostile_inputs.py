@@ -83,4 +83,8 @@ def test_container_details_are_words_in_the_readers_language(tmp_path):
     pdf = tmp_path / "bilancio.xlsx"
     pdf.write_bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n" + b"\x00" * 200)
     [finding] = validate_file(pdf, load_settings()).findings
-    assert "è un PDF" in finding.message("it") and "it is a PDF" in finding.message("en") and "PDF" in finding.message("en")
+    assert (
+        "è un PDF" in finding.message("it")
+        and "it is a PDF" in finding.message("en")
+        and "PDF" in finding.message("en")
+    )

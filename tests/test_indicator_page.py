@@ -14,24 +14,46 @@ KEYS = {"body": "237", "year": 2025, "phase": "rendiconto", "detail": "body", "c
 
 
 def _indicators() -> pl.DataFrame:
-    return pl.DataFrame([
-        {**KEYS, "indicator": "commitment_capacity", "value": 0.83, "missing": None},
-        {**KEYS, "indicator": "payment_capacity", "value": 0.67, "missing": None},
-        {**KEYS, "indicator": "financial_autonomy", "value": None, "missing": "kind:accertamenti"},
-    ], schema_overrides={"year": pl.Int32, "value": pl.Float64})
+    return pl.DataFrame(
+        [
+            {**KEYS, "indicator": "commitment_capacity", "value": 0.83, "missing": None},
+            {**KEYS, "indicator": "payment_capacity", "value": 0.67, "missing": None},
+            {**KEYS, "indicator": "financial_autonomy", "value": None, "missing": "kind:accertamenti"},
+        ],
+        schema_overrides={"year": pl.Int32, "value": pl.Float64},
+    )
 
 
 def _standing() -> pl.DataFrame:
-    return pl.DataFrame([{**KEYS, "indicator": "commitment_capacity", "value": 0.83, "peers": 3, "peer_min": 0.82, "peer_q1": 0.83,
-                          "peer_median": 0.84, "peer_q3": 0.85, "peer_max": 0.86, "peers_below": 1,
-                          "peer_bodies": ["201", "210", "215"], "peer_values": [0.86, 0.82, 0.84]}],
-                        schema_overrides={"year": pl.Int32, "peers": pl.UInt32, "peers_below": pl.UInt32})
+    return pl.DataFrame(
+        [
+            {
+                **KEYS,
+                "indicator": "commitment_capacity",
+                "value": 0.83,
+                "peers": 3,
+                "peer_min": 0.82,
+                "peer_q1": 0.83,
+                "peer_median": 0.84,
+                "peer_q3": 0.85,
+                "peer_max": 0.86,
+                "peers_below": 1,
+                "peer_bodies": ["201", "210", "215"],
+                "peer_values": [0.86, 0.82, 0.84],
+            }
+        ],
+        schema_overrides={"year": pl.Int32, "peers": pl.UInt32, "peers_below": pl.UInt32},
+    )
 
 
 def test_the_table_gives_the_figures_the_peers_by_name_and_why_one_is_missing():
     _, table = indicators_section(_indicators(), _standing(), "it")
     rows = {r[0]: r for r in table["rows"]}
-    assert list(rows) == ["Capacità di impegno", "Capacità di pagamento in conto competenza", "Autonomia finanziaria"]  # catalogue order
+    assert list(rows) == [
+        "Capacità di impegno",
+        "Capacità di pagamento in conto competenza",
+        "Autonomia finanziaria",
+    ]  # catalogue order
     commitment = rows["Capacità di impegno"]
     assert commitment[1:4] == ["83 %", "84 %", "83 % – 85 %"]
     assert commitment[4].startswith("1 su 3 enti simili ha un valore più basso: Città metropolitana di Torino 86 %")

@@ -63,7 +63,11 @@ def test_same_file_twice_is_a_no_op(tmp_path, settings, small_budget):
 def test_newer_file_supersedes_older_which_stays_archived(tmp_path, settings):
     first = write_sample(tmp_path / "a", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     # a corrected export of the same budget (every amount one euro more): not worse, so it replaces at once
-    second = write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto").with_columns(pl.col("amount_cents") + 100), "template")
+    second = write_sample(
+        tmp_path / "b",
+        generate_budget("237", 2025, "rendiconto").with_columns(pl.col("amount_cents") + 100),
+        "template",
+    )
     ingest_files([first], settings)
     ingest_files([second], settings)
     uploads = _uploads(settings)
@@ -136,15 +140,22 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
     bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "bad.xlsx", "Dati", {"F6": "mille euro"})
     again = tmp_path / "copia.xlsx"
     again.write_bytes(old.read_bytes())
-    new = write_sample(tmp_path / "c", generate_budget("237", 2025, "rendiconto").with_columns(pl.col("amount_cents") + 100), "template")
+    new = write_sample(
+        tmp_path / "c",
+        generate_budget("237", 2025, "rendiconto").with_columns(pl.col("amount_cents") + 100),
+        "template",
+    )
     files = [old, other, bad, again, new]
 
     alone = settings.with_(home=tmp_path / "alone")
     expected = [ingest_files([path], alone)[0].status for path in files]
     monkeypatch.setattr("pipelines.loading.CHUNK_FILES", chunk_files)
     monkeypatch.setattr("pipelines.loading.BATCH_ROWS", batch_rows)
-    assert [o.status for o in ingest_files(files, settings)] == expected == [
-        "accepted", "accepted", "rejected", "unchanged", "accepted"]
+    assert (
+        [o.status for o in ingest_files(files, settings)]
+        == expected
+        == ["accepted", "accepted", "rejected", "unchanged", "accepted"]
+    )
 
     def state(home):
         uploads = _uploads(home).select("sha256", "body", "status", "superseded_by").sort("sha256")
@@ -154,22 +165,43 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
     for got, want in zip(state(settings), state(alone)):
         assert got.equals(want)
     assert _uploads(settings).filter(pl.col("status") == "current")["sha256"].sort().to_list() == sorted(
-        [archive.sha256_of(other), archive.sha256_of(new)])
+        [archive.sha256_of(other), archive.sha256_of(new)]
+    )
 
 
 # --- the order of receipt decides, whatever the order of loading (issue 25, "Rules the suite lets break") --------------
 
+
 def _receipt_file(seq: int, body: str) -> warehouse.Upload:
     """Receipt ``seq``'s file for one body's 2025 final accounts: one line whose amount is the receipt's number in euro."""
     sha = hashlib.sha256(f"ricevuta {seq} {body}".encode()).hexdigest()
-    lines = conform(pl.DataFrame({"body": [body], "year": [2025], "phase": ["rendiconto"], "missione": ["10"], "programma": ["10.05"],
-                                  "titolo": ["1"], "macroaggregato": ["1.03"], "amount_kind": ["impegni"], "amount_cents": [seq * 100],
-                                  "source_sha256": [sha], "source_file": [f"ricevuta_{seq}.xlsx"], "cell": [f"F{seq}"]}))
-    return warehouse.Upload(lines, sha, f"ricevuta_{seq}.xlsx", "template", "ufficio", Path(f"archivio/{sha}.xlsx"), receipt_seq=seq)
+    lines = conform(
+        pl.DataFrame(
+            {
+                "body": [body],
+                "year": [2025],
+                "phase": ["rendiconto"],
+                "missione": ["10"],
+                "programma": ["10.05"],
+                "titolo": ["1"],
+                "macroaggregato": ["1.03"],
+                "amount_kind": ["impegni"],
+                "amount_cents": [seq * 100],
+                "source_sha256": [sha],
+                "source_file": [f"ricevuta_{seq}.xlsx"],
+                "cell": [f"F{seq}"],
+            }
+        )
+    )
+    return warehouse.Upload(
+        lines, sha, f"ricevuta_{seq}.xlsx", "template", "ufficio", Path(f"archivio/{sha}.xlsx"), receipt_seq=seq
+    )
 
 
 def _held_state(con) -> tuple[list, list]:
-    current = con.execute("SELECT body, receipt_seq FROM core.uploads WHERE status = 'current' ORDER BY body").fetchall()
+    current = con.execute(
+        "SELECT body, receipt_seq FROM core.uploads WHERE status = 'current' ORDER BY body"
+    ).fetchall()
     lines = con.execute("SELECT body, amount_cents FROM core.budget_lines ORDER BY body, amount_cents").fetchall()
     return current, lines
 
@@ -181,13 +213,22 @@ def test_an_older_receipt_loaded_late_never_replaces_a_later_one_whatever_else_i
         warehouse.load(con, [_receipt_file(2, "237")])
         warehouse.load(con, [_receipt_file(1, "237"), _receipt_file(3, "002")])
         assert _held_state(con) == ([("002", 3), ("237", 2)], [("002", 300), ("237", 200)])
-        superseded = con.execute("SELECT receipt_seq, superseded_by FROM core.uploads WHERE status = 'superseded'").fetchall()
+        superseded = con.execute(
+            "SELECT receipt_seq, superseded_by FROM core.uploads WHERE status = 'superseded'"
+        ).fetchall()
     assert superseded == [(1, _receipt_file(2, "237").sha256)]
 
 
 @hsettings(max_examples=40)
-@given(st.lists(st.sampled_from(["237", "002", "036"]), min_size=1, max_size=6).flatmap(lambda bodies: st.tuples(
-    st.just(bodies), st.permutations(range(1, len(bodies) + 1)), st.lists(st.booleans(), min_size=len(bodies), max_size=len(bodies)))))
+@given(
+    st.lists(st.sampled_from(["237", "002", "036"]), min_size=1, max_size=6).flatmap(
+        lambda bodies: st.tuples(
+            st.just(bodies),
+            st.permutations(range(1, len(bodies) + 1)),
+            st.lists(st.booleans(), min_size=len(bodies), max_size=len(bodies)),
+        )
+    )
+)
 def test_in_any_order_and_batches_each_partition_ends_with_its_latest_receipt(case):
     """Receipts 1..n (receipt i for ``bodies[i - 1]``) arrive in any order, cut into any batches (each in order of
     receipt, as ``load_receipts`` sorts them): the warehouse ends as if they had been loaded one by one in order."""
@@ -211,8 +252,10 @@ def test_in_any_order_and_batches_each_partition_ends_with_its_latest_receipt(ca
 def test_a_load_that_fails_before_its_commit_leaves_its_receipts_to_load(tmp_path, settings, small_budget, monkeypatch):
     """Receipts change state only after the warehouse commits (issue 25, item 2): a load that dies inside its
     transaction leaves both receipts received (pending), and the next load (the sensor's) takes them."""
-    files = [write_sample(tmp_path / "a", small_budget, "template"),
-             write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto"), "template")]
+    files = [
+        write_sample(tmp_path / "a", small_budget, "template"),
+        write_sample(tmp_path / "b", generate_budget("237", 2025, "rendiconto"), "template"),
+    ]
     for path in files:
         receive(path, settings, Uploader("operatore"))
     real_execute = duckdb.DuckDBPyConnection.execute

@@ -46,25 +46,36 @@ def _client(app, username: str, password: str) -> tuple[TestClient, str]:
 
 def _post(client, token, path, year, phase="rendiconto"):
     with path.open("rb") as handle:
-        return client.post("/upload", data={"year": str(year), "phase": phase, "csrf": token},
-                           files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+        return client.post(
+            "/upload",
+            data={"year": str(year), "phase": phase, "csrf": token},
+            files={"file": (path.name, handle, "application/octet-stream")},
+            follow_redirects=False,
+        )
 
 
 def _tick(settings):
-    return inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
-                                                resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    return inbox_sensor(
+        dg.build_sensor_context(
+            instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
+        )
+    )
 
 
 def _state(settings, body: str) -> tuple:
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        return con.execute("SELECT count(*), sum(amount_cents) FROM core.budget_lines WHERE body = ?", [body]).fetchone()
+        return con.execute(
+            "SELECT count(*), sum(amount_cents) FROM core.budget_lines WHERE body = ?", [body]
+        ).fetchone()
 
 
 def test_officer_cannot_overwrite_another_body_with_a_multi_body_file(portal, tmp_path):
     """The reported attack: an officer of 237 uploads a BDAP CSV that also holds 036's rows."""
     settings, app = portal
     accounts.add_user(settings, "ufficio.bo", "officer", "237", "pw-bologna")
-    ingest_files([write_sample(tmp_path, generate_budget("036", 2024, "rendiconto"), "template")], settings, user="ufficio.mo")
+    ingest_files(
+        [write_sample(tmp_path, generate_budget("036", 2024, "rendiconto"), "template")], settings, user="ufficio.mo"
+    )
     before = _state(settings, "036")
     assert before[0] > 0
     attack = m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "036"), year=2024)
@@ -77,7 +88,9 @@ def test_officer_cannot_overwrite_another_body_with_a_multi_body_file(portal, tm
     assert {r.partition_key for r in result.run_requests} == {"2024|237"}
     assert _state(settings, "036") == before  # untouched
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        register = con.execute("SELECT body, received_by, original_name, status FROM core.uploads ORDER BY body").fetchall()
+        register = con.execute(
+            "SELECT body, received_by, original_name, status FROM core.uploads ORDER BY body"
+        ).fetchall()
     assert ("237", "ufficio.bo", "bdap_2024.csv", "current") in register
     assert [r for r in register if r[0] == "036"] == [("036", "ufficio.mo", register[0][2], "current")]
 
@@ -91,11 +104,15 @@ def test_rows_of_other_bodies_are_refused_with_a_finding_that_says_so(settings, 
     only_theirs = m.bdap(tmp_path / "solo_036.csv", bodies=("036",), year=2024)
     validation, receipt = receive(only_theirs, settings, Uploader("ufficio.bo", frozenset({"237"})))
     assert receipt is None and "BDAP_NO_BODY" in {f.code for f in validation.findings}
-    assert receipts.pending(settings) == [] or all(r.original_name != "solo_036.csv" for r in receipts.pending(settings))
+    assert receipts.pending(settings) == [] or all(
+        r.original_name != "solo_036.csv" for r in receipts.pending(settings)
+    )
 
 
 def test_a_single_body_file_of_another_body_is_refused(settings, tmp_path):
-    other = write_sample(tmp_path, generate_budget("036", 2024, "rendiconto"), "template")  # the template names its body
+    other = write_sample(
+        tmp_path, generate_budget("036", 2024, "rendiconto"), "template"
+    )  # the template names its body
     validation, receipt = receive(other, settings, Uploader("ufficio.bo", frozenset({"237"})))
     assert receipt is None and "BODY_NOT_ALLOWED" in {f.code for f in validation.findings}
 
@@ -111,7 +128,11 @@ def test_a_forged_receipt_cannot_widen_the_rights_at_load(settings, tmp_path):
 
 def test_the_latest_receipt_stays_current_whatever_the_loading_order(settings, tmp_path):
     first = write_sample(tmp_path / "a", generate_budget("237", 2024, "rendiconto"), "template")
-    second = write_sample(tmp_path / "b", generate_budget("237", 2024, "rendiconto").with_columns(pl.col("amount_cents") + 100), "template")
+    second = write_sample(
+        tmp_path / "b",
+        generate_budget("237", 2024, "rendiconto").with_columns(pl.col("amount_cents") + 100),
+        "template",
+    )
     uploader = Uploader("ufficio.bo", frozenset({"237"}))
     _, older = receive(first, settings, uploader)
     _, newer = receive(second, settings, uploader)
@@ -121,7 +142,10 @@ def test_the_latest_receipt_stays_current_whatever_the_loading_order(settings, t
         register = dict(con.execute("SELECT receipt_seq, status FROM core.uploads").fetchall())
         lines = con.execute("SELECT DISTINCT source_sha256 FROM core.budget_lines").fetchall()
     assert register == {newer.seq: "current", older.seq: "superseded"} and lines == [(newer.sha256,)]
-    assert [r.status for r in receipts.all_receipts(settings)] == ["superseded", "current"]  # the register says what the warehouse holds
+    assert [r.status for r in receipts.all_receipts(settings)] == [
+        "superseded",
+        "current",
+    ]  # the register says what the warehouse holds
 
 
 def test_twenty_uploads_from_four_concurrent_clients_end_with_the_latest_receipt_current(portal, tmp_path):
@@ -132,7 +156,10 @@ def test_twenty_uploads_from_four_concurrent_clients_end_with_the_latest_receipt
     files = {}
     for body in bodies:
         base = generate_budget(body, 2025, "rendiconto")
-        files[body] = [write_sample(tmp_path / f"{body}_{n}", base.with_columns(pl.col("amount_cents") + n), "template") for n in (1, 2)]
+        files[body] = [
+            write_sample(tmp_path / f"{body}_{n}", base.with_columns(pl.col("amount_cents") + n), "template")
+            for n in (1, 2)
+        ]
     errors = []
 
     def client_work(group: list[str]) -> None:
@@ -170,8 +197,12 @@ def test_a_backlog_validated_in_batches_keeps_each_receipt_s_own_rights(settings
     bologna, vercelli = Uploader("ufficio.bo", frozenset({"237"})), Uploader("ufficio.vc", frozenset({"002"}))
     _, forged = receive(m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "002"), year=2024), settings, bologna)
     forged.body = None  # edited on disk to name every body
-    _, theirs = receive(write_sample(tmp_path / "vc", generate_budget("002", 2024, "rendiconto"), "template"), settings, vercelli)
-    _, damaged = receive(write_sample(tmp_path / "bo", generate_budget("237", 2025, "rendiconto"), "template"), settings, bologna)
+    _, theirs = receive(
+        write_sample(tmp_path / "vc", generate_budget("002", 2024, "rendiconto"), "template"), settings, vercelli
+    )
+    _, damaged = receive(
+        write_sample(tmp_path / "bo", generate_budget("237", 2025, "rendiconto"), "template"), settings, bologna
+    )
     _, also_bdap = receive(m.bdap(tmp_path / "bdap_2023.csv", bodies=("237", "002"), year=2023), settings, vercelli)
     archived = damaged.archive_path
     os.chmod(archived, 0o600)
@@ -181,7 +212,9 @@ def test_a_backlog_validated_in_batches_keeps_each_receipt_s_own_rights(settings
     assert [o.status for o in outcomes] == ["accepted", "accepted", "rejected", "accepted"]
     assert {b for b, _, _ in outcomes[0].partitions} == {"237"} and {b for b, _, _ in outcomes[3].partitions} == {"002"}
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        bodies = dict(con.execute("SELECT source_sha256, list(DISTINCT body) FROM core.budget_lines GROUP BY 1").fetchall())
+        bodies = dict(
+            con.execute("SELECT source_sha256, list(DISTINCT body) FROM core.budget_lines GROUP BY 1").fetchall()
+        )
     assert bodies == {forged.sha256: ["237"], theirs.sha256: ["002"], also_bdap.sha256: ["002"]}
     assert [r.status for r in receipts.all_receipts(settings)] == ["current", "current", "rejected", "current"]
 

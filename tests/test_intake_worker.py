@@ -96,8 +96,12 @@ def _officer(settings, monkeypatch) -> TestClient:
 def _upload(client: TestClient, path) -> str:
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
     with path.open("rb") as handle:
-        answer = client.post("/upload", data={"csrf": token, "year": "2026", "phase": "previsione"},
-                             files={"file": (path.name, handle)}, follow_redirects=False)
+        answer = client.post(
+            "/upload",
+            data={"csrf": token, "year": "2026", "phase": "previsione"},
+            files={"file": (path.name, handle)},
+            follow_redirects=False,
+        )
     assert answer.status_code == 303, answer.text
     return client.get(answer.headers["location"]).text
 

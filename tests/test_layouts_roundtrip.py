@@ -16,8 +16,12 @@ KEYS = ["missione", "programma", "titolo", "macroaggregato", "amount_kind"]
 
 def _totals(frame: pl.DataFrame, keys: list[str]) -> dict:
     return dict(
-        frame.group_by(keys).agg(pl.col("amount_cents").sum()).filter(pl.col("amount_cents") != 0).sort(keys)
-        .select(pl.concat_str(keys, separator="|", ignore_nulls=True), "amount_cents").iter_rows()
+        frame.group_by(keys)
+        .agg(pl.col("amount_cents").sum())
+        .filter(pl.col("amount_cents") != 0)
+        .sort(keys)
+        .select(pl.concat_str(keys, separator="|", ignore_nulls=True), "amount_cents")
+        .iter_rows()
     )
 
 
@@ -41,7 +45,9 @@ def test_annex_macroaggregates_reads_each_kind_sheet(tmp_path, settings, phase):
     path = write_sample(tmp_path, lines, "annex_macroaggregates")
     result = validate_file(path, settings)
     assert result.layout == "annex_macroaggregates" and result.ok, result.findings
-    kinds = {"previsione": ["stanziamento", "stanziamento_cassa"], "rendiconto": ["impegni", "pagamenti_competenza"]}[phase]
+    kinds = {"previsione": ["stanziamento", "stanziamento_cassa"], "rendiconto": ["impegni", "pagamenti_competenza"]}[
+        phase
+    ]
     assert sorted(result.lines["amount_kind"].unique()) == kinds
     expected = aggregate(lines).filter(pl.col("amount_kind").is_in(kinds), pl.col("titolo").is_in(["1", "2", "3", "4"]))
     assert _totals(result.lines, KEYS) == _totals(expected, KEYS)
@@ -67,7 +73,9 @@ def test_open_format_matrix_body_and_year_from_file_name(tmp_path, settings, pha
     result = validate_file(path, settings)
     assert result.layout == "open_format_matrix" and result.findings == []
     kinds = list(OPEN_FORMAT_KINDS[phase])
-    expected = with_total_payments(aggregate(lines)).filter(pl.col("amount_kind").is_in(kinds), pl.col("titolo").is_in(["1", "2", "3", "4", "7"]))
+    expected = with_total_payments(aggregate(lines)).filter(
+        pl.col("amount_kind").is_in(kinds), pl.col("titolo").is_in(["1", "2", "3", "4", "7"])
+    )
     keys = ["missione", "titolo", "macroaggregato", "amount_kind"]
     assert _totals(result.lines, keys) == _totals(expected, keys)
     assert result.lines["programma"].null_count() == result.lines.height  # mission level only
@@ -80,7 +88,9 @@ def test_bdap_file_yields_every_province_and_skips_comuni(tmp_path, settings):
     assert result.layout == "bdap_missions" and result.findings == []
     assert sorted(result.lines["body"].unique()) == ["002", "036", "237"]
     impegni = result.lines.filter(pl.col("body") == "237", pl.col("amount_kind") == "impegni")["amount_cents"].sum()
-    truth = budgets[0].filter(pl.col("amount_kind") == "impegni", pl.col("titolo").is_in(["1", "2", "3", "4", "5", "7"]))
+    truth = budgets[0].filter(
+        pl.col("amount_kind") == "impegni", pl.col("titolo").is_in(["1", "2", "3", "4", "5", "7"])
+    )
     assert abs(impegni - truth["amount_cents"].sum()) <= impegni_rounding(truth)
 
 

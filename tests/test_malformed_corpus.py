@@ -68,13 +68,15 @@ def test_legacy_xls_is_refused_with_advice(tmp_path, settings):
 
 def test_encrypted_workbook(tmp_path, settings):
     path = tmp_path / "protetto.xlsx"
-    path.write_bytes(OLE + bytes(512) + "EncryptionInfo".encode("utf-16-le") + bytes(64) + "EncryptedPackage".encode("utf-16-le"))
+    path.write_bytes(
+        OLE + bytes(512) + "EncryptionInfo".encode("utf-16-le") + bytes(64) + "EncryptedPackage".encode("utf-16-le")
+    )
     _one(validate_file(path, settings), "FILE_ENCRYPTED")
 
 
 def test_macro_enabled_workbook_is_refused_unopened(tmp_path, settings):
     good = m.template(tmp_path / "good.xlsx")
-    path = m.add_member(good, tmp_path / "macro.xlsm", "xl/vbaProject.bin", b"Attribute VB_Name = \"Module1\"")
+    path = m.add_member(good, tmp_path / "macro.xlsm", "xl/vbaProject.bin", b'Attribute VB_Name = "Module1"')
     result = validate_file(path, settings)
     _one(result, "FILE_MACRO_ENABLED")
     assert "vbaProject.bin" in result.findings[0].message()
@@ -90,10 +92,16 @@ def _rezipped(source: Path, target: Path, edit) -> Path:
 MACRO_MAIN = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
 
-@pytest.mark.parametrize("how, detail", [
-    ("content_type", "xlsm"),  # declared macro-enabled, even with no VBA project in it (Excel refuses such an .xlsx too)
-    ("macro_sheet", "xl/macrosheets/sheet1.xml"),  # an Excel 4 macro sheet: macros without a VBA project
-])
+@pytest.mark.parametrize(
+    "how, detail",
+    [
+        (
+            "content_type",
+            "xlsm",
+        ),  # declared macro-enabled, even with no VBA project in it (Excel refuses such an .xlsx too)
+        ("macro_sheet", "xl/macrosheets/sheet1.xml"),  # an Excel 4 macro sheet: macros without a VBA project
+    ],
+)
 def test_a_workbook_declared_or_built_macro_enabled_is_refused_unopened(tmp_path, settings, how, detail):
     good = m.template(tmp_path / "good.xlsx")
     xlsx_main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -102,12 +110,17 @@ def test_a_workbook_declared_or_built_macro_enabled_is_refused_unopened(tmp_path
         assert xlsx_main in members["[Content_Types].xml"] and not any("vbaProject" in n for n in members)
         if how == "content_type":
             return {**members, "[Content_Types].xml": members["[Content_Types].xml"].replace(xlsx_main, MACRO_MAIN)}
-        return {**members, "xl/macrosheets/sheet1.xml": b'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'}
+        return {
+            **members,
+            "xl/macrosheets/sheet1.xml": b'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>',
+        }
 
     result = validate_file(_rezipped(good, tmp_path / "bilancio.xlsx", edit), settings)
     _one(result, "FILE_MACRO_ENABLED")
     assert result.findings[0].params["detail"] == detail and detail in result.findings[0].message()
-    assert validate_file(_rezipped(good, tmp_path / "copia.xlsx", lambda members: members), settings).ok  # the re-zipping alone is fine
+    assert validate_file(
+        _rezipped(good, tmp_path / "copia.xlsx", lambda members: members), settings
+    ).ok  # the re-zipping alone is fine
 
 
 def test_truncated_zip_is_corrupt(tmp_path, settings):
@@ -118,7 +131,9 @@ def test_truncated_zip_is_corrupt(tmp_path, settings):
 
 
 def test_zip_bomb(tmp_path, settings):
-    path = m.zip_with(tmp_path / "bomba.xlsx", {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": bytes(30 * 2**20)})
+    path = m.zip_with(
+        tmp_path / "bomba.xlsx", {"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": bytes(30 * 2**20)}
+    )
     result = validate_file(path, settings)
     _one(result, "FILE_ZIP_BOMB")
     assert result.findings[0].params["ratio"] > 150
@@ -129,7 +144,9 @@ def test_oversized_sheet(tmp_path, settings):
     path = m.template(tmp_path / "grande.xlsx", rows)
     result = validate_file(path, dataclasses.replace(settings, max_rows=150))
     _one(result, "SHEET_TOO_LARGE", "Dati")
-    assert result.findings[0].params["rows"] > 150  # counted on the cells (a lower bound: the count stops past the limit)
+    assert (
+        result.findings[0].params["rows"] > 150
+    )  # counted on the cells (a lower bound: the count stops past the limit)
 
 
 def test_file_over_size_limit(tmp_path, settings):
@@ -176,7 +193,9 @@ def test_phase_missing(tmp_path, settings):
 
 
 def test_unknown_body_in_template(tmp_path, settings):
-    path = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "ente.xlsx", "Dati", {"B1": "999 - Provincia di Atlantide"})
+    path = m.edit_xlsx(
+        m.template(tmp_path / "g.xlsx"), tmp_path / "ente.xlsx", "Dati", {"B1": "999 - Provincia di Atlantide"}
+    )
     _one(validate_file(path, settings), "BODY_UNKNOWN", "Dati", "B1")
 
 
@@ -227,7 +246,9 @@ def test_template_cell_errors(tmp_path, settings, code, edits, cell):
 
 
 def test_duplicate_names_the_first_row(tmp_path, settings):
-    path = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "dup.xlsx", "Dati", {"G7": "10520/1", "C7": "1", "D7": "1.03"})
+    path = m.edit_xlsx(
+        m.template(tmp_path / "g.xlsx"), tmp_path / "dup.xlsx", "Dati", {"G7": "10520/1", "C7": "1", "D7": "1.03"}
+    )
     finding = validate_file(path, settings).findings[0]
     assert finding.params["other_row"] == 6 and "10520/1" in finding.params["key"]
 
@@ -244,7 +265,9 @@ def test_no_data_rows(tmp_path, settings):
 def test_amount_warnings_do_not_reject(tmp_path, settings, code, value):
     path = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / f"{code}.xlsx", "Dati", {"F6": value})
     result = validate_file(path, settings)
-    body_warning = [("BODY_AMOUNTS_IMPLAUSIBLE", None, None)] if code == "AMOUNT_IMPLAUSIBLE" else []  # 9 bn on one line: too much for Bologna too
+    body_warning = (
+        [("BODY_AMOUNTS_IMPLAUSIBLE", None, None)] if code == "AMOUNT_IMPLAUSIBLE" else []
+    )  # 9 bn on one line: too much for Bologna too
     assert result.ok and _codes(result, "warning") == [(code, "Dati", "F6"), *body_warning]
 
 
@@ -256,12 +279,18 @@ def test_regions_only_programme_warns(tmp_path, settings):
 
 @pytest.mark.parametrize("macro", ["1.05", "1.06", "4.05"])  # labelled "(solo per le Regioni)" in the official scheme
 def test_regions_only_macroaggregate_warns_and_a_zero_one_does_not(tmp_path, settings, macro):
-    rows = m.GOOD_ROWS.with_columns(titolo=pl.Series(["1", "2", macro[0]]), macroaggregato=pl.Series(["1.03", "2.02", macro]))
+    rows = m.GOOD_ROWS.with_columns(
+        titolo=pl.Series(["1", "2", macro[0]]), macroaggregato=pl.Series(["1.03", "2.02", macro])
+    )
     result = validate_file(m.template(tmp_path / "regioni.xlsx", rows), settings)
     assert result.ok and _codes(result, "warning") == [("REGIONS_ONLY_CODE", "Dati", "F8")]
-    assert f"{macro} è riservata alle Regioni" in next(f for f in result.findings if f.code == "REGIONS_ONLY_CODE").message("it")
-    zero = validate_file(m.template(tmp_path / "zero.xlsx", rows.with_columns(amount_cents=pl.Series([125_000_000, 480_000_050, 0]))),
-                         settings)
+    assert f"{macro} è riservata alle Regioni" in next(
+        f for f in result.findings if f.code == "REGIONS_ONLY_CODE"
+    ).message("it")
+    zero = validate_file(
+        m.template(tmp_path / "zero.xlsx", rows.with_columns(amount_cents=pl.Series([125_000_000, 480_000_050, 0]))),
+        settings,
+    )
     assert zero.ok and _codes(zero, "warning") == []
 
 
@@ -305,7 +334,10 @@ def test_unrecognised_row_with_amounts(tmp_path, settings):
     result = validate_file(path, settings)
     errors = [f for f in result.findings if f.is_error]
     assert errors[0].code == "ROW_UNRECOGNISED" and errors[0].cell == f"A{row}"
-    assert {f.code for f in errors} <= {"ROW_UNRECOGNISED", "SUBTOTAL_MISMATCH"}  # its amounts are missing from the totals
+    assert {f.code for f in errors} <= {
+        "ROW_UNRECOGNISED",
+        "SUBTOTAL_MISMATCH",
+    }  # its amounts are missing from the totals
 
 
 def test_header_missing_from_annex(tmp_path, settings):
@@ -367,7 +399,10 @@ def test_bdap_with_only_comuni(tmp_path, settings):
     path.write_bytes(text.encode("latin-1"))
     result = validate_file(path, settings)
     _one(result, "BDAP_NO_BODY", cell="C2")  # the body type of the first body the file holds
-    assert "UNIONI DI COMUNI" in result.findings[0].message() and "province e le città metropolitane" in result.findings[0].message()
+    assert (
+        "UNIONI DI COMUNI" in result.findings[0].message()
+        and "province e le città metropolitane" in result.findings[0].message()
+    )
 
 
 def test_corpus_is_large_enough():
@@ -382,7 +417,9 @@ def test_a_total_row_gives_one_finding_that_says_what_to_do(tmp_path):
     from sources.intake import validate_file
     from sources.settings import load_settings
 
-    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), tmp_path / "totale.xlsx", "Dati", {"A8": "Totale", "B8": "Totale programma"})
+    bad = m.edit_xlsx(
+        m.template(tmp_path / "g.xlsx"), tmp_path / "totale.xlsx", "Dati", {"A8": "Totale", "B8": "Totale programma"}
+    )
     findings = validate_file(bad, load_settings()).findings
     assert [(f.code, f.cell) for f in findings] == [("TOTAL_ROW", "A8")]
     assert "rimuovere le righe di totale" in findings[0].message("it")

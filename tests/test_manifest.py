@@ -29,8 +29,12 @@ def home(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("manifest")
     settings = settings_for(home)
-    files = [write_template(home / f"237_{y}_rendiconto.xlsx", "237", y, "rendiconto", generate_budget("237", y, "rendiconto"))
-             for y in (2024, 2025)]
+    files = [
+        write_template(
+            home / f"237_{y}_rendiconto.xlsx", "237", y, "rendiconto", generate_budget("237", y, "rendiconto")
+        )
+        for y in (2024, 2025)
+    ]
     assert all(o.status == "accepted" for o in ingest_files(files, settings, user="test"))
     instance = dg.DagsterInstance.ephemeral()
     first = run_pipeline(instance, [2024, 2025], home=str(home), config={"ruffini_matrix": {"spending_threshold": 0.4}})
@@ -48,7 +52,14 @@ def _report_manifests(runs: pl.DataFrame) -> list[str]:
 def test_every_asset_of_every_run_records_its_manifest(home):
     settings, runs, first, second = home
     assert set(runs["run_id"]) == set(first + second)  # one per run, none missing
-    assert {"budget_lines", "ruffini_matrix", "peer_benchmarks", "scenarios", "report_workbooks", "dashboard_pages"} <= set(runs["asset"])
+    assert {
+        "budget_lines",
+        "ruffini_matrix",
+        "peer_benchmarks",
+        "scenarios",
+        "report_workbooks",
+        "dashboard_pages",
+    } <= set(runs["asset"])
     before, after = _report_manifests(runs)
     assert before != after  # another threshold: another manifest
     stored = json.loads((manifest.folder(settings) / f"{after}.json").read_text(encoding="utf-8"))
@@ -57,9 +68,14 @@ def test_every_asset_of_every_run_records_its_manifest(home):
     assert all(len(u["sha256"]) == 64 for u in stored["inputs"]["uploads"])
     assert "classification/classification.yaml" in stored["catalogues"] and len(stored["code"]["source_sha256"]) == 64
     first_stored = json.loads((manifest.folder(settings) / f"{before}.json").read_text(encoding="utf-8"))
-    assert {p["parameters"] for p in first_stored["parameters"] if p["asset"] == "ruffini_matrix"} == {'{"spending_threshold": 0.4}'}
+    assert {p["parameters"] for p in first_stored["parameters"] if p["asset"] == "ruffini_matrix"} == {
+        '{"spending_threshold": 0.4}'
+    }
     assert {p["parameters"] for p in stored["parameters"] if p["asset"] == "ruffini_matrix"} == {"{}"}
-    assert "reports/237_2025_rendiconto.xlsx" in stored["outputs"] and "dashboards/237_2025_rendiconto.html" in stored["outputs"]
+    assert (
+        "reports/237_2025_rendiconto.xlsx" in stored["outputs"]
+        and "dashboards/237_2025_rendiconto.html" in stored["outputs"]
+    )
 
 
 def test_the_workbook_the_page_and_the_csv_name_their_manifest(home):
@@ -92,6 +108,7 @@ def test_a_rerun_reproduces_every_output_byte_for_byte(home, tmp_path):
     assert not report.refused and len(report.compared) == len(stored["outputs"]) >= 4
     if not report.identical:  # say where: the first differing part and bytes
         import zipfile
+
         for name, state in report.compared:
             if state == "different" and name.endswith(".xlsx"):
                 a, b = zipfile.ZipFile(settings.outputs_dir / name), zipfile.ZipFile(tmp_path / "again" / name)
@@ -99,10 +116,11 @@ def test_a_rerun_reproduces_every_output_byte_for_byte(home, tmp_path):
                     x, y = a.read(member), b.read(member)
                     if x != y:
                         i = next(i for i in range(min(len(x), len(y))) if x[i] != y[i])
-                        raise AssertionError(f"{name} {member}: {x[i - 150:i + 80]!r} != {y[i - 150:i + 80]!r}")
+                        raise AssertionError(f"{name} {member}: {x[i - 150 : i + 80]!r} != {y[i - 150 : i + 80]!r}")
     assert report.identical, [c for c in report.compared if c[1] != "identical"]
-    assert (tmp_path / "again" / "reports" / "237_2025_rendiconto.xlsx").read_bytes() == \
-        (settings.outputs_dir / "reports" / "237_2025_rendiconto.xlsx").read_bytes()
+    assert (tmp_path / "again" / "reports" / "237_2025_rendiconto.xlsx").read_bytes() == (
+        settings.outputs_dir / "reports" / "237_2025_rendiconto.xlsx"
+    ).read_bytes()
 
 
 def test_a_rerun_is_refused_in_words_when_a_rule_file_changed(home, tmp_path, monkeypatch):
@@ -113,13 +131,22 @@ def test_a_rerun_is_refused_in_words_when_a_rule_file_changed(home, tmp_path, mo
     edited = {**manifest.catalogue_hashes(), "portfolio/priorities.yaml": "0" * 64}
     monkeypatch.setattr(manifest, "catalogue_hashes", lambda: edited)
     report = rerun(settings, stored, tmp_path / "again")
-    assert report.refused == [("il file di regole o catalogo portfolio/priorities.yaml è cambiato",
-                               "rule or catalogue file portfolio/priorities.yaml has changed")]
+    assert report.refused == [
+        (
+            "il file di regole o catalogo portfolio/priorities.yaml è cambiato",
+            "rule or catalogue file portfolio/priorities.yaml has changed",
+        )
+    ]
     assert not report.compared and not (tmp_path / "again").exists()
 
 
-STATES = st.lists(st.tuples(st.sampled_from(["reports/237_2025_rendiconto.xlsx", "dashboards/237_2025_rendiconto.html"]),
-                             st.sampled_from(["identical", "different", "missing"])), max_size=4)
+STATES = st.lists(
+    st.tuples(
+        st.sampled_from(["reports/237_2025_rendiconto.xlsx", "dashboards/237_2025_rendiconto.html"]),
+        st.sampled_from(["identical", "different", "missing"]),
+    ),
+    max_size=4,
+)
 
 
 @given(STATES, st.booleans())
@@ -153,14 +180,18 @@ def test_two_runs_differ_by_the_threshold_and_say_so(home, monkeypatch):
 
     settings, runs, first, _ = home
     before, after = _report_manifests(runs)  # the first run's workbooks are found by its Dagster run id too
-    changed = changes_between(manifest.load_state(settings, before), manifest.load_state(settings, after), (before, after))
+    changed = changes_between(
+        manifest.load_state(settings, before), manifest.load_state(settings, after), (before, after)
+    )
     moved = pl.concat([c.rows for c in changed.values()]).filter(pl.col("change") == "quadrant")
     state = manifest.load_state(settings, after).filter(pl.col("quadrant").is_not_null())
     between = state.filter(pl.col("transfer_share") >= 0.4, pl.col("transfer_share") < 0.5)  # what the threshold moved
     assert moved.height == between.height > 0
     assert set(moved["reason"]) == {"La soglia della quota di trasferimenti è passata dal 40\u00a0% al 50\u00a0%."}
     monkeypatch.setenv("AREAVASTA_HOME", str(settings.home))
-    result = CliRunner().invoke(app, ["diff", "--run", first[-1][:8], "--run", after, "--year", "2025"], env={"COLUMNS": "220"})
+    result = CliRunner().invoke(
+        app, ["diff", "--run", first[-1][:8], "--run", after, "--year", "2025"], env={"COLUMNS": "220"}
+    )
     assert result.exit_code == 0, result.output
     assert "Matrice › Soglia della quota di trasferimenti: da 0,4 a valore dei file" in result.output
     shown = CliRunner().invoke(app, ["manifest", after, "--json"])

@@ -65,25 +65,40 @@ def test_a_short_table_whose_header_is_one_item_and_the_total_is_read_as_its_own
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Impegni"
-    for row in [["PROVINCIA DI PADOVA"], ["RENDICONTO DELLA GESTIONE 2023"], ["SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - IMPEGNI"], [],
-                ["TITOLO 1 - SPESE CORRENTI"],
-                ["Codice", "Missione / Programma", "101 Redditi da lavoro dipendente", "103 Acquisto di beni e servizi",
-                 "104 Trasferimenti correnti", "TOTALE"],
-                ["MISSIONE 10", "Trasporti e diritto alla mobilità"],
-                ["1005", "Viabilità e infrastrutture stradali", 1000.0, 2000.5, 300.0, 3300.5],
-                ["TOTALE TITOLO 1", None, 1000.0, 2000.5, 300.0, 3300.5], [],
-                ["TITOLO 5 - CHIUSURA ANTICIPAZIONI RICEVUTE"],
-                [None, None, "501 Chiusura Anticipazioni ricevute da istituto tesoriere/cassiere", "TOTALE"],
-                ["MISSIONE 60", "Anticipazioni finanziarie"],
-                ["6001", "Restituzione anticipazioni di tesoreria", 5000.25, 5000.25],
-                ["TOTALE TITOLO 5", None, 5000.25, 5000.25]]:
+    for row in [
+        ["PROVINCIA DI PADOVA"],
+        ["RENDICONTO DELLA GESTIONE 2023"],
+        ["SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - IMPEGNI"],
+        [],
+        ["TITOLO 1 - SPESE CORRENTI"],
+        [
+            "Codice",
+            "Missione / Programma",
+            "101 Redditi da lavoro dipendente",
+            "103 Acquisto di beni e servizi",
+            "104 Trasferimenti correnti",
+            "TOTALE",
+        ],
+        ["MISSIONE 10", "Trasporti e diritto alla mobilità"],
+        ["1005", "Viabilità e infrastrutture stradali", 1000.0, 2000.5, 300.0, 3300.5],
+        ["TOTALE TITOLO 1", None, 1000.0, 2000.5, 300.0, 3300.5],
+        [],
+        ["TITOLO 5 - CHIUSURA ANTICIPAZIONI RICEVUTE"],
+        [None, None, "501 Chiusura Anticipazioni ricevute da istituto tesoriere/cassiere", "TOTALE"],
+        ["MISSIONE 60", "Anticipazioni finanziarie"],
+        ["6001", "Restituzione anticipazioni di tesoreria", 5000.25, 5000.25],
+        ["TOTALE TITOLO 5", None, 5000.25, 5000.25],
+    ]:
         sheet.append(row)
     workbook.save(tmp_path / "allegato_titoli.xlsx")
     result = validate_file(tmp_path / "allegato_titoli.xlsx", settings, body="028", year=2023, phase="rendiconto")
     assert result.layout == "annex_macroaggregates" and result.ok and result.findings == []
     assert sorted(result.lines.select("programma", "macroaggregato", "amount_kind", "amount_cents").rows()) == [
-        ("10.05", "1.01", "impegni", 1000_00), ("10.05", "1.03", "impegni", 2000_50), ("10.05", "1.04", "impegni", 300_00),
-        ("60.01", "5.01", "impegni", 5000_25)]
+        ("10.05", "1.01", "impegni", 1000_00),
+        ("10.05", "1.03", "impegni", 2000_50),
+        ("10.05", "1.04", "impegni", 300_00),
+        ("60.01", "5.01", "impegni", 5000_25),
+    ]
 
 
 def test_open_format_pagato_is_total_payments_and_may_exceed_commitments(settings):
@@ -144,8 +159,12 @@ def test_revenue_export_loads_into_its_own_table_and_leaves_spending_current(set
     assert [o.status for o in outcomes] == ["accepted", "accepted"]
     with warehouse.connect(settings.warehouse_path) as con:
         uploads = warehouse.uploads(con)
-        revenue_rows = con.execute("SELECT titolo, tipologia, amount_kind, amount_cents, cell FROM core.revenue_lines").pl()
-        spending_total = con.execute("SELECT sum(amount_cents) FROM core.budget_lines WHERE amount_kind = 'impegni'").fetchone()[0]
+        revenue_rows = con.execute(
+            "SELECT titolo, tipologia, amount_kind, amount_cents, cell FROM core.revenue_lines"
+        ).pl()
+        spending_total = con.execute(
+            "SELECT sum(amount_cents) FROM core.budget_lines WHERE amount_kind = 'impegni'"
+        ).fetchone()[0]
     assert uploads["status"].to_list() == ["current", "current"] and sorted(uploads["content"]) == ["budget", "revenue"]
     spec = EXPECTED["rendiconto_2023_formato_aperto_entrate.csv"]
     assert _by(revenue_rows, "amount_kind") == spec["totals"]
@@ -163,7 +182,10 @@ def test_unplaceable_column_is_refused_with_its_candidates_then_mapped_and_remem
     assert "10 Trasporti" in error.message("it") and "11 Soccorso civile" in error.message("it")
     skeleton = mappings.skeleton(name, refused.layout, "029", refused.unplaced)
     assert "Missione ### (descrizione non disponibile)" in skeleton and 'missione: "10"' in skeleton
-    filled = skeleton.replace('"Missione ### (descrizione non disponibile)": {}', '"Missione ### (descrizione non disponibile)": {missione: "10"}')
+    filled = skeleton.replace(
+        '"Missione ### (descrizione non disponibile)": {}',
+        '"Missione ### (descrizione non disponibile)": {missione: "10"}',
+    )
     mapping, problems = mappings.parse(filled, "mappa.yaml")
     assert problems == []
     accepted = _validate(name, settings, mapping=mapping)
@@ -183,10 +205,10 @@ def test_unplaceable_column_is_refused_with_its_candidates_then_mapped_and_remem
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("colonne:\n  X: {missione: \"33\"}\n", "inesistente"),
+        ('colonne:\n  X: {missione: "33"}\n', "inesistente"),
         ("colonne:\n  X: {colore: rosso}\n", "sconosciuta"),
         ("colonne:\n  X: {}\n", "da compilare"),
-        ("righe:\n  X: {programma: \"04.02\", missione: \"10\"}\n", "non appartiene"),
+        ('righe:\n  X: {programma: "04.02", missione: "10"}\n', "non appartiene"),
         ("colonne: [1, 2\n", "YAML"),
         ("", "nessuna voce"),
     ],
@@ -210,10 +232,13 @@ def test_a_name_claimed_by_two_column_groups_is_trusted_for_neither(tmp_path, se
 
     matrix = build.Matrix(31, ["Impegnato", "FPV", "Pagato"], scale=10.0)
     path = tmp_path / "spostato.csv"
-    build.write_csv(path, build.open_format_rows(matrix, list(build.MISSIONS), {"14": build.MISSIONS["15"]}, one_row=True))
+    build.write_csv(
+        path, build.open_format_rows(matrix, list(build.MISSIONS), {"14": build.MISSIONS["15"]}, one_row=True)
+    )
     result = validate_file(path, settings, body="028", year=2023, phase="rendiconto")
     assert result.ok, [f.message() for f in result.findings if f.is_error]
     placed = sorted(f.params["mission"][:2] for f in result.findings if f.code == "COLUMN_PLACED_BY_ORDER")
     assert placed == ["14", "15"]
     assert _by(result.lines, "amount_kind", "missione") == {
-        {"Impegnato": "impegni", "FPV": "fpv", "Pagato": "pagamenti"}[k]: matrix.mission_totals(k) for k in matrix.kinds}
+        {"Impegnato": "impegni", "FPV": "fpv", "Pagato": "pagamenti"}[k]: matrix.mission_totals(k) for k in matrix.kinds
+    }

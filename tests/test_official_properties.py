@@ -23,8 +23,12 @@ NOTES = [[], ["Nota: importi in euro"], ["(*) dati provvisori"], ["Note:", None,
 
 def _loaded(result) -> dict:
     assert result.ok, [f.message() for f in result.findings if f.is_error]
-    return dict(result.lines.group_by(KEY).agg(pl.col("amount_cents").sum())
-                .select(pl.concat_str(KEY, separator="|", ignore_nulls=True), "amount_cents").iter_rows())
+    return dict(
+        result.lines.group_by(KEY)
+        .agg(pl.col("amount_cents").sum())
+        .select(pl.concat_str(KEY, separator="|", ignore_nulls=True), "amount_cents")
+        .iter_rows()
+    )
 
 
 def _respace(text, rng: random.Random) -> str:
@@ -42,8 +46,13 @@ _BASE_ANNEX: dict = {}
 
 def _annex(tmp_path, order: list[str], gaps: list[int], seed: int, name: str):
     rng = random.Random(seed)
-    rows = [["PROVINCIA DI PADOVA"], ["RENDICONTO DELLA GESTIONE 2023"],
-            ["SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - IMPEGNI"], ["(importi in euro)"], []]
+    rows = [
+        ["PROVINCIA DI PADOVA"],
+        ["RENDICONTO DELLA GESTIONE 2023"],
+        ["SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - IMPEGNI"],
+        ["(importi in euro)"],
+        [],
+    ]
     for index, title in enumerate(order):
         table = build.annex_table_rows(title, ANNEX_TABLES[title], random.Random(int(title)))
         table[1] = [_respace(c, rng) for c in table[1]]  # damaged header spacing and case
@@ -54,8 +63,11 @@ def _annex(tmp_path, order: list[str], gaps: list[int], seed: int, name: str):
 
 
 @hsettings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(["1", "2", "3", "4", "7"]), gaps=st.lists(st.integers(0, 3), min_size=1, max_size=5),
-       seed=st.integers(0, 10_000))
+@given(
+    order=st.permutations(["1", "2", "3", "4", "7"]),
+    gaps=st.lists(st.integers(0, 3), min_size=1, max_size=5),
+    seed=st.integers(0, 10_000),
+)
 def test_annex_tables_in_any_order_with_notes_and_damaged_spacing_load_the_same(tmp_path, settings, order, gaps, seed):
     if "base" not in _BASE_ANNEX:
         base = _annex(tmp_path, ["1", "2", "3", "4", "7"], [2], 0, "base.xlsx")
@@ -95,8 +107,14 @@ def _open_format(tmp_path, seed: int, blocks: list[int], blanks: list[int], name
 
 
 @hsettings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(blocks=st.permutations(range(6)), blanks=st.lists(st.integers(0, 2), min_size=1, max_size=6), seed=st.integers(0, 10_000))
-def test_open_format_title_blocks_in_any_order_with_blank_rows_and_damaged_spacing_load_the_same(tmp_path, settings, blocks, blanks, seed):
+@given(
+    blocks=st.permutations(range(6)),
+    blanks=st.lists(st.integers(0, 2), min_size=1, max_size=6),
+    seed=st.integers(0, 10_000),
+)
+def test_open_format_title_blocks_in_any_order_with_blank_rows_and_damaged_spacing_load_the_same(
+    tmp_path, settings, blocks, blanks, seed
+):
     if "base" not in _BASE_OPEN:
         base = _open_format(tmp_path, 0, list(range(6)), [0], "base.csv")
         _BASE_OPEN["base"] = _loaded(validate_file(base, settings, body="201", year=2023, phase="rendiconto"))

@@ -12,11 +12,30 @@ from sources.intake import validate_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "official"
 CSV = sorted(p.name for p in FIXTURES.glob("*.csv"))
-GARBAGE = ["", "abc", "1.2.3,4,5", "#N/D", "-", "0,001", "1e9", "(12,00)", "TOTALE", "MACROAGGR. 99 - X", "TIPOLOGIA 999 - X",
-           "Turismo Impegnato", "Totale generale delle spese FPV", "TITOLO XI - x", "€ 1.000,00"]
+GARBAGE = [
+    "",
+    "abc",
+    "1.2.3,4,5",
+    "#N/D",
+    "-",
+    "0,001",
+    "1e9",
+    "(12,00)",
+    "TOTALE",
+    "MACROAGGR. 99 - X",
+    "TIPOLOGIA 999 - X",
+    "Turismo Impegnato",
+    "Totale generale delle spese FPV",
+    "TITOLO XI - x",
+    "€ 1.000,00",
+]
 
-edit = st.tuples(st.sampled_from(["blank", "garbage", "drop_row", "dup_row", "swap_header", "truncate"]),
-                 st.integers(0, 10_000), st.integers(0, 10_000), st.sampled_from(GARBAGE))
+edit = st.tuples(
+    st.sampled_from(["blank", "garbage", "drop_row", "dup_row", "swap_header", "truncate"]),
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.sampled_from(GARBAGE),
+)
 
 
 def _mutate(text: str, edits) -> str:
@@ -41,9 +60,14 @@ def _mutate(text: str, edits) -> str:
     return "\r\n".join(";".join(x) for x in rows)
 
 
-@hsettings(max_examples=int(__import__("os").environ.get("ROBUST_EXAMPLES", 60)), suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=int(__import__("os").environ.get("ROBUST_EXAMPLES", 60)),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(name=st.sampled_from(CSV), edits=st.lists(edit, min_size=1, max_size=4))
-def test_damaged_official_files_never_raise_and_every_finding_is_located_and_translated(tmp_path, settings, name, edits):
+def test_damaged_official_files_never_raise_and_every_finding_is_located_and_translated(
+    tmp_path, settings, name, edits
+):
     text = (FIXTURES / name).read_bytes().decode("latin-1" if not name.endswith("due_righe.csv") else "utf-8-sig")
     path = tmp_path / name
     path.write_bytes(_mutate(text, edits).encode("latin-1", errors="replace"))
@@ -52,15 +76,33 @@ def test_damaged_official_files_never_raise_and_every_finding_is_located_and_tra
         assert finding.file == name
         assert "{" not in finding.message("it") and "{" not in finding.message("en")
     if not result.ok:
-        assert any(f.cell or f.row or f.code in {"NO_DATA", "HEADER_NOT_FOUND", "LAYOUT_UNKNOWN", "FILE_EMPTY", "ENCODING_UNREADABLE",
-                                                 "FILE_NOT_SPREADSHEET", "BODY_CONFLICT", "YEAR_CONFLICT", "PHASE_CONFLICT"}
-                   for f in result.findings if f.is_error)
+        assert any(
+            f.cell
+            or f.row
+            or f.code
+            in {
+                "NO_DATA",
+                "HEADER_NOT_FOUND",
+                "LAYOUT_UNKNOWN",
+                "FILE_EMPTY",
+                "ENCODING_UNREADABLE",
+                "FILE_NOT_SPREADSHEET",
+                "BODY_CONFLICT",
+                "YEAR_CONFLICT",
+                "PHASE_CONFLICT",
+            }
+            for f in result.findings
+            if f.is_error
+        )
 
 
 XLSX = sorted(p.name for p in FIXTURES.glob("*.xlsx"))
 
 
-@hsettings(max_examples=int(__import__("os").environ.get("ROBUST_EXAMPLES", 60)) // 3, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=int(__import__("os").environ.get("ROBUST_EXAMPLES", 60)) // 3,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(name=st.sampled_from(XLSX), edits=st.lists(edit, min_size=1, max_size=4))
 def test_damaged_official_workbooks_never_raise(tmp_path, settings, name, edits):
     import openpyxl

@@ -19,28 +19,45 @@ runner = CliRunner()
 
 def _matrix(settings) -> pl.DataFrame:
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        return stages.present_keys(con).pipe(lambda k: warehouse.read_table(con, "ruffini_matrix", k)).select(
-            "body", "year", "phase", "function", "quadrant", "borderline").sort("body", "year", "phase", "function")
+        return (
+            stages.present_keys(con)
+            .pipe(lambda k: warehouse.read_table(con, "ruffini_matrix", k))
+            .select("body", "year", "phase", "function", "quadrant", "borderline")
+            .sort("body", "year", "phase", "function")
+        )
 
 
 def test_classify_with_a_threshold_equals_the_asset_with_that_run_configuration(tmp_path, settings):
-    files = [write_sample(tmp_path, generate_budget(b, 2025, "rendiconto"), "annex_amount_kinds") for b in ("237", "002")]
+    files = [
+        write_sample(tmp_path, generate_budget(b, 2025, "rendiconto"), "annex_amount_kinds") for b in ("237", "002")
+    ]
     assert all(o.status == "accepted" for o in ingest_files(files, settings))
     run_pipeline(dg.DagsterInstance.ephemeral(), [2025], home=str(settings.home), stages=("body_1",))
     default = _matrix(settings)
 
-    result = runner.invoke(app, ["classify", "--spending-threshold", "0.6", "-o", str(tmp_path / "cli")], terminal_width=200)
+    result = runner.invoke(
+        app, ["classify", "--spending-threshold", "0.6", "-o", str(tmp_path / "cli")], terminal_width=200
+    )
     assert result.exit_code == 0, result.output
-    from_cli = pl.read_csv(tmp_path / "cli" / "functions.csv", schema_overrides={"body": pl.String, "function": pl.String})
+    from_cli = pl.read_csv(
+        tmp_path / "cli" / "functions.csv", schema_overrides={"body": pl.String, "function": pl.String}
+    )
     by_cli = _matrix(settings)
 
-    run_pipeline(dg.DagsterInstance.ephemeral(), [2025], home=str(settings.home), stages=("body_1",),
-                 config={"ruffini_matrix": {"spending_threshold": 0.6}})
+    run_pipeline(
+        dg.DagsterInstance.ephemeral(),
+        [2025],
+        home=str(settings.home),
+        stages=("body_1",),
+        config={"ruffini_matrix": {"spending_threshold": 0.6}},
+    )
     by_asset = _matrix(settings)
     assert by_cli.equals(by_asset)  # the same matrix
     assert not by_asset.equals(default)  # and the threshold really reached the asset
-    assert from_cli.select("body", "function", "quadrant").sort("body", "function").rows() == \
-        by_asset.select("body", "function", "quadrant").sort("body", "function").rows()
+    assert (
+        from_cli.select("body", "function", "quadrant").sort("body", "function").rows()
+        == by_asset.select("body", "function", "quadrant").sort("body", "function").rows()
+    )
     # the run the command made is in the instance, with its configuration
     records = embedded_instance(settings.home).get_run_records()
     configs = [r.dagster_run.run_config.get("ops", {}).get("ruffini_matrix", {}).get("config", {}) for r in records]

@@ -14,8 +14,10 @@ LOADED = ["201", "002", "003", "004", "237", "036", "034"]
 
 
 def _groups(rule: str, **extra) -> dict[str, set[str]]:
-    present = pl.DataFrame({"body": LOADED, "year": [2025] * len(LOADED), "phase": ["rendiconto"] * len(LOADED)},
-                           schema_overrides={"year": pl.Int32})
+    present = pl.DataFrame(
+        {"body": LOADED, "year": [2025] * len(LOADED), "phase": ["rendiconto"] * len(LOADED)},
+        schema_overrides={"year": pl.Int32},
+    )
     config = {**portfolio_config()["peers"], "group": rule, **extra}
     found = peer_groups(body_table(), present, config)
     assert set(found["rule"]) <= {rule}
@@ -41,7 +43,9 @@ def test_population_band_is_the_default_and_keeps_the_type():
     assert portfolio_config()["peers"]["group"] == "population"
     groups = _groups("population")
     assert "237" not in groups["036"] and groups["201"] <= {"237"}
-    present = pl.DataFrame({"body": LOADED, "year": [2025] * 7, "phase": ["rendiconto"] * 7}, schema_overrides={"year": pl.Int32})
+    present = pl.DataFrame(
+        {"body": LOADED, "year": [2025] * 7, "phase": ["rendiconto"] * 7}, schema_overrides={"year": pl.Int32}
+    )
     found = peer_groups(body_table(), present, portfolio_config()["peers"])
     assert found["band"].is_not_null().all() and set(found["rule"]) == {"population"}
 
@@ -66,4 +70,7 @@ def test_every_reason_a_peer_lacks_a_function_is_said_in_words_in_both_languages
     for lang in ("it", "en"):
         for code in codes:
             text = peers_lacking({"peers_lacking": ["002"], "peers_lacking_why": [code]}, lang)
-            assert text.startswith("Provincia di Vercelli (") and text != f"Provincia di Vercelli ({code})", (lang, code)  # words, not the key
+            assert text.startswith("Provincia di Vercelli (") and text != f"Provincia di Vercelli ({code})", (
+                lang,
+                code,
+            )  # words, not the key

@@ -24,21 +24,48 @@ from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 
-TABLES = ["function_metrics", "execution_indicators", "indicator_peers", "ruffini_matrix", "peer_benchmarks", "portfolio", "plans", "scenario_comparison", "national_overview"]
+TABLES = [
+    "function_metrics",
+    "execution_indicators",
+    "indicator_peers",
+    "ruffini_matrix",
+    "peer_benchmarks",
+    "portfolio",
+    "plans",
+    "scenario_comparison",
+    "national_overview",
+]
 
 
 def test_definitions_load_with_every_stage():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"archived_uploads", "budget_lines", "function_metrics", "authority_scores", "ruffini_matrix", "peer_benchmarks",
-                    "national_overview", "portfolio_priorities", "restructuring_plans", "scenarios", "report_workbooks", "dashboard_pages",
-                    "bdap_reconciliation", "co_assessment"}
+    assert keys == {
+        "archived_uploads",
+        "budget_lines",
+        "function_metrics",
+        "authority_scores",
+        "ruffini_matrix",
+        "peer_benchmarks",
+        "national_overview",
+        "portfolio_priorities",
+        "restructuring_plans",
+        "scenarios",
+        "report_workbooks",
+        "dashboard_pages",
+        "bdap_reconciliation",
+        "co_assessment",
+    }
     for job in ("ingest_job", "annual_job", "rejected_upload"):
         defs.resolve_job_def(job)
 
 
 @pytest.fixture
 def loaded(tmp_path, settings):
-    files = [write_sample(tmp_path / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003") for y in (2024, 2025)]
+    files = [
+        write_sample(tmp_path / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds")
+        for b in ("002", "003")
+        for y in (2024, 2025)
+    ]
     ingest_files(files, settings)
     return settings
 
@@ -52,55 +79,99 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     instance = dg.DagsterInstance.ephemeral()
     results = run_pipeline(instance, [2024, 2025], home=str(loaded.home))
     assert all(r.success for r in results) and len(results) == 7  # 3 body-stage runs, 2 x 2 year-stage runs
-    assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions("ente") == ["002", "003"]
+    assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions(
+        "ente"
+    ) == ["002", "003"]
     first = _snapshot(loaded)
     assert first["portfolio"].height > 0 and first["plans"].height > 0
     indicators = first["execution_indicators"].filter(pl.col("body") == "002", pl.col("year") == 2025)
-    capacity = indicators.filter(pl.col("indicator") == "payment_capacity", pl.col("detail") == "body").row(0, named=True)
+    capacity = indicators.filter(pl.col("indicator") == "payment_capacity", pl.col("detail") == "body").row(
+        0, named=True
+    )
     assert 0 < capacity["value"] <= 1 and capacity["missing"] is None  # an annex with payments and commitments
     assert indicators.filter(pl.col("detail") == "function").height > 0
     autonomy = indicators.filter(pl.col("indicator") == "financial_autonomy").row(0, named=True)
     assert autonomy["value"] is None and autonomy["missing"] == "kind:accertamenti"  # no revenue loaded: empty, never 0
-    standing = first["indicator_peers"].filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("detail") == "body",
-                                               pl.col("indicator") == "payment_capacity").row(0, named=True)
-    theirs = first["execution_indicators"].filter(pl.col("body") == "003", pl.col("year") == 2025, pl.col("detail") == "body",
-                                                  pl.col("indicator") == "payment_capacity")["value"].to_list()
-    assert standing["peer_bodies"] == ["003"] and standing["peer_values"] == theirs and standing["value"] == capacity["value"]
+    standing = (
+        first["indicator_peers"]
+        .filter(
+            pl.col("body") == "002",
+            pl.col("year") == 2025,
+            pl.col("detail") == "body",
+            pl.col("indicator") == "payment_capacity",
+        )
+        .row(0, named=True)
+    )
+    theirs = (
+        first["execution_indicators"]
+        .filter(
+            pl.col("body") == "003",
+            pl.col("year") == 2025,
+            pl.col("detail") == "body",
+            pl.col("indicator") == "payment_capacity",
+        )["value"]
+        .to_list()
+    )
+    assert (
+        standing["peer_bodies"] == ["003"]
+        and standing["peer_values"] == theirs
+        and standing["value"] == capacity["value"]
+    )
     committed = first["portfolio"].filter(pl.col("body") == "002", pl.col("year") == 2025)
-    assert committed["commitment_capacity"].is_not_null().all() and (committed["commitment_capacity_year"] == 2025).all()
+    assert (
+        committed["commitment_capacity"].is_not_null().all() and (committed["commitment_capacity_year"] == 2025).all()
+    )
     sheet = openpyxl.load_workbook(loaded.outputs_dir / "reports" / "002_2025_rendiconto.xlsx")["Indicatori"]
     rows: dict = {}
     for r in sheet.iter_rows(values_only=True):  # the body's rows come first, then each programme's
         rows.setdefault(r[1], r)
     assert rows["Capacità di pagamento in conto competenza"][2] == pytest.approx(capacity["value"])
-    assert all(v in (None, "") for v in rows["Autonomia finanziaria"][2:5]) and "manca «Accertamenti»" in rows["Autonomia finanziaria"][5]
+    assert (
+        all(v in (None, "") for v in rows["Autonomia finanziaria"][2:5])
+        and "manca «Accertamenti»" in rows["Autonomia finanziaria"][5]
+    )
     among = [r for r in sheet.iter_rows(values_only=True) if r[1] == "Tra gli enti simili"]
     assert among, "the sheet places the body among its peers"
     peers_rows = list(sheet.iter_rows(values_only=True))
-    below = peers_rows[peers_rows.index(among[0]) + 1:]
-    assert any(r[1] == "Capacità di pagamento in conto competenza" and "Provincia di Novara" in (r[5] or "") for r in below[:8])
+    below = peers_rows[peers_rows.index(among[0]) + 1 :]
+    assert any(
+        r[1] == "Capacità di pagamento in conto competenza" and "Provincia di Novara" in (r[5] or "") for r in below[:8]
+    )
     programmes = [r for r in below if r[0] and r[0][:2].isdigit() and "." in r[0]]
     assert any((r[5] or "").startswith("mediana degli enti simili ") and r[5].endswith("(n = 1)") for r in programmes)
     stems = ["002_2024_rendiconto", "002_2025_rendiconto", "003_2024_rendiconto", "003_2025_rendiconto"]
     assert sorted(p.name for p in (loaded.outputs_dir / "reports").iterdir()) == sorted(
-        [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems])  # the workbook, and the DUP as a Word document beside it
+        [f"{s}.xlsx" for s in stems] + [f"{s}.docx" for s in stems]
+    )  # the workbook, and the DUP as a Word document beside it
     run_pipeline(instance, [2024, 2025], home=str(loaded.home))
     second = _snapshot(loaded)
     assert all(first[t].equals(second[t]) for t in TABLES)
-    status = instance.get_status_by_partition(dg.AssetKey("ruffini_matrix"), ["2025|002"], defs.resolve_asset_graph().get(dg.AssetKey("ruffini_matrix")).partitions_def)
+    status = instance.get_status_by_partition(
+        dg.AssetKey("ruffini_matrix"),
+        ["2025|002"],
+        defs.resolve_asset_graph().get(dg.AssetKey("ruffini_matrix")).partitions_def,
+    )
     assert status["2025|002"].value == "MATERIALIZED"
 
 
 def test_blocking_schema_check_stops_the_downstream_assets(loaded):
     with warehouse.connect(loaded.warehouse_path) as con:
-        con.execute("UPDATE core.budget_lines SET amount_kind = 'boh' WHERE body = '002' AND year = 2025 AND source_row = (SELECT min(source_row) FROM core.budget_lines WHERE body = '002' AND year = 2025)")
+        con.execute(
+            "UPDATE core.budget_lines SET amount_kind = 'boh' WHERE body = '002' AND year = 2025 AND source_row = (SELECT min(source_row) FROM core.budget_lines WHERE body = '002' AND year = 2025)"
+        )
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("anno", ["2025"])
     instance.add_dynamic_partitions("ente", ["002", "003"])
     from pipelines.assets import ALL_ASSETS, BODY_STAGE_1
 
-    result = dg.materialize(ALL_ASSETS, selection=BODY_STAGE_1, instance=instance, partition_key="2025|002",
-                            resources={"warehouse_db": Warehouse(home=str(loaded.home))}, raise_on_error=False)
+    result = dg.materialize(
+        ALL_ASSETS,
+        selection=BODY_STAGE_1,
+        instance=instance,
+        partition_key="2025|002",
+        resources={"warehouse_db": Warehouse(home=str(loaded.home))},
+        raise_on_error=False,
+    )
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["schema"] is False
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
@@ -147,7 +218,9 @@ def test_inbox_sensor_requests_exactly_the_new_partitions(tmp_path, settings, mo
     assert "MISSION_UNKNOWN" in text and "Missione '77' inesistente" in text
     assert (inbox / "rejected" / "sbagliato.xlsx.findings.json").exists()
     shutil.copy(inbox / "accepted" / good.name, inbox / good.name)  # the same file again: nothing to do
-    again = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    again = inbox_sensor(
+        dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))})
+    )
     assert isinstance(again, dg.SkipReason)
     assert [r.status for r in receipts.all_receipts(settings)] == ["current", "unchanged"]
 
@@ -158,14 +231,21 @@ def test_sensor_registered_partitions_land_in_the_instance(tmp_path, settings, m
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
     write_sample(inbox, generate_budget("002", 2024, "rendiconto"), "annex_amount_kinds")
     instance = dg.DagsterInstance.ephemeral()
-    result = inbox_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    result = inbox_sensor(
+        dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))})
+    )
     for request in result.dynamic_partitions_requests:  # what the sensor daemon does with them
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-    assert instance.get_dynamic_partitions(YEARS.name) == ["2024"] and instance.get_dynamic_partitions(BODIES.name) == ["002"]
+    assert instance.get_dynamic_partitions(YEARS.name) == ["2024"] and instance.get_dynamic_partitions(BODIES.name) == [
+        "002"
+    ]
     [request] = result.run_requests
     job = defs.resolve_job_def("ingest_job")
-    outcome = job.execute_in_process(instance=instance, partition_key=request.partition_key,
-                                     resources={"warehouse_db": Warehouse(home=str(settings.home))})
+    outcome = job.execute_in_process(
+        instance=instance,
+        partition_key=request.partition_key,
+        resources={"warehouse_db": Warehouse(home=str(settings.home))},
+    )
     assert outcome.success
 
 
@@ -174,7 +254,9 @@ def test_annual_schedule_reruns_the_latest_year_of_every_body():
         assert isinstance(annual_rerun(dg.build_schedule_context(instance=instance)), dg.SkipReason)
         instance.add_dynamic_partitions("anno", ["2023", "2024", "2025"])
         instance.add_dynamic_partitions("ente", ["002", "036", "237"])
-        request = annual_rerun(dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime.datetime(2026, 5, 15, 6)))
+        request = annual_rerun(
+            dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime.datetime(2026, 5, 15, 6))
+        )
     assert request.tags["dagster/asset_partition_range_start"] == "2025|002"
     assert request.tags["dagster/asset_partition_range_end"] == "2025|237"
     assert annual_rerun.execution_timezone == "Europe/Rome" and annual_rerun.cron_schedule == "0 6 15 5 *"
@@ -194,8 +276,12 @@ def test_a_new_years_upload_leads_to_refreshed_outputs_through_sensor_and_automa
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         job = defs.resolve_job_def("ingest_job")
         assert job.execute_in_process(instance=instance, partition_key="2024|237", resources=resources).success
-        write_sample(inbox, generate_budget("036", 2024, "rendiconto"), "annex_amount_kinds")  # another body, known year
-        for request in inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources)).dynamic_partitions_requests:
+        write_sample(
+            inbox, generate_budget("036", 2024, "rendiconto"), "annex_amount_kinds"
+        )  # another body, known year
+        for request in inbox_sensor(
+            dg.build_sensor_context(instance=instance, resources=resources)
+        ).dynamic_partitions_requests:
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         assert job.execute_in_process(instance=instance, partition_key="2024|036", resources=resources).success
         cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor  # the daemon has been running
@@ -207,21 +293,38 @@ def test_a_new_years_upload_leads_to_refreshed_outputs_through_sensor_and_automa
         assert "2023" in instance.get_dynamic_partitions(YEARS.name)
         [request] = [r for r in result.run_requests if r.job_name == "ingest_job"]
         assert request.partition_key == "2023|237"
-        assert job.execute_in_process(instance=instance, partition_key=request.partition_key, resources=resources).success
+        assert job.execute_in_process(
+            instance=instance, partition_key=request.partition_key, resources=resources
+        ).success
         wanted = set()
         for _ in range(8):  # what the automation daemon does, tick after tick: evaluate, then run what it asks for
             evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
             cursor = evaluation.cursor
-            asked = [(key.to_user_string(), partition) for key, partitions in _requested(evaluation).items() for partition in partitions]
+            asked = [
+                (key.to_user_string(), partition)
+                for key, partitions in _requested(evaluation).items()
+                for partition in partitions
+            ]
             if not asked:
                 break
             wanted |= set(asked)
             for name, partition in asked:
-                dg.materialize(ALL_ASSETS, selection=[name], instance=instance, resources=resources, partition_key=partition)
+                dg.materialize(
+                    ALL_ASSETS, selection=[name], instance=instance, resources=resources, partition_key=partition
+                )
         refreshed = {name for name, partition in wanted if partition in ("2023", "2023|237")}
-        assert not any(partition.endswith("|036") for _, partition in wanted)  # no run for a body without data that year
-        assert {"peer_benchmarks", "national_overview", "portfolio_priorities", "restructuring_plans", "scenarios",
-                "report_workbooks", "dashboard_pages"} <= refreshed
+        assert not any(
+            partition.endswith("|036") for _, partition in wanted
+        )  # no run for a body without data that year
+        assert {
+            "peer_benchmarks",
+            "national_overview",
+            "portfolio_priorities",
+            "restructuring_plans",
+            "scenarios",
+            "report_workbooks",
+            "dashboard_pages",
+        } <= refreshed
     assert (settings.outputs_dir / "reports" / "237_2023_rendiconto.xlsx").exists()
     assert (settings.outputs_dir / "dashboards" / "237_2023_rendiconto.html").exists()
 
@@ -242,15 +345,30 @@ def test_a_locked_warehouse_makes_the_sensor_skip_at_once_saying_who_holds_it(tm
     monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
     with warehouse.connect(settings.warehouse_path):
         pass
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); "
-                               "time.sleep(120)", str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(120)",
+            str(settings.warehouse_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ok"
         started = time.monotonic()
-        result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(),
-                                                      resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+        result = inbox_sensor(
+            dg.build_sensor_context(
+                instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
+            )
+        )
         assert time.monotonic() - started < 10
-        assert isinstance(result, dg.SkipReason) and f"PID {holder.pid}" in result.skip_message and "in uso" in result.skip_message
+        assert (
+            isinstance(result, dg.SkipReason)
+            and f"PID {holder.pid}" in result.skip_message
+            and "in uso" in result.skip_message
+        )
     finally:
         holder.kill()
         holder.wait()

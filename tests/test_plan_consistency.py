@@ -55,22 +55,38 @@ def test_every_flag_combination_the_rules_can_produce_is_consistent():
 
 
 def test_transport_and_transfers_get_no_third_sector_co_design():
-    frame = pl.DataFrame({"function": ["10.02", "18.01"], "quadrant": ["indirect", "allocation"], "tier": [1, 1],
-                          "transfer_share": [0.9, 1.0], "legal_mandate": [3, 2], "status": ["retained", "retained"],
-                          "total_cents": [1, 1], "outlier": [False, False], "direct_delivery": [0, 0],
-                          "goods_services_share": [0.1, 0.0], "permits": [0, 0], "operating_share": [0.1, 0.0]})
+    frame = pl.DataFrame(
+        {
+            "function": ["10.02", "18.01"],
+            "quadrant": ["indirect", "allocation"],
+            "tier": [1, 1],
+            "transfer_share": [0.9, 1.0],
+            "legal_mandate": [3, 2],
+            "status": ["retained", "retained"],
+            "total_cents": [1, 1],
+            "outlier": [False, False],
+            "direct_delivery": [0, 0],
+            "goods_services_share": [0.1, 0.0],
+            "permits": [0, 0],
+            "operating_share": [0.1, 0.0],
+        }
+    )
     assert consistent_flags(frame)["flags"].to_list() == [[], []]
 
 
 def test_of_two_flags_that_exclude_each_other_the_first_of_the_group_is_kept_in_order():
     from transforms.portfolio import consistent
-    frame = pl.DataFrame({"flags": [["verify_data", "partner", "protect"], ["co_produce", "protect", "commission"], ["partner"]]})
+
+    frame = pl.DataFrame(
+        {"flags": [["verify_data", "partner", "protect"], ["co_produce", "protect", "commission"], ["partner"]]}
+    )
     kept = consistent(frame, pl.lit(False), consistency())["flags"].to_list()
     assert kept == [["verify_data", "protect"], ["protect", "commission"], ["partner"]]
 
 
 def test_a_pass_through_function_loses_only_the_barred_flags():
     from transforms.portfolio import consistent
+
     frame = pl.DataFrame({"flags": [["verify_data", "partner", "co_produce"]] * 2, "through": [True, False]})
     kept = consistent(frame, pl.col("through"), consistency())["flags"].to_list()
     assert kept == [["verify_data"], ["verify_data", "partner", "co_produce"]]

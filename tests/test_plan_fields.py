@@ -27,9 +27,16 @@ def test_every_case_and_instrument_lists_its_fields_with_a_reason():
 def test_a_plan_picks_cases_and_instruments_only_from_those_that_fit_its_field():
     functions = [p for ps in field_catalogue()["programmes"] for p in ps.split(";")]
     plans, _ = _plans(functions)
-    field_of = dict(pl.DataFrame({"f": field_catalogue()["field"], "p": field_catalogue()["programmes"].str.split(";")}).explode("p")
-                    .select("p", "f").iter_rows())
-    for table, key, part in ((_csv("cases.csv"), "case", "cases"), (_csv("instruments.csv"), "instrument", "instruments")):
+    field_of = dict(
+        pl.DataFrame({"f": field_catalogue()["field"], "p": field_catalogue()["programmes"].str.split(";")})
+        .explode("p")
+        .select("p", "f")
+        .iter_rows()
+    )
+    for table, key, part in (
+        (_csv("cases.csv"), "case", "cases"),
+        (_csv("instruments.csv"), "instrument", "instruments"),
+    ):
         for row in table.iter_rows(named=True):
             fits = set(row["fields"].split(";"))
             for function, plan in plans.items():
@@ -44,8 +51,13 @@ def test_the_programme_field_table_follows_the_official_programme_names():
     plans, kpis = _plans(["12.04", "01.08", "18.01"])
     inclusion = plans["12.04"]
     assert "esclusione" in inclusion["field_name"].lower()
-    words = " ".join(str(v) for v in inclusion.values()).lower() + " ".join(kpis.filter(pl.col("function") == "12.04")["label"]).lower()
-    assert "consigliera di parità" not in words and "discriminazion" not in words and "sul lavoro" not in words  # 15.01's, not 12.04's
+    words = (
+        " ".join(str(v) for v in inclusion.values()).lower()
+        + " ".join(kpis.filter(pl.col("function") == "12.04")["label"]).lower()
+    )
+    assert (
+        "consigliera di parità" not in words and "discriminazion" not in words and "sul lavoro" not in words
+    )  # 15.01's, not 12.04's
     data = set(kpis.filter(pl.col("function") == "01.08", pl.col("kind") != "financial")["kpi"])
     assert data and "tenders" not in data
     assert "tenders" not in set(kpis.filter(pl.col("function") == "18.01")["kpi"])

@@ -20,8 +20,7 @@ def _plans(functions: list[str], quadrant: str = "direct", status: str = "retain
 
 
 def test_a_delegated_function_governs_the_delegation_and_is_never_wound_down():
-    plans = _plans(["16.02", "04.07"], status="delegated", revenue_cents=[120_000_000, None],
-                   cost_recovery=[0.8, None])
+    plans = _plans(["16.02", "04.07"], status="delegated", revenue_cents=[120_000_000, None], cost_recovery=[0.8, None])
     for function, plan in plans.items():
         assert plan["plan_kind"] == "delegation", function
         text = plan["dup_text"]
@@ -54,27 +53,45 @@ def test_a_transferred_function_gets_a_handover_with_its_residual_spending_and_n
 def test_a_hand_over_never_claims_the_body_pays_nothing_and_keeps_what_the_law_leaves_it():
     plans = _plans(["15.01", "04.06"], status="transferred")
     for plan in plans.values():
-        assert "Non risulta spesa a carico" not in plan["dup_text"] and "va accertato nella ricognizione" in plan["dup_text"]
-    assert "Resta all'ente la consigliera di parità" in plans["15.01"]["dup_text"] and "D.Lgs. 198/2006" in plans["15.01"]["dup_text"]
+        assert (
+            "Non risulta spesa a carico" not in plan["dup_text"]
+            and "va accertato nella ricognizione" in plan["dup_text"]
+        )
+    assert (
+        "Resta all'ente la consigliera di parità" in plans["15.01"]["dup_text"]
+        and "D.Lgs. 198/2006" in plans["15.01"]["dup_text"]
+    )
     assert "consigliera" not in plans["04.06"]["dup_text"]
     assert "non delle parti che restano all'ente per legge" in plans["15.01"]["phases_text"]
     for plan in plans.values():  # a hand-over is measured by what is handed over, not by the service it no longer runs
-        assert "Spesa residua a carico del bilancio dell'ente" in plan["dup_text"] and "Personale ancora in carico" in plan["dup_text"]
+        assert (
+            "Spesa residua a carico del bilancio dell'ente" in plan["dup_text"]
+            and "Personale ancora in carico" in plan["dup_text"]
+        )
     hunting = _plans(["16.02"], status="transferred")["16.02"]["dup_text"]
     assert "Censimenti faunistici" not in hunting and "Procedimenti e pratiche ancora aperti" in hunting
 
 
 def test_the_flags_of_the_ranking_become_cautions_in_the_plan():
-    plans = _plans(["09.02", "10.05", "01.08"], quadrant="regulation", authority=0.7,
-                   flags=[["protect", "verify_data"], ["revenue_opportunity"], []])
-    assert "Avvertenze." in plans["09.02"]["dup_text"] and "restano all'ente e non si esternalizzano" in plans["09.02"]["dup_text"]
+    plans = _plans(
+        ["09.02", "10.05", "01.08"],
+        quadrant="regulation",
+        authority=0.7,
+        flags=[["protect", "verify_data"], ["revenue_opportunity"], []],
+    )
+    assert (
+        "Avvertenze." in plans["09.02"]["dup_text"]
+        and "restano all'ente e non si esternalizzano" in plans["09.02"]["dup_text"]
+    )
     assert "verificare i dati" in plans["09.02"]["dup_text"]
     assert "diritti, canoni e tariffe" in plans["10.05"]["dup_text"]
     assert "Avvertenze" not in plans["01.08"]["dup_text"]
 
 
 def test_a_kick_start_above_a_years_effect_says_the_case_is_not_the_saving():
-    small = _plans(["12.04"], total_cents=8_400_000, capital_cents=1_680_000, staff_cents=2_520_000, goods_services_cents=3_360_000)["12.04"]
+    small = _plans(
+        ["12.04"], total_cents=8_400_000, capital_cents=1_680_000, staff_cents=2_520_000, goods_services_cents=3_360_000
+    )["12.04"]
     large = _plans(["10.05"])["10.05"]
     assert small["kick_start_cents"] > small["effect_high_cents"] and "non per il risparmio" in small["dup_text"]
     assert large["kick_start_cents"] < large["effect_high_cents"] and "non per il risparmio" not in large["dup_text"]

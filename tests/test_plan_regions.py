@@ -16,7 +16,9 @@ REGIONS = sorted(set(bodies()["region"]))
 
 def _plans_for(body: str, functions: list[str], status: str = "retained") -> dict:
     ranked = ranked_frame(functions, body=body, quadrant="regulation", status=status, authority=0.6)
-    return {r["function"]: r for r in build_plans(ranked.drop("full_cents", "status_source")).projects.iter_rows(named=True)}
+    return {
+        r["function"]: r for r in build_plans(ranked.drop("full_cents", "status_source")).projects.iter_rows(named=True)
+    }
 
 
 def _texts(plan: dict) -> str:
@@ -34,7 +36,9 @@ def test_no_plan_cites_another_regions_law():
     """One body per region, the environmental, waste, parks, police and hunting plans (the fields with regional GEV laws)."""
     one_per_region = bodies().group_by("region").agg(pl.col("istat_code").first())
     for region, body in one_per_region.iter_rows():
-        plans = _plans_for(body, ["09.02", "09.03", "09.05", "03.01"]) | _plans_for(body, ["16.02", "04.07"], "delegated")
+        plans = _plans_for(body, ["09.02", "09.03", "09.05", "03.01"]) | _plans_for(
+            body, ["16.02", "04.07"], "delegated"
+        )
         for function, plan in plans.items():
             text = _texts(plan)
             assert "es. L.R." not in text and "e.g. L.R." not in text, (body, function)
@@ -48,7 +52,9 @@ def test_bologna_and_torino_get_their_own_regions_guards_or_none():
     assert "Lombardia" not in _texts(bologna) and "Lombardia" not in _texts(torino)
     assert "L.R. Emilia-Romagna 23/1989" in bologna["instruments"]
     assert "L.R. Piemonte 32/1982" in torino["instruments"]
-    napoli = _plans_for("263", ["09.02"])["09.02"]  # no regional guards' law known for Campania: the national instruments alone
+    napoli = _plans_for("263", ["09.02"])[
+        "09.02"
+    ]  # no regional guards' law known for Campania: the national instruments alone
     assert "L.R." not in _texts(napoli) and "D.Lgs. 117/2017 art. 56" in napoli["instruments"]
     assert "Guardie ecologiche volontarie (" not in napoli["actors"]
 
@@ -68,12 +74,15 @@ def test_a_fundamental_function_states_its_clause_for_the_body_type():
     assert "Funzione fondamentale: L. 56/2014 art. 1 c. 44 lett. d); c. 85 lett. b)." in bologna["10.05"]["dup_text"]
     assert "c. 85 lett. c) ed e)" in bologna["04.02"]["dup_text"]
     assert "Funzione fondamentale: L. 56/2014 art. 1 c. 85 lett. b)." in vercelli["10.05"]["dup_text"]
-    assert "c. 44" not in " ".join(_texts(p) for p in vercelli.values())  # a province is never given a metropolitan clause
+    assert "c. 44" not in " ".join(
+        _texts(p) for p in vercelli.values()
+    )  # a province is never given a metropolitan clause
     assert "Funzione fondamentale" not in vercelli["14.01"]["dup_text"]
 
 
 def test_central_purchasing_is_c_88_for_a_province_and_not_for_a_metropolitan_city():
     from pipelines.plan_catalogue import legal_basis
+
     assert legal_basis("01.03", False) == "L. 56/2014 art. 1 c. 88"
-    assert "c. 88" not in legal_basis("01.03", True)   # c. 44 lett. c) for a metropolitan city
-    assert legal_basis("18.01", False) == ""           # not a fundamental function: no clause invented
+    assert "c. 88" not in legal_basis("01.03", True)  # c. 44 lett. c) for a metropolitan city
+    assert legal_basis("18.01", False) == ""  # not a fundamental function: no clause invented

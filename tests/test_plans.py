@@ -24,7 +24,9 @@ def plans():
 
 def test_one_project_per_top_tier_function(plans):
     ranked, result = plans
-    top = ranked.filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("tier") == 1)["function"].sort().to_list()
+    top = (
+        ranked.filter(pl.col("body") == "002", pl.col("year") == 2025, pl.col("tier") == 1)["function"].sort().to_list()
+    )
     assert result.projects.filter(pl.col("tier") == 1)["function"].sort().to_list() == top
 
 
@@ -55,15 +57,24 @@ def test_the_kick_start_is_one_percent_of_the_spending_within_its_bounds():
     """plans.yaml: 1 % of the function's spending, at least 20,000 and at most 250,000 euro, in every plan."""
     # 300,000 euro (1 % = 3,000: raised to 20,000); 5 million (50,000); 80 million (800,000: cut to 250,000)
     projects, _ = _plans_for(["10.05", "04.02", "09.05"], "direct", totals=[300_000_00, 5_000_000_00, 80_000_000_00])
-    assert {f: p["kick_start_cents"] for f, p in projects.items()} == {"10.05": 20_000_00, "04.02": 50_000_00, "09.05": 250_000_00}
+    assert {f: p["kick_start_cents"] for f, p in projects.items()} == {
+        "10.05": 20_000_00,
+        "04.02": 50_000_00,
+        "09.05": 250_000_00,
+    }
 
 
 @given(st.integers(min_value=0, max_value=10**13))
 def test_the_kick_start_never_leaves_its_bounds_and_is_the_share_between_them(total_cents):
     config = plan_config()
-    share, low, high = config["kick_start_share"], config["kick_start_min_eur"] * 100, config["kick_start_max_eur"] * 100
-    kick = tplans.kick_start(pl.DataFrame({"total_cents": [total_cents]}), share, config["kick_start_min_eur"],
-                             config["kick_start_max_eur"])["kick_start_cents"].item()
+    share, low, high = (
+        config["kick_start_share"],
+        config["kick_start_min_eur"] * 100,
+        config["kick_start_max_eur"] * 100,
+    )
+    kick = tplans.kick_start(
+        pl.DataFrame({"total_cents": [total_cents]}), share, config["kick_start_min_eur"], config["kick_start_max_eur"]
+    )["kick_start_cents"].item()
     assert low <= kick <= high
     if low <= total_cents * share <= high:
         assert abs(kick - total_cents * share) <= 0.5  # to the cent
@@ -87,7 +98,9 @@ def test_kpi_baselines_come_from_the_metrics(plans):
     kpis = dict(result.kpis.filter(pl.col("function") == "10.05").select("kpi", "baseline").iter_rows())
     assert kpis["spending_per_capita"] == pytest.approx(roads["per_capita_eur"])
     assert kpis["rigid_share"] == pytest.approx(roads["rigid_share"]) and "coproduced_share" not in kpis
-    assert kpis["cost_per_km"] is None and kpis["injury_crashes"] is None  # unknown until the body gives it: never a fake 0
+    assert (
+        kpis["cost_per_km"] is None and kpis["injury_crashes"] is None
+    )  # unknown until the body gives it: never a fake 0
 
 
 def test_projection_over_three_years(plans):
@@ -102,15 +115,36 @@ def test_projection_over_three_years(plans):
 def _plans_for(functions: list[str], quadrant: str, status: str = "retained", totals: list[int] | None = None) -> dict:
     """Plans built directly from hand-made ranked rows (same quadrant, same figures, different fields)."""
     n = len(functions)
-    ranked = pl.DataFrame({
-        "body": ["002"] * n, "year": [2025] * n, "phase": ["rendiconto"] * n, "function": functions, "name": functions,
-        "tier": [1] * n, "quadrant": [quadrant] * n, "status": [status] * n, "own_funding": [0] * n,
-        "total_cents": totals or [100_000_000] * n, "operating_share": [0.9] * n, "transfer_share": [0.1] * n, "rigid_share": [0.3] * n,
-        "capital_share": [0.2] * n, "goods_services_share": [0.4] * n, "staff_share": [0.3] * n, "per_capita_eur": [5.0] * n,
-        "share_of_body": [0.1] * n, "authority": [0.3] * n, "growth": [0.0] * n, "service_type_it": ["servizi diretti"] * n,
-        "governance_it": ["coproduzione"] * n, "capital_cents": [20_000_000] * n, "staff_cents": [30_000_000] * n,
-        "goods_services_cents": [40_000_000] * n,
-    }, schema_overrides={"year": pl.Int32, "tier": pl.Int8})
+    ranked = pl.DataFrame(
+        {
+            "body": ["002"] * n,
+            "year": [2025] * n,
+            "phase": ["rendiconto"] * n,
+            "function": functions,
+            "name": functions,
+            "tier": [1] * n,
+            "quadrant": [quadrant] * n,
+            "status": [status] * n,
+            "own_funding": [0] * n,
+            "total_cents": totals or [100_000_000] * n,
+            "operating_share": [0.9] * n,
+            "transfer_share": [0.1] * n,
+            "rigid_share": [0.3] * n,
+            "capital_share": [0.2] * n,
+            "goods_services_share": [0.4] * n,
+            "staff_share": [0.3] * n,
+            "per_capita_eur": [5.0] * n,
+            "share_of_body": [0.1] * n,
+            "authority": [0.3] * n,
+            "growth": [0.0] * n,
+            "service_type_it": ["servizi diretti"] * n,
+            "governance_it": ["coproduzione"] * n,
+            "capital_cents": [20_000_000] * n,
+            "staff_cents": [30_000_000] * n,
+            "goods_services_cents": [40_000_000] * n,
+        },
+        schema_overrides={"year": pl.Int32, "tier": pl.Int8},
+    )
     result = build_plans(ranked)
     return {r["function"]: r for r in result.projects.iter_rows(named=True)}, result
 
@@ -120,13 +154,21 @@ def test_same_quadrant_different_fields_get_different_plans():
     for a, b in (("10.05", "04.02"), ("10.05", "09.05"), ("04.02", "09.05")):
         for part in ("actors", "instruments", "cases", "coproduction_why", "phases_text", "risks_text", "dup_text"):
             assert projects[a][part] != projects[b][part], (a, b, part)
-        kpis = {f: set(result.kpis.filter(pl.col("function") == f, pl.col("kind") != "financial")["kpi"]) for f in (a, b)}
+        kpis = {
+            f: set(result.kpis.filter(pl.col("function") == f, pl.col("kind") != "financial")["kpi"]) for f in (a, b)
+        }
         assert kpis[a] and kpis[b] and not kpis[a] & kpis[b]
     assert "Citizen Speed Watchers" in projects["10.05"]["cases"] and "Speed" not in projects["04.02"]["cases"]
     assert "guardie ecologiche" not in projects["04.02"]["dup_text"].lower()
-    assert "Municipalities and unions of municipalities" in projects["10.05"]["actors_en"] and "Comuni" not in projects["10.05"]["actors_en"]
+    assert (
+        "Municipalities and unions of municipalities" in projects["10.05"]["actors_en"]
+        and "Comuni" not in projects["10.05"]["actors_en"]
+    )
     road_km = result.kpis.filter(pl.col("function") == "10.05", pl.col("kpi") == "road_km").row(0, named=True)
-    assert road_km["data_needed"] == "catasto stradale dell'ente" and road_km["data_needed_en"] == "the body's road register"
+    assert (
+        road_km["data_needed"] == "catasto stradale dell'ente"
+        and road_km["data_needed_en"] == "the body's road register"
+    )
 
 
 def test_a_transferred_function_gets_a_handover_plan_never_a_coproduction_plan():
@@ -141,8 +183,12 @@ def test_a_transferred_function_gets_a_handover_plan_never_a_coproduction_plan()
 def test_transferred_functions_leave_the_ranking_unless_the_body_funds_them():
     from pipelines.portfolio import development_ranking
 
-    frame = pl.DataFrame({"status": ["retained", "transferred", "transferred", "delegated", "non_fundamental"],
-                          "own_funding": [0, 0, 1, 0, 0]})  # a marginal own share is enough to be ranked
+    frame = pl.DataFrame(
+        {
+            "status": ["retained", "transferred", "transferred", "delegated", "non_fundamental"],
+            "own_funding": [0, 0, 1, 0, 0],
+        }
+    )  # a marginal own share is enough to be ranked
     assert frame.select(development_ranking())["status"].to_list() == [True, False, True, False, True]
 
 
@@ -160,7 +206,10 @@ def test_job_centres_in_the_demo_budget_are_not_ranked_and_get_a_handover_plan(p
 def test_a_mission_level_function_gets_the_fields_of_its_programmes():
     projects, result = _plans_for(["10"], "direct")
     plan = projects["10"]
-    assert plan["field_name"] == "Strade provinciali, Pianificazione del trasporto pubblico locale, Autorizzazioni e controlli sul trasporto privato"
+    assert (
+        plan["field_name"]
+        == "Strade provinciali, Pianificazione del trasporto pubblico locale, Autorizzazioni e controlli sul trasporto privato"
+    )
     assert "Dati solo per missione" in plan["coproduction_why"] and "Comuni e unioni di comuni" in plan["actors"]
     kpis = set(result.kpis.filter(pl.col("kind") != "financial")["kpi"])
     assert {"cost_per_km", "passengers", "irregularity_rate"} <= kpis

@@ -19,8 +19,13 @@ from tests.plan_frames import ranked_frame
 
 QUADRANTS = ["direct", "regulation", "allocation", "indirect"]
 REGIONS = dict(zip(bodies()["istat_code"], bodies()["region"]))
-ALLOWED_KINDS = {"retained": {"development", "maintain"}, "non_fundamental": {"development", "maintain"}, "delegated": {"delegation"}, "transferred": {"handover"},
-                 "mixed": {"split", "development", "maintain", "delegation", "handover"}}
+ALLOWED_KINDS = {
+    "retained": {"development", "maintain"},
+    "non_fundamental": {"development", "maintain"},
+    "delegated": {"delegation"},
+    "transferred": {"handover"},
+    "mixed": {"split", "development", "maintain", "delegation", "handover"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +34,19 @@ def plans() -> list[dict]:
     for i, body in enumerate(sorted(REGIONS)):
         rows = [p for p in programme_statuses(body) if p["status"] in ALLOWED_KINDS]
         functions = [p["programme"] for p in rows]
-        frames.append(ranked_frame(functions, body=body, status=[p["status"] for p in rows],
-                                   quadrant=QUADRANTS[i % 4], transfer_share=[0.1, 0.9][i % 2],
-                                   revenue_cents=[None, 0, 60_000_000][i % 3], capital_share=[0.2, 0.5, 0.3][i % 3],
-                                   staff_share=[0.5, 0.3][i % 2],
-                                   share_of_body=[0.0, 0.004, 0.1][i % 3]))
+        frames.append(
+            ranked_frame(
+                functions,
+                body=body,
+                status=[p["status"] for p in rows],
+                quadrant=QUADRANTS[i % 4],
+                transfer_share=[0.1, 0.9][i % 2],
+                revenue_cents=[None, 0, 60_000_000][i % 3],
+                capital_share=[0.2, 0.5, 0.3][i % 3],
+                staff_share=[0.5, 0.3][i % 2],
+                share_of_body=[0.0, 0.004, 0.1][i % 3],
+            )
+        )
     return build_plans(pl.concat(frames, how="diagonal_relaxed")).projects.to_dicts()
 
 
@@ -58,10 +71,14 @@ def test_no_plan_cites_a_law_of_another_region(plans):
 
 
 def test_no_case_or_instrument_outside_the_plans_fields(plans):
-    fitting = {name: {r[key]: set(r["fields"].split(";")) for r in _csv(name).iter_rows(named=True)}
-               for name, key in (("cases.csv", "case"), ("instruments.csv", "instrument"))}
-    labels = {name: {r["label_it"]: r[key] for r in _csv(name).iter_rows(named=True)} for name, key in
-              (("cases.csv", "case"), ("instruments.csv", "instrument"))}
+    fitting = {
+        name: {r[key]: set(r["fields"].split(";")) for r in _csv(name).iter_rows(named=True)}
+        for name, key in (("cases.csv", "case"), ("instruments.csv", "instrument"))
+    }
+    labels = {
+        name: {r["label_it"]: r[key] for r in _csv(name).iter_rows(named=True)}
+        for name, key in (("cases.csv", "case"), ("instruments.csv", "instrument"))
+    }
     for p in plans:
         for name, column in (("cases.csv", "cases"), ("instruments.csv", "instruments")):
             for label, key in labels[name].items():
@@ -70,7 +87,9 @@ def test_no_case_or_instrument_outside_the_plans_fields(plans):
 
 
 def test_co_production_words_only_where_co_production_is_proposed(plans):
-    coproduction_risks = [r["label_it"] for r in _csv("risks.csv").filter(pl.col("when") != "always").iter_rows(named=True)]
+    coproduction_risks = [
+        r["label_it"] for r in _csv("risks.csv").filter(pl.col("when") != "always").iter_rows(named=True)
+    ]
     for p in plans:
         if not p["coproduction_types"]:
             assert not any(r in p["risks_text"] for r in coproduction_risks), (p["body"], p["function"], p["plan_kind"])
@@ -84,10 +103,10 @@ def test_figures_as_a_planner_writes_them(plans):
         text = p["dup_text"]
         where = (p["body"], p["function"], p["plan_kind"])
         assert not re.search(r"\bil (0|1|8|11|8\d|8\d\d)(,\d)? %|\bil 0\b", text), where  # lo 0 %, l'8 %, l'11 %
-        assert not re.search(r"\d\.\d{3},\d{2}", text), where          # no euro to the cent in prose
-        assert not re.search(r"\d%", text), where                      # "40 %", never "40%"
+        assert not re.search(r"\d\.\d{3},\d{2}", text), where  # no euro to the cent in prose
+        assert not re.search(r"\d%", text), where  # "40 %", never "40%"
         assert "nan" not in text.split() and "None" not in text, where
-        assert "()" not in _texts(p), where                              # a citation or a part left empty
+        assert "()" not in _texts(p), where  # a citation or a part left empty
         assert "tra mille euro e" not in text and "Non risulta spesa a carico" not in text, where
         assert "\n\n\n" not in text and "  " not in text, where
 
@@ -108,6 +127,10 @@ def test_instruments_and_actors_fit_the_plan_kind(plans):
         if p["plan_kind"] in ("handover", "maintain", "split"):
             assert "art. 55" not in cited and "art. 56" not in cited and "patti di collaborazione" not in cited, where
         if p["plan_kind"] == "delegation":
-            assert "nuovo titolare" not in cited and "passaggio" not in cited and p["actors"].startswith("Regione delegante"), where
+            assert (
+                "nuovo titolare" not in cited
+                and "passaggio" not in cited
+                and p["actors"].startswith("Regione delegante")
+            ), where
         names = [a.split(" (")[0] for a in (p["actors"] or "").split("; ") if a]
         assert len(names) == len(set(names)), where

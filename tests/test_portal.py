@@ -39,7 +39,9 @@ def portal(settings, monkeypatch, tmp_path):
 def _login(client: TestClient, username: str, password: str):
     page = client.get("/login")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    response = client.post("/login", data={"username": username, "password": password, "csrf": token}, follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf": token}, follow_redirects=False
+    )
     return response, token
 
 
@@ -49,8 +51,12 @@ def _token(client: TestClient) -> str:
 
 def _upload(client, path, year=2025, phase="rendiconto", token=None, name=None):
     with path.open("rb") as handle:
-        return client.post("/upload", data={"year": str(year), "phase": phase, "csrf": token or _token(client)},
-                           files={"file": (name or path.name, handle, "application/octet-stream")}, follow_redirects=False)
+        return client.post(
+            "/upload",
+            data={"year": str(year), "phase": phase, "csrf": token or _token(client)},
+            files={"file": (name or path.name, handle, "application/octet-stream")},
+            follow_redirects=False,
+        )
 
 
 def test_anonymous_users_see_only_the_login(portal):
@@ -61,7 +67,11 @@ def test_anonymous_users_see_only_the_login(portal):
         assert client.get(url, follow_redirects=False).status_code in (303, 403)
     assert client.get("/template").status_code == 403
     login = client.get("/login")
-    assert login.status_code == 200 and login.headers["x-frame-options"] == "DENY" and "default-src 'self'" in login.headers["content-security-policy"]
+    assert (
+        login.status_code == 200
+        and login.headers["x-frame-options"] == "DENY"
+        and "default-src 'self'" in login.headers["content-security-policy"]
+    )
 
 
 def test_session_cookie_is_signed_httponly_samesite(portal):
@@ -116,7 +126,10 @@ def test_csrf_is_required_on_every_form(portal, tmp_path):
     _, app = portal
     client = TestClient(app)
     page = client.get("/login")
-    assert client.post("/login", data={"username": "ufficio.bo", "password": "pw-bologna", "csrf": "wrong"}).status_code == 403
+    assert (
+        client.post("/login", data={"username": "ufficio.bo", "password": "pw-bologna", "csrf": "wrong"}).status_code
+        == 403
+    )
     _login(client, "ufficio.bo", "pw-bologna")
     good = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     assert _upload(client, good, token="forged").status_code == 403
@@ -136,11 +149,25 @@ def test_bad_upload_shows_findings_and_good_upload_is_received_for_the_officers_
     settings, app = portal
     client = TestClient(app)
     _login(client, "ufficio.bo", "pw-bologna")
-    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx", body="237", year=2025, phase="rendiconto",
-                                 rows=m.GOOD_ROWS.with_columns(amount_kind=m.pl.lit("impegni"))), tmp_path / "bad.xlsx", "Dati", {"A6": "77"})
+    bad = m.edit_xlsx(
+        m.template(
+            tmp_path / "g.xlsx",
+            body="237",
+            year=2025,
+            phase="rendiconto",
+            rows=m.GOOD_ROWS.with_columns(amount_kind=m.pl.lit("impegni")),
+        ),
+        tmp_path / "bad.xlsx",
+        "Dati",
+        {"A6": "77"},
+    )
     response = _upload(client, bad)
     status = client.get(response.headers["location"])
-    assert "respinto" in status.text and "Missione &#39;77&#39; inesistente" in status.text and 'id="findings"' in status.text
+    assert (
+        "respinto" in status.text
+        and "Missione &#39;77&#39; inesistente" in status.text
+        and 'id="findings"' in status.text
+    )
     findings = client.get(response.headers["location"] + "/findings.json").json()
     assert [f["code"] for f in findings] == ["MISSION_UNKNOWN"]
     good = write_sample(tmp_path / "ok", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
@@ -152,7 +179,12 @@ def test_bad_upload_shows_findings_and_good_upload_is_received_for_the_officers_
     assert Path(receipt.archive_path).read_bytes() == good.read_bytes()  # kept as received
     assert not (tmp_path / "inbox").exists()  # nothing travels by file name any more
     history = client.get("/body/237").text  # the register's state, not a guess: received, not yet in use
-    assert "bad.xlsx" in history and good.name in history and "ricevuto: in caricamento" in history and "respinto" in history
+    assert (
+        "bad.xlsx" in history
+        and good.name in history
+        and "ricevuto: in caricamento" in history
+        and "respinto" in history
+    )
     assert "in uso" not in history
     load_receipts(settings)  # the sensor
     assert "in uso" in client.get("/body/237").text and "in uso" in client.get("/").text
@@ -175,8 +207,14 @@ def test_size_limit_wrong_type_and_hostile_names(portal, tmp_path):
     stored = [Path(r.archive_path) for r in receipts.pending(settings)]
     assert stored and all("script" not in str(p) for p in stored)
     history = client.get("/body/237").text
-    assert "script&gt;.xlsx" in history and "<script" not in history  # only the last path part is kept, and it is escaped
-    for url in ("/files/dashboards/..%2F..%2Fportal.sqlite", "/files/reports/../../portal/portal.sqlite", "/files/dashboards/237_2025_rendiconto.xlsx"):
+    assert (
+        "script&gt;.xlsx" in history and "<script" not in history
+    )  # only the last path part is kept, and it is escaped
+    for url in (
+        "/files/dashboards/..%2F..%2Fportal.sqlite",
+        "/files/reports/../../portal/portal.sqlite",
+        "/files/dashboards/237_2025_rendiconto.xlsx",
+    ):
         assert client.get(url).status_code in (403, 404)
 
 
@@ -221,7 +259,9 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     rejected = _upload(client, source, year=2023)
     status = client.get(rejected.headers["location"])
     assert "COLUMN_UNMATCHED" in status.text and 'id="mapping"' in status.text
-    assert status.text.index('value="10"') < status.text.index('value="01"')  # the missions order leaves open come first
+    assert status.text.index('value="10"') < status.text.index(
+        'value="01"'
+    )  # the missions order leaves open come first
     upload_id = rejected.headers["location"].rsplit("/", 1)[1]
     field = re.search(r'<select name="(col_0)"', status.text).group(1)
     token = _token(client)
@@ -277,8 +317,8 @@ def test_home_pages_speak_to_each_role(tmp_path):
     with TestClient(app) as planner:
         _login(planner, "piano", "pw-planner-12")
         home = planner.get("/").text
-        assert "Provincia di Vercelli</a> <span class=\"ok\">— dati caricati" in home
-        assert "Provincia di Novara</a> <span class=\"muted\">— nessun dato" in home
+        assert 'Provincia di Vercelli</a> <span class="ok">— dati caricati' in home
+        assert 'Provincia di Novara</a> <span class="muted">— nessun dato' in home
         assert "Libero consorzio" not in home and "Libero consorzio" in planner.get("/?tutti=1").text
 
 
@@ -313,5 +353,10 @@ def test_the_mapping_form_validates_off_the_event_loop(portal, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, "validate_file", watched)
-    assert client.post(f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": _token(client)}, follow_redirects=False).status_code == 303
+    assert (
+        client.post(
+            f"/uploads/{upload_id}/mapping", data={field: "10", "csrf": _token(client)}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     assert seen and "event loop" not in seen

@@ -30,12 +30,15 @@ def portal(settings, monkeypatch):
     return settings, create_app(settings, max_upload_mb=1)
 
 
-
 def _multipart(fields: dict[str, str], file_bytes: int, boundary: str = "confine4f2a"):
     """A multipart body with one file part of ``file_bytes`` zeros, produced chunk by chunk (nothing held in memory)."""
-    head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items())
-    yield (head + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n'
-           "Content-Type: application/octet-stream\r\n\r\n").encode()
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()
+    )
+    yield (
+        head + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
     for start in range(0, file_bytes, CHUNK):
         yield bytes(min(CHUNK, file_bytes - start))
     yield f"\r\n--{boundary}--\r\n".encode()
@@ -66,9 +69,20 @@ def _stream(app, path: str, chunks, headers: dict[str, str]) -> tuple[int, int]:
         elif message["type"] == "http.response.body" and not message.get("more_body"):
             done.set()
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "client": ("127.0.0.1", 40000),
-             "server": ("testserver", 80), "headers": [(k.lower().encode(), v.encode()) for k, v in {"host": "testserver", **headers}.items()]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in {"host": "testserver", **headers}.items()],
+    }
     asyncio.run(app(scope, receive, send))
     return status, pulled
 
@@ -90,7 +104,11 @@ def disk(monkeypatch, tmp_path):
 
     def open_files() -> list[str]:
         """Files of the temporary directory this process still holds (an unlinked temporary file still fills the disk)."""
-        targets = (os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{fd}"))
+        targets = (
+            os.readlink(f"/proc/self/fd/{fd}")
+            for fd in os.listdir("/proc/self/fd")
+            if os.path.exists(f"/proc/self/fd/{fd}")
+        )
         return [t for t in targets if t.startswith(str(folder))]
 
     return made, folder, open_files
@@ -115,8 +133,9 @@ def test_an_anonymous_200_mb_post_to_login_is_refused_before_its_body_is_read(po
     status, pulled = _stream(app, "/login", _multipart({"username": "x", "password": "y"}, 200 * MB), MULTIPART)
     assert status == 403 and pulled == 0  # no session, so no CSRF token to match: nothing is read
     headers, token = _session(app, None, None)  # the attacker fetched the login page first
-    status, pulled = _stream(app, "/login", _multipart({"csrf": token, "username": "x", "password": "y"}, 200 * MB),
-                             MULTIPART | headers)
+    status, pulled = _stream(
+        app, "/login", _multipart({"csrf": token, "username": "x", "password": "y"}, 200 * MB), MULTIPART | headers
+    )
     assert status in (400, 413) and pulled <= 64 * 1024 + CHUNK
     assert made == [] and list(folder.iterdir()) == [] and open_files() == []
 
@@ -138,8 +157,12 @@ def test_a_chunked_upload_over_the_limit_stops_near_the_limit_and_leaves_nothing
     settings, app = portal
     made, folder, open_files = disk
     headers, token = _session(app, "ufficio.bo", "pw-bologna")
-    status, pulled = _stream(app, "/upload", _multipart({"csrf": token, "year": "2025", "phase": "rendiconto"}, 200 * MB),
-                             MULTIPART | headers)
+    status, pulled = _stream(
+        app,
+        "/upload",
+        _multipart({"csrf": token, "year": "2025", "phase": "rendiconto"}, 200 * MB),
+        MULTIPART | headers,
+    )
     assert status == 413 and pulled <= 1 * MB + 64 * 1024 + CHUNK
     assert all(f.closed for f in made) and list(folder.iterdir()) == [] and open_files() == []
     incoming = accounts.portal_dir(settings) / "incoming"
@@ -150,7 +173,11 @@ def test_an_upload_from_another_site_is_refused_before_its_body_is_read(portal, 
     _, app = portal
     headers, token = _session(app, "ufficio.bo", "pw-bologna")
     body = {"csrf": token, "year": "2025", "phase": "rendiconto"}
-    for sent_by in ({"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}, {"origin": "https://altro.example"}):
+    for sent_by in (
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},
+        {"origin": "https://altro.example"},
+    ):
         status, pulled = _stream(app, "/upload", _multipart(body, 5 * MB), MULTIPART | headers | sent_by)
         assert (status, pulled) == (403, 0), sent_by
 
@@ -161,11 +188,18 @@ def test_a_chunked_upload_within_the_limit_is_received(portal, tmp_path):
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto").head(200), "annex_amount_kinds")
     assert path.stat().st_size < MB
     boundary = "confine4f2a"
-    head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-                   for k, v in {"csrf": token, "year": "2025", "phase": "rendiconto"}.items())
+    head = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in {"csrf": token, "year": "2025", "phase": "rendiconto"}.items()
+    )
     data = Path(path).read_bytes()
-    body = [(head + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n\r\n').encode(),
-            *(data[i:i + CHUNK] for i in range(0, len(data), CHUNK)), f"\r\n--{boundary}--\r\n".encode()]
+    body = [
+        (
+            head + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{path.name}"\r\n\r\n'
+        ).encode(),
+        *(data[i : i + CHUNK] for i in range(0, len(data), CHUNK)),
+        f"\r\n--{boundary}--\r\n".encode(),
+    ]
     same_origin = {"sec-fetch-site": "same-origin", "origin": "http://testserver"}
     status, pulled = _stream(app, "/upload", body, MULTIPART | headers | same_origin)
     assert status == 303 and pulled == sum(map(len, body))
@@ -176,5 +210,7 @@ def test_a_token_in_any_script_is_refused_not_an_error(portal, token):
     _, app = portal
     client = TestClient(app)
     csrf_token(client)
-    response = client.post("/login", data={"username": "ufficio.bo", "password": "pw-bologna", "csrf": token}, follow_redirects=False)
+    response = client.post(
+        "/login", data={"username": "ufficio.bo", "password": "pw-bologna", "csrf": token}, follow_redirects=False
+    )
     assert response.status_code == 403

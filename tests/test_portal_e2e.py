@@ -22,8 +22,15 @@ from tests.browser import chromium
 from tests.conftest import write_sample
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "portal"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -68,8 +75,18 @@ def test_officer_and_planner_in_a_real_browser(server, tmp_path):
 
     settings, base = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx", body="237", year=2025, phase="rendiconto",
-                                 rows=m.GOOD_ROWS.with_columns(amount_kind=m.pl.lit("impegni"))), tmp_path / "sbagliato.xlsx", "Dati", {"A6": "77"})
+    bad = m.edit_xlsx(
+        m.template(
+            tmp_path / "g.xlsx",
+            body="237",
+            year=2025,
+            phase="rendiconto",
+            rows=m.GOOD_ROWS.with_columns(amount_kind=m.pl.lit("impegni")),
+        ),
+        tmp_path / "sbagliato.xlsx",
+        "Dati",
+        {"A6": "77"},
+    )
     good = write_sample(tmp_path / "ok", generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium(), headless=True, args=FLAGS)
@@ -111,7 +128,9 @@ def test_officer_and_planner_in_a_real_browser(server, tmp_path):
         page.goto(f"{base}/body/237")
         assert "in uso" in page.inner_text("#history")
         page.goto(f"{base}/body/002")
-        assert "Nessun file caricato dal portale per questo ente." in page.inner_text("main")  # said, not an empty table
+        assert "Nessun file caricato dal portale per questo ente." in page.inner_text(
+            "main"
+        )  # said, not an empty table
         page.screenshot(path=str(ARTIFACTS / "4_planner.png"), full_page=True)
         browser.close()
 
@@ -142,9 +161,13 @@ def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_i
     result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources))
     assert [r.partition_key for r in result.run_requests] == ["2023|237"]
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        loaded = con.execute("SELECT missione, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2023 "
-                             "AND amount_kind = 'impegni' GROUP BY 1").fetchall()
-    expected = __import__("json").loads((source.parent / "expected.json").read_text())[source.name]["mission_totals"]["impegni"]
+        loaded = con.execute(
+            "SELECT missione, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2023 "
+            "AND amount_kind = 'impegni' GROUP BY 1"
+        ).fetchall()
+    expected = __import__("json").loads((source.parent / "expected.json").read_text())[source.name]["mission_totals"][
+        "impegni"
+    ]
     assert dict(loaded) == expected
 
 

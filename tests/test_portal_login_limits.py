@@ -20,7 +20,6 @@ def portal(settings, monkeypatch):
     return settings, create_app(settings)
 
 
-
 def test_fifty_wrong_names_from_one_address_do_not_lock_out_a_colleague(portal, monkeypatch):
     _, app = portal
     monkeypatch.setattr("dashboards.portal.LoginLimiter.delay", lambda self, u, a: 0)
@@ -76,7 +75,9 @@ def test_the_client_address_comes_from_a_trusted_proxy_only(portal, monkeypatch)
     for _ in range(5):
         assert _login_from(app, "10.0.0.1", "203.0.113.7", "ufficio.bo", "sbagliata") == 401
     assert _login_from(app, "10.0.0.1", "203.0.113.7", "ufficio.bo", "pw-bologna") == 429  # that client is blocked
-    assert _login_from(app, "10.0.0.1", "203.0.113.8", "ufficio.bo", "pw-bologna") == 303  # another one behind the proxy is not
+    assert (
+        _login_from(app, "10.0.0.1", "203.0.113.8", "ufficio.bo", "pw-bologna") == 303
+    )  # another one behind the proxy is not
     for _ in range(5):  # a proxy of the trusted network, the same client: counted as one
         assert _login_from(app, "192.168.5.20", "203.0.113.50", "ufficio.mo", "sbagliata") == 401
     assert _login_from(app, "10.0.0.1", "203.0.113.50", "ufficio.mo", "pw-modena") == 429
@@ -101,5 +102,3 @@ def test_a_trusted_proxy_setting_that_is_not_an_address_stops_the_portal(monkeyp
     monkeypatch.setenv("AREAVASTA_TRUSTED_PROXIES", value)
     with pytest.raises(SystemExit, match="AREAVASTA_TRUSTED_PROXIES"):
         server_options()
-
-

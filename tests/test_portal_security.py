@@ -21,7 +21,6 @@ def portal(settings, monkeypatch, tmp_path):
     return settings, create_app(settings, max_upload_mb=2)
 
 
-
 def test_logout_ends_the_session_even_for_a_copied_cookie(portal):
     _, app = portal
     client = TestClient(app)
@@ -75,7 +74,9 @@ def test_failed_logins_slow_one_user_but_never_the_whole_office(portal, monkeypa
     attacker = TestClient(app)
     for _ in range(5):
         assert login(attacker, "ufficio.bo", "sbagliata").status_code == 401
-    assert login(attacker, "ufficio.bo", "pw-bologna").status_code == 429  # that user, from that address: blocked for now
+    assert (
+        login(attacker, "ufficio.bo", "pw-bologna").status_code == 429
+    )  # that user, from that address: blocked for now
     colleague = TestClient(app)  # same address (the office's NAT), another user
     assert login(colleague, "ufficio.mo", "pw-modena").status_code == 303
 
@@ -103,8 +104,12 @@ def test_bad_form_input_is_a_400_in_italian(portal, tmp_path, year):
     login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto").head(50), "template")
     with path.open("rb") as handle:
-        response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": csrf_token(client, "/")},
-                               files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+        response = client.post(
+            "/upload",
+            data={"year": year, "phase": "rendiconto", "csrf": csrf_token(client, "/")},
+            files={"file": (path.name, handle, "application/octet-stream")},
+            follow_redirects=False,
+        )
     assert response.status_code == 400 and "esercizio" in response.text.lower()
     assert client.get(f"/template?year={year}").status_code == 400
 
@@ -126,8 +131,11 @@ def test_secrets_and_personal_data_are_owner_only(portal, tmp_path):
     login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")
     with path.open("rb") as handle:
-        client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": csrf_token(client, "/")},
-                    files={"file": (path.name, handle, "application/octet-stream")})
+        client.post(
+            "/upload",
+            data={"year": "2025", "phase": "rendiconto", "csrf": csrf_token(client, "/")},
+            files={"file": (path.name, handle, "application/octet-stream")},
+        )
     database = accounts.portal_dir(settings) / "portal.sqlite"
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
     receipt = next((settings.home / "receipts").glob("*.json"))
@@ -155,9 +163,17 @@ def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
     token = csrf_token(client, "/")
     for year in ("2025", "2025"):
         with path.open("rb") as handle:
-            response = client.post("/upload", data={"year": year, "phase": "rendiconto", "csrf": token},
-                                   files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
-    inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+            response = client.post(
+                "/upload",
+                data={"year": year, "phase": "rendiconto", "csrf": token},
+                files={"file": (path.name, handle, "application/octet-stream")},
+                follow_redirects=False,
+            )
+    inbox_sensor(
+        dg.build_sensor_context(
+            instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
+        )
+    )
     assert "già in uso per questo ente, esercizio e fase" in client.get(response.headers["location"]).text
 
 
@@ -199,8 +215,12 @@ def matrix_portal(portal, tmp_path):
     login(client, "ufficio.bo", "pw-bologna")
     path = write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     with path.open("rb") as handle:
-        response = client.post("/upload", data={"year": "2025", "phase": "rendiconto", "csrf": csrf_token(client, "/")},
-                               files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+        response = client.post(
+            "/upload",
+            data={"year": "2025", "phase": "rendiconto", "csrf": csrf_token(client, "/")},
+            files={"file": (path.name, handle, "application/octet-stream")},
+            follow_redirects=False,
+        )
     return app, response.headers["location"].rsplit("/", 1)[1]
 
 
@@ -216,5 +236,7 @@ def test_authorisation_matrix(matrix_portal, method, url, expected):
             response = client.get(target, follow_redirects=False)
         else:
             token = csrf_token(client, "/") if password else ""
-            response = client.post(target, data={"csrf": token, "year": "x", "phase": "rendiconto"}, follow_redirects=False)
+            response = client.post(
+                target, data={"csrf": token, "year": "x", "phase": "rendiconto"}, follow_redirects=False
+            )
         assert response.status_code == status, (role, method, target, response.status_code)

@@ -19,7 +19,9 @@ cents = st.integers(min_value=-(10**14), max_value=10**14)
 
 
 def _parse(texts: list[str], number_format: str = "it") -> list[int | None]:
-    return parse_amounts(pl.DataFrame({"a": texts}, schema={"a": pl.String}), "a", number_format)["amount_cents"].to_list()
+    return parse_amounts(pl.DataFrame({"a": texts}, schema={"a": pl.String}), "a", number_format)[
+        "amount_cents"
+    ].to_list()
 
 
 @given(st.lists(cents, min_size=1, max_size=50))
@@ -39,7 +41,7 @@ def test_us_format_round_trips_exactly(values):
     assert _parse(texts, "us") == values
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False))
 def test_rounding_is_half_away_from_zero(value):
     text = format(value, "f").replace(".", ",")
     expected = int((abs(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * (-1 if value < 0 else 1)
@@ -52,21 +54,32 @@ def test_amount_parser_never_raises(text):
     assert result == [None] or isinstance(result[0], int)
 
 
-@given(st.sampled_from(programmes()["code"].to_list()), st.sampled_from(["{m}.{p}", "{m}{p}", "{mi}.{pi}", "{m} {p} - nome", "{m}/{p}"]))
+@given(
+    st.sampled_from(programmes()["code"].to_list()),
+    st.sampled_from(["{m}.{p}", "{m}{p}", "{mi}.{pi}", "{m} {p} - nome", "{m}/{p}"]),
+)
 def test_every_programme_spelling_parses_to_its_code(code, shape):
     m, p = code.split(".")
     text = shape.format(m=m, p=p, mi=int(m), pi=int(p))
     assert pl.select(programme_code(pl.lit(text))).item() == code
 
 
-@given(st.sampled_from(sorted(code_sets()["macroaggregato"])), st.sampled_from(["{t}.{m}", "{t}{m}", "{t}{m}0000", "U.{t}.{m}.01.01.001"]))
+@given(
+    st.sampled_from(sorted(code_sets()["macroaggregato"])),
+    st.sampled_from(["{t}.{m}", "{t}{m}", "{t}{m}0000", "U.{t}.{m}.01.01.001"]),
+)
 def test_every_macroaggregate_spelling_parses_to_its_code(code, shape):
     t, mm = code.split(".")
     assert pl.select(macro_code(pl.lit(shape.format(t=t, m=mm)))).item() == code
 
 
 @hsettings(max_examples=15, deadline=None)
-@given(st.sampled_from(["002", "237", "258", "103"]), st.integers(2016, 2028), st.sampled_from(["previsione", "rendiconto"]), st.integers(0, 5))
+@given(
+    st.sampled_from(["002", "237", "258", "103"]),
+    st.integers(2016, 2028),
+    st.sampled_from(["previsione", "rendiconto"]),
+    st.integers(0, 5),
+)
 def test_generated_budgets_are_valid_and_deterministic(body, year, phase, seed):
     lines = generate_budget(body, year, phase, seed)
     assert lines.equals(generate_budget(body, year, phase, seed))

@@ -25,8 +25,15 @@ from sources.ratings import read_ratings
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "demo"
-BUDGETS = [DEMO / "inbox" / name for name in ("237_2025_rendiconto_annex_amount_kinds.xlsx", "002_2026_previsione_template.xlsx",
-                                              "201_2023_rendiconto_formato_aperto_entrate.csv", "bdap_2024_rendiconto_riepilogo_missioni.csv")]
+BUDGETS = [
+    DEMO / "inbox" / name
+    for name in (
+        "237_2025_rendiconto_annex_amount_kinds.xlsx",
+        "002_2026_previsione_template.xlsx",
+        "201_2023_rendiconto_formato_aperto_entrate.csv",
+        "bdap_2024_rendiconto_riepilogo_missioni.csv",
+    )
+]
 NATIONAL = DEMO / "national" / "bdap_programmi_2025_rendiconto.csv"
 RATINGS = DEMO / "ratings" / "237_2025_valutazioni.xlsx"
 
@@ -62,15 +69,22 @@ def state(path: Path) -> dict[str, tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         out = {}
-        for schema, table in con.execute("SELECT table_schema, table_name FROM information_schema.tables ORDER BY ALL").fetchall():
-            numbers = [c for (c,) in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                "AND data_type IN ('BIGINT', 'INTEGER', 'TINYINT', 'SMALLINT', 'DOUBLE', 'HUGEINT') ORDER BY ordinal_position",
-                [schema, table]).fetchall()]
+        for schema, table in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables ORDER BY ALL"
+        ).fetchall():
+            numbers = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                    "AND data_type IN ('BIGINT', 'INTEGER', 'TINYINT', 'SMALLINT', 'DOUBLE', 'HUGEINT') ORDER BY ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            ]
             sums = ", ".join(f"sum({c})" for c in numbers)
             out[f"{schema}.{table}"] = con.execute(
                 f"SELECT count(*){', ' + sums if sums else ''}, hash(string_agg(CAST(t AS VARCHAR), ',' ORDER BY CAST(t AS VARCHAR))) "
-                f'FROM "{schema}"."{table}" t').fetchone()
+                f'FROM "{schema}"."{table}" t'
+            ).fetchone()
         return out
     finally:
         con.close()
@@ -86,22 +100,42 @@ def analyses(path: Path) -> dict[str, tuple]:
     try:
         out = {}
         skip = {spec.table for spec in REBUILT}
-        for (table,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' ORDER BY 1").fetchall():
+        for (table,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' ORDER BY 1"
+        ).fetchall():
             if table in skip:
                 continue
-            columns = [f"round({c}, 9)" if kind == "DOUBLE" else c for c, kind in con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? "
-                "ORDER BY ordinal_position", [table]).fetchall()]
-            out[table] = con.execute(f"SELECT count(*), sum(hash(row({', '.join(columns)})))::HUGEINT FROM core.{table}").fetchone()
+            columns = [
+                f"round({c}, 9)" if kind == "DOUBLE" else c
+                for c, kind in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+            ]
+            out[table] = con.execute(
+                f"SELECT count(*), sum(hash(row({', '.join(columns)})))::HUGEINT FROM core.{table}"
+            ).fetchone()
         return out
     finally:
         con.close()
 
 
 def rebuild(settings, *extra: str) -> subprocess.CompletedProcess:
-    env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "cli.main", "rebuild", *extra], check=False, env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},
+        "AREAVASTA_HOME": str(settings.home),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", "rebuild", *extra],
+        check=False,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_rebuild_gives_back_every_table_national_lines_and_ratings_included(settings, tmp_path):
@@ -114,7 +148,9 @@ def test_a_rebuild_gives_back_every_table_national_lines_and_ratings_included(se
     assert {t: v for t, v in after.items() if v != before.get(t)} == {}
     assert set(after) == set(before)
     # the report speaks of tables in words, never by their keys
-    assert "righe nazionali" in result.stdout and "valutazioni" in result.stdout and "national_lines" not in result.stdout
+    assert (
+        "righe nazionali" in result.stdout and "valutazioni" in result.stdout and "national_lines" not in result.stdout
+    )
 
 
 def test_the_rebuilt_national_lines_hold_the_corrected_amount(settings, tmp_path):
@@ -122,7 +158,9 @@ def test_the_rebuilt_national_lines_hold_the_corrected_amount(settings, tmp_path
     assert rebuild(settings).returncode == 0
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        files = con.execute("SELECT DISTINCT e.file FROM core.national_lines n JOIN core.national_extracts e ON e.sha256 = n.extract_sha256").fetchall()
+        files = con.execute(
+            "SELECT DISTINCT e.file FROM core.national_lines n JOIN core.national_extracts e ON e.sha256 = n.extract_sha256"
+        ).fetchall()
         rated = con.execute("SELECT count(*), any_value(source_file) FROM core.ratings").fetchone()
     finally:
         con.close()
@@ -154,8 +192,11 @@ def _untouched(settings, before: bytes) -> None:
 def test_a_table_that_comes_back_different_is_named_and_the_command_fails(settings, tmp_path):
     load_everything(settings, tmp_path / "files")
     # one cent more in Bologna's national lines than the archived extract holds
-    _write(settings, "UPDATE core.national_lines SET amount_cents = amount_cents + 1 WHERE rowid = (SELECT min(rowid) FROM core.national_lines "
-                     "WHERE body = '237')")
+    _write(
+        settings,
+        "UPDATE core.national_lines SET amount_cents = amount_cents + 1 WHERE rowid = (SELECT min(rowid) FROM core.national_lines "
+        "WHERE body = '237')",
+    )
     result = rebuild(settings)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Tabelle ricostruite diverse da prima: righe nazionali (BDAP)." in result.stdout
@@ -179,19 +220,29 @@ def test_an_archived_file_of_unknown_kind_refuses_the_rebuild_before_anything_is
 
 def test_a_loaded_extract_whose_archived_file_is_gone_refuses_the_rebuild(settings, tmp_path):
     load_everything(settings, tmp_path / "files")
-    [extract] = [p for p in settings.archive_dir.glob("*/*.zst") if f'"{NATIONAL.name}"' in p.with_name(p.name + ".json").read_text()]
+    [extract] = [
+        p
+        for p in settings.archive_dir.glob("*/*.zst")
+        if f'"{NATIONAL.name}"' in p.with_name(p.name + ".json").read_text()
+    ]
     extract.unlink()  # the sidecar says it was loaded
     before = settings.warehouse_path.read_bytes()
     result = rebuild(settings)
     assert result.returncode == 5, result.stdout + result.stderr
-    assert "bdap_programmi_2025_rendiconto.csv: caricato, ma il file archiviato" in result.stdout and "non c'è più" in result.stdout
+    assert (
+        "bdap_programmi_2025_rendiconto.csv: caricato, ma il file archiviato" in result.stdout
+        and "non c'è più" in result.stdout
+    )
     _untouched(settings, before)
 
 
 def test_what_the_warehouse_holds_and_the_archive_does_not_refuses_the_rebuild(settings, tmp_path):
     load_everything(settings, tmp_path / "files")
-    _write(settings, "INSERT INTO core.rating_files SELECT 'f' || sha256[2:], 'a_mano.xlsx', stored_as, rows, bodies, user, loaded_at "
-                     "FROM core.rating_files LIMIT 1")
+    _write(
+        settings,
+        "INSERT INTO core.rating_files SELECT 'f' || sha256[2:], 'a_mano.xlsx', stored_as, rows, bodies, user, loaded_at "
+        "FROM core.rating_files LIMIT 1",
+    )
     before = settings.warehouse_path.read_bytes()
     result = rebuild(settings)
     assert result.returncode == 5 and "a_mano.xlsx: nel magazzino ma non nell'archivio" in result.stdout
@@ -200,7 +251,9 @@ def test_what_the_warehouse_holds_and_the_archive_does_not_refuses_the_rebuild(s
 
 def test_an_archived_questionnaire_that_no_longer_loads_refuses_the_rebuild(settings, tmp_path):
     load_everything(settings, tmp_path / "files")
-    [questionnaire] = [p for p in settings.archive_dir.glob("*/*.xlsx") if "_seconda.xlsx" in p.with_name(p.name + ".json").read_text()]
+    [questionnaire] = [
+        p for p in settings.archive_dir.glob("*/*.xlsx") if "_seconda.xlsx" in p.with_name(p.name + ".json").read_text()
+    ]
     questionnaire.write_bytes(b"not a workbook any more")  # altered on disk
     before = settings.warehouse_path.read_bytes()
     result = rebuild(settings)
@@ -221,7 +274,9 @@ def test_a_damaged_warehouse_is_checked_against_the_archive_s_records(settings, 
     assert state(settings.warehouse_path) == before
 
 
-def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_the_commit(settings, tmp_path, monkeypatch):
+def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_the_commit(
+    settings, tmp_path, monkeypatch
+):
     """Archived and recorded, never committed (the process died): they were accepted, so the rebuild loads them, after the
     loads before them, and says so; their sidecar entries are then settled."""
     import pipelines.national
@@ -234,7 +289,10 @@ def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_t
     corrected = corrected_extract(tmp_path / "again")
     again = corrected.with_name("bdap_programmi_2025_rendiconto_terza.csv")
     again.write_bytes(corrected.read_bytes().replace(b'"2158999.60"', b'"2159999.60"'))
-    for attempt in (lambda: load_national(again, settings, user="prova"), lambda: load_ratings(RATINGS, settings, user="prova")):
+    for attempt in (
+        lambda: load_national(again, settings, user="prova"),
+        lambda: load_ratings(RATINGS, settings, user="prova"),
+    ):
         try:
             attempt()
         except RuntimeError:
@@ -242,12 +300,19 @@ def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_t
     monkeypatch.undo()
     result = rebuild(settings)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert ("Caricati ora i file che erano in attesa di caricamento: 237_2025_valutazioni.xlsx, bdap_programmi_2025_rendiconto_terza.csv"
-            in result.stdout)
+    assert (
+        "Caricati ora i file che erano in attesa di caricamento: 237_2025_valutazioni.xlsx, bdap_programmi_2025_rendiconto_terza.csv"
+        in result.stdout
+    )
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        assert con.execute("SELECT DISTINCT extract_sha256 FROM core.national_lines").fetchall() == [(archive_sha(again),)]
-        assert con.execute("SELECT count(*), any_value(source_file) FROM core.ratings").fetchone() == (192, RATINGS.name)
+        assert con.execute("SELECT DISTINCT extract_sha256 FROM core.national_lines").fetchall() == [
+            (archive_sha(again),)
+        ]
+        assert con.execute("SELECT count(*), any_value(source_file) FROM core.ratings").fetchone() == (
+            192,
+            RATINGS.name,
+        )
     finally:
         con.close()
     assert rebuild(settings).returncode == 0  # settled: a second rebuild finds the same, with nothing waiting
@@ -260,25 +325,40 @@ def archive_sha(path: Path) -> str:
     return sha256_of(path)
 
 
-def test_after_a_rebuild_the_analyses_come_back_the_same_reconciliation_coassessment_and_open_data_bodies_included(settings, tmp_path):
+def test_after_a_rebuild_the_analyses_come_back_the_same_reconciliation_coassessment_and_open_data_bodies_included(
+    settings, tmp_path
+):
     """The issue's symptom: after a rebuild the BDAP reconciliation and the co-assessment were empty and the bodies known from
     open data only were gone. Rebuild, then ``areavasta run``: every table the analyses write is as it was."""
     load_everything(settings, tmp_path / "files")
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home)}
+
     def run() -> None:
-        done = subprocess.run([sys.executable, "-m", "cli.main", "run"], check=False, env=env, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [sys.executable, "-m", "cli.main", "run"],
+            check=False,
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     run()
     before = analyses(settings.warehouse_path)
     assert before["bdap_reconciliation"][0] and before["coassessment"][0]
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    open_data_only = con.execute("SELECT count(DISTINCT body) FROM core.ruffini_matrix WHERE body NOT IN (SELECT body FROM core.uploads)").fetchone()[0]
+    open_data_only = con.execute(
+        "SELECT count(DISTINCT body) FROM core.ruffini_matrix WHERE body NOT IN (SELECT body FROM core.uploads)"
+    ).fetchone()[0]
     con.close()
     assert open_data_only >= 2  # bodies with no upload, analysed from the national extract alone
     result = rebuild(settings)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"ricalcolare le analisi \(\d\d tabelle\)", result.stdout)  # the analyses' tables, told apart from those rebuilt
+    assert re.search(
+        r"ricalcolare le analisi \(\d\d tabelle\)", result.stdout
+    )  # the analyses' tables, told apart from those rebuilt
     run()
     after = analyses(settings.warehouse_path)
     assert {t: (v, after.get(t)) for t, v in before.items() if after.get(t) != v} == {}
@@ -315,8 +395,14 @@ def test_a_file_replaced_and_sent_again_is_in_use_when_the_three_receipts_load_i
     assert [o.status for o in load_receipts(settings)] == ["accepted"] * 3
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        assert con.execute("SELECT count(*), any_value(source_file) FROM core.budget_lines").fetchone() == (6030, complete.name)
-        assert con.execute("SELECT receipt_seq, status FROM core.uploads ORDER BY ALL").fetchall() == [(2, "superseded"), (3, "current")]
+        assert con.execute("SELECT count(*), any_value(source_file) FROM core.budget_lines").fetchone() == (
+            6030,
+            complete.name,
+        )
+        assert con.execute("SELECT receipt_seq, status FROM core.uploads ORDER BY ALL").fetchall() == [
+            (2, "superseded"),
+            (3, "current"),
+        ]
     finally:
         con.close()
 
@@ -342,8 +428,14 @@ def test_nobody_writes_into_the_warehouse_while_it_is_rebuilt(settings, tmp_path
 
     load_everything(settings, tmp_path / "files")
     env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_DURING_FILL], env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_DURING_FILL],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "filling"
         try:

@@ -90,10 +90,16 @@ for index, step in enumerate(steps):
 
 # (where, which load): the step killed, numbered from 0
 CASES = [
-    ("budgets_before_the_warehouse", 0), ("budgets_after_the_commit", 0),
-    ("extract_before_the_warehouse", 1), ("extract_inside_the_transaction", 1), ("extract_after_the_commit", 1),
-    ("questionnaire_before_the_warehouse", 2), ("questionnaire_inside_the_transaction", 2), ("questionnaire_after_the_commit", 2),
-    ("extract_before_the_warehouse", 3), ("questionnaire_inside_the_transaction", 4),
+    ("budgets_before_the_warehouse", 0),
+    ("budgets_after_the_commit", 0),
+    ("extract_before_the_warehouse", 1),
+    ("extract_inside_the_transaction", 1),
+    ("extract_after_the_commit", 1),
+    ("questionnaire_before_the_warehouse", 2),
+    ("questionnaire_inside_the_transaction", 2),
+    ("questionnaire_after_the_commit", 2),
+    ("extract_before_the_warehouse", 3),
+    ("questionnaire_inside_the_transaction", 4),
 ]
 
 
@@ -109,15 +115,31 @@ def _env(home: Path) -> dict:
 
 
 def _run(home: Path, files: list[Path], point: str = "", step: int = STEPS) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", SEQUENCE, point or "-", str(step), *map(str, files)], check=False, env=_env(home), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", SEQUENCE, point or "-", str(step), *map(str, files)],
+        check=False,
+        env=_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _rest(home: Path, files: list[Path], after: int) -> None:
     """The loads after ``after`` (the killed one), run as the operator would once the warehouse is back."""
-    script = SEQUENCE.replace("for index, step in enumerate(steps):", f"for index, step in list(enumerate(steps))[{after + 1}:]:")
-    result = subprocess.run([sys.executable, "-c", script, "-", str(STEPS), *map(str, files)], check=False, env=_env(home), cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    script = SEQUENCE.replace(
+        "for index, step in enumerate(steps):", f"for index, step in list(enumerate(steps))[{after + 1}:]:"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "-", str(STEPS), *map(str, files)],
+        check=False,
+        env=_env(home),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -128,9 +150,18 @@ def _clean(tmp_path_factory, files: list[Path], steps: int) -> dict:
     """What a clean load of the first ``steps`` loads gives (computed once per length)."""
     if steps not in CLEAN:
         home = tmp_path_factory.mktemp(f"clean{steps}")
-        script = SEQUENCE.replace("for index, step in enumerate(steps):", f"for index, step in list(enumerate(steps))[:{steps}]:")
-        result = subprocess.run([sys.executable, "-c", script, "-", str(STEPS), *map(str, files)], check=False, env=_env(home), cwd=ROOT,
-                                capture_output=True, text=True, timeout=300)
+        script = SEQUENCE.replace(
+            "for index, step in enumerate(steps):", f"for index, step in list(enumerate(steps))[:{steps}]:"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script, "-", str(STEPS), *map(str, files)],
+            check=False,
+            env=_env(home),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         CLEAN[steps] = content(home / "warehouse.duckdb")
     return CLEAN[steps]
@@ -141,39 +172,64 @@ def content(path: Path) -> dict:
     per partition, and a hash of the lines and ratings with their provenance."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        present = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'").fetchall()}
+        present = {
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core'"
+            ).fetchall()
+        }
 
         def one(sql: str, table: str):
             return con.execute(sql).fetchall() if table in present else None
 
-        lines = ("SELECT count(*), sum(amount_cents), sum(hash(concat_ws('|', body, year, phase, missione, programma, titolo, "
-                 "macroaggregato, amount_kind, amount_cents, source_sha256, sheet, cell))::HUGEINT) FROM core.{t}")
+        lines = (
+            "SELECT count(*), sum(amount_cents), sum(hash(concat_ws('|', body, year, phase, missione, programma, titolo, "
+            "macroaggregato, amount_kind, amount_cents, source_sha256, sheet, cell))::HUGEINT) FROM core.{t}"
+        )
         return {
             "budget_lines": one(lines.format(t="budget_lines"), "budget_lines"),
             "revenue_lines": one("SELECT count(*), sum(amount_cents) FROM core.revenue_lines", "revenue_lines"),
-            "current": one("SELECT body, year, phase, content, sha256, n_rows FROM core.uploads WHERE status = 'current' ORDER BY ALL", "uploads"),
-            "national_lines": one("SELECT body, year, phase, extract_sha256, count(*), sum(amount_cents), sum(hash(concat_ws('|', "
-                                  "missione, programma, titolo, macroaggregato, amount_kind, amount_cents))::HUGEINT) FROM core.national_lines "
-                                  "GROUP BY ALL ORDER BY ALL", "national_lines"),
-            "national_extracts": one("SELECT sha256, file, lines, bodies, years, user FROM core.national_extracts ORDER BY ALL", "national_extracts"),
-            "ratings": one("SELECT body, year, source_sha256, source_file, count(*), sum(quality), sum(accessibility), sum(willingness), "
-                           "sum(hash(concat_ws('|', function, respondent_type, respondent, quality, accessibility, willingness, source_row))"
-                           "::HUGEINT) FROM core.ratings GROUP BY ALL ORDER BY ALL", "ratings"),
-            "rating_files": one("SELECT sha256, file, rows, bodies, user FROM core.rating_files ORDER BY ALL", "rating_files"),
+            "current": one(
+                "SELECT body, year, phase, content, sha256, n_rows FROM core.uploads WHERE status = 'current' ORDER BY ALL",
+                "uploads",
+            ),
+            "national_lines": one(
+                "SELECT body, year, phase, extract_sha256, count(*), sum(amount_cents), sum(hash(concat_ws('|', "
+                "missione, programma, titolo, macroaggregato, amount_kind, amount_cents))::HUGEINT) FROM core.national_lines "
+                "GROUP BY ALL ORDER BY ALL",
+                "national_lines",
+            ),
+            "national_extracts": one(
+                "SELECT sha256, file, lines, bodies, years, user FROM core.national_extracts ORDER BY ALL",
+                "national_extracts",
+            ),
+            "ratings": one(
+                "SELECT body, year, source_sha256, source_file, count(*), sum(quality), sum(accessibility), sum(willingness), "
+                "sum(hash(concat_ws('|', function, respondent_type, respondent, quality, accessibility, willingness, source_row))"
+                "::HUGEINT) FROM core.ratings GROUP BY ALL ORDER BY ALL",
+                "ratings",
+            ),
+            "rating_files": one(
+                "SELECT sha256, file, rows, bodies, user FROM core.rating_files ORDER BY ALL", "rating_files"
+            ),
         }
     finally:
         con.close()
 
 
 @pytest.mark.parametrize("point, step", CASES, ids=[f"{p}-{s}" for p, s in CASES])
-def test_a_load_killed_at_any_point_then_rebuilt_equals_a_clean_load(tmp_path, tmp_path_factory, files, point, step, monkeypatch):
+def test_a_load_killed_at_any_point_then_rebuilt_equals_a_clean_load(
+    tmp_path, tmp_path_factory, files, point, step, monkeypatch
+):
     home = tmp_path / "home"
     killed = _run(home, files, point, step)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     monkeypatch.setenv("AREAVASTA_HOME", str(home))
     report = rebuild_warehouse(load_settings())
     assert report.ok, [(c.spec.table, c.differing) for c in report.differing]
-    assert content(home / "warehouse.duckdb") == _clean(tmp_path_factory, files, step + 1)  # the killed file was accepted
+    assert content(home / "warehouse.duckdb") == _clean(
+        tmp_path_factory, files, step + 1
+    )  # the killed file was accepted
     _rest(home, files, step)
     assert content(home / "warehouse.duckdb") == _clean(tmp_path_factory, files, STEPS)
     report = rebuild_warehouse(load_settings())  # and once more from the archive, now that everything is loaded

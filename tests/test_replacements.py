@@ -44,18 +44,32 @@ from transforms import replacement as logic
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 ROOT = Path(__file__).parents[1]
 ANNEX = OFFICIAL / "allegato_rendiconto_2023_macroaggregati.xlsx"  # Padova (028), final accounts 2023, by programme
-OPEN_FORMAT = OFFICIAL / "rendiconto_2022_formato_aperto_spese_nomi_danneggiati.csv"  # the same body's export: missions only
+OPEN_FORMAT = (
+    OFFICIAL / "rendiconto_2022_formato_aperto_spese_nomi_danneggiati.csv"
+)  # the same body's export: missions only
 PADOVA = Uploader("ufficio.pd", frozenset({"028"}))
 RULES = replacement.rules()
 
 
 # --- the rules, one at a time -----------------------------------------------------------------------------------------
 
+
 def _summary(missions: dict[str, int], programmes=("04.02", "10.05"), detail="programma", per_inhabitant=150.0) -> dict:
     titles = {"1": sum(missions.values())}
-    return {"body": "028", "year": 2023, "phase": "rendiconto", "table": "budget", "amount_kind": "impegni", "lines": 100,
-            "detail": detail, "total_cents": sum(missions.values()), "titles": titles, "missions": missions,
-            "programmes": list(programmes), "per_inhabitant": per_inhabitant}
+    return {
+        "body": "028",
+        "year": 2023,
+        "phase": "rendiconto",
+        "table": "budget",
+        "amount_kind": "impegni",
+        "lines": 100,
+        "detail": detail,
+        "total_cents": sum(missions.values()),
+        "titles": titles,
+        "missions": missions,
+        "programmes": list(programmes),
+        "per_inhabitant": per_inhabitant,
+    }
 
 
 BASE = {"01": 30_000_000_00, "04": 40_000_000_00, "10": 60_000_000_00, "12": 500_00}
@@ -68,12 +82,18 @@ def _reasons(before, after, typical=140.0) -> list[str]:
 def test_a_mission_with_spending_that_disappears_holds_the_file():
     after = {k: v for k, v in BASE.items() if k != "04"} | {"10": 100_000_000_00}  # same total, mission 04 gone
     assert _reasons(_summary(BASE), _summary(after)) == ["mission_gone"]
-    assert _reasons(_summary(BASE), _summary(after | {"04": 0})) == ["mission_gone"]  # listed with nothing in it is gone too
+    assert _reasons(_summary(BASE), _summary(after | {"04": 0})) == [
+        "mission_gone"
+    ]  # listed with nothing in it is gone too
     # a few euro of a mission the body barely uses is not a loss of data (below mission_gone_min_eur)
-    assert _reasons(_summary(BASE), _summary({k: v for k, v in BASE.items() if k != "12"} | {"10": 60_000_500_00})) == []
+    assert (
+        _reasons(_summary(BASE), _summary({k: v for k, v in BASE.items() if k != "12"} | {"10": 60_000_500_00})) == []
+    )
 
 
-@pytest.mark.parametrize("factor, held", [(0.5, True), (0.79, True), (0.8, False), (1.0, False), (1.2, False), (1.21, True), (1000, True)])
+@pytest.mark.parametrize(
+    "factor, held", [(0.5, True), (0.79, True), (0.8, False), (1.0, False), (1.2, False), (1.21, True), (1000, True)]
+)
 def test_the_total_may_move_by_at_most_the_set_share_either_way(factor, held):
     after = {k: round(v * factor) for k, v in BASE.items()}
     assert ("total_moved" in _reasons(_summary(BASE), _summary(after, per_inhabitant=None))) is held
@@ -97,11 +117,16 @@ def test_a_file_that_brings_spending_back_into_the_national_range_is_a_correctio
     """The complete budget after a draft moves the total by +1,700 %: not held, since it restores what was implausible."""
     draft = _summary({k: v // 20 for k, v in BASE.items()}, per_inhabitant=7.5)
     assert _reasons(draft, _summary(BASE, per_inhabitant=150.0)) == []
-    assert _reasons(draft, _summary({k: v * 3 for k, v in BASE.items()}, per_inhabitant=3.0)) == ["total_moved"]  # still out
+    assert _reasons(draft, _summary({k: v * 3 for k, v in BASE.items()}, per_inhabitant=3.0)) == [
+        "total_moved"
+    ]  # still out
 
 
-missions = st.dictionaries(st.sampled_from(["01", "04", "05", "08", "09", "10", "12", "50", "99"]),
-                           st.integers(min_value=1_000_00, max_value=10**11), min_size=1)
+missions = st.dictionaries(
+    st.sampled_from(["01", "04", "05", "08", "09", "10", "12", "50", "99"]),
+    st.integers(min_value=1_000_00, max_value=10**11),
+    min_size=1,
+)
 
 
 @given(missions, st.floats(min_value=0.81, max_value=1.19))
@@ -137,15 +162,21 @@ def test_the_summary_of_the_official_annex_is_the_file_s_own_totals(settings):
 
 # --- files an officer really sends -------------------------------------------------------------------------------------
 
+
 def draft_of_bologna(path: Path) -> Path:
     """The officer's hand-filled draft of the 2026 forecast: the product's template with seven lines."""
     write_template(path, "237", 2026, "previsione")
     workbook = openpyxl.load_workbook(path)
     sheet = workbook["Dati"]
-    rows = [("10", "10.05", "1", "1.03", 3_512_000.00, "Manutenzione strade"), ("10", "10.05", "2", "2.02", 2_850_000.00, "SP 325"),
-            ("04", "04.02", "1", "1.03", 1_420_689.14, "Utenze scuole"), ("04", "04.02", "2", "2.02", 1_750_000.00, "Adeguamento sismico"),
-            ("09", "09.02", "1", "1.03", 310_000.00, "Aree protette"), ("01", "01.02", "1", "1.01", 397_000.00, "Segreteria"),
-            ("08", "08.01", "1", "1.03", 100_000.00, "Piano territoriale metropolitano")]
+    rows = [
+        ("10", "10.05", "1", "1.03", 3_512_000.00, "Manutenzione strade"),
+        ("10", "10.05", "2", "2.02", 2_850_000.00, "SP 325"),
+        ("04", "04.02", "1", "1.03", 1_420_689.14, "Utenze scuole"),
+        ("04", "04.02", "2", "2.02", 1_750_000.00, "Adeguamento sismico"),
+        ("09", "09.02", "1", "1.03", 310_000.00, "Aree protette"),
+        ("01", "01.02", "1", "1.01", 397_000.00, "Segreteria"),
+        ("08", "08.01", "1", "1.03", 100_000.00, "Piano territoriale metropolitano"),
+    ]
     for i, (mission, programme, title, macro, euro, text) in enumerate(rows):
         for j, value in enumerate((mission, programme, title, macro, "Stanziamento di competenza", euro, "", text)):
             sheet.cell(row=6 + i, column=1 + j, value=value)
@@ -162,14 +193,25 @@ def open_format_copy(tmp_path: Path) -> Path:
 
 def _lines_of(settings, body: str) -> tuple:
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        return con.execute("SELECT count(*), count(DISTINCT source_sha256), any_value(source_file) FROM core.budget_lines WHERE body = ?",
-                           [body]).fetchone()
+        return con.execute(
+            "SELECT count(*), count(DISTINCT source_sha256), any_value(source_file) FROM core.budget_lines WHERE body = ?",
+            [body],
+        ).fetchone()
 
 
 def _cli(settings, *args):
-    env = {**{k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AREAVASTA_LANG")}, "AREAVASTA_HOME": str(settings.home)}
-    return subprocess.run([sys.executable, "-m", "cli.main", *map(str, args)], env=env, capture_output=True, text=True, timeout=300,
-                          cwd=ROOT)
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DAGSTER_HOME", "AREAVASTA_LANG")},
+        "AREAVASTA_HOME": str(settings.home),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
 
 
 def test_command_line_holds_the_draft_and_replaces_only_when_told(settings, tmp_path):
@@ -179,7 +221,11 @@ def test_command_line_holds_the_draft_and_replaces_only_when_told(settings, tmp_
     held = _cli(settings, "ingest", draft)
     assert held.returncode == 4, held.stdout + held.stderr
     said = " ".join(held.stdout.split())
-    assert "in attesa di conferma" in said and "sparisce la spesa di 11 missioni (03, 05, 11, 12, 14, 15, 16, 18, 20, 50, 99: 39.909.066,53 € nel file in uso" in said
+    assert (
+        "in attesa di conferma" in said
+        and "sparisce la spesa di 11 missioni (03, 05, 11, 12, 14, 15, 16, 18, 20, 50, 99: 39.909.066,53 € nel file in uso"
+        in said
+    )
     assert "la spesa complessiva cambia del -94 %" in said and "10,59 €" in said and "areavasta confirm 2" in said
     assert "Traceback" not in held.stderr and "held" not in said and "mission_gone" not in said  # no internal key
     assert _lines_of(settings, "237") == (6030, 1, complete.name)  # the complete budget stays in use
@@ -196,7 +242,10 @@ def test_the_sensor_never_loads_a_held_file_and_a_newer_file_cancels_it(settings
     load_receipts(settings)
     before = _lines_of(settings, "028")
     _, held = receive(open_format_copy(tmp_path), settings, PADOVA, body="028", year=2023, phase="rendiconto")
-    assert held.status == receipts.HELD and {r["code"] for c in held.comparisons for r in c["reasons"]} == {"total_moved", "detail_dropped"}
+    assert held.status == receipts.HELD and {r["code"] for c in held.comparisons for r in c["reasons"]} == {
+        "total_moved",
+        "detail_dropped",
+    }
     assert load_receipts(settings) == [] and _lines_of(settings, "028") == before
     assert receipts.get(settings, held.seq).status == receipts.HELD
     # the officer sends the right file again instead (a corrected annex): the held one is cancelled, never loaded
@@ -229,6 +278,7 @@ def test_only_the_body_s_own_officer_confirms(settings, tmp_path):
 
 # --- portal → intake → sensor → warehouse ------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def portal(settings, monkeypatch, tmp_path):
     monkeypatch.setenv("AREAVASTA_SECRET", "replacement-secret-" + "r" * 40)
@@ -241,8 +291,12 @@ def portal(settings, monkeypatch, tmp_path):
 
 def _post(client, token, path: Path, year=2023, phase="rendiconto"):
     with path.open("rb") as handle:
-        response = client.post("/upload", data={"year": str(year), "phase": phase, "csrf": token},
-                               files={"file": (path.name, handle, "application/octet-stream")}, follow_redirects=False)
+        response = client.post(
+            "/upload",
+            data={"year": str(year), "phase": phase, "csrf": token},
+            files={"file": (path.name, handle, "application/octet-stream")},
+            follow_redirects=False,
+        )
     assert response.status_code == 303
     return response.headers["location"]
 
@@ -289,7 +343,10 @@ def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal
     assert {r.partition_key for r in loaded.run_requests} == {"2023|028"}
     assert _lines_of(settings, "028")[2] == "spese_formato_aperto.csv"
     history = " ".join(re.sub(r"<[^>]+>", " ", officer.get("/").text).split())
-    assert "spese_formato_aperto.csv Rendiconto 2023 in uso" in history and f"{ANNEX.name} Rendiconto 2023 sostituito" in history
+    assert (
+        "spese_formato_aperto.csv Rendiconto 2023 in uso" in history
+        and f"{ANNEX.name} Rendiconto 2023 sostituito" in history
+    )
     assert "sostituzione confermata da ufficio.pd" in officer.get(page_url).text
 
 
@@ -300,7 +357,9 @@ def test_portal_cancel_keeps_the_file_in_use(portal, tmp_path):
     _tick(settings)
     page_url = _post(officer, token, open_format_copy(tmp_path))
     upload_id = page_url.rsplit("/", 1)[1]
-    assert officer.post(f"/uploads/{upload_id}/annulla", data={"csrf": token}, follow_redirects=False).status_code == 303
+    assert (
+        officer.post(f"/uploads/{upload_id}/annulla", data={"csrf": token}, follow_redirects=False).status_code == 303
+    )
     assert "annullato" in officer.get(page_url).text and "annullato" in officer.get("/").text
     assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028")[2] == ANNEX.name
 
@@ -316,14 +375,23 @@ def test_a_file_is_validated_once_unless_the_rules_changed(settings, monkeypatch
     [outcome] = load_receipts(settings)
     assert outcome.status == "accepted" and not Path(receipt.validated).exists()  # loaded, then let go
     # the rules changed since the intake: the archived file is read again
-    receive(open_format_copy(Path(receipt.validated).parent), settings, PADOVA, body="028", year=2023,
-                       phase="rendiconto", keep=True, replace=True)
+    receive(
+        open_format_copy(Path(receipt.validated).parent),
+        settings,
+        PADOVA,
+        body="028",
+        year=2023,
+        phase="rendiconto",
+        keep=True,
+        replace=True,
+    )
     monkeypatch.setattr("sources.validated.fingerprint", lambda settings: "other-rules")
     with pytest.raises(AssertionError, match="read again"):
         load_receipts(settings)
 
 
 # --- concurrency, kill -9, rebuild -------------------------------------------------------------------------------------
+
 
 def test_concurrent_uploads_each_compare_with_the_file_before_them(settings, tmp_path):
     """Eight uploads of the same partition at once: the register's lock orders them, and each compares with the receipt
@@ -336,8 +404,12 @@ def test_concurrent_uploads_each_compare_with_the_file_before_them(settings, tmp
         workbook.properties.title = f"copia {n}"  # other bytes, same figures: never worse
         workbook.save(copy)
         copies.append(copy)
-    threads = [threading.Thread(target=receive, args=(c, settings, PADOVA), kwargs=dict(body="028", year=2023, phase="rendiconto"))
-               for c in copies]
+    threads = [
+        threading.Thread(
+            target=receive, args=(c, settings, PADOVA), kwargs=dict(body="028", year=2023, phase="rendiconto")
+        )
+        for c in copies
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -366,12 +438,16 @@ def test_a_kill_between_the_commit_and_the_register_loses_nothing(settings, tmp_
     receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
     receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
     env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
-    killed = subprocess.run([sys.executable, "-c", KILL_AFTER_COMMIT], env=env, cwd=ROOT, capture_output=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_COMMIT], env=env, cwd=ROOT, capture_output=True, timeout=300
+    )
     assert killed.returncode == -signal.SIGKILL
     assert [r.status for r in receipts.all_receipts(settings)] == [receipts.RECEIVED] * 2  # the register did not hear
     outcomes = load_receipts(settings)
-    assert [(o.status, o.partitions) for o in outcomes] == [("accepted", [("028", 2023, "rendiconto")]),
-                                                            ("accepted", [("237", 2026, "previsione")])]
+    assert [(o.status, o.partitions) for o in outcomes] == [
+        ("accepted", [("028", 2023, "rendiconto")]),
+        ("accepted", [("237", 2026, "previsione")]),
+    ]
     assert [r.status for r in receipts.all_receipts(settings)] == [receipts.CURRENT] * 2
     lines = (_lines_of(settings, "028"), _lines_of(settings, "237"))
     report = rebuild_warehouse(settings)
@@ -399,7 +475,9 @@ def test_rebuild_keeps_held_files_out_and_confirmed_ones_in_use(settings, tmp_pa
 
 # --- what an attacker and a clumsy officer tried (helper probes, 2026-12-03) --------------------------------------------
 
-BDAP_MISSIONS = ROOT / "demo" / "inbox" / "bdap_2024_rendiconto_riepilogo_missioni.csv"  # many bodies, mission totals only
+BDAP_MISSIONS = (
+    ROOT / "demo" / "inbox" / "bdap_2024_rendiconto_riepilogo_missioni.csv"
+)  # many bodies, mission totals only
 
 
 def _bdap_scaled(path: Path, factor: float) -> Path:
@@ -453,10 +531,16 @@ def test_a_file_replaced_by_mistake_comes_back_when_sent_again(settings, tmp_pat
     ingest_files([complete], settings)
     assert ingest_files([draft], settings, replace=True)[0].status == "accepted"
     assert _lines_of(settings, "237")[0] == 7
-    assert ingest_files([complete], settings)[0].status == "accepted"  # better than the draft: not held, and not "unchanged"
+    assert (
+        ingest_files([complete], settings)[0].status == "accepted"
+    )  # better than the draft: not held, and not "unchanged"
     assert _lines_of(settings, "237") == (6030, 1, complete.name)
     assert ingest_files([complete], settings)[0].status == "unchanged"  # in use: the same bytes change nothing
-    assert [r.status for r in receipts.all_receipts(settings)] == [receipts.SUPERSEDED, receipts.SUPERSEDED, receipts.CURRENT]
+    assert [r.status for r in receipts.all_receipts(settings)] == [
+        receipts.SUPERSEDED,
+        receipts.SUPERSEDED,
+        receipts.CURRENT,
+    ]
 
 
 def test_runs_are_requested_for_files_loaded_outside_the_tick(settings, tmp_path):
@@ -467,11 +551,21 @@ def test_runs_are_requested_for_files_loaded_outside_the_tick(settings, tmp_path
     receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
     load_receipts(settings)  # loaded by another process
     cursor = "2000-01-01T00:00:00"  # the last one the sensor requested, before this load
-    result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=cursor,
-                                                  resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    result = inbox_sensor(
+        dg.build_sensor_context(
+            instance=dg.DagsterInstance.ephemeral(),
+            cursor=cursor,
+            resources={"warehouse_db": Warehouse(home=str(settings.home))},
+        )
+    )
     assert {r.partition_key for r in result.run_requests} == {"2023|028"} and result.cursor > cursor
-    again = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), cursor=result.cursor,
-                                                 resources={"warehouse_db": Warehouse(home=str(settings.home))}))
+    again = inbox_sensor(
+        dg.build_sensor_context(
+            instance=dg.DagsterInstance.ephemeral(),
+            cursor=result.cursor,
+            resources={"warehouse_db": Warehouse(home=str(settings.home))},
+        )
+    )
     assert isinstance(again, dg.SkipReason)
 
 
@@ -490,13 +584,17 @@ rebuild.rebuild_warehouse(load_settings())
 
 def test_a_rebuild_killed_midway_leaves_the_warehouse_and_the_register_as_they_were(settings, tmp_path):
     ingest_files([ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"], settings)
-    _, confirmed = receive(draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})), replace=True)
+    _, confirmed = receive(
+        draft_of_bologna(tmp_path / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})), replace=True
+    )
     register = [(r.seq, r.status) for r in receipts.all_receipts(settings)]
     lines = _lines_of(settings, "237")
     env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
     killed = subprocess.run([sys.executable, "-c", KILL_REBUILD], env=env, cwd=ROOT, capture_output=True, timeout=300)
     assert killed.returncode == -signal.SIGKILL
-    assert _lines_of(settings, "237") == lines and [(r.seq, r.status) for r in receipts.all_receipts(settings)] == register
+    assert (
+        _lines_of(settings, "237") == lines and [(r.seq, r.status) for r in receipts.all_receipts(settings)] == register
+    )
     # run again: the confirmed file waiting for the sensor is the one in use afterwards, as loading would make it
     report = rebuild_warehouse(settings)
     assert report.ok and report.expected_current == report.current_after == [confirmed.seq]
@@ -541,7 +639,10 @@ def test_the_workbook_says_which_file_replaced_which_and_who_confirmed_it(settin
         current = warehouse.uploads(con).filter(pl.col("status") == "current")
     [finding] = [f for f in _warnings(current, settings, "it") if f["code"] == "REPLACEMENT_CONFIRMED"]
     words = " ".join(finding["message"].split())
-    assert "ha sostituito 237_2026_previsione_template.xlsx peggiorando i dati" in words and "confermata da ufficio.bo" in words
+    assert (
+        "ha sostituito 237_2026_previsione_template.xlsx peggiorando i dati" in words
+        and "confermata da ufficio.bo" in words
+    )
     assert "sparisce la spesa di 11 missioni" in words and "{" not in words
     english = next(f for f in _warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED")["message"]
     assert "confirmed by ufficio.bo" in english

@@ -20,7 +20,21 @@ from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
 
-SHEETS = ["Sintesi", "Cosa è cambiato", "Matrice", "Valutazioni", "Priorità", "Indicatori", "Enti simili", "Analisi strategica", "Piano di riassetto", "Scenari", "Dati", "Controlli", "Metodo"]
+SHEETS = [
+    "Sintesi",
+    "Cosa è cambiato",
+    "Matrice",
+    "Valutazioni",
+    "Priorità",
+    "Indicatori",
+    "Enti simili",
+    "Analisi strategica",
+    "Piano di riassetto",
+    "Scenari",
+    "Dati",
+    "Controlli",
+    "Metodo",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +44,22 @@ def reports(tmp_path_factory):
     from sources.settings import load_settings
 
     settings = load_settings()
-    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "003", "005") for y in (2024, 2025)]
+    files = [
+        write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds")
+        for b in ("002", "003", "005")
+        for y in (2024, 2025)
+    ]
     hostile = m.edit_xlsx(
         write_sample(home / "in2", generate_budget("006", 2025, "rendiconto"), "template"),
-        home / "in2" / "=HYPERLINK(evil).xlsx", "Override autorità",
-        {"A4": "10.05", "B4": "controlli_sanzioni", "C4": 3, "E4": m.Text('=HYPERLINK("http://example.invalid","clic")'), "F4": m.Text("@SUM(1)")},
+        home / "in2" / "=HYPERLINK(evil).xlsx",
+        "Override autorità",
+        {
+            "A4": "10.05",
+            "B4": "controlli_sanzioni",
+            "C4": 3,
+            "E4": m.Text('=HYPERLINK("http://example.invalid","clic")'),
+            "F4": m.Text("@SUM(1)"),
+        },
     )
     outcomes = ingest_files([*files, hostile], settings)
     assert all(o.status == "accepted" for o in outcomes), [o.validation.findings for o in outcomes]
@@ -79,7 +104,9 @@ def test_numbers_trace_to_the_analysis(reports):
     method = " ".join(str(c.value) for c in workbook["Metodo"]["B"] if c.value)
     names = [str(c.value) for c in workbook["Metodo"]["A"] if c.value]
     assert "SHA-256" in method and "Classificazione › Soglie › quota di trasferimenti" in names
-    assert not any(word in " ".join(names) for word in ("thresholds", "weights", "run_config", "{"))  # words, not keys or JSON
+    assert not any(
+        word in " ".join(names) for word in ("thresholds", "weights", "run_config", "{")
+    )  # words, not keys or JSON
 
 
 def test_scenarios_are_saved_with_their_parameters(reports):
@@ -88,8 +115,15 @@ def test_scenarios_are_saved_with_their_parameters(reports):
     assert {"piano.json", "prudente.json", "ambizioso.json", "piano_projection.csv"} <= set(saved)
     # every scenario's file covers the same functions as the Base (the common set), saying which ones it plans
     folder = settings.outputs_dir / "scenarios"
-    sets = {name: set(pl.read_csv(folder / f"{name}_projection.csv", infer_schema=False).select("body", "year", "function").unique().rows())
-            for name in ("piano", "prudente", "ambizioso")}
+    sets = {
+        name: set(
+            pl.read_csv(folder / f"{name}_projection.csv", infer_schema=False)
+            .select("body", "year", "function")
+            .unique()
+            .rows()
+        )
+        for name in ("piano", "prudente", "ambizioso")
+    }
     assert sets["piano"] == sets["prudente"] == sets["ambizioso"] and sets["piano"]
     ambitious = pl.read_csv(folder / "ambizioso_projection.csv", infer_schema=False)
     plain = pl.read_csv(folder / "piano_projection.csv", infer_schema=False)
@@ -103,8 +137,11 @@ def test_libreoffice_opens_the_workbook(reports, tmp_path):
             pytest.fail("LibreOffice is required under CI=true (.ci/run installs it)")
         pytest.skip("LibreOffice not installed: install libreoffice-calc-nogui to run this test")
     _, paths = reports
-    result = subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(paths[0])],
-                            capture_output=True, timeout=240)
+    result = subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(paths[0])],
+        capture_output=True,
+        timeout=240,
+    )
     pdf = tmp_path / paths[0].with_suffix(".pdf").name
     assert result.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000
     artifacts = Path(__file__).parent / "artifacts"
@@ -115,11 +152,32 @@ def test_libreoffice_opens_the_workbook(reports, tmp_path):
 def test_english_workbook_on_request(reports, tmp_path):
     settings, _ = reports
     config = {"report_workbooks": {"lang": "en", "folder": str(tmp_path)}}
-    run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(settings.home), config=config, stages=("body_reports",))
+    run_pipeline(
+        dg.DagsterInstance.ephemeral(),
+        [2025],
+        ["002"],
+        home=str(settings.home),
+        config=config,
+        stages=("body_reports",),
+    )
     [path] = sorted(tmp_path.glob("*.xlsx"))
     workbook = openpyxl.load_workbook(path)
     assert path.name == "002_2025_rendiconto_en.xlsx"
-    assert workbook.sheetnames == ["Summary", "What changed", "Matrix", "Ratings", "Priorities", "Indicators", "Peers", "Strategic analysis", "Restructuring plan", "Scenarios", "Data", "Checks", "Method"]
+    assert workbook.sheetnames == [
+        "Summary",
+        "What changed",
+        "Matrix",
+        "Ratings",
+        "Priorities",
+        "Indicators",
+        "Peers",
+        "Strategic analysis",
+        "Restructuring plan",
+        "Scenarios",
+        "Data",
+        "Checks",
+        "Method",
+    ]
     explanations = [c.value for c in workbook["Matrix"]["J"] if c.value and "→" in str(c.value)]
     assert explanations and all("authority" in e or "Not classified" in e for e in explanations)
     plan = " ".join(str(c.value) for c in workbook["Restructuring plan"]["B"] if c.value)
@@ -146,7 +204,9 @@ def test_every_sheet_prints_to_the_width_with_titles_header_footer_and_cents(rep
     workbook = openpyxl.load_workbook(paths[0])
     for sheet in workbook.worksheets:
         setup = sheet.page_setup
-        assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), (None, 0)), sheet.title  # width only, never squeezed to 1 page
+        assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), (None, 0)), (
+            sheet.title
+        )  # width only, never squeezed to 1 page
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert "&P" in (sheet.oddFooter.center.text or "") and "&N" in sheet.oddFooter.center.text, sheet.title
         assert "Vercelli" in (sheet.oddHeader.left.text or ""), sheet.title
@@ -160,11 +220,43 @@ def test_every_sheet_prints_to_the_width_with_titles_header_footer_and_cents(rep
     assert "Base (senza piano)" in header and "piu_coproduzione" not in header
 
 
-INTERNAL_KEYS = {"direct", "indirect", "regulation", "allocation", "retained", "transferred", "delegated", "non_fundamental",
-                 "not_applicable", "service", "support", "technical", "regions_only", "no_detail", "negligible", "development",
-                 "handover", "co_produce", "hand_over", "revenue_opportunity", "verify_data", "piu_coproduzione", "current",
-                 "superseded", "annex_amount_kinds", "template", "rendiconto_2025", "mission_total", "mission_only", "no_spending",
-                 "mission_totals", "development_mission", "outlier", "population", "ex_post"}
+INTERNAL_KEYS = {
+    "direct",
+    "indirect",
+    "regulation",
+    "allocation",
+    "retained",
+    "transferred",
+    "delegated",
+    "non_fundamental",
+    "not_applicable",
+    "service",
+    "support",
+    "technical",
+    "regions_only",
+    "no_detail",
+    "negligible",
+    "development",
+    "handover",
+    "co_produce",
+    "hand_over",
+    "revenue_opportunity",
+    "verify_data",
+    "piu_coproduzione",
+    "current",
+    "superseded",
+    "annex_amount_kinds",
+    "template",
+    "rendiconto_2025",
+    "mission_total",
+    "mission_only",
+    "no_spending",
+    "mission_totals",
+    "development_mission",
+    "outlier",
+    "population",
+    "ex_post",
+}
 
 
 def test_no_internal_key_reaches_a_reader_of_the_workbook(reports):
@@ -179,6 +271,10 @@ def test_no_internal_key_reaches_a_reader_of_the_workbook(reports):
                         continue  # a file's name is what the person needs to find it
                     tokens = set(re.findall(r"[a-z_0-9]+", cell.value))
                     found = tokens & INTERNAL_KEYS
-                    if found or cell.value.lstrip().startswith(("{", "[")) or re.search(r"\b[a-z]+_[a-z_]+\b", cell.value):
+                    if (
+                        found
+                        or cell.value.lstrip().startswith(("{", "["))
+                        or re.search(r"\b[a-z]+_[a-z_]+\b", cell.value)
+                    ):
                         leaks.append((path.name, sheet.title, cell.coordinate, cell.value[:60]))
     assert not leaks, leaks[:15]

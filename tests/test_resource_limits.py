@@ -28,14 +28,18 @@ def _pad_sheet(source: Path, target: Path, extra_rows: int) -> Path:
 
 def _sheet_xml(body: bytes, dimension: bytes = b"A1:B2") -> bytes:
     """A worksheet written by hand, as other programs write them (no generator of ours)."""
-    return (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            b'<dimension ref="' + dimension + b'"/><sheetData>' + body + b"</sheetData></worksheet>")
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<dimension ref="' + dimension + b'"/><sheetData>' + body + b"</sheetData></worksheet>"
+    )
 
 
 def _measure(tmp_path: Path, xml: bytes, piece: int = 1 << 20, **limits):
     from sources.settings import load_settings
 
-    settings = dataclasses.replace(load_settings(), **{"max_rows": 10**9, "max_columns": 10**9, "max_cells": 10**18, **limits})
+    settings = dataclasses.replace(
+        load_settings(), **{"max_rows": 10**9, "max_columns": 10**9, "max_cells": 10**18, **limits}
+    )
     path = m.zip_with(tmp_path / "s.zip", {"sheet.xml": xml})
     with zipfile.ZipFile(path) as archive:
         return cell_extent(archive, "sheet.xml", settings, piece, prefixed=b"<x:worksheet" in xml)
@@ -49,21 +53,29 @@ def test_rows_hidden_under_a_small_dimension_are_counted(tmp_path, settings):
     padded = _pad_sheet(m.template(tmp_path / "t.xlsx"), tmp_path / "padded.xlsx", 400)
     container, findings = inspect_file(padded, dataclasses.replace(settings, max_rows=300))
     assert container is None and [f.code for f in findings] == ["SHEET_TOO_LARGE"]
-    assert findings[0].sheet == "Dati" and findings[0].params["rows"] > 300  # a lower bound: the count stops past the limit
+    assert (
+        findings[0].sheet == "Dati" and findings[0].params["rows"] > 300
+    )  # a lower bound: the count stops past the limit
     container, findings = inspect_file(padded, dataclasses.replace(settings, max_rows=1000))
     assert findings == [] and container.kind == "xlsx"
 
 
 def test_the_area_of_the_cells_is_bounded_not_only_rows_and_columns(tmp_path, settings):
     padded = _pad_sheet(m.template(tmp_path / "t.xlsx"), tmp_path / "padded.xlsx", 400)
-    _, findings = inspect_file(padded, dataclasses.replace(settings, max_cells=8 * 300))  # the data sheet is 8 columns wide
+    _, findings = inspect_file(
+        padded, dataclasses.replace(settings, max_cells=8 * 300)
+    )  # the data sheet is 8 columns wide
     assert [f.code for f in findings] == ["SHEET_TOO_LARGE"] and findings[0].params["max_cells"] == 2400
 
 
 def test_a_lying_dimension_does_not_move_the_cells_the_officer_is_told(tmp_path, settings):
     bad = m.template(tmp_path / "t.xlsx", m.GOOD_ROWS.with_columns(missione=pl.lit("77")))
-    lying = m.edit_sheet_xml(bad, tmp_path / "bugiardo.xlsx", lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="C5:D6"', xml))
-    cells = [[f.cell for f in validate_file(path, settings).findings if f.code == "MISSION_UNKNOWN"] for path in (bad, lying)]
+    lying = m.edit_sheet_xml(
+        bad, tmp_path / "bugiardo.xlsx", lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="C5:D6"', xml)
+    )
+    cells = [
+        [f.cell for f in validate_file(path, settings).findings if f.code == "MISSION_UNKNOWN"] for path in (bad, lying)
+    ]
     assert cells[0] == cells[1] and cells[0][0].startswith("A")
 
 
@@ -75,17 +87,29 @@ def test_cells_without_references_follow_each_other(tmp_path):
 
 def test_formatted_cells_count_rows_without_cells_do_not_and_namespaced_tags_are_read(tmp_path):
     body = b'<row r="2"><c r="B2"><v>1</v></c><c r="Z2" s="3"/></row><row r="900" s="1" customFormat="1"/>'
-    assert _extent(tmp_path, _sheet_xml(body)) == (1, 25)  # a formatted cell is held by the reader; a row's format is not
-    prefixed = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
-                b'<x:row r="4"><x:c r="C4" t="s"><x:v>0</x:v></x:c><x:c><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>')
+    assert _extent(tmp_path, _sheet_xml(body)) == (
+        1,
+        25,
+    )  # a formatted cell is held by the reader; a row's format is not
+    prefixed = (
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+        b'<x:row r="4"><x:c r="C4" t="s"><x:v>0</x:v></x:c><x:c><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    )
     assert _extent(tmp_path, prefixed) == (1, 2)
     path = m.zip_with(tmp_path / "p.zip", {"xl/worksheets/sheet1.xml": prefixed})
     with zipfile.ZipFile(path) as archive:  # the prefix is told by the sheet's first bytes
         from sources.container import SheetInfo, _sheet_size
         from sources.settings import load_settings
 
-        assert _sheet_size(archive, SheetInfo("S", "xl/worksheets/sheet1.xml"), "p.xlsx",
-                           dataclasses.replace(load_settings(), max_columns=1))[0].params["columns"] == 2
+        assert (
+            _sheet_size(
+                archive,
+                SheetInfo("S", "xl/worksheets/sheet1.xml"),
+                "p.xlsx",
+                dataclasses.replace(load_settings(), max_columns=1),
+            )[0].params["columns"]
+            == 2
+        )
 
 
 def test_two_cells_at_far_corners_are_an_area_not_two_cells(tmp_path, settings):
@@ -99,14 +123,18 @@ def test_two_cells_at_far_corners_are_an_area_not_two_cells(tmp_path, settings):
 
 def test_the_count_stops_once_a_limit_is_passed(tmp_path):
     """A lower bound, not a full count: the rest of a hostile sheet is never read."""
-    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row>' % (i, i, i) for i in range(1, 2001))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row>' % (i, i, i) for i in range(1, 2001)
+    )
     assert _extent(tmp_path, _sheet_xml(rows), piece=256) == (2000, 2)
     stopped = _extent(tmp_path, _sheet_xml(rows), piece=256, max_cells=100)
     assert stopped[0] * stopped[1] > 100 and stopped[0] < 200
     assert _extent(tmp_path, _sheet_xml(rows), piece=256, max_rows=50)[0] < 200
 
 
-cells = st.lists(st.tuples(st.integers(1, 60), st.integers(0, 30), st.booleans()), min_size=1, max_size=40, unique_by=lambda c: c[:2])
+cells = st.lists(
+    st.tuples(st.integers(1, 60), st.integers(0, 30), st.booleans()), min_size=1, max_size=40, unique_by=lambda c: c[:2]
+)
 
 
 def _cell(col: int, row: int, filled: bool, referenced: bool) -> bytes:
@@ -132,10 +160,16 @@ def test_the_extent_is_exact_whatever_the_pieces_it_streams_in(tmp_path_factory,
             previous = col
         body += b'<row r="%d">' % row + b"".join(parts) + b"</row>"
     filled = [(row, col) for row, col, _ in cells]  # formatted empty cells too
-    expected = (max(r for r, _ in filled) - min(r for r, _ in filled) + 1, max(c for _, c in filled) - min(c for _, c in filled) + 1)
+    expected = (
+        max(r for r, _ in filled) - min(r for r, _ in filled) + 1,
+        max(c for _, c in filled) - min(c for _, c in filled) + 1,
+    )
     measured = _measure(tmp_path_factory.mktemp("x"), _sheet_xml(body), piece)
     assert measured.size == expected
-    assert measured.origin == (min(r for r, _ in filled) - 1, min(c for _, c in filled))  # where the parser's grid starts
+    assert measured.origin == (
+        min(r for r, _ in filled) - 1,
+        min(c for _, c in filled),
+    )  # where the parser's grid starts
 
 
 def test_a_csv_with_a_million_separators_is_refused_before_it_is_parsed(tmp_path, settings):
@@ -166,7 +200,9 @@ def test_csv_rows_and_area_are_bounded(tmp_path, settings):
 
 
 def test_a_rule_broken_on_every_row_is_listed_once_per_row_up_to_a_count(tmp_path, settings):
-    rows = pl.concat([m.GOOD_ROWS.with_columns(capitolo=pl.lit(f"C{i}"), missione=pl.lit("77")) for i in range(40)])  # 120 bad rows
+    rows = pl.concat(
+        [m.GOOD_ROWS.with_columns(capitolo=pl.lit(f"C{i}"), missione=pl.lit("77")) for i in range(40)]
+    )  # 120 bad rows
     result = validate_file(m.template(tmp_path / "t.xlsx", rows), settings)
     unknown = [f for f in result.findings if f.code == "MISSION_UNKNOWN"]
     assert len(unknown) == PER_RULE and unknown[0].cell.startswith("A")
@@ -186,7 +222,9 @@ def test_hundred_thousand_bad_rows_keep_two_hundred_findings(tmp_path, settings)
     padded = _pad_sheet(m.template(tmp_path / "t.xlsx"), tmp_path / "padded.xlsx", 3000)
     result = validate_file(padded, settings)
     assert not result.ok and len(result.findings) == KEPT + 1
-    assert result.findings[-1].code == "FINDINGS_LEFT_OUT" and result.findings[-1].params["count"] > 3 * 3000 - KEPT - 50
+    assert (
+        result.findings[-1].code == "FINDINGS_LEFT_OUT" and result.findings[-1].params["count"] > 3 * 3000 - KEPT - 50
+    )
 
 
 def _finding(error: bool, i: int) -> Finding:
@@ -219,16 +257,24 @@ def test_counted_rows_survive_the_cap():
 
 @pytest.mark.parametrize("lang", ["it", "en"])
 def test_the_words_name_the_limits(lang):
-    text = Finding("SHEET_TOO_LARGE", file="f", sheet="Dati", params={"rows": 500001, "columns": 8, "max_rows": 500000,
-                                                                       "max_columns": 500, "max_cells": 3000000}).message(lang)
+    text = Finding(
+        "SHEET_TOO_LARGE",
+        file="f",
+        sheet="Dati",
+        params={"rows": 500001, "columns": 8, "max_rows": 500000, "max_columns": 500, "max_cells": 3000000},
+    ).message(lang)
     assert "500001" in text and "3000000" in text and "{" not in text
 
 
-def test_a_column_of_thousands_of_different_kinds_is_looked_up_for_the_most_frequent_only(tmp_path, settings, monkeypatch):
+def test_a_column_of_thousands_of_different_kinds_is_looked_up_for_the_most_frequent_only(
+    tmp_path, settings, monkeypatch
+):
     from sources.readers import table
 
-    rows = pl.concat([m.GOOD_ROWS.with_columns(capitolo=pl.lit(f"C{i}")) for i in range(3)]  # 9 rows of 'stanziamento'
-                     + [m.GOOD_ROWS.head(1).with_columns(capitolo=pl.lit(f"X{i}"), amount_kind=pl.lit("cassa")) for i in range(4)])
+    rows = pl.concat(
+        [m.GOOD_ROWS.with_columns(capitolo=pl.lit(f"C{i}")) for i in range(3)]  # 9 rows of 'stanziamento'
+        + [m.GOOD_ROWS.head(1).with_columns(capitolo=pl.lit(f"X{i}"), amount_kind=pl.lit("cassa")) for i in range(4)]
+    )
     path = m.template(tmp_path / "t.xlsx", rows)
     assert [f for f in validate_file(path, settings).findings if f.code == "AMOUNT_KIND_UNKNOWN"] == []
     monkeypatch.setattr(table, "MAX_KIND_LABELS", 1)

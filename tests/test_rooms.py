@@ -29,7 +29,15 @@ def test_transforms_do_no_io_and_read_nothing_at_import_time():
                     found.append(f"{name}: {called}")
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
-                if module and module.split(".")[0] in {"duckdb", "dagster", "yaml", "openpyxl", "fastexcel", "pathlib", "os"}:
+                if module and module.split(".")[0] in {
+                    "duckdb",
+                    "dagster",
+                    "yaml",
+                    "openpyxl",
+                    "fastexcel",
+                    "pathlib",
+                    "os",
+                }:
                     found.append(f"{name}: imports {module}")
     assert found == []
 
@@ -59,11 +67,15 @@ def test_nothing_imports_the_command_line(tmp_path):
         (tmp_path / room).mkdir()
         (tmp_path / room / "__init__.py").write_text("")
     (tmp_path / "cli" / "app.py").write_text("import typer\n")
-    (tmp_path / "cli" / "main.py").write_text("import cli.app\nimport pipelines.x\nimport dashboards.d\nimport sources.s\n")
+    (tmp_path / "cli" / "main.py").write_text(
+        "import cli.app\nimport pipelines.x\nimport dashboards.d\nimport sources.s\n"
+    )
     (tmp_path / "pipelines" / "x.py").write_text("def f():\n    from cli.app import app\n    return app\n")
     (tmp_path / "dashboards" / "d.py").write_text("import cli\n")
     (tmp_path / "sources" / "s.py").write_text("import pipelines.x\n")
-    assert rooms.violations(rooms.graph(tmp_path)) == ["dashboards.d -> cli: dashboards may not import cli",
-                                                       "pipelines.x -> cli.app: pipelines may not import cli",
-                                                       "sources.s -> pipelines.x: only entry points use pipelines",
-                                                       "sources.s -> pipelines.x: sources may not import pipelines"]
+    assert rooms.violations(rooms.graph(tmp_path)) == [
+        "dashboards.d -> cli: dashboards may not import cli",
+        "pipelines.x -> cli.app: pipelines may not import cli",
+        "sources.s -> pipelines.x: only entry points use pipelines",
+        "sources.s -> pipelines.x: sources may not import pipelines",
+    ]

@@ -36,7 +36,11 @@ def _read_tables() -> set[str]:
 def _produced_by_assets() -> set[str]:
     from pipelines.definitions import defs
 
-    return {key.name.removeprefix("schema_") for key in defs.resolve_asset_graph().asset_check_keys if key.name.startswith("schema_")}
+    return {
+        key.name.removeprefix("schema_")
+        for key in defs.resolve_asset_graph().asset_check_keys
+        if key.name.startswith("schema_")
+    }
 
 
 def test_every_table_read_has_a_producer():

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_table_a_stage_writes_has_a_schema_and_a_check():
-    written = set(re.findall(r'"([a-z_]+)": \(', (ROOT / "pipelines" / "stages.py").read_text(encoding="utf-8")))  # Stored.tables
+    written = set(
+        re.findall(r'"([a-z_]+)": \(', (ROOT / "pipelines" / "stages.py").read_text(encoding="utf-8"))
+    )  # Stored.tables
     assert written and written <= set(schemas.TABLES)
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {f"schema_{t}" for t in written} <= checks
@@ -30,7 +32,11 @@ def test_every_table_a_stage_writes_has_a_schema_and_a_check():
 def stored(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)
-    files = [write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds") for b in ("002", "237") for y in (2024, 2025)]
+    files = [
+        write_sample(home / "in", generate_budget(b, y, "rendiconto"), "annex_amount_kinds")
+        for b in ("002", "237")
+        for y in (2024, 2025)
+    ]
     assert all(o.status == "accepted" for o in ingest_files(files, settings))
     results = run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
@@ -45,14 +51,27 @@ def test_the_pipeline_passes_every_schema_check(stored):
     assert all(schemas.validate(frame, name) == [] for name, frame in tables.items())
 
 
-@pytest.mark.parametrize(("table", "column", "value"), [
-    ("ruffini_matrix", "transfer_share", 1.5), ("ruffini_matrix", "quadrant", "somewhere"), ("portfolio", "tier", 7),
-    ("authority_scores", "permits", 9), ("body_metrics", "population", -1), ("function_metrics", "phase", "consuntivo"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("ruffini_matrix", "transfer_share", 1.5),
+        ("ruffini_matrix", "quadrant", "somewhere"),
+        ("portfolio", "tier", 7),
+        ("authority_scores", "permits", 9),
+        ("body_metrics", "population", -1),
+        ("function_metrics", "phase", "consuntivo"),
+    ],
+)
 def test_a_wrong_value_fails_the_tables_check_with_a_sample(stored, table, column, value):
     _, tables = stored
     frame = tables[table]
-    broken = frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(value)).otherwise(pl.col(column)).cast(frame[column].dtype).alias(column))
+    broken = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit(value))
+        .otherwise(pl.col(column))
+        .cast(frame[column].dtype)
+        .alias(column)
+    )
     failures = schemas.validate(broken, table)
     assert failures and any(column in str(f) for f in failures)
 

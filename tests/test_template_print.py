@@ -38,8 +38,12 @@ def test_instructions_say_where_to_send_it_and_print_on_a4(template):
 
 def test_libreoffice_prints_every_instruction_line_whole(template, tmp_path):
     soffice, pdftotext = office_tools("the printed template")
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(template)],
-                   capture_output=True, timeout=180, check=True)
+    subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(template)],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
     pdf = tmp_path / "modello.pdf"
     first_page = subprocess.run([pdftotext, "-f", "1", "-l", "2", str(pdf), "-"], capture_output=True, text=True).stdout
     flat = re.sub(r"\s+", " ", first_page)

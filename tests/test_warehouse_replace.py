@@ -29,15 +29,21 @@ def test_a_new_column_is_added_and_the_other_partitions_stay():
     con = _connect()
     warehouse.replace_partitions(con, "metrics", _rows("002", share=0.5), _keys("002"))
     warehouse.replace_partitions(con, "metrics", _rows("003", share=0.7), _keys("003"))
-    warehouse.replace_partitions(con, "metrics", _rows("002", share=0.6, signal=0.9), _keys("002"))  # the code now computes more
+    warehouse.replace_partitions(
+        con, "metrics", _rows("002", share=0.6, signal=0.9), _keys("002")
+    )  # the code now computes more
     table = warehouse.read_table(con, "metrics").sort("body")
     assert table.select("body", "share", "signal").rows() == [("002", 0.6, 0.9), ("003", 0.7, None)]
 
 
 def test_a_frame_without_a_column_leaves_it_empty_in_its_rows_only():
     con = _connect()
-    warehouse.replace_partitions(con, "metrics", pl.concat([_rows("002", share=0.5, note="a"), _rows("003", share=0.7, note="b")]),
-                                 pl.DataFrame({"body": ["002", "003"]}))
+    warehouse.replace_partitions(
+        con,
+        "metrics",
+        pl.concat([_rows("002", share=0.5, note="a"), _rows("003", share=0.7, note="b")]),
+        pl.DataFrame({"body": ["002", "003"]}),
+    )
     warehouse.replace_partitions(con, "metrics", _rows("003", share=0.8), _keys("003"))
     table = warehouse.read_table(con, "metrics").sort("body")
     assert table.select("body", "share", "note").rows() == [("002", 0.5, "a"), ("003", 0.8, None)]
@@ -47,7 +53,11 @@ COLUMNS = ["share", "signal", "note_score"]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["002", "003", "004"]), st.sets(st.sampled_from(COLUMNS))), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["002", "003", "004"]), st.sets(st.sampled_from(COLUMNS))), min_size=1, max_size=8
+    )
+)
 def test_whatever_the_columns_each_partition_holds_its_last_write(writes):
     """Any sequence of writes, each with its own columns: every body holds exactly what its last write said."""
     con = _connect()

@@ -86,9 +86,11 @@ def amount_columns(column: str, odd: list[str], number_format: str) -> list[pl.E
     fast = (text.cast(pl.Float64, strict=False) * 100).round().cast(pl.Int64)
     if not odd:
         return [pl.when(plain).then(fast).alias("amount_cents"), pl.lit(False).alias("amount_rounded")]
-    table = pl.DataFrame({"old": odd}, schema={"old": pl.String}).with_columns(
-        _decimal=canonical_decimal_text(pl.col("old"), number_format)
-    ).with_columns(cents=to_cents(pl.col("_decimal")), rounded=too_precise(pl.col("_decimal")))
+    table = (
+        pl.DataFrame({"old": odd}, schema={"old": pl.String})
+        .with_columns(_decimal=canonical_decimal_text(pl.col("old"), number_format))
+        .with_columns(cents=to_cents(pl.col("_decimal")), rounded=too_precise(pl.col("_decimal")))
+    )
     slow_cents = text.replace_strict(table["old"], table["cents"], default=None, return_dtype=pl.Int64)
     slow_rounded = text.replace_strict(table["old"], table["rounded"], default=False, return_dtype=pl.Boolean)
     return [

@@ -19,8 +19,15 @@ from __future__ import annotations
 import polars as pl
 
 ATTRIBUTES = ("permits", "controls", "binding_plans", "allocation", "legal_mandate", "direct_delivery", "own_funding")
-OVERRIDE_COLUMNS = {"body": pl.String, "programma": pl.String, "attribute": pl.String, "value": pl.String,
-                    "reason": pl.String, "author": pl.String, "date": pl.String}
+OVERRIDE_COLUMNS = {
+    "body": pl.String,
+    "programma": pl.String,
+    "attribute": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "author": pl.String,
+    "date": pl.String,
+}
 
 
 def empty_overrides() -> pl.DataFrame:
@@ -34,9 +41,15 @@ def score_expr(weights: dict[str, float], direct_delivery_weight: float, stronge
     return (powers - pl.col("direct_delivery").cast(pl.Float64) * (direct_delivery_weight / 3)).clip(0.0, 1.0)
 
 
-def authority_table(catalogue: pl.DataFrame, bodies: pl.DataFrame, overrides: pl.DataFrame,
-                    weights: dict[str, float], direct_delivery_weight: float,
-                    body_statuses: pl.DataFrame | None = None, strongest_weight: float = 0.0) -> pl.DataFrame:
+def authority_table(
+    catalogue: pl.DataFrame,
+    bodies: pl.DataFrame,
+    overrides: pl.DataFrame,
+    weights: dict[str, float],
+    direct_delivery_weight: float,
+    body_statuses: pl.DataFrame | None = None,
+    strongest_weight: float = 0.0,
+) -> pl.DataFrame:
     """One row per body and programme. ``bodies``: ``body`` and ``metro`` (bool, metropolitan city).
 
     ``overrides`` rows name an attribute (value 0-3) or ``status`` (retained / transferred /
@@ -46,30 +59,59 @@ def authority_table(catalogue: pl.DataFrame, bodies: pl.DataFrame, overrides: pl
         status=pl.when(pl.col("metro")).then(pl.col("status_citta_metropolitana")).otherwise(pl.col("status_provincia"))
     )
     if body_statuses is not None and body_statuses.height:
-        base = base.join(body_statuses.select("body", "programma", pl.col("status").alias("_s"), pl.col("status_source").alias("_src")),
-                         on=["body", "programma"], how="left").with_columns(
-            status=pl.coalesce("_s", "status"), status_source=pl.coalesce("_src", "status_source")).drop("_s", "_src")
+        base = (
+            base.join(
+                body_statuses.select(
+                    "body", "programma", pl.col("status").alias("_s"), pl.col("status_source").alias("_src")
+                ),
+                on=["body", "programma"],
+                how="left",
+            )
+            .with_columns(status=pl.coalesce("_s", "status"), status_source=pl.coalesce("_src", "status_source"))
+            .drop("_s", "_src")
+        )
     latest = overrides.unique(["body", "programma", "attribute"], keep="last", maintain_order=True)
     for attribute in (*ATTRIBUTES, "status"):
-        part = latest.filter(pl.col("attribute") == attribute).select("body", "programma", pl.col("value").alias("_new"))
+        part = latest.filter(pl.col("attribute") == attribute).select(
+            "body", "programma", pl.col("value").alias("_new")
+        )
         if part.is_empty():
             continue
         dtype = pl.String if attribute == "status" else pl.Int8
-        base = base.join(part, on=["body", "programma"], how="left").with_columns(
-            pl.coalesce(pl.col("_new").cast(dtype), pl.col(attribute)).alias(attribute)
-        ).drop("_new")
-    notes = (
-        latest.group_by("body", "programma", maintain_order=True)
-        .agg(override_note=pl.concat_str(
-            pl.col("attribute"), pl.lit("="), pl.col("value"), pl.lit(" ("), pl.col("reason"), pl.lit("; "),
-            pl.col("author").fill_null("?"), pl.lit(", "), pl.col("date").fill_null("?"), pl.lit(")"),
-        ).str.join("; "))
+        base = (
+            base.join(part, on=["body", "programma"], how="left")
+            .with_columns(pl.coalesce(pl.col("_new").cast(dtype), pl.col(attribute)).alias(attribute))
+            .drop("_new")
+        )
+    notes = latest.group_by("body", "programma", maintain_order=True).agg(
+        override_note=pl.concat_str(
+            pl.col("attribute"),
+            pl.lit("="),
+            pl.col("value"),
+            pl.lit(" ("),
+            pl.col("reason"),
+            pl.lit("; "),
+            pl.col("author").fill_null("?"),
+            pl.lit(", "),
+            pl.col("date").fill_null("?"),
+            pl.lit(")"),
+        ).str.join("; ")
     )
     return (
         base.join(notes, on=["body", "programma"], how="left")
         .with_columns(authority=score_expr(weights, direct_delivery_weight, strongest_weight))
-        .select("body", "programma", "name", "kind", *ATTRIBUTES, "authority", "status", "status_source", "override_note",
-                "justification")
+        .select(
+            "body",
+            "programma",
+            "name",
+            "kind",
+            *ATTRIBUTES,
+            "authority",
+            "status",
+            "status_source",
+            "override_note",
+            "justification",
+        )
     )
 
 

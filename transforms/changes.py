@@ -14,8 +14,20 @@ import polars as pl
 
 from transforms.amounts import format_euro
 
-MATRIX = ["function", "name", "total_cents", "quadrant", "transfer_share", "authority", "spending_threshold", "authority_threshold",
-          "cost_basis", "status", "coarse", "has_macro_detail"]
+MATRIX = [
+    "function",
+    "name",
+    "total_cents",
+    "quadrant",
+    "transfer_share",
+    "authority",
+    "spending_threshold",
+    "authority_threshold",
+    "cost_basis",
+    "status",
+    "coarse",
+    "has_macro_detail",
+]
 ORDER = {"quadrant": 0, "tier": 1, "plan": 2, "flags": 3, "new": 4, "gone": 5}
 
 
@@ -37,8 +49,11 @@ def state(matrix: pl.DataFrame, ranked: pl.DataFrame, plans: pl.DataFrame, compo
     out = matrix.select([c for c in MATRIX if c in matrix.columns])
     if ranked.height:
         out = out.join(ranked.select([c for c in rank_columns if c in ranked.columns]), on="function", how="left")
-    out = out.join(plans.select("function", "plan_kind"), on="function", how="left") if plans.height else out.with_columns(
-        plan_kind=pl.lit(None, pl.String))
+    out = (
+        out.join(plans.select("function", "plan_kind"), on="function", how="left")
+        if plans.height
+        else out.with_columns(plan_kind=pl.lit(None, pl.String))
+    )
     for column, dtype in {"tier": pl.Int8, "score": pl.Float64, "flags": pl.List(pl.String)}.items():
         if column not in out.columns:
             out = out.with_columns(pl.lit(None, dtype).alias(column))
@@ -59,8 +74,9 @@ def detail_level(frame: pl.DataFrame) -> str:
     return "mission" if with_macro else "mission_totals"
 
 
-def what_changed(before: pl.DataFrame, after: pl.DataFrame, years: tuple, words: dict, labels: Labels,
-                 weights: dict[str, float]) -> pl.DataFrame:
+def what_changed(
+    before: pl.DataFrame, after: pl.DataFrame, years: tuple, words: dict, labels: Labels, weights: dict[str, float]
+) -> pl.DataFrame:
     """Rows (function, name, change, before, after, reason) for every change, quadrant changes first."""
     was = {r["function"]: r for r in before.iter_rows(named=True)}
     now = {r["function"]: r for r in after.iter_rows(named=True)}
@@ -70,48 +86,125 @@ def what_changed(before: pl.DataFrame, after: pl.DataFrame, years: tuple, words:
         spent_a, spent_b = bool(a and (a["total_cents"] or 0) > 0), bool(b and (b["total_cents"] or 0) > 0)
         name = (b or a)["name"] or ""
         if spent_b and not spent_a:
-            rows.append(_row(function, name, "new", "", "", words["new"].format(after=years[1], before=years[0], amount=_euro(b["total_cents"], labels))))
+            rows.append(
+                _row(
+                    function,
+                    name,
+                    "new",
+                    "",
+                    "",
+                    words["new"].format(after=years[1], before=years[0], amount=_euro(b["total_cents"], labels)),
+                )
+            )
             continue
         if spent_a and not spent_b:
-            rows.append(_row(function, name, "gone", "", "", words["gone"].format(after=years[1], before=years[0], amount=_euro(a["total_cents"], labels))))
+            rows.append(
+                _row(
+                    function,
+                    name,
+                    "gone",
+                    "",
+                    "",
+                    words["gone"].format(after=years[1], before=years[0], amount=_euro(a["total_cents"], labels)),
+                )
+            )
             continue
         if not (spent_a and spent_b):
             continue
         rows += _changes(function, name, a, b, years, words, labels, weights)
-    frame = pl.DataFrame(rows, schema={"function": pl.String, "name": pl.String, "change": pl.String, "before": pl.String,
-                                       "after": pl.String, "reason": pl.String}, orient="row")
-    return frame.with_columns(_o=pl.col("change").replace_strict(ORDER, return_dtype=pl.Int8)).sort("_o", "function").drop("_o")
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "function": pl.String,
+            "name": pl.String,
+            "change": pl.String,
+            "before": pl.String,
+            "after": pl.String,
+            "reason": pl.String,
+        },
+        orient="row",
+    )
+    return (
+        frame.with_columns(_o=pl.col("change").replace_strict(ORDER, return_dtype=pl.Int8))
+        .sort("_o", "function")
+        .drop("_o")
+    )
 
 
 def _changes(function, name, a, b, years, words, labels, weights) -> list[tuple]:
     out = []
     if a["quadrant"] != b["quadrant"]:
-        out.append(_row(function, name, "quadrant", _quadrant(a, words, labels), _quadrant(b, words, labels), _why_quadrant(a, b, words, labels)))
+        out.append(
+            _row(
+                function,
+                name,
+                "quadrant",
+                _quadrant(a, words, labels),
+                _quadrant(b, words, labels),
+                _why_quadrant(a, b, words, labels),
+            )
+        )
     if a.get("tier") != b.get("tier"):
-        out.append(_row(function, name, "tier", labels.tiers.get(a.get("tier"), words["none"]), labels.tiers.get(b.get("tier"), words["none"]),
-                        _why_tier(a, b, words, labels, weights, years[1])))
+        out.append(
+            _row(
+                function,
+                name,
+                "tier",
+                labels.tiers.get(a.get("tier"), words["none"]),
+                labels.tiers.get(b.get("tier"), words["none"]),
+                _why_tier(a, b, words, labels, weights, years[1]),
+            )
+        )
     if a.get("plan_kind") != b.get("plan_kind"):
-        out.append(_row(function, name, "plan", labels.plan_kinds.get(a.get("plan_kind"), words["none"]),
-                        labels.plan_kinds.get(b.get("plan_kind"), words["none"]), _why_plan(a, b, years, words, labels)))
+        out.append(
+            _row(
+                function,
+                name,
+                "plan",
+                labels.plan_kinds.get(a.get("plan_kind"), words["none"]),
+                labels.plan_kinds.get(b.get("plan_kind"), words["none"]),
+                _why_plan(a, b, years, words, labels),
+            )
+        )
     flags_a, flags_b = set(a.get("flags") or []), set(b.get("flags") or [])
     if flags_a != flags_b:
         parts = []
         if flags_b - flags_a:
-            parts.append(words["flags_added"].format(names=", ".join(labels.flags.get(f, f) for f in sorted(flags_b - flags_a))))
+            parts.append(
+                words["flags_added"].format(names=", ".join(labels.flags.get(f, f) for f in sorted(flags_b - flags_a)))
+            )
         if flags_a - flags_b:
-            parts.append(words["flags_removed"].format(names=", ".join(labels.flags.get(f, f) for f in sorted(flags_a - flags_b))))
-        out.append(_row(function, name, "flags", ", ".join(_short(labels.flags.get(f, f)) for f in sorted(flags_a)) or words["none"],
-                        ", ".join(_short(labels.flags.get(f, f)) for f in sorted(flags_b)) or words["none"], _sentence("; ".join(parts))))
+            parts.append(
+                words["flags_removed"].format(
+                    names=", ".join(labels.flags.get(f, f) for f in sorted(flags_a - flags_b))
+                )
+            )
+        out.append(
+            _row(
+                function,
+                name,
+                "flags",
+                ", ".join(_short(labels.flags.get(f, f)) for f in sorted(flags_a)) or words["none"],
+                ", ".join(_short(labels.flags.get(f, f)) for f in sorted(flags_b)) or words["none"],
+                _sentence("; ".join(parts)),
+            )
+        )
     return out
 
 
 def _why_quadrant(a, b, words, labels) -> str:
     reasons = []
     if a.get("cost_basis") != b.get("cost_basis"):
-        reasons.append(words["basis_changed"].format(a=words["basis"].get(a.get("cost_basis"), a.get("cost_basis")),
-                                                     b=words["basis"].get(b.get("cost_basis"), b.get("cost_basis"))))
-    for axis, share, threshold, fmt in (("spending", "transfer_share", "spending_threshold", _pct),
-                                        ("authority", "authority", "authority_threshold", _dec)):
+        reasons.append(
+            words["basis_changed"].format(
+                a=words["basis"].get(a.get("cost_basis"), a.get("cost_basis")),
+                b=words["basis"].get(b.get("cost_basis"), b.get("cost_basis")),
+            )
+        )
+    for axis, share, threshold, fmt in (
+        ("spending", "transfer_share", "spending_threshold", _pct),
+        ("authority", "authority", "authority_threshold", _dec),
+    ):
         ta, tb, va, vb = a.get(threshold), b.get(threshold), a.get(share), b.get(share)
         if ta is not None and tb is not None and ta != tb:
             reasons.append(words[f"threshold_{axis}"].format(a=fmt(ta, labels), b=fmt(tb, labels)))
@@ -119,8 +212,14 @@ def _why_quadrant(a, b, words, labels) -> str:
             key = "transfer_moved" if axis == "spending" else "authority_moved"
             reasons.append(words[key].format(a=fmt(va, labels), b=fmt(vb, labels), t=fmt(tb, labels)))
     if not reasons:
-        reasons.append(words["measured"].format(a=_pct(a.get("transfer_share"), labels), b=_pct(b.get("transfer_share"), labels),
-                                                c=_dec(a.get("authority"), labels), d=_dec(b.get("authority"), labels)))
+        reasons.append(
+            words["measured"].format(
+                a=_pct(a.get("transfer_share"), labels),
+                b=_pct(b.get("transfer_share"), labels),
+                c=_dec(a.get("authority"), labels),
+                d=_dec(b.get("authority"), labels),
+            )
+        )
     return _sentence("; ".join(reasons))
 
 
@@ -133,20 +232,30 @@ def _why_tier(a, b, words, labels, weights, after_year) -> str:
     has = {c for c in weights if b.get(f"c_{c}") is not None}
 
     def named(components) -> str:
-        return ", ".join(words["quoted"].format(name=words["components"].get(c, c)) + f" ({_dec(b.get(f'c_{c}') or a.get(f'c_{c}'), labels)})"
-                         for c in sorted(components))
+        return ", ".join(
+            words["quoted"].format(name=words["components"].get(c, c))
+            + f" ({_dec(b.get(f'c_{c}') or a.get(f'c_{c}'), labels)})"
+            for c in sorted(components)
+        )
 
     if has != had:
-        parts = ([words["components_added"].format(after=after_year, names=named(has - had))] if has - had else []) + \
-                ([words["components_dropped"].format(after=after_year, names=named(had - has))] if had - has else [])
+        parts = ([words["components_added"].format(after=after_year, names=named(has - had))] if has - had else []) + (
+            [words["components_dropped"].format(after=after_year, names=named(had - has))] if had - has else []
+        )
         component = "; ".join(parts)
     else:
         available = sum(weights[c] for c in has) or 1
         moves = {c: ((b.get(f"c_{c}") or 0) - (a.get(f"c_{c}") or 0)) * weights[c] / available * 100 for c in has}
         same_way = {c: m for c, m in moves.items() if m * rise > 0}
         biggest = max(same_way, key=lambda c: abs(same_way[c])) if same_way else None
-        component = words["component"].format(name=words["quoted"].format(name=words["components"].get(biggest, biggest)), delta=_signed(moves[biggest], labels)) \
-            if biggest else words["no_component"]
+        component = (
+            words["component"].format(
+                name=words["quoted"].format(name=words["components"].get(biggest, biggest)),
+                delta=_signed(moves[biggest], labels),
+            )
+            if biggest
+            else words["no_component"]
+        )
     text = words["tier"].format(a=_num(a.get("score"), labels), b=_num(b.get("score"), labels), component=component)
     higher_tier = (b.get("tier") or 9) < (a.get("tier") or 9)  # tier 1 comes first
     if rise and higher_tier != (rise > 0):
@@ -157,8 +266,14 @@ def _why_tier(a, b, words, labels, weights, after_year) -> str:
 def _why_plan(a, b, years, words, labels) -> str:
     kind_a, kind_b = labels.plan_kinds.get(a.get("plan_kind")), labels.plan_kinds.get(b.get("plan_kind"))
     if kind_a and kind_b:
-        return _sentence(words["plan_changed"].format(a=kind_a, b=kind_b, c=labels.statuses.get(a.get("status"), a.get("status")),
-                                                      d=labels.statuses.get(b.get("status"), b.get("status"))))
+        return _sentence(
+            words["plan_changed"].format(
+                a=kind_a,
+                b=kind_b,
+                c=labels.statuses.get(a.get("status"), a.get("status")),
+                d=labels.statuses.get(b.get("status"), b.get("status")),
+            )
+        )
     tier = labels.tiers.get(b.get("tier"), words["none"])
     if kind_b:
         return _sentence(words["plan_added"].format(after=years[1], kind=kind_b, tier=tier))

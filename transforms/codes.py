@@ -78,7 +78,8 @@ def tipologia_code(expr: pl.Expr, title: pl.Expr | None = None) -> pl.Expr:
     text = code_text(expr).str.replace(r"^(?i:tipologia)\s*", "").str.replace(r"^(?i:e)\.", "")
     digits = text.str.replace_all(r"[.\s]", "")
     full = pl.when(digits.str.contains(r"^0?\d{5}$|^\d{7}$")).then(
-        pl.when(digits.str.len_chars() == 6).then(digits.str.slice(1)).otherwise(digits.str.slice(0, 5)))
+        pl.when(digits.str.len_chars() == 6).then(digits.str.slice(1)).otherwise(digits.str.slice(0, 5))
+    )
     if title is None:
         return full
     number = text.str.extract(r"^(\d{3})(?:\D|$)", 1)
@@ -117,7 +118,9 @@ def best_name_match(label: str, names: dict[str, str], cutoff: float = 0.84) -> 
     prefixed = [code for code, name in folded.items() if len(wanted) >= 12 and name.startswith(wanted)]
     if len(prefixed) == 1:
         return prefixed[0]
-    scored = sorted(((difflib.SequenceMatcher(None, wanted, name).ratio(), code) for code, name in folded.items()), reverse=True)
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, wanted, name).ratio(), code) for code, name in folded.items()), reverse=True
+    )
     if scored and scored[0][0] >= cutoff and (len(scored) == 1 or scored[0][0] - scored[1][0] > 0.02):
         return scored[0][1]
     return None

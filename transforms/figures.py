@@ -7,12 +7,34 @@ A plan is not the accounts: "tra 1,1 e 3,3 milioni di euro", never "Tra 1.092.22
 from __future__ import annotations
 
 WORDS = {
-    "it": {"billion": "miliardo", "billions": "miliardi", "million": "milione", "millions": "milioni", "thousand": "mila",
-           "one_thousand": "mille euro", "euro": "euro", "between": "tra {a} e {b}",
-           "and": "e", "less_than_thousand": "meno di mille euro", "none": "nessuna spesa", "decimal": ","},
-    "en": {"billion": "billion", "billions": "billion", "million": "million", "millions": "million", "thousand": "thousand",
-           "one_thousand": "a thousand euro", "euro": "euro", "between": "between {a} and {b}",
-           "and": "and", "less_than_thousand": "less than a thousand euro", "none": "no spending", "decimal": "."},
+    "it": {
+        "billion": "miliardo",
+        "billions": "miliardi",
+        "million": "milione",
+        "millions": "milioni",
+        "thousand": "mila",
+        "one_thousand": "mille euro",
+        "euro": "euro",
+        "between": "tra {a} e {b}",
+        "and": "e",
+        "less_than_thousand": "meno di mille euro",
+        "none": "nessuna spesa",
+        "decimal": ",",
+    },
+    "en": {
+        "billion": "billion",
+        "billions": "billion",
+        "million": "million",
+        "millions": "million",
+        "thousand": "thousand",
+        "one_thousand": "a thousand euro",
+        "euro": "euro",
+        "between": "between {a} and {b}",
+        "and": "and",
+        "less_than_thousand": "less than a thousand euro",
+        "none": "no spending",
+        "decimal": ".",
+    },
 }
 
 
@@ -24,7 +46,9 @@ def _number(value: float, decimals: int, lang: str) -> str:
 
 
 def _scale(euro: float) -> str:
-    return "billion" if euro >= 999_500_000 else "million" if euro >= 999_500 else "thousand" if euro >= 1_000 else "unit"
+    return (
+        "billion" if euro >= 999_500_000 else "million" if euro >= 999_500 else "thousand" if euro >= 1_000 else "unit"
+    )
 
 
 DIVISOR = {"billion": 1_000_000_000, "million": 1_000_000}
@@ -66,7 +90,9 @@ def range_words(low_cents: int | float | None, high_cents: int | float | None, l
     """``tra 1,1 e 3,3 milioni di euro`` (one unit when both ends share it), ``tra 480 mila euro e 1,2 milioni di euro``."""
     low, high = abs(low_cents or 0) / 100, abs(high_cents or 0) / 100
     pattern = WORDS[lang]["between"]
-    if _scale(low) == _scale(high) != "unit" and _magnitude(low, _scale(low), lang) != _magnitude(high, _scale(high), lang):
+    if _scale(low) == _scale(high) != "unit" and _magnitude(low, _scale(low), lang) != _magnitude(
+        high, _scale(high), lang
+    ):
         return pattern.format(a=_magnitude(low, _scale(low), lang), b=euro_words(high_cents, lang))
     if euro_words(low_cents, lang) == euro_words(high_cents, lang):
         return ("circa " if lang == "it" else "about ") + euro_words(high_cents, lang)

@@ -30,15 +30,18 @@ def allocate_support(placed: pl.DataFrame, driver: str = "staff") -> pl.DataFram
     if driver not in DRIVERS:
         raise ValueError(f"unknown full-cost driver {driver!r}: {sorted(DRIVERS)}")
     support = pl.col("kind") == "support"
-    weight = pl.when((pl.col("kind") == "service") & (pl.col(DRIVERS[driver]).fill_null(0) > 0)).then(
-        pl.col(DRIVERS[driver]).cast(pl.Float64)).otherwise(0.0)
+    weight = (
+        pl.when((pl.col("kind") == "service") & (pl.col(DRIVERS[driver]).fill_null(0) > 0))
+        .then(pl.col(DRIVERS[driver]).cast(pl.Float64))
+        .otherwise(0.0)
+    )
     share = weight / weight.sum().over(KEYS)
     has_receivers = weight.sum().over(KEYS) > 0
     pool = {c: pl.col(f"{c}_cents").fill_null(0).filter(support).sum().over(KEYS) for c in POOLED}
     allocated = {
-        f"{c}_allocated_cents": pl.when(has_receivers).then(
-            pl.when(support).then(-pl.col(f"{c}_cents").fill_null(0)).otherwise(pool[c] * share)
-        ).otherwise(0.0)
+        f"{c}_allocated_cents": pl.when(has_receivers)
+        .then(pl.when(support).then(-pl.col(f"{c}_cents").fill_null(0)).otherwise(pool[c] * share))
+        .otherwise(0.0)
         for c in POOLED
     }
     return placed.with_columns(**allocated).with_columns(
@@ -52,11 +55,19 @@ def with_cost_basis(placed: pl.DataFrame, basis: str, driver: str = "staff") -> 
     if basis not in ("direct", "full"):
         raise ValueError(f"unknown cost basis {basis!r}: direct | full")
     out = allocate_support(placed, driver).with_columns(
-        direct_cents=pl.col("total_cents"), direct_transfer_share=pl.col("transfer_share"), cost_basis=pl.lit(basis))
+        direct_cents=pl.col("total_cents"), direct_transfer_share=pl.col("transfer_share"), cost_basis=pl.lit(basis)
+    )
     if basis == "direct":
         return out.drop([f"{c}_allocated_cents" for c in POOLED])
-    full = {f"{c}_cents": (pl.col(f"{c}_cents").fill_null(0) + pl.col(f"{c}_allocated_cents")).round(0).cast(pl.Int64) for c in POOLED}
+    full = {
+        f"{c}_cents": (pl.col(f"{c}_cents").fill_null(0) + pl.col(f"{c}_allocated_cents")).round(0).cast(pl.Int64)
+        for c in POOLED
+    }
     out = out.with_columns(**full)
-    shares = {f"{c}_share": pl.when(pl.col("total_cents") != 0).then(pl.col(f"{c}_cents") / pl.col("total_cents")) for c in SHARES}
+    shares = {
+        f"{c}_share": pl.when(pl.col("total_cents") != 0).then(pl.col(f"{c}_cents") / pl.col("total_cents"))
+        for c in SHARES
+    }
     return out.with_columns(**shares, per_capita_eur=pl.col("total_cents") / 100 / pl.col("population")).drop(
-        [f"{c}_allocated_cents" for c in POOLED])
+        [f"{c}_allocated_cents" for c in POOLED]
+    )

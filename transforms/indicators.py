@@ -12,10 +12,26 @@ import polars as pl
 
 KEYS = ["body", "year", "phase"]
 LEVELS = {"body": [], "mission": ["missione"], "function": ["programma"]}
-LINE_COLUMNS = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "titolo": pl.String, "amount_kind": pl.String,
-                "amount_cents": pl.Int64}
-OUT_SCHEMA = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "detail": pl.String, "code": pl.String, "indicator": pl.String,
-              "value": pl.Float64, "numerator_cents": pl.Int64, "denominator_cents": pl.Int64, "missing": pl.String}
+LINE_COLUMNS = {
+    "body": pl.String,
+    "year": pl.Int32,
+    "phase": pl.String,
+    "titolo": pl.String,
+    "amount_kind": pl.String,
+    "amount_cents": pl.Int64,
+}
+OUT_SCHEMA = {
+    "body": pl.String,
+    "year": pl.Int32,
+    "phase": pl.String,
+    "detail": pl.String,
+    "code": pl.String,
+    "indicator": pl.String,
+    "value": pl.Float64,
+    "numerator_cents": pl.Int64,
+    "denominator_cents": pl.Int64,
+    "missing": pl.String,
+}
 
 
 def _lines(frame: pl.DataFrame) -> pl.DataFrame:
@@ -46,7 +62,9 @@ def line_filter(spec: str | None) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
-def _sums(lines: pl.DataFrame, kinds: str, spec: str | None, by: list[str], name: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _sums(
+    lines: pl.DataFrame, kinds: str, spec: str | None, by: list[str], name: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Σ of ``kinds`` over the lines ``spec`` selects, per ``by``; and which body, year and phase has the kinds at all."""
     wanted = kinds.split("|")
     scoped = lines.filter(pl.col("amount_kind").is_in(wanted))
@@ -73,32 +91,71 @@ def execution_indicators(spending: pl.DataFrame, revenue: pl.DataFrame, catalogu
             if any(c not in sides[row["num_side"]].columns or c not in sides[row["den_side"]].columns for c in extra):
                 continue
             num, num_present = _sums(sides[row["num_side"]], row["num_kinds"], row["num_filter"], by, "numerator_cents")
-            den, den_present = _sums(sides[row["den_side"]], row["den_kinds"], row["den_filter"], by, "denominator_cents")
-            scopes = _scopes(spending if row["den_side"] == "spese" else revenue, by) if extra else (
-                pl.concat([spending.select(KEYS), revenue.select(KEYS)]).unique())
-            frame = (scopes.join(num, on=by, how="left").join(den, on=by, how="left")
-                     .join(num_present.rename({"_has": "_num"}), on=KEYS, how="left")
-                     .join(den_present.rename({"_has": "_den"}), on=KEYS, how="left"))
-            missing = (pl.when(pl.col("_num").is_null()).then(pl.lit(f"kind:{row['num_kinds']}"))
-                       .when(pl.col("_den").is_null()).then(pl.lit(f"kind:{row['den_kinds']}"))
-                       .when(pl.col("denominator_cents").fill_null(0) == 0).then(pl.lit("zero_denominator")))
-            frame = frame.with_columns(numerator_cents=pl.col("numerator_cents").fill_null(0),
-                                       denominator_cents=pl.col("denominator_cents").fill_null(0), missing=missing)
-            out.append(frame.select(
-                *KEYS, pl.lit(level).alias("detail"),
-                (pl.col(extra[0]) if extra else pl.lit("")).cast(pl.String).alias("code"), pl.lit(row["indicator"]).alias("indicator"),
-                pl.when(pl.col("missing").is_null()).then(pl.col("numerator_cents") / pl.col("denominator_cents")).alias("value"),
-                "numerator_cents", "denominator_cents", "missing"))
+            den, den_present = _sums(
+                sides[row["den_side"]], row["den_kinds"], row["den_filter"], by, "denominator_cents"
+            )
+            scopes = (
+                _scopes(spending if row["den_side"] == "spese" else revenue, by)
+                if extra
+                else (pl.concat([spending.select(KEYS), revenue.select(KEYS)]).unique())
+            )
+            frame = (
+                scopes.join(num, on=by, how="left")
+                .join(den, on=by, how="left")
+                .join(num_present.rename({"_has": "_num"}), on=KEYS, how="left")
+                .join(den_present.rename({"_has": "_den"}), on=KEYS, how="left")
+            )
+            missing = (
+                pl.when(pl.col("_num").is_null())
+                .then(pl.lit(f"kind:{row['num_kinds']}"))
+                .when(pl.col("_den").is_null())
+                .then(pl.lit(f"kind:{row['den_kinds']}"))
+                .when(pl.col("denominator_cents").fill_null(0) == 0)
+                .then(pl.lit("zero_denominator"))
+            )
+            frame = frame.with_columns(
+                numerator_cents=pl.col("numerator_cents").fill_null(0),
+                denominator_cents=pl.col("denominator_cents").fill_null(0),
+                missing=missing,
+            )
+            out.append(
+                frame.select(
+                    *KEYS,
+                    pl.lit(level).alias("detail"),
+                    (pl.col(extra[0]) if extra else pl.lit("")).cast(pl.String).alias("code"),
+                    pl.lit(row["indicator"]).alias("indicator"),
+                    pl.when(pl.col("missing").is_null())
+                    .then(pl.col("numerator_cents") / pl.col("denominator_cents"))
+                    .alias("value"),
+                    "numerator_cents",
+                    "denominator_cents",
+                    "missing",
+                )
+            )
     if not out:
         return pl.DataFrame(schema=OUT_SCHEMA)
     found = pl.concat(out, how="vertical_relaxed").filter(pl.col("body").is_not_null())
     return found.select(pl.col(c).cast(t) for c, t in OUT_SCHEMA.items()).sort(*KEYS, "indicator", "detail", "code")
 
 
-PEER_SCHEMA = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "detail": pl.String, "code": pl.String, "indicator": pl.String,
-               "value": pl.Float64, "peers": pl.UInt32, "peer_min": pl.Float64, "peer_q1": pl.Float64, "peer_median": pl.Float64,
-               "peer_q3": pl.Float64, "peer_max": pl.Float64, "peers_below": pl.UInt32, "peer_bodies": pl.List(pl.String),
-               "peer_values": pl.List(pl.Float64)}
+PEER_SCHEMA = {
+    "body": pl.String,
+    "year": pl.Int32,
+    "phase": pl.String,
+    "detail": pl.String,
+    "code": pl.String,
+    "indicator": pl.String,
+    "value": pl.Float64,
+    "peers": pl.UInt32,
+    "peer_min": pl.Float64,
+    "peer_q1": pl.Float64,
+    "peer_median": pl.Float64,
+    "peer_q3": pl.Float64,
+    "peer_max": pl.Float64,
+    "peers_below": pl.UInt32,
+    "peer_bodies": pl.List(pl.String),
+    "peer_values": pl.List(pl.Float64),
+}
 
 
 def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
@@ -110,30 +167,65 @@ def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     if groups.is_empty() or indicators.is_empty():
         return pl.DataFrame(schema=PEER_SCHEMA)
     theirs = indicators.filter(pl.col("value").is_not_null()).select(
-        pl.col("body").alias("peer"), "year", "phase", "detail", "code", "indicator", pl.col("value").alias("_peer_value"))
+        pl.col("body").alias("peer"),
+        "year",
+        "phase",
+        "detail",
+        "code",
+        "indicator",
+        pl.col("value").alias("_peer_value"),
+    )
     own = indicators.select(*keys, "value")
     joined = groups.select(*KEYS, "peer").join(theirs, on=["peer", "year", "phase"]).join(own, on=keys).sort("peer")
     value = pl.col("_peer_value")
     found = joined.group_by(keys).agg(
-        pl.col("value").first(), peers=pl.len(), peer_min=value.min(), peer_q1=value.quantile(0.25, "linear"),
-        peer_median=value.median(), peer_q3=value.quantile(0.75, "linear"), peer_max=value.max(),
-        peers_below=(value < pl.col("value")).sum(), peer_bodies=pl.col("peer"), peer_values=value)
+        pl.col("value").first(),
+        peers=pl.len(),
+        peer_min=value.min(),
+        peer_q1=value.quantile(0.25, "linear"),
+        peer_median=value.median(),
+        peer_q3=value.quantile(0.75, "linear"),
+        peer_max=value.max(),
+        peers_below=(value < pl.col("value")).sum(),
+        peer_bodies=pl.col("peer"),
+        peer_values=value,
+    )
     return found.select(pl.col(c).cast(t) for c, t in PEER_SCHEMA.items()).sort(keys)
 
 
-def function_signal(indicators: pl.DataFrame, functions: pl.DataFrame, indicator: str, basis_phase: str = "rendiconto") -> pl.DataFrame:
+def function_signal(
+    indicators: pl.DataFrame, functions: pl.DataFrame, indicator: str, basis_phase: str = "rendiconto"
+) -> pl.DataFrame:
     """The indicator of each function of ``functions`` (body, year, phase, function) for the portfolio: from the same
     final accounts, or, for a forecast, from the latest final accounts of an earlier year (the comparison a planner makes).
     A programme (``04.02``) takes the programme's value, a mission total (``04``) the mission's. Returns body, year, phase,
     function, ``<indicator>`` and ``<indicator>_year`` (the year of the accounts it was measured on)."""
-    schema = {"body": pl.String, "year": pl.Int32, "phase": pl.String, "function": pl.String, indicator: pl.Float64,
-              f"{indicator}_year": pl.Int32}
-    measured = indicators.filter(pl.col("indicator") == indicator, pl.col("phase") == basis_phase, pl.col("value").is_not_null())
+    schema = {
+        "body": pl.String,
+        "year": pl.Int32,
+        "phase": pl.String,
+        "function": pl.String,
+        indicator: pl.Float64,
+        f"{indicator}_year": pl.Int32,
+    }
+    measured = indicators.filter(
+        pl.col("indicator") == indicator, pl.col("phase") == basis_phase, pl.col("value").is_not_null()
+    )
     if measured.is_empty() or functions.is_empty():
         return pl.DataFrame(schema=schema)
-    measured = measured.select("body", pl.col("year").alias("_year"), pl.col("code").alias("function"), pl.col("value").alias(indicator))
+    measured = measured.select(
+        "body", pl.col("year").alias("_year"), pl.col("code").alias("function"), pl.col("value").alias(indicator)
+    )
     wanted = functions.select("body", "year", "phase", "function").unique()
-    found = (wanted.join(measured, on=["body", "function"])
-             .filter(pl.when(pl.col("phase") == basis_phase).then(pl.col("_year") == pl.col("year")).otherwise(pl.col("_year") < pl.col("year")))
-             .sort("_year").group_by("body", "year", "phase", "function").agg(pl.col(indicator).last(), pl.col("_year").last().alias(f"{indicator}_year")))
+    found = (
+        wanted.join(measured, on=["body", "function"])
+        .filter(
+            pl.when(pl.col("phase") == basis_phase)
+            .then(pl.col("_year") == pl.col("year"))
+            .otherwise(pl.col("_year") < pl.col("year"))
+        )
+        .sort("_year")
+        .group_by("body", "year", "phase", "function")
+        .agg(pl.col(indicator).last(), pl.col("_year").last().alias(f"{indicator}_year"))
+    )
     return found.select(pl.col(c).cast(t) for c, t in schema.items())

@@ -37,7 +37,9 @@ def _with_classes(lines: pl.DataFrame, classes: pl.DataFrame) -> pl.DataFrame:
     return lines.join(classes.select("macroaggregato", "spending_class", "rigid"), on="macroaggregato", how="left")
 
 
-def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.DataFrame, basis: dict[str, str]) -> pl.DataFrame:
+def function_metrics(
+    lines: pl.DataFrame, classes: pl.DataFrame, population: pl.DataFrame, basis: dict[str, str]
+) -> pl.DataFrame:
     """One row per body, year, phase and function. ``population``: columns ``body``, ``population``."""
     data = _with_classes(basis_lines(lines, basis), classes).with_columns(
         function=pl.coalesce("programma", "missione"),
@@ -48,7 +50,9 @@ def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.
     in_t12 = amount.filter(pl.col("t12"))
     grouped = data.group_by(*KEYS, "function", "missione", "coarse").agg(
         total_cents=in_t12.sum(),
-        **{f"{name}_cents": amount.filter(pl.col("t12") & (pl.col("spending_class") == name)).sum() for name in CLASSES},
+        **{
+            f"{name}_cents": amount.filter(pl.col("t12") & (pl.col("spending_class") == name)).sum() for name in CLASSES
+        },
         unmapped_cents=amount.filter(pl.col("t12") & pl.col("spending_class").is_null()).sum(),
         rigid_cents=amount.filter(pl.col("t12") & pl.col("rigid").fill_null(False)).sum(),
         staff_cents=amount.filter(pl.col("macroaggregato") == "1.01").sum(),
@@ -72,8 +76,13 @@ def function_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.
     )
 
 
-def body_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.DataFrame, basis: dict[str, str],
-                 whole_t12_missions: list[str] | tuple[str, ...] = ()) -> pl.DataFrame:
+def body_metrics(
+    lines: pl.DataFrame,
+    classes: pl.DataFrame,
+    population: pl.DataFrame,
+    basis: dict[str, str],
+    whole_t12_missions: list[str] | tuple[str, ...] = (),
+) -> pl.DataFrame:
     """Whole-body figures: spending on titles 1-2, and total rigidity including debt service.
 
     ``rigidity_share`` = (rigid macroaggregates of titles 1-2 + loan repayment, title 4) /
@@ -83,7 +92,9 @@ def body_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.Data
     """
     data = _with_classes(basis_lines(lines, basis), classes)
     amount = pl.col("amount_cents")
-    t12 = pl.col("titolo").is_in(["1", "2"]) | (pl.col("titolo").is_null() & pl.col("missione").is_in(list(whole_t12_missions)))
+    t12 = pl.col("titolo").is_in(["1", "2"]) | (
+        pl.col("titolo").is_null() & pl.col("missione").is_in(list(whole_t12_missions))
+    )
     grouped = data.group_by(KEYS).agg(
         total_cents=amount.filter(t12).sum(),
         staff_cents=amount.filter(pl.col("macroaggregato") == "1.01").sum(),
@@ -95,9 +106,13 @@ def body_metrics(lines: pl.DataFrame, classes: pl.DataFrame, population: pl.Data
     denominator = pl.col("total_cents") + pl.col("repayment_cents")
     return (
         grouped.with_columns(
-            rigidity_share=pl.when(denominator != 0).then((pl.col("rigid_t12_cents") + pl.col("repayment_cents")) / denominator),
+            rigidity_share=pl.when(denominator != 0).then(
+                (pl.col("rigid_t12_cents") + pl.col("repayment_cents")) / denominator
+            ),
             staff_share=pl.when(pl.col("total_cents") != 0).then(pl.col("staff_cents") / pl.col("total_cents")),
-            debt_service_share=pl.when(denominator != 0).then((pl.col("interest_cents") + pl.col("repayment_cents")) / denominator),
+            debt_service_share=pl.when(denominator != 0).then(
+                (pl.col("interest_cents") + pl.col("repayment_cents")) / denominator
+            ),
             transfer_share=pl.when(pl.col("total_cents") != 0).then(pl.col("transfer_cents") / pl.col("total_cents")),
         )
         .join(population, on="body", how="left")

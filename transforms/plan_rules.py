@@ -24,7 +24,9 @@ def plan_kind(status_plans: dict[str, str], through: pl.Expr | None = None) -> p
     """The status's kind (a function not pertinent to the body that still costs money: hand-over to its owner);
     ``development`` becomes ``maintain`` where ``through`` (a pass-through function) holds."""
     kind = pl.col("status").replace_strict(status_plans, default="development", return_dtype=pl.String)
-    kind = pl.when(kind == "none").then(pl.lit("handover")).otherwise(kind)  # not the body's function: back to its owner
+    kind = (
+        pl.when(kind == "none").then(pl.lit("handover")).otherwise(kind)
+    )  # not the body's function: back to its owner
     if through is None:
         return kind
     return pl.when((kind == "development") & through).then(pl.lit("maintain")).otherwise(kind)
@@ -50,4 +52,6 @@ def for_region(rows: pl.DataFrame, laws: dict[str, str], columns: tuple[str, ...
     topic = pl.col("regional_topic").fill_null("")
     kept = rows.filter((topic == "") | topic.is_in(list(laws)))
     citation = topic.replace_strict(laws, default="", return_dtype=pl.String)
-    return kept.with_columns(pl.col(c).str.replace_all("$regional_law", citation, literal=True) for c in columns if c in rows.columns)
+    return kept.with_columns(
+        pl.col(c).str.replace_all("$regional_law", citation, literal=True) for c in columns if c in rows.columns
+    )

@@ -38,11 +38,15 @@ def expected_effect(frame: pl.DataFrame, effects: pl.DataFrame) -> pl.DataFrame:
         base = pl.col(row["base"]).cast(pl.Float64).fill_null(0)
         low = low + pl.when(chosen).then(base * float(row["low"])).otherwise(0.0)
         high = high + pl.when(chosen).then(base * float(row["high"])).otherwise(0.0)
-    return frame.with_columns(effect_low_cents=low.round(0).cast(pl.Int64), effect_high_cents=high.round(0).cast(pl.Int64))
+    return frame.with_columns(
+        effect_low_cents=low.round(0).cast(pl.Int64), effect_high_cents=high.round(0).cast(pl.Int64)
+    )
 
 
 def kick_start(frame: pl.DataFrame, share: float, min_eur: float, max_eur: float) -> pl.DataFrame:
-    return frame.with_columns(kick_start_cents=(pl.col("total_cents") * share).clip(min_eur * 100, max_eur * 100).round(0).cast(pl.Int64))
+    return frame.with_columns(
+        kick_start_cents=(pl.col("total_cents") * share).clip(min_eur * 100, max_eur * 100).round(0).cast(pl.Int64)
+    )
 
 
 def detail_first(frame: pl.DataFrame) -> pl.DataFrame:
@@ -51,17 +55,26 @@ def detail_first(frame: pl.DataFrame) -> pl.DataFrame:
     if "coarse" not in frame.columns:
         return frame
     keep = ~pl.col("coarse").fill_null(False)
-    return frame.with_columns(pl.when(keep).then(pl.col(c)).alias(c) for c in ("effect_low_cents", "effect_high_cents", "kick_start_cents"))
+    return frame.with_columns(
+        pl.when(keep).then(pl.col(c)).alias(c) for c in ("effect_low_cents", "effect_high_cents", "kick_start_cents")
+    )
 
 
-def positions(frame: pl.DataFrame, quadrant_plans: pl.DataFrame, grid: pl.DataFrame, fields: pl.DataFrame,
-              lang: str = "it") -> pl.DataFrame:
+def positions(
+    frame: pl.DataFrame, quadrant_plans: pl.DataFrame, grid: pl.DataFrame, fields: pl.DataFrame, lang: str = "it"
+) -> pl.DataFrame:
     """Current cell of Bovaird's planners × deliverers grid (from the quadrant) and target cell (from the field)."""
     label = f"label_{lang}"
-    current = grid.select(pl.col("planners").alias("current_planners"), pl.col("deliverers").alias("current_deliverers"),
-                          pl.col(label).alias("current_position"))
-    target = grid.select(pl.col("planners").alias("target_planners"), pl.col("deliverers").alias("target_deliverers"),
-                         pl.col(label).alias("target_position"))
+    current = grid.select(
+        pl.col("planners").alias("current_planners"),
+        pl.col("deliverers").alias("current_deliverers"),
+        pl.col(label).alias("current_position"),
+    )
+    target = grid.select(
+        pl.col("planners").alias("target_planners"),
+        pl.col("deliverers").alias("target_deliverers"),
+        pl.col(label).alias("target_position"),
+    )
     return (
         frame.join(quadrant_plans, on="quadrant", how="left")
         .join(fields.select("field", "target_planners", "target_deliverers"), on="field", how="left")
@@ -75,9 +88,21 @@ def projection(frame: pl.DataFrame, adoption: list[float], years: int = 3) -> pl
     rows = []
     for step in range(years + 1):
         grown = pl.col("total_cents") * (1 + pl.col("growth").fill_null(0)) ** step
-        saving = (pl.col("effect_low_cents") + pl.col("effect_high_cents")).fill_null(0) / 2 * adoption[min(step, len(adoption) - 1)]
-        rows.append(frame.select("body", "year", "phase", "function", pl.lit(step).alias("step"),
-                                 (pl.col("year") + step).alias("projected_year"),
-                                 grown.round(0).cast(pl.Int64).alias("baseline_cents"),
-                                 (grown - saving).round(0).cast(pl.Int64).alias("with_plan_cents")))
+        saving = (
+            (pl.col("effect_low_cents") + pl.col("effect_high_cents")).fill_null(0)
+            / 2
+            * adoption[min(step, len(adoption) - 1)]
+        )
+        rows.append(
+            frame.select(
+                "body",
+                "year",
+                "phase",
+                "function",
+                pl.lit(step).alias("step"),
+                (pl.col("year") + step).alias("projected_year"),
+                grown.round(0).cast(pl.Int64).alias("baseline_cents"),
+                (grown - saving).round(0).cast(pl.Int64).alias("with_plan_cents"),
+            )
+        )
     return pl.concat(rows).sort("body", "function", "step")

@@ -30,7 +30,9 @@ def outliers(functions: pl.DataFrame, config: dict, confirmed: pl.DataFrame | No
         outlier_jump=(pl.col("yearly_change").abs() > config["jump"]).fill_null(False),
     )
     if confirmed is not None and confirmed.height:
-        data = data.join(confirmed.select("body", "function", pl.lit(True).alias("_confirmed")), on=["body", "function"], how="left")
+        data = data.join(
+            confirmed.select("body", "function", pl.lit(True).alias("_confirmed")), on=["body", "function"], how="left"
+        )
     else:
         data = data.with_columns(_confirmed=pl.lit(None, pl.Boolean))
     return data.with_columns(
@@ -89,7 +91,9 @@ def tiers(frame: pl.DataFrame, method: str) -> pl.DataFrame:
         tier = ((rank - 1) * 4 // pl.len().over(KEYS)) + 1
     else:
         raise ValueError(f"unknown tier method {method!r}")
-    return frame.with_columns(tier=tier.cast(pl.Int8), rank=s.rank("ordinal", descending=True).over(KEYS).cast(pl.Int32))
+    return frame.with_columns(
+        tier=tier.cast(pl.Int8), rank=s.rank("ordinal", descending=True).over(KEYS).cast(pl.Int32)
+    )
 
 
 REASON_TEXT = {
@@ -114,14 +118,21 @@ REASON_TEXT = {
         "delivery": "only {committed:.0%} of its appropriation committed",
     },
 }
-def reasons(row: dict, weights: dict[str, float], lang: str, top: int = 2, status_words: dict[str, str] | None = None) -> str:
+
+
+def reasons(
+    row: dict, weights: dict[str, float], lang: str, top: int = 2, status_words: dict[str, str] | None = None
+) -> str:
     """The components that contribute most to this function's score, in words."""
     contributions = sorted(
         ((row[f"c_{c}"] * weights.get(c, 0.0), c) for c in COMPONENTS if row.get(f"c_{c}") is not None), reverse=True
     )
     values = {
-        "share": row.get("share_of_body") or 0, "manoeuvrable": 1 - (row.get("rigid_share") or 0), "rigid": row.get("rigid_share") or 0,
-        "quadrant": row.get(f"service_type_{lang}") or row.get("quadrant") or "-", "growth": row.get("growth") or 0,
+        "share": row.get("share_of_body") or 0,
+        "manoeuvrable": 1 - (row.get("rigid_share") or 0),
+        "rigid": row.get("rigid_share") or 0,
+        "quadrant": row.get(f"service_type_{lang}") or row.get("quadrant") or "-",
+        "growth": row.get("growth") or 0,
         "gap": (row["per_capita_eur"] / row["peer_median_eur"] - 1) if row.get("peer_median_eur") else 0,
         "status": (status_words or {}).get(row.get("status"), row.get("status")),
         "quality": 5 - 4 * (row.get("c_co_assessment") or 0),  # the component is 1 - (mean quality - 1) / 4

@@ -43,28 +43,44 @@ def _empty(profile: Profile, meta: FileMeta, findings: list[Finding]) -> Extract
     return Extracted(profile, finish_lines(pl.DataFrame(schema={"amount_text": pl.String}), "it"), meta, findings)
 
 
-def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, given_year: int | None = None,
-                mapping: dict | None = None) -> Extracted:
+def read_blocks(
+    profile: Profile,
+    grid: Grid,
+    file_name: str,
+    tolerance: int,
+    given_year: int | None = None,
+    mapping: dict | None = None,
+) -> Extracted:
     spec = profile.spec
     dims = spec["header"]["dimensions"]
     findings: list[Finding] = []
     headers = find_headers(grid.frame, dims, spec["header"]["min_matches"], None, spec["header"]["total_pattern"])
     if not headers:
-        findings.append(Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)}))
+        findings.append(
+            Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)})
+        )
         return _empty(profile, FileMeta(), findings)
     top = headers[0].row - (0 if headers[0].one_row else len(dims) - 1)
-    meta, fixed = _title_metadata(spec, grid.head_cells()[:max(top, 0)], findings, file_name, grid)
+    meta, fixed = _title_metadata(spec, grid.head_cells()[: max(top, 0)], findings, file_name, grid)
     year = given_year or (int(meta.year) if meta.year else None)
     parts, unplaced = [], []
     for number, header in enumerate(headers):
-        end = headers[number + 1].row - (0 if headers[number + 1].one_row else len(dims) - 1) if number + 1 < len(headers) else grid.frame.height
-        part, part_unplaced = _read_table(spec, grid, header, end, year, mapping, file_name, tolerance, findings, profile.number_format)
+        end = (
+            headers[number + 1].row - (0 if headers[number + 1].one_row else len(dims) - 1)
+            if number + 1 < len(headers)
+            else grid.frame.height
+        )
+        part, part_unplaced = _read_table(
+            spec, grid, header, end, year, mapping, file_name, tolerance, findings, profile.number_format
+        )
         unplaced += part_unplaced
         if part is not None:
             parts.append(part)
     if not parts:
         if not any(f.is_error for f in findings):
-            findings.append(Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)}))
+            findings.append(
+                Finding("HEADER_NOT_FOUND", file=file_name, sheet=grid.sheet, params={"expected": ", ".join(dims)})
+            )
         return _empty(profile, meta, findings)
     lines = pl.concat(parts, how="diagonal_relaxed")
     lines = lines.filter(pl.col("amount_text").is_not_null(), pl.col("amount_cents").fill_null(1) != 0)
@@ -82,7 +98,9 @@ def read_blocks(profile: Profile, grid: Grid, file_name: str, tolerance: int, gi
     return extracted
 
 
-def _read_table(spec, grid: Grid, header: Header, end: int, year, mapping, file_name, tolerance, findings, number_format):
+def _read_table(
+    spec, grid: Grid, header: Header, end: int, year, mapping, file_name, tolerance, findings, number_format
+):
     """One table: its columns, its rows classified, its checks; the detail cells (or None) and what it could not place."""
     columns = place_columns(spec, grid.frame, header, year, mapping)
     if not any(c.role == "value" for c in columns) and not any(c.role == "unplaced" for c in columns):
@@ -90,8 +108,15 @@ def _read_table(spec, grid: Grid, header: Header, end: int, year, mapping, file_
     first = min(c.index for c in columns)
     if first == 0:  # nothing left of the amounts says what a row is
         cell = grid.cell(header.row, 0)
-        findings.append(Finding("ROW_LABELS_MISSING", file=file_name, sheet=grid.sheet, cell=cell,
-                                params={"cell_ref": cell, "dimension": spec["rows"]["detail"]}))
+        findings.append(
+            Finding(
+                "ROW_LABELS_MISSING",
+                file=file_name,
+                sheet=grid.sheet,
+                cell=cell,
+                params={"cell_ref": cell, "dimension": spec["rows"]["detail"]},
+            )
+        )
         return None, []
     label_cols = [f"c{i}" for i in range(first)]
     body = grid.frame.slice(header.row + 1, max(end - header.row - 1, 0)).with_row_index("_row", offset=header.row + 1)
@@ -127,7 +152,13 @@ def _title_metadata(spec, title_rows, findings, file_name, grid) -> tuple[FileMe
                 break
         else:
             findings.append(
-                Finding("AMOUNT_KIND_UNKNOWN", file=file_name, sheet=grid.sheet, cell=grid.cell(0, 0), params={"value": text[:80]})
+                Finding(
+                    "AMOUNT_KIND_UNKNOWN",
+                    file=file_name,
+                    sheet=grid.sheet,
+                    cell=grid.cell(0, 0),
+                    params={"value": text[:80]},
+                )
             )
     return meta, fixed
 
@@ -148,7 +179,9 @@ def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mappin
     )
     subtotal = pl.lit(None, pl.String)
     for rule in reversed(rows_spec["subtotals"]):
-        subtotal = pl.when(pl.col("_label").str.contains(rule["pattern"])).then(pl.lit(rule["level"])).otherwise(subtotal)
+        subtotal = (
+            pl.when(pl.col("_label").str.contains(rule["pattern"])).then(pl.lit(rule["level"])).otherwise(subtotal)
+        )
 
     def any_of(patterns):
         return pl.any_horizontal([pl.col("_label").str.contains(p) for p in patterns] or [pl.lit(False)])
@@ -172,13 +205,15 @@ def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mappin
             for pattern in level["patterns"]:
                 groups = re.compile(pattern).groups
                 extracted = pl.col(f"_f{i}").str.extract_groups(pattern)
-                widths = shape[len(shape) - groups:]  # a partial code captures the last part(s)
+                widths = shape[len(shape) - groups :]  # a partial code captures the last part(s)
                 parts = [_part(extracted, g + 1, widths[g]) for g in range(groups)]
                 if groups == len(shape):
                     candidates.append(pl.concat_str(parts, separator=JOIN.get(dim, ".")))
                 else:
                     partials.append(parts[0])
-                    candidates.append(pl.concat_str([pl.col(PARENT_PREFIX[dim]), parts[0]], separator=JOIN.get(dim, ".")))
+                    candidates.append(
+                        pl.concat_str([pl.col(PARENT_PREFIX[dim]), parts[0]], separator=JOIN.get(dim, "."))
+                    )
         mapped = {k: v[dim] for k, v in mapped_rows.items() if isinstance(v, dict) and v.get(dim)}
         if mapped:
             candidates.insert(0, pl.col("_label").replace_strict(mapped, default=None, return_dtype=pl.String))
@@ -191,7 +226,9 @@ def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mappin
         hit_levels.append(dim)
 
     detail = rows_spec["detail"]
-    heading = pl.any_horizontal([pl.col(f"_hit_{d}").is_not_null() for d in hit_levels if d != detail] or [pl.lit(False)])
+    heading = pl.any_horizontal(
+        [pl.col(f"_hit_{d}").is_not_null() for d in hit_levels if d != detail] or [pl.lit(False)]
+    )
     deepest_heading = pl.lit(None, pl.String)
     for dim in hit_levels:
         if dim != detail:
@@ -238,7 +275,9 @@ def _cells(rows: pl.DataFrame, columns: list[Column], number_format: str, first_
     long = long.join(column_table, on="_column", how="left")
     for dim in DIMENSIONS:
         column_value = pl.col(f"_col_{dim}")
-        long = long.with_columns((pl.coalesce(column_value, pl.col(dim)) if dim in long.columns else column_value).alias(dim))
+        long = long.with_columns(
+            (pl.coalesce(column_value, pl.col(dim)) if dim in long.columns else column_value).alias(dim)
+        )
     return parse_amounts(long, "amount_text", number_format)
 
 
@@ -255,14 +294,32 @@ def _derive_parents(lines: pl.DataFrame) -> pl.DataFrame:
 
 def _check_unrecognised(rows, values, grid, file_name, findings, detail) -> list[dict]:
     """Rows with amounts that are neither detail, heading, subtotal nor a known row to skip; returned as unplaced rows."""
-    amounts = values.filter(pl.col("amount_cents").fill_null(1) != 0, pl.col("amount_text").is_not_null()).group_by("_row").len()
+    amounts = (
+        values.filter(pl.col("amount_cents").fill_null(1) != 0, pl.col("amount_text").is_not_null())
+        .group_by("_row")
+        .len()
+    )
     odd = rows.join(amounts, on="_row").filter(pl.col("_kind").is_in(["other", "outside"])).sort("_row")
     unplaced = []
     for row, kind, label in odd.select("_row", "_kind", "_label_raw").iter_rows():
         code = "ROW_OUTSIDE_BLOCK" if kind == "outside" else "ROW_UNRECOGNISED"
         findings.append(
-            Finding(code, file=file_name, sheet=grid.sheet, cell=grid.cell(row, 0), params={"label": label or "", "dimension": detail})
+            Finding(
+                code,
+                file=file_name,
+                sheet=grid.sheet,
+                cell=grid.cell(row, 0),
+                params={"label": label or "", "dimension": detail},
+            )
         )
-        unplaced.append({"kind": "row", "label": label or "", "key": label or "", "cell": grid.cell(row, 0), "sheet": grid.sheet,
-                         "dimension": detail})
+        unplaced.append(
+            {
+                "kind": "row",
+                "label": label or "",
+                "key": label or "",
+                "cell": grid.cell(row, 0),
+                "sheet": grid.sheet,
+                "dimension": detail,
+            }
+        )
     return unplaced

@@ -83,7 +83,9 @@ def _candidate_rows(frame: pl.DataFrame, minimum: int, lone: bool = False) -> li
     single text cell and no number (the one item of a short table whose other captions are merged down from the row above)."""
     texts = [(pl.col(c).is_not_null() & ~pl.col(c).str.contains(_NUMBER)).cast(pl.Int16) for c in frame.columns]
     numbers = [(pl.col(c).is_not_null() & pl.col(c).str.contains(_NUMBER)).cast(pl.Int16) for c in frame.columns]
-    counts = frame.select(pl.sum_horizontal(texts).alias("n"), pl.sum_horizontal(numbers).alias("k")).with_row_index("_i")
+    counts = frame.select(pl.sum_horizontal(texts).alias("n"), pl.sum_horizontal(numbers).alias("k")).with_row_index(
+        "_i"
+    )
     wanted = (pl.col("n") >= minimum) | ((pl.col("n") >= 1) & (pl.col("k") == 0) if lone else pl.lit(False))
     return counts.filter(wanted)["_i"].to_list()
 
@@ -92,10 +94,15 @@ def _total_above(frame: pl.DataFrame, index: int, cells: list[str], total: re.Pa
     """A total caption in the row above, over a cell this row leaves blank: a two-row header whose ``TOTALE`` is merged down."""
     if index == 0:
         return False
-    return any(not cell and above is not None and total.search(fold_text(above)) for above, cell in zip(frame.row(index - 1), cells))
+    return any(
+        not cell and above is not None and total.search(fold_text(above))
+        for above, cell in zip(frame.row(index - 1), cells)
+    )
 
 
-def find_headers(frame: pl.DataFrame, dims: list[str], minimum: int, year: int | None, total_pattern: str = "^totale") -> list[Header]:
+def find_headers(
+    frame: pl.DataFrame, dims: list[str], minimum: int, year: int | None, total_pattern: str = "^totale"
+) -> list[Header]:
     """Every header row of the sheet, top to bottom (one per table).
 
     A header names at least ``minimum`` items, or, for a short table (title 5 has one
@@ -108,10 +115,17 @@ def find_headers(frame: pl.DataFrame, dims: list[str], minimum: int, year: int |
     for index in _candidate_rows(frame, min(minimum, 2), lone=len(dims) == 1):
         raw = frame.row(index)
         numbers = any(v is not None and re.match(_NUMBER, v) for v in raw)
-        cells = [fold_text(v) if v is None or not re.match(_NUMBER, v) else "" for v in raw]  # an amount never names a column
+        cells = [
+            fold_text(v) if v is None or not re.match(_NUMBER, v) else "" for v in raw
+        ]  # an amount never names a column
         matched = sum(1 for c in cells if c and _match(last, c, year))
-        short_table = matched >= 1 and not numbers and (any(total.search(c) for c in cells if c)
-                                                         or len(dims) == 1 and _total_above(frame, index, cells, total))
+        short_table = (
+            matched >= 1
+            and not numbers
+            and (
+                any(total.search(c) for c in cells if c) or len(dims) == 1 and _total_above(frame, index, cells, total)
+            )
+        )
         if matched >= minimum or (len(dims) == 1 and short_table):
             if len(dims) == 2 and index > 0 or len(dims) == 1:
                 found.append(Header(index))
@@ -121,7 +135,9 @@ def find_headers(frame: pl.DataFrame, dims: list[str], minimum: int, year: int |
     return [h for i, h in enumerate(found) if i == 0 or h.row != found[i - 1].row + 1]
 
 
-def place_columns(spec: dict, frame: pl.DataFrame, header: Header, year: int | None, mapping: dict | None = None) -> list[Column]:
+def place_columns(
+    spec: dict, frame: pl.DataFrame, header: Header, year: int | None, mapping: dict | None = None
+) -> list[Column]:
     """What each column of this header carries; label columns (left of the first amount) are left out."""
     dims = spec["header"]["dimensions"]
     total_pattern = re.compile(spec["header"]["total_pattern"])
@@ -134,7 +150,11 @@ def place_columns(spec: dict, frame: pl.DataFrame, header: Header, year: int | N
     columns: list[Column] = []
     first_value = None
     for index, raw in enumerate(raw_bottom):
-        if not fold_text(raw) and merged_down[index] is not None and total_pattern.search(fold_text(merged_down[index])):
+        if (
+            not fold_text(raw)
+            and merged_down[index] is not None
+            and total_pattern.search(fold_text(merged_down[index]))
+        ):
             raw = merged_down[index]  # "TOTALE" written on the row above, merged down over a two-row header
         top_raw = raw_top[index]
         label = " ".join(str(v).strip() for v in (top_raw, raw) if v and str(v).strip())
@@ -159,11 +179,24 @@ def place_columns(spec: dict, frame: pl.DataFrame, header: Header, year: int | N
         if offset_pattern and (offset_pattern.search(top_text) or offset_pattern.search(whole)):
             columns.append(Column(f"c{index}", index, {}, role="offset", label=label, cell=cell))
             continue
-        if total_pattern.search(text) or total_pattern.search(top_text) or (header.one_row and total_pattern.search(whole)):
+        if (
+            total_pattern.search(text)
+            or total_pattern.search(top_text)
+            or (header.one_row and total_pattern.search(whole))
+        ):
             title = re.search(r"titolo (\d)", whole)
             dims_of_total = {"amount_kind": kind} if kind and "amount_kind" in dims else {}
-            columns.append(Column(f"c{index}", index, dims_of_total, role="total", restrict_title=title.group(1) if title else None,
-                                  label=label, cell=cell))
+            columns.append(
+                Column(
+                    f"c{index}",
+                    index,
+                    dims_of_total,
+                    role="total",
+                    restrict_title=title.group(1) if title else None,
+                    label=label,
+                    cell=cell,
+                )
+            )
             continue
         if len(dims) == 1:
             code = kind if dims[0] == "amount_kind" else (_match(dims[0], text, year) if text else None)
@@ -182,9 +215,19 @@ def place_columns(spec: dict, frame: pl.DataFrame, header: Header, year: int | N
             continue
         by_mapping = top_text in mapped
         mission = mapped[top_text].get("missione") if by_mapping else (mission_of(top_text) if top_text else None)
-        columns.append(Column(f"c{index}", index, {"amount_kind": kind, "missione": mission}, label=label, cell=cell,
-                              placed_by="mapping" if by_mapping else "name", group_text=top_text, group_cell=group_cell,
-                              group_label=_raw_group_text(raw, year) if header.one_row else str(top_raw or "").strip()))
+        columns.append(
+            Column(
+                f"c{index}",
+                index,
+                {"amount_kind": kind, "missione": mission},
+                label=label,
+                cell=cell,
+                placed_by="mapping" if by_mapping else "name",
+                group_text=top_text,
+                group_cell=group_cell,
+                group_label=_raw_group_text(raw, year) if header.one_row else str(top_raw or "").strip(),
+            )
+        )
         first_value = index if first_value is None else first_value
     if len(dims) == 2:
         _place_missions(columns)
@@ -208,7 +251,11 @@ def _place_missions(columns: list[Column]) -> None:
     for column in columns:
         if column.role != "value" or column.placed_by == "mapping":
             continue
-        if groups and groups[-1][0].group_text == column.group_text and column.dims["amount_kind"] not in {c.dims["amount_kind"] for c in groups[-1]}:
+        if (
+            groups
+            and groups[-1][0].group_text == column.group_text
+            and column.dims["amount_kind"] not in {c.dims["amount_kind"] for c in groups[-1]}
+        ):
             groups[-1].append(column)
         else:
             groups.append([column])

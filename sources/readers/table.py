@@ -54,29 +54,51 @@ def read_table(profile: Profile, grid: Grid, file_name: str, given_year: int | N
                 break
     for missing in [f for f in spec.get("required", []) if f not in position]:
         findings.append(
-            Finding("COLUMN_MISSING", file=file_name, sheet=grid.sheet, row=grid.excel_row(header), params={"column": missing})
+            Finding(
+                "COLUMN_MISSING",
+                file=file_name,
+                sheet=grid.sheet,
+                row=grid.excel_row(header),
+                params={"column": missing},
+            )
         )
     if findings:
-        return Extracted(profile, finish_lines(pl.DataFrame({"amount_text": []}, schema={"amount_text": pl.String}), "it"), meta, findings)
+        return Extracted(
+            profile,
+            finish_lines(pl.DataFrame({"amount_text": []}, schema={"amount_text": pl.String}), "it"),
+            meta,
+            findings,
+        )
 
     named = (
-        grid.frame.lazy().slice(header + 1).with_row_index("_row", offset=header + 1)
+        grid.frame.lazy()
+        .slice(header + 1)
+        .with_row_index("_row", offset=header + 1)
         .select(
             pl.col("_row"),
             *[pl.col(f"c{index}").alias(field_name) for field_name, index in position.items()],
-            *[pl.col(f"c{index}").alias(f"_amount_{kind}") for kind, index in _amount_columns(spec, header_cells).items()],
-        ).filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
+            *[
+                pl.col(f"c{index}").alias(f"_amount_{kind}")
+                for kind, index in _amount_columns(spec, header_cells).items()
+            ],
+        )
+        .filter(pl.any_horizontal(pl.exclude("_row").is_not_null()))
     )
     if "amount_columns" in spec:
-        findings += _other_columns(profile, grid, header, set(position.values()) | set(_amount_columns(spec, header_cells).values()),
-                                   file_name)
+        findings += _other_columns(
+            profile, grid, header, set(position.values()) | set(_amount_columns(spec, header_cells).values()), file_name
+        )
         lines, meta = _wide_amounts(spec, grid, named.collect(), header_cells, meta, file_name, findings)
         lines, kind_column = lines.lazy(), None
     else:
-        lines = named.with_columns(amount_text=pl.col("amount"), cell=cell_expr(grid, position["amount"], pl.col("_row")))
+        lines = named.with_columns(
+            amount_text=pl.col("amount"), cell=cell_expr(grid, position["amount"], pl.col("_row"))
+        )
         kind_column = "amount_kind"
     year = given_year or (int(meta.year) if meta.year and str(meta.year).isdigit() else None)
-    located = lines.with_columns(sheet=pl.lit(grid.sheet, pl.String), source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32))
+    located = lines.with_columns(
+        sheet=pl.lit(grid.sheet, pl.String), source_row=(pl.col("_row") + grid.first_row + 1).cast(pl.Int32)
+    )
     dims = tuple(d for d in PARSERS if d in located.collect_schema().names())
     parsed = yield ParseRows(located, year, (profile.name, profile.number_format, kind_column, dims))
     letters = {dim: column_letter(grid.first_col + position[dim]) for dim in CODE_DIMENSIONS if dim in position}
@@ -99,7 +121,10 @@ class ParseRows(Request):
     def run_many(cls, requests: list[ParseRows]) -> list[pl.DataFrame]:
         _, number_format, kind_column, dims = requests[0].batch_key
         lines = pl.concat(
-            [r.rows.with_columns(_part=pl.lit(i, pl.Int32), _year=pl.lit(r.year, pl.Int32)) for i, r in enumerate(requests)],
+            [
+                r.rows.with_columns(_part=pl.lit(i, pl.Int32), _year=pl.lit(r.year, pl.Int32))
+                for i, r in enumerate(requests)
+            ],
             how="diagonal_relaxed",
         ).collect()
         distinct = lines.select(
@@ -109,14 +134,23 @@ class ParseRows(Request):
         present = set(lines.columns) | {"amount_cents", "amount_rounded", *dims, *(f"{d}_raw" for d in dims)}
         if kind_column:
             present |= {"amount_kind", "amount_kind_raw"}
-        parsed = lines.lazy().with_columns(
-            *_code_columns(list(dims), distinct),
-            *(_kind_columns(lines, kind_column) if kind_column else []),
-            *amount_columns("amount_text", distinct["_odd"], number_format),
-        ).with_columns(*_relative_codes(dims)).select(
-            pl.col("_part"),
-            *[(pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name) for name, dtype in LINE_COLUMNS.items()],
-        ).collect()
+        parsed = (
+            lines.lazy()
+            .with_columns(
+                *_code_columns(list(dims), distinct),
+                *(_kind_columns(lines, kind_column) if kind_column else []),
+                *amount_columns("amount_text", distinct["_odd"], number_format),
+            )
+            .with_columns(*_relative_codes(dims))
+            .select(
+                pl.col("_part"),
+                *[
+                    (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
+                    for name, dtype in LINE_COLUMNS.items()
+                ],
+            )
+            .collect()
+        )
         parts = parsed.partition_by("_part", as_dict=True, include_key=False, maintain_order=True)
         empty = parsed.clear().drop("_part")
         return [parts.get((i,), empty) for i in range(len(requests))]
@@ -135,7 +169,11 @@ PARSERS = {
 def _relative_codes(dims: tuple[str, ...]) -> list[pl.Expr]:
     """Codes that need their parent's: a revenue tipologia written as its number (``101``) within its title."""
     if "tipologia" in dims and "titolo" in dims:
-        return [pl.coalesce(pl.col("tipologia"), tipologia_code(pl.col("tipologia_raw"), pl.col("titolo"))).alias("tipologia")]
+        return [
+            pl.coalesce(pl.col("tipologia"), tipologia_code(pl.col("tipologia_raw"), pl.col("titolo"))).alias(
+                "tipologia"
+            )
+        ]
     return []
 
 
@@ -163,7 +201,9 @@ def _code_columns(dims: list[str], distinct: dict) -> list[pl.Expr]:
     for dim in dims:
         raw = pl.col(dim).str.strip_chars()
         if len(distinct[dim]) > CACHED_SPELLINGS:
-            parsed = pl.DataFrame({"raw": distinct[dim]}, schema={"raw": pl.String}).with_columns(code=PARSERS[dim](pl.col("raw")))
+            parsed = pl.DataFrame({"raw": distinct[dim]}, schema={"raw": pl.String}).with_columns(
+                code=PARSERS[dim](pl.col("raw"))
+            )
             coded = raw.replace_strict(parsed["raw"], parsed["code"], default=None, return_dtype=pl.String)
         else:
             coded = raw.replace_strict(_codes_of(dim, distinct[dim]), default=None, return_dtype=pl.String)
@@ -171,7 +211,9 @@ def _code_columns(dims: list[str], distinct: dict) -> list[pl.Expr]:
     return exprs
 
 
-MAX_KIND_LABELS = 1000  # a column of amount kinds holds a handful of labels; past this many, the rarest are unknown unread
+MAX_KIND_LABELS = (
+    1000  # a column of amount kinds holds a handful of labels; past this many, the rarest are unknown unread
+)
 
 
 def _kind_columns(lines: pl.DataFrame, column: str) -> list[pl.Expr]:
@@ -179,11 +221,20 @@ def _kind_columns(lines: pl.DataFrame, column: str) -> list[pl.Expr]:
     looked up once, in Python: a column of 500,000 different texts (a hostile file) is looked up for its most frequent
     ``MAX_KIND_LABELS`` only, and the rest are unknown kinds."""
     raw = pl.col(column).str.strip_chars()
-    pairs = lines.select(raw.alias("text"), "_year").drop_nulls("text").group_by("text", "_year").len() \
-        .sort(["len", "text"], descending=[True, False], nulls_last=True).head(MAX_KIND_LABELS)
+    pairs = (
+        lines.select(raw.alias("text"), "_year")
+        .drop_nulls("text")
+        .group_by("text", "_year")
+        .len()
+        .sort(["len", "text"], descending=[True, False], nulls_last=True)
+        .head(MAX_KIND_LABELS)
+    )
     mapping = {f"{text}\x1f{year}": amount_kind_of(text, year) for text, year, _ in pairs.iter_rows()}
     keyed = pl.concat_str(raw, pl.lit("\x1f"), pl.col("_year").cast(pl.String).fill_null("None"))
-    return [raw.alias("amount_kind_raw"), keyed.replace_strict(mapping, default=None, return_dtype=pl.String).alias("amount_kind")]
+    return [
+        raw.alias("amount_kind_raw"),
+        keyed.replace_strict(mapping, default=None, return_dtype=pl.String).alias("amount_kind"),
+    ]
 
 
 def _amount_columns(spec: dict, header_cells: list[str]) -> dict[str, int]:
@@ -204,32 +255,42 @@ def _wide_amounts(spec, grid, named, header_cells, meta, file_name, findings):
     selected = named.filter(fold(pl.col("body_type")).str.contains(spec["body_filter"]))
     if selected.is_empty():
         findings.append(_no_body(named, grid, header_cells, spec, file_name))
-    lookup = bodies().select(
-        pl.col("historical_province_code").alias("_province"), pl.col("istat_code").alias("body")
-    )
+    lookup = bodies().select(pl.col("historical_province_code").alias("_province"), pl.col("istat_code").alias("body"))
     selected = selected.with_columns(_province=code_text(pl.col("province_code")).str.zfill(3)).join(
         lookup, on="_province", how="left"
     )
     unknown = selected.filter(pl.col("body").is_null())
     for row in unknown.select("_row", "body_name").unique("body_name").iter_rows():
         findings.append(
-            Finding("BODY_UNKNOWN", file=file_name, sheet=grid.sheet, row=grid.excel_row(row[0]), params={"value": row[1]})
+            Finding(
+                "BODY_UNKNOWN", file=file_name, sheet=grid.sheet, row=grid.excel_row(row[0]), params={"value": row[1]}
+            )
         )
     amount_cols = [c for c in selected.columns if c.startswith("_amount_")]
     positions = _amount_columns(spec, header_cells)
     long = selected.unpivot(
-        index=[c for c in selected.columns if c not in amount_cols], on=amount_cols, variable_name="_kind", value_name="amount_text"
-    ).with_columns(amount_kind=pl.col("_kind").str.strip_prefix("_amount_"), amount_kind_raw=pl.col("_kind").str.strip_prefix("_amount_"))
+        index=[c for c in selected.columns if c not in amount_cols],
+        on=amount_cols,
+        variable_name="_kind",
+        value_name="amount_text",
+    ).with_columns(
+        amount_kind=pl.col("_kind").str.strip_prefix("_amount_"),
+        amount_kind_raw=pl.col("_kind").str.strip_prefix("_amount_"),
+    )
     long = long.with_columns(
         year=pl.col("year").cast(pl.String).str.extract(r"(\d{4})", 1).cast(pl.Int32),
         phase=pl.lit(meta.phase, pl.String),
         cell=pl.concat_str(
             pl.col("amount_kind").replace_strict(
-                {k: re.sub(r"\d+$", "", grid.cell(0, i)) for k, i in positions.items()}, default=None, return_dtype=pl.String
+                {k: re.sub(r"\d+$", "", grid.cell(0, i)) for k, i in positions.items()},
+                default=None,
+                return_dtype=pl.String,
             ),
             (pl.col("_row") + grid.first_row + 1).cast(pl.String),
         ),
-    ).filter(pl.col("body").is_not_null(), pl.col("amount_text").is_not_null())  # a blank cell of a wide file states nothing
+    ).filter(
+        pl.col("body").is_not_null(), pl.col("amount_text").is_not_null()
+    )  # a blank cell of a wide file states nothing
     return long, meta
 
 
@@ -239,14 +300,21 @@ SHOWN_BODIES = 5  # bodies named by BDAP_NO_BODY; the others are counted
 def _no_body(named: pl.DataFrame, grid: Grid, header_cells: list[str], spec: dict, file_name: str) -> Finding:
     """No province or metropolitan city in a BDAP file: which bodies it does hold (name and type), at the first one's row."""
     names = "body_name" if "body_name" in named.columns else "body_type"
-    found = named.filter(pl.col(names).is_not_null()).group_by(names, "body_type").agg(pl.col("_row").min()).sort("_row")
+    found = (
+        named.filter(pl.col(names).is_not_null()).group_by(names, "body_type").agg(pl.col("_row").min()).sort("_row")
+    )
     shown = [f"{name} ({kind})" for name, kind, _ in found.head(SHOWN_BODIES).iter_rows()]
     more = f" … (+{found.height - SHOWN_BODIES})" if found.height > SHOWN_BODIES else ""
     column = next(i for i, cell in enumerate(header_cells) if cell in spec["columns"]["body_type"])
     first = found["_row"][0] if found.height else None
-    return Finding("BDAP_NO_BODY", file=file_name, sheet=grid.sheet, cell=grid.cell(first, column) if first is not None else None,
-                   row=grid.excel_row(first) if first is not None else None,
-                   params={"detail": "", "found": ", ".join(shown) + more if shown else "—"})
+    return Finding(
+        "BDAP_NO_BODY",
+        file=file_name,
+        sheet=grid.sheet,
+        cell=grid.cell(first, column) if first is not None else None,
+        row=grid.excel_row(first) if first is not None else None,
+        params={"detail": "", "found": ", ".join(shown) + more if shown else "—"},
+    )
 
 
 def _other_columns(profile: Profile, grid: Grid, header: int, used: set[int], file_name: str) -> list[Finding]:
@@ -254,13 +322,31 @@ def _other_columns(profile: Profile, grid: Grid, header: int, used: set[int], fi
     (warning); unknown empty ones (a trailing ``Unnamed: 30`` a re-save adds) say nothing."""
     raw = [str(v).strip() if v is not None else "" for v in grid.frame.row(header)]
     others = other_columns(profile.spec, grid.head_cells()[header], used)
-    findings = [Finding("COLUMN_NOT_KEPT", file=file_name, sheet=grid.sheet, cell=grid.cell(header, i), row=grid.excel_row(header),
-                        params={"label": raw[i], "reason": reason}) for i, reason in others.not_kept.items()]
+    findings = [
+        Finding(
+            "COLUMN_NOT_KEPT",
+            file=file_name,
+            sheet=grid.sheet,
+            cell=grid.cell(header, i),
+            row=grid.excel_row(header),
+            params={"label": raw[i], "reason": reason},
+        )
+        for i, reason in others.not_kept.items()
+    ]
     if others.unknown:
         below = grid.frame.slice(header + 1).select(pl.col(f"c{i}").is_not_null().any() for i in others.unknown).row(0)
-        findings += [Finding("COLUMN_NOT_READ", file=file_name, sheet=grid.sheet, cell=grid.cell(header, i), row=grid.excel_row(header),
-                             params={"label": raw[i] or column_letter(grid.first_col + i), "layout": profile.name})
-                     for i, filled in zip(others.unknown, below) if filled]
+        findings += [
+            Finding(
+                "COLUMN_NOT_READ",
+                file=file_name,
+                sheet=grid.sheet,
+                cell=grid.cell(header, i),
+                row=grid.excel_row(header),
+                params={"label": raw[i] or column_letter(grid.first_col + i), "layout": profile.name},
+            )
+            for i, filled in zip(others.unknown, below)
+            if filled
+        ]
     return findings
 
 
@@ -280,4 +366,3 @@ def _label_metadata(grid: Grid, cells: list[list[str]], labels: dict) -> FileMet
                         meta.where[field_name] = (grid.sheet, grid.cell(row_index, col))
                     break
     return meta
-

@@ -62,7 +62,19 @@ def generate_budget(body: str, year: int, phase: str, seed: int = 0, detail: boo
     names = dict(zip(programmes()["code"], programmes()["name"]))
     macro_names = dict(zip(macroaggregates()["code"], macroaggregates()["name"]))
     n_chapters = chapters_per_line(population) if detail else 1
-    rows: dict[str, list] = {k: [] for k in ("missione", "programma", "titolo", "macroaggregato", "amount_kind", "amount_cents", "capitolo", "description")}
+    rows: dict[str, list] = {
+        k: []
+        for k in (
+            "missione",
+            "programma",
+            "titolo",
+            "macroaggregato",
+            "amount_kind",
+            "amount_cents",
+            "capitolo",
+            "description",
+        )
+    }
     chapter_seq = 0
     for profile in programme_profiles().iter_rows(named=True):
         code = profile["programma"]
@@ -94,7 +106,9 @@ def generate_budget(body: str, year: int, phase: str, seed: int = 0, detail: boo
                     rows["amount_kind"].append(kind)
                     rows["amount_cents"].append(round(amount * share / sum(weights) * 100))
                     rows["capitolo"].append(chapter if detail else None)
-                    rows["description"].append(f"{names[code]} - {macro_names[macro]}" + (f" ({index + 1})" if detail else ""))
+                    rows["description"].append(
+                        f"{names[code]} - {macro_names[macro]}" + (f" ({index + 1})" if detail else "")
+                    )
     schema = {k: BUDGET_LINE_COLUMNS[k] for k in rows}
     return pl.DataFrame(rows, schema=schema).with_columns(
         body=pl.lit(body), year=pl.lit(year, pl.Int32), phase=pl.lit(phase)
@@ -112,6 +126,8 @@ def with_total_payments(agg: pl.DataFrame) -> pl.DataFrame:
     keys = [c for c in agg.columns if c not in ("amount_kind", "amount_cents")]
     total = (
         agg.filter(pl.col("amount_kind").is_in(["pagamenti_competenza", "pagamenti_residui"]))
-        .group_by(keys).agg(pl.col("amount_cents").sum()).with_columns(amount_kind=pl.lit("pagamenti"))
+        .group_by(keys)
+        .agg(pl.col("amount_cents").sum())
+        .with_columns(amount_kind=pl.lit("pagamenti"))
     )
     return pl.concat([agg.filter(pl.col("amount_kind") != "pagamenti"), total.select(agg.columns)])

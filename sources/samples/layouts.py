@@ -22,7 +22,11 @@ from sources.template import write_template
 KIND_LABEL = dict(zip(amount_kinds()["code"], amount_kinds()["label_it"]))
 OPEN_FORMAT_KINDS = {
     "rendiconto": {"impegni": "Impegnato", "fpv": "FPV", "pagamenti": "Pagato"},  # Pagato = total payments
-    "previsione": {"stanziamento": "Previsioni di competenza", "fpv": "FPV", "stanziamento_cassa": "Previsioni di cassa"},
+    "previsione": {
+        "stanziamento": "Previsioni di competenza",
+        "fpv": "FPV",
+        "stanziamento_cassa": "Previsioni di cassa",
+    },
 }
 ANNEX_SHEETS = {
     "rendiconto": {"impegni": "IMPEGNI", "pagamenti_competenza": "PAGAMENTI IN CONTO COMPETENZA"},
@@ -79,7 +83,9 @@ def _fmt(workbook):
         "title": workbook.add_format({"bold": True, "align": "center", "font_size": 12}),
         "sub": workbook.add_format({"bold": True, "align": "center"}),
         "note": workbook.add_format({"italic": True, "align": "center"}),
-        "head": workbook.add_format({"bold": True, "text_wrap": True, "border": 1, "bg_color": "#e7e6e6", "valign": "top"}),
+        "head": workbook.add_format(
+            {"bold": True, "text_wrap": True, "border": 1, "bg_color": "#e7e6e6", "valign": "top"}
+        ),
         "num": workbook.add_format({"num_format": "#,##0.00"}),
         "bold": workbook.add_format({"bold": True}),
         "boldnum": workbook.add_format({"bold": True, "num_format": "#,##0.00"}),
@@ -102,7 +108,15 @@ def _annex_macro(agg: pl.DataFrame, path: Path, body, year, phase, text_numbers)
         part = agg.filter(pl.col("amount_kind") == kind, pl.col("titolo").is_in(["1", "2", "3", "4"]))
         macros = sorted(part["macroaggregato"].unique())
         sheet = workbook.add_worksheet(sheet_title.title()[:31])
-        _title_block(sheet, fmt, body, year, phase, f"SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - {sheet_title}", len(macros) + 2)
+        _title_block(
+            sheet,
+            fmt,
+            body,
+            year,
+            phase,
+            f"SPESE PER MISSIONI, PROGRAMMI E MACROAGGREGATI - {sheet_title}",
+            len(macros) + 2,
+        )
         header_row = 5
         sheet.write(header_row, 0, "Codice", fmt["head"])
         sheet.write(header_row, 1, "Missione / Programma", fmt["head"])
@@ -112,7 +126,9 @@ def _annex_macro(agg: pl.DataFrame, path: Path, body, year, phase, text_numbers)
         sheet.set_column(0, 0, 26)
         sheet.set_column(1, 1, 48)
         sheet.set_column(2, 2 + len(macros), 16)
-        pivot = part.pivot(on="macroaggregato", index=["missione", "programma"], values="amount_cents", aggregate_function="sum").fill_null(0)
+        pivot = part.pivot(
+            on="macroaggregato", index=["missione", "programma"], values="amount_cents", aggregate_function="sum"
+        ).fill_null(0)
         row = header_row + 1
         grand = {m: 0 for m in macros}
         for mission in sorted(pivot["missione"].unique()):
@@ -150,20 +166,39 @@ def _annex_kinds(agg: pl.DataFrame, path: Path, body, year, phase, text_numbers)
     fmt = _fmt(workbook)
     kinds = [k for k in ANNEX_KIND_COLUMNS[phase] if k in set(agg["amount_kind"])]
     sheet = workbook.add_worksheet("Riepilogo spese")
-    _title_block(sheet, fmt, body, year, phase, "RIEPILOGO GENERALE DELLE SPESE PER MISSIONI, PROGRAMMI, TITOLI E MACROAGGREGATI", len(kinds) + 1)
+    _title_block(
+        sheet,
+        fmt,
+        body,
+        year,
+        phase,
+        "RIEPILOGO GENERALE DELLE SPESE PER MISSIONI, PROGRAMMI, TITOLI E MACROAGGREGATI",
+        len(kinds) + 1,
+    )
     header_row = 5
     sheet.write(header_row, 0, "Codice", fmt["head"])
     sheet.write(header_row, 1, "Denominazione", fmt["head"])
     labels = {k: KIND_LABEL[k] for k in kinds}
     if phase == "previsione":
-        labels.update({"stanziamento": f"Previsioni di competenza anno {year}", "stanziamento_anno_2": f"Previsioni di competenza anno {year + 1}",
-                       "stanziamento_anno_3": f"Previsioni di competenza anno {year + 2}", "fpv": "di cui Fondo pluriennale vincolato"})
+        labels.update(
+            {
+                "stanziamento": f"Previsioni di competenza anno {year}",
+                "stanziamento_anno_2": f"Previsioni di competenza anno {year + 1}",
+                "stanziamento_anno_3": f"Previsioni di competenza anno {year + 2}",
+                "fpv": "di cui Fondo pluriennale vincolato",
+            }
+        )
     for j, kind in enumerate(kinds):
         sheet.write(header_row, 2 + j, labels[kind], fmt["head"])
     sheet.set_column(0, 0, 26)
     sheet.set_column(1, 1, 52)
     sheet.set_column(2, 1 + len(kinds), 18)
-    pivot = agg.pivot(on="amount_kind", index=["missione", "programma", "titolo", "macroaggregato"], values="amount_cents", aggregate_function="sum").fill_null(0)
+    pivot = agg.pivot(
+        on="amount_kind",
+        index=["missione", "programma", "titolo", "macroaggregato"],
+        values="amount_cents",
+        aggregate_function="sum",
+    ).fill_null(0)
     mission_names, programme_names = _names(missions()), _names(programmes())
     title_names, macro_names = _names(titles()), _names(macroaggregates())
     row = header_row + 1
@@ -195,9 +230,15 @@ def _annex_kinds(agg: pl.DataFrame, path: Path, body, year, phase, text_numbers)
                 sheet.write(row, 1, title_names[title])
                 row += 1
                 for record in by_title.sort("macroaggregato").iter_rows(named=True):
-                    put_row(record["macroaggregato"].replace(".", ""), macro_names[record["macroaggregato"]], [record.get(k, 0) for k in kinds])
+                    put_row(
+                        record["macroaggregato"].replace(".", ""),
+                        macro_names[record["macroaggregato"]],
+                        [record.get(k, 0) for k in kinds],
+                    )
                 put_row(f"Totale Titolo {title}", "", totals(by_title), bold=True)
-            put_row(f"TOTALE PROGRAMMA {int(programme[3:])}", programme_names[programme], totals(by_programme), bold=True)
+            put_row(
+                f"TOTALE PROGRAMMA {int(programme[3:])}", programme_names[programme], totals(by_programme), bold=True
+            )
         put_row(f"TOTALE MISSIONE {int(mission)}", mission_names[mission], totals(by_mission), bold=True)
     put_row("TOTALE GENERALE DELLE SPESE", "", totals(pivot), bold=True)
     sheet.freeze_panes(header_row + 1, 2)
@@ -214,9 +255,21 @@ def _open_format(agg: pl.DataFrame, path: Path, phase: str) -> Path:
     if "pagamenti" in kinds:  # the export's "Pagato" is payments on competence and on residues together
         agg = with_total_payments(agg)
     part = agg.filter(pl.col("amount_kind").is_in(list(kinds)))
-    cells = {(r["titolo"], r["macroaggregato"], r["missione"], r["amount_kind"]): r["amount_cents"] for r in part.group_by("titolo", "macroaggregato", "missione", "amount_kind").agg(pl.col("amount_cents").sum()).iter_rows(named=True)}
-    top = ["", ""] + [f" {mission_names[m].upper()} " if i == 0 else "" for m in mission_codes for i in range(len(kinds))] + ["TOTALE"] + [""] * (len(kinds) - 1)
-    bottom = ["Titolo", "Macroaggregato"] + [label for _ in mission_codes for label in kinds.values()] + list(kinds.values())
+    cells = {
+        (r["titolo"], r["macroaggregato"], r["missione"], r["amount_kind"]): r["amount_cents"]
+        for r in part.group_by("titolo", "macroaggregato", "missione", "amount_kind")
+        .agg(pl.col("amount_cents").sum())
+        .iter_rows(named=True)
+    }
+    top = (
+        ["", ""]
+        + [f" {mission_names[m].upper()} " if i == 0 else "" for m in mission_codes for i in range(len(kinds))]
+        + ["TOTALE"]
+        + [""] * (len(kinds) - 1)
+    )
+    bottom = (
+        ["Titolo", "Macroaggregato"] + [label for _ in mission_codes for label in kinds.values()] + list(kinds.values())
+    )
     out = [top, bottom, ["Rettifiche (righe non di spesa)", ""] + [""] * (len(bottom) - 2)]
     for title in ("1", "2", "3", "4", "7"):
         grand = [0] * (len(mission_codes) * len(kinds))
@@ -224,14 +277,21 @@ def _open_format(agg: pl.DataFrame, path: Path, phase: str) -> Path:
         for macro, regions_only in macros.select("code", "regions_only").iter_rows():
             values = [cells.get((title, macro, m, k), 0) for m in mission_codes for k in kinds]
             grand = [a + b for a, b in zip(grand, values)]
-            totals = [sum(values[i::len(kinds)]) for i in range(len(kinds))]
-            label = f"MACROAGGR. {int(macro[2:])} - {macro_names[macro]}" + (" (solo per le Regioni)" if regions_only else "")
+            totals = [sum(values[i :: len(kinds)]) for i in range(len(kinds))]
+            label = f"MACROAGGR. {int(macro[2:])} - {macro_names[macro]}" + (
+                " (solo per le Regioni)" if regions_only else ""
+            )
             out.append([f"{title}-{title_names[title]}", label] + [it_number(v) for v in values + totals])
-        totals = [sum(grand[i::len(kinds)]) for i in range(len(kinds))]
+        totals = [sum(grand[i :: len(kinds)]) for i in range(len(kinds))]
         out.append([f"TOTALE TITOLO {title} - {title_names[title]}", ""] + [it_number(v) for v in grand + totals])
-    all_values = [sum(cells.get((t, m2, m, k), 0) for (t, m2, mm, kk) in [] ) for m in mission_codes for k in kinds]
-    all_values = [sum(v for (t, mac, m, k), v in cells.items() if m == mm and k == kk) for mm in mission_codes for kk in kinds]
-    out.append(["TOTALE TITOLI", ""] + [it_number(v) for v in all_values + [sum(all_values[i::len(kinds)]) for i in range(len(kinds))]])
+    all_values = [sum(cells.get((t, m2, m, k), 0) for (t, m2, mm, kk) in []) for m in mission_codes for k in kinds]
+    all_values = [
+        sum(v for (t, mac, m, k), v in cells.items() if m == mm and k == kk) for mm in mission_codes for kk in kinds
+    ]
+    out.append(
+        ["TOTALE TITOLI", ""]
+        + [it_number(v) for v in all_values + [sum(all_values[i :: len(kinds)]) for i in range(len(kinds))]]
+    )
     out.append(["Note: importi in euro", ""] + [""] * (len(bottom) - 2))
     text = "\r\n".join(";".join(row) for row in out) + "\r\n"
     path.write_bytes(text.encode("latin-1", errors="replace"))
@@ -239,13 +299,32 @@ def _open_format(agg: pl.DataFrame, path: Path, phase: str) -> Path:
 
 
 BDAP_COLUMNS = [
-    "Esercizio Finanziario", "Codice Tipologia Soggetto", "Descrizione Tipologia Soggetto", "Codice BDAP", "Denominazione Soggetto",
-    "CF Soggetto", "Codice Regione", "Descrizione Regione", "Codice Provincia", "Descrizione Provincia", "Codice Comune",
-    "Descrizione Comune", "Codice Missione", "Descrizione Missione",
+    "Esercizio Finanziario",
+    "Codice Tipologia Soggetto",
+    "Descrizione Tipologia Soggetto",
+    "Codice BDAP",
+    "Denominazione Soggetto",
+    "CF Soggetto",
+    "Codice Regione",
+    "Descrizione Regione",
+    "Codice Provincia",
+    "Descrizione Provincia",
+    "Codice Comune",
+    "Descrizione Comune",
+    "Codice Missione",
+    "Descrizione Missione",
 ]
 BDAP_AMOUNTS = {
-    "previsione": {"Previsioni in CC 1 Anno": "stanziamento", "Previsioni in CC 2 Anno": "stanziamento_anno_2", "Previsioni in CC 3 Anno": "stanziamento_anno_3"},
-    "rendiconto": {"Previsioni Definitive di Competenza": "stanziamento", "Impegni": "impegni", "Totale Pagamenti": "pagamenti"},
+    "previsione": {
+        "Previsioni in CC 1 Anno": "stanziamento",
+        "Previsioni in CC 2 Anno": "stanziamento_anno_2",
+        "Previsioni in CC 3 Anno": "stanziamento_anno_3",
+    },
+    "rendiconto": {
+        "Previsioni Definitive di Competenza": "stanziamento",
+        "Impegni": "impegni",
+        "Totale Pagamenti": "pagamenti",
+    },
 }
 
 
@@ -260,8 +339,19 @@ def write_bdap(budgets: list[pl.DataFrame], path: Path, decoy_comuni: bool = Tru
         body, year = lines["body"][0], lines["year"][0]
         b = info[body]
         if "pagamenti" in amounts.values():
-            lines = pl.concat([lines, lines.filter(pl.col("amount_kind").is_in(["pagamenti_competenza", "pagamenti_residui"])).with_columns(amount_kind=pl.lit("pagamenti"))])
-        sums = lines.filter(pl.col("titolo").is_in(["1", "2", "3", "4", "5", "7"])).group_by("missione", "amount_kind").agg(pl.col("amount_cents").sum())
+            lines = pl.concat(
+                [
+                    lines,
+                    lines.filter(
+                        pl.col("amount_kind").is_in(["pagamenti_competenza", "pagamenti_residui"])
+                    ).with_columns(amount_kind=pl.lit("pagamenti")),
+                ]
+            )
+        sums = (
+            lines.filter(pl.col("titolo").is_in(["1", "2", "3", "4", "5", "7"]))
+            .group_by("missione", "amount_kind")
+            .agg(pl.col("amount_cents").sum())
+        )
         table = {(m, k): v for m, k, v in sums.iter_rows()}
         subjects = [("PROVINCE/CITTA' METROPOLITANE", b["ente_denominazione"].upper(), 1.0)]
         if decoy_comuni:
@@ -269,9 +359,25 @@ def write_bdap(budgets: list[pl.DataFrame], path: Path, decoy_comuni: bool = Tru
         for kind_label, name, factor in subjects:
             for mission in sorted({m for m, _ in table}):
                 values = [f"{table.get((mission, code), 0) * factor / 100:.2f}" for code in amounts.values()]
-                rows.append([str(year), "1" if kind_label.startswith("PROV") else "2", kind_label, f"9{body}00{len(rows)}", name, "00000000000",
-                             b["region_code"], b["region"].upper(), b["historical_province_code"], b["name"].upper(), "001",
-                             b["capoluogo"].upper(), mission, mission_names[mission].upper(), *values])
+                rows.append(
+                    [
+                        str(year),
+                        "1" if kind_label.startswith("PROV") else "2",
+                        kind_label,
+                        f"9{body}00{len(rows)}",
+                        name,
+                        "00000000000",
+                        b["region_code"],
+                        b["region"].upper(),
+                        b["historical_province_code"],
+                        b["name"].upper(),
+                        "001",
+                        b["capoluogo"].upper(),
+                        mission,
+                        mission_names[mission].upper(),
+                        *values,
+                    ]
+                )
     header = BDAP_COLUMNS + list(amounts)
     quoted = ['"' + '";"'.join(row) + '"' for row in [header] + rows]
     path.write_bytes(("\r\n".join(quoted) + "\r\n").encode("latin-1", errors="replace"))

@@ -44,9 +44,17 @@ def write_samples(output: Path, bodies: str, years: str, phases: str, layouts: s
             budgets = [generate_budget(body, year, phase, seed) for body in parse_bodies(bodies)]
             for lines in budgets:
                 for layout in (l for l in chosen if l != "bdap_missions"):
-                    paths.append(write_layout(layout, lines, output / sample_name(lines["body"][0], year, phase, layout)))
+                    paths.append(
+                        write_layout(layout, lines, output / sample_name(lines["body"][0], year, phase, layout))
+                    )
             if "bdap_missions" in chosen:
                 paths.append(write_bdap(budgets, output / f"bdap_{year}_{phase}_riepilogo_missioni.csv"))
-        for body in parse_bodies(bodies) if layouts == "all" or "ratings" in chosen else []:  # questionnaires (areavasta ratings)
-            paths.append(write_questionnaire(output / f"{body}_{year}_valutazioni.xlsx", body, year, generate_ratings(body, year, seed)))
+        for body in (
+            parse_bodies(bodies) if layouts == "all" or "ratings" in chosen else []
+        ):  # questionnaires (areavasta ratings)
+            paths.append(
+                write_questionnaire(
+                    output / f"{body}_{year}_valutazioni.xlsx", body, year, generate_ratings(body, year, seed)
+                )
+            )
     return paths
