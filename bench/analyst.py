@@ -24,10 +24,10 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines import stages as analytics
-from pipelines import warehouse
-from pipelines.loading import ingest_files
 from sources.catalogues import spending_classes
 from sources.settings import load_settings
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 CORPUS = Path(__file__).parent / ".corpus"
 CLASSES = {row["macroaggregato"]: row["spending_class"] for row in spending_classes().iter_rows(named=True)}

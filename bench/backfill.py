@@ -23,7 +23,6 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines import warehouse
 from pipelines.assets import (
     ALL_ASSETS,
     BODY_STAGE_1,
@@ -40,6 +39,7 @@ from sources.reference import bodies as body_table
 from sources.samples.budget import generate_budget
 from sources.samples.writer import parse_years
 from sources.settings import load_settings
+from warehouse import store as warehouse
 
 CORPUS = Path(__file__).parent / ".corpus"
 

@@ -37,7 +37,7 @@ BACKFILL = [(10, 1), (10, 5), (50, 5), (107, 5), (107, 10)]
 CHILD_INGEST = """
 import json, os, resource, sys, time; from pathlib import Path
 sys.path.insert(0, {root!r}); os.environ["AREAVASTA_HOME"] = {home!r}
-from pipelines.loading import ingest_files; from sources.settings import load_settings
+from warehouse.ingest import ingest_files; from sources.settings import load_settings
 paths = [Path(p) for p in json.loads({paths!r})]
 t = time.perf_counter(); outcomes = ingest_files(paths, load_settings(), user="bench", workers=2); seconds = time.perf_counter() - t
 assert all(o.status == "accepted" for o in outcomes), [o.status for o in outcomes][:5]
@@ -47,7 +47,7 @@ print(json.dumps({{"seconds": seconds, "rss_mb": resource.getrusage(resource.RUS
 CHILD_NATIONAL = """
 import json, os, resource, sys, time; from pathlib import Path
 sys.path.insert(0, {root!r}); os.environ["AREAVASTA_HOME"] = {home!r}
-from pipelines.national import load_national; from sources.settings import load_settings
+from warehouse.national_extracts import load_national; from sources.settings import load_settings
 t = time.perf_counter(); o = load_national(Path({path!r}), load_settings()); seconds = time.perf_counter() - t
 assert o.ok
 print(json.dumps({{"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))

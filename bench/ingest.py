@@ -35,11 +35,11 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.loading import ingest_files
 from sources.reference import bodies as body_table
 from sources.samples.budget import generate_budget
 from sources.settings import load_settings
 from sources.template import write_template
+from warehouse.ingest import ingest_files
 
 CORPUS = Path(__file__).parent / ".corpus"
 
@@ -134,8 +134,9 @@ def stage_breakdown(paths: list[Path]) -> None:
     from collections import defaultdict
 
     import sources.extract as extract_module
-    from pipelines import loading, warehouse
     from sources import archive, intake
+    from warehouse import loading
+    from warehouse import store as warehouse
 
     spent: dict[str, float] = defaultdict(float)
 

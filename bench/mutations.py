@@ -40,7 +40,7 @@ MUTATIONS = [
     Mutation(
         1,
         "a later receipt already in the warehouse is looked up from the batch's newest receipt, not its oldest",
-        "pipelines/warehouse.py",
+        "warehouse/uploads.py",
         (("        [min(seqs)],\n", "        [max(seqs)],\n"),),
         ("tests/test_ingest.py", "tests/test_replacements.py", "tests/test_intake_authorisation.py"),
     ),
@@ -78,14 +78,14 @@ MUTATIONS = [
     Mutation(
         5,
         "receipts marked loaded before the warehouse commits",
-        "pipelines/loading.py",
+        "warehouse/loading.py",
         (
             (
-                "            warehouse.load(con, [o.upload for o in batch])\n",
+                "            uploads.load(con, [o.upload for o in batch])\n",
                 (
                     "            if settle:\n"
                     "                receipts.settle(settings, {o.receipt.seq: receipts.CURRENT for o in batch})\n"
-                    "            warehouse.load(con, [o.upload for o in batch])\n"
+                    "            uploads.load(con, [o.upload for o in batch])\n"
                 ),
             ),
         ),

@@ -9,7 +9,7 @@ Measured side by side, each in a fresh child process (its peak RSS is the child'
 
 * floor (polars): ``scan_csv`` of the file reading the body-type column of every row (every line parsed);
 * floor (DuckDB): ``SELECT count(*) FROM read_csv(…, all_varchar)``;
-* load: ``pipelines.national.load_national`` into a fresh warehouse — stream-select the provinces and
+* load: ``warehouse.national_extracts.load_national`` into a fresh warehouse — stream-select the provinces and
   metropolitan cities, validate, archive (Zstandard-compressed copy + SHA-256) and load ``core.national_lines``.
 
 Targets (issue 15): the 107 bodies loaded in ≤ 90 s, peak RSS ≤ 1.5 GB, ≥ 0.6 × the floor's throughput.
@@ -49,7 +49,7 @@ print(time.perf_counter() - t)
     "load": """
 import json, os, time; from pathlib import Path
 os.environ["AREAVASTA_HOME"] = {home!r}
-from sources.settings import load_settings; from pipelines.national import load_national
+from sources.settings import load_settings; from warehouse.national_extracts import load_national
 t = time.perf_counter(); o = load_national(Path({path!r}), load_settings())
 print(json.dumps({{"total": time.perf_counter() - t, "ok": o.ok, "lines": o.lines, "bodies": o.bodies, "seconds": o.seconds}}))
 """,

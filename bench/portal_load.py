@@ -41,12 +41,12 @@ def main() -> None:
     os.environ["AREAVASTA_SECRET"] = "load-test-secret-" + "l" * 40
     from dashboards import accounts
     from dashboards.portal import create_app
-    from pipelines import warehouse
-    from pipelines.loading import load_receipts
     from sources import receipts
     from sources.samples.budget import generate_budget
     from sources.samples.layouts import write_layout
     from sources.settings import load_settings
+    from warehouse import store as warehouse
+    from warehouse.loading import load_receipts
 
     settings = load_settings()
     for body in BODIES:

@@ -64,9 +64,11 @@ def classify(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None,
 ) -> None:
     """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
-    from pipelines import manifest, stages, warehouse
+    from pipelines import stages
     from pipelines.classification import stored_classification, write_outputs
     from sources.overrides import read_yaml
+    from warehouse import manifest
+    from warehouse import store as warehouse
 
     settings = load_settings()
     if overrides:
@@ -140,8 +142,9 @@ def _peer_config(group: str | None, peers: str | None) -> dict:
 
 def _selection(settings, body: str | None, year: int | None):
     """The (body, year) keys the warehouse holds for the selection; exits when there are none."""
-    from pipelines import stages, warehouse
+    from pipelines import stages
     from sources.reference import resolve_body
+    from warehouse import store as warehouse
 
     code = resolve_body(body) if body else None
     if body and code is None:
@@ -284,10 +287,10 @@ def run(
     peers: Peers = None,
 ) -> None:
     """Esegue la pipeline Dagster (istanza locale) per gli enti e gli anni indicati e dice dove sono i risultati."""
-    from pipelines import warehouse
     from pipelines.instance import embedded_instance
     from pipelines.runner import run_pipeline
     from sources.reference import resolve_body
+    from warehouse import store as warehouse
 
     settings = load_settings()
     with warehouse.connect(settings.warehouse_path) as con:
@@ -339,7 +342,7 @@ def dashboards(
     export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False,
 ) -> None:
     """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     settings = load_settings()
     keys = _selection(settings, body, year)
@@ -466,10 +469,10 @@ def listing(
     lang: Lang = "it",
 ) -> None:
     """Le funzioni segnalate come anomale e quelle già confermate, con il motivo."""
-    from pipelines import warehouse
     from sources.kept_files import FileRefused
     from sources.outlier_confirmations import read_confirmations
     from sources.reference import resolve_body
+    from warehouse import store as warehouse
 
     settings = load_settings()
     try:

@@ -146,9 +146,10 @@ def ingest(
     ] = False,
 ) -> None:
     """Archivia e carica i file nel magazzino DuckDB (tutto o niente per ogni file)."""
-    from pipelines.loading import OUTCOME_WORDS, ingest_files
     from sources.layouts import profile
     from sources.reference import body_name
+    from warehouse.ingest import ingest_files
+    from warehouse.loading import OUTCOME_WORDS
 
     settings = load_settings()
     with Progress(console=console, transient=True) as progress:
@@ -222,8 +223,8 @@ def national(
     """Carica estratti nazionali BDAP per programma (anche di molti GB): solo province e città metropolitane."""
     import getpass
 
-    from pipelines.loading import OUTCOME_WORDS
-    from pipelines.national import load_national
+    from warehouse.loading import OUTCOME_WORDS
+    from warehouse.national_extracts import load_national
 
     settings = load_settings()
     it = lang == "it"
@@ -304,8 +305,8 @@ def ratings(
     """Carica questionari di co-valutazione compilati (xlsx o csv): controllati come i bilanci, archiviati, in core.ratings."""
     import getpass
 
-    from pipelines.loading import OUTCOME_WORDS
-    from pipelines.ratings import load_ratings
+    from warehouse.loading import OUTCOME_WORDS
+    from warehouse.rating_files import load_ratings
 
     settings = load_settings()
     found: list[Finding] = []
@@ -530,8 +531,8 @@ def confirm(
     lang: Lang = "it",
 ) -> None:
     """Conferma una sostituzione in attesa: il file viene caricato e diventa quello in uso."""
-    from pipelines.loading import load_receipts
-    from pipelines.warehouse import WarehouseError
+    from warehouse.errors import WarehouseError
+    from warehouse.loading import load_receipts
 
     settings = load_settings()
     it = lang != "en"

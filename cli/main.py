@@ -50,7 +50,7 @@ def main() -> None:
     import os
     import sys
 
-    from pipelines.warehouse_errors import WarehouseError
+    from warehouse.errors import WarehouseError
 
     if any(arg == "--lang" or arg.startswith("--lang=") for arg in sys.argv):
         # "--lang en" after the command counts for everything, its help included (printed before the option is read)

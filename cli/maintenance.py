@@ -246,7 +246,7 @@ def restore(
 def rebuild(lang: Lang = "it") -> None:
     """Ricostruisce il magazzino dall'archivio: ricarica ogni file ricevuto e caricato (bilanci, estratti nazionali,
     questionari), nell'ordine in cui era stato caricato, e lo confronta tabella per tabella con il magazzino di prima."""
-    from pipelines.rebuild import RebuildRefused, rebuild_warehouse
+    from warehouse.rebuild import RebuildRefused, rebuild_warehouse
 
     try:
         report = rebuild_warehouse(load_settings())

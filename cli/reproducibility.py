@@ -15,8 +15,8 @@ from sources.settings import load_settings
 
 def _manifest_or_exit(ref: str):
     """Settings and the manifest ``ref`` names (an id, a Dagster run id, or ``ultimo``); exit 1 in words when none or several match."""
-    from pipelines import manifest as manifests
-    from pipelines import warehouse
+    from warehouse import manifest as manifests
+    from warehouse import store as warehouse
 
     settings = load_settings()
     with warehouse.connect(settings.warehouse_path) as con:
@@ -154,9 +154,9 @@ def diff(
     segnalazioni e piano, con il perché."""
     import polars as pl
 
-    from pipelines import warehouse
     from pipelines.changes import changes_since_previous
     from sources.reference import body_name, resolve_body
+    from warehouse import store as warehouse
 
     if runs:
         raise typer.Exit(_diff_runs(runs, resolve_body(body) if body else None, year, phase, lang))
@@ -248,9 +248,9 @@ def _diff_runs(runs: list[str], body: str | None, year: int | None, phase: str |
     """Two runs (or manifests): what differs in what they were computed from, then what changed in the results."""
     import polars as pl
 
-    from pipelines import manifest as manifests
-    from pipelines import warehouse
     from pipelines.changes import changes_between
+    from warehouse import manifest as manifests
+    from warehouse import store as warehouse
 
     if len(runs) != 2:
         console.print(say("Indicare due esecuzioni: --run A --run B.", "Give two runs: --run A --run B."))

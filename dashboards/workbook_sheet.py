@@ -44,7 +44,7 @@ class ReportInputs:
     open_data: str | None = (
         None  # the BDAP extract(s) this body, year and phase is analysed from, when nobody uploaded it
     )
-    manifest_id: str | None = None  # the run manifest the workbook was computed from (pipelines.manifest)
+    manifest_id: str | None = None  # the run manifest the workbook was computed from (warehouse.manifest)
     as_of: dt.datetime | None = (
         None  # the latest receipt among its inputs: the workbook's date, so reruns are byte-identical
     )

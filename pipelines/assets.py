@@ -13,18 +13,18 @@ import polars as pl
 from pipelines import (
     changes,
     dagster_setup,  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
-    manifest,
     stage_outputs,
-    warehouse,
 )
 from pipelines import stages as analytics
+from pipelines.checks import check_results, check_specs
 from pipelines.coassessment import stage_coassessment
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
 from pipelines.reconciliation import stage_reconciliation
 from pipelines.resources import Warehouse
-from pipelines.schemas import check_results, check_specs
-from pipelines.stored import Stored
 from sources.model import BudgetLines
+from warehouse import manifest
+from warehouse import store as warehouse
+from warehouse.stored import Stored
 
 
 class MatrixConfig(dg.Config):

@@ -16,11 +16,11 @@ import polars as pl
 import yaml
 
 from dashboards.words import label
-from pipelines import warehouse
 from pipelines.portfolio import portfolio_config
 from sources.catalogues import flag_labels, quadrants, status_labels
 from sources.reference import DATA_DIR
 from transforms.changes import Labels, detail_level, state, what_changed
+from warehouse import store as warehouse
 
 
 @cache

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import warehouse
 from sources.catalogues import (
     authority_catalogue,
     body_statuses,
@@ -28,6 +27,7 @@ from transforms.authority import authority_table, empty_overrides, mission_autho
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.full_cost import with_cost_basis
 from transforms.metrics import body_metrics, function_metrics
+from warehouse import store as warehouse
 
 
 @dataclass

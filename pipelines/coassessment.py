@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards.words import label
-from pipelines import warehouse
-from pipelines.stored import Stored
 from sources.ratings import config, t_quantiles
 from transforms.coassessment import ALL_TYPES, summary, willing
+from warehouse import store as warehouse
+from warehouse.stored import Stored
 
 
 def stage_coassessment(con, keys: pl.DataFrame) -> Stored:

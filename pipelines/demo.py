@@ -9,16 +9,17 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import warehouse
-from pipelines.loading import OUTCOME_WORDS, ingest_files, load_receipts
-from pipelines.national import load_national
-from pipelines.ratings import load_ratings
 from sources import receipts, replacement
 from sources.catalogues import indicator_catalogue
 from sources.layouts import profile
 from sources.receipts import Uploader
 from sources.settings import load_settings
 from transforms.figures import percent
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
+from warehouse.loading import OUTCOME_WORDS, load_receipts
+from warehouse.national_extracts import load_national
+from warehouse.rating_files import load_ratings
 
 
 def _replacements(folder: Path, settings, console: Console) -> None:
@@ -189,8 +190,8 @@ def run_demo(inbox: Path, console: Console) -> int:
             "GROUP BY ALL ORDER BY first_at"
         ).fetchall()
         if len(reports) >= 2:
-            from pipelines import manifest
             from pipelines.changes import changes_between
+            from warehouse import manifest
 
             first, last = reports[-2][0], reports[-1][0]
             changed = changes_between(

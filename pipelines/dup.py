@@ -14,9 +14,9 @@ import polars as pl
 
 from dashboards.dup_inputs import DupInputs, period
 from dashboards.dup_inputs import words as dup_words
-from pipelines import warehouse
 from pipelines.plan_catalogue import _csv, field_catalogue, mission_words, plan_kinds
 from sources.dup_units import UnitsError, read_units, units_file
+from warehouse import store as warehouse
 
 FORECAST_KINDS = {"stanziamento": 0, "stanziamento_anno_2": 1, "stanziamento_anno_3": 2}
 LINE_COLUMNS = ["body", "year", "phase", "missione", "programma", "titolo", "amount_kind", "amount_cents"]

@@ -12,12 +12,12 @@ from functools import cache
 import polars as pl
 import yaml
 
-from pipelines import warehouse
-from pipelines.stored import Stored
 from sources.findings import Finding
 from sources.reference import DATA_DIR
 from transforms.amounts import format_euro
 from transforms.reconcile import reconcile
+from warehouse import store as warehouse
+from warehouse.stored import Stored
 
 COLUMNS = ["body", "year", "phase", "missione", "programma", "macroaggregato", "amount_kind", "amount_cents"]
 

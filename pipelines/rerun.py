@@ -16,7 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import manifest, warehouse
+from warehouse import manifest
+from warehouse import store as warehouse
 
 CONFIGURABLE = ("authority_scores", "ruffini_matrix", "portfolio_priorities", "restructuring_plans")
 

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import warehouse
-from pipelines.schemas import TABLES
 from sources.settings import Settings, load_settings
+from warehouse import store
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -21,13 +20,11 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self):
-        with warehouse.connect(self.settings().warehouse_path) as con:
+        with store.connect(self.settings().warehouse_path) as con:
             yield con
 
     def store(self, con, tables: dict) -> None:
-        """Persist what a stage computed (table → (frame, keys it replaces)); only tables with a schema in ``pipelines.schemas``."""
-        undeclared = sorted(set(tables) - set(TABLES))
-        if undeclared:
-            raise ValueError(f"tables without a schema in pipelines.schemas: {undeclared}")
-        for name, (frame, keys) in tables.items():
-            warehouse.replace_partitions(con, name, frame, keys)
+        """Persist what a stage computed (table → (frame, keys it replaces)), all of it in one transaction; only tables
+        declared in ``warehouse.tables``, with frames that fit them (``warehouse.errors.UnknownTable``,
+        ``TableMismatch``)."""
+        store.replace_together(con, tables)

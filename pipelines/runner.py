@@ -12,7 +12,6 @@ import dagster as dg
 
 from pipelines import (
     dagster_setup,  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
-    warehouse,
 )
 from pipelines.assets import (
     ALL_ASSETS,
@@ -24,6 +23,7 @@ from pipelines.assets import (
 )
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
+from warehouse import store as warehouse
 
 PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 UNFINISHED = [

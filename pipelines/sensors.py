@@ -21,15 +21,16 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets import BODY_STAGE_1, BODY_STAGE_2, BODY_STAGE_3
-from pipelines.loading import LOAD_MEMORY, failed_validation, load_receipts
 from pipelines.partitions import BODIES, YEARS, key_of
 from pipelines.resources import Warehouse
 from pipelines.runner import recover_stale_runs
-from pipelines.warehouse import WarehouseError, connect
 from sources import receipts, replacement
 from sources.findings import findings_json
 from sources.intake import receive
 from sources.receipts import Uploader
+from warehouse.errors import WarehouseError
+from warehouse.loading import LOAD_MEMORY, failed_validation, load_receipts
+from warehouse.store import connect
 
 SUFFIXES = {".xlsx", ".csv", ".xls", ".xlsm"}
 # An upload's own partition all the way to its workbook and page in one run: the officer sees the new figures within

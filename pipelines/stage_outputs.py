@@ -12,7 +12,6 @@ from dashboards import pages
 from dashboards.charts import matrix_chart, to_png
 from dashboards.dup_document import period, stem, write_dup
 from dashboards.workbook import ReportInputs, write_report
-from pipelines import warehouse
 from pipelines.changes import changes_since_previous
 from pipelines.dup import dup_inputs
 from pipelines.dup import forecasts as forecast_resources
@@ -36,6 +35,7 @@ from sources.catalogues import classification_config
 from sources.reference import body_name
 from transforms.plan_rules import for_region
 from transforms.strategy import merge_catalogue, strategic_analysis
+from warehouse import store as warehouse
 
 
 def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:

@@ -2,8 +2,8 @@
 
 One function per stage, vectorised over any set of (body, year) keys; the Dagster assets call them
 (one run for a whole national backfill) and persist the returned tables through the ``Warehouse``
-resource (``Stored.tables``: table → (frame, keys it replaces)), which refuses a table without a
-schema in ``pipelines.schemas`` and replaces exactly the keys computed, so reruns are idempotent.
+resource (``Stored.tables``: table → (frame, keys it replaces)), which refuses a table not declared
+in ``warehouse.tables`` and replaces exactly the keys computed, so reruns are idempotent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import warehouse
 from pipelines.coassessment import with_ratings
 from pipelines.plans import (
     build_plans,
@@ -33,7 +32,6 @@ from pipelines.report import (
     scenario_run_config,
     scenarios,
 )
-from pipelines.stored import Stored
 from sources.catalogues import (
     authority_catalogue,
     body_statuses,
@@ -61,6 +59,8 @@ from transforms.indicators import (
 )
 from transforms.metrics import body_metrics, function_metrics
 from transforms.revenue import attributed_revenue, with_cost_recovery
+from warehouse import store as warehouse
+from warehouse.stored import Stored
 
 KEY = ["body", "year"]
 

@@ -3,7 +3,7 @@
 ``validate_file`` is the dry run: extract, resolve body/year/phase, check, normalise, and say
 what is wrong, within the rights of the uploader. ``receive`` is what every entry point calls: the
 dry run, then the archive copy and a receipt (``sources.receipts``: body, year, phase, uploader,
-original name, order of receipt). Loading receipts into the warehouse is ``pipelines.loading``.
+original name, order of receipt). Loading receipts into the warehouse is ``warehouse.loading``.
 """
 
 from __future__ import annotations

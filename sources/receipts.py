@@ -8,7 +8,7 @@ and its comparison with the file in use for the same partitions: a replacement t
 worse is ``held`` until the body's officer confirms it (``confirm``) or cancels it (``cancel``).
 
 A receipt's state is the file's fate, in one vocabulary (``data/upload_states.csv``): received, held,
-cancelled, current, superseded, unchanged, rejected. Loading (``pipelines.loading.load_receipts``)
+cancelled, current, superseded, unchanged, rejected. Loading (``warehouse.loading.load_receipts``)
 takes ``received`` receipts in order and settles them as the warehouse holds them (``settle``) only
 after its transaction committed; a crash in between is settled by the next load from the warehouse.
 Nothing downstream reads metadata from a file name.

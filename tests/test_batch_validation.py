@@ -13,13 +13,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.loading import ingest_files
 from sources import steps
 from sources.intake import validate_file, validate_files
 from sources.readers.table import ParseRows
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.test_malformed_corpus import CELL_CASES
+from warehouse.ingest import ingest_files
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 

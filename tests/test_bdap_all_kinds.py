@@ -15,12 +15,12 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines import warehouse
-from pipelines.loading import ingest_files
-from pipelines.national import load_national
 from sources.intake import validate_file
 from sources.reference import DATA_DIR
 from transforms.codes import fold_text
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
+from warehouse.national_extracts import load_national
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bdap"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -120,11 +120,11 @@ def two_years(tmp_path_factory):
     """Bologna's generated 2024 and 2025 final accounts (template), through every asset."""
     import dagster as dg
 
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from sources.samples.budget import generate_budget
     from sources.template import write_template
     from tests.conftest import settings_for
+    from warehouse.ingest import ingest_files
 
     home = tmp_path_factory.mktemp("changes")
     settings = settings_for(home)

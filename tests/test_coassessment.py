@@ -18,9 +18,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipelines import warehouse
 from sources.ratings import read_ratings, t_quantiles
 from transforms.coassessment import component, summary, willing
+from warehouse import store as warehouse
 
 HEADER = "Ente;Esercizio;Programma;Tipo di rispondente;Codice rispondente;Qualità (1-5);Accessibilità (1-5);Disponibilità a partecipare (1-5);Note"
 
@@ -139,8 +139,8 @@ def test_a_bad_questionnaire_is_refused_cell_by_cell(tmp_path, settings):
 
 
 def test_the_questionnaire_reads_back_and_ingest_points_to_its_command(tmp_path, settings):
-    from pipelines.loading import ingest_files
     from sources.questionnaire import write_questionnaire
+    from warehouse.ingest import ingest_files
 
     rows = pl.DataFrame(
         {
@@ -173,14 +173,14 @@ def test_the_questionnaire_reads_back_and_ingest_points_to_its_command(tmp_path,
 def rated(tmp_path_factory):
     """Bologna 2025: a template budget and the generated questionnaire, through every asset; then again with the
     co-assessment weighed in the score."""
-    from pipelines.loading import ingest_files
-    from pipelines.ratings import load_ratings
     from pipelines.runner import run_pipeline
     from sources.questionnaire import write_questionnaire
     from sources.samples.budget import generate_budget
     from sources.samples.ratings import generate_ratings
     from sources.template import write_template
     from tests.conftest import settings_for
+    from warehouse.ingest import ingest_files
+    from warehouse.rating_files import load_ratings
 
     home = tmp_path_factory.mktemp("coassessment")
     settings = settings_for(home)

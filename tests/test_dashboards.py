@@ -10,13 +10,13 @@ import polars as pl
 import pytest
 
 from pipelines import stages as analytics
-from pipelines import warehouse
-from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.browser import render
 from tests.conftest import settings_for, write_sample
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -97,9 +97,10 @@ def test_index_links_every_page_and_has_a_selector(site):
 
 def test_english_pages_and_chart_export(site, tmp_path):
     folder, _ = site
-    from pipelines import stage_outputs, warehouse
+    from pipelines import stage_outputs
     from pipelines import stages as analytics
     from sources.settings import load_settings
+    from warehouse import store as warehouse
 
     settings = load_settings().with_(home=folder.parents[1])
     with warehouse.connect(settings.warehouse_path) as con:

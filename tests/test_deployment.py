@@ -259,7 +259,7 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
     assert states.get("annual_rerun") == "DECLARED_IN_CODE" or "annual_rerun" in states, (
         states
     )  # the schedule runs in the daemon
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         uploaders = dict(

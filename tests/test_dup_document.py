@@ -20,14 +20,14 @@ import docx
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import warehouse
 from cli.main import app
-from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests.conftest import settings_for, write_sample
 from tests.office import office_tools
 from transforms.figures import euro_words
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 runner = CliRunner()
 TOC = 'TOC \\o "1-2" \\h \\z \\u'

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import pytest
 
 from pipelines.instance import embedded_instance
-from pipelines.loading import ingest_files
 from sources.samples.budget import generate_budget
 from tests.conftest import write_sample
+from warehouse.ingest import ingest_files
 
 
 def _env(settings) -> dict:
@@ -154,7 +154,7 @@ def test_a_second_ingest_waits_for_the_first_instead_of_failing(tmp_path, settin
     rest = ingest.stderr.read()  # the holder let go: the ingest goes on
     assert ingest.wait(timeout=600) == 0, "".join(said) + rest + (tmp_path / "stdout.txt").read_text()
     assert "Traceback" not in "".join(said) + rest
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         current = con.execute("SELECT body FROM core.uploads WHERE status = 'current' ORDER BY body").fetchall()
@@ -183,7 +183,7 @@ def test_a_damaged_warehouse_is_named_and_rebuilt_from_the_archive(tmp_path, set
     assert (
         _ingest(settings, [*files, newer], "--replace").returncode == 0
     )  # 500 lines instead of the whole budget: confirmed
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     def state():
         with warehouse.connect(settings.warehouse_path, read_only=True) as con:
@@ -249,7 +249,7 @@ def test_one_file_that_breaks_the_intake_does_not_block_the_inbox(tmp_path, sett
 
 def _content(settings) -> tuple:
     """Row count, sum and a content hash of the loaded lines (provenance included), and the current uploads."""
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         lines = con.execute(

@@ -14,8 +14,6 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipelines import warehouse
-from pipelines.loading import ingest_files, load_receipts
 from sources import archive, receipts
 from sources.intake import receive
 from sources.model import conform
@@ -23,6 +21,10 @@ from sources.receipts import Uploader
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from warehouse import store as warehouse
+from warehouse import uploads
+from warehouse.ingest import ingest_files
+from warehouse.loading import load_receipts
 
 
 def _lines(settings) -> pl.DataFrame:
@@ -149,8 +151,8 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
 
     alone = settings.with_(home=tmp_path / "alone")
     expected = [ingest_files([path], alone)[0].status for path in files]
-    monkeypatch.setattr("pipelines.loading.CHUNK_FILES", chunk_files)
-    monkeypatch.setattr("pipelines.loading.BATCH_ROWS", batch_rows)
+    monkeypatch.setattr("warehouse.loading.CHUNK_FILES", chunk_files)
+    monkeypatch.setattr("warehouse.loading.BATCH_ROWS", batch_rows)
     assert (
         [o.status for o in ingest_files(files, settings)]
         == expected
@@ -172,7 +174,7 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
 # --- the order of receipt decides, whatever the order of loading (issue 25, "Rules the suite lets break") --------------
 
 
-def _receipt_file(seq: int, body: str) -> warehouse.Upload:
+def _receipt_file(seq: int, body: str) -> uploads.Upload:
     """Receipt ``seq``'s file for one body's 2025 final accounts: one line whose amount is the receipt's number in euro."""
     sha = hashlib.sha256(f"ricevuta {seq} {body}".encode()).hexdigest()
     lines = conform(
@@ -193,7 +195,7 @@ def _receipt_file(seq: int, body: str) -> warehouse.Upload:
             }
         )
     )
-    return warehouse.Upload(
+    return uploads.Upload(
         lines, sha, f"ricevuta_{seq}.xlsx", "template", "ufficio", Path(f"archivio/{sha}.xlsx"), receipt_seq=seq
     )
 
@@ -210,8 +212,8 @@ def test_an_older_receipt_loaded_late_never_replaces_a_later_one_whatever_else_i
     """Receipt 1 (held, then confirmed) reaches the warehouse after receipt 2 of the same partition, in one batch with
     receipt 3 of another body: 2 stays current. The later receipts are looked up from the batch's oldest, not its newest."""
     with warehouse.connect(settings.warehouse_path) as con:
-        warehouse.load(con, [_receipt_file(2, "237")])
-        warehouse.load(con, [_receipt_file(1, "237"), _receipt_file(3, "002")])
+        uploads.load(con, [_receipt_file(2, "237")])
+        uploads.load(con, [_receipt_file(1, "237"), _receipt_file(3, "002")])
         assert _held_state(con) == ([("002", 3), ("237", 2)], [("002", 300), ("237", 200)])
         superseded = con.execute(
             "SELECT receipt_seq, superseded_by FROM core.uploads WHERE status = 'superseded'"
@@ -243,7 +245,7 @@ def test_in_any_order_and_batches_each_partition_ends_with_its_latest_receipt(ca
     latest = {body: max(seq for seq, b in enumerate(bodies, start=1) if b == body) for body in set(bodies)}
     with tempfile.TemporaryDirectory() as folder, warehouse.connect(Path(folder) / "magazzino.duckdb") as con:
         for batch in batches:
-            warehouse.load(con, [_receipt_file(seq, bodies[seq - 1]) for seq in batch])
+            uploads.load(con, [_receipt_file(seq, bodies[seq - 1]) for seq in batch])
         current, lines = _held_state(con)
     assert current == sorted(latest.items())
     assert lines == sorted((body, seq * 100) for body, seq in latest.items())

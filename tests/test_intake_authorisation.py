@@ -18,8 +18,6 @@ from starlette.testclient import TestClient
 
 from dashboards import accounts
 from dashboards.portal import create_app
-from pipelines import warehouse
-from pipelines.loading import ingest_files, load_receipts
 from pipelines.resources import Warehouse
 from pipelines.sensors import inbox_sensor
 from sources import receipts
@@ -28,6 +26,9 @@ from sources.receipts import Uploader
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
+from warehouse.loading import load_receipts
 
 
 @pytest.fixture
@@ -193,7 +194,7 @@ def test_twenty_uploads_from_four_concurrent_clients_end_with_the_latest_receipt
 def test_a_backlog_validated_in_batches_keeps_each_receipt_s_own_rights(settings, tmp_path, monkeypatch):
     """The sensor validates a backlog of receipts a chunk at a time: each file is still read within its own
     uploader's rights, and a file damaged in the archive after its receipt stops only itself."""
-    monkeypatch.setattr("pipelines.loading.CHUNK_FILES", 2)
+    monkeypatch.setattr("warehouse.loading.CHUNK_FILES", 2)
     bologna, vercelli = Uploader("ufficio.bo", frozenset({"237"})), Uploader("ufficio.vc", frozenset({"002"}))
     _, forged = receive(m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "002"), year=2024), settings, bologna)
     forged.body = None  # edited on disk to name every body

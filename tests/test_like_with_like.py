@@ -18,9 +18,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import manifest, warehouse
 from cli.main import app
 from tests.browser import render
+from warehouse import manifest
+from warehouse import store as warehouse
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 MODENA = "036_2021_rendiconto"
@@ -28,10 +29,10 @@ MODENA = "036_2021_rendiconto"
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from sources.samples.budget import generate_budget
     from tests.conftest import settings_for, write_sample
+    from warehouse.ingest import ingest_files
 
     home = tmp_path_factory.mktemp("like")
     settings = settings_for(home)

@@ -16,16 +16,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines import manifest, warehouse
+from warehouse import manifest
+from warehouse import store as warehouse
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from sources.samples.budget import generate_budget
     from sources.template import write_template
     from tests.conftest import settings_for
+    from warehouse.ingest import ingest_files
 
     home = tmp_path_factory.mktemp("manifest")
     settings = settings_for(home)
@@ -162,8 +163,8 @@ def test_the_command_never_calls_a_rerun_that_compared_nothing_identical(home, m
     """A manifest whose outputs were never recorded (or all filtered away): 0 of 0 compared is a failure, exit 1."""
     from typer.testing import CliRunner
 
-    from pipelines import rerun
     from cli.main import app
+    from pipelines import rerun
 
     settings, runs, _, _ = home
     monkeypatch.setattr(rerun, "rerun", lambda settings, stored, target: rerun.Rerun())
@@ -175,8 +176,8 @@ def test_the_command_never_calls_a_rerun_that_compared_nothing_identical(home, m
 def test_two_runs_differ_by_the_threshold_and_say_so(home, monkeypatch):
     from typer.testing import CliRunner
 
-    from pipelines.changes import changes_between
     from cli.main import app
+    from pipelines.changes import changes_between
 
     settings, runs, first, _ = home
     before, after = _report_manifests(runs)  # the first run's workbooks are found by its Dagster run id too

@@ -17,11 +17,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from pipelines import warehouse
 from cli.main import app
-from pipelines.national import load_national
 from sources import archive, reference
 from transforms.national import national_lines
+from warehouse import store as warehouse
+from warehouse.national_extracts import load_national
 
 HEADER = [
     "Esercizio Finanziario",
@@ -372,9 +372,9 @@ def test_open_data_gives_a_body_peers_when_nobody_else_uploaded(tmp_path):
     Through the Dagster assets, Torino's benchmarks get their medians from them, per mission."""
     import dagster as dg
 
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from tests.conftest import settings_for
+    from warehouse.ingest import ingest_files
 
     settings = settings_for(tmp_path)
     official = Path(__file__).parent / "fixtures" / "official" / "rendiconto_2023_formato_aperto_spese.csv"
@@ -435,7 +435,7 @@ def test_open_data_gives_a_body_peers_when_nobody_else_uploaded(tmp_path):
 
 
 def test_ingest_sends_a_national_extract_to_its_own_command(tmp_path, settings):
-    from pipelines.loading import ingest_files
+    from warehouse.ingest import ingest_files
 
     outcome = ingest_files([write_extract(tmp_path / "nazionale.csv", _torino())], settings, user="test")[0]
     assert outcome.status == "rejected" and [f.code for f in outcome.validation.findings] == ["NATIONAL_EXTRACT"]

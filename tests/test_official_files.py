@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines import warehouse
-from pipelines.loading import ingest_files
 from sources import mappings
 from sources.intake import validate_file
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "official"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))

@@ -6,13 +6,14 @@ import dagster as dg
 import polars as pl
 from typer.testing import CliRunner
 
-from pipelines import stages, warehouse
 from cli.main import app
+from pipelines import stages
 from pipelines.instance import embedded_instance
-from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests.conftest import write_sample
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 runner = CliRunner()
 

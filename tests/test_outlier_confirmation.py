@@ -13,9 +13,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import warehouse
 from cli.main import app
-from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.kept_files import FileRefused
 from sources.outlier_confirmations import (
@@ -25,6 +23,8 @@ from sources.outlier_confirmations import (
 )
 from sources.samples.budget import generate_budget
 from tests.conftest import write_sample
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 
 def _jumped(body: str, year: int) -> pl.DataFrame:

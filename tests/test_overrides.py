@@ -6,16 +6,17 @@ import dagster as dg
 import polars as pl
 from typer.testing import CliRunner
 
-from pipelines import stages, warehouse
-from pipelines.classification import run_classification, stored_classification
 from cli.main import app
-from pipelines.loading import ingest_files
+from pipelines import stages
+from pipelines.classification import run_classification, stored_classification
 from pipelines.runner import run_pipeline
 from sources.intake import validate_file
 from sources.overrides import read_yaml
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 SHEET = "Override autorità"
 

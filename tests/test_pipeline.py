@@ -10,10 +10,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines import warehouse
 from pipelines.assets import ALL_ASSETS
 from pipelines.definitions import defs
-from pipelines.loading import ingest_files
 from pipelines.partitions import BODIES, YEARS
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
@@ -23,6 +21,8 @@ from sources import receipts
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
 
 TABLES = [
     "function_metrics",

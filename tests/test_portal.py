@@ -11,11 +11,11 @@ from starlette.testclient import TestClient
 
 from dashboards import accounts
 from dashboards.portal import create_app
-from pipelines.loading import load_receipts
 from sources import receipts
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from warehouse.loading import load_receipts
 
 
 @pytest.fixture

@@ -140,7 +140,7 @@ def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_i
     chromium()
     from playwright.sync_api import sync_playwright
 
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     settings, base = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

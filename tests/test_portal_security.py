@@ -178,7 +178,7 @@ def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
 
 
 def test_the_warehouse_and_the_archive_are_owner_only(settings, tmp_path):
-    from pipelines.loading import ingest_files
+    from warehouse.ingest import ingest_files
 
     [outcome] = ingest_files([write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "template")], settings)
     assert stat.S_IMODE(settings.warehouse_path.stat().st_mode) == 0o600

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.loading import ingest_files
-from pipelines.national import load_national
-from pipelines.ratings import load_ratings
 from sources.questionnaire import write_questionnaire
 from sources.ratings import read_ratings
+from warehouse.ingest import ingest_files
+from warehouse.national_extracts import load_national
+from warehouse.rating_files import load_ratings
 
 ROOT = Path(__file__).parents[1]
 DEMO = ROOT / "demo"
@@ -94,7 +94,7 @@ def analyses(path: Path) -> dict[str, tuple]:
     """Rows and a content hash of every table the analyses write. Decimals rounded to 9 places: the pipeline's own means
     differ in the last bit from one run to the next on a loaded machine (authority 0.25333333333333335 / 0.2533333333333333,
     two runs over the same warehouse, no rebuild between)."""
-    from pipelines.rebuild_check import REBUILT
+    from warehouse.rebuild_check import REBUILT
 
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -279,13 +279,12 @@ def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_t
 ):
     """Archived and recorded, never committed (the process died): they were accepted, so the rebuild loads them, after the
     loads before them, and says so; their sidecar entries are then settled."""
-    import pipelines.national
-    import pipelines.ratings
+    from warehouse import national_extracts, rating_files
 
     load_everything(settings, tmp_path / "files")
     died = RuntimeError("the process died here")
-    for module in (pipelines.national, pipelines.ratings):
-        monkeypatch.setattr(module, "store", lambda *args, **kwargs: (_ for _ in ()).throw(died))
+    for module in (national_extracts, rating_files):
+        monkeypatch.setattr(module, "write", lambda *args, **kwargs: (_ for _ in ()).throw(died))
     corrected = corrected_extract(tmp_path / "again")
     again = corrected.with_name("bdap_programmi_2025_rendiconto_terza.csv")
     again.write_bytes(corrected.read_bytes().replace(b'"2158999.60"', b'"2159999.60"'))
@@ -382,10 +381,10 @@ def test_a_file_replaced_by_mistake_and_sent_again_is_the_one_in_use_after_a_reb
 def test_a_file_replaced_and_sent_again_is_in_use_when_the_three_receipts_load_in_one_call(settings, tmp_path):
     """The same in the sensor's one call over a backlog (the rebuild's path too): before, the third receipt was "unchanged"
     and the draft stayed in use; with a fix of that alone, the file's two receipts collided in the register."""
-    from pipelines.loading import load_receipts
     from sources.intake import receive
     from sources.receipts import Uploader
     from tests.test_replacements import draft_of_bologna
+    from warehouse.loading import load_receipts
 
     complete = DEMO / "inbox" / "237_2026_previsione_template.xlsx"
     operator = Uploader("operatore")
@@ -409,7 +408,7 @@ def test_a_file_replaced_and_sent_again_is_in_use_when_the_three_receipts_load_i
 
 HOLD_DURING_FILL = """
 import sys
-import pipelines.rebuild as rebuild
+import warehouse.rebuild as rebuild
 real = rebuild._fill
 def fill(*args, **kwargs):
     print("filling", flush=True)
@@ -424,7 +423,8 @@ print(rebuild.rebuild_warehouse(load_settings()).ok, flush=True)
 def test_nobody_writes_into_the_warehouse_while_it_is_rebuilt(settings, tmp_path):
     """What another process wrote into the old warehouse during the rebuild would be lost at the swap: the old one stays
     open until then, and a writer waits (the sensor, which never waits, skips)."""
-    from pipelines import warehouse
+    from warehouse import store as warehouse
+    from warehouse.errors import WarehouseBusy
 
     load_everything(settings, tmp_path / "files")
     env = {**os.environ, "AREAVASTA_HOME": str(settings.home)}
@@ -441,7 +441,7 @@ def test_nobody_writes_into_the_warehouse_while_it_is_rebuilt(settings, tmp_path
         try:
             with warehouse.connect(settings.warehouse_path, wait=0):
                 written = True
-        except warehouse.WarehouseBusy as busy:
+        except WarehouseBusy as busy:
             written = False
             assert "è in uso da" in busy.message("it")
         assert not written

@@ -19,7 +19,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.rebuild import rebuild_warehouse
 from sources.settings import load_settings
 from tests.test_rebuild_archive import (
     BUDGETS,
@@ -29,13 +28,17 @@ from tests.test_rebuild_archive import (
     corrected_extract,
     shorter_questionnaire,
 )
+from warehouse.rebuild import rebuild_warehouse
 
 STEPS = 5  # budgets, extract, questionnaire, corrected extract, second questionnaire
 
 SEQUENCE = """
 import os, signal, sys
 from pathlib import Path
-from pipelines import loading, national, ratings, warehouse
+from warehouse import loading, uploads
+from warehouse import national_extracts as national
+from warehouse import rating_files as ratings
+from warehouse import store as warehouse
 from sources import archive
 from sources.settings import load_settings
 
@@ -50,10 +53,10 @@ def die(*args, **kwargs):
 
 def inside(table):  # the kill inside the load's transaction, once the lines are written and the file's record is not
     real = warehouse._replace
-    def replace(con, name, *args, **kwargs):
-        if name == table:
+    def replace(con, declared, *args, **kwargs):
+        if declared.name == table:
             die()
-        return real(con, name, *args, **kwargs)
+        return real(con, declared, *args, **kwargs)
     return replace
 
 
@@ -66,12 +69,12 @@ def after_commit(real):
 
 
 POINTS = {
-    "budgets_before_the_warehouse": lambda: setattr(warehouse, "load", die),
+    "budgets_before_the_warehouse": lambda: setattr(uploads, "load", die),
     "budgets_after_the_commit": lambda: setattr(loading, "settle_from_warehouse", die),
-    "extract_before_the_warehouse": lambda: setattr(national, "store", die),
+    "extract_before_the_warehouse": lambda: setattr(national, "write", die),
     "extract_inside_the_transaction": lambda: setattr(warehouse, "_replace", inside("national_extracts")),
     "extract_after_the_commit": lambda: setattr(archive, "settle_entry", after_commit(archive.settle_entry)),
-    "questionnaire_before_the_warehouse": lambda: setattr(ratings, "store", die),
+    "questionnaire_before_the_warehouse": lambda: setattr(ratings, "write", die),
     "questionnaire_inside_the_transaction": lambda: setattr(warehouse, "_replace", inside("rating_files")),
     "questionnaire_after_the_commit": lambda: setattr(archive, "settle_entry", after_commit(archive.settle_entry)),
 }

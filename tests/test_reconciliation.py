@@ -18,11 +18,11 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipelines import warehouse
-from pipelines.national import load_national
 from pipelines.reconciliation import reconciliation_config
 from tests.test_national import PROVINCE, _row, write_extract
 from transforms.reconcile import reconcile, with_derived_kinds
+from warehouse import store as warehouse
+from warehouse.national_extracts import load_national
 
 SCHEMA = {
     "body": pl.String,
@@ -193,9 +193,9 @@ MILANO = [
 @pytest.fixture(scope="module")
 def torino(tmp_path_factory):
     """Torino's official 2023 upload, and a BDAP extract of the same accounts with €120,000.00 more commitments in mission 10."""
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from tests.conftest import settings_for
+    from warehouse.ingest import ingest_files
 
     home = tmp_path_factory.mktemp("reconcile")
     settings = settings_for(home)

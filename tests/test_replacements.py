@@ -26,9 +26,6 @@ from hypothesis import strategies as st
 
 from dashboards import accounts
 from dashboards.portal import create_app
-from pipelines import warehouse
-from pipelines.loading import ingest_files, load_receipts
-from pipelines.rebuild import rebuild_warehouse
 from pipelines.resources import Warehouse
 from pipelines.sensors import inbox_sensor
 from sources import receipts, replacement, validated
@@ -40,6 +37,10 @@ from tests.test_intake_authorisation import (  # the same portal client and sens
     _tick,
 )
 from transforms import replacement as logic
+from warehouse import store as warehouse
+from warehouse.ingest import ingest_files
+from warehouse.loading import load_receipts
+from warehouse.rebuild import rebuild_warehouse
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 ROOT = Path(__file__).parents[1]
@@ -338,7 +339,7 @@ def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal
     confirmed = officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": token}, follow_redirects=False)
     assert confirmed.status_code == 303
     assert officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": token}).status_code == 409  # once
-    monkeypatch.setattr("pipelines.loading.validate_files", _never)  # validated once: the sensor does not read it again
+    monkeypatch.setattr("warehouse.loading.validate_files", _never)  # validated once: the sensor does not read it again
     loaded = _tick(settings)
     assert {r.partition_key for r in loaded.run_requests} == {"2023|028"}
     assert _lines_of(settings, "028")[2] == "spese_formato_aperto.csv"
@@ -371,7 +372,7 @@ def _never(*args, **kwargs):
 def test_a_file_is_validated_once_unless_the_rules_changed(settings, monkeypatch):
     _, receipt = receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto", keep=True)
     assert Path(receipt.validated).exists() and receipt.rules
-    monkeypatch.setattr("pipelines.loading.validate_files", _never)
+    monkeypatch.setattr("warehouse.loading.validate_files", _never)
     [outcome] = load_receipts(settings)
     assert outcome.status == "accepted" and not Path(receipt.validated).exists()  # loaded, then let go
     # the rules changed since the intake: the archived file is read again
@@ -423,7 +424,7 @@ def test_concurrent_uploads_each_compare_with_the_file_before_them(settings, tmp
 
 KILL_AFTER_COMMIT = """
 import os, signal, sys
-import pipelines.loading as loading
+import warehouse.loading as loading
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)  # the warehouse committed; the register never hears of it
 loading.settle_from_warehouse = die
@@ -571,7 +572,7 @@ def test_runs_are_requested_for_files_loaded_outside_the_tick(settings, tmp_path
 
 KILL_REBUILD = """
 import os, signal
-import pipelines.rebuild as rebuild
+import warehouse.rebuild as rebuild
 real = rebuild.load_receipts
 def die(*args, **kwargs):
     real(*args, **kwargs)

@@ -14,11 +14,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from warehouse.ingest import ingest_files
 
 SHEETS = [
     "Sintesi",

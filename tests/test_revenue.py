@@ -104,10 +104,10 @@ def test_cost_recovery_through_the_pipeline_on_official_scheme_files(tmp_path):
 
     import dagster as dg
 
-    from pipelines import warehouse
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from tests.conftest import settings_for
+    from warehouse import store as warehouse
+    from warehouse.ingest import ingest_files
 
     official = Path(__file__).parent / "fixtures" / "official"
     settings = settings_for(tmp_path)

@@ -1,4 +1,4 @@
-"""The five rooms of docs/ARCHITECTURE.md hold: arrows one way, no cycles, transforms pure, areavasta/ only data."""
+"""The six rooms of docs/ARCHITECTURE.md hold: arrows one way, no cycles, transforms pure, areavasta/ only data."""
 
 from __future__ import annotations
 

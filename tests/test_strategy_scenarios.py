@@ -104,9 +104,9 @@ def test_every_catalogue_row_has_its_english_and_a_body_file_may_leave_it_out():
 def warehouse_home(tmp_path_factory):
     import dagster as dg
 
-    from pipelines.loading import ingest_files
     from pipelines.runner import run_pipeline
     from tests.conftest import settings_for, write_sample
+    from warehouse.ingest import ingest_files
 
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)
@@ -120,7 +120,7 @@ def warehouse_home(tmp_path_factory):
 
 
 def _con(settings):
-    from pipelines import warehouse
+    from warehouse import store as warehouse
 
     return warehouse.connect(settings.warehouse_path, read_only=True)
 

@@ -10,26 +10,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE_THE_GRAPH = {  # table: who writes it, until it is an asset's output
-    "budget_lines": "pipelines.loading.load_receipts (the budget_lines asset and the inbox sensor)",
-    "revenue_lines": "pipelines.loading.load_receipts",
-    "uploads": "pipelines.warehouse, with each load of receipts (the register of uploads)",
-    "national_lines": "pipelines.national.load_national (areavasta national)",
-    "national_extracts": "pipelines.national.load_national",
-    "ratings": "pipelines.ratings.load_ratings (areavasta ratings)",
-    "authority_overrides": "pipelines.warehouse, with the load of a template carrying overrides",
-    "run_manifests": "pipelines.manifest (each asset's run record)",
+    "budget_lines": "warehouse.loading.load_receipts (the budget_lines asset and the inbox sensor)",
+    "revenue_lines": "warehouse.loading.load_receipts",
+    "uploads": "warehouse.uploads.load, with each load of receipts (the register of uploads)",
+    "national_lines": "warehouse.national_extracts.load_national (areavasta national)",
+    "national_extracts": "warehouse.national_extracts.load_national",
+    "ratings": "warehouse.rating_files.load_ratings (areavasta ratings)",
+    "authority_overrides": "warehouse.uploads.load, with the load of a template carrying overrides",
+    "run_manifests": "warehouse.manifest (each asset's run record)",
     "stage_parameters": "pipelines.assets._recorded (each asset's run configuration)",
 }
-READS = (re.compile(r'read_table\(\s*con,\s*"([a-z_]+)"'), re.compile(r"FROM core\.([a-z_]+)"))
+READS = (
+    re.compile(r'read_table\(\s*con,\s*"([a-z_]+)"'),
+    re.compile(r"FROM core\.([a-z_]+)"),
+    re.compile(r"read_table\(\s*con,\s*tables\.([A-Z_]+)"),
+)
 
 
 def _read_tables() -> set[str]:
     found = set()
-    for room in ("pipelines", "cli", "dashboards"):
+    for room in ("warehouse", "pipelines", "cli", "dashboards"):
         for path in (ROOT / room).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             for pattern in READS:
-                found.update(pattern.findall(text))
+                found.update(name.lower() for name in pattern.findall(text))
     return found
 
 

@@ -1,4 +1,5 @@
-"""Every stored table has a pandera schema and an asset check generated from it; the checks catch wrong data."""
+"""Every stored table has a strict pandera schema and an asset check generated from the registry; the checks catch wrong
+data (tests/test_table_registry.py: the registry itself)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines import schemas, warehouse
+from pipelines import checks
 from pipelines.definitions import defs
-from pipelines.loading import ingest_files
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests.conftest import settings_for, write_sample
+from warehouse import store as warehouse
+from warehouse import tables as registry
+from warehouse.ingest import ingest_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,7 +26,7 @@ def test_every_table_a_stage_writes_has_a_schema_and_a_check():
     written = set(
         re.findall(r'"([a-z_]+)": \(', (ROOT / "pipelines" / "stages.py").read_text(encoding="utf-8"))
     )  # Stored.tables
-    assert written and written <= set(schemas.TABLES)
+    assert written and written <= set(registry.TABLES)
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {f"schema_{t}" for t in written} <= checks
 
@@ -40,7 +43,7 @@ def stored(tmp_path_factory):
     assert all(o.status == "accepted" for o in ingest_files(files, settings))
     results = run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(home))
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
-        tables = {t: warehouse.read_table(con, t) for t in schemas.TABLES}
+        tables = {t: warehouse.read_table(con, t) for t in registry.TABLES}
     return results, tables
 
 
@@ -48,7 +51,7 @@ def test_the_pipeline_passes_every_schema_check(stored):
     results, tables = stored
     evaluations = [e for r in results for e in r.get_asset_check_evaluations() if e.check_name.startswith("schema")]
     assert evaluations and all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
-    assert all(schemas.validate(frame, name) == [] for name, frame in tables.items())
+    assert all(checks.validate(frame, name) == [] for name, frame in tables.items())
 
 
 @pytest.mark.parametrize(
@@ -72,19 +75,20 @@ def test_a_wrong_value_fails_the_tables_check_with_a_sample(stored, table, colum
         .cast(frame[column].dtype)
         .alias(column)
     )
-    failures = schemas.validate(broken, table)
+    failures = checks.validate(broken, table)
     assert failures and any(column in str(f) for f in failures)
 
 
 def test_a_duplicated_key_fails_the_check(stored):
     _, tables = stored
     frame = tables["plans"]
-    assert schemas.validate(pl.concat([frame, frame.head(1)]), "plans")
+    assert checks.validate(pl.concat([frame, frame.head(1)]), "plans")
 
 
 def test_the_resource_refuses_a_table_without_a_schema(settings):
     from pipelines.resources import Warehouse
+    from warehouse.errors import UnknownTable
 
     resource = Warehouse(home=str(settings.home))
-    with resource.connect() as con, pytest.raises(ValueError, match="without a schema"):
+    with resource.connect() as con, pytest.raises(UnknownTable, match="mystery_table"):
         resource.store(con, {"mystery_table": (pl.DataFrame({"body": ["237"]}), pl.DataFrame({"body": ["237"]}))})

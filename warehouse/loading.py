@@ -1,36 +1,33 @@
 """Receipts into the warehouse, in order of receipt (the inbox sensor, the command line, the demo).
 
-``load_receipts`` takes pending receipts (``sources.receipts``) in order, reads each archived file
-again with the body, year, phase and rights its receipt records, and loads batches of whole files
-in one transaction each; only after the commit are the receipts settled as the warehouse holds them (current or superseded).
-``ingest_files`` receives files and loads them at once, for the command line.
+``load_receipts`` takes pending receipts (``sources.receipts``) in order, reads each archived file again with the body,
+year, phase and rights its receipt records, and loads batches of whole files in one transaction each
+(``warehouse.uploads``); only after the commit are the receipts settled as the warehouse holds them (current or
+superseded). ``warehouse.ingest.ingest_files`` receives files and loads them at once, for the command line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines import warehouse
 from sources import archive, receipts
 from sources import validated as sources_validated
 from sources.findings import Finding
 from sources.intake import (
     Validation,
     check_schema,
-    receive,
     validate_files,
 )
 from sources.model import empty_budget_lines
-from sources.receipts import Receipt, Uploader
+from sources.receipts import Receipt
 from sources.settings import Settings
+from warehouse import store, uploads
 
 CHUNK_FILES = 16  # files validated as one batch, then received and loaded, while the next ones are read
 BATCH_ROWS = 250_000  # accepted rows per warehouse transaction: about two DuckDB row groups (122,880 rows), written
@@ -44,7 +41,7 @@ LOAD_MEMORY = (
 CURRENT_FILES = "SELECT sha256, body, year, phase, content FROM core.uploads WHERE status = 'current'"
 
 
-def _in_use(con: duckdb.DuckDBPyConnection) -> dict[str, set[tuple]]:
+def in_use(con: duckdb.DuckDBPyConnection) -> dict[str, set[tuple]]:
     """SHA-256 -> the (body, year, phase, table) it is in use for."""
     found: dict[str, set[tuple]] = {}
     for sha, body, year, phase, content in con.execute(CURRENT_FILES).fetchall():
@@ -52,7 +49,7 @@ def _in_use(con: duckdb.DuckDBPyConnection) -> dict[str, set[tuple]]:
     return found
 
 
-def _already(in_use: dict[str, set[tuple]], sha: str, partitions, table: str) -> bool:
+def already_loaded(in_use: dict[str, set[tuple]], sha: str, partitions, table: str) -> bool:
     """Is this file already in use for every one of these partitions? (never judged by the bytes alone)"""
     wanted = {(str(b), int(y), str(p), table) for b, y, p in partitions}
     return bool(wanted) and wanted <= in_use.get(sha, set())
@@ -64,7 +61,7 @@ class Outcome:
     status: str  # accepted | rejected | unchanged | held
     partitions: list[tuple[str, int, str]] = field(default_factory=list)
     archive_path: Path | None = None
-    upload: warehouse.Upload | None = field(default=None, repr=False)
+    upload: uploads.Upload | None = field(default=None, repr=False)
     receipt: Receipt | None = None
 
 
@@ -103,7 +100,7 @@ def load_receipts(
     outcomes: list[Outcome] = []
     batch: list[Outcome] = []
     with _connection(settings, con) as con:
-        loaded = _in_use(con)
+        loaded = in_use(con)
         committed = {
             seq
             for (seq,) in con.execute(
@@ -114,9 +111,9 @@ def load_receipts(
         def check(chunk: list[Receipt]) -> list[Validation]:
             """The chunk's receipts validated as one batch, each within its receipt's rights; a file already loaded, or
             validated at intake under the same rules, is not read."""
-            same = {r.seq for r in chunk if _already(loaded, r.sha256, r.partitions, r.table)}
+            same = {r.seq for r in chunk if already_loaded(loaded, r.sha256, r.partitions, r.table)}
             kept = {r.seq: _kept(settings, r) for r in chunk if r.seq not in validated and r.seq not in same}
-            checked = _validate_batch(
+            checked = validate_batch(
                 settings,
                 workers,
                 [
@@ -138,7 +135,7 @@ def load_receipts(
                 check_schema(
                     pl.concat([o.upload.lines for o in batch if o.upload.table == table]), f"{len(batch)} file", table
                 )
-            warehouse.load(con, [o.upload for o in batch])
+            uploads.load(con, [o.upload for o in batch])
             if settle:
                 settle_from_warehouse(
                     settings, con, [o.receipt for o in batch]
@@ -226,7 +223,7 @@ def _kept(settings: Settings, receipt: Receipt) -> Validation | None:
 
 def settle_from_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection, loaded: list[Receipt]) -> None:
     """The receipts just loaded, and those they replaced, as the warehouse now holds them; kept lines let go."""
-    states = warehouse.receipt_states(con, [r.seq for r in loaded], [r.sha256 for r in loaded])
+    states = uploads.receipt_states(con, [r.seq for r in loaded], [r.sha256 for r in loaded])
     receipts.settle(
         settings, {seq: state for seq, (state, _) in states.items()}, {seq: by for seq, (_, by) in states.items() if by}
     )
@@ -234,7 +231,7 @@ def settle_from_warehouse(settings: Settings, con: duckdb.DuckDBPyConnection, lo
         sources_validated.discard(settings, receipt)
 
 
-def _validate_batch(
+def validate_batch(
     settings: Settings, workers: int, files: list[tuple[Path, str, str, dict | None]]
 ) -> list[Validation]:
     """Files (path, name, SHA-256, keyword arguments of ``validate_file`` or None when already loaded) validated as one
@@ -280,13 +277,15 @@ def _connection(settings: Settings, con: duckdb.DuckDBPyConnection | None):
     if con is not None:
         yield con
         return
-    with warehouse.connect(settings.warehouse_path, memory_limit=LOAD_MEMORY) as own:
+    with store.connect(settings.warehouse_path, memory_limit=LOAD_MEMORY) as own:
         yield own
 
 
 def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tuple]]) -> Outcome:
     """What becomes of one receipt; an accepted one is queued for the warehouse with its uploader and time of receipt."""
-    if _already(loaded, receipt.sha256, receipt.partitions, receipt.table):  # already in use, or twice in this call
+    if already_loaded(
+        loaded, receipt.sha256, receipt.partitions, receipt.table
+    ):  # already in use, or twice in this call
         return Outcome(
             Validation(receipt.original_name, receipt.sha256, None, None, empty_budget_lines()),
             "unchanged",
@@ -295,7 +294,7 @@ def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tup
     if not validation.ok:
         return Outcome(validation, "rejected", receipt=receipt)
     received_at = dt.datetime.fromisoformat(receipt.received_at)
-    upload = warehouse.Upload(
+    upload = uploads.Upload(
         validation.lines,
         receipt.sha256,
         receipt.original_name,
@@ -318,101 +317,6 @@ def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tup
         partitions -= taken  # may come back later in the same call (a file replaced by mistake, sent again)
     loaded.setdefault(receipt.sha256, set()).update(taken)
     return Outcome(validation, "accepted", upload.partitions(), upload.archive_path, upload, receipt)
-
-
-def ingest_files(
-    paths: list[Path],
-    settings: Settings,
-    *,
-    body: str | None = None,
-    year: int | None = None,
-    phase: str | None = None,
-    user: str | None = None,
-    display_names: list[str] | None = None,
-    on_done=None,
-    workers: int = 1,
-    uploader: Uploader | None = None,
-    replace: bool = False,
-) -> list[Outcome]:
-    """Receive each file and load it at once (command line, demo). Files are independent: one bad file stops only itself.
-
-    A file that would replace the one in use and make the data worse is held (``held``), not loaded, unless
-    ``replace``: the operator's explicit confirmation (``areavasta ingest --replace``).
-
-    The uploader defaults to the operator running the command, who may write every body. With
-    ``workers`` > 1 files are read and validated in threads (calamine and polars release the GIL);
-    receipts are registered and loaded in the order given, so the order of receipt is the order of the
-    arguments and the single DuckDB writer is never shared.
-    """
-    uploader = uploader or Uploader(user or getpass.getuser())
-    names = display_names or [p.name for p in paths]
-    with warehouse.connect(settings.warehouse_path) as con:
-        loaded = _in_use(con)
-
-    def check(chunk: range) -> list[Validation]:
-        """Validate a chunk of files as one batch (a file in use is read too: which bodies it brings depends on the uploader)."""
-        shas = {i: archive.sha256_of(paths[i]) for i in chunk}
-        return _validate_batch(
-            settings,
-            workers,
-            [(paths[i], names[i], shas[i], dict(body=body, year=year, phase=phase, uploader=uploader)) for i in chunk],
-        )
-
-    outcomes: dict[int, Outcome] = {}
-    seen: set[str] = set()
-    taken: list[tuple[int, Receipt]] = []  # received, waiting for a full warehouse transaction
-    validated: dict[int, Validation] = {}
-
-    def load_taken() -> None:
-        if not taken:
-            return
-        if not kept_open:  # opened at the first load and kept: one checkpoint at the end, not one per transaction
-            kept_open.append(stack.enter_context(warehouse.connect(settings.warehouse_path, memory_limit=LOAD_MEMORY)))
-        results = load_receipts(
-            settings, [r for _, r in taken], validated=validated, on_done=on_done, workers=1, con=kept_open[0]
-        )
-        for (index, _), outcome in zip(taken, results):
-            outcomes[index] = outcome
-        taken.clear()
-        validated.clear()
-
-    chunks = [range(start, min(start + CHUNK_FILES, len(paths))) for start in range(0, len(paths), CHUNK_FILES)]
-    kept_open: list[duckdb.DuckDBPyConnection] = []
-    with ExitStack() as stack, ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
-        ahead = pool.submit(check, chunks[0]) if chunks else None
-        for number, chunk in enumerate(chunks):  # a chunk at a time: memory stays flat however many files
-            checked = ahead.result()
-            # the next chunk is read and validated in the background while this one is received and loaded here
-            ahead = pool.submit(check, chunks[number + 1]) if number + 1 < len(chunks) else None
-            for index, validation in zip(chunk, checked):
-                parts = validation.lines.select("body", "year", "phase").unique().rows() if validation.ok else []
-                if validation.sha256 in seen or _already(loaded, validation.sha256, parts, validation.table):
-                    outcomes[index] = Outcome(
-                        Validation(names[index], validation.sha256, None, None, empty_budget_lines()), "unchanged"
-                    )
-                elif not validation.ok:
-                    outcomes[index] = Outcome(validation, "rejected")
-                else:
-                    _, receipt = receive(paths[index], settings, uploader, validation=validation, replace=replace)
-                    seen.add(validation.sha256)
-                    if receipt.status == receipts.HELD:  # would make the data worse: archived, registered, never loaded
-                        outcomes[index] = Outcome(
-                            validation,
-                            "held",
-                            [tuple(p) for p in receipt.partitions],
-                            Path(receipt.archive_path),
-                            receipt=receipt,
-                        )
-                    else:
-                        taken.append((index, receipt))
-                        validated[receipt.seq] = validation
-                        continue
-                if on_done:
-                    on_done(outcomes[index])
-            if sum(v.lines.height for v in validated.values()) >= BATCH_ROWS:
-                load_taken()  # a transaction large enough for DuckDB to write whole row groups
-        load_taken()
-    return [outcomes[i] for i in range(len(paths))]
 
 
 def failed_validation(path: Path, exc: Exception, name: str | None = None, sha256: str | None = None) -> Validation:

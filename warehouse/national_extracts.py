@@ -20,13 +20,13 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import warehouse
 from sources import archive
 from sources.findings import Finding, has_errors
 from sources.national import scan, stream_profile
 from sources.reference import bodies, macroaggregates, programmes, titles
 from sources.settings import Settings
 from transforms.national import national_lines
+from warehouse import store, tables
 
 MAX_FINDINGS_PER_CODE = 50  # a broken national file can have millions of bad rows: the first ones say enough
 
@@ -89,12 +89,12 @@ def load_national(path: Path, settings: Settings, user: str = "") -> NationalOut
     }  # decompressed, the archived file is the received one (areavasta restore)
     target = archive.file_spooled(spooled, settings.archive_dir, sha, "csv", metadata, compressed=True)
     mark = time.perf_counter()
-    with warehouse.connect(settings.warehouse_path) as con:
+    with store.connect(settings.warehouse_path) as con:
         at = (
             dt.datetime.now()
         )  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
         archive.settle_entry(target, load, order=at.isoformat())
-        store(
+        write(
             con, outcome, target, profile.name, user, at.isoformat()
         )  # the order, exactly: two loads in one second differ
     outcome.seconds["load"] = time.perf_counter() - mark
@@ -132,7 +132,7 @@ def replay_national(stored: Path, entry: dict, settings: Settings, con) -> Natio
         outcome = _checked(copy, profile, name)
     outcome.sha256 = sha
     if outcome.ok:
-        store(
+        write(
             con,
             outcome,
             stored,
@@ -143,7 +143,7 @@ def replay_national(stored: Path, entry: dict, settings: Settings, con) -> Natio
     return outcome
 
 
-def store(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, loaded_at: str) -> None:
+def write(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, loaded_at: str) -> None:
     """The checked lines in ``core.national_lines`` (replacing the bodies, years and phase they hold) and the extract in
     ``core.national_extracts``, in one transaction."""
     lines = outcome.frame.with_columns(extract_sha256=pl.lit(outcome.sha256))
@@ -162,8 +162,10 @@ def store(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, l
             "loaded_at": [loaded_at],
         }
     )
-    warehouse.replace_together(
-        con, {"national_lines": (lines, keys), "national_extracts": (record, record.select("sha256"))}, views=True
+    store.replace_together(
+        con,
+        {tables.NATIONAL_LINES: (lines, keys), tables.NATIONAL_EXTRACTS: (record, record.select("sha256"))},
+        views=True,
     )
     outcome.status, outcome.lines, outcome.bodies, outcome.frame = "loaded", lines.height, keys["body"].n_unique(), None
     outcome.years = sorted(keys["year"].unique().to_list())

@@ -4,8 +4,9 @@ The archive keeps every accepted file as received. Budgets and revenue come back
 (``sources.receipts``), in order of receipt, with the latest receipt of a partition current as before; national
 extracts and co-assessment questionnaires, which have no receipts, through the loads their sidecars record, in the
 order the warehouse took them; the register of runs from the manifest files. Each through the loader that loaded
-it (``pipelines.loading``, ``pipelines.national``, ``pipelines.ratings``): the same checks, the same writes.
-What is planned and refused is in ``pipelines.rebuild_plan``; the proof, table by table, in ``pipelines.rebuild_check``.
+it (``warehouse.loading``, ``warehouse.national_extracts``, ``warehouse.rating_files``): the same checks, the same
+writes. What is planned and refused is in ``warehouse.rebuild_plan``; the proof, table by table, in
+``warehouse.rebuild_check``.
 
 The new warehouse is built beside the old one and swapped in only when every file loaded again: a rebuild that is
 refused, or killed midway, leaves the old warehouse (and the register) as they were. The old one is set aside,
@@ -22,13 +23,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import manifest, rebuild_check, warehouse
-from pipelines.loading import load_receipts, settle_from_warehouse
-from pipelines.national import replay_national
-from pipelines.ratings import replay_ratings
-from pipelines.rebuild_plan import Held, Plan, Refusal, plan
 from sources import archive, receipts
 from sources.settings import Settings
+from warehouse import manifest, rebuild_check, store, tables
+from warehouse.errors import WarehouseBusy, WarehouseError
+from warehouse.loading import load_receipts, settle_from_warehouse
+from warehouse.national_extracts import replay_national
+from warehouse.rating_files import replay_ratings
+from warehouse.rebuild_plan import Held, Plan, Refusal, plan
 
 REPLAY = {"national": replay_national, "ratings": replay_ratings}
 
@@ -88,14 +90,14 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
             raise RebuildRefused(planned.refusals)
         replay = [dataclasses.replace(r, status=receipts.RECEIVED, validated=None) for r in planned.receipts]
         try:
-            with warehouse.connect(fresh) as con:
+            with store.connect(fresh) as con:
                 _fill(settings, con, planned, replay)
         except RebuildRefused:
             for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
                 leftover.unlink(missing_ok=True)
             raise
         set_aside = _swap(path, fresh)
-    with warehouse.connect(path) as con:
+    with store.connect(path) as con:
         settle_from_warehouse(
             settings, con, planned.receipts
         )  # the register settled only once the new warehouse is in place
@@ -118,10 +120,10 @@ def _open_before(path: Path, stack: ExitStack) -> duckdb.DuckDBPyConnection | No
     if not path.exists():
         return None
     try:
-        return stack.enter_context(warehouse.connect(path, read_only=True))
-    except warehouse.WarehouseBusy:
+        return stack.enter_context(store.connect(path, read_only=True))
+    except WarehouseBusy:
         raise
-    except (warehouse.WarehouseError, duckdb.Error):
+    except (WarehouseError, duckdb.Error):
         return None
 
 
@@ -171,7 +173,7 @@ def _fill(settings: Settings, con, planned: Plan, replay: list) -> None:
             refused.append(Refusal(load.name, _why(outcome.findings, "it"), _why(outcome.findings, "en")))
     runs = manifest.recorded_runs(settings)
     if runs.height:
-        warehouse.replace_partitions(con, "run_manifests", runs, runs.select("run_id", "asset"))
+        store.replace_partitions(con, tables.RUN_MANIFESTS, runs, runs.select("run_id", "asset"))
     if refused:
         raise RebuildRefused(refused)
 

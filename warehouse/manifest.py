@@ -24,11 +24,11 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import warehouse
 from sources.reference import DATA_DIR
+from warehouse import store, tables
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE_FOLDERS = ("sources", "transforms", "pipelines", "dashboards")
+CODE_FOLDERS = ("sources", "transforms", "warehouse", "pipelines", "dashboards")
 LIBRARIES = (
     "dagster",
     "duckdb",
@@ -107,7 +107,7 @@ def _inputs(con, years: list[int]) -> dict:
         "SELECT DISTINCT sha256, original_name, layout, content, body, year, phase, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%f') AS received_at "
         f"FROM core.uploads WHERE status = 'current' AND year IN ({in_years}) ORDER BY body, year, phase, content, sha256"
     ).pl()
-    national = warehouse.read_table(con, "national_extracts")
+    national = store.read_table(con, tables.NATIONAL_EXTRACTS)
     if national.height:
         national = national.filter(
             pl.col("years").str.split(",").list.eval(pl.element().cast(pl.Int32).is_in(years)).list.any()
@@ -118,7 +118,7 @@ def _inputs(con, years: list[int]) -> dict:
 
 def _parameters(con, keys: pl.DataFrame) -> list[dict]:
     """The run configuration each configurable asset last ran with for these partitions (defaults: empty)."""
-    recorded = warehouse.read_table(con, "stage_parameters")
+    recorded = store.read_table(con, tables.STAGE_PARAMETERS)
     if recorded.is_empty():
         return []
     if "body" in keys.columns:
@@ -173,7 +173,7 @@ def record(con, settings, manifest: Manifest, run_id: str, asset: str, outputs: 
             stored["outputs"][relative] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     target.write_text(json.dumps(stored, indent=1, ensure_ascii=False, sort_keys=True, default=str), encoding="utf-8")
     row = pl.DataFrame({"run_id": [run_id], "asset": [asset], "manifest_id": [manifest.id], "recorded_at": [now]})
-    warehouse.replace_partitions(con, "run_manifests", row, row.select("run_id", "asset"))
+    store.replace_partitions(con, tables.RUN_MANIFESTS, row, row.select("run_id", "asset"))
     return target
 
 
@@ -204,7 +204,7 @@ def _relative(path: Path, settings) -> str | None:
 
 def find(settings, con, ref: str) -> dict | None:
     """A manifest by its id, a Dagster run id (or the start of either), or ``latest``."""
-    runs = warehouse.read_table(con, "run_manifests")
+    runs = store.read_table(con, tables.RUN_MANIFESTS)
     if ref in ("latest", "ultimo"):
         if runs.is_empty():
             return None

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import warehouse
 from sources import archive
 from sources.ratings import RatingsFile, read_ratings
 from sources.settings import Settings
+from warehouse import store, tables
 
 
 def load_ratings(path: Path, settings: Settings, user: str = "", display_name: str | None = None) -> RatingsFile:
@@ -45,12 +45,12 @@ def load_ratings(path: Path, settings: Settings, user: str = "", display_name: s
             "order": dt.datetime.now().isoformat(),
         },
     )  # until the load holds the warehouse
-    with warehouse.connect(settings.warehouse_path) as con:
+    with store.connect(settings.warehouse_path) as con:
         at = (
             dt.datetime.now()
         )  # while holding the warehouse (one writer): the order of the loads, recorded before the commit
         archive.settle_entry(stored, load, order=at.isoformat())
-        store(
+        write(
             con, checked, sha, name, stored, user, at.isoformat()
         )  # the order, exactly: two loads in one second differ
     archive.settle_entry(stored, load, status="loaded", loaded_at=at.isoformat())
@@ -63,7 +63,7 @@ def replay_ratings(stored: Path, entry: dict, settings: Settings, con) -> Rating
     name = entry.get("original_name") or stored.name
     checked = read_ratings(stored, settings, name)
     if checked.ok:
-        store(
+        write(
             con,
             checked,
             stored.name.split(".")[0],
@@ -75,7 +75,7 @@ def replay_ratings(stored: Path, entry: dict, settings: Settings, con) -> Rating
     return checked
 
 
-def store(con, checked: RatingsFile, sha: str, name: str, stored: Path, user: str, loaded_at: str) -> None:
+def write(con, checked: RatingsFile, sha: str, name: str, stored: Path, user: str, loaded_at: str) -> None:
     """The ratings in ``core.ratings`` (replacing the bodies and years they hold) and the file in ``core.rating_files``."""
     ratings = checked.ratings.with_columns(source_sha256=pl.lit(sha), source_file=pl.lit(name))
     keys = ratings.select("body", "year").unique()
@@ -90,7 +90,9 @@ def store(con, checked: RatingsFile, sha: str, name: str, stored: Path, user: st
             "loaded_at": [loaded_at],
         }
     )
-    warehouse.replace_together(con, {"ratings": (ratings, keys), "rating_files": (record, record.select("sha256"))})
+    store.replace_together(
+        con, {tables.RATINGS: (ratings, keys), tables.RATING_FILES: (record, record.select("sha256"))}
+    )
 
 
 def partition_rows(ratings: pl.DataFrame) -> dict[str, int]:
