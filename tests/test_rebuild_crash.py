@@ -35,7 +35,7 @@ STEPS = 5  # budgets, extract, questionnaire, corrected extract, second question
 SEQUENCE = """
 import os, signal, sys
 from pathlib import Path
-from warehouse import loading, uploads
+from warehouse import ingest, loading, uploads
 from warehouse import national_extracts as national
 from warehouse import rating_files as ratings
 from warehouse import store as warehouse
@@ -79,7 +79,7 @@ POINTS = {
     "questionnaire_after_the_commit": lambda: setattr(archive, "settle_entry", after_commit(archive.settle_entry)),
 }
 steps = [
-    lambda: loading.ingest_files(files[:len(files) - 4], settings, user="prova"),
+    lambda: ingest.ingest_files(files[:len(files) - 4], settings, user="prova"),
     lambda: national.load_national(files[-4], settings, user="prova"),
     lambda: ratings.load_ratings(files[-3], settings, user="prova"),
     lambda: national.load_national(files[-2], settings, user="prova"),

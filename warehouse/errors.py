@@ -20,8 +20,9 @@ class WarehouseDamaged(WarehouseError):
     def __init__(self, path: Path, detail: str):
         first = (detail.splitlines() or ["?"])[0][:300]
         super().__init__(
-            f"Il magazzino {path} è danneggiato e non si può usare ({first}). I file ricevuti sono tutti nell'archivio: "
-            "'areavasta rebuild' ricostruisce il magazzino da lì (il file danneggiato viene conservato a parte).",
+            f"Il magazzino {path} è danneggiato e non si può usare ({first}). I file ricevuti sono tutti "
+            "nell'archivio: 'areavasta rebuild' ricostruisce il magazzino da lì (il file danneggiato viene conservato "
+            "a parte).",
             f"The warehouse {path} is damaged and cannot be used ({first}). Every received file is in the archive: "
             "'areavasta rebuild' rebuilds the warehouse from it (the damaged file is kept aside).",
         )

@@ -37,7 +37,8 @@ def ingest_files(
     uploader: Uploader | None = None,
     replace: bool = False,
 ) -> list[Outcome]:
-    """Receive each file and load it at once (command line, demo). Files are independent: one bad file stops only itself.
+    """Receive each file and load it at once (command line, demo). Files are independent: one bad file stops only
+    itself.
 
     A file that would replace the one in use and make the data worse is held (``held``), not loaded, unless
     ``replace``: the operator's explicit confirmation (``areavasta ingest --replace``).
@@ -53,7 +54,8 @@ def ingest_files(
         loaded = in_use(con)
 
     def check(chunk: range) -> list[Validation]:
-        """Validate a chunk of files as one batch (a file in use is read too: which bodies it brings depends on the uploader)."""
+        """Validate a chunk of files as one batch (a file in use is read too: which bodies it brings depends on the
+        uploader)."""
         shas = {i: archive.sha256_of(paths[i]) for i in chunk}
         return validate_batch(
             settings,

@@ -282,7 +282,8 @@ def _connection(settings: Settings, con: duckdb.DuckDBPyConnection | None):
 
 
 def _outcome(receipt: Receipt, validation: Validation, loaded: dict[str, set[tuple]]) -> Outcome:
-    """What becomes of one receipt; an accepted one is queued for the warehouse with its uploader and time of receipt."""
+    """What becomes of one receipt; an accepted one is queued for the warehouse with its uploader and time of
+    receipt."""
     if already_loaded(
         loaded, receipt.sha256, receipt.partitions, receipt.table
     ):  # already in use, or twice in this call

@@ -49,7 +49,8 @@ class Manifest:
 
     @property
     def as_of(self) -> dt.datetime:
-        """The latest receipt among the inputs: the date the outputs carry (never the clock, so reruns are identical)."""
+        """The latest receipt among the inputs: the date the outputs carry (never the clock, so reruns are
+        identical)."""
         times = [u["received_at"] for u in self.content["inputs"]["uploads"]] + [
             n["loaded_at"] for n in self.content["inputs"]["national"]
         ]
@@ -104,8 +105,10 @@ def build(con, keys: pl.DataFrame) -> Manifest:
 def _inputs(con, years: list[int]) -> dict:
     in_years = ", ".join(str(y) for y in years) or "NULL"
     uploads = con.execute(
-        "SELECT DISTINCT sha256, original_name, layout, content, body, year, phase, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%f') AS received_at "
-        f"FROM core.uploads WHERE status = 'current' AND year IN ({in_years}) ORDER BY body, year, phase, content, sha256"
+        "SELECT DISTINCT sha256, original_name, layout, content, body, year, phase, strftime(received_at, "
+        "'%Y-%m-%dT%H:%M:%S.%f') AS received_at "
+        f"FROM core.uploads WHERE status = 'current' AND year IN ({in_years}) ORDER BY body, year, phase, content, "
+        "sha256"
     ).pl()
     national = store.read_table(con, tables.NATIONAL_EXTRACTS)
     if national.height:
@@ -221,7 +224,8 @@ def find(settings, con, ref: str) -> dict | None:
 
 
 def save_state(settings, found: Manifest, frame: pl.DataFrame) -> Path:
-    """The functions' positions, ranks and plans the outputs show (``pipelines.changes.states``), for ``areavasta diff --run``."""
+    """The functions' positions, ranks and plans the outputs show (``pipelines.changes.states``), for ``areavasta diff
+    --run``."""
     target = folder(settings) / f"{found.id}.state.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     frame.write_parquet(target)

@@ -85,7 +85,8 @@ MATRIX_MOVEMENT = declare(
     "matrix_movement",
     "Each function against the previous year: quadrant before and now, shifts on both axes.",
     names(
-        "body phase function year_before year quadrant_before quadrant_now shift_spending shift_authority changed_quadrant"
+        "body phase function year_before year quadrant_before quadrant_now shift_spending shift_authority "
+        "changed_quadrant"
     ),
     FIELDS,
     key=KEY,
@@ -95,7 +96,8 @@ MISSION_MOVEMENT = declare(
     "mission_movement",
     "A mission-level year against another year, mission by mission: spending and transfer share before and now.",
     names(
-        "body phase year_before year function spending_before_cents spending_cents change transfer_before transfer_share"
+        "body phase year_before year function spending_before_cents spending_cents change transfer_before "
+        "transfer_share"
         " coarse_before coarse_now detail_before detail_now"
     ),
     FIELDS,

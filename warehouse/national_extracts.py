@@ -172,7 +172,8 @@ def write(con, outcome: NationalOutcome, stored: Path, layout: str, user: str, l
 
 
 def partition_rows(lines: pl.DataFrame) -> dict[str, int]:
-    """Rows per body, year and phase (``237|2025|rendiconto``): what the archive records of a load, to check a rebuild by."""
+    """Rows per body, year and phase (``237|2025|rendiconto``): what the archive records of a load, to check a rebuild
+    by."""
     counts = lines.group_by("body", "year", "phase").len().sort("body", "year", "phase")
     return {f"{b}|{y}|{p}": n for b, y, p, n in counts.iter_rows()}
 
@@ -214,7 +215,8 @@ def _checked(path: Path, profile, name: str) -> NationalOutcome:
 
 
 def _findings(problems: pl.DataFrame, letters: dict[str, str], name: str) -> list[Finding]:
-    """Problems (line, field, code, value, related) as located findings, at most ``MAX_FINDINGS_PER_CODE`` of each code."""
+    """Problems (line, field, code, value, related) as located findings, at most ``MAX_FINDINGS_PER_CODE`` of each
+    code."""
     out = []
     for _, group in problems.group_by("code", maintain_order=True):
         for p in group.head(MAX_FINDINGS_PER_CODE).iter_rows(named=True):

@@ -1,4 +1,5 @@
-"""Load co-assessment questionnaires (``areavasta ratings``) into ``core.ratings``, all or nothing, archived as received.
+"""Load co-assessment questionnaires (``areavasta ratings``) into ``core.ratings``, all or nothing, archived as
+received.
 
 A file with an error writes nothing; an accepted one is kept in the archive with its SHA-256 and replaces
 the ratings of the bodies and years it holds, recorded in ``core.rating_files`` (one transaction). The archive's
@@ -76,7 +77,8 @@ def replay_ratings(stored: Path, entry: dict, settings: Settings, con) -> Rating
 
 
 def write(con, checked: RatingsFile, sha: str, name: str, stored: Path, user: str, loaded_at: str) -> None:
-    """The ratings in ``core.ratings`` (replacing the bodies and years they hold) and the file in ``core.rating_files``."""
+    """The ratings in ``core.ratings`` (replacing the bodies and years they hold) and the file in
+    ``core.rating_files``."""
     ratings = checked.ratings.with_columns(source_sha256=pl.lit(sha), source_file=pl.lit(name))
     keys = ratings.select("body", "year").unique()
     record = pl.DataFrame(

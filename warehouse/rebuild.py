@@ -78,7 +78,8 @@ class RebuildReport:
 
 def rebuild_warehouse(settings: Settings) -> RebuildReport:
     """Plan, refuse before touching anything, build beside, swap, settle, compare. The warehouse before, when it can be
-    read, stays open (read only) until the swap: no other process writes into it meanwhile (they wait, the sensor skips)."""
+    read, stays open (read only) until the swap: no other process writes into it meanwhile (they wait, the sensor
+    skips)."""
     path = settings.warehouse_path
     fresh = path.with_name(path.name + ".ricostruzione")
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):  # an earlier rebuild that did not finish
@@ -116,7 +117,8 @@ def rebuild_warehouse(settings: Settings) -> RebuildReport:
 
 
 def _open_before(path: Path, stack: ExitStack) -> duckdb.DuckDBPyConnection | None:
-    """The warehouse before, open read only for the rebuild's duration; None when there is none or it cannot be opened."""
+    """The warehouse before, open read only for the rebuild's duration; None when there is none or it cannot be
+    opened."""
     if not path.exists():
         return None
     try:
@@ -133,7 +135,7 @@ def read_before(con: duckdb.DuckDBPyConnection | None) -> Before | None:
         return None
     try:
         figures = {spec.table: rebuild_check.figures(con, spec) for spec in rebuild_check.REBUILT}
-        present = rebuild_check.tables(con)
+        present = rebuild_check.tables_in(con)
         held = Held()
         if "uploads" in present:
             held.uploads = con.execute(
@@ -155,13 +157,14 @@ def read_before(con: duckdb.DuckDBPyConnection | None) -> Before | None:
                         for sha, name, at in con.execute(f"SELECT sha256, file, loaded_at FROM core.{table}").fetchall()
                     },
                 )
-        return Before(figures, held, len(present - {spec.table for spec in rebuild_check.REBUILT}))
+        return Before(figures, held, rebuild_check.analyses(con))
     except duckdb.Error:
         return None
 
 
 def _fill(settings: Settings, con, planned: Plan, replay: list) -> None:
-    """Every planned file loaded into the new warehouse by its own loader; one that no longer loads refuses the rebuild."""
+    """Every planned file loaded into the new warehouse by its own loader; one that no longer loads refuses the
+    rebuild."""
     refused = [
         Refusal(o.receipt.original_name, _why(o.validation.findings, "it"), _why(o.validation.findings, "en"))
         for o in load_receipts(settings, replay, con=con, settle=False)
@@ -215,8 +218,8 @@ def _report(settings: Settings, con, planned: Plan, before: Before | None, set_a
         }
     )
     held = before.held if before else None
-    # waiting to be loaded and not in the warehouse before (a receipt loaded, then replaced and its file sent again, has no
-    # row of its own there any more: not new)
+    # waiting to be loaded and not in the warehouse before (a receipt loaded, then replaced and its file sent again,
+    # has no row of its own there any more: not new)
     new_receipts = {r.seq for r in planned.receipts if r.status == receipts.RECEIVED} - held.receipts if held else set()
     waiting = [r for r in planned.receipts if r.seq in new_receipts]
     new_loads = [load for load in planned.loads if held and not held.has(load)]

@@ -1,9 +1,10 @@
 """The tables a rebuild fills again from the archive, and the proof that it gave them back (``areavasta rebuild``).
 
 Each table is compared group by group (a body, year and phase; a file): rows, the sum shown (cents, rating points)
-and a hash of the content (load times and archive paths aside). Against the warehouse before, when it can be read; where files that
-were waiting to be loaded are now loaded, and when the warehouse before cannot be read, against the rows the
-archive recorded for each file at receipt. The analyses (every other table) are recomputed by ``areavasta run``.
+and a hash of the content (load times and archive paths aside). Against the warehouse before, when it can be read;
+where files that were waiting to be loaded are now loaded, and when the warehouse before cannot be read, against the
+rows the archive recorded for each file at receipt. The analyses (every other table) are recomputed by
+``areavasta run``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from dataclasses import dataclass, field
 import duckdb
 
 from sources import archive
+from warehouse import tables
+from warehouse.table import Table
 
 Figures = dict[tuple, tuple[int, int, int]]  # group -> (rows, sum, content hash)
-# bookkeeping, not content: a load's time (a rebuild keeps the one recorded, but a load recorded before it was kept cannot)
+# bookkeeping, not content: a load's time (a rebuild keeps the one recorded, but a load recorded before it was
+# kept cannot)
 # and where the archive lies (the same file under another spelling of AREAVASTA_HOME)
 BOOKKEEPING = ("loaded_at", "stored_as")
 
@@ -24,7 +28,7 @@ BOOKKEEPING = ("loaded_at", "stored_as")
 class Rebuilt:
     """A table the rebuild fills again: what its figures are compared by, and its name in words."""
 
-    table: str
+    declared: Table
     group: tuple[str, ...]
     origin: str  # the column naming the file (SHA-256) or receipt (number) each row came from
     total: str | None  # SQL summed per group and shown (cents, points); None: rows only
@@ -35,13 +39,17 @@ class Rebuilt:
     )
     money: bool = False
 
+    @property
+    def table(self) -> str:
+        return self.declared.name
+
     def words(self, lang: str = "it") -> str:
         return self.en if lang == "en" else self.it
 
 
 REBUILT = (
     Rebuilt(
-        "budget_lines",
+        tables.BUDGET_LINES,
         ("body", "year", "phase"),
         "source_sha256",
         "amount_cents",
@@ -51,7 +59,7 @@ REBUILT = (
         True,
     ),
     Rebuilt(
-        "revenue_lines",
+        tables.REVENUE_LINES,
         ("body", "year", "phase"),
         "source_sha256",
         "amount_cents",
@@ -61,7 +69,7 @@ REBUILT = (
         True,
     ),
     Rebuilt(
-        "uploads",
+        tables.UPLOADS,
         ("body", "year", "phase", "content"),
         "receipt_seq",
         None,
@@ -69,7 +77,7 @@ REBUILT = (
         "files loaded (in use and replaced)",
     ),
     Rebuilt(
-        "authority_overrides",
+        tables.AUTHORITY_OVERRIDES,
         ("source_sha256",),
         "source_sha256",
         None,
@@ -77,7 +85,7 @@ REBUILT = (
         "authority catalogue changes",
     ),
     Rebuilt(
-        "national_lines",
+        tables.NATIONAL_LINES,
         ("body", "year", "phase"),
         "extract_sha256",
         "amount_cents",
@@ -86,9 +94,9 @@ REBUILT = (
         True,
         True,
     ),
-    Rebuilt("national_extracts", ("sha256",), "sha256", None, "estratti nazionali", "national extracts"),
+    Rebuilt(tables.NATIONAL_EXTRACTS, ("sha256",), "sha256", None, "estratti nazionali", "national extracts"),
     Rebuilt(
-        "ratings",
+        tables.RATINGS,
         ("body", "year"),
         "source_sha256",
         "coalesce(quality, 0) + coalesce(accessibility, 0) + coalesce(willingness, 0)",
@@ -97,9 +105,14 @@ REBUILT = (
         True,
     ),
     Rebuilt(
-        "rating_files", ("sha256",), "sha256", None, "questionari di co-valutazione", "co-assessment questionnaires"
+        tables.RATING_FILES,
+        ("sha256",),
+        "sha256",
+        None,
+        "questionari di co-valutazione",
+        "co-assessment questionnaires",
     ),
-    Rebuilt("run_manifests", ("run_id", "asset"), "run_id", None, "registro delle esecuzioni", "register of runs"),
+    Rebuilt(tables.RUN_MANIFESTS, ("run_id", "asset"), "run_id", None, "registro delle esecuzioni", "register of runs"),
 )
 
 
@@ -121,7 +134,7 @@ class Check:
         return not self.differing
 
 
-def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+def tables_in(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {
         t
         for (t,) in con.execute(
@@ -130,18 +143,29 @@ def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
+def analyses(con: duckdb.DuckDBPyConnection) -> int:
+    """How many tables the analyses wrote (holding rows; every other table is one a rebuild fills again)."""
+    rebuilt = {spec.table for spec in REBUILT}
+    present = tables_in(con) - rebuilt
+    return sum(bool(con.execute(f"SELECT count(*) FROM core.{t}").fetchone()[0]) for t in sorted(present))
+
+
 def figures(con: duckdb.DuckDBPyConnection, spec: Rebuilt) -> Figures:
-    """Per group: rows, the sum shown, and an order-free hash of every column but the bookkeeping."""
-    if spec.table not in tables(con):
-        return {}
-    columns = [
+    """Per group: rows, the sum shown, and an order-free hash of every declared column but the bookkeeping (in the order
+    declared; one a warehouse does not have yet counts as empty)."""
+    present = {
         c
         for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? "
-            "ORDER BY ordinal_position",
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ?",
             [spec.table],
         ).fetchall()
-        if c not in BOOKKEEPING
+    }
+    if not present:
+        return {}
+    columns = [
+        c if c in present else f"NULL::{column.sql_type}"
+        for column in spec.declared.columns
+        if (c := column.name) not in BOOKKEEPING
     ]
     group = ", ".join(spec.group)
     total = f"coalesce(sum({spec.total}), 0)" if spec.total else "0"
@@ -156,7 +180,7 @@ def figures(con: duckdb.DuckDBPyConnection, spec: Rebuilt) -> Figures:
 def touched(con: duckdb.DuckDBPyConnection, spec: Rebuilt, receipts: set[int], shas: set[str]) -> set[tuple]:
     """Groups holding rows of files the warehouse before did not hold (they were waiting to be loaded)."""
     ids = sorted(receipts) if spec.origin == "receipt_seq" else sorted(shas)
-    if not ids or spec.table not in tables(con):
+    if not ids or spec.table not in tables_in(con):
         return set()
     found = con.execute(
         f"SELECT DISTINCT {', '.join(spec.group)} FROM core.{spec.table} WHERE list_contains(?, {spec.origin})", [ids]
@@ -165,8 +189,9 @@ def touched(con: duckdb.DuckDBPyConnection, spec: Rebuilt, receipts: set[int], s
 
 
 def recorded(con: duckdb.DuckDBPyConnection, spec: Rebuilt, archive_dir) -> dict[tuple, int | None]:
-    """Per group: the rows the archive recorded, at receipt, for the file each group now comes from (None: not recorded)."""
-    if not spec.recorded or spec.table not in tables(con):
+    """Per group: the rows the archive recorded, at receipt, for the file each group now comes from (None: not
+    recorded)."""
+    if not spec.recorded or spec.table not in tables_in(con):
         return {}
     group = ", ".join(spec.group)
     origins = con.execute(f"SELECT DISTINCT {group}, {spec.origin} FROM core.{spec.table}").fetchall()

@@ -41,7 +41,8 @@ class Load:
 
     @property
     def order(self) -> str:
-        """When the warehouse took it; a load recorded before the order was (seconds only), or never committed: its times."""
+        """When the warehouse took it; a load recorded before the order was (seconds only), or never committed: its
+        times."""
         return self.entry.get("order") or self.entry.get("loaded_at") or self.entry.get("received_at") or ""
 
     @property
@@ -137,7 +138,8 @@ def plan(settings: Settings, held: Held | None) -> Plan:
 
 
 def _not_archived(held: Held, out: Plan, gone: set[str]) -> list[Refusal]:
-    """What the warehouse holds that the archive cannot give back (besides the files already named as gone): it would be lost."""
+    """What the warehouse holds that the archive cannot give back (besides the files already named as gone): it would
+    be lost."""
     replayed = {r.seq for r in out.receipts}
     refusals = [
         Refusal(

@@ -136,7 +136,8 @@ def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list |
 def authority_overrides(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every recorded change to the authority catalogue, oldest first (the latest one wins)."""
     return con.execute(
-        "SELECT body, programma, attribute, value, reason, author, date FROM core.authority_overrides ORDER BY recorded_at"
+        "SELECT body, programma, attribute, value, reason, author, date FROM core.authority_overrides ORDER BY "
+        "recorded_at"
     ).pl()
 
 
@@ -205,11 +206,13 @@ def ensure(con: duckdb.DuckDBPyConnection, which: list[Table] | None = None) -> 
     rows with it (issue 28); now a new column is added, and the rows already there get nothing in it (or its default)
     until their partition is computed again."""
     which = list(tables.TABLES.values()) if which is None else which
-    con.execute("\n".join(["CREATE SCHEMA IF NOT EXISTS core;", *(t.ddl() for t in which)]))
     present = _columns(con, [t.name for t in which])
+    missing = [t for t in which if t.name not in present]
+    if missing:
+        con.execute("\n".join(["CREATE SCHEMA IF NOT EXISTS core;", *(t.ddl() for t in missing)]))
     for table in which:
         for column in table.columns:
-            if column.name not in present.get(table.name, {}):
+            if table.name in present and column.name not in present[table.name]:
                 default = f" DEFAULT {column.default}" if column.default is not None else ""
                 con.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}{default}")
 

@@ -83,7 +83,8 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
                 upload.receipt_seq,
             )
         )
-    # the same file twice for a partition in one batch (replaced, then sent again): its later register row, as one by one
+    # the same file twice for a partition in one batch (replaced, then sent again): its later register row, as if
+    # loaded one by one
     register_frame = pl.DataFrame(rows, schema=tables.UPLOADS.dtypes, orient="row").unique(
         ["sha256", "body", "year", "phase"], keep="last", maintain_order=True
     )
@@ -147,9 +148,11 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
             con.execute(f"INSERT INTO core.{target} BY NAME SELECT * FROM incoming_{table}")
         con.execute(
             "UPDATE core.uploads u SET status = 'superseded', superseded_by = k.sha256 FROM incoming_keys k "
-            "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.content = k.content AND u.status = 'current'"
+            "WHERE u.body = k.body AND u.year = k.year AND u.phase = k.phase AND u.content = k.content AND u.status = "
+            "'current'"
         )
-        # a file replaced earlier and sent again: its old register rows give way to the new ones (the receipts keep the history)
+        # a file replaced earlier and sent again: its old register rows give way to the new ones (the receipts keep
+        # the history)
         con.execute(
             "DELETE FROM core.uploads u USING incoming_uploads i "
             "WHERE u.sha256 = i.sha256 AND u.body = i.body AND u.year = i.year AND u.phase = i.phase"
@@ -171,20 +174,24 @@ def load(con: duckdb.DuckDBPyConnection, uploads_in_order: list[Upload]) -> None
 def receipt_states(
     con: duckdb.DuckDBPyConnection, seqs: list[int], shas: list[str]
 ) -> dict[int, tuple[str, str | None]]:
-    """How the warehouse holds the receipts ``seqs`` and those the files ``shas`` superseded: seq -> (``current`` when any
-    of its partitions is, else ``superseded``; the file that superseded it). The register (``sources.receipts``) says the same."""
+    """How the warehouse holds the receipts ``seqs`` and those the files ``shas`` superseded: seq -> (``current`` when
+    any of its partitions is, else ``superseded``; the file that superseded it). The register (``sources.receipts``)
+    says the same."""
     if not seqs:
         return {}
     rows = con.execute(
-        "SELECT receipt_seq, bool_or(status = 'current'), any_value(superseded_by) FILTER (WHERE status = 'superseded') "
-        "FROM core.uploads WHERE receipt_seq IS NOT NULL AND (list_contains(?, receipt_seq) OR list_contains(?, superseded_by)) "
+        "SELECT receipt_seq, bool_or(status = 'current'), any_value(superseded_by) FILTER (WHERE status = "
+        "'superseded') "
+        "FROM core.uploads WHERE receipt_seq IS NOT NULL AND (list_contains(?, receipt_seq) OR list_contains(?, "
+        "superseded_by)) "
         "GROUP BY receipt_seq",
         [seqs, shas],
     ).fetchall()
     names = (
         dict(
             con.execute(
-                "SELECT sha256, any_value(original_name) FROM core.uploads WHERE list_contains(?, sha256) GROUP BY sha256",
+                "SELECT sha256, any_value(original_name) FROM core.uploads WHERE list_contains(?, sha256) GROUP BY "
+                "sha256",
                 [[by for _, _, by in rows if by]],
             ).fetchall()
         )
@@ -200,7 +207,8 @@ def _newer_receipts(con: duckdb.DuckDBPyConnection, uploads: list[Upload]) -> di
     if not seqs:
         return {}
     current = con.execute(
-        "SELECT body, year, phase, content, sha256, receipt_seq FROM core.uploads WHERE status = 'current' AND receipt_seq > ?",
+        "SELECT body, year, phase, content, sha256, receipt_seq FROM core.uploads WHERE status = 'current' AND "
+        "receipt_seq > ?",
         [min(seqs)],
     ).fetchall()
     return {(body, year, phase, content): (sha, seq) for body, year, phase, content, sha, seq in current}
