@@ -1,4 +1,4 @@
-"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57): does the suite catch each one?
+"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57; issue 28's table registry, 58-64): does the suite catch each one?
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -559,6 +559,70 @@ MUTATIONS = [
             ),
         ),
         ("tests/test_bdap_all_kinds.py",) + ("tests/test_official_files.py", "tests/test_layouts_roundtrip.py"),
+    ),
+    Mutation(
+        58,
+        "a frame with a column its table does not declare is written (the column silently dropped)",
+        "warehouse/table.py",
+        (("        unexpected = [c for c in schema if c not in self.dtypes]\n", "        unexpected = []\n"),),
+        ("tests/test_table_registry.py",),
+    ),
+    Mutation(
+        59,
+        "a frame of another type is cast to the declared one instead of refused",
+        "warehouse/table.py",
+        (("        if wrong and frame.height == 0:", "        if wrong:"),),
+        ("tests/test_table_registry.py",),
+    ),
+    Mutation(
+        60,
+        "the tables' pandera schemas no longer strict (an undeclared column passes the check)",
+        "warehouse/table.py",
+        (("            strict=True,\n", "            strict=False,\n"),),
+        ("tests/test_table_registry.py",),
+    ),
+    Mutation(
+        61,
+        "an undeclared table name read or written as if it were declared",
+        "warehouse/tables.py",
+        (
+            (
+                "        raise UnknownTable(table) from None",
+                '        return declare(table, "?", ("body",), FIELDS)',
+            ),
+        ),
+        ("tests/test_table_registry.py", "tests/test_table_schemas.py"),
+    ),
+    Mutation(
+        62,
+        "a column added to a declaration never reaches a warehouse that has the table",
+        "warehouse/store.py",
+        (
+            (
+                "            if table.name in present and column.name not in present[table.name]:",
+                "            if False:",
+            ),
+        ),
+        ("tests/test_table_registry.py", "tests/test_warehouse_replace.py"),
+    ),
+    Mutation(
+        63,
+        "replacing a partition empties the whole table",
+        "warehouse/store.py",
+        (
+            (
+                '        con.execute(f"DELETE FROM {table.qualified} t USING _keys k WHERE {match}")',
+                '        con.execute(f"DELETE FROM {table.qualified}")',
+            ),
+        ),
+        ("tests/test_warehouse_replace.py",),
+    ),
+    Mutation(
+        64,
+        "the register of uploads gains its content column with no default (older files no longer budgets)",
+        "warehouse/tables.py",
+        (('    defaults={"content": "\'budget\'"},', "    defaults={},"),),
+        ("tests/test_table_registry.py",),
     ),
 ]
 
