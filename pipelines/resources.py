@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from sources.settings import Settings, load_settings
-from warehouse import store
+from warehouse import store, tables
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -23,8 +23,11 @@ class Warehouse(dg.ConfigurableResource):
         with store.connect(self.settings().warehouse_path) as con:
             yield con
 
-    def store(self, con, tables: dict) -> None:
-        """Persist what a stage computed (table → (frame, keys it replaces)), all of it in one transaction; only tables
-        declared in ``warehouse.tables``, with frames that fit them (``warehouse.errors.UnknownTable``,
-        ``TableMismatch``)."""
-        store.replace_together(con, tables)
+    def store(self, con, computed: dict) -> None:
+        """Persist what a stage computed (table → (frame, keys it replaces)); only tables declared in
+        ``warehouse.tables`` (an undeclared one refuses the lot: ``UnknownTable``), with frames that fit them
+        (``TableMismatch``)."""
+        for table in computed:
+            tables.get(table)
+        for table, (frame, keys) in computed.items():
+            store.replace_partitions(con, table, frame, keys)

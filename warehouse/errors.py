@@ -40,9 +40,17 @@ class UnknownTable(WarehouseError):
 
 
 class TableMismatch(WarehouseError):
-    """A frame whose columns differ from its table's declaration; nothing was written."""
+    """A frame whose columns differ from its table's declaration (nothing was written), or a read of columns the table
+    does not declare (``reading``)."""
 
-    def __init__(self, name: str, missing: list[str], unexpected: list[str], wrong: list[tuple[str, str, str]]):
+    def __init__(
+        self,
+        name: str,
+        missing: list[str],
+        unexpected: list[str],
+        wrong: list[tuple[str, str, str]],
+        reading: bool = False,
+    ):
         it, en = [], []
         if missing:
             it.append(f"mancano le colonne {', '.join(missing)}")
@@ -53,10 +61,16 @@ class TableMismatch(WarehouseError):
         if wrong:
             it.append("tipo sbagliato: " + ", ".join(f"{c} è {got}, dichiarata {want}" for c, got, want in wrong))
             en.append("wrong type: " + ", ".join(f"{c} is {got}, declared {want}" for c, got, want in wrong))
-        super().__init__(
-            f"I dati per core.{name} non corrispondono alla tabella dichiarata ({'; '.join(it)}): non è stato scritto "
-            "nulla (warehouse/tables.py).",
-            f"The data for core.{name} do not match the declared table ({'; '.join(en)}): nothing was written "
-            "(warehouse/tables.py).",
-        )
+        if reading:
+            super().__init__(
+                f"Lettura di core.{name}: {'; '.join(it)} (warehouse/tables.py).",
+                f"Reading core.{name}: {'; '.join(en)} (warehouse/tables.py).",
+            )
+        else:
+            super().__init__(
+                f"I dati per core.{name} non corrispondono alla tabella dichiarata ({'; '.join(it)}): non è stato "
+                "scritto nulla (warehouse/tables.py).",
+                f"The data for core.{name} do not match the declared table ({'; '.join(en)}): nothing was written "
+                "(warehouse/tables.py).",
+            )
         self.table, self.missing, self.unexpected, self.wrong = name, missing, unexpected, wrong

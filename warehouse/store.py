@@ -214,7 +214,7 @@ def ensure(con: duckdb.DuckDBPyConnection, which: list[Table] | None = None) -> 
         for column in table.columns:
             if table.name in present and column.name not in present[table.name]:
                 default = f" DEFAULT {column.default}" if column.default is not None else ""
-                con.execute(f"ALTER TABLE {table.qualified} ADD COLUMN {column.name} {column.sql_type}{default}")
+                con.execute(f'ALTER TABLE {table.qualified} ADD COLUMN "{column.name}" {column.sql_type}{default}')
 
 
 def _columns(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, dict[str, str]]:
@@ -243,7 +243,7 @@ def read_table(
     wanted = columns or table.column_names
     strangers = [c for c in [*wanted, *(keys.columns if keys is not None else [])] if c not in table.dtypes]
     if strangers:
-        raise TableMismatch(table.name, [], strangers, [])
+        raise TableMismatch(table.name, [], strangers, [], reading=True)
     present = _columns(con, [table.name]).get(table.name)
     if not present:
         return table.empty(wanted)
@@ -264,5 +264,5 @@ def _select(table: Table, column: str, stored: str | None) -> str:
     one may hold it as another type (cast)."""
     declared = table.columns[table.column_names.index(column)].sql_type
     if stored is None:
-        return f"NULL::{declared} AS {column}"
-    return f"t.{column}" if stored == declared else f"CAST(t.{column} AS {declared}) AS {column}"
+        return f'NULL::{declared} AS "{column}"'
+    return f't."{column}"' if stored == declared else f'CAST(t."{column}" AS {declared}) AS "{column}"'

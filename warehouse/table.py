@@ -47,7 +47,7 @@ class Column:
     def sql(self, enforced: bool) -> str:
         """The column in ``CREATE TABLE`` (``enforced``: DuckDB refuses an empty value too)."""
         default = f" DEFAULT {self.default}" if self.default is not None else ""
-        return f"{self.name} {self.sql_type}{' NOT NULL' if enforced and not self.nullable else ''}{default}"
+        return f'"{self.name}" {self.sql_type}{" NOT NULL" if enforced and not self.nullable else ""}{default}'
 
 
 _SQL_TYPES = {
