@@ -1,4 +1,5 @@
-"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57; issue 28's table registry, 58-64): does the suite catch each one?
+"""Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
+item 1, 13-40; issue 27, 41-57; issue 28's table registry, 58-64.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
