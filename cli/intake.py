@@ -223,7 +223,7 @@ def national(
     import getpass
 
     from pipelines.loading import OUTCOME_WORDS
-    from pipelines.national import load_national
+    from pipelines.loaders import materialise_national
 
     settings = load_settings()
     it = lang == "it"
@@ -241,7 +241,7 @@ def national(
     outcomes = []
     for path in files:
         with console.status(say(f"Lettura di {path.name}…", f"Reading {path.name}…")):
-            outcome = load_national(path, settings, user or getpass.getuser())
+            outcome = materialise_national(path, settings, user or getpass.getuser())
         outcomes.append(outcome)
         findings += outcome.findings
         years = f"{outcome.years[0]}-{outcome.years[-1]}" if outcome.years else ""
@@ -305,13 +305,13 @@ def ratings(
     import getpass
 
     from pipelines.loading import OUTCOME_WORDS
-    from pipelines.ratings import load_ratings
+    from pipelines.loaders import materialise_ratings
 
     settings = load_settings()
     found: list[Finding] = []
     table = Table("file", say("esito", "outcome"), say("valutazioni", "ratings"), say("enti", "bodies"))
     for path in files:
-        outcome = load_ratings(path, settings, user or getpass.getuser())
+        outcome = materialise_ratings(path, settings, user or getpass.getuser())
         found += outcome.findings
         table.add_row(
             path.name,

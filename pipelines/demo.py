@@ -10,9 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import warehouse
+from pipelines.loaders import materialise_national, materialise_ratings
 from pipelines.loading import OUTCOME_WORDS, ingest_files, load_receipts
-from pipelines.national import load_national
-from pipelines.ratings import load_ratings
 from sources import receipts, replacement
 from sources.catalogues import indicator_catalogue
 from sources.layouts import profile
@@ -116,7 +115,7 @@ def run_demo(inbox: Path, console: Console) -> int:
     for extract in sorted(
         (inbox.parent / "national").glob("*.csv")
     ):  # BDAP open data: peers, and the upload it must agree with
-        loaded = load_national(extract, settings, user="demo")
+        loaded = materialise_national(extract, settings, user="demo")
         refused += not loaded.ok
         said = (
             f"{loaded.lines} righe di {loaded.bodies} enti"
@@ -127,7 +126,7 @@ def run_demo(inbox: Path, console: Console) -> int:
     for questionnaire in sorted(
         (inbox.parent / "ratings").glob("*.xlsx")
     ):  # co-assessment: users and Third Sector bodies
-        rated = load_ratings(questionnaire, settings, user="demo")
+        rated = materialise_ratings(questionnaire, settings, user="demo")
         refused += not rated.ok
         console.print(
             f"Co-valutazione {questionnaire.name}: {rated.ratings.height} valutazioni"

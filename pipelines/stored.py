@@ -9,7 +9,9 @@ import polars as pl
 
 @dataclass
 class Stored:
-    """What a stage computed: metadata for the run, and each table with the keys it replaces."""
+    """What a stage computed: metadata for the run, each table with the keys it replaces, and the declared checks it
+    evaluated while computing (name → (passed, metadata): what it had read anyway, not read twice)."""
 
     metadata: dict
     tables: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
+    checks: dict[str, tuple[bool, dict]] = field(default_factory=dict)

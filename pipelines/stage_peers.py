@@ -1,0 +1,130 @@
+"""The stages across bodies, per year: peer benchmarks (groups, outliers, where each body's indicators stand) and the
+national overview; each reads through its reader and returns what it computed (``pipelines.stages``)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import warehouse
+from pipelines.portfolio import benchmarks, body_table, portfolio_config
+from pipelines.stages import INDICATOR_COLUMNS, METRIC_COLUMNS, basis_where, year_keys
+from pipelines.stored import Stored
+from sources.catalogues import classification_config, indicator_catalogue, spending_classes
+from sources.outlier_confirmations import read_confirmations
+from transforms.indicators import execution_indicators, indicator_peers
+from transforms.metrics import function_metrics
+
+
+def stage_peers(
+    con, years: list[int], peer_group: str | None = None, peer_list: list[str] | None = None, home: Path | None = None
+) -> Stored:
+    """Cross-body, per year: outliers (less those a person confirmed in ``<home>/confirmed_outliers.csv``, stored as
+    ``core.confirmed_outliers``), peer groups (the rule the run configuration chooses) and named peer medians."""
+    config = peer_config(peer_group, peer_list)
+    confirmed = read_confirmations(home)
+    matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
+    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
+    from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select(
+        "body", "year", "phase"
+    )
+    matrix = (
+        matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left")
+        .with_columns(source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")))
+        .drop("_bdap")
+    )
+    open_data = national_metrics(con, max(years))
+    found, groups = benchmarks(matrix, config, confirmed if confirmed.height else None, open_data, years)
+    standing = indicator_peers(peer_indicators(con, years), groups)
+    every_body = body_table().select("body")  # the confirmations are replaced whole: the file is the truth
+    return Stored(
+        {
+            "rows": found.height,
+            "outliers": int(found["outlier"].sum()),
+            "bodies": found["body"].n_unique(),
+            "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0,
+            "peer_group": config["peers"]["group"],
+            "indicators_with_peers": standing.height,
+            "confirmed_outliers": confirmed.height,
+        },
+        {
+            "peer_benchmarks": (found, year_keys(years)),
+            "peer_groups": (groups, year_keys(years)),
+            "indicator_peers": (standing, year_keys(years)),
+            "confirmed_outliers": (confirmed, every_body),
+        },
+    )
+
+
+def peer_indicators(con, years: list[int]) -> pl.DataFrame:
+    """The execution indicators of every body these years: as stored (bodies analysed), and for the bodies known only
+    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no revenue)."""
+    wanted = year_keys(years)
+    stored = warehouse.read_table(con, "execution_indicators", wanted)
+    lines = warehouse.read_table(con, "national_lines", wanted, INDICATOR_COLUMNS)
+    if lines.is_empty():
+        return stored
+    if stored.height:
+        lines = lines.join(stored.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="anti")
+    national = execution_indicators(lines, pl.DataFrame(), indicator_catalogue())
+    return pl.concat([stored, national], how="diagonal_relaxed") if stored.height else national
+
+
+def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
+    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``, ``type``,
+    ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
+    config = copy.deepcopy(portfolio_config())
+    peers = config["peers"]
+    if peer_list:
+        peers["group"], peers["list"] = peer_group or "list", list(peer_list)
+    elif peer_group:
+        peers["group"] = peer_group
+    if peers.get("group") == "list" and not peers.get("list"):
+        raise ValueError("peer group 'list' needs the bodies it lists")
+    return config
+
+
+def national_metrics(con, last_year: int) -> pl.DataFrame:
+    """Function metrics of every body in the national open data (``core.national_lines``) up to ``last_year``,
+    per programme and per mission."""
+    basis = classification_config()["amount_basis"]
+    lines = warehouse.read_table(
+        con, "national_lines", None, METRIC_COLUMNS, f"t.year <= {int(last_year)} AND ({basis_where()})"
+    )
+    if not lines.height:
+        return lines
+    population = body_table().select("body", "population")
+    programmes = function_metrics(lines, spending_classes(), population, basis)
+    missions = function_metrics(
+        lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis
+    )
+    return pl.concat(
+        [programmes, missions]
+    )  # peers for bodies that uploaded programmes and for those with missions only
+
+
+def stage_national(con, years: list[int]) -> Stored:
+    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which detail
+    (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt, advances,
+    clearing items) are left out at every detail: they are not spending on a service."""
+    matrix = (
+        con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix")
+        .pl()
+        .filter(pl.col("year").is_in(years), pl.col("kind").fill_null("") != "technical")
+    )
+    overview = (
+        matrix.with_columns(
+            quadrant=pl.col("quadrant").fill_null("non_classificata"),
+            coarse=pl.col("coarse").fill_null(False).all().over("body", "year", "phase"),
+        )
+        .group_by("body", "year", "phase", "quadrant", "coarse")
+        .agg(total_cents=pl.col("total_cents").sum())
+        .with_columns(share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase"))
+        .sort("year", "body", "phase", "quadrant")
+    )
+    return Stored(
+        {"bodies": overview["body"].n_unique(), "rows": overview.height},
+        {"national_overview": (overview, year_keys(years))},
+    )
