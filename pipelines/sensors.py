@@ -32,12 +32,13 @@ ingest_job = dg.define_asset_job(
 )
 
 
-def loaded_since(settings, cursor: str | None) -> tuple[list, str | None]:
+def loaded_since(settings, cursor: str | None, started: str) -> tuple[list, str]:
     """Receipts the warehouse took since the cursor (the time of the last load whose runs were requested), and the new
-    cursor. Without a cursor (the sensor's first tick) none: what was loaded before the sensor ran had its runs."""
+    cursor. Without a cursor (the sensor's first tick) none: what was loaded before the sensor ran had its runs, and
+    the cursor starts at this tick."""
     loaded = [r for r in receipts.all_receipts(settings) if r.status in receipts.LOADED and r.loaded_at]
     fresh = [r for r in loaded if cursor and r.loaded_at > cursor]
-    return fresh, max([cursor or "", *(r.loaded_at for r in loaded)]) or None
+    return fresh, max([cursor or started, *(r.loaded_at for r in fresh)])
 
 
 def folder_request(settings) -> dg.RunRequest | None:
@@ -64,7 +65,7 @@ SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "5"))
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
-    settings = warehouse_db.settings()
+    settings, started = warehouse_db.settings(), receipts.now()
     recovered = recover_stale_runs(
         context.instance
     )  # a dead command's run must not hold the queue and the slot for ever
@@ -73,7 +74,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
             f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {', '.join(recovered)}"
         )
     requests = [r for r in [folder_request(settings)] if r is not None]
-    fresh, cursor = loaded_since(settings, context.cursor)
+    fresh, cursor = loaded_since(settings, context.cursor, started)
     years, bodies = set(), set()
     for receipt in [*receipts.pending(settings), *fresh]:
         for body, year, _phase in receipt.partitions:

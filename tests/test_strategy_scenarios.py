@@ -146,11 +146,12 @@ def test_scenarios_compare_side_by_side(warehouse_home):
 
 def test_a_scenario_is_run_configuration_of_the_same_stages(warehouse_home):
     from pipelines import stages
+    from pipelines.stage_priorities import run_scenario
 
     with _con(warehouse_home) as con:
         keys = stages.present_keys(con).filter(pl.col("body") == "002", pl.col("year") == 2025)
-        ambitious = stages.run_scenario(con, keys, scenario_run_config(scenario_by_name("ambizioso")["changes"]))
-        baseline = stages.run_scenario(con, keys, {})
+        ambitious = run_scenario(con, keys, scenario_run_config(scenario_by_name("ambizioso")["changes"]))
+        baseline = run_scenario(con, keys, {})
         stored = con.execute(
             "SELECT function, quadrant FROM core.ruffini_matrix WHERE body = '002' AND year = 2025"
         ).pl()
@@ -174,7 +175,7 @@ def test_the_assets_accept_a_scenarios_run_configuration(warehouse_home, tmp_pat
         ["002"],
         home=str(warehouse_home.home),
         config=config,
-        stages=("body_1", "body_2"),
+        stages=("body_1", "portfolio_priorities", "restructuring_plans"),
     )
     assert all(r.success for r in results)
     with _con(warehouse_home) as con:
@@ -186,7 +187,11 @@ def test_the_assets_accept_a_scenarios_run_configuration(warehouse_home, tmp_pat
         ).fetchall()
     assert quadrant == ("regulation",) and {t for (t,) in tiers} <= {1, 2} and len(tiers) == 2
     run_pipeline(
-        dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(warehouse_home.home), stages=("body_1", "body_2")
+        dg.DagsterInstance.ephemeral(),
+        [2025],
+        ["002"],
+        home=str(warehouse_home.home),
+        stages=("body_1", "portfolio_priorities", "restructuring_plans"),
     )  # back to the defaults
 
 
