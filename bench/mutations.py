@@ -1,4 +1,4 @@
-"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57): does the suite catch each one?
+"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57; issue 28, 58-65): does the suite catch each one?
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -559,6 +559,90 @@ MUTATIONS = [
             ),
         ),
         ("tests/test_bdap_all_kinds.py",) + ("tests/test_official_files.py", "tests/test_layouts_roundtrip.py"),
+    ),
+    # issue 28: the asset graph from declarations, every write in the graph
+    Mutation(
+        58,
+        "a stage may read a table its declaration does not name",
+        "pipelines/reader.py",
+        (
+            (
+                "        named = {name.lower() for name in CORE_TABLE.findall(sql)} - self.tables\n",
+                "        named = set()\n",
+            ),
+        ),
+        ("tests/test_table_producers.py",),
+    ),
+    Mutation(
+        59,
+        "a table read that nothing writes is ignored when the definitions load",
+        "pipelines/factory.py",
+        (
+            (
+                "    missing = [t for t in stage.reads if t not in written_by and t not in BOOKKEEPING]\n",
+                "    missing = []\n",
+            ),
+        ),
+        ("tests/test_table_producers.py",),
+    ),
+    Mutation(
+        60,
+        "a stage joins the first layer after its inputs whatever that layer's partitions",
+        "pipelines/factory.py",
+        (
+            (
+                "            index = next((i for i in range(floor, len(found)) if found[i][0] == stage.partitions), "
+                "len(found))\n",
+                "            index = next((i for i in range(floor, len(found))), len(found))\n",
+            ),
+        ),
+        ("tests/test_graph_order.py",),
+    ),
+    Mutation(
+        61,
+        "the sensor's tick loads the pending receipts itself, as it used to",
+        "pipelines/sensors.py",
+        (
+            (
+                "    requests = [r for r in [folder_request(settings)] if r is not None]\n",
+                "    __import__('pipelines.loading').loading.load_receipts(settings)\n"
+                "    requests = [r for r in [folder_request(settings)] if r is not None]\n",
+            ),
+        ),
+        ("tests/test_sensor_writes_nothing.py",),
+    ),
+    Mutation(
+        62,
+        "budget_lines checks the lines without loading the pending receipts first",
+        "pipelines/graph.py",
+        (("        prepare=load_pending,\n", ""),),
+        ("tests/test_sensor_writes_nothing.py",),
+    ),
+    Mutation(
+        63,
+        "without a cursor the sensor starts from the last load, missing loads made after its first tick",
+        "pipelines/sensors.py",
+        (
+            (
+                "    return fresh, max([cursor or started, *(r.loaded_at for r in fresh)])\n",
+                '    return fresh, max([cursor or "", *(r.loaded_at for r in fresh)]) or None\n',
+            ),
+        ),
+        ("tests/test_sensor_writes_nothing.py", "tests/test_replacements.py"),
+    ),
+    Mutation(
+        64,
+        "an intake run that received some files does not fail for the rejected ones",
+        "pipelines/inbox.py",
+        (("    if rejected:\n", "    if rejected and not registered:\n"),),
+        ("tests/test_pipeline.py",),
+    ),
+    Mutation(
+        65,
+        "the intake run receives a file replaced since the sensor noticed it",
+        "pipelines/inbox.py",
+        (("        if not path.is_file() or file_key(path) != key:\n", "        if not path.is_file():\n"),),
+        ("tests/test_sensor_writes_nothing.py",),
     ),
 ]
 

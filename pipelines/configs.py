@@ -13,7 +13,8 @@ class MatrixConfig(dg.Config):
 
 
 class AuthorityConfig(dg.Config):
-    """A YAML file of authority-catalogue changes applied on top of the recorded ones (``areavasta classify --overrides``)."""
+    """A YAML file of authority-catalogue changes applied on top of the recorded ones
+    (``areavasta classify --overrides``)."""
 
     overrides_file: str | None = None
     overrides_user: str = ""

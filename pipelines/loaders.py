@@ -87,26 +87,23 @@ def ratings_asset(context: dg.AssetExecutionContext, config: FileConfig, warehou
 LOADER_ASSETS = [national_lines, ratings_asset]
 
 
-def _failed(result: dg.ExecuteInProcessResult) -> tuple[str, list[Finding], dict]:
-    """The description, findings and metadata a rejected load failed with."""
-    [failure] = result.get_step_failure_events()
-    data = failure.step_failure_data.user_failure_data
-    if data is None:  # not a rejection: a fault, raised as it was
-        raise RuntimeError(failure.step_failure_data.error.to_string() if failure.step_failure_data.error else "")
-    metadata = {k: v.value for k, v in data.metadata.items()}
+def _rejected(failure: dg.Failure) -> tuple[list[Finding], dict]:
+    """The findings and metadata a rejected load failed with."""
+    metadata = {k: getattr(v, "value", v) for k, v in (failure.metadata or {}).items()}
     fields = ("code", "file", "sheet", "cell", "row", "params")
-    found = [Finding(**{k: f.get(k) for k in fields if k in f}) for f in metadata.get("findings", [])]
-    return data.description or "", found, metadata
+    return [Finding(**{k: f[k] for k in fields if k in f}) for f in metadata.get("findings", [])], metadata
 
 
 def materialise_national(path: Path, settings, user: str = "") -> national.NationalOutcome:
     """``areavasta national``: the ``national_lines`` asset materialised in process for one file, its outcome back."""
     from pipelines.runner import materialise
 
-    result = materialise(national_lines, {"file": str(path), "user": user}, settings)
-    if result.success:
-        return result.output_for_node("national_lines")
-    _, found, metadata = _failed(result)
+    try:
+        return materialise(national_lines, {"file": str(path), "user": user}, settings).output_for_node(
+            "national_lines"
+        )
+    except dg.Failure as failure:  # rejected: anything else (a busy warehouse) is raised as it was
+        found, metadata = _rejected(failure)
     return national.NationalOutcome(
         path.name,
         "rejected",
@@ -122,8 +119,8 @@ def materialise_ratings(path: Path, settings, user: str = "", display_name: str 
     from sources.ratings import RatingsFile
 
     config = {"file": str(path), "user": user, "display_name": display_name}
-    result = materialise(ratings_asset, config, settings)
-    if result.success:
-        return result.output_for_node("ratings")
-    _, found, _ = _failed(result)
+    try:
+        return materialise(ratings_asset, config, settings).output_for_node("ratings")
+    except dg.Failure as failure:  # rejected: anything else (a busy warehouse) is raised as it was
+        found, _ = _rejected(failure)
     return RatingsFile(display_name or path.name, findings=found)

@@ -171,7 +171,7 @@ def run_pipeline(
 
 def materialise(asset: dg.AssetsDefinition, config: dict, settings) -> dg.ExecuteInProcessResult:
     """One unpartitioned asset (a load a command starts) materialised in process on the embedded instance, as
-    ``run_pipeline`` does; a failed run is returned, not raised (a rejected file)."""
+    ``run_pipeline`` does; what made the run fail is raised as it was (``dg.Failure``: a rejected file)."""
     from pipelines.instance import embedded_instance
     from pipelines.loaders import OUTCOME_IO, OutcomeIO
 
@@ -182,5 +182,4 @@ def materialise(asset: dg.AssetsDefinition, config: dict, settings) -> dg.Execut
         resources={"warehouse_db": Warehouse(home=str(settings.home)), OUTCOME_IO: OutcomeIO()},
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}, "ops": {name: {"config": config}}},
         tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
-        raise_on_error=False,
     )

@@ -23,7 +23,8 @@ from pipelines.runner import recover_stale_runs
 from sources import receipts
 
 # An upload's own partition all the way to its workbook and page in one run: the officer sees the new figures within
-# seconds (peers as last computed); automation then refreshes the year's cross-body assets and the body stages after them.
+# seconds (peers as last computed); automation then refreshes the year's cross-body assets and the body stages after
+# them.
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=BODY_ASSETS,

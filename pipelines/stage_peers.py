@@ -26,7 +26,8 @@ def stage_peers(
     config = peer_config(peer_group, peer_list)
     confirmed = read_confirmations(home)
     matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
-    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
+    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the
+    # others
     from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select(
         "body", "year", "phase"
     )
@@ -60,7 +61,8 @@ def stage_peers(
 
 def peer_indicators(con, years: list[int]) -> pl.DataFrame:
     """The execution indicators of every body these years: as stored (bodies analysed), and for the bodies known only
-    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no revenue)."""
+    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no
+    revenue)."""
     wanted = year_keys(years)
     stored = warehouse.read_table(con, "execution_indicators", wanted)
     lines = warehouse.read_table(con, "national_lines", wanted, INDICATOR_COLUMNS)
@@ -73,8 +75,8 @@ def peer_indicators(con, years: list[int]) -> pl.DataFrame:
 
 
 def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
-    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``, ``type``,
-    ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
+    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``,
+    ``type``, ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
     config = copy.deepcopy(portfolio_config())
     peers = config["peers"]
     if peer_list:
@@ -106,9 +108,9 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
 
 
 def stage_national(con, years: list[int]) -> Stored:
-    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which detail
-    (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt, advances,
-    clearing items) are left out at every detail: they are not spending on a service."""
+    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which
+    detail (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt,
+    advances, clearing items) are left out at every detail: they are not spending on a service."""
     matrix = (
         con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix")
         .pl()

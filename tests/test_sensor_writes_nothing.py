@@ -72,3 +72,23 @@ def test_a_folder_file_and_a_portal_upload_reach_the_lines_through_the_budget_li
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         who = dict(con.execute("SELECT body, any_value(received_by) FROM core.uploads GROUP BY body").fetchall())
     assert who == {"002": "ufficio.vc", "237": "cartella inbox"}  # the folder's operator
+
+
+def test_a_file_changed_after_the_tick_is_left_to_the_tick_that_sees_it_as_it_is(tmp_path, settings, monkeypatch):
+    """The intake run receives the files as the sensor noticed them (name, size, time); one replaced meanwhile is
+    received by the run the next tick requests, once, as it is then."""
+    import os
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
+    dropped = write_sample(inbox, generate_budget("237", 2025, "rendiconto"), "template")
+    noticed = daemon.tick(settings)
+    first = write_sample(tmp_path / "b", generate_budget("036", 2025, "rendiconto"), "template")
+    os.replace(first, dropped)  # the operator drops a corrected file under the same name
+    instance = dg.DagsterInstance.ephemeral()
+    [request] = noticed.run_requests
+    assert daemon.run(settings, request, instance).success
+    assert receipts.all_receipts(settings) == [] and dropped.exists()  # not the file it was told about
+    served = daemon.serve(settings, instance)
+    assert served.partitions() == {"2025|036"} and _lines(settings).keys() == {"036"}
