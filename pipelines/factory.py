@@ -19,9 +19,6 @@ from pipelines.schemas import check_results, check_specs
 from pipelines.stages import keys_frame
 from pipelines.stored import Stored
 
-import os
-
-PER_TABLE = os.environ.get("AREAVASTA_TABLE_ASSETS") == "1"  # MEASUREMENT ONLY: one asset per table (multi_asset)
 # written by the recording path of every asset (the run's parameters and manifest), read by the manifests
 BOOKKEEPING = ("stage_parameters", "run_manifests")
 PARTITIONS = {BODY: YEAR_BODY, YEAR: YEARS}
@@ -123,21 +120,12 @@ def execute(stage: Stage, context, config, warehouse_db: Warehouse):
         files = computed.metadata.pop("files", {})
         found = run.manifest()
         manifest.record(con, settings, found, context.run.run_id, stage.name, files or None)
-        meta = _json({**prepared, **computed.metadata, "manifest": found.id})
-        if PER_TABLE and stage.writes:
-            for table in stage.writes:
-                yield dg.MaterializeResult(asset_key=table, metadata=meta if table == stage.writes[0] else {"manifest": found.id})
-        else:
-            yield dg.MaterializeResult(metadata=meta)
-        key = {"asset_key": stage.writes[0]} if PER_TABLE and stage.writes else {}
+        yield dg.MaterializeResult(metadata=_json({**prepared, **computed.metadata, "manifest": found.id}))
         for check in stage.checks:
             passed, metadata = computed.checks.get(check.name) or check.evaluate(run, computed)
             severity = dg.AssetCheckSeverity.WARN if check.warn else dg.AssetCheckSeverity.ERROR
-            yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(metadata), **key)
-        for r in check_results(con, list(stage.checked), keys):
-            if PER_TABLE and stage.writes:
-                r = dg.AssetCheckResult(asset_key=r.check_name.removeprefix("schema_"), check_name=r.check_name, passed=r.passed, metadata=r.metadata)
-            yield r
+            yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(metadata))
+        yield from check_results(con, list(stage.checked), keys)
 
 
 def asset_of(
@@ -149,39 +137,10 @@ def asset_of(
         dg.AssetCheckSpec(c.name, asset=stage.name, blocking=c.blocking, description=c.description)
         for c in stage.checks
     ] + check_specs(stage.name, list(stage.checked))
-    if PER_TABLE:
-        loader_tables = {"national_extracts": "national_lines", "rating_files": "ratings"}
-        deps = [dg.AssetDep(a) for a in stage.after]
-        seen = set()
-        for table in stage.reads:
-            if table in stage.writes or table in BOOKKEEPING:
-                continue
-            key = loader_tables.get(table, table)
-            if key in seen:
-                continue
-            seen.add(key)
-            producer = written_by[table]
-            other = partitions.get(producer)
-            crosses = other is not None and other != stage.partitions
-            deps.append(dg.AssetDep(key, partition_mapping=BY_YEAR) if crosses else dg.AssetDep(key))
-    if PER_TABLE and stage.writes:
-        first = stage.writes[0]
-        checks = [
-            dg.AssetCheckSpec(c.name, asset=first, blocking=c.blocking, description=c.description) for c in stage.checks
-        ] + [s for t in stage.checked for s in check_specs(t, [t])]
-        decorate = dg.multi_asset(
-            name=stage.name,
-            specs=[dg.AssetSpec(t, deps=deps, kinds=set(stage.kinds), description=stage.description, automation_condition=follow, group_name="metodo") for t in stage.writes],
-            partitions_def=PARTITIONS[stage.partitions],
-            check_specs=checks,
-            backfill_policy=COMMON["backfill_policy"],
-            pool="warehouse",
-        )
-    else:
-      decorate = dg.asset(
+    decorate = dg.asset(
         name=stage.name,
         partitions_def=PARTITIONS[stage.partitions],
-        deps=deps if PER_TABLE else [_dep(stage, name, partitions) for name in [*stage.after, *upstream(stage, written_by)]],
+        deps=[_dep(stage, name, partitions) for name in [*stage.after, *upstream(stage, written_by)]],
         kinds=set(stage.kinds),
         description=stage.description,
         metadata={"reads": ", ".join(stage.reads) or "-", "writes": ", ".join(stage.writes) or "-"},

@@ -423,7 +423,7 @@ print(rebuild.rebuild_warehouse(load_settings()).ok, flush=True)
 
 def test_nobody_writes_into_the_warehouse_while_it_is_rebuilt(settings, tmp_path):
     """What another process wrote into the old warehouse during the rebuild would be lost at the swap: the old one stays
-    open until then, and a writer waits (the sensor, which never waits, skips)."""
+    open until then, and a writer waits (one that must not wait is told who holds it)."""
     from pipelines import warehouse
 
     load_everything(settings, tmp_path / "files")
