@@ -122,9 +122,9 @@ def execute(stage: Stage, context, config, warehouse_db: Warehouse):
         manifest.record(con, settings, found, context.run.run_id, stage.name, files or None)
         yield dg.MaterializeResult(metadata=_json({**prepared, **computed.metadata, "manifest": found.id}))
         for check in stage.checks:
-            passed, metadata = computed.checks.get(check.name) or check.evaluate(run, computed)
+            passed, evidence = computed.checks.get(check.name) or check.evaluate(run, computed)
             severity = dg.AssetCheckSeverity.WARN if check.warn else dg.AssetCheckSeverity.ERROR
-            yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(metadata))
+            yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(evidence))
         yield from check_results(con, list(stage.checked), keys)
 
 

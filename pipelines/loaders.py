@@ -87,6 +87,21 @@ def ratings_asset(context: dg.AssetExecutionContext, config: FileConfig, warehou
 LOADER_ASSETS = [national_lines, ratings_asset]
 
 
+def materialise(asset: dg.AssetsDefinition, config: dict, settings) -> dg.ExecuteInProcessResult:
+    """One load materialised in process on the embedded instance, as ``run_pipeline`` does the stages; what made the run
+    fail is raised as it was (``dg.Failure``: a rejected file)."""
+    from pipelines.instance import embedded_instance, owner_tags
+
+    name = asset.key.to_user_string()
+    return dg.materialize(
+        [asset],
+        instance=embedded_instance(settings.home),
+        resources={"warehouse_db": Warehouse(home=str(settings.home)), OUTCOME_IO: OutcomeIO()},
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}, "ops": {name: {"config": config}}},
+        tags=owner_tags(),
+    )
+
+
 def _rejected(failure: dg.Failure) -> tuple[list[Finding], dict]:
     """The findings and metadata a rejected load failed with."""
     metadata = {k: getattr(v, "value", v) for k, v in (failure.metadata or {}).items()}
@@ -96,8 +111,6 @@ def _rejected(failure: dg.Failure) -> tuple[list[Finding], dict]:
 
 def materialise_national(path: Path, settings, user: str = "") -> national.NationalOutcome:
     """``areavasta national``: the ``national_lines`` asset materialised in process for one file, its outcome back."""
-    from pipelines.runner import materialise
-
     try:
         return materialise(national_lines, {"file": str(path), "user": user}, settings).output_for_node(
             "national_lines"
@@ -115,7 +128,6 @@ def materialise_national(path: Path, settings, user: str = "") -> national.Natio
 
 def materialise_ratings(path: Path, settings, user: str = "", display_name: str | None = None):
     """``areavasta ratings``: the ``ratings`` asset materialised in process for one file, its outcome back."""
-    from pipelines.runner import materialise
     from sources.ratings import RatingsFile
 
     config = {"file": str(path), "user": user, "display_name": display_name}

@@ -17,11 +17,11 @@ from pipelines import (
 )
 from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS
 from pipelines.declaration import BODY
+from pipelines.instance import HOST_TAG, PID_TAG, owner_tags
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
 from sources import receipts
 
-PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 UNFINISHED = [
     dg.DagsterRunStatus.STARTED,
     dg.DagsterRunStatus.STARTING,
@@ -128,7 +128,7 @@ def run_pipeline(
     """
     resources = {"warehouse_db": Warehouse(home=home)}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
-    owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}  # so a later command can tell this run died
+    owner = owner_tags()  # so a later command can tell this run died
     with resources["warehouse_db"].connect() as con:
         loaded = set(warehouse.analysed_keys(con)["body"])  # uploads, and bodies only the national open data has
     waiting = {p[0] for r in receipts.pending(resources["warehouse_db"].settings()) for p in r.partitions}
@@ -167,19 +167,3 @@ def run_pipeline(
                     )
                 )
     return results
-
-
-def materialise(asset: dg.AssetsDefinition, config: dict, settings) -> dg.ExecuteInProcessResult:
-    """One unpartitioned asset (a load a command starts) materialised in process on the embedded instance, as
-    ``run_pipeline`` does; what made the run fail is raised as it was (``dg.Failure``: a rejected file)."""
-    from pipelines.instance import embedded_instance
-    from pipelines.loaders import OUTCOME_IO, OutcomeIO
-
-    name = asset.key.to_user_string()
-    return dg.materialize(
-        [asset],
-        instance=embedded_instance(settings.home),
-        resources={"warehouse_db": Warehouse(home=str(settings.home)), OUTCOME_IO: OutcomeIO()},
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}, "ops": {name: {"config": config}}},
-        tags={PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
-    )
