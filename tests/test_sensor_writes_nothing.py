@@ -52,7 +52,7 @@ def test_the_tick_opens_no_warehouse_and_reads_no_file(waiting, monkeypatch):
 
 
 def test_a_folder_file_and_a_portal_upload_reach_the_lines_through_the_budget_lines_asset(waiting):
-    settings, dropped = waiting
+    settings, _ = waiting
     instance = dg.DagsterInstance.ephemeral()
     served = daemon.serve(settings, instance)
     jobs = [r.dagster_run.job_name for r in served.runs]
