@@ -66,13 +66,15 @@ def timed(label: str, fn) -> float:
     fn()
     seconds = time.perf_counter() - start
     print(
-        f"{label:58s} {seconds:7.1f} s  (peak so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
+        f"{label:58s} {seconds:7.1f} s  (peak so far "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB)"
     )
     return seconds
 
 
 def make_instance(kind: str) -> dg.DagsterInstance:
-    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on it)."""
+    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on
+    it)."""
     if kind == "memory":
         return dg.DagsterInstance.ephemeral()
     if kind == "sqlite":
@@ -161,8 +163,8 @@ def main() -> None:
     reports = timed(f"workbooks of {years[-1]} for every body (1 run)", lambda: stage(BODY_STAGE_3, latest))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"all analytic tables: {analytic:.1f} s (target <= 30) | with workbooks and pages: {analytic + reports:.1f} s (target <= 60) | "
-        f"peak memory {peak:,.0f} MB (target <= 1024)"
+        f"all analytic tables: {analytic:.1f} s (target <= 30) | with workbooks and pages: {analytic + reports:.1f} s"
+        f" (target <= 60) | peak memory {peak:,.0f} MB (target <= 1024)"
     )
 
     subset = [key_of(c, years[-1]) for c in codes[: args.subset]]
@@ -184,8 +186,9 @@ def main() -> None:
     stage(BODY_STAGE_2, tags)
     batch = time.perf_counter() - batch
     print(
-        f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all {batch:.1f} s "
-        f"-> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs {batch / len(subset):.2f} s"
+        f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all"
+        f" {batch:.1f} s -> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs"
+        f" {batch / len(subset):.2f} s"
     )
 
 

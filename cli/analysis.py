@@ -1,7 +1,8 @@
-"""Analyses: ``demo``, ``classify``, ``report``, ``run``, ``dashboards``; the ``dup`` group (``dup responsabile``: the unit
-responsible for a programme in the body's DUP, ``<home>/dup/<body>.csv``, which the next report writes instead of "da indicare")
-and the ``anomalie`` group (``outliers`` in English: the outliers the peer comparison flagged, and confirming one a person
-has checked, in ``<home>/confirmed_outliers.csv``, which the next peer comparison reads and counts again).
+"""Analyses: ``demo``, ``classify``, ``report``, ``run``, ``dashboards``; the ``dup`` group (``dup responsabile``: the
+unit responsible for a programme in the body's DUP, ``<home>/dup/<body>.csv``, which the next report writes instead of
+"da indicare") and the ``anomalie`` group (``outliers`` in English: the outliers the peer comparison flagged, and
+confirming one a person has checked, in ``<home>/confirmed_outliers.csv``, which the next peer comparison reads and
+counts again).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def classify(
     ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None,
 ) -> None:
-    """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
+    """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie)
+    e scrive i risultati (CSV)."""
     from pipelines import manifest, stages, warehouse
     from pipelines.classification import stored_classification, write_outputs
     from sources.overrides import read_yaml
@@ -107,7 +109,8 @@ def classify(
 
 
 def _peer_config(group: str | None, peers: str | None) -> dict:
-    """``--peer-group`` and ``--peers`` as the run configuration of ``peer_benchmarks``; exits 2 on a wrong value or body."""
+    """``--peer-group`` and ``--peers`` as the run configuration of ``peer_benchmarks``; exits 2 on a wrong value or
+    body."""
     from sources.reference import resolve_body
     from transforms.peers import RULES
 
@@ -173,7 +176,8 @@ def _recover(instance) -> None:
             say(
                 f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {runs}; "
                 "il magazzino è tornato libero.[/]",
-                f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free again.[/]",
+                f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free"
+                " again.[/]",
             )
         )
 
@@ -245,7 +249,8 @@ def report(
     peer_group: PeerGroup = None,
     peers: Peers = None,
 ) -> None:
-    """Priorità, piano di riassetto, scenari, rapporto Excel e DUP (Word) per ogni ente e anno del magazzino (gli asset Dagster)."""
+    """Priorità, piano di riassetto, scenari, rapporto Excel e DUP (Word)
+    per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
     keys = _selection(settings, body, year)
     folder = (output or settings.outputs_dir / "reports").resolve()
@@ -338,7 +343,8 @@ def dashboards(
     lang: Lang = "it",
     export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False,
 ) -> None:
-    """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
+    """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene;
+    la pipeline deve essere già stata eseguita."""
     from pipelines import warehouse
 
     settings = load_settings()
@@ -359,7 +365,8 @@ def dashboards(
 
 
 def _body_and_function(body: str, function: str) -> tuple[str, str]:
-    """The body's ISTAT code and the programme or mission a command names, or a usage error (exit 2) saying which is wrong."""
+    """The body's ISTAT code and the programme or mission a command names, or a usage error (exit 2) saying which is
+    wrong."""
     from sources.dup_units import known_function
     from sources.reference import resolve_body
 
@@ -403,7 +410,8 @@ def responsible(
     ] = None,
     lang: Lang = "it",
 ) -> None:
-    """Indica l'unità responsabile di un programma nel DUP dell'ente (file dup/<ente>.csv); il prossimo rapporto la scrive al posto di «da indicare»."""
+    """Indica l'unità responsabile di un programma nel DUP dell'ente (file dup/<ente>.csv);
+    il prossimo rapporto la scrive al posto di «da indicare»."""
     from sources.dup_units import UnitsError, set_unit
     from sources.reference import body_name
 

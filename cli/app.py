@@ -1,7 +1,7 @@
 """The ``areavasta`` command line: the app, its console and the plumbing every group of commands shares.
 
-The commands live in the other modules of ``cli/`` (one per group), registered on ``app`` when ``cli.main`` imports them.
-Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected);
+The commands live in the other modules of ``cli/`` (one per group), registered on ``app`` when ``cli.main`` imports
+them. Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected);
 2 wrong usage (unknown option, missing file).
 """
 

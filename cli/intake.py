@@ -1,5 +1,6 @@
-"""Files in: ``validate``, ``ingest``, ``national``, ``questionnaire``, ``ratings``, ``mapping``, ``template``, ``sample``, and the
-register (``uploads``, the register, states in words; ``confirm`` and ``cancel``, a held replacement, shown as the portal shows it).
+"""Files in: ``validate``, ``ingest``, ``national``, ``questionnaire``, ``ratings``, ``mapping``, ``template``,
+``sample``, and the register (``uploads``, the register, states in words; ``confirm`` and ``cancel``, a held
+replacement, shown as the portal shows it).
 """
 
 from __future__ import annotations
@@ -301,7 +302,8 @@ def ratings(
     lang: Lang = "it",
     user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None,
 ) -> None:
-    """Carica questionari di co-valutazione compilati (xlsx o csv): controllati come i bilanci, archiviati, in core.ratings."""
+    """Carica questionari di co-valutazione compilati (xlsx o csv):
+    controllati come i bilanci, archiviati, in core.ratings."""
     import getpass
 
     from pipelines.loading import OUTCOME_WORDS
@@ -547,11 +549,11 @@ def confirm(
     except WarehouseError as exc:
         console.print(
             (
-                f"Sostituzione confermata: {receipt.original_name} sarà caricato dal sensore, oppure con areavasta confirm "
-                f"{receipt.seq} quando il magazzino è libero ({exc.message('it')})"
+                f"Sostituzione confermata: {receipt.original_name} sarà caricato dal sensore, oppure con areavasta"
+                f" confirm {receipt.seq} quando il magazzino è libero ({exc.message('it')})"
                 if it
-                else f"Replacement confirmed: {receipt.original_name} will be loaded by the sensor, or by areavasta confirm "
-                f"{receipt.seq} once the warehouse is free ({exc.message('en')})"
+                else f"Replacement confirmed: {receipt.original_name} will be loaded by the sensor, or by areavasta"
+                f" confirm {receipt.seq} once the warehouse is free ({exc.message('en')})"
             ),
             soft_wrap=True,
         )

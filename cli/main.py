@@ -12,7 +12,8 @@ from cli.app import app, console
 from cli.language import language
 
 # "areavasta --help" lists the commands in this order (as before the groups had modules of their own); a command not
-# named here comes after them, in the order its module registered it. The groups (user, dup, anomalie) follow the commands.
+# named here comes after them, in the order its module registered it. The groups (user, dup, anomalie) follow the
+# commands.
 ORDER = (
     "validate",
     "ingest",

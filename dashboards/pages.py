@@ -189,7 +189,8 @@ def chart_table(
 
 
 def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -> dict:
-    """Who the peers are and how they were chosen; per function the peers' values beside the median, who lacks it and why."""
+    """Who the peers are and how they were chosen; per function the peers' values beside the median, who lacks it and
+    why."""
     group = group if group is not None and group.height else None
     rule = peer_rule(
         group["rule"][0] if group is not None else None, group["band"][0] if group is not None else None, lang
@@ -215,8 +216,8 @@ def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -
 
 
 def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | None:
-    """Spending and transfer share mission by mission against the previous year, when one of the two years has mission totals
-    only (``core.mission_movement``); None without such a pair."""
+    """Spending and transfer share mission by mission against the previous year, when one of the two years has mission
+    totals only (``core.mission_movement``); None without such a pair."""
     if moves is None or moves.is_empty():
         return None
     first = moves.row(0, named=True)
@@ -242,7 +243,8 @@ def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | No
 
 
 def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: str) -> dict | None:
-    """The comparison with the BDAP extract of the same body, year and phase (``core.bdap_reconciliation``); None without one."""
+    """The comparison with the BDAP extract of the same body, year and phase (``core.bdap_reconciliation``); None
+    without one."""
     if table is None or table.is_empty() or "within_tolerance" not in table.columns:
         return None
     t, named = TEXT[lang], finding_words()
@@ -365,8 +367,8 @@ def body_page(
     standing: pl.DataFrame | None = None,
 ) -> str:
     """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP);
-    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that year;
-    ``indicators`` and ``standing``: its execution indicators and where they stand among the peers."""
+    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that
+    year; ``indicators`` and ``standing``: its execution indicators and where they stand among the peers."""
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
     statuses = status_labels(lang)
@@ -409,13 +411,15 @@ def body_page(
             sections.append({"heading": t[name], "text": t["no_movement"]})
     chart, figures = indicators_section(indicators, standing, lang)
     if figures:  # the table is shown, not folded: it says why an indicator is missing
-        # the page's drop-down sets "highlight" on every chart: this one must know the signal, though it draws no function
+        # the page's drop-down sets "highlight" on every chart: this one must know the signal, though it draws
+        # no function
         drawn = (
             {"chart": _chart("indicators", with_highlight(chart), lang, t["indicators"])} if chart is not None else {}
         )
         sections.append({"heading": t["indicators"], **drawn, "table": {**figures, "numeric": [1, 2, 3]}})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
-    stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"  # the workbook and the DUP document beside it (reports/)
+    # the workbook and the DUP document beside it (reports/)
+    stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"
     return _render(
         "body.html",
         lang,
@@ -435,7 +439,8 @@ def body_page(
 
 
 def national_year(overview: pl.DataFrame) -> tuple[int, str]:
-    """The year and phase of the national overview: the one most bodies have, final accounts before forecasts, latest first."""
+    """The year and phase of the national overview: the one most bodies have, final accounts before forecasts, latest
+    first."""
     counts = (
         overview.group_by("year", "phase")
         .agg(bodies=pl.col("body").n_unique())

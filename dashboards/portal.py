@@ -298,7 +298,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         )
 
     async def upload_mapping(request: Request) -> Response:
-        """The officer places what the reader could not; the mapping is checked on the file, kept for the body, and the file re-sent."""
+        """The officer places what the reader could not; the mapping is checked on the file, kept for the body, and the
+        file re-sent."""
         user, record = own_upload(request)
         if record is None or not user.may_upload or user.body != record["body"]:  # only the body's own officer
             return forbidden()

@@ -24,7 +24,8 @@ def label(key: str, lang: str):
 
 
 def short_checksum(digest: str | None, keep: int = 12) -> str:
-    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the archive)."""
+    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the
+    archive)."""
     return "" if not digest else (digest if len(digest) <= keep else digest[:keep] + "…")
 
 
@@ -93,7 +94,8 @@ def peer_values(row: dict, lang: str) -> str:
 
 
 def peers_lacking(row: dict, lang: str) -> str:
-    """The peers of the group without a value for this function, and why: "Provincia di Modena (solo dettaglio per missione)"."""
+    """The peers of the group without a value for this function, and why: "Provincia di Modena (solo dettaglio per
+    missione)"."""
     from sources.reference import body_name
     from transforms.classify import REASONS
 
