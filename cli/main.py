@@ -7,7 +7,17 @@ confirmed; 5 a rebuild refused.
 
 from __future__ import annotations
 
-from cli import accounts, analysis, intake, maintenance, reproducibility  # noqa: F401 (their commands register on app)
+from cli import (  # noqa: F401 (their commands register on app; the groups in this order: user, dup, anomalie)
+    accounts,
+    analysis,
+    dup,
+    intake,
+    maintenance,
+    mapping,
+    outliers,
+    register,
+    reproducibility,
+)
 from cli.app import app, console
 from cli.language import language
 
