@@ -96,7 +96,8 @@ def states(con, keys: pl.DataFrame) -> pl.DataFrame:
 
 
 def changes_since_previous(con, keys: pl.DataFrame, lang: str = "it") -> dict[tuple, Changes]:
-    """For each (body, year, phase) of ``keys`` (body, year): what changed since the body's previous year of that phase."""
+    """For each (body, year, phase) of ``keys`` (body, year): what changed since the body's previous year of that
+    phase."""
     words = change_words()[lang]
     names = labels(lang)
     matrix, ranked, plans = _tables(con, keys["body"].unique().to_list())

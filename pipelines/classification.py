@@ -111,7 +111,8 @@ def stored_classification(
 
 
 def write_outputs(result: Classification, directory, manifest_id: str | None = None) -> dict[str, str]:
-    """CSV files a planner can open, and the parameters used, in ``directory``; each CSV names ``manifest_id`` (a column)."""
+    """CSV files a planner can open, and the parameters used, in ``directory``; each CSV names ``manifest_id`` (a
+    column)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     columns = [c for c in FUNCTION_COLUMNS if c in result.functions.columns]

@@ -11,7 +11,8 @@ from transforms.coassessment import summary
 
 
 def stage_coassessment(con, keys: pl.DataFrame) -> Stored:
-    """n, mean and t interval of every scale per function and respondent type; the keys are replaced even without ratings."""
+    """n, mean and t interval of every scale per function and respondent type; the keys are replaced even without
+    ratings."""
     ratings = warehouse.read_table(con, "ratings", keys)
     if ratings.is_empty():
         stats = summary(

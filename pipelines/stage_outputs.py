@@ -1,5 +1,6 @@
 """The stages that write outputs, a body, year and phase at a time, from the tables the other stages stored: the Excel
-workbook with the DUP document beside it (``stage_reports``) and the dashboard pages with their index (``stage_dashboards``)."""
+workbook with the DUP document beside it (``stage_reports``) and the dashboard pages with their index
+(``stage_dashboards``). The warnings of the files in use go into the workbook (``upload_warnings``)."""
 
 from __future__ import annotations
 
@@ -75,8 +76,8 @@ def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
 def stage_reports(
     con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None
 ) -> list:
-    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP as
-    a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
+    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP
+    as a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
     years of the forecast that opens the DUP's period, the responsible units the body named)."""
     output = Path(output or settings.outputs_dir / "reports")
     tables = {

@@ -35,10 +35,8 @@ from sources.ratings import config as coassessment_config
 from sources.revenue_attribution import attribution
 from sources.scenarios import scenarios
 from transforms import classification as tclassification
-from transforms import missions as tmissions
 from transforms import ranking as tranking
 from transforms import scenarios as tscenarios
-from transforms.classify import movement
 from transforms.coassessment import component as coassessment_component
 from transforms.coassessment import with_ratings
 from transforms.indicators import execution_indicators, indicator_peers
@@ -201,13 +199,7 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     )
     sensitivity = tclassification.sensitivity(placed, quadrants(), config)
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
-    history = (
-        pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
-    )
-    moved = movement(history).join(keys, on=KEY, how="semi")
-    by_mission = tmissions.movement(history).join(
-        keys, on=KEY, how="semi"
-    )  # a year with mission totals only: compared by mission
+    moved, by_mission = tclassification.movements(stored, matrix, keys)
     return Stored(
         {
             "functions": matrix.height,
@@ -232,18 +224,18 @@ def stage_peers(
     config = peer_config(peer_group, peer_list)
     confirmed = read_confirmations(home)
     matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
-    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
+    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) are open-data peers of the others
     from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select(
         "body", "year", "phase"
     )
-    matrix = (
-        matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left")
-        .with_columns(source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")))
-        .drop("_bdap")
-    )
     open_data = national_metrics(con, max(years))
     found, groups = tranking.benchmarks(
-        matrix, config, body_table(), confirmed if confirmed.height else None, open_data, years
+        tranking.with_source(matrix, from_bdap),
+        config,
+        body_table(),
+        confirmed if confirmed.height else None,
+        open_data,
+        years,
     )
     standing = indicator_peers(peer_indicators(con, years), groups)
     every_body = body_table().select("body")  # the confirmations are replaced whole: the file is the truth
@@ -281,8 +273,8 @@ def peer_indicators(con, years: list[int]) -> pl.DataFrame:
 
 
 def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
-    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``, ``type``,
-    ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
+    """The portfolio parameters with the peer group a command line (run configuration) chooses
+    (``transforms.ranking.with_peer_group``)."""
     return tranking.with_peer_group(portfolio_config(), peer_group, peer_list)
 
 
@@ -295,14 +287,7 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
     )
     if not lines.height:
         return lines
-    population = body_table().select("body", "population")
-    programmes = function_metrics(lines, spending_classes(), population, basis)
-    missions = function_metrics(
-        lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis
-    )
-    return pl.concat(
-        [programmes, missions]
-    )  # peers for bodies that uploaded programmes and for those with missions only
+    return tranking.open_data_peers(lines, spending_classes(), body_table().select("body", "population"), basis)
 
 
 def stage_portfolio(
@@ -394,7 +379,8 @@ def stage_plans(
 
 def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, pl.DataFrame]:
     """A scenario: the stages of ``ruffini_matrix``, ``portfolio_priorities`` and ``restructuring_plans`` run with the
-    scenario's run configuration (``transforms.scenarios.scenario_run_config``), in memory; metrics, authority and peers as stored."""
+    scenario's run configuration (``transforms.scenarios.scenario_run_config``), in memory; metrics, authority and
+    peers as stored."""
     matrix_config = config.get("ruffini_matrix", {})
     matrix = stage_matrix(
         con,

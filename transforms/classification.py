@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from transforms import missions
 from transforms.authority import authority_table, empty_overrides, mission_authority
 from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.full_cost import with_cost_basis
@@ -89,6 +90,17 @@ def sensitivity(functions: pl.DataFrame, quadrants: pl.DataFrame, config: dict) 
         config["borderline_margin"],
         config["sensitivity_steps"],
     )
+
+
+def movements(stored: pl.DataFrame, matrix: pl.DataFrame, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """How the functions of ``keys`` (body, year) moved since their previous year, from the ``stored`` matrix of their
+    bodies and the new ``matrix``: quadrant by quadrant, and mission by mission (a year with mission totals only is
+    compared by mission)."""
+    key = ["body", "year"]
+    history = (
+        pl.concat([stored.join(keys, on=key, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
+    )
+    return movement(history).join(keys, on=key, how="semi"), missions.movement(history).join(keys, on=key, how="semi")
 
 
 def classify_lines(

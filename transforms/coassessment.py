@@ -2,8 +2,8 @@
 
 Per body, year, function and respondent type (and all types together, ``tutti``), for each 1-5 scale:
 the number of ratings, the mean, and a two-sided t interval of the mean (t quantile from a table, the
-largest tabulated degrees of freedom not above n - 1: never narrower than the exact interval), cut to the 1-5 scale. A mean
-from fewer than ``min_n`` ratings is flagged (``enough_<scale>`` false) and never used downstream.
+largest tabulated degrees of freedom not above n - 1: never narrower than the exact interval), cut to the 1-5 scale. A
+mean from fewer than ``min_n`` ratings is flagged (``enough_<scale>`` false) and never used downstream.
 
 What the statistics add to the plans' case for co-production is ``with_ratings``.
 """
@@ -73,7 +73,8 @@ def with_ratings(
 ) -> pl.DataFrame:
     """Development plans say what the co-assessment adds to their case, in Italian and English (``coproduction_why``):
     low quality from enough answers makes them urgent; respondents willing to take part in delivery are named.
-    ``config``: ``coassessment.yaml`` (``urgency``, ``willingness``); ``types``: language -> respondent type -> words."""
+    ``config``: ``coassessment.yaml`` (``urgency``, ``willingness``); ``types``: language -> respondent type ->
+    words."""
     if stats.is_empty() or projects.is_empty() or "coproduction_why" not in projects.columns:
         return projects
     said: dict[tuple, list[list[str]]] = {}
@@ -91,12 +92,11 @@ def with_ratings(
         said[(r["body"], r["year"], r["function"])][1].append(en)
     ready = willing(stats, config["willingness"]["co_delivery_at"])
     for (body, year, function), group in ready.group_by("body", "year", "function", maintain_order=True):
-        who_it = ", ".join(
-            f"{types['it'][r['respondent_type']]} ({r['mean_willingness']:.1f} su 5, {r['n_willingness']} risposte)".replace(
-                ".", ",", 1
-            )
+        said_it = [
+            f"{types['it'][r['respondent_type']]} ({r['mean_willingness']:.1f} su 5, {r['n_willingness']} risposte)"
             for r in group.iter_rows(named=True)
-        )
+        ]
+        who_it = ", ".join(text.replace(".", ",", 1) for text in said_it)
         who_en = ", ".join(
             f"{types['en'][r['respondent_type']]} ({r['mean_willingness']:.1f} out of 5, {r['n_willingness']} answers)"
             for r in group.iter_rows(named=True)

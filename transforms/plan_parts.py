@@ -14,7 +14,8 @@ from transforms.plan_rules import for_region
 from transforms.plan_texts import MONTHS, first_step
 
 MISSION_ONLY = {
-    "it": "Dati solo per missione, che comprende più campi: con il dettaglio per programma il piano si concentra su uno.",
+    "it": "Dati solo per missione, che comprende più campi: "
+    "con il dettaglio per programma il piano si concentra su uno.",
     "en": "Mission-level data only, covering several fields: with programme detail the plan focuses on one.",
 }
 PARTS = (

@@ -145,7 +145,8 @@ def funding(row: dict) -> str:
         )
     return (
         "L'ente dichiara di finanziarne con risorse proprie una quota "
-        f"{['', 'marginale', 'rilevante', 'totale'][level]}: per questo la funzione entra nella graduatoria delle priorità."
+        f"{['', 'marginale', 'rilevante', 'totale'][level]}: "
+        "per questo la funzione entra nella graduatoria delle priorità."
     )
 
 

@@ -16,6 +16,7 @@ from transforms import missions as tmissions
 from transforms import peers as tpeers
 from transforms import portfolio as tp
 from transforms.indicators import OUT_SCHEMA, function_signal
+from transforms.metrics import function_metrics
 from transforms.plan_rules import pass_through
 from transforms.strategy import in_development_ranking
 
@@ -60,6 +61,26 @@ def with_peer_group(config: dict, peer_group: str | None = None, peer_list: list
     if peers.get("group") == "list" and not peers.get("list"):
         raise ValueError("peer group 'list' needs the bodies it lists")
     return config
+
+
+def with_source(matrix: pl.DataFrame, from_open_data: pl.DataFrame) -> pl.DataFrame:
+    """``source`` of every function: ``open_data`` for the (body, year, phase) of ``from_open_data`` (analysed from
+    BDAP: nobody uploaded them; they count as open-data peers of the others), ``upload`` for the rest."""
+    return (
+        matrix.join(from_open_data.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left")
+        .with_columns(source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")))
+        .drop("_bdap")
+    )
+
+
+def open_data_peers(
+    lines: pl.DataFrame, classes: pl.DataFrame, population: pl.DataFrame, basis: dict[str, str]
+) -> pl.DataFrame:
+    """Function metrics of the national open data's lines per programme and per mission: peers for the bodies that
+    uploaded programmes and for those with missions only."""
+    programmes = function_metrics(lines, classes, population, basis)
+    by_mission = function_metrics(lines.with_columns(programma=pl.lit(None, pl.String)), classes, population, basis)
+    return pl.concat([programmes, by_mission])
 
 
 BENCHMARK_COLUMNS = [
