@@ -306,7 +306,8 @@ def run(
         raise typer.Exit(2)
     config = None
     if scenario:
-        from pipelines.report import scenario_by_name, scenario_run_config
+        from sources.scenarios import scenario_by_name
+        from transforms.scenarios import scenario_run_config
 
         try:
             config = scenario_run_config(scenario_by_name(scenario).get("changes") or {})

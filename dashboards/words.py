@@ -1,26 +1,20 @@
 """What a person reads instead of an internal key: parameters in words, short checksums, dates.
 
-Shared by the workbook and the dashboard pages; the words themselves are data (``data/report_labels.yaml``).
+Shared by the workbook and the dashboard pages; the words themselves are data (``data/report_labels.yaml``,
+loaded by ``sources.labels``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
-import yaml
-
-from sources.reference import DATA_DIR, amount_kinds, body_name
+from sources.labels import report_labels
+from sources.reference import amount_kinds, body_name
 from transforms.figures import percent
 
 
-@cache
-def _labels() -> dict:
-    return yaml.safe_load((DATA_DIR / "report_labels.yaml").read_text(encoding="utf-8"))
-
-
 def label(key: str, lang: str):
-    return _labels()[key][lang]
+    return report_labels()[key][lang]
 
 
 def short_checksum(digest: str | None, keep: int = 12) -> str:

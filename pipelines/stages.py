@@ -8,31 +8,12 @@ schema in ``pipelines.schemas`` and replaces exactly the keys computed, so rerun
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import polars as pl
 
 from pipelines import warehouse
-from pipelines.coassessment import with_ratings
-from pipelines.plans import (
-    build_plans,
-    plan_config,
-)
-from pipelines.portfolio import (
-    benchmarks,
-    body_table,
-    development_ranking,
-    portfolio_config,
-    rank,
-    tiered,
-)
-from pipelines.report import (
-    scenario_parameters,
-    scenario_run_config,
-    scenarios,
-)
 from pipelines.stored import Stored
 from sources.catalogues import (
     authority_catalogue,
@@ -42,25 +23,27 @@ from sources.catalogues import (
     mission_level,
     quadrants,
     spending_classes,
+    status_plans,
     whole_t12_missions,
 )
+from sources.labels import label
 from sources.outlier_confirmations import read_confirmations
 from sources.overrides import read_yaml
+from sources.plan_catalogue import plan_catalogue, plan_config
+from sources.portfolio_catalogue import body_table, portfolio_catalogue, portfolio_config
+from sources.ratings import config as coassessment_config
 from sources.revenue_attribution import attribution
-from transforms import missions as tmissions
+from sources.scenarios import scenarios
+from transforms import classification as tclassification
+from transforms import ranking as tranking
 from transforms import scenarios as tscenarios
-from transforms.authority import authority_table, mission_authority
-from transforms.classify import classify, movement, place, threshold_sensitivity
 from transforms.coassessment import component as coassessment_component
-from transforms.full_cost import with_cost_basis
-from transforms.indicators import (
-    OUT_SCHEMA,
-    execution_indicators,
-    function_signal,
-    indicator_peers,
-)
+from transforms.coassessment import with_ratings
+from transforms.indicators import execution_indicators, indicator_peers
 from transforms.metrics import body_metrics, function_metrics
+from transforms.plan_assembly import build_plans
 from transforms.revenue import attributed_revenue, with_cost_recovery
+from transforms.strategy import in_development_ranking
 
 KEY = ["body", "year"]
 
@@ -181,14 +164,7 @@ def matrix_parameters(
     spending_threshold: float | None = None, authority_threshold: float | None = None, cost_basis: str | None = None
 ) -> dict:
     """The classification parameters, with the thresholds and cost basis a command line (run configuration) gives."""
-    config = copy.deepcopy(classification_config())
-    if spending_threshold is not None:
-        config["thresholds"]["spending"] = spending_threshold
-    if authority_threshold is not None:
-        config["thresholds"]["authority"] = authority_threshold
-    if cost_basis is not None:
-        config["cost_basis"] = cost_basis
-    return config
+    return tclassification.with_thresholds(classification_config(), spending_threshold, authority_threshold, cost_basis)
 
 
 def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> Stored:
@@ -200,15 +176,7 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
         if problems:
             raise ValueError("; ".join(f.message() for f in problems))
         overrides = pl.concat([overrides, extra.select(overrides.columns)])
-    table = authority_table(
-        authority_catalogue(),
-        present,
-        overrides,
-        config["authority_weights"],
-        config["direct_delivery_weight"],
-        body_statuses(),
-        config["strongest_power_weight"],
-    )
+    table = tclassification.authority_scores(authority_catalogue(), present, overrides, body_statuses(), config)
     per_year = table.join(keys, on="body")
     return Stored(
         {"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())},
@@ -222,29 +190,16 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
     totals = warehouse.read_table(con, "body_metrics", keys)
-    placed = with_cost_basis(
-        place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
-        config["cost_basis"],
-        config["full_cost_driver"],
-    )
-    t, margin = config["thresholds"], config["borderline_margin"]
-    matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
+    placed = tclassification.placed(metrics, authority, totals, config, mission_level())
+    matrix = tclassification.classified(placed, quadrants(), config)
     revenue = warehouse.read_table(con, "revenue_lines", keys)
     rules = attribution(home, keys["body"].unique().to_list())
     matrix = with_cost_recovery(
         matrix, attributed_revenue(revenue, rules, config["revenue_basis"]) if revenue.height else None
     )
-    sensitivity = threshold_sensitivity(
-        placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"]
-    )
+    sensitivity = tclassification.sensitivity(placed, quadrants(), config)
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
-    history = (
-        pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
-    )
-    moved = movement(history).join(keys, on=KEY, how="semi")
-    by_mission = tmissions.movement(history).join(
-        keys, on=KEY, how="semi"
-    )  # a year with mission totals only: compared by mission
+    moved, by_mission = tclassification.movements(stored, matrix, keys)
     return Stored(
         {
             "functions": matrix.height,
@@ -269,17 +224,19 @@ def stage_peers(
     config = peer_config(peer_group, peer_list)
     confirmed = read_confirmations(home)
     matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
-    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
+    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) are open-data peers of the others
     from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select(
         "body", "year", "phase"
     )
-    matrix = (
-        matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left")
-        .with_columns(source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")))
-        .drop("_bdap")
-    )
     open_data = national_metrics(con, max(years))
-    found, groups = benchmarks(matrix, config, confirmed if confirmed.height else None, open_data, years)
+    found, groups = tranking.benchmarks(
+        tranking.with_source(matrix, from_bdap),
+        config,
+        body_table(),
+        confirmed if confirmed.height else None,
+        open_data,
+        years,
+    )
     standing = indicator_peers(peer_indicators(con, years), groups)
     every_body = body_table().select("body")  # the confirmations are replaced whole: the file is the truth
     return Stored(
@@ -316,17 +273,9 @@ def peer_indicators(con, years: list[int]) -> pl.DataFrame:
 
 
 def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
-    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``, ``type``,
-    ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
-    config = copy.deepcopy(portfolio_config())
-    peers = config["peers"]
-    if peer_list:
-        peers["group"], peers["list"] = peer_group or "list", list(peer_list)
-    elif peer_group:
-        peers["group"] = peer_group
-    if peers.get("group") == "list" and not peers.get("list"):
-        raise ValueError("peer group 'list' needs the bodies it lists")
-    return config
+    """The portfolio parameters with the peer group a command line (run configuration) chooses
+    (``transforms.ranking.with_peer_group``)."""
+    return tranking.with_peer_group(portfolio_config(), peer_group, peer_list)
 
 
 def national_metrics(con, last_year: int) -> pl.DataFrame:
@@ -338,37 +287,7 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
     )
     if not lines.height:
         return lines
-    population = body_table().select("body", "population")
-    programmes = function_metrics(lines, spending_classes(), population, basis)
-    missions = function_metrics(
-        lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis
-    )
-    return pl.concat(
-        [programmes, missions]
-    )  # peers for bodies that uploaded programmes and for those with missions only
-
-
-NO_BENCHMARKS = {
-    "body": pl.String,
-    "year": pl.Int32,
-    "phase": pl.String,
-    "function": pl.String,
-    "per_capita_eur": pl.Float64,
-    "growth": pl.Float64,
-    "robust_z": pl.Float64,
-    "yearly_change": pl.Float64,
-    "outlier_peer": pl.Boolean,
-    "outlier_jump": pl.Boolean,
-    "outlier": pl.Boolean,
-    "peer_median_eur": pl.Float64,
-    "peers": pl.UInt32,
-    "peer_transfer_share": pl.Float64,
-    "peers_open_data": pl.UInt32,
-    "peer_bodies": pl.List(pl.String),
-    "peer_values_eur": pl.List(pl.Float64),
-    "peers_lacking": pl.List(pl.String),
-    "peers_lacking_why": pl.List(pl.String),
-}
+    return tranking.open_data_peers(lines, spending_classes(), body_table().select("body", "population"), basis)
 
 
 def stage_portfolio(
@@ -376,28 +295,19 @@ def stage_portfolio(
 ) -> Stored:
     """Rank the classified functions against their peers. ``matrix`` replaces the stored one (a scenario);
     ``light`` skips the reasons and the weight sensitivity (a scenario needs the tiers only)."""
-    config = portfolio_config()
+    catalogue = portfolio_catalogue()
+    config = catalogue.config
     weights = {**config["weights"], **(weights or {})}
     matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(
-        pl.col("quadrant").is_not_null(), development_ranking()
+        pl.col("quadrant").is_not_null(), in_development_ranking(status_plans())
     )
-    bench = warehouse.read_table(con, "peer_benchmarks", keys)
-    if not bench.width:  # no year processed yet (a first upload's fast run): the components from peers stay empty
-        bench = pl.DataFrame(schema=NO_BENCHMARKS)
-    bench = bench.drop("per_capita_eur")
-    ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(
-        pl.col("outlier").fill_null(False)
+    ranked = tranking.candidates(
+        matrix, warehouse.read_table(con, "peer_benchmarks", keys), _rated(con, keys), _commitment(con, matrix)
     )
-    ranked = ranked.join(
-        _rated(con, keys), on=["body", "year", "function"], how="left"
-    )  # co-assessment: weight 0 by default
-    ranked = ranked.join(
-        _commitment(con, ranked), on=["body", "year", "phase", "function"], how="left"
-    )  # delivery: weight 0 by default
     if light:
-        ranked = tiered(ranked, config, weights)
+        ranked = tranking.tiered(ranked, config, weights, catalogue)
         return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
-    ranked, sensitivity = rank(ranked, config, weights)
+    ranked, sensitivity = tranking.rank(ranked, config, weights, catalogue)
     return Stored(
         {"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
         {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)},
@@ -405,16 +315,13 @@ def stage_portfolio(
 
 
 def _commitment(con, functions: pl.DataFrame) -> pl.DataFrame:
-    """Each function's commitment capacity in its final accounts (a forecast: the latest earlier final accounts)."""
-    measured = warehouse.read_table(
+    """The commitment capacity of the bodies' final accounts (a forecast's function: the latest earlier ones)."""
+    return warehouse.read_table(
         con,
         "execution_indicators",
         functions.select("body").unique(),
         None,
         "t.indicator = 'commitment_capacity' AND t.phase = 'rendiconto'",
-    )
-    return function_signal(
-        measured if measured.width else pl.DataFrame(schema=OUT_SCHEMA), functions, "commitment_capacity"
     )
 
 
@@ -448,12 +355,18 @@ def stage_plans(
         **({"adoption": adoption} if adoption else {}),
     }
     plans = build_plans(
-        ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix
+        ranked,
+        plan_catalogue(),
+        config,
+        effect_scale=effect_scale,
+        logic_scale=effect_scale_by_logic or {},
+        texts=texts,
+        matrix=matrix,
     )
-    if (
-        texts
-    ):  # respondents willing to take part in delivery strengthen the case for co-delivery, in the plan's own words
-        plans.projects = with_ratings(plans.projects, warehouse.read_table(con, "coassessment", keys))
+    if texts:  # respondents willing to take part in delivery strengthen the case for co-delivery, in their words
+        stats = warehouse.read_table(con, "coassessment", keys)
+        types = {lang: label("respondent_types", lang) for lang in ("it", "en")}
+        plans.projects = with_ratings(plans.projects, stats, coassessment_config(), types)
     return Stored(
         {
             "projects": plans.projects.height,
@@ -466,7 +379,8 @@ def stage_plans(
 
 def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, pl.DataFrame]:
     """A scenario: the stages of ``ruffini_matrix``, ``portfolio_priorities`` and ``restructuring_plans`` run with the
-    scenario's run configuration (``report.scenario_run_config``), in memory; metrics, authority and peers as stored."""
+    scenario's run configuration (``transforms.scenarios.scenario_run_config``), in memory; metrics, authority and
+    peers as stored."""
     matrix_config = config.get("ruffini_matrix", {})
     matrix = stage_matrix(
         con,
@@ -501,13 +415,14 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
     A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own.
     """
     keys = present_keys(con).filter(pl.col("year").is_in(years))
-    runs = {s["name"]: (scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
+    runs = {s["name"]: (tscenarios.scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
     projections = {name: run_scenario(con, keys, config)["projection"] for name, (config, _) in runs.items()}
     per_function = tscenarios.over_common_set(
         projections, "piano"
     )  # every scenario and the Base over the same functions
     comparison = tscenarios.comparison(per_function)
-    full = {name: scenario_parameters(config) for name, (config, _) in runs.items()}
+    defaults = classification_config(), portfolio_config(), plan_config()
+    full = {name: tscenarios.scenario_parameters(config, *defaults) for name, (config, _) in runs.items()}
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
     files = {}
     if output_dir is not None:
@@ -532,24 +447,10 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
 
 
 def stage_national(con, years: list[int]) -> Stored:
-    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which detail
-    (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt, advances,
-    clearing items) are left out at every detail: they are not spending on a service."""
-    matrix = (
-        con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix")
-        .pl()
-        .filter(pl.col("year").is_in(years), pl.col("kind").fill_null("") != "technical")
-    )
-    overview = (
-        matrix.with_columns(
-            quadrant=pl.col("quadrant").fill_null("non_classificata"),
-            coarse=pl.col("coarse").fill_null(False).all().over("body", "year", "phase"),
-        )
-        .group_by("body", "year", "phase", "quadrant", "coarse")
-        .agg(total_cents=pl.col("total_cents").sum())
-        .with_columns(share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase"))
-        .sort("year", "body", "phase", "quadrant")
-    )
+    """Per year: how each body's spending on service lines splits by quadrant (the national overview,
+    ``transforms.classification.overview``)."""
+    matrix = con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix").pl()
+    overview = tclassification.overview(matrix, years)
     return Stored(
         {"bodies": overview["body"].n_unique(), "rows": overview.height},
         {"national_overview": (overview, _years(years))},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.portfolio import body_table, portfolio_config
+from sources.portfolio_catalogue import body_table, portfolio_config
 from pipelines.stages import peer_config
 from transforms.peers import RULES, peer_groups
 
