@@ -77,7 +77,8 @@ def count_events(instance: dg.DagsterInstance) -> int:
 
 
 def make_instance(kind: str) -> dg.DagsterInstance:
-    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on it)."""
+    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on
+    it)."""
     if kind == "memory":
         return dg.DagsterInstance.ephemeral()
     if kind == "sqlite":
@@ -168,8 +169,8 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Dagster events recorded: {count_events(instance):,}; CPU of this process: {cpu():.1f} s")
     print(
-        f"all analytic tables: {analytic:.1f} s (target <= 30) | with workbooks and pages: {analytic + reports:.1f} s (target <= 60) | "
-        f"peak memory {peak:,.0f} MB (target <= 1024)"
+        f"all analytic tables: {analytic:.1f} s (target <= 30) | with workbooks and pages: {analytic + reports:.1f} s"
+        f" (target <= 60) | peak memory {peak:,.0f} MB (target <= 1024)"
     )
 
     subset = [key_of(c, years[-1]) for c in codes[: args.subset]]
@@ -191,8 +192,9 @@ def main() -> None:
         stage(selection, tags)
     batch = time.perf_counter() - batch
     print(
-        f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all {batch:.1f} s "
-        f"-> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs {batch / len(subset):.2f} s"
+        f"{len(subset)} partitions, body stages: one run per partition {one_by_one:.1f} s, one run for all"
+        f" {batch:.1f} s -> {one_by_one / batch:.1f}x; per partition {one_by_one / len(subset):.2f} s vs"
+        f" {batch / len(subset):.2f} s"
     )
 
 

@@ -1,4 +1,5 @@
-"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57; issue 28, 58-65): does the suite catch each one?
+"""Hand-made mutations (issue 25: "Rules the suite lets break", 1-12; the rules of item 1, 13-40; issue 27, 41-57;
+issue 28, 58-65): does the suite catch each one?
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -167,7 +168,8 @@ MUTATIONS = [
         "sources/container.py",
         (
             (
-                "    if rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells:\n        return [",
+                "    if rows > settings.max_rows or columns > settings.max_columns or rows * columns >"
+                " settings.max_cells:\n        return [",
                 "    if rows > settings.max_rows or columns > settings.max_columns:\n        return [",
             ),
         ),
@@ -179,7 +181,8 @@ MUTATIONS = [
         "sources/sheet_extent.py",
         (
             (
-                "        return rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells\n",
+                "        return rows > settings.max_rows or columns > settings.max_columns or rows * columns >"
+                " settings.max_cells\n",
                 "        return rows > settings.max_rows or columns > settings.max_columns\n",
             ),
         ),
@@ -263,7 +266,8 @@ MUTATIONS = [
         (
             (
                 '        return None, [\n            Finding(\n                "CSV_TOO_LARGE",',
-                '        return Container(path=path, kind="csv", text=text), [] or [\n            Finding(\n                "CSV_TOO_LARGE",',
+                '        return Container(path=path, kind="csv", text=text), [] or [\n'
+                '            Finding(\n                "CSV_TOO_LARGE",',
             ),
         ),
         ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py"),
@@ -487,7 +491,8 @@ MUTATIONS = [
         "sources/readers/headers.py",
         (
             (
-                "any(total.search(c) for c in cells if c) or len(dims) == 1 and _total_above(frame, index, cells, total)",
+                "any(total.search(c) for c in cells if c) or len(dims) == 1 and _total_above(frame, index, cells,"
+                " total)",
                 "any(total.search(c) for c in cells if c) or False",
             ),
         ),
@@ -710,7 +715,8 @@ def main() -> int:
     if args.list:
         for m in chosen:
             print(
-                f"{m.number:>2}. {m.rule}\n    {m.path}: {len(m.replacements)} replacement(s); tests: {' '.join(m.tests)}"
+                f"{m.number:>2}. {m.rule}\n    {m.path}: {len(m.replacements)} replacement(s); tests:"
+                f" {' '.join(m.tests)}"
             )
         return 0
     signal.signal(signal.SIGTERM, _terminate)

@@ -3,19 +3,23 @@ national overview; each reads through its reader and returns what it computed (`
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import polars as pl
 
 from pipelines import warehouse
-from pipelines.portfolio import benchmarks, body_table, portfolio_config
 from pipelines.stages import INDICATOR_COLUMNS, METRIC_COLUMNS, basis_where, year_keys
 from pipelines.stored import Stored
-from sources.catalogues import classification_config, indicator_catalogue, spending_classes
+from sources.catalogues import (
+    classification_config,
+    indicator_catalogue,
+    spending_classes,
+)
 from sources.outlier_confirmations import read_confirmations
+from sources.portfolio_catalogue import body_table, portfolio_config
+from transforms import classification as tclassification
+from transforms import ranking as tranking
 from transforms.indicators import execution_indicators, indicator_peers
-from transforms.metrics import function_metrics
 
 
 def stage_peers(
@@ -26,18 +30,19 @@ def stage_peers(
     config = peer_config(peer_group, peer_list)
     confirmed = read_confirmations(home)
     matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
-    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the
-    # others
+    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) are open-data peers of the others
     from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select(
         "body", "year", "phase"
     )
-    matrix = (
-        matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left")
-        .with_columns(source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")))
-        .drop("_bdap")
-    )
     open_data = national_metrics(con, max(years))
-    found, groups = benchmarks(matrix, config, confirmed if confirmed.height else None, open_data, years)
+    found, groups = tranking.benchmarks(
+        tranking.with_source(matrix, from_bdap),
+        config,
+        body_table(),
+        confirmed if confirmed.height else None,
+        open_data,
+        years,
+    )
     standing = indicator_peers(peer_indicators(con, years), groups)
     every_body = body_table().select("body")  # the confirmations are replaced whole: the file is the truth
     return Stored(
@@ -61,8 +66,7 @@ def stage_peers(
 
 def peer_indicators(con, years: list[int]) -> pl.DataFrame:
     """The execution indicators of every body these years: as stored (bodies analysed), and for the bodies known only
-    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no
-    revenue)."""
+    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no revenue)."""
     wanted = year_keys(years)
     stored = warehouse.read_table(con, "execution_indicators", wanted)
     lines = warehouse.read_table(con, "national_lines", wanted, INDICATOR_COLUMNS)
@@ -75,17 +79,9 @@ def peer_indicators(con, years: list[int]) -> pl.DataFrame:
 
 
 def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
-    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``,
-    ``type``, ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
-    config = copy.deepcopy(portfolio_config())
-    peers = config["peers"]
-    if peer_list:
-        peers["group"], peers["list"] = peer_group or "list", list(peer_list)
-    elif peer_group:
-        peers["group"] = peer_group
-    if peers.get("group") == "list" and not peers.get("list"):
-        raise ValueError("peer group 'list' needs the bodies it lists")
-    return config
+    """The portfolio parameters with the peer group a command line (run configuration) chooses
+    (``transforms.ranking.with_peer_group``)."""
+    return tranking.with_peer_group(portfolio_config(), peer_group, peer_list)
 
 
 def national_metrics(con, last_year: int) -> pl.DataFrame:
@@ -97,35 +93,14 @@ def national_metrics(con, last_year: int) -> pl.DataFrame:
     )
     if not lines.height:
         return lines
-    population = body_table().select("body", "population")
-    programmes = function_metrics(lines, spending_classes(), population, basis)
-    missions = function_metrics(
-        lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis
-    )
-    return pl.concat(
-        [programmes, missions]
-    )  # peers for bodies that uploaded programmes and for those with missions only
+    return tranking.open_data_peers(lines, spending_classes(), body_table().select("body", "population"), basis)
 
 
 def stage_national(con, years: list[int]) -> Stored:
-    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which
-    detail (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt,
-    advances, clearing items) are left out at every detail: they are not spending on a service."""
-    matrix = (
-        con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix")
-        .pl()
-        .filter(pl.col("year").is_in(years), pl.col("kind").fill_null("") != "technical")
-    )
-    overview = (
-        matrix.with_columns(
-            quadrant=pl.col("quadrant").fill_null("non_classificata"),
-            coarse=pl.col("coarse").fill_null(False).all().over("body", "year", "phase"),
-        )
-        .group_by("body", "year", "phase", "quadrant", "coarse")
-        .agg(total_cents=pl.col("total_cents").sum())
-        .with_columns(share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase"))
-        .sort("year", "body", "phase", "quadrant")
-    )
+    """Per year: how each body's spending on service lines splits by quadrant (the national overview,
+    ``transforms.classification.overview``)."""
+    matrix = con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix").pl()
+    overview = tclassification.overview(matrix, years)
     return Stored(
         {"bodies": overview["body"].n_unique(), "rows": overview.height},
         {"national_overview": (overview, year_keys(years))},

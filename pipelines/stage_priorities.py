@@ -8,37 +8,23 @@ import json
 import polars as pl
 
 from pipelines import warehouse
-from pipelines.coassessment import with_ratings
-from pipelines.plans import build_plans, plan_config
-from pipelines.portfolio import development_ranking, portfolio_config, rank, tiered
-from pipelines.report import scenario_parameters, scenario_run_config, scenarios
 from pipelines.stages import matrix_parameters, present_keys, stage_matrix, year_keys
 from pipelines.stored import Stored
+from sources.catalogues import (
+    classification_config,
+    status_plans,
+)
+from sources.labels import label
+from sources.plan_catalogue import plan_catalogue, plan_config
+from sources.portfolio_catalogue import portfolio_catalogue, portfolio_config
+from sources.ratings import config as coassessment_config
+from sources.scenarios import scenarios
+from transforms import ranking as tranking
 from transforms import scenarios as tscenarios
 from transforms.coassessment import component as coassessment_component
-from transforms.indicators import OUT_SCHEMA, function_signal
-
-NO_BENCHMARKS = {
-    "body": pl.String,
-    "year": pl.Int32,
-    "phase": pl.String,
-    "function": pl.String,
-    "per_capita_eur": pl.Float64,
-    "growth": pl.Float64,
-    "robust_z": pl.Float64,
-    "yearly_change": pl.Float64,
-    "outlier_peer": pl.Boolean,
-    "outlier_jump": pl.Boolean,
-    "outlier": pl.Boolean,
-    "peer_median_eur": pl.Float64,
-    "peers": pl.UInt32,
-    "peer_transfer_share": pl.Float64,
-    "peers_open_data": pl.UInt32,
-    "peer_bodies": pl.List(pl.String),
-    "peer_values_eur": pl.List(pl.Float64),
-    "peers_lacking": pl.List(pl.String),
-    "peers_lacking_why": pl.List(pl.String),
-}
+from transforms.coassessment import with_ratings
+from transforms.plan_assembly import build_plans
+from transforms.strategy import in_development_ranking
 
 
 def stage_portfolio(
@@ -46,28 +32,19 @@ def stage_portfolio(
 ) -> Stored:
     """Rank the classified functions against their peers. ``matrix`` replaces the stored one (a scenario);
     ``light`` skips the reasons and the weight sensitivity (a scenario needs the tiers only)."""
-    config = portfolio_config()
+    catalogue = portfolio_catalogue()
+    config = catalogue.config
     weights = {**config["weights"], **(weights or {})}
     matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(
-        pl.col("quadrant").is_not_null(), development_ranking()
+        pl.col("quadrant").is_not_null(), in_development_ranking(status_plans())
     )
-    bench = warehouse.read_table(con, "peer_benchmarks", keys)
-    if not bench.width:  # no year processed yet (a first upload's fast run): the components from peers stay empty
-        bench = pl.DataFrame(schema=NO_BENCHMARKS)
-    bench = bench.drop("per_capita_eur")
-    ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(
-        pl.col("outlier").fill_null(False)
+    ranked = tranking.candidates(
+        matrix, warehouse.read_table(con, "peer_benchmarks", keys), _rated(con, keys), _commitment(con, matrix)
     )
-    ranked = ranked.join(
-        _rated(con, keys), on=["body", "year", "function"], how="left"
-    )  # co-assessment: weight 0 by default
-    ranked = ranked.join(
-        _commitment(con, ranked), on=["body", "year", "phase", "function"], how="left"
-    )  # delivery: weight 0 by default
     if light:
-        ranked = tiered(ranked, config, weights)
+        ranked = tranking.tiered(ranked, config, weights, catalogue)
         return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
-    ranked, sensitivity = rank(ranked, config, weights)
+    ranked, sensitivity = tranking.rank(ranked, config, weights, catalogue)
     return Stored(
         {"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
         {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)},
@@ -75,16 +52,13 @@ def stage_portfolio(
 
 
 def _commitment(con, functions: pl.DataFrame) -> pl.DataFrame:
-    """Each function's commitment capacity in its final accounts (a forecast: the latest earlier final accounts)."""
-    measured = warehouse.read_table(
+    """The commitment capacity of the bodies' final accounts (a forecast's function: the latest earlier ones)."""
+    return warehouse.read_table(
         con,
         "execution_indicators",
         functions.select("body").unique(),
         None,
         "t.indicator = 'commitment_capacity' AND t.phase = 'rendiconto'",
-    )
-    return function_signal(
-        measured if measured.width else pl.DataFrame(schema=OUT_SCHEMA), functions, "commitment_capacity"
     )
 
 
@@ -118,12 +92,18 @@ def stage_plans(
         **({"adoption": adoption} if adoption else {}),
     }
     plans = build_plans(
-        ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix
+        ranked,
+        plan_catalogue(),
+        config,
+        effect_scale=effect_scale,
+        logic_scale=effect_scale_by_logic or {},
+        texts=texts,
+        matrix=matrix,
     )
-    if (
-        texts
-    ):  # respondents willing to take part in delivery strengthen the case for co-delivery, in the plan's own words
-        plans.projects = with_ratings(plans.projects, warehouse.read_table(con, "coassessment", keys))
+    if texts:  # respondents willing to take part in delivery strengthen the case for co-delivery, in their words
+        stats = warehouse.read_table(con, "coassessment", keys)
+        types = {lang: label("respondent_types", lang) for lang in ("it", "en")}
+        plans.projects = with_ratings(plans.projects, stats, coassessment_config(), types)
     return Stored(
         {
             "projects": plans.projects.height,
@@ -136,7 +116,8 @@ def stage_plans(
 
 def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, pl.DataFrame]:
     """A scenario: the stages of ``ruffini_matrix``, ``portfolio_priorities`` and ``restructuring_plans`` run with the
-    scenario's run configuration (``report.scenario_run_config``), in memory; metrics, authority and peers as stored."""
+    scenario's run configuration (``transforms.scenarios.scenario_run_config``), in memory; metrics, authority and
+    peers as stored."""
     matrix_config = config.get("ruffini_matrix", {})
     matrix = stage_matrix(
         con,
@@ -171,13 +152,14 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
     A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own.
     """
     keys = present_keys(con).filter(pl.col("year").is_in(years))
-    runs = {s["name"]: (scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
+    runs = {s["name"]: (tscenarios.scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
     projections = {name: run_scenario(con, keys, config)["projection"] for name, (config, _) in runs.items()}
     per_function = tscenarios.over_common_set(
         projections, "piano"
     )  # every scenario and the Base over the same functions
     comparison = tscenarios.comparison(per_function)
-    full = {name: scenario_parameters(config) for name, (config, _) in runs.items()}
+    defaults = classification_config(), portfolio_config(), plan_config()
+    full = {name: tscenarios.scenario_parameters(config, *defaults) for name, (config, _) in runs.items()}
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
     files = {}
     if output_dir is not None:

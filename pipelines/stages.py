@@ -10,13 +10,11 @@ idempotent. The stages across bodies are in ``pipelines.stage_peers``, prioritie
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import polars as pl
 
 from pipelines import warehouse
-from pipelines.portfolio import body_table
 from pipelines.stored import Stored
 from sources.catalogues import (
     authority_catalogue,
@@ -29,11 +27,9 @@ from sources.catalogues import (
     whole_t12_missions,
 )
 from sources.overrides import read_yaml
+from sources.portfolio_catalogue import body_table
 from sources.revenue_attribution import attribution
-from transforms import missions as tmissions
-from transforms.authority import authority_table, mission_authority
-from transforms.classify import classify, movement, place, threshold_sensitivity
-from transforms.full_cost import with_cost_basis
+from transforms import classification as tclassification
 from transforms.indicators import execution_indicators
 from transforms.metrics import body_metrics, function_metrics
 from transforms.revenue import attributed_revenue, with_cost_recovery
@@ -133,8 +129,7 @@ INDICATOR_COLUMNS = [
 
 
 def indicator_lines(con, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Spending lines of every amount kind (an upload, else the national extract) and revenue lines, for the
-    indicators."""
+    """Spending lines of every amount kind (an upload, else the national extract) and revenue lines, for the indicators."""
     own = warehouse.read_table(con, "budget_lines", keys, INDICATOR_COLUMNS)
     national = warehouse.read_table(con, "national_lines", keys, INDICATOR_COLUMNS)
     if national.height:
@@ -158,14 +153,7 @@ def matrix_parameters(
     spending_threshold: float | None = None, authority_threshold: float | None = None, cost_basis: str | None = None
 ) -> dict:
     """The classification parameters, with the thresholds and cost basis a command line (run configuration) gives."""
-    config = copy.deepcopy(classification_config())
-    if spending_threshold is not None:
-        config["thresholds"]["spending"] = spending_threshold
-    if authority_threshold is not None:
-        config["thresholds"]["authority"] = authority_threshold
-    if cost_basis is not None:
-        config["cost_basis"] = cost_basis
-    return config
+    return tclassification.with_thresholds(classification_config(), spending_threshold, authority_threshold, cost_basis)
 
 
 def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> Stored:
@@ -177,15 +165,7 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
         if problems:
             raise ValueError("; ".join(f.message() for f in problems))
         overrides = pl.concat([overrides, extra.select(overrides.columns)])
-    table = authority_table(
-        authority_catalogue(),
-        present,
-        overrides,
-        config["authority_weights"],
-        config["direct_delivery_weight"],
-        body_statuses(),
-        config["strongest_power_weight"],
-    )
+    table = tclassification.authority_scores(authority_catalogue(), present, overrides, body_statuses(), config)
     per_year = table.join(keys, on="body")
     return Stored(
         {"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())},
@@ -199,29 +179,16 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
     totals = warehouse.read_table(con, "body_metrics", keys)
-    placed = with_cost_basis(
-        place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
-        config["cost_basis"],
-        config["full_cost_driver"],
-    )
-    t, margin = config["thresholds"], config["borderline_margin"]
-    matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
+    placed = tclassification.placed(metrics, authority, totals, config, mission_level())
+    matrix = tclassification.classified(placed, quadrants(), config)
     revenue = warehouse.read_table(con, "revenue_lines", keys)
     rules = attribution(home, keys["body"].unique().to_list())
     matrix = with_cost_recovery(
         matrix, attributed_revenue(revenue, rules, config["revenue_basis"]) if revenue.height else None
     )
-    sensitivity = threshold_sensitivity(
-        placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"]
-    )
+    sensitivity = tclassification.sensitivity(placed, quadrants(), config)
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
-    history = (
-        pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
-    )
-    moved = movement(history).join(keys, on=KEY, how="semi")
-    by_mission = tmissions.movement(history).join(
-        keys, on=KEY, how="semi"
-    )  # a year with mission totals only: compared by mission
+    moved, by_mission = tclassification.movements(stored, matrix, keys)
     return Stored(
         {
             "functions": matrix.height,

@@ -630,18 +630,20 @@ def test_the_workbook_says_which_file_replaced_which_and_who_confirmed_it(settin
     """Downstream too: the Controlli sheet of the body's workbook names the confirmed replacement and why it was held."""
     import polars as pl
 
-    from pipelines.report import _warnings
+    from pipelines.stage_outputs import upload_warnings
 
     ingest_files([ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"], settings)
     ingest_files([draft_of_bologna(tmp_path / "bozza.xlsx")], settings, replace=True, user="ufficio.bo")
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         current = warehouse.uploads(con).filter(pl.col("status") == "current")
-    [finding] = [f for f in _warnings(current, settings, "it") if f["code"] == "REPLACEMENT_CONFIRMED"]
+    [finding] = [f for f in upload_warnings(current, settings, "it") if f["code"] == "REPLACEMENT_CONFIRMED"]
     words = " ".join(finding["message"].split())
     assert (
         "ha sostituito 237_2026_previsione_template.xlsx peggiorando i dati" in words
         and "confermata da ufficio.bo" in words
     )
     assert "sparisce la spesa di 11 missioni" in words and "{" not in words
-    english = next(f for f in _warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED")["message"]
+    english = next(f for f in upload_warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED")[
+        "message"
+    ]
     assert "confirmed by ufficio.bo" in english
