@@ -1,6 +1,7 @@
 """Benchmark: areavasta against the script an analyst would otherwise write (pandas + openpyxl).
 
-    .venv/bin/pip install "pandas>=2.2,<3"   # the analyst's tool, deliberately not in requirements.lock (pyproject: bench)
+    # the analyst's tool, deliberately not in requirements.lock (pyproject: bench)
+    .venv/bin/pip install "pandas>=2.2,<3"
     .venv/bin/python bench/analyst.py [--files 25]
 
 Same files (the template workbooks of bench/ingest.py's corpus), same result: commitments per body,
@@ -91,7 +92,8 @@ def main() -> None:
     print(f"{len(paths)} workbooks, {len(reference):,} result rows")
     print(f"analyst script (pandas + openpyxl):         {t_analyst:6.2f} s")
     print(
-        f"areavasta read + aggregate (calamine+polars): {t_read:6.2f} s  -> {t_analyst / t_read:5.1f}x faster (target >= 10)"
+        f"areavasta read + aggregate (calamine+polars): {t_read:6.2f} s  -> {t_analyst / t_read:5.1f}x faster"
+        " (target >= 10)"
     )
     print(f"areavasta full intake + metrics stage:        {t_full:6.2f} s  -> {t_analyst / t_full:5.1f}x faster")
 

@@ -7,8 +7,9 @@ the Bologna template with 700,000 and with 100,000 extra one-cell rows under a `
 sheet is small, a 1 MB CSV with a million separators on its first line, and a workbook just within the limits
 (``max_cells`` of numbers: the most any accepted-size file can cost). Meanwhile a second user asks for the
 login page every 50 ms. Printed per attack: the answer's time, the peak resident memory of the server and its intake
-workers (sampled every 20 ms) above what they held before, the slowest answer the other user got, the findings kept in the portal's database and the size of
-the status page. Targets (issue 25): at most 1 GB and 5 s per attack, the other user never stalled more than 1 s.
+workers (sampled every 20 ms) above what they held before, the slowest answer the other user got, the findings kept in
+the portal's database and the size of the status page. Targets (issue 25): at most 1 GB and 5 s per attack, the other
+user never stalled more than 1 s.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def padded_template(folder: Path, extra: int) -> Path:
 
 
 def at_the_limit(folder: Path, columns: int = 10) -> Path:
-    """Just within the limits: as many rows of ``columns`` numbers as ``max_cells`` allows (the worst a file can cost)."""
+    """Just within the limits: as many rows of ``columns`` numbers as ``max_cells`` allows (the worst a file can
+    cost)."""
     rows_allowed = min(load_settings().max_rows, load_settings().max_cells // columns) - 5000
     letters = [chr(65 + i).encode() for i in range(columns)]
 
@@ -152,7 +154,8 @@ def main() -> None:
         officer.get("/")
         token = re.search(r'name="csrf" value="([^"]+)"', officer.get("/").text).group(1)
         print(
-            f"{'attack':<34}{'size MB':>9}{'answer s':>10}{'peak +MB':>10}{'other max s':>13}{'findings':>10}{'page kB':>9}"
+            f"{'attack':<34}{'size MB':>9}{'answer s':>10}{'peak +MB':>10}{'other max s':>13}"
+            f"{'findings':>10}{'page kB':>9}"
         )
         for path in attacks:
             before = resident_mb(family(server.pid))
@@ -190,8 +193,8 @@ def main() -> None:
                 ]
             kept = stored.count('"code"')
             print(
-                f"{path.name:<34}{path.stat().st_size / 2**20:>9.1f}{elapsed:>10.2f}{peak:>10.0f}{slowest[0]:>13.2f}{kept:>10}"
-                f"{len(status.content) / 1024:>9.0f}"
+                f"{path.name:<34}{path.stat().st_size / 2**20:>9.1f}{elapsed:>10.2f}{peak:>10.0f}{slowest[0]:>13.2f}"
+                f"{kept:>10}{len(status.content) / 1024:>9.0f}"
             )
     finally:
         server.terminate()

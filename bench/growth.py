@@ -39,7 +39,8 @@ import json, os, resource, sys, time; from pathlib import Path
 sys.path.insert(0, {root!r}); os.environ["AREAVASTA_HOME"] = {home!r}
 from warehouse.ingest import ingest_files; from sources.settings import load_settings
 paths = [Path(p) for p in json.loads({paths!r})]
-t = time.perf_counter(); outcomes = ingest_files(paths, load_settings(), user="bench", workers=2); seconds = time.perf_counter() - t
+t = time.perf_counter(); outcomes = ingest_files(paths, load_settings(), user="bench", workers=2)
+seconds = time.perf_counter() - t
 assert all(o.status == "accepted" for o in outcomes), [o.status for o in outcomes][:5]
 print(json.dumps({{"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
@@ -57,22 +58,28 @@ CHILD_BACKFILL = """
 import json, resource, subprocess, sys, time; from pathlib import Path
 sys.path.insert(0, {root!r})
 import dagster as dg
-from pipelines.assets import ALL_ASSETS, BODY_STAGE_1, BODY_STAGE_2, YEAR_STAGE, YEAR_STAGE_2
+from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS
 from pipelines.partitions import key_of
 from pipelines.resources import Warehouse
 from pipelines.runner import register
 codes, years, home = {codes!r}, {years!r}, {home!r}
-subprocess.run([sys.executable, {backfill!r}, "--years", f"{{years[0]}}-{{years[-1]}}", "--bodies", ",".join(codes), "--load-into", home],
-               check=True, capture_output=True)
+subprocess.run([sys.executable, {backfill!r}, "--years", f"{{years[0]}}-{{years[-1]}}", "--bodies", ",".join(codes),
+                "--load-into", home], check=True, capture_output=True)
 instance = dg.DagsterInstance.ephemeral(); register(instance, years, codes)
 resources = {{"warehouse_db": Warehouse(home=home)}}
 quiet = {{"loggers": {{"console": {{"config": {{"log_level": "WARNING"}}}}}}}}
-body = {{"dagster/asset_partition_range_start": key_of(codes[0], years[0]), "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}}
+body = {{"dagster/asset_partition_range_start": key_of(codes[0], years[0]),
+        "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}}
 year = {{"dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])}}
 t = time.perf_counter()
-for selection, tags in ((BODY_STAGE_1, body), (YEAR_STAGE, year), (BODY_STAGE_2, body), (YEAR_STAGE_2, year)):
-    assert dg.materialize(ALL_ASSETS, selection=selection, instance=instance, resources=resources, tags=tags, run_config=quiet).success
-print(json.dumps({{"seconds": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+outputs = ("report_workbooks", "dashboard_pages")
+for partitions, names in LAYERS:
+    selection, tags = [STAGE_ASSETS[n] for n in names if n not in outputs], body if partitions == "body" else year
+    assert dg.materialize(
+        ALL_ASSETS, selection=selection, instance=instance, resources=resources, tags=tags, run_config=quiet
+    ).success
+print(json.dumps({{"seconds": time.perf_counter() - t,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
 

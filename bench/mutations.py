@@ -1,5 +1,5 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
-item 1, 13-40; issue 27, 41-57; issue 28's table registry, 58-64.)
+item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -168,7 +168,8 @@ MUTATIONS = [
         "sources/container.py",
         (
             (
-                "    if rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells:\n        return [",
+                "    if rows > settings.max_rows or columns > settings.max_columns or rows * columns >"
+                " settings.max_cells:\n        return [",
                 "    if rows > settings.max_rows or columns > settings.max_columns:\n        return [",
             ),
         ),
@@ -180,7 +181,8 @@ MUTATIONS = [
         "sources/sheet_extent.py",
         (
             (
-                "        return rows > settings.max_rows or columns > settings.max_columns or rows * columns > settings.max_cells\n",
+                "        return rows > settings.max_rows or columns > settings.max_columns or rows * columns >"
+                " settings.max_cells\n",
                 "        return rows > settings.max_rows or columns > settings.max_columns\n",
             ),
         ),
@@ -264,7 +266,8 @@ MUTATIONS = [
         (
             (
                 '        return None, [\n            Finding(\n                "CSV_TOO_LARGE",',
-                '        return Container(path=path, kind="csv", text=text), [] or [\n            Finding(\n                "CSV_TOO_LARGE",',
+                '        return Container(path=path, kind="csv", text=text), [] or [\n'
+                '            Finding(\n                "CSV_TOO_LARGE",',
             ),
         ),
         ("tests/test_resource_limits.py", "tests/test_malformed_corpus.py"),
@@ -488,7 +491,8 @@ MUTATIONS = [
         "sources/readers/headers.py",
         (
             (
-                "any(total.search(c) for c in cells if c) or len(dims) == 1 and _total_above(frame, index, cells, total)",
+                "any(total.search(c) for c in cells if c) or len(dims) == 1 and _total_above(frame, index, cells,"
+                " total)",
                 "any(total.search(c) for c in cells if c) or False",
             ),
         ),
@@ -561,29 +565,114 @@ MUTATIONS = [
         ),
         ("tests/test_bdap_all_kinds.py",) + ("tests/test_official_files.py", "tests/test_layouts_roundtrip.py"),
     ),
+    # issue 28: the asset graph from declarations, every write in the graph
     Mutation(
         58,
+        "a stage may read a table its declaration does not name",
+        "pipelines/reader.py",
+        (
+            (
+                "        named = {name.lower() for name in CORE_TABLE.findall(sql)} - self.tables\n",
+                "        named = set()\n",
+            ),
+        ),
+        ("tests/test_table_producers.py",),
+    ),
+    Mutation(
+        59,
+        "a table read that nothing writes is ignored when the definitions load",
+        "pipelines/factory.py",
+        (
+            (
+                "    missing = [t for t in stage.reads if t not in written_by and t not in BOOKKEEPING]\n",
+                "    missing = []\n",
+            ),
+        ),
+        ("tests/test_table_producers.py",),
+    ),
+    Mutation(
+        60,
+        "a stage joins the first layer after its inputs whatever that layer's partitions",
+        "pipelines/factory.py",
+        (
+            (
+                "            index = next((i for i in range(floor, len(found)) if found[i][0] == stage.partitions), "
+                "len(found))\n",
+                "            index = next((i for i in range(floor, len(found))), len(found))\n",
+            ),
+        ),
+        ("tests/test_graph_order.py",),
+    ),
+    Mutation(
+        61,
+        "the sensor's tick loads the pending receipts itself, as it used to",
+        "pipelines/sensors.py",
+        (
+            (
+                "    requests = [r for r in [folder_request(settings)] if r is not None]\n",
+                "    __import__('warehouse.loading').loading.load_receipts(settings)\n"
+                "    requests = [r for r in [folder_request(settings)] if r is not None]\n",
+            ),
+        ),
+        ("tests/test_sensor_writes_nothing.py",),
+    ),
+    Mutation(
+        62,
+        "budget_lines checks the lines without loading the pending receipts first",
+        "pipelines/graph.py",
+        (("        prepare=load_pending,\n", ""),),
+        ("tests/test_sensor_writes_nothing.py",),
+    ),
+    Mutation(
+        63,
+        "without a cursor the sensor starts from the last load, missing loads made after its first tick",
+        "pipelines/sensors.py",
+        (
+            (
+                "    return fresh, max([cursor or started, *(r.loaded_at for r in fresh)])\n",
+                '    return fresh, max([cursor or "", *(r.loaded_at for r in fresh)]) or None\n',
+            ),
+        ),
+        ("tests/test_sensor_writes_nothing.py", "tests/test_replacements.py"),
+    ),
+    Mutation(
+        64,
+        "an intake run that received some files does not fail for the rejected ones",
+        "pipelines/inbox.py",
+        (("    if rejected:\n", "    if rejected and not registered:\n"),),
+        ("tests/test_pipeline.py",),
+    ),
+    Mutation(
+        65,
+        "the intake run receives a file replaced since the sensor noticed it",
+        "pipelines/inbox.py",
+        (("        if not path.is_file() or file_key(path) != key:\n", "        if not path.is_file():\n"),),
+        ("tests/test_sensor_writes_nothing.py",),
+    ),
+    # issue 28: the table registry (warehouse/tables.py), one declaration per table
+    Mutation(
+        66,
         "a frame with a column its table does not declare is written (the column silently dropped)",
         "warehouse/table.py",
         (("        unexpected = [c for c in schema if c not in self.dtypes]\n", "        unexpected = []\n"),),
         ("tests/test_table_registry.py",),
     ),
     Mutation(
-        59,
+        67,
         "a frame of another type is cast to the declared one instead of refused",
         "warehouse/table.py",
         (("        if wrong and frame.height == 0:", "        if wrong:"),),
         ("tests/test_table_registry.py",),
     ),
     Mutation(
-        60,
+        68,
         "the tables' pandera schemas no longer strict (an undeclared column passes the check)",
         "warehouse/table.py",
         (("            strict=True,\n", "            strict=False,\n"),),
         ("tests/test_table_registry.py",),
     ),
     Mutation(
-        61,
+        69,
         "an undeclared table name read or written as if it were declared",
         "warehouse/tables.py",
         (
@@ -595,7 +684,7 @@ MUTATIONS = [
         ("tests/test_table_registry.py", "tests/test_table_schemas.py"),
     ),
     Mutation(
-        62,
+        70,
         "a column added to a declaration never reaches a warehouse that has the table",
         "warehouse/store.py",
         (
@@ -607,7 +696,7 @@ MUTATIONS = [
         ("tests/test_table_registry.py", "tests/test_warehouse_replace.py"),
     ),
     Mutation(
-        63,
+        71,
         "replacing a partition empties the whole table",
         "warehouse/store.py",
         (
@@ -619,11 +708,18 @@ MUTATIONS = [
         ("tests/test_warehouse_replace.py",),
     ),
     Mutation(
-        64,
+        72,
         "the register of uploads gains its content column with no default (older files no longer budgets)",
         "warehouse/tables.py",
         (('    defaults={"content": "\'budget\'"},', "    defaults={},"),),
         ("tests/test_table_registry.py",),
+    ),
+    Mutation(
+        73,
+        "a stage of the graph may write a table the registry does not declare (found only when it stores)",
+        "pipelines/factory.py",
+        (("                tables.get(table)\n", "                pass\n"),),
+        ("tests/test_table_producers.py",),
     ),
 ]
 
@@ -691,7 +787,8 @@ def main() -> int:
     if args.list:
         for m in chosen:
             print(
-                f"{m.number:>2}. {m.rule}\n    {m.path}: {len(m.replacements)} replacement(s); tests: {' '.join(m.tests)}"
+                f"{m.number:>2}. {m.rule}\n    {m.path}: {len(m.replacements)} replacement(s); tests:"
+                f" {' '.join(m.tests)}"
             )
         return 0
     signal.signal(signal.SIGTERM, _terminate)

@@ -43,7 +43,8 @@ print(time.perf_counter() - t)
     "floor_duckdb": """
 import time, duckdb
 con = duckdb.connect(); con.execute("SET threads = 2"); t = time.perf_counter()
-con.execute("SELECT count(*) FROM read_csv({path!r}, delim=';', quote='\\"', header=true, all_varchar=true, encoding='latin-1')").fetchone()
+con.execute("SELECT count(*) FROM read_csv({path!r}, delim=';', quote='\\"', header=true, all_varchar=true, "
+            "encoding='latin-1')").fetchone()
 print(time.perf_counter() - t)
 """,
     "load": """
@@ -51,7 +52,8 @@ import json, os, time; from pathlib import Path
 os.environ["AREAVASTA_HOME"] = {home!r}
 from sources.settings import load_settings; from warehouse.national_extracts import load_national
 t = time.perf_counter(); o = load_national(Path({path!r}), load_settings())
-print(json.dumps({{"total": time.perf_counter() - t, "ok": o.ok, "lines": o.lines, "bodies": o.bodies, "seconds": o.seconds}}))
+print(json.dumps({{"total": time.perf_counter() - t, "ok": o.ok, "lines": o.lines, "bodies": o.bodies,
+                  "seconds": o.seconds}}))
 """,
 }
 
@@ -88,12 +90,13 @@ def main() -> None:
         floor = float(polars_floor)
         processing = result["seconds"]["scan"] + result["seconds"]["validate"] + result["seconds"]["load"]
         print(
-            f"floor polars {floor:.2f} s ({size / floor / 1e9:.2f} GB/s, {polars_rss:.0f} MB) | floor DuckDB {float(duck_floor):.2f} s "
-            f"({duck_rss:.0f} MB) | load {result['total']:.2f} s ({size / result['total'] / 1e9:.2f} GB/s, peak {load_rss:.0f} MB; "
-            f"{result['lines']:,} lines, {result['bodies']} bodies) | stages "
+            f"floor polars {floor:.2f} s ({size / floor / 1e9:.2f} GB/s, {polars_rss:.0f} MB) | floor DuckDB"
+            f" {float(duck_floor):.2f} s ({duck_rss:.0f} MB) | load {result['total']:.2f} s"
+            f" ({size / result['total'] / 1e9:.2f} GB/s, peak {load_rss:.0f} MB; {result['lines']:,} lines,"
+            f" {result['bodies']} bodies) | stages "
             + ", ".join(f"{k} {v:.2f}" for k, v in result["seconds"].items())
-            + f" | ratio to the polars floor: {floor / result['total']:.2f} (scan + validate + load without the archive copy: "
-            f"{floor / processing:.2f}); to the DuckDB floor: {float(duck_floor) / result['total']:.2f}"
+            + f" | ratio to the polars floor: {floor / result['total']:.2f} (scan + validate + load without the archive"
+            f" copy: {floor / processing:.2f}); to the DuckDB floor: {float(duck_floor) / result['total']:.2f}"
         )
 
 

@@ -199,7 +199,8 @@ def write_extract(
     local_lines: int = 150,
     all_kinds: bool = False,
 ) -> dict:
-    """Write the extract; returns its size, row counts and the provinces' share (``all_kinds``: the 13 amount columns)."""
+    """Write the extract; returns its size, row counts and the provinces' share (``all_kinds``: the 13 amount
+    columns)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     year_list = list(range(first_year, first_year + years))
     province_rows, local_rows = _lines(province_lines, 1), _lines(local_lines, 2)
@@ -238,8 +239,8 @@ def main() -> None:
     started = time.perf_counter()
     stats = write_extract(args.out, args.gigabytes, all_kinds=args.all_kinds)
     print(
-        f"{args.out}: {stats['bytes'] / 1e9:.2f} GB, {stats['rows']:,} rows ({stats['province_rows']:,} of provinces and "
-        f"metropolitan cities), {stats['bodies']:,} bodies, written in {time.perf_counter() - started:.0f} s"
+        f"{args.out}: {stats['bytes'] / 1e9:.2f} GB, {stats['rows']:,} rows ({stats['province_rows']:,} of provinces"
+        f" and metropolitan cities), {stats['bodies']:,} bodies, written in {time.perf_counter() - started:.0f} s"
     )
 
 

@@ -108,7 +108,8 @@ def main() -> None:
         f"p95 {ordered[int(0.95 * (len(ordered) - 1))]:.2f} s, max {ordered[-1]:.2f} s"
     )
     print(
-        f"receipts registered: {len(pending)}, loaded: {sum(o.status == 'accepted' for o in outcomes)} in {load_time:.1f} s"
+        f"receipts registered: {len(pending)}, loaded: {sum(o.status == 'accepted' for o in outcomes)} in"
+        f" {load_time:.1f} s"
     )
     once = len(archived) == accepted and len(loaded) == accepted and all(n == 1 for _, n in loaded)
     print(f"archived once: {len(archived)} files; loaded once: {len(loaded)} uploads -> {'OK' if once else 'MISMATCH'}")

@@ -4,8 +4,9 @@
 
 A warehouse holding every body (generated, two years by default) and an instance that has run the
 whole pipeline; then a new template file for Bologna lands in the inbox. Timed, excluding the
-sensor's polling interval: the sensor's evaluation (validate, archive, load), the body stage for the
-new partition, the year stages it invalidates (peers, national overview, scenarios), priorities and
+sensor's polling interval: the sensor's ticks (a folder listing and the register), the intake run (validate,
+archive, receipt), the body stage for the new partition (the receipt loaded first), the year stages it
+invalidates (peers, national overview, scenarios), priorities and
 plans for that body, and its workbook.
 """
 
@@ -22,6 +23,7 @@ import dagster as dg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pipelines.definitions import defs
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
 from pipelines.sensors import inbox_sensor
@@ -51,16 +53,19 @@ def main() -> None:
     os.environ["AREAVASTA_INBOX"] = str(inbox)
     write_layout("template", generate_budget("237", last, "previsione", seed=9), inbox / f"237_{last}_previsione.xlsx")
     start = time.perf_counter()
-    result = inbox_sensor(
-        dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(home))})
-    )
+    context = {"instance": instance, "resources": {"warehouse_db": Warehouse(home=str(home))}}
+    noticed = inbox_sensor(dg.build_sensor_context(**context))
     sensed = time.perf_counter() - start
-    assert [r.partition_key for r in result.run_requests] == [f"{last}|237"]
+    [intake] = noticed.run_requests
+    received = defs.resolve_job_def("inbox_job").execute_in_process(run_config=intake.run_config, **context)
+    assert received.success
+    requested = inbox_sensor(dg.build_sensor_context(cursor=noticed.cursor, **context))
+    assert [r.partition_key for r in requested.run_requests] == [f"{last}|237"]
     run_pipeline(instance, [last], ["237"], home=str(home))
     total = time.perf_counter() - start
     workbook = home / "outputs" / "reports" / f"237_{last}_previsione.xlsx"
     assert workbook.exists()
-    print(f"new upload -> refreshed workbook: {total:.1f} s (sensor evaluation {sensed:.1f} s; target <= 15 s)")
+    print(f"new upload -> refreshed workbook: {total:.1f} s (a sensor tick {sensed:.2f} s; target <= 15 s)")
     print(load_settings().with_(home=home).warehouse_path)
 
 

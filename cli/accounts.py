@@ -1,4 +1,5 @@
-"""Accounts: ``serve`` (the upload portal) and the ``user`` group (``add``, ``disable``, ``reset``) of the portal's accounts."""
+"""Accounts: ``serve`` (the upload portal) and the ``user`` group (``add``, ``disable``, ``reset``) of the portal's
+accounts."""
 
 from __future__ import annotations
 

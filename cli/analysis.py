@@ -1,14 +1,9 @@
-"""Analyses: ``demo``, ``classify``, ``report``, ``run``, ``dashboards``; the ``dup`` group (``dup responsabile``: the unit
-responsible for a programme in the body's DUP, ``<home>/dup/<body>.csv``, which the next report writes instead of "da indicare")
-and the ``anomalie`` group (``outliers`` in English: the outliers the peer comparison flagged, and confirming one a person
-has checked, in ``<home>/confirmed_outliers.csv``, which the next peer comparison reads and counts again).
+"""Analyses: ``demo``, ``classify``, ``report``, ``run``, ``dashboards``. The groups that go with them have modules of
+their own: ``cli.dup`` (the ``dup`` group) and ``cli.outliers`` (the ``anomalie`` group).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -63,7 +58,8 @@ def classify(
     ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Cartella dei risultati.")] = None,
 ) -> None:
-    """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie) e scrive i risultati (CSV)."""
+    """Classifica ogni funzione nella matrice di Ruffini (gli asset Dagster, con queste soglie)
+    e scrive i risultati (CSV)."""
     from pipelines import stages
     from pipelines.classification import stored_classification, write_outputs
     from sources.overrides import read_yaml
@@ -109,7 +105,8 @@ def classify(
 
 
 def _peer_config(group: str | None, peers: str | None) -> dict:
-    """``--peer-group`` and ``--peers`` as the run configuration of ``peer_benchmarks``; exits 2 on a wrong value or body."""
+    """``--peer-group`` and ``--peers`` as the run configuration of ``peer_benchmarks``; exits 2 on a wrong value or
+    body."""
     from sources.reference import resolve_body
     from transforms.peers import RULES
 
@@ -176,7 +173,8 @@ def _recover(instance) -> None:
             say(
                 f"[yellow]Recuperate {len(recovered)} esecuzioni interrotte (processo terminato): {runs}; "
                 "il magazzino è tornato libero.[/]",
-                f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free again.[/]",
+                f"[yellow]Recovered {len(recovered)} interrupted runs (process ended): {runs}; the warehouse is free"
+                " again.[/]",
             )
         )
 
@@ -248,7 +246,8 @@ def report(
     peer_group: PeerGroup = None,
     peers: Peers = None,
 ) -> None:
-    """Priorità, piano di riassetto, scenari, rapporto Excel e DUP (Word) per ogni ente e anno del magazzino (gli asset Dagster)."""
+    """Priorità, piano di riassetto, scenari, rapporto Excel e DUP (Word)
+    per ogni ente e anno del magazzino (gli asset Dagster)."""
     settings = load_settings()
     keys = _selection(settings, body, year)
     folder = (output or settings.outputs_dir / "reports").resolve()
@@ -310,7 +309,8 @@ def run(
         raise typer.Exit(2)
     config = None
     if scenario:
-        from pipelines.report import scenario_by_name, scenario_run_config
+        from sources.scenarios import scenario_by_name
+        from transforms.scenarios import scenario_run_config
 
         try:
             config = scenario_run_config(scenario_by_name(scenario).get("changes") or {})
@@ -341,7 +341,8 @@ def dashboards(
     lang: Lang = "it",
     export: Annotated[bool, typer.Option("--export", help="Esporta anche ogni grafico in PNG e SVG.")] = False,
 ) -> None:
-    """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene; la pipeline deve essere già stata eseguita."""
+    """Scrive le pagine dei cruscotti (offline) per ciò che il magazzino contiene;
+    la pipeline deve essere già stata eseguita."""
     from warehouse import store as warehouse
 
     settings = load_settings()
@@ -359,199 +360,3 @@ def dashboards(
     _run(settings, keys, {"dashboard_pages": {"lang": lang, "export": export}}, ("body_pages",))
     index = settings.outputs_dir / "dashboards" / ("index.html" if lang == "it" else f"index_{lang}.html")
     console.print(say(f"Pagine scritte; indice: {index}", f"Pages written; index: {index}"), soft_wrap=True)
-
-
-def _body_and_function(body: str, function: str) -> tuple[str, str]:
-    """The body's ISTAT code and the programme or mission a command names, or a usage error (exit 2) saying which is wrong."""
-    from sources.dup_units import known_function
-    from sources.reference import resolve_body
-
-    code, function = resolve_body(body), function.strip()
-    if code is None:
-        console.print("[red]" + say(f"Ente sconosciuto: {body}.", f"Unknown body: {body}.") + "[/]")
-        raise typer.Exit(2)
-    if not known_function(function):
-        console.print(
-            "[red]"
-            + say(
-                f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
-                f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.",
-            )
-            + "[/]"
-        )
-        raise typer.Exit(2)
-    return code, function
-
-
-dup_group = typer.Typer(help="Il DUP come documento Word: i campi che compila l'ente.", no_args_is_help=True)
-app.add_typer(dup_group, name="dup")
-
-
-@dup_group.command("responsabile")
-def responsible(
-    body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
-    function: Annotated[
-        str, typer.Option("--funzione", "--function", help="Programma (10.05) o missione (10) del bilancio.")
-    ],
-    unit: Annotated[
-        str, typer.Option("--unita", "--unit", help="L'unità organizzativa responsabile, come la chiama l'ente.")
-    ],
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--fonte",
-            "--source",
-            help="Da dove viene il nome (es. organigramma 2026); predefinito: chi lo scrive e quando.",
-        ),
-    ] = None,
-    lang: Lang = "it",
-) -> None:
-    """Indica l'unità responsabile di un programma nel DUP dell'ente (file dup/<ente>.csv); il prossimo rapporto la scrive al posto di «da indicare»."""
-    from sources.dup_units import UnitsError, set_unit
-    from sources.reference import body_name
-
-    code, function = _body_and_function(body, function)
-    if not unit.strip():
-        console.print(
-            "[red]" + say("Serve il nome dell'unità (--unita).", "The unit's name is needed (--unit).") + "[/]"
-        )
-        raise typer.Exit(2)
-    settings = load_settings()
-    source = source or f"areavasta dup responsabile – {getpass.getuser()} – {dt.date.today().isoformat()}"
-    try:
-        path = set_unit(settings.home, code, function, unit, source)
-    except UnitsError as refused:  # the file was edited by hand and cannot be read: it is left as it is
-        console.print(
-            f"[red]{refused.message('en' if os.environ.get('AREAVASTA_LANG') == 'en' else 'it')}[/]", soft_wrap=True
-        )
-        raise typer.Exit(1) from None
-    console.print(
-        say(
-            f"{body_name(code)}, {function}: responsabile «{unit.strip()}» scritto in {path}. Il prossimo rapporto "
-            "(areavasta report) lo riporta nel DUP.",
-            f'{body_name(code)}, {function}: responsible unit "{unit.strip()}" written to {path}. The next report '
-            "(areavasta report) puts it in the DUP.",
-        ),
-        soft_wrap=True,
-    )
-
-
-def _why(row: dict) -> str:
-    """Why a function was flagged, in words: far from the peers, or a jump from the previous year."""
-    reasons = []
-    if row.get("outlier_peer"):
-        reasons.append(
-            say(
-                f"lontana dagli enti simili (z robusto {row['robust_z']:.1f})".replace(".", ","),
-                f"far from its peers (robust z {row['robust_z']:.1f})",
-            )
-        )
-    if row.get("outlier_jump"):
-        change = f"{row['yearly_change']:+.0%}"
-        reasons.append(
-            say(f"salto di {change} dall'anno prima".replace("%", " %"), f"{change} jump from the previous year")
-        )
-    return "; ".join(reasons)
-
-
-outliers = typer.Typer(
-    help="Valori anomali rispetto agli enti simili: elenco e conferma di quelli verificati.", no_args_is_help=True
-)
-app.add_typer(outliers, name="anomalie")
-app.add_typer(outliers, name="outliers", hidden=True)
-
-
-@outliers.command("elenco")
-def listing(
-    body: Annotated[
-        str | None, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")
-    ] = None,
-    lang: Lang = "it",
-) -> None:
-    """Le funzioni segnalate come anomale e quelle già confermate, con il motivo."""
-    from sources.kept_files import FileRefused
-    from sources.outlier_confirmations import read_confirmations
-    from sources.reference import resolve_body
-    from warehouse import store as warehouse
-
-    settings = load_settings()
-    try:
-        confirmed = read_confirmations(settings.home)
-    except FileRefused as refused:
-        console.print(f"[red]{refused.message(say('it', 'en'))}[/]", soft_wrap=True)
-        raise typer.Exit(1) from None
-    code = resolve_body(body) if body else None
-    with warehouse.connect(settings.warehouse_path) as con:
-        flagged = warehouse.read_table(con, "peer_benchmarks", None, None, "t.outlier_peer OR t.outlier_jump")
-    if code and flagged.height:
-        flagged = flagged.filter(flagged["body"] == code)
-    marks = {(r["body"], r["function"]): r for r in confirmed.iter_rows(named=True)}
-    table = Table(
-        *(
-            say(w, e)
-            for w, e in (
-                ("ente", "body"),
-                ("anno", "year"),
-                ("funzione", "function"),
-                ("perché", "why"),
-                ("confermata", "confirmed"),
-            )
-        ),
-        title=say("Valori anomali", "Outliers"),
-    )
-    for r in flagged.sort("body", "year", "function").iter_rows(named=True) if flagged.height else []:
-        mark = marks.get((r["body"], r["function"]))
-        table.add_row(
-            r["body"],
-            str(r["year"]),
-            r["function"],
-            _why(r),
-            f"{mark['confirmed_by']}: {mark['reason']}" if mark else "",
-        )
-    console.print(table)
-    if not flagged.height:
-        console.print(say("Nessun valore anomalo nel magazzino.", "No outliers in the warehouse."))
-
-
-@outliers.command("conferma")
-def confirm_outlier(
-    body: Annotated[str, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")],
-    function: Annotated[
-        str, typer.Option("--funzione", "--function", help="Programma (10.05) o missione (10) del bilancio.")
-    ],
-    reason: Annotated[
-        str, typer.Option("--motivo", "--reason", help="Chi ha verificato il dato e come (obbligatorio).")
-    ],
-    lang: Lang = "it",
-) -> None:
-    """Conferma un valore anomalo verificato: il prossimo confronto con gli enti simili lo conta di nuovo."""
-    from sources.kept_files import FileRefused
-    from sources.outlier_confirmations import confirm as write_confirmation
-    from sources.reference import body_name
-
-    code, function = _body_and_function(body, function)
-    if not reason.strip():
-        console.print(
-            "[red]"
-            + say(
-                "Serve il motivo (--motivo): chi ha verificato il dato e come.",
-                "The reason is needed (--reason): who checked the value, and how.",
-            )
-            + "[/]"
-        )
-        raise typer.Exit(2)
-    settings = load_settings()
-    try:
-        path = write_confirmation(settings.home, code, function, reason, getpass.getuser())
-    except FileRefused as refused:  # the file was edited by hand and cannot be read: it is left as it is
-        console.print(f"[red]{refused.message(say('it', 'en'))}[/]", soft_wrap=True)
-        raise typer.Exit(1) from None
-    console.print(
-        say(
-            f"{body_name(code)}, {function}: valore confermato in {path}. Il prossimo confronto con gli enti "
-            "simili lo conta di nuovo: areavasta run (o la riesecuzione annuale).",
-            f"{body_name(code)}, {function}: value confirmed in {path}. The next peer comparison counts it "
-            "again: areavasta run (or the annual rerun).",
-        ),
-        soft_wrap=True,
-    )

@@ -1,7 +1,7 @@
 """The ``areavasta`` command line: the app, its console and the plumbing every group of commands shares.
 
-The commands live in the other modules of ``cli/`` (one per group), registered on ``app`` when ``cli.main`` imports them.
-Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected);
+The commands live in the other modules of ``cli/`` (one per group), registered on ``app`` when ``cli.main`` imports
+them. Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected);
 2 wrong usage (unknown option, missing file).
 """
 
@@ -138,3 +138,26 @@ def findings_table(findings: list[Finding], lang: str, limit: int = 60) -> Group
             Text(f"… e altri {len(findings) - limit}" if lang == "it" else f"… and {len(findings) - limit} more")
         )
     return Group(*lines)
+
+
+def body_and_function(body: str, function: str) -> tuple[str, str]:
+    """The body's ISTAT code and the programme or mission a command names, or a usage error (exit 2) saying which is
+    wrong."""
+    from sources.dup_units import known_function
+    from sources.reference import resolve_body
+
+    code, function = resolve_body(body), function.strip()
+    if code is None:
+        console.print("[red]" + say(f"Ente sconosciuto: {body}.", f"Unknown body: {body}.") + "[/]")
+        raise typer.Exit(2)
+    if not known_function(function):
+        console.print(
+            "[red]"
+            + say(
+                f"'{function}' non è un programma (es. 10.05) né una missione (es. 10) del bilancio.",
+                f"'{function}' is neither a programme (e.g. 10.05) nor a mission (e.g. 10) of the budget.",
+            )
+            + "[/]"
+        )
+        raise typer.Exit(2)
+    return code, function

@@ -1,18 +1,16 @@
-"""Files in: ``validate``, ``ingest``, ``national``, ``questionnaire``, ``ratings``, ``mapping``, ``template``, ``sample``, and the
-register (``uploads``, the register, states in words; ``confirm`` and ``cancel``, a held replacement, shown as the portal shows it).
+"""Files in: ``validate``, ``ingest``, ``national``, ``questionnaire``, ``ratings``, ``template``, ``sample``. The
+register of what came in (``uploads``, ``confirm``, ``cancel``) is ``cli.register``; placing what a file's reader could
+not, ``cli.mapping``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Group
 from rich.progress import Progress
 from rich.table import Table
-from rich.text import Text
 
 from cli.app import (
     PHASE_WORDS,
@@ -26,76 +24,9 @@ from cli.app import (
     findings_table,
     say,
 )
-from sources import receipts, replacement
+from cli.register import HELD_EXIT, held_comparison
 from sources.findings import Finding, findings_json
-from sources.receipts import Receipt
 from sources.settings import load_settings
-
-HELD_EXIT = 4  # a file would make the data worse: held until confirmed (README, exit codes)
-
-
-def _lang() -> str:
-    return "en" if os.environ.get("AREAVASTA_LANG") == "en" else "it"
-
-
-def held_comparison(receipt: Receipt, lang: str | None = None) -> Group:
-    """What the held file would change, per partition: the reasons, the overview and the table per mission in euro."""
-    lang = lang or _lang()
-    it = lang == "it"
-    parts: list = [
-        Text(
-            (
-                "\n"
-                + receipt.original_name
-                + (" — in attesa di conferma (ricevuta " if it else " — waiting for confirmation (receipt ")
-                + f"{receipt.seq})"
-            ),
-            style="bold yellow",
-            overflow="fold",
-        )
-    ]
-    for view in replacement.held_view(receipt.comparisons, lang):
-        parts.append(
-            Text(
-                (
-                    f"Sostituirebbe {view['previous_name']} (ricevuta {view['previous_seq']}), in uso per "
-                    if it
-                    else f"It would replace {view['previous_name']} (receipt {view['previous_seq']}), in use for "
-                )
-                + view["what"]
-                + ":",
-                overflow="fold",
-            )
-        )
-        parts += [Text("  • " + reason, style="yellow", overflow="fold") for reason in view["reasons"]]
-        overview = Table("", "in uso" if it else "in use", "nuovo file" if it else "new file", box=None, pad_edge=False)
-        for row in view["overview"]:
-            overview.add_row(*row)
-        parts.append(overview)
-        table = Table(
-            ("missione" if it else "mission") if view["by_mission"] else ("titolo" if it else "title"),
-            "in uso" if it else "in use",
-            "nuovo file" if it else "new file",
-            "differenza" if it else "difference",
-            header_style="bold",
-        )
-        table.columns[0].overflow = "fold"
-        for row in view["rows"]:
-            table.add_row(
-                row["label"], row["before"], row["after"], row["difference"], style="red" if row["gone"] else ""
-            )
-        parts.append(table)
-    parts.append(
-        Text(
-            ("Per sostituire comunque: areavasta confirm " if it else "To replace anyway: areavasta confirm ")
-            + f"{receipt.seq} "
-            + ("(oppure areavasta cancel " if it else "(or areavasta cancel ")
-            + f"{receipt.seq}); "
-            + ("la prossima volta: areavasta ingest --replace." if it else "next time: areavasta ingest --replace."),
-            overflow="fold",
-        )
-    )
-    return Group(*parts)
 
 
 @app.command()
@@ -223,8 +154,8 @@ def national(
     """Carica estratti nazionali BDAP per programma (anche di molti GB): solo province e città metropolitane."""
     import getpass
 
+    from pipelines.loaders import materialise_national
     from warehouse.loading import OUTCOME_WORDS
-    from warehouse.national_extracts import load_national
 
     settings = load_settings()
     it = lang == "it"
@@ -242,7 +173,7 @@ def national(
     outcomes = []
     for path in files:
         with console.status(say(f"Lettura di {path.name}…", f"Reading {path.name}…")):
-            outcome = load_national(path, settings, user or getpass.getuser())
+            outcome = materialise_national(path, settings, user or getpass.getuser())
         outcomes.append(outcome)
         findings += outcome.findings
         years = f"{outcome.years[0]}-{outcome.years[-1]}" if outcome.years else ""
@@ -302,17 +233,18 @@ def ratings(
     lang: Lang = "it",
     user: Annotated[str | None, typer.Option("--user", help="Chi carica (per l'archivio).")] = None,
 ) -> None:
-    """Carica questionari di co-valutazione compilati (xlsx o csv): controllati come i bilanci, archiviati, in core.ratings."""
+    """Carica questionari di co-valutazione compilati (xlsx o csv):
+    controllati come i bilanci, archiviati, in core.ratings."""
     import getpass
 
+    from pipelines.loaders import materialise_ratings
     from warehouse.loading import OUTCOME_WORDS
-    from warehouse.rating_files import load_ratings
 
     settings = load_settings()
     found: list[Finding] = []
     table = Table("file", say("esito", "outcome"), say("valutazioni", "ratings"), say("enti", "bodies"))
     for path in files:
-        outcome = load_ratings(path, settings, user or getpass.getuser())
+        outcome = materialise_ratings(path, settings, user or getpass.getuser())
         found += outcome.findings
         table.add_row(
             path.name,
@@ -330,87 +262,6 @@ def ratings(
         )
     )
     raise typer.Exit(1 if any(f.is_error for f in found) else 0)
-
-
-@app.command()
-def mapping(
-    file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Il file respinto (xlsx o csv).")
-    ],
-    body: Body = None,
-    year: Year = None,
-    phase: Phase = None,
-    lang: Lang = "it",
-    apply: Annotated[
-        Path | None,
-        typer.Option(
-            "--apply", exists=True, dir_okay=False, help="La mappa compilata da verificare e salvare per l'ente."
-        ),
-    ] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Dove scrivere la mappa da compilare.")] = None,
-    user: Annotated[str | None, typer.Option("--user", help="Chi salva la mappa.")] = None,
-) -> None:
-    """Dice cosa sono le colonne o righe che areavasta non sa collocare: scrive la mappa da compilare,
-    oppure (--apply) la verifica sul file e la salva per l'ente, che la ritroverà negli anni successivi."""
-    import getpass
-
-    from sources import mappings
-    from sources.intake import validate_file
-
-    settings = load_settings()
-    plain = validate_file(file, settings, body=body, year=year, phase=phase)
-    it = lang != "en"
-    if not plain.unplaced:
-        console.print(
-            "Nel file non ci sono colonne o righe da collocare." if it else "The file has no columns or rows to place."
-        )
-        if plain.findings:
-            console.print(findings_table(plain.findings, lang))
-        raise typer.Exit(0 if plain.ok else 1)
-    if apply is None:
-        text = mappings.skeleton(file.name, plain.layout or "?", plain.body, plain.unplaced)
-        target = output or file.with_name(file.stem + ".mappa.yaml")
-        target.write_text(text, encoding="utf-8")
-        console.print(
-            f"Mappa da compilare scritta in {target}: {len(plain.unplaced)} voci."
-            if it
-            else f"Mapping to fill in written to {target}: {len(plain.unplaced)} entries."
-        )
-        raise typer.Exit(0)
-    parsed, problems = mappings.parse(apply.read_text(encoding="utf-8"), apply.name)
-    if parsed is None:
-        console.print(findings_table(problems, lang))
-        raise typer.Exit(1)
-    result = validate_file(file, settings, body=body, year=year, phase=phase, mapping=parsed)
-    if not result.ok or result.unplaced or not plain.body:
-        if not plain.body:
-            result.findings.insert(0, Finding("BODY_MISSING", file=file.name))
-        console.print(findings_table(result.findings, lang))
-        console.print(
-            "La mappa non è stata salvata: il file resta respinto."
-            if it
-            else "The mapping was not saved: the file is still rejected."
-        )
-        raise typer.Exit(1)
-    path = mappings.store(
-        settings,
-        plain.body,
-        plain.fingerprint,
-        parsed,
-        layout=plain.layout,
-        file_name=file.name,
-        user=user or getpass.getuser(),
-    )
-    console.print(
-        f"Mappa verificata e salvata ({path}): il file ora è valido ({result.lines.height} righe) e la mappa "
-        "sarà applicata da sola ai prossimi file dell'ente con le stesse colonne."
-        if it
-        else f"Mapping checked and saved ({path}): the file is now valid ({result.lines.height} rows) and the mapping "
-        "will be applied by itself to this body's next files with the same columns."
-    )
-    if result.findings:
-        console.print(findings_table(result.findings, lang))
-    raise typer.Exit(0)
 
 
 @app.command()
@@ -452,139 +303,3 @@ def sample(
 
     paths = write_samples(output, bodies, years, phases, layouts, seed)
     console.print(say(f"{len(paths)} file scritti in {output}", f"{len(paths)} files written in {output}"))
-
-
-@app.command()
-def uploads(
-    body: Annotated[
-        str | None, typer.Option("--body", help="Ente (codice ISTAT, codice storico, sigla o nome).")
-    ] = None,
-    lang: Lang = "it",
-) -> None:
-    """Il registro dei file ricevuti, con lo stato di ciascuno (in uso, sostituito, in attesa di conferma, …)."""
-    from sources.reference import body_name, resolve_body
-
-    settings = load_settings()
-    wanted = resolve_body(body) if body else None
-    it = lang != "en"
-    if body and wanted is None:
-        console.print("[red]" + (f"Ente sconosciuto: {body}." if it else f"Unknown body: {body}.") + "[/]")
-        raise typer.Exit(2)
-    phases = {"previsione": "previsione" if it else "forecast", "rendiconto": "rendiconto" if it else "final accounts"}
-    table = Table(
-        "n.",
-        "file",
-        "ente" if it else "body",
-        "esercizio" if it else "year",
-        "stato" if it else "state",
-        "da" if it else "by",
-        header_style="bold",
-    )
-    table.columns[1].overflow = "fold"
-    table.columns[4].no_wrap = True  # a state is read as one phrase
-    for receipt in receipts.all_receipts(settings):
-        bodies = {str(p[0]) for p in receipt.partitions}
-        if wanted and wanted not in bodies:
-            continue
-        years = sorted({f"{phases.get(p[2], p[2])} {p[1]}" for p in receipt.partitions})
-        names = ", ".join(body_name(b) for b in sorted(bodies)[:2]) + (
-            f" (+{len(bodies) - 2})" if len(bodies) > 2 else ""
-        )
-        table.add_row(
-            str(receipt.seq),
-            receipt.original_name,
-            names,
-            ", ".join(years[:2]) + ("…" if len(years) > 2 else ""),
-            receipts.state_label(receipt.status, lang),
-            receipt.uploader.name,
-        )
-    console.print(table)
-
-
-def _decide(seq: str, user: str | None, action) -> Receipt:
-    import getpass
-
-    if not seq.isascii() or not seq.isdigit():
-        console.print(
-            "[red]"
-            + (
-                "Indicare il numero della ricevuta (areavasta uploads)."
-                if _lang() == "it"
-                else "Give the receipt's number (areavasta uploads)."
-            )
-            + "[/]"
-        )
-        raise typer.Exit(2)
-    settings = load_settings()
-    who = receipts.Uploader(user or getpass.getuser())  # the operator at the server: every body
-    try:
-        return action(settings, int(seq), who)
-    except receipts.RegisterRefusal as refusal:
-        console.print(f"[red]{refusal.message(_lang())}[/]", soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-@app.command()
-def confirm(
-    seq: Annotated[str, typer.Argument(metavar="N", help="Numero della ricevuta (areavasta uploads).")],
-    user: Annotated[str | None, typer.Option("--user", help="Chi conferma (per il registro).")] = None,
-    lang: Lang = "it",
-) -> None:
-    """Conferma una sostituzione in attesa: il file viene caricato e diventa quello in uso."""
-    from warehouse.errors import WarehouseError
-    from warehouse.loading import load_receipts
-
-    settings = load_settings()
-    it = lang != "en"
-    found = receipts.get(settings, int(seq)) if seq.isdigit() else None
-    # confirmed earlier but not loaded yet (the warehouse was busy): load it now
-    receipt = (
-        found
-        if found and found.status == receipts.RECEIVED and found.confirmed_by
-        else _decide(seq, user, receipts.confirm)
-    )
-    try:
-        [outcome] = load_receipts(settings, [receipt]) or [None]
-    except WarehouseError as exc:
-        console.print(
-            (
-                f"Sostituzione confermata: {receipt.original_name} sarà caricato dal sensore, oppure con areavasta confirm "
-                f"{receipt.seq} quando il magazzino è libero ({exc.message('it')})"
-                if it
-                else f"Replacement confirmed: {receipt.original_name} will be loaded by the sensor, or by areavasta confirm "
-                f"{receipt.seq} once the warehouse is free ({exc.message('en')})"
-            ),
-            soft_wrap=True,
-        )
-        raise typer.Exit(3) from None
-    state = receipts.get(settings, receipt.seq).status
-    console.print(
-        (
-            f"Sostituzione confermata: {receipt.original_name} è ora "
-            if it
-            else f"Replacement confirmed: {receipt.original_name} is now "
-        )
-        + receipts.state_label(state, lang)
-        + ".",
-        soft_wrap=True,
-    )
-    if outcome is not None and outcome.status == "rejected":
-        raise typer.Exit(1)
-
-
-@app.command()
-def cancel(
-    seq: Annotated[str, typer.Argument(metavar="N", help="Numero della ricevuta (areavasta uploads).")],
-    user: Annotated[str | None, typer.Option("--user", help="Chi annulla (per il registro).")] = None,
-    lang: Lang = "it",
-) -> None:
-    """Annulla una sostituzione in attesa: il file resta archiviato e non viene caricato."""
-    receipt = _decide(seq, user, receipts.cancel)
-    console.print(
-        (
-            f"Sostituzione annullata: {receipt.original_name} resta archiviato, non in uso."
-            if lang != "en"
-            else f"Replacement cancelled: {receipt.original_name} stays archived, not in use."
-        ),
-        soft_wrap=True,
-    )

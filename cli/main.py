@@ -7,12 +7,23 @@ confirmed; 5 a rebuild refused.
 
 from __future__ import annotations
 
-from cli import accounts, analysis, intake, maintenance, reproducibility  # noqa: F401 (their commands register on app)
+from cli import (  # noqa: F401 (their commands register on app; the groups in this order: user, dup, anomalie)
+    accounts,
+    analysis,
+    dup,
+    intake,
+    maintenance,
+    mapping,
+    outliers,
+    register,
+    reproducibility,
+)
 from cli.app import app, console
 from cli.language import language
 
 # "areavasta --help" lists the commands in this order (as before the groups had modules of their own); a command not
-# named here comes after them, in the order its module registered it. The groups (user, dup, anomalie) follow the commands.
+# named here comes after them, in the order its module registered it. The groups (user, dup, anomalie) follow the
+# commands.
 ORDER = (
     "validate",
     "ingest",

@@ -1,9 +1,9 @@
 """Maintenance: ``layouts`` (the file formats known), ``restore`` (an archived file as received) and ``rebuild`` (the
 warehouse again from the archive, and what it proves, in words).
 
-``rebuild`` exit codes: 0 rebuilt, every table as before; 1 rebuilt, but a table (named) differs from before or the files
-in use are not those before; 5 refused before touching anything, with each file it cannot rebuild and why; 3 (as every
-command) the warehouse is in use by another process.
+``rebuild`` exit codes: 0 rebuilt, every table as before; 1 rebuilt, but a table (named) differs from before or the
+files in use are not those before; 5 refused before touching anything, with each file it cannot rebuild and why; 3 (as
+every command) the warehouse is in use by another process.
 """
 
 from __future__ import annotations
@@ -103,9 +103,13 @@ def print_report(console: Console, report, lang: str) -> None:
     console.print(table)
     if report.compared_with == "archive":
         console.print(
-            "Il magazzino precedente non si può leggere: il confronto è con le righe che l'archivio ha registrato per ogni file."
-            if it
-            else "The previous warehouse cannot be read: the comparison is with the rows the archive recorded for each file.",
+            (
+                "Il magazzino precedente non si può leggere: il confronto è con le righe che l'archivio ha registrato"
+                " per ogni file."
+                if it
+                else "The previous warehouse cannot be read: the comparison is with the rows the archive recorded for"
+                " each file."
+            ),
             soft_wrap=True,
         )
     if report.waiting:
@@ -120,11 +124,11 @@ def print_report(console: Console, report, lang: str) -> None:
     if report.unregistered:
         console.print(
             (
-                f"Nell'archivio senza ricevuta, mai caricati (la ricezione si è interrotta prima di registrarli), restano fuori: "
-                f"{', '.join(report.unregistered)}."
+                "Nell'archivio senza ricevuta, mai caricati (la ricezione si è interrotta prima di registrarli),"
+                f" restano fuori: {', '.join(report.unregistered)}."
                 if it
-                else f"In the archive without a receipt, never loaded (the reception stopped before registering them), left out: "
-                f"{', '.join(report.unregistered)}."
+                else "In the archive without a receipt, never loaded (the reception stopped before registering them),"
+                f" left out: {', '.join(report.unregistered)}."
             ),
             soft_wrap=True,
         )
@@ -195,7 +199,8 @@ def restore(
     output: Annotated[Path, typer.Option("-o", "--output", help="Dove scrivere il file come è stato ricevuto.")],
     lang: Lang = "it",
 ) -> None:
-    """Riscrive un file dell'archivio esattamente come è stato ricevuto (gli estratti nazionali sono conservati compressi)."""
+    """Riscrive un file dell'archivio esattamente come è stato ricevuto
+    (gli estratti nazionali sono conservati compressi)."""
     from babel.numbers import format_decimal
 
     from sources import archive
@@ -245,7 +250,8 @@ def restore(
 @app.command()
 def rebuild(lang: Lang = "it") -> None:
     """Ricostruisce il magazzino dall'archivio: ricarica ogni file ricevuto e caricato (bilanci, estratti nazionali,
-    questionari), nell'ordine in cui era stato caricato, e lo confronta tabella per tabella con il magazzino di prima."""
+    questionari), nell'ordine in cui era stato caricato,
+    e lo confronta tabella per tabella con il magazzino di prima."""
     from warehouse.rebuild import RebuildRefused, rebuild_warehouse
 
     try:

@@ -14,7 +14,8 @@ from sources.settings import load_settings
 
 
 def _manifest_or_exit(ref: str):
-    """Settings and the manifest ``ref`` names (an id, a Dagster run id, or ``ultimo``); exit 1 in words when none or several match."""
+    """Settings and the manifest ``ref`` names (an id, a Dagster run id, or ``ultimo``); exit 1 in words when none or
+    several match."""
     from warehouse import manifest as manifests
     from warehouse import store as warehouse
 
@@ -38,7 +39,8 @@ def manifest(
     as_json: Annotated[bool, typer.Option("--json", help="Il manifesto intero, in JSON.")] = False,
     lang: Lang = "it",
 ) -> None:
-    """Mostra il manifesto di un'esecuzione: file ricevuti, cataloghi e regole, parametri, versione del codice, risultati."""
+    """Mostra il manifesto di un'esecuzione:
+    file ricevuti, cataloghi e regole, parametri, versione del codice, risultati."""
     import json
 
     _, found = _manifest_or_exit(ref)
@@ -150,8 +152,8 @@ def diff(
         list[str] | None, typer.Option("--run", help="Due esecuzioni o manifesti da confrontare (--run A --run B).")
     ] = None,
 ) -> None:
-    """Cosa è cambiato per un ente rispetto all'esercizio precedente (o tra due esecuzioni, --run A --run B): quadrante, fascia,
-    segnalazioni e piano, con il perché."""
+    """Cosa è cambiato per un ente rispetto all'esercizio precedente (o tra due esecuzioni, --run A --run B):
+    quadrante, fascia, segnalazioni e piano, con il perché."""
     import polars as pl
 
     from pipelines.changes import changes_since_previous
@@ -263,7 +265,8 @@ def _diff_runs(runs: list[str], body: str | None, year: int | None, phase: str |
     if missing or any(s is None for s in states):
         console.print(
             say(
-                f"Nessun manifesto con i risultati per: {', '.join(missing or runs)} (servono esecuzioni dei rapporti).",
+                f"Nessun manifesto con i risultati per: {', '.join(missing or runs)} (servono esecuzioni dei"
+                " rapporti).",
                 f"No manifest with results for: {', '.join(missing or runs)} (runs of the reports are needed).",
             ),
             soft_wrap=True,

@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS uploads (
     id TEXT PRIMARY KEY, body TEXT NOT NULL, year INTEGER, phase TEXT, original_name TEXT NOT NULL,
     stored_as TEXT NOT NULL, sha256 TEXT NOT NULL, username TEXT NOT NULL, received_at TEXT NOT NULL,
-    status TEXT NOT NULL, findings_json TEXT NOT NULL  -- what the dry run said: received or rejected (the fate: the receipt)
+    status TEXT NOT NULL, findings_json TEXT NOT NULL  -- what the dry run said: received or rejected \
+(the fate: the receipt)
 );
 CREATE TABLE IF NOT EXISTS login_failures (key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (key, at);
@@ -159,9 +160,9 @@ def end_sessions(settings, username: str) -> None:
 def log_upload(settings, **record) -> None:
     with connect(settings) as con:
         con.execute(
-            "INSERT INTO uploads (id, body, year, phase, original_name, stored_as, sha256, username, received_at, status, "
-            "findings_json, receipt_seq) VALUES (:id, :body, :year, :phase, :original_name, :stored_as, :sha256, :username, "
-            ":received_at, :status, :findings_json, :receipt_seq)",
+            "INSERT INTO uploads (id, body, year, phase, original_name, stored_as, sha256, username, received_at,"
+            " status, findings_json, receipt_seq) VALUES (:id, :body, :year, :phase, :original_name, :stored_as,"
+            " :sha256, :username, :received_at, :status, :findings_json, :receipt_seq)",
             {"receipt_seq": None, **record},
         )
 

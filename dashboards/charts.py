@@ -72,7 +72,8 @@ TIP_WORDS = {  # tooltip titles: words, never column names
 
 
 def dimmed_unless_highlighted(full: float) -> alt.OpacityValue:
-    """Opacity ``full`` for the function the page's drop-down highlights (or every function when none is), 0.12 for the rest.
+    """Opacity ``full`` for the function the page's drop-down highlights (or every function when none is), 0.12 for the
+    rest.
 
     Built as the channel's own class: a plain dict (``alt.condition``) makes Altair look its class up among 1,400
     schemas and validate it, on every chart."""
@@ -361,7 +362,8 @@ validating(False)
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 1.5, lang: str = "it") -> bytes:
-    """One chart at a time: a demo run once hung while two workbook threads were rendering; serialising rules vl-convert out."""
+    """One chart at a time: a demo run once hung while two workbook threads were rendering; serialising rules vl-convert
+    out."""
     spec = json.dumps(spec_of(chart))
     with _RENDERING:
         return vlc.vegalite_to_png(spec, scale=scale, format_locale="it-IT" if lang == "it" else "en-US")

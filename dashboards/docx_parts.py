@@ -29,7 +29,8 @@ def _append(parent, tag: str, **attributes) -> OxmlElement:
 
 
 def field(paragraph, instruction: str, shown: str = "1") -> None:
-    """A Word field (``PAGE``, ``NUMPAGES``, ``TOC …``) with ``shown`` as its result until Word or LibreOffice updates it."""
+    """A Word field (``PAGE``, ``NUMPAGES``, ``TOC …``) with ``shown`` as its result until Word or LibreOffice updates
+    it."""
     _append(paragraph.add_run()._r, "w:fldChar", **{"w:fldCharType": "begin"})
     code = _append(paragraph.add_run()._r, "w:instrText", **{"xml:space": "preserve"})
     code.text = f" {instruction} "
@@ -98,7 +99,8 @@ _AFTER_UPDATE_FIELDS = {
 
 
 def update_fields_on_open(document) -> None:
-    """``w:updateFields``: Word asks to update the fields (the table of contents, the page count) when it opens the file."""
+    """``w:updateFields``: Word asks to update the fields (the table of contents, the page count) when it opens the
+    file."""
     settings = document.settings.element
     element = OxmlElement("w:updateFields")
     element.set(qn("w:val"), "true")
@@ -217,9 +219,9 @@ def table(
     size: float = 9,
     right: tuple[int, ...] = (),
 ):
-    """A bordered table of fixed column widths (summing to the text width at most: nothing runs off the page), the header
-    shaded and repeated on every page, rows kept whole; ``label_column``: the first column bold and shaded (a record);
-    ``right``: columns of figures, aligned right."""
+    """A bordered table of fixed column widths (summing to the text width at most: nothing runs off the page), the
+    header shaded and repeated on every page, rows kept whole; ``label_column``: the first column bold and shaded (a
+    record); ``right``: columns of figures, aligned right."""
     widths = [round(w * TWIPS_PER_CM) for w in widths_cm]
     shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{HEADER_FILL}"/>'
 
@@ -235,8 +237,10 @@ def table(
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     body = (row(header, True) if header else "") + "".join(row(values, False) for values in rows)
     xml = (
-        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-        f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>'
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+        '<w:tblLayout w:type="fixed"/>'
+        '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0"'
+        ' w:noHBand="0" w:noVBand="1"/>'
         f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>" + _paragraph_xml("", after_pt=2)
     )  # Word joins two tables with nothing between them
     return _insert(document, xml)
@@ -244,7 +248,8 @@ def table(
 
 def stable_bytes(document, when: dt.datetime | None) -> bytes:
     """The .docx as bytes that depend only on its content: the package's dates set to ``when`` (the latest receipt among
-    the inputs, as the workbook's), every zip entry stamped with it (python-docx stamps them with the time of saving)."""
+    the inputs, as the workbook's), every zip entry stamped with it (python-docx stamps them with the time of
+    saving)."""
     moment = (when or dt.datetime(2000, 1, 1)).replace(tzinfo=None, microsecond=0)
     properties = document.core_properties
     properties.created = properties.modified = moment

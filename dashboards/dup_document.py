@@ -5,8 +5,9 @@ Title page, table of contents (a real Word field), **Sezione Strategica** (the m
 the strategic objectives by mission, from the portfolio), **Sezione Operativa, parte prima** (one entry per programme
 of the restructuring plan, written by ``dashboards.dup_operative``; the other classified programmes in a table) and
 the **annex** with the matrix chart and the ranking. "Pagina n di m" in the footer. Every word is data
-(``data/plans/dup_document.yaml``, Italian and English, with ``DupInputs`` in ``dashboards.dup_inputs``); every figure is
-written by ``transforms.figures``; Word parts python-docx lacks (fields, fast bordered tables) are ``dashboards.docx_parts``.
+(``data/plans/dup_document.yaml``, Italian and English, with ``DupInputs`` in ``dashboards.dup_inputs``); every figure
+is written by ``transforms.figures``; Word parts python-docx lacks (fields, fast bordered tables) are
+``dashboards.docx_parts``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""What the DUP document is made of (``DupInputs``), its words (``data/plans/dup_document.yaml``) and the few phrases both
-its sections use: the DUP's period, a programme's place in the ranking, spending per inhabitant."""
+"""What the DUP document is made of (``DupInputs``), its words (``data/plans/dup_document.yaml``) and the few phrases
+both its sections use: the DUP's period, a programme's place in the ranking, spending per inhabitant."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ def mission_names() -> dict[str, str]:
 
 
 def position(row: dict, n: int, w: dict, lang: str, reasons: bool = True) -> str:
-    """Where a programme stands in the ranking ("1° su 20 nella graduatoria (priorità alta: …)"), or why it is outside."""
+    """Where a programme stands in the ranking ("1° su 20 nella graduatoria (priorità alta: …)"), or why it is
+    outside."""
     if row.get("rank") is not None:
         why = row.get(f"reasons_{lang}") or "" if reasons else ""
         return w["position_ranked"].format(

@@ -1,4 +1,5 @@
-"""Sezione Operativa, parte prima: one entry per programme of the restructuring plan, then the other classified programmes.
+"""Sezione Operativa, parte prima: one entry per programme of the restructuring plan, then the other classified
+programmes.
 
 Each entry: a record (mission, status, kind of plan, place in the matrix, priority, responsible unit — "da indicare"
 until the body names it), the operational objective in one sentence, the resources of the three years (the opening

@@ -81,7 +81,8 @@ def indicators_chart(rows: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
 
 
 def indicators_table(rows: pl.DataFrame, lang: str) -> dict:
-    """The chart's figures as a table: the body, the peers' median and quartiles, the peers named, or why it is empty."""
+    """The chart's figures as a table: the body, the peers' median and quartiles, the peers named, or why it is
+    empty."""
     words = label("indicator_chart", lang)
 
     def standing(r: dict) -> str:
@@ -110,7 +111,8 @@ def indicators_table(rows: pl.DataFrame, lang: str) -> dict:
 def indicators_section(
     indicators: pl.DataFrame | None, standing: pl.DataFrame | None, lang: str
 ) -> tuple[alt.TopLevelMixin | None, dict | None]:
-    """The chart (when at least one indicator has a value and peers) and its table; nothing for a body without indicators."""
+    """The chart (when at least one indicator has a value and peers) and its table; nothing for a body without
+    indicators."""
     rows = body_standing(indicators, standing, lang)
     if rows.is_empty():
         return None, None

@@ -40,7 +40,8 @@ def fields(unplaced: list[dict]) -> list[dict]:
 
 
 def answers(form, unplaced: list[dict]) -> dict:
-    """The form's choices as ``{"colonne": {...}, "righe": {...}}`` (empty choices are left for the validation to name)."""
+    """The form's choices as ``{"colonne": {...}, "righe": {...}}`` (empty choices are left for the validation to
+    name)."""
     data: dict = {"colonne": {}, "righe": {}}
     for field in fields(unplaced):
         value = str(form.get(field["name"], "")).strip()

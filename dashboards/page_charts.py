@@ -187,8 +187,9 @@ QUADRANT_IT = {
 
 
 def overview_names(overview: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Each body's name, marked "dettaglio per missione" when its year has mission totals only; ``order``: programme-level
-    bodies first, then the mission-level ones, so that the chart never puts them side by side unmarked."""
+    """Each body's name, marked "dettaglio per missione" when its year has mission totals only; ``order``:
+    programme-level bodies first, then the mission-level ones, so that the chart never puts them side by side
+    unmarked."""
     coarse = pl.col("coarse").fill_null(False) if "coarse" in overview.columns else pl.lit(False)
     name = pl.col("body").map_elements(body_name, return_dtype=pl.String)
     return (

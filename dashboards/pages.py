@@ -2,7 +2,8 @@
 
 The Vega libraries are written once beside the pages (``vega-bundle.js``, from vl-convert) and loaded by
 relative path, so the pages open from ``file://``. Charts are Altair specs embedded as JSON; every text
-that comes from data is escaped for HTML, and the JSON is escaped so that no ``</script>`` can close the tag.
+that comes from data is escaped for HTML, and the JSON is escaped so that no ``</script>`` can close the tag. The
+sections shown as tables (and the pages' words) are ``dashboards.page_tables``.
 """
 
 from __future__ import annotations
@@ -15,35 +16,45 @@ import altair as alt
 import jinja2
 import polars as pl
 import vl_convert as vlc
-import yaml
 
-from dashboards.charts import (
-    TIP_WORDS,
-    spec_of,
-)
+from dashboards.charts import TIP_WORDS, spec_of
 from dashboards.indicator_chart import indicators_section
 from dashboards.page_charts import (
-    CLASS_IT,
     QUADRANT_IT,
     body_charts,
     national_chart,
     overview_names,
     with_highlight,
 )
-from dashboards.words import (
-    label,
-    named,
-    parameter_rows,
-    peer_rule,
-    peer_values,
-    peers_lacking,
+from dashboards.page_tables import (
+    TEXT,
+    changes_section,
+    chart_table,
+    euro_text,
+    mission_movement_section,
+    peers_section,
+    ratings_section,
+    reconciliation_section,
+    share_text,
 )
+from dashboards.words import named, parameter_rows
 from sources.catalogues import status_labels
-from sources.findings import words as finding_words
-from sources.reference import DATA_DIR, body_name, missions
+from sources.reference import body_name
+
+# what pipelines.stage_outputs uses of the dashboards' pages (the table sections live in dashboards.page_tables)
+__all__ = [
+    "TEXT",
+    "body_charts",
+    "body_page",
+    "changes_section",
+    "export_charts",
+    "index_page",
+    "ratings_section",
+    "reconciliation_section",
+    "write_bundle",
+]
 
 BUNDLE = "vega-bundle.js"
-TEXT = yaml.safe_load((DATA_DIR / "dashboard_words.yaml").read_text(encoding="utf-8"))  # it and en, same keys
 CSS = """
 body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:24px;max-width:1200px;color:#222}
 h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
@@ -112,237 +123,9 @@ def export_charts(charts: dict, folder: Path, stem: str, lang: str) -> list[Path
     return written
 
 
-def _euro(cents, lang: str) -> str:
-    if cents is None:
-        return ""
-    text = f"{cents / 100:,.2f} €"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "it" else text
-
-
 def page_label(body: str, year: int, phase: str, lang: str) -> str:
     """ "Provincia di Vercelli - Rendiconto 2025": how a person names a page (never ``2025_rendiconto``)."""
     return f"{body_name(body)} - {TEXT[lang]['phases'].get(phase, phase)} {year}"
-
-
-def _pct(value) -> str:
-    return "" if value is None else f"{value:.0%}"
-
-
-def chart_table(
-    name: str, functions: pl.DataFrame, ranked: pl.DataFrame, moved: pl.DataFrame, lang: str
-) -> dict | None:
-    """The numbers a chart draws, as a table: its text alternative (the matrix's is the functions table below it)."""
-    w = TIP_WORDS[lang]
-    if name == "priorities" and ranked.height:
-        rows = ranked.sort("rank").select("rank", "function", "score", "tier").rows()
-        return {
-            "header": ["#", w["function"], w["points"], w["tier"]],
-            "rows": [[r, f, f"{s:.1f}", tr] for r, f, s, tr in rows],
-        }
-    if name == "composition":
-        data = functions.filter(pl.col("total_cents") > 0).sort("function")
-        header = [
-            w["function"],
-            *[CLASS_IT[c] if lang == "it" else c for c in ("operating", "transfer", "financial")],
-            "rigida" if lang == "it" else "rigid",
-        ]
-        return {
-            "header": header,
-            "rows": [
-                [
-                    r["function"],
-                    _pct(r["operating_share"]),
-                    _pct(r["transfer_share"]),
-                    _pct(r["financial_share"]),
-                    _pct(r["rigid_share"]),
-                ]
-                for r in data.iter_rows(named=True)
-            ],
-        }
-    if name == "peers" and ranked.height:
-        data = ranked.filter(pl.col("peer_median_eur").is_not_null()).sort("function")
-        return {
-            "header": [w["function"], w["per_capita_eur"], w["peer_median_eur"], w["peer_list"]],
-            "rows": [
-                [
-                    r["function"],
-                    _euro(round(r["per_capita_eur"] * 100), lang),
-                    _euro(round(r["peer_median_eur"] * 100), lang),
-                    peer_values(r, lang),
-                ]
-                for r in data.iter_rows(named=True)
-            ],
-        }
-    if name == "movement" and moved.height:
-        return {
-            "header": [w["function"], w["transfer_share"], w["authority"]],
-            "rows": [
-                [
-                    r["function"],
-                    f"{_pct(r['transfer_before'])} → {_pct(r['transfer_share'])}",
-                    f"{r['authority_before']:.2f} → {r['authority']:.2f}",
-                ]
-                for r in moved.sort("function").iter_rows(named=True)
-            ],
-        }
-    return None
-
-
-def peers_section(ranked: pl.DataFrame, group: pl.DataFrame | None, lang: str) -> dict:
-    """Who the peers are and how they were chosen; per function the peers' values beside the median, who lacks it and why."""
-    group = group if group is not None and group.height else None
-    rule = peer_rule(
-        group["rule"][0] if group is not None else None, group["band"][0] if group is not None else None, lang
-    )
-    if group is None:
-        return {"text": label("peers_none", lang).format(rule=rule)}
-    names = ", ".join(body_name(p) for p in sorted(group["peer"]))
-    rows = [
-        [
-            r["function"],
-            named(r, lang),
-            _euro(round(r["per_capita_eur"] * 100), lang) if r.get("per_capita_eur") is not None else "",
-            _euro(round(r["peer_median_eur"] * 100), lang) if r.get("peer_median_eur") is not None else "",
-            peer_values(r, lang),
-            peers_lacking(r, lang),
-        ]
-        for r in ranked.sort("function").iter_rows(named=True)
-    ]
-    return {
-        "text": label("peers_group", lang).format(rule=rule, names=names),
-        "table": {"header": label("peers_header", lang), "rows": rows, "numeric": (2, 3)},
-    }
-
-
-def mission_movement_section(moves: pl.DataFrame | None, lang: str) -> dict | None:
-    """Spending and transfer share mission by mission against the previous year, when one of the two years has mission totals
-    only (``core.mission_movement``); None without such a pair."""
-    if moves is None or moves.is_empty():
-        return None
-    first = moves.row(0, named=True)
-    before, now = first["year_before"], first["year"]
-    level = label("detail_levels", lang)
-    names = dict(zip(missions()["code"], missions()["name"]))
-    rows = [
-        [
-            r["function"],
-            names.get(r["function"]) or "",
-            _euro(r["spending_before_cents"], lang),
-            _euro(r["spending_cents"], lang),
-            "" if r["change"] is None else f"{r['change']:+.0%}".replace(".", ","),
-            f"{_pct(r['transfer_before']) or 'n.d.'} → {_pct(r['transfer_share']) or 'n.d.'}",
-        ]
-        for r in moves.sort("function").iter_rows(named=True)
-    ]
-    text = label("mission_movement", lang).format(
-        before=before, after=now, detail_before=level[first["detail_before"]], detail_after=level[first["detail_now"]]
-    )
-    header = [h.format(before=before, after=now) for h in label("mission_movement_header", lang)]
-    return {"text": text, "table": {"header": header, "rows": rows, "numeric": (2, 3, 4)}}
-
-
-def reconciliation_section(table: pl.DataFrame | None, tolerance: dict, lang: str) -> dict | None:
-    """The comparison with the BDAP extract of the same body, year and phase (``core.bdap_reconciliation``); None without one."""
-    if table is None or table.is_empty() or "within_tolerance" not in table.columns:
-        return None
-    t, named = TEXT[lang], finding_words()
-    off = table.filter(~pl.col("within_tolerance")).sort(pl.col("difference_cents").abs(), descending=True)
-    first = table.row(0, named=True)
-    share = f"{tolerance['share'] * 100:g} %"
-    values = {
-        "own_file": first["own_file"] or "",
-        "bdap_file": first["bdap_file"] or "",
-        "compared": table.height,
-        "differences": off.height,
-        "tolerance": _euro(round(tolerance["absolute_eur"] * 100), lang) + f" / {share}",
-        "absolute": _euro(round(tolerance["absolute_eur"] * 100), lang),
-        "share": share.replace(".", ",") if lang == "it" else share,
-    }
-    rows = [
-        [
-            named["dimension"][r["level"]][lang],
-            r["code"],
-            named["kind"].get(r["amount_kind"], {}).get(lang, r["amount_kind"]),
-            _euro(r["own_cents"], lang),
-            _euro(r["bdap_cents"], lang),
-            _euro(r["difference_cents"], lang),
-            _euro(r["allowed_cents"], lang),
-        ]
-        for r in off.iter_rows(named=True)
-    ]
-    text = t["reconciliation_differ"] if rows else t["reconciliation_agree"]
-    return {
-        "id": "bdap",
-        "heading": t["reconciliation"],
-        "text": text.format(**values),
-        "header": t["reconciliation_header"],
-        "rows": rows,
-        "numeric_from": 3,
-    }
-
-
-def ratings_section(stats: pl.DataFrame | None, functions: pl.DataFrame, lang: str) -> dict | None:
-    """Co-assessment beside the matrix: n, mean and 95 % t interval per function and respondent type."""
-    if stats is None or stats.is_empty():
-        return None
-    words = label("respondent_types", lang)
-    names = dict(zip(functions["function"], functions["name"].fill_null(""))) if "name" in functions.columns else {}
-
-    def cell(r, scale):
-        if r[f"mean_{scale}"] is None:
-            return ""
-        text = f"{r[f'mean_{scale}']:.1f}" + (
-            f" ({r[f'low_{scale}']:.1f}–{r[f'high_{scale}']:.1f})" if r[f"low_{scale}"] is not None else ""
-        )
-        return text.replace(".", ",") if lang == "it" else text
-
-    rows = [
-        [
-            r["function"],
-            names.get(r["function"], ""),
-            {**words, "tutti": label("all_respondents", lang)}.get(r["respondent_type"], ""),
-            str(r["n_quality"]),
-            cell(r, "quality"),
-            cell(r, "accessibility"),
-            cell(r, "willingness"),
-            "" if r["enough_quality"] else label("few_ratings", lang),
-        ]
-        for r in stats.iter_rows(named=True)
-    ]
-    return {
-        "id": "ratings",
-        "heading": label("ratings_title", lang),
-        "text": label("ratings_subtitle", lang) + ".",
-        "header": label("ratings_header", lang),
-        "rows": rows,
-        "numeric_from": 3,
-    }
-
-
-def changes_section(changes, lang: str) -> dict | None:
-    """What changed since the body's previous year (``pipelines.changes.Changes``), as a table section of the page."""
-    if changes is None:
-        return None
-    t = TEXT[lang]
-    rows = [
-        [
-            r["function"],
-            r["name"],
-            t["change_kinds"].get(r["change"], r["change"]),
-            r["before"],
-            r["after"],
-            r["reason"],
-        ]
-        for r in changes.rows.iter_rows(named=True)
-    ]
-    return {
-        "id": "changes",
-        "heading": changes.title,
-        "text": changes.note,
-        "header": t["changes_header"],
-        "rows": rows,
-        "numeric_from": None,
-    }
 
 
 def body_page(
@@ -365,8 +148,8 @@ def body_page(
     standing: pl.DataFrame | None = None,
 ) -> str:
     """The body's page; ``tables``: extra table sections after the charts (what changed, the comparison with BDAP);
-    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that year;
-    ``indicators`` and ``standing``: its execution indicators and where they stand among the peers."""
+    ``mission_moves``: the comparison by mission with a year of other detail; ``peer_group``: this body's peers that
+    year; ``indicators`` and ``standing``: its execution indicators and where they stand among the peers."""
     t = TEXT[lang]
     charts = charts if charts is not None else body_charts(functions, ranked, moved, weights, parameters, lang)
     statuses = status_labels(lang)
@@ -379,7 +162,7 @@ def body_page(
                 r["function"],
                 named(r, lang),
                 statuses.get(r.get("status"), r.get("status") or ""),
-                _euro(r.get("total_cents"), lang),
+                euro_text(r.get("total_cents"), lang),
                 r.get(f"service_type_{lang}") or "",
                 r.get(f"explanation_{lang}") or "",
                 *([r.get("override_note") or ""] if changes else []),
@@ -409,13 +192,15 @@ def body_page(
             sections.append({"heading": t[name], "text": t["no_movement"]})
     chart, figures = indicators_section(indicators, standing, lang)
     if figures:  # the table is shown, not folded: it says why an indicator is missing
-        # the page's drop-down sets "highlight" on every chart: this one must know the signal, though it draws no function
+        # the page's drop-down sets "highlight" on every chart: this one must know the signal, though it draws
+        # no function
         drawn = (
             {"chart": _chart("indicators", with_highlight(chart), lang, t["indicators"])} if chart is not None else {}
         )
         sections.append({"heading": t["indicators"], **drawn, "table": {**figures, "numeric": [1, 2, 3]}})
     title = page_label(body, year, phase, lang) + (f" ({t['open_data_short']})" if open_data else "")
-    stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"  # the workbook and the DUP document beside it (reports/)
+    # the workbook and the DUP document beside it (reports/)
+    stem = f"{body}_{year}_{phase}{'' if lang == 'it' else '_' + lang}"
     return _render(
         "body.html",
         lang,
@@ -435,7 +220,8 @@ def body_page(
 
 
 def national_year(overview: pl.DataFrame) -> tuple[int, str]:
-    """The year and phase of the national overview: the one most bodies have, final accounts before forecasts, latest first."""
+    """The year and phase of the national overview: the one most bodies have, final accounts before forecasts, latest
+    first."""
     counts = (
         overview.group_by("year", "phase")
         .agg(bodies=pl.col("body").n_unique())
@@ -467,7 +253,7 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str, 
         names = QUADRANT_IT if lang == "it" else {}
         table = {
             "header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
-            "rows": [[r["name"], *[_pct(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)],
+            "rows": [[r["name"], *[share_text(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)],
         }
         national = {"heading": heading, "chart": _chart("national", national_chart(data, lang), lang, heading, table)}
         if "coarse" in data.columns and data["coarse"].fill_null(False).any():  # never side by side without saying so

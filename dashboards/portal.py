@@ -4,6 +4,10 @@ One code path for files: ``sources.intake.receive`` with the officer's identity 
 (findings shown at once) and, for an accepted file, archives it and registers its receipt; the sensor
 loads receipts in order of receipt. The portal never opens the DuckDB warehouse: it serves the pages and
 workbooks the runs write.
+
+Here: the app, signing in and out, and the officer's routes (the template, an upload and its findings, the mapping
+form, confirming or cancelling a held replacement). What everyone signed in reads is ``dashboards.portal_reading``;
+what every route shares (templates, the signed-in user, checked forms) is ``dashboards.portal_site``.
 """
 
 from __future__ import annotations
@@ -14,21 +18,17 @@ import datetime as dt
 import json
 import os
 import re
-import secrets
 import tempfile
 import uuid
 from pathlib import Path
 
-import polars as pl
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     JSONResponse,
     PlainTextResponse,
     RedirectResponse,
@@ -36,49 +36,25 @@ from starlette.responses import (
 )
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from dashboards import accounts, intake_worker, mapping_form
 from dashboards.portal_guard import (
-    CSRF_REFUSED,
-    DASHBOARD_CSP,
     FORM_BYTES,
     SECURITY_HEADERS,
     BodyLimit,
     LoginLimiter,
     Refusal,
-    cross_site,
     secret_key,
 )
-from dashboards.words import date_time, short_checksum
+from dashboards.portal_reading import reading_routes
+from dashboards.portal_site import HERE, forbidden, site, state_of
 from sources import mappings, receipts, replacement
 from sources.findings import findings_json
 from sources.intake import receive, validate_file
 from sources.metadata import normalise_phase
 from sources.receipts import Uploader
-from sources.reference import bodies, body_name
 from sources.settings import load_settings
 from sources.template import write_template
-
-HERE = Path(__file__).parent
-ROLE_WORDS = {"officer": "ufficio finanziario dell'ente", "planner": "pianificazione", "admin": "amministrazione"}
-PHASE_WORDS = {"previsione": "Bilancio di previsione", "rendiconto": "Rendiconto"}
-
-
-def page_name(stem: str) -> str:
-    """ "Rendiconto 2024" for ``002_2024_rendiconto``."""
-    _, year, phase = stem.split("_")[:3]
-    return f"{PHASE_WORDS.get(phase, phase)} {year}"
-
-
-STEM = re.compile(r"^(\d{3})_(\d{4})_(previsione|rendiconto)(_en)?$")
-# what the runs write and the portal serves: pages in dashboards/, the workbook and the DUP document in reports/
-SERVED = {
-    ("dashboards", "html"): "text/html; charset=utf-8",
-    ("reports", "xlsx"): "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ("reports", "docx"): "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -99,61 +75,10 @@ def officer(user: accounts.User) -> Uploader:
 
 def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
     settings = settings or load_settings()
-    max_bytes = int((max_upload_mb or float(os.environ.get("AREAVASTA_MAX_UPLOAD_MB", 20))) * 2**20)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(
-        body_name=body_name,
-        date_time=date_time,
-        short_checksum=short_checksum,
-        state_label=receipts.state_label,
-        state_meaning=receipts.state_meaning,
-        role_word=ROLE_WORDS.get,
-        phase_word=PHASE_WORDS.get,
-        page_name=page_name,
-    )
+    shared = site(settings, max_upload_mb)
+    max_bytes, too_large, incoming = shared.max_bytes, shared.too_large, shared.incoming
+    current, page, checked_form = shared.current, shared.page, shared.checked_form
     limiter = LoginLimiter(settings)
-    too_large = f"File troppo grande: il limite è {max_bytes // 2**20} MB."
-    incoming = accounts.portal_dir(settings) / "incoming"
-
-    def csrf(request: Request) -> str:
-        if "csrf" not in request.session:
-            request.session["csrf"] = secrets.token_urlsafe(32)
-        return request.session["csrf"]
-
-    async def checked_form(request: Request, file: bool = False):
-        """The POST's form, read only when it may be genuine: not sent from another site (``cross_site``) and with a
-        CSRF token in the session to match (the callers check the role first). ``BodyLimit`` counts the body as it
-        streams; a form that takes no file refuses a file part at its headers, before anything is written, and an
-        upload takes one. Raises ``Refusal``."""
-        expected = request.session.get("csrf", "")
-        if (
-            cross_site(request) or not expected
-        ):  # without a token in the session nothing can match: the body is not read
-            raise Refusal(403, CSRF_REFUSED)
-        try:
-            form = await request.form(max_files=1 if file else 0, max_part_size=FORM_BYTES)
-        except HTTPException:  # Starlette's 400: a file where none is taken, a second file, a malformed body
-            raise Refusal(400, "Richiesta non valida (modulo).") from None
-        if not secrets.compare_digest(
-            str(form.get("csrf", "")).encode(), expected.encode()
-        ):  # bytes: any text compares
-            raise Refusal(403, CSRF_REFUSED)
-        return form
-
-    def current(request: Request) -> accounts.User | None:
-        name = request.session.get("user")
-        return accounts.user(settings, name, request.session.get("version", -1)) if name else None
-
-    def page(request: Request, name: str, title: str, status_code: int = 200, **context) -> Response:
-        return templates.TemplateResponse(
-            request,
-            name,
-            {"title": title, "user": current(request), "csrf": csrf(request), **context},
-            status_code=status_code,
-        )
-
-    def forbidden() -> Response:
-        return PlainTextResponse("Accesso non consentito.", status_code=403)
 
     async def login(request: Request) -> Response:
         if request.method == "GET":
@@ -178,30 +103,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             accounts.end_sessions(settings, request.session["user"])  # a cookie copied before logout is dead too
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
-
-    async def home(request: Request) -> Response:
-        user = current(request)
-        if user is None:
-            return RedirectResponse("/login", status_code=303)
-        everyone = request.query_params.get("tutti") == "1"
-        table = bodies() if everyone else bodies().filter(pl.col("l56_2014_ordinary_regime_inferred") == "true")
-        visible = [user.body] if user.role == "officer" else sorted(table["istat_code"].to_list())
-        folder = settings.outputs_dir / "dashboards"
-        with_data = {p.stem[:3] for p in folder.glob("*.html") if STEM.match(p.stem)} if folder.exists() else set()
-        history = (
-            _with_states(settings, accounts.uploads_of(settings, user.body)[:20]) if user.role == "officer" else []
-        )
-        return page(
-            request,
-            "home.html",
-            "Bilanci",
-            bodies=visible,
-            with_data=with_data,
-            everyone=everyone,
-            history=history,
-            this_year=dt.date.today().year,
-            max_mb=max_bytes // 2**20,
-        )
 
     async def template(request: Request) -> Response:
         user = current(request)
@@ -298,7 +199,8 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         )
 
     async def upload_mapping(request: Request) -> Response:
-        """The officer places what the reader could not; the mapping is checked on the file, kept for the body, and the file re-sent."""
+        """The officer places what the reader could not; the mapping is checked on the file, kept for the body, and the
+        file re-sent."""
         user, record = own_upload(request)
         if record is None or not user.may_upload or user.body != record["body"]:  # only the body's own officer
             return forbidden()
@@ -392,7 +294,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             fate=fate,
             held=held,
             may_decide=may_decide,
-            state=_state(record, fate),
+            state=state_of(record, fate),
         )
 
     async def upload_decision(request: Request) -> Response:
@@ -419,41 +321,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             headers={"Content-Disposition": f'attachment; filename="rilievi_{record["id"]}.json"'},
         )
 
-    async def body_page(request: Request) -> Response:
-        user = current(request)
-        body = request.path_params["body"]
-        if user is None:
-            return RedirectResponse("/login", status_code=303)
-        if not re.fullmatch(r"\d{3}", body) or not user.may_see(body):
-            return forbidden()
-        uploads = _with_states(settings, accounts.uploads_of(settings, body))
-        folder = settings.outputs_dir / "dashboards"
-        stems = sorted(
-            p.stem for p in folder.glob(f"{body}_*.html") if STEM.match(p.stem) and not p.stem.endswith("_en")
-        )
-        return page(request, "body.html", body_name(body), uploads=uploads, stems=stems)
-
-    async def files(request: Request) -> Response:
-        user = current(request)
-        kind, name = request.path_params["kind"], request.path_params["name"]
-        if user is None:
-            return RedirectResponse("/login", status_code=303)
-        folder = {"dashboards": settings.outputs_dir / "dashboards", "reports": settings.outputs_dir / "reports"}.get(
-            kind
-        )
-        stem, _, suffix = name.rpartition(".")
-        match = STEM.match(stem)
-        allowed = folder is not None and (kind, suffix) in SERVED
-        if name == "vega-bundle.js" and kind == "dashboards":
-            return FileResponse(folder / name, media_type="text/javascript")
-        if not allowed or match is None or not user.may_see(match.group(1)):
-            return forbidden()
-        path = folder / name
-        if not path.is_file():
-            return PlainTextResponse("Non ancora disponibile.", status_code=404)
-        headers = {"Content-Security-Policy": DASHBOARD_CSP} if suffix == "html" else {}
-        return FileResponse(path, headers=headers, media_type=SERVED[(kind, suffix)])
-
     async def refused(request: Request, refusal: Refusal) -> Response:
         return PlainTextResponse(refusal.message, status_code=refusal.status)
 
@@ -467,7 +334,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/", home),
             Route("/login", login, methods=["GET", "POST"]),
             Route("/logout", logout, methods=["POST"]),
             Route("/template", template),
@@ -476,8 +342,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             Route("/uploads/{upload_id:str}/findings.json", upload_findings),
             Route("/uploads/{upload_id:str}/mapping", upload_mapping, methods=["POST"]),
             Route("/uploads/{upload_id:str}/{decision:str}", upload_decision, methods=["POST"]),
-            Route("/body/{body:str}", body_page),
-            Route("/files/{kind:str}/{name:str}", files),
+            *reading_routes(shared),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[
@@ -507,14 +372,3 @@ async def _lifespan(app):
     intake_worker.warm()
     yield
     intake_worker.shutdown()  # the workers end with the portal
-
-
-def _state(record, fate) -> str:
-    """The upload's state, in the register's words: the receipt's fate, or what the dry run said (``rejected``)."""
-    return fate.status if fate is not None else record["status"]
-
-
-def _with_states(settings, uploads) -> list[dict]:
-    """The portal's upload records with their state from the register (one read of the register for the whole list)."""
-    fates = {r.seq: r for r in receipts.all_receipts(settings)} if uploads else {}
-    return [{**dict(u), "state": _state(u, fates.get(u["receipt_seq"]))} for u in uploads]

@@ -18,11 +18,16 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    ),
 }
 
 
-DASHBOARD_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+DASHBOARD_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data:"
+)
 
 
 MIN_SECRET_BYTES = 32
@@ -84,7 +89,8 @@ class LoginLimiter:
 
     def delay(self, username: str, address: str) -> float:
         """Seconds to wait before answering a failed attempt: 0.25, 0.5, 1, 2 … from the user's first failure from that
-        address, and likewise from the address's ``address_attempts``-th failure whatever the names; at most ``MAX_DELAY``."""
+        address, and likewise from the address's ``address_attempts``-th failure whatever the names; at most
+        ``MAX_DELAY``."""
         steps = max(self._rows(f"{username}|{address}"), self._rows(f"@{address}") - self.address_attempts + 1)
         return min(self.MAX_DELAY, 0.25 * 2 ** (steps - 1)) if steps > 0 else 0.0
 
@@ -97,7 +103,8 @@ class LoginLimiter:
         with accounts.connect(self.settings) as con:
             con.executemany("INSERT INTO login_failures VALUES (?, ?)", [(k, now) for k in keys])
             con.execute(
-                "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at DESC LIMIT -1 OFFSET ?)",
+                "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM login_failures ORDER BY at DESC LIMIT -1"
+                " OFFSET ?)",
                 (self.keys,),
             )
 

@@ -1,30 +1,25 @@
 """What a person reads instead of an internal key: parameters in words, short checksums, dates.
 
-Shared by the workbook and the dashboard pages; the words themselves are data (``data/report_labels.yaml``).
+Shared by the workbook and the dashboard pages; the words themselves are data (``data/report_labels.yaml``,
+loaded by ``sources.labels``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 
-import yaml
-
-from sources.reference import DATA_DIR, amount_kinds, body_name
+from sources.labels import report_labels
+from sources.reference import amount_kinds, body_name
 from transforms.figures import percent
 
 
-@cache
-def _labels() -> dict:
-    return yaml.safe_load((DATA_DIR / "report_labels.yaml").read_text(encoding="utf-8"))
-
-
 def label(key: str, lang: str):
-    return _labels()[key][lang]
+    return report_labels()[key][lang]
 
 
 def short_checksum(digest: str | None, keep: int = 12) -> str:
-    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the archive)."""
+    """The first characters of a checksum, as a person reads it (the full value stays in the warehouse and the
+    archive)."""
     return "" if not digest else (digest if len(digest) <= keep else digest[:keep] + "…")
 
 
@@ -93,7 +88,8 @@ def peer_values(row: dict, lang: str) -> str:
 
 
 def peers_lacking(row: dict, lang: str) -> str:
-    """The peers of the group without a value for this function, and why: "Provincia di Modena (solo dettaglio per missione)"."""
+    """The peers of the group without a value for this function, and why: "Provincia di Modena (solo dettaglio per
+    missione)"."""
     from sources.reference import body_name
     from transforms.classify import REASONS
 

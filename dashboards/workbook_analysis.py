@@ -75,8 +75,8 @@ def summary_sheet(workbook, fmt, inputs):
 
 
 def plan_counts(projects: pl.DataFrame) -> dict[str, int]:
-    """How many plans of each kind: ``development`` (programme level), ``development_mission`` (to complete with programme
-    detail first), ``maintain``, ``delegation``, ``handover``, ``split``."""
+    """How many plans of each kind: ``development`` (programme level), ``development_mission`` (to complete with
+    programme detail first), ``maintain``, ``delegation``, ``handover``, ``split``."""
     kinds = ("development", "development_mission", "maintain", "delegation", "handover", "split")
     if projects.is_empty():
         return dict.fromkeys(kinds, 0)
@@ -148,12 +148,14 @@ def peer_figure(row: dict, lang: str) -> str:
     """The peers' median with the peers and their values beside it (empty without peers)."""
     if row.get("peer_median_eur") is None:
         return ""
-    return f"{label('peer_median', lang)} {format_euro(round(row['peer_median_eur'] * 100), lang)}: {peer_values(row, lang)}"
+    median = format_euro(round(row["peer_median_eur"] * 100), lang)
+    return f"{label('peer_median', lang)} {median}: {peer_values(row, lang)}"
 
 
 def indicators_sheet(workbook, fmt, inputs):
-    """The execution indicators of the body, then of each programme: the share, its numerator and denominator, and why an
-    empty one is empty (the amount kind is not in the files, or nothing to divide by), never a 0 that is not there."""
+    """The execution indicators of the body, then of each programme: the share, its numerator and denominator, and why
+    an empty one is empty (the amount kind is not in the files, or nothing to divide by), never a 0 that is not
+    there."""
     t, lang = inputs.t, inputs.lang
     found = inputs.indicators if inputs.indicators is not None and inputs.indicators.height else None
     s = Sheet(workbook, t("indicators_title"), fmt, [12, 44, 11, 17, 17, 58], inputs, wrap=(1, 5))
@@ -323,7 +325,8 @@ def mission_moves(s: Sheet, inputs) -> None:
 
 
 def ratings_sheet(workbook, fmt, inputs):
-    """What users and Third Sector bodies say of each function: n, mean and interval per scale, small samples flagged."""
+    """What users and Third Sector bodies say of each function: n, mean and interval per scale, small samples
+    flagged."""
     t = inputs.t
     s = Sheet(workbook, t("ratings"), fmt, [9, 36, 24, 6, 18, 18, 22, 4, 28], inputs, wrap=(1, 8))
     s.title(t("ratings_title"), t("ratings_subtitle"))

@@ -116,7 +116,8 @@ def method_sheet(workbook, fmt, inputs):
         s.line(
             u["original_name"],
             f"SHA-256 {short_checksum(u['sha256'])} - {t('layout')}: {layout} - {t('received')} "
-            f"{date_time(u['received_at'], inputs.lang)} {t('by')} {u['received_by']} - {states.get(u['status'], u['status'])}",
+            f"{date_time(u['received_at'], inputs.lang)} {t('by')} {u['received_by']} -"
+            f" {states.get(u['status'], u['status'])}",
         )
 
 

@@ -180,6 +180,7 @@ def page_heading(inputs) -> str:
 
 
 def wrapped_height(text: str, width_chars: int, line_points: float = 15.0) -> float:
-    """Row height (points) for ``text`` wrapped in a column ``width_chars`` wide: one line per started width, per paragraph."""
+    """Row height (points) for ``text`` wrapped in a column ``width_chars`` wide: one line per started width, per
+    paragraph."""
     lines = sum(max(1, -(-len(paragraph) // int(width_chars * 1.1))) for paragraph in text.split("\n"))
     return line_points * lines

@@ -15,9 +15,9 @@ from functools import cache
 import polars as pl
 import yaml
 
-from dashboards.words import label
-from pipelines.portfolio import portfolio_config
 from sources.catalogues import flag_labels, quadrants, status_labels
+from sources.labels import label, report_labels
+from sources.portfolio_catalogue import portfolio_config
 from sources.reference import DATA_DIR
 from transforms.changes import Labels, detail_level, state, what_changed
 from warehouse import store as warehouse
@@ -28,11 +28,6 @@ def change_words() -> dict:
     return yaml.safe_load((DATA_DIR / "changes" / "words.yaml").read_text(encoding="utf-8"))
 
 
-@cache
-def _plan_kinds() -> dict:
-    return yaml.safe_load((DATA_DIR / "report_labels.yaml").read_text(encoding="utf-8"))["plan_kinds"]
-
-
 def labels(lang: str) -> Labels:
     tiers = {int(k): v for k, v in portfolio_config()["tiers"][f"labels_{lang}"].items()}
     return Labels(
@@ -40,7 +35,7 @@ def labels(lang: str) -> Labels:
         tiers=tiers,
         statuses=status_labels(lang),
         flags=flag_labels(lang),
-        plan_kinds=_plan_kinds()[lang],
+        plan_kinds=report_labels()["plan_kinds"][lang],
         lang=lang,
     )
 
@@ -101,7 +96,8 @@ def states(con, keys: pl.DataFrame) -> pl.DataFrame:
 
 
 def changes_since_previous(con, keys: pl.DataFrame, lang: str = "it") -> dict[tuple, Changes]:
-    """For each (body, year, phase) of ``keys`` (body, year): what changed since the body's previous year of that phase."""
+    """For each (body, year, phase) of ``keys`` (body, year): what changed since the body's previous year of that
+    phase."""
     words = change_words()[lang]
     names = labels(lang)
     matrix, ranked, plans = _tables(con, keys["body"].unique().to_list())

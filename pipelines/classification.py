@@ -1,14 +1,13 @@
-"""Glue for the classification: catalogues in, classified tables out.
+"""The classification of lines in memory, the stored one read back, and its CSV files.
 
-The logic is in ``transforms/`` (metrics, authority, classify). ``run_classification`` assembles it in
-memory from budget lines (tests, scenarios from lines); the pipeline's assets store the same tables,
-and ``stored_classification`` reads them back for the command line.
+The assembly is ``transforms.classification``: ``run_classification`` gives it the catalogues (tests, scenarios from
+lines); the pipeline's assets store the same tables, ``stored_classification`` reads them back for the command line
+and ``write_outputs`` writes them for a planner.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -22,58 +21,27 @@ from sources.catalogues import (
     spending_classes,
     whole_t12_missions,
 )
-from sources.reference import bodies
-from transforms.authority import authority_table, empty_overrides, mission_authority
-from transforms.classify import classify, movement, place, threshold_sensitivity
-from transforms.full_cost import with_cost_basis
-from transforms.metrics import body_metrics, function_metrics
+from sources.portfolio_catalogue import body_table
+from transforms.classification import Classification, classify_lines
 from warehouse import store as warehouse
-
-
-@dataclass
-class Classification:
-    functions: pl.DataFrame  # one row per body, year, phase, function
-    bodies: pl.DataFrame  # body-level figures (rigidity)
-    sensitivity: pl.DataFrame  # functions that change quadrant when a threshold moves
-    movement: pl.DataFrame  # quadrant last year and this year
-    parameters: dict
-
-
-def _body_inputs() -> tuple[pl.DataFrame, pl.DataFrame]:
-    table = bodies()
-    population = table.select(pl.col("istat_code").alias("body"), pl.col("population_census2011").alias("population"))
-    kinds = table.select(pl.col("istat_code").alias("body"), (pl.col("uts_type_code") == "3").alias("metro"))
-    return population, kinds
 
 
 def run_classification(
     lines: pl.DataFrame, overrides: pl.DataFrame | None = None, config: dict | None = None
 ) -> Classification:
-    config = config or classification_config()
-    population, kinds = _body_inputs()
-    present = kinds.join(lines.select("body").unique(), on="body", how="semi")
-    authority = authority_table(
-        authority_catalogue(),
-        present,
-        overrides if overrides is not None else empty_overrides(),
-        config["authority_weights"],
-        config["direct_delivery_weight"],
-        body_statuses(),
-        config["strongest_power_weight"],
+    """``transforms.classification.classify_lines`` with the catalogues the product ships."""
+    return classify_lines(
+        lines,
+        config or classification_config(),
+        authority_catalogue=authority_catalogue(),
+        body_statuses=body_statuses(),
+        spending_classes=spending_classes(),
+        whole_t12_missions=whole_t12_missions(),
+        mission_level=mission_level(),
+        quadrants=quadrants(),
+        bodies=body_table(),
+        overrides=overrides,
     )
-    metrics = function_metrics(lines, spending_classes(), population, config["amount_basis"])
-    totals = body_metrics(lines, spending_classes(), population, config["amount_basis"], whole_t12_missions())
-    placed = with_cost_basis(
-        place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
-        config["cost_basis"],
-        config["full_cost_driver"],
-    )
-    thresholds, margin = config["thresholds"], config["borderline_margin"]
-    classified = classify(placed, quadrants(), thresholds["spending"], thresholds["authority"], margin)
-    sensitivity = threshold_sensitivity(
-        placed, quadrants(), thresholds["spending"], thresholds["authority"], margin, config["sensitivity_steps"]
-    )
-    return Classification(classified, totals, sensitivity, movement(classified), config)
 
 
 FUNCTION_COLUMNS = [
@@ -143,7 +111,8 @@ def stored_classification(
 
 
 def write_outputs(result: Classification, directory, manifest_id: str | None = None) -> dict[str, str]:
-    """CSV files a planner can open, and the parameters used, in ``directory``; each CSV names ``manifest_id`` (a column)."""
+    """CSV files a planner can open, and the parameters used, in ``directory``; each CSV names ``manifest_id`` (a
+    column)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     columns = [c for c in FUNCTION_COLUMNS if c in result.functions.columns]

@@ -9,6 +9,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from pipelines.loaders import materialise_national, materialise_ratings
 from sources import receipts, replacement
 from sources.catalogues import indicator_catalogue
 from sources.layouts import profile
@@ -18,8 +19,6 @@ from transforms.figures import percent
 from warehouse import store as warehouse
 from warehouse.ingest import ingest_files
 from warehouse.loading import OUTCOME_WORDS, load_receipts
-from warehouse.national_extracts import load_national
-from warehouse.rating_files import load_ratings
 
 
 def _replacements(folder: Path, settings, console: Console) -> None:
@@ -117,7 +116,7 @@ def run_demo(inbox: Path, console: Console) -> int:
     for extract in sorted(
         (inbox.parent / "national").glob("*.csv")
     ):  # BDAP open data: peers, and the upload it must agree with
-        loaded = load_national(extract, settings, user="demo")
+        loaded = materialise_national(extract, settings, user="demo")
         refused += not loaded.ok
         said = (
             f"{loaded.lines} righe di {loaded.bodies} enti"
@@ -128,7 +127,7 @@ def run_demo(inbox: Path, console: Console) -> int:
     for questionnaire in sorted(
         (inbox.parent / "ratings").glob("*.xlsx")
     ):  # co-assessment: users and Third Sector bodies
-        rated = load_ratings(questionnaire, settings, user="demo")
+        rated = materialise_ratings(questionnaire, settings, user="demo")
         refused += not rated.ok
         console.print(
             f"Co-valutazione {questionnaire.name}: {rated.ratings.height} valutazioni"

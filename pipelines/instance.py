@@ -2,12 +2,14 @@
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
 
+PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
 
 
@@ -19,3 +21,8 @@ def embedded_instance(home: Path) -> dg.DagsterInstance:
         shutil.copy(SHIPPED_CONFIG, dagster_home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     return dg.DagsterInstance.get()
+
+
+def owner_tags() -> dict[str, str]:
+    """Tags of a run started in this process, so that a later command can tell the run died with it."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}

@@ -106,7 +106,7 @@ def rerun(settings, stored: dict, target: Path) -> Rerun:
     if any(Path(name).stem.endswith("_en") for name in stored["outputs"]):  # the English workbooks and pages too
         english = {asset: {**values, "lang": "en"} for asset, values in outputs.items()}
         results += run_pipeline(
-            instance, years, bodies, home=str(settings.home), config={**config, **english}, stages=("body_3",)
+            instance, years, bodies, home=str(settings.home), config={**config, **english}, stages=tuple(outputs)
         )
     if not all(r.success for r in results):
         report.refused.append(("un'esecuzione non è riuscita", "a run failed"))

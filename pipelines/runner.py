@@ -1,8 +1,9 @@
-"""Run the pipeline in-process (``make run``, ``areavasta run``, tests): the same assets, stage by stage.
+"""Run the pipeline in-process (``make run``, ``areavasta run``, tests): the same assets, layer by layer of the graph.
 
-Body × year assets run as one run per selection (all bodies of the selected years form one partition
-range: a single-run backfill); year assets run once per year. Runs go to the given Dagster instance, so
-``dagster dev`` shows them afterwards.
+The order is the graph's (``pipelines.assets.LAYERS``: topological layers grouped by partitions definition, derived
+from the tables each stage reads), so a new asset needs no edit here. A body × year layer runs as one run per
+selection (all bodies of the selected years form one partition range: a single-run backfill); a year layer once
+per year. Runs go to the given Dagster instance, so ``dagster dev`` shows them afterwards.
 """
 
 import os
@@ -10,22 +11,15 @@ import socket
 
 import dagster as dg
 
-from pipelines import (
-    dagster_setup,  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
-)
-from pipelines.assets import (
-    ALL_ASSETS,
-    BODY_STAGE_1,
-    BODY_STAGE_2,
-    BODY_STAGE_3,
-    YEAR_STAGE,
-    YEAR_STAGE_2,
-)
+from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
+from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS
+from pipelines.declaration import BODY
+from pipelines.instance import HOST_TAG, PID_TAG, owner_tags
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
 from pipelines.resources import Warehouse
+from sources import receipts
 from warehouse import store as warehouse
 
-PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 UNFINISHED = [
     dg.DagsterRunStatus.STARTED,
     dg.DagsterRunStatus.STARTING,
@@ -89,16 +83,31 @@ def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dic
     return [{"dagster/asset_partition_range_start": a, "dagster/asset_partition_range_end": b} for a, b in runs]
 
 
-STAGES = {
-    "body_1": BODY_STAGE_1,
-    "year_1": YEAR_STAGE,
-    "body_2": BODY_STAGE_2,
-    "year_2": YEAR_STAGE_2,
-    "body_3": BODY_STAGE_3,
-    "body_reports": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "report_workbooks"],
-    "body_pages": [a for a in BODY_STAGE_3 if a.key.to_user_string() == "dashboard_pages"],
-}
-EVERY_STAGE = ("body_1", "year_1", "body_2", "year_2", "body_3")
+def stage_labels() -> dict[str, list[str]]:
+    """Each layer of the graph by label, ``body_1``, ``year_1``, ``body_2``… (counted per partitions definition), each
+    asset by its name, and the outputs by the names the commands use (``body_reports``, ``body_pages``)."""
+    labels: dict[str, list[str]] = {}
+    for partitions, names in LAYERS:
+        labels[f"{partitions}_{sum(label.startswith(partitions) for label in labels) + 1}"] = names
+    return {
+        **labels,
+        **{name: [name] for name in STAGE_ASSETS},
+        "body_reports": ["report_workbooks"],
+        "body_pages": ["dashboard_pages"],
+    }
+
+
+def layers_of(stages: tuple[str, ...] | None) -> list[tuple[str, list[str]]]:
+    """The layers to run for ``stages`` (labels or asset names; None: every asset), in the graph's order."""
+    if stages is None:
+        return LAYERS
+    labels = stage_labels()
+    unknown = [s for s in stages if s not in labels]
+    if unknown:
+        raise ValueError(f"unknown stages {unknown}: {', '.join(labels)}")
+    wanted = {name for s in stages for name in labels[s]}
+    found = [(partitions, [n for n in names if n in wanted]) for partitions, names in LAYERS]
+    return [(partitions, names) for partitions, names in found if names]
 
 
 def run_pipeline(
@@ -107,40 +116,39 @@ def run_pipeline(
     bodies: list[str] | None = None,
     home: str = "",
     config: dict[str, dict] | None = None,
-    stages: tuple[str, ...] = EVERY_STAGE,
+    stages: tuple[str, ...] | None = None,
 ) -> list[dg.ExecuteInProcessResult]:
-    """Materialise the assets of ``stages`` for the selection (default: every stage, every body with data).
+    """Materialise the assets of ``stages`` (layer labels or asset names, ``stage_labels``) for the selection (default:
+    every asset, every body with data).
 
     ``config`` is each asset's run configuration, by asset name (e.g. ``{"ruffini_matrix":
     {"spending_threshold": 0.6}}``): what the command line says reaches the assets, and the run records it.
     """
     resources = {"warehouse_db": Warehouse(home=home)}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
-    owner = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}  # so a later command can tell this run died
+    owner = owner_tags()  # so a later command can tell this run died
     with resources["warehouse_db"].connect() as con:
-        loaded = sorted(
-            set(warehouse.analysed_keys(con)["body"])
-        )  # uploads, and bodies only the national open data has
-    register(instance, years, bodies or loaded)
+        loaded = set(warehouse.analysed_keys(con)["body"])  # uploads, and bodies only the national open data has
+    waiting = {p[0] for r in receipts.pending(resources["warehouse_db"].settings()) for p in r.partitions}
+    register(instance, years, bodies or sorted(loaded | waiting))  # pending receipts: budget_lines loads them first
     results = []
 
-    def run_config(stage) -> dict:
-        names = {a.key.to_user_string() for a in stage}
+    def run_config(names: list[str]) -> dict:
         ops = {name: {"config": values} for name, values in (config or {}).items() if name in names}
         return {**quiet, "ops": ops} if ops else quiet
 
-    for name in stages:
-        stage = STAGES[name]
-        if name.startswith("body"):
+    for partitions, names in layers_of(stages):
+        selection = [STAGE_ASSETS[name] for name in names]
+        if partitions == BODY:
             for tags in _body_runs(instance, years, bodies):
                 results.append(
                     dg.materialize(
                         ALL_ASSETS,
-                        selection=stage,
+                        selection=selection,
                         instance=instance,
                         resources=resources,
                         tags={**tags, **owner},
-                        run_config=run_config(stage),
+                        run_config=run_config(names),
                     )
                 )
         else:
@@ -148,11 +156,11 @@ def run_pipeline(
                 results.append(
                     dg.materialize(
                         ALL_ASSETS,
-                        selection=stage,
+                        selection=selection,
                         instance=instance,
                         resources=resources,
                         partition_key=str(year),
-                        run_config=run_config(stage),
+                        run_config=run_config(names),
                         tags=owner,
                     )
                 )

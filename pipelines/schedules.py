@@ -4,13 +4,13 @@ import os
 
 import dagster as dg
 
-from pipelines.assets import BODY_STAGE_1
+from pipelines.assets import FIRST_LAYER
 from pipelines.partitions import YEARS, year_range_tags
 
 ANNUAL_CRON = os.environ.get("AREAVASTA_ANNUAL_CRON", "0 6 15 5 *")  # 15 May, after the final accounts (due 30 April)
 annual_job = dg.define_asset_job(
     "annual_job",
-    selection=BODY_STAGE_1,
+    selection=FIRST_LAYER,
     description="The body stage for the latest year of every body; the year and later stages follow by automation",
 )
 

@@ -1,5 +1,6 @@
 """The stages that write outputs, a body, year and phase at a time, from the tables the other stages stored: the Excel
-workbook with the DUP document beside it (``stage_reports``) and the dashboard pages with their index (``stage_dashboards``)."""
+workbook with the DUP document beside it (``stage_reports``) and the dashboard pages with their index
+(``stage_dashboards``). The warnings of the files in use go into the workbook (``upload_warnings``)."""
 
 from __future__ import annotations
 
@@ -11,31 +12,57 @@ import polars as pl
 from dashboards import pages
 from dashboards.charts import matrix_chart, to_png
 from dashboards.dup_document import period, stem, write_dup
+from dashboards.words import date_time
 from dashboards.workbook import ReportInputs, write_report
 from pipelines.changes import changes_since_previous
 from pipelines.dup import dup_inputs
 from pipelines.dup import forecasts as forecast_resources
-from pipelines.plans import (
-    PLANS_DIR,
-    field_catalogue,
-    labelled_modes,
-    plan_config,
-    regional_laws,
-)
-from pipelines.portfolio import portfolio_config
 from pipelines.reconciliation import difference_findings, reconciliation_config
-from pipelines.report import (
-    STRATEGY_FILE,
-    _warnings,
-    catalogue_versions,
-    scenarios,
-)
 from pipelines.stages import KEY
+from sources import receipts, replacement
 from sources.catalogues import classification_config
+from sources.findings import Finding
+from sources.plan_catalogue import field_catalogue, labelled_modes, plan_catalogue, plan_config, plan_csv, strategy_csv
+from sources.portfolio_catalogue import portfolio_config
 from sources.reference import body_name
+from sources.scenarios import catalogue_versions, scenarios
 from transforms.plan_rules import for_region
 from transforms.strategy import merge_catalogue, strategic_analysis
 from warehouse import store as warehouse
+
+
+def upload_warnings(uploads: pl.DataFrame, settings=None, lang: str = "it") -> list[dict]:
+    """The warnings of the files in use, as received (archive sidecars), and, for a file that replaced another making
+    the data worse, who confirmed it and why it was held (the register): never silently worse, downstream either."""
+    found = _confirmed_replacements(uploads, settings, lang) if settings is not None else []
+    for path in uploads["archive_path"].unique().to_list():
+        sidecar = Path(path + ".json")
+        if sidecar.exists():
+            for record in json.loads(sidecar.read_text(encoding="utf-8")):
+                found += record.get("warnings", [])
+    return found
+
+
+def _confirmed_replacements(uploads: pl.DataFrame, settings, lang: str) -> list[dict]:
+    found = []
+    for seq in uploads["receipt_seq"].drop_nulls().unique().sort().to_list():
+        receipt = receipts.get(settings, int(seq))
+        if receipt is None or not receipt.worse or not receipt.confirmed_by:
+            continue
+        for view in replacement.held_view(receipt.comparisons, lang):
+            found.append(
+                Finding(
+                    "REPLACEMENT_CONFIRMED",
+                    file=receipt.original_name,
+                    params={
+                        "previous": view["previous_name"],
+                        "reasons": "; ".join(view["reasons"]),
+                        "who": receipt.confirmed_by,
+                        "when": date_time(receipt.confirmed_at, lang),
+                    },
+                ).to_dict(lang)
+            )
+    return found
 
 
 def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
@@ -49,8 +76,8 @@ def _by_key(frame: pl.DataFrame, keys: list[str] | None = None) -> dict:
 def stage_reports(
     con, keys: pl.DataFrame, settings, output=None, lang: str = "it", phase: str | None = None, manifest=None
 ) -> list:
-    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP as
-    a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
+    """One workbook per body, year and phase of ``keys``, from the tables the other stages wrote, and beside it the DUP
+    as a Word document (``dashboards.dup_document``: the same tables, the chart drawn once for both, the three forecast
     years of the forecast that opens the DUP's period, the responsible units the body named)."""
     output = Path(output or settings.outputs_dir / "reports")
     tables = {
@@ -80,8 +107,8 @@ def stage_reports(
     peer_groups = _by_key(warehouse.read_table(con, "peer_groups", keys.select("year").unique()))
     by_mission = _by_key(warehouse.read_table(con, "mission_movement", keys))
     uploads = warehouse.uploads(con)
-    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    logic_names = pl.read_csv(PLANS_DIR / "response_logics.csv", infer_schema=False)
+    actors = strategy_csv("actors.csv")
+    logic_names = plan_csv("response_logics.csv")
     versions = catalogue_versions()
     parameters = {
         "classificazione": classification_config(),
@@ -117,7 +144,7 @@ def stage_reports(
         body_file = settings.home / "strategy" / f"{b}.csv"
         catalogue = for_region(
             merge_catalogue(actors, pl.read_csv(body_file, infer_schema=False) if body_file.exists() else None),
-            regional_laws(b),
+            plan_catalogue().regional_laws(b),
             ("delivery_mode_it", "delivery_mode_en"),
         )
         own_uploads = uploads.filter(pl.col("body") == b, pl.col("year") == y, pl.col("phase") == p)
@@ -140,7 +167,7 @@ def stage_reports(
             scenarios=groups["scenario_comparison"].get(combo, comparison.clear()),
             uploads=own_uploads,
             strategy=strategic_analysis(functions, catalogue, field_catalogue(), labelled_modes(lang), lang),
-            findings=_warnings(own_uploads.filter(pl.col("status") == "current"), settings, lang)
+            findings=upload_warnings(own_uploads.filter(pl.col("status") == "current"), settings, lang)
             + difference_findings(pick("bdap_reconciliation"), lang),
             parameters=parameters,
             catalogue_versions=versions,

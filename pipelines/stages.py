@@ -1,37 +1,19 @@
-"""The method's stages over the warehouse: each reads its inputs from DuckDB and returns what it computed.
+"""The method's first stages over the warehouse: function metrics, authority, the matrix; each reads its inputs
+through its reader (``pipelines.reader``) and returns what it computed.
 
-One function per stage, vectorised over any set of (body, year) keys; the Dagster assets call them
-(one run for a whole national backfill) and persist the returned tables through the ``Warehouse``
-resource (``Stored.tables``: table → (frame, keys it replaces)), which refuses a table not declared
-in ``warehouse.tables`` and replaces exactly the keys computed, so reruns are idempotent.
+One function per stage, vectorised over any set of (body, year) keys; the factory (``pipelines.factory``) calls them
+for every partition of a run (one run for a whole national backfill) and stores the returned tables
+(``Stored.tables``: table → (frame, keys it replaces)) through the ``Warehouse`` resource, which refuses a table not
+declared in ``warehouse.tables`` and replaces exactly the keys computed, so reruns are idempotent. The stages across
+bodies are in ``pipelines.stage_peers``, priorities, plans and scenarios in ``pipelines.stage_priorities``.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.coassessment import with_ratings
-from pipelines.plans import (
-    build_plans,
-    plan_config,
-)
-from pipelines.portfolio import (
-    benchmarks,
-    body_table,
-    development_ranking,
-    portfolio_config,
-    rank,
-    tiered,
-)
-from pipelines.report import (
-    scenario_parameters,
-    scenario_run_config,
-    scenarios,
-)
 from sources.catalogues import (
     authority_catalogue,
     body_statuses,
@@ -42,21 +24,11 @@ from sources.catalogues import (
     spending_classes,
     whole_t12_missions,
 )
-from sources.outlier_confirmations import read_confirmations
 from sources.overrides import read_yaml
+from sources.portfolio_catalogue import body_table
 from sources.revenue_attribution import attribution
-from transforms import missions as tmissions
-from transforms import scenarios as tscenarios
-from transforms.authority import authority_table, mission_authority
-from transforms.classify import classify, movement, place, threshold_sensitivity
-from transforms.coassessment import component as coassessment_component
-from transforms.full_cost import with_cost_basis
-from transforms.indicators import (
-    OUT_SCHEMA,
-    execution_indicators,
-    function_signal,
-    indicator_peers,
-)
+from transforms import classification as tclassification
+from transforms.indicators import execution_indicators
 from transforms.metrics import body_metrics, function_metrics
 from transforms.revenue import attributed_revenue, with_cost_recovery
 from warehouse import store as warehouse
@@ -65,7 +37,7 @@ from warehouse.stored import Stored
 KEY = ["body", "year"]
 
 
-def _years(years: list[int]) -> pl.DataFrame:
+def year_keys(years: list[int]) -> pl.DataFrame:
     return pl.DataFrame({"year": years}, schema={"year": pl.Int32})
 
 
@@ -98,7 +70,7 @@ def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
 
     A body, year and phase nobody uploaded is analysed from the national open data (BDAP) when an extract
     covers it; an upload always wins over the extract."""
-    where = f"({_basis_where()}) OR t.titolo = '4'"
+    where = f"({basis_where()}) OR t.titolo = '4'"
     own = warehouse.read_table(con, "budget_lines", keys, METRIC_COLUMNS, where)
     national = warehouse.read_table(con, "national_lines", keys, METRIC_COLUMNS, where)
     if national.is_empty():
@@ -108,7 +80,7 @@ def basis_lines(con, keys: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _basis_where() -> str:
+def basis_where() -> str:
     """SQL: the lines of the amount kind that measures spending in each phase (``amount_basis``)."""
     basis = classification_config()["amount_basis"]
     return " OR ".join(f"(t.phase = '{phase}' AND t.amount_kind = '{kind}')" for phase, kind in basis.items())
@@ -181,14 +153,7 @@ def matrix_parameters(
     spending_threshold: float | None = None, authority_threshold: float | None = None, cost_basis: str | None = None
 ) -> dict:
     """The classification parameters, with the thresholds and cost basis a command line (run configuration) gives."""
-    config = copy.deepcopy(classification_config())
-    if spending_threshold is not None:
-        config["thresholds"]["spending"] = spending_threshold
-    if authority_threshold is not None:
-        config["thresholds"]["authority"] = authority_threshold
-    if cost_basis is not None:
-        config["cost_basis"] = cost_basis
-    return config
+    return tclassification.with_thresholds(classification_config(), spending_threshold, authority_threshold, cost_basis)
 
 
 def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, overrides_user: str = "") -> Stored:
@@ -200,15 +165,7 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
         if problems:
             raise ValueError("; ".join(f.message() for f in problems))
         overrides = pl.concat([overrides, extra.select(overrides.columns)])
-    table = authority_table(
-        authority_catalogue(),
-        present,
-        overrides,
-        config["authority_weights"],
-        config["direct_delivery_weight"],
-        body_statuses(),
-        config["strongest_power_weight"],
-    )
+    table = tclassification.authority_scores(authority_catalogue(), present, overrides, body_statuses(), config)
     per_year = table.join(keys, on="body")
     return Stored(
         {"rows": per_year.height, "overridden": int(per_year["override_note"].is_not_null().sum())},
@@ -222,29 +179,16 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     metrics = warehouse.read_table(con, "function_metrics", keys)
     authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
     totals = warehouse.read_table(con, "body_metrics", keys)
-    placed = with_cost_basis(
-        place(metrics, authority, mission_authority(authority), totals, config, mission_level()),
-        config["cost_basis"],
-        config["full_cost_driver"],
-    )
-    t, margin = config["thresholds"], config["borderline_margin"]
-    matrix = classify(placed, quadrants(), t["spending"], t["authority"], margin)
+    placed = tclassification.placed(metrics, authority, totals, config, mission_level())
+    matrix = tclassification.classified(placed, quadrants(), config)
     revenue = warehouse.read_table(con, "revenue_lines", keys)
     rules = attribution(home, keys["body"].unique().to_list())
     matrix = with_cost_recovery(
         matrix, attributed_revenue(revenue, rules, config["revenue_basis"]) if revenue.height else None
     )
-    sensitivity = threshold_sensitivity(
-        placed, quadrants(), t["spending"], t["authority"], margin, config["sensitivity_steps"]
-    )
+    sensitivity = tclassification.sensitivity(placed, quadrants(), config)
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
-    history = (
-        pl.concat([stored.join(keys, on=KEY, how="anti"), matrix], how="diagonal_relaxed") if stored.height else matrix
-    )
-    moved = movement(history).join(keys, on=KEY, how="semi")
-    by_mission = tmissions.movement(history).join(
-        keys, on=KEY, how="semi"
-    )  # a year with mission totals only: compared by mission
+    moved, by_mission = tclassification.movements(stored, matrix, keys)
     return Stored(
         {
             "functions": matrix.height,
@@ -258,299 +202,4 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
             "matrix_movement": (moved, keys),
             "mission_movement": (by_mission, keys),
         },
-    )
-
-
-def stage_peers(
-    con, years: list[int], peer_group: str | None = None, peer_list: list[str] | None = None, home: Path | None = None
-) -> Stored:
-    """Cross-body, per year: outliers (less those a person confirmed in ``<home>/confirmed_outliers.csv``, stored as
-    ``core.confirmed_outliers``), peer groups (the rule the run configuration chooses) and named peer medians."""
-    config = peer_config(peer_group, peer_list)
-    confirmed = read_confirmations(home)
-    matrix = con.execute("SELECT * FROM core.ruffini_matrix WHERE year <= ?", [max(years)]).pl()
-    # every body analysed gets benchmarks; those analysed from BDAP (nobody uploaded) count as open-data peers of the others
-    from_bdap = warehouse.open_data_partitions(con, matrix.select("body", "year").unique()).select(
-        "body", "year", "phase"
-    )
-    matrix = (
-        matrix.join(from_bdap.with_columns(_bdap=pl.lit(True)), on=["body", "year", "phase"], how="left")
-        .with_columns(source=pl.when(pl.col("_bdap")).then(pl.lit("open_data")).otherwise(pl.lit("upload")))
-        .drop("_bdap")
-    )
-    open_data = national_metrics(con, max(years))
-    found, groups = benchmarks(matrix, config, confirmed if confirmed.height else None, open_data, years)
-    standing = indicator_peers(peer_indicators(con, years), groups)
-    every_body = body_table().select("body")  # the confirmations are replaced whole: the file is the truth
-    return Stored(
-        {
-            "rows": found.height,
-            "outliers": int(found["outlier"].sum()),
-            "bodies": found["body"].n_unique(),
-            "open_data_bodies": open_data["body"].n_unique() if open_data.height else 0,
-            "peer_group": config["peers"]["group"],
-            "indicators_with_peers": standing.height,
-            "confirmed_outliers": confirmed.height,
-        },
-        {
-            "peer_benchmarks": (found, _years(years)),
-            "peer_groups": (groups, _years(years)),
-            "indicator_peers": (standing, _years(years)),
-            "confirmed_outliers": (confirmed, every_body),
-        },
-    )
-
-
-def peer_indicators(con, years: list[int]) -> pl.DataFrame:
-    """The execution indicators of every body these years: as stored (bodies analysed), and for the bodies known only
-    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no revenue)."""
-    wanted = _years(years)
-    stored = warehouse.read_table(con, "execution_indicators", wanted)
-    lines = warehouse.read_table(con, "national_lines", wanted, INDICATOR_COLUMNS)
-    if lines.is_empty():
-        return stored
-    if stored.height:
-        lines = lines.join(stored.select("body", "year", "phase").unique(), on=["body", "year", "phase"], how="anti")
-    national = execution_indicators(lines, pl.DataFrame(), indicator_catalogue())
-    return pl.concat([stored, national], how="diagonal_relaxed") if stored.height else national
-
-
-def peer_config(peer_group: str | None = None, peer_list: list[str] | None = None) -> dict:
-    """The portfolio parameters with the peer group a command line (run configuration) chooses: ``population``, ``type``,
-    ``region``, or ``list`` with the bodies named (a list alone means ``list``)."""
-    config = copy.deepcopy(portfolio_config())
-    peers = config["peers"]
-    if peer_list:
-        peers["group"], peers["list"] = peer_group or "list", list(peer_list)
-    elif peer_group:
-        peers["group"] = peer_group
-    if peers.get("group") == "list" and not peers.get("list"):
-        raise ValueError("peer group 'list' needs the bodies it lists")
-    return config
-
-
-def national_metrics(con, last_year: int) -> pl.DataFrame:
-    """Function metrics of every body in the national open data (``core.national_lines``) up to ``last_year``,
-    per programme and per mission."""
-    basis = classification_config()["amount_basis"]
-    lines = warehouse.read_table(
-        con, "national_lines", None, METRIC_COLUMNS, f"t.year <= {int(last_year)} AND ({_basis_where()})"
-    )
-    if not lines.height:
-        return lines
-    population = body_table().select("body", "population")
-    programmes = function_metrics(lines, spending_classes(), population, basis)
-    missions = function_metrics(
-        lines.with_columns(programma=pl.lit(None, pl.String)), spending_classes(), population, basis
-    )
-    return pl.concat(
-        [programmes, missions]
-    )  # peers for bodies that uploaded programmes and for those with missions only
-
-
-NO_BENCHMARKS = {
-    "body": pl.String,
-    "year": pl.Int32,
-    "phase": pl.String,
-    "function": pl.String,
-    "per_capita_eur": pl.Float64,
-    "growth": pl.Float64,
-    "robust_z": pl.Float64,
-    "yearly_change": pl.Float64,
-    "outlier_peer": pl.Boolean,
-    "outlier_jump": pl.Boolean,
-    "outlier": pl.Boolean,
-    "peer_median_eur": pl.Float64,
-    "peers": pl.UInt32,
-    "peer_transfer_share": pl.Float64,
-    "peers_open_data": pl.UInt32,
-    "peer_bodies": pl.List(pl.String),
-    "peer_values_eur": pl.List(pl.Float64),
-    "peers_lacking": pl.List(pl.String),
-    "peers_lacking_why": pl.List(pl.String),
-}
-
-
-def stage_portfolio(
-    con, keys: pl.DataFrame, weights: dict | None = None, matrix: pl.DataFrame | None = None, light: bool = False
-) -> Stored:
-    """Rank the classified functions against their peers. ``matrix`` replaces the stored one (a scenario);
-    ``light`` skips the reasons and the weight sensitivity (a scenario needs the tiers only)."""
-    config = portfolio_config()
-    weights = {**config["weights"], **(weights or {})}
-    matrix = (warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix).filter(
-        pl.col("quadrant").is_not_null(), development_ranking()
-    )
-    bench = warehouse.read_table(con, "peer_benchmarks", keys)
-    if not bench.width:  # no year processed yet (a first upload's fast run): the components from peers stay empty
-        bench = pl.DataFrame(schema=NO_BENCHMARKS)
-    bench = bench.drop("per_capita_eur")
-    ranked = matrix.join(bench, on=["body", "year", "phase", "function"], how="left").with_columns(
-        pl.col("outlier").fill_null(False)
-    )
-    ranked = ranked.join(
-        _rated(con, keys), on=["body", "year", "function"], how="left"
-    )  # co-assessment: weight 0 by default
-    ranked = ranked.join(
-        _commitment(con, ranked), on=["body", "year", "phase", "function"], how="left"
-    )  # delivery: weight 0 by default
-    if light:
-        ranked = tiered(ranked, config, weights)
-        return Stored({"ranked": ranked.height}, {"portfolio": (ranked, keys)})
-    ranked, sensitivity = rank(ranked, config, weights)
-    return Stored(
-        {"ranked": ranked.height, "tier_1": int((ranked["tier"] == 1).sum())},
-        {"portfolio": (ranked, keys), "portfolio_sensitivity": (sensitivity, keys)},
-    )
-
-
-def _commitment(con, functions: pl.DataFrame) -> pl.DataFrame:
-    """Each function's commitment capacity in its final accounts (a forecast: the latest earlier final accounts)."""
-    measured = warehouse.read_table(
-        con,
-        "execution_indicators",
-        functions.select("body").unique(),
-        None,
-        "t.indicator = 'commitment_capacity' AND t.phase = 'rendiconto'",
-    )
-    return function_signal(
-        measured if measured.width else pl.DataFrame(schema=OUT_SCHEMA), functions, "commitment_capacity"
-    )
-
-
-def _rated(con, keys: pl.DataFrame) -> pl.DataFrame:
-    """The co-assessment component per body, year and function (null without enough ratings)."""
-    stats = warehouse.read_table(con, "coassessment", keys)
-    if stats.is_empty():
-        return pl.DataFrame(
-            schema={"body": pl.String, "year": pl.Int32, "function": pl.String, "c_co_assessment": pl.Float64}
-        )
-    return coassessment_component(stats)
-
-
-def stage_plans(
-    con,
-    keys: pl.DataFrame,
-    ranked: pl.DataFrame | None = None,
-    matrix: pl.DataFrame | None = None,
-    plan_tiers: list[int] | None = None,
-    adoption: list[float] | None = None,
-    effect_scale: float = 1.0,
-    effect_scale_by_logic: dict | None = None,
-    texts: bool = True,
-) -> Stored:
-    """Plans for the priority functions; the keyword arguments are the run configuration a scenario changes."""
-    ranked = warehouse.read_table(con, "portfolio", keys) if ranked is None else ranked
-    matrix = warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix
-    config = {
-        **plan_config(),
-        **({"plan_tiers": plan_tiers} if plan_tiers else {}),
-        **({"adoption": adoption} if adoption else {}),
-    }
-    plans = build_plans(
-        ranked, config, effect_scale=effect_scale, logic_scale=effect_scale_by_logic or {}, texts=texts, matrix=matrix
-    )
-    if (
-        texts
-    ):  # respondents willing to take part in delivery strengthen the case for co-delivery, in the plan's own words
-        plans.projects = with_ratings(plans.projects, warehouse.read_table(con, "coassessment", keys))
-    return Stored(
-        {
-            "projects": plans.projects.height,
-            "effect_low_eur": int((plans.projects["effect_low_cents"].sum() or 0) / 100),
-            "effect_high_eur": int((plans.projects["effect_high_cents"].sum() or 0) / 100),
-        },
-        {"plans": (plans.projects, keys), "plan_projection": (plans.projection, keys), "plan_kpis": (plans.kpis, keys)},
-    )
-
-
-def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, pl.DataFrame]:
-    """A scenario: the stages of ``ruffini_matrix``, ``portfolio_priorities`` and ``restructuring_plans`` run with the
-    scenario's run configuration (``report.scenario_run_config``), in memory; metrics, authority and peers as stored."""
-    matrix_config = config.get("ruffini_matrix", {})
-    matrix = stage_matrix(
-        con,
-        keys,
-        matrix_parameters(
-            matrix_config.get("spending_threshold"),
-            matrix_config.get("authority_threshold"),
-            matrix_config.get("cost_basis"),
-        ),
-    )
-    ranked = stage_portfolio(
-        con, keys, config.get("portfolio_priorities", {}).get("weights"), matrix.tables["ruffini_matrix"][0], light=True
-    )
-    plans = stage_plans(
-        con,
-        keys,
-        ranked.tables["portfolio"][0],
-        matrix.tables["ruffini_matrix"][0],
-        texts=False,
-        **config.get("restructuring_plans", {}),
-    )
-    return {
-        "matrix": matrix.tables["ruffini_matrix"][0],
-        "portfolio": ranked.tables["portfolio"][0],
-        "projection": plans.tables["plan_projection"][0],
-    }
-
-
-def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | None = None) -> Stored:
-    """Every scenario of ``data/scenarios`` for the bodies of these years, compared with the baseline.
-
-    A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own.
-    """
-    keys = present_keys(con).filter(pl.col("year").is_in(years))
-    runs = {s["name"]: (scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
-    projections = {name: run_scenario(con, keys, config)["projection"] for name, (config, _) in runs.items()}
-    per_function = tscenarios.over_common_set(
-        projections, "piano"
-    )  # every scenario and the Base over the same functions
-    comparison = tscenarios.comparison(per_function)
-    full = {name: scenario_parameters(config) for name, (config, _) in runs.items()}
-    parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
-    files = {}
-    if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name in runs:
-            files[f"{name}.json"] = output_dir / f"{name}.json"
-            files[f"{name}_projection.csv"] = output_dir / f"{name}_projection.csv"
-            files[f"{name}.json"].write_text(json.dumps(full[name], indent=2), encoding="utf-8")
-            projection = per_function.filter(pl.col("scenario") == name).drop(
-                "scenario"
-            )  # the common set, as the workbook
-            projection = projection if manifest_id is None else projection.with_columns(manifest=pl.lit(manifest_id))
-            projection.write_csv(files[f"{name}_projection.csv"])
-    return Stored(
-        {"scenarios": len(runs), "rows": comparison.height, "files": files},
-        {
-            "scenario_comparison": (comparison, _years(years)),
-            "scenario_functions": (per_function, _years(years)),
-            "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)})),
-        },
-    )
-
-
-def stage_national(con, years: list[int]) -> Stored:
-    """Per year: how each body's spending on service lines splits by quadrant (the national overview), and at which detail
-    (``coarse``: mission totals only, not comparable programme by programme). Technical functions (funds, debt, advances,
-    clearing items) are left out at every detail: they are not spending on a service."""
-    matrix = (
-        con.execute("SELECT body, year, phase, quadrant, total_cents, kind, coarse FROM core.ruffini_matrix")
-        .pl()
-        .filter(pl.col("year").is_in(years), pl.col("kind").fill_null("") != "technical")
-    )
-    overview = (
-        matrix.with_columns(
-            quadrant=pl.col("quadrant").fill_null("non_classificata"),
-            coarse=pl.col("coarse").fill_null(False).all().over("body", "year", "phase"),
-        )
-        .group_by("body", "year", "phase", "quadrant", "coarse")
-        .agg(total_cents=pl.col("total_cents").sum())
-        .with_columns(share=pl.col("total_cents") / pl.col("total_cents").sum().over("body", "year", "phase"))
-        .sort("year", "body", "phase", "quadrant")
-    )
-    return Stored(
-        {"bodies": overview["body"].n_unique(), "rows": overview.height},
-        {"national_overview": (overview, _years(years))},
     )

@@ -138,7 +138,8 @@ def orphan_sidecars(archive_dir: Path) -> list[Path]:
 
 
 def history(stored: Path) -> list[dict] | None:
-    """What the sidecar records of a file, one entry per time it was received; None with no sidecar or an unreadable one."""
+    """What the sidecar records of a file, one entry per time it was received; None with no sidecar or an unreadable
+    one."""
     try:
         entries = json.loads(sidecar_of(stored).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -147,7 +148,8 @@ def history(stored: Path) -> list[dict] | None:
 
 
 def settle_entry(stored: Path, load: str, **fields) -> None:
-    """Record on the sidecar entry of one load (its ``load`` id) what became of it: called only after the warehouse committed."""
+    """Record on the sidecar entry of one load (its ``load`` id) what became of it: called only after the warehouse
+    committed."""
     history = json.loads(sidecar_of(stored).read_text(encoding="utf-8"))
     for entry in history:
         if entry.get("load") == load:

@@ -62,9 +62,10 @@ def status_labels(lang: str = "it") -> dict[str, str]:
 
 @cache
 def body_statuses() -> pl.DataFrame:
-    """Statuses that differ from the catalogue's by body: named bodies first (``status_by_body.csv``: c. 86, the mountain
-    border provinces), then the Region's reallocation law (``status_by_region.csv``: a row for one body, for the body's
-    type, or for all the Region's bodies, the most specific winning). Columns: body, programma, status, status_source."""
+    """Statuses that differ from the catalogue's by body: named bodies first (``status_by_body.csv``: c. 86, the
+    mountain border provinces), then the Region's reallocation law (``status_by_region.csv``: a row for one body, for
+    the body's type, or for all the Region's bodies, the most specific winning). Columns: body, programma, status,
+    status_source."""
     named = pl.read_csv(CLASSIFICATION_DIR / "status_by_body.csv", infer_schema=False).with_columns(_rank=pl.lit(0))
     regional = pl.read_csv(CLASSIFICATION_DIR / "status_by_region.csv", infer_schema=False)
     every = bodies().select(
@@ -97,10 +98,10 @@ def quadrants() -> pl.DataFrame:
 
 @cache
 def mission_level() -> pl.DataFrame:
-    """How a mission given only as a total is treated (``data/classification/mission_level.csv``), with its name: ``code``,
-    ``name``, ``kind`` (``service``: classified and marked "dettaglio per missione"; ``support``, ``technical``: never
-    classified, with ``reason_it``/``reason_en``), ``titles_1_2`` (``all``, ``part``, ``none``: how much of the mission the
-    scheme puts on titles 1 and 2) and the row's ``source``."""
+    """How a mission given only as a total is treated (``data/classification/mission_level.csv``), with its name:
+    ``code``, ``name``, ``kind`` (``service``: classified and marked "dettaglio per missione"; ``support``,
+    ``technical``: never classified, with ``reason_it``/``reason_en``), ``titles_1_2`` (``all``, ``part``, ``none``: how
+    much of the mission the scheme puts on titles 1 and 2) and the row's ``source``."""
     table = pl.read_csv(CLASSIFICATION_DIR / "mission_level.csv", infer_schema=False).rename({"missione": "code"})
     return table.join(missions().select("code", "name"), on="code", how="left").select(
         "code", "name", *table.columns[1:]
@@ -108,11 +109,13 @@ def mission_level() -> pl.DataFrame:
 
 
 def whole_t12_missions() -> list[str]:
-    """Missions the scheme puts wholly on titles 1 and 2: a mission total without a title counts in the body's spending."""
+    """Missions the scheme puts wholly on titles 1 and 2: a mission total without a title counts in the body's
+    spending."""
     return mission_level().filter(pl.col("titles_1_2") == "all")["code"].to_list()
 
 
 @cache
 def indicator_catalogue() -> pl.DataFrame:
-    """Execution indicators (``indicators/execution.csv``): each a ratio of amount kinds, with its reference and source."""
+    """Execution indicators (``indicators/execution.csv``): each a ratio of amount kinds, with its reference and
+    source."""
     return pl.read_csv(DATA_DIR / "indicators" / "execution.csv", infer_schema=False)

@@ -119,7 +119,8 @@ class CheckLines(Request):
 
 
 def _rules(frame: pl.DataFrame, request: CheckLines) -> tuple[list, list[str], pl.DataFrame]:
-    """Every rule as (finding code, condition, message parameters, cell); the key columns; the frame with its Totale flag."""
+    """Every rule as (finding code, condition, message parameters, cell); the key columns; the frame with its Totale
+    flag."""
     codes = code_sets()
     kinds = amount_kinds()
     side, letters, large_amount_eur = request.side, request.letters, request.large_amount_eur

@@ -35,7 +35,8 @@ def _rows(path: Path) -> list[dict]:
 
 
 def read_units(home: Path | None, body: str) -> dict[str, str]:
-    """``function → responsible unit`` from the body's file; empty without a file. Raises ``UnitsError`` for a bad file."""
+    """``function → responsible unit`` from the body's file; empty without a file. Raises ``UnitsError`` for a bad
+    file."""
     path = units_file(home, body) if home else None
     if path is None or not path.exists():
         return {}

@@ -230,7 +230,8 @@ def _per_row_bodies(
     settings: Settings,
     uploader: Uploader | None = None,
 ):
-    """Files with many bodies (BDAP): keep the one asked for, or all those the uploader may write; years checked row by row."""
+    """Files with many bodies (BDAP): keep the one asked for, or all those the uploader may write; years checked row by
+    row."""
     findings = []
     held = (
         ", ".join(f"{b} {body_name(b)}" for b in sorted(lines["body"].drop_nulls().unique())) or "—"
@@ -287,7 +288,8 @@ def receive(
     replace: bool = False,
     keep: bool = False,
 ) -> tuple[Validation, Receipt | None]:
-    """The one way in: dry run within the uploader's rights; if accepted, archive the file as received and register a receipt.
+    """The one way in: dry run within the uploader's rights; if accepted, archive the file as received and register a
+    receipt.
 
     The receipt carries the file's summary and its comparison with the file in use for the same partitions: a
     replacement that would make the data worse is registered ``held`` (never loaded) unless ``replace``, the
@@ -343,7 +345,8 @@ def receive(
 
 
 def _summary_of(receipt: Receipt, settings: Settings) -> dict:
-    """The summary of a receipt registered before receipts carried one: its archived file read again, within its rights."""
+    """The summary of a receipt registered before receipts carried one: its archived file read again, within its
+    rights."""
     again = validate_file(
         Path(receipt.archive_path),
         settings,

@@ -42,12 +42,15 @@ def read_confirmations(home: Path | None) -> pl.DataFrame:
             )
         if not known_function(function.strip()):
             raise FileRefused(
-                f"{path.name}, riga {i}, colonna function: '{function}' non è un programma né una missione del bilancio",
-                f"{path.name}, row {i}, column function: '{function}' is neither a programme nor a mission of the budget",
+                f"{path.name}, riga {i}, colonna function: '{function}' non è un programma né una missione del"
+                " bilancio",
+                f"{path.name}, row {i}, column function: '{function}' is neither a programme nor a mission of the"
+                " budget",
             )
         if not reason.strip():
             raise FileRefused(
-                f"{path.name}, riga {i}, colonna reason: manca il motivo della conferma (chi ha verificato il dato e come)",
+                f"{path.name}, riga {i}, colonna reason: manca il motivo della conferma (chi ha verificato il dato e"
+                " come)",
                 f"{path.name}, row {i}, column reason: the reason is missing (who checked the value, and how)",
             )
         rows.append({**row, "body": code, "function": function.strip(), "reason": reason.strip()})
@@ -55,7 +58,8 @@ def read_confirmations(home: Path | None) -> pl.DataFrame:
 
 
 def confirm(home: Path, body: str, function: str, reason: str, who: str, when: dt.datetime | None = None) -> Path:
-    """Add (or replace) the confirmation of one body's function, keeping the others; rows sorted by body and function."""
+    """Add (or replace) the confirmation of one body's function, keeping the others; rows sorted by body and
+    function."""
     existing = read_confirmations(home)
     kept = existing.filter((pl.col("body") != body) | (pl.col("function") != function)).to_dicts()
     moment = (when or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")

@@ -48,7 +48,8 @@ def spending_per_inhabitant(lines: pl.DataFrame, by: tuple[str, ...] = ()) -> pl
 
 @dataclass
 class BodyAmounts(Request):
-    """A step of validation (``sources.steps``): are this file's amounts plausible for its bodies? Files run as one query."""
+    """A step of validation (``sources.steps``): are this file's amounts plausible for its bodies? Files run as one
+    query."""
 
     lines: pl.DataFrame
     file_name: str
@@ -103,8 +104,8 @@ RELATION_KEYS = {  # what one line is, per canonical table (sources.model.TABLES
 
 @dataclass
 class KindRelations(Request):
-    """A step of validation: the lines whose amount kinds break a relation of the scheme (warnings). Files of one table run
-    as one query."""
+    """A step of validation: the lines whose amount kinds break a relation of the scheme (warnings). Files of one table
+    run as one query."""
 
     lines: pl.DataFrame
     file_name: str

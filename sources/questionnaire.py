@@ -1,4 +1,5 @@
-"""The co-assessment questionnaire (``areavasta questionnaire``): an xlsx to collect ratings, read back by ``sources.ratings``.
+"""The co-assessment questionnaire (``areavasta questionnaire``): an xlsx to collect ratings, read back by
+``sources.ratings``.
 
 Sheets: ``Istruzioni`` (in Italian: who answers, the scales), ``Valutazioni`` (one row per respondent ×
 programme; body and year filled in, drop-downs for programme and respondent type, whole numbers 1-5
@@ -46,13 +47,13 @@ def write_questionnaire(path: Path, body: str, year: int, ratings: pl.DataFrame 
         (f"Questionario di co-valutazione dei servizi - {body_name(body)} {year}", title),
         ("", None),
         (
-            "Chi risponde: utenti dei servizi, enti del Terzo settore, gruppi di cittadini o di vicinato. Ogni rispondente ha un"
-            " codice anonimo, lo stesso per tutte le sue risposte (es. U001, T01).",
+            "Chi risponde: utenti dei servizi, enti del Terzo settore, gruppi di cittadini o di vicinato. Ogni"
+            " rispondente ha un codice anonimo, lo stesso per tutte le sue risposte (es. U001, T01).",
             wrap,
         ),
         (
-            "Una riga per rispondente e per programma valutato, nel foglio «Valutazioni». Il programma si sceglie dall'elenco"
-            " (codice e nome nel foglio «Programmi»).",
+            "Una riga per rispondente e per programma valutato, nel foglio «Valutazioni». Il programma si sceglie"
+            " dall'elenco (codice e nome nel foglio «Programmi»).",
             wrap,
         ),
         (
@@ -65,9 +66,9 @@ def write_questionnaire(path: Path, body: str, year: int, ratings: pl.DataFrame 
     lines += [(f"  - {words['it']}", wrap) for words in spec["scales"].values()]
     lines += [
         (
-            "Una domanda senza risposta si lascia vuota. Le risposte restano anonime: nel rapporto compaiono solo numero,"
-            f" media e intervallo per programma e tipo di rispondente, e solo da {spec['statistics']['min_n']} risposte in su"
-            " entrano nelle priorità e nei piani.",
+            "Una domanda senza risposta si lascia vuota. Le risposte restano anonime: nel rapporto compaiono solo"
+            f" numero, media e intervallo per programma e tipo di rispondente, e solo da {spec['statistics']['min_n']}"
+            " risposte in su entrano nelle priorità e nei piani.",
             wrap,
         )
     ]

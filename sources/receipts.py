@@ -1,4 +1,5 @@
-"""The register of uploads: one receipt per accepted file, who sent it, for which body, in order of receipt, and its fate.
+"""The register of uploads: one receipt per accepted file, who sent it, for which body, in order of receipt, and its
+fate.
 
 Whoever receives a file (portal, command line, inbox folder) registers it here through
 ``sources.intake.receive``, after the dry run and the archive copy. A receipt records body, year,
@@ -339,7 +340,8 @@ def settle(settings: Settings, states: dict[int, str], superseded_by: dict[int, 
 
 
 def _decide(settings: Settings, seq: int, who: Uploader, state: str) -> Receipt:
-    """A held receipt confirmed (``received``: the loader takes it) or cancelled, by someone who may write its bodies."""
+    """A held receipt confirmed (``received``: the loader takes it) or cancelled, by someone who may write its
+    bodies."""
     with _locked(settings) as base:
         receipt = _read(base, seq)
         if receipt is None:

@@ -53,7 +53,8 @@ def revenue_titles() -> pl.DataFrame:
 
 @cache
 def tipologie() -> pl.DataFrame:
-    """Tipologie di entrata: ``code`` ("10101"), ``number`` ("101"), ``name``, ``parent_code`` (titolo), ``regions_only``."""
+    """Tipologie di entrata: ``code`` ("10101"), ``number`` ("101"), ``name``, ``parent_code`` (titolo),
+    ``regions_only``."""
     return _read_csv("tipologie_entrata.csv").with_columns(pl.col("regions_only") == "true")
 
 

@@ -44,8 +44,9 @@ INSTRUCTIONS = [
     ("1. Nel foglio «Dati» controllare in alto ente, esercizio e fase (previsione o rendiconto).", None),
     ("2. Dalla riga 6 in giù inserire una riga per ogni capitolo (o voce) di spesa e per ogni tipo di importo.", None),
     (
-        "3. Missione, programma, titolo, macroaggregato e tipo di importo si scelgono dagli elenchi a discesa: Excel rifiuta"
-        " un valore scritto a mano che non è nell'elenco. Incollando righe da un altro file basta il codice (es. 04.02, 1, 1.03).",
+        "3. Missione, programma, titolo, macroaggregato e tipo di importo si scelgono dagli elenchi a discesa: Excel"
+        " rifiuta un valore scritto a mano che non è nell'elenco. Incollando righe da un altro file basta il codice"
+        " (es. 04.02, 1, 1.03).",
         None,
     ),
     (
@@ -54,7 +55,8 @@ INSTRUCTIONS = [
         None,
     ),
     (
-        "5. Non modificare l'intestazione (riga 5): è protetta. Non aggiungere righe di totale: il controllo le ricalcola.",
+        "5. Non modificare l'intestazione (riga 5): è protetta. Non aggiungere righe di totale: il controllo le"
+        " ricalcola.",
         None,
     ),
     ("6. Il foglio «Esempio» mostra alcune righe compilate; non viene caricato.", None),
@@ -66,9 +68,9 @@ INSTRUCTIONS = [
     ("", None),
     ("Dove inviarlo", "heading"),
     (
-        "Caricare il file nel portale areavasta dell'ente («Carica il bilancio», con esercizio e fase) oppure consegnarlo"
-        " all'ufficio che gestisce areavasta. Se il file ha errori, il portale dice foglio, riga e colonna da correggere"
-        " e nulla viene caricato finché non è corretto.",
+        "Caricare il file nel portale areavasta dell'ente («Carica il bilancio», con esercizio e fase) oppure"
+        " consegnarlo all'ufficio che gestisce areavasta. Se il file ha errori, il portale dice foglio, riga e colonna"
+        " da correggere e nulla viene caricato finché non è corretto.",
         None,
     ),
     ("", None),
@@ -247,7 +249,8 @@ def _override_sheet(workbook, fmt, lists) -> None:
     sheet.write(
         0,
         0,
-        "Facoltativo: modifiche al catalogo dell'autorità per questo ente (una riga per modifica, motivazione obbligatoria).",
+        "Facoltativo: modifiche al catalogo dell'autorità per questo ente (una riga per modifica, motivazione"
+        " obbligatoria).",
         fmt["heading"],
     )
     sheet.write_row(2, 0, OVERRIDE_HEADER, fmt["header"])

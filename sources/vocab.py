@@ -30,7 +30,8 @@ _YEAR_OFFSET_KIND = {0: "stanziamento", 1: "stanziamento_anno_2", 2: "stanziamen
 
 
 def amount_kind_of(text: str | None, budget_year: int | None = None) -> str | None:
-    """``Impegnato`` → ``impegni``; ``Previsioni di competenza anno 2027`` in a 2026 budget → ``stanziamento_anno_2``."""
+    """``Impegnato`` → ``impegni``; ``Previsioni di competenza anno 2027`` in a 2026 budget →
+    ``stanziamento_anno_2``."""
     folded = fold_text(text)
     if not folded:
         return None

@@ -123,7 +123,9 @@ def test_mountain_border_provinces_keep_international_relations_as_a_fundamental
 
 
 def test_every_programme_a_body_runs_has_a_field_with_actors_kpis_and_known_instruments():
-    from pipelines.plans import _csv, _strategy, field_catalogue
+    from sources.plan_catalogue import field_catalogue
+    from sources.plan_catalogue import plan_csv as _csv
+    from sources.plan_catalogue import strategy_csv as _strategy
 
     fields = field_catalogue()
     mapped = [p for ps in fields["programmes"] for p in ps.split(";")]

@@ -180,7 +180,7 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
     import polars as pl
 
     from cli.analysis import _print_classification
-    from pipelines.classification import Classification
+    from transforms.classification import Classification
 
     functions = pl.DataFrame(
         {

@@ -173,6 +173,7 @@ def test_the_questionnaire_reads_back_and_ingest_points_to_its_command(tmp_path,
 def rated(tmp_path_factory):
     """Bologna 2025: a template budget and the generated questionnaire, through every asset; then again with the
     co-assessment weighed in the score."""
+    from pipelines.loaders import materialise_ratings
     from pipelines.runner import run_pipeline
     from sources.questionnaire import write_questionnaire
     from sources.samples.budget import generate_budget
@@ -180,7 +181,6 @@ def rated(tmp_path_factory):
     from sources.template import write_template
     from tests.conftest import settings_for
     from warehouse.ingest import ingest_files
-    from warehouse.rating_files import load_ratings
 
     home = tmp_path_factory.mktemp("coassessment")
     settings = settings_for(home)
@@ -188,7 +188,7 @@ def rated(tmp_path_factory):
         home / "237_2025_rendiconto.xlsx", "237", 2025, "rendiconto", generate_budget("237", 2025, "rendiconto")
     )
     assert ingest_files([budget], settings, user="test")[0].status == "accepted"
-    loaded = load_ratings(
+    loaded = materialise_ratings(  # the ratings asset, as areavasta ratings materialises it
         write_questionnaire(home / "237_2025_valutazioni.xlsx", "237", 2025, generate_ratings("237", 2025)), settings
     )
     assert loaded.ok
@@ -200,15 +200,13 @@ def rated(tmp_path_factory):
         instance,
         [2025],
         home=str(home),
-        stages=("body_2",),
+        stages=("portfolio_priorities", "restructuring_plans"),
         config={"portfolio_priorities": {"weights": {"co_assessment": 0.3}}},
     )
     assert all(r.success for r in weighed)
     with warehouse.connect(settings.warehouse_path) as con:
         after = warehouse.read_table(con, "portfolio").select("function", "score")
-    run_pipeline(
-        instance, [2025], home=str(home), stages=("body_2", "body_3")
-    )  # the shipped weights again, outputs written
+    run_pipeline(instance, [2025], home=str(home), stages=("body_2",))  # the shipped weights again, outputs written
     return settings, loaded.ratings, before, after
 
 

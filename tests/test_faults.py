@@ -215,30 +215,24 @@ def test_a_damaged_warehouse_is_named_and_rebuilt_from_the_archive(tmp_path, set
 
 def test_one_file_that_breaks_the_intake_does_not_block_the_inbox(tmp_path, settings, monkeypatch):
     """Each file on its own: the broken one is set aside with its finding, the good one beside it is loaded."""
-    import dagster as dg
-
-    from pipelines import sensors
-    from pipelines.resources import Warehouse
+    from pipelines import inbox as intake
+    from tests import daemon
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
     good = write_sample(inbox, generate_budget("237", 2025, "rendiconto"), "template")
     bad = write_sample(inbox, generate_budget("002", 2025, "rendiconto"), "template")
-    real = sensors.receive
+    real = intake.receive
 
     def flaky(path, *args, **kwargs):
         if path.name == bad.name:
             raise RuntimeError("boom")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(sensors, "receive", flaky)
-    result = sensors.inbox_sensor(
-        dg.build_sensor_context(
-            instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
-        )
-    )
-    assert {r.partition_key for r in result.run_requests if r.job_name == "ingest_job"} == {"2025|237"}
+    monkeypatch.setattr(intake, "receive", flaky)
+    served = daemon.serve(settings)
+    assert served.partitions() == {"2025|237"}
     assert (inbox / "accepted" / good.name).exists() and (inbox / "rejected" / bad.name).exists()
     assert "INTAKE_FAILED" in (inbox / "rejected" / f"{bad.name}.rilievi.txt").read_text(encoding="utf-8")
     sidecars = list(settings.archive_dir.rglob("*.json"))

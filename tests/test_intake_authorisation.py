@@ -11,19 +11,17 @@ import os
 import re
 import threading
 
-import dagster as dg
 import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
 from dashboards import accounts
 from dashboards.portal import create_app
-from pipelines.resources import Warehouse
-from pipelines.sensors import inbox_sensor
 from sources import receipts
 from sources.intake import receive
 from sources.receipts import Uploader
 from sources.samples.budget import generate_budget
+from tests import daemon
 from tests import malformed as m
 from tests.conftest import write_sample
 from warehouse import store as warehouse
@@ -55,12 +53,9 @@ def _post(client, token, path, year, phase="rendiconto"):
         )
 
 
-def _tick(settings):
-    return inbox_sensor(
-        dg.build_sensor_context(
-            instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
-        )
-    )
+def _tick(settings) -> daemon.Served:
+    """The sensor's ticks and the runs they request, as the daemon does (the receipts are loaded by budget_lines)."""
+    return daemon.serve(settings)
 
 
 def _state(settings, body: str) -> tuple:
@@ -85,8 +80,8 @@ def test_officer_cannot_overwrite_another_body_with_a_multi_body_file(portal, tm
     assert "elaborazione in corso" in status  # 237's own rows are accepted...
     [receipt] = receipts.pending(settings)
     assert receipt.uploader == Uploader("ufficio.bo", frozenset({"237"})) and receipt.body == "237"
-    result = _tick(settings)  # ...and the sensor, loading the receipt, applies the same rights again
-    assert {r.partition_key for r in result.run_requests} == {"2024|237"}
+    result = _tick(settings)  # ...and the run the sensor requests, loading the receipt, applies the same rights again
+    assert result.partitions() == {"2024|237"}
     assert _state(settings, "036") == before  # untouched
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         register = con.execute(

@@ -17,11 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.classification import run_classification
-from pipelines.plans import build_plans
-from pipelines.portfolio import benchmarks, portfolio_config, run_portfolio
 from sources.catalogues import authority_catalogue, mission_level
+from sources.plan_catalogue import plan_catalogue
+from sources.portfolio_catalogue import body_table, portfolio_catalogue, portfolio_config
 from sources.reference import missions
 from tests.conftest import settings_for
+from transforms.plan_assembly import build_plans
+from transforms.ranking import benchmarks, run_portfolio
 
 OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 NEVER = {"01", "20", "50", "60", "99"}
@@ -57,7 +59,7 @@ def lines(tmp_path_factory) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def analysed(lines):
     functions = run_classification(lines).functions
-    return functions, run_portfolio(functions)
+    return functions, run_portfolio(functions, portfolio_catalogue())
 
 
 def _modena(frame: pl.DataFrame) -> pl.DataFrame:
@@ -79,7 +81,7 @@ def test_mission_01_and_technical_missions_given_as_totals_never_enter_matrix_ra
     assert "01.08" in modena["01"]["explanation_it"] and "01.09" in modena["01"]["explanation_en"]
     ranked = _modena(portfolio.ranked)["function"].to_list()
     assert ranked and not NEVER & set(ranked)
-    plans = build_plans(_modena(portfolio.ranked), matrix=_modena(functions)).projects
+    plans = build_plans(_modena(portfolio.ranked), plan_catalogue(), matrix=_modena(functions)).projects
     assert plans.height and not NEVER & set(plans["function"])
 
 
@@ -113,7 +115,7 @@ def test_other_missions_given_as_totals_are_marked_and_planned_from_programme_de
     functions, portfolio = analysed
     ranked = _modena(portfolio.ranked)
     assert ranked.height and ranked["coarse"].all()
-    plans = build_plans(ranked, matrix=_modena(functions))
+    plans = build_plans(ranked, plan_catalogue(), matrix=_modena(functions))
     development = plans.projects.filter(pl.col("plan_kind") == "development")
     assert development.height
     for plan in development.iter_rows(named=True):
@@ -137,7 +139,7 @@ def test_other_missions_given_as_totals_are_marked_and_planned_from_programme_de
 def test_a_programme_level_plan_keeps_its_euro_effects(analysed):
     functions, portfolio = analysed
     padova = portfolio.ranked.filter(pl.col("body") == "028")
-    plans = build_plans(padova, matrix=functions.filter(pl.col("body") == "028")).projects.filter(
+    plans = build_plans(padova, plan_catalogue(), matrix=functions.filter(pl.col("body") == "028")).projects.filter(
         pl.col("plan_kind") == "development"
     )
     assert plans.height and plans["effect_high_cents"].is_not_null().all() and (plans["direction"] == "").all()
@@ -228,7 +230,7 @@ def test_a_body_total_from_mission_totals_without_titles_is_not_zero_and_leaves_
 def test_peers_are_compared_at_the_same_level_of_detail_and_named(lines, analysed):
     functions, _ = analysed
     found, groups = benchmarks(
-        functions, {**portfolio_config(), "peers": {**portfolio_config()["peers"], "group": "type"}}
+        functions, {**portfolio_config(), "peers": {**portfolio_config()["peers"], "group": "type"}}, body_table()
     )
     assert set(groups.filter(pl.col("body") == "036")["peer"]) == {"024", "028"}
     population = {"024": 859205, "028": 921361}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.portfolio import body_table, portfolio_config
-from pipelines.stages import peer_config
+from pipelines.stage_peers import peer_config
+from sources.portfolio_catalogue import body_table, portfolio_config
 from transforms.peers import RULES, peer_groups
 
 # Piemonte: Torino (metropolitan city), Vercelli, Novara, Cuneo; Emilia-Romagna: Bologna (metropolitan city), Modena, Parma

@@ -16,9 +16,11 @@ from pipelines.partitions import BODIES, YEARS
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
 from pipelines.schedules import annual_rerun
-from pipelines.sensors import inbox_sensor
 from sources import receipts
+from sources.intake import receive
+from sources.receipts import Uploader
 from sources.samples.budget import generate_budget
+from tests import daemon
 from tests import malformed as m
 from tests.conftest import write_sample
 from warehouse import store as warehouse
@@ -54,8 +56,10 @@ def test_definitions_load_with_every_stage():
         "dashboard_pages",
         "bdap_reconciliation",
         "co_assessment",
+        "national_lines",
+        "ratings",
     }
-    for job in ("ingest_job", "annual_job", "rejected_upload"):
+    for job in ("ingest_job", "annual_job", "inbox_job"):
         defs.resolve_job_def(job)
 
 
@@ -78,7 +82,7 @@ def _snapshot(settings) -> dict:
 def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     instance = dg.DagsterInstance.ephemeral()
     results = run_pipeline(instance, [2024, 2025], home=str(loaded.home))
-    assert all(r.success for r in results) and len(results) == 7  # 3 body-stage runs, 2 x 2 year-stage runs
+    assert all(r.success for r in results) and len(results) == 4  # 2 body-layer runs, 2 years x 1 year-layer run
     assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions(
         "ente"
     ) == ["002", "003"]
@@ -162,11 +166,11 @@ def test_blocking_schema_check_stops_the_downstream_assets(loaded):
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("anno", ["2025"])
     instance.add_dynamic_partitions("ente", ["002", "003"])
-    from pipelines.assets import ALL_ASSETS, BODY_STAGE_1
+    from pipelines.assets import ALL_ASSETS, FIRST_LAYER
 
     result = dg.materialize(
         ALL_ASSETS,
-        selection=BODY_STAGE_1,
+        selection=FIRST_LAYER,
         instance=instance,
         partition_key="2025|002",
         resources={"warehouse_db": Warehouse(home=str(loaded.home))},
@@ -200,28 +204,37 @@ def test_a_run_killed_midway_then_rerun_leaves_consistent_tables(loaded, monkeyp
     assert all(clean[t].equals(again[t]) for t in TABLES)
 
 
-def test_inbox_sensor_requests_exactly_the_new_partitions(tmp_path, settings, monkeypatch):
+def test_inbox_sensor_receives_folder_files_through_a_run_and_requests_exactly_the_new_partitions(
+    tmp_path, settings, monkeypatch
+):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
     good = write_sample(inbox, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds")
     bad = m.edit_xlsx(m.template(tmp_path / "g.xlsx"), inbox / "sbagliato.xlsx", "Dati", {"A6": "77"})
+    first = daemon.tick(settings)  # the tick notices the files: one intake run, nothing received yet
+    assert [(r.job_name, r.partition_key) for r in first.run_requests] == [("inbox_job", None)]
+    assert receipts.all_receipts(settings) == [] and good.exists() and bad.exists()
     instance = dg.DagsterInstance.ephemeral()
-    context = dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))})
-    result = inbox_sensor(context)
-    requests = {(r.job_name, r.partition_key) for r in result.run_requests}
-    assert requests == {("ingest_job", "2025|237"), ("rejected_upload", None)}
-    added = {(r.partitions_def_name, tuple(r.partition_keys)) for r in result.dynamic_partitions_requests}
+    served = daemon.serve(settings, instance)
+    assert served.partitions() == {"2025|237"} and served.partitions("inbox_job") == {None}
+    added = {(r.partitions_def_name, tuple(r.partition_keys)) for r in served.ticks[1].dynamic_partitions_requests}
     assert added == {("anno", ("2025",)), ("ente", ("237",))}
     assert (inbox / "accepted" / good.name).exists() and (inbox / "rejected" / bad.name).exists()
     text = (inbox / "rejected" / "sbagliato.xlsx.rilievi.txt").read_text(encoding="utf-8")
     assert "MISSION_UNKNOWN" in text and "Missione '77' inesistente" in text
     assert (inbox / "rejected" / "sbagliato.xlsx.findings.json").exists()
-    shutil.copy(inbox / "accepted" / good.name, inbox / good.name)  # the same file again: nothing to do
-    again = inbox_sensor(
-        dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))})
-    )
-    assert isinstance(again, dg.SkipReason)
+    [intake] = [r for r in served.runs if r.dagster_run.job_name == "inbox_job"]
+    assert not intake.success  # the rejection is a failed run, carrying the findings
+    failure = intake.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "sbagliato.xlsx: file respinto" in failure.description
+    assert failure.metadata["findings"].value["sbagliato.xlsx"][0]["code"] == "MISSION_UNKNOWN"
+    assert [e.asset_key.to_user_string() for e in intake.get_asset_materialization_events()] == ["archived_uploads"]
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        lines = con.execute("SELECT count(*) FROM core.budget_lines WHERE body = '237'").fetchone()[0]
+    assert lines > 0
+    shutil.copy(inbox / "accepted" / good.name, inbox / good.name)  # the same file again: received, nothing changes
+    daemon.serve(settings, instance, served.cursor)
     assert [r.status for r in receipts.all_receipts(settings)] == ["current", "unchanged"]
 
 
@@ -231,22 +244,12 @@ def test_sensor_registered_partitions_land_in_the_instance(tmp_path, settings, m
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
     write_sample(inbox, generate_budget("002", 2024, "rendiconto"), "annex_amount_kinds")
     instance = dg.DagsterInstance.ephemeral()
-    result = inbox_sensor(
-        dg.build_sensor_context(instance=instance, resources={"warehouse_db": Warehouse(home=str(settings.home))})
-    )
-    for request in result.dynamic_partitions_requests:  # what the sensor daemon does with them
-        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    served = daemon.serve(settings, instance, full=True)
     assert instance.get_dynamic_partitions(YEARS.name) == ["2024"] and instance.get_dynamic_partitions(BODIES.name) == [
         "002"
     ]
-    [request] = result.run_requests
-    job = defs.resolve_job_def("ingest_job")
-    outcome = job.execute_in_process(
-        instance=instance,
-        partition_key=request.partition_key,
-        resources={"warehouse_db": Warehouse(home=str(settings.home))},
-    )
-    assert outcome.success
+    assert served.partitions() == {"2024|002"} and all(r.success for r in served.runs)
+    assert (settings.outputs_dir / "reports" / "002_2024_rendiconto.xlsx").exists()
 
 
 def test_annual_schedule_reruns_the_latest_year_of_every_body():
@@ -263,39 +266,27 @@ def test_annual_schedule_reruns_the_latest_year_of_every_body():
 
 
 def test_a_new_years_upload_leads_to_refreshed_outputs_through_sensor_and_automation(tmp_path, settings, monkeypatch):
-    """As deployed: the sensor loads a receipt for a year never seen, runs its partition, and declarative automation
-    then asks for every later stage of that body and year, down to the workbook and the page."""
+    """As deployed: the sensor requests a receipt's partition for a year never seen, its run loads it, and declarative
+    automation then asks for every later stage of that body and year, down to the workbook and the page."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
     resources = {"warehouse_db": Warehouse(home=str(settings.home))}
     with dg.instance_for_test() as instance:
         write_sample(inbox, generate_budget("237", 2024, "rendiconto"), "annex_amount_kinds")
-        first = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
-        for request in first.dynamic_partitions_requests:
-            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-        job = defs.resolve_job_def("ingest_job")
-        assert job.execute_in_process(instance=instance, partition_key="2024|237", resources=resources).success
+        served = daemon.serve(settings, instance, full=True)
+        assert served.partitions() == {"2024|237"} and all(r.success for r in served.runs)
         write_sample(
             inbox, generate_budget("036", 2024, "rendiconto"), "annex_amount_kinds"
         )  # another body, known year
-        for request in inbox_sensor(
-            dg.build_sensor_context(instance=instance, resources=resources)
-        ).dynamic_partitions_requests:
-            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-        assert job.execute_in_process(instance=instance, partition_key="2024|036", resources=resources).success
+        served = daemon.serve(settings, instance, served.cursor, full=True)
+        assert served.partitions() == {"2024|036"} and all(r.success for r in served.runs)
         cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor  # the daemon has been running
         # the year never seen before arrives, for one body only
         write_sample(inbox, generate_budget("237", 2023, "rendiconto"), "annex_amount_kinds")
-        result = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
-        for request in result.dynamic_partitions_requests:
-            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        served = daemon.serve(settings, instance, served.cursor, full=True)
         assert "2023" in instance.get_dynamic_partitions(YEARS.name)
-        [request] = [r for r in result.run_requests if r.job_name == "ingest_job"]
-        assert request.partition_key == "2023|237"
-        assert job.execute_in_process(
-            instance=instance, partition_key=request.partition_key, resources=resources
-        ).success
+        assert served.partitions() == {"2023|237"} and all(r.success for r in served.runs)
         wanted = set()
         for _ in range(8):  # what the automation daemon does, tick after tick: evaluate, then run what it asks for
             evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
@@ -335,14 +326,17 @@ def _requested(evaluation) -> dict:
     return {key: evaluation.get_requested_partitions(key) for key in keys if evaluation.get_num_requested(key)}
 
 
-def test_a_locked_warehouse_makes_the_sensor_skip_at_once_saying_who_holds_it(tmp_path, settings, monkeypatch):
-    """Issue 25 (7): with the warehouse held by another process, the tick does not wait (the daemon times ticks out at
-    60 s): it skips at once, naming the process, and loads at the next tick."""
+def test_a_locked_warehouse_does_not_touch_the_tick_which_never_opens_it(tmp_path, settings, monkeypatch):
+    """Issue 25 (7), then issue 28: the daemon times ticks out at 60 s, so the tick never waits for the warehouse; now
+    it never opens it at all: with the warehouse held by another process it still requests the runs at once (the run
+    waits for the warehouse, bounded, and says who holds it)."""
     import subprocess
     import sys
     import time
 
     monkeypatch.setenv("AREAVASTA_INBOX", str(tmp_path / "inbox"))
+    upload = write_sample(tmp_path, generate_budget("002", 2024, "rendiconto"), "annex_amount_kinds")
+    receive(upload, settings, Uploader("ufficio.vc", frozenset({"002"})))
     with warehouse.connect(settings.warehouse_path):
         pass
     holder = subprocess.Popen(
@@ -358,17 +352,9 @@ def test_a_locked_warehouse_makes_the_sensor_skip_at_once_saying_who_holds_it(tm
     try:
         assert holder.stdout.readline().strip() == "ok"
         started = time.monotonic()
-        result = inbox_sensor(
-            dg.build_sensor_context(
-                instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
-            )
-        )
+        result = daemon.tick(settings)
         assert time.monotonic() - started < 10
-        assert (
-            isinstance(result, dg.SkipReason)
-            and f"PID {holder.pid}" in result.skip_message
-            and "in uso" in result.skip_message
-        )
+        assert {r.partition_key for r in result.run_requests} == {"2024|002"}
     finally:
         holder.kill()
         holder.wait()

@@ -8,10 +8,10 @@ import itertools
 
 import polars as pl
 
-from pipelines.plan_catalogue import consistency
-from pipelines.portfolio import consistent_flags
 from sources.catalogues import flag_rules
+from sources.plan_catalogue import consistency
 from transforms.plan_rules import pass_through
+from transforms.ranking import consistent_flags
 
 
 def _values(column: str, specs: list[dict]) -> list:
@@ -43,7 +43,7 @@ def _grid() -> pl.DataFrame:
 def test_every_flag_combination_the_rules_can_produce_is_consistent():
     grid = _grid()
     assert grid.height > 10_000
-    flagged = consistent_flags(grid)
+    flagged = consistent_flags(grid, flag_rules(), consistency())
     through = flagged.select(pass_through(consistency()["pass_through"]).alias("through"))["through"]
     flags = flagged["flags"]
     for exclusive in consistency()["never_together"]:
@@ -71,7 +71,7 @@ def test_transport_and_transfers_get_no_third_sector_co_design():
             "operating_share": [0.1, 0.0],
         }
     )
-    assert consistent_flags(frame)["flags"].to_list() == [[], []]
+    assert consistent_flags(frame, flag_rules(), consistency())["flags"].to_list() == [[], []]
 
 
 def test_of_two_flags_that_exclude_each_other_the_first_of_the_group_is_kept_in_order():

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.plans import _csv, _strategy, build_plans, field_catalogue
+from sources.plan_catalogue import field_catalogue, plan_catalogue
+from sources.plan_catalogue import plan_csv as _csv
+from sources.plan_catalogue import strategy_csv as _strategy
 from sources.reference import programmes
 from tests.plan_frames import ranked_frame
+from transforms.plan_assembly import build_plans
 
 
 def _plans(functions: list[str]) -> tuple[dict, pl.DataFrame]:
-    result = build_plans(ranked_frame(functions))
+    result = build_plans(ranked_frame(functions), plan_catalogue())
     return {r["function"]: r for r in result.projects.iter_rows(named=True)}, result.kpis
 
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.plans import build_plans
+from sources.plan_catalogue import plan_catalogue
 from tests.plan_frames import ranked_frame
+from transforms.plan_assembly import build_plans
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "areavasta" / "data" / "plans"
 
 
 def _plans(functions: list[str], quadrant: str = "direct", status: str = "retained", **extra) -> dict:
-    result = build_plans(ranked_frame(functions, quadrant=quadrant, status=status, **extra))
+    result = build_plans(ranked_frame(functions, quadrant=quadrant, status=status, **extra), plan_catalogue())
     return {r["function"]: r for r in result.projects.iter_rows(named=True)}
 
 

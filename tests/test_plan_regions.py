@@ -7,9 +7,10 @@ import re
 
 import polars as pl
 
-from pipelines.plans import build_plans
+from sources.plan_catalogue import plan_catalogue
 from sources.reference import DATA_DIR, bodies
 from tests.plan_frames import ranked_frame
+from transforms.plan_assembly import build_plans
 
 REGIONS = sorted(set(bodies()["region"]))
 
@@ -17,7 +18,10 @@ REGIONS = sorted(set(bodies()["region"]))
 def _plans_for(body: str, functions: list[str], status: str = "retained") -> dict:
     ranked = ranked_frame(functions, body=body, quadrant="regulation", status=status, authority=0.6)
     return {
-        r["function"]: r for r in build_plans(ranked.drop("full_cents", "status_source")).projects.iter_rows(named=True)
+        r["function"]: r
+        for r in build_plans(ranked.drop("full_cents", "status_source"), plan_catalogue()).projects.iter_rows(
+            named=True
+        )
     }
 
 
@@ -81,7 +85,7 @@ def test_a_fundamental_function_states_its_clause_for_the_body_type():
 
 
 def test_central_purchasing_is_c_88_for_a_province_and_not_for_a_metropolitan_city():
-    from pipelines.plan_catalogue import legal_basis
+    legal_basis = plan_catalogue().legal_basis
 
     assert legal_basis("01.03", False) == "L. 56/2014 art. 1 c. 88"
     assert "c. 88" not in legal_basis("01.03", True)  # c. 44 lett. c) for a metropolitan city

@@ -8,18 +8,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.classification import run_classification
-from pipelines.plans import build_plans, plan_config
-from pipelines.portfolio import run_portfolio
+from sources.plan_catalogue import plan_catalogue, plan_config
+from sources.portfolio_catalogue import portfolio_catalogue
 from sources.samples.budget import generate_budget
 from transforms import plans as tplans
+from transforms.plan_assembly import build_plans
+from transforms.ranking import run_portfolio
 
 
 @pytest.fixture(scope="module")
 def plans():
     bodies = ["002", "003", "004", "005", "006", "096", "103"]
     lines = pl.concat([generate_budget(b, y, "rendiconto") for b in bodies for y in (2024, 2025)])
-    ranked = run_portfolio(run_classification(lines).functions).ranked
-    return ranked, build_plans(ranked.filter(pl.col("body") == "002", pl.col("year") == 2025))
+    ranked = run_portfolio(run_classification(lines).functions, portfolio_catalogue()).ranked
+    return ranked, build_plans(ranked.filter(pl.col("body") == "002", pl.col("year") == 2025), plan_catalogue())
 
 
 def test_one_project_per_top_tier_function(plans):
@@ -145,7 +147,7 @@ def _plans_for(functions: list[str], quadrant: str, status: str = "retained", to
         },
         schema_overrides={"year": pl.Int32, "tier": pl.Int8},
     )
-    result = build_plans(ranked)
+    result = build_plans(ranked, plan_catalogue())
     return {r["function"]: r for r in result.projects.iter_rows(named=True)}, result
 
 
@@ -181,7 +183,8 @@ def test_a_transferred_function_gets_a_handover_plan_never_a_coproduction_plan()
 
 
 def test_transferred_functions_leave_the_ranking_unless_the_body_funds_them():
-    from pipelines.portfolio import development_ranking
+    from sources.catalogues import status_plans
+    from transforms.strategy import in_development_ranking
 
     frame = pl.DataFrame(
         {
@@ -189,7 +192,7 @@ def test_transferred_functions_leave_the_ranking_unless_the_body_funds_them():
             "own_funding": [0, 0, 1, 0, 0],
         }
     )  # a marginal own share is enough to be ranked
-    assert frame.select(development_ranking())["status"].to_list() == [True, False, True, False, True]
+    assert frame.select(in_development_ranking(status_plans()))["status"].to_list() == [True, False, True, False, True]
 
 
 def test_job_centres_in_the_demo_budget_are_not_ranked_and_get_a_handover_plan(plans):
@@ -197,7 +200,9 @@ def test_job_centres_in_the_demo_budget_are_not_ranked_and_get_a_handover_plan(p
     assert "15.01" not in ranked["function"].to_list()
     lines = generate_budget("002", 2025, "rendiconto")
     matrix = run_classification(lines).functions
-    result = build_plans(ranked.filter(pl.col("body") == "002", pl.col("year") == 2025), matrix=matrix)
+    result = build_plans(
+        ranked.filter(pl.col("body") == "002", pl.col("year") == 2025), plan_catalogue(), matrix=matrix
+    )
     jobs = result.projects.filter(pl.col("function") == "15.01").row(0, named=True)
     assert jobs["plan_kind"] == "handover" and jobs["tier"] is None
     assert "L. 205/2017" in jobs["dup_text"]
@@ -220,8 +225,8 @@ def test_plans_of_several_years_are_the_plans_of_each_year(plans):
     """The restructuring_plans asset computes and stores a year at a time (bounded memory on a national backfill):
     that must change nothing, so no plan may depend on another year's rows."""
     ranked, _ = plans
-    together = build_plans(ranked)
-    apart = [build_plans(ranked.filter(pl.col("year") == year)) for year in (2024, 2025)]
+    together = build_plans(ranked, plan_catalogue())
+    apart = [build_plans(ranked.filter(pl.col("year") == year), plan_catalogue()) for year in (2024, 2025)]
     for name in ("projects", "projection", "kpis"):
         whole = getattr(together, name)
         split = pl.concat([getattr(p, name) for p in apart]).select(whole.columns)

@@ -12,10 +12,11 @@ import re
 import polars as pl
 import pytest
 
-from pipelines.plan_catalogue import _csv, programme_statuses
-from pipelines.plans import build_plans
+from sources.plan_catalogue import plan_catalogue
+from sources.plan_catalogue import plan_csv as _csv
 from sources.reference import bodies
 from tests.plan_frames import ranked_frame
+from transforms.plan_assembly import build_plans
 
 QUADRANTS = ["direct", "regulation", "allocation", "indirect"]
 REGIONS = dict(zip(bodies()["istat_code"], bodies()["region"]))
@@ -32,7 +33,7 @@ ALLOWED_KINDS = {
 def plans() -> list[dict]:
     frames = []
     for i, body in enumerate(sorted(REGIONS)):
-        rows = [p for p in programme_statuses(body) if p["status"] in ALLOWED_KINDS]
+        rows = [p for p in plan_catalogue().programme_statuses(body) if p["status"] in ALLOWED_KINDS]
         functions = [p["programme"] for p in rows]
         frames.append(
             ranked_frame(
@@ -47,7 +48,7 @@ def plans() -> list[dict]:
                 share_of_body=[0.0, 0.004, 0.1][i % 3],
             )
         )
-    return build_plans(pl.concat(frames, how="diagonal_relaxed")).projects.to_dicts()
+    return build_plans(pl.concat(frames, how="diagonal_relaxed"), plan_catalogue()).projects.to_dicts()
 
 
 def _texts(plan: dict) -> str:

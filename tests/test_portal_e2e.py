@@ -17,6 +17,7 @@ from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
 from pipelines.sensors import inbox_sensor
 from sources.samples.budget import generate_budget
+from tests import daemon
 from tests import malformed as m
 from tests.browser import chromium
 from tests.conftest import write_sample
@@ -107,7 +108,8 @@ def test_officer_and_planner_in_a_real_browser(server, tmp_path):
         page.goto(f"{base}/")
         _upload(page, good)
         page.wait_for_selector("text=elaborazione in corso")
-        # what the daemon does while the officer waits: the inbox sensor and the pipeline
+        # what the daemon does while the officer waits: the inbox sensor requests the partition, the pipeline's first
+        # asset (budget_lines) loads the receipt
         resources = {"warehouse_db": Warehouse(home=str(settings.home))}
         instance = dg.DagsterInstance.ephemeral()
         result = inbox_sensor(dg.build_sensor_context(instance=instance, resources=resources))
@@ -157,9 +159,8 @@ def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_i
         page.click("button:has-text('Verifica e ricarica')")
         page.wait_for_selector("text=elaborazione in corso")
         browser.close()
-    resources = {"warehouse_db": Warehouse(home=str(settings.home))}
-    result = inbox_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral(), resources=resources))
-    assert [r.partition_key for r in result.run_requests] == ["2023|237"]
+    served = daemon.serve(settings)  # the sensor requests the partition, the run's budget_lines loads the receipt
+    assert served.partitions() == {"2023|237"}
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         loaded = con.execute(
             "SELECT missione, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2023 "

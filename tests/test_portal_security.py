@@ -151,10 +151,7 @@ def test_hsts_when_served_over_https(settings, monkeypatch):
 
 
 def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
-    import dagster as dg
-
-    from pipelines.resources import Warehouse
-    from pipelines.sensors import inbox_sensor
+    from tests import daemon
 
     settings, app = portal
     client = TestClient(app)
@@ -169,11 +166,7 @@ def test_identical_bytes_for_another_year_say_what_happened(portal, tmp_path):
                 files={"file": (path.name, handle, "application/octet-stream")},
                 follow_redirects=False,
             )
-    inbox_sensor(
-        dg.build_sensor_context(
-            instance=dg.DagsterInstance.ephemeral(), resources={"warehouse_db": Warehouse(home=str(settings.home))}
-        )
-    )
+    daemon.serve(settings)
     assert "già in uso per questo ente, esercizio e fase" in client.get(response.headers["location"]).text
 
 

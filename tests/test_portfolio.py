@@ -11,9 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.classification import run_classification
-from pipelines.portfolio import portfolio_config, run_portfolio
+from sources.portfolio_catalogue import portfolio_catalogue, portfolio_config
 from sources.samples.budget import generate_budget
 from transforms import portfolio as tp
+from transforms.ranking import run_portfolio
 
 WEIGHTS = {
     "size": 0.25,
@@ -206,16 +207,20 @@ def test_a_function_that_commits_less_than_half_has_a_delivery_gap(status, commi
 
 
 def test_the_plan_names_the_delivery_gap_with_its_figure_and_year():
-    from pipelines.plan_texts import cautions
+    from sources.catalogues import flag_rules
+    from transforms.plan_texts import cautions
 
     text = cautions(
-        {"flags": ["delivery_gap"], "commitment_capacity": 0.42, "commitment_capacity_year": 2024, "year": 2026}
+        {"flags": ["delivery_gap"], "commitment_capacity": 0.42, "commitment_capacity_year": 2024, "year": 2026},
+        flag_rules(),
     )
     assert (
         "Avvertenze. Nel rendiconto 2024 la funzione ha impegnato il 42 % dello stanziamento: prima di cambiare modello"
         in text
     )
-    assert "{" not in cautions({"flags": ["delivery_gap", "verify_data"], "commitment_capacity": 0.08, "year": 2025})
+    assert "{" not in cautions(
+        {"flags": ["delivery_gap", "verify_data"], "commitment_capacity": 0.08, "year": 2025}, flag_rules()
+    )
 
 
 def test_the_delivery_component_is_one_minus_commitment_and_moves_no_ranking_by_default():
@@ -249,14 +254,14 @@ def test_a_data_error_never_tops_the_ranking(national):
         .then(pl.col("amount_cents") * 100)
         .otherwise(pl.col("amount_cents"))
     )
-    portfolio = run_portfolio(run_classification(broken).functions)
+    portfolio = run_portfolio(run_classification(broken).functions, portfolio_catalogue())
     novara = portfolio.ranked.filter(pl.col("body") == "003", pl.col("year") == 2025)
     planning = novara.filter(pl.col("function") == "08.01").row(0, named=True)
     assert planning["outlier"] and "verify_data" in planning["flags"]
     assert planning["c_peer_gap"] is None and planning["c_trend"] is None
     assert novara.row(0, named=True)["function"] != "08.01"
     # ...and the error does not move the peers' medians: Vercelli's planning gap is unchanged
-    clean = run_portfolio(run_classification(national).functions).ranked
+    clean = run_portfolio(run_classification(national).functions, portfolio_catalogue()).ranked
     key = (pl.col("body") == "002") & (pl.col("function") == "08.01") & (pl.col("year") == 2025)
     assert portfolio.ranked.filter(key)["peer_median_eur"].item() == pytest.approx(
         clean.filter(key)["peer_median_eur"].item(), rel=0.2
@@ -264,14 +269,14 @@ def test_a_data_error_never_tops_the_ranking(national):
 
 
 def test_peers_same_type_widened_until_five(national):
-    portfolio = run_portfolio(run_classification(national).functions)
+    portfolio = run_portfolio(run_classification(national).functions, portfolio_catalogue())
     vercelli = portfolio.peers.filter(pl.col("body") == "002", pl.col("year") == 2025)
     assert vercelli.height >= 5 and vercelli["band"].n_unique() == 1
     assert "237" not in vercelli["peer"].to_list()  # a metropolitan city is not a province's peer
 
 
 def test_every_ranked_function_has_reasons_and_weight_sensitivity(national):
-    portfolio = run_portfolio(run_classification(national).functions)
+    portfolio = run_portfolio(run_classification(national).functions, portfolio_catalogue())
     assert portfolio.ranked["reasons_it"].str.len_chars().min() > 10
     assert set(portfolio.sensitivity["weight"]) <= set(tp.COMPONENTS)
     assert set(portfolio.sensitivity["factor"].round(2)) <= {0.8, 1.2}

@@ -422,7 +422,7 @@ print(rebuild.rebuild_warehouse(load_settings()).ok, flush=True)
 
 def test_nobody_writes_into_the_warehouse_while_it_is_rebuilt(settings, tmp_path):
     """What another process wrote into the old warehouse during the rebuild would be lost at the swap: the old one stays
-    open until then, and a writer waits (the sensor, which never waits, skips)."""
+    open until then, and a writer waits (one that must not wait is told who holds it)."""
     from warehouse import store as warehouse
     from warehouse.errors import WarehouseBusy
 

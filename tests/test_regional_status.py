@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.plan_catalogue import programme_statuses
 from sources.catalogues import authority_catalogue, body_statuses, statuses
+from sources.plan_catalogue import plan_catalogue
 from sources.reference import DATA_DIR, bodies
 
 REGIONAL = pl.read_csv(DATA_DIR / "classification" / "status_by_region.csv", infer_schema=False)
 
 
 def _status(body: str, programme: str) -> str:
-    return {p["programme"]: p["status"] for p in programme_statuses(body)}[programme]
+    return {p["programme"]: p["status"] for p in plan_catalogue().programme_statuses(body)}[programme]
 
 
 def test_every_row_names_a_region_a_known_status_programme_citation_and_source():

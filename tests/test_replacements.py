@@ -26,12 +26,11 @@ from hypothesis import strategies as st
 
 from dashboards import accounts
 from dashboards.portal import create_app
-from pipelines.resources import Warehouse
-from pipelines.sensors import inbox_sensor
 from sources import receipts, replacement, validated
 from sources.intake import receive
 from sources.receipts import Uploader
 from sources.template import write_template
+from tests import daemon
 from tests.test_intake_authorisation import (  # the same portal client and sensor tick
     _client,
     _tick,
@@ -307,7 +306,7 @@ def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal
     officer, token = _client(app, "ufficio.pd", "pw-padova")
     _post(officer, token, ANNEX)
     first = _tick(settings)
-    assert {r.partition_key for r in first.run_requests} == {"2023|028"}
+    assert first.partitions() == {"2023|028"}
     in_use = _lines_of(settings, "028")
 
     page_url = _post(officer, token, open_format_copy(tmp_path))
@@ -322,7 +321,7 @@ def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal
     assert "in attesa di conferma" in officer.get("/").text  # the officer's own list names the state
 
     # the sensor never loads it
-    assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028") == in_use
+    assert not _tick(settings).requests and _lines_of(settings, "028") == in_use
     # another body's officer, a planner, a missing token: refused, and nothing changes
     upload_id = page_url.rsplit("/", 1)[1]
     other, other_token = _client(app, "ufficio.bo", "pw-bologna")
@@ -333,7 +332,7 @@ def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal
     assert planner.post(f"/uploads/{upload_id}/conferma", data={"csrf": planner_token}).status_code == 403
     assert officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": ""}).status_code == 403
     assert officer.post(f"/uploads/{upload_id}/cancella-tutto", data={"csrf": token}).status_code == 404
-    assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028") == in_use
+    assert not _tick(settings).requests and _lines_of(settings, "028") == in_use
 
     # the officer confirms: the sensor loads it, the officer's list says which file is in use and which was replaced
     confirmed = officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": token}, follow_redirects=False)
@@ -341,7 +340,7 @@ def test_portal_shows_the_comparison_and_only_the_body_s_officer_confirms(portal
     assert officer.post(f"/uploads/{upload_id}/conferma", data={"csrf": token}).status_code == 409  # once
     monkeypatch.setattr("warehouse.loading.validate_files", _never)  # validated once: the sensor does not read it again
     loaded = _tick(settings)
-    assert {r.partition_key for r in loaded.run_requests} == {"2023|028"}
+    assert loaded.partitions() == {"2023|028"}
     assert _lines_of(settings, "028")[2] == "spese_formato_aperto.csv"
     history = " ".join(re.sub(r"<[^>]+>", " ", officer.get("/").text).split())
     assert (
@@ -362,7 +361,7 @@ def test_portal_cancel_keeps_the_file_in_use(portal, tmp_path):
         officer.post(f"/uploads/{upload_id}/annulla", data={"csrf": token}, follow_redirects=False).status_code == 303
     )
     assert "annullato" in officer.get(page_url).text and "annullato" in officer.get("/").text
-    assert isinstance(_tick(settings), dg.SkipReason) and _lines_of(settings, "028")[2] == ANNEX.name
+    assert not _tick(settings).requests and _lines_of(settings, "028")[2] == ANNEX.name
 
 
 def _never(*args, **kwargs):
@@ -545,29 +544,29 @@ def test_a_file_replaced_by_mistake_comes_back_when_sent_again(settings, tmp_pat
 
 
 def test_runs_are_requested_for_files_loaded_outside_the_tick(settings, tmp_path):
-    """A tick that died after loading, or a confirmation loaded by the command line: the next tick requests the runs
-    (the sensor's cursor is the time of the last load it requested runs for), once."""
-    first = _tick(settings)
-    assert isinstance(first, dg.SkipReason)
+    """A run that loaded more than its own receipt, or a confirmation loaded by the command line: the next tick
+    requests the runs (the sensor's cursor is the time of the last load it requested runs for), once."""
+    assert not _tick(settings).requests
     receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
     load_receipts(settings)  # loaded by another process
     cursor = "2000-01-01T00:00:00"  # the last one the sensor requested, before this load
-    result = inbox_sensor(
-        dg.build_sensor_context(
-            instance=dg.DagsterInstance.ephemeral(),
-            cursor=cursor,
-            resources={"warehouse_db": Warehouse(home=str(settings.home))},
-        )
-    )
+    result = daemon.tick(settings, cursor=cursor)
     assert {r.partition_key for r in result.run_requests} == {"2023|028"} and result.cursor > cursor
-    again = inbox_sensor(
-        dg.build_sensor_context(
-            instance=dg.DagsterInstance.ephemeral(),
-            cursor=result.cursor,
-            resources={"warehouse_db": Warehouse(home=str(settings.home))},
-        )
-    )
+    again = daemon.tick(settings, cursor=result.cursor)
     assert isinstance(again, dg.SkipReason)
+
+
+def test_the_first_tick_keeps_its_cursor_so_a_later_outside_load_gets_its_runs(settings):
+    """Without a cursor, what was loaded before the sensor ran is not requested again; the tick keeps the cursor it
+    found even when it requests nothing, so a load by another process after it is not missed."""
+    receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto")
+    load_receipts(settings)
+    first = daemon.tick(settings)
+    assert not first.run_requests and first.skip_reason and first.cursor
+    receive(draft_of_bologna(settings.home / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
+    load_receipts(settings)  # areavasta confirm, or ingest, while the daemon runs
+    later = daemon.tick(settings, cursor=first.cursor)
+    assert {r.partition_key for r in later.run_requests} == {"2026|237"}
 
 
 KILL_REBUILD = """
@@ -632,18 +631,20 @@ def test_the_workbook_says_which_file_replaced_which_and_who_confirmed_it(settin
     """Downstream too: the Controlli sheet of the body's workbook names the confirmed replacement and why it was held."""
     import polars as pl
 
-    from pipelines.report import _warnings
+    from pipelines.stage_outputs import upload_warnings
 
     ingest_files([ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx"], settings)
     ingest_files([draft_of_bologna(tmp_path / "bozza.xlsx")], settings, replace=True, user="ufficio.bo")
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         current = warehouse.uploads(con).filter(pl.col("status") == "current")
-    [finding] = [f for f in _warnings(current, settings, "it") if f["code"] == "REPLACEMENT_CONFIRMED"]
+    [finding] = [f for f in upload_warnings(current, settings, "it") if f["code"] == "REPLACEMENT_CONFIRMED"]
     words = " ".join(finding["message"].split())
     assert (
         "ha sostituito 237_2026_previsione_template.xlsx peggiorando i dati" in words
         and "confermata da ufficio.bo" in words
     )
     assert "sparisce la spesa di 11 missioni" in words and "{" not in words
-    english = next(f for f in _warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED")["message"]
+    english = next(f for f in upload_warnings(current, settings, "en") if f["code"] == "REPLACEMENT_CONFIRMED")[
+        "message"
+    ]
     assert "confirmed by ufficio.bo" in english

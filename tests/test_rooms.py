@@ -79,3 +79,46 @@ def test_nothing_imports_the_command_line(tmp_path):
         "sources.s -> pipelines.x: only entry points use pipelines",
         "sources.s -> pipelines.x: sources may not import pipelines",
     ]
+
+
+WIRING = ("dagster", "duckdb")  # and any module of the warehouse
+NOT_WIRING_BY_DESIGN = {
+    "pipelines",  # the package
+    "pipelines.declaration",  # what declares a stage of the graph (a data type, like warehouse.stored)
+    "pipelines.graph",  # the asset graph as data: each stage's declaration, built into assets by the factory
+    "pipelines.reader",  # the warehouse as a stage reads it: a connection limited to its declared tables
+}
+
+
+def wiring_less(root=rooms.ROOT) -> list[str]:
+    """Modules of pipelines/ that use neither Dagster, DuckDB nor the warehouse: method logic, which belongs in
+    transforms/ (pure, catalogues as arguments) with its catalogues loaded by sources/."""
+    found = []
+    for name, path in rooms.modules(root).items():
+        if rooms.room(name) != "pipelines" or name in NOT_WIRING_BY_DESIGN:
+            continue
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        if not any(n.split(".")[0] in WIRING or "warehouse" in n.lower() for n in imported):
+            found.append(name)
+    return sorted(found)
+
+
+def test_pipelines_holds_wiring_not_method_logic():
+    """Every module of pipelines/ uses Dagster or the warehouse (issue 28): plans, texts, the ranking, the scenarios'
+    configuration live in transforms/, their catalogues in sources/."""
+    assert wiring_less() == []
+
+
+def test_the_wiring_check_sees_method_logic(tmp_path):
+    for room in rooms.ROOMS + ("areavasta",):
+        (tmp_path / room).mkdir()
+        (tmp_path / room / "__init__.py").write_text("")
+    (tmp_path / "pipelines" / "plans.py").write_text("import polars as pl\nfrom sources.catalogues import x\n")
+    (tmp_path / "pipelines" / "stage.py").write_text("def f(con):\n    from warehouse import store\n")
+    (tmp_path / "pipelines" / "assets.py").write_text("import dagster as dg\n")
+    assert wiring_less(tmp_path) == ["pipelines.plans"]

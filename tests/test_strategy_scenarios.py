@@ -7,9 +7,10 @@ import json
 import polars as pl
 import pytest
 
-from pipelines.plans import field_catalogue, labelled_modes
-from pipelines.report import STRATEGY_FILE, scenario_by_name, scenario_run_config
+from sources.plan_catalogue import STRATEGY_DIR, field_catalogue, labelled_modes
 from sources.samples.budget import generate_budget
+from sources.scenarios import scenario_by_name
+from transforms.scenarios import scenario_run_config
 from transforms.strategy import merge_catalogue, strategic_analysis
 
 
@@ -26,7 +27,7 @@ def _functions():
 
 
 def test_actors_and_delivery_modes_come_from_the_functions_field():
-    catalogue = pl.read_csv(STRATEGY_FILE, infer_schema=False)
+    catalogue = pl.read_csv(STRATEGY_DIR / "actors.csv", infer_schema=False)
     result = strategic_analysis(_functions(), catalogue, field_catalogue(), labelled_modes("it"))
     roads, environment = result.filter(pl.col("function") == "10.05"), result.filter(pl.col("function") == "09.02")
     assert set(roads["field"]) == {"roads"} and set(environment["field"]) == {"environment_control"}
@@ -40,7 +41,7 @@ def test_actors_and_delivery_modes_come_from_the_functions_field():
 
 
 def test_a_body_replaces_the_rows_it_redefines():
-    catalogue = pl.read_csv(STRATEGY_FILE, infer_schema=False)
+    catalogue = pl.read_csv(STRATEGY_DIR / "actors.csv", infer_schema=False)
     own = pl.DataFrame(
         {
             "scope": ["field"],
@@ -57,7 +58,7 @@ def test_a_body_replaces_the_rows_it_redefines():
 
 
 def test_the_strategic_analysis_in_english_has_no_italian_words():
-    catalogue = pl.read_csv(STRATEGY_FILE, infer_schema=False)
+    catalogue = pl.read_csv(STRATEGY_DIR / "actors.csv", infer_schema=False)
     english = strategic_analysis(_functions(), catalogue, field_catalogue(), labelled_modes("en"), "en")
     roads = english.filter(pl.col("function") == "10.05")
     assert (
@@ -73,8 +74,8 @@ def test_the_strategic_analysis_in_english_has_no_italian_words():
 
 
 def test_every_catalogue_row_has_its_english_and_a_body_file_may_leave_it_out():
-    actors = pl.read_csv(STRATEGY_FILE, infer_schema=False)
-    modes = pl.read_csv(STRATEGY_FILE.parent / "delivery_modes.csv", infer_schema=False)
+    actors = pl.read_csv(STRATEGY_DIR / "actors.csv", infer_schema=False)
+    modes = pl.read_csv(STRATEGY_DIR / "delivery_modes.csv", infer_schema=False)
     for frame, columns in (
         (actors, ["actor_en", "resources_en", "delivery_mode_en"]),
         (modes, ["fit_en", "conditions_en", "evidence_en"]),
@@ -146,11 +147,12 @@ def test_scenarios_compare_side_by_side(warehouse_home):
 
 def test_a_scenario_is_run_configuration_of_the_same_stages(warehouse_home):
     from pipelines import stages
+    from pipelines.stage_priorities import run_scenario
 
     with _con(warehouse_home) as con:
         keys = stages.present_keys(con).filter(pl.col("body") == "002", pl.col("year") == 2025)
-        ambitious = stages.run_scenario(con, keys, scenario_run_config(scenario_by_name("ambizioso")["changes"]))
-        baseline = stages.run_scenario(con, keys, {})
+        ambitious = run_scenario(con, keys, scenario_run_config(scenario_by_name("ambizioso")["changes"]))
+        baseline = run_scenario(con, keys, {})
         stored = con.execute(
             "SELECT function, quadrant FROM core.ruffini_matrix WHERE body = '002' AND year = 2025"
         ).pl()
@@ -174,7 +176,7 @@ def test_the_assets_accept_a_scenarios_run_configuration(warehouse_home, tmp_pat
         ["002"],
         home=str(warehouse_home.home),
         config=config,
-        stages=("body_1", "body_2"),
+        stages=("body_1", "portfolio_priorities", "restructuring_plans"),
     )
     assert all(r.success for r in results)
     with _con(warehouse_home) as con:
@@ -186,13 +188,18 @@ def test_the_assets_accept_a_scenarios_run_configuration(warehouse_home, tmp_pat
         ).fetchall()
     assert quadrant == ("regulation",) and {t for (t,) in tiers} <= {1, 2} and len(tiers) == 2
     run_pipeline(
-        dg.DagsterInstance.ephemeral(), [2025], ["002"], home=str(warehouse_home.home), stages=("body_1", "body_2")
+        dg.DagsterInstance.ephemeral(),
+        [2025],
+        ["002"],
+        home=str(warehouse_home.home),
+        stages=("body_1", "portfolio_priorities", "restructuring_plans"),
     )  # back to the defaults
 
 
 def test_confirmed_outlier_is_no_longer_flagged():
     from pipelines.classification import run_classification
-    from pipelines.portfolio import run_portfolio
+    from sources.portfolio_catalogue import portfolio_catalogue
+    from transforms.ranking import run_portfolio
 
     bodies = ["002", "003", "004", "005", "006", "096", "103"]
     lines = pl.concat([generate_budget(b, 2025, "rendiconto") for b in bodies]).with_columns(
@@ -201,9 +208,12 @@ def test_confirmed_outlier_is_no_longer_flagged():
         .otherwise(pl.col("amount_cents"))
     )
     functions = run_classification(lines).functions
-    flagged = run_portfolio(functions, sensitivity=False).ranked
+    flagged = run_portfolio(functions, portfolio_catalogue(), sensitivity=False).ranked
     confirmed = run_portfolio(
-        functions, confirmed=pl.DataFrame({"body": ["003"], "function": ["08.01"]}), sensitivity=False
+        functions,
+        portfolio_catalogue(),
+        confirmed=pl.DataFrame({"body": ["003"], "function": ["08.01"]}),
+        sensitivity=False,
     ).ranked
     key = (pl.col("body") == "003") & (pl.col("function") == "08.01")
     assert flagged.filter(key)["outlier"].item() and not confirmed.filter(key)["outlier"].item()

@@ -5,6 +5,9 @@ Compared as they come, a scenario with more functions would look more expensive 
 them. So every scenario and the Base are measured over the **same set**: every function that any scenario
 plans for that body, year and phase. A function outside a scenario's plan keeps its baseline there, and the
 difference between a scenario and the Base is the sum, function by function, of what its plan changes.
+
+A scenario's changes become run configuration of the assets that use them (``scenario_run_config``), and that
+configuration the parameters it amounts to in full (``scenario_parameters``).
 """
 
 from __future__ import annotations
@@ -58,3 +61,43 @@ def comparison(per_function: pl.DataFrame) -> pl.DataFrame:
         .with_columns(ex_post=pl.col("phase") == "rendiconto")
         .sort(*KEYS, "scenario", "projected_year")
     )
+
+
+def scenario_run_config(changes: dict) -> dict[str, dict]:
+    """A scenario's changes (data/scenarios/*.yaml) as run configuration of the assets that use them."""
+    config: dict[str, dict] = {}
+    if changes.get("thresholds"):
+        config["ruffini_matrix"] = {f"{axis}_threshold": value for axis, value in changes["thresholds"].items()}
+    if changes.get("cost_basis"):
+        config.setdefault("ruffini_matrix", {})["cost_basis"] = changes["cost_basis"]
+    if changes.get("weights"):
+        config["portfolio_priorities"] = {"weights": changes["weights"]}
+    plans = {
+        key: changes[key]
+        for key in ("plan_tiers", "adoption", "effect_scale", "effect_scale_by_logic")
+        if key in changes
+    }
+    if plans:
+        config["restructuring_plans"] = plans
+    return config
+
+
+def scenario_parameters(config: dict[str, dict], classification: dict, portfolio: dict, plans: dict) -> dict:
+    """The parameters a scenario's run configuration amounts to, in full (shown in the workbook), over the defaults of
+    the classification, the portfolio and the plans (``classification.yaml``, ``priorities.yaml``, ``plans.yaml``)."""
+    thresholds = dict(classification["thresholds"])
+    for axis in ("spending", "authority"):
+        value = config.get("ruffini_matrix", {}).get(f"{axis}_threshold")
+        thresholds[axis] = thresholds[axis] if value is None else value
+    plans = {**plans, **config.get("restructuring_plans", {})}
+    basis = config.get("ruffini_matrix", {}).get("cost_basis") or classification["cost_basis"]
+    return {
+        "thresholds": thresholds,
+        "cost_basis": basis,
+        "weights": {**portfolio["weights"], **config.get("portfolio_priorities", {}).get("weights", {})},
+        "plan_tiers": plans["plan_tiers"],
+        "adoption": plans["adoption"],
+        "effect_scale": plans.get("effect_scale", 1.0),
+        "effect_scale_by_logic": plans.get("effect_scale_by_logic", {}),
+        "run_config": config,
+    }

@@ -11,8 +11,10 @@ from warehouse.table import Table
 
 @dataclass
 class Stored:
-    """What a stage computed: metadata for the run, and each table (declared in ``warehouse.tables``: the table or its
-    name) with the keys it replaces; the ``Warehouse`` resource writes them all in one transaction."""
+    """What a stage computed: metadata for the run, each table (declared in ``warehouse.tables``: the table or its
+    name) with the keys it replaces, written by the ``Warehouse`` resource in one transaction, and the declared checks
+    it evaluated while computing (name → (passed, metadata): what it had read anyway, not read twice)."""
 
     metadata: dict
     tables: dict[Table | str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
+    checks: dict[str, tuple[bool, dict]] = field(default_factory=dict)

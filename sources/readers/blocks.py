@@ -101,7 +101,8 @@ def read_blocks(
 def _read_table(
     spec, grid: Grid, header: Header, end: int, year, mapping, file_name, tolerance, findings, number_format
 ):
-    """One table: its columns, its rows classified, its checks; the detail cells (or None) and what it could not place."""
+    """One table: its columns, its rows classified, its checks; the detail cells (or None) and what it could not
+    place."""
     columns = place_columns(spec, grid.frame, header, year, mapping)
     if not any(c.role == "value" for c in columns) and not any(c.role == "unplaced" for c in columns):
         return None, []
@@ -169,7 +170,8 @@ def _part(extracted: pl.Expr, group: int, width: int) -> pl.Expr:
 
 
 def classify_rows(spec: dict, frame: pl.DataFrame, label_cols: list[str], mapping: dict | None = None) -> pl.DataFrame:
-    """Add ``_kind`` (detail/subtotal/heading/adjustment/skip/other/outside), ``_level`` and the forward-filled codes."""
+    """Add ``_kind`` (detail/subtotal/heading/adjustment/skip/other/outside), ``_level`` and the forward-filled
+    codes."""
     rows_spec = spec["rows"]
     folded = [fold(pl.col(c)).fill_null("") for c in label_cols]
     frame = frame.with_columns(
@@ -293,7 +295,8 @@ def _derive_parents(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_unrecognised(rows, values, grid, file_name, findings, detail) -> list[dict]:
-    """Rows with amounts that are neither detail, heading, subtotal nor a known row to skip; returned as unplaced rows."""
+    """Rows with amounts that are neither detail, heading, subtotal nor a known row to skip; returned as unplaced
+    rows."""
     amounts = (
         values.filter(pl.col("amount_cents").fill_null(1) != 0, pl.col("amount_text").is_not_null())
         .group_by("_row")

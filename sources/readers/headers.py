@@ -79,8 +79,9 @@ def _match(dim: str, text: str, year: int | None) -> str | None:
 
 
 def _candidate_rows(frame: pl.DataFrame, minimum: int, lone: bool = False) -> list[int]:
-    """Rows with at least ``minimum`` text (non-number) cells: the only rows that can be headers. ``lone``: also rows with a
-    single text cell and no number (the one item of a short table whose other captions are merged down from the row above)."""
+    """Rows with at least ``minimum`` text (non-number) cells: the only rows that can be headers. ``lone``: also rows
+    with a single text cell and no number (the one item of a short table whose other captions are merged down from the
+    row above)."""
     texts = [(pl.col(c).is_not_null() & ~pl.col(c).str.contains(_NUMBER)).cast(pl.Int16) for c in frame.columns]
     numbers = [(pl.col(c).is_not_null() & pl.col(c).str.contains(_NUMBER)).cast(pl.Int16) for c in frame.columns]
     counts = frame.select(pl.sum_horizontal(texts).alias("n"), pl.sum_horizontal(numbers).alias("k")).with_row_index(
@@ -91,7 +92,8 @@ def _candidate_rows(frame: pl.DataFrame, minimum: int, lone: bool = False) -> li
 
 
 def _total_above(frame: pl.DataFrame, index: int, cells: list[str], total: re.Pattern) -> bool:
-    """A total caption in the row above, over a cell this row leaves blank: a two-row header whose ``TOTALE`` is merged down."""
+    """A total caption in the row above, over a cell this row leaves blank: a two-row header whose ``TOTALE`` is merged
+    down."""
     if index == 0:
         return False
     return any(

@@ -162,7 +162,8 @@ PARSERS = {
     "programma": lambda raw: programme_code(fold(raw)),
     "titolo": title_code,
     "macroaggregato": macro_code,
-    "tipologia": tipologia_code,  # the full code; a tipologia's number alone (``101``) is completed with its title below
+    # the full code; a tipologia's number alone (``101``) is completed with its title below
+    "tipologia": tipologia_code,
 }
 
 
@@ -298,7 +299,8 @@ SHOWN_BODIES = 5  # bodies named by BDAP_NO_BODY; the others are counted
 
 
 def _no_body(named: pl.DataFrame, grid: Grid, header_cells: list[str], spec: dict, file_name: str) -> Finding:
-    """No province or metropolitan city in a BDAP file: which bodies it does hold (name and type), at the first one's row."""
+    """No province or metropolitan city in a BDAP file: which bodies it does hold (name and type), at the first one's
+    row."""
     names = "body_name" if "body_name" in named.columns else "body_type"
     found = (
         named.filter(pl.col(names).is_not_null()).group_by(names, "body_type").agg(pl.col("_row").min()).sort("_row")
@@ -318,8 +320,8 @@ def _no_body(named: pl.DataFrame, grid: Grid, header_cells: list[str], spec: dic
 
 
 def _other_columns(profile: Profile, grid: Grid, header: int, used: set[int], file_name: str) -> list[Finding]:
-    """Columns of a wide file that are not loaded: recognised ones (info, with the reason), and unknown ones that hold values
-    (warning); unknown empty ones (a trailing ``Unnamed: 30`` a re-save adds) say nothing."""
+    """Columns of a wide file that are not loaded: recognised ones (info, with the reason), and unknown ones that hold
+    values (warning); unknown empty ones (a trailing ``Unnamed: 30`` a re-save adds) say nothing."""
     raw = [str(v).strip() if v is not None else "" for v in grid.frame.row(header)]
     others = other_columns(profile.spec, grid.head_cells()[header], used)
     findings = [

@@ -15,7 +15,8 @@ import polars as pl
 
 from transforms.coassessment import SCALES
 
-# function -> (expected respondents, mean quality, mean willingness of the Third Sector, share of Third Sector respondents)
+# function -> (expected respondents, mean quality, mean willingness of the Third Sector, share of Third Sector
+# respondents)
 PROFILE = {
     "10.05": (40, 2.3, 2.2, 0.1),
     "04.02": (35, 3.4, 2.8, 0.15),
@@ -64,7 +65,8 @@ def generate_ratings(body: str, year: int, seed: int = 0) -> pl.DataFrame:
                     "year": year,
                     "function": function,
                     "respondent_type": str(kind),
-                    "respondent": f"{'U' if kind == 'utente' else 'T' if kind == 'terzo_settore' else 'C'}{number + 1:03d}-{function}",
+                    "respondent": f"{'U' if kind == 'utente' else 'T' if kind == 'terzo_settore' else 'C'}"
+                    f"{number + 1:03d}-{function}",
                     **scores,
                     "note": None,
                 }

@@ -1,5 +1,6 @@
 """The text of each plan, ready to paste into the body's DUP, from the plan's own parts: one template per plan kind
-(``plan_kinds.csv`` › ``template``). Figures are written as a planner writes them (``transforms.figures``)."""
+(``plan_kinds.csv`` › ``template``). Figures are written as a planner writes them (``transforms.figures``); the
+catalogues come in as a ``PlanCatalogue`` (pure: nothing read here)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from string import Template
 
 import polars as pl
 
-from dashboards.words import label
-from pipelines.plan_catalogue import _csv, is_metro, legal_basis, maintain_governs, mission_words, plan_kinds, template
-from sources.catalogues import classification_config, flag_rules, status_labels
 from transforms.amounts import format_euro
 from transforms.figures import (
     article_percent,
@@ -20,6 +18,7 @@ from transforms.figures import (
     range_words,
     share_of_spending,
 )
+from transforms.plan_catalogue import PlanCatalogue
 
 UNKNOWN = "dato da rilevare"
 MONTHS = {"it": "mesi", "en": "months"}
@@ -32,9 +31,12 @@ def listed(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " e " + items[-1]
 
 
-def first_step(lang: str) -> str:
-    step = mission_words()["first_step"]
-    return f"{step[f'label_{lang}']} ({step['months_from']}-{step['months_to']} {MONTHS[lang]}): {step[f'description_{lang}']}"
+def first_step(catalogue: PlanCatalogue, lang: str) -> str:
+    step = catalogue.mission_words["first_step"]
+    return (
+        f"{step[f'label_{lang}']} ({step['months_from']}-{step['months_to']} {MONTHS[lang]}): "
+        f"{step[f'description_{lang}']}"
+    )
 
 
 def sentence(text: str | None) -> str:
@@ -81,24 +83,28 @@ def coverage(row: dict, lang: str = "it") -> str:
 DRIVER_WORDS = {"staff": "spesa di personale", "operating": "spesa di funzionamento"}
 
 
-def full_cost_sentence(row: dict) -> str:
-    """The full cost with its allocation key; where the function has none of the key's spending, no share can be given."""
-    driver = DRIVER_WORDS.get(classification_config()["full_cost_driver"], "spesa di personale")
+def full_cost_sentence(row: dict, full_cost_driver: str) -> str:
+    """The full cost with its allocation key; where the function has none of the key's spending, no share can be
+    given."""
+    driver = DRIVER_WORDS.get(full_cost_driver, "spesa di personale")
     full, direct = row.get("full_cents"), row.get("total_cents") or 0
     if full is None or full <= direct:
         return (
-            f"la quota dei servizi di supporto non si può attribuire con la chiave della {driver} (la funzione non ne ha): "
-            "il costo pieno è da stimare."
+            f"la quota dei servizi di supporto non si può attribuire con la chiave della {driver} "
+            "(la funzione non ne ha): il costo pieno è da stimare."
         )
-    return f"il costo pieno, con la quota dei servizi di supporto ripartita in base alla {driver}, è di {euro_words(full)}."
+    return (
+        f"il costo pieno, con la quota dei servizi di supporto ripartita in base alla {driver}, "
+        f"è di {euro_words(full)}."
+    )
 
 
-def basis(row: dict) -> str:
-    """``Funzione fondamentale: L. 56/2014 art. 1 c. 44 lett. d); c. 85 lett. b).`` for a function the law gives the body
-    (a metropolitan city's clauses for a metropolitan city), nothing for the others."""
+def basis(row: dict, catalogue: PlanCatalogue) -> str:
+    """``Funzione fondamentale: L. 56/2014 art. 1 c. 44 lett. d); c. 85 lett. b).`` for a function the law gives the
+    body (a metropolitan city's clauses for a metropolitan city), nothing for the others."""
     if row.get("status") != "retained":
         return ""
-    law = legal_basis(row["function"], is_metro(row["body"]))
+    law = catalogue.legal_basis(row["function"], catalogue.is_metro(row["body"]))
     return f"Funzione fondamentale: {law}." if law else ""
 
 
@@ -107,15 +113,15 @@ def kick_start_words(row: dict) -> str:
     words = euro_words(row["kick_start_cents"])
     if (row.get("effect_high_cents") or 0) < (row.get("kick_start_cents") or 0):
         words += (
-            " (più dell'effetto atteso in un anno: il progetto si giustifica per la qualità del servizio e la partecipazione, "
-            "non per il risparmio)"
+            " (più dell'effetto atteso in un anno: il progetto si giustifica per la qualità del servizio e la "
+            "partecipazione, non per il risparmio)"
         )
     return words
 
 
-def cautions(row: dict, lang: str = "it") -> str:
+def cautions(row: dict, flag_rules: list[dict], lang: str = "it") -> str:
     """What the function's flags mean for its plan (``rules.yaml`` › ``plan_it``), as a paragraph, or nothing."""
-    notes = {r["code"]: r.get(f"plan_{lang}") for r in flag_rules()}
+    notes = {r["code"]: r.get(f"plan_{lang}") for r in flag_rules}
     figures = {
         "commitment": article_percent(row.get("commitment_capacity"), lang)
         if row.get("commitment_capacity") is not None
@@ -134,18 +140,19 @@ def funding(row: dict) -> str:
     level = int(row.get("own_funding") or 0)
     if level == 0:
         return (
-            "Non è ancora noto quanta parte di questa spesa sia coperta da trasferimenti regionali e quanta resti a carico "
-            "del bilancio dell'ente: va accertato nella ricognizione."
+            "Non è ancora noto quanta parte di questa spesa sia coperta da trasferimenti regionali e quanta resti a "
+            "carico del bilancio dell'ente: va accertato nella ricognizione."
         )
     return (
-        f"L'ente dichiara di finanziarne con risorse proprie una quota {['', 'marginale', 'rilevante', 'totale'][level]}: "
+        "L'ente dichiara di finanziarne con risorse proprie una quota "
+        f"{['', 'marginale', 'rilevante', 'totale'][level]}: "
         "per questo la funzione entra nella graduatoria delle priorità."
     )
 
 
-def retained(function: str) -> str:
+def retained(function: str, retained_parts: pl.DataFrame) -> str:
     """Parts of a handed-over function that the law leaves with the body (``retained_parts.csv``)."""
-    parts = [r for r in _csv("retained_parts.csv").iter_rows(named=True) if r["programme"] == function]
+    parts = [r for r in retained_parts.iter_rows(named=True) if r["programme"] == function]
     return " ".join(f"Resta all'ente {p['part_it']} ({p['citation']})." for p in parts)
 
 
@@ -158,13 +165,14 @@ def tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
-def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it") -> str:
+def dup_text(row: dict, effects: pl.DataFrame, own: list[dict], catalogue: PlanCatalogue, lang: str = "it") -> str:
     """Text for the body's DUP (Documento Unico di Programmazione), in the template of the plan's kind."""
-    return tidy(_dup_text(row, effects, own, lang))
+    return tidy(_dup_text(row, effects, own, catalogue, lang))
 
 
-def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it") -> str:
+def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], catalogue: PlanCatalogue, lang: str = "it") -> str:
     kind = row["plan_kind"]
+    first = first_step(catalogue, "it")
     common = dict(
         name=row.get("name") or row["function"],
         function=row["function"],
@@ -180,20 +188,22 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it
         share=share_of_spending(row.get("share_of_body")),
         status_source=row.get("status_source") or "",
         financial="; ".join(kpi_text(k) for k in own if k["kind"] == "financial"),
-        cautions=cautions(row),
-        basis=basis(row),
+        cautions=cautions(row, catalogue.flag_rules),
+        basis=basis(row, catalogue),
     )
     text = Template(
-        template(
-            plan_kinds()[kind]["template"] if kind != "development" or not row.get("coarse") else "dup_mission_it.txt"
-        )
+        catalogue.templates[
+            catalogue.plan_kinds()[kind]["template"]
+            if kind != "development" or not row.get("coarse")
+            else "dup_mission_it.txt"
+        ]
     )
     if kind == "handover":
         return text.safe_substitute(
             **common,
-            status_word=status_labels("it").get(row["status"], ""),
+            status_word=catalogue.status_labels["it"].get(row["status"], ""),
             funding=funding(row),
-            retained=retained(row["function"]),
+            retained=retained(row["function"], catalogue.csv("retained_parts.csv")),
         )
     if kind == "delegation":
         types = row["coproduction_types"]
@@ -204,7 +214,7 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it
         )
         return text.safe_substitute(
             **common,
-            full_cost_sentence=full_cost_sentence(row),
+            full_cost_sentence=full_cost_sentence(row, catalogue.full_cost_driver),
             coverage=coverage(row),
             coproduction=coproduction,
             legal_basis=delegation_basis(row),
@@ -214,24 +224,23 @@ def _dup_text(row: dict, effects: pl.DataFrame, own: list[dict], lang: str = "it
             **common,
             transfer=article_percent(row.get("transfer_share")),
             pass_through=sentence(row.get("pass_through_why"))[:-1],
-            objective=maintain_governs()[row.get("governs") or "grants"]["objective_it"],
+            objective=catalogue.maintain_governs()[row.get("governs") or "grants"]["objective_it"],
         )
     if kind == "split":
-        return text.safe_substitute(
-            **common, first_step=sentence(first_step("it"))[:-1], programme_plans=row["direction"]
-        )
+        return text.safe_substitute(**common, first_step=sentence(first)[:-1], programme_plans=row["direction"])
     if row.get("coarse"):  # a mission total: the first step, a direction, no euro effects
         return text.safe_substitute(
             **common,
             service_type=row.get("service_type_it"),
-            first_step=sentence(first_step("it"))[:-1],
+            first_step=sentence(first)[:-1],
             direction=sentence(row["direction"])[:-1],
             field_name=row["field_name"],
             why=sentence(row["coproduction_why"]),
-            phases=row["phases_text"].removeprefix(first_step("it") + "; "),
-            effect=sentence(label("mission_effect", "it"))[:-1],
+            phases=row["phases_text"].removeprefix(first + "; "),
+            effect=sentence(catalogue.mission_effect)[:-1],
         )
-    names = dict(zip(_csv("response_logics.csv")["code"], _csv("response_logics.csv")[f"name_{lang}"]))
+    logics = catalogue.csv("response_logics.csv")
+    names = dict(zip(logics["code"], logics[f"name_{lang}"]))
     assumptions = [
         Template(r[f"assumption_{lang}"]).safe_substitute(range=percent_range(float(r["low"]), float(r["high"]), lang))
         for r in effects.iter_rows(named=True)

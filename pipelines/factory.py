@@ -1,0 +1,172 @@
+"""One factory for every stage's asset (``pipelines.graph``): its dependencies from the tables it reads, its checks
+from the tables it writes, and one way to run it and record the run.
+
+A stage's run: ``prepare`` (if any), then with the warehouse open: the run configuration stored (a configurable stage's
+parameters are part of the manifest), the stage computed through its reader (``pipelines.reader``: its declared tables
+only), each table it returns stored (only tables it declares), the run recorded against its manifest
+(``warehouse.manifest``, with the files it wrote), then its checks: the declared ones and the schema of each table.
+"""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.checks import check_results, check_specs
+from pipelines.declaration import BODY, YEAR, Loader, Stage, StageRun
+from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
+from pipelines.reader import Reader
+from pipelines.resources import Warehouse
+from pipelines.stages import keys_frame
+from warehouse import manifest, tables
+from warehouse.errors import UnknownTable
+from warehouse.stored import Stored
+
+# written by the recording path of every asset (the run's parameters and manifest), read by the manifests
+BOOKKEEPING = ("stage_parameters", "run_manifests")
+PARTITIONS = {BODY: YEAR_BODY, YEAR: YEARS}
+COMMON = {"backfill_policy": dg.BackfillPolicy.single_run(), "pool": "warehouse", "group_name": "metodo"}
+
+
+class GraphError(ValueError):
+    """The declarations do not make a graph: a table read that nothing writes, written twice, or not declared in the
+    table registry (``warehouse.tables``)."""
+
+
+def producers(stages: tuple[Stage, ...], loaders: tuple[Loader, ...]) -> dict[str, str]:
+    """Table → the stage or loader that writes it; a table written by two, or that the registry does not declare, is an
+    error (so is every read, through its producer: a read with none is refused by ``upstream``)."""
+    found: dict[str, str] = {}
+    for declared in (*stages, *loaders):
+        for table in declared.writes:
+            try:
+                tables.get(table)
+            except UnknownTable:
+                raise GraphError(
+                    f"{declared.name} writes core.{table}, which warehouse/tables.py does not declare"
+                ) from None
+            if table in found:
+                raise GraphError(f"core.{table} is written by both {found[table]} and {declared.name}")
+            found[table] = declared.name
+    return found
+
+
+def upstream(stage: Stage, written_by: dict[str, str]) -> list[str]:
+    """The stages and loaders whose tables ``stage`` reads (itself aside: earlier partitions of its own tables); a read
+    with no producer is an error, named with the stage that reads it."""
+    missing = [t for t in stage.reads if t not in written_by and t not in BOOKKEEPING]
+    if missing:
+        raise GraphError(
+            f"stage {stage.name} reads {', '.join(f'core.{t}' for t in missing)}, which no stage or loader writes "
+            "(pipelines/graph.py)"
+        )
+    return sorted({written_by[t] for t in stage.reads if t in written_by and written_by[t] != stage.name})
+
+
+def layers(stages: tuple[Stage, ...], written_by: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """The stages in runs: topological layers grouped by partitions definition, each as early as its inputs allow
+    (a stage joins the first layer of its partitions at or after the latest of its inputs')."""
+    by_name = {s.name: s for s in stages}
+    placed: dict[str, int] = {}
+    found: list[tuple[str, list[str]]] = []
+    waiting = list(stages)
+    while waiting:
+        ready = [s for s in waiting if all(u in placed for u in upstream(s, written_by) if u in by_name)]
+        if not ready:
+            raise GraphError(f"a cycle among {', '.join(s.name for s in waiting)}")
+        for stage in ready:
+            # the latest layer holding one of its inputs: joined when of the same partitions (one run, Dagster orders
+            # inside it), else passed over for the next layer of its own partitions
+            floor = max((placed[u] for u in upstream(stage, written_by) if u in by_name), default=0)
+            index = next((i for i in range(floor, len(found)) if found[i][0] == stage.partitions), len(found))
+            if index == len(found):
+                found.append((stage.partitions, []))
+            found[index][1].append(stage.name)
+            placed[stage.name] = index
+            waiting.remove(stage)
+    return found
+
+
+def _dep(stage: Stage, name: str, partitions: dict[str, str | None]) -> dg.AssetDep:
+    """A dependency; across partitions definitions (body stage ↔ year stage) through the year."""
+    other = partitions.get(name)
+    crosses = other is not None and other != stage.partitions
+    return dg.AssetDep(name, partition_mapping=BY_YEAR) if crosses else dg.AssetDep(name)
+
+
+def _keys(context, partitions: str) -> pl.DataFrame:
+    if partitions == BODY:
+        return keys_frame(split(k) for k in context.partition_keys)
+    return pl.DataFrame({"year": sorted(int(k) for k in context.partition_keys)}, schema={"year": pl.Int32})
+
+
+def _json(metadata: dict) -> dict:
+    return {k: dg.MetadataValue.json(v) if isinstance(v, list | dict) else v for k, v in metadata.items()}
+
+
+def execute(stage: Stage, context, config, warehouse_db: Warehouse):
+    """Run ``stage`` for the partitions of ``context``; yields its materialisation and check results."""
+    settings = warehouse_db.settings()
+    keys = _keys(context, stage.partitions)
+    prepared = stage.prepare(settings) if stage.prepare else {}
+    with warehouse_db.connect() as con:
+        if config is not None and stage.parameters:  # part of the manifest, stored before it is built
+            values = config.model_dump(exclude_defaults=True)
+            frame = manifest.parameters_frame(stage.name, keys, values)
+            warehouse_db.store(con, {"stage_parameters": (frame, frame.drop("parameters"))})
+        run = StageRun(Reader(con, stage.name, {*stage.reads, *stage.writes}), keys, config, settings, prepared)
+        run.manifest_of = lambda: manifest.build(con, keys)
+        computed = stage.run(run)
+        single = isinstance(computed, Stored)
+        metadata: dict = {}
+        for part in [computed] if single else computed:  # each part stored before the next is computed
+            undeclared = sorted({tables.get(t).name for t in part.tables} - set(stage.writes))
+            if undeclared:
+                raise GraphError(f"stage {stage.name} returned {undeclared}, which it does not declare in writes")
+            warehouse_db.store(con, part.tables)
+            for name, value in part.metadata.items():  # the metadata of parts summed
+                metadata[name] = metadata[name] + value if name in metadata else value
+        # a single part is kept for the declared checks; parts are let go as they are stored
+        computed = computed if single else Stored(metadata)
+        files = computed.metadata.pop("files", {})
+        found = run.manifest()
+        manifest.record(con, settings, found, context.run.run_id, stage.name, files or None)
+        yield dg.MaterializeResult(metadata=_json({**prepared, **computed.metadata, "manifest": found.id}))
+        for check in stage.checks:
+            passed, evidence = computed.checks.get(check.name) or check.evaluate(run, computed)
+            severity = dg.AssetCheckSeverity.WARN if check.warn else dg.AssetCheckSeverity.ERROR
+            yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(evidence))
+        yield from check_results(con, list(stage.checked), keys)
+
+
+def asset_of(
+    stage: Stage, written_by: dict[str, str], partitions: dict[str, str | None], follow
+) -> dg.AssetsDefinition:
+    """The asset of one declaration. ``partitions``: each asset's partitions definition (None: a loader); ``follow``:
+    its automation condition (None for the first body layer: runs that a new upload or the schedule start)."""
+    checks = [
+        dg.AssetCheckSpec(c.name, asset=stage.name, blocking=c.blocking, description=c.description)
+        for c in stage.checks
+    ] + check_specs(stage.name, list(stage.checked))
+    decorate = dg.asset(
+        name=stage.name,
+        partitions_def=PARTITIONS[stage.partitions],
+        deps=[_dep(stage, name, partitions) for name in [*stage.after, *upstream(stage, written_by)]],
+        kinds=set(stage.kinds),
+        description=stage.description,
+        metadata={"reads": ", ".join(stage.reads) or "-", "writes": ", ".join(stage.writes) or "-"},
+        check_specs=checks,
+        automation_condition=follow,
+        **COMMON,
+    )
+    if stage.config is None:
+
+        def compute(context: dg.AssetExecutionContext, warehouse_db: Warehouse):
+            yield from execute(stage, context, None, warehouse_db)
+
+    else:
+
+        def compute(context: dg.AssetExecutionContext, config, warehouse_db: Warehouse):
+            yield from execute(stage, context, config, warehouse_db)
+
+        compute.__annotations__["config"] = stage.config
+    compute.__name__ = compute.__qualname__ = stage.name
+    return decorate(compute)
