@@ -63,24 +63,49 @@ def register(instance: dg.DagsterInstance, years: list[int], bodies: list[str]) 
             instance.add_dynamic_partitions(definition.name, new)
 
 
-def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dict]:
-    """Tags of the runs covering every (body, year) asked: a contiguous range when possible."""
-    keys = YEAR_BODY.get_partition_keys(dynamic_partitions_store=instance)
-    wanted = {key_of(b, y) for y in years for b in (bodies or [k.split("|")[1] for k in keys])}
-    ordered = [k for k in keys if k in wanted]
-    runs, start, previous = [], None, None
-    index = {k: i for i, k in enumerate(keys)}
-    for key in ordered:
-        if start is None:
-            start = previous = key
-        elif index[key] == index[previous] + 1:
-            previous = key
+def _runs_of(order: list[str], wanted: set[str]) -> list[tuple[str, str]]:
+    """The wanted values as runs of neighbours in ``order``: ``[(first, last), ...]``."""
+    runs: list[list[str]] = []
+    for i, value in enumerate(order):
+        if value not in wanted:
+            continue
+        if runs and order[i - 1] == runs[-1][1]:
+            runs[-1][1] = value
         else:
-            runs.append((start, previous))
-            start = previous = key
-    if start is not None:
-        runs.append((start, previous))
-    return [{"dagster/asset_partition_range_start": a, "dagster/asset_partition_range_end": b} for a, b in runs]
+            runs.append([value, value])
+    return [(a, b) for a, b in runs]
+
+
+def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dict]:
+    """Tags of the runs covering every (body, year) asked, and nothing else.
+
+    Dagster reads a range over two dimensions as a rectangle (years from-to x bodies from-to, each in its registered
+    order), never as a stretch of keys in a row: so for each year the bodies asked become runs of neighbours, and
+    neighbouring years with the same runs share one rectangle (a national backfill is one run)."""
+    keys = set(YEAR_BODY.get_partition_keys(dynamic_partitions_store=instance))
+    year_order = instance.get_dynamic_partitions(YEARS.name)
+    body_order = instance.get_dynamic_partitions(BODIES.name)
+    asked = set(bodies) if bodies else set(body_order)
+    by_year = [
+        (year, _runs_of(body_order, {b for b in asked if key_of(b, int(year)) in keys}))
+        for year in year_order
+        if int(year) in set(years)
+    ]
+    rectangles: list[list] = []  # [first year, last year, body runs]
+    for year, runs in by_year:
+        last = rectangles[-1] if rectangles else None
+        if last and runs == last[2] and year_order.index(year) == year_order.index(last[1]) + 1:
+            last[1] = year
+        elif runs:
+            rectangles.append([year, year, runs])
+    return [
+        {
+            "dagster/asset_partition_range_start": key_of(first_body, int(first_year)),
+            "dagster/asset_partition_range_end": key_of(last_body, int(last_year)),
+        }
+        for first_year, last_year, runs in rectangles
+        for first_body, last_body in runs
+    ]
 
 
 def stage_labels() -> dict[str, list[str]]:

@@ -177,7 +177,13 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     """The matrix for ``keys``; with ``home``, the revenue attributed by the bodies' files there (cost recovery)."""
     config = config or classification_config()
     metrics = warehouse.read_table(con, "function_metrics", keys)
-    authority = warehouse.read_table(con, "authority_scores", keys).drop("year").unique(["body", "programma"])
+    # in a stable order: the mean of a mission's programmes sums in this order (its last bit changed between runs)
+    authority = (
+        warehouse.read_table(con, "authority_scores", keys)
+        .sort("body", "programma", "year")
+        .drop("year")
+        .unique(["body", "programma"], keep="first", maintain_order=True)
+    )
     totals = warehouse.read_table(con, "body_metrics", keys)
     placed = tclassification.placed(metrics, authority, totals, config, mission_level())
     matrix = tclassification.classified(placed, quadrants(), config)
