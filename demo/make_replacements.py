@@ -24,13 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sources.template import write_template
 
 HERE = Path(__file__).parent
-DRAFT = [("10", "10.05", "1", "1.03", 3_512_000.00, "Manutenzione ordinaria strade"),
-         ("10", "10.05", "2", "2.02", 2_850_000.00, "Rifacimento SP 325"),
-         ("04", "04.02", "1", "1.03", 1_420_689.14, "Utenze e pulizie scuole superiori"),
-         ("04", "04.02", "2", "2.02", 1_750_000.00, "Adeguamento sismico istituti"),
-         ("09", "09.02", "1", "1.03", 310_000.00, "Gestione aree protette"),
-         ("01", "01.02", "1", "1.01", 397_000.00, "Segreteria generale"),
-         ("08", "08.01", "1", "1.03", 100_000.00, "Piano territoriale metropolitano")]
+DRAFT = [
+    ("10", "10.05", "1", "1.03", 3_512_000.00, "Manutenzione ordinaria strade"),
+    ("10", "10.05", "2", "2.02", 2_850_000.00, "Rifacimento SP 325"),
+    ("04", "04.02", "1", "1.03", 1_420_689.14, "Utenze e pulizie scuole superiori"),
+    ("04", "04.02", "2", "2.02", 1_750_000.00, "Adeguamento sismico istituti"),
+    ("09", "09.02", "1", "1.03", 310_000.00, "Gestione aree protette"),
+    ("01", "01.02", "1", "1.01", 397_000.00, "Segreteria generale"),
+    ("08", "08.01", "1", "1.03", 100_000.00, "Piano territoriale metropolitano"),
+]
 
 
 def draft(path: Path) -> None:
@@ -55,4 +57,7 @@ def variation(source: Path, path: Path) -> None:
 
 if __name__ == "__main__":
     draft(HERE / "replacements" / "237_2026_previsione_bozza.xlsx")
-    variation(HERE / "inbox" / "002_2026_previsione_template.xlsx", HERE / "replacements" / "002_2026_previsione_variazione.xlsx")
+    variation(
+        HERE / "inbox" / "002_2026_previsione_template.xlsx",
+        HERE / "replacements" / "002_2026_previsione_variazione.xlsx",
+    )

@@ -141,8 +141,8 @@ def run_demo(inbox: Path, console: Console) -> int:
     recovered = recover_stale_runs(instance)
     if recovered:
         console.print(f"Recuperate {len(recovered)} esecuzioni interrotte (processo terminato).")
-    # two runs to compare (areavasta diff --run A --run B): first with a transfer-share threshold of 40 %, as under other rules,
-    # then with the shipped rules, which stay in the outputs
+    # two runs to compare (areavasta diff --run A --run B): first with a transfer-share threshold of 40 %, as under
+    # other rules, then with the shipped rules, which stay in the outputs
     results = run_pipeline(
         instance, years, home=str(settings.home), config={"ruffini_matrix": {"spending_threshold": 0.4}}
     )
@@ -150,7 +150,8 @@ def run_demo(inbox: Path, console: Console) -> int:
     with warehouse.connect(settings.warehouse_path) as con:
         summary = con.execute(
             "SELECT body, year, phase, count(*) FILTER (WHERE quadrant IS NOT NULL) AS classificate, "
-            "count(*) FILTER (WHERE quadrant IS NULL) AS non_classificate FROM core.ruffini_matrix GROUP BY ALL ORDER BY ALL"
+            "count(*) FILTER (WHERE quadrant IS NULL) AS non_classificate FROM core.ruffini_matrix GROUP BY ALL "
+            "ORDER BY ALL"
         ).fetchall()
     matrix = Table("ente", "anno", "fase", "funzioni classificate", "non classificate", title="Matrice di Ruffini")
     for row in summary:
@@ -164,8 +165,8 @@ def run_demo(inbox: Path, console: Console) -> int:
             )
         )
     console.print(
-        "Un indicatore non calcolabile manca dei tipi di importo nei file caricati: il motivo nel foglio Indicatori del "
-        "rapporto Excel e nel cruscotto, le formule in docs/INDICATORS.md",
+        "Un indicatore non calcolabile manca dei tipi di importo nei file caricati: il motivo nel foglio Indicatori "
+        "del rapporto Excel e nel cruscotto, le formule in docs/INDICATORS.md",
         soft_wrap=True,
     )
     with warehouse.connect(settings.warehouse_path) as con:
@@ -203,7 +204,8 @@ def run_demo(inbox: Path, console: Console) -> int:
                 soft_wrap=True,
             )
     console.print(
-        f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in {instance.root_directory})",
+        f"Esecuzioni Dagster: {len(results)}, riuscite: {sum(r.success for r in results)} (istanza in "
+        f"{instance.root_directory})",
         soft_wrap=True,
     )
     console.print(

@@ -1,4 +1,5 @@
-"""Stage: each body's own upload against the BDAP extract of the same body, year and phase (``core.bdap_reconciliation``).
+"""Stage: each body's own upload against the BDAP extract of the same body, year and phase
+(``core.bdap_reconciliation``).
 
 Reads the current upload's lines and the national lines (``areavasta national``) of the partitions
 asked, compares them (``transforms.reconcile``) and names the files on both sides, so that a
@@ -28,7 +29,8 @@ def reconciliation_config() -> dict:
 
 
 def stage_reconciliation(con, keys: pl.DataFrame) -> Stored:
-    """Every compared amount of ``keys`` (body, year) with the files on both sides; the keys are replaced even when nothing overlaps."""
+    """Every compared amount of ``keys`` (body, year) with the files on both sides; the keys are replaced even when
+    nothing overlaps."""
     config = reconciliation_config()
     national = warehouse.read_table(con, "national_lines", keys, [*COLUMNS, "extract_sha256"])
     # only where an extract covers the body and year is anything compared: a national backfill without one

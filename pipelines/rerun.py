@@ -40,7 +40,8 @@ def keys_of(stored: dict) -> pl.DataFrame:
 
 
 def run_config(stored: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """The manifest's parameters as run configuration, one per asset; a problem when partitions differ or a file is needed."""
+    """The manifest's parameters as run configuration, one per asset; a problem when partitions differ or a file is
+    needed."""
     config, problems = {}, []
     for asset in CONFIGURABLE:
         values = {p["parameters"] for p in stored["parameters"] if p["asset"] == asset}
@@ -99,8 +100,8 @@ def rerun(settings, stored: dict, target: Path) -> Rerun:
         "report_workbooks": {"folder": str(target / "reports")},
         "dashboard_pages": {"folder": str(target / "dashboards")},
     }
-    # an instance of its own, knowing only the manifest's bodies and years: the runs cover exactly its partitions, as the
-    # original did, whatever bodies the deployment's instance has registered since
+    # an instance of its own, knowing only the manifest's bodies and years: the runs cover exactly its partitions, as
+    # the original did, whatever bodies the deployment's instance has registered since
     instance = dg.DagsterInstance.ephemeral()
     results = run_pipeline(instance, years, bodies, home=str(settings.home), config={**config, **outputs})
     if any(Path(name).stem.endswith("_en") for name in stored["outputs"]):  # the English workbooks and pages too

@@ -66,7 +66,8 @@ def stage_peers(
 
 def peer_indicators(con, years: list[int]) -> pl.DataFrame:
     """The execution indicators of every body these years: as stored (bodies analysed), and for the bodies known only
-    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no revenue)."""
+    from the national open data, computed on ``core.national_lines`` (spending only: the national extract has no
+    revenue)."""
     wanted = year_keys(years)
     stored = warehouse.read_table(con, "execution_indicators", wanted)
     lines = warehouse.read_table(con, "national_lines", wanted, INDICATOR_COLUMNS)

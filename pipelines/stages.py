@@ -129,7 +129,8 @@ INDICATOR_COLUMNS = [
 
 
 def indicator_lines(con, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Spending lines of every amount kind (an upload, else the national extract) and revenue lines, for the indicators."""
+    """Spending lines of every amount kind (an upload, else the national extract) and revenue lines, for the
+    indicators."""
     own = warehouse.read_table(con, "budget_lines", keys, INDICATOR_COLUMNS)
     national = warehouse.read_table(con, "national_lines", keys, INDICATOR_COLUMNS)
     if national.height:

@@ -111,8 +111,8 @@ def text_cell(row: int) -> bytes:
 
 
 def appended_rows(xml: bytes, cells=text_cell, count: int | None = None, up_to: int | None = None) -> bytes:
-    """Sheet XML with rows appended after its last one (``count`` of them, or up to row ``up_to``), each of ``cells(row)``;
-    the ``<dimension>`` is left as it was, as a hostile or careless writer leaves it."""
+    """Sheet XML with rows appended after its last one (``count`` of them, or up to row ``up_to``), each of
+    ``cells(row)``; the ``<dimension>`` is left as it was, as a hostile or careless writer leaves it."""
     last = max(int(r) for r in re.findall(rb'<row r="(\d+)"', xml))
     end = last + count if count is not None else up_to
     rows = b"".join(b'<row r="%d">' % n + cells(n) + b"</row>" for n in range(last + 1, end + 1))

@@ -10,7 +10,8 @@ import pytest
 
 
 def office_tools(what: str) -> tuple[str, str]:
-    """``(soffice, pdftotext)``, or fail (CI) / skip (elsewhere) saying what is missing and what ``what`` needed it for."""
+    """``(soffice, pdftotext)``, or fail (CI) / skip (elsewhere) saying what is missing and what ``what`` needed it
+    for."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     pdftotext = shutil.which("pdftotext")
     if soffice is None or pdftotext is None:

@@ -1,4 +1,5 @@
-"""What the portal tests do as a user: read the CSRF token of a page, log in, register the two offices they attack from."""
+"""What the portal tests do as a user: read the CSRF token of a page, log in, register the two offices they attack
+from."""
 
 from __future__ import annotations
 

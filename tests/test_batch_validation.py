@@ -25,7 +25,8 @@ OFFICIAL = Path(__file__).parent / "fixtures" / "official"
 
 
 def _corpus(folder: Path) -> list[dict]:
-    """Template files each broken in one cell, two at once, a Totale row, valid files, annexes, open data, official files."""
+    """Template files each broken in one cell, two at once, a Totale row, valid files, annexes, open data, official
+    files."""
     good = m.template(folder / "good.xlsx")
     jobs = [dict(path=m.edit_xlsx(good, folder / f"{code}.xlsx", "Dati", edits)) for code, edits, _ in CELL_CASES]
     jobs += [

@@ -1,4 +1,5 @@
-"""Issue 27: BDAP "Schemi di bilancio" files give every amount kind they hold, in both summaries and in the national extract.
+"""Issue 27: BDAP "Schemi di bilancio" files give every amount kind they hold, in both summaries and in the national
+extract.
 
 The fixtures (``tests/fixtures/bdap``) are written by ``build.py`` from BDAP's own column lists, independently of
 ``areavasta sample``; ``expected.json`` holds what each file states. Every kind reconciles to the cent per body and per
@@ -137,8 +138,9 @@ def test_the_scheme_identities_hold_on_what_is_loaded(settings):
 
 
 def test_the_resaved_file_loads_the_same_amounts(settings):
-    """pandas' re-save: ``,`` and UTF-8, a trailing empty ``Unnamed: 30``, ``15.0`` and ``802150110588.0`` for codes, ``1`` for
-    mission 01, blank for zero, ``100.5`` for 100.50: the same non-zero lines as BDAP's own file, and nothing to report."""
+    """pandas' re-save: ``,`` and UTF-8, a trailing empty ``Unnamed: 30``, ``15.0`` and ``802150110588.0`` for codes,
+    ``1`` for mission 01, blank for zero, ``100.5`` for 100.50: the same non-zero lines as BDAP's own file, and nothing
+    to report."""
     columns = ["body", "year", "phase", "missione", "amount_kind", "amount_cents"]
     original = _validate(SPENDING, settings).lines.filter(pl.col("amount_cents") != 0).select(columns).sort(columns)
     resaved = _validate(RESAVED, settings)
@@ -147,7 +149,8 @@ def test_the_resaved_file_loads_the_same_amounts(settings):
 
 
 def test_bdap_spellings_are_data_in_the_layout_files():
-    """Every amount header of the fixtures is listed, folded, in its layout profile; the typo and the correct spelling both."""
+    """Every amount header of the fixtures is listed, folded, in its layout profile; the typo and the correct spelling
+    both."""
     profiles = {
         p.stem.split("_", 1)[1]: yaml.safe_load(p.read_text(encoding="utf-8"))
         for p in (DATA_DIR / "layouts").glob("*.yaml")

@@ -58,7 +58,8 @@ def test_catalogues_are_documented():
 
 
 def test_default_statuses_follow_the_fundamental_functions_table():
-    """A programme mapped only to retained functions is retained (or delegated back); only to transferred ones, transferred.
+    """A programme mapped only to retained functions is retained (or delegated back); only to transferred ones,
+    transferred.
 
     Programmes the table maps both ways (12.04 and 15.01: equal opportunities stayed, social and job services left)
     are a choice of the catalogue, documented in its justification.

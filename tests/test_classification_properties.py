@@ -111,7 +111,8 @@ def test_defaults_are_the_documented_ones():
 
 
 def test_technical_missions_at_mission_level_are_technical_never_negligible():
-    """BDAP's mission-level files: mission 50 (debt) with hundreds of millions is technical, not 'negligible spending'."""
+    """BDAP's mission-level files: mission 50 (debt) with hundreds of millions is technical, not 'negligible
+    spending'."""
     from pipelines.classification import run_classification
 
     lines = pl.DataFrame(

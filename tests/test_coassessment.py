@@ -22,7 +22,10 @@ from sources.ratings import read_ratings, t_quantiles
 from transforms.coassessment import component, summary, willing
 from warehouse import store as warehouse
 
-HEADER = "Ente;Esercizio;Programma;Tipo di rispondente;Codice rispondente;Qualità (1-5);Accessibilità (1-5);Disponibilità a partecipare (1-5);Note"
+HEADER = (
+    "Ente;Esercizio;Programma;Tipo di rispondente;Codice rispondente;Qualità (1-5);Accessibilità (1-5);"
+    "Disponibilità a partecipare (1-5);Note"
+)
 
 
 def ratings(*rows) -> pl.DataFrame:

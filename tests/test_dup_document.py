@@ -68,7 +68,8 @@ INTERNAL_KEYS = [
 
 @pytest.fixture(scope="module")
 def dup(tmp_path_factory):
-    """Bologna (237) with final accounts 2025 and the forecast 2026 (three years), Vercelli (002) with final accounts only."""
+    """Bologna (237) with final accounts 2025 and the forecast 2026 (three years), Vercelli (002) with final accounts
+    only."""
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)
     files = [
@@ -87,7 +88,8 @@ def dup(tmp_path_factory):
 
 
 def text_of(path: Path) -> str:
-    """Every paragraph and table cell, in document order (a planner reads tables too); headings marked "#", "##", "###"."""
+    """Every paragraph and table cell, in document order (a planner reads tables too); headings marked "#", "##",
+    "###"."""
     qn = docx.oxml.ns.qn
     lines = []
     for p in docx.Document(str(path)).element.body.iter(qn("w:p")):
@@ -189,8 +191,8 @@ def test_three_years_of_resources_from_the_forecast(dup):
     with warehouse.connect(settings.warehouse_path) as con:
         sums = dict(
             con.execute(
-                "SELECT amount_kind, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2026 AND phase = 'previsione' "
-                "AND programma = '10.05' AND titolo IN ('1', '2') GROUP BY amount_kind"
+                "SELECT amount_kind, sum(amount_cents) FROM core.budget_lines WHERE body = '237' AND year = 2026 AND "
+                "phase = 'previsione' AND programma = '10.05' AND titolo IN ('1', '2') GROUP BY amount_kind"
             ).fetchall()
         )
     expected = [euro_words(sums[k]) for k in ("stanziamento", "stanziamento_anno_2", "stanziamento_anno_3")]
@@ -363,7 +365,10 @@ def test_libreoffice_opens_the_document(dup, tmp_path):
     )
     pdf = tmp_path / "237_2026_previsione.pdf"
     if not pdf.exists():
-        message = f"LibreOffice could not convert the .docx (is Writer installed? libreoffice-writer-nogui): {result.stderr.decode()[-500:]}"
+        message = (
+            "LibreOffice could not convert the .docx (is Writer installed? libreoffice-writer-nogui): "
+            f"{result.stderr.decode()[-500:]}"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

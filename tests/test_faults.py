@@ -247,8 +247,9 @@ def _content(settings) -> tuple:
 
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         lines = con.execute(
-            "SELECT count(*), sum(amount_cents), hash(string_agg(concat_ws('|', body, year, phase, missione, programma, "
-            "titolo, macroaggregato, amount_kind, amount_cents, source_sha256, cell), ',' ORDER BY source_sha256, cell, amount_kind))"
+            "SELECT count(*), sum(amount_cents), hash(string_agg(concat_ws('|', body, year, phase, missione, "
+            "programma, titolo, macroaggregato, amount_kind, amount_cents, source_sha256, cell), ',' ORDER BY "
+            "source_sha256, cell, amount_kind))"
             " FROM core.budget_lines"
         ).fetchone()
         current = con.execute(
@@ -285,7 +286,8 @@ def test_an_ingest_killed_at_any_point_then_rerun_equals_a_clean_ingest(tmp_path
 
 
 def test_the_inbox_sensor_frees_the_slot_a_killed_command_left(tmp_path, settings, monkeypatch):
-    """With dagster dev, a slot held by a dead command would stop every later run: the sensor frees it at its next tick."""
+    """With dagster dev, a slot held by a dead command would stop every later run: the sensor frees it at its next
+    tick."""
     import dagster as dg
 
     from pipelines.resources import Warehouse

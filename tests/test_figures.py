@@ -1,4 +1,5 @@
-"""Figures as a planner writes them (``transforms/figures.py``): rounded amounts and ranges, Italian articles and spacing."""
+"""Figures as a planner writes them (``transforms/figures.py``): rounded amounts and ranges, Italian articles and
+spacing."""
 
 from __future__ import annotations
 

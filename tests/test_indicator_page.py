@@ -1,5 +1,6 @@
-"""The page's execution indicators against the peers (issue 27): the chart draws the peers' range, middle half and median
-with the body on top; the table beside it gives the same figures, names the peers and says why an empty one is empty."""
+"""The page's execution indicators against the peers (issue 27): the chart draws the peers' range, middle half and
+median with the body on top; the table beside it gives the same figures, names the peers and says why an empty one is
+empty."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Execution indicators on hand-worked figures (issue 27): each formula of ``data/indicators/execution.csv`` computed by hand
-on a small body, per body, mission and programme; an indicator whose inputs are missing is empty with the reason."""
+"""Execution indicators on hand-worked figures (issue 27): each formula of ``data/indicators/execution.csv`` computed by
+hand on a small body, per body, mission and programme; an indicator whose inputs are missing is empty with the
+reason."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def _revenue(rows: list[tuple]) -> pl.DataFrame:
 
 SPENDING = _spending(
     [
-        # roads 10.05: 1,000 appropriated on current spending, 800 committed, 600 paid on competence; 400 opening residues, 300 paid
+        # roads 10.05: 1,000 appropriated on current spending, 800 committed, 600 paid on competence; 400 opening
+        # residues, 300 paid
         ("10", "10.05", "1", "1.03", "stanziamento", 100_000),
         ("10", "10.05", "1", "1.03", "impegni", 80_000),
         ("10", "10.05", "1", "1.03", "pagamenti_competenza", 60_000),

@@ -171,11 +171,12 @@ def test_chunks_and_transactions_change_nothing(tmp_path, settings, monkeypatch,
     )
 
 
-# --- the order of receipt decides, whatever the order of loading (issue 25, "Rules the suite lets break") --------------
+# --- the order of receipt decides, whatever the order of loading (issue 25, "Rules the suite lets break") -------------
 
 
 def _receipt_file(seq: int, body: str) -> uploads.Upload:
-    """Receipt ``seq``'s file for one body's 2025 final accounts: one line whose amount is the receipt's number in euro."""
+    """Receipt ``seq``'s file for one body's 2025 final accounts: one line whose amount is the receipt's number in
+    euro."""
     sha = hashlib.sha256(f"ricevuta {seq} {body}".encode()).hexdigest()
     lines = conform(
         pl.DataFrame(
@@ -210,7 +211,8 @@ def _held_state(con) -> tuple[list, list]:
 
 def test_an_older_receipt_loaded_late_never_replaces_a_later_one_whatever_else_is_in_its_batch(settings):
     """Receipt 1 (held, then confirmed) reaches the warehouse after receipt 2 of the same partition, in one batch with
-    receipt 3 of another body: 2 stays current. The later receipts are looked up from the batch's oldest, not its newest."""
+    receipt 3 of another body: 2 stays current. The later receipts are looked up from the batch's oldest, not its
+    newest."""
     with warehouse.connect(settings.warehouse_path) as con:
         uploads.load(con, [_receipt_file(2, "237")])
         uploads.load(con, [_receipt_file(1, "237"), _receipt_file(3, "002")])

@@ -216,8 +216,9 @@ def test_a_backlog_validated_in_batches_keeps_each_receipt_s_own_rights(settings
 
 
 def test_the_same_file_sent_by_two_bodies_loads_for_each(settings, tmp_path):
-    """Issue 25 (4): the officer of 036 sends the BDAP summary the officer of 237 sent first: the bytes are the same, the
-    partitions are not, so 036's rows load too. Never deduplicated by the bytes alone; the same file for the same body is."""
+    """Issue 25 (4): the officer of 036 sends the BDAP summary the officer of 237 sent first: the bytes are the same,
+    the partitions are not, so 036's rows load too. Never deduplicated by the bytes alone; the same file for the same
+    body is."""
     summary = m.bdap(tmp_path / "bdap_2024.csv", bodies=("237", "036"), year=2024)
     _, first = receive(summary, settings, Uploader("ufficio.bo", frozenset({"237"})))
     _, second = receive(summary, settings, Uploader("ufficio.mo", frozenset({"036"})))

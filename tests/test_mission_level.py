@@ -41,8 +41,8 @@ def _read(name: str, body: str, year: int, phase: str, home: Path) -> pl.DataFra
 
 @pytest.fixture(scope="module")
 def lines(tmp_path_factory) -> pl.DataFrame:
-    """Modena 2021 (mission totals by title and macroaggregate) and two provinces by programme the same year (Padova's and
-    Vicenza's official annexes, their year and phase relabelled so that the three bodies are peers)."""
+    """Modena 2021 (mission totals by title and macroaggregate) and two provinces by programme the same year (Padova's
+    and Vicenza's official annexes, their year and phase relabelled so that the three bodies are peers)."""
     home = tmp_path_factory.mktemp("home")
     modena = _read("rendiconto_2021_formato_aperto_spese_due_righe.csv", "036", 2021, "rendiconto", home)
     padova = _read("allegato_rendiconto_2023_macroaggregati.xlsx", "028", 2023, "rendiconto", home).with_columns(
@@ -86,7 +86,8 @@ def test_mission_01_and_technical_missions_given_as_totals_never_enter_matrix_ra
 
 
 def test_at_programme_level_the_catalogue_decides(lines):
-    """Padova's annex by programme, with two lines of the fundamental functions of mission 01 added (its annex has none)."""
+    """Padova's annex by programme, with two lines of the fundamental functions of mission 01 added (its annex has
+    none)."""
     extra = pl.DataFrame(
         {
             "missione": ["01", "01"],
@@ -147,7 +148,8 @@ def test_a_programme_level_plan_keeps_its_euro_effects(analysed):
 
 def test_the_mission_level_table_agrees_with_the_authority_catalogue():
     """A mission is classified at mission level only when every programme the body can have is a service line; one with
-    internal support mixed in (01) or all technical (20, 50, 60, 99) never is; every row has its source and its reasons."""
+    internal support mixed in (01) or all technical (20, 50, 60, 99) never is; every row has its source and its
+    reasons."""
     table = mission_level()
     assert sorted(table["code"]) == sorted(missions()["code"])
     catalogue = (

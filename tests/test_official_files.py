@@ -136,7 +136,8 @@ def test_order_placement_needs_the_totals_to_agree(tmp_path, settings):
 
 
 def test_blank_total_cells_are_blank_not_zero(tmp_path, settings):
-    """A Totale Missione row filling only its total column is checked on that column alone; a wrong one is found there."""
+    """A Totale Missione row filling only its total column is checked on that column alone; a wrong one is found
+    there."""
     import openpyxl
 
     name = "allegato_rendiconto_2023_macroaggregati.xlsx"

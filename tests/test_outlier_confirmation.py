@@ -28,7 +28,8 @@ from warehouse.ingest import ingest_files
 
 
 def _jumped(body: str, year: int) -> pl.DataFrame:
-    """Body 002's roads (10.05) three times the generated amount: a jump of about +200 %, flagged until someone confirms it."""
+    """Body 002's roads (10.05) three times the generated amount: a jump of about +200 %, flagged until someone confirms
+    it."""
     lines = generate_budget(body, year, "rendiconto")
     if body == "002" and year == 2025:
         lines = lines.with_columns(

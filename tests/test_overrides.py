@@ -25,7 +25,8 @@ def test_yaml_overrides_change_the_score_and_are_shown(tmp_path):
     path = tmp_path / "modifiche.yaml"
     path.write_text(
         'body: "VC"\noverrides:\n'
-        '  - {programma: "10.05", attribute: controlli_sanzioni, value: 3, reason: "vigilanza stradale", author: m.rossi, date: 2026-03-01}\n'
+        '  - {programma: "10.05", attribute: controlli_sanzioni, value: 3, reason: "vigilanza stradale", author: '
+        "m.rossi, date: 2026-03-01}\n"
         '  - {programma: "16.02", status: mantenuta, reason: "riattribuita dalla Regione"}\n',
         encoding="utf-8",
     )
@@ -48,8 +49,10 @@ def test_yaml_overrides_change_the_score_and_are_shown(tmp_path):
 def test_yaml_override_without_reason_is_refused(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_text(
-        'body: "002"\noverrides:\n  - {programma: "10.05", attribute: controls, value: 3}\n  - {programma: "10.05", attribute: poteri, value: 2, reason: r}\n'
-        '  - {programma: "10.05", attribute: controls, value: 7, reason: r}\n  - {programma: "99.99", status: trasferita, reason: r}\n',
+        'body: "002"\noverrides:\n  - {programma: "10.05", attribute: controls, value: 3}\n  - {programma: "10.05", '
+        "attribute: poteri, value: 2, reason: r}\n"
+        '  - {programma: "10.05", attribute: controls, value: 7, reason: r}\n  - {programma: "99.99", status: '
+        "trasferita, reason: r}\n",
         encoding="utf-8",
     )
     _, findings = read_yaml(path, user="x")

@@ -1,4 +1,5 @@
-"""The planner chooses the peer group (issue 24, part 4): same type and population band, same type, same region, or a list."""
+"""The planner chooses the peer group (issue 24, part 4): same type and population band, same type, same region, or a
+list."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pipelines.stage_peers import peer_config
 from sources.portfolio_catalogue import body_table, portfolio_config
 from transforms.peers import RULES, peer_groups
 
-# Piemonte: Torino (metropolitan city), Vercelli, Novara, Cuneo; Emilia-Romagna: Bologna (metropolitan city), Modena, Parma
+# Piemonte: Torino (metropolitan city), Vercelli, Novara, Cuneo; Emilia-Romagna: Bologna (metropolitan city), Modena,
+# Parma
 LOADED = ["201", "002", "003", "004", "237", "036", "034"]
 
 

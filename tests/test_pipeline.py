@@ -161,7 +161,8 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
 def test_blocking_schema_check_stops_the_downstream_assets(loaded):
     with warehouse.connect(loaded.warehouse_path) as con:
         con.execute(
-            "UPDATE core.budget_lines SET amount_kind = 'boh' WHERE body = '002' AND year = 2025 AND source_row = (SELECT min(source_row) FROM core.budget_lines WHERE body = '002' AND year = 2025)"
+            "UPDATE core.budget_lines SET amount_kind = 'boh' WHERE body = '002' AND year = 2025 AND source_row = "
+            "(SELECT min(source_row) FROM core.budget_lines WHERE body = '002' AND year = 2025)"
         )
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("anno", ["2025"])

@@ -1,6 +1,7 @@
 """Consistency rules as data (issue 26, ``plans/consistency.yaml``): a pass-through transfer function gets no Third
 Sector co-design flag, "Proteggere" and "Partenariato" never together. Exhaustive over every flag combination the
-catalogue's rules can produce: each column a rule reads takes a value on each side of every threshold it is tested on."""
+catalogue's rules can produce: each column a rule reads takes a value on each side of every threshold it is tested
+on."""
 
 from __future__ import annotations
 

@@ -122,7 +122,8 @@ def test_a_pass_through_transfer_is_maintained_not_coproduced():
 
 
 def test_local_transport_paid_to_the_agency_is_governed_as_a_service_contract_not_as_grants():
-    """Suspending the payment of a public service contract would break its obligations: 10.02 is not an art. 12 grant."""
+    """Suspending the payment of a public service contract would break its obligations: 10.02 is not an art. 12
+    grant."""
     plan = _plans(["10.02"], quadrant="indirect", transfer_share=0.9, operating_share=0.1)["10.02"]
     assert plan["plan_kind"] == "maintain"
     assert "D.Lgs. 422/1997 art. 19" in plan["phases_text"] and "contratto di servizio" in plan["dup_text"]

@@ -37,7 +37,8 @@ def test_every_regional_law_has_a_region_a_citation_and_a_source():
 
 
 def test_no_plan_cites_another_regions_law():
-    """One body per region, the environmental, waste, parks, police and hunting plans (the fields with regional GEV laws)."""
+    """One body per region, the environmental, waste, parks, police and hunting plans (the fields with regional GEV
+    laws)."""
     one_per_region = bodies().group_by("region").agg(pl.col("istat_code").first())
     for region, body in one_per_region.iter_rows():
         plans = _plans_for(body, ["09.02", "09.03", "09.05", "03.01"]) | _plans_for(
@@ -72,7 +73,8 @@ def test_a_delegation_names_its_own_regions_reallocation_law_or_the_national_rul
 
 
 def test_a_fundamental_function_states_its_clause_for_the_body_type():
-    """A metropolitan city's roads are c. 44 lett. d) (and c. 85 through c. 44); a province's are c. 85 lett. b) alone."""
+    """A metropolitan city's roads are c. 44 lett. d) (and c. 85 through c. 44); a province's are c. 85 lett. b)
+    alone."""
     bologna = _plans_for("237", ["10.05", "04.02"])
     vercelli = _plans_for("002", ["10.05", "14.01"], "retained")
     assert "Funzione fondamentale: L. 56/2014 art. 1 c. 44 lett. d); c. 85 lett. b)." in bologna["10.05"]["dup_text"]

@@ -213,7 +213,8 @@ def test_a_mission_level_function_gets_the_fields_of_its_programmes():
     plan = projects["10"]
     assert (
         plan["field_name"]
-        == "Strade provinciali, Pianificazione del trasporto pubblico locale, Autorizzazioni e controlli sul trasporto privato"
+        == "Strade provinciali, Pianificazione del trasporto pubblico locale, Autorizzazioni e controlli sul trasporto "
+        "privato"
     )
     assert "Dati solo per missione" in plan["coproduction_why"] and "Comuni e unioni di comuni" in plan["actors"]
     kpis = set(result.kpis.filter(pl.col("kind") != "financial")["kpi"])

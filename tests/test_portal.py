@@ -220,7 +220,8 @@ def test_size_limit_wrong_type_and_hostile_names(portal, tmp_path):
 
 @pytest.mark.parametrize("over, status", [(0, 303), (1, 413)])
 def test_the_upload_limit_is_exact_to_the_byte(portal, tmp_path, over, status):
-    """A file of exactly the limit is received (its dry run shown); one byte more is refused with 413 and nothing kept."""
+    """A file of exactly the limit is received (its dry run shown); one byte more is refused with 413 and nothing
+    kept."""
     settings, _ = portal
     client = TestClient(create_app(settings, max_upload_mb=0.25))  # 262,144 bytes
     limit = 2**18
@@ -290,13 +291,15 @@ def test_officer_places_an_unreadable_column_in_the_portal_and_it_is_kept_for_th
     [receipt] = receipts.pending(settings)
     assert (receipt.body, receipt.year, receipt.uploader.name) == ("029", 2023, "ufficio.ro")
     # when the rules changed since the portal validated it, the sensor's load reads the archived file again with the
-    # receipt's body and finds the body's mapping by itself (with the same rules it takes the lines the portal validated)
+    # receipt's body and finds the body's mapping by itself (with the same rules it takes the lines the portal
+    # validated)
     [outcome] = load_receipts(settings, [dataclasses.replace(receipt, rules="rules-of-last-year")])
     assert outcome.status == "accepted" and outcome.validation.findings[0].code == "MAPPING_APPLIED"
 
 
 def test_home_pages_speak_to_each_role(tmp_path):
-    """Officer: own upload history and roles in words; planner: bodies marked with data, bodies outside law 56 hidden unless asked."""
+    """Officer: own upload history and roles in words; planner: bodies marked with data, bodies outside law 56 hidden
+    unless asked."""
     from starlette.testclient import TestClient
 
     from dashboards import accounts
@@ -323,9 +326,10 @@ def test_home_pages_speak_to_each_role(tmp_path):
 
 
 def test_the_mapping_form_validates_off_the_event_loop(portal, monkeypatch):
-    """Issue 25 (8): the mapping form's check of the file runs off the event loop, as the upload does, so the other users'
-    requests are not stalled while it reads the file. Checked here with the thread pool (``AREAVASTA_INTAKE_WORKERS=0``),
-    where a patched function can be watched; the worker processes are tested in ``test_intake_worker.py``."""
+    """Issue 25 (8): the mapping form's check of the file runs off the event loop, as the upload does, so the other
+    users' requests are not stalled while it reads the file. Checked here with the thread pool
+    (``AREAVASTA_INTAKE_WORKERS=0``), where a patched function can be watched; the worker processes are tested in
+    ``test_intake_worker.py``."""
     import threading
 
     monkeypatch.setenv("AREAVASTA_INTAKE_WORKERS", "0")

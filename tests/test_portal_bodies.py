@@ -1,5 +1,6 @@
 """Request bodies under attack (issue 25, item 6): the role, the origin and the session's CSRF token are checked before
-a body is read, and bodies are counted while they stream (Content-Length or chunked), before anything reaches the disk."""
+a body is read, and bodies are counted while they stream (Content-Length or chunked), before anything reaches the
+disk."""
 
 from __future__ import annotations
 
@@ -103,7 +104,8 @@ def disk(monkeypatch, tmp_path):
     monkeypatch.setattr(formparsers, "SpooledTemporaryFile", Spied)
 
     def open_files() -> list[str]:
-        """Files of the temporary directory this process still holds (an unlinked temporary file still fills the disk)."""
+        """Files of the temporary directory this process still holds (an unlinked temporary file still fills the
+        disk)."""
         targets = (
             os.readlink(f"/proc/self/fd/{fd}")
             for fd in os.listdir("/proc/self/fd")

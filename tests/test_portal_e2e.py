@@ -173,7 +173,8 @@ def test_officer_maps_an_unreadable_column_in_the_browser_and_the_sensor_loads_i
 
 
 def test_a_held_replacement_is_shown_and_confirmed_in_the_browser(server, tmp_path):
-    """The complete 2026 forecast is in use; the officer sends a 7-line draft: held, compared per mission; confirmed, loaded."""
+    """The complete 2026 forecast is in use; the officer sends a 7-line draft: held, compared per mission; confirmed,
+    loaded."""
     chromium()
     from playwright.sync_api import sync_playwright
 

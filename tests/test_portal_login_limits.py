@@ -49,7 +49,8 @@ def test_an_address_trying_many_names_is_slowed_within_a_bound_and_never_blocked
 
 
 def _served(monkeypatch, proxies: str | None):
-    """The app exactly as ``areavasta serve`` hands it to uvicorn (the CLI's own uvicorn.run arguments), loaded by uvicorn."""
+    """The app exactly as ``areavasta serve`` hands it to uvicorn (the CLI's own uvicorn.run arguments), loaded by
+    uvicorn."""
     from cli.main import app as cli
 
     calls = []

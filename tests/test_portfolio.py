@@ -53,9 +53,11 @@ def _functions(rows):
 def test_score_computed_by_hand():
     frame = _functions(
         [
-            # roads: largest (size 1), rigid 10 %, direct (1.0), per capita 60 vs peers 40 (+50 % -> 0.5), flat (0.5), retained (0.3)
+            # roads: largest (size 1), rigid 10 %, direct (1.0), per capita 60 vs peers 40 (+50 % -> 0.5), flat (0.5),
+            # retained (0.3)
             ("10.05", "direct", 10_000, 0.10, "retained", 60.0, 40.0, 0.0),
-            # planning: a tenth of roads (size 0.1), rigid 60 %, regulation (0.5), per capita at peers (0), +10 %/yr (0.75), retained
+            # planning: a tenth of roads (size 0.1), rigid 60 %, regulation (0.5), per capita at peers (0), +10 %/yr
+            # (0.75), retained
             ("08.01", "regulation", 1_000, 0.60, "retained", 5.0, 5.0, 0.10),
         ]
     )

@@ -76,13 +76,15 @@ def state(path: Path) -> dict[str, tuple]:
                 c
                 for (c,) in con.execute(
                     "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                    "AND data_type IN ('BIGINT', 'INTEGER', 'TINYINT', 'SMALLINT', 'DOUBLE', 'HUGEINT') ORDER BY ordinal_position",
+                    "AND data_type IN ('BIGINT', 'INTEGER', 'TINYINT', 'SMALLINT', 'DOUBLE', 'HUGEINT') ORDER BY "
+                    "ordinal_position",
                     [schema, table],
                 ).fetchall()
             ]
             sums = ", ".join(f"sum({c})" for c in numbers)
             out[f"{schema}.{table}"] = con.execute(
-                f"SELECT count(*){', ' + sums if sums else ''}, hash(string_agg(CAST(t AS VARCHAR), ',' ORDER BY CAST(t AS VARCHAR))) "
+                f"SELECT count(*){', ' + sums if sums else ''}, hash(string_agg(CAST(t AS VARCHAR), ',' ORDER BY "
+                "CAST(t AS VARCHAR))) "
                 f'FROM "{schema}"."{table}" t'
             ).fetchone()
         return out
@@ -92,8 +94,8 @@ def state(path: Path) -> dict[str, tuple]:
 
 def analyses(path: Path) -> dict[str, tuple]:
     """Rows and a content hash of every table the analyses write. Decimals rounded to 9 places: the pipeline's own means
-    differ in the last bit from one run to the next on a loaded machine (authority 0.25333333333333335 / 0.2533333333333333,
-    two runs over the same warehouse, no rebuild between)."""
+    differ in the last bit from one run to the next on a loaded machine (authority 0.25333333333333335 /
+    0.2533333333333333, two runs over the same warehouse, no rebuild between)."""
     from warehouse.rebuild_check import REBUILT
 
     con = duckdb.connect(str(path), read_only=True)
@@ -108,8 +110,8 @@ def analyses(path: Path) -> dict[str, tuple]:
             columns = [
                 f"round({c}, 9)" if kind == "DOUBLE" else c
                 for c, kind in con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'core' AND table_name = ? "
-                    "ORDER BY ordinal_position",
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'core' AND "
+                    "table_name = ? ORDER BY ordinal_position",
                     [table],
                 ).fetchall()
             ]
@@ -159,7 +161,8 @@ def test_the_rebuilt_national_lines_hold_the_corrected_amount(settings, tmp_path
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
         files = con.execute(
-            "SELECT DISTINCT e.file FROM core.national_lines n JOIN core.national_extracts e ON e.sha256 = n.extract_sha256"
+            "SELECT DISTINCT e.file FROM core.national_lines n JOIN core.national_extracts e ON e.sha256 = "
+            "n.extract_sha256"
         ).fetchall()
         rated = con.execute("SELECT count(*), any_value(source_file) FROM core.ratings").fetchone()
     finally:
@@ -194,8 +197,8 @@ def test_a_table_that_comes_back_different_is_named_and_the_command_fails(settin
     # one cent more in Bologna's national lines than the archived extract holds
     _write(
         settings,
-        "UPDATE core.national_lines SET amount_cents = amount_cents + 1 WHERE rowid = (SELECT min(rowid) FROM core.national_lines "
-        "WHERE body = '237')",
+        "UPDATE core.national_lines SET amount_cents = amount_cents + 1 WHERE rowid = (SELECT min(rowid) FROM "
+        "core.national_lines WHERE body = '237')",
     )
     result = rebuild(settings)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -240,8 +243,8 @@ def test_what_the_warehouse_holds_and_the_archive_does_not_refuses_the_rebuild(s
     load_everything(settings, tmp_path / "files")
     _write(
         settings,
-        "INSERT INTO core.rating_files SELECT 'f' || sha256[2:], 'a_mano.xlsx', stored_as, rows, bodies, user, loaded_at "
-        "FROM core.rating_files LIMIT 1",
+        "INSERT INTO core.rating_files SELECT 'f' || sha256[2:], 'a_mano.xlsx', stored_as, rows, bodies, user, "
+        "loaded_at FROM core.rating_files LIMIT 1",
     )
     before = settings.warehouse_path.read_bytes()
     result = rebuild(settings)
@@ -277,8 +280,8 @@ def test_a_damaged_warehouse_is_checked_against_the_archive_s_records(settings, 
 def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_the_commit(
     settings, tmp_path, monkeypatch
 ):
-    """Archived and recorded, never committed (the process died): they were accepted, so the rebuild loads them, after the
-    loads before them, and says so; their sidecar entries are then settled."""
+    """Archived and recorded, never committed (the process died): they were accepted, so the rebuild loads them, after
+    the loads before them, and says so; their sidecar entries are then settled."""
     from warehouse import national_extracts, rating_files
 
     load_everything(settings, tmp_path / "files")
@@ -300,8 +303,8 @@ def test_a_rebuild_loads_the_extract_and_questionnaire_whose_loads_died_before_t
     result = rebuild(settings)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
-        "Caricati ora i file che erano in attesa di caricamento: 237_2025_valutazioni.xlsx, bdap_programmi_2025_rendiconto_terza.csv"
-        in result.stdout
+        "Caricati ora i file che erano in attesa di caricamento: 237_2025_valutazioni.xlsx, "
+        "bdap_programmi_2025_rendiconto_terza.csv" in result.stdout
     )
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
@@ -327,8 +330,9 @@ def archive_sha(path: Path) -> str:
 def test_after_a_rebuild_the_analyses_come_back_the_same_reconciliation_coassessment_and_open_data_bodies_included(
     settings, tmp_path
 ):
-    """The issue's symptom: after a rebuild the BDAP reconciliation and the co-assessment were empty and the bodies known from
-    open data only were gone. Rebuild, then ``areavasta run``: every table the analyses write is as it was."""
+    """The issue's symptom: after a rebuild the BDAP reconciliation and the co-assessment were empty and the bodies
+    known from open data only were gone. Rebuild, then ``areavasta run``: every table the analyses write is as it
+    was."""
     load_everything(settings, tmp_path / "files")
     env = {**{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}, "AREAVASTA_HOME": str(settings.home)}
 
@@ -365,7 +369,8 @@ def test_after_a_rebuild_the_analyses_come_back_the_same_reconciliation_coassess
 
 def test_a_file_replaced_by_mistake_and_sent_again_is_the_one_in_use_after_a_rebuild(settings, tmp_path):
     """Complete forecast, a confirmed draft over it, the complete forecast again: loaded one by one it is in use again.
-    Replayed in one call, the third receipt was taken for "already in use" (the draft had replaced it): the draft stayed."""
+    Replayed in one call, the third receipt was taken for "already in use" (the draft had replaced it): the draft
+    stayed."""
     from tests.test_replacements import draft_of_bologna
 
     complete = DEMO / "inbox" / "237_2026_previsione_template.xlsx"
@@ -379,8 +384,9 @@ def test_a_file_replaced_by_mistake_and_sent_again_is_the_one_in_use_after_a_reb
 
 
 def test_a_file_replaced_and_sent_again_is_in_use_when_the_three_receipts_load_in_one_call(settings, tmp_path):
-    """The same in the sensor's one call over a backlog (the rebuild's path too): before, the third receipt was "unchanged"
-    and the draft stayed in use; with a fix of that alone, the file's two receipts collided in the register."""
+    """The same in the sensor's one call over a backlog (the rebuild's path too): before, the third receipt was
+    "unchanged" and the draft stayed in use; with a fix of that alone, the file's two receipts collided in the
+    register."""
     from sources.intake import receive
     from sources.receipts import Uploader
     from tests.test_replacements import draft_of_bologna

@@ -186,20 +186,21 @@ def content(path: Path) -> dict:
             return con.execute(sql).fetchall() if table in present else None
 
         lines = (
-            "SELECT count(*), sum(amount_cents), sum(hash(concat_ws('|', body, year, phase, missione, programma, titolo, "
-            "macroaggregato, amount_kind, amount_cents, source_sha256, sheet, cell))::HUGEINT) FROM core.{t}"
+            "SELECT count(*), sum(amount_cents), sum(hash(concat_ws('|', body, year, phase, missione, programma, "
+            "titolo, macroaggregato, amount_kind, amount_cents, source_sha256, sheet, cell))::HUGEINT) FROM core.{t}"
         )
         return {
             "budget_lines": one(lines.format(t="budget_lines"), "budget_lines"),
             "revenue_lines": one("SELECT count(*), sum(amount_cents) FROM core.revenue_lines", "revenue_lines"),
             "current": one(
-                "SELECT body, year, phase, content, sha256, n_rows FROM core.uploads WHERE status = 'current' ORDER BY ALL",
+                "SELECT body, year, phase, content, sha256, n_rows FROM core.uploads WHERE status = 'current' "
+                "ORDER BY ALL",
                 "uploads",
             ),
             "national_lines": one(
                 "SELECT body, year, phase, extract_sha256, count(*), sum(amount_cents), sum(hash(concat_ws('|', "
-                "missione, programma, titolo, macroaggregato, amount_kind, amount_cents))::HUGEINT) FROM core.national_lines "
-                "GROUP BY ALL ORDER BY ALL",
+                "missione, programma, titolo, macroaggregato, amount_kind, amount_cents))::HUGEINT) FROM "
+                "core.national_lines GROUP BY ALL ORDER BY ALL",
                 "national_lines",
             ),
             "national_extracts": one(
@@ -207,9 +208,9 @@ def content(path: Path) -> dict:
                 "national_extracts",
             ),
             "ratings": one(
-                "SELECT body, year, source_sha256, source_file, count(*), sum(quality), sum(accessibility), sum(willingness), "
-                "sum(hash(concat_ws('|', function, respondent_type, respondent, quality, accessibility, willingness, source_row))"
-                "::HUGEINT) FROM core.ratings GROUP BY ALL ORDER BY ALL",
+                "SELECT body, year, source_sha256, source_file, count(*), sum(quality), sum(accessibility), "
+                "sum(willingness), sum(hash(concat_ws('|', function, respondent_type, respondent, quality, "
+                "accessibility, willingness, source_row))::HUGEINT) FROM core.ratings GROUP BY ALL ORDER BY ALL",
                 "ratings",
             ),
             "rating_files": one(

@@ -133,7 +133,8 @@ def test_a_file_agrees_with_itself_and_a_move_inside_a_mission_keeps_the_mission
 
 @pytest.mark.parametrize("side", ["own", "bdap"])
 def test_a_payments_total_that_is_reported_is_never_added_to_from_its_parts(side):
-    """A side reporting ``pagamenti`` and its parts too: the reported total is compared, not total + parts (a double count)."""
+    """A side reporting ``pagamenti`` and its parts too: the reported total is compared, not total + parts (a double
+    count)."""
     both = lines(
         ("04", "04.02", "1.03", "pagamenti", 100_00),
         ("04", "04.02", "1.03", "pagamenti_competenza", 70_00),
@@ -173,7 +174,8 @@ OFFICIAL = Path(__file__).parent / "fixtures" / "official" / "rendiconto_2023_fo
 
 
 def first_programme(mission: str) -> str:
-    """BDAP's four-digit programme code of the mission's first programme open to provinces (the upload has no programmes)."""
+    """BDAP's four-digit programme code of the mission's first programme open to provinces (the upload has no
+    programmes)."""
     from sources.reference import programmes
 
     codes = programmes().filter(~pl.col("regions_only"), pl.col("code").str.starts_with(mission + "."))["code"].sort()
@@ -192,7 +194,8 @@ MILANO = [
 
 @pytest.fixture(scope="module")
 def torino(tmp_path_factory):
-    """Torino's official 2023 upload, and a BDAP extract of the same accounts with €120,000.00 more commitments in mission 10."""
+    """Torino's official 2023 upload, and a BDAP extract of the same accounts with €120,000.00 more commitments in
+    mission 10."""
     from pipelines.runner import run_pipeline
     from tests.conftest import settings_for
     from warehouse.ingest import ingest_files

@@ -114,7 +114,8 @@ def test_spending_per_inhabitant_leaving_the_national_range_holds_the_file():
 
 
 def test_a_file_that_brings_spending_back_into_the_national_range_is_a_correction():
-    """The complete budget after a draft moves the total by +1,700 %: not held, since it restores what was implausible."""
+    """The complete budget after a draft moves the total by +1,700 %: not held, since it restores what was
+    implausible."""
     draft = _summary({k: v // 20 for k, v in BASE.items()}, per_inhabitant=7.5)
     assert _reasons(draft, _summary(BASE, per_inhabitant=150.0)) == []
     assert _reasons(draft, _summary({k: v * 3 for k, v in BASE.items()}, per_inhabitant=3.0)) == [
@@ -160,7 +161,7 @@ def test_the_summary_of_the_official_annex_is_the_file_s_own_totals(settings):
     assert summary["total_cents"] == sum(v for t, v in summary["titles"].items() if t in ("1", "2"))
 
 
-# --- files an officer really sends -------------------------------------------------------------------------------------
+# --- files an officer really sends ------------------------------------------------------------------------------------
 
 
 def draft_of_bologna(path: Path) -> Path:
@@ -194,7 +195,8 @@ def open_format_copy(tmp_path: Path) -> Path:
 def _lines_of(settings, body: str) -> tuple:
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         return con.execute(
-            "SELECT count(*), count(DISTINCT source_sha256), any_value(source_file) FROM core.budget_lines WHERE body = ?",
+            "SELECT count(*), count(DISTINCT source_sha256), any_value(source_file) FROM core.budget_lines "
+            "WHERE body = ?",
             [body],
         ).fetchone()
 
@@ -223,7 +225,8 @@ def test_command_line_holds_the_draft_and_replaces_only_when_told(settings, tmp_
     said = " ".join(held.stdout.split())
     assert (
         "in attesa di conferma" in said
-        and "sparisce la spesa di 11 missioni (03, 05, 11, 12, 14, 15, 16, 18, 20, 50, 99: 39.909.066,53 € nel file in uso"
+        and "sparisce la spesa di 11 missioni (03, 05, 11, 12, 14, 15, 16, 18, 20, 50, 99: 39.909.066,53 € "
+        "nel file in uso"
         in said
     )
     assert "la spesa complessiva cambia del -94 %" in said and "10,59 €" in said and "areavasta confirm 2" in said
@@ -276,7 +279,7 @@ def test_only_the_body_s_own_officer_confirms(settings, tmp_path):
     assert [r.status for r in receipts.all_receipts(settings)] == [receipts.SUPERSEDED, receipts.CURRENT]
 
 
-# --- portal → intake → sensor → warehouse ------------------------------------------------------------------------------
+# --- portal → intake → sensor → warehouse -----------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -390,7 +393,7 @@ def test_a_file_is_validated_once_unless_the_rules_changed(settings, monkeypatch
         load_receipts(settings)
 
 
-# --- concurrency, kill -9, rebuild -------------------------------------------------------------------------------------
+# --- concurrency, kill -9, rebuild ------------------------------------------------------------------------------------
 
 
 def test_concurrent_uploads_each_compare_with_the_file_before_them(settings, tmp_path):
@@ -473,7 +476,7 @@ def test_rebuild_keeps_held_files_out_and_confirmed_ones_in_use(settings, tmp_pa
     assert not list(validated.folder(settings).glob("*.parquet"))  # nothing kept once loaded
 
 
-# --- what an attacker and a clumsy officer tried (helper probes, 2026-12-03) --------------------------------------------
+# --- what an attacker and a clumsy officer tried (helper probes, 2026-12-03) ------------------------------------------
 
 BDAP_MISSIONS = (
     ROOT / "demo" / "inbox" / "bdap_2024_rendiconto_riepilogo_missioni.csv"
@@ -513,8 +516,8 @@ def test_an_officer_s_upload_never_cancels_a_held_file_of_other_bodies(settings,
 
 
 def test_kept_lines_altered_on_disk_are_not_trusted(settings, tmp_path):
-    """A Parquet file in validated/ swapped for another body's lines: the loader reads the archived file again, within the
-    uploader's rights."""
+    """A Parquet file in validated/ swapped for another body's lines: the loader reads the archived file again, within
+    the uploader's rights."""
     bologna = Uploader("ufficio.bo", frozenset({"237"}))
     _, other = receive(ROOT / "demo" / "inbox" / "237_2026_previsione_template.xlsx", settings, bologna, keep=True)
     _, own = receive(ANNEX, settings, PADOVA, body="028", year=2023, phase="rendiconto", keep=True)
@@ -628,7 +631,8 @@ def test_kept_lines_must_be_the_receipt_s_own_partitions_within_its_rights(setti
 
 
 def test_the_workbook_says_which_file_replaced_which_and_who_confirmed_it(settings, tmp_path):
-    """Downstream too: the Controlli sheet of the body's workbook names the confirmed replacement and why it was held."""
+    """Downstream too: the Controlli sheet of the body's workbook names the confirmed replacement and why it was
+    held."""
     import polars as pl
 
     from pipelines.stage_outputs import upload_warnings

@@ -131,7 +131,8 @@ def test_cost_recovery_through_the_pipeline_on_official_scheme_files(tmp_path):
     assert all(r.success for r in results)
     with warehouse.connect(settings.warehouse_path) as con:
         fines = con.execute(
-            "SELECT sum(amount_cents) FROM core.revenue_lines WHERE tipologia = '30200' AND amount_kind = 'accertamenti'"
+            "SELECT sum(amount_cents) FROM core.revenue_lines WHERE tipologia = '30200' AND amount_kind = "
+            "'accertamenti'"
         ).fetchone()[0]
         rows = dict(
             con.execute("SELECT function, revenue_cents FROM core.ruffini_matrix WHERE body = '201'").fetchall()

@@ -62,7 +62,8 @@ def test_the_checker_sees_a_broken_rule(tmp_path):
 
 
 def test_nothing_imports_the_command_line(tmp_path):
-    """cli/ may import every room; no room may import cli/ (not even pipelines), and only cli/ and pipelines/ use pipelines."""
+    """cli/ may import every room; no room may import cli/ (not even pipelines), and only cli/ and pipelines/ use
+    pipelines."""
     for room in rooms.ROOMS + ("areavasta",):
         (tmp_path / room).mkdir()
         (tmp_path / room / "__init__.py").write_text("")

@@ -19,7 +19,8 @@ FUNCTIONS = ["04.02", "08.01", "10.02", "10.05", "12.04"]
 
 @st.composite
 def projections(draw) -> dict[str, pl.DataFrame]:
-    """2-4 scenarios, each planning a random subset of functions; a function's baseline is the same in every scenario."""
+    """2-4 scenarios, each planning a random subset of functions; a function's baseline is the same in every
+    scenario."""
     baseline = {f: draw(st.integers(0, 10**10)) for f in FUNCTIONS}
     growth = {f: draw(st.integers(-(10**8), 10**8)) for f in FUNCTIONS}
     out = {}

@@ -1,4 +1,5 @@
-"""Strategic analysis from the catalogue (overridable per body), scenarios as run configuration of the same stages, confirmed outliers."""
+"""Strategic analysis from the catalogue (overridable per body), scenarios as run configuration of the same stages,
+confirmed outliers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tasks for the intake workers' tests (tests/test_intake_worker.py): importable, so that a spawned worker can run them."""
+"""Tasks for the intake workers' tests (tests/test_intake_worker.py): importable, so that a spawned worker can run
+them."""
 
 from __future__ import annotations
 

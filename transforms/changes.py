@@ -33,7 +33,8 @@ ORDER = {"quadrant": 0, "tier": 1, "plan": 2, "flags": 3, "new": 4, "gone": 5}
 
 @dataclass(frozen=True)
 class Labels:
-    """Words for codes, in the output's language: quadrants, tiers, statuses, flags, plan kinds; ``lang`` for numbers."""
+    """Words for codes, in the output's language: quadrants, tiers, statuses, flags, plan kinds; ``lang`` for
+    numbers."""
 
     quadrants: dict
     tiers: dict
@@ -44,7 +45,8 @@ class Labels:
 
 
 def state(matrix: pl.DataFrame, ranked: pl.DataFrame, plans: pl.DataFrame, components: list[str]) -> pl.DataFrame:
-    """One row per function of one body, year and phase: its matrix position, its rank (if ranked), its plan (if any)."""
+    """One row per function of one body, year and phase: its matrix position, its rank (if ranked), its plan (if
+    any)."""
     rank_columns = ["function", "tier", "score", "flags", *[f"c_{c}" for c in components]]
     out = matrix.select([c for c in MATRIX if c in matrix.columns])
     if ranked.height:

@@ -10,7 +10,8 @@ with ``quadrant`` null and the reason in words.
 A mission given only as a total (``coarse``) is treated as ``data/classification/mission_level.csv`` says:
 a service mission is classified (and drawn marked "dettaglio per missione"); mission 01 (internal support
 mixed with 01.08 and 01.09: reason ``mission_total``) and the technical missions 20, 50, 60, 99 (``technical``,
-as their programmes) never are, each with the file's words. Technical functions, at either level, show the amount of every title.
+as their programmes) never are, each with the file's words. Technical functions, at either level, show the amount of
+every title.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ ATTRIBUTE_WORDS = {
 }
 REASONS = {
     "technical": (
-        "programma tecnico (fondi, debito, anticipazioni, partite di giro): non è una linea di servizio; importo di tutti i titoli",
+        "programma tecnico (fondi, debito, anticipazioni, partite di giro): non è una linea di servizio; importo di "
+        "tutti i titoli",
         "technical programme (funds, debt, advances, clearing items): not a service line; amount of every title",
     ),
     "regions_only": ("programma riservato alle Regioni", "programme reserved to the Regions"),
@@ -165,7 +167,8 @@ def _strong_attributes(lang: str) -> pl.Expr:
 
 
 def _explanation(lang: str) -> pl.Expr:
-    """E.g. 'Trasferimenti 72% della spesa; autorità alta (0,75: autorizzazioni, controlli) → servizi di allocazione → network'."""
+    """E.g. 'Trasferimenti 72% della spesa; autorità alta (0,75: autorizzazioni, controlli) → servizi di allocazione →
+    network'."""
     it = lang == "it"
     transfer = pl.col("transfer_share") >= pl.col("spending_threshold")
     spending = (

@@ -73,8 +73,9 @@ def title_code(expr: pl.Expr) -> pl.Expr:
 
 
 def tipologia_code(expr: pl.Expr, title: pl.Expr | None = None) -> pl.Expr:
-    """Revenue tipologia: ``10101`` (title and tipologia), ``010101`` or ``1010100`` (BDAP's longer spellings), ``1.01.01``
-    → ``"10101"``; ``101`` / ``TIPOLOGIA 101`` (the tipologia's number) with its title → title + ``0101``."""
+    """Revenue tipologia: ``10101`` (title and tipologia), ``010101`` or ``1010100`` (BDAP's longer spellings),
+    ``1.01.01`` → ``"10101"``; ``101`` / ``TIPOLOGIA 101`` (the tipologia's number) with its title → title +
+    ``0101``."""
     text = code_text(expr).str.replace(r"^(?i:tipologia)\s*", "").str.replace(r"^(?i:e)\.", "")
     digits = text.str.replace_all(r"[.\s]", "")
     full = pl.when(digits.str.contains(r"^0?\d{5}$|^\d{7}$")).then(

@@ -87,7 +87,8 @@ def euro_words(cents: int | float | None, lang: str = "it") -> str:
 
 
 def range_words(low_cents: int | float | None, high_cents: int | float | None, lang: str = "it") -> str:
-    """``tra 1,1 e 3,3 milioni di euro`` (one unit when both ends share it), ``tra 480 mila euro e 1,2 milioni di euro``."""
+    """``tra 1,1 e 3,3 milioni di euro`` (one unit when both ends share it), ``tra 480 mila euro e 1,2 milioni di
+    euro``."""
     low, high = abs(low_cents or 0) / 100, abs(high_cents or 0) / 100
     pattern = WORDS[lang]["between"]
     if _scale(low) == _scale(high) != "unit" and _magnitude(low, _scale(low), lang) != _magnitude(
@@ -119,7 +120,8 @@ def _article(text: str) -> str:
 
 
 def article_percent(share: float | None, lang: str = "it") -> str:
-    """A share with its Italian article: ``lo 0 %``, ``l'8 %``, ``l'11 %``, ``l'80 %``, ``il 45 %`` (English: the number)."""
+    """A share with its Italian article: ``lo 0 %``, ``l'8 %``, ``l'11 %``, ``l'80 %``, ``il 45 %`` (English: the
+    number)."""
     text = percent(share, lang)
     if lang != "it" or share is None:
         return text

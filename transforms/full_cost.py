@@ -51,7 +51,8 @@ def allocate_support(placed: pl.DataFrame, driver: str = "staff") -> pl.DataFram
 
 
 def with_cost_basis(placed: pl.DataFrame, basis: str, driver: str = "staff") -> pl.DataFrame:
-    """The matrix and ranking columns on the chosen basis; direct figures kept as ``direct_cents`` and ``direct_transfer_share``."""
+    """The matrix and ranking columns on the chosen basis; direct figures kept as ``direct_cents`` and
+    ``direct_transfer_share``."""
     if basis not in ("direct", "full"):
         raise ValueError(f"unknown cost basis {basis!r}: direct | full")
     out = allocate_support(placed, driver).with_columns(

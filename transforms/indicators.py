@@ -40,8 +40,8 @@ def _lines(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def line_filter(spec: str | None) -> pl.Expr:
-    """Which lines an indicator sums. Alternatives joined by ``;`` (any of them), each a set of conditions joined by ``&``
-    (all of them); a condition is ``column=v1|v2`` (one of the values; ``column=`` alone: the column is empty) or
+    """Which lines an indicator sums. Alternatives joined by ``;`` (any of them), each a set of conditions joined by
+    ``&`` (all of them); a condition is ``column=v1|v2`` (one of the values; ``column=`` alone: the column is empty) or
     ``column!=v1|v2`` (none of them). ``titolo=1|2;titolo=&missione!=50|60|99``: titles 1 and 2, or, in a file without
     titles (BDAP's summary by mission), every mission but debt, treasury advances and clearing accounts."""
     if not spec:
@@ -65,7 +65,8 @@ def line_filter(spec: str | None) -> pl.Expr:
 def _sums(
     lines: pl.DataFrame, kinds: str, spec: str | None, by: list[str], name: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Σ of ``kinds`` over the lines ``spec`` selects, per ``by``; and which body, year and phase has the kinds at all."""
+    """Σ of ``kinds`` over the lines ``spec`` selects, per ``by``; and which body, year and phase has the kinds at
+    all."""
     wanted = kinds.split("|")
     scoped = lines.filter(pl.col("amount_kind").is_in(wanted))
     present = scoped.select(*KEYS).unique().with_columns(_has=pl.lit(True))
@@ -78,9 +79,9 @@ def _scopes(lines: pl.DataFrame, by: list[str]) -> pl.DataFrame:
 
 
 def execution_indicators(spending: pl.DataFrame, revenue: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
-    """One row per body, year, phase, ``detail`` (``body``, ``mission``, ``function``), ``code`` (the mission or programme,
-    empty for the body) and indicator: ``value`` (a share), ``numerator_cents``, ``denominator_cents`` and ``missing`` (why
-    the value is empty, or null)."""
+    """One row per body, year, phase, ``detail`` (``body``, ``mission``, ``function``), ``code`` (the mission or
+    programme, empty for the body) and indicator: ``value`` (a share), ``numerator_cents``, ``denominator_cents`` and
+    ``missing`` (why the value is empty, or null)."""
     spending, revenue = _lines(spending), _lines(revenue)
     sides = {"spese": spending, "entrate": revenue}
     out = []
@@ -159,10 +160,11 @@ PEER_SCHEMA = {
 
 
 def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
-    """Where each body stands among its peers (``groups``: body, year, phase, peer, as ``transforms.peers.peer_groups``),
-    per indicator and scope: the body's value, how many peers have one, their minimum, quartiles (linear interpolation, as
-    a spreadsheet's QUARTILE), median and maximum, how many are below the body, and the peers with their values (sorted by
-    peer). Only peers with a value at the same detail and code count; a scope no peer has gets no row."""
+    """Where each body stands among its peers (``groups``: body, year, phase, peer, as
+    ``transforms.peers.peer_groups``), per indicator and scope: the body's value, how many peers have one, their
+    minimum, quartiles (linear interpolation, as a spreadsheet's QUARTILE), median and maximum, how many are below the
+    body, and the peers with their values (sorted by peer). Only peers with a value at the same detail and code count; a
+    scope no peer has gets no row."""
     keys = [*KEYS, "detail", "code", "indicator"]
     if groups.is_empty() or indicators.is_empty():
         return pl.DataFrame(schema=PEER_SCHEMA)
@@ -197,9 +199,9 @@ def function_signal(
     indicators: pl.DataFrame, functions: pl.DataFrame, indicator: str, basis_phase: str = "rendiconto"
 ) -> pl.DataFrame:
     """The indicator of each function of ``functions`` (body, year, phase, function) for the portfolio: from the same
-    final accounts, or, for a forecast, from the latest final accounts of an earlier year (the comparison a planner makes).
-    A programme (``04.02``) takes the programme's value, a mission total (``04``) the mission's. Returns body, year, phase,
-    function, ``<indicator>`` and ``<indicator>_year`` (the year of the accounts it was measured on)."""
+    final accounts, or, for a forecast, from the latest final accounts of an earlier year (the comparison a planner
+    makes). A programme (``04.02``) takes the programme's value, a mission total (``04``) the mission's. Returns body,
+    year, phase, function, ``<indicator>`` and ``<indicator>_year`` (the year of the accounts it was measured on)."""
     schema = {
         "body": pl.String,
         "year": pl.Int32,

@@ -38,8 +38,8 @@ def national_lines(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Budget lines of the bodies in ``bodies`` (body, province_code) and the problems (line, field, code, value).
 
-    ``codes``: the valid ``programma``, ``titolo`` and ``macroaggregato`` codes. Rows of a province code that is not one of
-    ``bodies`` are left out with one ``NATIONAL_BODY_UNKNOWN`` problem per code (a warning: e.g. a ceased body).
+    ``codes``: the valid ``programma``, ``titolo`` and ``macroaggregato`` codes. Rows of a province code that is not one
+    of ``bodies`` are left out with one ``NATIONAL_BODY_UNKNOWN`` problem per code (a warning: e.g. a ceased body).
     """
     coded = rows.with_columns(
         code_text(pl.col("province_code")).str.zfill(3).alias("province_code"),
@@ -107,8 +107,8 @@ def national_lines(
         pl.col(c).str.strip_chars().replace("", None) for c in amount_columns
     )  # a blank states nothing
     stated = stated.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in amount_columns))
-    # BDAP gives one row per key: a key repeated on a row that states anything is a duplicate. Checked on the rows, not on
-    # the lines (one per amount kind: thirteen times as many for a final-accounts extract).
+    # BDAP gives one row per key: a key repeated on a row that states anything is a duplicate. Checked on the rows, not
+    # on the lines (one per amount kind: thirteen times as many for a final-accounts extract).
     duplicated = stated.with_columns(other_line=pl.col(LINE).min().over(KEY[:-1])).filter(
         pl.col(LINE) != pl.col("other_line")
     )

@@ -21,7 +21,8 @@ RULES = ("population", "type", "region", "list")
 
 
 def peer_groups(bodies: pl.DataFrame, present: pl.DataFrame, config: dict) -> pl.DataFrame:
-    """For each body: comparable bodies among those loaded, by the chosen rule (``config["group"]``, default population).
+    """For each body: comparable bodies among those loaded, by the chosen rule (``config["group"]``, default
+    population).
 
     ``bodies``: body, metro, population (and region for ``region``). ``present``: body, year, phase (what is loaded).
     Returns body, year, phase, peer, band (the population band, for ``population`` only), rule.
@@ -95,8 +96,8 @@ def lacking_peers(
 ) -> pl.DataFrame:
     """For each function of ``wanted`` (body, year, phase, function): the peers of its group without a value, and why.
 
-    ``compared``: every peer value considered (with ``outlier``); ``matrix``: every function of every body (classified or
-    not, with ``not_classified`` and ``coarse``). Why, in order: ``outlier`` (flagged, left out of the median), the
+    ``compared``: every peer value considered (with ``outlier``); ``matrix``: every function of every body (classified
+    or not, with ``not_classified`` and ``coarse``). Why, in order: ``outlier`` (flagged, left out of the median), the
     peer's own reason for not classifying it (``negligible``, ``no_detail``, …), ``mission_only`` (the peer has only
     mission totals that year, the function is a programme), else ``no_spending``."""
     pairs = wanted.select(*KEYS, "function").unique().join(groups.select(*KEYS, "peer"), on=KEYS)

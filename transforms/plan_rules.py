@@ -33,8 +33,8 @@ def plan_kind(status_plans: dict[str, str], through: pl.Expr | None = None) -> p
 
 
 def allowed_types(field_types: str, allowed: str | None, kind: str) -> str:
-    """Co-production types a plan may propose: the field's for a development; for a delegation, only those the delegation
-    allows (``delegations.csv``); none for the other kinds."""
+    """Co-production types a plan may propose: the field's for a development; for a delegation, only those the
+    delegation allows (``delegations.csv``); none for the other kinds."""
     if kind == "development":
         return field_types
     if kind == "delegation":
@@ -44,9 +44,9 @@ def allowed_types(field_types: str, allowed: str | None, kind: str) -> str:
 
 
 def for_region(rows: pl.DataFrame, laws: dict[str, str], columns: tuple[str, ...]) -> pl.DataFrame:
-    """Catalogue rows (actors, instruments) with a ``regional_topic``: kept only where the body's own region has a law on
-    that topic (``laws``: topic → citation), with ``$regional_law`` replaced by its citation in ``columns``. Never another
-    region's law as an example: without a law of its own region, the national instruments stand alone."""
+    """Catalogue rows (actors, instruments) with a ``regional_topic``: kept only where the body's own region has a law
+    on that topic (``laws``: topic → citation), with ``$regional_law`` replaced by its citation in ``columns``. Never
+    another region's law as an example: without a law of its own region, the national instruments stand alone."""
     if "regional_topic" not in rows.columns:
         return rows
     topic = pl.col("regional_topic").fill_null("")

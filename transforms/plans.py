@@ -50,8 +50,8 @@ def kick_start(frame: pl.DataFrame, share: float, min_eur: float, max_eur: float
 
 
 def detail_first(frame: pl.DataFrame) -> pl.DataFrame:
-    """A function given only as a mission total (``coarse``) gets no euro effect and no kick-start: empty, to be estimated
-    once the body has programme detail (a mission adds programmes that need different plans)."""
+    """A function given only as a mission total (``coarse``) gets no euro effect and no kick-start: empty, to be
+    estimated once the body has programme detail (a mission adds programmes that need different plans)."""
     if "coarse" not in frame.columns:
         return frame
     keep = ~pl.col("coarse").fill_null(False)

@@ -152,8 +152,9 @@ def condition(column: str, spec: dict) -> pl.Expr:
 
 
 def flags(frame: pl.DataFrame, rules: list[dict]) -> pl.DataFrame:
-    """``flags``: list of rule codes whose conditions all hold (rules from ``data/portfolio/rules.yaml``). A signal measured
-    only on final accounts (``SIGNALS``) may be absent: its conditions do not hold; any other unknown column is an error."""
+    """``flags``: list of rule codes whose conditions all hold (rules from ``data/portfolio/rules.yaml``). A signal
+    measured only on final accounts (``SIGNALS``) may be absent: its conditions do not hold; any other unknown column is
+    an error."""
     frame = frame.with_columns(pl.lit(None, pl.Float64).alias(c) for c in SIGNALS if c not in frame.columns)
     hits = [
         pl.when(pl.all_horizontal([condition(c, spec) for c, spec in rule["when"].items()])).then(pl.lit(rule["code"]))

@@ -63,7 +63,8 @@ def reconcile(
     levels: list[str],
     derived: dict[str, list[str]] | None = None,
 ) -> pl.DataFrame:
-    """Every compared amount: own and BDAP cents, the difference (own - BDAP), what the tolerance allows, and whether it holds."""
+    """Every compared amount: own and BDAP cents, the difference (own - BDAP), what the tolerance allows, and whether it
+    holds."""
     if own.is_empty() or bdap.is_empty():
         return pl.DataFrame(schema=SCHEMA)
     own, bdap = with_derived_kinds(own, derived or {}), with_derived_kinds(bdap, derived or {})

@@ -27,8 +27,8 @@ BROKEN_SCHEMA = {
 def broken_relations(
     lines: pl.DataFrame, relations: dict[str, dict], keys: list[str], tolerance_cents: int
 ) -> pl.DataFrame:
-    """Every line (``keys`` within a ``_part``) where a relation differs by more than ``tolerance_cents``: the relation, its
-    total kind, what the line states, what its parts give, and where the total is (or the line's first cell)."""
+    """Every line (``keys`` within a ``_part``) where a relation differs by more than ``tolerance_cents``: the relation,
+    its total kind, what the line states, what its parts give, and where the total is (or the line's first cell)."""
     present = lines.group_by(PART).agg(pl.col("amount_kind").unique().alias("_kinds"))
     found = []
     for name, relation in relations.items():

@@ -21,8 +21,8 @@ SPENDING_TITLES = ("1", "2")  # what "spending" means in the totals: current and
 def summarise(
     lines: pl.DataFrame, basis: dict[str, str], population: dict[str, int], table: str = "budget"
 ) -> dict[str, dict]:
-    """``{"body|year|phase": summary}`` of a file's canonical lines. ``basis``: phase -> amount kind that measures spending;
-    ``population``: body -> inhabitants (census)."""
+    """``{"body|year|phase": summary}`` of a file's canonical lines. ``basis``: phase -> amount kind that measures
+    spending; ``population``: body -> inhabitants (census)."""
     if lines.is_empty():
         return {}
     kind = pl.col("phase").replace_strict(basis, default=None, return_dtype=pl.String)
@@ -98,7 +98,8 @@ def compare(before: dict, after: dict, rules: dict, typical_per_inhabitant: floa
     restored = not inside(before.get("per_inhabitant")) and inside(
         after.get("per_inhabitant")
     )  # back into the national range
-    # spending on titles 1-2 when both files give titles; otherwise every amount of the basis kind (a BDAP mission summary)
+    # spending on titles 1-2 when both files give titles; otherwise every amount of the basis kind (a BDAP mission
+    # summary)
     which = "total_cents" if before["titles"] and after["titles"] else "all_cents"
     change = _change(before.get(which, 0), after.get(which, 0))
     if change is not None and abs(change) > rules["total_change_max_share"] and not restored:

@@ -42,9 +42,9 @@ def over_common_set(projections: dict[str, pl.DataFrame], reference: str) -> pl.
 
 
 def comparison(per_function: pl.DataFrame) -> pl.DataFrame:
-    """Per body, year, phase and projected year: the Base (every function of the set without any plan) and each scenario,
-    over the same functions (``functions``); ``ex_post`` for final accounts: the year is closed, so its scenarios say what
-    the plans would have changed, not what a decision can still change."""
+    """Per body, year, phase and projected year: the Base (every function of the set without any plan) and each
+    scenario, over the same functions (``functions``); ``ex_post`` for final accounts: the year is closed, so its
+    scenarios say what the plans would have changed, not what a decision can still change."""
     group = [*KEYS, "projected_year"]
     first = per_function["scenario"].first() if per_function.height else None
     base = (

@@ -16,7 +16,8 @@ SOURCE_WORDS = {"it": {"programme": "programma", "field": "ambito"}, "en": {"pro
 
 
 def merge_catalogue(default: pl.DataFrame, body_rows: pl.DataFrame | None) -> pl.DataFrame:
-    """The body's rows replace the default rows of the same scope and key (English columns it leaves out: its Italian)."""
+    """The body's rows replace the default rows of the same scope and key (English columns it leaves out: its
+    Italian)."""
     if body_rows is None or body_rows.is_empty():
         return default
     body_rows = body_rows.with_columns(
@@ -113,8 +114,9 @@ def with_field(functions: pl.DataFrame, fields: pl.DataFrame) -> pl.DataFrame:
 
 
 def plan_kind(status_plans: dict[str, str]) -> pl.Expr:
-    """The kind of plan of the status (``statuses.csv`` › ``plan``): development (retained), delegation (delegated by the
-    Region: governed, never wound down), handover (transferred), split (a mission whose programmes differ in status)."""
+    """The kind of plan of the status (``statuses.csv`` › ``plan``): development (retained), delegation (delegated by
+    the Region: governed, never wound down), handover (transferred), split (a mission whose programmes differ in
+    status)."""
     return pl.col("status").replace_strict(status_plans, default="development", return_dtype=pl.String)
 
 
