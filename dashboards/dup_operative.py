@@ -21,19 +21,8 @@ from dashboards.dup_inputs import (
 )
 from dashboards.words import label, named
 from sources.catalogues import status_labels
+from transforms.plan_parts import PARTS
 from transforms.figures import euro_words, percent, range_words
-
-PARTS = (
-    "field_name",
-    "coproduction_types",
-    "coproduction_why",
-    "actors",
-    "instruments",
-    "cases",
-    "phases_text",
-    "risks_text",
-    "direction",
-)
 
 
 def others(inputs: DupInputs) -> pl.DataFrame:

@@ -8,19 +8,8 @@ from dashboards.words import (
     named,
 )
 from dashboards.workbook_sheet import Sheet, page_heading, wrapped_height
+from transforms.plan_parts import PARTS
 from transforms.figures import range_words
-
-PLAN_PARTS = (
-    "field_name",
-    "coproduction_types",
-    "coproduction_why",
-    "actors",
-    "instruments",
-    "cases",
-    "phases_text",
-    "risks_text",
-    "direction",
-)
 
 
 def plan_sheet(workbook, fmt, inputs):
@@ -35,7 +24,7 @@ def plan_sheet(workbook, fmt, inputs):
     labels, kinds = t("plan_rows"), t("plan_kinds")
     for p in inputs.projects.iter_rows(named=True):
         if lang != "it":  # the plan's parts in the report's language (stored in both)
-            p = {**p, **{k: p[f"{k}_{lang}"] for k in PLAN_PARTS if p.get(f"{k}_{lang}") is not None}}
+            p = {**p, **{k: p[f"{k}_{lang}"] for k in PARTS if p.get(f"{k}_{lang}") is not None}}
         s.line(f"{p['function']} {p.get('name') or ''}", style="bold")
         develop = p.get("plan_kind", "development") == "development"
         rows = [
