@@ -55,6 +55,13 @@ app.registered_commands.sort(
     )
 )
 
+# The list of commands shows each docstring's first paragraph as one sentence: its line breaks are the source's, kept at
+# 120 characters, not meant for the reader (typer prints them as they are).
+for _command in app.registered_commands:
+    _doc = _command.help or (_command.callback.__doc__ if _command.callback else None)
+    if _command.short_help is None and _doc:
+        _command.short_help = " ".join(_doc.strip().split("\n\n")[0].split())
+
 
 def main() -> None:
     """The console script: every command, and warehouse problems told in words instead of a traceback (exit 3)."""

@@ -293,3 +293,10 @@ def test_the_command_line_starts_without_the_heavy_libraries():
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_list_of_commands_reads_each_description_as_one_sentence():
+    """A docstring's line breaks (kept at 120 characters in the source) never split a description in the list."""
+    shown = runner.invoke(app, ["--help"], env={"COLUMNS": "400", "AREAVASTA_LANG": "it"}).output
+    assert "scrive la mappa da compilare, oppure (--apply) la verifica sul file" in shown
+    assert "co-valutazione compilati (xlsx o csv): controllati come i bilanci" in shown
