@@ -1,5 +1,6 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
-item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73.)
+item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
+labels and the quadrants' names, 74-79.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -720,6 +721,58 @@ MUTATIONS = [
         "pipelines/factory.py",
         (("                tables.get(table)\n", "                pass\n"),),
         ("tests/test_table_producers.py",),
+    ),
+    Mutation(
+        74,
+        "a matrix label may cover a mark (the placement forgets the circles)",
+        "dashboards/label_layout.py",
+        (("    if any(box.hits_circle(m.x, m.y, m.r) for m in marks):", "    if False:"),),
+        ("tests/test_matrix_labels.py",),
+    ),
+    Mutation(
+        75,
+        "two matrix labels may overlap (the placement forgets the labels already placed)",
+        "dashboards/label_layout.py",
+        (("    if not box.inside(area) or any(box.overlaps(b) for b in boxes):", "    if not box.inside(area):"),),
+        ("tests/test_matrix_labels.py",),
+    ),
+    Mutation(
+        76,
+        "the chart's size scale no longer the one the placement counts marks with (bubbles larger than placed for)",
+        "dashboards/charts.py",
+        (("zero=True, range=list(SIZE_RANGE)),", "zero=True, range=[40, 1600]),"),),
+        ("tests/test_matrix_labels.py",),
+    ),
+    Mutation(
+        77,
+        "a mission's view keeps the labels placed among every mark (hidden marks push its labels away)",
+        "dashboards/charts.py",
+        (("width, height, views=interactive)", "width, height, views=False)"),),
+        ("tests/test_matrix_labels.py",),
+    ),
+    Mutation(
+        78,
+        'the chart names a quadrant its own way (the bottom-left loses "network")',
+        "dashboards/matrix_labels.py",
+        (
+            (
+                "            f\"→ {r[f'governance_{lang}']}\",",
+                "            f\"→ {r[f'governance_{lang}'].replace(' / network', '')}\",",
+            ),
+        ),
+        ("tests/test_matrix_labels.py",),
+    ),
+    Mutation(
+        79,
+        "a data file names a quadrant again (a second copy of quadrants.csv's words)",
+        "areavasta/data/report_labels.yaml",
+        (
+            (
+                "transformation_potential: Trasformabilità per quadrante,",
+                "transformation_potential: Trasformabilità per quadrante, indirect: servizi indiretti,",
+            ),
+        ),
+        ("tests/test_matrix_labels.py",),
     ),
 ]
 

@@ -14,13 +14,13 @@ import altair as alt
 import polars as pl
 import vl_convert as vlc
 
+from dashboards.label_layout import SIZE_RANGE, Box
+from dashboards.matrix_labels import X_DOMAIN, Y_DOMAIN, corner_layers, corners, label_layers, label_rows
 from dashboards.words import label
 from sources.catalogues import status_labels, statuses
 
 SHAPES = dict(zip(statuses()["status"], statuses()["shape"]))
 STATUS_IT = status_labels("it")
-X_DOMAIN = (-0.02, 1.02)  # drawn reversed (X_SCALE): 100 % transfers on the left, as in the seed
-Y_DOMAIN = (-0.12, 1.08)
 TIER_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#999999"]  # Okabe-Ito, colour-blind safe
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
@@ -98,65 +98,8 @@ def _euro_it(cents: int | None) -> str:
     return ("-" if cents < 0 else "") + "€ " + f"{whole:,}".replace(",", ".") + f",{frac:02d}"
 
 
-LABEL_OFFSETS = [(9, -9), (9, 11), (-9, -9), (-9, 11), (0, -14), (0, 16), (16, 0), (-16, 0), (18, -18), (-18, 18)]
-
-
 def matrix_x_scale() -> alt.Scale:
     return alt.Scale(domain=list(X_DOMAIN), nice=False, reverse=True)
-
-
-def label_positions(
-    points: list[tuple[float, float]],
-    width: int,
-    height: int,
-    x_domain: tuple[float, float],
-    y_domain: tuple[float, float],
-    box: tuple[int, int] = (30, 12),
-) -> list[tuple[float, float, str]]:
-    """Where to write each point's label (data coordinates and alignment) so that no two labels overlap.
-
-    Greedy: points in order of position; each label takes the first offset (pixels) whose box clears
-    the labels and the points already placed and stays inside the plot; if none clears, the least crowded one.
-    """
-
-    def px(x, y):
-        return (
-            (x - x_domain[0]) / (x_domain[1] - x_domain[0]) * width,
-            (y_domain[1] - y) / (y_domain[1] - y_domain[0]) * height,
-        )
-
-    def data(px_x, px_y):
-        return (
-            x_domain[0] + px_x / width * (x_domain[1] - x_domain[0]),
-            y_domain[1] - px_y / height * (y_domain[1] - y_domain[0]),
-        )
-
-    centres = [px(x, y) for x, y in points]
-    placed: list[tuple[float, float, float, float]] = []
-    out: list[tuple[float, float, str] | None] = [None] * len(points)
-    w, h = box
-    for i in sorted(range(len(points)), key=lambda i: centres[i]):
-        cx, cy = centres[i]
-        best, best_hits = None, None
-        for dx, dy in LABEL_OFFSETS:
-            align = "left" if dx > 0 else "right" if dx < 0 else "center"
-            left = cx + dx if align == "left" else cx + dx - w if align == "right" else cx + dx - w / 2
-            rect = (left, cy + dy - h / 2, left + w, cy + dy + h / 2)
-            hits = sum(1 for r in placed if rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3])
-            hits += sum(
-                1
-                for j, (ox, oy) in enumerate(centres)
-                if j != i and rect[0] - 3 < ox < rect[2] + 3 and rect[1] - 3 < oy < rect[3] + 3
-            )
-            hits += 2 * (rect[0] < 0 or rect[2] > width or rect[1] < 0 or rect[3] > height)  # outside the plot
-            if best_hits is None or hits < best_hits:
-                best, best_hits = (rect, dx, dy, align), hits
-            if hits == 0:
-                break
-        rect, dx, dy, align = best
-        placed.append(rect)
-        out[i] = (*data(cx + dx, cy + dy), align)
-    return out
 
 
 def matrix_chart(
@@ -200,14 +143,7 @@ def matrix_chart(
             *optional,
         )
     )
-    spots = label_positions(
-        list(zip(data["transfer_share"], data["authority"])), width, height, X_DOMAIN[::-1], Y_DOMAIN
-    )  # pixel order: reversed
-    data = data.with_columns(
-        label_x=pl.Series([s[0] for s in spots], dtype=pl.Float64),
-        label_y=pl.Series([s[1] for s in spots], dtype=pl.Float64),
-        label_align=pl.Series([s[2] for s in spots], dtype=pl.String),
-    )
+    largest = float(data["spending_eur"].max() or 0) or 1.0  # the size scale's domain: 0 to the largest spending
     mixed_detail = bool(
         (data["detail"] == label("mission_detail", lang)).any()
     )  # mission totals drawn dashed, with a legend
@@ -248,7 +184,9 @@ def matrix_chart(
             title="Funzione" if lang == "it" else "Function",
         ),
         size=alt.Size(
-            "spending_eur:Q", scale=alt.Scale(range=[40, 900]), title="Spesa (€)" if lang == "it" else "Spending (€)"
+            "spending_eur:Q",
+            scale=alt.Scale(domain=[0, largest], zero=True, range=list(SIZE_RANGE)),  # fixed: a filter keeps sizes
+            title="Spesa (€)" if lang == "it" else "Spending (€)",
         ),
         color=alt.Color(
             "tier_label:N",
@@ -284,61 +222,19 @@ def matrix_chart(
         points = points.add_params(choice, alt.param(name="highlight", value=None)).encode(
             opacity=dimmed_unless_highlighted(0.9)
         )
-    labels = (
-        [  # one layer per alignment
-            alt.Chart(data.filter(pl.col("label_align") == align))
-            .mark_text(fontSize=10, align=align, baseline="middle")
-            .encode(
-                x=alt.X("label_x:Q", scale=matrix_x_scale()),
-                y=alt.Y("label_y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False)),
-                text=alt.Text("function:N"),
-            )
-            for align in ("left", "right", "center")
-            if (data["label_align"] == align).any()
-        ]
-        if len(data)
-        else [base.mark_text()]
-    )
-    if interactive:
-        labels = [layer.transform_filter("missione == null || datum.mission == missione") for layer in labels]
+    fixed = corners(lang, width, height)
+    labels, key = label_rows(data, largest, SHAPES, [Box(*b) for b in fixed["box"]], width, height, views=interactive)
     rules = [
         alt.Chart(pl.DataFrame({"x": [thresholds["spending"]]}))
         .mark_rule(strokeDash=[4, 4])
         .encode(x=alt.X("x:Q", scale=matrix_x_scale())),
-        alt.Chart(pl.DataFrame({"y": [thresholds["authority"]]})).mark_rule(strokeDash=[4, 4]).encode(y=alt.Y("y:Q")),
+        alt.Chart(pl.DataFrame({"y": [thresholds["authority"]]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(y=alt.Y("y:Q", scale=alt.Scale(domain=list(Y_DOMAIN), nice=False))),
     ]
-    corners = pl.DataFrame(
-        {  # transfers on the left: allocation and indirect at x = 100 %
-            "x": [1.0, 0.0, 1.0, 0.0],
-            "y": [1.05, 1.05, -0.08, -0.08],
-            "align": ["left", "right", "left", "right"],
-            "text": (
-                [
-                    "Servizi di allocazione → network",
-                    "Servizi di regolazione → coregolazione",
-                    "Servizi indiretti → esternalizzazione / coprogettazione",
-                    "Servizi diretti → coproduzione",
-                ]
-                if lang == "it"
-                else [
-                    "Allocation → network",
-                    "Regulation → co-regulation",
-                    "Indirect → outsourcing / co-design",
-                    "Direct → co-production",
-                ]
-            ),
-        }
-    )
-    quadrant_labels = [
-        alt.Chart(corners.filter(pl.col("align") == "right"))
-        .mark_text(align="right", fontWeight="bold", color="#444")
-        .encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")),
-        alt.Chart(corners.filter(pl.col("align") == "left"))
-        .mark_text(align="left", fontWeight="bold", color="#444")
-        .encode(x=alt.X("x:Q", scale=matrix_x_scale()), y=alt.Y("y:Q"), text=alt.Text("text:N")),
-    ]
+    words = label_layers(labels, key, interactive, width) if len(data) else [base.mark_text()]
     # one flat layer: nested "a + b" layers make Altair copy every sub-chart again at each level
-    return alt.layer(*rules, *quadrant_labels, points, *labels).properties(width=width, height=height)
+    return alt.layer(*rules, *corner_layers(fixed), points, *words).properties(width=width, height=height)
 
 
 _RENDERING = threading.Lock()

@@ -16,6 +16,7 @@ from dashboards.charts import (
     tip,
 )
 from dashboards.words import label, peer_values
+from sources.catalogues import quadrant_names
 from sources.reference import body_name
 
 HIGHLIGHT = "highlight"  # one function highlighted across every chart of a page (the page's drop-down sets it)
@@ -177,13 +178,9 @@ def peers_chart(ranked: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
     return with_highlight(bars + ticks).properties(width=560, height=max(120, 14 * len(data)))
 
 
-QUADRANT_IT = {
-    "allocation": "servizi di allocazione",
-    "regulation": "servizi di regolazione",
-    "direct": "servizi diretti",
-    "indirect": "servizi indiretti",
-    "non_classificata": "non classificata",
-}
+def quadrant_words(lang: str) -> dict[str, str]:
+    """The national overview's quadrant keys in words: the names of ``quadrants.csv``, and the share not classified."""
+    return {**quadrant_names(lang), "non_classificata": label("unclassified_share", lang)}
 
 
 def overview_names(overview: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -203,12 +200,9 @@ def overview_names(overview: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def national_chart(overview: pl.DataFrame, lang: str) -> alt.TopLevelMixin:
-    data = overview_names(overview, lang)
-    if lang == "it":
-        data = data.with_columns(
-            pl.col("quadrant").replace_strict(QUADRANT_IT, default=pl.col("quadrant"), return_dtype=pl.String)
-        )
-    data = data
+    data = overview_names(overview, lang).with_columns(
+        pl.col("quadrant").replace_strict(quadrant_words(lang), default=pl.col("quadrant"), return_dtype=pl.String)
+    )
     return (
         alt.Chart(data)
         .mark_bar()

@@ -20,10 +20,10 @@ import vl_convert as vlc
 from dashboards.charts import TIP_WORDS, spec_of
 from dashboards.indicator_chart import indicators_section
 from dashboards.page_charts import (
-    QUADRANT_IT,
     body_charts,
     national_chart,
     overview_names,
+    quadrant_words,
     with_highlight,
 )
 from dashboards.page_tables import (
@@ -250,7 +250,7 @@ def index_page(links: list[tuple[str, str]], overview: pl.DataFrame, lang: str, 
         named_rows = overview_names(data, lang)
         shares = named_rows.pivot(on="quadrant", index=["order", "name"], values="share").fill_null(0).sort("order")
         quadrants = [c for c in shares.columns if c not in ("order", "name")]
-        names = QUADRANT_IT if lang == "it" else {}
+        names = quadrant_words(lang)
         table = {
             "header": [TIP_WORDS[lang]["body"], *[names.get(q, q.replace("_", " ")) for q in quadrants]],
             "rows": [[r["name"], *[share_text(r[q]) for q in quadrants]] for r in shares.iter_rows(named=True)],

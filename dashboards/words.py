@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sources.catalogues import quadrant_names
 from sources.labels import report_labels
 from sources.reference import amount_kinds, body_name
 from transforms.figures import percent
@@ -46,12 +47,17 @@ def parameter_rows(parameters: dict, lang: str) -> list[tuple[str, str]]:
             return ", ".join(text(v) for v in value)
         return words.get(str(value), str(value))
 
+    quadrant = quadrant_names(lang)
+
     def walk(prefix: list[str], value) -> None:
         if isinstance(value, dict) and value:
+            by_quadrant = set(value) <= set(
+                quadrant
+            )  # e.g. transformation_potential: named as quadrants.csv names them
             for key, inner in value.items():
                 if key in ("run_config", "labels_it", "labels_en"):  # the same choices again, or labels shown elsewhere
                     continue
-                walk([*prefix, words.get(str(key), str(key))], inner)
+                walk([*prefix, quadrant[key] if by_quadrant else words.get(str(key), str(key))], inner)
         else:
             rows.append((" › ".join(prefix), text(value) if value != {} else "-"))
 

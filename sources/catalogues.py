@@ -93,7 +93,19 @@ def body_statuses() -> pl.DataFrame:
 
 @cache
 def quadrants() -> pl.DataFrame:
+    """The four quadrants (``quadrants.csv``): where each sits (``authority``, ``spending``) and its names, the one
+    place that names a quadrant (``service_type_it``/``_en``, ``governance_it``/``_en``)."""
     return pl.read_csv(CLASSIFICATION_DIR / "quadrants.csv", infer_schema=False)
+
+
+def quadrant_names(lang: str) -> dict[str, str]:
+    """Quadrant key → its service type in words ("servizi indiretti"), for every table, chart, document and command."""
+    return dict(zip(quadrants()["quadrant"], quadrants()[f"service_type_{lang}"]))
+
+
+def governance_names(lang: str) -> dict[str, str]:
+    """Quadrant key → the governance mode the method recommends ("esternalizzazione / network / coprogettazione")."""
+    return dict(zip(quadrants()["quadrant"], quadrants()[f"governance_{lang}"]))
 
 
 @cache

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import polars as pl
 
-QUADRANT_WORDS = {
-    "direct": ("servizi diretti", "coproduzione"),
-    "regulation": ("servizi di regolazione", "coregolazione"),
-    "allocation": ("servizi di allocazione", "network"),
-    "indirect": ("servizi indiretti", "esternalizzazione"),
-}
+from sources.catalogues import governance_names, quadrant_names
 
 
 def ranked_frame(
     functions: list[str], body: str = "237", quadrant: str = "direct", status: str | list[str] = "retained", **extra
 ) -> pl.DataFrame:
     n = len(functions)
-    service_type, governance = QUADRANT_WORDS[quadrant]
+    service_type, governance = quadrant_names("it")[quadrant], governance_names("it")[quadrant]
     status = status if isinstance(status, list) else [status] * n
     columns = {
         "body": [body] * n,
