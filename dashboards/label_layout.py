@@ -205,6 +205,18 @@ def place_labels(
             leaders.append(leader)
         return Label(mark.key, text, (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2, box, leader, number)
 
+    def over_marks(mark: Mark, text: str, number: int) -> Label:
+        """A number that finds no free place: on its mark or just beside it over other marks, clear of every text; on
+        its mark whatever it covers when even that fails."""
+        own = text_box(mark.x, mark.y, text, bold=True)
+        beside = list(_candidates(mark, own.x1 - own.x0, own.y1 - own.y0))[: len(ANGLES)]  # the nearest ring
+        for box, _ in [(own, None), *beside]:
+            if box.inside(area) and not any(box.overlaps(b) for b in boxes):
+                if not any(box.crossed_by(seg[:2], seg[2:]) for seg in leaders):
+                    boxes.append(box)
+                    return Label(mark.key, text, (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2, box, None, number, True)
+        return Label(mark.key, text, mark.x, mark.y, own, None, number, on_mark=True)
+
     for key in order or [m.key for m in marks]:
         label = attempt(by_key[key], texts[key], None)
         if label is not None:
@@ -212,9 +224,5 @@ def place_labels(
     missing = sorted(k for k in by_key if k not in placed)
     for number, key in enumerate(missing, start=1):
         mark = by_key[key]
-        label = attempt(mark, str(number), number)
-        if label is None:  # nothing free even for a number: on the mark itself
-            box = text_box(mark.x, mark.y, str(number), bold=True)
-            label = Label(key, str(number), mark.x, mark.y, box, None, number, on_mark=True)
-        placed[key] = label
+        placed[key] = attempt(mark, str(number), number) or over_marks(mark, str(number), number)
     return [placed[m.key] for m in marks]

@@ -15,6 +15,7 @@ X_DOMAIN = (-0.02, 1.02)  # drawn reversed: 100 % transfers on the left, as in t
 Y_DOMAIN = (-0.16, 1.14)  # room above and below for the quadrants' names, two lines each
 CORNER_SIZE, CORNER_LINE, CORNER_INSET = 11, 13, 3  # the quadrants' names: bold 11 px, 13 px a line, 3 px from the edge
 KEY_TOP, KEY_LINE = 52, 13  # the key starts this far below the plot (under the axis title), one line each
+KEY_ONE_COLUMN = 8  # a longer key in two columns
 
 
 def x_px(value: float, width: float) -> float:
@@ -143,21 +144,26 @@ def label_rows(
                 }
             )
         numbered = sorted((label.number, label.key) for label in labels_of_view if label.number is not None)
+        columns = 1 if len(numbered) <= KEY_ONE_COLUMN else 2
+        rows = -(-len(numbered) // columns)
         for i, (number, code) in enumerate(numbered):
             key.append(
                 {
                     "view": view,
                     "mission": missions[code],
                     "text": f"{number}: {code} {names[code] or ''}".strip(),
-                    "x": 0.0,
-                    "y": float(height + KEY_TOP + KEY_LINE * i),
+                    "x": float(i // rows * width / columns),
+                    "y": float(height + KEY_TOP + KEY_LINE * (i % rows)),
                 }
             )
     schema = {"view": pl.String, "mission": pl.String, "text": pl.String, "x": pl.Float64, "y": pl.Float64}
     return pl.DataFrame(labels), pl.DataFrame(key, schema=schema)
 
 
-VIEW = "(missione == null && datum.view == 'all') || (missione != null && datum.view == 'own' && datum.mission == missione)"
+VIEW = (  # the whole matrix's labels when no mission is chosen, else the chosen mission's own
+    "(missione == null && datum.view == 'all') || "
+    "(missione != null && datum.view == 'own' && datum.mission == missione)"
+)
 
 
 def label_layers(labels: pl.DataFrame, key: pl.DataFrame, interactive: bool, width: int) -> list[alt.Chart]:
@@ -182,7 +188,7 @@ def label_layers(labels: pl.DataFrame, key: pl.DataFrame, interactive: bool, wid
     if key.height:
         layers.append(
             alt.Chart(key)
-            .mark_text(fontSize=FONT_SIZE, align="left", baseline="middle", limit=width)
+            .mark_text(fontSize=FONT_SIZE, align="left", baseline="middle", limit=width / 2 - 8)
             .encode(
                 x=alt.X("x:Q", scale=None, axis=None), y=alt.Y("y:Q", scale=None, axis=None), text=alt.Text("text:N")
             )

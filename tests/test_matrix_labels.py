@@ -138,7 +138,7 @@ function_rows = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(function_rows)
 def test_no_label_touches_a_mark_or_another_label(rows):
     """Any functions, however clustered: each code (or its number in the key) clears every mark, every other label and
