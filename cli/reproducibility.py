@@ -33,6 +33,14 @@ def _manifest_or_exit(ref: str):
     return settings, found
 
 
+def _partition_words(partition: str) -> str:
+    """A run's partition as a person reads it: ``2026|237`` is «Città metropolitana di Bologna 2026»."""
+    from sources.reference import body_name
+
+    year, _, body = partition.partition("|")
+    return f"{body_name(body)} {year}" if body else year
+
+
 @app.command()
 def manifest(
     ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo'.")] = "ultimo",
@@ -47,9 +55,12 @@ def manifest(
     if as_json:
         console.print_json(json.dumps(found, default=str))
         return
+    from dashboards.words import date_time
+
     it = lang != "en"
+    shown = [_partition_words(p) for p in found["partitions"][:12]]
     console.print(
-        f"[bold]{'Manifesto' if it else 'Manifest'} {found['id']}[/]  {', '.join(found['partitions'][:12])}"
+        f"[bold]{'Manifesto' if it else 'Manifest'} {found['id']}[/]  {', '.join(shown)}"
         f"{' …' if len(found['partitions']) > 12 else ''}",
         soft_wrap=True,
     )
@@ -67,10 +78,10 @@ def manifest(
             u["body"],
             f"{PHASE_WORDS[lang].get(u['phase'], u['phase'])} {u['year']}",
             u["sha256"][:12],
-            u["received_at"][:19],
+            date_time(u["received_at"], lang),
         )
     for n in found["inputs"]["national"]:
-        inputs.add_row(n["file"], "BDAP", n["years"], n["sha256"][:12], str(n["loaded_at"])[:19])
+        inputs.add_row(n["file"], "BDAP", n["years"], n["sha256"][:12], date_time(n["loaded_at"], lang))
     console.print(inputs)
     console.print(
         say(
@@ -102,20 +113,114 @@ def manifest(
     )
 
 
+NOTHING_TO_COMPARE_EXIT = 6  # rerun: the manifest recorded no outputs (documented in cli/main.py and the README)
+
+
+def _when(stored: dict, lang: str) -> str:
+    """When a manifest's last run recorded it, as a person reads a date."""
+    from dashboards.words import date_time
+
+    moments = [r["at"] for r in stored.get("runs", []) if r.get("at")]
+    return date_time(max(moments), lang) if moments else "?"
+
+
+def _latest_with_outputs(settings) -> tuple[dict | None, dict | None]:
+    """(the latest manifest that recorded outputs, the latest manifest of all): ``ultimo`` for ``rerun`` is the first,
+    since a manifest without outputs (``classify`` writes CSVs only) leaves nothing to compare."""
+    import polars as pl
+
+    from warehouse import manifest as manifests
+    from warehouse import store as warehouse
+
+    with warehouse.connect(settings.warehouse_path) as con:
+        runs = warehouse.read_table(con, "run_manifests")
+        ids = (
+            runs.sort("recorded_at", descending=True).select("manifest_id").unique(maintain_order=True)["manifest_id"]
+            if runs.height
+            else pl.Series([], dtype=pl.String)
+        )
+        latest = manifests.find(settings, con, ids[0]) if len(ids) else None
+        for manifest_id in ids:
+            found = manifests.find(settings, con, manifest_id)
+            if found and found.get("outputs"):
+                return found, latest
+    return None, latest
+
+
+def _nothing_to_compare(stored: dict | None, other: dict | None, lang: str) -> None:
+    """Say plainly why a rerun has nothing to compare, and what would have something; exit 6 before computing."""
+    if stored is None:
+        console.print(
+            say(
+                "Nessun manifesto nel magazzino: nessuna esecuzione da ricalcolare. Eseguire prima areavasta run.",
+                "No manifest in the warehouse: no run to compute again. Run areavasta run first.",
+            ),
+            soft_wrap=True,
+        )
+        raise typer.Exit(NOTHING_TO_COMPARE_EXIT)
+    console.print(
+        say(
+            f"Il manifesto {stored['id']} (del {_when(stored, lang)}) non registra risultati: nulla da confrontare"
+            " byte per byte. I rapporti e i cruscotti li registrano le esecuzioni di 'areavasta run' e"
+            " 'areavasta report'; 'areavasta classify' scrive solo i CSV della classificazione.",
+            f"Manifest {stored['id']} (of {_when(stored, lang)}) recorded no outputs: nothing to compare byte for byte."
+            " Reports and dashboards are recorded by 'areavasta run' and 'areavasta report'; 'areavasta classify'"
+            " writes the classification CSVs only.",
+        ),
+        soft_wrap=True,
+    )
+    console.print(
+        say(
+            f"Il più recente con risultati: {other['id']} (del {_when(other, lang)}): areavasta rerun {other['id']}",
+            f"The latest with outputs: {other['id']} (of {_when(other, lang)}): areavasta rerun {other['id']}",
+        )
+        if other
+        else say(
+            "Nessun manifesto registra risultati: eseguire prima areavasta run.",
+            "No manifest records outputs: run areavasta run first.",
+        ),
+        soft_wrap=True,
+    )
+    raise typer.Exit(NOTHING_TO_COMPARE_EXIT)
+
+
 @app.command()
 def rerun(
-    ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo'.")] = "ultimo",
+    ref: Annotated[
+        str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo' (l'ultimo con risultati).")
+    ] = "ultimo",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Dove scrivere rapporti e cruscotti ricalcolati.")
     ] = None,
     lang: Lang = "it",
 ) -> None:
-    """Ricalcola i risultati di un manifesto e li confronta byte per byte con quelli registrati."""
+    """Ricalcola i risultati di un manifesto e li confronta byte per byte con quelli registrati.
+
+    Esce con 0 se tutti sono identici, 1 se uno differisce o manca o il ricalcolo è rifiutato, 6 se il manifesto non
+    registra risultati (nulla da confrontare)."""
     import tempfile
 
     from pipelines.rerun import rerun as compute_again
 
-    settings, found = _manifest_or_exit(ref)
+    if ref in ("ultimo", "latest"):
+        settings = load_settings()
+        found, latest = _latest_with_outputs(settings)
+        if found is None:
+            _nothing_to_compare(latest, None, lang)
+        if latest and latest["id"] != found["id"]:
+            console.print(
+                say(
+                    f"L'ultimo manifesto ({latest['id']}, del {_when(latest, lang)}) non registra risultati: si"
+                    f" ricalcola {found['id']} (del {_when(found, lang)}), l'ultimo che ne registra.",
+                    f"The latest manifest ({latest['id']}, of {_when(latest, lang)}) recorded no outputs: computing"
+                    f" {found['id']} (of {_when(found, lang)}) again, the latest that did.",
+                ),
+                soft_wrap=True,
+            )
+    else:
+        settings, found = _manifest_or_exit(ref)
+        if not found.get("outputs"):
+            _nothing_to_compare(found, _latest_with_outputs(settings)[0], lang)
     target = output or Path(tempfile.mkdtemp(prefix=f"areavasta-rerun-{found['id']}-"))
     report = compute_again(settings, found, target)
     if report.refused:
@@ -151,9 +256,21 @@ def diff(
     runs: Annotated[
         list[str] | None, typer.Option("--run", help="Due esecuzioni o manifesti da confrontare (--run A --run B).")
     ] = None,
+    final_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--con-rendiconto",
+            "--against-final-accounts",
+            help="Confronta la previsione con l'ultimo rendiconto chiuso anche quando c'è la previsione dell'anno"
+            " prima.",
+        ),
+    ] = False,
 ) -> None:
     """Cosa è cambiato per un ente rispetto all'esercizio precedente (o tra due esecuzioni, --run A --run B):
-    quadrante, fascia, segnalazioni e piano, con il perché."""
+    quadrante, fascia, segnalazioni e piano, con il perché.
+
+    Una previsione si confronta con la previsione dell'anno prima; se non è caricata, con l'ultimo rendiconto
+    (e sempre con --con-rendiconto): il testo dice che cosa con che cosa."""
     import polars as pl
 
     from pipelines.changes import changes_since_previous
@@ -195,34 +312,68 @@ def diff(
             con,
             pl.DataFrame({"body": [code], "year": [year or years[-1]]}, schema={"body": pl.String, "year": pl.Int32}),
             lang,
+            "always" if final_accounts else "missing",
         )
     _print_changes(found, phase, lang)
 
 
+WIDE = 100  # columns from which the changes print as a table; below, one block per change (codes never cut)
+
+
 def _print_changes(found: dict, phase: str | None, lang: str) -> None:
+    """Each comparison's title and note, then its changes: a table on a wide terminal, one block per change on a
+    narrow one. A function's code is printed whole at any width; names and reasons fold."""
     from dashboards.words import label
     from sources.reference import body_name
 
+    kinds = label("change_kinds", lang)
     for (b, y, p), changes in sorted(found.items()):
         if phase and p != phase:
             continue
         console.print(f"[bold]{body_name(b)} - {PHASE_WORDS[lang].get(p, p)} {y}: {changes.title}[/]", soft_wrap=True)
         console.print(changes.note, soft_wrap=True)
-        if changes.rows.height:
-            table = Table(show_lines=True, expand=True)
-            for column, ratio in zip(
-                ["funzione", "nome", "che cosa", "prima", "dopo", "perché"]
-                if lang == "it"
-                else ["function", "name", "what", "before", "after", "why"],
-                (1, 2, 2, 2, 2, 5),
-            ):
-                table.add_column(column, ratio=ratio, no_wrap=ratio == 1)
-            kinds = label("change_kinds", lang)
-            for r in changes.rows.iter_rows(named=True):
-                table.add_row(
-                    r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"]
-                )
-            console.print(table)
+        rows = list(changes.rows.iter_rows(named=True))
+        if not rows:
+            continue
+        if console.width < WIDE:
+            console.print(_change_blocks(rows, kinds, lang))
+            continue
+        table = Table(show_lines=True, expand=True)
+        code_width = max(len(r["function"]) for r in rows)
+        for column, ratio in zip(
+            ["funzione", "nome", "che cosa", "prima", "dopo", "perché"]
+            if lang == "it"
+            else ["function", "name", "what", "before", "after", "why"],
+            (None, 2, 2, 2, 2, 5),
+        ):
+            if ratio is None:  # the code: as wide as the longest, never cut
+                table.add_column(column, no_wrap=True, min_width=max(code_width, len(column)), overflow="fold")
+            else:
+                table.add_column(column, ratio=ratio, overflow="fold")
+        for r in rows:
+            table.add_row(
+                r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"]
+            )
+        console.print(table)
+
+
+def _change_blocks(rows: list[dict], kinds: dict, lang: str):
+    """The changes for a narrow terminal: the code and name on one line (the code first, whole), then what changed,
+    from what to what, and why, indented beneath."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    parts = []
+    for r in rows:
+        head = Text(overflow="fold")
+        head.append(r["function"], style="bold")
+        head.append(f" {r['name'] or ''}")
+        parts.append(head)
+        what = f"{kinds.get(r['change'], r['change'])}: {r['before'] or '—'} → {r['after'] or '—'}"
+        parts.append(Padding(Text(what, overflow="fold"), (0, 0, 0, 2)))
+        parts.append(Padding(Text(r["reason"] or "", overflow="fold"), (0, 0, 1, 2)))
+    return Group(*parts)
 
 
 def _parameter_words(asset: str, values: str, lang: str) -> dict[str, str]:
