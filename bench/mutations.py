@@ -725,7 +725,7 @@ MUTATIONS = [
     Mutation(
         74,
         "classify prints a quadrant's internal key instead of its name from quadrants.csv",
-        "cli/analysis.py",
+        "cli/classified.py",
         (
             (
                 'quadrant = names.get(row["quadrant"], "—") if row["quadrant"] else "—"',
@@ -737,7 +737,7 @@ MUTATIONS = [
     Mutation(
         75,
         "classify prints the degree of authority with a decimal point in Italian",
-        "cli/analysis.py",
+        "cli/classified.py",
         (('number(row["authority"], lang, 2)', "f\"{row['authority']:.2f}\""),),
         ("tests/test_cli_words.py",),
     ),
@@ -758,7 +758,7 @@ MUTATIONS = [
     Mutation(
         78,
         "diff at 60-80 columns prints its table with the code column squeezed (04.…)",
-        "cli/reproducibility.py",
+        "cli/diff.py",
         (
             ("        if console.width < WIDE:\n", "        if console.width < 0:\n"),
             (
@@ -771,7 +771,7 @@ MUTATIONS = [
     Mutation(
         79,
         "diff of a forecast finds nothing to compare when only the previous year's final accounts are loaded",
-        "cli/reproducibility.py",
+        "cli/diff.py",
         (
             (
                 '            "always" if final_accounts else "missing",\n',

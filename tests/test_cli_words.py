@@ -60,12 +60,17 @@ def _env(home, columns: int = 250, lang: str = "it") -> dict:
 
 
 def _cells(output: str, column: int) -> list[str]:
-    """One column of the classification tables: the cell of each row that starts with a programme code."""
-    out = []
+    """One column of the classification tables: the cell of each row that starts with a programme code, with the
+    lines it wraps onto (whatever the console's width)."""
+    out: list[str] = []
     for line in output.splitlines():
         cells = [c.strip() for c in line.split("│")[1:-1]]
-        if len(cells) > column and CODE.match(cells[0]):
+        if len(cells) <= column:
+            continue
+        if CODE.match(cells[0]):
             out.append(cells[column])
+        elif not cells[0] and out and cells[column]:
+            out[-1] = f"{out[-1]} {cells[column]}".strip()
     return out
 
 
