@@ -1,6 +1,6 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
-labels and the quadrants' names, 74-79.)
+labels and the quadrants' names, 74-79; the command line in words, 80-85.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -773,6 +773,64 @@ MUTATIONS = [
             ),
         ),
         ("tests/test_matrix_labels.py",),
+    ),
+    Mutation(
+        80,
+        "classify prints a quadrant's internal key instead of its name from quadrants.csv",
+        "cli/classified.py",
+        (
+            (
+                'quadrant = names.get(row["quadrant"], "—") if row["quadrant"] else "—"',
+                'quadrant = row["quadrant"] or "—"',
+            ),
+        ),
+        ("tests/test_cli_words.py",),
+    ),
+    Mutation(
+        81,
+        "classify prints the degree of authority with a decimal point in Italian",
+        "cli/classified.py",
+        (('number(row["authority"], lang, 2)', "f\"{row['authority']:.2f}\""),),
+        ("tests/test_cli_words.py",),
+    ),
+    Mutation(
+        82,
+        "rerun ultimo takes the latest manifest even when it recorded no outputs",
+        "cli/reproducibility.py",
+        (('            if found and found.get("outputs"):\n', "            if found:\n"),),
+        ("tests/test_cli_words.py",),
+    ),
+    Mutation(
+        83,
+        "rerun recomputes a manifest that recorded no outputs (0 of 0 identical, exit 1, no reason)",
+        "cli/reproducibility.py",
+        (('        if not found.get("outputs"):\n', "        if False:\n"),),
+        ("tests/test_cli_words.py",),
+    ),
+    Mutation(
+        84,
+        "diff at 60-80 columns prints its table with the code column squeezed (04.…)",
+        "cli/diff.py",
+        (
+            ("        if console.width < WIDE:\n", "        if console.width < 0:\n"),
+            (
+                'table.add_column(column, no_wrap=True, min_width=max(code_width, len(column)), overflow="fold")',
+                "table.add_column(column, no_wrap=True, ratio=1)",
+            ),
+        ),
+        ("tests/test_cli_words.py",),
+    ),
+    Mutation(
+        85,
+        "diff of a forecast finds nothing to compare when only the previous year's final accounts are loaded",
+        "cli/diff.py",
+        (
+            (
+                '            "always" if final_accounts else "missing",\n',
+                '            "always" if final_accounts else "never",\n',
+            ),
+        ),
+        ("tests/test_cli_words.py",),
     ),
 ]
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from cli.app import (
     Body,
@@ -22,6 +21,7 @@ from cli.app import (
     findings_table,
     say,
 )
+from cli.classified import print_classification
 from sources.findings import Finding
 from sources.settings import load_settings
 
@@ -99,7 +99,7 @@ def classify(
             else "No data in the warehouse for this selection."
         )
         raise typer.Exit(1)
-    _print_classification(result, lang)
+    print_classification(result, lang)
     paths = write_outputs(result, output or settings.outputs_dir / "classification", computed_from)
     console.print(("Risultati: " if lang == "it" else "Results: ") + paths["functions"], soft_wrap=True)
 
@@ -203,37 +203,6 @@ def getpass_user() -> str:
     import getpass
 
     return getpass.getuser()
-
-
-def _print_classification(result, lang: str) -> None:
-    import polars as pl
-
-    functions = result.functions
-    for (body, year, phase), part in functions.sort("body", "year", "phase").group_by(
-        ["body", "year", "phase"], maintain_order=True
-    ):
-        table = Table(title=f"{body} {year} {phase}", header_style="bold", show_lines=False)
-        for column in (
-            "funzione" if lang == "it" else "function",
-            "quadrante" if lang == "it" else "quadrant",
-            "trasf." if lang == "it" else "transf.",
-            "autorità" if lang == "it" else "authority",
-            "!",
-            "spiegazione" if lang == "it" else "explanation",
-        ):
-            table.add_column(column, overflow="fold")
-        for row in part.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
-            share = "" if row["transfer_share"] is None else f"{row['transfer_share']:.0%}"
-            authority = "" if row["authority"] is None else f"{row['authority']:.2f}"
-            flag = ("≈" if row["borderline"] else "") + ("✎" if row["override_note"] else "")
-            explanation = (row[f"explanation_{lang}"] or "") + (
-                f" [override: {row['override_note']}]" if row["override_note"] else ""
-            )
-            table.add_row(row["function"], row["quadrant"] or "—", share, authority, flag, explanation)
-        console.print(table)
-    console.print(
-        "≈ vicino a una soglia, ✎ modificato dall'ente" if lang == "it" else "≈ near a threshold, ✎ changed by the body"
-    )
 
 
 @app.command()

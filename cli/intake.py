@@ -27,6 +27,7 @@ from cli.app import (
 from cli.register import HELD_EXIT, held_comparison
 from sources.findings import Finding, findings_json
 from sources.settings import load_settings
+from transforms.figures import number
 
 
 @app.command()
@@ -119,9 +120,9 @@ def ingest(
         summary.add_row(
             f"{v.file}\n[dim]{detail}[/]" if detail else v.file,
             OUTCOME_WORDS[outcome.status][lang == "en"],
-            str(v.line_count),
-            str(errors),
-            str(len(v.findings) - errors),
+            number(v.line_count, lang),
+            number(errors, lang),
+            number(len(v.findings) - errors, lang),
         )
     console.print(summary)
     if findings:
@@ -181,10 +182,10 @@ def national(
         summary.add_row(
             path.name,
             OUTCOME_WORDS["accepted" if outcome.ok else "rejected"][not it],
-            f"{outcome.lines:,}".replace(",", "." if it else ","),
-            str(outcome.bodies),
+            number(outcome.lines, lang),
+            number(outcome.bodies, lang),
             f"{years} {phase}".strip(),
-            f"{outcome.seconds.get('total', 0):.1f}",
+            number(outcome.seconds.get("total", 0), lang, 1),
         )
     console.print(summary)
     if findings:
@@ -249,7 +250,7 @@ def ratings(
         table.add_row(
             path.name,
             OUTCOME_WORDS["accepted" if outcome.ok else "rejected"][lang == "en"],
-            str(outcome.ratings.height),
+            number(outcome.ratings.height, lang),
             ", ".join(sorted(set(outcome.ratings["body"]))),
         )
     console.print(table)

@@ -2,7 +2,7 @@
 
 Exit codes: 0 everything accepted (or valid); 1 at least one file has errors (rejected); 2 wrong usage (unknown option,
 missing file); 3 the warehouse cannot be used (in words, no traceback); 4 a file held until its replacement is
-confirmed; 5 a rebuild refused.
+confirmed; 5 a rebuild refused; 6 ``rerun`` has nothing to compare (the manifest recorded no outputs).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from cli import (  # noqa: F401 (their commands register on app; the groups in this order: user, dup, anomalie)
     accounts,
     analysis,
+    diff,
     dup,
     intake,
     maintenance,
@@ -57,7 +58,10 @@ app.registered_commands.sort(
 
 # The list of commands shows each docstring's first paragraph as one sentence: its line breaks are the source's, kept at
 # 120 characters, not meant for the reader (typer prints them as they are).
-for _command in app.registered_commands:
+for _command in [
+    *app.registered_commands,
+    *(c for g in app.registered_groups if g.typer_instance for c in g.typer_instance.registered_commands),
+]:  # the groups' commands too (areavasta dup --help)
     _doc = _command.help or (_command.callback.__doc__ if _command.callback else None)
     if _command.short_help is None and _doc:
         _command.short_help = " ".join(_doc.strip().split("\n\n")[0].split())

@@ -23,7 +23,9 @@ REFUSED_EXIT = 5
 
 
 def _number(value: int | None, it: bool) -> str:
-    return "" if value is None else f"{value:,}".replace(",", "." if it else ",")
+    from transforms.figures import number
+
+    return "" if value is None else number(value, "it" if it else "en")
 
 
 def _group(values: tuple) -> str:
@@ -184,12 +186,12 @@ def layouts(lang: Lang = "it") -> None:
 
     table = Table(
         "nome" if lang == "it" else "name",
-        "motore" if lang == "it" else "engine",
         "file",
         "descrizione" if lang == "it" else "description",
     )
-    for profile in profiles():
-        table.add_row(profile.name, profile.engine, ", ".join(profile.formats), profile.description(lang))
+    for profile in profiles():  # the name is what --layouts takes; the reading engine is the code's business
+        kinds = dict.fromkeys(kind.removesuffix("_stream") for kind in profile.formats)
+        table.add_row(profile.name, ", ".join(kinds), profile.description(lang))
     console.print(table)
 
 

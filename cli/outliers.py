@@ -12,6 +12,7 @@ from rich.table import Table
 
 from cli.app import Lang, app, body_and_function, console, say
 from sources.settings import load_settings
+from transforms.figures import number
 
 
 def _why(row: dict) -> str:
@@ -20,15 +21,13 @@ def _why(row: dict) -> str:
     if row.get("outlier_peer"):
         reasons.append(
             say(
-                f"lontana dagli enti simili (z robusto {row['robust_z']:.1f})".replace(".", ","),
-                f"far from its peers (robust z {row['robust_z']:.1f})",
+                f"lontana dagli enti simili (z robusto {number(row['robust_z'], 'it', 1)})",
+                f"far from its peers (robust z {number(row['robust_z'], 'en', 1)})",
             )
         )
     if row.get("outlier_jump"):
-        change = f"{row['yearly_change']:+.0%}"
-        reasons.append(
-            say(f"salto di {change} dall'anno prima".replace("%", " %"), f"{change} jump from the previous year")
-        )
+        it, en = (number(row["yearly_change"] * 100, lang, 0, signed=True) for lang in ("it", "en"))
+        reasons.append(say(f"salto di {it} % dall'anno prima", f"{en}% jump from the previous year"))
     return "; ".join(reasons)
 
 

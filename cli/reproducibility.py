@@ -1,5 +1,5 @@
 """Reproducibility: ``manifest`` (what a run was computed from), ``rerun`` (compute a manifest again, byte for byte) and
-``diff`` (what changed since the previous year, or between two runs)."""
+``diff`` (``cli.diff``: what changed since the previous year, or between two runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.app import PHASE_WORDS, Body, Lang, Phase, Year, app, console, say
+from cli.app import PHASE_WORDS, Lang, app, console, say
 from sources.settings import load_settings
 
 
@@ -33,6 +33,14 @@ def _manifest_or_exit(ref: str):
     return settings, found
 
 
+def _partition_words(partition: str) -> str:
+    """A run's partition as a person reads it: ``2026|237`` is «Città metropolitana di Bologna 2026»."""
+    from sources.reference import body_name
+
+    year, _, body = partition.partition("|")
+    return f"{body_name(body)} {year}" if body else year
+
+
 @app.command()
 def manifest(
     ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo'.")] = "ultimo",
@@ -47,9 +55,12 @@ def manifest(
     if as_json:
         console.print_json(json.dumps(found, default=str))
         return
+    from dashboards.words import date_time
+
     it = lang != "en"
+    shown = [_partition_words(p) for p in found["partitions"][:12]]
     console.print(
-        f"[bold]{'Manifesto' if it else 'Manifest'} {found['id']}[/]  {', '.join(found['partitions'][:12])}"
+        f"[bold]{'Manifesto' if it else 'Manifest'} {found['id']}[/]  {', '.join(shown)}"
         f"{' …' if len(found['partitions']) > 12 else ''}",
         soft_wrap=True,
     )
@@ -67,10 +78,10 @@ def manifest(
             u["body"],
             f"{PHASE_WORDS[lang].get(u['phase'], u['phase'])} {u['year']}",
             u["sha256"][:12],
-            u["received_at"][:19],
+            date_time(u["received_at"], lang),
         )
     for n in found["inputs"]["national"]:
-        inputs.add_row(n["file"], "BDAP", n["years"], n["sha256"][:12], str(n["loaded_at"])[:19])
+        inputs.add_row(n["file"], "BDAP", n["years"], n["sha256"][:12], date_time(n["loaded_at"], lang))
     console.print(inputs)
     console.print(
         say(
@@ -80,7 +91,7 @@ def manifest(
     )
     changed = sorted({(p["asset"], p["parameters"]) for p in found["parameters"] if p["parameters"] != "{}"})
     said = [
-        f"{path}: {value}" for asset, values in changed for path, value in _parameter_words(asset, values, lang).items()
+        f"{path}: {value}" for asset, values in changed for path, value in parameter_words(asset, values, lang).items()
     ]
     console.print(
         say("Parametri diversi dai file: ", "Parameters other than the files': ")
@@ -100,22 +111,127 @@ def manifest(
             f"Runs: {len(found['runs'])}; outputs recorded: {len(found['outputs'])}",
         )
     )
+    if not found["outputs"]:  # classify's manifests: nothing for a rerun to compare
+        other, _ = _latest_with_outputs(load_settings())
+        console.print(
+            say(
+                "Nessun risultato registrato (rapporti, cruscotti): areavasta rerun non avrebbe nulla da confrontare"
+                + (f"; l'ultimo manifesto con risultati è {other['id']}." if other else "."),
+                "No outputs recorded (workbooks, pages): areavasta rerun would have nothing to compare"
+                + (f"; the latest manifest with outputs is {other['id']}." if other else "."),
+            ),
+            soft_wrap=True,
+        )
+
+
+NOTHING_TO_COMPARE_EXIT = 6  # rerun: the manifest recorded no outputs (documented in cli/main.py and the README)
+
+
+def _when(stored: dict, lang: str) -> str:
+    """When a manifest's last run recorded it, as a person reads a date."""
+    from dashboards.words import date_time
+
+    moments = [r["at"] for r in stored.get("runs", []) if r.get("at")]
+    return date_time(max(moments), lang) if moments else "?"
+
+
+def _latest_with_outputs(settings) -> tuple[dict | None, dict | None]:
+    """(the latest manifest that recorded outputs, the latest manifest of all): ``ultimo`` for ``rerun`` is the first,
+    since a manifest without outputs (``classify`` writes CSVs only) leaves nothing to compare."""
+    import polars as pl
+
+    from warehouse import manifest as manifests
+    from warehouse import store as warehouse
+
+    with warehouse.connect(settings.warehouse_path) as con:
+        runs = warehouse.read_table(con, "run_manifests")
+        ids = (
+            runs.sort("recorded_at", descending=True).select("manifest_id").unique(maintain_order=True)["manifest_id"]
+            if runs.height
+            else pl.Series([], dtype=pl.String)
+        )
+        latest = manifests.find(settings, con, ids[0]) if len(ids) else None
+        for manifest_id in ids:
+            found = manifests.find(settings, con, manifest_id)
+            if found and found.get("outputs"):
+                return found, latest
+    return None, latest
+
+
+def _nothing_to_compare(stored: dict | None, other: dict | None, lang: str) -> None:
+    """Say plainly why a rerun has nothing to compare, and what would have something; exit 6 before computing."""
+    if stored is None:
+        console.print(
+            say(
+                "Nessun manifesto nel magazzino: nessuna esecuzione da ricalcolare. Eseguire prima areavasta run.",
+                "No manifest in the warehouse: no run to compute again. Run areavasta run first.",
+            ),
+            soft_wrap=True,
+        )
+        raise typer.Exit(NOTHING_TO_COMPARE_EXIT)
+    console.print(
+        say(
+            f"Il manifesto {stored['id']} (del {_when(stored, lang)}) non registra risultati: nulla da confrontare"
+            " byte per byte. I rapporti e i cruscotti li registrano le esecuzioni di 'areavasta run' e"
+            " 'areavasta report'; 'areavasta classify' scrive solo i CSV della classificazione.",
+            f"Manifest {stored['id']} (of {_when(stored, lang)}) recorded no outputs: nothing to compare byte for byte."
+            " Reports and dashboards are recorded by 'areavasta run' and 'areavasta report'; 'areavasta classify'"
+            " writes the classification CSVs only.",
+        ),
+        soft_wrap=True,
+    )
+    console.print(
+        say(
+            f"Il più recente con risultati: {other['id']} (del {_when(other, lang)}): areavasta rerun {other['id']}",
+            f"The latest with outputs: {other['id']} (of {_when(other, lang)}): areavasta rerun {other['id']}",
+        )
+        if other
+        else say(
+            "Nessun manifesto registra risultati: eseguire prima areavasta run.",
+            "No manifest records outputs: run areavasta run first.",
+        ),
+        soft_wrap=True,
+    )
+    raise typer.Exit(NOTHING_TO_COMPARE_EXIT)
 
 
 @app.command()
 def rerun(
-    ref: Annotated[str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo'.")] = "ultimo",
+    ref: Annotated[
+        str, typer.Argument(help="Manifesto (codice), esecuzione Dagster (id) o 'ultimo' (l'ultimo con risultati).")
+    ] = "ultimo",
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Dove scrivere rapporti e cruscotti ricalcolati.")
     ] = None,
     lang: Lang = "it",
 ) -> None:
-    """Ricalcola i risultati di un manifesto e li confronta byte per byte con quelli registrati."""
+    """Ricalcola i risultati di un manifesto e li confronta byte per byte con quelli registrati.
+
+    Esce con 0 se tutti sono identici, 1 se uno differisce o manca o il ricalcolo è rifiutato, 6 se il manifesto non
+    registra risultati (nulla da confrontare)."""
     import tempfile
 
     from pipelines.rerun import rerun as compute_again
 
-    settings, found = _manifest_or_exit(ref)
+    if ref in ("ultimo", "latest"):
+        settings = load_settings()
+        found, latest = _latest_with_outputs(settings)
+        if found is None:
+            _nothing_to_compare(latest, None, lang)
+        if latest and latest["id"] != found["id"]:
+            console.print(
+                say(
+                    f"L'ultimo manifesto ({latest['id']}, del {_when(latest, lang)}) non registra risultati: si"
+                    f" ricalcola {found['id']} (del {_when(found, lang)}), l'ultimo che ne registra.",
+                    f"The latest manifest ({latest['id']}, of {_when(latest, lang)}) recorded no outputs: computing"
+                    f" {found['id']} (of {_when(found, lang)}) again, the latest that did.",
+                ),
+                soft_wrap=True,
+            )
+    else:
+        settings, found = _manifest_or_exit(ref)
+        if not found.get("outputs"):
+            _nothing_to_compare(found, _latest_with_outputs(settings)[0], lang)
     target = output or Path(tempfile.mkdtemp(prefix=f"areavasta-rerun-{found['id']}-"))
     report = compute_again(settings, found, target)
     if report.refused:
@@ -142,90 +258,7 @@ def rerun(
     raise typer.Exit(0 if report.identical else 1)
 
 
-@app.command()
-def diff(
-    body: Body = None,
-    year: Year = None,
-    phase: Phase = None,
-    lang: Lang = "it",
-    runs: Annotated[
-        list[str] | None, typer.Option("--run", help="Due esecuzioni o manifesti da confrontare (--run A --run B).")
-    ] = None,
-) -> None:
-    """Cosa è cambiato per un ente rispetto all'esercizio precedente (o tra due esecuzioni, --run A --run B):
-    quadrante, fascia, segnalazioni e piano, con il perché."""
-    import polars as pl
-
-    from pipelines.changes import changes_since_previous
-    from sources.reference import body_name, resolve_body
-    from warehouse import store as warehouse
-
-    if runs:
-        raise typer.Exit(_diff_runs(runs, resolve_body(body) if body else None, year, phase, lang))
-    code = resolve_body(body) if body else None
-    if code is None:
-        console.print(
-            say(
-                "Indicare l'ente con --body (codice ISTAT, sigla o nome).",
-                "Give the body with --body (ISTAT code, abbreviation or name).",
-            )
-        )
-        raise typer.Exit(2)
-    settings = load_settings()
-    with warehouse.connect(settings.warehouse_path) as con:
-        years = (
-            [
-                y
-                for (y,) in con.execute(
-                    "SELECT DISTINCT year FROM core.ruffini_matrix WHERE body = ? ORDER BY 1", [code]
-                ).fetchall()
-            ]
-            if warehouse.read_table(con, "ruffini_matrix", None, ["body"]).height
-            else []
-        )
-        if not years or (year is not None and year not in years):
-            console.print(
-                say(
-                    f"Nessun risultato per {body_name(code)} {year or ''}: eseguire prima areavasta run.",
-                    f"No results for {body_name(code)} {year or ''}: run areavasta run first.",
-                )
-            )
-            raise typer.Exit(1)
-        found = changes_since_previous(
-            con,
-            pl.DataFrame({"body": [code], "year": [year or years[-1]]}, schema={"body": pl.String, "year": pl.Int32}),
-            lang,
-        )
-    _print_changes(found, phase, lang)
-
-
-def _print_changes(found: dict, phase: str | None, lang: str) -> None:
-    from dashboards.words import label
-    from sources.reference import body_name
-
-    for (b, y, p), changes in sorted(found.items()):
-        if phase and p != phase:
-            continue
-        console.print(f"[bold]{body_name(b)} - {PHASE_WORDS[lang].get(p, p)} {y}: {changes.title}[/]", soft_wrap=True)
-        console.print(changes.note, soft_wrap=True)
-        if changes.rows.height:
-            table = Table(show_lines=True, expand=True)
-            for column, ratio in zip(
-                ["funzione", "nome", "che cosa", "prima", "dopo", "perché"]
-                if lang == "it"
-                else ["function", "name", "what", "before", "after", "why"],
-                (1, 2, 2, 2, 2, 5),
-            ):
-                table.add_column(column, ratio=ratio, no_wrap=ratio == 1)
-            kinds = label("change_kinds", lang)
-            for r in changes.rows.iter_rows(named=True):
-                table.add_row(
-                    r["function"], r["name"], kinds.get(r["change"], r["change"]), r["before"], r["after"], r["reason"]
-                )
-            console.print(table)
-
-
-def _parameter_words(asset: str, values: str, lang: str) -> dict[str, str]:
+def parameter_words(asset: str, values: str, lang: str) -> dict[str, str]:
     """An asset's recorded run configuration (JSON) as words: path → value, e.g. «Matrice › Soglia … : 0,4»."""
     import json
 
@@ -234,72 +267,3 @@ def _parameter_words(asset: str, values: str, lang: str) -> dict[str, str]:
     return {
         path: value for path, value in parameter_rows({asset: json.loads(values)}, lang) if value != "-"
     }  # "-": nothing set
-
-
-def _parameter_change(asset: str, before: str, after: str, lang: str) -> str:
-    was, now = _parameter_words(asset, before, lang), _parameter_words(asset, after, lang)
-    default = say("valore dei file", "the files' value")
-    return "; ".join(
-        f"{path}: {say('da', 'from')} {was.get(path, default)} {say('a', 'to')} {now.get(path, default)}"
-        for path in sorted(set(was) | set(now))
-        if was.get(path) != now.get(path)
-    )
-
-
-def _diff_runs(runs: list[str], body: str | None, year: int | None, phase: str | None, lang: str) -> int:
-    """Two runs (or manifests): what differs in what they were computed from, then what changed in the results."""
-    import polars as pl
-
-    from pipelines.changes import changes_between
-    from warehouse import manifest as manifests
-    from warehouse import store as warehouse
-
-    if len(runs) != 2:
-        console.print(say("Indicare due esecuzioni: --run A --run B.", "Give two runs: --run A --run B."))
-        return 2
-    settings = load_settings()
-    with warehouse.connect(settings.warehouse_path) as con:
-        found = [manifests.find(settings, con, ref) for ref in runs]
-    missing = [ref for ref, m in zip(runs, found) if m is None]
-    states = [manifests.load_state(settings, m["id"]) if m else None for m in found]
-    if missing or any(s is None for s in states):
-        console.print(
-            say(
-                f"Nessun manifesto con i risultati per: {', '.join(missing or runs)} (servono esecuzioni dei"
-                " rapporti).",
-                f"No manifest with results for: {', '.join(missing or runs)} (runs of the reports are needed).",
-            ),
-            soft_wrap=True,
-        )
-        return 1
-    a, b = found
-    moved = manifests.differences(a, b)
-    console.print(f"[bold]{say('Da', 'From')} {a['id']} {say('a', 'to')} {b['id']}[/]")
-    lines = [
-        say(f"file nuovi: {', '.join(moved['inputs_added'])}", f"new files: {', '.join(moved['inputs_added'])}")
-        if moved["inputs_added"]
-        else "",
-        say(
-            f"file non più in uso: {', '.join(moved['inputs_removed'])}",
-            f"files no longer in use: {', '.join(moved['inputs_removed'])}",
-        )
-        if moved["inputs_removed"]
-        else "",
-        say(
-            f"regole e cataloghi modificati: {', '.join(moved['catalogues'])}",
-            f"rules and catalogues edited: {', '.join(moved['catalogues'])}",
-        )
-        if moved["catalogues"]
-        else "",
-        *[_parameter_change(asset, before, after, lang) for asset, before, after in moved["parameters"]],
-        say("codice di areavasta diverso", "different areavasta code") if moved["code"] else "",
-    ]
-    for line in [x for x in lines if x] or [
-        say("stessi dati, regole, parametri e codice", "same data, rules, parameters and code")
-    ]:
-        console.print(f"  - {line}", soft_wrap=True)
-    was, now = states
-    for frame_filter in ([pl.col("body") == body] if body else []) + ([pl.col("year") == year] if year else []):
-        was, now = was.filter(frame_filter), now.filter(frame_filter)
-    _print_changes(changes_between(was, now, (a["id"], b["id"]), lang), phase, lang)
-    return 0

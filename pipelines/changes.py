@@ -95,9 +95,16 @@ def states(con, keys: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
-def changes_since_previous(con, keys: pl.DataFrame, lang: str = "it") -> dict[tuple, Changes]:
+FINAL_ACCOUNTS = ("never", "missing", "always")  # when a forecast is compared with earlier final accounts
+
+
+def changes_since_previous(
+    con, keys: pl.DataFrame, lang: str = "it", final_accounts: str = "never"
+) -> dict[tuple, Changes]:
     """For each (body, year, phase) of ``keys`` (body, year): what changed since the body's previous year of that
-    phase."""
+    phase. A forecast (previsione) is compared with the latest earlier final accounts (rendiconto) instead when
+    ``final_accounts`` is ``always``, or ``missing`` and no earlier forecast is loaded; the note says which with
+    which, and on which amounts."""
     words = change_words()[lang]
     names = labels(lang)
     matrix, ranked, plans = _tables(con, keys["body"].unique().to_list())
@@ -107,16 +114,43 @@ def changes_since_previous(con, keys: pl.DataFrame, lang: str = "it") -> dict[tu
     wanted = matrix.join(keys, on=["body", "year"], how="semi").select("body", "year", "phase").unique().rows()
     for body, year, phase in wanted:
         before = _previous_year(matrix, body, year, phase)
+        against = phase
+        if phase == "previsione" and (final_accounts == "always" or (final_accounts == "missing" and before is None)):
+            final = _previous_year(matrix, body, year, "rendiconto")
+            if final is not None:
+                before, against = final, "rendiconto"
         if before is None:
             out[(body, year, phase)] = Changes(
                 None, words["title"].format(before=year - 1), words["none_before"], _empty()
             )
             continue
-        was, now = _state(matrix, ranked, plans, body, before, phase), _state(matrix, ranked, plans, body, year, phase)
-        out[(body, year, phase)] = _compared(
-            was, now, (before, year), words["title"].format(before=before), words, names
+        was = _state(matrix, ranked, plans, body, before, against)
+        now = _state(matrix, ranked, plans, body, year, phase)
+        if against == phase:
+            out[(body, year, phase)] = _compared(
+                was, now, (before, year), words["title"].format(before=before), words, names
+            )
+            continue
+        found = _compared(was, now, (before, year), words["title_final"].format(before=before), words, names)
+        reason = words["final_always" if final_accounts == "always" else "final_missing"]
+        found.note = (
+            words["against_final"].format(
+                before=before, after=year, basis_before=_basis("rendiconto", lang), basis_after=_basis(phase, lang)
+            )
+            + f" {reason} {found.note}"
         )
+        out[(body, year, phase)] = found
     return out
+
+
+def _basis(phase: str, lang: str) -> str:
+    """The amounts a phase's matrix reads, in words (``amount_basis``: stanziamenti, impegni)."""
+    from sources.catalogues import classification_config
+    from sources.reference import amount_kinds
+
+    kind = classification_config()["amount_basis"][phase]
+    names = dict(zip(amount_kinds()["code"], amount_kinds()[f"label_{lang}"]))
+    return names.get(kind, kind).lower()
 
 
 def changes_between(

@@ -15,7 +15,7 @@ from sources.catalogues import indicator_catalogue
 from sources.layouts import profile
 from sources.receipts import Uploader
 from sources.settings import load_settings
-from transforms.figures import percent
+from transforms.figures import number, percent
 from warehouse import store as warehouse
 from warehouse.ingest import ingest_files
 from warehouse.loading import OUTCOME_WORDS, load_receipts
@@ -104,7 +104,7 @@ def run_demo(inbox: Path, console: Console) -> int:
     for outcome in outcomes:
         v = outcome.validation
         layout = profile(v.layout).description("it") if v.layout else ""
-        table.add_row(v.file, OUTCOME_WORDS[outcome.status][0], layout, str(v.line_count))
+        table.add_row(v.file, OUTCOME_WORDS[outcome.status][0], layout, number(v.line_count))
     console.print(table)
     _replacements(inbox.parent / "replacements", settings, console)
     attributions = sorted((inbox.parent / "revenue").glob("*.csv"))  # which revenue belongs to which function, per body
@@ -119,7 +119,7 @@ def run_demo(inbox: Path, console: Console) -> int:
         loaded = materialise_national(extract, settings, user="demo")
         refused += not loaded.ok
         said = (
-            f"{loaded.lines} righe di {loaded.bodies} enti"
+            f"{number(loaded.lines)} righe di {number(loaded.bodies)} enti"
             if loaded.ok
             else "; ".join(f.message() for f in loaded.findings[:3])
         )

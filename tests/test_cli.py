@@ -84,7 +84,10 @@ def test_validate_in_english(tmp_path, settings):
 def test_ingest_summary_and_rerun(tmp_path, settings, small_budget):
     good = write_sample(tmp_path, small_budget, "template")
     first = runner.invoke(app, ["ingest", str(good), "--user", "test"], terminal_width=200)
-    assert first.exit_code == 0 and "caricato" in first.output and str(small_budget.height) in first.output
+    from transforms.figures import number
+
+    assert first.exit_code == 0 and "caricato" in first.output and number(small_budget.height) in first.output
+    assert str(small_budget.height) not in first.output  # 1.312 righe, the Italian way
     again = runner.invoke(app, ["ingest", str(good)], terminal_width=200)
     assert again.exit_code == 0 and "già presente" in again.output
 
@@ -179,7 +182,7 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
     """Regression: a null explanation beside an override note raised a TypeError in the table printer."""
     import polars as pl
 
-    from cli.analysis import _print_classification
+    from cli.classified import print_classification
     from transforms.classification import Classification
 
     functions = pl.DataFrame(
@@ -197,7 +200,7 @@ def test_classify_after_a_run_with_overrides_and_unexplained_rows_prints_without
             "explanation_en": [None],
         }
     )
-    _print_classification(Classification(functions, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), {}), "it")
+    print_classification(Classification(functions, pl.DataFrame(), pl.DataFrame(), pl.DataFrame(), {}), "it")
 
 
 def test_help_and_usage_errors_speak_italian_and_english_on_request(monkeypatch):

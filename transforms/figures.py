@@ -45,6 +45,15 @@ def _number(value: float, decimals: int, lang: str) -> str:
     return text.replace(".", WORDS[lang]["decimal"]).replace(" ", "." if lang == "it" else ",")
 
 
+def number(value: float | None, lang: str = "it", decimals: int = 0, signed: bool = False) -> str:
+    """A figure in a table: ``1.312``, ``0,14``, ``+5,2`` (Italian) or ``1,312``, ``0.14``, ``+5.2``, always with
+    ``decimals`` digits (``—`` when missing). The command line's one formatter of plain numbers."""
+    if value is None:
+        return "—"
+    text = f"{value:{'+' if signed else ''},.{decimals}f}".replace(",", " ")
+    return text.replace(".", WORDS[lang]["decimal"]).replace(" ", "." if lang == "it" else ",")
+
+
 def _scale(euro: float) -> str:
     return (
         "billion" if euro >= 999_500_000 else "million" if euro >= 999_500 else "thousand" if euro >= 1_000 else "unit"
