@@ -41,6 +41,7 @@ BOLD = (
     "1335 1425 1716 1024 2048 778 778 1346 1346 2048 1309 1716 1716 778 1716 1716 "
 )
 DIGIT = 1303  # the advance of "0", in both weights' table unit: a column 1 wide holds one "0"
+DIGIT_POINTS = DIGIT / 2048 * 11  # 7.0: a digit of the 11-point font, in points
 LINE_POINTS = 13.5  # an 11-point line: LibreOffice's DejaVu lines are 12.8 points apart; Calibri's in Excel ~15, but
 # Excel's narrower Calibri wraps a text counted here in n lines into about 0.8 n
 PADDING_POINTS = 3.0  # above and below a wrapped text

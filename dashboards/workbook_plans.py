@@ -54,7 +54,7 @@ def plan_sheet(workbook, fmt, inputs):
         for name, text in rows:
             s.line((name, "label"), text or "")
         if develop and not p.get("coarse"):
-            s.line((labels[8], "label"), (round(p["kick_start_cents"], -5), "euro"))  # a planner's figure: to 1,000 €
+            s.line((labels[8], "label"), (round(p["kick_start_cents"], -5), "euro"), style="left")  # to 1,000 €
             s.line((labels[9], "label"), range_words(p["effect_low_cents"], p["effect_high_cents"], lang))
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
             name = f"{labels[10]}: {k.get(f'label_{lang}') or k['label']} ({k.get('unit') or ''})"
@@ -62,7 +62,7 @@ def plan_sheet(workbook, fmt, inputs):
                 needed = k.get(f"data_needed_{lang}") or k.get("data_needed") or ""
                 s.line((name, "label"), f"{t('kpi_unknown')} ({needed})")
             else:
-                s.line((name, "label"), (k["baseline"], "num" if k["format"] == "eur" else "pct"))
+                s.line((name, "label"), (k["baseline"], "num" if k["format"] == "eur" else "pct"), style="left")
         paragraphs = [x for x in p["dup_text"].split("\n\n") if x.strip()]
         for i, paragraph in enumerate(chunk for x in paragraphs for chunk in row_sized(x, PLAN_WIDTHS[1])):
             s.line((labels[11] if i == 0 else "", "label"), paragraph)  # one row each: rows stop at 409 points

@@ -17,6 +17,7 @@ from sources.reference import body_name
 EURO = "#,##0.00 [$€-410]"  # 1.234.567,89 € in an Italian Excel
 SCORE = '0.0 "/ 100"'  # a priority score: 82,0 / 100
 LOCALE = {"it": "[$-410]", "en": "[$-809]"}  # the figures' language: Italian, British English
+PAD = "_-_-"  # two dashes' room after a figure: never glued to the text of the next column
 
 
 STATUS = {lang: status_labels(lang) for lang in ("it", "en")}
@@ -125,18 +126,19 @@ class Sheet:
             self.ws.write_string(row, col, str(value), self.fmt["bold" if bold else "wrap"])
             self.cells.append((row, col, str(value), "bold" if bold else "text"))
             return
+        variant = f"_{style}" if style in ("bold", "left") and kind == "euro" or style == "left" else ""
         if kind == "euro":
-            self.ws.write_number(row, col, value / 100, self.fmt["euro_bold" if style == "bold" else "euro"])
+            self.ws.write_number(row, col, value / 100, self.fmt["euro" + variant])
             shown = f"{value / 100:,.2f} €"
         elif kind in (
             "pct",
             "num",
             "score",
         ):  # rounded far below what is shown: sums in parallel differ in the last bit
-            self.ws.write_number(row, col, round(value, 12), self.fmt[kind])
+            self.ws.write_number(row, col, round(value, 12), self.fmt[kind + variant])
             shown = {"pct": f"{value:.0%}", "num": f"{value:,.2f}", "score": f"{value:.1f} / 100"}[kind]
         elif kind == "int":
-            self.ws.write_number(row, col, value, self.fmt.get(style))
+            self.ws.write_number(row, col, value, self.fmt["int"])
             shown = str(value)
         else:  # "right": text read as a figure (a mean and its interval), aligned like the numbers beside it
             self.ws.write_string(row, col, str(value), self.fmt["right"])
@@ -180,21 +182,29 @@ class Sheet:
 
 def formats(workbook, lang: str = "it") -> dict:
     """The cell formats; figures carry the report's locale (``[$-410]``, Italian: LibreOffice then prints 1.234,5
-    whatever the machine's language, Excel follows the reader's settings)."""
+    whatever the machine's language, Excel follows the reader's settings) and a little room on their right."""
     locale = LOCALE[lang]
     top = {"valign": "top"}
     return {
         "title": workbook.add_format({"bold": True, "font_size": 14, "font_color": "#1f4e79", "text_wrap": True}),
         "subtitle": workbook.add_format({"italic": True, "font_color": "#555555", "text_wrap": True}),
         "header": workbook.add_format({"bold": True, "bg_color": "#dde8f3", "border": 1, "text_wrap": True, **top}),
+        "header_turned": workbook.add_format(  # over a column of short figures (dashboards.workbook_fit)
+            {"bold": True, "bg_color": "#dde8f3", "border": 1, "rotation": 90, "text_wrap": True, "valign": "bottom"}
+        ),
         "bold": workbook.add_format({"bold": True, "text_wrap": True, **top}),
         "wrap": workbook.add_format({"text_wrap": True, **top}),
-        "euro": workbook.add_format({"num_format": locale + EURO, **top}),
-        "euro_bold": workbook.add_format({"num_format": locale + EURO, "bold": True, **top}),
-        "pct": workbook.add_format({"num_format": locale + "0%", **top}),
-        "num": workbook.add_format({"num_format": locale + "#,##0.00", **top}),
-        "score": workbook.add_format({"num_format": locale + SCORE, **top}),
+        "euro": workbook.add_format({"num_format": locale + EURO + PAD, **top}),
+        "euro_bold": workbook.add_format({"num_format": locale + EURO + PAD, "bold": True, **top}),
+        "pct": workbook.add_format({"num_format": locale + "0%" + PAD, **top}),
+        "num": workbook.add_format({"num_format": locale + "#,##0.00" + PAD, **top}),
+        "score": workbook.add_format({"num_format": locale + SCORE + PAD, **top}),
+        "int": workbook.add_format({"num_format": "0" + PAD, **top}),  # counts, ranks and years: 2025, never 2.025
         "right": workbook.add_format({"align": "right", **top}),
+        **{  # a figure beside its label (the plan's)
+            f"{kind}_left": workbook.add_format({"num_format": locale + code, "align": "left", **top})
+            for kind, code in (("euro", EURO), ("pct", "0%"), ("num", "#,##0.00"), ("score", SCORE))
+        },
     }
 
 

@@ -37,16 +37,16 @@ def sheet_texts(pdftotext: str, pdf: Path, names: list[str]) -> dict[str, str]:
     return texts
 
 
-def shown(value, number_format: str) -> tuple[str, ...] | None:
-    """A number as an Italian reader sees it with the workbook's formats (None for a format not known here): both
+def shown(value, number_format: str, lang: str = "it") -> tuple[str, ...] | None:
+    """A number as a reader of ``lang`` sees it with the workbook's formats (None for a format not known here): both
     roundings of a figure a hair from half (LibreOffice rounds the decimal it shows, Python the binary)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    figures = {_shown(value + nudge, number_format) for nudge in (-1e-9, 0, 1e-9)} - {None}
+    figures = {_shown(value + nudge, number_format, lang) for nudge in (-1e-9, 0, 1e-9)} - {None}
     return tuple(sorted(figures)) or None
 
 
-def _shown(value, number_format: str) -> str | None:
+def _shown(value, number_format: str, lang: str) -> str | None:
     if "€" in number_format:
         text = f"{value:,.2f}"
     elif "%" in number_format:
@@ -55,16 +55,16 @@ def _shown(value, number_format: str) -> str | None:
         text = f"{value:.1f}"
     elif "0.00" in number_format:
         text = f"{value:,.2f}"
-    elif number_format == "General" and float(value).is_integer():
+    elif re.sub(r"\[\$-\w+\]|_-", "", number_format) in ("General", "0") and float(value).is_integer():
         text = str(int(value))
     else:
         return None
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "it" else text
 
 
-def expected_pieces(path: Path) -> dict[str, list[tuple[str, str | tuple[str, ...]]]]:
+def expected_pieces(path: Path, lang: str = "it") -> dict[str, list[tuple[str, str | tuple[str, ...]]]]:
     """Sheet -> (cell, piece) for every piece of text a cell must print whole: its words, cut only where LibreOffice
-    wraps, and its figures as an Italian reader sees them (any of a figure's roundings)."""
+    wraps, and its figures as a reader of ``lang`` sees them (any of a figure's roundings)."""
     pieces: dict[str, list] = {}
     for sheet in openpyxl.load_workbook(path).worksheets:
         found = pieces.setdefault(sheet.title, [])
@@ -72,7 +72,7 @@ def expected_pieces(path: Path) -> dict[str, list[tuple[str, str | tuple[str, ..
             for cell in row:
                 if isinstance(cell.value, str):
                     found += [(cell.coordinate, w) for w in BREAKS.split(cell.value) if w]
-                elif (figures := shown(cell.value, cell.number_format)) is not None:
+                elif (figures := shown(cell.value, cell.number_format, lang)) is not None:
                     found.append((cell.coordinate, figures))
     return pieces
 
@@ -96,7 +96,7 @@ def missing_pieces(pieces: dict[str, list], texts: dict[str, str]) -> list[tuple
 
 def overprinted(pdftotext: str, pdf: Path) -> list[tuple[int, str, str]]:
     """(page, word, word) for words printed over each other: their boxes share more than half a line's height and
-    more than a point across."""
+    more than a quarter of the narrower one across (a heading turned upright in two lines shares a point or two)."""
     xml = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     found = []
     for number, page in enumerate(xml.split("<page ")[1:], start=1):
@@ -110,6 +110,7 @@ def overprinted(pdftotext: str, pdf: Path) -> list[tuple[int, str, str]]:
             for v0, u0, u1, v1, other in words[i + 1 :]:
                 if v0 > y1 - (y1 - y0) / 2:
                     break
-                if min(y1, v1) - max(y0, v0) > (y1 - y0) / 2 and min(x1, u1) - max(x0, u0) > 1:
+                across = min(x1, u1) - max(x0, u0)
+                if min(y1, v1) - max(y0, v0) > (y1 - y0) / 2 and across > max(1.0, min(x1 - x0, u1 - u0) / 4):
                     found.append((number, word, other))
     return found
