@@ -1,6 +1,6 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
-labels and the quadrants' names, 74-79; the command line in words, 80-85.)
+labels and the quadrants' names, 74-79; the command line in words, 80-85; wb, 86-90.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -831,6 +831,56 @@ MUTATIONS = [
             ),
         ),
         ("tests/test_cli_words.py",),
+    ),
+    Mutation(
+        86,
+        "the workbook's rows keep the default height: wrapped labels print over the next row",
+        "dashboards/workbook_fit.py",
+        (("        sheet.ws.set_row(row, height)\n", "        pass\n"),),
+        ("tests/test_report.py",),
+    ),
+    Mutation(
+        87,
+        "a text cell of the workbook does not wrap: a label longer than its column is cut or runs over the next",
+        "dashboards/workbook_sheet.py",
+        (
+            (
+                'self.ws.write_string(row, col, str(value), self.fmt["bold" if bold else "wrap"])',
+                "self.ws.write_string(row, col, str(value), self.fmt.get(style))",
+            ),
+        ),
+        ("tests/test_report.py",),
+    ),
+    Mutation(
+        88,
+        'a workbook column narrower than its longest word or figure (headers split as "Punteggi o")',
+        "dashboards/workbook_fit.py",
+        (
+            (
+                "sheet.widths[c] if c in sheet.fixed else max(floor[c], min(want[c], sheet.widths[c]))",
+                "sheet.widths[c] if c in sheet.fixed else min(want[c], sheet.widths[c])",
+            ),
+        ),
+        ("tests/test_report.py",),
+    ),
+    Mutation(
+        89,
+        'the Sintesi\'s scores written as text with a decimal point ("82.0 / 100")',
+        "dashboards/workbook_analysis.py",
+        (
+            (
+                'named(r, inputs.lang)}",\n            (r["score"], "score"),',
+                'named(r, inputs.lang)}",\n            f"{r[\'score\']:.1f} / 100",',
+            ),
+        ),
+        ("tests/test_report.py",),
+    ),
+    Mutation(
+        90,
+        "the workbook's figures lose their Italian locale (LibreOffice prints 1,234.56 on an English machine)",
+        "dashboards/workbook_sheet.py",
+        (('LOCALE = {"it": "[$-410]", "en": "[$-809]"}', 'LOCALE = {"it": "", "en": "[$-809]"}'),),
+        ("tests/test_report.py",),
     ),
 ]
 

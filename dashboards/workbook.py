@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import xlsxwriter
-
 from dashboards.workbook_analysis import (
     changes_sheet,
     indicators_sheet,
@@ -25,7 +23,7 @@ from dashboards.workbook_analysis import (
 )
 from dashboards.workbook_plans import plan_sheet, scenarios_sheet
 from dashboards.workbook_records import checks_sheet, data_sheet, method_sheet
-from dashboards.workbook_sheet import ReportInputs, formats
+from dashboards.workbook_sheet import ReportBook, ReportInputs, formats
 from sources.reference import body_name
 
 __all__ = ["ReportInputs", "plan_counts", "write_report"]
@@ -49,7 +47,7 @@ SHEETS = (
 
 def write_report(inputs: ReportInputs, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"default_format_properties": {"valign": "top"}})
+    workbook = ReportBook(str(path), {"default_format_properties": {"valign": "top"}})
     workbook.set_properties(
         {
             "title": f"areavasta - {body_name(inputs.body)} {inputs.year} {inputs.phase}",
@@ -58,8 +56,8 @@ def write_report(inputs: ReportInputs, path: Path) -> Path:
             **({"comments": f"manifest {inputs.manifest_id}"} if inputs.manifest_id else {}),
         }
     )
-    fmt = formats(workbook)
+    fmt = formats(workbook, inputs.lang)
     for sheet in SHEETS:
         sheet(workbook, fmt, inputs)
-    workbook.close()
+    workbook.close()  # fits every sheet's columns, rows and page first
     return path

@@ -25,7 +25,7 @@ from transforms.figures import percent
 
 def summary_sheet(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = Sheet(workbook, t("summary"), fmt, [60, 18, 18, 70], inputs, wrap=(0, 3))
+    s = Sheet(workbook, t("summary"), fmt, [60, 18, 18, 70], inputs)
     s.title(t("summary"), page_heading(inputs))
     if inputs.open_data:
         s.note(t("open_data_note").format(files=inputs.open_data))
@@ -63,7 +63,7 @@ def summary_sheet(workbook, fmt, inputs):
     for r in inputs.ranked.head(5).iter_rows(named=True):
         s.line(
             f"{r['rank']}. {r['function']} {named(r, inputs.lang)}",
-            f"{r['score']:.1f} / 100",
+            (r["score"], "score"),
             r[f"tier_{lang}"],
             r[f"reasons_{lang}"] or "",
         )
@@ -92,7 +92,7 @@ def plan_counts(projects: pl.DataFrame) -> dict[str, int]:
 
 def matrix_sheet(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = Sheet(workbook, t("matrix"), fmt, [7, 30, 11, 16, 13, 9, 18, 20, 8, 48, 22], inputs, wrap=(1, 6, 7, 9, 10))
+    s = Sheet(workbook, t("matrix"), fmt, [7, 30, 11, 16, 13, 9, 18, 20, 8, 48, 22], inputs)
     s.title(t("matrix_title"), page_heading(inputs))
     s.header(*t("matrix_header"))
     for r in inputs.functions.sort(pl.col("quadrant").is_null(), "function").iter_rows(named=True):
@@ -113,17 +113,15 @@ def matrix_sheet(workbook, fmt, inputs):
     if inputs.chart_png:  # below the table, on a page of its own: the table's header stays frozen at the top
         s.row += 1
         s.ws.set_h_pagebreaks([s.row])
-        s.ws.write_string(s.row, 0, t("matrix_chart"), fmt["title"])
+        s.note(t("matrix_chart"), "title", size=14)
         s.ws.insert_image(
-            s.row + 1, 0, "matrice.png", {"image_data": io.BytesIO(inputs.chart_png), "x_scale": 0.85, "y_scale": 0.85}
+            s.row, 0, "matrice.png", {"image_data": io.BytesIO(inputs.chart_png), "x_scale": 0.85, "y_scale": 0.85}
         )
 
 
 def priorities_sheet(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = Sheet(
-        workbook, t("priorities"), fmt, [6, 7, 28, 8, 14, 9, 9, 9, 9, 9, 9, 48, 36, 40], inputs, wrap=(2, 11, 12, 13)
-    )
+    s = Sheet(workbook, t("priorities"), fmt, [6, 7, 28, 8, 14, 9, 9, 9, 9, 9, 9, 48, 36, 40], inputs)
     s.title(t("priorities_title"), t("priorities_subtitle"))
     s.header(*t("priorities_header"))
     for r in inputs.ranked.iter_rows(named=True):
@@ -131,7 +129,7 @@ def priorities_sheet(workbook, fmt, inputs):
             (r["rank"], "int"),
             r["function"],
             named(r, inputs.lang),
-            (r["score"], "num"),
+            (r["score"], "score"),
             r[f"tier_{lang}"],
             *[
                 (r.get(f"c_{c}"), "num")
@@ -158,7 +156,7 @@ def indicators_sheet(workbook, fmt, inputs):
     there."""
     t, lang = inputs.t, inputs.lang
     found = inputs.indicators if inputs.indicators is not None and inputs.indicators.height else None
-    s = Sheet(workbook, t("indicators_title"), fmt, [12, 44, 11, 17, 17, 58], inputs, wrap=(1, 5))
+    s = Sheet(workbook, t("indicators_title"), fmt, [12, 44, 11, 17, 17, 58], inputs)
     s.title(t("indicators_sheet_title"), t("indicators_sheet_subtitle"))
     if found is None:
         s.note(t("indicators_none"), style="wrap")
@@ -230,7 +228,7 @@ def indicators_sheet(workbook, fmt, inputs):
 def peers_sheet(workbook, fmt, inputs):
     """Who the peers are (the rule chosen), and for every ranked function their values, who lacks it and why."""
     t, lang = inputs.t, inputs.lang
-    s = Sheet(workbook, t("peers_title"), fmt, [7, 30, 13, 13, 52, 52], inputs, wrap=(1, 4, 5))
+    s = Sheet(workbook, t("peers_title"), fmt, [7, 30, 13, 13, 52, 52], inputs)
     s.title(t("peers_sheet_title"), t("peers_sheet_subtitle"))
     group = inputs.peer_group if inputs.peer_group is not None else pl.DataFrame()
     rule = peer_rule(group["rule"][0] if group.height else None, group["band"][0] if group.height else None, lang)
@@ -257,7 +255,7 @@ def peers_sheet(workbook, fmt, inputs):
 
 def strategy_sheet(workbook, fmt, inputs):
     t = inputs.t
-    s = Sheet(workbook, t("strategy"), fmt, [7, 16, 24, 34, 34, 52, 9], inputs, wrap=(1, 2, 3, 4, 5))
+    s = Sheet(workbook, t("strategy"), fmt, [7, 16, 24, 34, 34, 52, 9], inputs)
     s.title(t("strategy_title"), t("strategy_subtitle"))
     s.header(*t("strategy_header"))
     if inputs.strategy is not None:
@@ -279,7 +277,7 @@ def changes_sheet(workbook, fmt, inputs):
     changes = inputs.changes
     if changes is None:
         return
-    s = Sheet(workbook, inputs.t("changes"), fmt, [10, 34, 16, 26, 26, 70], inputs, wrap=(1, 3, 4, 5))
+    s = Sheet(workbook, inputs.t("changes"), fmt, [10, 34, 16, 26, 26, 70], inputs)
     s.title(changes.title, changes.note)
     if (
         inputs.mission_moves is not None and inputs.mission_moves.height
@@ -328,7 +326,7 @@ def ratings_sheet(workbook, fmt, inputs):
     """What users and Third Sector bodies say of each function: n, mean and interval per scale, small samples
     flagged."""
     t = inputs.t
-    s = Sheet(workbook, t("ratings"), fmt, [9, 36, 24, 6, 18, 18, 22, 4, 28], inputs, wrap=(1, 8))
+    s = Sheet(workbook, t("ratings"), fmt, [9, 36, 24, 6, 18, 18, 22, 4, 28], inputs)
     s.title(t("ratings_title"), t("ratings_subtitle"))
     stats = inputs.ratings
     if stats is None or stats.is_empty():

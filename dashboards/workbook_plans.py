@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
+from dashboards.cell_text import wrapped_lines
 from dashboards.words import (
     named,
 )
-from dashboards.workbook_sheet import Sheet, page_heading, wrapped_height
-from transforms.plan_parts import PARTS
+from dashboards.workbook_sheet import Sheet, page_heading
 from transforms.figures import range_words
+from transforms.plan_parts import PARTS
+
+PLAN_WIDTHS = (32, 76)  # labels, texts: together a landscape page at 100 %
+ROW_LINES = 26  # lines of a row at most (409 points)
 
 
 def plan_sheet(workbook, fmt, inputs):
     t, lang = inputs.t, inputs.lang
-    s = Sheet(workbook, t("plan"), fmt, [30, 110], inputs)
+    s = Sheet(workbook, t("plan"), fmt, PLAN_WIDTHS, inputs, fixed=(0, 1))
     s.title(t("plan_title"), page_heading(inputs))
     names = (
         dict(zip(inputs.logic_names["code"], inputs.logic_names[f"name_{lang}"]))
@@ -25,7 +31,7 @@ def plan_sheet(workbook, fmt, inputs):
     for p in inputs.projects.iter_rows(named=True):
         if lang != "it":  # the plan's parts in the report's language (stored in both)
             p = {**p, **{k: p[f"{k}_{lang}"] for k in PARTS if p.get(f"{k}_{lang}") is not None}}
-        s.line(f"{p['function']} {p.get('name') or ''}", style="bold")
+        s.note(f"{p['function']} {p.get('name') or ''}", "bold")  # across both columns: never over the next label
         develop = p.get("plan_kind", "development") == "development"
         rows = [
             (labels[12], kinds.get(p.get("plan_kind") or "development", "")),
@@ -43,47 +49,38 @@ def plan_sheet(workbook, fmt, inputs):
                 (labels[3], p.get("coproduction_types")),
                 (labels[5], p.get("cases")),
             ]
-        for name, text in rows:
-            s.ws.write_string(s.row, 0, name, fmt["bold"])
-            s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
-            s.ws.set_row(s.row, wrapped_height(text or "", 110))
-            s.row += 1
         if p.get("coarse"):  # a mission total: a direction, no euro (first step: programme detail, in the phases)
-            rows = [(labels[15], p.get("direction"))] + ([(labels[9], t("mission_effect"))] if develop else [])
-            for name, text in rows:
-                s.ws.write_string(s.row, 0, name, fmt["bold"])
-                s.ws.write_string(s.row, 1, text or "", fmt["wrap"])
-                s.ws.set_row(s.row, wrapped_height(text or "", 110))
-                s.row += 1
-        elif develop:
-            s.ws.write_string(s.row, 0, labels[8], fmt["bold"])
-            s.ws.write_number(
-                s.row, 1, round(p["kick_start_cents"] / 100, -3), fmt["euro"]
-            )  # a planner's figure: to the thousand
-            s.row += 1
-            s.ws.write_string(s.row, 0, labels[9], fmt["bold"])
-            s.ws.write_string(s.row, 1, range_words(p["effect_low_cents"], p["effect_high_cents"], lang), fmt["wrap"])
-            s.row += 1
+            rows += [(labels[15], p.get("direction"))] + ([(labels[9], t("mission_effect"))] if develop else [])
+        for name, text in rows:
+            s.line((name, "label"), text or "")
+        if develop and not p.get("coarse"):
+            s.line((labels[8], "label"), (round(p["kick_start_cents"], -5), "euro"), style="left")  # to 1,000 €
+            s.line((labels[9], "label"), range_words(p["effect_low_cents"], p["effect_high_cents"], lang))
         for k in inputs.kpis.filter(pl.col("function") == p["function"]).iter_rows(named=True):
-            s.ws.write_string(
-                s.row, 0, f"{labels[10]}: {k.get(f'label_{lang}') or k['label']} ({k.get('unit') or ''})", fmt["bold"]
-            )
+            name = f"{labels[10]}: {k.get(f'label_{lang}') or k['label']} ({k.get('unit') or ''})"
             if k["baseline"] is None:
-                s.ws.write_string(
-                    s.row,
-                    1,
-                    f"{t('kpi_unknown')} ({k.get(f'data_needed_{lang}') or k.get('data_needed') or ''})",
-                    fmt["wrap"],
-                )
+                needed = k.get(f"data_needed_{lang}") or k.get("data_needed") or ""
+                s.line((name, "label"), f"{t('kpi_unknown')} ({needed})")
             else:
-                s.ws.write_number(s.row, 1, k["baseline"], fmt["num" if k["format"] == "eur" else "pct"])
-            s.row += 1
-        s.ws.write_string(s.row, 0, labels[11], fmt["bold"])
-        for paragraph in (x for x in p["dup_text"].split("\n\n") if x.strip()):  # one row each: rows stop at 409 points
-            s.ws.write_string(s.row, 1, paragraph, fmt["wrap"])
-            s.ws.set_row(s.row, min(wrapped_height(paragraph, 110), 409))
-            s.row += 1
+                s.line((name, "label"), (k["baseline"], "num" if k["format"] == "eur" else "pct"), style="left")
+        paragraphs = [x for x in p["dup_text"].split("\n\n") if x.strip()]
+        for i, paragraph in enumerate(chunk for x in paragraphs for chunk in row_sized(x, PLAN_WIDTHS[1])):
+            s.line((labels[11] if i == 0 else "", "label"), paragraph)  # one row each: rows stop at 409 points
         s.row += 1
+
+
+def row_sized(paragraph: str, width: float) -> list[str]:
+    """``paragraph`` in pieces that each fit a row (409 points) of a column ``width`` wide, cut between sentences."""
+    if wrapped_lines(paragraph, width) <= ROW_LINES:
+        return [paragraph]
+    pieces, current = [], ""
+    for sentence in re.split(r"(?<=[.;:])\s+", paragraph):
+        joined = f"{current} {sentence}".strip()
+        if current and wrapped_lines(joined, width) > ROW_LINES:
+            pieces.append(current)
+            joined = sentence
+        current = joined
+    return [*pieces, current]
 
 
 def scenarios_sheet(workbook, fmt, inputs):
@@ -95,7 +92,7 @@ def scenarios_sheet(workbook, fmt, inputs):
         return
     t = inputs.t
     names = ["base", *sorted(n for n in inputs.scenarios["scenario"].unique().to_list() if n != "base")]
-    s = Sheet(workbook, t("scenarios"), fmt, [12, 30] + [20] * len(names), inputs, wrap=tuple(range(1, 2 + len(names))))
+    s = Sheet(workbook, t("scenarios"), fmt, [12, 30] + [20] * len(names), inputs)
     s.title(t("scenarios_title"), t("scenarios_subtitle"))
     if inputs.phase == "rendiconto":  # a closed year: what the plans would have changed
         s.note(

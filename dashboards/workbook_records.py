@@ -38,12 +38,7 @@ def data_sheet(workbook, fmt, inputs):
         "revenue_sources",
     ]
     s = Sheet(
-        workbook,
-        inputs.t("data"),
-        fmt,
-        [7, 28, 10, 8, 15, 15, 15, 15, 10, 9, 9, 9, 9, 9, 8, 12, 28, 15, 9, 40],
-        inputs,
-        wrap=(1, 16, 19),
+        workbook, inputs.t("data"), fmt, [7, 28, 10, 8, 15, 15, 15, 15, 10, 9, 9, 9, 9, 9, 8, 12, 28, 15, 9, 40], inputs
     )
     s.title(inputs.t("data_title"), page_heading(inputs))
     s.header(*inputs.t("data_header"))
@@ -78,7 +73,7 @@ def data_sheet(workbook, fmt, inputs):
 
 
 def checks_sheet(workbook, fmt, inputs):
-    s = Sheet(workbook, inputs.t("checks"), fmt, [36, 18, 12, 22, 70], inputs, wrap=(0, 4))
+    s = Sheet(workbook, inputs.t("checks"), fmt, [36, 18, 12, 22, 70], inputs)
     s.title(inputs.t("checks_title"), inputs.t("checks_subtitle"))
     s.header(*inputs.t("checks_header"))
     for f in inputs.findings:
@@ -95,7 +90,7 @@ def checks_sheet(workbook, fmt, inputs):
 
 def method_sheet(workbook, fmt, inputs):
     t = inputs.t
-    s = Sheet(workbook, t("method"), fmt, [52, 90], inputs, wrap=(0, 1))
+    s = Sheet(workbook, t("method"), fmt, [52, 90], inputs)
     s.title(t("method_title"), t("method_subtitle"))
     if inputs.manifest_id:
         s.line(t("manifest"), style="bold")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,10 +13,13 @@ import openpyxl
 import polars as pl
 import pytest
 
+from dashboards.cell_text import DIGIT_POINTS, longest_word, row_points, wrapped_lines
 from pipelines.runner import run_pipeline
 from sources.samples.budget import generate_budget
 from tests import malformed as m
 from tests.conftest import write_sample
+from tests.office import office_tools
+from tests.workbook_pdf import expected_pieces, missing_pieces, overprinted, sheet_texts, to_pdf
 from warehouse.ingest import ingest_files
 
 SHEETS = [
@@ -130,23 +132,85 @@ def test_scenarios_are_saved_with_their_parameters(reports):
     assert (ambitious["in_plan"] == "true").sum() > (plain["in_plan"] == "true").sum()
 
 
-def test_libreoffice_opens_the_workbook(reports, tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice is required under CI=true (.ci/run installs it)")
-        pytest.skip("LibreOffice not installed: install libreoffice-calc-nogui to run this test")
+@pytest.fixture(scope="module")
+def printed(reports, tmp_path_factory):
+    """A workbook with every sheet filled (a year with the previous one loaded) as LibreOffice prints it: converted
+    once for the tests below."""
+    soffice, pdftotext = office_tools("that the workbook prints whole")
     _, paths = reports
-    result = subprocess.run(
-        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(paths[0])],
-        capture_output=True,
-        timeout=240,
-    )
-    pdf = tmp_path / paths[0].with_suffix(".pdf").name
-    assert result.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000
+    path = next(p for p in paths if p.name == "002_2025_rendiconto.xlsx")
+    pdf = to_pdf(soffice, path, tmp_path_factory.mktemp("pdf"))
+    return path, pdf, pdftotext
+
+
+def test_libreoffice_opens_the_workbook(printed):
+    _, pdf, _ = printed
+    assert pdf.stat().st_size > 10_000
     artifacts = Path(__file__).parent / "artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(pdf, artifacts / pdf.name)  # kept for a person to look at
+
+
+def test_every_cell_prints_whole_in_libreoffice(printed):
+    """Each cell's words and figures are on its sheet's pages as many times as the cells hold them: none cut at a
+    cell's edge ("medio-bas"), glued to the next cell ("socia54,1"), split inside ("Punteggi o") or shown as ###."""
+    path, pdf, pdftotext = printed
+    pieces = expected_pieces(path)
+    texts = sheet_texts(pdftotext, pdf, list(pieces))
+    assert all(texts.values()), [name for name, text in texts.items() if not text]
+    assert not missing_pieces(pieces, texts)
+
+
+def test_no_word_prints_over_another(printed):
+    """Rows tall enough for their wrapped text: no label prints over the next row's ("Tipo di piano" under the
+    function's name)."""
+    _, pdf, pdftotext = printed
+    assert not overprinted(pdftotext, pdf)
+
+
+def test_every_word_fits_its_column_and_every_row_its_lines(reports):
+    """Measured with the font's widths (DejaVu Sans, wider than Calibri): no word wider than its column, no row
+    shorter than its wrapped text, and every text cell wraps (none runs over the next cell)."""
+    _, paths = reports
+    for path in paths:
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            merged = set(cell for r in sheet.merged_cells.ranges for cell in r.cells)
+            widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if not isinstance(cell.value, str) or not cell.value or (cell.row, cell.column) in merged:
+                        continue
+                    width = widths[cell.column]
+                    bold = bool(cell.font and cell.font.b)
+                    where = (path.name, sheet.title, cell.coordinate, cell.value[:40])
+                    assert cell.alignment.wrap_text, where
+                    height = sheet.row_dimensions[cell.row].height or 15
+                    if cell.alignment.textRotation == 90:  # a heading turned upright over short figures
+                        assert height >= longest_word(cell.value, bold) * DIGIT_POINTS, (*where, height)
+                        continue
+                    assert longest_word(cell.value, bold) <= width or longest_word(cell.value, bold) > 39, where
+                    lines = wrapped_lines(cell.value, width, bold)
+                    assert height >= (row_points(lines) if lines > 1 else 15), (*where, height, lines)
+
+
+def test_scores_and_figures_are_numbers_in_italian(reports):
+    """Scores are numbers shown "82,0 / 100", never the text "82.0 / 100"; every figure's format carries the Italian
+    locale ([$-410]), so LibreOffice prints 1.234,56 whatever the machine's language."""
+    _, paths = reports
+    workbook = openpyxl.load_workbook(next(p for p in paths if p.name == "002_2025_rendiconto.xlsx"))
+    priorities = workbook["Priorità"]
+    header = next(c.row for c in priorities["A"] if c.value == "Rango")
+    column = next(c.column_letter for c in priorities[header] if c.value == "Punteggio")
+    scores = [c for c in priorities[column][header:] if c.value is not None]
+    assert scores and all(isinstance(c.value, float) and c.number_format == '[$-410]0.0 "/ 100"_-_-' for c in scores)
+    summary = [c for row in workbook["Sintesi"].iter_rows() for c in row if '"/ 100"' in c.number_format]
+    assert summary and all(isinstance(c.value, float) for c in summary)
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert not (isinstance(cell.value, str) and re.search(r"\d\.\d+ / 100", cell.value)), cell.coordinate
+                if isinstance(cell.value, float):
+                    assert cell.number_format.startswith("[$-410]"), (sheet.title, cell.coordinate, cell.number_format)
 
 
 def test_english_workbook_on_request(reports, tmp_path):
@@ -184,6 +248,12 @@ def test_english_workbook_on_request(reports, tmp_path):
     assert "Co-planning (0-4 months" in plan and "Co-programmazione" not in plan.split("Progetto di sviluppo")[0]
     labels = [str(c.value) for c in workbook["Restructuring plan"]["A"] if c.value]
     assert any(label.startswith("Indicator: ") and "Spending per inhabitant" in label for label in labels)
+    scores = [c for row in workbook["Priorities"].iter_rows() for c in row if '"/ 100"' in c.number_format]
+    assert scores and all(isinstance(c.value, float) and c.number_format.startswith("[$-809]") for c in scores)
+    soffice, pdftotext = office_tools("that the English workbook prints whole")  # last: the checks above run anyway
+    pdf = to_pdf(soffice, path, tmp_path)
+    pieces = expected_pieces(path, "en")
+    assert not missing_pieces(pieces, sheet_texts(pdftotext, pdf, list(pieces)))
 
 
 def test_plan_rows_are_tall_enough_for_their_wrapped_text(reports):
@@ -192,11 +262,11 @@ def test_plan_rows_are_tall_enough_for_their_wrapped_text(reports):
     sheet = openpyxl.load_workbook(paths[0])["Piano di riassetto"]
     long_rows = [cell.row for cell in sheet["B"] if isinstance(cell.value, str) and len(cell.value) > 300]
     assert long_rows
+    width = sheet.column_dimensions["B"].width
     for row in long_rows:
         height = sheet.row_dimensions[row].height or 15
-        lines = -(-len(sheet.cell(row, 2).value) // 121)
-        assert height >= min(15 * lines, 409), (row, height, lines)
-        assert len(sheet.cell(row, 2).value) < 409 / 15 * 121 * 1.2  # a DUP paragraph fits in one row
+        lines = wrapped_lines(sheet.cell(row, 2).value, width)
+        assert height >= row_points(lines) and row_points(lines) < 409, (row, height, lines)  # a paragraph fits a row
 
 
 def test_every_sheet_prints_to_the_width_with_titles_header_footer_and_cents(reports):
