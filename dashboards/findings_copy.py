@@ -125,6 +125,8 @@ def _opened(path: Path | None, name: str, settings, words: dict) -> tuple[openpy
         text = container.text or ""
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)):
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                cell.data_type = "s"  # as written: '=…' stays text, never a formula of the copy
         return book, words["csv"]
     book.remove(book.active)
     return book, words["unreadable"]
@@ -192,6 +194,8 @@ def _list(sheet, name: str, note: str, entries: list[dict], placed: list, words:
             [number, words["severity"].get(severity, severity), entry.get("sheet") or "", where, message(entry, lang)]
         )
         row = sheet.max_row
+        for column in (3, 4, 5):  # a sheet's name or a label from the file is text, never a formula
+            sheet.cell(row, column).data_type = "s"
         sheet.cell(row, 2).fill = PatternFill("solid", fgColor=FILLS.get(severity, FILLS["error"]))
         sheet.cell(row, 5).alignment = Alignment(wrap_text=True, vertical="top")
         if address is not None:

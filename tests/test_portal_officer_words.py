@@ -212,7 +212,7 @@ def test_the_planner_searches_and_filters_the_bodies(portal):
     client = _client(app, "pianificatore", "pw-planner")
     assert _listed(client, "?q=bologna")[1] == ["237"]
     assert _listed(client, "?q=237")[1] == ["237"]
-    assert "237" in _listed(client, "?q=BO")[1]  # the car plate
+    assert _listed(client, "?q=VV")[1] == ["102"]  # the car plate (Vibo Valentia)
     assert _listed(client, "?q=forli")[1] == _listed(client, "?q=Forlì")[1] != []  # accents do not matter
     assert set(_listed(client, "?regione=Sicilia")[1]) == {"282", "283", "287"}  # the metropolitan cities only
     everyone_in_sicily = _listed(client, "?tutti=1&regione=Sicilia")[1]
@@ -290,3 +290,15 @@ def test_the_template_link_and_the_search_follow_the_form_in_a_browser(server, t
         assert page.locator("#bodies tbody tr:visible").count() == 90
         page.screenshot(path=str(ARTIFACTS / "planner_home.png"), full_page=True)
         browser.close()
+
+
+def test_what_the_file_says_stays_text_in_the_copy(settings, tmp_path):
+    """A CSV cell or a sheet name starting with '=' is copied as text, never turned into a formula of the copy."""
+    from dashboards.findings_copy import marked_copy
+
+    source = tmp_path / "dati.csv"
+    source.write_text('Missione;Importo\n=HYPERLINK("http://x";"y");1\n', encoding="utf-8")
+    entries = [{"code": "MISSION_UNKNOWN", "sheet": "=1+1", "cell": "A2", "row": 2, "params": {}, "severity": "error"}]
+    copy = openpyxl.load_workbook(io.BytesIO(marked_copy(source, "dati.csv", entries, settings)))
+    assert copy["Dati"]["A2"].data_type == "s" and copy["Dati"]["A2"].value.startswith("=HYPERLINK")
+    assert copy["Rilievi"]["C5"].data_type == "s" and copy["Rilievi"]["C5"].value == "=1+1"
