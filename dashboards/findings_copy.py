@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -162,7 +163,14 @@ def _mark(book, data_sheets: list[str], entry: dict, text: str, words: dict) -> 
     if target is None:
         return None
     sheet, address = target
-    cell = sheet[address]
+    try:
+        cell = sheet[address]
+    except ValueError:  # beyond the sheet's limits: listed, not marked
+        return None
+    if isinstance(cell, MergedCell):  # a cell inside a merged range: its first cell carries the mark
+        merged = next(r for r in sheet.merged_cells.ranges if address in r)
+        cell = sheet.cell(merged.min_row, merged.min_col)
+        address = cell.coordinate
     severity = entry.get("severity", "error")
     said = f"{words['severity'].get(severity, severity).capitalize()}: {text}"
     earlier = cell.comment.text + "\n\n" if cell.comment is not None else ""

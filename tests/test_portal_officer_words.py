@@ -302,3 +302,20 @@ def test_what_the_file_says_stays_text_in_the_copy(settings, tmp_path):
     copy = openpyxl.load_workbook(io.BytesIO(marked_copy(source, "dati.csv", entries, settings)))
     assert copy["Dati"]["A2"].data_type == "s" and copy["Dati"]["A2"].value.startswith("=HYPERLINK")
     assert copy["Rilievi"]["C5"].data_type == "s" and copy["Rilievi"]["C5"].value == "=1+1"
+
+
+def test_a_finding_inside_merged_cells_marks_the_range_and_one_beyond_the_sheet_is_listed(settings, tmp_path):
+    from dashboards.findings_copy import marked_copy
+
+    book = openpyxl.Workbook()
+    book.active.title = "Dati"
+    book["Dati"]["B2"] = "Titolo"
+    book["Dati"].merge_cells("B2:D2")
+    book.save(tmp_path / "unito.xlsx")
+    entries = [
+        {"code": "MISSION_UNKNOWN", "sheet": "Dati", "cell": "C2", "params": {}, "severity": "error"},
+        {"code": "MISSION_UNKNOWN", "sheet": "Dati", "cell": "A9999999", "params": {}, "severity": "error"},
+    ]
+    copy = openpyxl.load_workbook(io.BytesIO(marked_copy(tmp_path / "unito.xlsx", "unito.xlsx", entries, settings)))
+    assert copy["Dati"]["B2"].comment is not None and copy["Dati"]["B2"].fill.fgColor.rgb == RED
+    assert [c.value for c in copy["Rilievi"]["D"][4:6]] == ["C2", "A9999999"]
