@@ -1,6 +1,6 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
-labels and the quadrants' names, 74-79; the command line in words, 80-85; wb, 86-90.)
+labels and the quadrants' names, 74-79; the command line in words, 80-85; wb, 86-90; officer, 91-98.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -881,6 +881,80 @@ MUTATIONS = [
         "dashboards/workbook_sheet.py",
         (('LOCALE = {"it": "[$-410]", "en": "[$-809]"}', 'LOCALE = {"it": "", "en": "[$-809]"}'),),
         ("tests/test_report.py",),
+    ),
+    Mutation(
+        91,
+        "the marked copy of the findings is saved over the file as received",
+        "dashboards/findings_copy.py",
+        (("    book.save(out)\n", "    book.save(plain if plain is not None else out)\n"),),
+        ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        92,
+        "a finding with a cell is marked on the first cell of its row",
+        "dashboards/findings_copy.py",
+        (("    if CELL.match(cell):\n", '    if CELL.match(cell) and not entry.get("row"):\n'),),
+        ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        93,
+        "the JSON findings are a download beside the marked copy again, not under 'Altri formati'",
+        "dashboards/templates/findings_formats.html",
+        (
+            ('<details class="formats"><summary>Altri formati</summary>\n<p>', "<p>"),
+            ("</p>\n</details>", "</p>"),
+        ),
+        ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        94,
+        "the template link is fixed to this year's forecast whatever the form says",
+        "dashboards/templates/home.html",
+        (
+            (
+                'href="/template?year={{ chosen[0] }}&amp;phase={{ chosen[1] }}"',
+                'href="/template?year={{ this_year }}&amp;phase=previsione"',
+            ),
+        ),
+        ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        95,
+        "the template link does not follow a change of phase in the browser",
+        "dashboards/static/portal.js",
+        (('    form.elements.phase.addEventListener("change", follow);\n', ""),),
+        ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        96,
+        "the planner's default list holds every body under the law-56 heading",
+        "dashboards/portal_home.py",
+        (
+            (
+                '    return table if everyone else table.filter(pl.col("l56_2014_ordinary_regime_inferred"))',
+                "    return table",
+            ),
+        ),
+        ("tests/test_portal_officer_words.py", "tests/test_portal.py"),
+    ),
+    Mutation(
+        97,
+        "the bodies are listed by name only, those with data no longer first",
+        "dashboards/portal_home.py",
+        (
+            (
+                '    rows.sort(key=lambda r: (not r["has_data"], plain(r["name"])))',
+                '    rows.sort(key=lambda r: plain(r["name"]))',
+            ),
+        ),
+        ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        98,
+        "the search no longer finds a body by its car plate",
+        "dashboards/portal_home.py",
+        (('plain(" ".join((code, row["sigla"] or "", row["name"]', 'plain(" ".join((code, row["name"]'),),
+        ("tests/test_portal_officer_words.py",),
     ),
 ]
 

@@ -38,6 +38,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dashboards import accounts, intake_worker, mapping_form
+from dashboards.portal_findings import findings_routes
 from dashboards.portal_guard import (
     FORM_BYTES,
     SECURITY_HEADERS,
@@ -340,6 +341,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             Route("/upload", upload, methods=["POST"]),
             Route("/uploads/{upload_id:str}", upload_status),
             Route("/uploads/{upload_id:str}/findings.json", upload_findings),
+            *findings_routes(shared),
             Route("/uploads/{upload_id:str}/mapping", upload_mapping, methods=["POST"]),
             Route("/uploads/{upload_id:str}/{decision:str}", upload_decision, methods=["POST"]),
             *reading_routes(shared),

@@ -5,18 +5,19 @@ see the body. The portal never opens the DuckDB warehouse: it serves the pages a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
-import polars as pl
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboards import accounts
 from dashboards.portal_guard import DASHBOARD_CSP
+from dashboards.portal_home import body_list, template_choice
 from dashboards.portal_site import Site, forbidden, with_states
-from sources.reference import bodies, body_name
+from sources.reference import body_name
 
 STEM = re.compile(r"^(\d{3})_(\d{4})_(previsione|rendiconto)(_en)?$")
 # what the runs write and the portal serves: pages in dashboards/, the workbook and the DUP document in reports/
@@ -35,19 +36,19 @@ def reading_routes(site: Site) -> list[Route]:
         user = current(request)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        everyone = request.query_params.get("tutti") == "1"
-        table = bodies() if everyone else bodies().filter(pl.col("l56_2014_ordinary_regime_inferred") == "true")
-        visible = [user.body] if user.role == "officer" else sorted(table["istat_code"].to_list())
         folder = settings.outputs_dir / "dashboards"
         with_data = {p.stem[:3] for p in folder.glob("*.html") if STEM.match(p.stem)} if folder.exists() else set()
+        asked = request.query_params if user.role != "officer" else {"tutti": "1", "q": user.body}
+        listed = body_list(asked, with_data)
+        if user.role == "officer":  # their own body only
+            listed = dataclasses.replace(listed, rows=[r for r in listed.rows if r["istat_code"] == user.body])
         history = with_states(settings, accounts.uploads_of(settings, user.body)[:20]) if user.role == "officer" else []
         return page(
             request,
             "home.html",
             "Bilanci",
-            bodies=visible,
-            with_data=with_data,
-            everyone=everyone,
+            listed=listed,
+            chosen=template_choice(request.query_params, dt.date.today().year),
             history=history,
             this_year=dt.date.today().year,
             max_mb=max_bytes // 2**20,

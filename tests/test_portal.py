@@ -320,9 +320,10 @@ def test_home_pages_speak_to_each_role(tmp_path):
     with TestClient(app) as planner:
         _login(planner, "piano", "pw-planner-12")
         home = planner.get("/").text
-        assert 'Provincia di Vercelli</a> <span class="ok">— dati caricati' in home
-        assert 'Provincia di Novara</a> <span class="muted">— nessun dato' in home
-        assert "Libero consorzio" not in home and "Libero consorzio" in planner.get("/?tutti=1").text
+        rows = dict(re.findall(r'data-code="(\d{3})">(.*?)</tr>', home, re.DOTALL))
+        assert 'class="ok">dati caricati' in rows["002"] and 'class="muted">nessun dato' in rows["003"]
+        assert "<td>Libero consorzio comunale</td>" not in home
+        assert "<td>Libero consorzio comunale</td>" in planner.get("/?tutti=1").text
 
 
 def test_the_mapping_form_validates_off_the_event_loop(portal, monkeypatch):

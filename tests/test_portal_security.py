@@ -190,6 +190,7 @@ ROUTES = [  # (method, url, expected status per role: anonymous, officer of 237,
     ("GET", "/files/reports/036_2025_rendiconto.xlsx", (303, 403, 200, 200)),
     ("GET", "/uploads/{upload_237}", (303, 200, 403, 200)),
     ("GET", "/uploads/{upload_237}/findings.json", (403, 200, 403, 200)),
+    ("GET", "/uploads/{upload_237}/rilievi.xlsx", (303, 200, 403, 200)),
     ("POST", "/uploads/{upload_237}/mapping", (403, 404, 403, 403)),
     ("POST", "/upload", (403, 400, 400, 403)),
 ]
