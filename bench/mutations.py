@@ -1,5 +1,5 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
-item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73.)
+item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: readiness from the run, 74-77.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -720,6 +720,39 @@ MUTATIONS = [
         "pipelines/factory.py",
         (("                tables.get(table)\n", "                pass\n"),),
         ("tests/test_table_producers.py",),
+    ),
+    Mutation(
+        74,
+        "readiness trusts the recorded file names without checking that the files are still the ones the run wrote",
+        "sources/readiness.py",
+        (
+            (
+                'return path if path.is_file() and digest(path) == entry["sha256"] else None',
+                "return path if path.is_file() else None",
+            ),
+        ),
+        ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        75,
+        "a file no run has taken for more than a minute is still said to be 'in corso'",
+        "sources/readiness.py",
+        (("late = now - _at(receipt.received_at) > NOT_TAKEN_AFTER", "late = False"),),
+        ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        76,
+        "a stage that raises records nothing on the uploads waiting for it: their page says 'in preparazione'",
+        "pipelines/factory.py",
+        (("        readiness.record_failure(settings, keys, context.run.run_id, stage.name)\n", ""),),
+        ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        77,
+        "the officer's upload page shows the file's SHA-256 again",
+        "dashboards/templates/upload.html",
+        (('{% if user.role != "officer" %} — impronta SHA-256', "{% if true %} — impronta SHA-256"),),
+        ("tests/test_readiness.py",),
     ),
 ]
 

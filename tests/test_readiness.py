@@ -1,6 +1,6 @@
-"""Readiness from the run itself (issue 29): the officer's page says "ready" only from what a run recorded on the upload,
-links only files that include the upload, says in words when no run took the file or a run failed, and shows a receipt
-number, never a checksum."""
+"""Readiness from the run itself (issue 29): the officer's page says "ready" only from what a run recorded on the
+upload, links only files that include the upload, says in words when no run took the file or a run failed, and shows a
+receipt number, never a checksum."""
 
 from __future__ import annotations
 
@@ -139,6 +139,7 @@ def test_ready_only_after_the_run_records_outputs_that_include_the_upload(portal
 def test_no_run_within_a_minute_is_said_in_words_with_whom_to_call(portal, tmp_path):
     settings, client, clock = portal
     upload_id = _sent(client, write_sample(tmp_path, generate_budget("237", 2025, "rendiconto"), "annex_amount_kinds"))
+    clock.now = dt.datetime.fromisoformat(_record_of(settings, upload_id)[1].received_at)  # the register's time
     clock.advance(seconds=59)
     assert _readiness_of(client.get(f"/uploads/{upload_id}").text) == "queued"
     clock.advance(seconds=2)
