@@ -85,8 +85,12 @@ class Readiness:
         return self.state == "ready"
 
 
-def stem_of(receipt: Receipt) -> str | None:
-    return f"{receipt.body}_{receipt.year}_{receipt.phase}" if receipt.body and receipt.year and receipt.phase else None
+def stems_of(receipt: Receipt) -> list[str]:
+    """The outputs' stems of every body, year and phase the file brings (``237_2025_rendiconto``)."""
+    found = [f"{b}_{y}_{p}" for b, y, p in receipt.partitions]
+    if not found and receipt.body and receipt.year and receipt.phase:
+        found = [f"{receipt.body}_{receipt.year}_{receipt.phase}"]
+    return sorted(set(found))
 
 
 def digest(path: Path) -> str:
@@ -151,10 +155,9 @@ def readiness(settings, receipt: Receipt, now: dt.datetime, number: str = "", la
         return Readiness(
             "not_taken" if late else "queued", words["not_taken" if late else "queued"].format(**values), True
         )
-    stem = stem_of(receipt)
-    names = [f"{stem}.{suffix}" for suffix in SUFFIXES]
+    names = [f"{stem}.{suffix}" for stem in stems_of(receipt) for suffix in SUFFIXES]
     entries = [receipt.outputs.get(name) for name in names]
-    recorded = all(e and loaded and _at(e["at"]) >= loaded for e in entries)
+    recorded = bool(entries) and all(e and loaded and _at(e["at"]) >= loaded for e in entries)
     newest = max((_at(e["at"]) for e in entries), default=None) if recorded else None
     if newest and all(still_written(settings, e) for e in entries):  # a later failed refresh leaves them valid
         files = {name: entry["path"] for name, entry in zip(names, entries)}
