@@ -1,6 +1,6 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
-labels and the quadrants' names, 74-79; the command line in words, 80-85; wb, 86-90; officer, 91-98.)
+labels and the quadrants' names, 74-79; the command line in words, 80-85; wb, 86-90; officer, 91-98; readiness from the run, 99-102.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -955,6 +955,39 @@ MUTATIONS = [
         "dashboards/portal_home.py",
         (('plain(" ".join((code, row["sigla"] or "", row["name"]', 'plain(" ".join((code, row["name"]'),),
         ("tests/test_portal_officer_words.py",),
+    ),
+    Mutation(
+        99,
+        "readiness trusts the recorded file names without checking that the files are still the ones the run wrote",
+        "sources/readiness.py",
+        (
+            (
+                'return path if path.is_file() and digest(path) == entry["sha256"] else None',
+                "return path if path.is_file() else None",
+            ),
+        ),
+        ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        100,
+        "a file no run has taken for more than a minute is still said to be 'in corso'",
+        "sources/readiness.py",
+        (("late = now - _at(receipt.received_at) > NOT_TAKEN_AFTER", "late = False"),),
+        ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        101,
+        "a stage that raises records nothing on the uploads waiting for it: their page says 'in preparazione'",
+        "pipelines/factory.py",
+        (("        readiness.record_failure(settings, keys, context.run.run_id, stage.name)\n", ""),),
+        ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        102,
+        "the officer's upload page shows the file's SHA-256 again",
+        "dashboards/templates/upload.html",
+        (('{% if user.role != "officer" %} — impronta SHA-256', "{% if true %} — impronta SHA-256"),),
+        ("tests/test_readiness.py",),
     ),
 ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import sqlite3
 from contextlib import contextmanager
@@ -42,7 +43,15 @@ MIGRATIONS = [  # columns added after the first release: (table, column, definit
         "INTEGER NOT NULL DEFAULT 0",
     ),  # bumped by logout and reset: older cookies stop working
     ("uploads", "receipt_seq", "INTEGER"),  # the receipt the upload became (sources.receipts), for its fate
+    ("uploads", "receipt_number", "TEXT"),  # what the officer reads and quotes: 2026-0042 (``receipt_number``)
 ]
+# The officer's receipt number: the year of receipt and the next number of that year, given inside the INSERT (one
+# statement: two uploads at once cannot take the same number; the unique index would refuse it anyway).
+NEXT_NUMBER = (
+    "(SELECT printf('%s-%04d', :year_of, COALESCE(MAX(CAST(substr(receipt_number, 6) AS INTEGER)), 0) + 1)"
+    " FROM uploads WHERE receipt_number LIKE :year_of || '-%')"
+)
+RECEIPT_NUMBER = r"^(\d{4})-(\d{4,})$"
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,12 @@ def connect(settings):
         ):  # the dry run's outcome in the register's words (received)
             con.execute("UPDATE uploads SET status = 'received' WHERE status = 'accepted'")
             con.execute("PRAGMA user_version = 1")
+        if con.execute("PRAGMA user_version").fetchone()[0] < 2:  # uploads logged before receipt numbers: numbered
+            for row in con.execute("SELECT id, received_at FROM uploads ORDER BY received_at, rowid").fetchall():
+                given = {"year_of": row["received_at"][:4], "id": row["id"]}
+                con.execute(f"UPDATE uploads SET receipt_number = {NEXT_NUMBER} WHERE id = :id", given)
+            con.execute("CREATE UNIQUE INDEX IF NOT EXISTS uploads_receipt_number ON uploads (receipt_number)")
+            con.execute("PRAGMA user_version = 2")
         yield con
         con.commit()
     finally:
@@ -157,14 +172,26 @@ def end_sessions(settings, username: str) -> None:
         con.execute("UPDATE users SET session_version = session_version + 1 WHERE username = ?", (username,))
 
 
-def log_upload(settings, **record) -> None:
+def log_upload(settings, **record) -> str:
+    """Log an upload; returns its receipt number (``2026-0042``: unique in this installation)."""
     with connect(settings) as con:
         con.execute(
             "INSERT INTO uploads (id, body, year, phase, original_name, stored_as, sha256, username, received_at,"
-            " status, findings_json, receipt_seq) VALUES (:id, :body, :year, :phase, :original_name, :stored_as,"
-            " :sha256, :username, :received_at, :status, :findings_json, :receipt_seq)",
-            {"receipt_seq": None, **record},
+            " status, findings_json, receipt_seq, receipt_number) VALUES (:id, :body, :year, :phase, :original_name,"
+            f" :stored_as, :sha256, :username, :received_at, :status, :findings_json, :receipt_seq, {NEXT_NUMBER})",
+            {"receipt_seq": None, **record, "year_of": str(record["received_at"])[:4]},
         )
+        return con.execute("SELECT receipt_number FROM uploads WHERE id = ?", (record["id"],)).fetchone()[0]
+
+
+def upload_by_number(settings, number: str) -> sqlite3.Row | None:
+    """The upload with this receipt number (``2026-42`` and ``2026-0042`` alike), or None."""
+    found = re.fullmatch(r"\s*(\d{4})\s*[-/ ]\s*0*(\d{1,9})\s*", number or "")
+    if found is None:
+        return None
+    wanted = f"{found.group(1)}-{int(found.group(2)):04d}"
+    with connect(settings) as con:
+        return con.execute("SELECT * FROM uploads WHERE receipt_number = ?", (wanted,)).fetchone()
 
 
 def uploads_of(settings, body: str | None = None) -> list[sqlite3.Row]:

@@ -49,6 +49,7 @@ from dashboards.portal_guard import (
 )
 from dashboards.portal_reading import reading_routes
 from dashboards.portal_site import HERE, forbidden, site, state_of
+from dashboards.portal_status import status_routes, status_view, utc_now
 from sources import mappings, receipts, replacement
 from sources.findings import findings_json
 from sources.intake import receive, validate_file
@@ -74,7 +75,8 @@ def officer(user: accounts.User) -> Uploader:
     return Uploader(user.username, frozenset({user.body}))
 
 
-def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
+def create_app(settings=None, max_upload_mb: float | None = None, clock=utc_now) -> Starlette:
+    """The portal; ``clock`` (naive UTC) tells when an upload has waited too long (tests move it)."""
     settings = settings or load_settings()
     shared = site(settings, max_upload_mb)
     max_bytes, too_large, incoming = shared.max_bytes, shared.too_large, shared.incoming
@@ -237,8 +239,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
                 "Caricamento",
                 422,
                 up=record,
-                ready=False,
-                stem="",
                 state=receipts.REJECTED,
                 findings=json.loads(findings_json(shown)),
                 fields=mapping_form.fields(info["unplaced"]),
@@ -275,10 +275,6 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
         user, record = own_upload(request)
         if record is None:
             return forbidden() if user else RedirectResponse("/login", status_code=303)
-        stem = f"{record['body']}_{record['year']}_{record['phase']}"
-        page_file = settings.outputs_dir / "dashboards" / f"{stem}.html"
-        received = dt.datetime.fromisoformat(record["received_at"]).timestamp()
-        ready = record["status"] != receipts.REJECTED and page_file.exists() and page_file.stat().st_mtime > received
         info = mapping_of(record) if user.may_upload and user.body == record["body"] else None
         fate = receipts.get(settings, record["receipt_seq"]) if record["receipt_seq"] else None
         held = replacement.held_view(fate.comparisons) if fate and fate.status == receipts.HELD else []
@@ -289,8 +285,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             "Caricamento",
             up=record,
             findings=json.loads(record["findings_json"]),
-            ready=ready,
-            stem=stem,
+            **status_view(settings, record, fate, clock()),  # ready only from what the run recorded on the receipt
             fields=mapping_form.fields(info["unplaced"]) if info else [],
             fate=fate,
             held=held,
@@ -344,6 +339,7 @@ def create_app(settings=None, max_upload_mb: float | None = None) -> Starlette:
             *findings_routes(shared),
             Route("/uploads/{upload_id:str}/mapping", upload_mapping, methods=["POST"]),
             Route("/uploads/{upload_id:str}/{decision:str}", upload_decision, methods=["POST"]),
+            *status_routes(shared, clock),
             *reading_routes(shared),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],

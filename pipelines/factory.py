@@ -10,6 +10,7 @@ only), each table it returns stored (only tables it declares), the run recorded 
 import dagster as dg
 import polars as pl
 
+from pipelines import readiness
 from pipelines.checks import check_results, check_specs
 from pipelines.declaration import BODY, YEAR, Loader, Stage, StageRun
 from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
@@ -103,9 +104,18 @@ def _json(metadata: dict) -> dict:
 
 
 def execute(stage: Stage, context, config, warehouse_db: Warehouse):
-    """Run ``stage`` for the partitions of ``context``; yields its materialisation and check results."""
+    """Run ``stage`` for the partitions of ``context``; yields its materialisation and check results. A failure is
+    recorded on the uploads waiting for these partitions' results (``pipelines.readiness``), then raised."""
     settings = warehouse_db.settings()
     keys = _keys(context, stage.partitions)
+    try:
+        yield from _execute(stage, context, config, warehouse_db, settings, keys)
+    except Exception:
+        readiness.record_failure(settings, keys, context.run.run_id, stage.name)
+        raise
+
+
+def _execute(stage: Stage, context, config, warehouse_db: Warehouse, settings, keys: pl.DataFrame):
     prepared = stage.prepare(settings) if stage.prepare else {}
     with warehouse_db.connect() as con:
         if config is not None and stage.parameters:  # part of the manifest, stored before it is built
@@ -129,9 +139,13 @@ def execute(stage: Stage, context, config, warehouse_db: Warehouse):
         files = computed.metadata.pop("files", {})
         found = run.manifest()
         manifest.record(con, settings, found, context.run.run_id, stage.name, files or None)
+        if files and stage.partitions == BODY:  # the uploads in use say which outputs include them
+            readiness.record_outputs(con, settings, keys, context.run.run_id, files.values())
         yield dg.MaterializeResult(metadata=_json({**prepared, **computed.metadata, "manifest": found.id}))
         for check in stage.checks:
             passed, evidence = computed.checks.get(check.name) or check.evaluate(run, computed)
+            if check.blocking and not passed:  # the stages after it will not run
+                readiness.record_failure(settings, keys, context.run.run_id, stage.name, check=True)
             severity = dg.AssetCheckSeverity.WARN if check.warn else dg.AssetCheckSeverity.ERROR
             yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(evidence))
         yield from check_results(con, list(stage.checked), keys)

@@ -55,15 +55,8 @@ class Uploader:
 
 # The one vocabulary of a file's fate (words: data/upload_states.csv). Every store says it in these words:
 # the receipt (the register), core.uploads (current / superseded) and what the portal and the command line show.
-RECEIVED, HELD, CANCELLED, CURRENT, SUPERSEDED, UNCHANGED, REJECTED = (
-    "received",
-    "held",
-    "cancelled",
-    "current",
-    "superseded",
-    "unchanged",
-    "rejected",
-)
+RECEIVED, HELD, CANCELLED, CURRENT, SUPERSEDED = "received", "held", "cancelled", "current", "superseded"
+UNCHANGED, REJECTED = "unchanged", "rejected"
 EFFECTIVE = (RECEIVED, CURRENT)  # what is, or will be once loaded, in use for its partitions
 LOADED = (CURRENT, SUPERSEDED)
 
@@ -87,9 +80,7 @@ class Receipt:
     loaded_at: str | None = None
     table: str = "budget"  # budget (spending) or revenue: a file replaces only files of the same table
     summary: dict = field(default_factory=dict)  # per "body|year|phase": transforms.replacement.summarise
-    comparisons: list = field(
-        default_factory=list
-    )  # against the file it replaces, per partition (transforms.replacement.compare)
+    comparisons: list = field(default_factory=list)  # against the file it replaces, per partition (compare)
     replaces: dict = field(default_factory=dict)  # "body|year|phase" -> seq of the receipt in use before this one
     confirmed_by: str | None = None  # who confirmed a replacement that makes the data worse
     confirmed_at: str | None = None
@@ -97,6 +88,8 @@ class Receipt:
         None  # the lines as validated at intake (a Parquet file), so loading does not read the file again
     )
     rules: str | None = None  # fingerprint of the rules the lines were validated with (sources.rules_version)
+    outputs: dict = field(default_factory=dict)  # file name -> what a run wrote with it in use (sources.readiness)
+    failure: dict = field(default_factory=dict)  # the last run that failed with it in use, in words (sources.readiness)
 
     @property
     def worse(self) -> bool:
@@ -306,6 +299,16 @@ def held(settings: Settings, body: str | None = None) -> list[Receipt]:
 
 def _bodies(receipt: Receipt) -> set[str]:
     return {str(p[0]) for p in receipt.partitions} or ({receipt.body} if receipt.body else set())
+
+
+def update(settings: Settings, seq: int, change) -> Receipt | None:
+    """Read, change (``change(receipt)``) and write one receipt under the lock: what a run records on it."""
+    with _locked(settings) as base:
+        receipt = _read(base, seq)
+        if receipt is not None:
+            change(receipt)
+            _write(_file(base, seq), receipt)
+        return receipt
 
 
 def mark(settings: Settings, receipt: Receipt, status: str, detail: str = "") -> None:

@@ -22,6 +22,7 @@ class Settings:
     min_year: int
     max_year_ahead: int
     large_amount_eur: int
+    support_contact: str = ""  # who an officer calls when the results do not come (empty: the portal's administrator)
 
     @property
     def warehouse_path(self) -> Path:
@@ -47,9 +48,11 @@ def load_settings() -> Settings:
             values[field.name] = env
     converted = {}
     for field in fields(Settings):
-        raw = values[field.name]
+        raw = values.get(field.name, field.default)
         if field.type == "Path":
             converted[field.name] = Path(raw)
+        elif field.type == "str":
+            converted[field.name] = str(raw or "").strip()
         elif field.type == "int":
             converted[field.name] = int(raw)
         else:

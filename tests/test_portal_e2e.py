@@ -117,6 +117,9 @@ def test_officer_and_planner_in_a_real_browser(server, tmp_path):
         run_pipeline(instance, [2025], ["237"], home=str(settings.home))
         # the page refreshes itself every 5 s while the file is being loaded (a reload of ours could collide with it)
         page.wait_for_selector("#dashboard", timeout=30_000)
+        receipt = page.inner_text("main")  # ready from what the run recorded; a receipt number, never a checksum
+        assert "Elaborazione completata" in receipt and "Ricevuta n." in receipt and "SHA" not in receipt
+        page.screenshot(path=str(ARTIFACTS / "3_upload_ready.png"), full_page=True)
         page.click("#dashboard")
         page.wait_for_selector("#matrix svg")
         assert page.locator("#matrix [aria-roledescription=point]").count() > 5
