@@ -1,6 +1,7 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
-labels and the quadrants' names, 74-79; the command line in words, 80-85; wb, 86-90; officer, 91-98; readiness from the run, 99-102.)
+labels and the quadrants' names, 74-79; the command line in words, 80-85; the workbook that prints whole, 86-90; the
+officer's words and the planner's home, 91-98; readiness from the run, 99-102.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
