@@ -113,8 +113,7 @@ class Sheet:
         heading = page_heading(inputs).replace("&", "&&")
         self.ws.set_header(f"&L&8{heading}&R&8{name.replace('&', '&&')}")
         self.ws.set_footer("&C&8" + inputs.t("page_of").replace("{n}", "&P").replace("{m}", "&N"))
-        if hasattr(workbook, "frames"):
-            workbook.frames.append(self)
+        workbook.frames.append(self)  # a ReportBook: fitted when it closes
 
     def value(self, col, value, kind="text", style=None):
         row = self.row
@@ -126,15 +125,12 @@ class Sheet:
             self.ws.write_string(row, col, str(value), self.fmt["bold" if bold else "wrap"])
             self.cells.append((row, col, str(value), "bold" if bold else "text"))
             return
-        variant = f"_{style}" if style in ("bold", "left") and kind == "euro" or style == "left" else ""
+        variant = "_left" if style == "left" else "_bold" if style == "bold" and kind == "euro" else ""
         if kind == "euro":
             self.ws.write_number(row, col, value / 100, self.fmt["euro" + variant])
             shown = f"{value / 100:,.2f} €"
-        elif kind in (
-            "pct",
-            "num",
-            "score",
-        ):  # rounded far below what is shown: sums in parallel differ in the last bit
+        elif kind in ("pct", "num", "score"):
+            # rounded far below what is shown: sums in parallel differ in the last bit, the file must not
             self.ws.write_number(row, col, round(value, 12), self.fmt[kind + variant])
             shown = {"pct": f"{value:.0%}", "num": f"{value:,.2f}", "score": f"{value:.1f} / 100"}[kind]
         elif kind == "int":
