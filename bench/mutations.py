@@ -1,5 +1,6 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
-item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: readiness from the run, 74-77.)
+item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: readiness from
+the run, 74-77.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
