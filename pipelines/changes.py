@@ -114,11 +114,12 @@ def changes_since_previous(
     wanted = matrix.join(keys, on=["body", "year"], how="semi").select("body", "year", "phase").unique().rows()
     for body, year, phase in wanted:
         before = _previous_year(matrix, body, year, phase)
-        against = phase
+        against, unmet = phase, False
         if phase == "previsione" and (final_accounts == "always" or (final_accounts == "missing" and before is None)):
             final = _previous_year(matrix, body, year, "rendiconto")
             if final is not None:
                 before, against = final, "rendiconto"
+            unmet = final is None and final_accounts == "always"  # asked for, but no earlier final accounts
         if before is None:
             out[(body, year, phase)] = Changes(
                 None, words["title"].format(before=year - 1), words["none_before"], _empty()
@@ -130,6 +131,8 @@ def changes_since_previous(
             out[(body, year, phase)] = _compared(
                 was, now, (before, year), words["title"].format(before=before), words, names
             )
+            if unmet:
+                out[(body, year, phase)].note = f"{words['final_none']} {out[(body, year, phase)].note}"
             continue
         found = _compared(was, now, (before, year), words["title_final"].format(before=before), words, names)
         reason = words["final_always" if final_accounts == "always" else "final_missing"]
