@@ -25,6 +25,12 @@ from cli.classified import print_classification
 from sources.findings import Finding
 from sources.settings import load_settings
 
+# What each command runs, by the runner's labels (``pipelines.runner.stage_labels``): never a layer's number, which
+# changes with the graph (tests/test_graph_order.py checks that each label exists).
+CLASSIFY_STAGES = ("body_1",)
+REPORT_STAGES = ("reports",)
+PAGE_STAGES = ("body_pages",)
+
 
 @app.command()
 def demo(
@@ -84,7 +90,7 @@ def classify(
             "overrides_user": getpass_user(),
         },
     }
-    _run(settings, keys, config, ("body_1",))
+    _run(settings, keys, config, CLASSIFY_STAGES)
     with warehouse.connect(settings.warehouse_path) as con:
         result = stored_classification(
             con, keys, phase, stages.matrix_parameters(spending_threshold, authority_threshold, cost_basis)
@@ -224,7 +230,7 @@ def report(
         settings,
         keys,
         {"report_workbooks": {"lang": lang, "phase": phase, "folder": str(folder)}, **_peer_config(peer_group, peers)},
-        ("body_1", "year_1", "body_2", "year_2", "body_reports"),
+        REPORT_STAGES,
     )
     suffix = "" if lang == "it" else f"_{lang}"
     for b, y in keys.select("body", "year").rows():
@@ -326,6 +332,6 @@ def dashboards(
             )
         )
         raise typer.Exit(1)
-    _run(settings, keys, {"dashboard_pages": {"lang": lang, "export": export}}, ("body_pages",))
+    _run(settings, keys, {"dashboard_pages": {"lang": lang, "export": export}}, PAGE_STAGES)
     index = settings.outputs_dir / "dashboards" / ("index.html" if lang == "it" else f"index_{lang}.html")
     console.print(say(f"Pagine scritte; indice: {index}", f"Pages written; index: {index}"), soft_wrap=True)

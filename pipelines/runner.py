@@ -12,7 +12,9 @@ import socket
 import dagster as dg
 
 from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
-from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS
+from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS, WRITTEN_BY
+from pipelines.factory import upstream
+from pipelines.graph import STAGES
 from pipelines.declaration import BODY
 from pipelines.instance import HOST_TAG, PID_TAG, owner_tags
 from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
@@ -110,7 +112,8 @@ def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dic
 
 def stage_labels() -> dict[str, list[str]]:
     """Each layer of the graph by label, ``body_1``, ``year_1``, ``body_2``… (counted per partitions definition), each
-    asset by its name, and the outputs by the names the commands use (``body_reports``, ``body_pages``)."""
+    asset by its name, the outputs by the names the commands use (``body_reports``, ``body_pages``) and ``reports``: the
+    workbooks with everything before them."""
     labels: dict[str, list[str]] = {}
     for partitions, names in LAYERS:
         labels[f"{partitions}_{sum(label.startswith(partitions) for label in labels) + 1}"] = names
@@ -119,7 +122,21 @@ def stage_labels() -> dict[str, list[str]]:
         **{name: [name] for name in STAGE_ASSETS},
         "body_reports": ["report_workbooks"],
         "body_pages": ["dashboard_pages"],
+        "reports": through("report_workbooks"),
     }
+
+
+def through(name: str) -> list[str]:
+    """``name`` with every stage it reads from, however far back, in the graph's order: what a command runs to refresh
+    one output (a command never names layers, which change with the graph)."""
+    by_name = {stage.name: stage for stage in STAGES}
+    needed, waiting = {name}, [name]
+    while waiting:
+        for producer in upstream(by_name[waiting.pop()], WRITTEN_BY):
+            if producer in by_name and producer not in needed:
+                needed.add(producer)
+                waiting.append(producer)
+    return [stage for _, names in LAYERS for stage in names if stage in needed]
 
 
 def layers_of(stages: tuple[str, ...] | None) -> list[tuple[str, list[str]]]:

@@ -76,3 +76,14 @@ def test_run_pipeline_runs_the_layers_in_the_graphs_order(tmp_path, settings):
         ["national_overview"],
     ]
     assert all(r.success for r in results) and results[1].dagster_run.tags["dagster/partition"] == "2025"
+
+
+def test_the_commands_name_stages_the_runner_knows():
+    """``areavasta report`` once named a layer the graph no longer had ("year_2") and stopped before any workbook."""
+    from cli import analysis
+
+    for stages in (analysis.CLASSIFY_STAGES, analysis.REPORT_STAGES, analysis.PAGE_STAGES):
+        assert layers_of(stages)
+    report = [name for _, names in layers_of(analysis.REPORT_STAGES) for name in names]
+    assert report[-1] == "report_workbooks" and "dashboard_pages" not in report
+    assert {"budget_lines", "ruffini_matrix", "portfolio_priorities", "restructuring_plans"} <= set(report)
