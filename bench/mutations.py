@@ -1,7 +1,8 @@
 """Hand-made mutations: does the suite catch each one? (Issue 25: "Rules the suite lets break", 1-12; the rules of
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
 labels and the quadrants' names, 74-79; the command line in words, 80-85; the workbook that prints whole, 86-90; the
-officer's words and the planner's home, 91-98; readiness from the run, 99-102.)
+officer's words and the planner's home, 91-98; readiness from the run, 99-102; the
+commands' stages, 103.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -989,6 +990,13 @@ MUTATIONS = [
         "dashboards/templates/upload.html",
         (('{% if user.role != "officer" %} — impronta SHA-256', "{% if true %} — impronta SHA-256"),),
         ("tests/test_readiness.py",),
+    ),
+    Mutation(
+        103,
+        "areavasta report runs the stages the workbooks read from, not a layer's number",
+        "pipelines/runner.py",
+        (("            if producer in by_name and producer not in needed:", "            if False:"),),
+        ("tests/test_graph_order.py",),
     ),
 ]
 
