@@ -191,6 +191,8 @@ ROUTES = [  # (method, url, expected status per role: anonymous, officer of 237,
     ("GET", "/uploads/{upload_237}", (303, 200, 403, 200)),
     ("GET", "/uploads/{upload_237}/findings.json", (403, 200, 403, 200)),
     ("GET", "/uploads/{upload_237}/rilievi.xlsx", (303, 200, 403, 200)),
+    # the results of an upload no run has processed yet: "in preparazione" to who may see it, refused to the others
+    ("GET", "/uploads/{upload_237}/esiti/reports/237_2025_rendiconto.xlsx", (303, 409, 403, 409)),
     ("POST", "/uploads/{upload_237}/mapping", (403, 404, 403, 403)),
     ("POST", "/upload", (403, 400, 400, 403)),
 ]
@@ -234,3 +236,17 @@ def test_authorisation_matrix(matrix_portal, method, url, expected):
                 target, data={"csrf": token, "year": "x", "phase": "rendiconto"}, follow_redirects=False
             )
         assert response.status_code == status, (role, method, target, response.status_code)
+
+
+def test_a_receipt_number_finds_an_upload_only_for_who_may_see_it(portal, matrix_portal):
+    settings, _ = portal
+    app, upload_237 = matrix_portal
+    number = accounts.upload(settings, upload_237)["receipt_number"]
+    assert number
+    expected = {"ufficio.bo": 303, "ufficio.mo": 404, "pianificatore": 303}
+    for role, status in expected.items():
+        client = TestClient(app)
+        login(client, role, ROLES[role])
+        response = client.get(f"/ricevuta?numero={number}", follow_redirects=False)
+        assert response.status_code == status, (role, response.status_code)
+    assert TestClient(app).get(f"/ricevuta?numero={number}", follow_redirects=False).status_code == 303  # to login
