@@ -59,25 +59,22 @@ import json, resource, subprocess, sys, time; from pathlib import Path
 sys.path.insert(0, {root!r})
 import dagster as dg
 from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS
-from pipelines.partitions import key_of
+from pipelines.partitions import year_range_tags
 from pipelines.resources import Warehouse
 from pipelines.runner import register
 codes, years, home = {codes!r}, {years!r}, {home!r}
 subprocess.run([sys.executable, {backfill!r}, "--years", f"{{years[0]}}-{{years[-1]}}", "--bodies", ",".join(codes),
                 "--load-into", home], check=True, capture_output=True)
-instance = dg.DagsterInstance.ephemeral(); register(instance, years, codes)
+instance = dg.DagsterInstance.ephemeral(); register(instance, years)
 resources = {{"warehouse_db": Warehouse(home=home)}}
 quiet = {{"loggers": {{"console": {{"config": {{"log_level": "WARNING"}}}}}}}}
-body = {{"dagster/asset_partition_range_start": key_of(codes[0], years[0]),
-        "dagster/asset_partition_range_end": key_of(codes[-1], years[-1])}}
-year = {{"dagster/asset_partition_range_start": str(years[0]), "dagster/asset_partition_range_end": str(years[-1])}}
 t = time.perf_counter()
 outputs = ("report_workbooks", "dashboard_pages")
-for partitions, names in LAYERS:
-    selection, tags = [STAGE_ASSETS[n] for n in names if n not in outputs], body if partitions == "body" else year
-    assert dg.materialize(
-        ALL_ASSETS, selection=selection, instance=instance, resources=resources, tags=tags, run_config=quiet
-    ).success
+selection = [STAGE_ASSETS[n] for _, names in LAYERS for n in names if n not in outputs]
+assert dg.materialize(
+    ALL_ASSETS, selection=selection, instance=instance, resources=resources,
+    tags=year_range_tags(years[0], years[-1]), run_config=quiet
+).success
 print(json.dumps({{"seconds": time.perf_counter() - t,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """

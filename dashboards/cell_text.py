@@ -9,7 +9,7 @@ advances, 2048 units per em); a character outside it counts as wide as "M".
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 CHARS = (
     " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvw"
@@ -54,9 +54,15 @@ def _advances(bold: bool) -> dict[str, int]:
 
 def text_width(text: str, bold: bool = False, size: float = 11) -> float:
     """The width of ``text`` on one line, in column-width units (digits of the 11-point default font)."""
+    return _width(text, bold) * size / 11
+
+
+@lru_cache(maxsize=1 << 16)
+def _width(text: str, bold: bool) -> float:
+    """Kept per text: a workbook measures the same words and figures thousands of times (fitting, wrapping)."""
     advances = _advances(bold)
     wide = advances["M"]
-    return sum(advances.get(ch, wide) for ch in text) / DIGIT * size / 11
+    return sum(advances.get(ch, wide) for ch in text) / DIGIT
 
 
 def longest_word(text: str, bold: bool = False) -> float:

@@ -1,5 +1,5 @@
 """Dagster definitions of areavasta: the method's asset graph with its checks, the loads and the inbox intake, the
-inbox sensor, declarative automation, the annual schedule."""
+inbox sensor, the annual schedule."""
 
 import dagster as dg
 
@@ -9,20 +9,12 @@ from pipelines.inbox import inbox_job
 from pipelines.loaders import OUTCOME_IO, OutcomeIO
 from pipelines.resources import Warehouse
 from pipelines.schedules import annual_job, annual_rerun
-from pipelines.sensors import SENSOR_SECONDS, inbox_sensor, ingest_job
+from pipelines.sensors import inbox_sensor, ingest_job
 
 defs = dg.Definitions(
     assets=GRAPH,
     jobs=[ingest_job, annual_job, inbox_job],
-    sensors=[
-        inbox_sensor,
-        dg.AutomationConditionSensorDefinition(
-            "follow_inputs",
-            target=dg.AssetSelection.all(),
-            default_status=dg.DefaultSensorStatus.RUNNING,
-            minimum_interval_seconds=SENSOR_SECONDS,
-        ),
-    ],  # the stages after an upload follow within seconds
+    sensors=[inbox_sensor],  # an upload's run holds every stage of its body and year: no automation hop after it
     schedules=[annual_rerun],
     resources={"warehouse_db": Warehouse(), OUTCOME_IO: OutcomeIO()},
     # one process per run, not per step: the steps share one DuckDB writer anyway (pool limit 1), and a process

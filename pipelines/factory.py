@@ -10,20 +10,18 @@ only), each table it returns stored (only tables it declares), the run recorded 
 import dagster as dg
 import polars as pl
 
-from pipelines import readiness
+from pipelines import body_scope, body_status, readiness
 from pipelines.checks import check_results, check_specs
-from pipelines.declaration import BODY, YEAR, Loader, Stage, StageRun
-from pipelines.partitions import BY_YEAR, YEAR_BODY, YEARS, split
+from pipelines.declaration import BODY, Loader, Stage, StageRun
+from pipelines.partitions import YEARS, tagged_bodies
 from pipelines.reader import Reader
 from pipelines.resources import Warehouse
-from pipelines.stages import keys_frame
 from warehouse import manifest, tables
 from warehouse.errors import UnknownTable
 from warehouse.stored import Stored
 
-# written by the recording path of every asset (the run's parameters and manifest), read by the manifests
-BOOKKEEPING = ("stage_parameters", "run_manifests")
-PARTITIONS = {BODY: YEAR_BODY, YEAR: YEARS}
+# written by the recording path of every asset (the run's parameters and manifest, each body's last run)
+BOOKKEEPING = ("stage_parameters", "run_manifests", "body_runs")
 COMMON = {"backfill_policy": dg.BackfillPolicy.single_run(), "pool": "warehouse", "group_name": "metodo"}
 
 
@@ -86,17 +84,8 @@ def layers(stages: tuple[Stage, ...], written_by: dict[str, str]) -> list[tuple[
     return found
 
 
-def _dep(stage: Stage, name: str, partitions: dict[str, str | None]) -> dg.AssetDep:
-    """A dependency; across partitions definitions (body stage ↔ year stage) through the year."""
-    other = partitions.get(name)
-    crosses = other is not None and other != stage.partitions
-    return dg.AssetDep(name, partition_mapping=BY_YEAR) if crosses else dg.AssetDep(name)
-
-
-def _keys(context, partitions: str) -> pl.DataFrame:
-    if partitions == BODY:
-        return keys_frame(split(k) for k in context.partition_keys)
-    return pl.DataFrame({"year": sorted(int(k) for k in context.partition_keys)}, schema={"year": pl.Int32})
+def _years(context) -> list[int]:
+    return sorted(int(k) for k in context.partition_keys)
 
 
 def _json(metadata: dict) -> dict:
@@ -104,71 +93,103 @@ def _json(metadata: dict) -> dict:
 
 
 def execute(stage: Stage, context, config, warehouse_db: Warehouse):
-    """Run ``stage`` for the partitions of ``context``; yields its materialisation and check results. A failure is
-    recorded on the uploads waiting for these partitions' results (``pipelines.readiness``), then raised."""
+    """Run ``stage`` for the years of ``context`` (a body stage: for the run's bodies, ``pipelines.body_scope``); yields
+    its materialisation and check results. A failure is recorded on the uploads waiting for these results
+    (``pipelines.readiness``), then raised; a body stage failing on some bodies only computes the others."""
     settings = warehouse_db.settings()
-    keys = _keys(context, stage.partitions)
+    scope = body_scope.Scope(stage.partitions == BODY, _years(context), tagged_bodies(context.run.tags))
     try:
-        yield from _execute(stage, context, config, warehouse_db, settings, keys)
+        yield from _execute(stage, context, config, warehouse_db, settings, scope)
     except Exception:
-        readiness.record_failure(settings, keys, context.run.run_id, stage.name)
+        readiness.record_failure(settings, scope.keys, context.run.run_id, stage.name)
         raise
 
 
-def _execute(stage: Stage, context, config, warehouse_db: Warehouse, settings, keys: pl.DataFrame):
+def _compute(stage: Stage, warehouse_db: Warehouse, con, keys: pl.DataFrame, config, settings, prepared):
+    """The stage computed for ``keys`` through its reader and each part stored as it comes; returns the run and what it
+    computed (a single part kept for the declared checks, the metadata of parts summed)."""
+    run = StageRun(Reader(con, stage.name, {*stage.reads, *stage.writes}), keys, config, settings, prepared)
+    run.manifest_of = lambda: manifest.build(con, keys)
+    computed = stage.run(run)
+    single = isinstance(computed, Stored)
+    metadata: dict = {}
+    for part in [computed] if single else computed:  # each part stored before the next is computed
+        undeclared = sorted({tables.get(t).name for t in part.tables} - set(stage.writes))
+        if undeclared:
+            raise GraphError(f"stage {stage.name} returned {undeclared}, which it does not declare in writes")
+        warehouse_db.store(con, part.tables)
+        body_scope.add(metadata, part.metadata)
+    return run, (computed if single else Stored(metadata))
+
+
+def _execute(stage: Stage, context, config, warehouse_db: Warehouse, settings, scope):
     prepared = stage.prepare(settings) if stage.prepare else {}
+    run_id = context.run.run_id
     with warehouse_db.connect() as con:
+        keys = scope.resolve(con, run_id)
         if config is not None and stage.parameters:  # part of the manifest, stored before it is built
             values = config.model_dump(exclude_defaults=True)
             frame = manifest.parameters_frame(stage.name, keys, values)
             warehouse_db.store(con, {"stage_parameters": (frame, frame.drop("parameters"))})
-        run = StageRun(Reader(con, stage.name, {*stage.reads, *stage.writes}), keys, config, settings, prepared)
-        run.manifest_of = lambda: manifest.build(con, keys)
-        computed = stage.run(run)
-        single = isinstance(computed, Stored)
-        metadata: dict = {}
-        for part in [computed] if single else computed:  # each part stored before the next is computed
-            undeclared = sorted({tables.get(t).name for t in part.tables} - set(stage.writes))
-            if undeclared:
-                raise GraphError(f"stage {stage.name} returned {undeclared}, which it does not declare in writes")
-            warehouse_db.store(con, part.tables)
-            for name, value in part.metadata.items():  # the metadata of parts summed
-                metadata[name] = metadata[name] + value if name in metadata else value
-        # a single part is kept for the declared checks; parts are let go as they are stored
-        computed = computed if single else Stored(metadata)
-        files = computed.metadata.pop("files", {})
-        found = run.manifest()
-        manifest.record(con, settings, found, context.run.run_id, stage.name, files or None)
-        if files and stage.partitions == BODY:  # the uploads in use say which outputs include them
-            readiness.record_outputs(con, settings, keys, context.run.run_id, files.values())
-        yield dg.MaterializeResult(metadata=_json({**prepared, **computed.metadata, "manifest": found.id}))
+        try:
+            done = [_compute(stage, warehouse_db, con, keys, config, settings, prepared)]
+        except Exception as error:
+            if not scope.by_body or keys["body"].n_unique() < 2:
+                raise
+            # one body at a time: a body the stage fails on does not take the others with it
+            done = body_scope.body_by_body(
+                keys, lambda part: _compute(stage, warehouse_db, con, part, config, settings, prepared), scope
+            )
+            if not done:
+                raise
+            context.log.error(f"{stage.name}: non riuscito per {len(scope.failures)} ente-anno: {scope.failures}")
+        found = []
+        for run, computed in done:
+            files = computed.metadata.pop("files", {})
+            found.append(run.manifest())
+            manifest.record(con, settings, found[-1], run_id, stage.name, files or None)
+            if files and scope.by_body:  # the uploads in use say which outputs include them
+                readiness.record_outputs(con, settings, run.keys, run_id, files.values())
+        if scope.failed:
+            readiness.record_failure(settings, scope.failed_keys(), run_id, stage.name)
+        metadata = body_scope.merged([computed.metadata for _, computed in done])
+        if scope.by_body:
+            body_status.record(con, stage.name, scope.wanted, run_id, scope.errors())
+            for year in scope.years:  # the Dagster UI's view per body: when each was computed, from which upload
+                table = body_status.year_table(con, stage.name, year)
+                context.add_asset_metadata({"stato_per_ente": dg.MetadataValue.md(table)}, partition_key=str(year))
+            metadata["enti"] = scope.done_keys(keys)["body"].n_unique()
+        ids = sorted({m.id for m in found})
+        yield dg.MaterializeResult(
+            metadata=_json({**prepared, **metadata, "manifest": ids[0] if len(ids) == 1 else ids})
+        )
         for check in stage.checks:
-            passed, evidence = computed.checks.get(check.name) or check.evaluate(run, computed)
+            passed, evidence = body_scope.evaluated(check, done)
             if check.blocking and not passed:  # the stages after it will not run
-                readiness.record_failure(settings, keys, context.run.run_id, stage.name, check=True)
+                readiness.record_failure(settings, keys, run_id, stage.name, check=True)
             severity = dg.AssetCheckSeverity.WARN if check.warn else dg.AssetCheckSeverity.ERROR
             yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(evidence))
-        yield from check_results(con, list(stage.checked), keys)
+        if scope.by_body:
+            yield body_scope.every_body_result(scope)
+        yield from check_results(con, list(stage.checked), scope.done_keys(keys))
 
 
-def asset_of(
-    stage: Stage, written_by: dict[str, str], partitions: dict[str, str | None], follow
-) -> dg.AssetsDefinition:
-    """The asset of one declaration. ``partitions``: each asset's partitions definition (None: a loader); ``follow``:
-    its automation condition (None for the first body layer: runs that a new upload or the schedule start)."""
+def asset_of(stage: Stage, written_by: dict[str, str]) -> dg.AssetsDefinition:
+    """The asset of one declaration: partitioned by year (a body stage computes the bodies of its run inside the
+    year: ``pipelines.partitions``), its dependencies the producers of what it reads, its checks."""
     checks = [
         dg.AssetCheckSpec(c.name, asset=stage.name, blocking=c.blocking, description=c.description)
         for c in stage.checks
     ] + check_specs(stage.name, list(stage.checked))
+    checks += [body_scope.every_body_spec(stage.name)] if stage.partitions == BODY else []
     decorate = dg.asset(
         name=stage.name,
-        partitions_def=PARTITIONS[stage.partitions],
-        deps=[_dep(stage, name, partitions) for name in [*stage.after, *upstream(stage, written_by)]],
+        partitions_def=YEARS,
+        deps=[*stage.after, *upstream(stage, written_by)],
         kinds=set(stage.kinds),
         description=stage.description,
         metadata={"reads": ", ".join(stage.reads) or "-", "writes": ", ".join(stage.writes) or "-"},
         check_specs=checks,
-        automation_condition=follow,
         **COMMON,
     )
     if stage.config is None:

@@ -1,9 +1,9 @@
-"""Run the pipeline in-process (``make run``, ``areavasta run``, tests): the same assets, layer by layer of the graph.
+"""Run the pipeline in-process (``make run``, ``areavasta run``, tests): the same assets, one run per stretch of years.
 
-The order is the graph's (``pipelines.assets.LAYERS``: topological layers grouped by partitions definition, derived
-from the tables each stage reads), so a new asset needs no edit here. A body × year layer runs as one run per
-selection (all bodies of the selected years form one partition range: a single-run backfill); a year layer once
-per year. Runs go to the given Dagster instance, so ``dagster dev`` shows them afterwards.
+The stages a command asks for (``stage_labels``: the graph's layers, ``pipelines.assets.LAYERS``, derived from the
+tables each stage reads, or asset names) run as one single-run backfill over the years (every asset is partitioned by
+year; a body stage computes the bodies of the run inside it: ``pipelines.body_scope``): Dagster orders them, so a new
+asset needs no edit here. Runs go to the given Dagster instance, so ``dagster dev`` shows them afterwards.
 """
 
 import os
@@ -15,12 +15,9 @@ from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settin
 from pipelines.assets import ALL_ASSETS, LAYERS, STAGE_ASSETS, WRITTEN_BY
 from pipelines.factory import upstream
 from pipelines.graph import STAGES
-from pipelines.declaration import BODY
 from pipelines.instance import HOST_TAG, PID_TAG, owner_tags
-from pipelines.partitions import BODIES, YEAR_BODY, YEARS, key_of
+from pipelines.partitions import YEARS, body_tags, year_range_tags
 from pipelines.resources import Warehouse
-from sources import receipts
-from warehouse import store as warehouse
 
 UNFINISHED = [
     dg.DagsterRunStatus.STARTED,
@@ -56,58 +53,28 @@ def recover_stale_runs(instance: dg.DagsterInstance) -> list[str]:
     return recovered
 
 
-def register(instance: dg.DagsterInstance, years: list[int], bodies: list[str]) -> None:
-    """Add the years and bodies the instance does not know yet (sorted, so ranges stay readable)."""
-    for definition, values in ((YEARS, [str(y) for y in years]), (BODIES, bodies)):
-        known = set(instance.get_dynamic_partitions(definition.name))
-        new = sorted(v for v in values if v not in known)
-        if new:
-            instance.add_dynamic_partitions(definition.name, new)
+def register(instance: dg.DagsterInstance, years: list[int]) -> None:
+    """Add the years the instance does not know yet (sorted, so ranges stay readable)."""
+    known = set(instance.get_dynamic_partitions(YEARS.name))
+    new = sorted(str(y) for y in years if str(y) not in known)
+    if new:
+        instance.add_dynamic_partitions(YEARS.name, new)
 
 
-def _runs_of(order: list[str], wanted: set[str]) -> list[tuple[str, str]]:
-    """The wanted values as runs of neighbours in ``order``: ``[(first, last), ...]``."""
+def year_runs(instance, years: list[int]) -> list[tuple[str, str]]:
+    """The runs covering the years asked, as (first, last) year: each stretch of neighbouring registered years one run
+    (a national backfill of ten years is one run)."""
+    order = instance.get_dynamic_partitions(YEARS.name)
+    wanted = {str(y) for y in years}
     runs: list[list[str]] = []
-    for i, value in enumerate(order):
-        if value not in wanted:
+    for i, year in enumerate(order):
+        if year not in wanted:
             continue
         if runs and order[i - 1] == runs[-1][1]:
-            runs[-1][1] = value
+            runs[-1][1] = year
         else:
-            runs.append([value, value])
-    return [(a, b) for a, b in runs]
-
-
-def _body_runs(instance, years: list[int], bodies: list[str] | None) -> list[dict]:
-    """Tags of the runs covering every (body, year) asked, and nothing else.
-
-    Dagster reads a range over two dimensions as a rectangle (years from-to x bodies from-to, each in its registered
-    order), never as a stretch of keys in a row: so for each year the bodies asked become runs of neighbours, and
-    neighbouring years with the same runs share one rectangle (a national backfill is one run)."""
-    keys = set(YEAR_BODY.get_partition_keys(dynamic_partitions_store=instance))
-    year_order = instance.get_dynamic_partitions(YEARS.name)
-    body_order = instance.get_dynamic_partitions(BODIES.name)
-    asked = set(bodies) if bodies else set(body_order)
-    by_year = [
-        (year, _runs_of(body_order, {b for b in asked if key_of(b, int(year)) in keys}))
-        for year in year_order
-        if int(year) in set(years)
-    ]
-    rectangles: list[list] = []  # [first year, last year, body runs]
-    for year, runs in by_year:
-        last = rectangles[-1] if rectangles else None
-        if last and runs == last[2] and year_order.index(year) == year_order.index(last[1]) + 1:
-            last[1] = year
-        elif runs:
-            rectangles.append([year, year, runs])
-    return [
-        {
-            "dagster/asset_partition_range_start": key_of(first_body, int(first_year)),
-            "dagster/asset_partition_range_end": key_of(last_body, int(last_year)),
-        }
-        for first_year, last_year, runs in rectangles
-        for first_body, last_body in runs
-    ]
+            runs.append([year, year])
+    return [(first, last) for first, last in runs]
 
 
 def stage_labels() -> dict[str, list[str]]:
@@ -161,7 +128,9 @@ def run_pipeline(
     stages: tuple[str, ...] | None = None,
 ) -> list[dg.ExecuteInProcessResult]:
     """Materialise the assets of ``stages`` (layer labels or asset names, ``stage_labels``) for the selection (default:
-    every asset, every body with data).
+    every asset, every body with data), in one run per stretch of neighbouring years: Dagster orders the stages inside
+    it. ``bodies`` names the bodies the body stages compute (the tag ``areavasta/enti``); the year stages always take
+    every body of the year.
 
     ``config`` is each asset's run configuration, by asset name (e.g. ``{"ruffini_matrix":
     {"spending_threshold": 0.6}}``): what the command line says reaches the assets, and the run records it.
@@ -169,41 +138,21 @@ def run_pipeline(
     resources = {"warehouse_db": Warehouse(home=home)}
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # the run's events stay in the instance
     owner = owner_tags()  # so a later command can tell this run died
-    with resources["warehouse_db"].connect() as con:
-        loaded = set(warehouse.analysed_keys(con)["body"])  # uploads, and bodies only the national open data has
-    waiting = {p[0] for r in receipts.pending(resources["warehouse_db"].settings()) for p in r.partitions}
-    register(instance, years, bodies or sorted(loaded | waiting))  # pending receipts: budget_lines loads them first
+    register(instance, years)
+    names = [name for _, layer in layers_of(stages) for name in layer]
+    ops = {name: {"config": values} for name, values in (config or {}).items() if name in names}
     results = []
-
-    def run_config(names: list[str]) -> dict:
-        ops = {name: {"config": values} for name, values in (config or {}).items() if name in names}
-        return {**quiet, "ops": ops} if ops else quiet
-
-    for partitions, names in layers_of(stages):
-        selection = [STAGE_ASSETS[name] for name in names]
-        if partitions == BODY:
-            for tags in _body_runs(instance, years, bodies):
-                results.append(
-                    dg.materialize(
-                        ALL_ASSETS,
-                        selection=selection,
-                        instance=instance,
-                        resources=resources,
-                        tags={**tags, **owner},
-                        run_config=run_config(names),
-                    )
-                )
-        else:
-            for year in sorted(years):
-                results.append(
-                    dg.materialize(
-                        ALL_ASSETS,
-                        selection=selection,
-                        instance=instance,
-                        resources=resources,
-                        partition_key=str(year),
-                        run_config=run_config(names),
-                        tags=owner,
-                    )
-                )
+    for first, last in year_runs(instance, years):
+        span = {"partition_key": first} if first == last else {}  # one year: the run shows it as its partition
+        results.append(
+            dg.materialize(
+                ALL_ASSETS,
+                selection=[STAGE_ASSETS[name] for name in names],
+                instance=instance,
+                resources=resources,
+                tags={**({} if span else year_range_tags(int(first), int(last))), **body_tags(bodies or []), **owner},
+                run_config={**quiet, "ops": ops} if ops else quiet,
+                **span,
+            )
+        )
     return results

@@ -1,17 +1,18 @@
-"""The annual rerun: the latest year of every body, then the cross-body assets, on a configurable date (Europe/Rome)."""
+"""The annual rerun: the latest year of every body with data, every stage in one run, on a configurable date
+(Europe/Rome)."""
 
 import os
 
 import dagster as dg
 
-from pipelines.assets import FIRST_LAYER
-from pipelines.partitions import YEARS, year_range_tags
+from pipelines.assets import ALL_ASSETS
+from pipelines.partitions import YEARS
 
 ANNUAL_CRON = os.environ.get("AREAVASTA_ANNUAL_CRON", "0 6 15 5 *")  # 15 May, after the final accounts (due 30 April)
 annual_job = dg.define_asset_job(
     "annual_job",
-    selection=FIRST_LAYER,
-    description="The body stage for the latest year of every body; the year and later stages follow by automation",
+    selection=ALL_ASSETS,
+    description="Every stage for the latest year, every body with data (no areavasta/enti tag)",
 )
 
 
@@ -28,5 +29,5 @@ def annual_rerun(context: dg.ScheduleEvaluationContext):
     latest = years[-1]
     return dg.RunRequest(
         run_key=f"annual-{latest}-{context.scheduled_execution_time:%Y}",
-        tags={**year_range_tags(latest, context.instance), "anno": str(latest)},
+        partition_key=str(latest),
     )

@@ -3,9 +3,10 @@
 A tick lists the inbox folder and reads the register of receipts (``sources.receipts``), nothing else: it never
 opens the warehouse and never reads a file. Files dropped in the folder → one ``inbox_job`` run receiving them, oldest
 first (``pipelines.inbox``: the intake as the folder's operator; a rejected file fails that run with its findings).
-Pending receipts (the portal's, the folder's, a confirmed replacement) → one ``ingest_job`` run per partition; its
-``budget_lines`` loads every pending receipt in order of receipt first (``pipelines.stage_lines``), then the body's
-stages run down to its workbook and page. A receipt loaded by another process (``areavasta confirm``, ``ingest``)
+Pending receipts (the portal's, the folder's, a confirmed replacement) → one ``ingest_job`` run per body and year
+(the year's partition, the body in the tag ``areavasta/enti``); its ``budget_lines`` loads every pending receipt in
+order of receipt first (``pipelines.stage_lines``), then the body's stages and the year's run down to its workbook and
+page. A receipt loaded by another process (``areavasta confirm``, ``ingest``)
 gets its runs too: the cursor is the time of the last load whose runs were requested. Run keys make every request
 once (the same files, the same receipt and partition), whichever tick sees them.
 """
@@ -15,21 +16,21 @@ import os
 
 import dagster as dg
 
-from pipelines.assets import BODY_ASSETS
+from pipelines.assets import ALL_ASSETS
 from pipelines.inbox import inbox_job, waiting_files
-from pipelines.partitions import BODIES, YEARS, key_of
+from pipelines.partitions import YEARS, body_tags
 from pipelines.resources import Warehouse
 from pipelines.runner import recover_stale_runs
 from sources import receipts
 
-# An upload's own partition all the way to its workbook and page in one run: the officer sees the new figures within
-# seconds (peers as last computed); automation then refreshes the year's cross-body assets and the body stages after
-# them.
+# An upload's body and year all the way to its workbook and page in one run, with the year's tables across bodies
+# (peers, national overview, scenarios) computed again on the way: nothing waits for another hop, and the other bodies'
+# own stages are not recomputed (they are by the next annual rerun or ``areavasta run``).
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=BODY_ASSETS,
-    description="A new upload's body and year: pending receipts loaded, lines, matrix, priorities, plans, workbook and "
-    "page",
+    selection=ALL_ASSETS,
+    description="A new upload's year, for its body (tag areavasta/enti): pending receipts loaded, lines, matrix, the "
+    "year's peers and scenarios, priorities, plans, workbook and page",
 )
 
 
@@ -76,17 +77,16 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
         )
     requests = [r for r in [folder_request(settings)] if r is not None]
     fresh, cursor = loaded_since(settings, context.cursor, started)
-    years, bodies = set(), set()
+    years = set()
     for receipt in [*receipts.pending(settings), *fresh]:
         for body, year, _phase in receipt.partitions:
             years.add(str(year))
-            bodies.add(body)
             requests.append(
                 dg.RunRequest(
                     run_key=f"receipt-{receipt.seq}-{year}-{body}",
                     job_name="ingest_job",
-                    partition_key=key_of(body, year),
-                    tags={"areavasta/receipt": str(receipt.seq)},
+                    partition_key=str(year),
+                    tags={"areavasta/receipt": str(receipt.seq), **body_tags([body])},
                 )
             )
     if not requests:
@@ -95,7 +95,5 @@ def inbox_sensor(context: dg.SensorEvaluationContext, warehouse_db: Warehouse):
     return dg.SensorResult(
         run_requests=list({r.run_key: r for r in requests}.values()),
         cursor=cursor,
-        dynamic_partitions_requests=[YEARS.build_add_request(sorted(years)), BODIES.build_add_request(sorted(bodies))]
-        if years
-        else [],
+        dynamic_partitions_requests=[YEARS.build_add_request(sorted(years))] if years else [],
     )

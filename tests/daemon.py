@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.partitions import BODIES_TAG
 from pipelines.resources import Warehouse
 from pipelines.sensors import inbox_sensor
 
@@ -23,10 +24,19 @@ class Served:
     cursor: str | None = None
 
     def partitions(self, job: str = "ingest_job") -> set[str]:
-        return {r.partition_key for r in self.requests if r.job_name == job}
+        """What each run asked for computes: ``2025|237`` (its year partition | the body of its tag)."""
+        return requested(r for r in self.requests if r.job_name == job)
 
     def failed_runs(self) -> list[dg.ExecuteInProcessResult]:
         return [r for r in self.runs if not r.success]
+
+
+def requested(run_requests) -> set[str | None]:
+    """Run requests as ``year|body`` (the partition and the tag ``areavasta/enti``), or the year alone, or None."""
+    return {
+        f"{r.partition_key}|{r.tags[BODIES_TAG]}" if BODIES_TAG in (r.tags or {}) else r.partition_key
+        for r in run_requests
+    }
 
 
 def resources(settings) -> dict:
@@ -51,7 +61,11 @@ def run(settings, request: dg.RunRequest, instance: dg.DagsterInstance, full: bo
     if full:
         job = defs.resolve_job_def("ingest_job")
         return job.execute_in_process(
-            instance=instance, partition_key=request.partition_key, resources=resources(settings), raise_on_error=False
+            instance=instance,
+            partition_key=request.partition_key,
+            tags=request.tags,
+            resources=resources(settings),
+            raise_on_error=False,
         )
     from pipelines.assets import ALL_ASSETS
 
@@ -60,6 +74,7 @@ def run(settings, request: dg.RunRequest, instance: dg.DagsterInstance, full: bo
         selection=["budget_lines"],
         instance=instance,
         partition_key=request.partition_key,
+        tags=request.tags,
         resources=resources(settings),
         raise_on_error=False,
     )

@@ -76,7 +76,7 @@ def _analyses(path) -> dict:
             for (t,) in con.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'core' "
                 "AND table_name NOT IN ('uploads', 'budget_lines', 'revenue_lines', 'authority_overrides', "
-                "'run_manifests')"
+                "'run_manifests', 'body_runs')"
             ).fetchall()
         ]  # run ids and times: bookkeeping, not results
         out = {}

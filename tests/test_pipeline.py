@@ -12,10 +12,10 @@ import pytest
 
 from pipelines.assets import ALL_ASSETS
 from pipelines.definitions import defs
-from pipelines.partitions import BODIES, YEARS
+from pipelines.partitions import YEARS
 from pipelines.resources import Warehouse
 from pipelines.runner import run_pipeline
-from pipelines.schedules import annual_rerun
+from pipelines.schedules import annual_job, annual_rerun
 from sources import receipts
 from sources.intake import receive
 from sources.receipts import Uploader
@@ -82,10 +82,8 @@ def _snapshot(settings) -> dict:
 def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     instance = dg.DagsterInstance.ephemeral()
     results = run_pipeline(instance, [2024, 2025], home=str(loaded.home))
-    assert all(r.success for r in results) and len(results) == 4  # 2 body-layer runs, 2 years x 1 year-layer run
-    assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"] and instance.get_dynamic_partitions(
-        "ente"
-    ) == ["002", "003"]
+    assert all(r.success for r in results) and len(results) == 1  # one run: both years, every stage
+    assert sorted(instance.get_dynamic_partitions("anno")) == ["2024", "2025"]
     first = _snapshot(loaded)
     assert first["portfolio"].height > 0 and first["plans"].height > 0
     indicators = first["execution_indicators"].filter(pl.col("body") == "002", pl.col("year") == 2025)
@@ -152,10 +150,21 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     assert all(first[t].equals(second[t]) for t in TABLES)
     status = instance.get_status_by_partition(
         dg.AssetKey("ruffini_matrix"),
-        ["2025|002"],
+        ["2025"],
         defs.resolve_asset_graph().get(dg.AssetKey("ruffini_matrix")).partitions_def,
     )
-    assert status["2025|002"].value == "MATERIALIZED"
+    assert status["2025"].value == "MATERIALIZED"
+    # what the UI shows per body, on the year's latest materialisation: when, which run, from which upload
+    found = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("ruffini_matrix"), asset_partitions=["2025"]), limit=1
+    )
+    event = found.records[0].event_log_entry
+    table = event.asset_materialization.metadata["stato_per_ente"].value
+    rows = [line for line in table.splitlines() if line.startswith("| 00")]
+    assert [r.split(" | ")[0] for r in rows] == ["| 002 Vercelli", "| 003 Novara"]
+    assert all(" | calcolato | " in r and event.run_id[:8] in r for r in rows)
+    assert "rendiconto: ricevuta n. 2, 002_2025_rendiconto" in rows[0] and "003_2025_rendiconto" in rows[1]
+    assert event.asset_materialization.metadata["enti"].value == 2
 
 
 def test_blocking_schema_check_stops_the_downstream_assets(loaded):
@@ -166,14 +175,14 @@ def test_blocking_schema_check_stops_the_downstream_assets(loaded):
         )
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("anno", ["2025"])
-    instance.add_dynamic_partitions("ente", ["002", "003"])
-    from pipelines.assets import ALL_ASSETS, FIRST_LAYER
+    from pipelines.assets import ALL_ASSETS, LAYERS
 
     result = dg.materialize(
         ALL_ASSETS,
-        selection=FIRST_LAYER,
+        selection=LAYERS[0][1],
         instance=instance,
-        partition_key="2025|002",
+        partition_key="2025",
+        tags={"areavasta/enti": "002"},
         resources={"warehouse_db": Warehouse(home=str(loaded.home))},
         raise_on_error=False,
     )
@@ -220,7 +229,7 @@ def test_inbox_sensor_receives_folder_files_through_a_run_and_requests_exactly_t
     served = daemon.serve(settings, instance)
     assert served.partitions() == {"2025|237"} and served.partitions("inbox_job") == {None}
     added = {(r.partitions_def_name, tuple(r.partition_keys)) for r in served.ticks[1].dynamic_partitions_requests}
-    assert added == {("anno", ("2025",)), ("ente", ("237",))}
+    assert added == {("anno", ("2025",))}  # the year: bodies are data inside it
     assert (inbox / "accepted" / good.name).exists() and (inbox / "rejected" / bad.name).exists()
     text = (inbox / "rejected" / "sbagliato.xlsx.rilievi.txt").read_text(encoding="utf-8")
     assert "MISSION_UNKNOWN" in text and "Missione '77' inesistente" in text
@@ -246,9 +255,7 @@ def test_sensor_registered_partitions_land_in_the_instance(tmp_path, settings, m
     write_sample(inbox, generate_budget("002", 2024, "rendiconto"), "annex_amount_kinds")
     instance = dg.DagsterInstance.ephemeral()
     served = daemon.serve(settings, instance, full=True)
-    assert instance.get_dynamic_partitions(YEARS.name) == ["2024"] and instance.get_dynamic_partitions(BODIES.name) == [
-        "002"
-    ]
+    assert instance.get_dynamic_partitions(YEARS.name) == ["2024"]
     assert served.partitions() == {"2024|002"} and all(r.success for r in served.runs)
     assert (settings.outputs_dir / "reports" / "002_2024_rendiconto.xlsx").exists()
 
@@ -257,74 +264,46 @@ def test_annual_schedule_reruns_the_latest_year_of_every_body():
     with dg.instance_for_test() as instance:
         assert isinstance(annual_rerun(dg.build_schedule_context(instance=instance)), dg.SkipReason)
         instance.add_dynamic_partitions("anno", ["2023", "2024", "2025"])
-        instance.add_dynamic_partitions("ente", ["002", "036", "237"])
         request = annual_rerun(
             dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime.datetime(2026, 5, 15, 6))
         )
-    assert request.tags["dagster/asset_partition_range_start"] == "2025|002"
-    assert request.tags["dagster/asset_partition_range_end"] == "2025|237"
+    assert request.partition_key == "2025" and "areavasta/enti" not in request.tags  # every body with data
+    assert set(annual_job.selection.resolve(defs.resolve_asset_graph())) == {a.key for a in ALL_ASSETS}
     assert annual_rerun.execution_timezone == "Europe/Rome" and annual_rerun.cron_schedule == "0 6 15 5 *"
 
 
-def test_a_new_years_upload_leads_to_refreshed_outputs_through_sensor_and_automation(tmp_path, settings, monkeypatch):
-    """As deployed: the sensor requests a receipt's partition for a year never seen, its run loads it, and declarative
-    automation then asks for every later stage of that body and year, down to the workbook and the page."""
+def test_a_new_years_upload_refreshes_its_body_and_the_years_tables_in_its_own_run(tmp_path, settings, monkeypatch):
+    """As deployed: the sensor requests a receipt's year (a year never seen) for its body; that one run loads it,
+    computes the body's stages, the year's tables across bodies (peers, overview, scenarios) and the body's workbook
+    and page, and leaves the other bodies' own stages alone."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     monkeypatch.setenv("AREAVASTA_INBOX", str(inbox))
-    resources = {"warehouse_db": Warehouse(home=str(settings.home))}
     with dg.instance_for_test() as instance:
         write_sample(inbox, generate_budget("237", 2024, "rendiconto"), "annex_amount_kinds")
         served = daemon.serve(settings, instance, full=True)
         assert served.partitions() == {"2024|237"} and all(r.success for r in served.runs)
-        write_sample(
-            inbox, generate_budget("036", 2024, "rendiconto"), "annex_amount_kinds"
-        )  # another body, known year
+        write_sample(inbox, generate_budget("036", 2023, "rendiconto"), "annex_amount_kinds")  # another body
         served = daemon.serve(settings, instance, served.cursor, full=True)
-        assert served.partitions() == {"2024|036"} and all(r.success for r in served.runs)
-        cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor  # the daemon has been running
-        # the year never seen before arrives, for one body only
+        assert served.partitions() == {"2023|036"} and all(r.success for r in served.runs)
+        # the year arrives for a second body: its run computes that body only, the year's tables for both
         write_sample(inbox, generate_budget("237", 2023, "rendiconto"), "annex_amount_kinds")
         served = daemon.serve(settings, instance, served.cursor, full=True)
         assert "2023" in instance.get_dynamic_partitions(YEARS.name)
         assert served.partitions() == {"2023|237"} and all(r.success for r in served.runs)
-        wanted = set()
-        for _ in range(8):  # what the automation daemon does, tick after tick: evaluate, then run what it asks for
-            evaluation = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-            cursor = evaluation.cursor
-            asked = [
-                (key.to_user_string(), partition)
-                for key, partitions in _requested(evaluation).items()
-                for partition in partitions
-            ]
-            if not asked:
-                break
-            wanted |= set(asked)
-            for name, partition in asked:
-                dg.materialize(
-                    ALL_ASSETS, selection=[name], instance=instance, resources=resources, partition_key=partition
-                )
-        refreshed = {name for name, partition in wanted if partition in ("2023", "2023|237")}
-        assert not any(
-            partition.endswith("|036") for _, partition in wanted
-        )  # no run for a body without data that year
-        assert {
-            "peer_benchmarks",
-            "national_overview",
-            "portfolio_priorities",
-            "restructuring_plans",
-            "scenarios",
-            "report_workbooks",
-            "dashboard_pages",
-        } <= refreshed
+        [run] = [r for r in served.runs if r.dagster_run.job_name == "ingest_job"]
+        materialised = {e.asset_key.to_user_string() for e in run.get_asset_materialization_events()}
+        assert materialised == {a.key.to_user_string() for a in ALL_ASSETS}  # every stage, in this one run
+        assert run.dagster_run.tags["areavasta/enti"] == "237"
+    with warehouse.connect(settings.warehouse_path, read_only=True) as con:
+        computed = con.execute(
+            "SELECT asset, body FROM core.body_runs WHERE year = 2023 AND run_id = ?", [run.dagster_run.run_id]
+        ).fetchall()
+        peers = con.execute("SELECT DISTINCT body FROM core.peer_benchmarks WHERE year = 2023").fetchall()
+    assert computed and {body for _, body in computed} == {"237"}  # the other body's stages not recomputed
+    assert {"036", "237"} <= {b for (b,) in peers}  # the year's peers hold both bodies
     assert (settings.outputs_dir / "reports" / "237_2023_rendiconto.xlsx").exists()
     assert (settings.outputs_dir / "dashboards" / "237_2023_rendiconto.html").exists()
-
-
-def _requested(evaluation) -> dict:
-    """Asset key -> partition keys the automation asked for in one evaluation."""
-    keys = [a.key for a in ALL_ASSETS]
-    return {key: evaluation.get_requested_partitions(key) for key in keys if evaluation.get_num_requested(key)}
 
 
 def test_a_locked_warehouse_does_not_touch_the_tick_which_never_opens_it(tmp_path, settings, monkeypatch):
@@ -355,7 +334,7 @@ def test_a_locked_warehouse_does_not_touch_the_tick_which_never_opens_it(tmp_pat
         started = time.monotonic()
         result = daemon.tick(settings)
         assert time.monotonic() - started < 10
-        assert {r.partition_key for r in result.run_requests} == {"2024|002"}
+        assert daemon.requested(result.run_requests) == {"2024|002"}
     finally:
         holder.kill()
         holder.wait()

@@ -554,7 +554,7 @@ def test_runs_are_requested_for_files_loaded_outside_the_tick(settings, tmp_path
     load_receipts(settings)  # loaded by another process
     cursor = "2000-01-01T00:00:00"  # the last one the sensor requested, before this load
     result = daemon.tick(settings, cursor=cursor)
-    assert {r.partition_key for r in result.run_requests} == {"2023|028"} and result.cursor > cursor
+    assert daemon.requested(result.run_requests) == {"2023|028"} and result.cursor > cursor
     again = daemon.tick(settings, cursor=result.cursor)
     assert isinstance(again, dg.SkipReason)
 
@@ -569,7 +569,7 @@ def test_the_first_tick_keeps_its_cursor_so_a_later_outside_load_gets_its_runs(s
     receive(draft_of_bologna(settings.home / "bozza.xlsx"), settings, Uploader("ufficio.bo", frozenset({"237"})))
     load_receipts(settings)  # areavasta confirm, or ingest, while the daemon runs
     later = daemon.tick(settings, cursor=first.cursor)
-    assert {r.partition_key for r in later.run_requests} == {"2026|237"}
+    assert daemon.requested(later.run_requests) == {"2026|237"}
 
 
 KILL_REBUILD = """

@@ -88,6 +88,9 @@ NOT_WIRING_BY_DESIGN = {
     "pipelines.declaration",  # what declares a stage of the graph (a data type, like warehouse.stored)
     "pipelines.graph",  # the asset graph as data: each stage's declaration, built into assets by the factory
     "pipelines.reader",  # the warehouse as a stage reads it: a connection limited to its declared tables
+    "pipelines.assets",  # the graph built once by the factory (its Dagster objects come from pipelines.factory)
+    "pipelines.output_workers",  # the outputs drawn in worker processes: process plumbing, no method
+    "pipelines.prewarm",  # what the run launcher's fork server imports (Dagster among them): no method
 }
 
 

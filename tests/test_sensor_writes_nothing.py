@@ -45,7 +45,7 @@ def test_the_tick_opens_no_warehouse_and_reads_no_file(waiting, monkeypatch):
     monkeypatch.setattr("sources.intake.validate_file", forbidden)
     monkeypatch.setattr("warehouse.loading.load_receipts", forbidden)
     result = daemon.tick(settings)
-    requested = {(r.job_name, r.partition_key) for r in result.run_requests}
+    requested = {(r.job_name, key) for r in result.run_requests for key in daemon.requested([r])}
     assert requested == {("inbox_job", None), ("ingest_job", "2025|002")}
     assert not settings.warehouse_path.exists() and dropped.exists()  # nothing written, the file where it was
     assert [r.status for r in receipts.all_receipts(settings)] == [receipts.RECEIVED]

@@ -125,14 +125,14 @@ def test_a_stage_reading_a_table_it_does_not_declare_fails_its_run(settings):
         "reads the register without saying so",
         reads=("budget_lines",),
     )
-    asset = asset_of(sneaky, producers(STAGES, LOADERS), {"budget_lines": BODY}, None)
+    asset = asset_of(sneaky, producers(STAGES, LOADERS))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("anno", ["2025"])
-    instance.add_dynamic_partitions("ente", ["237"])
     result = dg.materialize(
         [asset],
         instance=instance,
-        partition_key="2025|237",
+        partition_key="2025",
+        tags={"areavasta/enti": "237"},
         resources={"warehouse_db": Warehouse(home=str(settings.home))},
         raise_on_error=False,
     )
@@ -142,13 +142,12 @@ def test_a_stage_reading_a_table_it_does_not_declare_fails_its_run(settings):
     honest = asset_of(
         replace(sneaky, name="honest", reads=("budget_lines", "uploads")),
         producers(STAGES, LOADERS),
-        {"budget_lines": BODY},
-        None,
     )
     again = dg.materialize(
         [honest],
         instance=instance,
-        partition_key="2025|237",
+        partition_key="2025",
+        tags={"areavasta/enti": "237"},
         resources={"warehouse_db": Warehouse(home=str(settings.home))},
     )
     assert again.success

@@ -47,6 +47,11 @@ class PlanCatalogue:
             self._kept[key] = compute()
         return self._kept[key]
 
+    def memo(self, key: tuple, compute):
+        """``compute()`` once per ``key`` for this catalogue: the plans of 107 bodies share a few hundred
+        combinations of region, kind and fields (each a polars filter of a catalogue)."""
+        return self._keep(("memo", *key), compute)
+
     def plan_kinds(self) -> dict[str, dict]:
         """Kind → its words, template, steps and legal source (``plan_kinds.csv``)."""
         return self._keep(("plan_kinds",), lambda: _by(self.csv("plan_kinds.csv"), "kind"))

@@ -136,9 +136,10 @@ def _actors_text(r: dict, keys: list[str], actors_of: dict, kind: str, coproduce
 
 def _parts_of(r: dict, fields: dict, catalogue: PlanCatalogue, lang: str) -> dict:
     """One plan's parts, named as in ``PARTS`` (and ``HELPERS``)."""
-    csv = catalogue.csv
+    csv, memo = catalogue.csv, catalogue.memo  # the catalogue filters once per region, kind and fields
     laws = catalogue.regional_laws(r["body"])
-    actors_of = _actors_of(r["body"], catalogue)
+    region = tuple(sorted(laws.items()))
+    actors_of = memo(("actors", region), lambda: _actors_of(r["body"], catalogue))
     keys = [k for k in (r["fields"] or []) if k in fields]
     f = fields.get(r["field"]) or {}
     kind = r["plan_kind"]
@@ -146,12 +147,12 @@ def _parts_of(r: dict, fields: dict, catalogue: PlanCatalogue, lang: str) -> dic
         "coproduction_types": ";".join(
             dict.fromkeys(c for k in keys for c in fields[k]["coproduction_types"].split(";"))
         ),
-        "instruments": _fitting(csv("instruments.csv"), "instrument", keys),
-        "cases": _fitting(csv("cases.csv"), "case", keys),
+        "instruments": memo(("fit", "instrument", *keys), lambda: _fitting(csv("instruments.csv"), "instrument", keys)),
+        "cases": memo(("fit", "case", *keys), lambda: _fitting(csv("cases.csv"), "case", keys)),
     }
     delegation = catalogue.delegations().get(r["function"]) or {}
     allowed = plan_rules.allowed_types(merged["coproduction_types"], delegation.get("coproduction_types"), kind)
-    types = _labels(allowed, csv("coproduction_types.csv"), "type", lang)
+    types = memo(("types", allowed, lang), lambda: _labels(allowed, csv("coproduction_types.csv"), "type", lang))
     why = (
         f.get(f"why_{lang}") or ""
         if len(keys) < 2
@@ -162,14 +163,18 @@ def _parts_of(r: dict, fields: dict, catalogue: PlanCatalogue, lang: str) -> dic
         )
     )
     actors = _actors_text(r, keys, actors_of, kind, bool(allowed), lang)
-    instruments = _labels(
-        merged["instruments"],
-        _instruments_for(csv("instruments.csv"), kind, bool(allowed), laws),
-        "instrument",
-        lang,
-        cite=True,
+    instruments = memo(
+        ("instruments", merged["instruments"], kind, bool(allowed), region, lang),
+        lambda: _labels(
+            merged["instruments"],
+            _instruments_for(csv("instruments.csv"), kind, bool(allowed), laws),
+            "instrument",
+            lang,
+            cite=True,
+        ),
     )
-    cases = _labels(merged["cases"], csv("cases.csv"), "case", lang) if allowed else ""
+    cases = memo(("cases", merged["cases"], lang), lambda: _labels(merged["cases"], csv("cases.csv"), "case", lang))
+    cases = cases if allowed else ""
     direction = ""
     if kind == "development":
         steps = [
@@ -206,7 +211,10 @@ def _parts_of(r: dict, fields: dict, catalogue: PlanCatalogue, lang: str) -> dic
         instruments=instruments,
         cases=cases,
         phases_text=phases,
-        risks_text=_risks(csv("risks.csv"), kind, keys, bool(allowed), lang, r.get("governs")),
+        risks_text=memo(
+            ("risks", kind, bool(allowed), lang, r.get("governs"), *keys),
+            lambda: _risks(csv("risks.csv"), kind, keys, bool(allowed), lang, r.get("governs")),
+        ),
         direction=direction,
         delegation_why=delegation.get(f"why_{lang}") or "",
         regional_law=f"legge regionale di riordino: {laws['reallocation']}"

@@ -141,6 +141,18 @@ RUN_MANIFESTS = declare(
     partitions=WHOLE_TABLE,
     blocking=False,
 )
+BODY_RUNS = declare(
+    "body_runs",
+    "Each body stage's last run for each body and year: when, which run, and whether it computed the body (ok), failed "
+    "on it (failed, with the error) or left it out after an earlier stage failed on it (skipped). What Dagster's "
+    "partitions showed per body before bodies became data inside the year (pipelines.body_status).",
+    names("asset body year run_id recorded_at state error"),
+    FIELDS,
+    key=("asset", "body", "year"),
+    required="run_id recorded_at state",
+    blocking=False,
+    own={"state": TEXT.checked(pa.Check.isin(["ok", "failed", "skipped"])), "error": TEXT},
+)
 
 LOADED = (
     BUDGET_LINES,
@@ -152,7 +164,7 @@ LOADED = (
     RATINGS,
     RATING_FILES,
 )
-TABLES: dict[str, Table] = {t.name: t for t in (*LOADED, *METHOD, STAGE_PARAMETERS, RUN_MANIFESTS)}
+TABLES: dict[str, Table] = {t.name: t for t in (*LOADED, *METHOD, STAGE_PARAMETERS, RUN_MANIFESTS, BODY_RUNS)}
 
 
 def get(table: Table | str) -> Table:

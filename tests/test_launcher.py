@@ -1,0 +1,95 @@
+"""The deployment's run launcher (``pipelines.launcher``): a run is a fork of a process that imported the code once; its
+events, success, failure and cancellation reach the instance as with Dagster's default launcher."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+import pytest
+from dagster._core.launcher import LaunchRunContext, WorkerStatus
+
+from pipelines.launcher import PID_TAG, PrewarmedRunLauncher
+from tests import launcher_jobs
+
+LAUNCHER = {
+    "module": "pipelines.launcher",
+    "class": "PrewarmedRunLauncher",
+    "config": {"preload": ["tests.launcher_jobs"]},
+}
+
+
+def _launch(instance, job_name: str, tags=None):
+    recon = dg.reconstructable(getattr(launcher_jobs, f"define_{job_name}"))
+    job = recon.get_definition()
+    run = instance.create_run_for_job(job_def=job, job_code_origin=recon.get_python_origin(), tags=tags or {})
+    instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
+    return run.run_id
+
+
+def _finished(instance, run_id: str, limit: float = 60):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        run = instance.get_run_by_id(run_id)
+        if run.is_finished:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+@pytest.fixture
+def instance(tmp_path):
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides={"run_launcher": LAUNCHER}) as found:
+        yield found
+
+
+def test_the_instance_takes_the_launcher_from_its_configuration(instance):
+    assert isinstance(instance.run_launcher, PrewarmedRunLauncher)
+
+
+def test_a_launched_run_succeeds_in_a_forked_process_and_records_its_events(instance):
+    run_id = _launch(instance, "ok_job")
+    run = _finished(instance, run_id)
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    pid = int(instance.get_run_by_id(run_id).tags[PID_TAG])
+    messages = [e.message for e in instance.all_logs(run_id)]
+    assert any(f"Started process for run (pid: {pid})" in m for m in messages)  # the fork ran it
+    assert any("said 42" in (m or "") for m in messages)
+
+
+def test_a_failing_run_is_recorded_failed(instance):
+    run = _finished(instance, _launch(instance, "failing_job"))
+    assert run.status == dg.DagsterRunStatus.FAILURE
+
+
+def test_a_run_is_cancelled_by_terminate_and_a_dead_process_is_seen(instance):
+    run_id = _launch(instance, "slow_job")
+    deadline = time.monotonic() + 30
+    while instance.get_run_by_id(run_id).status != dg.DagsterRunStatus.STARTED and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run = instance.get_run_by_id(run_id)
+    assert instance.run_launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+    assert instance.run_launcher.terminate(run_id)
+    assert _finished(instance, run_id).status == dg.DagsterRunStatus.CANCELED
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        health = instance.run_launcher.check_run_worker_health(instance.get_run_by_id(run_id))
+        if health.status == WorkerStatus.NOT_FOUND:
+            break
+        time.sleep(0.1)
+    assert health.status == WorkerStatus.NOT_FOUND
+    assert not instance.run_launcher.terminate(run_id)  # finished: nothing to terminate
+
+
+def test_the_fork_server_imports_nothing_that_starts_threads():
+    """A fork of a process running polars' (or DuckDB's) threads can deadlock: an upload's run once hung in
+    budget_lines that way. What the fork server preloads must start no thread and pull none of those in."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import os, sys, pipelines.prewarm as p; "
+        "print(len(os.listdir('/proc/self/task')), sorted(m for m in p.THREADED if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1", "[]"]
