@@ -2,7 +2,7 @@
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
 labels and the quadrants' names, 74-79; the command line in words, 80-85; the workbook that prints whole, 86-90; the
 officer's words and the planner's home, 91-98; readiness from the run, 99-102; the
-commands' stages, 103.)
+commands' stages, 103; issue 30: bodies as data in the year, the launcher, the caches, 104-113.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -981,7 +981,7 @@ MUTATIONS = [
         101,
         "a stage that raises records nothing on the uploads waiting for it: their page says 'in preparazione'",
         "pipelines/factory.py",
-        (("        readiness.record_failure(settings, keys, context.run.run_id, stage.name)\n", ""),),
+        (("        readiness.record_failure(settings, scope.keys, context.run.run_id, stage.name)\n", ""),),
         ("tests/test_readiness.py",),
     ),
     Mutation(
@@ -997,6 +997,91 @@ MUTATIONS = [
         "pipelines/runner.py",
         (("            if producer in by_name and producer not in needed:", "            if False:"),),
         ("tests/test_graph_order.py",),
+    ),
+    Mutation(
+        104,
+        "a body an earlier stage of the run failed on is computed again by the later stages",
+        "pipelines/body_scope.py",
+        (("        self.keys = _without(self.wanted, self.skipped)", "        self.keys = self.wanted"),),
+        ("tests/test_body_scope.py",),
+    ),
+    Mutation(
+        105,
+        "a body stage failing on one body fails the whole run (no body-by-body retry)",
+        "pipelines/factory.py",
+        (('            if not scope.by_body or keys["body"].n_unique() < 2:', "            if True:"),),
+        ("tests/test_body_scope.py",),
+    ),
+    Mutation(
+        106,
+        "the run's tag naming its bodies is ignored: an upload recomputes every body",
+        "pipelines/partitions.py",
+        (('    return sorted({b.strip() for b in value.split(",") if b.strip()}) or None', "    return None"),),
+        ("tests/test_body_runs.py", "tests/test_body_scope.py"),
+    ),
+    Mutation(
+        107,
+        "the UI's table per body no longer says which upload a body's figures come from",
+        "pipelines/body_status.py",
+        (
+            (
+                '        source = sources.get(str(body), "dati aperti nazionali (BDAP)")',
+                '        source = "dati aperti nazionali (BDAP)"',
+            ),
+        ),
+        ("tests/test_pipeline.py::test_run_materialises_every_stage_and_a_rerun_is_identical",),
+    ),
+    Mutation(
+        108,
+        "a body left out after an earlier stage failed on it passes the later stage's every_body_computed",
+        "pipelines/body_scope.py",
+        (("        passed=not failed and not skipped,", "        passed=not failed,"),),
+        ("tests/test_body_scope.py",),
+    ),
+    Mutation(
+        109,
+        "the upload of a body a stage failed on says 'in preparazione' for ever",
+        "pipelines/factory.py",
+        (("        if scope.failed:\n", "        if False:\n"),),
+        ("tests/test_body_scope.py",),
+    ),
+    Mutation(
+        110,
+        "the run launcher's fork server imports polars (a forked run can deadlock in its threads)",
+        "pipelines/prewarm.py",
+        (('    "dagster",\n', '    "dagster",\n    "polars",\n'),),
+        ("tests/test_launcher.py",),
+    ),
+    Mutation(
+        111,
+        "the plan's actors are kept once for every region (another region's law cited)",
+        "transforms/plan_parts.py",
+        (
+            (
+                '    actors_of = memo(("actors", region), lambda: _actors_of(r["body"], catalogue))',
+                '    actors_of = memo(("actors",), lambda: _actors_of(r["body"], catalogue))',
+            ),
+        ),
+        ("tests/test_plan_regions.py",),
+    ),
+    Mutation(
+        112,
+        "the sensor's run for an upload names no body: it recomputes every body of the year",
+        "pipelines/sensors.py",
+        (
+            (
+                '                    tags={"areavasta/receipt": str(receipt.seq), **body_tags([body])},',
+                '                    tags={"areavasta/receipt": str(receipt.seq)},',
+            ),
+        ),
+        ("tests/test_sensor_writes_nothing.py", "tests/test_pipeline.py"),
+    ),
+    Mutation(
+        113,
+        "the text widths kept per text ignore the weight (bold measured as regular)",
+        "dashboards/cell_text.py",
+        (("    return _width(text, bold) * size / 11", "    return _width(text, False) * size / 11"),),
+        ("tests/test_report.py::test_text_widths_are_kept_per_text_and_weight",),
     ),
 ]
 

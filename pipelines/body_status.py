@@ -70,6 +70,7 @@ def year_table(con, asset: str, year: int) -> str:
     for body, at, state, error, run_id in runs:
         outcome = STATES[state] + (f": {error[:120]}" if error else "")
         source = sources.get(str(body), "dati aperti nazionali (BDAP)")
-        cells = [f"{body} {names.get(body, '')}", at.replace("T", " "), outcome, run_id[:8], source]
+        when = dt.datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M")
+        cells = [f"{body} {names.get(body, '')}", when, outcome, run_id[:8], source]
         lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines)

@@ -348,3 +348,14 @@ def test_no_internal_key_reaches_a_reader_of_the_workbook(reports):
                     ):
                         leaks.append((path.name, sheet.title, cell.coordinate, cell.value[:60]))
     assert not leaks, leaks[:15]
+
+
+def test_text_widths_are_kept_per_text_and_weight():
+    """Widths are cached per text (a workbook measures the same words thousands of times): never across weights."""
+    from dashboards.cell_text import DIGIT, _advances, text_width
+
+    word = "Trasferimenti"
+    regular, bold = text_width(word), text_width(word, True)
+    assert bold > regular and text_width(word) == regular
+    assert bold == pytest.approx(sum(_advances(True)[c] for c in word) / DIGIT)
+    assert text_width(word, size=22) == pytest.approx(2 * regular)
