@@ -2,7 +2,7 @@
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
 labels and the quadrants' names, 74-79; the command line in words, 80-85; the workbook that prints whole, 86-90; the
 officer's words and the planner's home, 91-98; readiness from the run, 99-102; the
-commands' stages, 103.)
+commands' stages, 103; issue 30: the year layer in bounded memory, 104-106.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -997,6 +997,27 @@ MUTATIONS = [
         "pipelines/runner.py",
         (("            if producer in by_name and producer not in needed:", "            if False:"),),
         ("tests/test_graph_order.py",),
+    ),
+    Mutation(
+        104,
+        "a year's peer benchmarks drawn from the years up to it, not from that year only (the year-at-a-time split)",
+        "transforms/ranking.py",
+        (('_year_peers(every.filter(pl.col("year") == y),', '_year_peers(every.filter(pl.col("year") <= y),'),),
+        ("tests/test_memory_split.py",),
+    ),
+    Mutation(
+        105,
+        "indicator peers cut into parts by each body's own number of pairs, not the running total (out of order)",
+        "transforms/indicators.py",
+        (('_part=pl.col("len").cum_sum() // PAIRS_PER_PART', '_part=pl.col("len") // PAIRS_PER_PART'),),
+        ("tests/test_memory_split.py",),
+    ),
+    Mutation(
+        106,
+        "a scenario's light matrix skips the cost recovery along with the sensitivity and the movement",
+        "pipelines/stages.py",
+        (("    matrix = with_cost_recovery(\n", "    matrix = matrix if light else with_cost_recovery(\n"),),
+        ("tests/test_memory_split.py",),
     ),
 ]
 

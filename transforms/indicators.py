@@ -160,7 +160,7 @@ PEER_SCHEMA = {
 
 
 PEER_KEYS = [*KEYS, "detail", "code", "indicator"]
-PAIRS_PER_PART = 5_000  # (body, peer) pairs joined with the peers' indicators at a time: about a year of 107 bodies
+PAIRS_PER_PART = 2_000  # (body, peer) pairs joined with the peers' indicators at a time
 
 
 def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
@@ -172,12 +172,12 @@ def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
 
     A few bodies at a time (``PAIRS_PER_PART`` pairs), on integer ids: every body's indicators joined with every peer's
     for ten years took 1.3 GB, and the same joins on six columns of text 170 MB a year. ``_scope`` numbers the year,
-    phase, detail, code and indicator, ``_body`` the bodies in the order of their codes: the peers sorted by id are
-    sorted by code, and the parts, in the order of their bodies, come out sorted."""
+    phase, detail, code and indicator, ``_body`` the bodies, both in their order: sorted by id is sorted by code, and
+    the parts, in the order of their bodies, come out sorted."""
     if groups.is_empty() or indicators.is_empty():
         return pl.DataFrame(schema=PEER_SCHEMA)
     scope = ["year", "phase", "detail", "code", "indicator"]
-    scopes = indicators.select(scope).unique().with_row_index("_scope")
+    scopes = indicators.select(scope).unique().sort(scope).with_row_index("_scope")
     phases = scopes.select("year", "phase").unique().with_row_index("_phase")
     ids = pl.DataFrame({"body": pl.concat([indicators["body"], groups["body"], groups["peer"]]).unique().sort()})
     ids = ids.with_row_index("_body")
@@ -204,23 +204,32 @@ def indicator_peers(indicators: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
 def _part_peers(
     pairs: pl.DataFrame, theirs: pl.DataFrame, own: pl.DataFrame, scopes: pl.DataFrame, ids: pl.DataFrame
 ) -> pl.DataFrame:
-    """``indicator_peers`` of the bodies of ``pairs`` (integer ids, as ``indicator_peers`` codes them), sorted."""
-    joined = pairs.join(theirs, on=["_peer", "_phase"]).join(own, on=["_body", "_scope"]).sort("_peer")
+    """``indicator_peers`` of the bodies of ``pairs`` (integer ids, as ``indicator_peers`` numbers them), sorted: the
+    pairs in the order of the ids, grouped in that order, so that the peers' lists are never moved again."""
+    joined = pairs.join(theirs, on=["_peer", "_phase"]).join(own, on=["_body", "_scope"])
     value = pl.col("_peer_value")
-    found = joined.group_by("_body", "_scope").agg(
-        pl.col("value").first(),
-        peers=pl.len(),
-        peer_min=value.min(),
-        peer_q1=value.quantile(0.25, "linear"),
-        peer_median=value.median(),
-        peer_q3=value.quantile(0.75, "linear"),
-        peer_max=value.max(),
-        peers_below=(value < pl.col("value")).sum(),
-        peer_bodies=pl.col("peer"),
-        peer_values=value,
+    found = (
+        joined.sort("_body", "_scope", "_peer")
+        .group_by("_body", "_scope", maintain_order=True)
+        .agg(
+            pl.col("value").first(),
+            peers=pl.len(),
+            peer_min=value.min(),
+            peer_q1=value.quantile(0.25, "linear"),
+            peer_median=value.median(),
+            peer_q3=value.quantile(0.75, "linear"),
+            peer_max=value.max(),
+            peers_below=(value < pl.col("value")).sum(),
+            peer_bodies=pl.col("peer"),
+            peer_values=value,
+        )
     )
-    found = found.join(scopes, on="_scope").join(ids, on="_body")
-    return found.select(pl.col(c).cast(t) for c, t in PEER_SCHEMA.items()).sort(PEER_KEYS)
+    named = (
+        scopes.drop("_scope")
+        .select(pl.all().gather(found["_scope"]))
+        .with_columns(body=ids["body"].gather(found["_body"]))
+    )
+    return found.drop("_body", "_scope").hstack(named).select(pl.col(c).cast(t) for c, t in PEER_SCHEMA.items())
 
 
 def function_signal(
