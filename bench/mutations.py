@@ -2,7 +2,8 @@
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
 labels and the quadrants' names, 74-79; the command line in words, 80-85; the workbook that prints whole, 86-90; the
 officer's words and the planner's home, 91-98; readiness from the run, 99-102; the
-commands' stages, 103; issue 30: bodies as data in the year, the launcher, the caches, 104-113.)
+commands' stages, 103; issue 30: bodies as data in the year, the launcher, the caches, 104-113; the year layer in bounded
+memory, 114-116.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
@@ -1082,6 +1083,27 @@ MUTATIONS = [
         "dashboards/cell_text.py",
         (("    return _width(text, bold) * size / 11", "    return _width(text, False) * size / 11"),),
         ("tests/test_report.py::test_text_widths_are_kept_per_text_and_weight",),
+    ),
+    Mutation(
+        114,
+        "a year's peer benchmarks drawn from the years up to it, not from that year only (the year-at-a-time split)",
+        "transforms/ranking.py",
+        (('_year_peers(every.filter(pl.col("year") == y),', '_year_peers(every.filter(pl.col("year") <= y),'),),
+        ("tests/test_memory_split.py",),
+    ),
+    Mutation(
+        115,
+        "indicator peers cut into parts by each body's own number of pairs, not the running total (out of order)",
+        "transforms/indicators.py",
+        (('_part=pl.col("len").cum_sum() // PAIRS_PER_PART', '_part=pl.col("len") // PAIRS_PER_PART'),),
+        ("tests/test_memory_split.py",),
+    ),
+    Mutation(
+        116,
+        "a scenario's light matrix skips the cost recovery along with the sensitivity and the movement",
+        "pipelines/stages.py",
+        (("    matrix = with_cost_recovery(\n", "    matrix = matrix if light else with_cost_recovery(\n"),),
+        ("tests/test_memory_split.py",),
     ),
 ]
 

@@ -127,6 +127,7 @@ def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, 
             matrix_config.get("authority_threshold"),
             matrix_config.get("cost_basis"),
         ),
+        light=True,
     )
     ranked = stage_portfolio(
         con, keys, config.get("portfolio_priorities", {}).get("weights"), matrix.tables["ruffini_matrix"][0], light=True

@@ -174,8 +174,11 @@ def stage_authority(con, keys: pl.DataFrame, overrides_file: str | None = None, 
     )
 
 
-def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path | None = None) -> Stored:
-    """The matrix for ``keys``; with ``home``, the revenue attributed by the bodies' files there (cost recovery)."""
+def stage_matrix(
+    con, keys: pl.DataFrame, config: dict | None = None, home: Path | None = None, light: bool = False
+) -> Stored:
+    """The matrix for ``keys``; with ``home``, the revenue attributed by the bodies' files there (cost recovery).
+    ``light`` skips the sensitivity and the movement since the stored matrix (a scenario needs the matrix only)."""
     config = config or classification_config()
     metrics = warehouse.read_table(con, "function_metrics", keys)
     # in a stable order: the mean of a mission's programmes sums in this order (its last bit changed between runs)
@@ -193,6 +196,8 @@ def stage_matrix(con, keys: pl.DataFrame, config: dict | None = None, home: Path
     matrix = with_cost_recovery(
         matrix, attributed_revenue(revenue, rules, config["revenue_basis"]) if revenue.height else None
     )
+    if light:
+        return Stored({"functions": matrix.height}, {"ruffini_matrix": (matrix, keys)})
     sensitivity = tclassification.sensitivity(placed, quadrants(), config)
     stored = warehouse.read_table(con, "ruffini_matrix", keys.select("body").unique())
     moved, by_mission = tclassification.movements(stored, matrix, keys)

@@ -128,6 +128,19 @@ def benchmarks(
     )
     data = tp.outliers(history.with_columns(growth=growth(history)), config["outliers"], confirmed)
     every = data.filter(pl.col("year").is_in(years)) if years else data
+    # growth and jumps need the years before; the peers are those of the same year, so they are found a year at a time
+    # (every body's functions joined with every peer's, for ten years at once, took 300 MB)
+    parts = [
+        _year_peers(every.filter(pl.col("year") == y), matrix.filter(pl.col("year") == y), bodies, config)
+        for y in every["year"].unique().sort()
+    ]
+    if not parts:
+        return _year_peers(every, matrix, bodies, config)
+    return pl.concat([found for found, _ in parts]), pl.concat([groups for _, groups in parts])
+
+
+def _year_peers(every: pl.DataFrame, matrix: pl.DataFrame, bodies: pl.DataFrame, config: dict):
+    """``benchmarks`` of one year: ``every`` (the year's figures, with growth and outliers) among its peers."""
     # benchmarks for the bodies analysed; the rest only as peers
     wanted = every.filter(pl.col("analysed").fill_null(False))
     groups = tpeers.peer_groups(bodies, every.select("body", "year", "phase").unique(), config["peers"]).join(
