@@ -2,8 +2,8 @@
 item 1, 13-40; issue 27, 41-57; issue 28: the asset graph, 58-65; the table registry, 66-73; issue 29: the matrix's
 labels and the quadrants' names, 74-79; the command line in words, 80-85; the workbook that prints whole, 86-90; the
 officer's words and the planner's home, 91-98; readiness from the run, 99-102; the
-commands' stages, 103; issue 30: bodies as data in the year, the launcher, the caches, 104-113; the year layer in bounded
-memory, 114-116.)
+commands' stages, 103; issue 30: bodies as data in the year, the launcher, the caches, 104-113; the year layer in
+bounded memory, 114-116.)
 
     .venv/bin/python bench/mutations.py [--only 1 5 12] [--list] [--no-baseline] [--timeout 900]
 
