@@ -46,11 +46,18 @@ def validate(frame: pl.DataFrame, table: Table | str) -> list[dict]:
 
 
 def check_results(con, written: list[Table | str], keys: pl.DataFrame):
-    """The rows each table holds for the partitions just written, checked; one AssetCheckResult per table."""
+    """The rows each table holds for the partitions just written, checked a year at a time (a national backfill's
+    indicator peers read back at once took 100-170 MB more than the rest of the run); one AssetCheckResult per table."""
     for table in map(tables.get, written):
         columns = list(table.partitions)
-        frame = store.read_table(con, table, keys.select(columns).unique()) if columns else store.read_table(con, table)
-        failures = validate(frame, table)
+        if not columns:
+            failures = validate(store.read_table(con, table), table)
+        else:
+            wanted = keys.select(columns).unique()
+            parts = wanted.partition_by("year") if "year" in columns and wanted.height else [wanted]
+            failures = []
+            for part in parts:  # the first 20 failure cases, whichever years they are in
+                failures += validate(store.read_table(con, table, part), table)[: 20 - len(failures)]
         yield dg.AssetCheckResult(
             check_name=check_name(table),
             passed=not failures,

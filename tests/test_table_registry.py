@@ -131,3 +131,20 @@ def test_opening_the_warehouse_adds_the_declared_columns_with_their_default(tmp_
     con.close()
     with store.connect(path) as con:
         assert store.uploads(con).select("content", "receipt_seq").rows() == [("budget", None)]
+
+
+def test_the_schema_check_reads_back_every_year_it_was_given(settings):
+    """Checked a year at a time (bounded memory on a national backfill), a bad row in any year still fails the check."""
+    from pipelines.checks import check_results
+    from pipelines.stages import keys_frame
+    from warehouse import store
+
+    with store.connect(settings.warehouse_path) as con:
+        con.execute(
+            "INSERT INTO core.body_runs VALUES ('a', '002', 2024, 'r1', '2026-12-04T10:00:00', 'ok', NULL), "
+            "('a', '002', 2025, 'r1', '2026-12-04T10:00:00', 'boh', NULL)"
+        )
+        [both] = check_results(con, ["body_runs"], keys_frame([("002", 2024), ("002", 2025)]))
+        [first] = check_results(con, ["body_runs"], keys_frame([("002", 2024)]))
+    assert not both.passed and "boh" in str(both.metadata["failure_cases"].value)
+    assert first.passed
