@@ -54,7 +54,8 @@ def check_results(con, written: list[Table | str], keys: pl.DataFrame):
             failures = validate(store.read_table(con, table), table)
         else:
             wanted = keys.select(columns).unique()
-            parts = wanted.partition_by("year") if "year" in columns and wanted.height else [wanted]
+            by_year = "year" in columns and wanted.height
+            parts = wanted.sort("year").partition_by("year", maintain_order=True) if by_year else [wanted]
             failures = []
             for part in parts:  # the first 20 failure cases, whichever years they are in
                 failures += validate(store.read_table(con, table, part), table)[: 20 - len(failures)]

@@ -92,3 +92,19 @@ def test_central_purchasing_is_c_88_for_a_province_and_not_for_a_metropolitan_ci
     assert legal_basis("01.03", False) == "L. 56/2014 art. 1 c. 88"
     assert "c. 88" not in legal_basis("01.03", True)  # c. 44 lett. c) for a metropolitan city
     assert legal_basis("18.01", False) == ""  # not a fundamental function: no clause invented
+
+
+def test_plans_kept_per_region_equal_those_from_a_fresh_catalogue():
+    """The catalogue keeps each region's actors, instruments and risks once (``PlanCatalogue.memo``, issue 30): a body
+    planned after bodies of other regions gets exactly what a fresh catalogue gives it."""
+    shared = plan_catalogue.__wrapped__()
+    order = ["201", "237", "263", "215"]  # Piemonte, Emilia-Romagna, Campania, Lombardia
+
+    def plans(body: str, catalogue) -> pl.DataFrame:
+        ranked = ranked_frame(["09.02", "09.03", "09.05", "03.01"], body=body, quadrant="regulation", authority=0.6)
+        return build_plans(ranked.drop("full_cents", "status_source"), catalogue).projects
+
+    for body in order:
+        plans(body, shared)
+    for body in reversed(order):
+        assert plans(body, shared).equals(plans(body, plan_catalogue.__wrapped__())), body
