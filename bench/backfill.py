@@ -79,15 +79,10 @@ def count_events(instance: dg.DagsterInstance) -> int:
     return sum(len(instance.all_logs(r.dagster_run.run_id)) for r in instance.get_run_records())
 
 
-def make_instance(kind: str) -> dg.DagsterInstance:
-    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on
-    it)."""
-    if kind == "memory":
-        return dg.DagsterInstance.ephemeral()
-    if kind == "sqlite":
-        return dg.DagsterInstance.local_temp(tempfile.mkdtemp(prefix="areavasta-dagster-"))
+def fresh_database(name: str) -> None:
+    """Drop and create the PostgreSQL database ``name`` (the server of ``DAGSTER_PG_*``) and point ``DAGSTER_PG_DB``
+    at it."""
     import os
-    import shutil
 
     import psycopg2
 
@@ -99,11 +94,26 @@ def make_instance(kind: str) -> dg.DagsterInstance:
     )
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS areavasta_bench")
-        cursor.execute("CREATE DATABASE areavasta_bench")
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    admin.close()
+    os.environ["DAGSTER_PG_DB"] = name
+
+
+def make_instance(kind: str) -> dg.DagsterInstance:
+    """The Dagster instance the runs record their events in (one event per partition and asset: its cost depends on
+    it)."""
+    if kind == "memory":
+        return dg.DagsterInstance.ephemeral()
+    if kind == "sqlite":
+        return dg.DagsterInstance.local_temp(tempfile.mkdtemp(prefix="areavasta-dagster-"))
+    import os
+    import shutil
+
+    fresh_database("areavasta_bench")
     home = Path(tempfile.mkdtemp(prefix="areavasta-dagster-"))
     shutil.copyfile(Path(__file__).resolve().parents[1] / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    os.environ.update(DAGSTER_HOME=str(home), DAGSTER_PG_DB="areavasta_bench")
+    os.environ.update(DAGSTER_HOME=str(home))
     return dg.DagsterInstance.get()
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -37,13 +36,11 @@ import dagster as dg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+
+from bench.backfill import fresh_database
+from tests.test_deployment import _free_port, _upload
+
 BODIES = ["237", "002", "036", "201", "215", "026", "009", "039", "051", "044", "068", "071", "079", "086", "024"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _instance_home(kind: str) -> Path:
@@ -52,36 +49,9 @@ def _instance_home(kind: str) -> Path:
     if kind == "sqlite":
         shutil.copyfile(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
         return home
-    import psycopg2
-
-    admin = psycopg2.connect(
-        host=os.environ["DAGSTER_PG_HOST"],
-        user=os.environ["DAGSTER_PG_USER"],
-        password=os.environ["DAGSTER_PG_PASSWORD"],
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS areavasta_upload")
-        cursor.execute("CREATE DATABASE areavasta_upload")
-    os.environ["DAGSTER_PG_DB"] = "areavasta_upload"
+    fresh_database("areavasta_upload")
     shutil.copyfile(ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     return home
-
-
-def _upload(url: str, user: str, password: str, path: Path, year: int, phase: str) -> str:
-    import httpx
-
-    with httpx.Client(base_url=url, timeout=120, follow_redirects=True) as http:
-        token = re.search(r'name="csrf" value="([^"]+)"', http.get("/login").text).group(1)
-        http.post("/login", data={"username": user, "password": password, "csrf": token})
-        token = re.search(r'name="csrf" value="([^"]+)"', http.get("/").text).group(1)
-        with path.open("rb") as handle:
-            return http.post(
-                "/upload",
-                data={"year": str(year), "phase": phase, "csrf": token},
-                files={"file": (path.name, handle, "application/octet-stream")},
-            ).text
 
 
 def _run_of(instance, body: str, since: float, limit: float = 300):
