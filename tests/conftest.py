@@ -63,3 +63,24 @@ def settings_for(home: Path):
             del os.environ["AREAVASTA_HOME"]
         else:
             os.environ["AREAVASTA_HOME"] = previous
+
+
+def _import_anyio_parts() -> None:
+    """anyio imports its parts on first use. In the portal tests that first use is inside a worker thread (starlette's
+    file responses), where pytest rewrites the module's assertions (anyio is a pytest plugin) and CPython 3.11's AST
+    constructor can fail with "recursion depth mismatch" (a flaky SystemError, seen once in the suite, 2026-12-04).
+    Imported here once, in the main thread."""
+    import warnings
+
+    import anyio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in dir(anyio):
+            try:
+                getattr(anyio, name)
+            except Exception:  # noqa: BLE001, S112 - a name that does not import is the same as before
+                continue
+
+
+_import_anyio_parts()
