@@ -83,6 +83,8 @@ def test_a_body_the_stage_fails_on_is_named_and_the_others_are_computed(three, m
     table = found.asset_materialization.metadata["stato_per_ente"].value
     assert "| 003 Novara |" in table and "non riuscito: ValueError: dati illeggibili per 003" in table
     assert found.asset_materialization.metadata["enti"].value == 2
+    later = instance.fetch_materializations(dg.AssetKey("ruffini_matrix"), limit=1).records[0].event_log_entry
+    assert later.asset_materialization.metadata["enti"].value == 2  # 003 left out by the later stages, not recomputed
 
 
 def test_a_stage_failing_on_every_body_fails_the_run(three, monkeypatch):
