@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
+from pipelines.pooled_instance import pooled
 
 PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"
@@ -20,7 +21,7 @@ def embedded_instance(home: Path) -> dg.DagsterInstance:
     if not (dagster_home / "dagster.yaml").exists():
         shutil.copy(SHIPPED_CONFIG, dagster_home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
-    return dg.DagsterInstance.get()
+    return pooled(dg.DagsterInstance.get())
 
 
 def owner_tags() -> dict[str, str]:

@@ -7,7 +7,8 @@ import dagster as dg
 
 @dg.op
 def say(context):
-    context.log.info("said 42")
+    pooled = getattr(context.instance, "_areavasta_pooled", False)  # pipelines.instance.pooled
+    context.log.info(f"said 42, pooled={pooled}")
 
 
 @dg.op
@@ -21,7 +22,7 @@ def sleep():
 
 
 def define_ok_job():
-    @dg.job(name="ok_job")
+    @dg.job(name="ok_job", executor_def=dg.in_process_executor)  # as the pipeline's jobs: steps in the run's process
     def ok_job():
         say()
 

@@ -10,6 +10,7 @@ import pytest
 from dagster._core.launcher import LaunchRunContext, WorkerStatus
 
 from pipelines.launcher import PID_TAG, PrewarmedRunLauncher
+from pipelines.pooled_instance import POOL, pooled
 from tests import launcher_jobs
 
 LAUNCHER = {
@@ -54,7 +55,7 @@ def test_a_launched_run_succeeds_in_a_forked_process_and_records_its_events(inst
     pid = int(instance.get_run_by_id(run_id).tags[PID_TAG])
     messages = [e.message for e in instance.all_logs(run_id)]
     assert any(f"Started process for run (pid: {pid})" in m for m in messages)  # the fork ran it
-    assert any("said 42" in (m or "") for m in messages)
+    assert any("said 42, pooled=True" in (m or "") for m in messages)  # its instance holds its connections
 
 
 def test_a_failing_run_is_recorded_failed(instance):
@@ -93,3 +94,17 @@ def test_the_fork_server_imports_nothing_that_starts_threads():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1", "[]"]
+
+
+def test_an_instance_is_pooled_once_with_connections_held():
+    class Storage:
+        def __init__(self):
+            self.calls = []
+
+        def optimize_for_webserver(self, **settings):
+            self.calls.append(settings)
+
+    storage = Storage()
+    assert pooled(pooled(storage)) is storage
+    assert storage.calls == [POOL]  # once: a second engine would leave the first one's connection open
+    assert POOL["max_overflow"] >= 1 and POOL["statement_timeout"] == 0  # a thread more; no run's query cut short

@@ -75,6 +75,7 @@ def connect(
             time.sleep(0.25)
         except duckdb.Error as exc:
             raise WarehouseDamaged(path, str(exc)) from None
+    _KNOWN[id(con)] = _read_columns(con)  # the schema, read once: nothing else changes it while this is open
     try:
         if not read_only:
             ensure(con)
@@ -86,6 +87,7 @@ def connect(
             raise WarehouseDamaged(path, str(exc)) from None
         raise
     finally:
+        _KNOWN.pop(id(con), None)
         con.close()
 
 
@@ -122,11 +124,7 @@ def open_data_partitions(con: duckdb.DuckDBPyConnection, keys: pl.DataFrame) -> 
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = ?", [table]
-        ).fetchone()[0]
-    )
+    return bool(_columns(con, [table]))
 
 
 def budget_lines(con: duckdb.DuckDBPyConnection, where: str = "", params: list | None = None) -> pl.DataFrame:
@@ -171,6 +169,7 @@ def replace_together(
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        _forget(con)  # a table created inside the transaction is gone again
         raise
 
 
@@ -210,24 +209,42 @@ def ensure(con: duckdb.DuckDBPyConnection, which: list[Table] | None = None) -> 
     missing = [t for t in which if t.name not in present]
     if missing:
         con.execute("\n".join(["CREATE SCHEMA IF NOT EXISTS core;", *(t.ddl() for t in missing)]))
-    for table in which:
-        for column in table.columns:
-            if table.name in present and column.name not in present[table.name]:
-                default = f" DEFAULT {column.default}" if column.default is not None else ""
-                con.execute(f'ALTER TABLE {table.qualified} ADD COLUMN "{column.name}" {column.sql_type}{default}')
+    added = [(t, c) for t in which if t.name in present for c in t.columns if c.name not in present[t.name]]
+    for table, column in added:
+        default = f" DEFAULT {column.default}" if column.default is not None else ""
+        con.execute(f'ALTER TABLE {table.qualified} ADD COLUMN "{column.name}" {column.sql_type}{default}')
+    if missing or added:
+        _forget(con)
+
+
+# connection (opened by ``connect``) -> its core tables' columns; DDL goes through ``ensure``, which refreshes it. Read
+# on every table read and write, the catalogue costs 2-10 ms a query: a second of each upload's run (issue 30).
+_KNOWN: dict[int, dict[str, dict[str, str]]] = {}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, dict[str, str]]:
     """table -> column -> DuckDB type, for the tables of ``names`` the warehouse has."""
+    known = _KNOWN.get(id(con))
+    if known is None:
+        known = _read_columns(con, names)
+    return {name: known[name] for name in names if name in known}
+
+
+def _read_columns(con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     rows = con.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = 'core' AND list_contains(?, table_name) ORDER BY ordinal_position",
-        [names],
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'core' AND "
+        "database_name = current_database() AND (? IS NULL OR list_contains(?, table_name)) ORDER BY column_index",
+        [names, names],
     ).fetchall()
     for table, column, kind in rows:
         found.setdefault(table, {})[column] = kind
     return found
+
+
+def _forget(con: duckdb.DuckDBPyConnection) -> None:
+    if id(con) in _KNOWN:
+        _KNOWN[id(con)] = _read_columns(con)
 
 
 def read_table(
