@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import dagster_setup  # noqa: F401 (Dagster's process-wide settings, before any Dagster object)
-from pipelines.pooled_instance import pooled
+from pipelines.deployment_instance import pooled
 
 PID_TAG, HOST_TAG = "areavasta/pid", "areavasta/host"
 SHIPPED_CONFIG = Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml"

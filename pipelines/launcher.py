@@ -31,7 +31,7 @@ def _execute(run_id: str, instance_ref) -> None:
     """In the forked process: the run, as ``dagster api execute_run`` executes it."""
     from dagster._cli.api import _execute_run_command_body
 
-    from pipelines.pooled_instance import pooled
+    from pipelines.deployment_instance import pooled
 
     with dg.DagsterInstance.from_ref(instance_ref) as instance:
         _execute_run_command_body(run_id, pooled(instance), lambda _event: None, set_exit_code_on_failure=False)

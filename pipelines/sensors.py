@@ -12,11 +12,11 @@ once (the same files, the same receipt and partition), whichever tick sees them.
 """
 
 import hashlib
-import os
 
 import dagster as dg
 
 from pipelines.assets import ALL_ASSETS
+from pipelines.deployment_instance import SENSOR_SECONDS
 from pipelines.inbox import inbox_job, waiting_files
 from pipelines.partitions import YEARS, body_tags
 from pipelines.resources import Warehouse
@@ -55,10 +55,6 @@ def folder_request(settings) -> dg.RunRequest | None:
         job_name="inbox_job",
         run_config={"ops": {"archived_uploads": {"config": {"files": files}}}},
     )
-
-
-# How often the daemon looks for new receipts: an upload reaches its refreshed outputs within seconds, not a tick of 30.
-SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "5"))
 
 
 @dg.sensor(

@@ -237,7 +237,7 @@ def test_two_officers_upload_at_once_and_the_daemon_refreshes_their_outputs(tmp_
     )
 
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-    assert type(instance).__name__ == "PooledInstance"  # every process of the deployment holds its connections
+    assert type(instance).__name__ == "DeploymentInstance"  # every process of the deployment holds its connections
     runs = instance.get_runs()
     sensed = [r for r in runs if r.tags.get("dagster/sensor_name") == "inbox_sensor"]
     records = instance.get_run_records()

@@ -10,7 +10,7 @@ import pytest
 from dagster._core.launcher import LaunchRunContext, WorkerStatus
 
 from pipelines.launcher import PID_TAG, PrewarmedRunLauncher
-from pipelines.pooled_instance import POOL, pooled
+from pipelines.deployment_instance import POOL, pooled
 from tests import launcher_jobs
 
 LAUNCHER = {
