@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sources.reference import code_sets, programmes
 from sources.samples.budget import generate_budget
 from sources.samples.layouts import it_number
-from transforms.amounts import parse_amounts
+from transforms.amounts import format_euro, parse_amounts
 from transforms.codes import macro_code, programme_code
 
 cents = st.integers(min_value=-(10**14), max_value=10**14)
@@ -88,3 +88,19 @@ def test_generated_budgets_are_valid_and_deterministic(body, year, phase, seed):
     assert (lines["macroaggregato"].str.slice(0, 1) == lines["titolo"]).all()
     assert set(lines["programma"]) <= code_sets()["programma"]
     assert 900 <= lines.height <= 25_000
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=-(10**14), max_value=10**14),  # up to a thousand billion euro: babel's floats exact
+        st.integers(min_value=-(10**12), max_value=10**12).map(float),
+        st.floats(min_value=-(10**12), max_value=10**12, allow_nan=False),
+    ),
+    st.sampled_from(["it", "en"]),
+)
+def test_euro_amounts_are_written_as_babel_writes_them(cents, lang):
+    """The direct path for whole cents (issue 30) writes exactly what babel writes, sign, separators and spaces."""
+    from babel.numbers import format_currency
+
+    expected = format_currency(cents / 100, "EUR", locale="it_IT" if lang == "it" else "en_GB")
+    assert format_euro(cents, lang) == expected

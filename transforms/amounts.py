@@ -109,10 +109,20 @@ def parse_amounts(frame: pl.DataFrame, column: str, number_format: str) -> pl.Da
     return frame.with_columns(amount_columns(column, odd, number_format))
 
 
-def format_euro(cents: int | None, lang: str = "it") -> str:
-    """``123456789`` → ``€ 1.234.567,89`` (Italian) or ``€1,234,567.89`` (English), via babel."""
+def format_euro(cents: int | float | None, lang: str = "it") -> str:
+    """``123456789`` → ``1.234.567,89 €`` (Italian) or ``€1,234,567.89`` (English), as babel writes them.
+
+    Whole cents are written directly, exactly as babel would (``tests/test_properties.py`` compares them): babel
+    took 156 µs a figure, 1.9 s of a national backfill's plans (issue 30). Anything else (a fraction of a cent, -0.0)
+    goes through babel, which rounds it."""
     if cents is None:
         return ""
+    if type(cents) is int or (type(cents) is float and cents.is_integer() and cents != 0):
+        whole, rest = divmod(abs(int(cents)), 100)
+        sign = "-" if cents < 0 else ""
+        if lang == "it":
+            return f"{sign}{whole:,}".replace(",", ".") + f",{rest:02d}\u00a0€"
+        return f"{sign}€{whole:,}.{rest:02d}"
     from babel.numbers import format_currency
 
     locale = "it_IT" if lang == "it" else "en_GB"

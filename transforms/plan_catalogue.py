@@ -65,8 +65,8 @@ class PlanCatalogue:
         return self._keep(("delegations",), lambda: _by(self.csv("delegations.csv"), "programme"))
 
     def is_metro(self, body: str) -> bool:
-        row = self.bodies.filter(pl.col("istat_code") == body)
-        return row.height > 0 and row["uts_type_code"][0] == "3"
+        """A metropolitan city (asked for every plan: kept per body, a filter of the code list cost 0.4 ms)."""
+        return self._keep(("metro", body), lambda: _uts_type(self.bodies, body) == "3")
 
     def programme_statuses(self, body: str) -> list[dict]:
         """The body's default status per service programme (catalogue by body type, then the body's own statuses)."""
@@ -102,6 +102,11 @@ class PlanCatalogue:
         return self._keep(
             ("basis", programme, metro), lambda: legal_basis(self.fundamental_functions, programme, metro)
         )
+
+
+def _uts_type(bodies: pl.DataFrame, body: str) -> str | None:
+    row = bodies.filter(pl.col("istat_code") == body)
+    return row["uts_type_code"][0] if row.height else None
 
 
 def _by(table: pl.DataFrame, key: str) -> dict[str, dict]:

@@ -177,15 +177,16 @@ def _parts_of(r: dict, fields: dict, catalogue: PlanCatalogue, lang: str) -> dic
     cases = cases if allowed else ""
     direction = ""
     if kind == "development":
+        rows = memo(("rows", "phases.csv"), lambda: csv("phases.csv").rows(named=True))
         steps = [
             Template(p[f"description_{lang}"]).safe_substitute(
                 pilot=f.get(f"pilot_{lang}") or "", instruments=instruments
             )
-            for p in csv("phases.csv").iter_rows(named=True)
+            for p in rows
         ]
         phases = "; ".join(
             f"{p[f'label_{lang}']} ({p['months_from']}-{p['months_to']} {MONTHS[lang]}, {p[f'owner_{lang}']}): {s}"
-            for p, s in zip(csv("phases.csv").iter_rows(named=True), steps)
+            for p, s in zip(rows, steps)
         )
     elif kind == "split":
         phases, direction = first_step(catalogue, lang), _split_direction(r, catalogue, lang)
