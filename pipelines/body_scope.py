@@ -117,6 +117,15 @@ def evaluated(check, done: list) -> tuple[bool, dict]:
     return not failing, merged([{k: v if isinstance(v, list) else [v] for k, v in e.items()} for e in failing])
 
 
+def schema_failures(done: list) -> dict[str, list[dict]]:
+    """Table → failure cases of the rows each computed part wrote (``pipelines.checks.add_failures``)."""
+    found: dict[str, list[dict]] = {}
+    for _, computed in done:
+        for table, cases in computed.schema_failures.items():
+            found.setdefault(table, []).extend(cases)
+    return found
+
+
 def every_body_spec(asset: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         EVERY_BODY,

@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines import body_scope, body_status, readiness
-from pipelines.checks import check_results, check_specs
+from pipelines.checks import add_failures, check_results, check_specs
 from pipelines.declaration import BODY, Loader, Stage, StageRun
 from pipelines.partitions import YEARS, tagged_bodies
 from pipelines.reader import Reader
@@ -113,13 +113,16 @@ def _compute(stage: Stage, warehouse_db: Warehouse, con, keys: pl.DataFrame, con
     computed = stage.run(run)
     single = isinstance(computed, Stored)
     metadata: dict = {}
+    failures: dict[str, list[dict]] = {}
     for part in [computed] if single else computed:  # each part stored before the next is computed
         undeclared = sorted({tables.get(t).name for t in part.tables} - set(stage.writes))
         if undeclared:
             raise GraphError(f"stage {stage.name} returned {undeclared}, which it does not declare in writes")
-        warehouse_db.store(con, part.tables)
+        add_failures(failures, warehouse_db.store(con, part.tables), list(stage.checked))
         body_scope.add(metadata, part.metadata)
-    return run, (computed if single else Stored(metadata))
+    result = computed if single else Stored(metadata)
+    result.schema_failures = failures
+    return run, result
 
 
 def _execute(stage: Stage, context, config, warehouse_db: Warehouse, settings, scope):
@@ -171,7 +174,7 @@ def _execute(stage: Stage, context, config, warehouse_db: Warehouse, settings, s
             yield dg.AssetCheckResult(check_name=check.name, passed=passed, severity=severity, metadata=_json(evidence))
         if scope.by_body:
             yield body_scope.every_body_result(scope)
-        yield from check_results(con, list(stage.checked), scope.done_keys(keys))
+        yield from check_results(list(stage.checked), body_scope.schema_failures(done))
 
 
 def asset_of(stage: Stage, written_by: dict[str, str]) -> dg.AssetsDefinition:

@@ -23,11 +23,12 @@ class Warehouse(dg.ConfigurableResource):
         with store.connect(self.settings().warehouse_path) as con:
             yield con
 
-    def store(self, con, computed: dict) -> None:
+    def store(self, con, computed: dict) -> dict:
         """Persist what a stage computed (table → (frame, keys it replaces)); only tables declared in
         ``warehouse.tables`` (an undeclared one refuses the lot: ``UnknownTable``), with frames that fit them
-        (``TableMismatch``)."""
+        (``TableMismatch``). Returns each table's rows as written."""
         for table in computed:
             tables.get(table)
-        for table, (frame, keys) in computed.items():
-            store.replace_partitions(con, table, frame, keys)
+        return {
+            tables.get(t).name: store.replace_partitions(con, t, frame, keys) for t, (frame, keys) in computed.items()
+        }

@@ -102,3 +102,14 @@ def test_a_run_naming_one_body_that_fails_fails_as_before(three, monkeypatch):
     assert result.success
     with pytest.raises(Exception, match="dati illeggibili per 003"):
         run_pipeline(dg.DagsterInstance.ephemeral(), [2025], ["003"], home=str(three.home))
+
+
+def test_the_schema_failures_of_every_part_computed_body_by_body_are_reported():
+    from pipelines.body_scope import schema_failures
+    from warehouse.stored import Stored
+
+    done = [
+        (None, Stored({}, schema_failures={"plans": [], "portfolio": []})),
+        (None, Stored({}, schema_failures={"plans": [{"body": "002"}]})),  # the second body's rows
+    ]
+    assert schema_failures(done) == {"plans": [{"body": "002"}], "portfolio": []}

@@ -338,3 +338,36 @@ def test_a_locked_warehouse_does_not_touch_the_tick_which_never_opens_it(tmp_pat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_stage_writing_rows_that_break_their_schema_fails_the_check_named_for_the_table(loaded, monkeypatch):
+    """The rows are validated as they are written (issue 30: no read back): a staff share of 1.5 written by the matrix
+    stage fails ``schema_ruffini_matrix`` with the row among the failure cases, and only for that table."""
+    real = warehouse._fitted
+
+    def spoiled(table, frame, keys):
+        fitted, keys = real(table, frame, keys)
+        if table.name == "ruffini_matrix" and fitted.height:
+            fitted = fitted.with_columns(
+                staff_share=pl.when(pl.int_range(pl.len()) == 0).then(1.5).otherwise("staff_share")
+            )
+        return fitted, keys
+
+    monkeypatch.setattr(warehouse, "_fitted", spoiled)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("anno", ["2025"])
+    from pipelines.assets import LAYERS
+
+    result = dg.materialize(
+        ALL_ASSETS,
+        selection=LAYERS[0][1],
+        instance=instance,
+        partition_key="2025",
+        tags={"areavasta/enti": "002"},
+        resources={"warehouse_db": Warehouse(home=str(loaded.home))},
+        raise_on_error=False,  # the check is blocking: the run stops there
+    )
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["schema_ruffini_matrix"].passed
+    assert "1.5" in str(checks["schema_ruffini_matrix"].metadata["failure_cases"].value)
+    assert checks["schema_function_metrics"].passed and checks["schema_matrix_movement"].passed

@@ -133,18 +133,31 @@ def test_opening_the_warehouse_adds_the_declared_columns_with_their_default(tmp_
         assert store.uploads(con).select("content", "receipt_seq").rows() == [("budget", None)]
 
 
-def test_the_schema_check_reads_back_every_year_it_was_given(settings):
-    """Checked a year at a time (bounded memory on a national backfill), a bad row in any year still fails the check."""
-    from pipelines.checks import check_results
-    from pipelines.stages import keys_frame
-    from warehouse import store
+def test_the_schema_check_reports_a_bad_row_of_any_part_written_and_at_most_twenty():
+    """Each part a stage writes is validated as written (a national backfill writes a year or a batch at a time): a bad
+    row in any part fails the check, and the failure cases stop at twenty."""
+    from pipelines.checks import CASES, add_failures, check_results
 
-    with store.connect(settings.warehouse_path) as con:
-        con.execute(
-            "INSERT INTO core.body_runs VALUES ('a', '002', 2024, 'r1', '2026-12-04T10:00:00', 'ok', NULL), "
-            "('a', '002', 2025, 'r1', '2026-12-04T10:00:00', 'boh', NULL)"
-        )
-        [both] = check_results(con, ["body_runs"], keys_frame([("002", 2024), ("002", 2025)]))
-        [first] = check_results(con, ["body_runs"], keys_frame([("002", 2024)]))
+    def runs(year: int, outcome: str, n: int = 1) -> pl.DataFrame:
+        frame = pl.DataFrame(
+            {
+                "asset": ["a"] * n,
+                "body": ["002"] * n,
+                "year": [year] * n,
+                "run_id": ["r1"] * n,
+                "recorded_at": ["2026-12-04T10:00:00"] * n,
+                "state": [outcome] * n,
+                "error": [None] * n,
+            }
+        ).cast({"year": pl.Int32, "error": pl.String})
+        return tables.get("body_runs").conform(frame)
+
+    found: dict = {}
+    add_failures(found, {"body_runs": runs(2024, "ok")}, ["body_runs"])
+    [clean] = check_results(["body_runs"], found)
+    add_failures(found, {"body_runs": runs(2025, "boh")}, ["body_runs"])
+    add_failures(found, {"body_runs": runs(2026, "mah", 30)}, ["body_runs"])
+    [both] = check_results(["body_runs"], found)
+    assert clean.passed
     assert not both.passed and "boh" in str(both.metadata["failure_cases"].value)
-    assert first.passed
+    assert len(both.metadata["failure_cases"].value) == CASES

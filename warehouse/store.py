@@ -145,22 +145,22 @@ def uploads(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def replace_partitions(
     con: duckdb.DuckDBPyConnection, table: Table | str, frame: pl.DataFrame, keys: pl.DataFrame
-) -> int:
+) -> pl.DataFrame:
     """Replace the rows of ``keys`` (columns of the table, e.g. body and year) in the table with ``frame``, in one
-    transaction; the other partitions' rows stay. ``frame`` must fit the table's declaration."""
-    replace_together(con, {table: (frame, keys)})
-    return frame.height
+    transaction; the other partitions' rows stay. ``frame`` must fit the table's declaration. Returns the rows as
+    written (``frame`` fitted to the table)."""
+    return next(iter(replace_together(con, {table: (frame, keys)}).values()))
 
 
 def replace_together(
     con: duckdb.DuckDBPyConnection, writes: dict[Table | str, tuple[pl.DataFrame, pl.DataFrame]], views: bool = False
-) -> None:
+) -> dict[str, pl.DataFrame]:
     """``replace_partitions`` of several tables (table -> (frame, keys)) in one transaction: all of them or none.
 
     Every frame is checked against its table before anything is written. ``views``: hand DuckDB Arrow string views (no
     copy; about twice as fast an insert of millions of short codes, the national lines). Not the default: frames of long
     texts (the plans) reach DuckDB's Arrow scan with buffers Arrow's engine finds poorly aligned (a warning on stderr
-    for each)."""
+    for each). Returns each table's rows as written (the frames fitted to their tables: what a check validates)."""
     fitted = [(tables.get(table), *_fitted(tables.get(table), frame, keys)) for table, (frame, keys) in writes.items()]
     con.execute("BEGIN TRANSACTION")
     try:
@@ -171,6 +171,7 @@ def replace_together(
         con.execute("ROLLBACK")
         _forget(con)  # a table created inside the transaction is gone again
         raise
+    return {table.name: frame for table, frame, _ in fitted}
 
 
 def _fitted(table: Table, frame: pl.DataFrame, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

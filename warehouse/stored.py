@@ -18,3 +18,5 @@ class Stored:
     metadata: dict
     tables: dict[Table | str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)
     checks: dict[str, tuple[bool, dict]] = field(default_factory=dict)
+    # filled as the tables are written (``pipelines.checks.add_failures``): table → its rows failing its schema
+    schema_failures: dict[str, list[dict]] = field(default_factory=dict)
