@@ -10,7 +10,7 @@ misspelt one fails at import, and one the registry does not declare is refused b
 
 from __future__ import annotations
 
-from pipelines import changes, stage_outputs
+from pipelines import changes, output_workers, stage_outputs
 from pipelines import stages as first
 from pipelines.coassessment import stage_coassessment
 from pipelines.configs import (
@@ -32,7 +32,7 @@ from pipelines.stage_checks import (
 )
 from pipelines.stage_lines import check_lines, load_pending
 from pipelines.stage_peers import stage_national, stage_peers
-from pipelines.stage_priorities import stage_plans, stage_portfolio, stage_scenarios
+from pipelines.stage_priorities import plan_inputs, plan_settings, plans_from, stage_portfolio, stage_scenarios
 from warehouse import manifest
 from warehouse.method_tables import (
     AUTHORITY_SCORES,
@@ -101,18 +101,18 @@ def _matrix(run: StageRun) -> Stored:
     return first.stage_matrix(run.reader, run.keys, parameters, home=run.settings.home)
 
 
+PLAN_WORKERS_FROM = 4  # years: below, the plans are made in the run's process (a worker takes 2-3 s to start)
+
+
 def _plans(run: StageRun):
-    """A year at a time: the plans of 1,070 partitions with their texts took 300 MB to store."""
+    """A year at a time (the plans of 1,070 partitions with their texts took 300 MB to store); many years in worker
+    processes, pure Python on both cores (a national backfill's 21 s of texts)."""
     c = run.config
-    for year in run.years:
-        yield stage_plans(
-            run.reader,
-            run.keys.filter(run.keys["year"] == year),
-            plan_tiers=c.plan_tiers,
-            adoption=c.adoption,
-            effect_scale=c.effect_scale,
-            effect_scale_by_logic=c.effect_scale_by_logic,
-        )
+    settings = plan_settings(c.plan_tiers, c.adoption, c.effect_scale, c.effect_scale_by_logic)
+    inputs = [plan_inputs(run.reader, run.keys.filter(run.keys["year"] == year)) for year in run.years]
+    national = run.keys["body"].n_unique() >= output_workers.SERIAL_BELOW  # not an upload, not a body-by-body retry
+    serial_below = PLAN_WORKERS_FROM if national else len(inputs) + 1
+    yield from output_workers.computed_each(plans_from, settings, inputs, serial_below=serial_below)
 
 
 def _reports(run: StageRun) -> Stored:

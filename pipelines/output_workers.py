@@ -1,4 +1,5 @@
-"""Workbooks, DUP documents and pages of many bodies drawn in worker processes, the two cores of the server at once.
+"""Workbooks, DUP documents and pages of many bodies drawn in worker processes, the two cores of the server at once;
+the plans of many years made the same way (``computed_each``).
 
 Drawing is pure Python (Altair's specs, the PNG of the matrix, xlsxwriter, python-docx: about a second a body), so
 threads would share one core (and once hung inside ``report_workbooks``): the stage reads every table first, then
@@ -41,3 +42,15 @@ def render_each(render, shared, combos: list) -> list:
     context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB's and polars' threads
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start, initargs=(render, shared)) as pool:
         return [result for results in pool.map(_one, combos, chunksize=chunk) for result in results]
+
+
+def computed_each(compute, shared, items: list, serial_below: int = SERIAL_BELOW):
+    """``compute(shared, item)`` for each item, yielded in order as the workers finish them (the caller stores each
+    before the next arrives: a few are held at a time, not all); in this process below ``serial_below`` items."""
+    count = min(workers(), len(items))
+    if count < 2 or len(items) < serial_below:
+        yield from (compute(shared, item) for item in items)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start, initargs=(compute, shared)) as pool:
+        yield from pool.map(_one, items)

@@ -84,24 +84,47 @@ def stage_plans(
     texts: bool = True,
 ) -> Stored:
     """Plans for the priority functions; the keyword arguments are the run configuration a scenario changes."""
-    ranked = warehouse.read_table(con, "portfolio", keys) if ranked is None else ranked
-    matrix = warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix
+    settings = plan_settings(plan_tiers, adoption, effect_scale, effect_scale_by_logic, texts)
+    return plans_from(settings, plan_inputs(con, keys, ranked, matrix, texts))
+
+
+def plan_settings(
+    plan_tiers: list[int] | None = None,
+    adoption: list[float] | None = None,
+    effect_scale: float = 1.0,
+    effect_scale_by_logic: dict | None = None,
+    texts: bool = True,
+) -> dict:
     config = {
         **plan_config(),
         **({"plan_tiers": plan_tiers} if plan_tiers else {}),
         **({"adoption": adoption} if adoption else {}),
     }
+    return {"config": config, "effect_scale": effect_scale, "logic_scale": effect_scale_by_logic or {}, "texts": texts}
+
+
+def plan_inputs(con, keys: pl.DataFrame, ranked=None, matrix=None, texts: bool = True) -> tuple:
+    """What the plans of ``keys`` are made from, read from the warehouse (``plans_from`` reads nothing)."""
+    ranked = warehouse.read_table(con, "portfolio", keys) if ranked is None else ranked
+    matrix = warehouse.read_table(con, "ruffini_matrix", keys) if matrix is None else matrix
+    stats = warehouse.read_table(con, "coassessment", keys) if texts else None
+    return keys, ranked, matrix, stats
+
+
+def plans_from(settings: dict, inputs: tuple) -> Stored:
+    """The plans of ``plan_inputs``, with their texts: pure Python on frames, so a worker process can make them
+    (``pipelines.output_workers.computed_each``: a national backfill's ten years on two cores)."""
+    keys, ranked, matrix, stats = inputs
     plans = build_plans(
         ranked,
         plan_catalogue(),
-        config,
-        effect_scale=effect_scale,
-        logic_scale=effect_scale_by_logic or {},
-        texts=texts,
+        settings["config"],
+        effect_scale=settings["effect_scale"],
+        logic_scale=settings["logic_scale"],
+        texts=settings["texts"],
         matrix=matrix,
     )
-    if texts:  # respondents willing to take part in delivery strengthen the case for co-delivery, in their words
-        stats = warehouse.read_table(con, "coassessment", keys)
+    if settings["texts"]:  # respondents willing to take part in delivery strengthen the case for co-delivery
         types = {lang: label("respondent_types", lang) for lang in ("it", "en")}
         plans.projects = with_ratings(plans.projects, stats, coassessment_config(), types)
     return Stored(
