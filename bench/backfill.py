@@ -145,6 +145,7 @@ def main() -> None:
     subprocess.run(
         [sys.executable, __file__, "--years", args.years, "--bodies", args.bodies, "--load-into", str(home)], check=True
     )
+    loader_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     instance = make_instance(args.instance)
     print(f"Dagster instance: {args.instance} ({type(instance.event_log_storage).__name__})")
     register(instance, years)
@@ -174,7 +175,10 @@ def main() -> None:
         f"workbooks and pages of {years[-1]} for every body (1 run)", lambda: stage(written, latest, steps=True)
     )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the plans' and outputs' workers
+    said = f"{workers:,.0f} MB" if workers > loader_peak else f"at most {loader_peak:,.0f} MB (the loader's)"
     print(f"Dagster events recorded: {count_events(instance):,}; CPU of this process: {cpu():.1f} s")
+    print(f"peak memory of a worker process (plans, outputs): {said}")
     print(
         f"all analytic tables: {analytic:.1f} s (target <= 60) | with workbooks and pages: {analytic + reports:.1f} s"
         f" (target <= 90) | peak memory {peak:,.0f} MB (target <= 1024)"

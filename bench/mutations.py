@@ -1117,6 +1117,96 @@ MUTATIONS = [
         ),
         ("tests/test_table_registry.py",),
     ),
+    Mutation(
+        118,
+        "the warehouse's catalogue read again at every table read and write (the per-connection copy not used)",
+        "warehouse/store.py",
+        (("    known = _KNOWN.get(id(con))\n", "    known = None\n"),),
+        ("tests/test_store_schema_cache.py",),
+    ),
+    Mutation(
+        119,
+        "a table or column created on a connection not seen by its later reads (the catalogue copy not refreshed)",
+        "warehouse/store.py",
+        (("    if missing or added:\n        _forget(con)\n", "    if missing or added:\n        pass\n"),),
+        ("tests/test_store_schema_cache.py",),
+    ),
+    Mutation(
+        120,
+        "a table created by a write that rolled back still believed there by the connection",
+        "warehouse/store.py",
+        (("        _forget(con)  # a table created inside the transaction is gone again\n", ""),),
+        ("tests/test_store_schema_cache.py",),
+    ),
+    Mutation(
+        121,
+        "the deployment's instance keeps opening a PostgreSQL connection per query (no pool)",
+        "pipelines/deployment_instance.py",
+        (("        instance.optimize_for_webserver(**POOL)\n", "        pass\n"),),
+        ("tests/test_launcher.py",),
+    ),
+    Mutation(
+        122,
+        "the sensor daemon's round left at Dagster's 5 s",
+        "pipelines/deployment_instance.py",
+        (
+            (
+                "        loop.MIN_INTERVAL_LOOP_TIME = min(loop.MIN_INTERVAL_LOOP_TIME, LOOP_SECONDS)\n",
+                "        loop.MIN_INTERVAL_LOOP_TIME = max(loop.MIN_INTERVAL_LOOP_TIME, LOOP_SECONDS)\n",
+            ),
+        ),
+        ("tests/test_deployment_instance.py",),
+    ),
+    Mutation(
+        123,
+        "Italian euro amounts written with English separators on the direct path",
+        "transforms/amounts.py",
+        (
+            (
+                '            return f"{sign}{whole:,}".replace(",", ".") + f",{rest:02d}\\u00a0€"\n',
+                '            return f"{sign}{whole:,}" + f".{rest:02d}\\u00a0€"\n',
+            ),
+        ),
+        ("tests/test_properties.py",),
+    ),
+    Mutation(
+        124,
+        "every body taken for a province (the metropolitan cities' clauses of L. 56/2014 never cited)",
+        "transforms/plan_catalogue.py",
+        (('lambda: _uts_type(self.bodies, body) == "3")', 'lambda: _uts_type(self.bodies, body) == "9")'),),
+        ("tests/test_plans.py", "tests/test_plan_regions.py", "tests/test_mission_level.py"),
+    ),
+    Mutation(
+        125,
+        "the rows a stage writes never validated against their table's schema (every schema check passes)",
+        "pipelines/checks.py",
+        (("            cases += validate(written[table.name], table)[: CASES - len(cases)]\n", "            pass\n"),),
+        ("tests/test_pipeline.py",),
+    ),
+    Mutation(
+        126,
+        "the schema failures of only the first part computed reported",
+        "pipelines/body_scope.py",
+        (
+            (
+                "    for _, computed in done:\n        for table, cases in computed.schema_failures",
+                "    for _, computed in done[:1]:\n        for table, cases in computed.schema_failures",
+            ),
+        ),
+        ("tests/test_body_scope.py",),
+    ),
+    Mutation(
+        127,
+        "the plans of the worker processes yielded in the order they finish, not by year",
+        "pipelines/output_workers.py",
+        (
+            (
+                "        yield from pool.map(_one, items)\n",
+                "        yield from reversed(list(pool.map(_one, items)))\n",
+            ),
+        ),
+        ("tests/test_plan_workers.py",),
+    ),
 ]
 
 
