@@ -1119,9 +1119,9 @@ MUTATIONS = [
     ),
     Mutation(
         118,
-        "the warehouse's catalogue read again at every table read and write (the per-connection copy not used)",
+        "the warehouse's catalogue read again at every read through a stage's reader (the connection's copy not used)",
         "warehouse/store.py",
-        (("    known = _KNOWN.get(id(con))\n", "    known = None\n"),),
+        (('    known = _KNOWN.get(getattr(con, "catalogue_id", id(con)))', "    known = _KNOWN.get(id(con))"),),
         ("tests/test_store_schema_cache.py",),
     ),
     Mutation(

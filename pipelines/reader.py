@@ -23,6 +23,7 @@ class Reader:
 
     def __init__(self, con, stage: str, tables: set[str] | frozenset[str]):
         self._con, self.stage, self.tables = con, stage, frozenset(tables)
+        self.catalogue_id = id(con)  # warehouse.store's copy of the tables' columns, read once per connection
 
     def execute(self, sql: str, parameters=None):
         named = {name.lower() for name in CORE_TABLE.findall(sql)} - self.tables

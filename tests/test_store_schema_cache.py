@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.reader import Reader
 from tests.test_warehouse_replace import _declared, _keys, _rows
 from warehouse import store
 
@@ -53,7 +54,8 @@ def test_the_catalogue_is_read_once_per_connection(path, monkeypatch):
         pass  # a new warehouse: every declared table created
     monkeypatch.setattr(store, "_read_columns", lambda con, names=None: reads.append(names) or real(con, names))
     with store.connect(path) as con:
+        reader = Reader(con, "some_stage", {"budget_lines", "uploads"})  # what a stage reads through
         for _ in range(5):
             store.read_table(con, "budget_lines")
-            store.read_table(con, "uploads")
+            store.read_table(reader, "uploads")
     assert len(reads) == 1  # at opening: every declared table is there, nothing created, nothing refreshed

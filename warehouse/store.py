@@ -225,7 +225,7 @@ _KNOWN: dict[int, dict[str, dict[str, str]]] = {}
 
 def _columns(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, dict[str, str]]:
     """table -> column -> DuckDB type, for the tables of ``names`` the warehouse has."""
-    known = _KNOWN.get(id(con))
+    known = _KNOWN.get(getattr(con, "catalogue_id", id(con)))  # a stage's reader: the connection underneath
     if known is None:
         known = _read_columns(con, names)
     return {name: known[name] for name in names if name in known}
