@@ -1207,6 +1207,13 @@ MUTATIONS = [
         ),
         ("tests/test_plan_workers.py",),
     ),
+    Mutation(
+        128,
+        "the workbooks of every year of the run drawn at each year (all years' tables read at once)",
+        "pipelines/graph.py",
+        (("stage_outputs.stage_reports(run.reader, keys,", "stage_outputs.stage_reports(run.reader, run.keys,"),),
+        ("tests/test_pipeline.py",),
+    ),
 ]
 
 

@@ -115,30 +115,34 @@ def _plans(run: StageRun):
     yield from output_workers.computed_each(plans_from, settings, inputs, serial_below=serial_below)
 
 
-def _reports(run: StageRun) -> Stored:
+def _reports(run: StageRun):
+    """A year at a time: drawn for ten years at once, the tables they read held 8 GB, and each worker a copy."""
     c, found = run.config, run.manifest()
-    paths = stage_outputs.stage_reports(run.reader, run.keys, run.settings, c.folder, c.lang, c.phase, found)
-    manifest.save_state(
-        run.settings, found, changes.states(run.reader, run.keys)
-    )  # for areavasta diff between two runs
-    return Stored(
-        {
-            "workbooks": sum(p.suffix == ".xlsx" for p in paths),
-            "documents": sum(p.suffix == ".docx" for p in paths),
-            "paths": [str(p) for p in paths],
-            "folder": str(c.folder or run.settings.outputs_dir / "reports"),
-            "files": {str(p): p for p in paths},
-        }
-    )
+    for year in run.years:
+        keys = run.keys.filter(run.keys["year"] == year)
+        paths = stage_outputs.stage_reports(run.reader, keys, run.settings, c.folder, c.lang, c.phase, found)
+        yield Stored(
+            {
+                "workbooks": sum(p.suffix == ".xlsx" for p in paths),
+                "documents": sum(p.suffix == ".docx" for p in paths),
+                "paths": [str(p) for p in paths],
+                "files": {str(p): p for p in paths},
+            }
+        )
+    manifest.save_state(run.settings, found, changes.states(run.reader, run.keys))  # for areavasta diff
+    yield Stored({"folder": str(c.folder or run.settings.outputs_dir / "reports")})
 
 
-def _pages(run: StageRun) -> Stored:
+def _pages(run: StageRun):
+    """A year at a time, as the workbooks; the index lists every page in the folder, written again each year."""
     c = run.config
-    paths = stage_outputs.stage_dashboards(
-        run.reader, run.keys, run.settings, c.lang, c.export, run.manifest(), c.folder
-    )
-    index = run.settings.outputs_dir / "dashboards" / "index.html"
-    return Stored({"pages": len(paths), "index": str(index), "files": {str(p): p for p in paths}})
+    for year in run.years:
+        keys = run.keys.filter(run.keys["year"] == year)
+        paths = stage_outputs.stage_dashboards(
+            run.reader, keys, run.settings, c.lang, c.export, run.manifest(), c.folder
+        )
+        yield Stored({"pages": len(paths), "files": {str(p): p for p in paths}})
+    yield Stored({"index": str(run.settings.outputs_dir / "dashboards" / "index.html")})
 
 
 STAGES: tuple[Stage, ...] = (

@@ -371,3 +371,23 @@ def test_a_stage_writing_rows_that_break_their_schema_fails_the_check_named_for_
     assert not checks["schema_ruffini_matrix"].passed
     assert "1.5" in str(checks["schema_ruffini_matrix"].metadata["failure_cases"].value)
     assert checks["schema_function_metrics"].passed and checks["schema_matrix_movement"].passed
+
+
+def test_the_outputs_of_several_years_are_drawn_a_year_at_a_time(loaded, monkeypatch):
+    """Ten years of outputs at once held 8 GB (issue 30): each year's tables are read and drawn before the next."""
+    from pipelines import stage_outputs
+
+    seen = []
+    real = stage_outputs.stage_reports
+
+    def watched(con, keys, *args, **kwargs):
+        seen.append(sorted(keys["year"].unique().to_list()))
+        return real(con, keys, *args, **kwargs)
+
+    monkeypatch.setattr(stage_outputs, "stage_reports", watched)
+    [result] = run_pipeline(dg.DagsterInstance.ephemeral(), [2024, 2025], home=str(loaded.home))
+    assert seen == [[2024], [2025]]
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["report_workbooks"]]
+    metadata = events[0].materialization.metadata  # one event per year, the run's metadata on each
+    assert metadata["workbooks"].value == 4  # two bodies, two years: the years' counts added
+    assert metadata["folder"].value == str(loaded.outputs_dir / "reports")  # said once, not joined
