@@ -167,25 +167,31 @@ def test_run_materialises_every_stage_and_a_rerun_is_identical(loaded):
     assert event.asset_materialization.metadata["enti"].value == 2
 
 
+def _first_body_layer(settings):
+    """The first body layer for body 002 in 2025, as an upload's run starts; a blocking check that fails stops the run
+    there (``raise_on_error=False``: the result is read)."""
+    from pipelines.assets import LAYERS
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("anno", ["2025"])
+    return dg.materialize(
+        ALL_ASSETS,
+        selection=LAYERS[0][1],
+        instance=instance,
+        partition_key="2025",
+        tags={"areavasta/enti": "002"},
+        resources={"warehouse_db": Warehouse(home=str(settings.home))},
+        raise_on_error=False,
+    )
+
+
 def test_blocking_schema_check_stops_the_downstream_assets(loaded):
     with warehouse.connect(loaded.warehouse_path) as con:
         con.execute(
             "UPDATE core.budget_lines SET amount_kind = 'boh' WHERE body = '002' AND year = 2025 AND source_row = "
             "(SELECT min(source_row) FROM core.budget_lines WHERE body = '002' AND year = 2025)"
         )
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("anno", ["2025"])
-    from pipelines.assets import ALL_ASSETS, LAYERS
-
-    result = dg.materialize(
-        ALL_ASSETS,
-        selection=LAYERS[0][1],
-        instance=instance,
-        partition_key="2025",
-        tags={"areavasta/enti": "002"},
-        resources={"warehouse_db": Warehouse(home=str(loaded.home))},
-        raise_on_error=False,
-    )
+    result = _first_body_layer(loaded)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["schema"] is False
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
@@ -354,19 +360,7 @@ def test_a_stage_writing_rows_that_break_their_schema_fails_the_check_named_for_
         return fitted, keys
 
     monkeypatch.setattr(warehouse, "_fitted", spoiled)
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("anno", ["2025"])
-    from pipelines.assets import LAYERS
-
-    result = dg.materialize(
-        ALL_ASSETS,
-        selection=LAYERS[0][1],
-        instance=instance,
-        partition_key="2025",
-        tags={"areavasta/enti": "002"},
-        resources={"warehouse_db": Warehouse(home=str(loaded.home))},
-        raise_on_error=False,  # the check is blocking: the run stops there
-    )
+    result = _first_body_layer(loaded)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert not checks["schema_ruffini_matrix"].passed
     assert "1.5" in str(checks["schema_ruffini_matrix"].metadata["failure_cases"].value)
