@@ -22,10 +22,10 @@ import dagster as dg
 POOL = {"statement_timeout": 0, "pool_recycle": 3600, "max_overflow": 4}
 
 # How often the daemon looks for new receipts (``pipelines.sensors``): an upload reaches its outputs within seconds.
-SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "2"))
+SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "1"))
 # The daemon's round: a sensor is evaluated at the first round at least its interval after its last tick (rounds of 2 s
 # with a sensor of 2 s ticked every 4 s, a round's own time making it miss every other one).
-LOOP_SECONDS = 1
+LOOP_SECONDS = 0.5
 
 
 def pooled(instance):

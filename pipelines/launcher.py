@@ -7,6 +7,11 @@ Dagster, Altair and the other libraries that start no thread (``pipelines.prewar
 which imports polars, DuckDB and the definitions (0.7 s) and executes the run as ``dagster api execute_run`` does: the
 run's events, its failure, its cancellation go to the instance as usual.
 
+A run's process is started before its run: the launcher keeps one warmed "spare" (``pipelines.spare``: the
+definitions imported, first uses paid) and hands it the next run, then starts the next spare, which warms while that
+run goes on. The first run after the daemon starts is forked at its launch; so is every run with ``spare: false`` in
+the launcher's configuration.
+
 The fork server is single-threaded (forking a threaded process, the daemon or one that imported polars, can deadlock)
 and is started by the first launch. A run's process is not a child of the daemon: like the default launcher's, runs
 outlive a daemon restart, and run monitoring (``run_monitoring`` in ``dagster.yaml``) marks a run whose process died
@@ -15,6 +20,7 @@ as failed.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import signal
@@ -22,6 +28,8 @@ import signal
 import dagster as dg
 from dagster._core.launcher import CheckRunHealthResult, LaunchRunContext, RunLauncher, WorkerStatus
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
+
+from pipelines import spare
 
 PID_TAG = "areavasta/run_pid"
 PRELOAD = ["pipelines.prewarm"]  # thread-free libraries only: never fork a process running polars' threads
@@ -38,11 +46,16 @@ def _execute(run_id: str, instance_ref) -> None:
 
 
 class PrewarmedRunLauncher(RunLauncher, ConfigurableClass):
-    def __init__(self, inst_data: ConfigurableClassData | None = None, preload: list[str] | None = None):
+    def __init__(
+        self, inst_data: ConfigurableClassData | None = None, preload: list[str] | None = None, spare: bool = True
+    ):
         self._inst_data = inst_data
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(preload or PRELOAD)
         self._processes: dict[str, multiprocessing.Process] = {}
+        self._keep_spare = spare
+        self._spare: tuple | None = None  # (process, the launcher's end of its pipe)
+        atexit.register(self.dispose)  # before multiprocessing joins its children at exit: the spare must see EOF
         super().__init__()
 
     @property
@@ -51,7 +64,7 @@ class PrewarmedRunLauncher(RunLauncher, ConfigurableClass):
 
     @classmethod
     def config_type(cls):
-        return {"preload": dg.Field([str], is_required=False)}
+        return {"preload": dg.Field([str], is_required=False), "spare": dg.Field(bool, is_required=False)}
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):
@@ -60,10 +73,44 @@ class PrewarmedRunLauncher(RunLauncher, ConfigurableClass):
     def launch_run(self, context: LaunchRunContext) -> None:
         run = context.dagster_run
         self._processes = {k: p for k, p in self._processes.items() if p.is_alive()}  # forget the finished ones
-        process = self._context.Process(target=_execute, args=(run.run_id, self._instance.get_ref()), daemon=False)
-        process.start()
+        process = self._to_spare(run.run_id) or self._fork(run.run_id)
         self._processes[run.run_id] = process
         self._instance.add_run_tags(run.run_id, {PID_TAG: str(process.pid)})
+        if self._keep_spare:
+            self._start_spare()
+
+    def _fork(self, run_id: str) -> multiprocessing.Process:
+        process = self._context.Process(target=_execute, args=(run_id, self._instance.get_ref()), daemon=False)
+        process.start()
+        return process
+
+    def _to_spare(self, run_id: str) -> multiprocessing.Process | None:
+        """The run handed to the spare, if there is a live one (else None: the run is forked now)."""
+        if self._spare is None:
+            return None
+        (process, pipe), self._spare = self._spare, None
+        try:
+            if not process.is_alive():
+                return None
+            pipe.send((run_id, self._instance.get_ref()))
+            return process
+        except (OSError, ValueError):
+            return None
+        finally:
+            pipe.close()
+
+    def _start_spare(self) -> None:
+        mine, theirs = self._context.Pipe()
+        process = self._context.Process(target=spare.serve, args=(theirs, _execute), daemon=False)
+        process.start()
+        theirs.close()
+        self._spare = (process, mine)
+
+    def dispose(self) -> None:
+        """The spare's pipe closed: a spare holding no run exits."""
+        if self._spare is not None:
+            self._spare[1].close()
+            self._spare = None
 
     def _pid(self, run_id: str) -> int | None:
         run = self._instance.get_run_by_id(run_id)

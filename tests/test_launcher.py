@@ -9,8 +9,8 @@ import dagster as dg
 import pytest
 from dagster._core.launcher import LaunchRunContext, WorkerStatus
 
-from pipelines.launcher import PID_TAG, PrewarmedRunLauncher
 from pipelines.deployment_instance import POOL, pooled
+from pipelines.launcher import PID_TAG, PrewarmedRunLauncher
 from tests import launcher_jobs
 
 LAUNCHER = {
@@ -108,3 +108,74 @@ def test_an_instance_is_pooled_once_with_connections_held():
     assert pooled(pooled(storage)) is storage
     assert storage.calls == [POOL]  # once: a second engine would leave the first one's connection open
     assert POOL["max_overflow"] >= 1 and POOL["statement_timeout"] == 0  # a thread more; no run's query cut short
+
+
+def _gone(process, limit: float = 60) -> bool:
+    deadline = time.monotonic() + limit
+    while process.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not process.is_alive()
+
+
+def test_the_next_run_goes_to_the_warmed_spare_and_a_new_spare_follows(instance):
+    launcher = instance.run_launcher
+    first = _launch(instance, "ok_job")
+    assert launcher._spare is not None  # started when the first run was handed out
+    spare_process = launcher._spare[0]
+    assert int(instance.get_run_by_id(first).tags[PID_TAG]) != spare_process.pid
+    second = _launch(instance, "ok_job")
+    assert int(instance.get_run_by_id(second).tags[PID_TAG]) == spare_process.pid  # the spare ran it
+    assert launcher._spare[0] is not spare_process  # and the next one waits
+    for run_id in (first, second):
+        assert _finished(instance, run_id).status == dg.DagsterRunStatus.SUCCESS
+    messages = [e.message or "" for e in instance.all_logs(second)]
+    assert any("said 42, pooled=True" in m for m in messages)
+
+
+def test_a_dead_spare_is_passed_over_and_the_run_forked(instance):
+    launcher = instance.run_launcher
+    _finished(instance, _launch(instance, "ok_job"))
+    dead = launcher._spare[0]
+    dead.kill()
+    assert _gone(dead, 10)
+    run_id = _launch(instance, "ok_job")
+    assert int(instance.get_run_by_id(run_id).tags[PID_TAG]) != dead.pid
+    assert _finished(instance, run_id).status == dg.DagsterRunStatus.SUCCESS
+
+
+def test_a_spare_holding_no_run_exits_when_the_launcher_is_disposed(instance):
+    launcher = instance.run_launcher
+    _finished(instance, _launch(instance, "ok_job"))
+    waiting = launcher._spare[0]
+    launcher.dispose()
+    assert launcher._spare is None
+    assert _gone(waiting)  # it warms, finds its pipe closed, and exits without a run
+
+
+def test_no_spare_when_the_configuration_says_so(tmp_path):
+    config = {**LAUNCHER, "config": {**LAUNCHER["config"], "spare": False}}
+    with dg.instance_for_test(temp_dir=str(tmp_path), overrides={"run_launcher": config}) as found:
+        assert _finished(found, _launch(found, "ok_job")).status == dg.DagsterRunStatus.SUCCESS
+        assert found.run_launcher._spare is None
+
+
+def test_a_spare_warms_without_touching_the_home_then_runs_what_it_is_sent(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from pipelines import spare
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("AREAVASTA_HOME", str(home))
+    taken = spare.warm()
+    assert set(taken) == {"definitions", "catalogues", "charts", "templates", "schemas"}
+    assert all(seconds is not None for seconds in taken.values()), taken  # every part warmed, none failed
+    assert not home.exists()  # no warehouse, archive or output opened
+    ran = []
+    mine, theirs = multiprocessing.Pipe()
+    mine.send(("run-1", "ref"))
+    spare.serve(theirs, lambda run_id, ref: ran.append((run_id, ref)))
+    assert ran == [("run-1", "ref")]
+    mine, theirs = multiprocessing.Pipe()
+    mine.close()  # the launcher gone before sending a run
+    spare.serve(theirs, lambda run_id, ref: ran.append((run_id, ref)))
+    assert ran == [("run-1", "ref")]
