@@ -1,7 +1,7 @@
 """The Dagster instance of a deployment (``instance_class`` in ``deploy/dagster.yaml``): every process of it, the
 daemon, the webserver and each run, gets its instance from there. Imports Dagster only: the daemon loads it.
 
-Two settings Dagster's own instance has no knob for, both measured on an upload's wait (issue 30, docs/BENCHMARKS.md):
+Three settings Dagster's own instance has no knob for, both measured on an upload's wait (issue 30, docs/BENCHMARKS.md):
 
 - **PostgreSQL connections held.** dagster-postgres opens a new connection for every read and write (so that many
   instances in one process do not pile up connections): 1,132 connections for one upload's run, 5.6 s of its 16.6.
@@ -9,13 +9,16 @@ Two settings Dagster's own instance has no knob for, both measured on an upload'
   SQLite storages have nothing to pool and ignore it.
 - **The sensor daemon's loop at the sensor's interval.** The daemon evaluates sensors at most every 5 s whatever their
   ``minimum_interval_seconds``: an upload waited 2.9 s on average for the inbox sensor to see its receipt. Here the
-  sensor looks every 2 s, in rounds of 1 s.
+  sensor looks every second, in rounds of half a second.
+- **The run queue looked at every half second** (``PromptRunCoordinator``, ``run_coordinator`` in ``dagster.yaml``):
+  Dagster's ``dequeue_interval_seconds`` takes whole seconds, and a queued upload's run waited half of it on average.
 """
 
 import os
 import sys
 
 import dagster as dg
+from dagster._core.run_coordinator import QueuedRunCoordinator
 
 # one connection held per storage (runs, events, schedules), a few more for the threads; recycled after an hour; no
 # statement time limit (a run's query is never cut short)
@@ -26,6 +29,17 @@ SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "1"))
 # The daemon's round: a sensor is evaluated at the first round at least its interval after its last tick (rounds of 2 s
 # with a sensor of 2 s ticked every 4 s, a round's own time making it miss every other one).
 LOOP_SECONDS = 0.5
+
+
+DEQUEUE_SECONDS = 0.5  # the daemon's interval loop waits in steps of half a second: less would not be sooner
+
+
+class PromptRunCoordinator(QueuedRunCoordinator):
+    """Dagster's queue (``max_concurrent_runs``, pools), looked at every ``DEQUEUE_SECONDS``."""
+
+    @property
+    def dequeue_interval_seconds(self) -> float:
+        return DEQUEUE_SECONDS
 
 
 def pooled(instance):
