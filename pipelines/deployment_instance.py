@@ -9,7 +9,7 @@ Three settings Dagster's own instance has no knob for, both measured on an uploa
   SQLite storages have nothing to pool and ignore it.
 - **The sensor daemon's loop at the sensor's interval.** The daemon evaluates sensors at most every 5 s whatever their
   ``minimum_interval_seconds``: an upload waited 2.9 s on average for the inbox sensor to see its receipt. Here the
-  sensor looks every second, in rounds of half a second.
+  sensor looks every second, in rounds of a quarter of a second.
 - **The run queue looked at every half second** (``PromptRunCoordinator``, ``run_coordinator`` in ``dagster.yaml``):
   Dagster's ``dequeue_interval_seconds`` takes whole seconds, and a queued upload's run waited half of it on average.
 """
@@ -28,7 +28,7 @@ POOL = {"statement_timeout": 0, "pool_recycle": 3600, "max_overflow": 4}
 SENSOR_SECONDS = int(os.environ.get("AREAVASTA_SENSOR_SECONDS", "1"))
 # The daemon's round: a sensor is evaluated at the first round at least its interval after its last tick (rounds of 2 s
 # with a sensor of 2 s ticked every 4 s, a round's own time making it miss every other one).
-LOOP_SECONDS = 0.5
+LOOP_SECONDS = 0.25
 
 
 DEQUEUE_SECONDS = 0.5  # the daemon's interval loop waits in steps of half a second: less would not be sooner

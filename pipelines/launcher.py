@@ -77,7 +77,7 @@ class PrewarmedRunLauncher(RunLauncher, ConfigurableClass):
         self._processes[run.run_id] = process
         self._instance.add_run_tags(run.run_id, {PID_TAG: str(process.pid)})
         if self._keep_spare:
-            self._start_spare()
+            self._start_spare(after=process.pid)
 
     def _fork(self, run_id: str) -> multiprocessing.Process:
         process = self._context.Process(target=_execute, args=(run_id, self._instance.get_ref()), daemon=False)
@@ -99,9 +99,9 @@ class PrewarmedRunLauncher(RunLauncher, ConfigurableClass):
         finally:
             pipe.close()
 
-    def _start_spare(self) -> None:
+    def _start_spare(self, after: int) -> None:
         mine, theirs = self._context.Pipe()
-        process = self._context.Process(target=spare.serve, args=(theirs, _execute), daemon=False)
+        process = self._context.Process(target=spare.serve, args=(theirs, _execute, after), daemon=False)
         process.start()
         theirs.close()
         self._spare = (process, mine)

@@ -1,11 +1,11 @@
 """A run's process started before its run (the launcher's "spare"): an upload's run finds polars, DuckDB and the
 definitions imported and the first-use costs paid (Vega's PNG renderer, Altair's schema, the page templates, the
-tables' pandera schemas, every catalogue, the code's version hash): about 2 s of an officer's wait (issue 30).
+first pandera check, every catalogue, the code's version hash): about 2 s of an officer's wait (issue 30).
 
-``pipelines.launcher`` keeps one spare, forked by its fork server when it hands the previous one a run. The spare warms
-(``warm``: about 3 s of one core, while the run it follows uses about one core of two), then waits on its pipe. The
-launcher sends it ``(run_id, instance_ref)`` and it runs that run exactly as a freshly forked process would; a run sent
-while it warms (two uploads at once) is taken when it has warmed. When the launcher is gone (the daemon stopped, its
+``pipelines.launcher`` keeps one spare, forked by its fork server when it hands the previous one a run. The spare waits
+for that run to end, so that its warming (``warm``: about 2 s of one core) never slows a run, or for a run of its own
+(two uploads at once: it warms at once); then waits on its pipe. The launcher sends it ``(run_id, instance_ref)`` and
+it runs that run exactly as a freshly forked process would. When the launcher is gone (the daemon stopped, its
 end of the pipe closed), a spare that holds no run exits. Warming never opens the warehouse nor the instance.
 """
 
@@ -15,9 +15,11 @@ import contextlib
 import importlib
 import inspect
 import json
+import os
 import sys
 import time
 
+WAIT_STEP = 0.1  # seconds between looks at the run the spare follows
 PACKAGES = ("sources", "transforms", "dashboards", "pipelines", "warehouse")
 DEFINITIONS = "pipelines.definitions"
 
@@ -92,9 +94,23 @@ def warm() -> dict[str, float | None]:
     return taken
 
 
-def serve(pipe, execute) -> None:
-    """In the spare: warm, then run what the launcher sends (``execute(run_id, instance_ref)``); exit quietly when the
-    launcher is gone."""
+def _running(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def serve(pipe, execute, after: int | None = None) -> None:
+    """In the spare: once process ``after`` (the run it follows) has ended or a run has arrived, warm; then run what
+    the launcher sends (``execute(run_id, instance_ref)``); exit quietly when the launcher is gone."""
+    while _running(after) and not pipe.poll(WAIT_STEP):
+        pass
     warm()
     try:
         run_id, instance_ref = pipe.recv()

@@ -161,6 +161,7 @@ def test_no_spare_when_the_configuration_says_so(tmp_path):
 
 def test_a_spare_warms_without_touching_the_home_then_runs_what_it_is_sent(tmp_path, monkeypatch):
     import multiprocessing
+    import os
 
     from pipelines import spare
 
@@ -172,9 +173,10 @@ def test_a_spare_warms_without_touching_the_home_then_runs_what_it_is_sent(tmp_p
     assert not home.exists()  # no warehouse, archive or output opened
     ran = []
     mine, theirs = multiprocessing.Pipe()
-    mine.send(("run-1", "ref"))
-    spare.serve(theirs, lambda run_id, ref: ran.append((run_id, ref)))
+    mine.send(("run-1", "ref"))  # a run arrives while the run it follows (this process) still goes on: taken at once
+    spare.serve(theirs, lambda run_id, ref: ran.append((run_id, ref)), after=os.getpid())
     assert ran == [("run-1", "ref")]
+    assert spare._running(os.getpid()) and not spare._running(None)
     mine, theirs = multiprocessing.Pipe()
     mine.close()  # the launcher gone before sending a run
     spare.serve(theirs, lambda run_id, ref: ran.append((run_id, ref)))
