@@ -1214,6 +1214,34 @@ MUTATIONS = [
         (("stage_outputs.stage_reports(run.reader, keys,", "stage_outputs.stage_reports(run.reader, run.keys,"),),
         ("tests/test_pipeline.py",),
     ),
+    Mutation(
+        129,
+        "every run forked at its launch, the warmed spare never handed one",
+        "pipelines/launcher.py",
+        (("process = self._to_spare(run.run_id) or self._fork(run.run_id)", "process = self._fork(run.run_id)"),),
+        ("tests/test_launcher.py",),
+    ),
+    Mutation(
+        130,
+        "the spare's pipe left open when the launcher is disposed (an idle spare outlives the daemon)",
+        "pipelines/launcher.py",
+        (("            self._spare[1].close()\n", "            pass\n"),),
+        ("tests/test_launcher.py",),
+    ),
+    Mutation(
+        131,
+        "the run queue looked at every second again",
+        "pipelines/deployment_instance.py",
+        (("DEQUEUE_SECONDS = 0.5", "DEQUEUE_SECONDS = 1"),),
+        ("tests/test_deployment_instance.py",),
+    ),
+    Mutation(
+        132,
+        "the daemon's sensor round as long as the sensor's interval (a tick every other round)",
+        "pipelines/deployment_instance.py",
+        (("LOOP_SECONDS = 0.25", "LOOP_SECONDS = 1"),),
+        ("tests/test_deployment_instance.py",),
+    ),
 ]
 
 

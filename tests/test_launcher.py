@@ -146,10 +146,14 @@ def test_a_dead_spare_is_passed_over_and_the_run_forked(instance):
 def test_a_spare_holding_no_run_exits_when_the_launcher_is_disposed(instance):
     launcher = instance.run_launcher
     _finished(instance, _launch(instance, "ok_job"))
-    waiting = launcher._spare[0]
-    launcher.dispose()
-    assert launcher._spare is None
-    assert _gone(waiting)  # it warms, finds its pipe closed, and exits without a run
+    waiting, pipe = launcher._spare
+    try:
+        launcher.dispose()
+        assert launcher._spare is None and pipe.closed  # closed, not left to the garbage collector
+        assert _gone(waiting)  # it warms, finds its pipe closed, and exits without a run
+    finally:
+        if waiting.is_alive():  # never left behind by a failing test: the interpreter would wait for it at exit
+            waiting.kill()
 
 
 def test_no_spare_when_the_configuration_says_so(tmp_path):
