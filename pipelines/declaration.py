@@ -91,7 +91,8 @@ class Loader:
 class StageRun:
     """What a stage gets: its reader (``pipelines.reader``: the declared tables only), the partitions of the run
     (``keys``: body and year, or year), its run configuration, the settings, the run's manifest on demand (a stage
-    that names it in what it writes), and what ``prepare`` found."""
+    that names it in what it writes), what ``prepare`` found, and the bodies the run names (a stage of the year that
+    computes each body's rows apart, the scenarios, computes those only)."""
 
     reader: Any
     keys: pl.DataFrame
@@ -99,6 +100,7 @@ class StageRun:
     settings: Any
     prepared: dict = field(default_factory=dict)
     manifest_of: Callable[[], Any] | None = None
+    bodies: list[str] | None = None  # the run's bodies (its tag ``areavasta/enti``); None: every body with data
     _manifest: Any = None
 
     @property

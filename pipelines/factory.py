@@ -105,10 +105,11 @@ def execute(stage: Stage, context, config, warehouse_db: Warehouse):
         raise
 
 
-def _compute(stage: Stage, warehouse_db: Warehouse, con, keys: pl.DataFrame, config, settings, prepared):
+def _compute(stage: Stage, warehouse_db: Warehouse, con, keys: pl.DataFrame, config, settings, prepared, bodies=None):
     """The stage computed for ``keys`` through its reader and each part stored as it comes; returns the run and what it
     computed (a single part kept for the declared checks, the metadata of parts summed)."""
-    run = StageRun(Reader(con, stage.name, {*stage.reads, *stage.writes}), keys, config, settings, prepared)
+    reader = Reader(con, stage.name, {*stage.reads, *stage.writes})
+    run = StageRun(reader, keys, config, settings, prepared, bodies=bodies)
     run.manifest_of = lambda: manifest.build(con, keys)
     computed = stage.run(run)
     single = isinstance(computed, Stored)
@@ -135,7 +136,7 @@ def _execute(stage: Stage, context, config, warehouse_db: Warehouse, settings, s
             frame = manifest.parameters_frame(stage.name, keys, values)
             warehouse_db.store(con, {"stage_parameters": (frame, frame.drop("parameters"))})
         try:
-            done = [_compute(stage, warehouse_db, con, keys, config, settings, prepared)]
+            done = [_compute(stage, warehouse_db, con, keys, config, settings, prepared, scope.bodies)]
         except Exception as error:
             if not scope.by_body or keys["body"].n_unique() < 2:
                 raise

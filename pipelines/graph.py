@@ -228,9 +228,11 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "scenarios",
         YEAR,
-        lambda run: stage_scenarios(run.reader, run.years, run.settings.outputs_dir / "scenarios", run.manifest().id),
+        lambda run: stage_scenarios(
+            run.reader, run.years, run.settings.outputs_dir / "scenarios", run.manifest().id, run.bodies
+        ),
         "Every scenario of data/scenarios end to end (matrix, priorities, plans in memory with the scenario's "
-        "configuration), projected three years against the baseline.",
+        "configuration), projected three years against the baseline; an upload's run computes its own bodies' rows.",
         reads=(*LINES, *MATRIX_READS, *PORTFOLIO_READS),
         writes=SCENARIO_TABLES,
     ),

@@ -2,11 +2,12 @@
 definitions imported and the first-use costs paid (Vega's PNG renderer, Altair's schema, the page templates, the
 first pandera check, every catalogue, the code's version hash): about 2 s of an officer's wait (issue 30).
 
-``pipelines.launcher`` keeps one spare, forked by its fork server when it hands the previous one a run. The spare waits
-for that run to end, so that its warming (``warm``: about 2 s of one core) never slows a run, or for a run of its own
-(two uploads at once: it warms at once); then waits on its pipe. The launcher sends it ``(run_id, instance_ref)`` and
-it runs that run exactly as a freshly forked process would. When the launcher is gone (the daemon stopped, its
-end of the pipe closed), a spare that holds no run exits. Warming never opens the warehouse nor the instance.
+``pipelines.launcher`` keeps one spare, forked by its fork server when it hands the previous one a run. The spare imports
+the definitions at once (0.7 s), then waits for that run to end, so that the rest of its warming (``warm``: 1.3 s of one
+core) does not slow a run, or for a run of its own (two uploads at once: it warms at once); then waits on its pipe.
+The launcher sends it ``(run_id, instance_ref)`` and it runs that run exactly as a freshly forked process would. When
+the launcher is gone (the daemon stopped, its end of the pipe closed), a spare that holds no run
+exits. Warming never opens the warehouse nor the instance.
 """
 
 from __future__ import annotations
@@ -73,18 +74,13 @@ def _schemas() -> None:
         con.execute("SELECT 1 AS one").pl()
 
 
-def warm() -> dict[str, float | None]:
-    """The definitions imported and every first use paid; the seconds each part took (None: it failed, and the run
-    pays for it instead)."""
+def warm(parts: tuple[str, ...] | None = None) -> dict[str, float | None]:
+    """The definitions imported and every first use paid (``parts``: some of them only); the seconds each part took
+    (None: it failed, and the run pays for it instead)."""
     taken: dict[str, float | None] = {}
-    parts = (
-        ("definitions", lambda: importlib.import_module(DEFINITIONS)),
-        ("catalogues", lambda: [function() for function in _uncalled_caches()]),
-        ("charts", _charts),
-        ("templates", _templates),
-        ("schemas", _schemas),
-    )
-    for name, part in parts:
+    for name, part in PARTS:
+        if parts is not None and name not in parts:
+            continue
         start = time.perf_counter()
         try:
             part()
@@ -92,6 +88,16 @@ def warm() -> dict[str, float | None]:
         except Exception:  # noqa: BLE001 - a warm-up never stops the spare
             taken[name] = None
     return taken
+
+
+PARTS = (
+    ("definitions", lambda: importlib.import_module(DEFINITIONS)),
+    ("catalogues", lambda: [function() for function in _uncalled_caches()]),
+    ("charts", _charts),
+    ("templates", _templates),
+    ("schemas", _schemas),
+)
+AT_ONCE = ("definitions",)  # the imports: done while the run it follows goes on, the rest once it has ended
 
 
 def _running(pid: int | None) -> bool:
@@ -107,11 +113,13 @@ def _running(pid: int | None) -> bool:
 
 
 def serve(pipe, execute, after: int | None = None) -> None:
-    """In the spare: once process ``after`` (the run it follows) has ended or a run has arrived, warm; then run what
-    the launcher sends (``execute(run_id, instance_ref)``); exit quietly when the launcher is gone."""
+    """In the spare: the definitions imported; once process ``after`` (the run it follows) has ended or a run has
+    arrived, the rest warmed; then the run the launcher sends (``execute(run_id, instance_ref)``); exit quietly when the
+    launcher is gone."""
+    warm(AT_ONCE)
     while _running(after) and not pipe.poll(WAIT_STEP):
         pass
-    warm()
+    warm(tuple(name for name, _ in PARTS if name not in AT_ONCE))
     try:
         run_id, instance_ref = pipe.recv()
     except (EOFError, OSError):

@@ -170,12 +170,20 @@ def run_scenario(con, keys: pl.DataFrame, config: dict[str, dict]) -> dict[str, 
     }
 
 
-def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | None = None) -> Stored:
-    """Every scenario of ``data/scenarios`` for the bodies of these years, compared with the baseline.
+def stage_scenarios(
+    con, years: list[int], output_dir=None, manifest_id: str | None = None, bodies: list[str] | None = None
+) -> Stored:
+    """Every scenario of ``data/scenarios`` for the bodies of these years, compared with the baseline; ``bodies``: the
+    run's bodies only (an upload's run), the other bodies' rows kept as their own runs stored them.
 
-    A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own.
+    A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own. Its
+    rows are each body's own (its matrix, priorities and plans with the scenario's settings, against its stored
+    priorities): an upload recomputes its body's, not the 107 bodies' of the year (about 1 s of every upload).
     """
     keys = present_keys(con).filter(pl.col("year").is_in(years))
+    if bodies:
+        keys = keys.filter(pl.col("body").is_in(bodies))
+    replaced = keys.select("body", "year").unique() if bodies else year_keys(years)
     runs = {s["name"]: (tscenarios.scenario_run_config(s.get("changes") or {}), s) for s in scenarios()}
     projections = {name: run_scenario(con, keys, config)["projection"] for name, (config, _) in runs.items()}
     per_function = tscenarios.over_common_set(
@@ -187,21 +195,42 @@ def stage_scenarios(con, years: list[int], output_dir=None, manifest_id: str | N
     parameters = pl.DataFrame({"scenario": list(runs), "parameters": [json.dumps(full[name]) for name in runs]})
     files = {}
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for name in runs:
-            files[f"{name}.json"] = output_dir / f"{name}.json"
-            files[f"{name}_projection.csv"] = output_dir / f"{name}_projection.csv"
-            files[f"{name}.json"].write_text(json.dumps(full[name], indent=2), encoding="utf-8")
-            projection = per_function.filter(pl.col("scenario") == name).drop(
-                "scenario"
-            )  # the common set, as the workbook
-            projection = projection if manifest_id is None else projection.with_columns(manifest=pl.lit(manifest_id))
-            projection.write_csv(files[f"{name}_projection.csv"])
+        files = _scenario_files(output_dir, runs, full, _with_kept(con, per_function, years, replaced), manifest_id)
     return Stored(
-        {"scenarios": len(runs), "rows": comparison.height, "files": files},
+        {"scenarios": len(runs), "rows": comparison.height, "enti": keys["body"].n_unique(), "files": files},
         {
-            "scenario_comparison": (comparison, year_keys(years)),
-            "scenario_functions": (per_function, year_keys(years)),
+            "scenario_comparison": (comparison, replaced),
+            "scenario_functions": (per_function, replaced),
             "scenario_parameters": (parameters, pl.DataFrame({"scenario": list(runs)})),
         },
     )
+
+
+def _with_kept(con, per_function: pl.DataFrame, years: list[int], replaced: pl.DataFrame) -> pl.DataFrame:
+    """The year's rows of every body: those computed now and, when only some bodies were, the others' as stored."""
+    if "body" not in replaced.columns:
+        return per_function
+    stored = warehouse.read_table(con, "scenario_functions", year_keys(years))
+    if stored.is_empty():
+        return per_function
+    kept = stored.join(replaced, on=["body", "year"], how="anti")
+    if per_function.is_empty():
+        return kept
+    kept = kept.select(per_function.columns)
+    return pl.concat([kept, per_function], how="vertical_relaxed").sort(
+        *tscenarios.KEYS, "scenario", "function", "step"
+    )
+
+
+def _scenario_files(output_dir, runs: dict, full: dict, per_function: pl.DataFrame, manifest_id) -> dict:
+    """Each scenario's parameters (JSON) and its projection over the common set (CSV, as the workbook)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name in runs:
+        files[f"{name}.json"] = output_dir / f"{name}.json"
+        files[f"{name}_projection.csv"] = output_dir / f"{name}_projection.csv"
+        files[f"{name}.json"].write_text(json.dumps(full[name], indent=2), encoding="utf-8")
+        projection = per_function.filter(pl.col("scenario") == name).drop("scenario")
+        projection = projection if manifest_id is None else projection.with_columns(manifest=pl.lit(manifest_id))
+        projection.write_csv(files[f"{name}_projection.csv"])
+    return files

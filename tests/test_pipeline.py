@@ -301,13 +301,21 @@ def test_a_new_years_upload_refreshes_its_body_and_the_years_tables_in_its_own_r
         materialised = {e.asset_key.to_user_string() for e in run.get_asset_materialization_events()}
         assert materialised == {a.key.to_user_string() for a in ALL_ASSETS}  # every stage, in this one run
         assert run.dagster_run.tags["areavasta/enti"] == "237"
+        [scenarios] = [e for e in run.get_asset_materialization_events() if e.asset_key.path == ["scenarios"]]
+        assert scenarios.materialization.metadata["enti"].value == 1  # its own body's scenarios, not the year's
     with warehouse.connect(settings.warehouse_path, read_only=True) as con:
         computed = con.execute(
             "SELECT asset, body FROM core.body_runs WHERE year = 2023 AND run_id = ?", [run.dagster_run.run_id]
         ).fetchall()
         peers = con.execute("SELECT DISTINCT body FROM core.peer_benchmarks WHERE year = 2023").fetchall()
+        compared = con.execute("SELECT DISTINCT body FROM core.scenario_comparison WHERE year = 2023").fetchall()
     assert computed and {body for _, body in computed} == {"237"}  # the other body's stages not recomputed
     assert {"036", "237"} <= {b for (b,) in peers}  # the year's peers hold both bodies
+    assert {b for (b,) in compared} == {"036", "237"}  # the other body's scenarios kept as its own run stored them
+    projections = sorted((settings.outputs_dir / "scenarios").glob("*_projection.csv"))
+    assert projections and all(
+        set(pl.read_csv(p, schema_overrides={"body": pl.String})["body"]) == {"036", "237"} for p in projections
+    )  # the files still cover the year's bodies
     assert (settings.outputs_dir / "reports" / "237_2023_rendiconto.xlsx").exists()
     assert (settings.outputs_dir / "dashboards" / "237_2023_rendiconto.html").exists()
 
