@@ -1242,6 +1242,32 @@ MUTATIONS = [
         (("LOOP_SECONDS = 0.25", "LOOP_SECONDS = 1"),),
         ("tests/test_deployment_instance.py",),
     ),
+    Mutation(
+        133,
+        "an upload's run computes the scenarios of every body of the year again",
+        "pipelines/graph.py",
+        (("run.manifest().id, run.bodies", "run.manifest().id, None"),),
+        ("tests/test_pipeline.py",),
+    ),
+    Mutation(
+        134,
+        "an upload's scenarios replace the whole year's rows (the other bodies' lost)",
+        "pipelines/stage_priorities.py",
+        (
+            (
+                'replaced = keys.select("body", "year").unique() if bodies else year_keys(years)',
+                "replaced = year_keys(years)",
+            ),
+        ),
+        ("tests/test_pipeline.py",),
+    ),
+    Mutation(
+        135,
+        "the scenario files of an upload's run hold its own bodies only",
+        "pipelines/stage_priorities.py",
+        (("_with_kept(con, per_function, years, replaced)", "per_function"),),
+        ("tests/test_pipeline.py",),
+    ),
 ]
 
 

@@ -177,8 +177,9 @@ def stage_scenarios(
     run's bodies only (an upload's run), the other bodies' rows kept as their own runs stored them.
 
     A scenario is run configuration of the same stages the assets run (``run_scenario``), not a route of its own. Its
-    rows are each body's own (its matrix, priorities and plans with the scenario's settings, against its stored
-    priorities): an upload recomputes its body's, not the 107 bodies' of the year (about 1 s of every upload).
+    rows are each body's own (its matrix, priorities and plans under the scenario's settings, compared with its own
+    baseline): an upload recomputes its body's, not the 107 bodies' of the year (about 1 s of every upload); the
+    others', like their priorities, stay as their own last run computed them.
     """
     keys = present_keys(con).filter(pl.col("year").is_in(years))
     if bodies:
