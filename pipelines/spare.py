@@ -2,9 +2,10 @@
 definitions imported and the first-use costs paid (Vega's PNG renderer, Altair's schema, the page templates, the
 first pandera check, every catalogue, the code's version hash): about 2 s of an officer's wait (issue 30).
 
-``pipelines.launcher`` keeps one spare, forked by its fork server when it hands the previous one a run. The spare imports
-the definitions at once (0.7 s), then waits for that run to end, so that the rest of its warming (``warm``: 1.3 s of one
-core) does not slow a run, or for a run of its own (two uploads at once: it warms at once); then waits on its pipe.
+``pipelines.launcher`` keeps one spare, forked by its fork server when it hands the previous one a run. The spare
+imports the definitions at once (0.7 s), then waits for that run to end, so that the rest of its warming (``warm``:
+1.3 s of one core) does not slow a run, or for a run of its own (two uploads at once: it warms at once); then waits on
+its pipe.
 The launcher sends it ``(run_id, instance_ref)`` and it runs that run exactly as a freshly forked process would. When
 the launcher is gone (the daemon stopped, its end of the pipe closed), a spare that holds no run exits. Warming never
 opens the warehouse nor the instance.
