@@ -77,15 +77,12 @@ def stage_plans(
     keys: pl.DataFrame,
     ranked: pl.DataFrame | None = None,
     matrix: pl.DataFrame | None = None,
-    plan_tiers: list[int] | None = None,
-    adoption: list[float] | None = None,
-    effect_scale: float = 1.0,
-    effect_scale_by_logic: dict | None = None,
     texts: bool = True,
+    **changes,
 ) -> Stored:
-    """Plans for the priority functions; the keyword arguments are the run configuration a scenario changes."""
-    settings = plan_settings(plan_tiers, adoption, effect_scale, effect_scale_by_logic, texts)
-    return plans_from(settings, plan_inputs(con, keys, ranked, matrix, texts))
+    """Plans for the priority functions; ``changes``: the run configuration a scenario changes (``plan_settings``'s
+    keywords, an unknown one refused there)."""
+    return plans_from(plan_settings(**changes, texts=texts), plan_inputs(con, keys, ranked, matrix, texts))
 
 
 def plan_settings(
