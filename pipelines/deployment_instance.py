@@ -1,7 +1,7 @@
 """The Dagster instance of a deployment (``instance_class`` in ``deploy/dagster.yaml``): every process of it, the
 daemon, the webserver and each run, gets its instance from there. Imports Dagster only: the daemon loads it.
 
-Three settings Dagster's own instance has no knob for, both measured on an upload's wait (issue 30, docs/BENCHMARKS.md):
+Three settings Dagster's own instance has no knob for, each measured on an upload's wait (issue 30, docs/BENCHMARKS.md):
 
 - **PostgreSQL connections held.** dagster-postgres opens a new connection for every read and write (so that many
   instances in one process do not pile up connections): 1,132 connections for one upload's run, 5.6 s of its 16.6.
